@@ -1,0 +1,257 @@
+/*
+ * kfk/protocol.h: the sans-I/O Kafka codec API of kfk.
+ *
+ * Everything declared here works on bytes in memory: no sockets, no clocks, no threads, no
+ * global state. It is what kfk's own client is built on, and it is public for people who test,
+ * fuzz or proxy Kafka: encode any request, decode any response (and the broker side of both),
+ * build and read RecordBatch v2.
+ *
+ * Errors: one enum, kfk_err_t. 0 is success; Kafka's own error codes keep their numbers and
+ * names (KFK_ERR_NOT_LEADER_OR_FOLLOWER = 6); kfk's local errors are negative, from -100 down,
+ * with a double underscore (KFK_ERR__TIMED_OUT). Numbers never move between releases.
+ */
+#ifndef KFK_PROTOCOL_H
+#define KFK_PROTOCOL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kfk/version.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__)
+#define KFK_API __attribute__((visibility("default")))
+#else
+#define KFK_API
+#endif
+
+/* Error flags: what a client should do with an error. */
+#define KFK_ERRF_RETRIABLE 0x1 /* a retry of the same operation may succeed */
+#define KFK_ERRF_REFRESH 0x2   /* the client's metadata is stale: refresh, then retry */
+#define KFK_ERRF_FATAL 0x4     /* the client instance (or group member) cannot go on */
+
+/*
+ * Kafka's error codes as the 4.3.1 broker lists them (org.apache.kafka.common.protocol.Errors),
+ * with Java's retriable flag. X(NAME, number, flags, one-line text).
+ */
+// clang-format off
+#define KFK_ERR_KAFKA_MAP(X) \
+    X(UNKNOWN_SERVER_ERROR, -1, 0, "The server experienced an unexpected error when processing the request") \
+    X(OFFSET_OUT_OF_RANGE, 1, 0, "The requested offset is not within the range of offsets maintained by the server") \
+    X(CORRUPT_MESSAGE, 2, KFK_ERRF_RETRIABLE, "This message has failed its CRC checksum, exceeds the valid size, has a null key for a compacted topic, or...") \
+    X(UNKNOWN_TOPIC_OR_PARTITION, 3, KFK_ERRF_RETRIABLE|KFK_ERRF_REFRESH, "This server does not host this topic-partition") \
+    X(INVALID_FETCH_SIZE, 4, 0, "The requested fetch size is invalid") \
+    X(LEADER_NOT_AVAILABLE, 5, KFK_ERRF_RETRIABLE|KFK_ERRF_REFRESH, "There is no leader for this topic-partition as we are in the middle of a leadership election") \
+    X(NOT_LEADER_OR_FOLLOWER, 6, KFK_ERRF_RETRIABLE|KFK_ERRF_REFRESH, "The broker is not the leader (or follower) of that partition") \
+    X(REQUEST_TIMED_OUT, 7, KFK_ERRF_RETRIABLE, "The request timed out") \
+    X(BROKER_NOT_AVAILABLE, 8, KFK_ERRF_RETRIABLE, "The broker is not available") \
+    X(REPLICA_NOT_AVAILABLE, 9, KFK_ERRF_RETRIABLE|KFK_ERRF_REFRESH, "The replica is not available for the requested topic-partition") \
+    X(MESSAGE_TOO_LARGE, 10, 0, "The request included a message larger than the max message size the server will accept") \
+    X(STALE_CONTROLLER_EPOCH, 11, 0, "The controller moved to another broker") \
+    X(OFFSET_METADATA_TOO_LARGE, 12, 0, "The metadata field of the offset request was too large") \
+    X(NETWORK_EXCEPTION, 13, KFK_ERRF_RETRIABLE|KFK_ERRF_REFRESH, "The server disconnected before a response was received") \
+    X(COORDINATOR_LOAD_IN_PROGRESS, 14, KFK_ERRF_RETRIABLE, "The coordinator is loading and hence can't process requests") \
+    X(COORDINATOR_NOT_AVAILABLE, 15, KFK_ERRF_RETRIABLE, "The coordinator is not available") \
+    X(NOT_COORDINATOR, 16, KFK_ERRF_RETRIABLE, "This is not the correct coordinator") \
+    X(INVALID_TOPIC_EXCEPTION, 17, 0, "The request attempted to perform an operation on an invalid topic") \
+    X(RECORD_LIST_TOO_LARGE, 18, 0, "The request included message batch larger than the configured segment size on the server") \
+    X(NOT_ENOUGH_REPLICAS, 19, KFK_ERRF_RETRIABLE, "Messages are rejected since there are fewer in-sync replicas than required") \
+    X(NOT_ENOUGH_REPLICAS_AFTER_APPEND, 20, KFK_ERRF_RETRIABLE, "Messages are written to the log, but to fewer in-sync replicas than required") \
+    X(INVALID_REQUIRED_ACKS, 21, 0, "Produce request specified an invalid value for required acks") \
+    X(ILLEGAL_GENERATION, 22, 0, "Specified group generation id is not valid") \
+    X(INCONSISTENT_GROUP_PROTOCOL, 23, KFK_ERRF_FATAL, "The group member's supported protocols are incompatible with those of existing members or first group...") \
+    X(INVALID_GROUP_ID, 24, KFK_ERRF_FATAL, "The group id is invalid") \
+    X(UNKNOWN_MEMBER_ID, 25, 0, "The coordinator is not aware of this member") \
+    X(INVALID_SESSION_TIMEOUT, 26, KFK_ERRF_FATAL, "The session timeout is not within the range allowed by the broker (as configured by...") \
+    X(REBALANCE_IN_PROGRESS, 27, 0, "The group is rebalancing, so a rejoin is needed") \
+    X(INVALID_COMMIT_OFFSET_SIZE, 28, 0, "The committing offset data size is not valid") \
+    X(TOPIC_AUTHORIZATION_FAILED, 29, 0, "Topic authorization failed") \
+    X(GROUP_AUTHORIZATION_FAILED, 30, KFK_ERRF_FATAL, "Group authorization failed") \
+    X(CLUSTER_AUTHORIZATION_FAILED, 31, KFK_ERRF_FATAL, "Cluster authorization failed") \
+    X(INVALID_TIMESTAMP, 32, 0, "The timestamp of the message is out of acceptable range") \
+    X(UNSUPPORTED_SASL_MECHANISM, 33, KFK_ERRF_FATAL, "The broker does not support the requested SASL mechanism") \
+    X(ILLEGAL_SASL_STATE, 34, KFK_ERRF_FATAL, "Request is not valid given the current SASL state") \
+    X(UNSUPPORTED_VERSION, 35, KFK_ERRF_FATAL, "The version of API is not supported") \
+    X(TOPIC_ALREADY_EXISTS, 36, 0, "Topic with this name already exists") \
+    X(INVALID_PARTITIONS, 37, 0, "Number of partitions is below 1") \
+    X(INVALID_REPLICATION_FACTOR, 38, 0, "Replication factor is below 1 or larger than the number of available brokers") \
+    X(INVALID_REPLICA_ASSIGNMENT, 39, 0, "Replica assignment is invalid") \
+    X(INVALID_CONFIG, 40, 0, "Configuration is invalid") \
+    X(NOT_CONTROLLER, 41, KFK_ERRF_RETRIABLE, "This is not the correct controller for this cluster") \
+    X(INVALID_REQUEST, 42, 0, "This most likely occurs because of a request being malformed by the client library or the message was sent...") \
+    X(UNSUPPORTED_FOR_MESSAGE_FORMAT, 43, 0, "The message format version on the broker does not support the request") \
+    X(POLICY_VIOLATION, 44, 0, "Request parameters do not satisfy the configured policy") \
+    X(OUT_OF_ORDER_SEQUENCE_NUMBER, 45, 0, "The broker received an out of order sequence number") \
+    X(DUPLICATE_SEQUENCE_NUMBER, 46, 0, "The broker received a duplicate sequence number") \
+    X(INVALID_PRODUCER_EPOCH, 47, 0, "Producer attempted to produce with an old epoch") \
+    X(INVALID_TXN_STATE, 48, 0, "The producer attempted a transactional operation in an invalid state") \
+    X(INVALID_PRODUCER_ID_MAPPING, 49, 0, "The producer attempted to use a producer id which is not currently assigned to its transactional id") \
+    X(INVALID_TRANSACTION_TIMEOUT, 50, 0, "The transaction timeout is larger than the maximum value allowed by the broker (as configured by...") \
+    X(CONCURRENT_TRANSACTIONS, 51, KFK_ERRF_RETRIABLE, "The producer attempted to update a transaction while another concurrent operation on the same transaction...") \
+    X(TRANSACTION_COORDINATOR_FENCED, 52, 0, "Indicates that the transaction coordinator sending a WriteTxnMarker is no longer the current coordinator...") \
+    X(TRANSACTIONAL_ID_AUTHORIZATION_FAILED, 53, KFK_ERRF_FATAL, "Transactional Id authorization failed") \
+    X(SECURITY_DISABLED, 54, 0, "Security features are disabled") \
+    X(OPERATION_NOT_ATTEMPTED, 55, 0, "The broker did not attempt to execute this operation") \
+    X(KAFKA_STORAGE_ERROR, 56, KFK_ERRF_RETRIABLE|KFK_ERRF_REFRESH, "Disk error when trying to access log file on the disk") \
+    X(LOG_DIR_NOT_FOUND, 57, 0, "The user-specified log directory is not found in the broker config") \
+    X(SASL_AUTHENTICATION_FAILED, 58, KFK_ERRF_FATAL, "SASL Authentication failed") \
+    X(UNKNOWN_PRODUCER_ID, 59, 0, "This exception is raised by the broker if it could not locate the producer metadata associated with the...") \
+    X(REASSIGNMENT_IN_PROGRESS, 60, 0, "A partition reassignment is in progress") \
+    X(DELEGATION_TOKEN_AUTH_DISABLED, 61, 0, "Delegation Token feature is not enabled") \
+    X(DELEGATION_TOKEN_NOT_FOUND, 62, 0, "Delegation Token is not found on server") \
+    X(DELEGATION_TOKEN_OWNER_MISMATCH, 63, 0, "Specified Principal is not valid Owner/Renewer") \
+    X(DELEGATION_TOKEN_REQUEST_NOT_ALLOWED, 64, 0, "Delegation Token requests are not allowed on PLAINTEXT/1-way SSL channels and on delegation token...") \
+    X(DELEGATION_TOKEN_AUTHORIZATION_FAILED, 65, 0, "Delegation Token authorization failed") \
+    X(DELEGATION_TOKEN_EXPIRED, 66, 0, "Delegation Token is expired") \
+    X(INVALID_PRINCIPAL_TYPE, 67, 0, "Supplied principalType is not supported") \
+    X(NON_EMPTY_GROUP, 68, 0, "The group is not empty") \
+    X(GROUP_ID_NOT_FOUND, 69, 0, "The group id does not exist") \
+    X(FETCH_SESSION_ID_NOT_FOUND, 70, KFK_ERRF_RETRIABLE, "The fetch session ID was not found") \
+    X(INVALID_FETCH_SESSION_EPOCH, 71, KFK_ERRF_RETRIABLE, "The fetch session epoch is invalid") \
+    X(LISTENER_NOT_FOUND, 72, KFK_ERRF_RETRIABLE, "There is no listener on the leader broker that matches the listener on which metadata request was processed") \
+    X(TOPIC_DELETION_DISABLED, 73, 0, "Topic deletion is disabled") \
+    X(FENCED_LEADER_EPOCH, 74, KFK_ERRF_RETRIABLE|KFK_ERRF_REFRESH, "The leader epoch in the request is older than the epoch on the broker") \
+    X(UNKNOWN_LEADER_EPOCH, 75, KFK_ERRF_RETRIABLE, "The leader epoch in the request is newer than the epoch on the broker") \
+    X(UNSUPPORTED_COMPRESSION_TYPE, 76, 0, "The requesting client does not support the compression type of given partition") \
+    X(STALE_BROKER_EPOCH, 77, 0, "Broker epoch has changed") \
+    X(OFFSET_NOT_AVAILABLE, 78, KFK_ERRF_RETRIABLE, "The leader high watermark has not caught up from a recent leader election so the offsets cannot be...") \
+    X(MEMBER_ID_REQUIRED, 79, 0, "The group member needs to have a valid member id before actually entering a consumer group") \
+    X(PREFERRED_LEADER_NOT_AVAILABLE, 80, KFK_ERRF_RETRIABLE, "The preferred leader was not available") \
+    X(GROUP_MAX_SIZE_REACHED, 81, KFK_ERRF_FATAL, "The group has reached its maximum size") \
+    X(FENCED_INSTANCE_ID, 82, KFK_ERRF_FATAL, "The broker rejected this static consumer since another consumer with the same group.instance.id has...") \
+    X(ELIGIBLE_LEADERS_NOT_AVAILABLE, 83, KFK_ERRF_RETRIABLE, "Eligible topic partition leaders are not available") \
+    X(ELECTION_NOT_NEEDED, 84, KFK_ERRF_RETRIABLE, "Leader election not needed for topic partition") \
+    X(NO_REASSIGNMENT_IN_PROGRESS, 85, 0, "No partition reassignment is in progress") \
+    X(GROUP_SUBSCRIBED_TO_TOPIC, 86, 0, "Deleting offsets of a topic is forbidden while the consumer group is actively subscribed to it") \
+    X(INVALID_RECORD, 87, 0, "This record has failed the validation on broker and hence will be rejected") \
+    X(UNSTABLE_OFFSET_COMMIT, 88, KFK_ERRF_RETRIABLE, "There are unstable offsets that need to be cleared") \
+    X(THROTTLING_QUOTA_EXCEEDED, 89, KFK_ERRF_RETRIABLE, "The throttling quota has been exceeded") \
+    X(PRODUCER_FENCED, 90, KFK_ERRF_FATAL, "There is a newer producer with the same transactionalId which fences the current one") \
+    X(RESOURCE_NOT_FOUND, 91, 0, "A request illegally referred to a resource that does not exist") \
+    X(DUPLICATE_RESOURCE, 92, 0, "A request illegally referred to the same resource twice") \
+    X(UNACCEPTABLE_CREDENTIAL, 93, 0, "Requested credential would not meet criteria for acceptability") \
+    X(INCONSISTENT_VOTER_SET, 94, 0, "Indicates that the either the sender or recipient of a voter-only request is not one of the expected voters") \
+    X(INVALID_UPDATE_VERSION, 95, 0, "The given update version was invalid") \
+    X(FEATURE_UPDATE_FAILED, 96, 0, "Unable to update finalized features due to an unexpected server error") \
+    X(PRINCIPAL_DESERIALIZATION_FAILURE, 97, 0, "Request principal deserialization failed during forwarding") \
+    X(SNAPSHOT_NOT_FOUND, 98, 0, "Requested snapshot was not found") \
+    X(POSITION_OUT_OF_RANGE, 99, 0, "Requested position is not greater than or equal to zero, and less than the size of the snapshot") \
+    X(UNKNOWN_TOPIC_ID, 100, KFK_ERRF_RETRIABLE|KFK_ERRF_REFRESH, "This server does not host this topic ID") \
+    X(DUPLICATE_BROKER_REGISTRATION, 101, 0, "This broker ID is already in use") \
+    X(BROKER_ID_NOT_REGISTERED, 102, 0, "The given broker ID was not registered") \
+    X(INCONSISTENT_TOPIC_ID, 103, KFK_ERRF_RETRIABLE|KFK_ERRF_REFRESH, "The log's topic ID did not match the topic ID in the request") \
+    X(INCONSISTENT_CLUSTER_ID, 104, 0, "The clusterId in the request does not match that found on the server") \
+    X(TRANSACTIONAL_ID_NOT_FOUND, 105, 0, "The transactionalId could not be found") \
+    X(FETCH_SESSION_TOPIC_ID_ERROR, 106, KFK_ERRF_RETRIABLE, "The fetch session encountered inconsistent topic ID usage") \
+    X(INELIGIBLE_REPLICA, 107, 0, "The new ISR contains at least one ineligible replica") \
+    X(NEW_LEADER_ELECTED, 108, 0, "The AlterPartition request successfully updated the partition state but the leader has changed") \
+    X(OFFSET_MOVED_TO_TIERED_STORAGE, 109, 0, "The requested offset is moved to tiered storage") \
+    X(FENCED_MEMBER_EPOCH, 110, 0, "The member epoch is fenced by the group coordinator") \
+    X(UNRELEASED_INSTANCE_ID, 111, 0, "The instance ID is still used by another member in the consumer group") \
+    X(UNSUPPORTED_ASSIGNOR, 112, 0, "The assignor or its version range is not supported by the consumer group") \
+    X(STALE_MEMBER_EPOCH, 113, 0, "The member epoch is stale") \
+    X(MISMATCHED_ENDPOINT_TYPE, 114, 0, "The request was sent to an endpoint of the wrong type") \
+    X(UNSUPPORTED_ENDPOINT_TYPE, 115, 0, "This endpoint type is not supported yet") \
+    X(UNKNOWN_CONTROLLER_ID, 116, 0, "This controller ID is not known") \
+    X(UNKNOWN_SUBSCRIPTION_ID, 117, 0, "Client sent a push telemetry request with an invalid or outdated subscription ID") \
+    X(TELEMETRY_TOO_LARGE, 118, 0, "Client sent a push telemetry request larger than the maximum size the broker will accept") \
+    X(INVALID_REGISTRATION, 119, 0, "The controller has considered the broker registration to be invalid") \
+    X(TRANSACTION_ABORTABLE, 120, 0, "The server encountered an error with the transaction") \
+    X(INVALID_RECORD_STATE, 121, 0, "The record state is invalid") \
+    X(SHARE_SESSION_NOT_FOUND, 122, KFK_ERRF_RETRIABLE, "The share session was not found") \
+    X(INVALID_SHARE_SESSION_EPOCH, 123, KFK_ERRF_RETRIABLE, "The share session epoch is invalid") \
+    X(FENCED_STATE_EPOCH, 124, 0, "The share coordinator rejected the request because the share-group state epoch did not match") \
+    X(INVALID_VOTER_KEY, 125, 0, "The voter key doesn't match the receiving replica's key") \
+    X(DUPLICATE_VOTER, 126, 0, "The voter is already part of the set of voters") \
+    X(VOTER_NOT_FOUND, 127, 0, "The voter is not part of the set of voters") \
+    X(INVALID_REGULAR_EXPRESSION, 128, 0, "The regular expression is not valid") \
+    X(REBOOTSTRAP_REQUIRED, 129, 0, "Client metadata is stale") \
+    X(STREAMS_INVALID_TOPOLOGY, 130, 0, "The supplied topology is invalid") \
+    X(STREAMS_INVALID_TOPOLOGY_EPOCH, 131, 0, "The supplied topology epoch is invalid") \
+    X(STREAMS_TOPOLOGY_FENCED, 132, 0, "The supplied topology epoch is outdated") \
+    X(SHARE_SESSION_LIMIT_REACHED, 133, KFK_ERRF_RETRIABLE, "The limit of share sessions has been reached")
+
+/*
+ * kfk's local errors: negative, never sent on the wire. X(_NAME, number, flags, text).
+ * Append only: a number, once released, never changes meaning.
+ */
+#define KFK_ERR_LOCAL_MAP(X) \
+    X(_BAD_MSG, -101, 0, "Malformed protocol data") \
+    X(_NOMEM, -102, KFK_ERRF_FATAL, "Out of memory") \
+    X(_INVALID_ARG, -103, 0, "Invalid argument") \
+    X(_UNKNOWN_CONF, -104, 0, "Unknown configuration property") \
+    X(_INVALID_CONF, -105, 0, "Invalid configuration value") \
+    X(_TIMED_OUT, -106, KFK_ERRF_RETRIABLE, "Operation timed out") \
+    X(_MSG_TIMED_OUT, -107, 0, "Record not delivered within delivery.timeout.ms") \
+    X(_TRANSPORT, -108, KFK_ERRF_RETRIABLE, "Broker connection failed or was closed") \
+    X(_RESOLVE, -109, KFK_ERRF_RETRIABLE, "Host name resolution failed") \
+    X(_SSL, -110, KFK_ERRF_FATAL, "TLS handshake or certificate verification failed") \
+    X(_AUTHENTICATION, -111, KFK_ERRF_FATAL, "SASL authentication failed") \
+    X(_DESTROYED, -112, 0, "The object was closed") \
+    X(_QUEUE_FULL, -113, KFK_ERRF_RETRIABLE, "Producer queue is full") \
+    X(_MSG_SIZE_TOO_LARGE, -114, 0, "Record is larger than the configured maximum") \
+    X(_FRAME_TOO_LARGE, -115, 0, "Response frame is larger than receive.message.max.bytes") \
+    X(_NO_COMMON_VERSION, -116, KFK_ERRF_FATAL, "The broker supports no version of this API that kfk speaks") \
+    X(_UNSUPPORTED_COMPRESSION, -117, 0, "Compression codec not built into kfk") \
+    X(_DECOMPRESS, -118, 0, "Decompression failed or exceeded its output limit") \
+    X(_CRC, -119, 0, "Checksum mismatch") \
+    X(_UNKNOWN_TOPIC, -120, 0, "Unknown topic") \
+    X(_UNKNOWN_PARTITION, -121, 0, "Unknown partition") \
+    X(_PARTITION_EOF, -122, 0, "Reached the end of the partition") \
+    X(_LOCK_HELD, -123, 0, "The lock is held by another owner") \
+    X(_LOCK_LOST, -124, 0, "The lock was lost") \
+    X(_REDIS, -125, KFK_ERRF_RETRIABLE, "Redis command failed") \
+    X(_STATE, -126, 0, "Operation not valid in the current state") \
+    X(_POSSIBLY_PERSISTED, -127, 0, "Record timed out in flight: it may have been written") \
+    X(_FATAL, -128, KFK_ERRF_FATAL, "Fatal error: see the log") \
+    X(_VALUE_DECODE, -129, 0, "Record value could not be decoded") \
+    X(_KEY_PATH, -130, 0, "Partition key path missing or not a scalar") \
+    X(_NOT_IMPLEMENTED, -131, 0, "Not implemented") \
+    X(_CORRELATION, -132, KFK_ERRF_RETRIABLE, "Response correlation id matches no request") \
+    X(_NO_HANDLER, -133, 0, "No handler registered for the event type") \
+    X(_INCOMPLETE, -134, 0, "More input is needed")
+// clang-format on
+
+/** The error type of every fallible kfk call: 0 is success. */
+typedef enum kfk_err {
+#define KFK_ERR_ENUM_(name, num, flags, text) KFK_ERR_##name = (num),
+    KFK_ERR_NONE = 0,
+    KFK_ERR_KAFKA_MAP(KFK_ERR_ENUM_) KFK_ERR_LOCAL_MAP(KFK_ERR_ENUM_)
+#undef KFK_ERR_ENUM_
+} kfk_err_t;
+
+/**
+ * The symbolic name of @p err ("NOT_LEADER_OR_FOLLOWER", "_TIMED_OUT", "NONE"), or
+ * "UNKNOWN_ERROR_CODE" for a number kfk does not know. Static storage; never NULL.
+ */
+KFK_API const char *kfk_err_name(kfk_err_t err);
+
+/** A one-line English description of @p err. Static storage; never NULL. */
+KFK_API const char *kfk_err_str(kfk_err_t err);
+
+/** The KFK_ERRF_* flags of @p err (0 for success and unknown codes). */
+KFK_API unsigned kfk_err_flags(kfk_err_t err);
+
+/** True when a retry of the failed operation may succeed (KFK_ERRF_RETRIABLE). */
+KFK_API int kfk_err_is_retriable(kfk_err_t err);
+
+/** True when the client instance cannot go on after @p err (KFK_ERRF_FATAL). */
+KFK_API int kfk_err_is_fatal(kfk_err_t err);
+
+/** The library's version string, e.g. "0.1.0" (same as KFK_VERSION_STR of the build). */
+KFK_API const char *kfk_version_str(void);
+
+/**
+ * The optional features built into this library, comma-separated, e.g. "gzip,snappy,lz4,zstd"
+ * (compression codecs in src/protocol). Static storage; may be "".
+ */
+KFK_API const char *kfk_build_features(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* KFK_PROTOCOL_H */

@@ -1,0 +1,18 @@
+/*
+ * env.h: where the test services are. scripts/kafka start and scripts/redis start print the
+ * KFK_* variables; scripts/test exports them (the Kafka 3.9 node's with a KFK_39_ prefix).
+ * KFK_TARGET=39 (set by ctest for the *_kafka39 tests) switches every lookup to KFK_39_*.
+ */
+#ifndef KFK_TEST_ENV_H
+#define KFK_TEST_ENV_H
+
+/* The value of KFK_<name> for the current target (KFK_39_<name> when KFK_TARGET=39), or NULL. */
+const char *kt_env(const char *name);
+
+/* Like kt_env, but a missing variable fails the current Criterion test. */
+const char *kt_env_required(const char *name);
+
+/* "4.3.1", "3.9.2", ... of the broker under test (KFK_KAFKA_VERSION), or "unknown". */
+const char *kt_kafka_version(void);
+
+#endif
