@@ -15,6 +15,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "kfk/version.h"
 
@@ -249,6 +250,317 @@ KFK_API const char *kfk_version_str(void);
  * (compression codecs in src/protocol). Static storage; may be "".
  */
 KFK_API const char *kfk_build_features(void);
+
+/* ============================================================================================
+ * Primitives: strings, bytes, a growable writer and a bounds-checked reader.
+ * ========================================================================================== */
+
+/**
+ * A string that points into someone else's memory (usually a received frame): not
+ * NUL-terminated. len == -1 is Kafka's null string.
+ */
+typedef struct kfk_str {
+    const char *ptr;
+    int32_t len;
+} kfk_str_t;
+
+/** Bytes that point into someone else's memory; len == -1 is null. */
+typedef struct kfk_bytes {
+    const uint8_t *ptr;
+    int32_t len;
+} kfk_bytes_t;
+
+/** A kfk_str_t of a C string literal or a NUL-terminated string (NULL gives the null string). */
+#define KFK_STR(s) ((kfk_str_t){(s), (int32_t)(sizeof(s) - 1)})
+KFK_API kfk_str_t kfk_str_c(const char *s);
+
+/** True when @p s holds exactly the NUL-terminated string @p c. */
+KFK_API int kfk_str_eq(kfk_str_t s, const char *c);
+
+/**
+ * A growable output buffer. Errors are sticky: after an allocation failure (KFK_ERR__NOMEM) or
+ * a value that cannot be encoded (KFK_ERR__INVALID_ARG) every later write is a no-op and
+ * @c err tells what happened. Initialize with kfk_wbuf_init (or zero it), free with
+ * kfk_wbuf_free. The memory is the caller's once taken with kfk_wbuf_take.
+ */
+typedef struct kfk_wbuf {
+    uint8_t *data;
+    size_t len;
+    size_t cap;
+    kfk_err_t err;
+} kfk_wbuf_t;
+
+/** Sets @p w empty, with no allocation. */
+KFK_API void kfk_wbuf_init(kfk_wbuf_t *w);
+/** Frees @p w's memory and sets it empty. */
+KFK_API void kfk_wbuf_free(kfk_wbuf_t *w);
+/** Hands the bytes to the caller (free with kfk_mem_free) and sets @p w empty. */
+KFK_API uint8_t *kfk_wbuf_take(kfk_wbuf_t *w, size_t *len);
+/** Makes room for @p need more bytes; 0 or the (sticky) error. */
+KFK_API kfk_err_t kfk_wbuf_grow(kfk_wbuf_t *w, size_t need);
+/** Frees memory handed out by kfk_wbuf_take (kfk's allocator). */
+KFK_API void kfk_mem_free(void *p);
+
+/** Appends @p n bytes and returns where they go (uninitialized), or NULL after an error. */
+static inline uint8_t *kfk_wbuf_extend(kfk_wbuf_t *w, size_t n) {
+    if (w->cap - w->len < n && kfk_wbuf_grow(w, n) != 0)
+        return NULL;
+    if (w->err)
+        return NULL;
+    uint8_t *p = w->data + w->len;
+    w->len += n;
+    return p;
+}
+
+static inline void kfk_wbuf_put_raw(kfk_wbuf_t *w, const void *src, size_t n) {
+    uint8_t *p = kfk_wbuf_extend(w, n);
+    if (p && n)
+        memcpy(p, src, n);
+}
+static inline void kfk_wbuf_put_int8(kfk_wbuf_t *w, int8_t v) {
+    uint8_t *p = kfk_wbuf_extend(w, 1);
+    if (p)
+        p[0] = (uint8_t)v;
+}
+static inline void kfk_wbuf_put_int16(kfk_wbuf_t *w, int16_t v) {
+    uint8_t *p = kfk_wbuf_extend(w, 2);
+    if (p) {
+        p[0] = (uint8_t)((uint16_t)v >> 8);
+        p[1] = (uint8_t)v;
+    }
+}
+static inline void kfk_wbuf_put_int32(kfk_wbuf_t *w, int32_t v) {
+    uint8_t *p = kfk_wbuf_extend(w, 4);
+    if (p) {
+        uint32_t u = (uint32_t)v;
+        p[0] = (uint8_t)(u >> 24);
+        p[1] = (uint8_t)(u >> 16);
+        p[2] = (uint8_t)(u >> 8);
+        p[3] = (uint8_t)u;
+    }
+}
+static inline void kfk_wbuf_put_int64(kfk_wbuf_t *w, int64_t v) {
+    kfk_wbuf_put_int32(w, (int32_t)((uint64_t)v >> 32));
+    kfk_wbuf_put_int32(w, (int32_t)(uint32_t)(uint64_t)v);
+}
+/** Unsigned LEB128, at most 5 bytes. */
+static inline void kfk_wbuf_put_uvarint(kfk_wbuf_t *w, uint32_t v) {
+    uint8_t *p = kfk_wbuf_extend(w, v < 0x80         ? 1
+                                    : v < 0x4000     ? 2
+                                    : v < 0x200000   ? 3
+                                    : v < 0x10000000 ? 4
+                                                     : 5);
+    if (!p)
+        return;
+    while (v >= 0x80) {
+        *p++ = (uint8_t)(v | 0x80);
+        v >>= 7;
+    }
+    *p = (uint8_t)v;
+}
+/** Unsigned LEB128 of 64 bits, at most 10 bytes. */
+KFK_API void kfk_wbuf_put_uvarlong(kfk_wbuf_t *w, uint64_t v);
+/** Zig-zag varint (32 bits), as in records. */
+static inline void kfk_wbuf_put_varint(kfk_wbuf_t *w, int32_t v) {
+    kfk_wbuf_put_uvarint(w, ((uint32_t)v << 1) ^ (uint32_t)(v >> 31));
+}
+/** Zig-zag varlong (64 bits), as in records. */
+static inline void kfk_wbuf_put_varlong(kfk_wbuf_t *w, int64_t v) {
+    kfk_wbuf_put_uvarlong(w, ((uint64_t)v << 1) ^ (uint64_t)(v >> 63));
+}
+/** Bytes a zig-zag varint / varlong / unsigned varint of @p v takes. */
+KFK_API size_t kfk_varint_size(int32_t v);
+KFK_API size_t kfk_varlong_size(int64_t v);
+KFK_API size_t kfk_uvarint_size(uint32_t v);
+/**
+ * A (nullable) string: int16 length, or with @p compact an unsigned varint of length + 1
+ * (0 = null). A null string (len -1) is written as null; callers check nullability.
+ */
+KFK_API void kfk_wbuf_put_str(kfk_wbuf_t *w, kfk_str_t s, int compact);
+/** (Nullable) bytes: int32 length, or with @p compact an unsigned varint of length + 1. */
+KFK_API void kfk_wbuf_put_bytes(kfk_wbuf_t *w, kfk_bytes_t b, int compact);
+/** An array length: int32 (-1 = null), or with @p compact an unsigned varint of count + 1. */
+KFK_API void kfk_wbuf_put_array_len(kfk_wbuf_t *w, int32_t count, int compact);
+
+/** Starts a size-prefixed frame: writes a 4-byte placeholder and returns its offset. */
+KFK_API size_t kfk_wbuf_frame_begin(kfk_wbuf_t *w);
+/** Back-patches the frame size (bytes after the placeholder) at @p offset. */
+KFK_API void kfk_wbuf_frame_end(kfk_wbuf_t *w, size_t offset);
+
+/**
+ * A bounds-checked reader over bytes it does not own. It never reads past @c end. The first
+ * error sticks (KFK_ERR__BAD_MSG): later reads return zeros/empty values and the caller checks
+ * @c err once at the end.
+ */
+typedef struct kfk_rbuf {
+    const uint8_t *p;
+    const uint8_t *end;
+    kfk_err_t err;
+} kfk_rbuf_t;
+
+static inline void kfk_rbuf_init(kfk_rbuf_t *r, const void *data, size_t len) {
+    r->p = (const uint8_t *)data;
+    r->end = r->p + len;
+    r->err = KFK_ERR_NONE;
+}
+static inline size_t kfk_rbuf_left(const kfk_rbuf_t *r) {
+    return (size_t)(r->end - r->p);
+}
+/** Marks @p r failed with @p err (the first error wins) and empties it. */
+static inline void kfk_rbuf_fail(kfk_rbuf_t *r, kfk_err_t err) {
+    if (!r->err)
+        r->err = err;
+    r->p = r->end;
+}
+/** Returns @p n bytes and advances, or NULL (and fails) when fewer are left. */
+static inline const uint8_t *kfk_rbuf_take(kfk_rbuf_t *r, size_t n) {
+    if (r->err || kfk_rbuf_left(r) < n) {
+        kfk_rbuf_fail(r, KFK_ERR__BAD_MSG);
+        return NULL;
+    }
+    const uint8_t *p = r->p;
+    r->p += n;
+    return p;
+}
+static inline int8_t kfk_rbuf_get_int8(kfk_rbuf_t *r) {
+    const uint8_t *p = kfk_rbuf_take(r, 1);
+    return p ? (int8_t)p[0] : 0;
+}
+static inline int16_t kfk_rbuf_get_int16(kfk_rbuf_t *r) {
+    const uint8_t *p = kfk_rbuf_take(r, 2);
+    return p ? (int16_t)(uint16_t)((p[0] << 8) | p[1]) : 0;
+}
+static inline int32_t kfk_rbuf_get_int32(kfk_rbuf_t *r) {
+    const uint8_t *p = kfk_rbuf_take(r, 4);
+    return p ? (int32_t)(((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) |
+                         p[3])
+             : 0;
+}
+static inline int64_t kfk_rbuf_get_int64(kfk_rbuf_t *r) {
+    uint64_t hi = (uint32_t)kfk_rbuf_get_int32(r);
+    uint64_t lo = (uint32_t)kfk_rbuf_get_int32(r);
+    return (int64_t)((hi << 32) | lo);
+}
+/** Unsigned varint of at most 5 bytes (more, or bits past 32, is an error). */
+KFK_API uint32_t kfk_rbuf_get_uvarint(kfk_rbuf_t *r);
+/** Unsigned varint of at most 10 bytes. */
+KFK_API uint64_t kfk_rbuf_get_uvarlong(kfk_rbuf_t *r);
+static inline int32_t kfk_rbuf_get_varint(kfk_rbuf_t *r) {
+    uint32_t u = kfk_rbuf_get_uvarint(r);
+    return (int32_t)((u >> 1) ^ (~(u & 1) + 1));
+}
+static inline int64_t kfk_rbuf_get_varlong(kfk_rbuf_t *r) {
+    uint64_t u = kfk_rbuf_get_uvarlong(r);
+    return (int64_t)((u >> 1) ^ (~(u & 1) + 1));
+}
+/**
+ * A (nullable) string pointing into the reader's bytes. A null string is an error unless
+ * @p nullable. A length past the end, or below -1, is an error.
+ */
+KFK_API kfk_str_t kfk_rbuf_get_str(kfk_rbuf_t *r, int compact, int nullable);
+/** (Nullable) bytes pointing into the reader's bytes; see kfk_rbuf_get_str. */
+KFK_API kfk_bytes_t kfk_rbuf_get_bytes(kfk_rbuf_t *r, int compact, int nullable);
+/**
+ * An array count. -1 (null) is returned only when @p nullable. A count whose elements could not
+ * fit in the bytes left, at @p min_elem_size bytes each (at least 1), is an error: no decoder
+ * allocates from a count the bytes cannot back.
+ */
+KFK_API int32_t kfk_rbuf_get_array_len(kfk_rbuf_t *r, int compact, int nullable,
+                                       size_t min_elem_size);
+
+/* ============================================================================================
+ * Arena: the memory of one decoded message, freed at once.
+ * ========================================================================================== */
+
+typedef struct kfk_arena_chunk kfk_arena_chunk_t;
+
+/**
+ * A bump allocator. Zero-initialize it (or kfk_arena_init); kfk_arena_free releases
+ * everything. @c limit (0 = 256 MiB) caps the total a decoder may allocate in it.
+ */
+typedef struct kfk_arena {
+    kfk_arena_chunk_t *chunks;
+    size_t used;
+    size_t limit;
+} kfk_arena_t;
+
+KFK_API void kfk_arena_init(kfk_arena_t *a);
+/** @p n zeroed bytes, 16-aligned, or NULL (out of memory, or past the limit). */
+KFK_API void *kfk_arena_alloc(kfk_arena_t *a, size_t n);
+/** Frees every allocation of @p a and leaves it empty and reusable. */
+KFK_API void kfk_arena_free(kfk_arena_t *a);
+
+/* ============================================================================================
+ * CRC32C (Castagnoli) and CRC-32 (IEEE).
+ * ========================================================================================== */
+
+/**
+ * CRC-32C of @p data, continuing from @p crc (0 to start): kfk_crc32c(0, "123456789", 9) is
+ * 0xE3069283, and kfk_crc32c(kfk_crc32c(0, a, n), b, m) is the CRC of a then b. Uses the SSE4.2
+ * instruction when the CPU has it, a table otherwise. RecordBatch v2 checksums use it.
+ */
+KFK_API uint32_t kfk_crc32c(uint32_t crc, const void *data, size_t len);
+
+/** CRC-32 (IEEE 802.3, as zlib's crc32) of @p data continuing from @p crc; legacy messages. */
+KFK_API uint32_t kfk_crc32(uint32_t crc, const void *data, size_t len);
+
+/* ============================================================================================
+ * Compression codecs (each optional at build time).
+ * ========================================================================================== */
+
+/** Kafka's codec ids (RecordBatch attributes bits 0-2). */
+typedef enum kfk_codec {
+    KFK_CODEC_NONE = 0,
+    KFK_CODEC_GZIP = 1,
+    KFK_CODEC_SNAPPY = 2,
+    KFK_CODEC_LZ4 = 3,
+    KFK_CODEC_ZSTD = 4
+} kfk_codec_t;
+
+/** True when @p codec is built into this library (NONE always is). */
+KFK_API int kfk_codec_available(kfk_codec_t codec);
+
+/** "none", "gzip", "snappy", "lz4", "zstd", or "unknown". */
+KFK_API const char *kfk_codec_name(kfk_codec_t codec);
+
+/** The codec named @p name (as compression.type spells it); 0 or KFK_ERR__INVALID_ARG. */
+KFK_API kfk_err_t kfk_codec_from_name(const char *name, kfk_codec_t *codec);
+
+/**
+ * Appends the compressed form of @p in to @p out, in the framing Kafka's Java client writes:
+ * gzip (RFC 1952), snappy (xerial snappy-java framing), lz4 (frame format, independent 64 KiB
+ * blocks), zstd (one frame). @p level < 0 picks the codec's default.
+ * Returns KFK_ERR__UNSUPPORTED_COMPRESSION for a codec not built in, KFK_ERR__NOMEM, or
+ * KFK_ERR__INVALID_ARG.
+ */
+KFK_API kfk_err_t kfk_compress(kfk_codec_t codec, int level, const void *in, size_t len,
+                               kfk_wbuf_t *out);
+
+/**
+ * Appends the decompressed form of @p in to @p out. Never writes more than @p max_out bytes:
+ * an input that would (a compression bomb) fails with KFK_ERR__DECOMPRESS, as does corrupt
+ * input. gzip accepts concatenated members; snappy accepts xerial framing and raw blocks; lz4
+ * the frame format (with the block checksums it declares verified); zstd one or more frames,
+ * with or without a content size. KFK_ERR__UNSUPPORTED_COMPRESSION for a codec not built in.
+ */
+KFK_API kfk_err_t kfk_decompress(kfk_codec_t codec, const void *in, size_t len, size_t max_out,
+                                 kfk_wbuf_t *out);
+
+/* ============================================================================================
+ * Partitioning: murmur2 exactly as Kafka's Java client.
+ * ========================================================================================== */
+
+/** Kafka's murmur2 (org.apache.kafka.common.utils.Utils.murmur2) of @p len bytes of @p key. */
+KFK_API int32_t kfk_murmur2(const void *key, size_t len);
+
+/**
+ * The partition Java's default partitioner picks for a non-null key:
+ * (murmur2(key) & 0x7fffffff) % partition_count. -1 when @p partition_count < 1.
+ */
+KFK_API int32_t kfk_murmur2_partition(const void *key, size_t len, int32_t partition_count);
+
+/* ==== RecordBatch v2 and legacy message sets (records.c, legacy.c): begin ==== */
+/* ==== RecordBatch v2 and legacy message sets: end ==== */
 
 #ifdef __cplusplus
 }
