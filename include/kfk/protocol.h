@@ -14,6 +14,7 @@
 #define KFK_PROTOCOL_H
 
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -489,6 +490,227 @@ KFK_API void kfk_arena_init(kfk_arena_t *a);
 KFK_API void *kfk_arena_alloc(kfk_arena_t *a, size_t n);
 /** Frees every allocation of @p a and leaves it empty and reusable. */
 KFK_API void kfk_arena_free(kfk_arena_t *a);
+
+/* ============================================================================================
+ * Messages: one descriptor table per Kafka message, one generic walker.
+ *
+ * Every request and response body kfk speaks is a plain C struct generated, together with its
+ * descriptor table, from one X-macro list per struct in include/kfk/msgs/<api>.h. Each list
+ * line mirrors one field of Kafka's JSON schema (clients/src/main/resources/common/message):
+ *
+ *     F(TYPE, name, min_version, max_version, nullable_from, tag, default, sub)
+ *
+ * TYPE is BOOL, INT8, INT16, UINT16, INT32, INT64, FLOAT64, UUID, STRING, BYTES, RECORDS,
+ * STRUCT, or ARRAY_INT32, ARRAY_INT64, ARRAY_STRING, ARRAY_STRUCT; max_version KFK_V_MAX means
+ * "and every later version"; nullable_from is the first version where null is allowed (-1:
+ * never); tag is the tagged-field number (-1: a regular field); default is the schema's default
+ * for integers and booleans (for STRING/BYTES: -1 means the default is null, 0 empty); sub names
+ * the struct of STRUCT and ARRAY_STRUCT fields (_ otherwise).
+ *
+ * Decoded strings, bytes and records point into the decoded frame (zero copy); arrays live in
+ * the caller's kfk_arena_t. Both must outlive the decoded struct. Unknown tagged fields are kept
+ * (unknown_tags, raw) so that a decode then encode round trip is byte-exact.
+ * ========================================================================================== */
+
+/** "N+" in a schema's version range. */
+#define KFK_V_MAX 127
+
+/** A UUID as 16 bytes, most significant first (Kafka's wire order). */
+typedef struct kfk_uuid {
+    uint8_t bytes[16];
+} kfk_uuid_t;
+
+/**
+ * An array field: @c count elements of the field's element type at @c items (count -1 is a
+ * null array). Typed access: KFK_ARRAY_AT(arr, type, i).
+ */
+typedef struct kfk_array {
+    void *items;
+    int32_t count;
+} kfk_array_t;
+
+#define KFK_ARRAY_AT(arr, type, i) (((type *)(arr).items)[i])
+/** A kfk_array_t over a C array. */
+#define KFK_ARRAY_OF(carray)                                                                       \
+    ((kfk_array_t){(carray), (int32_t)(sizeof(carray) / sizeof((carray)[0]))})
+
+/** The descriptor table of one message struct (opaque; see kfk_schema_*). */
+typedef struct kfk_schema kfk_schema_t;
+
+/* C types of the field kinds. */
+#define KFK_CT_BOOL(sub) bool
+#define KFK_CT_INT8(sub) int8_t
+#define KFK_CT_INT16(sub) int16_t
+#define KFK_CT_UINT16(sub) uint16_t
+#define KFK_CT_INT32(sub) int32_t
+#define KFK_CT_INT64(sub) int64_t
+#define KFK_CT_FLOAT64(sub) double
+#define KFK_CT_UUID(sub) kfk_uuid_t
+#define KFK_CT_STRING(sub) kfk_str_t
+#define KFK_CT_BYTES(sub) kfk_bytes_t
+#define KFK_CT_RECORDS(sub) kfk_bytes_t
+#define KFK_CT_STRUCT(sub) struct sub
+#define KFK_CT_ARRAY_INT32(sub) kfk_array_t
+#define KFK_CT_ARRAY_INT64(sub) kfk_array_t
+#define KFK_CT_ARRAY_STRING(sub) kfk_array_t
+#define KFK_CT_ARRAY_STRUCT(sub) kfk_array_t
+#define KFK_FIELD_DECL_(type, name, minv, maxv, nullv, tag, dflt, sub) KFK_CT_##type(sub) name;
+
+/**
+ * Declares struct NAME_t from the X-macro LIST, plus its descriptor NAME_schema. Every message
+ * struct ends with unknown_tags: tagged fields kfk does not know, kept raw for re-encoding.
+ */
+#define KFK_MSG_STRUCT(name, LIST)                                                                 \
+    typedef struct name {                                                                          \
+        LIST(KFK_FIELD_DECL_)                                                                      \
+        kfk_bytes_t unknown_tags;                                                                  \
+    } name##_t;                                                                                    \
+    extern KFK_API const kfk_schema_t name##_schema;
+
+/** The struct's name ("kfk_metadata_request") and sizeof. */
+KFK_API const char *kfk_schema_name(const kfk_schema_t *schema);
+KFK_API size_t kfk_schema_size(const kfk_schema_t *schema);
+
+/**
+ * Encodes @p msg (a struct described by @p schema) at @p version, appending to @p w. @p flexible
+ * selects the compact encodings and tagged fields (the API's flexible versions). Fields outside
+ * @p version's range are skipped. KFK_ERR__INVALID_ARG for a null where the version allows none,
+ * a string longer than 32767 bytes in a non-compact version, or a negative count other than -1;
+ * KFK_ERR__NOMEM. On error @p w may hold a partial encoding.
+ */
+KFK_API kfk_err_t kfk_schema_encode(const kfk_schema_t *schema, int16_t version, bool flexible,
+                                    const void *msg, kfk_wbuf_t *w);
+
+/**
+ * Decodes a struct described by @p schema at @p version from @p r into @p out (sizeof given by
+ * kfk_schema_size; it is fully overwritten). Arrays are allocated in @p arena; strings, bytes
+ * and records point into @p r's bytes. Fields absent from @p version get the schema defaults.
+ * KFK_ERR__BAD_MSG for malformed input (the reader's error is set too), KFK_ERR__NOMEM when the
+ * arena refuses. Counts are checked against the bytes left before anything is allocated.
+ */
+KFK_API kfk_err_t kfk_schema_decode(const kfk_schema_t *schema, int16_t version, bool flexible,
+                                    kfk_rbuf_t *r, kfk_arena_t *arena, void *out);
+
+/* ============================================================================================
+ * APIs, headers and frames.
+ * ========================================================================================== */
+
+/** The API keys kfk speaks. */
+typedef enum kfk_api_key {
+    KFK_API_PRODUCE = 0,
+    KFK_API_FETCH = 1,
+    KFK_API_LIST_OFFSETS = 2,
+    KFK_API_METADATA = 3,
+    KFK_API_OFFSET_COMMIT = 8,
+    KFK_API_OFFSET_FETCH = 9,
+    KFK_API_FIND_COORDINATOR = 10,
+    KFK_API_JOIN_GROUP = 11,
+    KFK_API_HEARTBEAT = 12,
+    KFK_API_LEAVE_GROUP = 13,
+    KFK_API_SYNC_GROUP = 14,
+    KFK_API_SASL_HANDSHAKE = 17,
+    KFK_API_API_VERSIONS = 18,
+    KFK_API_CREATE_TOPICS = 19,
+    KFK_API_DELETE_TOPICS = 20,
+    KFK_API_INIT_PRODUCER_ID = 22,
+    KFK_API_SASL_AUTHENTICATE = 36
+} kfk_api_key_t;
+
+/** What kfk knows of one API: its version range, first flexible version and body schemas. */
+typedef struct kfk_api {
+    int16_t key;
+    const char *name;    /* Kafka's name, e.g. "Metadata" */
+    int16_t min_version; /* kfk's client range */
+    int16_t max_version;
+    int16_t flexible_from; /* first flexible version; -1: never flexible */
+    const kfk_schema_t *request;
+    const kfk_schema_t *response;
+} kfk_api_t;
+
+/** The API with key @p api_key, or NULL if kfk does not speak it. */
+KFK_API const kfk_api_t *kfk_api_get(int16_t api_key);
+
+/** Every API kfk speaks, ordered by key; *count gets their number. */
+KFK_API const kfk_api_t *kfk_api_list(size_t *count);
+
+/** True when @p version of @p api_key uses the flexible (compact, tagged) encodings. */
+KFK_API bool kfk_api_is_flexible(int16_t api_key, int16_t version);
+
+/**
+ * The highest version of @p api_key both kfk and the broker speak, given the broker's range
+ * [@p broker_min, @p broker_max] from ApiVersions. KFK_ERR__NO_COMMON_VERSION when the ranges do
+ * not meet (errstr, if given, names the API and both ranges), KFK_ERR__INVALID_ARG for an API
+ * kfk does not speak.
+ */
+KFK_API kfk_err_t kfk_api_pick_version(int16_t api_key, int16_t broker_min, int16_t broker_max,
+                                       int16_t *version, char *errstr, size_t errstr_size);
+
+/** A request header (v1; v2 adds the tagged fields in flexible versions). */
+typedef struct kfk_request_header {
+    int16_t api_key;
+    int16_t api_version;
+    int32_t correlation_id;
+    kfk_str_t client_id; /* nullable; non-compact even in v2 */
+    kfk_bytes_t unknown_tags;
+} kfk_request_header_t;
+
+/**
+ * Appends one framed request (int32 size, header v1 or v2, body) to @p w. @p body is the
+ * request struct of @p hdr->api_key (e.g. kfk_metadata_request_t). The version must lie in
+ * kfk's range for the API (KFK_ERR__INVALID_ARG otherwise).
+ */
+KFK_API kfk_err_t kfk_request_encode(kfk_wbuf_t *w, const kfk_request_header_t *hdr,
+                                     const void *body);
+
+/**
+ * Decodes a request frame (without its 4-byte size), as a broker does: the header into @p hdr,
+ * the body into a struct allocated in @p arena (*body). Strings point into @p frame.
+ * KFK_ERR__UNSUPPORTED_VERSION... is not used: an API or version kfk does not speak gives
+ * KFK_ERR__INVALID_ARG with *body NULL and @p hdr filled; malformed bytes KFK_ERR__BAD_MSG.
+ */
+KFK_API kfk_err_t kfk_request_decode(const uint8_t *frame, size_t len, kfk_request_header_t *hdr,
+                                     kfk_arena_t *arena, void **body);
+
+/**
+ * Appends one framed response (int32 size, header v0 or v1, body) to @p w, as a broker does.
+ * ApiVersions responses always use header v0 (KIP-511).
+ */
+KFK_API kfk_err_t kfk_response_encode(kfk_wbuf_t *w, int16_t api_key, int16_t version,
+                                      int32_t correlation_id, const void *body);
+
+/**
+ * Decodes a response frame (without its 4-byte size) to request @p api_key at @p version: the
+ * correlation id into @p correlation_id, the body into a struct allocated in @p arena (*body).
+ * An ApiVersions response carrying UNSUPPORTED_VERSION is decoded as the v0 body the broker
+ * sends then (its api_keys hold the broker's ApiVersions range). Trailing bytes after the body
+ * are an error (KFK_ERR__BAD_MSG).
+ */
+KFK_API kfk_err_t kfk_response_decode(const uint8_t *frame, size_t len, int16_t api_key,
+                                      int16_t version, int32_t *correlation_id, kfk_arena_t *arena,
+                                      void **body);
+
+/** The correlation id of a response frame (its first 4 bytes); -1 if it is shorter. */
+KFK_API int32_t kfk_response_correlation_id(const uint8_t *frame, size_t len);
+
+/* Every message struct, one header per API. */
+#include "kfk/msgs/api_versions.h"
+#include "kfk/msgs/metadata.h"
+#include "kfk/msgs/produce.h"
+#include "kfk/msgs/fetch.h"
+#include "kfk/msgs/list_offsets.h"
+#include "kfk/msgs/find_coordinator.h"
+#include "kfk/msgs/join_group.h"
+#include "kfk/msgs/sync_group.h"
+#include "kfk/msgs/heartbeat.h"
+#include "kfk/msgs/leave_group.h"
+#include "kfk/msgs/offset_commit.h"
+#include "kfk/msgs/offset_fetch.h"
+#include "kfk/msgs/init_producer_id.h"
+#include "kfk/msgs/sasl_handshake.h"
+#include "kfk/msgs/sasl_authenticate.h"
+#include "kfk/msgs/create_topics.h"
+#include "kfk/msgs/delete_topics.h"
+#include "kfk/msgs/consumer_protocol.h"
 
 /* ============================================================================================
  * CRC32C (Castagnoli) and CRC-32 (IEEE).

@@ -1,0 +1,1 @@
+/* kfk/msgs/leave_group.h: message structs (not written yet). Included by kfk/protocol.h only. */
