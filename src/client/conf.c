@@ -1,0 +1,385 @@
+/*
+ * conf.c: kfk_conf_t, configuration set by Kafka's standard property names (conf_props.h).
+ * Every value is checked when set: an unknown name, a malformed number, a value out of range or
+ * an unknown enum choice is an error naming the property. Secrets are redacted in dumps and
+ * wiped before their memory is freed.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "client/conf.h"
+#include "protocol/mem.h"
+
+typedef enum { T_INT, T_BOOL, T_STR, T_ENUM } ptype_t;
+
+typedef struct {
+    const char *name;
+    ptype_t type;
+    const char *dflt;
+    int64_t min, max;
+    int flags;
+    const char *doc;
+    size_t offset;
+} prop_t;
+
+#define PROP_(pname, field, type, dflt, pmin, pmax, pflags, pdoc)                                  \
+    {pname, T_##type, dflt, pmin, pmax, pflags, pdoc, offsetof(struct kfk_conf, field)},
+static const prop_t props[] = {KFK_CONF_PROPS(PROP_)};
+#undef PROP_
+
+static const struct {
+    const char *alias, *name;
+} aliases[] = {
+#define ALIAS_(a, n) {a, n},
+    KFK_CONF_ALIASES(ALIAS_)
+#undef ALIAS_
+};
+
+#define NPROPS (sizeof props / sizeof props[0])
+
+static void errf(char *errstr, size_t size, const char *fmt, ...) {
+    if (!errstr || !size)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(errstr, size, fmt, ap);
+    va_end(ap);
+}
+
+static const prop_t *find_prop(const char *name, size_t *idx) {
+    for (size_t a = 0; a < sizeof aliases / sizeof aliases[0]; a++)
+        if (!strcmp(name, aliases[a].alias))
+            name = aliases[a].name;
+    for (size_t i = 0; i < NPROPS; i++)
+        if (!strcmp(props[i].name, name)) {
+            if (idx)
+                *idx = i;
+            return &props[i];
+        }
+    return NULL;
+}
+
+static void wipe_free(char *s) {
+    if (!s)
+        return;
+    volatile char *v = s;
+    while (*v)
+        *v++ = 0;
+    kfk__free(s);
+}
+
+/* The index of @p value among ENUM choices "a|b|c" (case-insensitive), or -1. */
+static int enum_index(const char *choices, const char *value) {
+    int idx = 0;
+    const char *p = choices;
+    size_t vlen = strlen(value);
+    while (*p) {
+        const char *bar = strchr(p, '|');
+        size_t n = bar ? (size_t)(bar - p) : strlen(p);
+        if (n == vlen && !strncasecmp(p, value, n))
+            return idx;
+        idx++;
+        if (!bar)
+            break;
+        p = bar + 1;
+    }
+    return -1;
+}
+
+/* Writes choice @p idx of "a|b|c" into buf. */
+static void enum_name(const char *choices, int idx, char *buf, size_t size) {
+    const char *p = choices;
+    for (int i = 0; i < idx && p; i++) {
+        p = strchr(p, '|');
+        if (p)
+            p++;
+    }
+    if (!p) {
+        snprintf(buf, size, "?");
+        return;
+    }
+    const char *bar = strchr(p, '|');
+    int n = bar ? (int)(bar - p) : (int)strlen(p);
+    snprintf(buf, size, "%.*s", n, p);
+}
+
+static const char *debug_contexts[] = {"generic",  "broker",   "protocol", "metadata",
+                                       "security", "producer", "consumer", "cgrp",
+                                       "fetch",    "lock",     "all"};
+
+static int debug_valid(const char *v, char *bad, size_t badsize) {
+    const char *p = v;
+    while (*p) {
+        const char *comma = strchr(p, ',');
+        size_t n = comma ? (size_t)(comma - p) : strlen(p);
+        while (n && (*p == ' ')) {
+            p++;
+            n--;
+        }
+        while (n && p[n - 1] == ' ')
+            n--;
+        if (n) {
+            int ok = 0;
+            for (size_t i = 0; i < sizeof debug_contexts / sizeof debug_contexts[0]; i++)
+                if (strlen(debug_contexts[i]) == n && !strncmp(debug_contexts[i], p, n))
+                    ok = 1;
+            if (!ok) {
+                snprintf(bad, badsize, "%.*s", (int)n, p);
+                return 0;
+            }
+        }
+        if (!comma)
+            break;
+        p = comma + 1;
+    }
+    return 1;
+}
+
+static kfk_err_t set_prop(kfk_conf_t *conf, const prop_t *p, const char *value, char *errstr,
+                          size_t errsize) {
+    void *field = (uint8_t *)conf + p->offset;
+    switch (p->type) {
+    case T_INT: {
+        char *end;
+        errno = 0;
+        long long v = strtoll(value, &end, 10);
+        if (errno || end == value || *end) {
+            errf(errstr, errsize, "%s: \"%s\" is not an integer", p->name, value);
+            return KFK_ERR__INVALID_CONF;
+        }
+        if (v < p->min || v > p->max) {
+            errf(errstr, errsize, "%s: %lld is out of range [%lld, %lld]", p->name, v,
+                 (long long)p->min, (long long)p->max);
+            return KFK_ERR__INVALID_CONF;
+        }
+        *(int64_t *)field = v;
+        return KFK_ERR_NONE;
+    }
+    case T_BOOL:
+        if (!strcasecmp(value, "true") || !strcmp(value, "1")) {
+            *(int *)field = 1;
+        } else if (!strcasecmp(value, "false") || !strcmp(value, "0")) {
+            *(int *)field = 0;
+        } else {
+            errf(errstr, errsize, "%s: \"%s\" is not true or false", p->name, value);
+            return KFK_ERR__INVALID_CONF;
+        }
+        return KFK_ERR_NONE;
+    case T_ENUM: {
+        int idx = enum_index(p->doc, value);
+        if (idx < 0) {
+            errf(errstr, errsize, "%s: \"%s\" is not one of %s", p->name, value, p->doc);
+            return KFK_ERR__INVALID_CONF;
+        }
+        *(int *)field = idx;
+        return KFK_ERR_NONE;
+    }
+    case T_STR: {
+        if (!strcmp(p->name, "debug")) {
+            char bad[64];
+            if (!debug_valid(value, bad, sizeof bad)) {
+                errf(errstr, errsize, "debug: unknown context \"%s\"", bad);
+                return KFK_ERR__INVALID_CONF;
+            }
+        }
+        char *dup = kfk__strndup(value, strlen(value));
+        if (!dup)
+            return KFK_ERR__NOMEM;
+        char **slot = field;
+        if (p->flags & CONF_SECRET)
+            wipe_free(*slot);
+        else
+            kfk__free(*slot);
+        *slot = dup;
+        return KFK_ERR_NONE;
+    }
+    }
+    return KFK_ERR__INVALID_CONF;
+}
+
+kfk_conf_t *kfk_conf_new(void) {
+    kfk_conf_t *conf = kfk__calloc(1, sizeof *conf);
+    if (!conf)
+        return NULL;
+    for (size_t i = 0; i < NPROPS; i++) {
+        if (set_prop(conf, &props[i], props[i].dflt, NULL, 0) != KFK_ERR_NONE) {
+            kfk_conf_destroy(conf);
+            return NULL;
+        }
+    }
+    return conf;
+}
+
+void kfk_conf_destroy(kfk_conf_t *conf) {
+    if (!conf)
+        return;
+    for (size_t i = 0; i < NPROPS; i++) {
+        if (props[i].type != T_STR)
+            continue;
+        char **slot = (char **)((uint8_t *)conf + props[i].offset);
+        if (props[i].flags & CONF_SECRET)
+            wipe_free(*slot);
+        else
+            kfk__free(*slot);
+    }
+    kfk__free(conf);
+}
+
+kfk_conf_t *kfk_conf_dup(const kfk_conf_t *conf) {
+    kfk_conf_t *d = kfk__malloc(sizeof *d);
+    if (!d)
+        return NULL;
+    memcpy(d, conf, sizeof *d);
+    for (size_t i = 0; i < NPROPS; i++) {
+        if (props[i].type != T_STR)
+            continue;
+        char **slot = (char **)((uint8_t *)d + props[i].offset);
+        *slot = kfk__strndup(*slot, strlen(*slot));
+    }
+    for (size_t i = 0; i < NPROPS; i++) {
+        char **slot = (char **)((uint8_t *)d + props[i].offset);
+        if (props[i].type == T_STR && !*slot) {
+            kfk_conf_destroy(d);
+            return NULL;
+        }
+    }
+    return d;
+}
+
+kfk_err_t kfk_conf_set(kfk_conf_t *conf, const char *name, const char *value, char *errstr,
+                       size_t errstr_size) {
+    if (errstr && errstr_size)
+        errstr[0] = '\0';
+    if (!conf || !name || !value) {
+        errf(errstr, errstr_size, "kfk_conf_set: NULL argument");
+        return KFK_ERR__INVALID_ARG;
+    }
+    size_t idx;
+    const prop_t *p = find_prop(name, &idx);
+    if (!p) {
+        errf(errstr, errstr_size, "unknown configuration property \"%s\"", name);
+        return KFK_ERR__UNKNOWN_CONF;
+    }
+    kfk_err_t err = set_prop(conf, p, value, errstr, errstr_size);
+    if (!err)
+        conf->is_set[idx] = 1;
+    return err;
+}
+
+static void value_text(const kfk_conf_t *conf, const prop_t *p, char *buf, size_t size) {
+    const void *field = (const uint8_t *)conf + p->offset;
+    switch (p->type) {
+    case T_INT:
+        snprintf(buf, size, "%lld", (long long)*(const int64_t *)field);
+        break;
+    case T_BOOL:
+        snprintf(buf, size, "%s", *(const int *)field ? "true" : "false");
+        break;
+    case T_ENUM:
+        enum_name(p->doc, *(const int *)field, buf, size);
+        break;
+    case T_STR:
+        snprintf(buf, size, "%s", *(char *const *)field);
+        break;
+    }
+}
+
+kfk_err_t kfk_conf_get(const kfk_conf_t *conf, const char *name, char *buf, size_t *size) {
+    const prop_t *p = conf && name ? find_prop(name, NULL) : NULL;
+    if (!p)
+        return KFK_ERR__UNKNOWN_CONF;
+    char tmp[4096];
+    value_text(conf, p, tmp, sizeof tmp);
+    size_t need = strlen(tmp) + 1;
+    if (buf && *size >= need)
+        memcpy(buf, tmp, need);
+    else if (buf && *size) {
+        *size = need;
+        return KFK_ERR__INVALID_ARG;
+    }
+    *size = need;
+    return KFK_ERR_NONE;
+}
+
+char *kfk_conf_dump(const kfk_conf_t *conf) {
+    kfk_wbuf_t w;
+    kfk_wbuf_init(&w);
+    for (size_t i = 0; i < NPROPS; i++) {
+        char val[4096];
+        const prop_t *p = &props[i];
+        const char *shown = val;
+        value_text(conf, p, val, sizeof val);
+        if ((p->flags & CONF_SECRET) && val[0])
+            shown = "[redacted]";
+        kfk_wbuf_put_raw(&w, p->name, strlen(p->name));
+        kfk_wbuf_put_raw(&w, "=", 1);
+        kfk_wbuf_put_raw(&w, shown, strlen(shown));
+        kfk_wbuf_put_raw(&w, "\n", 1);
+    }
+    kfk_wbuf_put_raw(&w, "", 1);
+    if (w.err) {
+        kfk_wbuf_free(&w);
+        return NULL;
+    }
+    return (char *)kfk_wbuf_take(&w, NULL);
+}
+
+kfk_err_t kfk_conf_set_file(kfk_conf_t *conf, const char *path, char *errstr, size_t errstr_size) {
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        errf(errstr, errstr_size, "%s: %s", path, strerror(errno));
+        return KFK_ERR__INVALID_ARG;
+    }
+    char line[8192];
+    int lineno = 0;
+    kfk_err_t err = KFK_ERR_NONE;
+    while (!err && fgets(line, sizeof line, f)) {
+        lineno++;
+        size_t n = strlen(line);
+        if (n == sizeof line - 1 && line[n - 1] != '\n') {
+            errf(errstr, errstr_size, "%s:%d: line too long", path, lineno);
+            err = KFK_ERR__INVALID_CONF;
+            break;
+        }
+        while (n && (line[n - 1] == '\n' || line[n - 1] == '\r' || line[n - 1] == ' '))
+            line[--n] = '\0';
+        char *p = line;
+        while (*p == ' ' || *p == '\t')
+            p++;
+        if (!*p || *p == '#' || *p == '!')
+            continue;
+        char *eq = strchr(p, '=');
+        if (!eq) {
+            errf(errstr, errstr_size, "%s:%d: expected key=value", path, lineno);
+            err = KFK_ERR__INVALID_CONF;
+            break;
+        }
+        char *kend = eq;
+        while (kend > p && (kend[-1] == ' ' || kend[-1] == '\t'))
+            kend--;
+        *kend = '\0';
+        char *v = eq + 1;
+        while (*v == ' ' || *v == '\t')
+            v++;
+        char sub[512];
+        err = kfk_conf_set(conf, p, v, sub, sizeof sub);
+        if (err)
+            errf(errstr, errstr_size, "%s:%d: %s", path, lineno, sub);
+    }
+    fclose(f);
+    return err;
+}
+
+void kfk_conf_set_log_cb(kfk_conf_t *conf, kfk_log_cb cb, void *opaque) {
+    conf->log_cb = cb;
+    conf->log_opaque = opaque;
+}
+
+void kfk_conf_set_stats_cb(kfk_conf_t *conf, kfk_stats_cb cb, void *opaque) {
+    conf->stats_cb = cb;
+    conf->stats_opaque = opaque;
+}

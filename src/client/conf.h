@@ -1,0 +1,44 @@
+/*
+ * conf.h: the internal layout of kfk_conf_t (typed fields generated from conf_props.h) and
+ * the enums its ENUM properties store.
+ */
+#ifndef KFK_CLIENT_CONF_H
+#define KFK_CLIENT_CONF_H
+
+#include <stdint.h>
+
+#include "kfk/kfk.h"
+#include "client/conf_props.h"
+
+#define CONF_SECRET 0x1
+
+enum { KFK_SEC_PLAINTEXT, KFK_SEC_SSL, KFK_SEC_SASL_PLAINTEXT, KFK_SEC_SASL_SSL };
+enum { KFK_SSL_ENDPOINT_HTTPS, KFK_SSL_ENDPOINT_NONE };
+enum { KFK_SASL_PLAIN, KFK_SASL_SCRAM_SHA_256, KFK_SASL_SCRAM_SHA_512 };
+
+#define KFK_CONF_CT_INT int64_t
+#define KFK_CONF_CT_BOOL int
+#define KFK_CONF_CT_STR char *
+#define KFK_CONF_CT_ENUM int
+#define KFK_CONF_FIELD_(name, field, type, dflt, min, max, flags, doc) KFK_CONF_CT_##type field;
+
+enum {
+#define KFK_CONF_IDX_(name, field, ...) KFK_CONF_IDX_##field,
+    KFK_CONF_PROPS(KFK_CONF_IDX_)
+#undef KFK_CONF_IDX_
+        KFK_CONF_COUNT
+};
+
+struct kfk_conf {
+    KFK_CONF_PROPS(KFK_CONF_FIELD_)
+    uint8_t is_set[KFK_CONF_COUNT]; /* set explicitly by the user */
+    kfk_log_cb log_cb;
+    void *log_opaque;
+    kfk_stats_cb stats_cb;
+    void *stats_opaque;
+};
+
+/* True when the user set property FIELD explicitly (not its default). */
+#define KFK_CONF_IS_SET(conf, field) ((conf)->is_set[KFK_CONF_IDX_##field])
+
+#endif

@@ -1,0 +1,62 @@
+/*
+ * conf_props.h: every configuration property kfk knows, one X-macro line each (STYLE rule 6's
+ * single-table idea applied to configuration, as librdkafka does). Names are Kafka's standard
+ * property names; defaults follow the modern Java client unless noted.
+ *
+ *   X(name, field, TYPE, default, min, max, flags, doc)
+ *
+ * TYPE: INT (int64 in [min, max]), BOOL (true/false), STR (free text), ENUM (one of the
+ * '|'-separated choices given as `doc`'s first word list in min; case-insensitive; stored as
+ * the index). Flags: CONF_SECRET (redacted in dumps, wiped on free).
+ */
+#ifndef KFK_CLIENT_CONF_PROPS_H
+#define KFK_CLIENT_CONF_PROPS_H
+
+#define KFK_CONF_PROPS(X)                                                                          \
+    X("bootstrap.servers", bootstrap_servers, STR, "", 0, 0, 0,                                    \
+      "Comma-separated host:port list to bootstrap from")                                          \
+    X("client.id", client_id, STR, "kfk", 0, 0, 0, "Client id sent with every request")            \
+    X("request.timeout.ms", request_timeout_ms, INT, "30000", 1, 2147483647, 0,                    \
+      "Time a request may wait for its response")                                                  \
+    X("socket.connection.setup.timeout.ms", socket_connection_setup_timeout_ms, INT, "10000", 1,   \
+      2147483647, 0, "Time for DNS, TCP connect, TLS and ApiVersions")                             \
+    X("reconnect.backoff.ms", reconnect_backoff_ms, INT, "50", 0, 3600000, 0,                      \
+      "First reconnect backoff (doubles per failure, with jitter)")                                \
+    X("reconnect.backoff.max.ms", reconnect_backoff_max_ms, INT, "1000", 0, 3600000, 0,            \
+      "Maximum reconnect backoff")                                                                 \
+    X("metadata.max.age.ms", metadata_max_age_ms, INT, "300000", 1, 2147483647, 0,                 \
+      "Refresh metadata at least this often")                                                      \
+    X("receive.message.max.bytes", receive_message_max_bytes, INT, "100000000", 1000, 2147483647,  \
+      0, "Largest response frame accepted (checked before allocation)")                            \
+    X("max.in.flight.requests.per.connection", max_in_flight, INT, "5", 1, 1000000, 0,             \
+      "Requests in flight per broker connection")                                                  \
+    X("security.protocol", security_protocol, ENUM, "plaintext", 0, 0, 0,                          \
+      "plaintext|ssl|sasl_plaintext|sasl_ssl")                                                     \
+    X("ssl.ca.location", ssl_ca_location, STR, "", 0, 0, 0,                                        \
+      "CA certificate file (PEM); empty: the system store")                                        \
+    X("ssl.certificate.location", ssl_certificate_location, STR, "", 0, 0, 0,                      \
+      "Client certificate file (PEM)")                                                             \
+    X("ssl.key.location", ssl_key_location, STR, "", 0, 0, 0, "Client private key file (PEM)")     \
+    X("ssl.key.password", ssl_key_password, STR, "", 0, 0, CONF_SECRET,                            \
+      "Password of the client private key")                                                        \
+    X("ssl.endpoint.identification.algorithm", ssl_endpoint_identification, ENUM, "https", 0, 0,   \
+      0, "https|none")                                                                             \
+    X("enable.ssl.certificate.verification", enable_ssl_certificate_verification, BOOL, "true", 0, \
+      0, 0, "Verify the broker certificate chain")                                                 \
+    X("sasl.mechanism", sasl_mechanism, ENUM, "PLAIN", 0, 0, 0,                                    \
+      "PLAIN|SCRAM-SHA-256|SCRAM-SHA-512")                                                         \
+    X("sasl.username", sasl_username, STR, "", 0, 0, CONF_SECRET, "SASL user name")                \
+    X("sasl.password", sasl_password, STR, "", 0, 0, CONF_SECRET, "SASL password")                 \
+    X("log_level", log_level, INT, "6", 0, 7, 0, "Syslog level of messages passed to the log cb")  \
+    X("debug", debug, STR, "", 0, 0, 0,                                                            \
+      "Debug contexts: generic,broker,protocol,metadata,security,producer,consumer,cgrp,fetch,"    \
+      "lock,all")                                                                                  \
+    X("statistics.interval.ms", statistics_interval_ms, INT, "0", 0, 86400000, 0,                  \
+      "Statistics callback interval (0: off)")
+
+/* Other names accepted for a property (librdkafka's spellings). */
+#define KFK_CONF_ALIASES(X)                                                                        \
+    X("sasl.mechanisms", "sasl.mechanism")                                                         \
+    X("metadata.broker.list", "bootstrap.servers")
+
+#endif
