@@ -11,15 +11,24 @@
 
 static long fail_after = -1;
 static long alloc_count;
+static size_t max_alloc;
 
-static int should_fail(void) {
+static int should_fail(size_t size) {
     alloc_count++;
+    if (size > max_alloc)
+        max_alloc = size;
     if (fail_after < 0)
         return 0;
     if (fail_after == 0)
         return 1;
     fail_after--;
     return 0;
+}
+
+size_t kfk__mem_max_alloc_reset(void) {
+    size_t m = max_alloc;
+    max_alloc = 0;
+    return m;
 }
 
 long kfk__mem_fail_after(long n) {
@@ -30,7 +39,7 @@ long kfk__mem_fail_after(long n) {
 }
 
 void *kfk__malloc(size_t size) {
-    if (should_fail())
+    if (should_fail(size))
         return NULL;
     return malloc(size ? size : 1);
 }
@@ -38,13 +47,13 @@ void *kfk__malloc(size_t size) {
 void *kfk__calloc(size_t n, size_t size) {
     if (size && n > SIZE_MAX / size)
         return NULL;
-    if (should_fail())
+    if (should_fail(n * size))
         return NULL;
     return calloc(n ? n : 1, size ? size : 1);
 }
 
 void *kfk__realloc(void *p, size_t size) {
-    if (should_fail())
+    if (should_fail(size))
         return NULL;
     return realloc(p, size ? size : 1);
 }

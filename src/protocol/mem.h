@@ -23,4 +23,7 @@ char *kfk__strndup(const char *s, size_t len);
  */
 long kfk__mem_fail_after(long n);
 
+/* Test hook: the largest single allocation (bytes) since the last call, which resets it. */
+size_t kfk__mem_max_alloc_reset(void);
+
 #endif
