@@ -28,19 +28,19 @@ enum { KFK__SEC_PLAINTEXT, KFK__SEC_SSL, KFK__SEC_SASL_PLAINTEXT, KFK__SEC_SASL_
 typedef struct kfk__conn_opts {
     const char *host;
     int port;
-    int32_t node_id;                 /* for logs; -1 for a bootstrap server */
+    int32_t node_id; /* for logs; -1 for a bootstrap server */
     const char *client_id;
-    int64_t setup_timeout_ms;        /* DNS + TCP + TLS + ApiVersions + SASL */
-    int64_t request_timeout_ms;      /* default per request */
+    int64_t setup_timeout_ms;   /* DNS + TCP + TLS + ApiVersions + SASL */
+    int64_t request_timeout_ms; /* default per request */
     int max_in_flight;
-    int64_t max_frame;               /* receive.message.max.bytes */
-    int security;                    /* KFK__SEC_* */
-    SSL_CTX *ssl_ctx;                /* for SSL / SASL_SSL; owned by the caller */
+    int64_t max_frame; /* receive.message.max.bytes */
+    int security;      /* KFK__SEC_* */
+    SSL_CTX *ssl_ctx;  /* for SSL / SASL_SSL; owned by the caller */
     int ssl_verify_host;
-    int sasl_mech;                   /* KFK_SASL_MECH_* (ev/sasl.h) */
+    int sasl_mech; /* KFK_SASL_MECH_* (ev/sasl.h) */
     const char *sasl_user;
     const char *sasl_pass;
-    const kfk__logger_t *log;        /* must outlive the connection */
+    const kfk__logger_t *log; /* must outlive the connection */
 } kfk__conn_opts_t;
 
 enum { KFK__CONN_UP = 1, KFK__CONN_DOWN = 2 };
@@ -58,8 +58,8 @@ typedef void (*kfk__resp_cb)(kfk__conn_t *c, kfk_err_t err, uint8_t *frame, size
 typedef void (*kfk__conn_close_cb)(kfk__conn_t *c, void *opaque);
 
 /* Starts connecting. Copies what it needs from @p opts (strings included). */
-kfk_err_t kfk__conn_new(uv_loop_t *loop, const kfk__conn_opts_t *opts,
-                        kfk__conn_state_cb state_cb, void *opaque, kfk__conn_t **out);
+kfk_err_t kfk__conn_new(uv_loop_t *loop, const kfk__conn_opts_t *opts, kfk__conn_state_cb state_cb,
+                        void *opaque, kfk__conn_t **out);
 
 /*
  * Queues a request: encodes @p body (the request struct of @p api_key) at @p version with the
@@ -70,8 +70,7 @@ kfk_err_t kfk__conn_new(uv_loop_t *loop, const kfk__conn_opts_t *opts,
  * KFK_ERR__NO_COMMON_VERSION if the broker lacks that version, or an encoding error.
  */
 kfk_err_t kfk__conn_send(kfk__conn_t *c, int16_t api_key, int16_t version, const void *body,
-                         int expect_response, int64_t timeout_ms, kfk__resp_cb cb,
-                         void *opaque);
+                         int expect_response, int64_t timeout_ms, kfk__resp_cb cb, void *opaque);
 
 /* The version of @p api_key chosen with this broker (highest common), or -1 (none yet, or no
  * common version). Valid once UP. */

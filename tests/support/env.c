@@ -12,6 +12,8 @@ const char *kt_env(const char *name) {
     const char *target = getenv("KFK_TARGET");
     if (target && !strcmp(target, "39"))
         snprintf(key, sizeof key, "KFK_39_%s", name);
+    else if (target && !strcmp(target, "cluster"))
+        snprintf(key, sizeof key, "KFK_CLUSTER_%s", name);
     else
         snprintf(key, sizeof key, "KFK_%s", name);
     const char *v = getenv(key);
