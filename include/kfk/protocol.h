@@ -278,25 +278,61 @@ KFK_API kfk_str_t kfk_str_c(const char *s);
 /** True when @p s holds exactly the NUL-terminated string @p c. */
 KFK_API int kfk_str_eq(kfk_str_t s, const char *c);
 
+/** Bytes spliced into a kfk_wbuf_t by reference (see kfk_wbuf_splice). */
+typedef struct kfk_wbuf_seg {
+    size_t at;          /* offset in data where these bytes belong */
+    const uint8_t *ptr; /* not owned */
+    size_t len;
+} kfk_wbuf_seg_t;
+
 /**
  * A growable output buffer. Errors are sticky: after an allocation failure (KFK_ERR__NOMEM) or
  * a value that cannot be encoded (KFK_ERR__INVALID_ARG) every later write is a no-op and
  * @c err tells what happened. Initialize with kfk_wbuf_init (or zero it), free with
  * kfk_wbuf_free. The memory is the caller's once taken with kfk_wbuf_take.
+ *
+ * Zero copy: with @c splice_min > 0, encoders insert RECORDS fields of at least that many bytes
+ * by reference (kfk_wbuf_splice) instead of copying them; the output is then the sequence of
+ * pieces kfk_wbuf_pieces gives, and the spliced bytes must stay valid until it is written.
  */
 typedef struct kfk_wbuf {
     uint8_t *data;
     size_t len;
     size_t cap;
     kfk_err_t err;
+    kfk_wbuf_seg_t *segs;
+    size_t nsegs;
+    size_t segs_cap;
+    size_t spliced;    /* total bytes of segs */
+    size_t splice_min; /* 0: always copy */
 } kfk_wbuf_t;
 
 /** Sets @p w empty, with no allocation. */
 KFK_API void kfk_wbuf_init(kfk_wbuf_t *w);
 /** Frees @p w's memory and sets it empty. */
 KFK_API void kfk_wbuf_free(kfk_wbuf_t *w);
-/** Hands the bytes to the caller (free with kfk_mem_free) and sets @p w empty. */
+/** Hands the bytes to the caller (free with kfk_mem_free) and sets @p w empty. A buffer with
+ * spliced segments cannot be taken (NULL). */
 KFK_API uint8_t *kfk_wbuf_take(kfk_wbuf_t *w, size_t *len);
+
+/** Inserts @p len bytes at @p ptr by reference at the current end (no copy); they count in
+ * frame sizes. */
+KFK_API void kfk_wbuf_splice(kfk_wbuf_t *w, const void *ptr, size_t len);
+
+/** One contiguous piece of a buffer's output. */
+typedef struct kfk_wbuf_piece {
+    const uint8_t *ptr;
+    size_t len;
+} kfk_wbuf_piece_t;
+
+/** The output of @p w in order, as at most 2 * nsegs + 1 pieces written to @p out (which must
+ * hold that many); returns the count. Without segments it is one piece: data, len. */
+KFK_API size_t kfk_wbuf_pieces(const kfk_wbuf_t *w, kfk_wbuf_piece_t *out);
+
+/** Total output bytes of @p w: len plus the spliced bytes. */
+static inline size_t kfk_wbuf_size(const kfk_wbuf_t *w) {
+    return w->len + w->spliced;
+}
 /** Makes room for @p need more bytes; 0 or the (sticky) error. */
 KFK_API kfk_err_t kfk_wbuf_grow(kfk_wbuf_t *w, size_t need);
 /** Frees memory handed out by kfk_wbuf_take (kfk's allocator). */

@@ -61,16 +61,21 @@ typedef void (*kfk__conn_close_cb)(kfk__conn_t *c, void *opaque);
 kfk_err_t kfk__conn_new(uv_loop_t *loop, const kfk__conn_opts_t *opts, kfk__conn_state_cb state_cb,
                         void *opaque, kfk__conn_t **out);
 
+/* Request flags. */
+#define KFK__REQ_NO_RESPONSE 0x1 /* the broker sends none (Produce with acks=0) */
+#define KFK__REQ_ZERO_COPY 0x2   /* RECORDS fields are written by reference: their bytes must
+                                    stay valid until the callback */
+
 /*
  * Queues a request: encodes @p body (the request struct of @p api_key) at @p version with the
  * next correlation id, and sends it as soon as the connection is up and fewer than
  * max_in_flight requests await answers. @p timeout_ms <= 0 uses request_timeout_ms; it counts
- * from now. With !expect_response (Produce acks=0) the callback runs once written.
+ * from now. With KFK__REQ_NO_RESPONSE (Produce acks=0) the callback runs once written.
  * Returns KFK_ERR__TRANSPORT when the connection is down (no callback then),
  * KFK_ERR__NO_COMMON_VERSION if the broker lacks that version, or an encoding error.
  */
 kfk_err_t kfk__conn_send(kfk__conn_t *c, int16_t api_key, int16_t version, const void *body,
-                         int expect_response, int64_t timeout_ms, kfk__resp_cb cb, void *opaque);
+                         unsigned flags, int64_t timeout_ms, kfk__resp_cb cb, void *opaque);
 
 /* The version of @p api_key chosen with this broker (highest common), or -1 (none yet, or no
  * common version). Valid once UP. */

@@ -32,10 +32,13 @@ void kfk_wbuf_init(kfk_wbuf_t *w) {
 
 void kfk_wbuf_free(kfk_wbuf_t *w) {
     kfk__free(w->data);
+    kfk__free(w->segs);
     memset(w, 0, sizeof *w);
 }
 
 uint8_t *kfk_wbuf_take(kfk_wbuf_t *w, size_t *len) {
+    if (w->nsegs)
+        return NULL;
     uint8_t *d = w->data;
     if (len)
         *len = w->len;
@@ -142,6 +145,36 @@ void kfk_wbuf_put_array_len(kfk_wbuf_t *w, int32_t count, int compact) {
         kfk_wbuf_put_int32(w, count < 0 ? -1 : count);
 }
 
+void kfk_wbuf_splice(kfk_wbuf_t *w, const void *ptr, size_t len) {
+    if (w->err || len == 0)
+        return;
+    if (w->nsegs == w->segs_cap) {
+        size_t cap = w->segs_cap ? w->segs_cap * 2 : 8;
+        kfk_wbuf_seg_t *segs = kfk__realloc(w->segs, cap * sizeof *segs);
+        if (!segs) {
+            w->err = KFK_ERR__NOMEM;
+            return;
+        }
+        w->segs = segs;
+        w->segs_cap = cap;
+    }
+    w->segs[w->nsegs++] = (kfk_wbuf_seg_t){w->len, ptr, len};
+    w->spliced += len;
+}
+
+size_t kfk_wbuf_pieces(const kfk_wbuf_t *w, kfk_wbuf_piece_t *out) {
+    size_t n = 0, from = 0;
+    for (size_t i = 0; i < w->nsegs; i++) {
+        if (w->segs[i].at > from)
+            out[n++] = (kfk_wbuf_piece_t){w->data + from, w->segs[i].at - from};
+        out[n++] = (kfk_wbuf_piece_t){w->segs[i].ptr, w->segs[i].len};
+        from = w->segs[i].at;
+    }
+    if (w->len > from || n == 0)
+        out[n++] = (kfk_wbuf_piece_t){w->data + from, w->len - from};
+    return n;
+}
+
 size_t kfk_wbuf_frame_begin(kfk_wbuf_t *w) {
     size_t off = w->len;
     kfk_wbuf_put_int32(w, 0);
@@ -152,6 +185,9 @@ void kfk_wbuf_frame_end(kfk_wbuf_t *w, size_t offset) {
     if (w->err || offset + 4 > w->len)
         return;
     size_t n = w->len - offset - 4;
+    for (size_t i = 0; i < w->nsegs; i++)
+        if (w->segs[i].at >= offset + 4)
+            n += w->segs[i].len;
     if (n > INT32_MAX) {
         w->err = KFK_ERR__INVALID_ARG;
         return;

@@ -196,6 +196,16 @@ static void encode_value(const kfk_field_desc_t *f, int16_t v, bool flex, const 
             fail_w(w, KFK_ERR__INVALID_ARG);
             return;
         }
+        if (f->type == KFK_FT_RECORDS && w->splice_min && b.len >= 0 &&
+            (size_t)b.len >= w->splice_min) {
+            /* Zero copy: the length here, the record batches by reference. */
+            if (flex)
+                kfk_wbuf_put_uvarint(w, (uint32_t)b.len + 1);
+            else
+                kfk_wbuf_put_int32(w, b.len);
+            kfk_wbuf_splice(w, b.ptr, (size_t)b.len);
+            break;
+        }
         kfk_wbuf_put_bytes(w, b, flex);
         break;
     }
