@@ -11,6 +11,8 @@
 #ifndef KFK_KFK_H
 #define KFK_KFK_H
 
+#include <uv.h>
+
 #include "kfk/protocol.h"
 
 #ifdef __cplusplus
@@ -79,6 +81,114 @@ KFK_API void kfk_conf_set_log_cb(kfk_conf_t *conf, kfk_log_cb cb, void *opaque);
 
 /** Sets the statistics callback, called every statistics.interval.ms when that is > 0. */
 KFK_API void kfk_conf_set_stats_cb(kfk_conf_t *conf, kfk_stats_cb cb, void *opaque);
+
+/* ============================================================================================
+ * Admin: metadata, create and delete topics
+ * ========================================================================================== */
+
+/** An admin client: cluster metadata and topic management on the caller's loop. */
+typedef struct kfk_admin kfk_admin_t;
+
+/** Called once kfk_admin_close finished: every callback has run and memory is freed. */
+typedef void (*kfk_admin_close_cb)(kfk_admin_t *admin, void *opaque);
+
+/** One broker of a metadata answer. Strings live as long as the kfk_metadata_t. */
+typedef struct kfk_metadata_broker {
+    int32_t node_id;
+    const char *host;
+    int port;
+    const char *rack; /* NULL when the broker has none */
+} kfk_metadata_broker_t;
+
+/** One partition: its leader (-1: none), leader epoch, replicas, in-sync and offline replicas. */
+typedef struct kfk_metadata_partition {
+    int32_t id;
+    kfk_err_t err;
+    int32_t leader;
+    int32_t leader_epoch;
+    const int32_t *replicas;
+    int32_t replica_cnt;
+    const int32_t *isrs;
+    int32_t isr_cnt;
+    const int32_t *offline;
+    int32_t offline_cnt;
+} kfk_metadata_partition_t;
+
+/** One topic (err is UNKNOWN_TOPIC_OR_PARTITION for a topic that does not exist). */
+typedef struct kfk_metadata_topic {
+    const char *name;
+    kfk_err_t err;
+    int is_internal;
+    const kfk_metadata_partition_t *partitions; /* ordered by id */
+    int32_t partition_cnt;
+} kfk_metadata_topic_t;
+
+/** A metadata answer; valid during the callback that receives it. */
+typedef struct kfk_metadata {
+    const kfk_metadata_broker_t *brokers;
+    int32_t broker_cnt;
+    const kfk_metadata_topic_t *topics;
+    int32_t topic_cnt;
+    int32_t controller_id;
+    const char *cluster_id; /* NULL when unknown */
+} kfk_metadata_t;
+
+/** Metadata result: @p md is NULL on error, and valid only during the call. */
+typedef void (*kfk_metadata_cb)(kfk_admin_t *admin, kfk_err_t err, const kfk_metadata_t *md,
+                                void *opaque);
+
+/** A topic to create: -1 partitions / replication factor take the broker defaults. */
+typedef struct kfk_new_topic {
+    const char *name;
+    int32_t num_partitions;
+    int16_t replication_factor;
+    const char *const *configs; /* name, value, name, value, ... */
+    size_t config_cnt;          /* pairs */
+} kfk_new_topic_t;
+
+/** The outcome for one topic of a create or delete call. */
+typedef struct kfk_topic_result {
+    const char *name;
+    kfk_err_t err;
+    const char *message; /* the broker's message, or NULL */
+} kfk_topic_result_t;
+
+/** Create/delete result: @p err is set when the call as a whole failed (then n is 0);
+ * per-topic outcomes are in @p results (valid during the call). */
+typedef void (*kfk_topics_cb)(kfk_admin_t *admin, kfk_err_t err, const kfk_topic_result_t *results,
+                              size_t n, void *opaque);
+
+/**
+ * Creates an admin client on @p loop (which the caller runs). @p conf is copied. Errors:
+ * KFK_ERR__INVALID_CONF (bootstrap.servers missing or malformed, SASL without credentials),
+ * KFK_ERR__SSL (unreadable CA, certificate or key), KFK_ERR__NOMEM; @p errstr says which.
+ * No callback follows an error.
+ */
+KFK_API kfk_err_t kfk_admin_new(uv_loop_t *loop, const kfk_conf_t *conf, kfk_admin_t **out,
+                                char *errstr, size_t errstr_size);
+
+/**
+ * Fetches metadata for @p topics (@p n names; n == 0: every topic of the cluster). @p cb runs
+ * exactly once, later, on the loop. Errors returned here (KFK_ERR__DESTROYED after close,
+ * KFK_ERR__NOMEM) mean no callback.
+ */
+KFK_API kfk_err_t kfk_admin_metadata(kfk_admin_t *admin, const char *const *topics, size_t n,
+                                     kfk_metadata_cb cb, void *opaque);
+
+/** Creates topics (CreateTopics); @p timeout_ms bounds the broker's wait. One callback. */
+KFK_API kfk_err_t kfk_admin_create_topics(kfk_admin_t *admin, const kfk_new_topic_t *topics,
+                                          size_t n, int32_t timeout_ms, kfk_topics_cb cb,
+                                          void *opaque);
+
+/** Deletes topics by name (DeleteTopics). One callback. */
+KFK_API kfk_err_t kfk_admin_delete_topics(kfk_admin_t *admin, const char *const *names, size_t n,
+                                          int32_t timeout_ms, kfk_topics_cb cb, void *opaque);
+
+/**
+ * Closes @p admin: calls still pending complete with KFK_ERR__DESTROYED, connections close, then
+ * @p cb runs (may be NULL) and the memory is freed. Legal from inside any admin callback.
+ */
+KFK_API void kfk_admin_close(kfk_admin_t *admin, kfk_admin_close_cb cb, void *opaque);
 
 #ifdef __cplusplus
 }

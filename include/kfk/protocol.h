@@ -818,6 +818,346 @@ KFK_API int32_t kfk_murmur2(const void *key, size_t len);
 KFK_API int32_t kfk_murmur2_partition(const void *key, size_t len, int32_t partition_count);
 
 /* ==== RecordBatch v2 and legacy message sets (records.c, legacy.c): begin ==== */
+
+/* ============================================================================================
+ * Records: RecordBatch v2 (magic 2) and, read-only, legacy message sets (magic 0 and 1).
+ *
+ * Build: kfk_record_batch_builder_begin writes a 61-byte header placeholder at the end of the
+ * caller's kfk_wbuf_t, each kfk_record_batch_builder_append writes one record there in wire
+ * format (the only copy of its key, value and headers), and kfk_record_batch_builder_finish
+ * patches the header, compresses the records if asked, and computes the CRC-32C.
+ *
+ * Read: a kfk_record_batch_reader_t walks a records blob (e.g. a Fetch partition's records)
+ * batch by batch, verifying each CRC; legacy entries come out as batches with magic 0 or 1. A
+ * kfk_record_iter_t walks the records of one batch; records point into the blob, or into the
+ * caller's buffer for compressed batches (zero copy otherwise). A kfk_txn_filter_t applies a
+ * Fetch response's aborted transactions for read_committed.
+ * ========================================================================================== */
+
+/** Bytes of a RecordBatch v2 header (Kafka's RECORD_BATCH_OVERHEAD). */
+#define KFK_RECORD_BATCH_HEADER_SIZE 61
+
+/* RecordBatch v2 attribute bits. */
+#define KFK_RECORD_BATCH_ATTR_CODEC_MASK 0x07
+#define KFK_RECORD_BATCH_ATTR_LOG_APPEND_TIME 0x08
+#define KFK_RECORD_BATCH_ATTR_TRANSACTIONAL 0x10
+#define KFK_RECORD_BATCH_ATTR_CONTROL 0x20
+#define KFK_RECORD_BATCH_ATTR_DELETE_HORIZON 0x40
+
+/** A batch's timestamp type (attributes bit 3). */
+typedef enum kfk_timestamp_type {
+    KFK_TIMESTAMP_CREATE_TIME = 0,
+    KFK_TIMESTAMP_LOG_APPEND_TIME = 1
+} kfk_timestamp_type_t;
+
+/** One record header: the key is never null; a value with len -1 is null. */
+typedef struct kfk_record_header {
+    kfk_str_t key;
+    kfk_bytes_t value;
+} kfk_record_header_t;
+
+/**
+ * Builds one RecordBatch v2 in a caller's buffer. The fields are private; the struct is public
+ * so that it can live on the stack or inside a producer's partition state.
+ */
+typedef struct kfk_record_batch_builder {
+    kfk_wbuf_t *buf;        /* the caller's buffer (not owned) */
+    size_t start;           /* offset of the batch in buf */
+    int32_t count;          /* records appended */
+    int64_t base_timestamp; /* the first record's timestamp */
+    int64_t max_timestamp;  /* the largest timestamp (-1 when none is larger) */
+    int state;              /* 0 idle, 1 open, 2 finished */
+} kfk_record_batch_builder_t;
+
+/** What kfk_record_batch_builder_finish writes into the header besides the counts. */
+typedef struct kfk_record_batch_attrs {
+    kfk_codec_t codec;                   /* compression of the records */
+    int compression_level;               /* < 0: the codec's default */
+    kfk_timestamp_type_t timestamp_type; /* CreateTime for producers */
+    int64_t log_append_time;             /* MaxTimestamp when LogAppendTime (brokers) */
+    int64_t producer_id;                 /* -1: not idempotent */
+    int16_t producer_epoch;              /* -1: not idempotent */
+    int32_t base_sequence;               /* -1: not idempotent */
+    bool transactional;                  /* attributes bit 4 */
+    bool control;                        /* attributes bit 5 (transaction markers) */
+} kfk_record_batch_attrs_t;
+
+/** The attributes of a plain, uncompressed, non-idempotent CreateTime batch. */
+#define KFK_RECORD_BATCH_ATTRS_INIT                                                                \
+    {KFK_CODEC_NONE, -1, KFK_TIMESTAMP_CREATE_TIME, -1, -1, -1, -1, false, false}
+
+/**
+ * Starts a batch at the end of @p buf: appends the 61-byte header placeholder (BaseOffset 0,
+ * PartitionLeaderEpoch -1, Magic 2). @p buf stays the caller's; it must outlive the builder and
+ * nothing else may be appended to it until kfk_record_batch_builder_finish (or _abort). A
+ * buffer may hold several finished batches one after another (a records blob).
+ * Returns KFK_ERR__INVALID_ARG for NULL arguments, or @p buf's sticky error (KFK_ERR__NOMEM).
+ */
+KFK_API kfk_err_t kfk_record_batch_builder_begin(kfk_record_batch_builder_t *b, kfk_wbuf_t *buf);
+
+/**
+ * Appends one record in wire format: its offset delta is the number of records before it, its
+ * timestamp delta is @p timestamp (ms) minus the first record's. @p key and @p value with len
+ * -1 are null; @p headers (@p header_count of them, NULL when 0) must have non-null keys. The
+ * bytes are copied once, into the batch; nothing is retained after the call.
+ * Errors: KFK_ERR__STATE (no open batch), KFK_ERR__INVALID_ARG (length below -1, null header
+ * key, NULL pointer with a positive length, more than INT32_MAX records or headers),
+ * KFK_ERR__MSG_SIZE_TOO_LARGE (the batch would pass INT32_MAX bytes), KFK_ERR__NOMEM (then the
+ * buffer's error is sticky). On error nothing is appended.
+ */
+KFK_API kfk_err_t kfk_record_batch_builder_append(kfk_record_batch_builder_t *b, kfk_bytes_t key,
+                                                  kfk_bytes_t value,
+                                                  const kfk_record_header_t *headers,
+                                                  size_t header_count, int64_t timestamp);
+
+/**
+ * The bytes kfk_record_batch_builder_append would add for this record (uncompressed), so that
+ * a producer can check batch.size before appending.
+ */
+KFK_API size_t kfk_record_batch_builder_append_size(const kfk_record_batch_builder_t *b,
+                                                    kfk_bytes_t key, kfk_bytes_t value,
+                                                    const kfk_record_header_t *headers,
+                                                    size_t header_count, int64_t timestamp);
+
+/**
+ * The batch's size in bytes so far, header included (uncompressed while open; the final size
+ * once finished). 0 before begin.
+ */
+KFK_API size_t kfk_record_batch_builder_size(const kfk_record_batch_builder_t *b);
+
+/** The number of records appended. */
+KFK_API int32_t kfk_record_batch_builder_count(const kfk_record_batch_builder_t *b);
+
+/**
+ * Completes the batch: with a codec other than NONE, compresses the records (the compressor
+ * reads them where they are and its output replaces them in @p buf), then patches BatchLength,
+ * Attributes, LastOffsetDelta (count - 1), BaseTimestamp, MaxTimestamp, the producer fields,
+ * RecordsCount and the CRC-32C. @p attrs NULL means KFK_RECORD_BATCH_ATTRS_INIT. An empty batch
+ * is allowed (LastOffsetDelta -1, timestamps -1). The finished batch is the
+ * kfk_record_batch_builder_size() bytes at buf->data + b->start.
+ * Errors: KFK_ERR__STATE (no open batch), KFK_ERR__INVALID_ARG (bad codec or timestamp type),
+ * kfk_compress's errors (KFK_ERR__UNSUPPORTED_COMPRESSION, KFK_ERR__NOMEM),
+ * KFK_ERR__MSG_SIZE_TOO_LARGE. On error the batch stays open and unchanged, so finish may be
+ * called again (e.g. with KFK_CODEC_NONE), unless the buffer itself failed (KFK_ERR__NOMEM).
+ */
+KFK_API kfk_err_t kfk_record_batch_builder_finish(kfk_record_batch_builder_t *b,
+                                                  const kfk_record_batch_attrs_t *attrs);
+
+/** Drops an open batch: truncates the buffer back to where begin found it. */
+KFK_API void kfk_record_batch_builder_abort(kfk_record_batch_builder_t *b);
+
+/**
+ * Rewrites ProducerId, ProducerEpoch and BaseSequence of the finished v2 batch at @p batch
+ * (@p len bytes, exactly one batch) and recomputes its CRC-32C. For producers that learn their
+ * producer id after building (InitProducerId), or bump the epoch: call it once before the
+ * first send; a retry must resend the batch byte for byte, so never call it between sends of
+ * the same batch unless the sequence really changes (after an epoch bump).
+ * KFK_ERR__INVALID_ARG when @p batch is not one well-formed v2 batch of @p len bytes.
+ */
+KFK_API kfk_err_t kfk_record_batch_set_producer(uint8_t *batch, size_t len, int64_t producer_id,
+                                                int16_t producer_epoch, int32_t base_sequence);
+
+/**
+ * One batch of a records blob, as kfk_record_batch_next found it: every v2 header field, and
+ * for legacy entries (magic 0/1: one message, or one compressed wrapper of several) the
+ * equivalent: base_offset is the entry's offset (for a compressed v1 wrapper, that of its last
+ * inner message), batch_length its MessageSize, crc its CRC-32, attributes its 8-bit
+ * attributes, base_timestamp = max_timestamp its timestamp (-1 in v0), records_count 1 (or -1
+ * for a compressed wrapper: known only once iterated), partition_leader_epoch, producer_id,
+ * producer_epoch and base_sequence -1, last_offset_delta 0.
+ * @c data and @c size are the whole batch (from BaseOffset) inside the blob.
+ */
+typedef struct kfk_record_batch {
+    int64_t base_offset;
+    int32_t batch_length;
+    int32_t partition_leader_epoch;
+    int8_t magic;
+    uint32_t crc;
+    int16_t attributes;
+    int32_t last_offset_delta;
+    int64_t base_timestamp;
+    int64_t max_timestamp;
+    int64_t producer_id;
+    int16_t producer_epoch;
+    int32_t base_sequence;
+    int32_t records_count;
+    kfk_codec_t codec; /* attributes bits 0-2; 5-7 are not codecs kfk knows */
+    bool is_transactional;
+    bool is_control;
+    kfk_timestamp_type_t timestamp_type;
+    const uint8_t *data;
+    size_t size;
+} kfk_record_batch_t;
+
+/**
+ * Walks the batches of a records blob. @c err is the first error (sticky; 0 at a clean end);
+ * @c truncated is set when the blob ended inside a batch, which is normal (brokers cut fetch
+ * responses at a size limit) and not an error.
+ */
+typedef struct kfk_record_batch_reader {
+    const uint8_t *p;
+    const uint8_t *end;
+    kfk_err_t err;
+    bool truncated;
+} kfk_record_batch_reader_t;
+
+/** Starts reading the @p len bytes at @p data, which must outlive every batch and record. */
+KFK_API void kfk_record_batch_reader_init(kfk_record_batch_reader_t *r, const void *data,
+                                          size_t len);
+
+/**
+ * The next batch into @p batch: true, or false at the end or on error (then r->err says which,
+ * and every later call returns false). Dispatches on the magic byte at offset 16: 2 is a
+ * RecordBatch (CRC-32C verified), 0 and 1 a legacy entry (CRC-32 verified). A batch cut short
+ * by the end of the blob ends the walk cleanly (r->truncated). Errors: KFK_ERR__CRC,
+ * KFK_ERR__BAD_MSG (a size below the format's minimum, a negative record count, a legacy
+ * message whose key and value do not fill it exactly), KFK_ERR_UNSUPPORTED_FOR_MESSAGE_FORMAT
+ * (a magic other than 0, 1, 2). The batch points into the blob.
+ */
+KFK_API bool kfk_record_batch_next(kfk_record_batch_reader_t *r, kfk_record_batch_t *batch);
+
+/**
+ * The offset to fetch after @p batch: base_offset + last_offset_delta + 1 for v2 (also for
+ * empty and control batches, whose header still counts), base_offset + 1 for legacy entries.
+ */
+KFK_API int64_t kfk_record_batch_next_offset(const kfk_record_batch_t *batch);
+
+/**
+ * One record, pointing into the batch's bytes (or the decompression buffer): offset is
+ * absolute; timestamp is the batch's MaxTimestamp for LogAppendTime batches, -1 for magic 0.
+ * Headers (none in legacy records) are read with kfk_record_header_iter_*.
+ */
+typedef struct kfk_record_view {
+    int64_t offset;
+    int64_t timestamp;
+    kfk_bytes_t key;   /* len -1: null */
+    kfk_bytes_t value; /* len -1: null (a tombstone) */
+    int32_t header_count;
+    int8_t attributes;
+    const uint8_t *headers; /* the encoded headers, for kfk_record_header_iter_init */
+    size_t headers_size;
+} kfk_record_view_t;
+
+/** Walks the records of one batch. Fields are private except @c err (sticky; 0 at the end). */
+typedef struct kfk_record_iter {
+    const uint8_t *p;
+    const uint8_t *end;
+    int64_t base_offset;
+    int64_t base_timestamp;
+    int64_t max_timestamp;
+    int32_t count;
+    int32_t index;
+    int8_t magic;
+    bool log_append_time;
+    bool skip; /* control batch: no data records */
+    kfk_err_t err;
+} kfk_record_iter_t;
+
+/**
+ * Prepares to walk @p batch's records. For a compressed batch (or legacy wrapper) the records
+ * are first decompressed, appended to @p out, never more than @p max_out bytes; records then
+ * point into @p out, valid until @p out is next written to or freed (reset out->len to 0 to
+ * reuse it per batch). Uncompressed batches need no @p out (may be NULL) and point into the
+ * blob. Control batches yield no data records (see kfk_record_batch_control).
+ * Errors (also left in it->err): KFK_ERR__INVALID_ARG (compressed and @p out NULL),
+ * KFK_ERR__UNSUPPORTED_COMPRESSION (a codec not built in, or not a codec),
+ * KFK_ERR__DECOMPRESS (corrupt, or more than @p max_out bytes), KFK_ERR__NOMEM,
+ * KFK_ERR__BAD_MSG (a legacy wrapper whose inner messages are malformed).
+ */
+KFK_API kfk_err_t kfk_record_iter_init(kfk_record_iter_t *it, const kfk_record_batch_t *batch,
+                                       kfk_wbuf_t *out, size_t max_out);
+
+/**
+ * The next data record into @p rec: true, or false at the end or on error (it->err:
+ * KFK_ERR__BAD_MSG for a length past its record or a record whose Length disagrees with its
+ * content, a null or negative header key, a varint longer than its type allows, fewer or more
+ * records than RecordsCount; KFK_ERR__CRC for a legacy inner message).
+ */
+KFK_API bool kfk_record_iter_next(kfk_record_iter_t *it, kfk_record_view_t *rec);
+
+/** Walks the headers of one record (validated already by kfk_record_iter_next). */
+typedef struct kfk_record_header_iter {
+    const uint8_t *p;
+    const uint8_t *end;
+    int32_t left;
+} kfk_record_header_iter_t;
+
+/** Prepares to walk @p rec's headers; they live as long as @p rec's bytes. */
+KFK_API void kfk_record_header_iter_init(kfk_record_header_iter_t *hi,
+                                         const kfk_record_view_t *rec);
+
+/** The next header into @p h (pointing into the record's bytes): true, or false at the end. */
+KFK_API bool kfk_record_header_iter_next(kfk_record_header_iter_t *hi, kfk_record_header_t *h);
+
+/** Control record types (ControlRecordType.java); 2-6 are KRaft's own. */
+typedef enum kfk_control_type {
+    KFK_CONTROL_ABORT = 0,
+    KFK_CONTROL_COMMIT = 1,
+    KFK_CONTROL_LEADER_CHANGE = 2,
+    KFK_CONTROL_SNAPSHOT_HEADER = 3,
+    KFK_CONTROL_SNAPSHOT_FOOTER = 4,
+    KFK_CONTROL_KRAFT_VERSION = 5,
+    KFK_CONTROL_KRAFT_VOTERS = 6
+} kfk_control_type_t;
+
+/** The control record of a control batch (type may be a number kfk does not know). */
+typedef struct kfk_control_record {
+    int16_t version;           /* key version (0) */
+    int16_t type;              /* kfk_control_type_t */
+    int32_t coordinator_epoch; /* ABORT/COMMIT value; -1 when absent */
+    int64_t offset;
+    int64_t timestamp;
+} kfk_control_record_t;
+
+/**
+ * Parses the control record (the first record) of control batch @p batch into @p out. A
+ * compressed control batch is decompressed into a temporary buffer (at most 1 MiB), freed
+ * before returning. KFK_ERR__INVALID_ARG when @p batch is not a v2 control batch;
+ * KFK_ERR__BAD_MSG when it holds no record, or a key shorter than 4 bytes or with a negative
+ * version; decompression errors as kfk_record_iter_init.
+ */
+KFK_API kfk_err_t kfk_record_batch_control(const kfk_record_batch_t *batch,
+                                           kfk_control_record_t *out);
+
+/** One entry of a Fetch response's AbortedTransactions. */
+typedef struct kfk_aborted_txn {
+    int64_t producer_id;
+    int64_t first_offset;
+} kfk_aborted_txn_t;
+
+/** read_committed filtering of one partition's fetched batches. Fields are private. */
+typedef struct kfk_txn_filter {
+    void *mem;    /* one allocation: entries by first offset, then producer ids */
+    size_t count; /* aborted transactions */
+    size_t next;  /* first entry not yet reached */
+    size_t npids; /* distinct producer ids */
+} kfk_txn_filter_t;
+
+/**
+ * Prepares a filter for one partition of one Fetch response from its AbortedTransactions:
+ * @p count elements of @p stride bytes at @p txns, each starting with int64_t producer_id and
+ * int64_t first_offset in that order (kfk_aborted_txn_t, or the Fetch response's decoded
+ * aborted-transaction struct with its sizeof as @p stride). The list is read once, in any
+ * order, and not retained. Allocates one block of 32 bytes per entry (none when @p count is 0).
+ * Errors: KFK_ERR__INVALID_ARG (stride below 16, NULL with a count), KFK_ERR__NOMEM.
+ */
+KFK_API kfk_err_t kfk_txn_filter_init(kfk_txn_filter_t *f, const void *txns, size_t count,
+                                      size_t stride);
+
+/**
+ * Feeds the next batch of the partition, in offset order, and sets *@p skip when its records
+ * must not be delivered: a transactional batch whose producer has an aborted transaction that
+ * starts at or before the batch's last offset and is not yet closed by that producer's ABORT
+ * marker, and every control batch (an ABORT marker closes its producer's aborted transaction).
+ * Legacy and non-idempotent batches (producer id -1) are never skipped. Errors: those of
+ * kfk_record_batch_control for a malformed control batch (*@p skip is then true).
+ */
+KFK_API kfk_err_t kfk_txn_filter_check(kfk_txn_filter_t *f, const kfk_record_batch_t *batch,
+                                       bool *skip);
+
+/** Frees the filter's memory (safe on a zeroed or already freed filter). */
+KFK_API void kfk_txn_filter_free(kfk_txn_filter_t *f);
+
 /* ==== RecordBatch v2 and legacy message sets: end ==== */
 
 #ifdef __cplusplus

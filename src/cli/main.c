@@ -1,46 +1,64 @@
 /*
- * main.c: the kfk command-line tool. Subcommands dispatch from here; each lives in its own
- * file once it exists. Exit codes: 0 success, 1 error, 2 usage error, 3 lock held elsewhere.
+ * main.c: the kfk command-line tool. Each subcommand lives in its own file (cmd_*.c).
+ * Exit codes: 0 success, 1 error, 2 usage error, 3 lock held elsewhere.
  */
 #include <stdio.h>
 #include <string.h>
 
-#include "kfk/kfk.h"
+#include "cli/cli.h"
 
-enum { EXIT_OK = 0, EXIT_ERR = 1, EXIT_USAGE = 2 };
+static const struct {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+} commands[] = {
+    {"metadata", kfk_cmd_metadata, "brokers, topics, partitions, leaders (like kcat -L)"},
+    {"topics", kfk_cmd_topics, "create, delete or list topics"},
+};
+
+#define NCOMMANDS (sizeof commands / sizeof commands[0])
 
 static void usage(FILE *out) {
     fprintf(out,
-            "kfk %s: a native Apache Kafka client\n"
-            "\n"
-            "usage: kfk <command> [options]\n"
-            "\n"
-            "commands:\n"
-            "  help        show this text\n"
-            "  version     print the version and built-in features (also --version)\n"
-            "\n"
-            "exit codes: 0 success, 1 error, 2 usage error, 3 lock held elsewhere\n",
+            "kfk %s: a native Apache Kafka client\n\nusage: kfk <command> [options]\n\n"
+            "commands:\n",
             kfk_version_str());
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        fprintf(out, "  %-10s  %s\n", commands[i].name, commands[i].summary);
+    fprintf(out, "  %-10s  %s\n", "help", "show this text (kfk <command> --help for one command)");
+    fprintf(out, "  %-10s  %s\n", "version", "print the version and built-in features");
+    fprintf(out, "\nEvery command takes -b host:port, -X key=value (any configuration property,\n"
+                 "e.g. -X security.protocol=sasl_ssl) and -F file (a properties file).\n"
+                 "\nexit codes: 0 success, 1 error, 2 usage error, 3 lock held elsewhere\n");
 }
 
 static int print_version(void) {
     const char *feat = kfk_build_features();
     printf("kfk %s (features: %s)\n", kfk_version_str(), feat[0] ? feat : "none");
-    return EXIT_OK;
+    return KFK_EXIT_OK;
 }
 
 int main(int argc, char **argv) {
     if (argc < 2) {
         usage(stderr);
-        return EXIT_USAGE;
+        return KFK_EXIT_USAGE;
     }
     const char *cmd = argv[1];
     if (!strcmp(cmd, "--version") || !strcmp(cmd, "-V") || !strcmp(cmd, "version"))
         return print_version();
     if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
+        if (argc > 2)
+            for (size_t i = 0; i < NCOMMANDS; i++)
+                if (!strcmp(argv[2], commands[i].name)) {
+                    char *args[] = {argv[2], "--help", NULL};
+                    return commands[i].run(2, args);
+                }
         usage(stdout);
-        return EXIT_OK;
+        return KFK_EXIT_OK;
     }
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        if (!strcmp(cmd, commands[i].name))
+            return commands[i].run(argc - 1, argv + 1);
     fprintf(stderr, "kfk: unknown command '%s' (see kfk help)\n", cmd);
-    return EXIT_USAGE;
+    return KFK_EXIT_USAGE;
 }

@@ -63,8 +63,9 @@ kfk_err_t kfk__conn_new(uv_loop_t *loop, const kfk__conn_opts_t *opts, kfk__conn
 
 /* Request flags. */
 #define KFK__REQ_NO_RESPONSE 0x1 /* the broker sends none (Produce with acks=0) */
-#define KFK__REQ_ZERO_COPY 0x2   /* RECORDS fields are written by reference: their bytes must
-                                    stay valid until the callback */
+#define KFK__REQ_ZERO_COPY                                                                         \
+    0x2 /* RECORDS fields are written by reference: their bytes must                               \
+           stay valid until the callback */
 
 /*
  * Queues a request: encodes @p body (the request struct of @p api_key) at @p version with the

@@ -40,33 +40,6 @@
 KFK_API_SCHEMAS_(DECLARE_)
 #undef DECLARE_
 
-#define KFK_API_SCHEMAS_PENDING_(X)                                                                \
-    X(produce)                                                                                     \
-    X(fetch)                                                                                       \
-    X(list_offsets)                                                                                \
-    X(metadata)                                                                                    \
-    X(offset_commit)                                                                               \
-    X(offset_fetch)                                                                                \
-    X(find_coordinator)                                                                            \
-    X(join_group)                                                                                  \
-    X(heartbeat)                                                                                   \
-    X(leave_group)                                                                                 \
-    X(sync_group)                                                                                  \
-    X(sasl_handshake)                                                                              \
-    X(create_topics)                                                                               \
-    X(delete_topics)                                                                               \
-    X(init_producer_id)                                                                            \
-    X(sasl_authenticate)
-
-/* TEMPORARY while the API tables are being written: missing schemas resolve to NULL and their
- * APIs refuse to encode/decode. Removed once every api_<name>.c exists. */
-#define WEAK_(n)                                                                                   \
-    _Pragma(KFK_STRINGIFY_(weak kfk_##n##_request_schema))                                         \
-        _Pragma(KFK_STRINGIFY_(weak kfk_##n##_response_schema))
-#define KFK_STRINGIFY_(x) #x
-KFK_API_SCHEMAS_PENDING_(WEAK_)
-#undef WEAK_
-
 /* Sorted by key. */
 static const kfk_api_t apis[] = {
     {KFK_API_PRODUCE, "Produce", 3, 11, 9, &kfk_produce_request_schema,

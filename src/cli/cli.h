@@ -1,0 +1,49 @@
+/*
+ * cli.h: shared pieces of the kfk tool's subcommands: option parsing helpers (-b, -X, -F),
+ * configuration building, exit codes and one-line errors.
+ */
+#ifndef KFK_CLI_CLI_H
+#define KFK_CLI_CLI_H
+
+#include <stdio.h>
+
+#include "kfk/kfk.h"
+
+enum { KFK_EXIT_OK = 0, KFK_EXIT_ERR = 1, KFK_EXIT_USAGE = 2, KFK_EXIT_LOCK_HELD = 3 };
+
+/* Common options: -b BROKERS, -X key=value (repeatable), -F file, -h/--help. */
+typedef struct kfk_cli_common {
+    const char *brokers;
+    kfk_conf_t *conf;
+    int help;
+} kfk_cli_common_t;
+
+/* Prints "kfk <cmd>: <message>" to stderr. */
+void kfk_cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Starts the common options (a fresh configuration). Returns KFK_EXIT_OK or an exit code. */
+int kfk_cli_common_init(kfk_cli_common_t *c, const char *cmd);
+
+/*
+ * Tries to consume argv[*i] (and its value) as a common option. Returns 1 if consumed, 0 if
+ * not a common option, or -KFK_EXIT_USAGE after printing an error.
+ */
+int kfk_cli_common_arg(kfk_cli_common_t *c, const char *cmd, int argc, char **argv, int *i);
+
+/* Applies -b (bootstrap.servers) and checks that brokers are known; 0 or an exit code. */
+int kfk_cli_common_finish(kfk_cli_common_t *c, const char *cmd);
+
+void kfk_cli_common_free(kfk_cli_common_t *c);
+
+/* The value of option argv[*i] (advancing *i), or NULL after printing a usage error. */
+const char *kfk_cli_value(const char *cmd, int argc, char **argv, int *i);
+
+/* Parses a decimal integer option; 0 on success. */
+int kfk_cli_int(const char *cmd, const char *opt, const char *s, long long min, long long max,
+                long long *out);
+
+/* Subcommands: each returns an exit code. argv[0] is the subcommand's name. */
+int kfk_cmd_metadata(int argc, char **argv);
+int kfk_cmd_topics(int argc, char **argv);
+
+#endif

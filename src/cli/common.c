@@ -1,0 +1,120 @@
+/* common.c: option helpers shared by the kfk tool's subcommands (see cli.h). */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+void kfk_cli_error(const char *cmd, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "kfk %s: ", cmd);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}
+
+int kfk_cli_common_init(kfk_cli_common_t *c, const char *cmd) {
+    memset(c, 0, sizeof *c);
+    c->conf = kfk_conf_new();
+    if (!c->conf) {
+        kfk_cli_error(cmd, "out of memory");
+        return KFK_EXIT_ERR;
+    }
+    return KFK_EXIT_OK;
+}
+
+void kfk_cli_common_free(kfk_cli_common_t *c) {
+    kfk_conf_destroy(c->conf);
+    c->conf = NULL;
+}
+
+const char *kfk_cli_value(const char *cmd, int argc, char **argv, int *i) {
+    const char *opt = argv[*i];
+    if (*i + 1 >= argc) {
+        kfk_cli_error(cmd, "option %s needs a value (see kfk %s --help)", opt, cmd);
+        return NULL;
+    }
+    return argv[++*i];
+}
+
+int kfk_cli_int(const char *cmd, const char *opt, const char *s, long long min, long long max,
+                long long *out) {
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (errno || end == s || *end || v < min || v > max) {
+        kfk_cli_error(cmd, "%s: \"%s\" is not an integer in [%lld, %lld]", opt, s, min, max);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+int kfk_cli_common_arg(kfk_cli_common_t *c, const char *cmd, int argc, char **argv, int *i) {
+    const char *a = argv[*i];
+    char errstr[512];
+    if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+        c->help = 1;
+        return 1;
+    }
+    if (!strcmp(a, "-b") || !strcmp(a, "--brokers")) {
+        const char *v = kfk_cli_value(cmd, argc, argv, i);
+        if (!v)
+            return -KFK_EXIT_USAGE;
+        c->brokers = v;
+        return 1;
+    }
+    if (!strcmp(a, "-X")) {
+        const char *v = kfk_cli_value(cmd, argc, argv, i);
+        if (!v)
+            return -KFK_EXIT_USAGE;
+        const char *eq = strchr(v, '=');
+        if (!eq || eq == v) {
+            kfk_cli_error(cmd, "-X %s: expected key=value", v);
+            return -KFK_EXIT_USAGE;
+        }
+        char key[256];
+        size_t kl = (size_t)(eq - v);
+        if (kl >= sizeof key) {
+            kfk_cli_error(cmd, "-X: property name too long");
+            return -KFK_EXIT_USAGE;
+        }
+        memcpy(key, v, kl);
+        key[kl] = '\0';
+        if (kfk_conf_set(c->conf, key, eq + 1, errstr, sizeof errstr) != KFK_ERR_NONE) {
+            kfk_cli_error(cmd, "-X %s", errstr);
+            return -KFK_EXIT_USAGE;
+        }
+        return 1;
+    }
+    if (!strcmp(a, "-F")) {
+        const char *v = kfk_cli_value(cmd, argc, argv, i);
+        if (!v)
+            return -KFK_EXIT_USAGE;
+        if (kfk_conf_set_file(c->conf, v, errstr, sizeof errstr) != KFK_ERR_NONE) {
+            kfk_cli_error(cmd, "-F %s", errstr);
+            return -KFK_EXIT_USAGE;
+        }
+        return 1;
+    }
+    return 0;
+}
+
+int kfk_cli_common_finish(kfk_cli_common_t *c, const char *cmd) {
+    char errstr[512];
+    if (c->brokers &&
+        kfk_conf_set(c->conf, "bootstrap.servers", c->brokers, errstr, sizeof errstr) != 0) {
+        kfk_cli_error(cmd, "-b: %s", errstr);
+        return KFK_EXIT_USAGE;
+    }
+    char buf[8];
+    size_t n = sizeof buf;
+    kfk_conf_get(c->conf, "bootstrap.servers", buf, &n);
+    if (n <= 1) {
+        kfk_cli_error(cmd, "no brokers: give -b host:port (or -X bootstrap.servers=...)");
+        return KFK_EXIT_USAGE;
+    }
+    return KFK_EXIT_OK;
+}

@@ -1,0 +1,190 @@
+/*
+ * client.h: the client core every kfk object (admin, producer, consumer) is built on: the
+ * configuration, the logger, the TLS context, one lazily opened connection per broker with
+ * reconnect backoff, the metadata cache with coalesced refreshes, and coordinator lookup.
+ */
+#ifndef KFK_CLIENT_CLIENT_H
+#define KFK_CLIENT_CLIENT_H
+
+#include <uv.h>
+
+#include "client/conf.h"
+#include "ev/conn.h"
+#include "ev/log.h"
+
+typedef struct kfk__client kfk__client_t;
+typedef struct kfk__broker kfk__broker_t;
+
+/* ---- brokers -------------------------------------------------------------------------------- */
+
+/* Called once the broker's connection is up (err 0) or an attempt failed (err, msg). */
+typedef void (*kfk__broker_ready_cb)(kfk__broker_t *b, kfk_err_t err, const char *msg,
+                                     void *opaque);
+
+/* A response to kfk__broker_send: the version it was sent at, and the frame (owned by the
+ * callback on success, NULL on error). */
+typedef void (*kfk__broker_resp_cb)(kfk__broker_t *b, kfk_err_t err, int16_t version,
+                                    uint8_t *frame, size_t len, void *opaque);
+
+typedef struct kfk__waiter {
+    struct kfk__waiter *next;
+    kfk__broker_ready_cb cb;
+    void *opaque;
+} kfk__waiter_t;
+
+struct kfk__broker {
+    kfk__broker_t *next;
+    kfk__client_t *client;
+    int32_t node_id; /* -1, -2, ...: bootstrap servers */
+    char *host;
+    int port;
+    char *rack;
+    kfk__conn_t *conn;
+    int up;
+    int gone;                 /* dropped from metadata (or client closing) */
+    uint32_t failures;        /* consecutive failed attempts */
+    uint64_t next_attempt_ms; /* loop time before which no new attempt starts */
+    kfk_err_t last_err;
+    char last_msg[256];
+    uv_timer_t backoff_timer;
+    int timer_open;
+    kfk__waiter_t *waiters;
+    uint64_t connects, disconnects;
+};
+
+/* Makes sure the broker is connected or connecting (honouring the backoff), and calls @p cb
+ * with @p opaque when it is up or when this attempt fails. @p w is caller storage that must stay
+ * valid until the callback (or kfk__broker_cancel_wait). */
+void kfk__broker_wait(kfk__broker_t *b, kfk__waiter_t *w, kfk__broker_ready_cb cb, void *opaque);
+
+/* Removes a waiter that has not fired yet. */
+void kfk__broker_cancel_wait(kfk__broker_t *b, kfk__waiter_t *w);
+
+/* Sends a request on an up broker at the version chosen with it (the body's fields for every
+ * version may be filled; the walker writes those of that version). @p flags: KFK__REQ_*.
+ * KFK_ERR__TRANSPORT when the broker is not up, KFK_ERR__NO_COMMON_VERSION when it lacks the API.
+ */
+kfk_err_t kfk__broker_send(kfk__broker_t *b, int16_t api_key, const void *body, unsigned flags,
+                           int64_t timeout_ms, kfk__broker_resp_cb cb, void *opaque);
+
+/* The version of @p api_key chosen with this broker, or -1. */
+int16_t kfk__broker_version(const kfk__broker_t *b, int16_t api_key);
+
+/* ---- metadata cache ------------------------------------------------------------------------- */
+
+typedef struct kfk__partition_md {
+    int32_t id;
+    int16_t err;
+    int32_t leader;
+    int32_t leader_epoch;
+    int32_t *replicas;
+    int32_t replica_cnt;
+    int32_t *isr;
+    int32_t isr_cnt;
+    int32_t *offline;
+    int32_t offline_cnt;
+} kfk__partition_md_t;
+
+typedef struct kfk__topic_md {
+    char *name;
+    int16_t err;
+    int is_internal;
+    kfk_uuid_t topic_id;
+    kfk__partition_md_t *partitions;
+    int32_t partition_cnt;
+    uint64_t updated_ms;
+} kfk__topic_md_t;
+
+/* Called when a metadata refresh completes (err 0) or gives up. */
+typedef void (*kfk__metadata_cb)(kfk__client_t *cl, kfk_err_t err, void *opaque);
+
+typedef struct kfk__md_waiter {
+    struct kfk__md_waiter *next;
+    kfk__metadata_cb cb;
+    void *opaque;
+    uint32_t round; /* the refresh round whose completion this waiter waits for */
+} kfk__md_waiter_t;
+
+/* ---- the client ----------------------------------------------------------------------------- */
+
+typedef void (*kfk__client_close_cb)(kfk__client_t *cl, void *opaque);
+
+struct kfk__client {
+    uv_loop_t *loop;
+    kfk_conf_t *conf;
+    kfk__logger_t log;
+    SSL_CTX *ssl_ctx;
+    kfk__broker_t *brokers;
+    int32_t next_bootstrap_id;
+
+    /* metadata */
+    kfk__topic_md_t *topics;
+    int32_t topic_cnt;
+    char *cluster_id;
+    int32_t controller_id;
+    uint64_t md_updated_ms;
+    int md_in_flight;
+    uint32_t md_round; /* rounds started so far */
+    int md_round_all;  /* the round in flight asks for every topic */
+    int md_want_all;   /* the next round must ask for every topic */
+    int md_dirty;      /* topics were added since the round in flight started */
+    uint64_t md_started, md_deadline;
+    kfk__md_waiter_t *md_waiters;
+    kfk__waiter_t md_broker_wait;
+    kfk__broker_t *md_broker;
+    char **wanted; /* topics the cache follows */
+    size_t wanted_cnt;
+    uv_timer_t md_timer;
+    kfk_err_t md_last_err;
+    char md_last_msg[256];
+
+    int closing;
+    int handles_open;
+    kfk__client_close_cb close_cb;
+    void *close_opaque;
+};
+
+/*
+ * Creates the client core: copies @p conf, checks the settings a connection needs
+ * (bootstrap.servers, TLS files, SASL credentials); errors go to errstr. Nothing connects yet.
+ */
+kfk_err_t kfk__client_new(uv_loop_t *loop, const kfk_conf_t *conf, kfk__client_t **out,
+                          char *errstr, size_t errstr_size);
+
+/* Closes every connection and handle; @p cb runs after the last one closed. */
+void kfk__client_close(kfk__client_t *cl, kfk__client_close_cb cb, void *opaque);
+
+/* The broker with @p node_id from the metadata, or NULL. */
+kfk__broker_t *kfk__client_broker(kfk__client_t *cl, int32_t node_id);
+
+/* Some broker to send a cluster-wide request to: an up one if any, else the next candidate
+ * in turn (bootstrap servers included). Never NULL once created. */
+kfk__broker_t *kfk__client_any_broker(kfk__client_t *cl);
+
+/* Adds (or finds) a broker by node id and address; updates its address when it moved. */
+kfk__broker_t *kfk__client_add_broker(kfk__client_t *cl, int32_t node_id, const char *host,
+                                      int port, const char *rack);
+
+/*
+ * Refreshes metadata for the followed topics plus @p topics (NULL/0: unchanged set; all != 0:
+ * every topic of the cluster). Refreshes coalesce: a call while one is in flight joins it
+ * (unless it needs topics the in-flight one does not cover, then a second round follows).
+ * @p cb (may be NULL) runs when done. @p w is caller storage valid until the callback.
+ */
+void kfk__client_metadata_refresh(kfk__client_t *cl, const char *const *topics, size_t n, int all,
+                                  kfk__md_waiter_t *w, kfk__metadata_cb cb, void *opaque);
+
+/* The cached metadata of @p topic, or NULL. */
+const kfk__topic_md_t *kfk__client_topic(const kfk__client_t *cl, const char *topic);
+
+/* Adds @p topic to the topics the cache follows (refreshed every metadata.max.age.ms). */
+kfk_err_t kfk__client_follow_topic(kfk__client_t *cl, const char *topic);
+
+/* Internal to client.c / metadata.c. */
+void kfk__client_handle_closed(kfk__client_t *cl);
+void kfk__client_drop_broker(kfk__client_t *cl, kfk__broker_t *b);
+void kfk__client_md_init(kfk__client_t *cl);
+void kfk__client_md_close(kfk__client_t *cl);
+void kfk__client_md_free(kfk__client_t *cl);
+
+#endif
