@@ -190,6 +190,127 @@ KFK_API kfk_err_t kfk_admin_delete_topics(kfk_admin_t *admin, const char *const 
  */
 KFK_API void kfk_admin_close(kfk_admin_t *admin, kfk_admin_close_cb cb, void *opaque);
 
+/* ============================================================================================
+ * Producer
+ * ========================================================================================== */
+
+/** A producer: batches records per partition and sends them on the caller's loop. */
+typedef struct kfk_producer kfk_producer_t;
+
+/** "Any partition": let the partitioner choose (murmur2 of the key, sticky for null keys). */
+#define KFK_PARTITION_ANY (-1)
+
+/** A record header: @p key is a NUL-terminated string; @p value may be NULL (a null value). */
+typedef struct kfk_header {
+    const char *key;
+    const void *value;
+    size_t value_len;
+} kfk_header_t;
+
+/**
+ * A record to send. Everything is copied by kfk_producer_send (into the batch buffer): the
+ * caller may reuse its memory as soon as the call returns.
+ */
+typedef struct kfk_record {
+    const char *topic;
+    int32_t partition; /* KFK_PARTITION_ANY or a partition id */
+    const void *key;   /* NULL: a null key */
+    size_t key_len;
+    const void *value; /* NULL: a null value (a tombstone) */
+    size_t value_len;
+    const kfk_header_t *headers;
+    size_t header_cnt;
+    int64_t timestamp; /* milliseconds since the epoch; 0: now */
+} kfk_record_t;
+
+/** What became of one record. Strings are valid during the callback only. */
+typedef struct kfk_delivery {
+    kfk_err_t err; /* 0: written (acks as configured); else why not */
+    const char *topic;
+    int32_t partition; /* -1 if none was chosen */
+    int64_t offset;    /* -1 when unknown (acks=0, DUPLICATE_SEQUENCE_NUMBER, errors) */
+    int64_t timestamp; /* the record's timestamp (the broker's for LogAppendTime topics) */
+} kfk_delivery_t;
+
+/** Called exactly once per record accepted by kfk_producer_send, on the loop. */
+typedef void (*kfk_delivery_cb)(kfk_producer_t *p, const kfk_delivery_t *d, void *opaque);
+
+/** Called once the records queued when kfk_producer_flush was called are all reported. */
+typedef void (*kfk_flush_cb)(kfk_producer_t *p, void *opaque);
+
+/** Called once kfk_producer_close finished; memory is freed after it returns. */
+typedef void (*kfk_producer_close_cb)(kfk_producer_t *p, void *opaque);
+
+/**
+ * Creates a producer on @p loop. Configuration: acks (all), linger.ms (5), batch.size (16384),
+ * compression.type, enable.idempotence (true; needs acks=all and at most 5 requests in flight),
+ * retries, retry.backoff.ms, delivery.timeout.ms (120000), partitioner (murmur2_random:
+ * Java-compatible murmur2 for keys, sticky for null keys), queue.buffering.max.messages /
+ * .max.kbytes, message.max.bytes, and the connection settings. Errors: KFK_ERR__INVALID_CONF
+ * (conflicting settings, with errstr), KFK_ERR__SSL, KFK_ERR__NOMEM. No callback follows.
+ */
+KFK_API kfk_err_t kfk_producer_new(uv_loop_t *loop, const kfk_conf_t *conf, kfk_producer_t **out,
+                                   char *errstr, size_t errstr_size);
+
+/**
+ * Queues @p rec for sending and returns at once. On success @p cb (may be NULL) runs exactly
+ * once later with the outcome. Returns, with no callback: KFK_ERR__QUEUE_FULL (the queue limits
+ * would be exceeded: back off and retry), KFK_ERR__MSG_SIZE_TOO_LARGE (over message.max.bytes),
+ * KFK_ERR__UNKNOWN_PARTITION (an explicit partition the topic does not have),
+ * KFK_ERR__INVALID_ARG, KFK_ERR__DESTROYED (after close), KFK_ERR__FATAL (the producer hit a
+ * fatal error, e.g. PRODUCER_FENCED).
+ */
+KFK_API kfk_err_t kfk_producer_send(kfk_producer_t *p, const kfk_record_t *rec, kfk_delivery_cb cb,
+                                    void *opaque);
+
+/**
+ * Sends everything queued now without waiting for linger.ms, and calls @p cb once all records
+ * queued at this moment have been reported (delivered or failed). One callback, later.
+ */
+KFK_API kfk_err_t kfk_producer_flush(kfk_producer_t *p, kfk_flush_cb cb, void *opaque);
+
+/** Records queued and not yet reported. */
+KFK_API size_t kfk_producer_queued(const kfk_producer_t *p);
+
+/**
+ * Closes @p p: new sends are refused; queued records are flushed for up to @p timeout_ms
+ * (< 0: delivery.timeout.ms), then the rest fail with KFK_ERR__DESTROYED; then connections close,
+ * @p cb runs (may be NULL) and the memory is freed. Legal from inside any producer callback.
+ */
+KFK_API void kfk_producer_close(kfk_producer_t *p, int64_t timeout_ms, kfk_producer_close_cb cb,
+                                void *opaque);
+
+/* ---- msgpack: the "Producible" way ---------------------------------------------------------- */
+
+/** msgpack-c's packer (include <msgpack.h> to use it). */
+struct msgpack_packer;
+
+/** Packs @p obj with msgpack-c: return 0 on success, non-zero to refuse the record. */
+typedef int (*kfk_pack_cb)(struct msgpack_packer *pk, const void *obj, void *opaque);
+
+/**
+ * Sends a msgpack value: @p pack writes @p obj (the seeds' "Producible" protocol) into kfk's
+ * buffer. With @p partition_by (a dotted path such as "user.id" into nested maps; NULL: none),
+ * that field's value becomes the record key: strings as their bytes, integers in decimal text
+ * (what a Python producer keying by str(value) sends), booleans as "true"/"false". A missing
+ * path or a non-scalar value is KFK_ERR__KEY_PATH (returned, no callback); a pack failure
+ * KFK_ERR__INVALID_ARG. Otherwise as kfk_producer_send (@p rec gives topic, partition, headers
+ * and timestamp; its key/value are ignored).
+ */
+KFK_API kfk_err_t kfk_producer_send_msgpack(kfk_producer_t *p, const kfk_record_t *rec,
+                                            const void *obj, kfk_pack_cb pack, void *pack_opaque,
+                                            const char *partition_by, kfk_delivery_cb cb,
+                                            void *opaque);
+
+/**
+ * Finds the scalar at dotted @p path in the msgpack map @p data and writes its key form (see
+ * kfk_producer_send_msgpack) to @p out (at most @p cap bytes); *len gets its length.
+ * KFK_ERR__KEY_PATH when missing, not a scalar, or too long; KFK_ERR__BAD_MSG for malformed
+ * msgpack.
+ */
+KFK_API kfk_err_t kfk_msgpack_key_at(const void *data, size_t len, const char *path, char *out,
+                                     size_t cap, size_t *keylen);
+
 #ifdef __cplusplus
 }
 #endif

@@ -15,6 +15,11 @@
 enum { KFK_SEC_PLAINTEXT, KFK_SEC_SSL, KFK_SEC_SASL_PLAINTEXT, KFK_SEC_SASL_SSL };
 enum { KFK_SSL_ENDPOINT_HTTPS, KFK_SSL_ENDPOINT_NONE };
 enum { KFK_SASL_PLAIN, KFK_SASL_SCRAM_SHA_256, KFK_SASL_SCRAM_SHA_512 };
+enum { KFK_ACKS_ALL, KFK_ACKS_MINUS_ONE, KFK_ACKS_0, KFK_ACKS_1 };
+enum { KFK_PARTITIONER_MURMUR2_RANDOM, KFK_PARTITIONER_MURMUR2, KFK_PARTITIONER_RANDOM };
+
+/* The acks value to send: -1, 0 or 1. */
+static inline int16_t kfk__conf_acks(const struct kfk_conf *c);
 
 #define KFK_CONF_CT_INT int64_t
 #define KFK_CONF_CT_BOOL int
@@ -40,5 +45,9 @@ struct kfk_conf {
 
 /* True when the user set property FIELD explicitly (not its default). */
 #define KFK_CONF_IS_SET(conf, field) ((conf)->is_set[KFK_CONF_IDX_##field])
+
+static inline int16_t kfk__conf_acks(const struct kfk_conf *c) {
+    return c->acks == KFK_ACKS_0 ? 0 : c->acks == KFK_ACKS_1 ? 1 : -1;
+}
 
 #endif

@@ -52,11 +52,41 @@
       "Debug contexts: generic,broker,protocol,metadata,security,producer,consumer,cgrp,fetch,"    \
       "lock,all")                                                                                  \
     X("statistics.interval.ms", statistics_interval_ms, INT, "0", 0, 86400000, 0,                  \
-      "Statistics callback interval (0: off)")
+      "Statistics callback interval (0: off)")                                                     \
+    /* producer */                                                                                 \
+    X("acks", acks, ENUM, "all", 0, 0, 0, "all|-1|0|1")                                            \
+    X("linger.ms", linger_ms, INT, "5", 0, 900000, 0, "Wait this long for a batch to fill")        \
+    X("batch.size", batch_size, INT, "16384", 1, 2147483647, 0,                                    \
+      "Producer: batch bytes (default 16384); consumer: records per batch (default 100)")          \
+    X("compression.type", compression_type, ENUM, "none", 0, 0, 0, "none|gzip|snappy|lz4|zstd")    \
+    X("compression.level", compression_level, INT, "-1", -1, 22, 0,                                \
+      "Codec level (-1: the codec's default)")                                                     \
+    X("enable.idempotence", enable_idempotence, BOOL, "true", 0, 0, 0,                             \
+      "Idempotent producer: no duplicates, order kept (needs acks=all)")                           \
+    X("retries", retries, INT, "2147483647", 0, 2147483647, 0,                                     \
+      "Retries of a failed batch within delivery.timeout.ms")                                      \
+    X("retry.backoff.ms", retry_backoff_ms, INT, "100", 0, 3600000, 0, "First retry backoff")      \
+    X("retry.backoff.max.ms", retry_backoff_max_ms, INT, "1000", 0, 3600000, 0,                    \
+      "Maximum retry backoff")                                                                     \
+    X("delivery.timeout.ms", delivery_timeout_ms, INT, "120000", 1, 2147483647, 0,                 \
+      "Time to report a record delivered or failed")                                               \
+    X("partitioner", partitioner, ENUM, "murmur2_random", 0, 0, 0,                                 \
+      "murmur2_random|murmur2|random")                                                             \
+    X("queue.buffering.max.messages", queue_buffering_max_messages, INT, "100000", 1, 100000000,   \
+      0, "Records queued before send returns QUEUE_FULL")                                          \
+    X("queue.buffering.max.kbytes", queue_buffering_max_kbytes, INT, "1048576", 1, 2147483647, 0,  \
+      "Queued KiB before send returns QUEUE_FULL")                                                 \
+    X("message.max.bytes", message_max_bytes, INT, "1048576", 1000, 1000000000, 0,                 \
+      "Largest record batch the producer builds")
 
 /* Other names accepted for a property (librdkafka's spellings). */
 #define KFK_CONF_ALIASES(X)                                                                        \
     X("sasl.mechanisms", "sasl.mechanism")                                                         \
-    X("metadata.broker.list", "bootstrap.servers")
+    X("metadata.broker.list", "bootstrap.servers")                                                 \
+    X("request.required.acks", "acks")                                                             \
+    X("compression.codec", "compression.type")                                                     \
+    X("message.timeout.ms", "delivery.timeout.ms")                                                 \
+    X("queue.buffering.max.ms", "linger.ms")                                                       \
+    X("max.request.size", "message.max.bytes")
 
 #endif

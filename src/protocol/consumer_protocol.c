@@ -43,6 +43,8 @@ static kfk_err_t blob_decode(const kfk_schema_t *schema, const uint8_t *data, si
                              kfk_arena_t *arena, void *out, int16_t *version) {
     if ((!data && len) || !arena || !out)
         return KFK_ERR__INVALID_ARG;
+    if (!data)
+        return KFK_ERR__BAD_MSG; /* no bytes: not even a version */
     kfk_rbuf_t r;
     kfk_rbuf_init(&r, data, len);
     int16_t v = kfk_rbuf_get_int16(&r);

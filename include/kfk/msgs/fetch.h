@@ -89,6 +89,5 @@ KFK_MSG_STRUCT(kfk_fetch_response_fetchable_topic_response,
     F(INT32, throttle_time_ms, 1, KFK_V_MAX, -1, -1, 0, _)                                         \
     F(INT16, error_code, 7, KFK_V_MAX, -1, -1, 0, _)                                               \
     F(INT32, session_id, 7, KFK_V_MAX, -1, -1, 0, _)                                               \
-    F(ARRAY_STRUCT, responses, 0, KFK_V_MAX, -1, -1, 0,                                            \
-      kfk_fetch_response_fetchable_topic_response)
+    F(ARRAY_STRUCT, responses, 0, KFK_V_MAX, -1, -1, 0, kfk_fetch_response_fetchable_topic_response)
 KFK_MSG_STRUCT(kfk_fetch_response, KFK_FETCH_RESPONSE)

@@ -1,0 +1,1345 @@
+/*
+ * producer.c: kfk_producer_t. Records are appended straight into per-partition RecordBatch v2
+ * buffers (the only copy of their bytes); a batch closes at batch.size bytes or after linger.ms
+ * and goes out in one Produce request per leader carrying the next batch of each of its
+ * partitions, written to the socket by reference (no coalescing copy).
+ *
+ * Delivery: every accepted record gets exactly one report. Retriable errors (leader moves,
+ * NOT_ENOUGH_REPLICAS, timeouts, disconnects...) refresh metadata and retry within
+ * delivery.timeout.ms with exponential backoff; other errors fail the batch; MESSAGE_TOO_LARGE
+ * splits a multi-record batch. A batch that times out while a request carrying it is in flight
+ * is reported as KFK_ERR__POSSIBLY_PERSISTED.
+ *
+ * Idempotence (default): InitProducerId before the first batch; per-partition sequences assigned
+ * when a batch closes; retries resend the same bytes; at most 5 batches in flight per partition;
+ * DUPLICATE_SEQUENCE_NUMBER counts as success; OUT_OF_ORDER_SEQUENCE_NUMBER on the first unacked
+ * batch and UNKNOWN_PRODUCER_ID bump the epoch (InitProducerId with the current id, KIP-360)
+ * once nothing is in flight, and the unacked batches are renumbered from 0.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <msgpack.h>
+
+#include "client/client.h"
+#include "protocol/mem.h"
+
+typedef struct rmeta {
+    kfk_delivery_cb cb;
+    void *opaque;
+    int64_t ts;
+    uint32_t bytes;
+} rmeta_t;
+
+struct toppar;
+
+typedef struct pbatch {
+    struct pbatch *next;
+    struct toppar *tp;
+    kfk_wbuf_t buf;
+    kfk_record_batch_builder_t b;
+    rmeta_t *meta;
+    int32_t n, cap;
+    uint64_t created_ms, deadline_ms, retry_at_ms;
+    int32_t base_seq;
+    int finished;  /* closed: no more appends */
+    int in_flight; /* a request carrying it is out */
+    int expired;   /* reported already (timed out or closing): free when the request returns */
+    uint32_t attempts;
+} pbatch_t;
+
+typedef struct toppar {
+    struct ptopic *t;
+    int32_t id;
+    pbatch_t *head, *tail; /* closed batches in order; in-flight ones stay until answered */
+    pbatch_t *open;
+    int in_flight;
+    int32_t next_seq;
+} toppar_t;
+
+typedef struct pending {
+    struct pending *next;
+    int32_t partition;
+    uint8_t *mem; /* key, value and header bytes */
+    kfk_bytes_t key, value;
+    kfk_record_header_t *headers;
+    size_t header_cnt;
+    int64_t ts;
+    uint64_t deadline_ms;
+    rmeta_t meta;
+} pending_t;
+
+typedef struct ptopic {
+    struct ptopic *next;
+    struct kfk_producer *p;
+    char *name;
+    int32_t nparts;
+    toppar_t *parts;
+    int32_t sticky;
+    pending_t *pending, **pending_tail;
+    kfk__md_waiter_t mw;
+    int md_waiting;
+    int16_t md_err;
+    uint64_t md_retry_at;
+} ptopic_t;
+
+typedef struct pbroker {
+    struct pbroker *next;
+    int32_t node_id;
+    kfk__waiter_t w;
+    int waiting;
+    struct kfk_producer *p;
+} pbroker_t;
+
+enum { PID_NONE, PID_REQUESTING, PID_READY, PID_BUMP };
+
+struct kfk_producer {
+    uv_loop_t *loop;
+    kfk__client_t *cl;
+    kfk_conf_t *c;
+    int16_t acks;
+    int idempotent;
+    kfk_codec_t codec;
+    int max_in_flight_tp;
+    ptopic_t *topics;
+    pbroker_t *brokers;
+    uv_timer_t timer;
+    uint64_t timer_due;
+    int timer_armed;
+    size_t queued_msgs, queued_bytes;
+    size_t in_flight_batches;
+    uint32_t rnd;
+
+    int pid_state;
+    int64_t pid;
+    int16_t epoch;
+    kfk__waiter_t pid_w;
+    kfk__broker_t *pid_broker;
+    uint64_t pid_retry_at;
+    uint32_t pid_attempts;
+
+    struct flushw {
+        struct flushw *next;
+        kfk_flush_cb cb;
+        void *opaque;
+    } * flushes;
+    int flushing;
+
+    int closing;
+    uint64_t close_deadline;
+    kfk_producer_close_cb close_cb;
+    void *close_opaque;
+    int client_closing;
+
+    kfk_err_t fatal;
+    kfk_wbuf_t mp; /* msgpack scratch */
+
+    uint64_t stat_batches, stat_requests, stat_retries;
+};
+
+static void kick(kfk_producer_t *p);
+
+static uint64_t now_ms(kfk_producer_t *p) {
+    return uv_now(p->loop);
+}
+
+static int64_t wall_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static uint32_t rnd(kfk_producer_t *p) {
+    uint32_t x = p->rnd ? p->rnd : 0x9e3779b9u;
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    p->rnd = x;
+    return x;
+}
+
+/* ---- reports --------------------------------------------------------------------------------- */
+
+static void report(kfk_producer_t *p, const char *topic, int32_t partition, const rmeta_t *m,
+                   kfk_err_t err, int64_t offset, int64_t ts) {
+    p->queued_msgs--;
+    p->queued_bytes -= m->bytes;
+    if (m->cb) {
+        kfk_delivery_t d = {err, topic, partition, err ? -1 : offset, ts};
+        m->cb(p, &d, m->opaque);
+    }
+}
+
+static void batch_free(pbatch_t *b) {
+    kfk_wbuf_free(&b->buf);
+    kfk__free(b->meta);
+    kfk__free(b);
+}
+
+static void tp_unlink(toppar_t *tp, pbatch_t *b) {
+    pbatch_t *prev = NULL;
+    for (pbatch_t *x = tp->head; x; prev = x, x = x->next) {
+        if (x != b)
+            continue;
+        if (prev)
+            prev->next = x->next;
+        else
+            tp->head = x->next;
+        if (tp->tail == x)
+            tp->tail = prev;
+        x->next = NULL;
+        return;
+    }
+}
+
+/* Reports every record of @p b; offsets count from @p base (-1: unknown). */
+static void batch_report(kfk_producer_t *p, pbatch_t *b, kfk_err_t err, int64_t base,
+                         int64_t log_append_time) {
+    toppar_t *tp = b->tp;
+    for (int32_t i = 0; i < b->n; i++) {
+        int64_t ts = log_append_time >= 0 ? log_append_time : b->meta[i].ts;
+        report(p, tp->t->name, tp->id, &b->meta[i], err, base >= 0 ? base + i : -1, ts);
+    }
+    b->n = 0;
+}
+
+/* Removes @p b from its partition and reports it; freed now unless a request still holds it. */
+static void batch_done(kfk_producer_t *p, pbatch_t *b, kfk_err_t err, int64_t base,
+                       int64_t log_append_time) {
+    tp_unlink(b->tp, b);
+    batch_report(p, b, err, base, log_append_time);
+    if (b->in_flight)
+        b->expired = 1;
+    else
+        batch_free(b);
+}
+
+static void check_flush(kfk_producer_t *p) {
+    if (p->queued_msgs > 0)
+        return;
+    p->flushing = p->closing;
+    struct flushw *list = p->flushes;
+    p->flushes = NULL;
+    while (list) {
+        struct flushw *f = list;
+        list = f->next;
+        f->cb(p, f->opaque);
+        kfk__free(f);
+    }
+}
+
+/* ---- batches -----------------------------------------------------------------------------------
+ */
+
+static pbatch_t *batch_new(kfk_producer_t *p, toppar_t *tp) {
+    pbatch_t *b = kfk__calloc(1, sizeof *b);
+    if (!b)
+        return NULL;
+    b->tp = tp;
+    b->base_seq = -1;
+    b->created_ms = now_ms(p);
+    b->deadline_ms = b->created_ms + (uint64_t)p->c->delivery_timeout_ms;
+    if (kfk_record_batch_builder_begin(&b->b, &b->buf) != 0) {
+        batch_free(b);
+        return NULL;
+    }
+    return b;
+}
+
+static kfk_record_batch_attrs_t batch_attrs(kfk_producer_t *p, const pbatch_t *b) {
+    kfk_record_batch_attrs_t a = KFK_RECORD_BATCH_ATTRS_INIT;
+    a.codec = p->codec;
+    a.compression_level = (int)p->c->compression_level;
+    if (p->idempotent) {
+        a.producer_id = p->pid_state == PID_READY ? p->pid : -1;
+        a.producer_epoch = p->pid_state == PID_READY ? p->epoch : -1;
+        a.base_sequence = b->base_seq;
+    }
+    return a;
+}
+
+/* Closes the open batch of @p tp: finishes its header and queues it for sending. */
+static void close_open(kfk_producer_t *p, toppar_t *tp) {
+    pbatch_t *b = tp->open;
+    if (!b)
+        return;
+    tp->open = NULL;
+    if (b->n == 0) {
+        batch_free(b);
+        return;
+    }
+    if (p->idempotent) {
+        b->base_seq = tp->next_seq;
+        tp->next_seq = (int32_t)(((uint32_t)tp->next_seq + (uint32_t)b->n) & 0x7fffffff);
+    }
+    kfk_record_batch_attrs_t a = batch_attrs(p, b);
+    kfk_err_t err = kfk_record_batch_builder_finish(&b->b, &a);
+    b->finished = 1;
+    b->next = NULL;
+    if (tp->tail)
+        tp->tail->next = b;
+    else
+        tp->head = b;
+    tp->tail = b;
+    p->stat_batches++;
+    if (err) {
+        batch_done(p, b, err, -1, -1);
+        return;
+    }
+    /* The sticky partition moves on once its batch is full or lingered. */
+    if (tp->t->sticky == tp->id)
+        tp->t->sticky = -1;
+}
+
+/* Appends a record to partition @p tp (opening batches as needed). */
+static kfk_err_t append(kfk_producer_t *p, toppar_t *tp, kfk_bytes_t key, kfk_bytes_t value,
+                        const kfk_record_header_t *hdrs, size_t nh, int64_t ts,
+                        const rmeta_t *meta) {
+    size_t bsize = (size_t)p->c->batch_size;
+    if (tp->open) {
+        size_t add = kfk_record_batch_builder_append_size(&tp->open->b, key, value, hdrs, nh, ts);
+        if (tp->open->n > 0 && kfk_record_batch_builder_size(&tp->open->b) + add > bsize)
+            close_open(p, tp);
+    }
+    if (!tp->open && !(tp->open = batch_new(p, tp)))
+        return KFK_ERR__NOMEM;
+    pbatch_t *b = tp->open;
+    if (b->n == b->cap) {
+        int32_t cap = b->cap ? b->cap * 2 : 16;
+        rmeta_t *m = kfk__realloc(b->meta, (size_t)cap * sizeof *m);
+        if (!m)
+            return KFK_ERR__NOMEM;
+        b->meta = m;
+        b->cap = cap;
+    }
+    kfk_err_t err = kfk_record_batch_builder_append(&b->b, key, value, hdrs, nh, ts);
+    if (err)
+        return err;
+    b->meta[b->n++] = *meta;
+    if (kfk_record_batch_builder_size(&b->b) >= bsize)
+        close_open(p, tp);
+    return KFK_ERR_NONE;
+}
+
+/* ---- topics and partitioning --------------------------------------------------------------- */
+
+static ptopic_t *topic_get(kfk_producer_t *p, const char *name) {
+    for (ptopic_t *t = p->topics; t; t = t->next)
+        if (!strcmp(t->name, name))
+            return t;
+    ptopic_t *t = kfk__calloc(1, sizeof *t);
+    if (!t)
+        return NULL;
+    t->name = kfk__strndup(name, strlen(name));
+    if (!t->name || kfk__client_follow_topic(p->cl, name) != 0) {
+        kfk__free(t->name);
+        kfk__free(t);
+        return NULL;
+    }
+    t->p = p;
+    t->nparts = -1;
+    t->sticky = -1;
+    t->pending_tail = &t->pending;
+    t->next = p->topics;
+    p->topics = t;
+    return t;
+}
+
+/* Takes the partition count from the metadata cache once it knows the topic. */
+static void topic_update(kfk_producer_t *p, ptopic_t *t) {
+    const kfk__topic_md_t *md = kfk__client_topic(p->cl, t->name);
+    if (!md) {
+        t->md_err = KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION;
+        return;
+    }
+    t->md_err = md->err;
+    if (md->err || md->partition_cnt <= 0 || md->partition_cnt <= t->nparts)
+        return;
+    toppar_t *parts = kfk__realloc(t->parts, (size_t)md->partition_cnt * sizeof *parts);
+    if (!parts)
+        return;
+    for (int32_t i = t->nparts < 0 ? 0 : t->nparts; i < md->partition_cnt; i++) {
+        memset(&parts[i], 0, sizeof parts[i]);
+        parts[i].t = t;
+        parts[i].id = i;
+    }
+    /* Batches point at their toppar: fix them after the move. */
+    for (int32_t i = 0; i < (t->nparts > 0 ? t->nparts : 0); i++) {
+        for (pbatch_t *b = parts[i].head; b; b = b->next)
+            b->tp = &parts[i];
+        if (parts[i].open)
+            parts[i].open->tp = &parts[i];
+    }
+    t->parts = parts;
+    t->nparts = md->partition_cnt;
+}
+
+static int32_t pick_partition(kfk_producer_t *p, ptopic_t *t, int32_t want, kfk_bytes_t key) {
+    if (want >= 0)
+        return want;
+    if (key.len >= 0 && p->c->partitioner != KFK_PARTITIONER_RANDOM)
+        return kfk_murmur2_partition(key.ptr, (size_t)key.len, t->nparts);
+    if (p->c->partitioner == KFK_PARTITIONER_MURMUR2)
+        return 0; /* librdkafka's murmur2: null keys to one partition */
+    if (t->sticky < 0 || t->sticky >= t->nparts) {
+        /* A new sticky partition, among those with a leader when possible. */
+        const kfk__topic_md_t *md = kfk__client_topic(p->cl, t->name);
+        int32_t start = (int32_t)(rnd(p) % (uint32_t)t->nparts);
+        t->sticky = start;
+        for (int32_t i = 0; md && i < t->nparts; i++) {
+            int32_t c = (start + i) % t->nparts;
+            if (c < md->partition_cnt && md->partitions[c].leader >= 0) {
+                t->sticky = c;
+                break;
+            }
+        }
+    }
+    return t->sticky;
+}
+
+static void on_topic_md(kfk__client_t *cl, kfk_err_t err, void *opaque) {
+    (void)cl;
+    (void)err;
+    ptopic_t *t = opaque;
+    t->md_waiting = 0;
+    kfk_producer_t *p = t->p;
+    if (p->client_closing)
+        return;
+    topic_update(p, t);
+    if (t->nparts < 0)
+        t->md_retry_at = now_ms(p) + (uint64_t)p->c->retry_backoff_max_ms;
+    kick(p);
+}
+
+static void topic_refresh(kfk_producer_t *p, ptopic_t *t) {
+    if (t->md_waiting || p->client_closing)
+        return;
+    t->md_waiting = 1;
+    const char *names[1] = {t->name};
+    kfk__client_metadata_refresh(p->cl, names, 1, 0, &t->mw, on_topic_md, t);
+}
+
+static void free_pending(pending_t *r) {
+    kfk__free(r->mem);
+    kfk__free(r);
+}
+
+/* Places records that waited for the topic's partition count. */
+static void place_pending(kfk_producer_t *p, ptopic_t *t) {
+    while (t->pending && t->nparts > 0) {
+        pending_t *r = t->pending;
+        t->pending = r->next;
+        if (!t->pending)
+            t->pending_tail = &t->pending;
+        int32_t part = pick_partition(p, t, r->partition, r->key);
+        kfk_err_t err = part >= t->nparts ? KFK_ERR__UNKNOWN_PARTITION : KFK_ERR_NONE;
+        if (!err)
+            err = append(p, &t->parts[part], r->key, r->value, r->headers, r->header_cnt, r->ts,
+                         &r->meta);
+        if (err)
+            report(p, t->name, part, &r->meta, err, -1, r->ts);
+        free_pending(r);
+    }
+}
+
+static kfk_err_t queue_pending(ptopic_t *t, const kfk_record_t *rec, kfk_bytes_t key,
+                               kfk_bytes_t value, int64_t ts, const rmeta_t *meta,
+                               uint64_t deadline) {
+    size_t hbytes = 0;
+    for (size_t i = 0; i < rec->header_cnt; i++)
+        hbytes += strlen(rec->headers[i].key) + rec->headers[i].value_len;
+    pending_t *r = kfk__calloc(1, sizeof *r);
+    size_t total = (key.len > 0 ? (size_t)key.len : 0) + (value.len > 0 ? (size_t)value.len : 0) +
+                   hbytes + rec->header_cnt * sizeof(kfk_record_header_t) + 16;
+    if (!r || !(r->mem = kfk__malloc(total))) {
+        kfk__free(r);
+        return KFK_ERR__NOMEM;
+    }
+    uint8_t *q = r->mem;
+    r->headers = (kfk_record_header_t *)(void *)q;
+    q += rec->header_cnt * sizeof(kfk_record_header_t);
+    r->key = key;
+    if (key.len > 0) {
+        memcpy(q, key.ptr, (size_t)key.len);
+        r->key.ptr = q;
+        q += key.len;
+    }
+    r->value = value;
+    if (value.len > 0) {
+        memcpy(q, value.ptr, (size_t)value.len);
+        r->value.ptr = q;
+        q += value.len;
+    }
+    for (size_t i = 0; i < rec->header_cnt; i++) {
+        size_t kl = strlen(rec->headers[i].key);
+        memcpy(q, rec->headers[i].key, kl);
+        r->headers[i].key = (kfk_str_t){(const char *)q, (int32_t)kl};
+        q += kl;
+        if (rec->headers[i].value) {
+            memcpy(q, rec->headers[i].value, rec->headers[i].value_len);
+            r->headers[i].value = (kfk_bytes_t){q, (int32_t)rec->headers[i].value_len};
+            q += rec->headers[i].value_len;
+        } else {
+            r->headers[i].value = (kfk_bytes_t){NULL, -1};
+        }
+    }
+    r->header_cnt = rec->header_cnt;
+    r->partition = rec->partition;
+    r->ts = ts;
+    r->meta = *meta;
+    r->deadline_ms = deadline;
+    *t->pending_tail = r;
+    t->pending_tail = &r->next;
+    return KFK_ERR_NONE;
+}
+
+/* ---- idempotence: producer id -----------------------------------------------------------------
+ */
+
+static void renumber(kfk_producer_t *p) {
+    /* After a new id or epoch, every unacked batch starts again from sequence 0. */
+    for (ptopic_t *t = p->topics; t; t = t->next)
+        for (int32_t i = 0; i < (t->nparts > 0 ? t->nparts : 0); i++) {
+            toppar_t *tp = &t->parts[i];
+            tp->next_seq = 0;
+            for (pbatch_t *b = tp->head; b; b = b->next) {
+                b->base_seq = tp->next_seq;
+                tp->next_seq = (int32_t)(((uint32_t)tp->next_seq + (uint32_t)b->n) & 0x7fffffff);
+                kfk_record_batch_set_producer(b->buf.data, b->buf.len, p->pid, p->epoch,
+                                              b->base_seq);
+            }
+        }
+}
+
+static void on_pid_response(kfk__broker_t *b, kfk_err_t err, int16_t version, uint8_t *frame,
+                            size_t len, void *opaque) {
+    (void)b;
+    kfk_producer_t *p = opaque;
+    int bump = p->pid_state == PID_REQUESTING && p->pid >= 0;
+    if (p->client_closing) {
+        kfk__free(frame);
+        return;
+    }
+    kfk_arena_t a;
+    kfk_arena_init(&a);
+    void *body = NULL;
+    if (!err)
+        err = kfk_response_decode(frame, len, KFK_API_INIT_PRODUCER_ID, version, NULL, &a, &body);
+    kfk_init_producer_id_response_t *r = body;
+    if (!err && r->error_code)
+        err = (kfk_err_t)r->error_code;
+    if (!err) {
+        p->pid = r->producer_id;
+        p->epoch = r->producer_epoch;
+        p->pid_state = PID_READY;
+        p->pid_attempts = 0;
+        kfk__dbg(&p->cl->log, KFK_DBG_PRODUCER, "producer id %lld epoch %d%s", (long long)p->pid,
+                 p->epoch, bump ? " (epoch bump)" : "");
+        renumber(p);
+    } else {
+        p->pid_state = PID_NONE;
+        p->pid_attempts++;
+        p->pid_retry_at = now_ms(p) + (uint64_t)p->c->retry_backoff_ms *
+                                          (p->pid_attempts > 5 ? 10 : p->pid_attempts);
+        if (err == KFK_ERR_CLUSTER_AUTHORIZATION_FAILED || err == KFK_ERR_PRODUCER_FENCED) {
+            p->fatal = err;
+            kfk__log(&p->cl->log, KFK_LOG_ERR, KFK_DBG_PRODUCER, "InitProducerId: %s",
+                     kfk_err_name(err));
+        }
+    }
+    kfk_arena_free(&a);
+    kfk__free(frame);
+    kick(p);
+}
+
+static void on_pid_broker(kfk__broker_t *b, kfk_err_t err, const char *msg, void *opaque) {
+    (void)msg;
+    kfk_producer_t *p = opaque;
+    p->pid_broker = NULL;
+    if (err || p->client_closing) {
+        p->pid_state = p->pid_state == PID_REQUESTING ? PID_NONE : p->pid_state;
+        p->pid_attempts++;
+        p->pid_retry_at = now_ms(p) + (uint64_t)p->c->retry_backoff_ms;
+        if (!p->client_closing)
+            kick(p);
+        return;
+    }
+    kfk_init_producer_id_request_t req;
+    memset(&req, 0, sizeof req);
+    req.transactional_id = (kfk_str_t){NULL, -1};
+    req.transaction_timeout_ms = INT32_MAX;
+    /* Bump the epoch of the current id (KIP-360) when the broker can, else ask for a new id. */
+    int bump = p->pid >= 0 && kfk__broker_version(b, KFK_API_INIT_PRODUCER_ID) >= 3;
+    req.producer_id = bump ? p->pid : -1;
+    req.producer_epoch = bump ? p->epoch : -1;
+    kfk_err_t e = kfk__broker_send(b, KFK_API_INIT_PRODUCER_ID, &req, 0, 0, on_pid_response, p);
+    if (e) {
+        p->pid_state = PID_NONE;
+        p->pid_retry_at = now_ms(p) + (uint64_t)p->c->retry_backoff_ms;
+        kick(p);
+    }
+}
+
+static void request_pid(kfk_producer_t *p) {
+    if (p->pid_state == PID_REQUESTING || p->pid_broker || now_ms(p) < p->pid_retry_at)
+        return;
+    kfk__broker_t *b = kfk__client_any_broker(p->cl);
+    if (!b)
+        return;
+    p->pid_state = PID_REQUESTING;
+    p->pid_broker = b;
+    kfk__broker_wait(b, &p->pid_w, on_pid_broker, p);
+}
+
+/* ---- sending ------------------------------------------------------------------------------------
+ */
+
+typedef struct preq {
+    kfk_producer_t *p;
+    int32_t node_id;
+    size_t n;
+    pbatch_t *batches[]; /* one per partition */
+} preq_t;
+
+static uint64_t retry_backoff(kfk_producer_t *p, uint32_t attempts) {
+    uint64_t b = (uint64_t)p->c->retry_backoff_ms;
+    for (uint32_t i = 1; i < attempts && b < (uint64_t)p->c->retry_backoff_max_ms; i++)
+        b *= 2;
+    if (b > (uint64_t)p->c->retry_backoff_max_ms)
+        b = (uint64_t)p->c->retry_backoff_max_ms;
+    return b;
+}
+
+/* Splits a batch the broker found too large into two halves, in place in the queue. */
+static int split_batch(kfk_producer_t *p, pbatch_t *b) {
+    toppar_t *tp = b->tp;
+    kfk_record_batch_reader_t rd;
+    kfk_record_batch_t rb;
+    kfk_record_batch_reader_init(&rd, b->buf.data, b->buf.len);
+    if (!kfk_record_batch_next(&rd, &rb))
+        return -1;
+    kfk_wbuf_t scratch;
+    kfk_wbuf_init(&scratch);
+    kfk_record_iter_t it;
+    if (kfk_record_iter_init(&it, &rb, &scratch, (size_t)p->c->message_max_bytes * 8) != 0) {
+        kfk_wbuf_free(&scratch);
+        return -1;
+    }
+    pbatch_t *halves[2] = {batch_new(p, tp), batch_new(p, tp)};
+    int32_t half = b->n / 2, i = 0;
+    kfk_record_view_t v;
+    int ok = halves[0] && halves[1];
+    while (ok && kfk_record_iter_next(&it, &v)) {
+        pbatch_t *h = halves[i < half ? 0 : 1];
+        kfk_record_header_t hs[64];
+        size_t nh = 0;
+        kfk_record_header_iter_t hi;
+        kfk_record_header_iter_init(&hi, &v);
+        while (nh < 64 && kfk_record_header_iter_next(&hi, &hs[nh]))
+            nh++;
+        if (h->n == h->cap) {
+            int32_t cap = h->cap ? h->cap * 2 : 16;
+            rmeta_t *m = kfk__realloc(h->meta, (size_t)cap * sizeof *m);
+            if (!m) {
+                ok = 0;
+                break;
+            }
+            h->meta = m;
+            h->cap = cap;
+        }
+        if (kfk_record_batch_builder_append(&h->b, v.key, v.value, hs, nh, v.timestamp) != 0) {
+            ok = 0;
+            break;
+        }
+        h->meta[h->n++] = b->meta[i++];
+    }
+    kfk_wbuf_free(&scratch);
+    if (!ok || i != b->n) {
+        if (halves[0])
+            batch_free(halves[0]);
+        if (halves[1])
+            batch_free(halves[1]);
+        return -1;
+    }
+    for (int k = 0; k < 2; k++) {
+        pbatch_t *h = halves[k];
+        h->created_ms = b->created_ms;
+        h->deadline_ms = b->deadline_ms;
+        h->base_seq =
+            b->base_seq < 0 ? -1 : (int32_t)((uint32_t)b->base_seq + (k ? (uint32_t)half : 0));
+        kfk_record_batch_attrs_t a = batch_attrs(p, h);
+        kfk_record_batch_builder_finish(&h->b, &a);
+        h->finished = 1;
+    }
+    halves[0]->next = halves[1];
+    halves[1]->next = b->next;
+    pbatch_t *prev = NULL;
+    for (pbatch_t *x = tp->head; x && x != b; x = x->next)
+        prev = x;
+    if (prev)
+        prev->next = halves[0];
+    else
+        tp->head = halves[0];
+    if (tp->tail == b)
+        tp->tail = halves[1];
+    b->n = 0; /* the records now belong to the halves */
+    batch_free(b);
+    return 0;
+}
+
+static void handle_partition(kfk_producer_t *p, pbatch_t *b, kfk_err_t err, int64_t base,
+                             int64_t log_append_time, int *refresh) {
+    toppar_t *tp = b->tp;
+    if (err == KFK_ERR_NONE || err == KFK_ERR_DUPLICATE_SEQUENCE_NUMBER) {
+        batch_done(p, b, KFK_ERR_NONE, err ? -1 : base, log_append_time);
+        return;
+    }
+    uint64_t now = now_ms(p);
+    if (kfk_err_flags(err) & KFK_ERRF_REFRESH)
+        *refresh = 1;
+    if (err == KFK_ERR_MESSAGE_TOO_LARGE && b->n > 1 && split_batch(p, b) == 0) {
+        kfk__log(&p->cl->log, KFK_LOG_INFO, KFK_DBG_PRODUCER,
+                 "%s [%d]: batch too large for the broker: split in two", tp->t->name, tp->id);
+        return;
+    }
+    if (p->idempotent &&
+        (err == KFK_ERR_UNKNOWN_PRODUCER_ID || err == KFK_ERR_INVALID_PRODUCER_EPOCH ||
+         (err == KFK_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER && tp->head == b))) {
+        /* The broker lost our state or we lost order: new epoch, renumber, resend. */
+        kfk__log(&p->cl->log, KFK_LOG_WARNING, KFK_DBG_PRODUCER,
+                 "%s [%d]: %s: bumping the producer epoch", tp->t->name, tp->id, kfk_err_name(err));
+        p->pid_state = PID_BUMP;
+        b->retry_at_ms = now;
+        return;
+    }
+    int retriable = kfk_err_is_retriable(err) || err == KFK_ERR__TRANSPORT ||
+                    err == KFK_ERR__TIMED_OUT || err == KFK_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER ||
+                    err == KFK_ERR__NO_COMMON_VERSION;
+    if (retriable && b->attempts <= (uint32_t)p->c->retries && now < b->deadline_ms) {
+        b->retry_at_ms = now + retry_backoff(p, b->attempts);
+        p->stat_retries++;
+        kfk__dbg(&p->cl->log, KFK_DBG_PRODUCER, "%s [%d]: %s, retry %u in %llu ms", tp->t->name,
+                 tp->id, kfk_err_name(err), b->attempts,
+                 (unsigned long long)(b->retry_at_ms - now));
+        return;
+    }
+    batch_done(p, b, err, -1, -1);
+}
+
+static void on_produce(kfk__broker_t *br, kfk_err_t err, int16_t version, uint8_t *frame,
+                       size_t len, void *opaque) {
+    (void)br;
+    preq_t *rq = opaque;
+    kfk_producer_t *p = rq->p;
+    kfk_arena_t a;
+    kfk_arena_init(&a);
+    kfk_produce_response_t *resp = NULL;
+    if (!err && frame) {
+        void *body;
+        err = kfk_response_decode(frame, len, KFK_API_PRODUCE, version, NULL, &a, &body);
+        resp = body;
+    }
+    int refresh = err == KFK_ERR__TRANSPORT || err == KFK_ERR__TIMED_OUT;
+    for (size_t i = 0; i < rq->n; i++) {
+        pbatch_t *b = rq->batches[i];
+        b->in_flight = 0;
+        b->tp->in_flight--;
+        p->in_flight_batches--;
+        if (b->expired) {
+            batch_free(b);
+            continue;
+        }
+        kfk_err_t perr = err;
+        int64_t base = -1, lat = -1;
+        if (!err && p->acks != 0) {
+            perr = KFK_ERR__BAD_MSG; /* unless the answer covers it */
+            for (int32_t t = 0; resp && t < resp->responses.count; t++) {
+                kfk_produce_response_topic_produce_response_t *tr = &KFK_ARRAY_AT(
+                    resp->responses, kfk_produce_response_topic_produce_response_t, t);
+                if (!kfk_str_eq(tr->name, b->tp->t->name))
+                    continue;
+                for (int32_t k = 0; k < tr->partition_responses.count; k++) {
+                    kfk_produce_response_partition_produce_response_t *pr =
+                        &KFK_ARRAY_AT(tr->partition_responses,
+                                      kfk_produce_response_partition_produce_response_t, k);
+                    if (pr->index != b->tp->id)
+                        continue;
+                    perr = (kfk_err_t)pr->error_code;
+                    base = pr->base_offset;
+                    lat = pr->log_append_time_ms;
+                }
+            }
+        }
+        handle_partition(p, b, perr, base, lat, &refresh);
+    }
+    kfk_arena_free(&a);
+    kfk__free(frame);
+    kfk__free(rq);
+    if (refresh && !p->client_closing)
+        kfk__client_metadata_refresh(p->cl, NULL, 0, 0, NULL, NULL, NULL);
+    check_flush(p);
+    if (!p->client_closing)
+        kick(p);
+}
+
+static pbroker_t *pbroker_get(kfk_producer_t *p, int32_t node_id) {
+    for (pbroker_t *b = p->brokers; b; b = b->next)
+        if (b->node_id == node_id)
+            return b;
+    pbroker_t *b = kfk__calloc(1, sizeof *b);
+    if (!b)
+        return NULL;
+    b->node_id = node_id;
+    b->p = p;
+    b->next = p->brokers;
+    p->brokers = b;
+    return b;
+}
+
+static void on_broker_up(kfk__broker_t *b, kfk_err_t err, const char *msg, void *opaque) {
+    (void)b;
+    (void)err;
+    (void)msg;
+    pbroker_t *pb = opaque;
+    pb->waiting = 0;
+    if (!pb->p->client_closing)
+        kick(pb->p);
+}
+
+/* The first batch of @p tp that may go out now, or NULL. */
+static pbatch_t *sendable(kfk_producer_t *p, toppar_t *tp, uint64_t now) {
+    if (tp->in_flight >= p->max_in_flight_tp)
+        return NULL;
+    for (pbatch_t *b = tp->head; b; b = b->next) {
+        if (b->in_flight)
+            continue;
+        if (b->retry_at_ms > now)
+            return NULL; /* keep order: nothing after a batch waiting to be retried */
+        return b;
+    }
+    return NULL;
+}
+
+/* Sends one Produce request to broker @p node with the next batch of each of its partitions;
+ * returns the number of batches sent. */
+static size_t send_to(kfk_producer_t *p, int32_t node, uint64_t now, int *need_md) {
+    kfk__broker_t *br = kfk__client_broker(p->cl, node);
+    if (!br) {
+        *need_md = 1;
+        return 0;
+    }
+    if (!br->up) {
+        pbroker_t *pb = pbroker_get(p, node);
+        if (pb && !pb->waiting) {
+            pb->waiting = 1;
+            kfk__broker_wait(br, &pb->w, on_broker_up, pb);
+        }
+        return 0;
+    }
+    /* Collect the batches (one per partition led by this broker). */
+    size_t n = 0, cap = 16;
+    pbatch_t **list = kfk__mallocarray(cap, sizeof *list);
+    size_t ntopics = 0;
+    if (!list)
+        return 0;
+    for (ptopic_t *t = p->topics; t; t = t->next) {
+        const kfk__topic_md_t *md = kfk__client_topic(p->cl, t->name);
+        if (!md)
+            continue;
+        size_t before = n;
+        for (int32_t i = 0; i < t->nparts && i < md->partition_cnt; i++) {
+            if (md->partitions[i].leader != node)
+                continue;
+            pbatch_t *b = sendable(p, &t->parts[i], now);
+            if (!b)
+                continue;
+            if (n == cap) {
+                pbatch_t **l = kfk__realloc(list, 2 * cap * sizeof *l);
+                if (!l)
+                    break;
+                list = l;
+                cap *= 2;
+            }
+            list[n++] = b;
+        }
+        if (n > before)
+            ntopics++;
+    }
+    if (n == 0) {
+        kfk__free(list);
+        return 0;
+    }
+    /* Build the request: topics, then partitions with their batches by reference. */
+    kfk_produce_request_topic_produce_data_t *tds = kfk__calloc(ntopics, sizeof *tds);
+    kfk_produce_request_partition_produce_data_t *pds = kfk__calloc(n, sizeof *pds);
+    preq_t *rq = kfk__malloc(sizeof *rq + n * sizeof(pbatch_t *));
+    if (!tds || !pds || !rq) {
+        kfk__free(tds);
+        kfk__free(pds);
+        kfk__free(rq);
+        kfk__free(list);
+        return 0;
+    }
+    size_t ti = 0;
+    for (size_t i = 0; i < n; i++) {
+        pbatch_t *b = list[i];
+        if (i == 0 || list[i - 1]->tp->t != b->tp->t) {
+            tds[ti].name = kfk_str_c(b->tp->t->name);
+            tds[ti].partition_data = (kfk_array_t){&pds[i], 0};
+            ti++;
+        }
+        tds[ti - 1].partition_data.count++;
+        pds[i].index = b->tp->id;
+        pds[i].records = (kfk_bytes_t){b->buf.data, (int32_t)b->buf.len};
+        rq->batches[i] = b;
+    }
+    kfk_produce_request_t req;
+    memset(&req, 0, sizeof req);
+    req.transactional_id = (kfk_str_t){NULL, -1};
+    req.acks = p->acks;
+    req.timeout_ms = (int32_t)p->c->request_timeout_ms;
+    req.topic_data = (kfk_array_t){tds, (int32_t)ti};
+    rq->p = p;
+    rq->node_id = node;
+    rq->n = n;
+    unsigned flags = KFK__REQ_ZERO_COPY | (p->acks == 0 ? KFK__REQ_NO_RESPONSE : 0);
+    kfk_err_t err = kfk__broker_send(br, KFK_API_PRODUCE, &req, flags, 0, on_produce, rq);
+    kfk__free(tds);
+    kfk__free(pds);
+    kfk__free(list);
+    if (err) {
+        kfk__free(rq);
+        *need_md = 1;
+        return 0;
+    }
+    for (size_t i = 0; i < n; i++) {
+        pbatch_t *b = rq->batches[i];
+        b->in_flight = 1;
+        b->attempts++;
+        b->tp->in_flight++;
+        p->in_flight_batches++;
+    }
+    p->stat_requests++;
+    return n;
+}
+
+static void send_all(kfk_producer_t *p, uint64_t now) {
+    if (p->idempotent && p->pid_state != PID_READY) {
+        if (p->pid_state == PID_BUMP && p->in_flight_batches > 0)
+            return; /* the epoch bump waits for what is in flight */
+        if (p->pid_state == PID_BUMP)
+            p->pid_state = PID_NONE;
+        request_pid(p);
+        return;
+    }
+    int need_md = 0;
+    for (int round = 0; round < 64; round++) {
+        size_t sent = 0;
+        /* Leaders that have something to send. */
+        for (ptopic_t *t = p->topics; t; t = t->next) {
+            const kfk__topic_md_t *md = kfk__client_topic(p->cl, t->name);
+            for (int32_t i = 0; i < t->nparts; i++) {
+                if (!sendable(p, &t->parts[i], now))
+                    continue;
+                int32_t leader = md && i < md->partition_cnt ? md->partitions[i].leader : -1;
+                if (leader < 0) {
+                    need_md = 1;
+                    continue;
+                }
+                sent += send_to(p, leader, now, &need_md);
+            }
+        }
+        if (!sent)
+            break;
+    }
+    if (need_md)
+        kfk__client_metadata_refresh(p->cl, NULL, 0, 0, NULL, NULL, NULL);
+}
+
+/* ---- the timer: linger, retries, timeouts -------------------------------------------------- */
+
+static void expire(kfk_producer_t *p, uint64_t now, int all) {
+    for (ptopic_t *t = p->topics; t; t = t->next) {
+        pending_t **pp = &t->pending;
+        while (*pp) {
+            pending_t *r = *pp;
+            if (!all && now < r->deadline_ms) {
+                pp = &r->next;
+                continue;
+            }
+            *pp = r->next;
+            kfk_err_t err = all         ? KFK_ERR__DESTROYED
+                            : t->md_err ? (kfk_err_t)t->md_err
+                                        : KFK_ERR__MSG_TIMED_OUT;
+            report(p, t->name, r->partition, &r->meta, err, -1, r->ts);
+            free_pending(r);
+        }
+        t->pending_tail = &t->pending;
+        while (*t->pending_tail)
+            t->pending_tail = &(*t->pending_tail)->next;
+        for (int32_t i = 0; i < t->nparts; i++) {
+            toppar_t *tp = &t->parts[i];
+            if (all)
+                close_open(p, tp);
+            pbatch_t *b = tp->head;
+            while (b) {
+                pbatch_t *next = b->next;
+                if (all || now >= b->deadline_ms) {
+                    kfk_err_t err = all            ? KFK_ERR__DESTROYED
+                                    : b->in_flight ? KFK_ERR__POSSIBLY_PERSISTED
+                                                   : KFK_ERR__MSG_TIMED_OUT;
+                    if (!all && b->in_flight && p->idempotent)
+                        p->pid_state = PID_BUMP; /* a sequence gap follows: new epoch */
+                    batch_done(p, b, err, -1, -1);
+                }
+                b = next;
+            }
+            if (tp->open && !all && now >= tp->open->deadline_ms)
+                close_open(p, tp);
+        }
+    }
+}
+
+static void on_timer(uv_timer_t *h);
+
+static void arm(kfk_producer_t *p, uint64_t due) {
+    uint64_t now = now_ms(p);
+    if (p->timer_armed && p->timer_due <= due)
+        return;
+    p->timer_armed = 1;
+    p->timer_due = due;
+    uv_timer_start(&p->timer, on_timer, due > now ? due - now : 0, 0);
+}
+
+static void kick(kfk_producer_t *p) {
+    if (!p->client_closing)
+        arm(p, now_ms(p));
+}
+
+static void close_finish(kfk_producer_t *p);
+
+static void on_timer(uv_timer_t *h) {
+    kfk_producer_t *p = h->data;
+    p->timer_armed = 0;
+    uint64_t now = now_ms(p);
+    uint64_t next = UINT64_MAX;
+    int flushing = p->flushing || p->closing;
+    for (ptopic_t *t = p->topics; t; t = t->next) {
+        if (t->pending) {
+            if (t->nparts < 0 && now >= t->md_retry_at)
+                topic_refresh(p, t);
+            place_pending(p, t);
+            if (t->pending && t->pending->deadline_ms < next)
+                next = t->pending->deadline_ms;
+        }
+        for (int32_t i = 0; i < t->nparts; i++) {
+            toppar_t *tp = &t->parts[i];
+            if (tp->open) {
+                uint64_t due = tp->open->created_ms + (uint64_t)p->c->linger_ms;
+                if (flushing || now >= due)
+                    close_open(p, tp);
+                else if (due < next)
+                    next = due;
+            }
+            for (pbatch_t *b = tp->head; b; b = b->next) {
+                if (!b->in_flight && b->retry_at_ms > now && b->retry_at_ms < next)
+                    next = b->retry_at_ms;
+                if (b->deadline_ms < next)
+                    next = b->deadline_ms;
+            }
+        }
+    }
+    expire(p, now, 0);
+    if (p->closing && (p->queued_msgs == 0 || now >= p->close_deadline)) {
+        close_finish(p);
+        return;
+    }
+    send_all(p, now);
+    if (p->idempotent && p->pid_state != PID_READY && p->pid_retry_at > now &&
+        p->pid_retry_at < next)
+        next = p->pid_retry_at;
+    if (p->closing && p->close_deadline < next)
+        next = p->close_deadline;
+    check_flush(p);
+    if (next != UINT64_MAX && !p->client_closing)
+        arm(p, next);
+}
+
+/* ---- public API ------------------------------------------------------------------------------ */
+
+static kfk_err_t check_conf(kfk_conf_t *c, int *idempotent, char *errstr, size_t errstr_size) {
+    int16_t acks = kfk__conf_acks(c);
+    *idempotent = c->enable_idempotence;
+    if (*idempotent && acks != -1) {
+        if (KFK_CONF_IS_SET(c, enable_idempotence)) {
+            snprintf(errstr, errstr_size, "enable.idempotence=true needs acks=all (got acks=%d)",
+                     acks);
+            return KFK_ERR__INVALID_CONF;
+        }
+        *idempotent = 0; /* as Java: an explicit acks=0/1 turns the default idempotence off */
+    }
+    if (*idempotent && c->max_in_flight > 5) {
+        if (KFK_CONF_IS_SET(c, enable_idempotence)) {
+            snprintf(errstr, errstr_size,
+                     "enable.idempotence=true needs max.in.flight.requests.per.connection <= 5");
+            return KFK_ERR__INVALID_CONF;
+        }
+        *idempotent = 0;
+    }
+    if (*idempotent && c->retries == 0) {
+        snprintf(errstr, errstr_size, "enable.idempotence=true needs retries > 0");
+        return KFK_ERR__INVALID_CONF;
+    }
+    if (c->compression_type != KFK_CODEC_NONE &&
+        !kfk_codec_available((kfk_codec_t)c->compression_type)) {
+        snprintf(errstr, errstr_size, "compression.type=%s is not built into this kfk",
+                 kfk_codec_name((kfk_codec_t)c->compression_type));
+        return KFK_ERR__INVALID_CONF;
+    }
+    return KFK_ERR_NONE;
+}
+
+kfk_err_t kfk_producer_new(uv_loop_t *loop, const kfk_conf_t *conf, kfk_producer_t **out,
+                           char *errstr, size_t errstr_size) {
+    char dummy[8];
+    if (!errstr || !errstr_size) {
+        errstr = dummy;
+        errstr_size = sizeof dummy;
+    }
+    kfk_producer_t *p = kfk__calloc(1, sizeof *p);
+    if (!p)
+        return KFK_ERR__NOMEM;
+    p->loop = loop;
+    kfk_err_t err = kfk__client_new(loop, conf, &p->cl, errstr, errstr_size);
+    if (err) {
+        kfk__free(p);
+        return err;
+    }
+    p->c = p->cl->conf;
+    err = check_conf(p->c, &p->idempotent, errstr, errstr_size);
+    if (err) {
+        kfk__client_close(p->cl, NULL, NULL);
+        kfk__free(p);
+        return err;
+    }
+    p->acks = kfk__conf_acks(p->c);
+    p->codec = (kfk_codec_t)p->c->compression_type;
+    p->max_in_flight_tp = (int)(p->idempotent ? (p->c->max_in_flight < 5 ? p->c->max_in_flight : 5)
+                                              : p->c->max_in_flight);
+    p->pid = -1;
+    p->epoch = -1;
+    p->rnd = (uint32_t)uv_hrtime() | 1;
+    uv_timer_init(loop, &p->timer);
+    p->timer.data = p;
+    *out = p;
+    return KFK_ERR_NONE;
+}
+
+static kfk_err_t send_checked(kfk_producer_t *p, const kfk_record_t *rec, kfk_bytes_t key,
+                              kfk_bytes_t value, kfk_delivery_cb cb, void *opaque) {
+    if (!p || !rec || !rec->topic || !*rec->topic)
+        return KFK_ERR__INVALID_ARG;
+    if (p->closing)
+        return KFK_ERR__DESTROYED;
+    if (p->fatal)
+        return KFK_ERR__FATAL;
+    if (rec->header_cnt > 64 || (rec->header_cnt && !rec->headers))
+        return KFK_ERR__INVALID_ARG;
+    size_t bytes = (key.len > 0 ? (size_t)key.len : 0) + (value.len > 0 ? (size_t)value.len : 0);
+    for (size_t i = 0; i < rec->header_cnt; i++) {
+        if (!rec->headers[i].key)
+            return KFK_ERR__INVALID_ARG;
+        bytes += strlen(rec->headers[i].key) + rec->headers[i].value_len;
+    }
+    if (bytes + 64 > (size_t)p->c->message_max_bytes)
+        return KFK_ERR__MSG_SIZE_TOO_LARGE;
+    if (p->queued_msgs + 1 > (size_t)p->c->queue_buffering_max_messages ||
+        p->queued_bytes + bytes > (size_t)p->c->queue_buffering_max_kbytes * 1024)
+        return KFK_ERR__QUEUE_FULL;
+    ptopic_t *t = topic_get(p, rec->topic);
+    if (!t)
+        return KFK_ERR__NOMEM;
+    if (t->nparts < 0)
+        topic_update(p, t);
+    int64_t ts = rec->timestamp > 0 ? rec->timestamp : wall_ms();
+    rmeta_t meta = {cb, opaque, ts, (uint32_t)bytes};
+    kfk_record_header_t hs[64];
+    for (size_t i = 0; i < rec->header_cnt; i++) {
+        hs[i].key = kfk_str_c(rec->headers[i].key);
+        hs[i].value = rec->headers[i].value
+                          ? (kfk_bytes_t){rec->headers[i].value, (int32_t)rec->headers[i].value_len}
+                          : (kfk_bytes_t){NULL, -1};
+    }
+    kfk_err_t err;
+    if (t->nparts < 0 || t->pending) {
+        /* Partition count unknown yet: hold a copy until the metadata arrives. */
+        err = queue_pending(t, rec, key, value, ts, &meta,
+                            now_ms(p) + (uint64_t)p->c->delivery_timeout_ms);
+        if (!err)
+            topic_refresh(p, t);
+    } else {
+        if (rec->partition >= t->nparts || rec->partition < KFK_PARTITION_ANY)
+            return KFK_ERR__UNKNOWN_PARTITION;
+        int32_t part = pick_partition(p, t, rec->partition, key);
+        err = append(p, &t->parts[part], key, value, hs, rec->header_cnt, ts, &meta);
+    }
+    if (err)
+        return err;
+    p->queued_msgs++;
+    p->queued_bytes += bytes;
+    /* Full batches go out now; others after linger.ms. */
+    kick(p);
+    return KFK_ERR_NONE;
+}
+
+kfk_err_t kfk_producer_send(kfk_producer_t *p, const kfk_record_t *rec, kfk_delivery_cb cb,
+                            void *opaque) {
+    if (!rec)
+        return KFK_ERR__INVALID_ARG;
+    kfk_bytes_t key =
+        rec->key ? (kfk_bytes_t){rec->key, (int32_t)rec->key_len} : (kfk_bytes_t){NULL, -1};
+    kfk_bytes_t value =
+        rec->value ? (kfk_bytes_t){rec->value, (int32_t)rec->value_len} : (kfk_bytes_t){NULL, -1};
+    if (rec->key_len > INT32_MAX || rec->value_len > INT32_MAX)
+        return KFK_ERR__MSG_SIZE_TOO_LARGE;
+    return send_checked(p, rec, key, value, cb, opaque);
+}
+
+static int mp_write(void *data, const char *buf, size_t len) {
+    kfk_wbuf_put_raw(data, buf, len);
+    return ((kfk_wbuf_t *)data)->err ? -1 : 0;
+}
+
+kfk_err_t kfk_producer_send_msgpack(kfk_producer_t *p, const kfk_record_t *rec, const void *obj,
+                                    kfk_pack_cb pack, void *pack_opaque, const char *partition_by,
+                                    kfk_delivery_cb cb, void *opaque) {
+    if (!p || !rec || !pack)
+        return KFK_ERR__INVALID_ARG;
+    /* Packed into a reused scratch buffer, then copied once into the batch. */
+    p->mp.len = 0;
+    p->mp.err = KFK_ERR_NONE;
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &p->mp, mp_write);
+    if (pack(&pk, obj, pack_opaque) != 0 || p->mp.err)
+        return p->mp.err ? p->mp.err : KFK_ERR__INVALID_ARG;
+    char keybuf[256];
+    kfk_bytes_t key = {NULL, -1};
+    if (partition_by) {
+        size_t klen;
+        kfk_err_t err =
+            kfk_msgpack_key_at(p->mp.data, p->mp.len, partition_by, keybuf, sizeof keybuf, &klen);
+        if (err)
+            return err == KFK_ERR__BAD_MSG ? KFK_ERR__INVALID_ARG : err;
+        key = (kfk_bytes_t){(const uint8_t *)keybuf, (int32_t)klen};
+    }
+    kfk_bytes_t value = {p->mp.data, (int32_t)p->mp.len};
+    return send_checked(p, rec, key, value, cb, opaque);
+}
+
+kfk_err_t kfk_producer_flush(kfk_producer_t *p, kfk_flush_cb cb, void *opaque) {
+    if (!p || p->client_closing)
+        return KFK_ERR__DESTROYED;
+    if (cb) {
+        struct flushw *f = kfk__calloc(1, sizeof *f);
+        if (!f)
+            return KFK_ERR__NOMEM;
+        f->cb = cb;
+        f->opaque = opaque;
+        f->next = p->flushes;
+        p->flushes = f;
+    }
+    p->flushing = 1;
+    kick(p);
+    return KFK_ERR_NONE;
+}
+
+size_t kfk_producer_queued(const kfk_producer_t *p) {
+    return p->queued_msgs;
+}
+
+static void free_state(kfk_producer_t *p) {
+    while (p->topics) {
+        ptopic_t *t = p->topics;
+        p->topics = t->next;
+        for (int32_t i = 0; i < t->nparts; i++) {
+            /* Batches of requests that were in flight were freed by their callbacks (the
+             * client's close failed those requests); what remains is ours. */
+            pbatch_t *b = t->parts[i].head;
+            while (b) {
+                pbatch_t *next = b->next;
+                batch_free(b);
+                b = next;
+            }
+            if (t->parts[i].open)
+                batch_free(t->parts[i].open);
+        }
+        while (t->pending) {
+            pending_t *r = t->pending;
+            t->pending = r->next;
+            free_pending(r);
+        }
+        kfk__free(t->parts);
+        kfk__free(t->name);
+        kfk__free(t);
+    }
+    while (p->brokers) {
+        pbroker_t *b = p->brokers;
+        p->brokers = b->next;
+        kfk__free(b);
+    }
+    kfk_wbuf_free(&p->mp);
+}
+
+static void on_client_closed(kfk__client_t *cl, void *opaque) {
+    (void)cl;
+    kfk_producer_t *p = opaque;
+    kfk_producer_close_cb cb = p->close_cb;
+    void *op = p->close_opaque;
+    free_state(p);
+    kfk__free(p);
+    if (cb)
+        cb(p, op);
+}
+
+static void on_timer_closed(uv_handle_t *h) {
+    kfk_producer_t *p = h->data;
+    /* Requests in flight fail inside this call (their batches are marked expired already). */
+    kfk__client_close(p->cl, on_client_closed, p);
+}
+
+static void close_finish(kfk_producer_t *p) {
+    if (p->client_closing)
+        return;
+    p->client_closing = 1;
+    /* Everything left fails now, exactly once; then no more callbacks but the close one. */
+    expire(p, now_ms(p), 1);
+    check_flush(p);
+    for (pbroker_t *b = p->brokers; b; b = b->next)
+        if (b->waiting) {
+            kfk__broker_t *br = kfk__client_broker(p->cl, b->node_id);
+            if (br)
+                kfk__broker_cancel_wait(br, &b->w);
+            b->waiting = 0;
+        }
+    if (p->pid_broker) {
+        kfk__broker_cancel_wait(p->pid_broker, &p->pid_w);
+        p->pid_broker = NULL;
+    }
+    uv_timer_stop(&p->timer);
+    uv_close((uv_handle_t *)&p->timer, on_timer_closed);
+}
+
+void kfk_producer_close(kfk_producer_t *p, int64_t timeout_ms, kfk_producer_close_cb cb,
+                        void *opaque) {
+    if (!p || p->closing)
+        return;
+    p->closing = 1;
+    p->flushing = 1;
+    p->close_cb = cb;
+    p->close_opaque = opaque;
+    p->close_deadline =
+        now_ms(p) + (uint64_t)(timeout_ms >= 0 ? timeout_ms : p->c->delivery_timeout_ms);
+    kick(p);
+}

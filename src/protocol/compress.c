@@ -1,0 +1,219 @@
+/*
+ * compress.c: Kafka's compression codecs behind one door: codec names and availability, argument
+ * checks, and the dispatch of kfk_compress / kfk_decompress to the per-codec adapters
+ * (compress_gzip.c, compress_snappy.c, compress_lz4.c, compress_zstd.c), each built only when its
+ * library was found (KFK_HAVE_ZLIB, KFK_HAVE_SNAPPY, KFK_HAVE_LZ4, KFK_HAVE_ZSTD).
+ *
+ * It also owns the output-buffer rule every decompressor follows: output grows in steps, never
+ * past the caller's cap plus one byte, so a compression bomb costs at most the cap in memory.
+ */
+#include <stdint.h>
+#include <string.h>
+
+#include "kfk/protocol.h"
+#include "protocol/compress.h"
+#include "protocol/mem.h"
+
+static const char *const codec_names[] = {"none", "gzip", "snappy", "lz4", "zstd"};
+
+int kfk_codec_available(kfk_codec_t codec) {
+    switch (codec) {
+    case KFK_CODEC_NONE:
+        return 1;
+#ifdef KFK_HAVE_ZLIB
+    case KFK_CODEC_GZIP:
+        return 1;
+#endif
+#ifdef KFK_HAVE_SNAPPY
+    case KFK_CODEC_SNAPPY:
+        return 1;
+#endif
+#ifdef KFK_HAVE_LZ4
+    case KFK_CODEC_LZ4:
+        return 1;
+#endif
+#ifdef KFK_HAVE_ZSTD
+    case KFK_CODEC_ZSTD:
+        return 1;
+#endif
+    default:
+        return 0;
+    }
+}
+
+const char *kfk_codec_name(kfk_codec_t codec) {
+    if ((unsigned)codec < sizeof codec_names / sizeof codec_names[0])
+        return codec_names[codec];
+    return "unknown";
+}
+
+/* ASCII-only case folding: compression.type values are ASCII, and the locale must not matter. */
+static int ascii_lower(int c) {
+    return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
+}
+
+static int name_eq(const char *a, const char *b) {
+    while (*a && *b && ascii_lower((unsigned char)*a) == *b) {
+        a++;
+        b++;
+    }
+    return *a == '\0' && *b == '\0';
+}
+
+kfk_err_t kfk_codec_from_name(const char *name, kfk_codec_t *codec) {
+    if (!name || !codec)
+        return KFK_ERR__INVALID_ARG;
+    for (size_t i = 0; i < sizeof codec_names / sizeof codec_names[0]; i++) {
+        if (name_eq(name, codec_names[i])) {
+            *codec = (kfk_codec_t)i;
+            return KFK_ERR_NONE;
+        }
+    }
+    return KFK_ERR__INVALID_ARG;
+}
+
+void *kfk__codec_alloc(void *opaque, size_t size) {
+    (void)opaque;
+    return kfk__malloc(size);
+}
+
+void kfk__codec_free(void *opaque, void *p) {
+    (void)opaque;
+    kfk__free(p);
+}
+
+size_t kfk__out_first_chunk(size_t in_len) {
+    /* Kafka batches typically compress 2-10x; start at 4x the input, at least 4 KiB. */
+    if (in_len > SIZE_MAX / 4)
+        return SIZE_MAX / 4;
+    return in_len * 4 < 4096 ? 4096 : in_len * 4;
+}
+
+kfk_err_t kfk__out_reserve(kfk_wbuf_t *w, size_t want, size_t limit, uint8_t **dst, size_t *avail) {
+    size_t hard = limit + 1; /* compress.c keeps limit <= SIZE_MAX - 1 */
+    if (w->len >= hard)
+        return KFK_ERR__DECOMPRESS;
+    if (want == 0)
+        want = 1;
+    size_t target = want > hard - w->len ? hard : w->len + want;
+    if (w->cap < target) {
+        size_t cap = w->cap > hard / 2 ? hard : w->cap * 2;
+        if (cap < target)
+            cap = target;
+        uint8_t *d = kfk__realloc(w->data, cap);
+        if (!d) {
+            w->err = KFK_ERR__NOMEM;
+            return KFK_ERR__NOMEM;
+        }
+        w->data = d;
+        w->cap = cap;
+    }
+    *dst = w->data + w->len;
+    *avail = (w->cap < hard ? w->cap : hard) - w->len;
+    return KFK_ERR_NONE;
+}
+
+/* Arguments every codec shares; 0 or the error to return (with @p out untouched). */
+static kfk_err_t check_args(kfk_codec_t codec, const void *in, size_t len, kfk_wbuf_t *out) {
+    if (!out || (!in && len > 0))
+        return KFK_ERR__INVALID_ARG;
+    if ((unsigned)codec >= sizeof codec_names / sizeof codec_names[0])
+        return KFK_ERR__INVALID_ARG;
+    if (out->err)
+        return out->err;
+    if (!kfk_codec_available(codec))
+        return KFK_ERR__UNSUPPORTED_COMPRESSION;
+    return KFK_ERR_NONE;
+}
+
+kfk_err_t kfk_compress(kfk_codec_t codec, int level, const void *in, size_t len, kfk_wbuf_t *out) {
+    kfk_err_t err = check_args(codec, in, len, out);
+    if (err)
+        return err;
+    const uint8_t *src = in;
+    size_t base = out->len;
+    (void)level;
+    (void)src;
+    switch (codec) {
+    case KFK_CODEC_NONE:
+        kfk_wbuf_put_raw(out, in, len);
+        err = out->err;
+        break;
+#ifdef KFK_HAVE_ZLIB
+    case KFK_CODEC_GZIP:
+        err = kfk__gzip_compress(level, src, len, out);
+        break;
+#endif
+#ifdef KFK_HAVE_SNAPPY
+    case KFK_CODEC_SNAPPY:
+        err = kfk__snappy_compress(src, len, out);
+        break;
+#endif
+#ifdef KFK_HAVE_LZ4
+    case KFK_CODEC_LZ4:
+        err = kfk__lz4_compress(level, src, len, out);
+        break;
+#endif
+#ifdef KFK_HAVE_ZSTD
+    case KFK_CODEC_ZSTD:
+        err = kfk__zstd_compress(level, src, len, out);
+        break;
+#endif
+    default:
+        err = KFK_ERR__UNSUPPORTED_COMPRESSION; /* not reached: check_args */
+        break;
+    }
+    if (err)
+        out->len = base;
+    return err;
+}
+
+kfk_err_t kfk_decompress(kfk_codec_t codec, const void *in, size_t len, size_t max_out,
+                         kfk_wbuf_t *out) {
+    kfk_err_t err = check_args(codec, in, len, out);
+    if (err)
+        return err;
+    const uint8_t *src = in;
+    size_t base = out->len;
+    size_t limit = max_out > SIZE_MAX - 1 - base ? SIZE_MAX - 1 : base + max_out;
+    (void)src;
+    (void)limit;
+    switch (codec) {
+    case KFK_CODEC_NONE:
+        if (len > max_out) {
+            err = KFK_ERR__DECOMPRESS;
+            break;
+        }
+        kfk_wbuf_put_raw(out, in, len);
+        err = out->err;
+        break;
+#ifdef KFK_HAVE_ZLIB
+    case KFK_CODEC_GZIP:
+        err = kfk__gzip_decompress(src, len, limit, out);
+        break;
+#endif
+#ifdef KFK_HAVE_SNAPPY
+    case KFK_CODEC_SNAPPY:
+        err = kfk__snappy_decompress(src, len, limit, out);
+        break;
+#endif
+#ifdef KFK_HAVE_LZ4
+    case KFK_CODEC_LZ4:
+        err = kfk__lz4_decompress(src, len, limit, out);
+        break;
+#endif
+#ifdef KFK_HAVE_ZSTD
+    case KFK_CODEC_ZSTD:
+        err = kfk__zstd_decompress(src, len, limit, out);
+        break;
+#endif
+    default:
+        err = KFK_ERR__UNSUPPORTED_COMPRESSION; /* not reached: check_args */
+        break;
+    }
+    if (!err && out->len > limit)
+        err = KFK_ERR__DECOMPRESS; /* an adapter's last line of defence: the slack byte was used */
+    if (err)
+        out->len = base;
+    return err;
+}

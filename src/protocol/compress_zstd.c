@@ -1,0 +1,131 @@
+/*
+ * compress_zstd.c: Kafka's zstd codec (attributes codec 4, Produce v7+ / Fetch v10+) on libzstd.
+ *
+ * Write: one zstd frame per call (ZSTD_compress2), with the content size in its header and no
+ * checksum; level 0 or < 0 is zstd's default (3, Kafka's default too).
+ *
+ * Read: one or more frames back to back (skippable frames are skipped), with or without a
+ * content size; only zstd v1 frames (magic 0xFD2FB528), not the pre-1.0 legacy formats. Each
+ * frame is decoded with the streaming decoder in stable-output mode: zstd writes straight into
+ * kfk's output buffer, which also serves as its window, so a frame's window size (up to 2 GiB)
+ * costs no memory at all. The output room given to a frame is the smaller of what is left of the
+ * caller's cap and ZSTD_decompressBound (the declared content size, or else the block count times
+ * the block size limit); it is a hint only, as zstd fails a frame whose output would not fit or
+ * does not match its declared size. So the output never passes the cap, and the memory beyond
+ * it is the decoder context and one input block (128 KiB), allocated through kfk__malloc.
+ *
+ * Compiled to nothing unless KFK_HAVE_ZSTD.
+ */
+#include "kfk/protocol.h"
+#include "protocol/compress.h"
+
+#ifdef KFK_HAVE_ZSTD
+
+#define ZSTD_STATIC_LINKING_ONLY /* custom allocators, ZSTD_decompressBound, stable output */
+#include <zstd.h>
+#include <zstd_errors.h>
+
+static const ZSTD_customMem zstd_mem = {kfk__codec_alloc, kfk__codec_free, NULL};
+
+/* Maps a zstd error result: allocation failures are NOMEM, the rest @p other. */
+static kfk_err_t zstd_err(size_t r, kfk_err_t other) {
+    return ZSTD_getErrorCode(r) == ZSTD_error_memory_allocation ? KFK_ERR__NOMEM : other;
+}
+
+kfk_err_t kfk__zstd_compress(int level, const uint8_t *in, size_t len, kfk_wbuf_t *out) {
+    if (level > ZSTD_maxCLevel())
+        return KFK_ERR__INVALID_ARG;
+    size_t bound = ZSTD_compressBound(len);
+    if (ZSTD_isError(bound))
+        return KFK_ERR__INVALID_ARG;
+    if (kfk_wbuf_grow(out, bound) != 0)
+        return out->err;
+    ZSTD_CCtx *cctx = ZSTD_createCCtx_advanced(zstd_mem);
+    if (!cctx)
+        return KFK_ERR__NOMEM;
+    kfk_err_t err = KFK_ERR_NONE;
+    size_t r = ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel,
+                                      level <= 0 ? ZSTD_CLEVEL_DEFAULT : level);
+    if (!ZSTD_isError(r))
+        r = ZSTD_compress2(cctx, out->data + out->len, bound, in, len);
+    if (ZSTD_isError(r))
+        err = zstd_err(r, KFK_ERR__INVALID_ARG);
+    else
+        out->len += r;
+    ZSTD_freeCCtx(cctx);
+    return err;
+}
+
+static uint32_t le32(const uint8_t *p) {
+    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
+}
+
+/* Decodes the one frame of @p len bytes at @p in, appending to @p out within @p limit. */
+static kfk_err_t one_frame(ZSTD_DCtx *dctx, const uint8_t *in, size_t len, size_t limit,
+                           kfk_wbuf_t *out) {
+    unsigned long long bound = ZSTD_decompressBound(in, len);
+    if (bound == ZSTD_CONTENTSIZE_ERROR)
+        return KFK_ERR__DECOMPRESS;
+    size_t room = limit - out->len;
+    size_t size = bound < room ? (size_t)bound : room;
+    uint8_t *dst;
+    size_t avail;
+    kfk_err_t err = kfk__out_reserve(out, size, limit, &dst, &avail);
+    if (err)
+        return err;
+    ZSTD_inBuffer ib = {in, len, 0};
+    ZSTD_outBuffer ob = {dst, size, 0}; /* the same buffer for the whole frame (stable mode) */
+    for (;;) {
+        size_t in_was = ib.pos, out_was = ob.pos;
+        size_t r = ZSTD_decompressStream(dctx, &ob, &ib);
+        if (ZSTD_isError(r))
+            return zstd_err(r, KFK_ERR__DECOMPRESS); /* incl. dstSize_tooSmall: over the cap */
+        if (r == 0)
+            break;
+        if (ib.pos == in_was && ob.pos == out_was)
+            return KFK_ERR__DECOMPRESS; /* truncated, or out of room: no progress either way */
+    }
+    if (ib.pos != ib.size)
+        return KFK_ERR__DECOMPRESS;
+    out->len += ob.pos;
+    return KFK_ERR_NONE;
+}
+
+kfk_err_t kfk__zstd_decompress(const uint8_t *in, size_t len, size_t limit, kfk_wbuf_t *out) {
+    if (len == 0)
+        return KFK_ERR__DECOMPRESS;
+    ZSTD_DCtx *dctx = ZSTD_createDCtx_advanced(zstd_mem);
+    if (!dctx)
+        return KFK_ERR__NOMEM;
+    kfk_err_t err = KFK_ERR_NONE;
+    if (ZSTD_isError(ZSTD_DCtx_setParameter(dctx, ZSTD_d_stableOutBuffer, 1)) ||
+        ZSTD_isError(ZSTD_DCtx_setParameter(dctx, ZSTD_d_windowLogMax, ZSTD_WINDOWLOG_MAX)))
+        err = KFK_ERR__DECOMPRESS; /* not reached with libzstd >= 1.4.4 */
+    while (!err && len > 0) {
+        uint32_t magic = len >= 4 ? le32(in) : 0;
+        if (magic != ZSTD_MAGICNUMBER &&
+            (magic & ZSTD_MAGIC_SKIPPABLE_MASK) != ZSTD_MAGIC_SKIPPABLE_START) {
+            err = KFK_ERR__DECOMPRESS; /* garbage, a cut magic, or a legacy frame */
+            break;
+        }
+        size_t fsize = ZSTD_findFrameCompressedSize(in, len);
+        if (ZSTD_isError(fsize) || fsize == 0 || fsize > len) {
+            err = KFK_ERR__DECOMPRESS; /* truncated or malformed frame */
+            break;
+        }
+        err = one_frame(dctx, in, fsize, limit, out);
+        if (!err && ZSTD_isError(ZSTD_DCtx_reset(dctx, ZSTD_reset_session_only)))
+            err = KFK_ERR__DECOMPRESS;
+        in += fsize;
+        len -= fsize;
+    }
+    ZSTD_freeDCtx(dctx);
+    return err;
+}
+
+#else
+
+/* Keeps this translation unit non-empty when zstd is not built in (ISO C). */
+typedef int kfk__zstd_unused_t;
+
+#endif
