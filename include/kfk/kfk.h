@@ -311,6 +311,164 @@ KFK_API kfk_err_t kfk_producer_send_msgpack(kfk_producer_t *p, const kfk_record_
 KFK_API kfk_err_t kfk_msgpack_key_at(const void *data, size_t len, const char *path, char *out,
                                      size_t cap, size_t *keylen);
 
+/* ============================================================================================
+ * Consumer: batches, offsets, consumer groups
+ * ========================================================================================== */
+
+/** A consumer: fetches on the caller's loop and hands records over in batches. */
+typedef struct kfk_consumer kfk_consumer_t;
+
+/** A batch of records handed to the batch callback; see kfk_batch_done. */
+typedef struct kfk_batch kfk_batch_t;
+
+/* Special offsets for kfk_consumer_assign / kfk_consumer_seek. */
+#define KFK_OFFSET_BEGINNING (-2) /* the earliest offset of the partition */
+#define KFK_OFFSET_END (-1)       /* the end: only records produced from now on */
+#define KFK_OFFSET_STORED (-1000) /* the group's committed offset, else auto.offset.reset */
+
+/** A topic partition and an offset. */
+typedef struct kfk_topic_partition {
+    const char *topic;
+    int32_t partition;
+    int64_t offset;
+} kfk_topic_partition_t;
+
+/**
+ * One record of a batch. Pointers point into the fetched response (zero copy) and are valid
+ * until kfk_batch_done is called for the batch.
+ */
+typedef struct kfk_message {
+    const char *topic;
+    int32_t partition;
+    int64_t offset;
+    int64_t timestamp;
+    kfk_timestamp_type_t timestamp_type;
+    const void *key;   /* NULL when the key is null */
+    int32_t key_len;   /* -1 when null */
+    const void *value; /* NULL when the value is null */
+    int32_t value_len; /* -1 when null */
+    int32_t header_count;
+    const uint8_t *headers; /* encoded headers: read them with kfk_message_header_iter */
+    size_t headers_size;
+    kfk_err_t err;  /* a per-record decode error of a typed consumer (kfk_consumer_set_decoder) */
+    void *decoded;  /* the typed object, when a decoder is set and it succeeded */
+} kfk_message_t;
+
+/** Number of records in @p batch (at most batch.size). */
+KFK_API size_t kfk_batch_count(const kfk_batch_t *batch);
+
+/** Record @p i of @p batch (0 <= i < count), in offset order per partition. */
+KFK_API const kfk_message_t *kfk_batch_message(const kfk_batch_t *batch, size_t i);
+
+/**
+ * Marks @p batch processed. With @p err == 0 its records count as done: the committed offset
+ * of each of its partitions may advance up to the end of the batch (the contiguous done
+ * watermark), and that partition's next records may be delivered. With @p err != 0 nothing is
+ * done: the batch's partitions rewind to its first record and the records come again. May be
+ * called later, from any loop callback; exactly once per batch. The batch and its records are
+ * invalid afterwards.
+ */
+KFK_API void kfk_batch_done(kfk_batch_t *batch, kfk_err_t err);
+
+/** Starts iterating the headers of @p m into @p it (then kfk_record_header_iter_next). */
+KFK_API void kfk_message_header_iter(const kfk_message_t *m, kfk_record_header_iter_t *it);
+
+/** Batch callback: @p batch stays valid until kfk_batch_done. */
+typedef void (*kfk_batch_cb)(kfk_consumer_t *c, kfk_batch_t *batch, void *opaque);
+
+/** Rebalance events. */
+typedef enum kfk_rebalance_event {
+    KFK_REBALANCE_ASSIGNED = 1, /* these partitions are now this member's */
+    KFK_REBALANCE_REVOKED = 2,  /* these partitions are taken away (after their commit) */
+    KFK_REBALANCE_LOST = 3      /* lost without a clean revoke (session expired, fenced) */
+} kfk_rebalance_event_t;
+
+/** Rebalance callback; @p parts are valid during the call. */
+typedef void (*kfk_rebalance_cb)(kfk_consumer_t *c, kfk_rebalance_event_t ev,
+                                 const kfk_topic_partition_t *parts, size_t n, void *opaque);
+
+/** Commit result: @p err is 0 when every partition's offset was committed. */
+typedef void (*kfk_commit_cb)(kfk_consumer_t *c, kfk_err_t err, void *opaque);
+
+/** Called once kfk_consumer_close finished; memory is freed after it returns. */
+typedef void (*kfk_consumer_close_cb)(kfk_consumer_t *c, void *opaque);
+
+/**
+ * Typed batches: @p decode turns a record into an object (stored in kfk_message_t.decoded) or
+ * fails for that record only (its kfk_message_t.err is set, the batch is still delivered);
+ * @p free_obj (may be NULL) frees objects when the batch is done.
+ */
+typedef kfk_err_t (*kfk_decode_cb)(const kfk_message_t *m, void **obj, void *opaque);
+typedef void (*kfk_free_cb)(void *obj, void *opaque);
+
+/**
+ * Creates a consumer. Configuration: group.id (needed for subscribe and for commits),
+ * group.instance.id (static membership), batch.size (records per batch, default 100),
+ * batch.timeout.ms (deliver what arrived within this time, default 500), auto.offset.reset
+ * (earliest|latest|error), enable.auto.commit (false: commit after each done batch; true:
+ * commit every auto.commit.interval.ms), fetch.min.bytes, fetch.max.bytes,
+ * max.partition.fetch.bytes, fetch.max.wait.ms, queued.max.messages.kbytes, isolation.level,
+ * session.timeout.ms, heartbeat.interval.ms, max.poll.interval.ms (a batch not done within it
+ * makes the member leave the group, as Java does), partition.assignment.strategy (range,
+ * roundrobin, cooperative-sticky). Errors as kfk_producer_new.
+ */
+KFK_API kfk_err_t kfk_consumer_new(uv_loop_t *loop, const kfk_conf_t *conf, kfk_consumer_t **out,
+                                   char *errstr, size_t errstr_size);
+
+/** Joins the group (group.id) for @p topics; partitions come through the rebalance callback.
+ * KFK_ERR__STATE after assign, KFK_ERR__INVALID_CONF without group.id. */
+KFK_API kfk_err_t kfk_consumer_subscribe(kfk_consumer_t *c, const char *const *topics, size_t n);
+
+/** Consumes exactly these partitions (no group membership). Offsets: an offset,
+ * KFK_OFFSET_BEGINNING, KFK_OFFSET_END or KFK_OFFSET_STORED (the group's commit when group.id is
+ * set, else auto.offset.reset). Replaces any previous assignment. */
+KFK_API kfk_err_t kfk_consumer_assign(kfk_consumer_t *c, const kfk_topic_partition_t *parts,
+                                      size_t n);
+
+/** Moves an assigned partition's position; buffered records are dropped. */
+KFK_API kfk_err_t kfk_consumer_seek(kfk_consumer_t *c, const char *topic, int32_t partition,
+                                    int64_t offset);
+
+/** Stops / restarts fetching and delivering one assigned partition. */
+KFK_API kfk_err_t kfk_consumer_pause(kfk_consumer_t *c, const char *topic, int32_t partition);
+KFK_API kfk_err_t kfk_consumer_resume(kfk_consumer_t *c, const char *topic, int32_t partition);
+
+/** Sets the rebalance callback (before subscribe). */
+KFK_API void kfk_consumer_set_rebalance_cb(kfk_consumer_t *c, kfk_rebalance_cb cb, void *opaque);
+
+/** Sets a decoder for typed batches (before start). */
+KFK_API void kfk_consumer_set_decoder(kfk_consumer_t *c, kfk_decode_cb decode, kfk_free_cb free_obj,
+                                      void *opaque);
+
+/** Starts delivering batches to @p cb. */
+KFK_API kfk_err_t kfk_consumer_start(kfk_consumer_t *c, kfk_batch_cb cb, void *opaque);
+
+/** Commits the done watermark of every partition now; @p cb (may be NULL) runs once. */
+KFK_API kfk_err_t kfk_consumer_commit(kfk_consumer_t *c, kfk_commit_cb cb, void *opaque);
+
+/** The committed (done) watermark kfk knows for a partition, or -1. */
+KFK_API int64_t kfk_consumer_committed(const kfk_consumer_t *c, const char *topic,
+                                       int32_t partition);
+
+/**
+ * Closes @p c: stops fetching, waits up to @p timeout_ms (< 0: max.poll.interval.ms) for
+ * outstanding batches to be done, commits what is done, leaves the group (dynamic members),
+ * closes connections, then calls @p cb and frees. Batches not done by then are void: calling
+ * kfk_batch_done on them before @p cb runs is allowed and ignored.
+ */
+KFK_API void kfk_consumer_close(kfk_consumer_t *c, int64_t timeout_ms, kfk_consumer_close_cb cb,
+                                void *opaque);
+
+/** msgpack-c's unpacked value (include <msgpack.h> to use it). */
+struct msgpack_unpacked;
+
+/**
+ * Decodes @p m's value as msgpack into @p out (initialized by the caller with
+ * msgpack_unpacked_init and destroyed with msgpack_unpacked_destroy). KFK_ERR__VALUE_DECODE when
+ * the value is null, not msgpack, or has trailing bytes.
+ */
+KFK_API kfk_err_t kfk_message_msgpack(const kfk_message_t *m, struct msgpack_unpacked *out);
+
 #ifdef __cplusplus
 }
 #endif

@@ -139,6 +139,33 @@ static int debug_valid(const char *v, char *bad, size_t badsize) {
     return 1;
 }
 
+static int assignors_valid(const char *v, char *bad, size_t badsize) {
+    int count = 0;
+    const char *p = v;
+    while (*p) {
+        const char *comma = strchr(p, ',');
+        size_t n = comma ? (size_t)(comma - p) : strlen(p);
+        while (n && *p == ' ') {
+            p++;
+            n--;
+        }
+        while (n && p[n - 1] == ' ')
+            n--;
+        if (!((n == 5 && !strncmp(p, "range", 5)) || (n == 10 && !strncmp(p, "roundrobin", 10)) ||
+              (n == 18 && !strncmp(p, "cooperative-sticky", 18)))) {
+            snprintf(bad, badsize, "%.*s", (int)n, p);
+            return 0;
+        }
+        count++;
+        if (!comma)
+            break;
+        p = comma + 1;
+    }
+    if (!count)
+        snprintf(bad, badsize, "(empty)");
+    return count > 0;
+}
+
 static kfk_err_t set_prop(kfk_conf_t *conf, const prop_t *p, const char *value, char *errstr,
                           size_t errsize) {
     void *field = (uint8_t *)conf + p->offset;
@@ -179,6 +206,16 @@ static kfk_err_t set_prop(kfk_conf_t *conf, const prop_t *p, const char *value, 
         return KFK_ERR_NONE;
     }
     case T_STR: {
+        if (!strcmp(p->name, "partition.assignment.strategy")) {
+            char bad[64];
+            if (!assignors_valid(value, bad, sizeof bad)) {
+                errf(errstr, errsize,
+                     "partition.assignment.strategy: unknown assignor \"%s\" (range, roundrobin, "
+                     "cooperative-sticky)",
+                     bad);
+                return KFK_ERR__INVALID_CONF;
+            }
+        }
         if (!strcmp(p->name, "debug")) {
             char bad[64];
             if (!debug_valid(value, bad, sizeof bad)) {

@@ -77,7 +77,39 @@
     X("queue.buffering.max.kbytes", queue_buffering_max_kbytes, INT, "1048576", 1, 2147483647, 0,  \
       "Queued KiB before send returns QUEUE_FULL")                                                 \
     X("message.max.bytes", message_max_bytes, INT, "1048576", 1000, 1000000000, 0,                 \
-      "Largest record batch the producer builds")
+      "Largest record batch the producer builds")                                                  \
+    /* consumer */                                                                                 \
+    X("group.id", group_id, STR, "", 0, 0, 0, "Consumer group (commits, subscribe)")               \
+    X("group.instance.id", group_instance_id, STR, "", 0, 0, 0,                                    \
+      "Static membership id (KIP-345); empty: dynamic member")                                     \
+    X("batch.timeout.ms", batch_timeout_ms, INT, "500", 0, 3600000, 0,                             \
+      "Deliver a batch with what arrived within this time")                                        \
+    X("auto.offset.reset", auto_offset_reset, ENUM, "latest", 0, 0, 0,                             \
+      "latest|earliest|error|largest|smallest|end|beginning")                                      \
+    X("enable.auto.commit", enable_auto_commit, BOOL, "false", 0, 0, 0,                            \
+      "false: commit after each done batch; true: every auto.commit.interval.ms")                  \
+    X("auto.commit.interval.ms", auto_commit_interval_ms, INT, "5000", 1, 86400000, 0,             \
+      "Commit interval with enable.auto.commit=true")                                              \
+    X("fetch.min.bytes", fetch_min_bytes, INT, "1", 0, 100000000, 0,                               \
+      "Bytes a fetch waits for (up to fetch.max.wait.ms)")                                         \
+    X("fetch.max.bytes", fetch_max_bytes, INT, "52428800", 1, 2147483135, 0,                       \
+      "Bytes per fetch response")                                                                  \
+    X("max.partition.fetch.bytes", max_partition_fetch_bytes, INT, "1048576", 1, 2147483647, 0,    \
+      "Bytes per partition per fetch")                                                             \
+    X("fetch.max.wait.ms", fetch_max_wait_ms, INT, "500", 0, 300000, 0,                            \
+      "Longest a fetch waits for fetch.min.bytes")                                                 \
+    X("queued.max.messages.kbytes", queued_max_messages_kbytes, INT, "65536", 1, 2097151, 0,       \
+      "Prefetched KiB kept per consumer")                                                          \
+    X("isolation.level", isolation_level, ENUM, "read_uncommitted", 0, 0, 0,                       \
+      "read_uncommitted|read_committed")                                                           \
+    X("session.timeout.ms", session_timeout_ms, INT, "45000", 1, 3600000, 0,                       \
+      "Group session timeout")                                                                     \
+    X("heartbeat.interval.ms", heartbeat_interval_ms, INT, "3000", 1, 3600000, 0,                  \
+      "Group heartbeat interval")                                                                  \
+    X("max.poll.interval.ms", max_poll_interval_ms, INT, "300000", 1, 86400000, 0,                 \
+      "A batch not done within this leaves the group")                                             \
+    X("partition.assignment.strategy", partition_assignment_strategy, STR,                         \
+      "range,cooperative-sticky", 0, 0, 0, "Assignors in preference order")
 
 /* Other names accepted for a property (librdkafka's spellings). */
 #define KFK_CONF_ALIASES(X)                                                                        \

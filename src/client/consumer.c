@@ -1,0 +1,1173 @@
+/*
+ * consumer.c: kfk_consumer_t: partitions and positions, batches, the done watermark, commits
+ * and starting offsets. Fetching is fetcher.c's, group membership group.c's.
+ *
+ * Batches: records are taken from the fetched responses without copying (kfk_message_t points
+ * into the response frame, or into the decompressed records of a compressed batch; both are
+ * reference-counted "chunks" a batch holds until it is done). A batch takes records from
+ * partitions that are not in another undone batch, round robin, up to batch.size records; it is
+ * delivered when full or batch.timeout.ms after it got its first record. A partition's next
+ * records are delivered only after the batch holding its previous ones is done, so the done
+ * watermark of a partition is simply the end of its last done batch, and commits never pass a
+ * record that is not done (unlike a commit per message from concurrent handlers).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <msgpack.h>
+
+#include "client/consumer.h"
+#include "protocol/mem.h"
+
+struct commitw {
+    struct commitw *next;
+    kfk_commit_cb cb;
+    void *opaque;
+};
+
+static void run(uv_timer_t *t);
+
+int64_t kfk__consumer_now(const kfk_consumer_t *c) {
+    return (int64_t)uv_now(c->loop);
+}
+
+/* ---- chunks -------------------------------------------------------------------------------- */
+
+kfk__chunk_t *kfk__chunk_new(uint8_t *mem) {
+    kfk__chunk_t *ch = kfk__malloc(sizeof *ch);
+    if (!ch)
+        return NULL;
+    ch->mem = mem;
+    ch->refs = 1;
+    return ch;
+}
+
+void kfk__chunk_ref(kfk__chunk_t *ch) {
+    ch->refs++;
+}
+
+void kfk__chunk_unref(kfk__chunk_t *ch) {
+    if (ch && --ch->refs == 0) {
+        kfk__free(ch->mem);
+        kfk__free(ch);
+    }
+}
+
+/* ---- scheduling ------------------------------------------------------------------------------ */
+
+static void arm(kfk_consumer_t *c, uint64_t due) {
+    if (c->client_closing)
+        return;
+    if (c->timer_armed && c->timer_due <= due)
+        return;
+    uint64_t now = uv_now(c->loop);
+    c->timer_armed = 1;
+    c->timer_due = due;
+    uv_timer_start(&c->timer, run, due > now ? due - now : 0, 0);
+}
+
+void kfk__consumer_kick(kfk_consumer_t *c) {
+    arm(c, uv_now(c->loop));
+}
+
+/* ---- partitions --------------------------------------------------------------------------- */
+
+cpart_t *kfk__consumer_part(kfk_consumer_t *c, const char *topic, int32_t id) {
+    for (size_t i = 0; i < c->nparts; i++)
+        if (c->parts[i]->id == id && !strcmp(c->parts[i]->topic, topic))
+            return c->parts[i];
+    return NULL;
+}
+
+static void free_buf(cbuf_t *b) {
+    kfk__chunk_unref(b->frame);
+    kfk__chunk_unref(b->decomp);
+    kfk_txn_filter_free(&b->txn);
+    kfk__free(b);
+}
+
+void kfk__consumer_drop_buffers(kfk_consumer_t *c, cpart_t *p) {
+    while (p->bufs) {
+        cbuf_t *b = p->bufs;
+        p->bufs = b->next;
+        free_buf(b);
+    }
+    p->bufs_tail = &p->bufs;
+    c->buffered -= p->buffered;
+    p->buffered = 0;
+}
+
+cpart_t *kfk__consumer_add_part(kfk_consumer_t *c, const char *topic, int32_t id, int64_t start) {
+    cpart_t *p = kfk__consumer_part(c, topic, id);
+    if (p)
+        return p;
+    if (c->nparts == c->parts_cap) {
+        size_t cap = c->parts_cap ? c->parts_cap * 2 : 16;
+        cpart_t **parts = kfk__realloc(c->parts, cap * sizeof *parts);
+        if (!parts)
+            return NULL;
+        c->parts = parts;
+        c->parts_cap = cap;
+    }
+    p = kfk__calloc(1, sizeof *p);
+    if (!p || !(p->topic = kfk__strndup(topic, strlen(topic)))) {
+        kfk__free(p);
+        return NULL;
+    }
+    if (kfk__client_follow_topic(c->cl, topic) != 0) {
+        kfk__free(p->topic);
+        kfk__free(p);
+        return NULL;
+    }
+    p->c = c;
+    p->id = id;
+    p->start = start;
+    p->state = CP_NEED_OFFSET;
+    p->done = -1;
+    p->committed = -1;
+    p->hwm = -1;
+    p->leader_epoch = -1;
+    p->bufs_tail = &p->bufs;
+    c->parts[c->nparts++] = p;
+    return p;
+}
+
+/* Marks the batches holding @p p's records void (the partition is going away). */
+void kfk__consumer_void_batches(kfk_consumer_t *c, cpart_t *p) {
+    for (struct kfk_batch *b = c->outstanding; b; b = b->next)
+        for (size_t i = 0; i < b->nparts; i++)
+            if (b->parts[i].p == p) {
+                b->parts[i].p = NULL;
+                b->void_ = b->nparts == 1 ? 1 : b->void_;
+            }
+    p->busy = NULL;
+}
+
+static void batch_free(struct kfk_batch *b);
+
+void kfk__consumer_remove_part(kfk_consumer_t *c, cpart_t *p) {
+    /* The forming batch is dropped (its records come again to whoever owns the partition). */
+    if (c->forming) {
+        for (size_t i = 0; i < c->forming->nparts; i++)
+            if (c->forming->parts[i].p) {
+                cpart_t *fp = c->forming->parts[i].p;
+                fp->busy = NULL;
+                fp->position = c->forming->parts[i].first;
+                fp->fetch_offset = fp->position;
+                kfk__consumer_drop_buffers(c, fp);
+            }
+        batch_free(c->forming);
+        c->forming = NULL;
+    }
+    kfk__consumer_void_batches(c, p);
+    kfk__consumer_drop_buffers(c, p);
+    for (size_t i = 0; i < c->nparts; i++)
+        if (c->parts[i] == p) {
+            c->parts[i] = c->parts[--c->nparts];
+            break;
+        }
+    kfk__free(p->topic);
+    kfk__free(p);
+}
+
+int kfk__consumer_busy_parts(const kfk_consumer_t *c) {
+    int n = 0;
+    for (size_t i = 0; i < c->nparts; i++)
+        n += c->parts[i]->busy != NULL && c->parts[i]->busy != c->forming;
+    return n;
+}
+
+/* ---- batches ------------------------------------------------------------------------------- */
+
+static void batch_free(struct kfk_batch *b) {
+    kfk_consumer_t *c = b->c;
+    if (c->free_obj)
+        for (size_t i = 0; i < b->n; i++)
+            if (b->msgs[i].decoded)
+                c->free_obj(b->msgs[i].decoded, c->decode_opaque);
+    for (size_t i = 0; i < b->nchunks; i++)
+        kfk__chunk_unref(b->chunks[i]);
+    kfk__free(b->chunks);
+    kfk__free(b->parts);
+    kfk__free(b->msgs);
+    kfk__free(b);
+}
+
+static int batch_hold(struct kfk_batch *b, kfk__chunk_t *ch) {
+    if (b->nchunks && b->chunks[b->nchunks - 1] == ch)
+        return 0;
+    for (size_t i = 0; i < b->nchunks; i++)
+        if (b->chunks[i] == ch)
+            return 0;
+    if (b->nchunks == b->chunks_cap) {
+        size_t cap = b->chunks_cap ? b->chunks_cap * 2 : 8;
+        kfk__chunk_t **chs = kfk__realloc(b->chunks, cap * sizeof *chs);
+        if (!chs)
+            return -1;
+        b->chunks = chs;
+        b->chunks_cap = cap;
+    }
+    kfk__chunk_ref(ch);
+    b->chunks[b->nchunks++] = ch;
+    return 0;
+}
+
+static struct bpart *batch_part(struct kfk_batch *b, cpart_t *p) {
+    for (size_t i = 0; i < b->nparts; i++)
+        if (b->parts[i].p == p)
+            return &b->parts[i];
+    if (b->nparts == b->parts_cap) {
+        size_t cap = b->parts_cap ? b->parts_cap * 2 : 8;
+        struct bpart *bp = kfk__realloc(b->parts, cap * sizeof *bp);
+        if (!bp)
+            return NULL;
+        b->parts = bp;
+        b->parts_cap = cap;
+    }
+    b->parts[b->nparts] = (struct bpart){p, p->position, p->position};
+    return &b->parts[b->nparts++];
+}
+
+/* Moves to the next record batch of @p buf; 0 when the buffer is exhausted. */
+static int next_record_batch(kfk_consumer_t *c, cpart_t *p, cbuf_t *buf) {
+    while (kfk_record_batch_next(&buf->rd, &buf->rb)) {
+        kfk_record_batch_t *rb = &buf->rb;
+        int64_t next = kfk_record_batch_next_offset(rb);
+        if (next <= p->position)
+            continue; /* wholly before our position (e.g. refetched) */
+        if (buf->txn_on && rb->magic >= 2) {
+            bool skip = false;
+            kfk_txn_filter_check(&buf->txn, rb, &skip);
+            if (skip || rb->is_control) {
+                p->position = next;
+                continue;
+            }
+        } else if (rb->is_control) {
+            p->position = next;
+            continue;
+        }
+        kfk__chunk_unref(buf->decomp);
+        buf->decomp = NULL;
+        kfk_wbuf_t out;
+        kfk_wbuf_init(&out);
+        size_t cap = (size_t)c->conf->fetch_max_bytes * 4 + (1u << 20);
+        kfk_err_t err = kfk_record_iter_init(&buf->it, rb, &out, cap);
+        if (err) {
+            kfk_wbuf_free(&out);
+            kfk__log(&c->cl->log, KFK_LOG_ERR, KFK_DBG_FETCH,
+                     "%s [%d]: record batch at offset %lld unreadable (%s): skipped", p->topic,
+                     p->id, (long long)rb->base_offset, kfk_err_name(err));
+            p->position = next;
+            continue;
+        }
+        if (out.len) {
+            buf->decomp = kfk__chunk_new(kfk_wbuf_take(&out, NULL));
+            if (!buf->decomp)
+                return 0;
+        } else {
+            kfk_wbuf_free(&out);
+        }
+        buf->in_batch = 1;
+        return 1;
+    }
+    return 0;
+}
+
+/* Appends @p p's buffered records to @p b until it holds @p max records. */
+static void take_records(kfk_consumer_t *c, struct kfk_batch *b, cpart_t *p, size_t max) {
+    struct bpart *bp = NULL;
+    while (b->n < max && p->bufs) {
+        cbuf_t *buf = p->bufs;
+        if (!buf->in_batch && !next_record_batch(c, p, buf)) {
+            p->bufs = buf->next;
+            if (!p->bufs)
+                p->bufs_tail = &p->bufs;
+            c->buffered -= buf->records_len;
+            p->buffered -= buf->records_len;
+            free_buf(buf);
+            continue;
+        }
+        kfk_record_view_t v;
+        if (!kfk_record_iter_next(&buf->it, &v)) {
+            /* End of this record batch: the position moves past it (gaps included). */
+            int64_t next = kfk_record_batch_next_offset(&buf->rb);
+            if (next > p->position)
+                p->position = next;
+            buf->in_batch = 0;
+            continue;
+        }
+        if (v.offset < p->position)
+            continue;
+        if (!bp && !(bp = batch_part(b, p)))
+            return;
+        if (b->n == b->cap) {
+            size_t cap = b->cap ? b->cap * 2 : (size_t)c->batch_size;
+            kfk_message_t *m = kfk__realloc(b->msgs, cap * sizeof *m);
+            if (!m)
+                return;
+            b->msgs = m;
+            b->cap = cap;
+        }
+        if (batch_hold(b, buf->decomp ? buf->decomp : buf->frame) != 0)
+            return;
+        kfk_message_t *m = &b->msgs[b->n++];
+        memset(m, 0, sizeof *m);
+        m->topic = p->topic;
+        m->partition = p->id;
+        m->offset = v.offset;
+        m->timestamp = v.timestamp;
+        m->timestamp_type = buf->rb.timestamp_type;
+        m->key = v.key.len >= 0 ? v.key.ptr : NULL;
+        m->key_len = v.key.len;
+        m->value = v.value.len >= 0 ? v.value.ptr : NULL;
+        m->value_len = v.value.len;
+        m->header_count = v.header_count;
+        m->headers = v.headers;
+        m->headers_size = v.headers_size;
+        if (c->decode)
+            m->err = c->decode(m, &m->decoded, c->decode_opaque);
+        p->position = v.offset + 1;
+        bp->end = p->position;
+        p->busy = b;
+    }
+}
+
+static void deliver(kfk_consumer_t *c) {
+    struct kfk_batch *b = c->forming;
+    c->forming = NULL;
+    b->delivered = 1;
+    b->delivered_ms = uv_now(c->loop);
+    b->generation = c->generation;
+    b->next = c->outstanding;
+    c->outstanding = b;
+    c->noutstanding++;
+    c->batch_cb(c, b, c->batch_opaque);
+}
+
+/* Fills the forming batch from free partitions and delivers it when full or old enough. */
+static void fill(kfk_consumer_t *c, uint64_t now, uint64_t *next) {
+    if (!c->started || c->closing || c->fatal)
+        return;
+    for (int guard = 0; guard < 1000; guard++) {
+        if (!c->forming) {
+            c->forming = kfk__calloc(1, sizeof *c->forming);
+            if (!c->forming)
+                return;
+            c->forming->c = c;
+        }
+        struct kfk_batch *b = c->forming;
+        size_t n0 = b->n;
+        for (size_t k = 0; k < c->nparts && b->n < (size_t)c->batch_size; k++) {
+            cpart_t *p = c->parts[(c->rr + k) % c->nparts];
+            if (p->state != CP_READY || p->paused || p->revoking || !p->bufs ||
+                (p->busy && p->busy != b))
+                continue;
+            take_records(c, b, p, (size_t)c->batch_size);
+        }
+        if (c->nparts)
+            c->rr = (c->rr + 1) % (uint32_t)c->nparts;
+        if (b->n > n0 && n0 == 0)
+            c->forming_since = now;
+        if (b->n == 0)
+            return;
+        if (b->n >= (size_t)c->batch_size ||
+            now >= c->forming_since + (uint64_t)c->conf->batch_timeout_ms) {
+            deliver(c);
+            if (c->closing || c->client_closing)
+                return;
+            continue; /* other free partitions may fill another batch */
+        }
+        uint64_t due = c->forming_since + (uint64_t)c->conf->batch_timeout_ms;
+        if (due < *next)
+            *next = due;
+        return;
+    }
+}
+
+/* ---- done -------------------------------------------------------------------------------------
+ */
+
+void kfk_batch_done(kfk_batch_t *b, kfk_err_t err) {
+    if (!b)
+        return;
+    kfk_consumer_t *c = b->c;
+    /* Unlink from the outstanding list. */
+    for (struct kfk_batch **pp = &c->outstanding; *pp; pp = &(*pp)->next)
+        if (*pp == b) {
+            *pp = b->next;
+            c->noutstanding--;
+            break;
+        }
+    int advanced = 0;
+    for (size_t i = 0; i < b->nparts; i++) {
+        cpart_t *p = b->parts[i].p;
+        if (!p || p->busy != b)
+            continue;
+        p->busy = NULL;
+        if (b->void_)
+            continue;
+        if (err == KFK_ERR_NONE) {
+            p->done = b->parts[i].end;
+            advanced = 1;
+        } else {
+            /* Not processed: deliver these records again. */
+            kfk__consumer_drop_buffers(c, p);
+            p->position = p->fetch_offset = b->parts[i].first;
+        }
+    }
+    batch_free(b);
+    if (c->client_closing)
+        return;
+    if (advanced && c->conf->group_id[0] && !c->conf->enable_auto_commit)
+        kfk__consumer_commit(c, NULL, NULL);
+    if (c->group)
+        kfk__group_batches_done(c->group);
+    kfk__consumer_kick(c);
+}
+
+size_t kfk_batch_count(const kfk_batch_t *b) {
+    return b->n;
+}
+
+const kfk_message_t *kfk_batch_message(const kfk_batch_t *b, size_t i) {
+    return i < b->n ? &b->msgs[i] : NULL;
+}
+
+void kfk_message_header_iter(const kfk_message_t *m, kfk_record_header_iter_t *it) {
+    kfk_record_view_t v;
+    memset(&v, 0, sizeof v);
+    v.header_count = m->header_count;
+    v.headers = m->headers;
+    v.headers_size = m->headers_size;
+    kfk_record_header_iter_init(it, &v);
+}
+
+kfk_err_t kfk_message_msgpack(const kfk_message_t *m, struct msgpack_unpacked *out) {
+    if (!m || !out || !m->value || m->value_len <= 0)
+        return KFK_ERR__VALUE_DECODE;
+    size_t off = 0;
+    msgpack_unpack_return r = msgpack_unpack_next(out, m->value, (size_t)m->value_len, &off);
+    if (r != MSGPACK_UNPACK_SUCCESS || off != (size_t)m->value_len)
+        return KFK_ERR__VALUE_DECODE;
+    return KFK_ERR_NONE;
+}
+
+/* ---- coordinator and commits ------------------------------------------------------------------
+ */
+
+static void on_coordinator(kfk__broker_t *b, kfk_err_t err, int16_t version, uint8_t *frame,
+                           size_t len, void *opaque);
+
+static void on_coord_broker(kfk__broker_t *b, kfk_err_t err, const char *msg, void *opaque) {
+    (void)msg;
+    kfk_consumer_t *c = opaque;
+    if (c->client_closing)
+        return;
+    if (err) {
+        c->coord_lookup = 0;
+        c->coord_retry_at = uv_now(c->loop) + (uint64_t)c->conf->retry_backoff_ms;
+        kfk__consumer_kick(c);
+        return;
+    }
+    kfk_find_coordinator_request_t req;
+    memset(&req, 0, sizeof req);
+    req.key = kfk_str_c(c->conf->group_id);
+    req.key_type = 0;
+    if (kfk__broker_send(b, KFK_API_FIND_COORDINATOR, &req, 0, 0, on_coordinator, c) != 0) {
+        c->coord_lookup = 0;
+        c->coord_retry_at = uv_now(c->loop) + (uint64_t)c->conf->retry_backoff_ms;
+        kfk__consumer_kick(c);
+    }
+}
+
+static void on_coordinator(kfk__broker_t *b, kfk_err_t err, int16_t version, uint8_t *frame,
+                           size_t len, void *opaque) {
+    (void)b;
+    kfk_consumer_t *c = opaque;
+    c->coord_lookup = 0;
+    if (c->client_closing) {
+        kfk__free(frame);
+        return;
+    }
+    kfk_arena_t a;
+    kfk_arena_init(&a);
+    void *body = NULL;
+    if (!err)
+        err = kfk_response_decode(frame, len, KFK_API_FIND_COORDINATOR, version, NULL, &a, &body);
+    kfk_find_coordinator_response_t *r = body;
+    if (!err && r->error_code)
+        err = (kfk_err_t)r->error_code;
+    if (!err) {
+        char host[256];
+        snprintf(host, sizeof host, "%.*s", r->host.len > 0 ? r->host.len : 0,
+                 r->host.ptr ? r->host.ptr : "");
+        c->coord = kfk__client_add_broker(c->cl, r->node_id, host, r->port, NULL);
+        kfk__dbg(&c->cl->log, KFK_DBG_CGRP, "group %s: coordinator is broker %d", c->conf->group_id,
+                 r->node_id);
+    } else {
+        kfk__dbg(&c->cl->log, KFK_DBG_CGRP, "FindCoordinator: %s", kfk_err_name(err));
+        c->coord_retry_at = uv_now(c->loop) + (uint64_t)c->conf->retry_backoff_ms;
+    }
+    kfk_arena_free(&a);
+    kfk__free(frame);
+    if (c->group && c->coord)
+        kfk__group_on_coordinator(c->group);
+    kfk__consumer_kick(c);
+}
+
+static void on_coord_up(kfk__broker_t *b, kfk_err_t err, const char *msg, void *opaque) {
+    (void)b;
+    (void)msg;
+    kfk_consumer_t *c = opaque;
+    c->coord_waiting = 0;
+    if (c->client_closing)
+        return;
+    if (err)
+        c->coord = NULL; /* look it up again */
+    kfk__consumer_kick(c);
+}
+
+int kfk__consumer_coordinator_up(kfk_consumer_t *c) {
+    if (c->coord && c->coord->up)
+        return 1;
+    if (!c->coord) {
+        kfk__consumer_find_coordinator(c);
+        return 0;
+    }
+    if (!c->coord_waiting) {
+        c->coord_waiting = 1;
+        kfk__broker_wait(c->coord, &c->coord_up_w, on_coord_up, c);
+    }
+    return 0;
+}
+
+void kfk__consumer_find_coordinator(kfk_consumer_t *c) {
+    if (c->coord_lookup || c->coord || !c->conf->group_id[0] ||
+        uv_now(c->loop) < c->coord_retry_at || c->client_closing)
+        return;
+    kfk__broker_t *b = kfk__client_any_broker(c->cl);
+    if (!b)
+        return;
+    c->coord_lookup = 1;
+    kfk__broker_wait(b, &c->coord_w, on_coord_broker, c);
+}
+
+typedef struct {
+    kfk_consumer_t *c;
+    size_t n;
+    struct {
+        cpart_t *p;
+        int64_t offset;
+    } items[];
+} commit_ctx_t;
+
+static void finish_commit(kfk_consumer_t *c, kfk_err_t err) {
+    c->commit_in_flight = 0;
+    struct commitw *list = c->commit_waiters;
+    if (c->commit_again && !err && !c->client_closing) {
+        c->commit_again = 0;
+        kfk__consumer_commit(c, NULL, NULL);
+        return; /* waiters stay for the next round */
+    }
+    c->commit_waiters = NULL;
+    while (list) {
+        struct commitw *w = list;
+        list = w->next;
+        if (w->cb)
+            w->cb(c, err, w->opaque);
+        kfk__free(w);
+    }
+}
+
+static void on_commit(kfk__broker_t *b, kfk_err_t err, int16_t version, uint8_t *frame, size_t len,
+                      void *opaque) {
+    (void)b;
+    commit_ctx_t *ctx = opaque;
+    kfk_consumer_t *c = ctx->c;
+    kfk_arena_t a;
+    kfk_arena_init(&a);
+    void *body = NULL;
+    if (!err)
+        err = kfk_response_decode(frame, len, KFK_API_OFFSET_COMMIT, version, NULL, &a, &body);
+    kfk_offset_commit_response_t *r = body;
+    kfk_err_t first = err;
+    for (int32_t t = 0; r && t < r->topics.count; t++) {
+        kfk_offset_commit_response_topic_t *tr =
+            &KFK_ARRAY_AT(r->topics, kfk_offset_commit_response_topic_t, t);
+        for (int32_t k = 0; k < tr->partitions.count; k++) {
+            kfk_offset_commit_response_partition_t *pr =
+                &KFK_ARRAY_AT(tr->partitions, kfk_offset_commit_response_partition_t, k);
+            for (size_t i = 0; i < ctx->n; i++) {
+                cpart_t *p = ctx->items[i].p;
+                if (!p || p->id != pr->partition_index || !kfk_str_eq(tr->name, p->topic))
+                    continue;
+                if (pr->error_code == 0 && ctx->items[i].offset > p->committed)
+                    p->committed = ctx->items[i].offset;
+                if (pr->error_code && !first)
+                    first = (kfk_err_t)pr->error_code;
+            }
+        }
+    }
+    kfk_arena_free(&a);
+    kfk__free(frame);
+    kfk__free(ctx);
+    if (first) {
+        kfk__log(&c->cl->log, KFK_LOG_WARNING, KFK_DBG_CGRP, "offset commit failed: %s",
+                 kfk_err_name(first));
+        if (first == KFK_ERR_NOT_COORDINATOR || first == KFK_ERR_COORDINATOR_NOT_AVAILABLE ||
+            first == KFK_ERR__TRANSPORT || first == KFK_ERR__TIMED_OUT ||
+            first == KFK_ERR_REQUEST_TIMED_OUT)
+            c->coord = NULL;
+        if (c->group)
+            kfk__group_commit_failed(c->group, first);
+    }
+    finish_commit(c, first);
+    if (!c->client_closing)
+        kfk__consumer_kick(c);
+}
+
+kfk_err_t kfk__consumer_commit(kfk_consumer_t *c, kfk_commit_cb cb, void *opaque) {
+    if (cb) {
+        struct commitw *w = kfk__calloc(1, sizeof *w);
+        if (!w)
+            return KFK_ERR__NOMEM;
+        w->cb = cb;
+        w->opaque = opaque;
+        w->next = c->commit_waiters;
+        c->commit_waiters = w;
+    }
+    if (c->commit_in_flight) {
+        c->commit_again = 1;
+        return KFK_ERR_NONE;
+    }
+    if (!kfk__consumer_coordinator_up(c)) {
+        /* run() commits once the coordinator is known and up. */
+        c->commit_again = 1;
+        return KFK_ERR_NONE;
+    }
+    size_t n = 0;
+    for (size_t i = 0; i < c->nparts; i++)
+        if (c->parts[i]->done > c->parts[i]->committed && c->parts[i]->done >= 0)
+            n++;
+    if (n == 0) {
+        c->commit_again = 0;
+        finish_commit(c, KFK_ERR_NONE);
+        return KFK_ERR_NONE;
+    }
+    commit_ctx_t *ctx = kfk__malloc(sizeof *ctx + n * sizeof ctx->items[0]);
+    kfk_offset_commit_request_topic_t *topics = kfk__calloc(n, sizeof *topics);
+    kfk_offset_commit_request_partition_t *parts = kfk__calloc(n, sizeof *parts);
+    if (!ctx || !topics || !parts) {
+        kfk__free(ctx);
+        kfk__free(topics);
+        kfk__free(parts);
+        return KFK_ERR__NOMEM;
+    }
+    ctx->c = c;
+    ctx->n = 0;
+    size_t nt = 0;
+    /* Group partitions by topic (one topic entry per distinct name). */
+    for (size_t i = 0; i < c->nparts; i++) {
+        cpart_t *p = c->parts[i];
+        if (!(p->done > p->committed && p->done >= 0))
+            continue;
+        size_t t;
+        for (t = 0; t < nt; t++)
+            if (kfk_str_eq(topics[t].name, p->topic))
+                break;
+        if (t == nt) {
+            topics[nt].name = kfk_str_c(p->topic);
+            topics[nt].partitions = (kfk_array_t){NULL, 0};
+            nt++;
+        }
+        ctx->items[ctx->n].p = p;
+        ctx->items[ctx->n].offset = p->done;
+        ctx->n++;
+    }
+    /* Lay partitions out contiguously per topic. */
+    size_t k = 0;
+    for (size_t t = 0; t < nt; t++) {
+        topics[t].partitions.items = &parts[k];
+        for (size_t i = 0; i < ctx->n; i++) {
+            if (!kfk_str_eq(topics[t].name, ctx->items[i].p->topic))
+                continue;
+            parts[k].partition_index = ctx->items[i].p->id;
+            parts[k].committed_offset = ctx->items[i].offset;
+            parts[k].committed_leader_epoch = -1;
+            parts[k].committed_metadata = (kfk_str_t){"", 0};
+            k++;
+            topics[t].partitions.count++;
+        }
+    }
+    kfk_offset_commit_request_t req;
+    memset(&req, 0, sizeof req);
+    req.group_id = kfk_str_c(c->conf->group_id);
+    int32_t gen = -1;
+    const char *member = "", *instance = NULL;
+    if (c->group && !kfk__group_stable(c->group, &gen, &member, &instance)) {
+        /* Not a stable member right now: commit later. */
+        kfk__free(ctx);
+        kfk__free(topics);
+        kfk__free(parts);
+        c->commit_again = 1;
+        return KFK_ERR_NONE;
+    }
+    req.generation_id_or_member_epoch = gen;
+    req.member_id = kfk_str_c(member);
+    req.group_instance_id = instance ? kfk_str_c(instance) : (kfk_str_t){NULL, -1};
+    req.retention_time_ms = -1;
+    req.topics = (kfk_array_t){topics, (int32_t)nt};
+    c->commit_in_flight = 1;
+    c->commit_again = 0;
+    kfk_err_t err = kfk__broker_send(c->coord, KFK_API_OFFSET_COMMIT, &req, 0, 0, on_commit, ctx);
+    kfk__free(topics);
+    kfk__free(parts);
+    if (err) {
+        kfk__free(ctx);
+        c->commit_in_flight = 0;
+        c->commit_again = 1;
+        c->coord = NULL;
+        kfk__consumer_kick(c);
+    }
+    return KFK_ERR_NONE;
+}
+
+kfk_err_t kfk_consumer_commit(kfk_consumer_t *c, kfk_commit_cb cb, void *opaque) {
+    if (!c || c->client_closing)
+        return KFK_ERR__DESTROYED;
+    if (!c->conf->group_id[0])
+        return KFK_ERR__INVALID_CONF;
+    return kfk__consumer_commit(c, cb, opaque);
+}
+
+int64_t kfk_consumer_committed(const kfk_consumer_t *c, const char *topic, int32_t partition) {
+    cpart_t *p = kfk__consumer_part((kfk_consumer_t *)c, topic, partition);
+    return p ? p->committed : -1;
+}
+
+/* ---- starting offsets: the group's commits (OffsetFetch) ---------------------------------- */
+
+static void on_offset_fetch(kfk__broker_t *b, kfk_err_t err, int16_t version, uint8_t *frame,
+                            size_t len, void *opaque) {
+    (void)b;
+    kfk_consumer_t *c = opaque;
+    c->offsets_fetching = 0;
+    if (c->client_closing) {
+        kfk__free(frame);
+        return;
+    }
+    kfk_arena_t a;
+    kfk_arena_init(&a);
+    void *body = NULL;
+    if (!err)
+        err = kfk_response_decode(frame, len, KFK_API_OFFSET_FETCH, version, NULL, &a, &body);
+    kfk_offset_fetch_response_t *r = body;
+    if (!err && r->error_code)
+        err = (kfk_err_t)r->error_code;
+    for (int32_t t = 0; !err && t < r->topics.count; t++) {
+        kfk_offset_fetch_response_topic_t *tr =
+            &KFK_ARRAY_AT(r->topics, kfk_offset_fetch_response_topic_t, t);
+        char topic[256];
+        snprintf(topic, sizeof topic, "%.*s", tr->name.len > 0 ? tr->name.len : 0,
+                 tr->name.ptr ? tr->name.ptr : "");
+        for (int32_t k = 0; k < tr->partitions.count; k++) {
+            kfk_offset_fetch_response_partition_t *pr =
+                &KFK_ARRAY_AT(tr->partitions, kfk_offset_fetch_response_partition_t, k);
+            cpart_t *p = kfk__consumer_part(c, topic, pr->partition_index);
+            if (!p || p->state != CP_OFFSET_PENDING)
+                continue;
+            if (pr->error_code) {
+                p->state = CP_NEED_OFFSET; /* e.g. UNSTABLE_OFFSET_COMMIT: ask again */
+                p->retry_at = uv_now(c->loop) + (uint64_t)c->conf->retry_backoff_ms;
+                continue;
+            }
+            if (pr->committed_offset >= 0) {
+                p->position = p->fetch_offset = p->done = p->committed = pr->committed_offset;
+                p->state = CP_READY;
+            } else {
+                p->start = KFK__OFFSET_RESET; /* no commit: apply auto.offset.reset */
+                p->state = CP_NEED_OFFSET;
+            }
+        }
+    }
+    if (err) {
+        kfk__dbg(&c->cl->log, KFK_DBG_CGRP, "OffsetFetch: %s", kfk_err_name(err));
+        if (err == KFK_ERR_NOT_COORDINATOR || err == KFK_ERR_COORDINATOR_NOT_AVAILABLE ||
+            err == KFK_ERR__TRANSPORT)
+            c->coord = NULL;
+        for (size_t i = 0; i < c->nparts; i++)
+            if (c->parts[i]->state == CP_OFFSET_PENDING) {
+                c->parts[i]->state = CP_NEED_OFFSET;
+                c->parts[i]->retry_at = uv_now(c->loop) + (uint64_t)c->conf->retry_backoff_ms;
+            }
+    }
+    kfk_arena_free(&a);
+    kfk__free(frame);
+    kfk__consumer_kick(c);
+}
+
+/* Asks the coordinator for the committed offsets of partitions starting from STORED. */
+static void fetch_committed(kfk_consumer_t *c, uint64_t now) {
+    if (c->offsets_fetching || !c->conf->group_id[0])
+        return;
+    size_t n = 0;
+    for (size_t i = 0; i < c->nparts; i++)
+        n += c->parts[i]->state == CP_NEED_OFFSET && c->parts[i]->start == KFK_OFFSET_STORED &&
+             now >= c->parts[i]->retry_at;
+    if (!n)
+        return;
+    if (!kfk__consumer_coordinator_up(c))
+        return;
+    kfk_offset_fetch_request_topic_t *topics = kfk__calloc(n, sizeof *topics);
+    int32_t *ids = kfk__calloc(n, sizeof *ids);
+    if (!topics || !ids) {
+        kfk__free(topics);
+        kfk__free(ids);
+        return;
+    }
+    size_t nt = 0, k = 0;
+    for (size_t i = 0; i < c->nparts; i++) {
+        cpart_t *p = c->parts[i];
+        if (!(p->state == CP_NEED_OFFSET && p->start == KFK_OFFSET_STORED && now >= p->retry_at))
+            continue;
+        size_t t;
+        for (t = 0; t < nt; t++)
+            if (kfk_str_eq(topics[t].name, p->topic))
+                break;
+        if (t == nt)
+            topics[nt++].name = kfk_str_c(p->topic);
+        p->state = CP_OFFSET_PENDING;
+    }
+    for (size_t t = 0; t < nt; t++) {
+        topics[t].partition_indexes.items = &ids[k];
+        for (size_t i = 0; i < c->nparts; i++) {
+            cpart_t *p = c->parts[i];
+            if (p->state == CP_OFFSET_PENDING && kfk_str_eq(topics[t].name, p->topic)) {
+                ids[k++] = p->id;
+                topics[t].partition_indexes.count++;
+            }
+        }
+    }
+    kfk_offset_fetch_request_t req;
+    memset(&req, 0, sizeof req);
+    req.group_id = kfk_str_c(c->conf->group_id);
+    req.topics = (kfk_array_t){topics, (int32_t)nt};
+    req.require_stable = true;
+    c->offsets_fetching = 1;
+    if (kfk__broker_send(c->coord, KFK_API_OFFSET_FETCH, &req, 0, 0, on_offset_fetch, c) != 0) {
+        c->offsets_fetching = 0;
+        c->coord = NULL;
+        for (size_t i = 0; i < c->nparts; i++)
+            if (c->parts[i]->state == CP_OFFSET_PENDING)
+                c->parts[i]->state = CP_NEED_OFFSET;
+    }
+    kfk__free(topics);
+    kfk__free(ids);
+}
+
+/* ---- the loop
+ * ------------------------------------------------------------------------------------ */
+
+static void close_step(kfk_consumer_t *c, uint64_t now);
+
+static void run(uv_timer_t *t) {
+    kfk_consumer_t *c = t->data;
+    c->timer_armed = 0;
+    if (c->client_closing)
+        return;
+    uint64_t now = uv_now(c->loop);
+    uint64_t next = now + 1000;
+    if (c->closing) {
+        close_step(c, now);
+        if (c->client_closing)
+            return;
+    }
+    if (c->group)
+        kfk__group_run(c->group);
+    if (c->conf->group_id[0] && !c->coord)
+        kfk__consumer_find_coordinator(c);
+    fetch_committed(c, now);
+    kfk__fetcher_list_offsets(c);
+    kfk__fetcher_run(c);
+    fill(c, now, &next);
+    if (c->commit_again && !c->commit_in_flight && kfk__consumer_coordinator_up(c))
+        kfk__consumer_commit(c, NULL, NULL);
+    if (c->conf->enable_auto_commit && c->conf->group_id[0]) {
+        if (now >= c->next_auto_commit) {
+            kfk__consumer_commit(c, NULL, NULL);
+            c->next_auto_commit = now + (uint64_t)c->conf->auto_commit_interval_ms;
+        }
+        if (c->next_auto_commit < next)
+            next = c->next_auto_commit;
+    }
+    if (!c->client_closing)
+        arm(c, next);
+}
+
+/* ---- public API
+ * ------------------------------------------------------------------------------------ */
+
+kfk_err_t kfk_consumer_new(uv_loop_t *loop, const kfk_conf_t *conf, kfk_consumer_t **out,
+                           char *errstr, size_t errstr_size) {
+    char dummy[8];
+    if (!errstr || !errstr_size) {
+        errstr = dummy;
+        errstr_size = sizeof dummy;
+    }
+    kfk_consumer_t *c = kfk__calloc(1, sizeof *c);
+    if (!c)
+        return KFK_ERR__NOMEM;
+    c->loop = loop;
+    kfk_err_t err = kfk__client_new(loop, conf, &c->cl, errstr, errstr_size);
+    if (err) {
+        kfk__free(c);
+        return err;
+    }
+    c->conf = c->cl->conf;
+    c->batch_size = KFK_CONF_IS_SET(c->conf, batch_size) ? (int)c->conf->batch_size : 100;
+    if (c->conf->heartbeat_interval_ms >= c->conf->session_timeout_ms) {
+        snprintf(errstr, errstr_size, "heartbeat.interval.ms must be below session.timeout.ms");
+        kfk__client_close(c->cl, NULL, NULL);
+        kfk__free(c);
+        return KFK_ERR__INVALID_CONF;
+    }
+    uv_timer_init(loop, &c->timer);
+    c->timer.data = c;
+    c->generation = -1;
+    *out = c;
+    return KFK_ERR_NONE;
+}
+
+kfk_err_t kfk_consumer_assign(kfk_consumer_t *c, const kfk_topic_partition_t *parts, size_t n) {
+    if (!c || c->closing)
+        return KFK_ERR__DESTROYED;
+    if (c->subscribed)
+        return KFK_ERR__STATE;
+    while (c->nparts)
+        kfk__consumer_remove_part(c, c->parts[c->nparts - 1]);
+    for (size_t i = 0; i < n; i++) {
+        if (!parts[i].topic || parts[i].partition < 0)
+            return KFK_ERR__INVALID_ARG;
+        int64_t start = parts[i].offset;
+        if (start == KFK_OFFSET_STORED && !c->conf->group_id[0])
+            start = KFK__OFFSET_RESET; /* auto.offset.reset */
+        if (!kfk__consumer_add_part(c, parts[i].topic, parts[i].partition, start))
+            return KFK_ERR__NOMEM;
+    }
+    kfk__client_metadata_refresh(c->cl, NULL, 0, 0, NULL, NULL, NULL);
+    kfk__consumer_kick(c);
+    return KFK_ERR_NONE;
+}
+
+kfk_err_t kfk_consumer_subscribe(kfk_consumer_t *c, const char *const *topics, size_t n) {
+    if (!c || c->closing)
+        return KFK_ERR__DESTROYED;
+    if (!c->conf->group_id[0])
+        return KFK_ERR__INVALID_CONF;
+    if (c->nparts && !c->subscribed)
+        return KFK_ERR__STATE;
+    if (!n || !topics)
+        return KFK_ERR__INVALID_ARG;
+    char **names = kfk__calloc(n, sizeof *names);
+    if (!names)
+        return KFK_ERR__NOMEM;
+    for (size_t i = 0; i < n; i++)
+        if (!(names[i] = kfk__strndup(topics[i], strlen(topics[i])))) {
+            while (i--)
+                kfk__free(names[i]);
+            kfk__free(names);
+            return KFK_ERR__NOMEM;
+        }
+    for (size_t i = 0; i < c->ntopics; i++)
+        kfk__free(c->topics[i]);
+    kfk__free(c->topics);
+    c->topics = names;
+    c->ntopics = n;
+    c->subscribed = 1;
+    for (size_t i = 0; i < n; i++)
+        kfk__client_follow_topic(c->cl, names[i]);
+    if (!c->group) {
+        kfk_err_t err = kfk__group_new(c, &c->group);
+        if (err)
+            return err;
+    }
+    kfk__client_metadata_refresh(c->cl, NULL, 0, 0, NULL, NULL, NULL);
+    kfk__consumer_kick(c);
+    return KFK_ERR_NONE;
+}
+
+kfk_err_t kfk_consumer_seek(kfk_consumer_t *c, const char *topic, int32_t partition,
+                            int64_t offset) {
+    cpart_t *p = c ? kfk__consumer_part(c, topic, partition) : NULL;
+    if (!p)
+        return KFK_ERR__UNKNOWN_PARTITION;
+    kfk__consumer_drop_buffers(c, p);
+    if (offset >= 0) {
+        p->position = p->fetch_offset = offset;
+        p->state = CP_READY;
+    } else {
+        p->start = offset;
+        p->state = CP_NEED_OFFSET;
+    }
+    kfk__consumer_kick(c);
+    return KFK_ERR_NONE;
+}
+
+kfk_err_t kfk_consumer_pause(kfk_consumer_t *c, const char *topic, int32_t partition) {
+    cpart_t *p = c ? kfk__consumer_part(c, topic, partition) : NULL;
+    if (!p)
+        return KFK_ERR__UNKNOWN_PARTITION;
+    p->paused = 1;
+    return KFK_ERR_NONE;
+}
+
+kfk_err_t kfk_consumer_resume(kfk_consumer_t *c, const char *topic, int32_t partition) {
+    cpart_t *p = c ? kfk__consumer_part(c, topic, partition) : NULL;
+    if (!p)
+        return KFK_ERR__UNKNOWN_PARTITION;
+    p->paused = 0;
+    kfk__consumer_kick(c);
+    return KFK_ERR_NONE;
+}
+
+void kfk_consumer_set_rebalance_cb(kfk_consumer_t *c, kfk_rebalance_cb cb, void *opaque) {
+    c->rebalance_cb = cb;
+    c->rebalance_opaque = opaque;
+}
+
+void kfk_consumer_set_decoder(kfk_consumer_t *c, kfk_decode_cb decode, kfk_free_cb free_obj,
+                              void *opaque) {
+    c->decode = decode;
+    c->free_obj = free_obj;
+    c->decode_opaque = opaque;
+}
+
+kfk_err_t kfk_consumer_start(kfk_consumer_t *c, kfk_batch_cb cb, void *opaque) {
+    if (!c || c->closing)
+        return KFK_ERR__DESTROYED;
+    if (!cb)
+        return KFK_ERR__INVALID_ARG;
+    c->batch_cb = cb;
+    c->batch_opaque = opaque;
+    c->started = 1;
+    c->next_auto_commit = uv_now(c->loop) + (uint64_t)c->conf->auto_commit_interval_ms;
+    kfk__consumer_kick(c);
+    return KFK_ERR_NONE;
+}
+
+/* ---- close -------------------------------------------------------------------------------------
+ */
+
+static void on_client_closed(kfk__client_t *cl, void *opaque) {
+    (void)cl;
+    kfk_consumer_t *c = opaque;
+    kfk_consumer_close_cb cb = c->close_cb;
+    void *op = c->close_opaque;
+    if (c->group)
+        kfk__group_free(c->group);
+    kfk__fetcher_free(c);
+    while (c->nparts) {
+        cpart_t *p = c->parts[--c->nparts];
+        kfk__consumer_drop_buffers(c, p);
+        kfk__free(p->topic);
+        kfk__free(p);
+    }
+    kfk__free(c->parts);
+    for (size_t i = 0; i < c->ntopics; i++)
+        kfk__free(c->topics[i]);
+    kfk__free(c->topics);
+    /* Batches the application never marked done are freed here. */
+    while (c->outstanding) {
+        struct kfk_batch *b = c->outstanding;
+        c->outstanding = b->next;
+        batch_free(b);
+    }
+    if (c->forming)
+        batch_free(c->forming);
+    kfk__free(c);
+    if (cb)
+        cb(c, op);
+}
+
+static void on_timer_closed(uv_handle_t *h) {
+    kfk_consumer_t *c = h->data;
+    kfk__client_close(c->cl, on_client_closed, c);
+}
+
+static void on_final_commit(kfk_consumer_t *c, kfk_err_t err, void *opaque) {
+    (void)err;
+    (void)opaque;
+    c->close_phase = 2;
+    kfk__consumer_kick(c);
+}
+
+static void close_step(kfk_consumer_t *c, uint64_t now) {
+    if (c->close_phase == 0) {
+        /* Phase 0: wait for outstanding batches (bounded), then commit what is done. */
+        if (c->noutstanding && now < c->close_deadline) {
+            arm(c, c->close_deadline);
+            return;
+        }
+        c->close_phase = 1;
+        int committing = 0;
+        if (c->conf->group_id[0] && c->coord && c->coord->up) {
+            for (size_t i = 0; i < c->nparts; i++)
+                if (c->parts[i]->done > c->parts[i]->committed)
+                    committing = 1;
+            if (committing && kfk__consumer_commit(c, on_final_commit, NULL) != 0)
+                committing = 0;
+        }
+        if (!committing)
+            c->close_phase = 2;
+        else
+            arm(c, now + (uint64_t)c->conf->request_timeout_ms);
+    }
+    if (c->close_phase == 1 && now < c->close_deadline + (uint64_t)c->conf->request_timeout_ms)
+        return;
+    if (c->close_phase <= 2) {
+        /* Phase 2: leave the group (dynamic members), then close everything. */
+        c->close_phase = 3;
+        if (c->group) {
+            kfk__group_close(c->group, 1);
+            arm(c, now + 50);
+            return;
+        }
+    }
+    if (c->close_phase == 3 && c->group && !kfk__group_closed(c->group) &&
+        now < c->close_deadline + 2 * (uint64_t)c->conf->request_timeout_ms) {
+        arm(c, now + 50);
+        return;
+    }
+    c->client_closing = 1;
+    for (struct kfk_batch *b = c->outstanding; b; b = b->next)
+        b->void_ = 1;
+    finish_commit(c, KFK_ERR__DESTROYED);
+    kfk__fetcher_close(c);
+    uv_timer_stop(&c->timer);
+    uv_close((uv_handle_t *)&c->timer, on_timer_closed);
+}
+
+void kfk_consumer_close(kfk_consumer_t *c, int64_t timeout_ms, kfk_consumer_close_cb cb,
+                        void *opaque) {
+    if (!c || c->closing)
+        return;
+    c->closing = 1;
+    c->close_cb = cb;
+    c->close_opaque = opaque;
+    c->close_deadline =
+        uv_now(c->loop) + (uint64_t)(timeout_ms >= 0 ? timeout_ms : c->conf->max_poll_interval_ms);
+    /* The batch being filled goes back: its records are not delivered. */
+    if (c->forming) {
+        for (size_t i = 0; i < c->forming->nparts; i++) {
+            cpart_t *p = c->forming->parts[i].p;
+            if (p) {
+                p->busy = NULL;
+                p->position = c->forming->parts[i].first;
+            }
+        }
+        batch_free(c->forming);
+        c->forming = NULL;
+    }
+    kfk__consumer_kick(c);
+}

@@ -1,0 +1,507 @@
+/*
+ * fetcher.c: the consumer's fetch pipeline and offset lookups. One Fetch request is outstanding
+ * per broker at a time, covering every ready partition that broker leads (sessionless: session
+ * id 0, epoch -1), within fetch.min.bytes / fetch.max.bytes / max.partition.fetch.bytes /
+ * fetch.max.wait.ms. A partition is left out while its prefetched bytes exceed
+ * max.partition.fetch.bytes, or while the consumer's total passes queued.max.messages.kbytes:
+ * that is the backpressure from undone batches. The response frame is kept whole (a chunk) and
+ * each partition's records point into it.
+ *
+ * ListOffsets resolves KFK_OFFSET_BEGINNING / KFK_OFFSET_END and auto.offset.reset, at the
+ * partition's leader.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "client/consumer.h"
+#include "protocol/mem.h"
+
+typedef struct fbroker {
+    struct fbroker *next;
+    kfk_consumer_t *c;
+    int32_t node;
+    int fetching;
+    int listing;
+    int waiting;
+    kfk__waiter_t w;
+} fbroker_t;
+
+static fbroker_t *fb_get(kfk_consumer_t *c, int32_t node) {
+    for (fbroker_t *f = c->fbrokers; f; f = f->next)
+        if (f->node == node)
+            return f;
+    fbroker_t *f = kfk__calloc(1, sizeof *f);
+    if (!f)
+        return NULL;
+    f->c = c;
+    f->node = node;
+    f->next = c->fbrokers;
+    c->fbrokers = f;
+    return f;
+}
+
+static void on_fb_up(kfk__broker_t *b, kfk_err_t err, const char *msg, void *opaque) {
+    (void)b;
+    (void)err;
+    (void)msg;
+    fbroker_t *f = opaque;
+    f->waiting = 0;
+    if (!f->c->client_closing)
+        kfk__consumer_kick(f->c);
+}
+
+/* The broker leading @p p, up and ready; or NULL (a wait or refresh is arranged). */
+static kfk__broker_t *leader_of(kfk_consumer_t *c, cpart_t *p, fbroker_t **fbp) {
+    const kfk__topic_md_t *md = kfk__client_topic(c->cl, p->topic);
+    if (!md || md->err || p->id >= md->partition_cnt || md->partitions[p->id].leader < 0) {
+        kfk__client_metadata_refresh(c->cl, NULL, 0, 0, NULL, NULL, NULL);
+        return NULL;
+    }
+    int32_t node = md->partitions[p->id].leader;
+    kfk__broker_t *b = kfk__client_broker(c->cl, node);
+    fbroker_t *f = fb_get(c, node);
+    if (!b || !f) {
+        kfk__client_metadata_refresh(c->cl, NULL, 0, 0, NULL, NULL, NULL);
+        return NULL;
+    }
+    *fbp = f;
+    if (!b->up) {
+        if (!f->waiting) {
+            f->waiting = 1;
+            kfk__broker_wait(b, &f->w, on_fb_up, f);
+        }
+        return NULL;
+    }
+    return b;
+}
+
+void kfk__fetcher_close(kfk_consumer_t *c) {
+    /* Stop waiting for brokers; requests in flight still point at their fbroker, which is
+     * freed by kfk__fetcher_free once the client (and its connections) closed. */
+    for (fbroker_t *f = c->fbrokers; f; f = f->next)
+        if (f->waiting) {
+            kfk__broker_t *b = kfk__client_broker(c->cl, f->node);
+            if (b)
+                kfk__broker_cancel_wait(b, &f->w);
+            f->waiting = 0;
+        }
+}
+
+void kfk__fetcher_free(kfk_consumer_t *c) {
+    while (c->fbrokers) {
+        fbroker_t *f = c->fbrokers;
+        c->fbrokers = f->next;
+        kfk__free(f);
+    }
+}
+
+/* ---- Fetch --------------------------------------------------------------------------------- */
+
+typedef struct {
+    kfk_consumer_t *c;
+    fbroker_t *f;
+} fetch_ctx_t;
+
+static int64_t reset_timestamp(const kfk_consumer_t *c) {
+    switch (c->conf->auto_offset_reset) {
+    case KFK_RESET_EARLIEST:
+    case KFK_RESET_SMALLEST:
+    case KFK_RESET_BEGINNING:
+        return -2;
+    case KFK_RESET_ERROR:
+        return 0;
+    default:
+        return -1;
+    }
+}
+
+static void take_partition(kfk_consumer_t *c, cpart_t *p, kfk__chunk_t *frame,
+                           kfk_fetch_response_partition_data_t *pd, int *refresh) {
+    kfk_err_t err = (kfk_err_t)pd->error_code;
+    uint64_t now = uv_now(c->loop);
+    if (err == KFK_ERR_OFFSET_OUT_OF_RANGE) {
+        kfk__log(&c->cl->log, KFK_LOG_WARNING, KFK_DBG_FETCH,
+                 "%s [%d]: offset %lld out of range: auto.offset.reset applies", p->topic, p->id,
+                 (long long)p->fetch_offset);
+        kfk__consumer_drop_buffers(c, p);
+        if (c->conf->auto_offset_reset == KFK_RESET_ERROR) {
+            p->state = CP_ERROR;
+        } else {
+            p->start = KFK__OFFSET_RESET;
+            p->state = CP_NEED_OFFSET;
+        }
+        return;
+    }
+    if (err) {
+        if (kfk_err_flags(err) & KFK_ERRF_REFRESH || err == KFK_ERR_FENCED_LEADER_EPOCH ||
+            err == KFK_ERR_UNKNOWN_LEADER_EPOCH || err == KFK_ERR_OFFSET_NOT_AVAILABLE)
+            *refresh = 1;
+        kfk__dbg(&c->cl->log, KFK_DBG_FETCH, "%s [%d]: fetch error %s", p->topic, p->id,
+                 kfk_err_name(err));
+        p->retry_at = now + (uint64_t)c->conf->retry_backoff_ms;
+        return;
+    }
+    p->hwm = pd->high_watermark;
+    if (pd->records.len <= 0)
+        return;
+    /* The next fetch starts after the last complete batch of this answer. */
+    kfk_record_batch_reader_t rd;
+    kfk_record_batch_t rb;
+    int64_t next = p->fetch_offset;
+    kfk_record_batch_reader_init(&rd, pd->records.ptr, (size_t)pd->records.len);
+    while (kfk_record_batch_next(&rd, &rb)) {
+        int64_t n = kfk_record_batch_next_offset(&rb);
+        if (n > next)
+            next = n;
+    }
+    if (rd.err && next == p->fetch_offset) {
+        kfk__log(&c->cl->log, KFK_LOG_ERR, KFK_DBG_FETCH,
+                 "%s [%d]: unreadable records at offset %lld (%s)", p->topic, p->id,
+                 (long long)p->fetch_offset, kfk_err_name(rd.err));
+        p->retry_at = now + (uint64_t)c->conf->retry_backoff_max_ms;
+        return;
+    }
+    if (next == p->fetch_offset)
+        return; /* only a partial batch: the next fetch asks again */
+    cbuf_t *buf = kfk__calloc(1, sizeof *buf);
+    if (!buf)
+        return;
+    kfk__chunk_ref(frame);
+    buf->frame = frame;
+    buf->records = pd->records.ptr;
+    buf->records_len = (size_t)pd->records.len;
+    kfk_record_batch_reader_init(&buf->rd, buf->records, buf->records_len);
+    if (c->conf->isolation_level == KFK_ISOLATION_READ_COMMITTED) {
+        buf->txn_on = 1;
+        if (pd->aborted_transactions.count > 0)
+            kfk_txn_filter_init(&buf->txn, pd->aborted_transactions.items,
+                                (size_t)pd->aborted_transactions.count,
+                                sizeof(kfk_fetch_response_aborted_transaction_t));
+    }
+    *p->bufs_tail = buf;
+    p->bufs_tail = &buf->next;
+    p->buffered += buf->records_len;
+    c->buffered += buf->records_len;
+    p->fetch_offset = next;
+}
+
+static void on_fetch(kfk__broker_t *b, kfk_err_t err, int16_t version, uint8_t *frame, size_t len,
+                     void *opaque) {
+    (void)b;
+    fetch_ctx_t *ctx = opaque;
+    kfk_consumer_t *c = ctx->c;
+    fbroker_t *f = ctx->f;
+    kfk__free(ctx);
+    f->fetching = 0;
+    /* Partitions marked fetching for this broker are free again whatever happened. */
+    for (size_t i = 0; i < c->nparts; i++)
+        if (c->parts[i]->fetching == f->node + 1)
+            c->parts[i]->fetching = 0;
+    if (c->client_closing) {
+        kfk__free(frame);
+        return;
+    }
+    int refresh = 0;
+    kfk_arena_t a;
+    kfk_arena_init(&a);
+    void *body = NULL;
+    kfk__chunk_t *chunk = NULL;
+    if (!err)
+        err = kfk_response_decode(frame, len, KFK_API_FETCH, version, NULL, &a, &body);
+    if (!err && !(chunk = kfk__chunk_new(frame)))
+        err = KFK_ERR__NOMEM;
+    kfk_fetch_response_t *r = body;
+    if (!err && r->error_code)
+        err = (kfk_err_t)r->error_code;
+    if (err) {
+        kfk__dbg(&c->cl->log, KFK_DBG_FETCH, "fetch from broker %d: %s", f->node,
+                 kfk_err_name(err));
+        refresh = err == KFK_ERR__TRANSPORT || err == KFK_ERR__TIMED_OUT;
+        for (size_t i = 0; i < c->nparts; i++)
+            if (!c->parts[i]->fetching)
+                c->parts[i]->retry_at = uv_now(c->loop) + (uint64_t)c->conf->retry_backoff_ms;
+    }
+    for (int32_t t = 0; !err && t < r->responses.count; t++) {
+        kfk_fetch_response_fetchable_topic_response_t *tr =
+            &KFK_ARRAY_AT(r->responses, kfk_fetch_response_fetchable_topic_response_t, t);
+        char topic[256];
+        snprintf(topic, sizeof topic, "%.*s", tr->topic.len > 0 ? tr->topic.len : 0,
+                 tr->topic.ptr ? tr->topic.ptr : "");
+        for (int32_t k = 0; k < tr->partitions.count; k++) {
+            kfk_fetch_response_partition_data_t *pd =
+                &KFK_ARRAY_AT(tr->partitions, kfk_fetch_response_partition_data_t, k);
+            cpart_t *p = kfk__consumer_part(c, topic, pd->partition_index);
+            if (!p || p->state != CP_READY || p->fetch_sent != p->fetch_offset)
+                continue; /* revoked, seeked or reset meanwhile */
+            take_partition(c, p, chunk, pd, &refresh);
+        }
+    }
+    kfk_arena_free(&a);
+    if (chunk)
+        kfk__chunk_unref(chunk); /* the partitions' buffers hold their own references */
+    else
+        kfk__free(frame);
+    if (refresh)
+        kfk__client_metadata_refresh(c->cl, NULL, 0, 0, NULL, NULL, NULL);
+    kfk__consumer_kick(c);
+}
+
+static int fetchable(kfk_consumer_t *c, cpart_t *p, uint64_t now) {
+    return p->state == CP_READY && !p->paused && !p->fetching && !p->revoking &&
+           now >= p->retry_at && p->buffered < (size_t)c->conf->max_partition_fetch_bytes &&
+           c->buffered < (size_t)c->conf->queued_max_messages_kbytes * 1024;
+}
+
+void kfk__fetcher_run(kfk_consumer_t *c) {
+    if (c->closing || c->fatal)
+        return;
+    uint64_t now = uv_now(c->loop);
+    for (size_t i = 0; i < c->nparts; i++) {
+        cpart_t *p = c->parts[i];
+        if (!fetchable(c, p, now))
+            continue;
+        fbroker_t *f = NULL;
+        kfk__broker_t *b = leader_of(c, p, &f);
+        if (!b || f->fetching)
+            continue;
+        /* Build one request with every fetchable partition this broker leads. */
+        size_t n = 0;
+        for (size_t j = i; j < c->nparts; j++)
+            n += fetchable(c, c->parts[j], now);
+        kfk_fetch_request_fetch_topic_t *topics = kfk__calloc(n, sizeof *topics);
+        kfk_fetch_request_fetch_partition_t *parts = kfk__calloc(n, sizeof *parts);
+        cpart_t **sel = kfk__calloc(n, sizeof *sel);
+        if (!topics || !parts || !sel) {
+            kfk__free(topics);
+            kfk__free(parts);
+            kfk__free(sel);
+            return;
+        }
+        size_t ns = 0;
+        for (size_t j = i; j < c->nparts; j++) {
+            cpart_t *q = c->parts[j];
+            if (!fetchable(c, q, now))
+                continue;
+            const kfk__topic_md_t *md = kfk__client_topic(c->cl, q->topic);
+            if (md && q->id < md->partition_cnt && md->partitions[q->id].leader == f->node)
+                sel[ns++] = q;
+        }
+        size_t nt = 0, k = 0;
+        for (size_t s = 0; s < ns; s++) {
+            size_t t;
+            for (t = 0; t < nt; t++)
+                if (kfk_str_eq(topics[t].topic, sel[s]->topic))
+                    break;
+            if (t == nt)
+                topics[nt++].topic = kfk_str_c(sel[s]->topic);
+        }
+        for (size_t t = 0; t < nt; t++) {
+            topics[t].partitions.items = &parts[k];
+            for (size_t s = 0; s < ns; s++) {
+                cpart_t *q = sel[s];
+                if (!kfk_str_eq(topics[t].topic, q->topic))
+                    continue;
+                parts[k].partition = q->id;
+                parts[k].current_leader_epoch = -1;
+                parts[k].fetch_offset = q->fetch_offset;
+                parts[k].last_fetched_epoch = -1;
+                parts[k].log_start_offset = -1;
+                parts[k].partition_max_bytes = (int32_t)c->conf->max_partition_fetch_bytes;
+                k++;
+                topics[t].partitions.count++;
+            }
+        }
+        kfk_fetch_request_t req;
+        memset(&req, 0, sizeof req);
+        req.cluster_id = (kfk_str_t){NULL, -1};
+        req.replica_id = -1;
+        req.max_wait_ms = (int32_t)c->conf->fetch_max_wait_ms;
+        req.min_bytes = (int32_t)c->conf->fetch_min_bytes;
+        req.max_bytes = (int32_t)c->conf->fetch_max_bytes;
+        req.isolation_level = (int8_t)c->conf->isolation_level;
+        req.session_id = 0;
+        req.session_epoch = -1;
+        req.topics = (kfk_array_t){topics, (int32_t)nt};
+        req.rack_id = (kfk_str_t){"", 0};
+        fetch_ctx_t *ctx = kfk__malloc(sizeof *ctx);
+        kfk_err_t err = KFK_ERR__NOMEM;
+        if (ctx) {
+            *ctx = (fetch_ctx_t){c, f};
+            err = kfk__broker_send(b, KFK_API_FETCH, &req, 0,
+                                   c->conf->request_timeout_ms + c->conf->fetch_max_wait_ms,
+                                   on_fetch, ctx);
+        }
+        if (!err) {
+            f->fetching = 1;
+            for (size_t s = 0; s < ns; s++) {
+                sel[s]->fetching = f->node + 1;
+                sel[s]->fetch_sent = sel[s]->fetch_offset;
+            }
+        } else {
+            kfk__free(ctx);
+            kfk__client_metadata_refresh(c->cl, NULL, 0, 0, NULL, NULL, NULL);
+        }
+        kfk__free(topics);
+        kfk__free(parts);
+        kfk__free(sel);
+    }
+}
+
+/* ---- ListOffsets ------------------------------------------------------------------------------
+ */
+
+typedef struct {
+    kfk_consumer_t *c;
+    fbroker_t *f;
+} list_ctx_t;
+
+static void on_list_offsets(kfk__broker_t *b, kfk_err_t err, int16_t version, uint8_t *frame,
+                            size_t len, void *opaque) {
+    (void)b;
+    list_ctx_t *ctx = opaque;
+    kfk_consumer_t *c = ctx->c;
+    fbroker_t *f = ctx->f;
+    kfk__free(ctx);
+    f->listing = 0;
+    if (c->client_closing) {
+        kfk__free(frame);
+        return;
+    }
+    kfk_arena_t a;
+    kfk_arena_init(&a);
+    void *body = NULL;
+    if (!err)
+        err = kfk_response_decode(frame, len, KFK_API_LIST_OFFSETS, version, NULL, &a, &body);
+    kfk_list_offsets_response_t *r = body;
+    for (int32_t t = 0; !err && t < r->topics.count; t++) {
+        kfk_list_offsets_response_list_offsets_topic_response_t *tr =
+            &KFK_ARRAY_AT(r->topics, kfk_list_offsets_response_list_offsets_topic_response_t, t);
+        char topic[256];
+        snprintf(topic, sizeof topic, "%.*s", tr->name.len > 0 ? tr->name.len : 0,
+                 tr->name.ptr ? tr->name.ptr : "");
+        for (int32_t k = 0; k < tr->partitions.count; k++) {
+            kfk_list_offsets_response_list_offsets_partition_response_t *pr = &KFK_ARRAY_AT(
+                tr->partitions, kfk_list_offsets_response_list_offsets_partition_response_t, k);
+            cpart_t *p = kfk__consumer_part(c, topic, pr->partition_index);
+            if (!p || p->state != CP_OFFSET_PENDING)
+                continue;
+            if (pr->error_code || pr->offset < 0) {
+                p->state = CP_NEED_OFFSET;
+                p->retry_at = uv_now(c->loop) + (uint64_t)c->conf->retry_backoff_ms;
+                if (kfk_err_flags((kfk_err_t)pr->error_code) & KFK_ERRF_REFRESH)
+                    kfk__client_metadata_refresh(c->cl, NULL, 0, 0, NULL, NULL, NULL);
+                continue;
+            }
+            p->position = p->fetch_offset = pr->offset;
+            p->state = CP_READY;
+            kfk__dbg(&c->cl->log, KFK_DBG_FETCH, "%s [%d]: starting at offset %lld", p->topic,
+                     p->id, (long long)pr->offset);
+        }
+    }
+    if (err)
+        for (size_t i = 0; i < c->nparts; i++)
+            if (c->parts[i]->state == CP_OFFSET_PENDING &&
+                c->parts[i]->fetching == -(f->node + 1)) {
+                c->parts[i]->state = CP_NEED_OFFSET;
+                c->parts[i]->retry_at = uv_now(c->loop) + (uint64_t)c->conf->retry_backoff_ms;
+            }
+    for (size_t i = 0; i < c->nparts; i++)
+        if (c->parts[i]->fetching == -(f->node + 1))
+            c->parts[i]->fetching = 0;
+    kfk_arena_free(&a);
+    kfk__free(frame);
+    kfk__consumer_kick(c);
+}
+
+void kfk__fetcher_list_offsets(kfk_consumer_t *c) {
+    uint64_t now = uv_now(c->loop);
+    for (size_t i = 0; i < c->nparts; i++) {
+        cpart_t *p = c->parts[i];
+        if (p->state != CP_NEED_OFFSET || now < p->retry_at)
+            continue;
+        if (p->start >= 0) {
+            p->position = p->fetch_offset = p->start;
+            p->state = CP_READY;
+            continue;
+        }
+        if (p->start == KFK_OFFSET_STORED && c->conf->group_id[0])
+            continue; /* consumer.c asks the coordinator */
+        if (p->start == KFK__OFFSET_RESET && c->conf->auto_offset_reset == KFK_RESET_ERROR) {
+            p->state = CP_ERROR;
+            kfk__log(&c->cl->log, KFK_LOG_ERR, KFK_DBG_FETCH,
+                     "%s [%d]: no committed offset and auto.offset.reset=error", p->topic, p->id);
+            continue;
+        }
+        fbroker_t *f = NULL;
+        kfk__broker_t *b = leader_of(c, p, &f);
+        if (!b || f->listing)
+            continue;
+        /* One ListOffsets per leader with every partition it leads that needs an offset. */
+        size_t n = 0;
+        for (size_t j = i; j < c->nparts; j++)
+            n += c->parts[j]->state == CP_NEED_OFFSET;
+        kfk_list_offsets_request_list_offsets_topic_t *topics = kfk__calloc(n, sizeof *topics);
+        kfk_list_offsets_request_list_offsets_partition_t *parts = kfk__calloc(n, sizeof *parts);
+        if (!topics || !parts) {
+            kfk__free(topics);
+            kfk__free(parts);
+            return;
+        }
+        size_t nt = 0, k = 0;
+        for (size_t j = i; j < c->nparts; j++) {
+            cpart_t *q = c->parts[j];
+            const kfk__topic_md_t *md = kfk__client_topic(c->cl, q->topic);
+            if (q->state != CP_NEED_OFFSET || q->start >= 0 ||
+                (q->start == KFK_OFFSET_STORED && c->conf->group_id[0]) || !md ||
+                q->id >= md->partition_cnt || md->partitions[q->id].leader != f->node)
+                continue;
+            size_t t;
+            for (t = 0; t < nt; t++)
+                if (kfk_str_eq(topics[t].name, q->topic))
+                    break;
+            if (t == nt)
+                topics[nt++].name = kfk_str_c(q->topic);
+            q->state = CP_OFFSET_PENDING;
+            q->fetching = -(f->node + 1);
+        }
+        for (size_t t = 0; t < nt; t++) {
+            topics[t].partitions.items = &parts[k];
+            for (size_t j = 0; j < c->nparts; j++) {
+                cpart_t *q = c->parts[j];
+                if (q->fetching != -(f->node + 1) || !kfk_str_eq(topics[t].name, q->topic))
+                    continue;
+                parts[k].partition_index = q->id;
+                parts[k].current_leader_epoch = -1;
+                parts[k].timestamp = q->start == KFK_OFFSET_BEGINNING ? -2
+                                     : q->start == KFK_OFFSET_END     ? -1
+                                                                      : reset_timestamp(c);
+                k++;
+                topics[t].partitions.count++;
+            }
+        }
+        kfk_list_offsets_request_t req;
+        memset(&req, 0, sizeof req);
+        req.replica_id = -1;
+        req.isolation_level = (int8_t)c->conf->isolation_level;
+        req.topics = (kfk_array_t){topics, (int32_t)nt};
+        list_ctx_t *ctx = kfk__malloc(sizeof *ctx);
+        kfk_err_t err = KFK_ERR__NOMEM;
+        if (ctx) {
+            *ctx = (list_ctx_t){c, f};
+            err = kfk__broker_send(b, KFK_API_LIST_OFFSETS, &req, 0, 0, on_list_offsets, ctx);
+        }
+        if (err) {
+            kfk__free(ctx);
+            for (size_t j = 0; j < c->nparts; j++)
+                if (c->parts[j]->fetching == -(f->node + 1)) {
+                    c->parts[j]->fetching = 0;
+                    c->parts[j]->state = CP_NEED_OFFSET;
+                    c->parts[j]->retry_at = now + (uint64_t)c->conf->retry_backoff_ms;
+                }
+        } else {
+            f->listing = 1;
+        }
+        kfk__free(topics);
+        kfk__free(parts);
+    }
+}
