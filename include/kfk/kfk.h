@@ -350,8 +350,8 @@ typedef struct kfk_message {
     int32_t header_count;
     const uint8_t *headers; /* encoded headers: read them with kfk_message_header_iter */
     size_t headers_size;
-    kfk_err_t err;  /* a per-record decode error of a typed consumer (kfk_consumer_set_decoder) */
-    void *decoded;  /* the typed object, when a decoder is set and it succeeded */
+    kfk_err_t err; /* a per-record decode error of a typed consumer (kfk_consumer_set_decoder) */
+    void *decoded; /* the typed object, when a decoder is set and it succeeded */
 } kfk_message_t;
 
 /** Number of records in @p batch (at most batch.size). */
@@ -446,6 +446,23 @@ KFK_API kfk_err_t kfk_consumer_start(kfk_consumer_t *c, kfk_batch_cb cb, void *o
 /** Commits the done watermark of every partition now; @p cb (may be NULL) runs once. */
 KFK_API kfk_err_t kfk_consumer_commit(kfk_consumer_t *c, kfk_commit_cb cb, void *opaque);
 
+/**
+ * The next offset @p c delivers for an assigned partition (*position, -1 while unknown) and the
+ * partition's high watermark from the last fetch (*high_watermark, -1 while unknown).
+ * KFK_ERR__UNKNOWN_PARTITION when the partition is not assigned.
+ */
+KFK_API kfk_err_t kfk_consumer_position(const kfk_consumer_t *c, const char *topic,
+                                        int32_t partition, int64_t *position,
+                                        int64_t *high_watermark);
+
+/** Writes up to @p max assigned partitions (offset: the position) to @p out; returns how many
+ * are assigned. Topic strings are valid until the assignment changes. */
+KFK_API size_t kfk_consumer_assignment(const kfk_consumer_t *c, kfk_topic_partition_t *out,
+                                       size_t max);
+
+/** Number of delivered batches not yet done. */
+KFK_API size_t kfk_consumer_outstanding(const kfk_consumer_t *c);
+
 /** The committed (done) watermark kfk knows for a partition, or -1. */
 KFK_API int64_t kfk_consumer_committed(const kfk_consumer_t *c, const char *topic,
                                        int32_t partition);
@@ -468,6 +485,161 @@ struct msgpack_unpacked;
  * the value is null, not msgpack, or has trailing bytes.
  */
 KFK_API kfk_err_t kfk_message_msgpack(const kfk_message_t *m, struct msgpack_unpacked *out);
+
+/* ============================================================================================
+ * Redis lock: a lease on one key of one Redis server, with fencing numbers
+ * ========================================================================================== */
+
+/**
+ * A distributed lock on one Redis server (a single instance: not Redlock, and not safe with a
+ * replica that can be promoted), driven by the caller's loop through hiredis. A kfk_lock_t has
+ * its own Redis connection and holds at most one key at a time.
+ *
+ * Acquiring runs `SET key token NX PX ttl` and, when granted, `INCR key:fence` in one Lua
+ * script (atomic: fencing numbers rise in the order the lock is granted). The token is 16
+ * random bytes (OpenSSL RAND_bytes) in hex, new for every acquisition. While held the lease is
+ * renewed every renew_interval_ms by a script that runs PEXPIRE only if the key still holds the
+ * token; release deletes the key only if it still holds the token, so a holder whose lease
+ * expired never touches the next holder's key.
+ *
+ * The lease also ends locally: at a deadline on the monotonic clock (uv_hrtime) of
+ * ttl_ms - safety_margin_ms after the acquiring or last successful renewing command was *sent*.
+ * Redis can expire the key no earlier than ttl_ms after it ran that command, so the holder stops
+ * at least safety_margin_ms before Redis lets anyone else in, even when Redis is unreachable or
+ * the loop was blocked. A lease is lost when a renewal is refused (not owner), fails, or times
+ * out, or when the deadline passes first; kfk_lock_is_held() turns false at once and the
+ * lost callback follows on the loop. A lock cannot make a holder that was paused past its
+ * deadline stop in time: pass the fence to the protected resource and have it refuse numbers
+ * lower than the highest it has seen. Fencing numbers live in Redis: a Redis restart without
+ * persistence (or a failover) starts them again, and lets a second owner in early.
+ *
+ * Redis commands time out after command_timeout_ms (kfk's own timer); a timeout closes the
+ * connection and fails every command on it. There is no background reconnection: the next
+ * command (an acquire, a renewal, a release) opens a new connection, resolving a host name with
+ * uv_getaddrinfo, then sends AUTH and SELECT when configured before anything else. hiredis
+ * writes with write(2): as in any libuv program, ignore SIGPIPE.
+ */
+typedef struct kfk_lock kfk_lock_t;
+
+/**
+ * Options of kfk_lock_new; start from KFK_LOCK_OPTS_INIT. A zero field takes its default.
+ * Strings are copied by kfk_lock_new.
+ */
+typedef struct kfk_lock_opts {
+    /** "host:port" ("[v6addr]:port"; the port defaults to 6379) or "unix:/path/to/socket". */
+    const char *redis;
+    /** ACL user name sent with AUTH (NULL: AUTH with the password only). */
+    const char *username;
+    /** Password: AUTH after connecting when non-NULL. */
+    const char *password;
+    /** Database number: SELECT after connecting when > 0. */
+    int db;
+    /** Lease time in Redis (PX), default 30000. */
+    int64_t ttl_ms;
+    /** Renewal period, default ttl_ms / 3; must be below ttl_ms - safety_margin_ms. */
+    int64_t renew_interval_ms;
+    /** Time a Redis command may take, default renew_interval_ms capped at 5000. */
+    int64_t command_timeout_ms;
+    /** How long before Redis' expiry the local lease ends: default ttl_ms / 10, at least 250
+     * (but at most ttl_ms / 4). It absorbs a clock-rate difference with the Redis host, a small
+     * clock step there, timer lateness and the holder's own latency. Must be below ttl_ms. */
+    int64_t safety_margin_ms;
+    /** Logging (log callback, log_level, the "lock" debug context, client.id as the name);
+     * NULL: warnings and errors to stderr. Only those settings are copied. */
+    const kfk_conf_t *conf;
+} kfk_lock_opts_t;
+
+/** Every option at its default; set .redis before use. */
+#define KFK_LOCK_OPTS_INIT                                                                         \
+    { NULL, NULL, NULL, 0, 0, 0, 0, 0, NULL }
+
+/**
+ * The outcome of kfk_lock_acquire: @p err 0 with the acquisition's fencing number in @p fence
+ * (> 0, rising with every grant of the key), KFK_ERR__LOCK_HELD when another owner holds the
+ * key (nothing was changed: the caller decides whether to try again), KFK_ERR__REDIS (connection
+ * refused or lost, AUTH or SELECT refused, an error reply), KFK_ERR__TIMED_OUT (no answer within
+ * command_timeout_ms, or the grant came back after its own deadline), KFK_ERR__DESTROYED (the lock
+ * was closed first; a grant that arrives then is released).
+ */
+typedef void (*kfk_lock_acquire_cb)(kfk_lock_t *lock, kfk_err_t err, int64_t fence, void *opaque);
+
+/**
+ * The outcome of kfk_lock_release: 0 (the key was ours and is deleted), KFK_ERR__LOCK_LOST (the
+ * lease had been lost, or the key no longer holds our token: it expired and may belong to
+ * someone else, who is left alone), KFK_ERR__REDIS / KFK_ERR__TIMED_OUT (the delete may not have
+ * happened: the key then expires by itself, and this lock deletes it first on its next acquire
+ * or close), KFK_ERR__DESTROYED (closed meanwhile).
+ */
+typedef void (*kfk_lock_release_cb)(kfk_lock_t *lock, kfk_err_t err, void *opaque);
+
+/**
+ * The lease was lost while held: @p reason is KFK_ERR__LOCK_LOST (a renewal was refused: the key
+ * expired or holds another token), KFK_ERR__TIMED_OUT (the local deadline passed, or a renewal
+ * got no answer in time), or KFK_ERR__REDIS (a renewal failed: connection, error reply). Stop
+ * using the protected resource. Not called after kfk_lock_release or kfk_lock_close.
+ */
+typedef void (*kfk_lock_lost_cb)(kfk_lock_t *lock, kfk_err_t reason, void *opaque);
+
+/** Called once kfk_lock_close finished; the memory is freed after it returns. */
+typedef void (*kfk_lock_close_cb)(kfk_lock_t *lock, void *opaque);
+
+/**
+ * Creates a lock on @p loop (which the caller runs); nothing is sent before the first acquire.
+ * @p opts and its strings are copied. Errors: KFK_ERR__INVALID_ARG (NULL arguments, a malformed
+ * address, inconsistent times; @p errstr, which may be NULL, says which), KFK_ERR__NOMEM. No
+ * callback follows. Free with kfk_lock_close.
+ */
+KFK_API kfk_err_t kfk_lock_new(uv_loop_t *loop, const kfk_lock_opts_t *opts, kfk_lock_t **out,
+                               char *errstr, size_t errstr_size);
+
+/**
+ * Tries once to take @p key (copied; the fence counter is "<key>:fence"). @p cb runs exactly once,
+ * later, on the loop (see kfk_lock_acquire_cb). A token left by a lost lease or a failed release
+ * is deleted first (only if the key still holds it). Returns, with no callback:
+ * KFK_ERR__INVALID_ARG (NULL or empty key, NULL cb), KFK_ERR__STATE (held, or an acquire or
+ * release in progress), KFK_ERR__DESTROYED (after close), KFK_ERR__NOMEM, KFK_ERR__FATAL (no
+ * random bytes).
+ */
+KFK_API kfk_err_t kfk_lock_acquire(kfk_lock_t *lock, const char *key, kfk_lock_acquire_cb cb,
+                                   void *opaque);
+
+/** Sets (or, with NULL, clears) the callback run when a held lease is lost. */
+KFK_API void kfk_lock_on_lost(kfk_lock_t *lock, kfk_lock_lost_cb cb, void *opaque);
+
+/**
+ * True (1) when the lease is held right now: acquired, not released, not lost, and its deadline
+ * on the monotonic clock not passed (checked at the call, so it is false as soon as the deadline
+ * passes, even while the loop is blocked and before the lost callback has run).
+ */
+KFK_API int kfk_lock_is_held(const kfk_lock_t *lock);
+
+/** Milliseconds left before the local deadline (0 when not held). */
+KFK_API int64_t kfk_lock_remaining_ms(const kfk_lock_t *lock);
+
+/** The fencing number of the last granted acquisition (0 before the first). */
+KFK_API int64_t kfk_lock_fence(const kfk_lock_t *lock);
+
+/** The key and the token (32 hex characters) of the lease held or lost last, or NULL after a
+ * release and before the first grant. Valid until the next acquire, release or close. */
+KFK_API const char *kfk_lock_key(const kfk_lock_t *lock);
+KFK_API const char *kfk_lock_token(const kfk_lock_t *lock);
+
+/**
+ * Ends the lease (held, or lost and not yet released): renewals stop at once, is_held() turns
+ * false, and the key is deleted if it still holds our token. @p cb (may be NULL) runs once, later
+ * (see kfk_lock_release_cb). Returns, with no callback: KFK_ERR__STATE (nothing to release, or an
+ * acquire or release in progress), KFK_ERR__DESTROYED (after close), KFK_ERR__NOMEM.
+ */
+KFK_API kfk_err_t kfk_lock_release(kfk_lock_t *lock, kfk_lock_release_cb cb, void *opaque);
+
+/**
+ * Closes @p lock: no lost callback any more; a lease still held (or lost but possibly still in
+ * Redis) is released; pending acquire and release callbacks run with KFK_ERR__DESTROYED; then
+ * the connection and timers close, @p cb (may be NULL) runs and the memory is freed. Bounded by
+ * command_timeout_ms when Redis does not answer. Legal from inside any lock callback; a second
+ * call is ignored.
+ */
+KFK_API void kfk_lock_close(kfk_lock_t *lock, kfk_lock_close_cb cb, void *opaque);
 
 #ifdef __cplusplus
 }

@@ -437,7 +437,7 @@ typedef struct kfk_rbuf {
 
 static inline void kfk_rbuf_init(kfk_rbuf_t *r, const void *data, size_t len) {
     r->p = (const uint8_t *)data;
-    r->end = r->p + len;
+    r->end = len ? r->p + len : r->p; /* no arithmetic on a NULL pointer */
     r->err = KFK_ERR_NONE;
 }
 static inline size_t kfk_rbuf_left(const kfk_rbuf_t *r) {
@@ -787,9 +787,13 @@ KFK_API kfk_err_t kfk_codec_from_name(const char *name, kfk_codec_t *codec);
 /**
  * Appends the compressed form of @p in to @p out, in the framing Kafka's Java client writes:
  * gzip (RFC 1952), snappy (xerial snappy-java framing), lz4 (frame format, independent 64 KiB
- * blocks), zstd (one frame). @p level < 0 picks the codec's default.
- * Returns KFK_ERR__UNSUPPORTED_COMPRESSION for a codec not built in, KFK_ERR__NOMEM, or
- * KFK_ERR__INVALID_ARG.
+ * blocks), zstd (one frame). @p level < 0 picks the codec's default; otherwise gzip takes 0-9,
+ * lz4 0-17 (0 fast, 3+ LZ4HC), zstd 0-ZSTD_maxCLevel() (0 = default 3), snappy ignores it.
+ * NONE copies. Returns KFK_ERR__UNSUPPORTED_COMPRESSION for a codec not built in,
+ * KFK_ERR__NOMEM, or KFK_ERR__INVALID_ARG (a NULL @p out, NULL @p in with @p len > 0, an unknown
+ * codec, a level out of range). If @p out already holds an error, that error is returned and
+ * nothing is written. On any error @p out->len is what it was at entry (its capacity may have
+ * grown); out->err is set only when @p out itself could not grow (KFK_ERR__NOMEM).
  */
 KFK_API kfk_err_t kfk_compress(kfk_codec_t codec, int level, const void *in, size_t len,
                                kfk_wbuf_t *out);
@@ -800,9 +804,40 @@ KFK_API kfk_err_t kfk_compress(kfk_codec_t codec, int level, const void *in, siz
  * input. gzip accepts concatenated members; snappy accepts xerial framing and raw blocks; lz4
  * the frame format (with the block checksums it declares verified); zstd one or more frames,
  * with or without a content size. KFK_ERR__UNSUPPORTED_COMPRESSION for a codec not built in.
+ * Empty @p in is KFK_ERR__DECOMPRESS for every codec but NONE. Xerial snappy has no end marker:
+ * a stream cut exactly between blocks reads as a shorter valid one (every other cut fails).
+ * Memory: the output buffer never grows past max_out + 1 bytes beyond its length at entry, and
+ * no length a stream declares is trusted for allocation beyond that; the codec libraries add
+ * their fixed working state (under 1 MiB; lz4 about twice a frame's block size, 8 MiB at most).
+ * On any error @p out->len is restored to its value at entry, so @p out holds exactly what it
+ * held before (no partial output); its capacity may have grown, and out->err is set only when
+ * @p out itself could not grow (KFK_ERR__NOMEM). Errors: KFK_ERR__DECOMPRESS (corrupt,
+ * truncated, or over max_out), KFK_ERR__NOMEM, KFK_ERR__INVALID_ARG (as for kfk_compress).
  */
 KFK_API kfk_err_t kfk_decompress(kfk_codec_t codec, const void *in, size_t len, size_t max_out,
                                  kfk_wbuf_t *out);
+
+/**
+ * Reusable codec state. kfk_compress / kfk_decompress build and free the zlib, lz4 or zstd
+ * context on every call (tens of microseconds for zstd); a kfk_codec_ctx_t keeps them between
+ * calls, which matters for small batches. It holds no data between calls, only library state,
+ * and serves every codec. One context must not be used by two threads at once.
+ */
+typedef struct kfk_codec_ctx kfk_codec_ctx_t;
+
+/** A new empty context in *ctx (library state is created on first use). KFK_ERR__NOMEM. */
+KFK_API kfk_err_t kfk_codec_ctx_new(kfk_codec_ctx_t **ctx);
+
+/** Frees @p ctx and all its library state. NULL is a no-op. */
+KFK_API void kfk_codec_ctx_free(kfk_codec_ctx_t *ctx);
+
+/** kfk_compress reusing @p ctx's state (same contract); @p ctx NULL behaves as kfk_compress. */
+KFK_API kfk_err_t kfk_codec_ctx_compress(kfk_codec_ctx_t *ctx, kfk_codec_t codec, int level,
+                                         const void *in, size_t len, kfk_wbuf_t *out);
+
+/** kfk_decompress reusing @p ctx's state (same contract); @p ctx NULL behaves as kfk_decompress. */
+KFK_API kfk_err_t kfk_codec_ctx_decompress(kfk_codec_ctx_t *ctx, kfk_codec_t codec, const void *in,
+                                           size_t len, size_t max_out, kfk_wbuf_t *out);
 
 /* ============================================================================================
  * Partitioning: murmur2 exactly as Kafka's Java client.
@@ -880,11 +915,12 @@ typedef struct kfk_record_batch_attrs {
     int32_t base_sequence;               /* -1: not idempotent */
     bool transactional;                  /* attributes bit 4 */
     bool control;                        /* attributes bit 5 (transaction markers) */
+    kfk_codec_ctx_t *codec_ctx;          /* reusable compressor state, or NULL */
 } kfk_record_batch_attrs_t;
 
 /** The attributes of a plain, uncompressed, non-idempotent CreateTime batch. */
 #define KFK_RECORD_BATCH_ATTRS_INIT                                                                \
-    {KFK_CODEC_NONE, -1, KFK_TIMESTAMP_CREATE_TIME, -1, -1, -1, -1, false, false}
+    { KFK_CODEC_NONE, -1, KFK_TIMESTAMP_CREATE_TIME, -1, -1, -1, -1, false, false, NULL }
 
 /**
  * Starts a batch at the end of @p buf: appends the 61-byte header placeholder (BaseOffset 0,
@@ -912,7 +948,7 @@ KFK_API kfk_err_t kfk_record_batch_builder_append(kfk_record_batch_builder_t *b,
 
 /**
  * The bytes kfk_record_batch_builder_append would add for this record (uncompressed), so that
- * a producer can check batch.size before appending.
+ * a producer can check batch.size before appending; SIZE_MAX for a record append would refuse.
  */
 KFK_API size_t kfk_record_batch_builder_append_size(const kfk_record_batch_builder_t *b,
                                                     kfk_bytes_t key, kfk_bytes_t value,
@@ -930,10 +966,11 @@ KFK_API int32_t kfk_record_batch_builder_count(const kfk_record_batch_builder_t 
 
 /**
  * Completes the batch: with a codec other than NONE, compresses the records (the compressor
- * reads them where they are and its output replaces them in @p buf), then patches BatchLength,
- * Attributes, LastOffsetDelta (count - 1), BaseTimestamp, MaxTimestamp, the producer fields,
- * RecordsCount and the CRC-32C. @p attrs NULL means KFK_RECORD_BATCH_ATTRS_INIT. An empty batch
- * is allowed (LastOffsetDelta -1, timestamps -1). The finished batch is the
+ * reads them where they are, with attrs->codec_ctx's state if given, and its output replaces
+ * them in @p buf; the compressed bytes pass through one temporary buffer), then patches
+ * BatchLength, Attributes, LastOffsetDelta (count - 1), BaseTimestamp, MaxTimestamp, the producer
+ * fields, RecordsCount and the CRC-32C. @p attrs NULL means KFK_RECORD_BATCH_ATTRS_INIT. An empty
+ * batch is allowed (LastOffsetDelta -1, timestamps -1). The finished batch is the
  * kfk_record_batch_builder_size() bytes at buf->data + b->start.
  * Errors: KFK_ERR__STATE (no open batch), KFK_ERR__INVALID_ARG (bad codec or timestamp type),
  * kfk_compress's errors (KFK_ERR__UNSUPPORTED_COMPRESSION, KFK_ERR__NOMEM),
@@ -1058,14 +1095,23 @@ typedef struct kfk_record_iter {
  * are first decompressed, appended to @p out, never more than @p max_out bytes; records then
  * point into @p out, valid until @p out is next written to or freed (reset out->len to 0 to
  * reuse it per batch). Uncompressed batches need no @p out (may be NULL) and point into the
- * blob. Control batches yield no data records (see kfk_record_batch_control).
+ * blob. Control batches yield no data records (see kfk_record_batch_control). @p batch itself
+ * need not outlive the call; its bytes must.
  * Errors (also left in it->err): KFK_ERR__INVALID_ARG (compressed and @p out NULL),
  * KFK_ERR__UNSUPPORTED_COMPRESSION (a codec not built in, or not a codec),
  * KFK_ERR__DECOMPRESS (corrupt, or more than @p max_out bytes), KFK_ERR__NOMEM,
- * KFK_ERR__BAD_MSG (a legacy wrapper whose inner messages are malformed).
+ * KFK_ERR__BAD_MSG (a legacy wrapper whose inner messages are malformed, or none).
  */
 KFK_API kfk_err_t kfk_record_iter_init(kfk_record_iter_t *it, const kfk_record_batch_t *batch,
                                        kfk_wbuf_t *out, size_t max_out);
+
+/**
+ * kfk_record_iter_init decompressing with @p ctx's reusable codec state (NULL: none), which
+ * saves the per-call setup of zlib, lz4 and zstd when a fetch carries many small compressed
+ * batches. Same contract otherwise.
+ */
+KFK_API kfk_err_t kfk_record_iter_init_ctx(kfk_record_iter_t *it, const kfk_record_batch_t *batch,
+                                           kfk_codec_ctx_t *ctx, kfk_wbuf_t *out, size_t max_out);
 
 /**
  * The next data record into @p rec: true, or false at the end or on error (it->err:
@@ -1119,7 +1165,8 @@ typedef struct kfk_control_record {
 KFK_API kfk_err_t kfk_record_batch_control(const kfk_record_batch_t *batch,
                                            kfk_control_record_t *out);
 
-/** One entry of a Fetch response's AbortedTransactions. */
+/** One entry of a Fetch response's AbortedTransactions (same layout as the first two fields
+ * of kfk_fetch_response_aborted_transaction_t). */
 typedef struct kfk_aborted_txn {
     int64_t producer_id;
     int64_t first_offset;

@@ -741,6 +741,28 @@ kfk_err_t kfk_consumer_commit(kfk_consumer_t *c, kfk_commit_cb cb, void *opaque)
     return kfk__consumer_commit(c, cb, opaque);
 }
 
+kfk_err_t kfk_consumer_position(const kfk_consumer_t *c, const char *topic, int32_t partition,
+                                int64_t *position, int64_t *high_watermark) {
+    cpart_t *p = kfk__consumer_part((kfk_consumer_t *)c, topic, partition);
+    if (!p)
+        return KFK_ERR__UNKNOWN_PARTITION;
+    *position = p->state == CP_READY ? p->position : -1;
+    *high_watermark = p->hwm;
+    return KFK_ERR_NONE;
+}
+
+size_t kfk_consumer_assignment(const kfk_consumer_t *c, kfk_topic_partition_t *out, size_t max) {
+    for (size_t i = 0; i < c->nparts && i < max; i++)
+        out[i] =
+            (kfk_topic_partition_t){c->parts[i]->topic, c->parts[i]->id,
+                                    c->parts[i]->state == CP_READY ? c->parts[i]->position : -1};
+    return c->nparts;
+}
+
+size_t kfk_consumer_outstanding(const kfk_consumer_t *c) {
+    return c->noutstanding + (c->forming && c->forming->n ? 1 : 0);
+}
+
 int64_t kfk_consumer_committed(const kfk_consumer_t *c, const char *topic, int32_t partition) {
     cpart_t *p = kfk__consumer_part((kfk_consumer_t *)c, topic, partition);
     return p ? p->committed : -1;

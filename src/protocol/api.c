@@ -125,8 +125,10 @@ kfk_err_t kfk_api_pick_version(int16_t api_key, int16_t broker_min, int16_t brok
 /* ---- tagged-field sections of headers (kept raw) ----------------------------------------- */
 
 static kfk_bytes_t read_raw_tags(kfk_rbuf_t *r) {
-    const uint8_t *start = r->p;
     uint32_t count = kfk_rbuf_get_uvarint(r);
+    /* The entries start right after the count as written (it may be in a longer form than
+     * needed), and are kept without it: the same form as a struct's unknown_tags. */
+    const uint8_t *entries = r->p;
     if (!r->err && count > kfk_rbuf_left(r) / 2)
         kfk_rbuf_fail(r, KFK_ERR__BAD_MSG);
     int64_t last = -1;
@@ -140,8 +142,6 @@ static kfk_bytes_t read_raw_tags(kfk_rbuf_t *r) {
     }
     if (r->err || count == 0)
         return (kfk_bytes_t){NULL, 0};
-    /* Keep the entries without the count: the same form as a struct's unknown_tags. */
-    const uint8_t *entries = start + kfk_uvarint_size(count);
     return (kfk_bytes_t){entries, (int32_t)(r->p - entries)};
 }
 

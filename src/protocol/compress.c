@@ -5,7 +5,10 @@
  * library was found (KFK_HAVE_ZLIB, KFK_HAVE_SNAPPY, KFK_HAVE_LZ4, KFK_HAVE_ZSTD).
  *
  * It also owns the output-buffer rule every decompressor follows: output grows in steps, never
- * past the caller's cap plus one byte, so a compression bomb costs at most the cap in memory.
+ * past the caller's cap plus one byte, so a compression bomb costs at most the cap in memory;
+ * and kfk_codec_ctx_t, the library contexts kept between calls (kfk_compress / kfk_decompress
+ * use a temporary one). Whatever an adapter returns, the caller's buffer length is restored on
+ * error here, in one place.
  */
 #include <stdint.h>
 #include <string.h>
@@ -126,7 +129,38 @@ static kfk_err_t check_args(kfk_codec_t codec, const void *in, size_t len, kfk_w
     return KFK_ERR_NONE;
 }
 
-kfk_err_t kfk_compress(kfk_codec_t codec, int level, const void *in, size_t len, kfk_wbuf_t *out) {
+kfk_err_t kfk_codec_ctx_new(kfk_codec_ctx_t **ctx) {
+    if (!ctx)
+        return KFK_ERR__INVALID_ARG;
+    *ctx = kfk__calloc(1, sizeof **ctx);
+    return *ctx ? KFK_ERR_NONE : KFK_ERR__NOMEM;
+}
+
+/* Frees every library context @p ctx holds and leaves it empty. */
+static void ctx_release(kfk_codec_ctx_t *ctx) {
+#ifdef KFK_HAVE_ZLIB
+    kfk__gzip_release(ctx);
+#endif
+#ifdef KFK_HAVE_LZ4
+    kfk__lz4_release(ctx);
+#endif
+#ifdef KFK_HAVE_ZSTD
+    kfk__zstd_release(ctx);
+#endif
+    (void)ctx;
+}
+
+void kfk_codec_ctx_free(kfk_codec_ctx_t *ctx) {
+    if (!ctx)
+        return;
+    ctx_release(ctx);
+    kfk__free(ctx);
+}
+
+kfk_err_t kfk_codec_ctx_compress(kfk_codec_ctx_t *ctx, kfk_codec_t codec, int level, const void *in,
+                                 size_t len, kfk_wbuf_t *out) {
+    if (!ctx)
+        return kfk_compress(codec, level, in, len, out);
     kfk_err_t err = check_args(codec, in, len, out);
     if (err)
         return err;
@@ -141,7 +175,7 @@ kfk_err_t kfk_compress(kfk_codec_t codec, int level, const void *in, size_t len,
         break;
 #ifdef KFK_HAVE_ZLIB
     case KFK_CODEC_GZIP:
-        err = kfk__gzip_compress(level, src, len, out);
+        err = kfk__gzip_compress(ctx, level, src, len, out);
         break;
 #endif
 #ifdef KFK_HAVE_SNAPPY
@@ -151,12 +185,12 @@ kfk_err_t kfk_compress(kfk_codec_t codec, int level, const void *in, size_t len,
 #endif
 #ifdef KFK_HAVE_LZ4
     case KFK_CODEC_LZ4:
-        err = kfk__lz4_compress(level, src, len, out);
+        err = kfk__lz4_compress(ctx, level, src, len, out);
         break;
 #endif
 #ifdef KFK_HAVE_ZSTD
     case KFK_CODEC_ZSTD:
-        err = kfk__zstd_compress(level, src, len, out);
+        err = kfk__zstd_compress(ctx, level, src, len, out);
         break;
 #endif
     default:
@@ -168,8 +202,10 @@ kfk_err_t kfk_compress(kfk_codec_t codec, int level, const void *in, size_t len,
     return err;
 }
 
-kfk_err_t kfk_decompress(kfk_codec_t codec, const void *in, size_t len, size_t max_out,
-                         kfk_wbuf_t *out) {
+kfk_err_t kfk_codec_ctx_decompress(kfk_codec_ctx_t *ctx, kfk_codec_t codec, const void *in,
+                                   size_t len, size_t max_out, kfk_wbuf_t *out) {
+    if (!ctx)
+        return kfk_decompress(codec, in, len, max_out, out);
     kfk_err_t err = check_args(codec, in, len, out);
     if (err)
         return err;
@@ -189,7 +225,7 @@ kfk_err_t kfk_decompress(kfk_codec_t codec, const void *in, size_t len, size_t m
         break;
 #ifdef KFK_HAVE_ZLIB
     case KFK_CODEC_GZIP:
-        err = kfk__gzip_decompress(src, len, limit, out);
+        err = kfk__gzip_decompress(ctx, src, len, limit, out);
         break;
 #endif
 #ifdef KFK_HAVE_SNAPPY
@@ -199,12 +235,12 @@ kfk_err_t kfk_decompress(kfk_codec_t codec, const void *in, size_t len, size_t m
 #endif
 #ifdef KFK_HAVE_LZ4
     case KFK_CODEC_LZ4:
-        err = kfk__lz4_decompress(src, len, limit, out);
+        err = kfk__lz4_decompress(ctx, src, len, limit, out);
         break;
 #endif
 #ifdef KFK_HAVE_ZSTD
     case KFK_CODEC_ZSTD:
-        err = kfk__zstd_decompress(src, len, limit, out);
+        err = kfk__zstd_decompress(ctx, src, len, limit, out);
         break;
 #endif
     default:
@@ -215,5 +251,22 @@ kfk_err_t kfk_decompress(kfk_codec_t codec, const void *in, size_t len, size_t m
         err = KFK_ERR__DECOMPRESS; /* an adapter's last line of defence: the slack byte was used */
     if (err)
         out->len = base;
+    return err;
+}
+
+kfk_err_t kfk_compress(kfk_codec_t codec, int level, const void *in, size_t len, kfk_wbuf_t *out) {
+    kfk_codec_ctx_t tmp;
+    memset(&tmp, 0, sizeof tmp);
+    kfk_err_t err = kfk_codec_ctx_compress(&tmp, codec, level, in, len, out);
+    ctx_release(&tmp);
+    return err;
+}
+
+kfk_err_t kfk_decompress(kfk_codec_t codec, const void *in, size_t len, size_t max_out,
+                         kfk_wbuf_t *out) {
+    kfk_codec_ctx_t tmp;
+    memset(&tmp, 0, sizeof tmp);
+    kfk_err_t err = kfk_codec_ctx_decompress(&tmp, codec, in, len, max_out, out);
+    ctx_release(&tmp);
     return err;
 }

@@ -12,8 +12,9 @@
  * content checksums a frame declares verified. Dependent blocks are accepted though Java rejects
  * them. The frame header checksum must be right: magic-0 messages written with Kafka's old,
  * wrong header checksum are the legacy message-set code's business. Output grows through
- * kfk__out_reserve and stops at the caller's cap; liblz4's own buffers (at most twice the
- * declared block size, 4 MiB max) come from kfk__malloc.
+ * kfk__out_reserve and stops at the caller's cap; liblz4's own buffers (about twice the
+ * declared block size, which is 4 MiB at most) come from kfk__malloc. A kfk_codec_ctx_t keeps
+ * one compression and one decompression context (and so those buffers) between calls.
  *
  * Compiled to nothing unless KFK_HAVE_LZ4.
  */
@@ -53,7 +54,17 @@ static kfk_err_t lz4_err(size_t r, kfk_err_t other) {
     return LZ4F_getErrorCode(r) == LZ4F_ERROR_allocation_failed ? KFK_ERR__NOMEM : other;
 }
 
-kfk_err_t kfk__lz4_compress(int level, const uint8_t *in, size_t len, kfk_wbuf_t *out) {
+void kfk__lz4_release(kfk_codec_ctx_t *ctx) {
+    if (ctx->lz4_cctx)
+        LZ4F_freeCompressionContext(ctx->lz4_cctx);
+    if (ctx->lz4_dctx)
+        LZ4F_freeDecompressionContext(ctx->lz4_dctx);
+    ctx->lz4_cctx = NULL;
+    ctx->lz4_dctx = NULL;
+}
+
+kfk_err_t kfk__lz4_compress(kfk_codec_ctx_t *ctx, int level, const uint8_t *in, size_t len,
+                            kfk_wbuf_t *out) {
     if (level > LZ4_MAX_LEVEL)
         return KFK_ERR__INVALID_ARG;
     LZ4F_preferences_t prefs;
@@ -71,9 +82,9 @@ kfk_err_t kfk__lz4_compress(int level, const uint8_t *in, size_t len, kfk_wbuf_t
     bound += LZ4F_HEADER_SIZE_MAX;
     if (kfk_wbuf_grow(out, bound) != 0)
         return out->err;
-    LZ4F_cctx *cctx = CCTX_NEW();
-    if (!cctx)
+    if (!ctx->lz4_cctx && !(ctx->lz4_cctx = CCTX_NEW()))
         return KFK_ERR__NOMEM;
+    LZ4F_cctx *cctx = ctx->lz4_cctx; /* LZ4F_compressBegin starts it afresh */
 
     kfk_err_t err = KFK_ERR_NONE;
     uint8_t *dst = out->data + out->len;
@@ -87,20 +98,25 @@ kfk_err_t kfk__lz4_compress(int level, const uint8_t *in, size_t len, kfk_wbuf_t
         n += r;
         r = LZ4F_compressEnd(cctx, dst + n, bound - n, NULL);
     }
-    if (LZ4F_isError(r))
+    if (LZ4F_isError(r)) {
         err = lz4_err(r, KFK_ERR__INVALID_ARG);
-    else
+        LZ4F_freeCompressionContext(cctx);
+        ctx->lz4_cctx = NULL;
+    } else {
         out->len += n + r;
-    LZ4F_freeCompressionContext(cctx);
+    }
     return err;
 }
 
-kfk_err_t kfk__lz4_decompress(const uint8_t *in, size_t len, size_t limit, kfk_wbuf_t *out) {
+kfk_err_t kfk__lz4_decompress(kfk_codec_ctx_t *ctx, const uint8_t *in, size_t len, size_t limit,
+                              kfk_wbuf_t *out) {
     if (len == 0)
         return KFK_ERR__DECOMPRESS;
-    LZ4F_dctx *dctx = DCTX_NEW();
-    if (!dctx)
+    if (ctx->lz4_dctx)
+        LZ4F_resetDecompressionContext(ctx->lz4_dctx);
+    else if (!(ctx->lz4_dctx = DCTX_NEW()))
         return KFK_ERR__NOMEM;
+    LZ4F_dctx *dctx = ctx->lz4_dctx;
     LZ4F_decompressOptions_t opts;
     memset(&opts, 0, sizeof opts);
 
@@ -141,7 +157,10 @@ kfk_err_t kfk__lz4_decompress(const uint8_t *in, size_t len, size_t limit, kfk_w
             break;
         }
     }
-    LZ4F_freeDecompressionContext(dctx);
+    if (err) {
+        LZ4F_freeDecompressionContext(dctx);
+        ctx->lz4_dctx = NULL;
+    }
     return err;
 }
 

@@ -12,7 +12,8 @@
  * caller's cap and ZSTD_decompressBound (the declared content size, or else the block count times
  * the block size limit); it is a hint only, as zstd fails a frame whose output would not fit or
  * does not match its declared size. So the output never passes the cap, and the memory beyond
- * it is the decoder context and one input block (128 KiB), allocated through kfk__malloc.
+ * it is the decoder context and one input block (128 KiB), allocated through kfk__malloc. A
+ * kfk_codec_ctx_t keeps one compression and one decompression context between calls.
  *
  * Compiled to nothing unless KFK_HAVE_ZSTD.
  */
@@ -32,7 +33,15 @@ static kfk_err_t zstd_err(size_t r, kfk_err_t other) {
     return ZSTD_getErrorCode(r) == ZSTD_error_memory_allocation ? KFK_ERR__NOMEM : other;
 }
 
-kfk_err_t kfk__zstd_compress(int level, const uint8_t *in, size_t len, kfk_wbuf_t *out) {
+void kfk__zstd_release(kfk_codec_ctx_t *ctx) {
+    ZSTD_freeCCtx(ctx->zstd_cctx); /* both accept NULL */
+    ZSTD_freeDCtx(ctx->zstd_dctx);
+    ctx->zstd_cctx = NULL;
+    ctx->zstd_dctx = NULL;
+}
+
+kfk_err_t kfk__zstd_compress(kfk_codec_ctx_t *ctx, int level, const uint8_t *in, size_t len,
+                             kfk_wbuf_t *out) {
     if (level > ZSTD_maxCLevel())
         return KFK_ERR__INVALID_ARG;
     size_t bound = ZSTD_compressBound(len);
@@ -40,20 +49,21 @@ kfk_err_t kfk__zstd_compress(int level, const uint8_t *in, size_t len, kfk_wbuf_
         return KFK_ERR__INVALID_ARG;
     if (kfk_wbuf_grow(out, bound) != 0)
         return out->err;
-    ZSTD_CCtx *cctx = ZSTD_createCCtx_advanced(zstd_mem);
-    if (!cctx)
+    if (!ctx->zstd_cctx && !(ctx->zstd_cctx = ZSTD_createCCtx_advanced(zstd_mem)))
         return KFK_ERR__NOMEM;
-    kfk_err_t err = KFK_ERR_NONE;
+    ZSTD_CCtx *cctx = ctx->zstd_cctx;
+    /* ZSTD_compress2 starts a new frame; a reused context keeps only its level parameter. */
     size_t r = ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel,
                                       level <= 0 ? ZSTD_CLEVEL_DEFAULT : level);
     if (!ZSTD_isError(r))
         r = ZSTD_compress2(cctx, out->data + out->len, bound, in, len);
-    if (ZSTD_isError(r))
-        err = zstd_err(r, KFK_ERR__INVALID_ARG);
-    else
-        out->len += r;
-    ZSTD_freeCCtx(cctx);
-    return err;
+    if (ZSTD_isError(r)) {
+        ZSTD_freeCCtx(cctx);
+        ctx->zstd_cctx = NULL;
+        return zstd_err(r, KFK_ERR__INVALID_ARG);
+    }
+    out->len += r;
+    return KFK_ERR_NONE;
 }
 
 static uint32_t le32(const uint8_t *p) {
@@ -91,16 +101,32 @@ static kfk_err_t one_frame(ZSTD_DCtx *dctx, const uint8_t *in, size_t len, size_
     return KFK_ERR_NONE;
 }
 
-kfk_err_t kfk__zstd_decompress(const uint8_t *in, size_t len, size_t limit, kfk_wbuf_t *out) {
+/* @p ctx's decompression context, fresh for a new stream (created as needed). */
+static kfk_err_t dctx_get(kfk_codec_ctx_t *ctx, ZSTD_DCtx **out) {
+    if (ctx->zstd_dctx) {
+        *out = ctx->zstd_dctx;
+        return ZSTD_isError(ZSTD_DCtx_reset(*out, ZSTD_reset_session_only)) ? KFK_ERR__DECOMPRESS
+                                                                            : KFK_ERR_NONE;
+    }
+    ZSTD_DCtx *d = ZSTD_createDCtx_advanced(zstd_mem);
+    if (!d)
+        return KFK_ERR__NOMEM;
+    if (ZSTD_isError(ZSTD_DCtx_setParameter(d, ZSTD_d_stableOutBuffer, 1)) ||
+        ZSTD_isError(ZSTD_DCtx_setParameter(d, ZSTD_d_windowLogMax, ZSTD_WINDOWLOG_MAX))) {
+        ZSTD_freeDCtx(d);
+        return KFK_ERR__DECOMPRESS; /* not reached with libzstd >= 1.4.4 */
+    }
+    ctx->zstd_dctx = d;
+    *out = d;
+    return KFK_ERR_NONE;
+}
+
+kfk_err_t kfk__zstd_decompress(kfk_codec_ctx_t *ctx, const uint8_t *in, size_t len, size_t limit,
+                               kfk_wbuf_t *out) {
     if (len == 0)
         return KFK_ERR__DECOMPRESS;
-    ZSTD_DCtx *dctx = ZSTD_createDCtx_advanced(zstd_mem);
-    if (!dctx)
-        return KFK_ERR__NOMEM;
-    kfk_err_t err = KFK_ERR_NONE;
-    if (ZSTD_isError(ZSTD_DCtx_setParameter(dctx, ZSTD_d_stableOutBuffer, 1)) ||
-        ZSTD_isError(ZSTD_DCtx_setParameter(dctx, ZSTD_d_windowLogMax, ZSTD_WINDOWLOG_MAX)))
-        err = KFK_ERR__DECOMPRESS; /* not reached with libzstd >= 1.4.4 */
+    ZSTD_DCtx *dctx;
+    kfk_err_t err = dctx_get(ctx, &dctx);
     while (!err && len > 0) {
         uint32_t magic = len >= 4 ? le32(in) : 0;
         if (magic != ZSTD_MAGICNUMBER &&
@@ -119,7 +145,10 @@ kfk_err_t kfk__zstd_decompress(const uint8_t *in, size_t len, size_t limit, kfk_
         in += fsize;
         len -= fsize;
     }
-    ZSTD_freeDCtx(dctx);
+    if (err && ctx->zstd_dctx) {
+        ZSTD_freeDCtx(ctx->zstd_dctx);
+        ctx->zstd_dctx = NULL;
+    }
     return err;
 }
 

@@ -150,11 +150,12 @@ static uint32_t xxh32_short(const uint8_t *p, size_t len) {
  * Magic 0 LZ4 wrappers carry a wrong frame header checksum (Kafka computed it over the magic
  * number too; KAFKA-3160). Decompresses a copy whose checksum byte is set right.
  */
-static kfk_err_t lz4_v0_decompress(kfk_bytes_t in, size_t max_out, kfk_wbuf_t *out) {
+static kfk_err_t lz4_v0_decompress(kfk_codec_ctx_t *ctx, kfk_bytes_t in, size_t max_out,
+                                   kfk_wbuf_t *out) {
     const uint8_t *s = in.ptr;
     size_t n = (size_t)in.len;
     if (n < 7 || kfk__rd32(s) != 0x04224d18) /* 0x184D2204 little-endian */
-        return kfk_decompress(KFK_CODEC_LZ4, s, n, max_out, out);
+        return kfk_codec_ctx_decompress(ctx, KFK_CODEC_LZ4, s, n, max_out, out);
     uint8_t flg = s[4];
     size_t desc = 2 + ((flg & 0x08) ? 8 : 0) + ((flg & 0x01) ? 4 : 0);
     if (n < 4 + desc + 1)
@@ -164,14 +165,15 @@ static kfk_err_t lz4_v0_decompress(kfk_bytes_t in, size_t max_out, kfk_wbuf_t *o
         return KFK_ERR__NOMEM;
     memcpy(copy, s, n);
     copy[4 + desc] = (uint8_t)(xxh32_short(copy + 4, desc) >> 8);
-    kfk_err_t err = kfk_decompress(KFK_CODEC_LZ4, copy, n, max_out, out);
+    kfk_err_t err = kfk_codec_ctx_decompress(ctx, KFK_CODEC_LZ4, copy, n, max_out, out);
     kfk__free(copy);
     return err;
 }
 
 /* Decompresses a wrapper's value and checks its inner set: sets it->p/end/count/base_offset. */
 static kfk_err_t wrapper_open(kfk_record_iter_t *it, const kfk_record_batch_t *batch,
-                              const legacy_msg_t *w, kfk_wbuf_t *out, size_t max_out) {
+                              const legacy_msg_t *w, kfk_codec_ctx_t *ctx, kfk_wbuf_t *out,
+                              size_t max_out) {
     if ((int)batch->codec > KFK_CODEC_LZ4)
         return (int)batch->codec == KFK_CODEC_ZSTD ? KFK_ERR__BAD_MSG
                                                    : KFK_ERR__UNSUPPORTED_COMPRESSION;
@@ -182,13 +184,16 @@ static kfk_err_t wrapper_open(kfk_record_iter_t *it, const kfk_record_batch_t *b
     size_t start = out->len;
     kfk_err_t err;
     if (batch->codec == KFK_CODEC_LZ4 && w->magic == 0)
-        err = lz4_v0_decompress(w->value, max_out, out);
+        err = lz4_v0_decompress(ctx, w->value, max_out, out);
     else
-        err = kfk_decompress(batch->codec, w->value.ptr, (size_t)w->value.len, max_out, out);
+        err = kfk_codec_ctx_decompress(ctx, batch->codec, w->value.ptr, (size_t)w->value.len,
+                                       max_out, out);
     if (!err && out->err)
         err = out->err;
     if (err)
         return err;
+    if (out->len == start)
+        return KFK_ERR__BAD_MSG; /* no inner messages */
     const uint8_t *p = out->data + start, *end = out->data + out->len;
     it->p = p;
     it->end = end;
@@ -226,7 +231,7 @@ static kfk_err_t wrapper_open(kfk_record_iter_t *it, const kfk_record_batch_t *b
 }
 
 kfk_err_t kfk__legacy_iter_init(kfk_record_iter_t *it, const kfk_record_batch_t *batch,
-                                kfk_wbuf_t *out, size_t max_out) {
+                                kfk_codec_ctx_t *ctx, kfk_wbuf_t *out, size_t max_out) {
     legacy_msg_t w;
     kfk_err_t err = KFK_ERR_NONE;
     if (batch->magic < 0 || batch->size < RB_LOG_OVERHEAD + LEGACY_MIN_SIZE || !batch->data)
@@ -244,7 +249,7 @@ kfk_err_t kfk__legacy_iter_init(kfk_record_iter_t *it, const kfk_record_batch_t 
             it->base_offset = 0;
         } else {
             it->log_append_time = w.magic == 1 && (w.attributes & LEGACY_ATTR_LOG_APPEND_TIME);
-            err = wrapper_open(it, batch, &w, out, max_out);
+            err = wrapper_open(it, batch, &w, ctx, out, max_out);
         }
     }
     if (err) {

@@ -151,7 +151,7 @@ kfk_err_t kfk__legacy_batch_parse(const uint8_t *p, size_t size, kfk_record_batc
 
 /* kfk_record_iter_init / _next for magic 0 and 1. */
 kfk_err_t kfk__legacy_iter_init(kfk_record_iter_t *it, const kfk_record_batch_t *batch,
-                                kfk_wbuf_t *out, size_t max_out);
+                                kfk_codec_ctx_t *ctx, kfk_wbuf_t *out, size_t max_out);
 bool kfk__legacy_iter_next(kfk_record_iter_t *it, kfk_record_view_t *rec);
 
 #endif

@@ -148,13 +148,15 @@ void kfk_record_batch_builder_abort(kfk_record_batch_builder_t *b) {
 }
 
 /* Replaces the records region of the open batch by its compressed form. */
-static kfk_err_t compress_records(kfk_record_batch_builder_t *b, kfk_codec_t codec, int level) {
+static kfk_err_t compress_records(kfk_record_batch_builder_t *b,
+                                  const kfk_record_batch_attrs_t *attrs) {
     kfk_wbuf_t *w = b->buf;
     size_t rec_off = b->start + RB_RECORDS;
     size_t rec_len = w->len - rec_off;
     kfk_wbuf_t tmp;
     kfk_wbuf_init(&tmp);
-    kfk_err_t err = kfk_compress(codec, level, w->data + rec_off, rec_len, &tmp);
+    kfk_err_t err = kfk_codec_ctx_compress(attrs->codec_ctx, attrs->codec, attrs->compression_level,
+                                           w->data + rec_off, rec_len, &tmp);
     if (!err && tmp.err)
         err = tmp.err;
     if (!err && tmp.len > (size_t)INT32_MAX - (RB_RECORDS - RB_LOG_OVERHEAD))
@@ -185,7 +187,7 @@ kfk_err_t kfk_record_batch_builder_finish(kfk_record_batch_builder_t *b,
     if (w->err)
         return w->err;
     if (attrs->codec != KFK_CODEC_NONE) {
-        kfk_err_t err = compress_records(b, attrs->codec, attrs->compression_level);
+        kfk_err_t err = compress_records(b, attrs);
         if (err)
             return err;
     }

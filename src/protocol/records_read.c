@@ -157,10 +157,15 @@ const uint8_t *kfk__record_parse(const uint8_t *p, const uint8_t *end, kfk_recor
 
 kfk_err_t kfk_record_iter_init(kfk_record_iter_t *it, const kfk_record_batch_t *batch,
                                kfk_wbuf_t *out, size_t max_out) {
+    return kfk_record_iter_init_ctx(it, batch, NULL, out, max_out);
+}
+
+kfk_err_t kfk_record_iter_init_ctx(kfk_record_iter_t *it, const kfk_record_batch_t *batch,
+                                   kfk_codec_ctx_t *ctx, kfk_wbuf_t *out, size_t max_out) {
     memset(it, 0, sizeof *it);
     it->magic = batch->magic;
     if (batch->magic < 2)
-        return kfk__legacy_iter_init(it, batch, out, max_out);
+        return kfk__legacy_iter_init(it, batch, ctx, out, max_out);
     if (batch->magic != 2 || batch->size < RB_RECORDS) {
         it->err = KFK_ERR__INVALID_ARG;
         return it->err;
@@ -183,12 +188,15 @@ kfk_err_t kfk_record_iter_init(kfk_record_iter_t *it, const kfk_record_batch_t *
         /* An empty compressed region: no records (checked against the count by next). */
     } else {
         size_t start = out->len;
-        it->err = kfk_decompress(batch->codec, it->p, (size_t)(it->end - it->p), max_out, out);
+        it->err = kfk_codec_ctx_decompress(ctx, batch->codec, it->p, (size_t)(it->end - it->p),
+                                           max_out, out);
         if (!it->err && out->err)
             it->err = out->err;
         if (!it->err && out->len < start)
             it->err = KFK_ERR__DECOMPRESS;
-        if (!it->err) {
+        if (!it->err && out->len == start) {
+            it->p = it->end = NULL; /* decompressed to nothing (out->data may be NULL) */
+        } else if (!it->err) {
             it->p = out->data + start;
             it->end = out->data + out->len;
         }

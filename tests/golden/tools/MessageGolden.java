@@ -231,6 +231,18 @@ public class MessageGolden {
             return n;
         }
 
+        /* The class of a struct Schema of any version. */
+        Class<?> classOfAny(Schema s) throws Exception {
+            Class<?> c = classes.get(s);
+            if (c != null)
+                return c;
+            for (Class<?> k : structClasses)
+                for (Schema ks : (Schema[]) k.getField("SCHEMAS").get(null))
+                    if (ks != null && fieldNames(ks).equals(fieldNames(s)))
+                        return k;
+            throw new IllegalStateException("no class for schema " + s);
+        }
+
         /* The default value of a field of a struct class (a fresh object's field). */
         Object defaultOf(Class<?> c, String camel) throws Exception {
             Object o = c.getConstructor().newInstance();
@@ -427,6 +439,141 @@ public class MessageGolden {
         fixRecords(t, o, i);
     }
 
+    /* ---- field descriptions -------------------------------------------------------------- */
+
+    /*
+     * What Kafka's runtime schemas say about every field of a message class, over all of the
+     * message's versions, as a JSON tree keyed by camelCase field name:
+     *   {"type": "int32" | "string" | "[]struct" | ..., "versions": [versions with the field],
+     *    "nullable": [versions where it may be null], "tag": tag number or -1,
+     *    "default": the field's default as the converter renders it,
+     *    "fields": {...} for a struct or an array of structs (the element's fields)}
+     * test_golden.c holds kfk's descriptor tables against it for kfk's version range: the
+     * version ranges, nullability, tags and types field by field, and the defaults wherever
+     * they are observable (fields some version lacks, which a decoder fills in, and tagged
+     * fields, written only when not at their default).
+     */
+    static ObjectNode describe(Class<?> c, Filler filler) throws Exception {
+        ObjectNode o = NF.objectNode();
+        Object fresh = c.getConstructor().newInstance();
+        Schema[] all = (Schema[]) c.getField("SCHEMAS").get(null);
+        for (int v = 0; v < all.length; v++) {
+            if (all[v] == null)
+                continue;
+            List<Field> fields = new ArrayList<>();
+            List<Integer> tags = new ArrayList<>();
+            for (BoundField bf : all[v].fields()) {
+                if (bf.def.type instanceof TaggedFields) {
+                    for (Map.Entry<Integer, Field> e :
+                         ((TaggedFields) bf.def.type).fields().entrySet()) {
+                        fields.add(e.getValue());
+                        tags.add(e.getKey());
+                    }
+                } else {
+                    fields.add(bf.def);
+                    tags.add(-1);
+                }
+            }
+            for (int i = 0; i < fields.size(); i++) {
+                Field f = fields.get(i);
+                String camel = camel(f.name);
+                Type t = f.type;
+                ObjectNode d = (ObjectNode) o.get(camel);
+                if (d == null) {
+                    d = NF.objectNode();
+                    d.put("type", typeName(t));
+                    d.set("versions", NF.arrayNode());
+                    d.set("nullable", NF.arrayNode());
+                    d.put("tag", tags.get(i));
+                    java.lang.reflect.Field jf = c.getDeclaredField(camel);
+                    jf.setAccessible(true);
+                    Object dv = jf.get(fresh);
+                    d.set("default", dv instanceof Message ? NF.objectNode() : renderDefault(dv));
+                    Type el = t.isArray() ? t.arrayElementType().get() : null;
+                    Schema sub = t instanceof Schema ? (Schema) t
+                                 : el instanceof Schema ? (Schema) el : null;
+                    if (sub != null)
+                        d.set("fields", describe(filler.classOfAny(sub), filler));
+                    o.set(camel, d);
+                }
+                if (!typeName(t).equals(d.get("type").asText()) || d.get("tag").asInt() != tags.get(i))
+                    throw new IllegalStateException(c + "." + camel + " changes type or tag");
+                ((ArrayNode) d.get("versions")).add(v);
+                if (t.isNullable())
+                    ((ArrayNode) d.get("nullable")).add(v);
+            }
+        }
+        return o;
+    }
+
+    /* kfk's field kinds, lower case: "int32", "string", "[]struct", ... */
+    static String typeName(Type t) {
+        if (t instanceof Schema)
+            return "struct";
+        if (t.isArray())
+            return "[]" + typeName(t.arrayElementType().get());
+        if (t == Type.BOOLEAN)
+            return "bool";
+        if (t == Type.STRING || t == Type.COMPACT_STRING || t == Type.NULLABLE_STRING ||
+            t == Type.COMPACT_NULLABLE_STRING)
+            return "string";
+        if (t == Type.BYTES || t == Type.COMPACT_BYTES || t == Type.NULLABLE_BYTES ||
+            t == Type.COMPACT_NULLABLE_BYTES)
+            return "bytes";
+        if (isRecords(t))
+            return "records";
+        if (t == Type.UNSIGNED_INT32)
+            return "uint32";
+        return t.toString().toLowerCase();
+    }
+
+    static void writeFields(Path out) throws Exception {
+        for (Object[] api : APIS) {
+            ObjectNode o = NF.objectNode();
+            for (String dir : new String[] {"Request", "Response"}) {
+                Golden g = new Golden(api[1] + dir + "Data", (Integer) api[3], null, false);
+                o.set(dir.toLowerCase(), describe(g.dataClass(), new Filler(g)));
+            }
+            Files.write(out.resolve((String) api[0]).resolve("fields.json"),
+                        pretty(o).getBytes("UTF-8"));
+        }
+        ObjectNode o = NF.objectNode();
+        for (String[] b : BLOBS) {
+            Golden g = new Golden(b[1], BLOB_MAX_VERSION, null, true);
+            o.set(b[0], describe(g.dataClass(), new Filler(g)));
+        }
+        Files.write(out.resolve("consumer_protocol").resolve("fields.json"),
+                    pretty(o).getBytes("UTF-8"));
+    }
+
+    static JsonNode renderDefault(Object v) {
+        if (v == null)
+            return NullNode.instance;
+        if (v instanceof Boolean)
+            return BooleanNode.valueOf((Boolean) v);
+        if (v instanceof Double)
+            return DoubleNode.valueOf((Double) v);
+        if (v instanceof Long)
+            return LongNode.valueOf((Long) v);
+        if (v instanceof Number)
+            return IntNode.valueOf(((Number) v).intValue());
+        if (v instanceof String)
+            return TextNode.valueOf((String) v);
+        if (v instanceof Uuid)
+            return TextNode.valueOf(v.toString());
+        if (v instanceof byte[])
+            return BinaryNode.valueOf((byte[]) v);
+        if (v instanceof Collection) {
+            ArrayNode a = NF.arrayNode();
+            for (Object e : (Collection<?>) v)
+                a.add(renderDefault(e));
+            return a;
+        }
+        /* records: a default is null or empty */
+        return TextNode.valueOf("");
+    }
+
+
     /* ---- modes -------------------------------------------------------------------------- */
 
     static String pretty(JsonNode n) throws Exception {
@@ -457,7 +604,9 @@ public class MessageGolden {
             Files.write(js, pretty(json).getBytes("UTF-8"));
             count++;
         }
-        System.out.println("wrote " + count + " golden messages (.bin + .json) under " + out);
+        writeFields(out);
+        System.out.println("wrote " + count + " golden messages (.bin + .json) and the field " +
+                           "descriptions (<api>/fields.json) under " + out);
     }
 
     static int verify(Path golden, Path kfk) throws Exception {

@@ -225,21 +225,26 @@ Test(compress, bad_arguments_are_refused_without_touching_the_output) {
 
 Test(compress, levels_out_of_range_are_invalid_arguments) {
     static const uint8_t d[] = "some bytes some bytes some bytes";
-    kfk_wbuf_t w;
-    kfk_wbuf_init(&w);
-#ifdef KFK_HAVE_ZLIB
-    cr_assert_eq(kfk_compress(KFK_CODEC_GZIP, 10, d, sizeof d, &w), KFK_ERR__INVALID_ARG);
-#endif
-#ifdef KFK_HAVE_LZ4
-    cr_assert_eq(kfk_compress(KFK_CODEC_LZ4, 18, d, sizeof d, &w), KFK_ERR__INVALID_ARG);
-#endif
 #ifdef KFK_HAVE_ZSTD
-    cr_assert_eq(kfk_compress(KFK_CODEC_ZSTD, ZSTD_maxCLevel() + 1, d, sizeof d, &w),
-                 KFK_ERR__INVALID_ARG);
+    const int zstd_over = ZSTD_maxCLevel() + 1;
+#else
+    const int zstd_over = 23;
 #endif
-    cr_assert_eq(w.len, 0);
-    cr_assert_eq(w.err, KFK_ERR_NONE);
-    kfk_wbuf_free(&w);
+    const struct {
+        kfk_codec_t codec;
+        int level;
+    } bad[] = {{KFK_CODEC_GZIP, 10}, {KFK_CODEC_LZ4, 18}, {KFK_CODEC_ZSTD, zstd_over}};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        kfk_wbuf_t w;
+        kfk_wbuf_init(&w);
+        cr_assert_eq(kfk_compress(bad[i].codec, bad[i].level, d, sizeof d, &w),
+                     kfk_codec_available(bad[i].codec) ? KFK_ERR__INVALID_ARG
+                                                       : KFK_ERR__UNSUPPORTED_COMPRESSION,
+                     "%s level %d", kfk_codec_name(bad[i].codec), bad[i].level);
+        cr_assert_eq(w.len, 0);
+        cr_assert_eq(w.err, KFK_ERR_NONE);
+        kfk_wbuf_free(&w);
+    }
 }
 
 /* ---- round trips ------------------------------------------------------------------------------
@@ -826,7 +831,8 @@ Test(compress, empty_compressed_input_is_an_error_for_every_codec) {
 
 /* Fails the n-th allocation for n = 0, 1, ... until the call succeeds: each run must end with
  * success or KFK_ERR__NOMEM and leak nothing (ASan's leak check runs at exit). */
-static void survive_every_allocation_failure(kfk_codec_t codec, const uint8_t *d, size_t len) {
+static void survive_every_allocation_failure(kfk_codec_t codec, const uint8_t *d, size_t len,
+                                             kfk_codec_ctx_t *ctx) {
     if (!kfk_codec_available(codec))
         return;
     kfk_wbuf_t z;
@@ -835,7 +841,7 @@ static void survive_every_allocation_failure(kfk_codec_t codec, const uint8_t *d
     for (n = 0;; n++) {
         kfk_wbuf_init(&z);
         kfk__mem_fail_after(n);
-        kfk_err_t err = kfk_compress(codec, -1, d, len, &z);
+        kfk_err_t err = kfk_codec_ctx_compress(ctx, codec, -1, d, len, &z);
         kfk__mem_fail_after(-1);
         if (!err)
             break;
@@ -849,7 +855,7 @@ static void survive_every_allocation_failure(kfk_codec_t codec, const uint8_t *d
         kfk_wbuf_t out;
         kfk_wbuf_init(&out);
         kfk__mem_fail_after(n);
-        kfk_err_t err = kfk_decompress(codec, z.data, z.len, 4 * MIB, &out);
+        kfk_err_t err = kfk_codec_ctx_decompress(ctx, codec, z.data, z.len, 4 * MIB, &out);
         kfk__mem_fail_after(-1);
         if (!err) {
             cr_assert_eq(out.len, len);
@@ -869,10 +875,93 @@ static void survive_every_allocation_failure(kfk_codec_t codec, const uint8_t *d
 Test(compress, every_allocation_failure_is_survived, .timeout = 120) {
     uint8_t *d = make_data(300 * KIB, 1, 23);
     for (size_t i = 0; i < NCODECS; i++) {
-        survive_every_allocation_failure(codecs[i], d, 300 * KIB);
-        survive_every_allocation_failure(codecs[i], d, 0);
+        survive_every_allocation_failure(codecs[i], d, 300 * KIB, NULL);
+        survive_every_allocation_failure(codecs[i], d, 0, NULL);
     }
+    /* With a context: a fresh one (its state is created under failure) and, after that, the
+     * same one again (state reused; a failed call frees what it held). */
+    kfk_codec_ctx_t *ctx = NULL;
+    long n;
+    for (n = 0;; n++) {
+        kfk__mem_fail_after(n);
+        kfk_err_t err = kfk_codec_ctx_new(&ctx);
+        kfk__mem_fail_after(-1);
+        if (!err)
+            break;
+        cr_assert_eq(err, KFK_ERR__NOMEM);
+    }
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t i = 0; i < NCODECS; i++)
+            survive_every_allocation_failure(codecs[i], d, 300 * KIB, ctx);
+    kfk_codec_ctx_free(ctx);
     free(d);
+}
+
+/* ---- reusable contexts ------------------------------------------------------------------------
+ */
+
+Test(compress, a_context_serves_every_codec_call_after_call) {
+    kfk_codec_ctx_t *ctx = NULL;
+    cr_assert_eq(kfk_codec_ctx_new(&ctx), KFK_ERR_NONE);
+    cr_assert_not_null(ctx);
+    static const size_t sizes[] = {0, 10, 70 * KIB, 3 * KIB, 300 * KIB};
+    for (int round = 0; round < 3; round++) {
+        for (size_t i = 0; i < NCODECS; i++) {
+            for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
+                uint8_t *d = make_data(sizes[k], (int)(k & 1), 100 + k);
+                kfk_wbuf_t z, out;
+                kfk_wbuf_init(&z);
+                kfk_wbuf_init(&out);
+                /* The level changes between calls: gzip re-makes its deflater. */
+                kfk_err_t err =
+                    kfk_codec_ctx_compress(ctx, codecs[i], round == 1 ? 1 : -1, d, sizes[k], &z);
+                if (!kfk_codec_available(codecs[i])) {
+                    cr_assert_eq(err, KFK_ERR__UNSUPPORTED_COMPRESSION);
+                    free(d);
+                    continue;
+                }
+                cr_assert_eq(err, KFK_ERR_NONE);
+                /* Same bytes as the context-less call at the same level. */
+                kfk_wbuf_t plain = zip(codecs[i], round == 1 ? 1 : -1, d, sizes[k]);
+                cr_assert_eq(plain.len, z.len, "%s", kfk_codec_name(codecs[i]));
+                cr_assert_eq(memcmp(plain.data, z.data, z.len), 0);
+                kfk_wbuf_free(&plain);
+                cr_assert_eq(
+                    kfk_codec_ctx_decompress(ctx, codecs[i], z.data, z.len, sizes[k], &out),
+                    KFK_ERR_NONE);
+                cr_assert_eq(out.len, sizes[k]);
+                cr_assert(sizes[k] == 0 || memcmp(out.data, d, sizes[k]) == 0);
+                /* An error (here: over the cap, then a cut stream) leaves the context usable. */
+                if (sizes[k] > 0) {
+                    cr_assert_eq(
+                        kfk_codec_ctx_decompress(ctx, codecs[i], z.data, z.len, sizes[k] - 1, &out),
+                        KFK_ERR__DECOMPRESS);
+                    cr_assert_eq(
+                        kfk_codec_ctx_decompress(ctx, codecs[i], z.data, z.len - 1, MIB, &out),
+                        KFK_ERR__DECOMPRESS);
+                    cr_assert_eq(out.len, sizes[k]);
+                }
+                kfk_wbuf_free(&out);
+                kfk_wbuf_free(&z);
+                free(d);
+            }
+        }
+    }
+    kfk_codec_ctx_free(ctx);
+    kfk_codec_ctx_free(NULL);
+}
+
+Test(compress, a_null_context_means_the_context_less_call) {
+    kfk_wbuf_t z, out;
+    kfk_wbuf_init(&z);
+    kfk_wbuf_init(&out);
+    cr_assert_eq(kfk_codec_ctx_compress(NULL, KFK_CODEC_NONE, -1, "abc", 3, &z), KFK_ERR_NONE);
+    cr_assert_eq(kfk_codec_ctx_decompress(NULL, KFK_CODEC_NONE, z.data, z.len, 3, &out),
+                 KFK_ERR_NONE);
+    cr_assert_eq(out.len, 3);
+    cr_assert_eq(kfk_codec_ctx_new(NULL), KFK_ERR__INVALID_ARG);
+    kfk_wbuf_free(&out);
+    kfk_wbuf_free(&z);
 }
 
 /* ---- Kafka's own Java output ------------------------------------------------------------------

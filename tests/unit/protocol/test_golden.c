@@ -8,7 +8,9 @@
  * again (it must be byte-identical, unknown tagged fields included), and the decoded struct,
  * rendered as Kafka's JSON converter renders messages (tests/support/msgjson.c), must equal the
  * .json Kafka wrote, field by field. A failure names the API, version, direction and the JSON
- * path of the first difference. APIs whose tables do not exist yet are skipped, not failed.
+ * path of the first difference. Each table is also held against <api>/fields.json (Kafka's
+ * runtime schemas: every field's versions, nullability, tag, type and default), which catches
+ * what no golden message shows. APIs whose tables do not exist yet are skipped, not failed.
  */
 #include <criterion/criterion.h>
 #include <ctype.h>
@@ -136,7 +138,7 @@ static int check_golden(const codec_t *c, const char *stem, const char *what) {
     if (err) {
         cr_log_error("golden: %s: kfk re-encode failed: %s", what, kfk_err_name(err));
         ok = 0;
-    } else if (w.len != len || memcmp(w.data, bin, len) != 0) {
+    } else if (w.len != len || (len && memcmp(w.data, bin, len) != 0)) {
         size_t at = 0;
         while (at < len && at < w.len && w.data[at] == bin[at])
             at++;
@@ -167,6 +169,278 @@ out:
     return ok;
 }
 
+/* "leader_epoch" -> "leaderEpoch". */
+static void camel_name(const char *snake, char *out, size_t size) {
+    size_t n = 0;
+    bool up = false;
+    for (const char *p = snake; *p && n + 1 < size; p++) {
+        if (*p == '_') {
+            up = true;
+            continue;
+        }
+        out[n++] = up ? (char)toupper((unsigned char)*p) : *p;
+        up = false;
+    }
+    out[n] = 0;
+}
+
+/* True when kfk's default of @p f equals Kafka's default @p d (as in defaults.json). */
+static bool same_default(const kfk_field_desc_t *f, const json_t *d) {
+    switch ((kfk_ftype_t)f->type) {
+    case KFK_FT_BOOL:
+        return json_is_boolean(d) && json_is_true(d) == (f->dflt != 0);
+    case KFK_FT_INT8:
+        return json_is_integer(d) && json_integer_value(d) == (int8_t)f->dflt;
+    case KFK_FT_INT16:
+        return json_is_integer(d) && json_integer_value(d) == (int16_t)f->dflt;
+    case KFK_FT_UINT16:
+        return json_is_integer(d) && json_integer_value(d) == (uint16_t)f->dflt;
+    case KFK_FT_INT32:
+        return json_is_integer(d) && json_integer_value(d) == (int32_t)f->dflt;
+    case KFK_FT_INT64:
+        return json_is_integer(d) && json_integer_value(d) == f->dflt;
+    case KFK_FT_FLOAT64:
+        return json_is_number(d) && json_number_value(d) == (double)f->dflt;
+    case KFK_FT_UUID: /* kfk's default is the zero UUID */
+        return json_is_string(d) && !strcmp(json_string_value(d), "AAAAAAAAAAAAAAAAAAAAAA");
+    case KFK_FT_STRING:
+    case KFK_FT_BYTES:
+    case KFK_FT_RECORDS: /* kfk: null (dflt -1) or empty */
+        return f->dflt < 0 ? json_is_null(d) : json_is_string(d) && !json_string_length(d);
+    case KFK_FT_ARRAY_INT32:
+    case KFK_FT_ARRAY_INT64:
+    case KFK_FT_ARRAY_STRING:
+    case KFK_FT_ARRAY_STRUCT: /* kfk's arrays default to empty */
+        return json_is_array(d) && json_array_size(d) == 0;
+    case KFK_FT_STRUCT:
+        return true;
+    }
+    return false;
+}
+
+static const char *type_name(kfk_ftype_t t) {
+    switch (t) {
+    case KFK_FT_BOOL:
+        return "bool";
+    case KFK_FT_INT8:
+        return "int8";
+    case KFK_FT_INT16:
+        return "int16";
+    case KFK_FT_UINT16:
+        return "uint16";
+    case KFK_FT_INT32:
+        return "int32";
+    case KFK_FT_INT64:
+        return "int64";
+    case KFK_FT_FLOAT64:
+        return "float64";
+    case KFK_FT_UUID:
+        return "uuid";
+    case KFK_FT_STRING:
+        return "string";
+    case KFK_FT_BYTES:
+        return "bytes";
+    case KFK_FT_RECORDS:
+        return "records";
+    case KFK_FT_STRUCT:
+        return "struct";
+    case KFK_FT_ARRAY_INT32:
+        return "[]int32";
+    case KFK_FT_ARRAY_INT64:
+        return "[]int64";
+    case KFK_FT_ARRAY_STRING:
+        return "[]string";
+    case KFK_FT_ARRAY_STRUCT:
+        return "[]struct";
+    }
+    return "?";
+}
+
+static bool json_has_int(const json_t *arr, int v) {
+    size_t i;
+    const json_t *e;
+    json_array_foreach(arr, i, e) {
+        if (json_integer_value(e) == v)
+            return true;
+    }
+    return false;
+}
+
+/* Appends version @p v to a list like "v3-5,7" being built in @p out. */
+typedef struct vlist {
+    char s[128];
+    int first, last; /* current run, -1 when none */
+} vlist_t;
+
+static void vlist_flush(vlist_t *l) {
+    if (l->first < 0)
+        return;
+    size_t n = strlen(l->s);
+    if (l->first == l->last)
+        snprintf(l->s + n, sizeof l->s - n, "%s%d", n ? "," : "v", l->first);
+    else
+        snprintf(l->s + n, sizeof l->s - n, "%s%d-%d", n ? "," : "v", l->first, l->last);
+    l->first = -1;
+}
+
+static void vlist_add(vlist_t *l, int v) {
+    if (l->first >= 0 && v == l->last + 1) {
+        l->last = v;
+        return;
+    }
+    vlist_flush(l);
+    l->first = l->last = v;
+}
+
+static const char *vlist_str(vlist_t *l) {
+    vlist_flush(l);
+    return l->s[0] ? l->s : "none";
+}
+
+typedef struct range {
+    int16_t lo, hi;   /* kfk's versions */
+    int16_t api_key;  /* -1: a consumer protocol blob (never flexible) */
+    uint64_t present; /* bit v: the enclosing struct exists at version v */
+} range_t;
+
+static bool field_in_version(const kfk_field_desc_t *f, int16_t v) {
+    return v >= f->min_version && (f->max_version == KFK_V_MAX || v <= f->max_version);
+}
+
+static bool flex_at(const range_t *r, int16_t v) {
+    return r->api_key >= 0 && kfk_api_is_flexible(r->api_key, v);
+}
+
+/*
+ * Holds kfk's table @p s against Kafka's field descriptions @p d (<api>/fields.json, written by
+ * MessageGolden from Kafka's runtime schemas) for kfk's versions: every field of either side in
+ * those versions exists on the other, with the same versions, nullability, tag and type, and
+ * the same default wherever a default is observable (a field some of those versions lack,
+ * which a decoder fills in, and a tagged field, written only when not at its default).
+ * Returns the number of mismatches, each logged with the field's path.
+ */
+static int check_fields(const kfk_schema_t *s, const json_t *d, const range_t *r, const char *path,
+                        const char *what) {
+    int bad = 0;
+    for (uint16_t i = 0; i < s->nfields; i++) {
+        const kfk_field_desc_t *f = &s->fields[i];
+        char name[128], sub[520];
+        camel_name(f->name, name, sizeof name);
+        snprintf(sub, sizeof sub, "%s%s%s", path, *path ? "." : "", name);
+        const json_t *fd = json_object_get(d, name);
+        if (!fd) {
+            cr_log_error("golden: %s: kfk's field %s is not a field of Kafka's message", what, sub);
+            bad++;
+            continue;
+        }
+        const json_t *versions = json_object_get(fd, "versions");
+        const json_t *nullable = json_object_get(fd, "nullable");
+        vlist_t kv = {"", -1, -1}, jv = {"", -1, -1}, kn = {"", -1, -1}, jn = {"", -1, -1};
+        bool used = false, always = true, vmis = false, nmis = false;
+        uint64_t both = 0;
+        for (int16_t v = r->lo; v <= r->hi; v++) {
+            if (!(r->present >> v & 1))
+                continue;
+            bool kfk_has = field_in_version(f, v) && (f->tag < 0 || flex_at(r, v));
+            bool kafka_has = json_has_int(versions, v);
+            bool kfk_null = f->nullable_from >= 0 && v >= f->nullable_from;
+            bool kafka_null = json_has_int(nullable, v);
+            if (kfk_has)
+                vlist_add(&kv, v);
+            if (kafka_has)
+                vlist_add(&jv, v);
+            vmis |= kfk_has != kafka_has;
+            used |= kafka_has;
+            always &= kafka_has;
+            if (kfk_has && kafka_has) {
+                both |= (uint64_t)1 << v;
+                if (kfk_null)
+                    vlist_add(&kn, v);
+                if (kafka_null)
+                    vlist_add(&jn, v);
+                nmis |= kfk_null != kafka_null;
+            }
+        }
+        if (vmis) {
+            cr_log_error("golden: %s: %s is in Kafka's %s, in kfk's table %s", what, sub,
+                         vlist_str(&jv), vlist_str(&kv));
+            bad++;
+        }
+        if (nmis) {
+            cr_log_error("golden: %s: %s is nullable in Kafka's %s, in kfk's table %s", what, sub,
+                         vlist_str(&jn), vlist_str(&kn));
+            bad++;
+        }
+        if (!used)
+            continue;
+        const char *jt = json_string_value(json_object_get(fd, "type"));
+        if (!jt || strcmp(jt, type_name((kfk_ftype_t)f->type)) != 0) {
+            cr_log_error("golden: %s: %s is %s in Kafka, %s in kfk's table", what, sub,
+                         jt ? jt : "?", type_name((kfk_ftype_t)f->type));
+            bad++;
+        }
+        json_int_t jtag = json_integer_value(json_object_get(fd, "tag"));
+        if (jtag != f->tag) {
+            cr_log_error("golden: %s: %s has tag %lld in Kafka, %d in kfk's table (-1: not "
+                         "tagged)",
+                         what, sub, (long long)jtag, f->tag);
+            bad++;
+        }
+        const json_t *dflt = json_object_get(fd, "default");
+        if ((f->tag >= 0 || !always) && !same_default(f, dflt)) {
+            char *k = json_dumps(dflt, JSON_ENCODE_ANY | JSON_COMPACT);
+            cr_log_error("golden: %s: default of %s: Kafka %s, kfk's table %lld", what, sub,
+                         k ? k : "?", (long long)f->dflt);
+            free(k);
+            bad++;
+        }
+        if (f->type == KFK_FT_STRUCT || f->type == KFK_FT_ARRAY_STRUCT) {
+            char elem[600];
+            snprintf(elem, sizeof elem, "%s%s", sub, f->type == KFK_FT_ARRAY_STRUCT ? "[]" : "");
+            range_t inner = *r;
+            inner.present = both;
+            bad += check_fields(f->sub, json_object_get(fd, "fields"), &inner, elem, what);
+        }
+    }
+
+    /* Kafka's fields in kfk's versions that kfk's table lacks. */
+    const char *key;
+    const json_t *fd;
+    json_object_foreach((json_t *)d, key, fd) {
+        bool known = false;
+        for (uint16_t i = 0; i < s->nfields && !known; i++) {
+            char name[128];
+            camel_name(s->fields[i].name, name, sizeof name);
+            known = !strcmp(name, key);
+        }
+        if (known)
+            continue;
+        vlist_t jv = {"", -1, -1};
+        for (int16_t v = r->lo; v <= r->hi; v++)
+            if ((r->present >> v & 1) && json_has_int(json_object_get(fd, "versions"), v))
+                vlist_add(&jv, v);
+        if (jv.first >= 0) {
+            cr_log_error("golden: %s: kfk's table lacks Kafka's field %s%s%s (%s)", what, path,
+                         *path ? "." : "", key, vlist_str(&jv));
+            bad++;
+        }
+    }
+    return bad;
+}
+
+/* Loads DIR/fields.json's member @p key (a new reference), or NULL after logging. */
+static json_t *load_fields(const char *dir, const char *key) {
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s/fields.json", KFK_GOLDEN_DIR, dir);
+    json_error_t jerr;
+    json_t *all = json_load_file(path, 0, &jerr);
+    json_t *d = all ? json_incref(json_object_get(all, key)) : NULL;
+    json_decref(all);
+    if (!d)
+        cr_log_error("golden: cannot read %s (%s)", path, jerr.text);
+    return d;
+}
+
 /* Checks every version and direction of one API; skips it while its tables are missing. */
 static void check_api(int16_t key) {
     const kfk_api_t *api = kfk_api_get(key);
@@ -190,8 +464,23 @@ static void check_api(int16_t key) {
             failed += !check_golden(&c, stem, what);
         }
     }
-    fprintf(stderr, "golden: %s v%d-%d: %d bodies checked, %d mismatched\n", api->name,
-            api->min_version, api->max_version, checked, failed);
+    int bad_fields = 0;
+    range_t range = {api->min_version, api->max_version, key, ~(uint64_t)0};
+    for (int d = 0; d < 2; d++) {
+        json_t *dj = load_fields(dir, d ? "response" : "request");
+        char what[128];
+        snprintf(what, sizeof what, "%s %s", api->name, d ? "response" : "request");
+        bad_fields += dj ? check_fields(d ? api->response : api->request, dj, &range, "", what) : 1;
+        json_decref(dj);
+    }
+    fprintf(stderr,
+            "golden: %s v%d-%d: %d bodies checked, %d mismatched; table vs Kafka's schemas: %d "
+            "field mismatches\n",
+            api->name, api->min_version, api->max_version, checked, failed, bad_fields);
+    cr_expect_eq(bad_fields, 0,
+                 "%s: %d fields of kfk's tables differ from Kafka's schemas (see "
+                 "the log)",
+                 api->name, bad_fields);
     cr_expect_eq(failed, 0, "%s: %d of %d golden bodies differ from Kafka's (see the log)",
                  api->name, failed, checked);
 }
@@ -209,8 +498,21 @@ static void check_blobs(bool subscription) {
         checked++;
         failed += !check_golden(&c, stem, what);
     }
-    fprintf(stderr, "golden: ConsumerProtocol %s v0-%d: %d blobs checked, %d mismatched\n", kind,
-            KFK_CONSUMER_PROTOCOL_MAX_VERSION, checked, failed);
+    json_t *dj = load_fields("consumer_protocol", kind);
+    char what[128];
+    snprintf(what, sizeof what, "ConsumerProtocol %s", kind);
+    range_t range = {0, KFK_CONSUMER_PROTOCOL_MAX_VERSION, -1, ~(uint64_t)0};
+    int bad_fields = dj ? check_fields(subscription ? &kfk_consumer_protocol_subscription_schema
+                                                    : &kfk_consumer_protocol_assignment_schema,
+                                       dj, &range, "", what)
+                        : 1;
+    json_decref(dj);
+    fprintf(stderr,
+            "golden: ConsumerProtocol %s v0-%d: %d blobs checked, %d mismatched; table vs Kafka's "
+            "schemas: %d field mismatches\n",
+            kind, KFK_CONSUMER_PROTOCOL_MAX_VERSION, checked, failed, bad_fields);
+    cr_expect_eq(bad_fields, 0, "consumer protocol %s: %d fields differ from Kafka's schemas", kind,
+                 bad_fields);
     cr_expect_eq(failed, 0, "consumer protocol %s: %d of %d golden blobs differ from Kafka's", kind,
                  failed, checked);
 }

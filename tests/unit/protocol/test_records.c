@@ -1,8 +1,8 @@
 /*
  * test_records.c: RecordBatch v2: hand-written golden bytes, build/read round trips, every
  * malformation the reader must refuse (CRC, magic, lengths, counts, varints), truncation at
- * every byte, control batches, and the read_committed filter. The Java-written golden files
- * are checked in test_records_golden.c.
+ * every byte, control batches. The read_committed filter is tested in test_records_txn.c, the
+ * Java-written golden files in test_records_golden.c.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -437,6 +437,47 @@ Test(records, compressed_batch_past_the_output_cap_fails_to_decompress) {
     }
 }
 
+Test(records, codec_contexts_are_reused_across_many_small_batches) {
+    kfk_codec_ctx_t *ctx;
+    cr_assert_eq(kfk_codec_ctx_new(&ctx), 0);
+    kfk_wbuf_t w, out;
+    kfk_wbuf_init(&w);
+    kfk_wbuf_init(&out);
+    for (int round = 0; round < 40; round++) {
+        kfk_codec_t codec = (kfk_codec_t)(1 + round % 4);
+        if (!kfk_codec_available(codec))
+            continue;
+        w.len = 0;
+        kfk_record_batch_builder_t b;
+        cr_assert_eq(kfk_record_batch_builder_begin(&b, &w), 0);
+        for (int i = 0; i <= round; i++)
+            cr_assert_eq(
+                kfk_record_batch_builder_append(&b, B("key"), B("small value"), NULL, 0, i), 0);
+        kfk_record_batch_attrs_t a = KFK_RECORD_BATCH_ATTRS_INIT;
+        a.codec = codec;
+        a.codec_ctx = ctx;
+        cr_assert_eq(kfk_record_batch_builder_finish(&b, &a), 0);
+        kfk_record_batch_t batch;
+        cr_assert_eq(one_batch(w.data, w.len, &batch), 1);
+        cr_assert_eq(batch.codec, codec);
+        kfk_record_iter_t it;
+        out.len = 0;
+        cr_assert_eq(kfk_record_iter_init_ctx(&it, &batch, ctx, &out, 1 << 20), 0);
+        kfk_record_view_t rec;
+        int n = 0;
+        while (kfk_record_iter_next(&it, &rec)) {
+            cr_assert(bytes_eq(rec.value, B("small value")));
+            cr_assert_eq(rec.timestamp, n);
+            n++;
+        }
+        cr_assert_eq(it.err, 0);
+        cr_assert_eq(n, round + 1);
+    }
+    kfk_codec_ctx_free(ctx);
+    kfk_wbuf_free(&w);
+    kfk_wbuf_free(&out);
+}
+
 Test(records, several_batches_in_one_buffer_read_in_order) {
     kfk_wbuf_t w;
     kfk_wbuf_init(&w);
@@ -630,7 +671,7 @@ static size_t batch_with_record(uint8_t *buf, const uint8_t *rec, size_t rec_len
 }
 
 static kfk_err_t iterate_record(const uint8_t *rec, size_t rec_len, kfk_record_view_t *out) {
-    uint8_t buf[256];
+    static uint8_t buf[256]; /* static: *out points into it */
     size_t n = batch_with_record(buf, rec, rec_len);
     kfk_record_batch_t b;
     cr_assert_eq(one_batch(buf, n, &b), 1);
@@ -904,124 +945,4 @@ Test(records, reading_uncompressed_batches_allocates_nothing) {
     cr_assert_eq(count_records(&batch, &n), 0);
     cr_assert_eq(n, 2);
     cr_assert_eq(kfk__mem_fail_after(-1), 0);
-}
-
-/* ---- read_committed ---------------------------------------------------------------------- */
-
-/* Appends a transactional batch (or marker) of producer pid at base offset to w. */
-static void txn_batch(kfk_wbuf_t *w, int64_t base, int64_t pid, int records, int control_type) {
-    kfk_record_batch_builder_t b;
-    cr_assert_eq(kfk_record_batch_builder_begin(&b, w), 0);
-    kfk_record_batch_attrs_t a = KFK_RECORD_BATCH_ATTRS_INIT;
-    a.producer_id = pid;
-    a.producer_epoch = 0;
-    a.base_sequence = 0;
-    a.transactional = pid >= 0;
-    if (control_type >= 0) {
-        uint8_t key[4] = {0, 0, 0, (uint8_t)control_type};
-        uint8_t value[6] = {0, 0, 0, 0, 0, 1};
-        cr_assert_eq(kfk_record_batch_builder_append(&b, (kfk_bytes_t){key, 4},
-                                                     (kfk_bytes_t){value, 6}, NULL, 0, base),
-                     0);
-        a.control = true;
-    } else {
-        for (int i = 0; i < records; i++)
-            cr_assert_eq(kfk_record_batch_builder_append(&b, B("k"), B("v"), NULL, 0, base), 0);
-    }
-    cr_assert_eq(kfk_record_batch_builder_finish(&b, &a), 0);
-    put64(w->data + b.start, (uint64_t)base);
-}
-
-/* Runs the filter over w's batches; returns the skip decisions as a string of 0/1. */
-static void run_filter(const kfk_wbuf_t *w, kfk_txn_filter_t *f, char *out) {
-    kfk_record_batch_reader_t r;
-    kfk_record_batch_reader_init(&r, w->data, w->len);
-    kfk_record_batch_t batch;
-    int i = 0;
-    while (kfk_record_batch_next(&r, &batch)) {
-        bool skip;
-        cr_assert_eq(kfk_txn_filter_check(f, &batch, &skip), 0);
-        out[i++] = skip ? '1' : '0';
-    }
-    out[i] = 0;
-    cr_assert_eq(r.err, 0);
-}
-
-#define ABORT 0
-#define COMMIT 1
-
-Test(records, txn_filter_skips_aborted_transactions_of_interleaved_producers) {
-    kfk_wbuf_t w;
-    kfk_wbuf_init(&w);
-    txn_batch(&w, 0, 1, 2, -1);      /* p1 txn A (aborted)                  -> skip */
-    txn_batch(&w, 2, 2, 1, -1);      /* p2 txn (committed)                  -> keep */
-    txn_batch(&w, 3, -1, 3, -1);     /* plain, non-transactional            -> keep */
-    txn_batch(&w, 6, 3, 1, -1);      /* p3 txn (aborted, starts at 6)       -> skip */
-    txn_batch(&w, 7, 1, 1, -1);      /* p1 txn A again                      -> skip */
-    txn_batch(&w, 8, 1, 0, ABORT);   /* p1 ABORT marker                     -> skip */
-    txn_batch(&w, 9, 2, 0, COMMIT);  /* p2 COMMIT marker                    -> skip */
-    txn_batch(&w, 10, 1, 2, -1);     /* p1 txn B (committed)                -> keep */
-    txn_batch(&w, 12, 3, 1, -1);     /* p3 still aborted                    -> skip */
-    txn_batch(&w, 13, 3, 0, ABORT);  /* p3 ABORT                            -> skip */
-    txn_batch(&w, 14, 1, 0, COMMIT); /* p1 COMMIT                           -> skip */
-    txn_batch(&w, 15, 2, 1, -1);     /* p2 txn (aborted, starts at 15)      -> skip */
-    txn_batch(&w, 16, 2, 0, ABORT);  /* p2 ABORT                            -> skip */
-    txn_batch(&w, 17, 3, 1, -1);     /* p3 new txn, committed later         -> keep */
-    /* Out of order, as a broker may list them. */
-    kfk_aborted_txn_t aborted[] = {{2, 15}, {3, 6}, {1, 0}};
-    kfk_txn_filter_t f;
-    cr_assert_eq(kfk_txn_filter_init(&f, aborted, 3, sizeof aborted[0]), 0);
-    char got[32];
-    run_filter(&w, &f, got);
-    cr_assert_str_eq(got, "10011110111110");
-    kfk_txn_filter_free(&f);
-    kfk_txn_filter_free(&f);
-
-    /* With no aborted transactions only the markers are skipped. */
-    cr_assert_eq(kfk_txn_filter_init(&f, NULL, 0, sizeof aborted[0]), 0);
-    run_filter(&w, &f, got);
-    cr_assert_str_eq(got, "00000110011010");
-    kfk_txn_filter_free(&f);
-    kfk_wbuf_free(&w);
-}
-
-Test(records, txn_filter_reads_the_fetch_responses_own_array) {
-    kfk_wbuf_t w;
-    kfk_wbuf_init(&w);
-    txn_batch(&w, 100, 5, 3, -1);
-    txn_batch(&w, 103, 5, 0, ABORT);
-    txn_batch(&w, 104, 5, 3, -1);
-    kfk_fetch_response_aborted_transaction_t list[2];
-    memset(list, 0, sizeof list);
-    list[0].producer_id = 5;
-    list[0].first_offset = 100;
-    list[1].producer_id = 77;
-    list[1].first_offset = 0;
-    kfk_txn_filter_t f;
-    cr_assert_eq(kfk_txn_filter_init(&f, list, 2, sizeof list[0]), 0);
-    char got[8];
-    run_filter(&w, &f, got);
-    cr_assert_str_eq(got, "110");
-    kfk_txn_filter_free(&f);
-    cr_assert_eq(kfk_txn_filter_init(&f, list, 2, 8), KFK_ERR__INVALID_ARG);
-    cr_assert_eq(kfk_txn_filter_init(&f, NULL, 2, 16), KFK_ERR__INVALID_ARG);
-    kfk_wbuf_free(&w);
-}
-
-Test(records, txn_filter_waits_for_the_aborted_transactions_first_offset) {
-    kfk_wbuf_t w;
-    kfk_wbuf_init(&w);
-    txn_batch(&w, 0, 4, 5, -1);     /* offsets 0-4: before the aborted txn -> keep */
-    txn_batch(&w, 5, 4, 0, COMMIT); /* marker                               -> skip */
-    txn_batch(&w, 6, 4, 2, -1);     /* 6-7: last offset 7 >= 7              -> skip */
-    txn_batch(&w, 8, 4, 0, ABORT);  /* marker                               -> skip */
-    txn_batch(&w, 9, 4, 1, -1);     /* next txn                             -> keep */
-    kfk_aborted_txn_t aborted[] = {{4, 7}};
-    kfk_txn_filter_t f;
-    cr_assert_eq(kfk_txn_filter_init(&f, aborted, 1, sizeof aborted[0]), 0);
-    char got[8];
-    run_filter(&w, &f, got);
-    cr_assert_str_eq(got, "01110");
-    kfk_txn_filter_free(&f);
-    kfk_wbuf_free(&w);
 }
