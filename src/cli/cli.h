@@ -7,6 +7,9 @@
 
 #include <stdio.h>
 
+#include <jansson.h>
+#include <msgpack.h>
+
 #include "kfk/kfk.h"
 
 enum { KFK_EXIT_OK = 0, KFK_EXIT_ERR = 1, KFK_EXIT_USAGE = 2, KFK_EXIT_LOCK_HELD = 3 };
@@ -42,8 +45,24 @@ const char *kfk_cli_value(const char *cmd, int argc, char **argv, int *i);
 int kfk_cli_int(const char *cmd, const char *opt, const char *s, long long min, long long max,
                 long long *out);
 
+/* JSON <-> msgpack (convert.c). */
+int kfk_cli_json_to_msgpack(const json_t *j, msgpack_packer *pk);
+json_t *kfk_cli_msgpack_to_json(const msgpack_object *o, int depth);
+
+/* A progress line on stderr when it is a terminal (silent otherwise). */
+typedef struct kfk_cli_progress {
+    int on;
+    const char *what;
+    uint64_t total;
+    uint64_t start_ns, last_ns;
+} kfk_cli_progress_t;
+void kfk_cli_progress_init(kfk_cli_progress_t *pr, const char *what, uint64_t total);
+void kfk_cli_progress(kfk_cli_progress_t *pr, uint64_t done, int final);
+
 /* Subcommands: each returns an exit code. argv[0] is the subcommand's name. */
 int kfk_cmd_metadata(int argc, char **argv);
 int kfk_cmd_topics(int argc, char **argv);
+int kfk_cmd_produce(int argc, char **argv);
+int kfk_cmd_consume(int argc, char **argv);
 
 #endif

@@ -2,6 +2,7 @@
  * main.c: the kfk command-line tool. Each subcommand lives in its own file (cmd_*.c).
  * Exit codes: 0 success, 1 error, 2 usage error, 3 lock held elsewhere.
  */
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -14,6 +15,8 @@ static const struct {
 } commands[] = {
     {"metadata", kfk_cmd_metadata, "brokers, topics, partitions, leaders (like kcat -L)"},
     {"topics", kfk_cmd_topics, "create, delete or list topics"},
+    {"produce", kfk_cmd_produce, "send stdin lines (raw, JSON as msgpack) as records"},
+    {"consume", kfk_cmd_consume, "print records (raw, -f format, JSON); -G joins a group"},
 };
 
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
@@ -39,6 +42,9 @@ static int print_version(void) {
 }
 
 int main(int argc, char **argv) {
+    /* A closed pipe (kfk consume | head) or a dropped socket is an error to handle, not a
+     * reason to die: libuv and hiredis write with write(2). */
+    signal(SIGPIPE, SIG_IGN);
     if (argc < 2) {
         usage(stderr);
         return KFK_EXIT_USAGE;

@@ -1,0 +1,426 @@
+/*
+ * cmd_consume.c: `kfk consume`: prints records, one per line (raw values, a kcat-style -f
+ * format, or JSON envelopes with msgpack values rendered as JSON), from chosen partitions or
+ * as a group member (-G, committing after each printed batch). -e stops at the end of the
+ * partitions, -c after COUNT records; Ctrl-C commits what is printed and leaves.
+ */
+#include <inttypes.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <uv.h>
+
+#include "cli/cli.h"
+
+enum { OUT_RAW, OUT_JSON };
+
+typedef struct {
+    uv_loop_t loop;
+    kfk_consumer_t *c;
+    const char *topic;
+    int32_t partition; /* -1: all partitions */
+    const char *group;
+    int64_t start;
+    int64_t count; /* 0: unlimited */
+    int eof_exit;
+    int format;
+    const char *fmt; /* -f */
+    uint64_t printed;
+    uv_signal_t sigint;
+    uv_timer_t check;
+    int stopping;
+    int assigned;
+    kfk_admin_t *admin;
+    kfk_cli_progress_t progress;
+    int exit_code;
+} cons_t;
+
+static void on_closed(kfk_consumer_t *c, void *opaque) {
+    (void)c;
+    cons_t *cs = opaque;
+    cs->c = NULL;
+}
+
+static void stop(cons_t *cs) {
+    if (cs->stopping)
+        return;
+    cs->stopping = 1;
+    uv_close((uv_handle_t *)&cs->sigint, NULL);
+    uv_close((uv_handle_t *)&cs->check, NULL);
+    fflush(stdout);
+    kfk_consumer_close(cs->c, 10000, on_closed, cs);
+}
+
+static void put_escaped(const void *p, int32_t len) {
+    if (len < 0) {
+        fputs("", stdout);
+        return;
+    }
+    fwrite(p, 1, (size_t)len, stdout);
+}
+
+static void print_format(const cons_t *cs, const kfk_message_t *m) {
+    for (const char *f = cs->fmt; *f; f++) {
+        if (*f == '\\' && f[1]) {
+            f++;
+            putchar(*f == 'n' ? '\n' : *f == 't' ? '\t' : *f == '0' ? '\0' : *f);
+            continue;
+        }
+        if (*f != '%' || !f[1]) {
+            putchar(*f);
+            continue;
+        }
+        switch (*++f) {
+        case 't':
+            fputs(m->topic, stdout);
+            break;
+        case 'p':
+            printf("%" PRId32, m->partition);
+            break;
+        case 'o':
+            printf("%" PRId64, m->offset);
+            break;
+        case 'k':
+            put_escaped(m->key, m->key_len);
+            break;
+        case 's':
+            put_escaped(m->value, m->value_len);
+            break;
+        case 'K':
+            printf("%" PRId32, m->key_len);
+            break;
+        case 'S':
+            printf("%" PRId32, m->value_len);
+            break;
+        case 'T':
+            printf("%" PRId64, m->timestamp);
+            break;
+        case 'h': {
+            kfk_record_header_iter_t it;
+            kfk_record_header_t h;
+            kfk_message_header_iter(m, &it);
+            int first = 1;
+            while (kfk_record_header_iter_next(&it, &h)) {
+                printf("%s%.*s=", first ? "" : ",", h.key.len, h.key.ptr);
+                put_escaped(h.value.ptr, h.value.len);
+                first = 0;
+            }
+            break;
+        }
+        case '%':
+            putchar('%');
+            break;
+        default:
+            putchar('%');
+            putchar(*f);
+        }
+    }
+}
+
+/* A msgpack value as JSON, else the value as a JSON string. */
+static json_t *value_json(const kfk_message_t *m) {
+    if (!m->value)
+        return json_null();
+    msgpack_unpacked u;
+    msgpack_unpacked_init(&u);
+    json_t *v = NULL;
+    if (kfk_message_msgpack(m, &u) == KFK_ERR_NONE)
+        v = kfk_cli_msgpack_to_json(&u.data, 0);
+    msgpack_unpacked_destroy(&u);
+    if (!v)
+        v = json_stringn_nocheck(m->value, (size_t)m->value_len);
+    return v;
+}
+
+static void print_json(const kfk_message_t *m) {
+    json_t *o = json_object();
+    json_object_set_new(o, "topic", json_string(m->topic));
+    json_object_set_new(o, "partition", json_integer(m->partition));
+    json_object_set_new(o, "offset", json_integer(m->offset));
+    json_object_set_new(o, "timestamp", json_integer(m->timestamp));
+    json_object_set_new(o, "key",
+                        m->key ? json_stringn_nocheck(m->key, (size_t)m->key_len) : json_null());
+    if (m->header_count > 0) {
+        json_t *h = json_object();
+        kfk_record_header_iter_t it;
+        kfk_record_header_t hd;
+        kfk_message_header_iter(m, &it);
+        while (kfk_record_header_iter_next(&it, &hd)) {
+            char key[256];
+            snprintf(key, sizeof key, "%.*s", hd.key.len, hd.key.ptr);
+            json_object_set_new(h, key,
+                                hd.value.len >= 0 ? json_stringn_nocheck((const char *)hd.value.ptr,
+                                                                         (size_t)hd.value.len)
+                                                  : json_null());
+        }
+        json_object_set_new(o, "headers", h);
+    }
+    json_object_set_new(o, "value", value_json(m));
+    json_dumpf(o, stdout, JSON_COMPACT);
+    putchar('\n');
+    json_decref(o);
+}
+
+/* True when every assigned partition's position reached its high watermark. */
+static int at_end(cons_t *cs) {
+    kfk_topic_partition_t parts[1024];
+    size_t n = kfk_consumer_assignment(cs->c, parts, 1024);
+    if (n == 0 || n > 1024 || kfk_consumer_outstanding(cs->c) > 0)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        int64_t pos, hwm;
+        if (kfk_consumer_position(cs->c, parts[i].topic, parts[i].partition, &pos, &hwm) != 0 ||
+            pos < 0 || hwm < 0 || pos < hwm)
+            return 0;
+    }
+    return 1;
+}
+
+static void on_batch(kfk_consumer_t *c, kfk_batch_t *b, void *opaque) {
+    (void)c;
+    cons_t *cs = opaque;
+    size_t n = kfk_batch_count(b);
+    for (size_t i = 0; i < n && !cs->stopping; i++) {
+        const kfk_message_t *m = kfk_batch_message(b, i);
+        if (cs->format == OUT_JSON)
+            print_json(m);
+        else if (cs->fmt)
+            print_format(cs, m);
+        else {
+            put_escaped(m->value, m->value_len);
+            putchar('\n');
+        }
+        cs->printed++;
+        if (cs->count && cs->printed >= (uint64_t)cs->count) {
+            /* Only what was printed counts as done: the rest of the batch comes again. */
+            if (i + 1 < n) {
+                kfk_batch_done(b, KFK_ERR__STATE);
+                b = NULL;
+            }
+            break;
+        }
+    }
+    if (b)
+        kfk_batch_done(b, KFK_ERR_NONE);
+    fflush(stdout);
+    kfk_cli_progress(&cs->progress, cs->printed, 0);
+    if (cs->count && cs->printed >= (uint64_t)cs->count)
+        stop(cs);
+}
+
+static void on_check(uv_timer_t *t) {
+    cons_t *cs = t->data;
+    if (cs->eof_exit && cs->assigned && at_end(cs))
+        stop(cs);
+}
+
+static void on_sigint(uv_signal_t *s, int sig) {
+    (void)sig;
+    cons_t *cs = s->data;
+    kfk_cli_error("consume", "interrupted: committing what was printed");
+    stop(cs);
+}
+
+static void on_rebalance(kfk_consumer_t *c, kfk_rebalance_event_t ev,
+                         const kfk_topic_partition_t *parts, size_t n, void *opaque) {
+    (void)c;
+    (void)parts;
+    cons_t *cs = opaque;
+    if (ev == KFK_REBALANCE_ASSIGNED && n)
+        cs->assigned = 1;
+}
+
+static void on_admin_closed(kfk_admin_t *a, void *opaque) {
+    (void)a;
+    (void)opaque;
+}
+
+/* Without -p: every partition of the topic, from the metadata. */
+static void on_metadata(kfk_admin_t *a, kfk_err_t err, const kfk_metadata_t *md, void *opaque) {
+    cons_t *cs = opaque;
+    kfk_err_t terr = err ? err : md->topic_cnt ? md->topics[0].err : KFK_ERR__UNKNOWN_TOPIC;
+    if (terr) {
+        kfk_cli_error("consume", "topic %s: %s (%s)", cs->topic, kfk_err_str(terr),
+                      kfk_err_name(terr));
+        cs->exit_code = KFK_EXIT_ERR;
+        kfk_admin_close(a, on_admin_closed, NULL);
+        stop(cs);
+        return;
+    }
+    const kfk_metadata_topic_t *t = &md->topics[0];
+    kfk_topic_partition_t *parts = calloc((size_t)t->partition_cnt + 1, sizeof *parts);
+    for (int32_t i = 0; parts && i < t->partition_cnt; i++)
+        parts[i] = (kfk_topic_partition_t){cs->topic, t->partitions[i].id, cs->start};
+    if (parts && kfk_consumer_assign(cs->c, parts, (size_t)t->partition_cnt) == 0)
+        cs->assigned = 1;
+    free(parts);
+    kfk_admin_close(a, on_admin_closed, NULL);
+}
+
+static const char consume_usage[] =
+    "usage: kfk consume -b BROKERS -t TOPIC [-p PARTITION] [-G GROUP] [-o OFFSET] [-c COUNT] [-e]\n"
+    "                   [--format raw|json] [-f FORMAT] [-X key=value]... [-F file]\n"
+    "\n"
+    "Prints one record per line.\n"
+    "\n"
+    "  -p PARTITION   only this partition (default: all)\n"
+    "  -G GROUP       join consumer group GROUP and commit after each printed batch\n"
+    "  -o OFFSET      beginning, end, stored (the group's commit) or an offset\n"
+    "                 (default: stored with -G, else end)\n"
+    "  -c COUNT       exit after COUNT records\n"
+    "  -e             exit at the end of the partitions\n"
+    "  --format json  a JSON line per record: topic, partition, offset, key, timestamp,\n"
+    "                 headers, value (msgpack values as JSON)\n"
+    "  -f FORMAT      kcat-style: %t topic %p partition %o offset %k key %s value %T timestamp\n"
+    "                 %h headers %K key length %S value length, \\n \\t\n"
+    "\n"
+    "examples:\n"
+    "  kfk consume -b 127.0.0.1:29000 -t events -o beginning -e\n"
+    "  kfk consume -b 127.0.0.1:29000 -t events -G analytics_context --format json\n"
+    "  kfk consume -b 127.0.0.1:29000 -t events -p 0 -o 100 -c 10 -f '%p:%o %k=%s\\n'\n"
+    "\n"
+    "exit: 0 ok, 1 error, 2 usage error\n";
+
+int kfk_cmd_consume(int argc, char **argv) {
+    const char *cmd = "consume";
+    static cons_t cs;
+    memset(&cs, 0, sizeof cs);
+    cs.partition = -1;
+    cs.start = KFK_OFFSET_END - 1000; /* not given */
+    kfk_cli_common_t c;
+    int rc = kfk_cli_common_init(&c, cmd);
+    if (rc)
+        return rc;
+    for (int i = 1; i < argc; i++) {
+        int k = kfk_cli_common_arg(&c, cmd, argc, argv, &i);
+        if (k < 0) {
+            kfk_cli_common_free(&c);
+            return -k;
+        }
+        if (k)
+            continue;
+        const char *a = argv[i], *v = NULL;
+        long long num;
+        if (!strcmp(a, "-t") || !strcmp(a, "--topic")) {
+            if (!(v = kfk_cli_value(cmd, argc, argv, &i)))
+                goto usage;
+            cs.topic = v;
+        } else if (!strcmp(a, "-p") || !strcmp(a, "--partition")) {
+            if (!(v = kfk_cli_value(cmd, argc, argv, &i)) ||
+                kfk_cli_int(cmd, "-p", v, 0, INT32_MAX, &num))
+                goto usage;
+            cs.partition = (int32_t)num;
+        } else if (!strcmp(a, "-G") || !strcmp(a, "--group")) {
+            if (!(v = kfk_cli_value(cmd, argc, argv, &i)))
+                goto usage;
+            cs.group = v;
+        } else if (!strcmp(a, "-o") || !strcmp(a, "--offset")) {
+            if (!(v = kfk_cli_value(cmd, argc, argv, &i)))
+                goto usage;
+            if (!strcmp(v, "beginning"))
+                cs.start = KFK_OFFSET_BEGINNING;
+            else if (!strcmp(v, "end"))
+                cs.start = KFK_OFFSET_END;
+            else if (!strcmp(v, "stored"))
+                cs.start = KFK_OFFSET_STORED;
+            else if (kfk_cli_int(cmd, "-o", v, 0, INT64_MAX, &num))
+                goto usage;
+            else
+                cs.start = num;
+        } else if (!strcmp(a, "-c") || !strcmp(a, "--count")) {
+            if (!(v = kfk_cli_value(cmd, argc, argv, &i)) ||
+                kfk_cli_int(cmd, "-c", v, 1, INT64_MAX, &num))
+                goto usage;
+            cs.count = num;
+        } else if (!strcmp(a, "-e")) {
+            cs.eof_exit = 1;
+        } else if (!strcmp(a, "-f")) {
+            if (!(cs.fmt = kfk_cli_value(cmd, argc, argv, &i)))
+                goto usage;
+        } else if (!strcmp(a, "--format")) {
+            if (!(v = kfk_cli_value(cmd, argc, argv, &i)))
+                goto usage;
+            if (!strcmp(v, "json"))
+                cs.format = OUT_JSON;
+            else if (!strcmp(v, "raw"))
+                cs.format = OUT_RAW;
+            else {
+                kfk_cli_error(cmd, "--format %s: expected raw or json", v);
+                goto usage;
+            }
+        } else {
+            kfk_cli_error(cmd, "unknown option %s (see kfk consume --help)", a);
+            goto usage;
+        }
+    }
+    if (c.help) {
+        fputs(consume_usage, stdout);
+        kfk_cli_common_free(&c);
+        return KFK_EXIT_OK;
+    }
+    if (!cs.topic) {
+        kfk_cli_error(cmd, "give the topic with -t TOPIC");
+        goto usage;
+    }
+    char errstr[512];
+    if (cs.group && kfk_conf_set(c.conf, "group.id", cs.group, errstr, sizeof errstr)) {
+        kfk_cli_error(cmd, "-G: %s", errstr);
+        goto usage;
+    }
+    if (cs.start == KFK_OFFSET_END - 1000)
+        cs.start = cs.group ? KFK_OFFSET_STORED : KFK_OFFSET_END;
+    if (cs.group && cs.start == KFK_OFFSET_BEGINNING)
+        kfk_conf_set(c.conf, "auto.offset.reset", "earliest", errstr, sizeof errstr);
+    if ((rc = kfk_cli_common_finish(&c, cmd)) != 0) {
+        kfk_cli_common_free(&c);
+        return rc;
+    }
+    uv_loop_init(&cs.loop);
+    kfk_err_t err = kfk_consumer_new(&cs.loop, c.conf, &cs.c, errstr, sizeof errstr);
+    if (!err && !cs.group && cs.partition < 0)
+        err = kfk_admin_new(&cs.loop, c.conf, &cs.admin, errstr, sizeof errstr);
+    kfk_cli_common_free(&c);
+    if (err) {
+        kfk_cli_error(cmd, "%s", errstr);
+        if (cs.c)
+            kfk_consumer_close(cs.c, 0, NULL, NULL);
+        uv_run(&cs.loop, UV_RUN_DEFAULT);
+        uv_loop_close(&cs.loop);
+        return err == KFK_ERR__INVALID_CONF ? KFK_EXIT_USAGE : KFK_EXIT_ERR;
+    }
+    kfk_consumer_set_rebalance_cb(cs.c, on_rebalance, &cs);
+    if (cs.group && cs.partition < 0 &&
+        (cs.start == KFK_OFFSET_STORED || cs.start == KFK_OFFSET_BEGINNING)) {
+        const char *topics[1] = {cs.topic};
+        err = kfk_consumer_subscribe(cs.c, topics, 1);
+    } else if (cs.partition >= 0) {
+        kfk_topic_partition_t tp = {cs.topic, cs.partition, cs.start};
+        err = kfk_consumer_assign(cs.c, &tp, 1);
+        cs.assigned = 1;
+    } else if (cs.admin) {
+        err = kfk_admin_metadata(cs.admin, &cs.topic, 1, on_metadata, &cs);
+    }
+    if (!err)
+        err = kfk_consumer_start(cs.c, on_batch, &cs);
+    uv_signal_init(&cs.loop, &cs.sigint);
+    cs.sigint.data = &cs;
+    uv_signal_start(&cs.sigint, on_sigint, SIGINT);
+    uv_timer_init(&cs.loop, &cs.check);
+    cs.check.data = &cs;
+    uv_timer_start(&cs.check, on_check, 100, 100);
+    kfk_cli_progress_init(&cs.progress, "consumed", (uint64_t)cs.count);
+    if (err) {
+        kfk_cli_error(cmd, "%s (%s)", kfk_err_str(err), kfk_err_name(err));
+        cs.exit_code = KFK_EXIT_ERR;
+        stop(&cs);
+    }
+    uv_run(&cs.loop, UV_RUN_DEFAULT);
+    kfk_cli_progress(&cs.progress, cs.printed, 1);
+    if (uv_loop_close(&cs.loop) != 0)
+        return KFK_EXIT_ERR;
+    return cs.exit_code;
+usage:
+    kfk_cli_common_free(&c);
+    return KFK_EXIT_USAGE;
+}

@@ -1,0 +1,502 @@
+/*
+ * cmd_produce.c: `kfk produce`: one record per stdin line (raw, key-delimited, or JSON turned
+ * into msgpack; or a stream of msgpack values), with a summary on stderr and a progress line on
+ * terminals. Stdin is read on the loop (a pipe or terminal asynchronously; a regular file in
+ * chunks from an idle handle), and reading pauses while the producer's queue is full.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <uv.h>
+
+#include "cli/cli.h"
+
+enum { FMT_RAW, FMT_JSON, FMT_MSGPACK };
+
+typedef struct {
+    uv_loop_t loop;
+    kfk_producer_t *p;
+    const char *topic;
+    int32_t partition;
+    const char *key;
+    char keydelim;
+    int format;
+    const char *partition_by;
+    kfk_header_t headers[64];
+    size_t nheaders;
+    /* input */
+    uv_pipe_t pipe;
+    uv_tty_t tty;
+    uv_stream_t *in;
+    uv_idle_t idle;
+    int in_file;
+    int eof;
+    int reading;
+    char *buf;
+    size_t len, cap;
+    uint64_t lineno;
+    msgpack_unpacker unpacker;
+    msgpack_sbuffer sbuf;
+    int mp_pending; /* sbuf holds a msgpack value the full queue did not take yet */
+    uv_signal_t sigint;
+    int stopping;
+    /* results */
+    uint64_t sent, delivered, failed, bad, bytes;
+    kfk_err_t first_err;
+    kfk_cli_progress_t progress;
+    int exit_code;
+} prod_t;
+
+static void on_idle(uv_idle_t *h);
+
+static void on_dr(kfk_producer_t *p, const kfk_delivery_t *d, void *opaque) {
+    (void)p;
+    prod_t *pr = opaque;
+    if (d->err) {
+        if (!pr->failed)
+            kfk_cli_error("produce", "delivery to %s [%d] failed: %s (%s)", d->topic, d->partition,
+                          kfk_err_str(d->err), kfk_err_name(d->err));
+        pr->failed++;
+        if (!pr->first_err)
+            pr->first_err = d->err;
+    } else {
+        pr->delivered++;
+    }
+    kfk_cli_progress(&pr->progress, pr->delivered + pr->failed, 0);
+}
+
+static void on_closed(kfk_producer_t *p, void *opaque) {
+    (void)p;
+    prod_t *pr = opaque;
+    pr->p = NULL;
+}
+
+static void finish(prod_t *pr) {
+    if (pr->stopping)
+        return;
+    pr->stopping = 1;
+    if (pr->in && pr->reading) {
+        uv_read_stop(pr->in);
+        pr->reading = 0;
+    }
+    if (pr->in && !uv_is_closing((uv_handle_t *)pr->in))
+        uv_close((uv_handle_t *)pr->in, NULL);
+    if (uv_is_active((uv_handle_t *)&pr->idle))
+        uv_idle_stop(&pr->idle);
+    uv_close((uv_handle_t *)&pr->idle, NULL);
+    uv_close((uv_handle_t *)&pr->sigint, NULL);
+    /* Flushes what is queued (bounded by delivery.timeout.ms), then closes. */
+    kfk_producer_close(pr->p, -1, on_closed, pr);
+}
+
+/* Sends one record; returns 0, 1 when the queue is full (try again later), -1 on bad input. */
+static int send_value(prod_t *pr, const void *key, size_t keylen, const void *val, size_t vlen,
+                      int have_key) {
+    kfk_record_t r;
+    memset(&r, 0, sizeof r);
+    r.topic = pr->topic;
+    r.partition = pr->partition;
+    if (have_key) {
+        r.key = key ? key : "";
+        r.key_len = keylen;
+    }
+    r.value = val ? val : "";
+    r.value_len = vlen;
+    r.headers = pr->headers;
+    r.header_cnt = pr->nheaders;
+    kfk_err_t err = kfk_producer_send(pr->p, &r, on_dr, pr);
+    if (err == KFK_ERR__QUEUE_FULL)
+        return 1;
+    if (err) {
+        kfk_cli_error("produce", "record at line %llu refused: %s (%s)",
+                      (unsigned long long)pr->lineno, kfk_err_str(err), kfk_err_name(err));
+        pr->bad++;
+        return -1;
+    }
+    pr->sent++;
+    pr->bytes += vlen + keylen;
+    return 0;
+}
+
+/* A msgpack value (and its partition.by key): packs into the scratch buffer and sends. */
+static int send_msgpack(prod_t *pr, const char *data, size_t len) {
+    char key[256];
+    size_t keylen = 0;
+    int have_key = 0;
+    if (pr->partition_by) {
+        kfk_err_t err = kfk_msgpack_key_at(data, len, pr->partition_by, key, sizeof key, &keylen);
+        if (err) {
+            kfk_cli_error("produce", "line %llu: --partition-by %s: %s",
+                          (unsigned long long)pr->lineno, pr->partition_by,
+                          err == KFK_ERR__KEY_PATH ? "missing or not a scalar"
+                                                   : "not a msgpack map");
+            pr->bad++;
+            return -1;
+        }
+        have_key = 1;
+    } else if (pr->key) {
+        return send_value(pr, pr->key, strlen(pr->key), data, len, 1);
+    }
+    return send_value(pr, key, keylen, data, len, have_key);
+}
+
+static int handle_line(prod_t *pr, char *line, size_t n) {
+    pr->lineno++;
+    if (n && line[n - 1] == '\r')
+        n--;
+    if (pr->format == FMT_JSON) {
+        if (n == 0)
+            return 0;
+        json_error_t jerr;
+        json_t *j = json_loadb(line, n, JSON_DECODE_ANY, &jerr);
+        if (!j) {
+            kfk_cli_error("produce", "bad JSON at line %llu: %s", (unsigned long long)pr->lineno,
+                          jerr.text);
+            pr->bad++;
+            return -1;
+        }
+        pr->sbuf.size = 0;
+        msgpack_packer pk;
+        msgpack_packer_init(&pk, &pr->sbuf, msgpack_sbuffer_write);
+        int rc = kfk_cli_json_to_msgpack(j, &pk);
+        json_decref(j);
+        if (rc)
+            return -1;
+        return send_msgpack(pr, pr->sbuf.data, pr->sbuf.size);
+    }
+    if (pr->keydelim) {
+        char *d = memchr(line, pr->keydelim, n);
+        if (!d) {
+            kfk_cli_error("produce", "line %llu has no key delimiter '%c'",
+                          (unsigned long long)pr->lineno, pr->keydelim);
+            pr->bad++;
+            return -1;
+        }
+        return send_value(pr, line, (size_t)(d - line), d + 1, n - (size_t)(d - line) - 1, 1);
+    }
+    if (pr->key)
+        return send_value(pr, pr->key, strlen(pr->key), line, n, 1);
+    return send_value(pr, NULL, 0, line, n, 0);
+}
+
+/* Processes complete lines (or msgpack values) in the buffer; stops when the queue is full. */
+static void process(prod_t *pr) {
+    if (pr->stopping)
+        return;
+    size_t off = 0;
+    int full = 0;
+    if (pr->format == FMT_MSGPACK) {
+        msgpack_unpacked u;
+        msgpack_unpacked_init(&u);
+        if (pr->mp_pending) {
+            if (send_msgpack(pr, pr->sbuf.data, pr->sbuf.size) == 1)
+                full = 1;
+            else
+                pr->mp_pending = 0;
+        }
+        while (!full) {
+            msgpack_unpack_return r = msgpack_unpacker_next(&pr->unpacker, &u);
+            if (r == MSGPACK_UNPACK_PARSE_ERROR) {
+                kfk_cli_error("produce", "stdin is not a msgpack stream");
+                pr->bad++;
+                pr->eof = 1;
+                break;
+            }
+            if (r != MSGPACK_UNPACK_SUCCESS)
+                break;
+            pr->lineno++;
+            pr->sbuf.size = 0;
+            msgpack_packer pk;
+            msgpack_packer_init(&pk, &pr->sbuf, msgpack_sbuffer_write);
+            msgpack_pack_object(&pk, u.data);
+            if (send_msgpack(pr, pr->sbuf.data, pr->sbuf.size) == 1) {
+                /* Queue full: keep the value and try it again once deliveries made room. */
+                pr->mp_pending = 1;
+                full = 1;
+            }
+        }
+        msgpack_unpacked_destroy(&u);
+    } else {
+        while (off < pr->len) {
+            char *nl = memchr(pr->buf + off, '\n', pr->len - off);
+            if (!nl && !pr->eof)
+                break;
+            size_t n = nl ? (size_t)(nl - (pr->buf + off)) : pr->len - off;
+            if (!nl && n == 0)
+                break;
+            uint64_t before = pr->lineno;
+            int rc = handle_line(pr, pr->buf + off, n);
+            if (rc == 1) {
+                pr->lineno = before; /* not consumed */
+                full = 1;
+                break;
+            }
+            off += n + (nl ? 1 : 0);
+        }
+        memmove(pr->buf, pr->buf + off, pr->len - off);
+        pr->len -= off;
+    }
+    kfk_cli_progress(&pr->progress, pr->delivered + pr->failed, 0);
+    if (full) {
+        /* Wait for deliveries: the idle handle retries. */
+        if (pr->in && pr->reading) {
+            uv_read_stop(pr->in);
+            pr->reading = 0;
+        }
+        if (!uv_is_active((uv_handle_t *)&pr->idle))
+            uv_idle_start(&pr->idle, on_idle);
+        return;
+    }
+    if (pr->eof && (pr->format == FMT_MSGPACK ? !pr->mp_pending : pr->len == 0))
+        finish(pr);
+}
+
+static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *b) {
+    (void)suggested;
+    prod_t *pr = h->data;
+    if (pr->format == FMT_MSGPACK) {
+        msgpack_unpacker_reserve_buffer(&pr->unpacker, 65536);
+        *b = uv_buf_init(msgpack_unpacker_buffer(&pr->unpacker),
+                         (unsigned)msgpack_unpacker_buffer_capacity(&pr->unpacker));
+        return;
+    }
+    if (pr->cap - pr->len < 65536) {
+        size_t cap = pr->cap ? pr->cap * 2 : 131072;
+        char *nb = realloc(pr->buf, cap);
+        if (!nb) {
+            *b = uv_buf_init(NULL, 0);
+            return;
+        }
+        pr->buf = nb;
+        pr->cap = cap;
+    }
+    *b = uv_buf_init(pr->buf + pr->len, (unsigned)(pr->cap - pr->len));
+}
+
+static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *b) {
+    (void)b;
+    prod_t *pr = s->data;
+    if (n > 0) {
+        if (pr->format == FMT_MSGPACK)
+            msgpack_unpacker_buffer_consumed(&pr->unpacker, (size_t)n);
+        else
+            pr->len += (size_t)n;
+    } else if (n < 0) {
+        pr->eof = 1;
+    }
+    process(pr);
+}
+
+/* Regular files cannot be polled: read them in chunks when the loop is idle. */
+static void on_idle(uv_idle_t *h) {
+    prod_t *pr = h->data;
+    if (pr->stopping)
+        return;
+    if (!pr->in_file) {
+        /* Retrying after a full queue. */
+        uv_idle_stop(h);
+        process(pr);
+        if (!pr->stopping && pr->in && !pr->reading && !pr->eof &&
+            !uv_is_active((uv_handle_t *)&pr->idle)) {
+            uv_read_start(pr->in, on_alloc, on_read);
+            pr->reading = 1;
+        }
+        return;
+    }
+    if (pr->len > 1 << 20) {
+        process(pr); /* drain before reading more */
+        return;
+    }
+    uv_buf_t b;
+    on_alloc((uv_handle_t *)h, 0, &b);
+    ssize_t n = read(0, b.base, b.len);
+    on_read((uv_stream_t *)h, n > 0 ? n : (n == 0 ? UV_EOF : -errno), &b);
+}
+
+static void on_sigint(uv_signal_t *s, int sig) {
+    (void)sig;
+    prod_t *pr = s->data;
+    kfk_cli_error("produce", "interrupted: flushing what is queued");
+    pr->eof = 1;
+    finish(pr);
+}
+
+static const char produce_usage[] =
+    "usage: kfk produce -b BROKERS -t TOPIC [-p PARTITION] [-k KEY | -K DELIM] [-H name=value]...\n"
+    "                   [-z CODEC] [--format raw|json|msgpack] [--partition-by PATH]\n"
+    "                   [-X key=value]... [-F file]\n"
+    "\n"
+    "Reads stdin, one record per line (raw: the line is the value), and reports delivery.\n"
+    "\n"
+    "  -p PARTITION        this partition (default: murmur2 of the key, sticky for null keys)\n"
+    "  -k KEY              the same key for every record\n"
+    "  -K DELIM            each line is KEY<DELIM>VALUE\n"
+    "  -H name=value       a header on every record (repeatable)\n"
+    "  -z CODEC            compression: none, gzip, snappy, lz4, zstd\n"
+    "  --format json       each line is JSON, sent as a msgpack value\n"
+    "  --format msgpack    stdin is a stream of msgpack values\n"
+    "  --partition-by PATH with json/msgpack: the key is the field at PATH (e.g. user.id)\n"
+    "\n"
+    "examples:\n"
+    "  seq 1 1000 | kfk produce -b 127.0.0.1:29000 -t numbers\n"
+    "  echo '{\"user\":{\"id\":42},\"type\":\"signup\"}' | \\\n"
+    "      kfk produce -b 127.0.0.1:29000 -t events --format json --partition-by user.id\n"
+    "\n"
+    "exit: 0 all delivered, 1 some failed or were refused, 2 usage error\n";
+
+int kfk_cmd_produce(int argc, char **argv) {
+    const char *cmd = "produce";
+    static prod_t pr; /* one per process run */
+    memset(&pr, 0, sizeof pr);
+    pr.partition = KFK_PARTITION_ANY;
+    kfk_cli_common_t c;
+    int rc = kfk_cli_common_init(&c, cmd);
+    if (rc)
+        return rc;
+    static char hdrbuf[64][512];
+    for (int i = 1; i < argc; i++) {
+        int k = kfk_cli_common_arg(&c, cmd, argc, argv, &i);
+        if (k < 0) {
+            kfk_cli_common_free(&c);
+            return -k;
+        }
+        if (k)
+            continue;
+        const char *a = argv[i], *v = NULL;
+        long long num;
+        if (!strcmp(a, "-t") || !strcmp(a, "--topic")) {
+            if (!(v = kfk_cli_value(cmd, argc, argv, &i)))
+                goto usage;
+            pr.topic = v;
+        } else if (!strcmp(a, "-p") || !strcmp(a, "--partition")) {
+            if (!(v = kfk_cli_value(cmd, argc, argv, &i)) ||
+                kfk_cli_int(cmd, "-p", v, 0, INT32_MAX, &num))
+                goto usage;
+            pr.partition = (int32_t)num;
+        } else if (!strcmp(a, "-k") || !strcmp(a, "--key")) {
+            if (!(v = kfk_cli_value(cmd, argc, argv, &i)))
+                goto usage;
+            pr.key = v;
+        } else if (!strcmp(a, "-K")) {
+            if (!(v = kfk_cli_value(cmd, argc, argv, &i)))
+                goto usage;
+            if (strlen(v) != 1) {
+                kfk_cli_error(cmd, "-K takes one character");
+                goto usage;
+            }
+            pr.keydelim = v[0];
+        } else if (!strcmp(a, "-H")) {
+            if (!(v = kfk_cli_value(cmd, argc, argv, &i)))
+                goto usage;
+            const char *eq = strchr(v, '=');
+            if (!eq || pr.nheaders == 64 || (size_t)(eq - v) >= sizeof hdrbuf[0]) {
+                kfk_cli_error(cmd, "-H %s: expected name=value", v);
+                goto usage;
+            }
+            snprintf(hdrbuf[pr.nheaders], sizeof hdrbuf[0], "%.*s", (int)(eq - v), v);
+            pr.headers[pr.nheaders] = (kfk_header_t){hdrbuf[pr.nheaders], eq + 1, strlen(eq + 1)};
+            pr.nheaders++;
+        } else if (!strcmp(a, "-z")) {
+            char errstr[256];
+            if (!(v = kfk_cli_value(cmd, argc, argv, &i)))
+                goto usage;
+            if (kfk_conf_set(c.conf, "compression.type", v, errstr, sizeof errstr)) {
+                kfk_cli_error(cmd, "-z: %s", errstr);
+                goto usage;
+            }
+        } else if (!strcmp(a, "--format")) {
+            if (!(v = kfk_cli_value(cmd, argc, argv, &i)))
+                goto usage;
+            if (!strcmp(v, "raw"))
+                pr.format = FMT_RAW;
+            else if (!strcmp(v, "json"))
+                pr.format = FMT_JSON;
+            else if (!strcmp(v, "msgpack"))
+                pr.format = FMT_MSGPACK;
+            else {
+                kfk_cli_error(cmd, "--format %s: expected raw, json or msgpack", v);
+                goto usage;
+            }
+        } else if (!strcmp(a, "--partition-by")) {
+            if (!(v = kfk_cli_value(cmd, argc, argv, &i)))
+                goto usage;
+            pr.partition_by = v;
+        } else {
+            kfk_cli_error(cmd, "unknown option %s (see kfk produce --help)", a);
+            goto usage;
+        }
+    }
+    if (c.help) {
+        fputs(produce_usage, stdout);
+        kfk_cli_common_free(&c);
+        return KFK_EXIT_OK;
+    }
+    if (!pr.topic) {
+        kfk_cli_error(cmd, "give the topic with -t TOPIC");
+        goto usage;
+    }
+    if (pr.partition_by && pr.format == FMT_RAW) {
+        kfk_cli_error(cmd, "--partition-by needs --format json or msgpack");
+        goto usage;
+    }
+    if ((rc = kfk_cli_common_finish(&c, cmd)) != 0) {
+        kfk_cli_common_free(&c);
+        return rc;
+    }
+    uv_loop_init(&pr.loop);
+    char errstr[512];
+    kfk_err_t err = kfk_producer_new(&pr.loop, c.conf, &pr.p, errstr, sizeof errstr);
+    kfk_cli_common_free(&c);
+    if (err) {
+        kfk_cli_error(cmd, "%s", errstr);
+        uv_loop_close(&pr.loop);
+        return err == KFK_ERR__INVALID_CONF ? KFK_EXIT_USAGE : KFK_EXIT_ERR;
+    }
+    msgpack_sbuffer_init(&pr.sbuf);
+    if (pr.format == FMT_MSGPACK)
+        msgpack_unpacker_init(&pr.unpacker, 65536);
+    uv_idle_init(&pr.loop, &pr.idle);
+    pr.idle.data = &pr;
+    uv_signal_init(&pr.loop, &pr.sigint);
+    pr.sigint.data = &pr;
+    uv_signal_start(&pr.sigint, on_sigint, SIGINT);
+    kfk_cli_progress_init(&pr.progress, "produced", 0);
+    struct stat st;
+    if (fstat(0, &st) == 0 && S_ISREG(st.st_mode)) {
+        pr.in_file = 1;
+        uv_idle_start(&pr.idle, on_idle);
+    } else if (isatty(0)) {
+        uv_tty_init(&pr.loop, &pr.tty, 0, 1);
+        pr.in = (uv_stream_t *)&pr.tty;
+    } else {
+        uv_pipe_init(&pr.loop, &pr.pipe, 0);
+        uv_pipe_open(&pr.pipe, 0);
+        pr.in = (uv_stream_t *)&pr.pipe;
+    }
+    if (pr.in) {
+        pr.in->data = &pr;
+        uv_read_start(pr.in, on_alloc, on_read);
+        pr.reading = 1;
+    }
+    uv_run(&pr.loop, UV_RUN_DEFAULT);
+    int closed = uv_loop_close(&pr.loop) == 0;
+    kfk_cli_progress(&pr.progress, pr.delivered + pr.failed, 1);
+    fprintf(stderr, "kfk produce: %llu records (%llu bytes) delivered to %s, %llu failed%s%s\n",
+            (unsigned long long)pr.delivered, (unsigned long long)pr.bytes, pr.topic,
+            (unsigned long long)(pr.failed + pr.bad), pr.first_err ? ": " : "",
+            pr.first_err ? kfk_err_str(pr.first_err) : "");
+    free(pr.buf);
+    msgpack_sbuffer_destroy(&pr.sbuf);
+    if (pr.format == FMT_MSGPACK)
+        msgpack_unpacker_destroy(&pr.unpacker);
+    if (!closed)
+        return KFK_EXIT_ERR;
+    return pr.failed || pr.bad ? KFK_EXIT_ERR : KFK_EXIT_OK;
+usage:
+    kfk_cli_common_free(&c);
+    return KFK_EXIT_USAGE;
+}
