@@ -641,6 +641,58 @@ KFK_API kfk_err_t kfk_lock_release(kfk_lock_t *lock, kfk_lock_release_cb cb, voi
  */
 KFK_API void kfk_lock_close(kfk_lock_t *lock, kfk_lock_close_cb cb, void *opaque);
 
+/* ============================================================================================
+ * Partition worker: one partition behind a Redis lock (the seeds' "consumer maker")
+ * ========================================================================================== */
+
+/** A partition worker: consumes one partition while it holds that partition's Redis lock. */
+typedef struct kfk_worker kfk_worker_t;
+
+/** Which partition, and the lock: key "<lock_prefix>:<group.id>:<topic>:<partition>". */
+typedef struct kfk_worker_opts {
+    const char *topic;
+    int32_t partition;
+    const char *lock_prefix; /* NULL: "kfk:lock" */
+    kfk_lock_opts_t lock;    /* Redis address, TTL, ...; lock.conf NULL: the worker's conf */
+} kfk_worker_opts_t;
+
+/**
+ * The worker finished: @p err is 0 after kfk_worker_stop, KFK_ERR__LOCK_HELD when another
+ * worker holds the lock (nothing was consumed), KFK_ERR__LOCK_LOST when the lock was lost
+ * (delivery stopped at once, nothing committed after the lease ended), or the error that
+ * stopped it. The worker is freed after this returns.
+ */
+typedef void (*kfk_worker_done_cb)(kfk_worker_t *w, kfk_err_t err, void *opaque);
+
+/**
+ * Starts a worker on @p loop: takes the lock, then consumes @p opts->partition of @p
+ * opts->topic from the group's committed offset (else auto.offset.reset) in batches of
+ * batch.size, committing the done watermark after each kfk_batch_done with the simple
+ * (non-member) commit of group.id, while the lock is renewed. @p conf needs group.id. Returns
+ * KFK_ERR__INVALID_CONF / _INVALID_ARG / _NOMEM with errstr (no callback); otherwise @p done_cb
+ * runs exactly once, later.
+ */
+KFK_API kfk_err_t kfk_worker_start(uv_loop_t *loop, const kfk_conf_t *conf,
+                                   const kfk_worker_opts_t *opts, kfk_batch_cb batch_cb,
+                                   kfk_worker_done_cb done_cb, void *opaque, kfk_worker_t **out,
+                                   char *errstr, size_t errstr_size);
+
+/**
+ * Stops @p w: waits up to @p timeout_ms (< 0: max.poll.interval.ms) for undone batches, commits
+ * what is done (while the lease lasts), releases the lock, closes; then done_cb(0). Legal from
+ * inside the batch callback.
+ */
+KFK_API void kfk_worker_stop(kfk_worker_t *w, int64_t timeout_ms);
+
+/** The fencing number of the lock acquisition (-1 before it). */
+KFK_API int64_t kfk_worker_fence(const kfk_worker_t *w);
+
+/** The lock key ("kfk:lock:<group>:<topic>:<partition>"). */
+KFK_API const char *kfk_worker_lock_key(const kfk_worker_t *w);
+
+/** The worker's consumer (NULL before the lock is held and after it closed). */
+KFK_API kfk_consumer_t *kfk_worker_consumer(const kfk_worker_t *w);
+
 #ifdef __cplusplus
 }
 #endif

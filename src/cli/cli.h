@@ -64,5 +64,6 @@ int kfk_cmd_metadata(int argc, char **argv);
 int kfk_cmd_topics(int argc, char **argv);
 int kfk_cmd_produce(int argc, char **argv);
 int kfk_cmd_consume(int argc, char **argv);
+int kfk_cmd_worker(int argc, char **argv);
 
 #endif

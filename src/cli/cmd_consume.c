@@ -18,6 +18,9 @@ enum { OUT_RAW, OUT_JSON };
 typedef struct {
     uv_loop_t loop;
     kfk_consumer_t *c;
+    kfk_worker_t *worker; /* kfk worker: the consumer belongs to it */
+    const char *redis;
+    long long lock_ttl;
     const char *topic;
     int32_t partition; /* -1: all partitions */
     const char *group;
@@ -28,6 +31,7 @@ typedef struct {
     const char *fmt; /* -f */
     uint64_t printed;
     uv_signal_t sigint;
+    uv_signal_t sigterm;
     uv_timer_t check;
     int stopping;
     int assigned;
@@ -47,9 +51,33 @@ static void stop(cons_t *cs) {
         return;
     cs->stopping = 1;
     uv_close((uv_handle_t *)&cs->sigint, NULL);
+    uv_close((uv_handle_t *)&cs->sigterm, NULL);
     uv_close((uv_handle_t *)&cs->check, NULL);
     fflush(stdout);
-    kfk_consumer_close(cs->c, 10000, on_closed, cs);
+    if (cs->worker)
+        kfk_worker_stop(cs->worker, 10000);
+    else
+        kfk_consumer_close(cs->c, 10000, on_closed, cs);
+}
+
+static void on_worker_done(kfk_worker_t *w, kfk_err_t err, void *opaque) {
+    (void)w;
+    cons_t *cs = opaque;
+    cs->worker = NULL;
+    cs->c = NULL;
+    if (err == KFK_ERR__LOCK_HELD) {
+        kfk_cli_error("worker", "the partition is locked by another worker: exiting");
+        cs->exit_code = KFK_EXIT_LOCK_HELD;
+    } else if (err) {
+        kfk_cli_error("worker", "%s (%s)", kfk_err_str(err), kfk_err_name(err));
+        cs->exit_code = KFK_EXIT_ERR;
+    }
+    if (!cs->stopping) {
+        cs->stopping = 1;
+        uv_close((uv_handle_t *)&cs->sigint, NULL);
+        uv_close((uv_handle_t *)&cs->sigterm, NULL);
+        uv_close((uv_handle_t *)&cs->check, NULL);
+    }
 }
 
 static void put_escaped(const void *p, int32_t len) {
@@ -165,6 +193,8 @@ static void print_json(const kfk_message_t *m) {
 /* True when every assigned partition's position reached its high watermark. */
 static int at_end(cons_t *cs) {
     kfk_topic_partition_t parts[1024];
+    if (cs->worker && !(cs->c = kfk_worker_consumer(cs->worker)))
+        return 0;
     size_t n = kfk_consumer_assignment(cs->c, parts, 1024);
     if (n == 0 || n > 1024 || kfk_consumer_outstanding(cs->c) > 0)
         return 0;
@@ -218,7 +248,9 @@ static void on_check(uv_timer_t *t) {
 static void on_sigint(uv_signal_t *s, int sig) {
     (void)sig;
     cons_t *cs = s->data;
-    kfk_cli_error("consume", "interrupted: committing what was printed");
+    kfk_cli_error(cs->worker ? "worker" : "consume",
+                  cs->worker ? "interrupted: committing what was printed, releasing the lock"
+                             : "interrupted: committing what was printed");
     stop(cs);
 }
 
@@ -282,8 +314,36 @@ static const char consume_usage[] =
     "\n"
     "exit: 0 ok, 1 error, 2 usage error\n";
 
+static const char worker_usage[] =
+    "usage: kfk worker -b BROKERS -t TOPIC -p PARTITION -G GROUP --redis HOST:PORT\n"
+    "                  [--lock-ttl MS] [--batch-size N] [-c COUNT] [-e] [--format raw|json]\n"
+    "                  [-f FORMAT] [-X key=value]... [-F file]\n"
+    "\n"
+    "Consumes one partition while holding its Redis lock (key kfk:lock:GROUP:TOPIC:PARTITION),\n"
+    "from the group's committed offset, committing after each printed batch. If another\n"
+    "worker holds the lock, exits at once with code 3.\n"
+    "\n"
+    "  --redis HOST:PORT   Redis (or unix:/path/to/socket)\n"
+    "  --lock-ttl MS       lock TTL (default 30000; renewed every TTL/3)\n"
+    "  --batch-size N      records per batch (default 100)\n"
+    "\n"
+    "examples:\n"
+    "  kfk worker -b 127.0.0.1:29000 -t events -p 3 -G analytics_context --redis 127.0.0.1:6379\n"
+    "\n"
+    "exit: 0 done, 1 error (lock lost included), 2 usage error, 3 lock held elsewhere\n";
+
+static int run_consume(int argc, char **argv, int worker);
+
 int kfk_cmd_consume(int argc, char **argv) {
-    const char *cmd = "consume";
+    return run_consume(argc, argv, 0);
+}
+
+int kfk_cmd_worker(int argc, char **argv) {
+    return run_consume(argc, argv, 1);
+}
+
+static int run_consume(int argc, char **argv, int worker) {
+    const char *cmd = worker ? "worker" : "consume";
     static cons_t cs;
     memset(&cs, 0, sizeof cs);
     cs.partition = -1;
@@ -333,6 +393,21 @@ int kfk_cmd_consume(int argc, char **argv) {
                 kfk_cli_int(cmd, "-c", v, 1, INT64_MAX, &num))
                 goto usage;
             cs.count = num;
+        } else if (worker && !strcmp(a, "--redis")) {
+            if (!(cs.redis = kfk_cli_value(cmd, argc, argv, &i)))
+                goto usage;
+        } else if (worker && !strcmp(a, "--lock-ttl")) {
+            if (!(v = kfk_cli_value(cmd, argc, argv, &i)) ||
+                kfk_cli_int(cmd, "--lock-ttl", v, 1000, 86400000, &cs.lock_ttl))
+                goto usage;
+        } else if (worker && !strcmp(a, "--batch-size")) {
+            char errstr[256];
+            if (!(v = kfk_cli_value(cmd, argc, argv, &i)))
+                goto usage;
+            if (kfk_conf_set(c.conf, "batch.size", v, errstr, sizeof errstr)) {
+                kfk_cli_error(cmd, "--batch-size: %s", errstr);
+                goto usage;
+            }
         } else if (!strcmp(a, "-e")) {
             cs.eof_exit = 1;
         } else if (!strcmp(a, "-f")) {
@@ -350,17 +425,21 @@ int kfk_cmd_consume(int argc, char **argv) {
                 goto usage;
             }
         } else {
-            kfk_cli_error(cmd, "unknown option %s (see kfk consume --help)", a);
+            kfk_cli_error(cmd, "unknown option %s (see kfk %s --help)", a, cmd);
             goto usage;
         }
     }
     if (c.help) {
-        fputs(consume_usage, stdout);
+        fputs(worker ? worker_usage : consume_usage, stdout);
         kfk_cli_common_free(&c);
         return KFK_EXIT_OK;
     }
     if (!cs.topic) {
         kfk_cli_error(cmd, "give the topic with -t TOPIC");
+        goto usage;
+    }
+    if (worker && (cs.partition < 0 || !cs.group || !cs.redis)) {
+        kfk_cli_error(cmd, "give -p PARTITION, -G GROUP and --redis HOST:PORT");
         goto usage;
     }
     char errstr[512];
@@ -377,6 +456,41 @@ int kfk_cmd_consume(int argc, char **argv) {
         return rc;
     }
     uv_loop_init(&cs.loop);
+    if (worker) {
+        kfk_worker_opts_t wo;
+        memset(&wo, 0, sizeof wo);
+        wo.topic = cs.topic;
+        wo.partition = cs.partition;
+        wo.lock = (kfk_lock_opts_t)KFK_LOCK_OPTS_INIT;
+        wo.lock.redis = cs.redis;
+        wo.lock.ttl_ms = cs.lock_ttl;
+        kfk_err_t werr = kfk_worker_start(&cs.loop, c.conf, &wo, on_batch, on_worker_done, &cs,
+                                          &cs.worker, errstr, sizeof errstr);
+        kfk_cli_common_free(&c);
+        if (werr) {
+            kfk_cli_error(cmd, "%s", errstr);
+            uv_run(&cs.loop, UV_RUN_DEFAULT);
+            uv_loop_close(&cs.loop);
+            return werr == KFK_ERR__INVALID_CONF || werr == KFK_ERR__INVALID_ARG ? KFK_EXIT_USAGE
+                                                                                 : KFK_EXIT_ERR;
+        }
+        uv_signal_init(&cs.loop, &cs.sigint);
+        cs.sigint.data = &cs;
+        uv_signal_start(&cs.sigint, on_sigint, SIGINT);
+        uv_signal_init(&cs.loop, &cs.sigterm);
+        cs.sigterm.data = &cs;
+        uv_signal_start(&cs.sigterm, on_sigint, SIGTERM);
+        uv_timer_init(&cs.loop, &cs.check);
+        cs.check.data = &cs;
+        uv_timer_start(&cs.check, on_check, 100, 100);
+        cs.assigned = 1;
+        kfk_cli_progress_init(&cs.progress, "consumed", (uint64_t)cs.count);
+        uv_run(&cs.loop, UV_RUN_DEFAULT);
+        kfk_cli_progress(&cs.progress, cs.printed, 1);
+        if (uv_loop_close(&cs.loop) != 0)
+            return KFK_EXIT_ERR;
+        return cs.exit_code;
+    }
     kfk_err_t err = kfk_consumer_new(&cs.loop, c.conf, &cs.c, errstr, sizeof errstr);
     if (!err && !cs.group && cs.partition < 0)
         err = kfk_admin_new(&cs.loop, c.conf, &cs.admin, errstr, sizeof errstr);
@@ -406,6 +520,9 @@ int kfk_cmd_consume(int argc, char **argv) {
     uv_signal_init(&cs.loop, &cs.sigint);
     cs.sigint.data = &cs;
     uv_signal_start(&cs.sigint, on_sigint, SIGINT);
+    uv_signal_init(&cs.loop, &cs.sigterm);
+    cs.sigterm.data = &cs;
+    uv_signal_start(&cs.sigterm, on_sigint, SIGTERM);
     uv_timer_init(&cs.loop, &cs.check);
     cs.check.data = &cs;
     uv_timer_start(&cs.check, on_check, 100, 100);

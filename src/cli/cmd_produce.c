@@ -43,6 +43,7 @@ typedef struct {
     msgpack_sbuffer sbuf;
     int mp_pending; /* sbuf holds a msgpack value the full queue did not take yet */
     uv_signal_t sigint;
+    uv_signal_t sigterm;
     int stopping;
     /* results */
     uint64_t sent, delivered, failed, bad, bytes;
@@ -89,6 +90,7 @@ static void finish(prod_t *pr) {
         uv_idle_stop(&pr->idle);
     uv_close((uv_handle_t *)&pr->idle, NULL);
     uv_close((uv_handle_t *)&pr->sigint, NULL);
+    uv_close((uv_handle_t *)&pr->sigterm, NULL);
     /* Flushes what is queued (bounded by delivery.timeout.ms), then closes. */
     kfk_producer_close(pr->p, -1, on_closed, pr);
 }
@@ -464,6 +466,9 @@ int kfk_cmd_produce(int argc, char **argv) {
     uv_signal_init(&pr.loop, &pr.sigint);
     pr.sigint.data = &pr;
     uv_signal_start(&pr.sigint, on_sigint, SIGINT);
+    uv_signal_init(&pr.loop, &pr.sigterm);
+    pr.sigterm.data = &pr;
+    uv_signal_start(&pr.sigterm, on_sigint, SIGTERM);
     kfk_cli_progress_init(&pr.progress, "produced", 0);
     struct stat st;
     if (fstat(0, &st) == 0 && S_ISREG(st.st_mode)) {

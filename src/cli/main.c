@@ -17,6 +17,7 @@ static const struct {
     {"topics", kfk_cmd_topics, "create, delete or list topics"},
     {"produce", kfk_cmd_produce, "send stdin lines (raw, JSON as msgpack) as records"},
     {"consume", kfk_cmd_consume, "print records (raw, -f format, JSON); -G joins a group"},
+    {"worker", kfk_cmd_worker, "consume one partition behind a Redis lock (exit 3: held)"},
 };
 
 #define NCOMMANDS (sizeof commands / sizeof commands[0])

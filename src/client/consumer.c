@@ -641,6 +641,12 @@ kfk_err_t kfk__consumer_commit(kfk_consumer_t *c, kfk_commit_cb cb, void *opaque
         c->commit_again = 1;
         return KFK_ERR_NONE;
     }
+    if (c->commit_gate && !c->commit_gate(c->commit_gate_opaque)) {
+        /* The partition worker's lock is gone: nothing may be committed any more. */
+        c->commit_again = 0;
+        finish_commit(c, KFK_ERR__LOCK_LOST);
+        return KFK_ERR_NONE;
+    }
     if (!kfk__consumer_coordinator_up(c)) {
         /* run() commits once the coordinator is known and up. */
         c->commit_again = 1;

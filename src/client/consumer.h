@@ -128,6 +128,9 @@ struct kfk_consumer {
     int list_offsets_in_flight;
 
     kfk__group_t *group;
+    /* A commit goes out only while this says yes (the partition worker's lock). */
+    int (*commit_gate)(void *opaque);
+    void *commit_gate_opaque;
 
     int closing;
     int close_phase;
