@@ -292,7 +292,7 @@ typedef int (*kfk_pack_cb)(struct msgpack_packer *pk, const void *obj, void *opa
  * Sends a msgpack value: @p pack writes @p obj (the seeds' "Producible" protocol) into kfk's
  * buffer. With @p partition_by (a dotted path such as "user.id" into nested maps; NULL: none),
  * that field's value becomes the record key: strings as their bytes, integers in decimal text
- * (what a Python producer keying by str(value) sends), booleans as "true"/"false". A missing
+ * (what a Python producer keying by str(value) sends), booleans as "True"/"False". A missing
  * path or a non-scalar value is KFK_ERR__KEY_PATH (returned, no callback); a pack failure
  * KFK_ERR__INVALID_ARG. Otherwise as kfk_producer_send (@p rec gives topic, partition, headers
  * and timestamp; its key/value are ignored).
@@ -369,6 +369,16 @@ KFK_API const kfk_message_t *kfk_batch_message(const kfk_batch_t *batch, size_t 
  * invalid afterwards.
  */
 KFK_API void kfk_batch_done(kfk_batch_t *batch, kfk_err_t err);
+
+/**
+ * Marks the records of one partition of @p batch processed (@p err as in kfk_batch_done), so
+ * that a slow record of another partition does not hold this one back; the batch is freed once
+ * every partition of it is done. KFK_ERR__UNKNOWN_PARTITION when the batch holds none of that
+ * partition (or it was done already). Records of the partition stay valid until the whole batch
+ * is done.
+ */
+KFK_API kfk_err_t kfk_batch_done_partition(kfk_batch_t *batch, const char *topic, int32_t partition,
+                                           kfk_err_t err);
 
 /** Starts iterating the headers of @p m into @p it (then kfk_record_header_iter_next). */
 KFK_API void kfk_message_header_iter(const kfk_message_t *m, kfk_record_header_iter_t *it);
@@ -692,6 +702,149 @@ KFK_API const char *kfk_worker_lock_key(const kfk_worker_t *w);
 
 /** The worker's consumer (NULL before the lock is held and after it closed). */
 KFK_API kfk_consumer_t *kfk_worker_consumer(const kfk_worker_t *w);
+
+/* ============================================================================================
+ * Events: a Dispytch-compatible emitter and listener
+ * ========================================================================================== */
+
+/**
+ * Envelope encodings. Both carry Dispytch's envelope, a map {id, type, body, timestamp}:
+ * id a UUID4 string, type the event type, body the event's fields, timestamp milliseconds
+ * since the epoch (optional when reading). JSON is Dispytch's default; msgpack is its msgpack
+ * serializer (strings as str, binaries as bin).
+ */
+struct msgpack_object;
+
+typedef enum kfk_envelope { KFK_ENVELOPE_JSON = 0, KFK_ENVELOPE_MSGPACK = 1 } kfk_envelope_t;
+
+/** An emitter: events as records, over a producer the caller owns. */
+typedef struct kfk_emitter kfk_emitter_t;
+
+/** Per-event options (all optional; zero them). */
+typedef struct kfk_emit_opts {
+    const char *partition_by; /* dotted path into body ("user.id"): its value is the key */
+    const void *key;          /* an explicit key instead (ignored with partition_by) */
+    size_t key_len;
+    int32_t partition; /* an explicit partition; 0 with has_partition = 0 means any */
+    int has_partition;
+    const kfk_header_t *headers;
+    size_t header_cnt;
+    const char *id;    /* NULL: a new UUID4 */
+    int64_t timestamp; /* 0: now */
+} kfk_emit_opts_t;
+
+/** The outcome of one event: @p id is the envelope's id (valid during the call). */
+typedef void (*kfk_emit_cb)(kfk_emitter_t *e, kfk_err_t err, const char *id, int32_t partition,
+                            int64_t offset, void *opaque);
+
+/** Creates an emitter over @p p (not owned: close it after freeing the emitter). */
+KFK_API kfk_err_t kfk_emitter_new(kfk_producer_t *p, kfk_envelope_t envelope, kfk_emitter_t **out);
+
+/** Frees @p e; callbacks of events already emitted still run (through the producer). */
+KFK_API void kfk_emitter_free(kfk_emitter_t *e);
+
+/**
+ * Emits an event whose body is JSON text (an object). Returns, with no callback:
+ * KFK_ERR__VALUE_DECODE (not JSON), KFK_ERR__KEY_PATH (partition_by missing or not a scalar),
+ * or the producer's refusals (KFK_ERR__QUEUE_FULL, ...). Otherwise @p cb runs once, after the
+ * producer's own retries within delivery.timeout.ms.
+ */
+KFK_API kfk_err_t kfk_emitter_emit_json(kfk_emitter_t *e, const char *topic, const char *type,
+                                        const char *body_json, size_t body_len,
+                                        const kfk_emit_opts_t *opts, kfk_emit_cb cb, void *opaque);
+
+/** As kfk_emitter_emit_json with the body as packed msgpack bytes (a map). */
+KFK_API kfk_err_t kfk_emitter_emit_msgpack(kfk_emitter_t *e, const char *topic, const char *type,
+                                           const void *body, size_t body_len,
+                                           const kfk_emit_opts_t *opts, kfk_emit_cb cb,
+                                           void *opaque);
+
+/** As kfk_emitter_emit_json with the body packed by @p pack (the seeds' "Producible"). */
+KFK_API kfk_err_t kfk_emitter_emit_pack(kfk_emitter_t *e, const char *topic, const char *type,
+                                        kfk_pack_cb pack, const void *obj, void *pack_opaque,
+                                        const kfk_emit_opts_t *opts, kfk_emit_cb cb, void *opaque);
+
+/** A listener: routes events to handlers by (topic, type), over a consumer the caller owns. */
+typedef struct kfk_listener kfk_listener_t;
+
+/** An event as received; everything is valid until its kfk_event_done. */
+typedef struct kfk_event {
+    const char *topic;
+    int32_t partition;
+    int64_t offset;
+    const char *id;
+    const char *type;
+    int64_t timestamp;                 /* -1 when the envelope has none */
+    const struct msgpack_object *body; /* the body (include <msgpack.h> to read it) */
+    const char *body_json;             /* the body as JSON text (NUL-terminated) */
+    const kfk_message_t *message;      /* the record */
+    uint32_t attempt;                  /* 0 on the first try, 1.. on retries */
+} kfk_event_t;
+
+/** A handler: call kfk_event_done(ev, err) exactly once, now or later (any loop callback). */
+typedef void (*kfk_handler_cb)(kfk_listener_t *l, const kfk_event_t *ev, void *opaque);
+
+/** Whether an error from a handler is worth a retry (NULL in the policy: every error is). */
+typedef int (*kfk_retry_on_cb)(kfk_err_t err, void *opaque);
+
+/** Retry policy of one handler. */
+typedef struct kfk_retry_policy {
+    uint32_t retries;        /* attempts after the first (default 0) */
+    int64_t interval_ms;     /* wait before a retry (default 1250, Dispytch's) */
+    int exponential;         /* double the wait each time, up to max_interval_ms */
+    int64_t max_interval_ms; /* default 30000 */
+    kfk_retry_on_cb retry_on;
+    void *retry_on_opaque;
+} kfk_retry_policy_t;
+
+/** Problems with events that are not a handler's failure: bad envelopes, unhandled types. */
+typedef void (*kfk_event_error_cb)(kfk_listener_t *l, kfk_err_t err, const char *what,
+                                   const kfk_message_t *m, void *opaque);
+
+/** Listener options (zero them for the defaults). */
+typedef struct kfk_listener_opts {
+    uint32_t max_in_flight; /* events in flight per partition (default 16) */
+    kfk_producer_t *dlq;    /* the producer for the dead-letter topic (not owned) */
+    const char *dlq_topic;  /* dead-letter topic; NULL: no dead letters */
+    int stop_on_failure;    /* no dead-letter topic: stop the partition on a failed event
+                               (default: 1) instead of counting it and moving on */
+    int unhandled_is_error; /* an event with no handler is a failure (default 0: skipped) */
+    kfk_event_error_cb on_error;
+    void *on_error_opaque;
+} kfk_listener_opts_t;
+
+/** Counters of a listener. */
+typedef struct kfk_listener_stats {
+    uint64_t handled, failed, retried, dead_lettered, unhandled, bad_envelopes, in_flight;
+} kfk_listener_stats_t;
+
+/**
+ * Creates a listener over consumer @p c (subscribed or assigned by the caller, not yet
+ * started; not owned). The listener sets batch.size-like bounds itself through max_in_flight.
+ */
+KFK_API kfk_err_t kfk_listener_new(kfk_consumer_t *c, kfk_envelope_t envelope,
+                                   const kfk_listener_opts_t *opts, kfk_listener_t **out);
+
+/** Routes events of @p type on @p topic (NULL: any topic) to @p handler. */
+KFK_API kfk_err_t kfk_listener_on(kfk_listener_t *l, const char *topic, const char *type,
+                                  kfk_handler_cb handler, const kfk_retry_policy_t *policy,
+                                  void *opaque);
+
+/** Starts consuming (kfk_consumer_start on the consumer). */
+KFK_API kfk_err_t kfk_listener_start(kfk_listener_t *l);
+
+/**
+ * Finishes an event: @p err 0 is success; otherwise the handler's retry policy decides: retry
+ * later, or give up (dead-letter topic, or stop the partition). Offsets are committed only up
+ * to the contiguous run of finished events of each partition.
+ */
+KFK_API void kfk_event_done(const kfk_event_t *ev, kfk_err_t err);
+
+/** Current counters. */
+KFK_API void kfk_listener_stats(const kfk_listener_t *l, kfk_listener_stats_t *st);
+
+/** Frees @p l once no event is in flight (events still in flight: KFK_ERR__STATE). */
+KFK_API kfk_err_t kfk_listener_free(kfk_listener_t *l);
 
 #ifdef __cplusplus
 }

@@ -214,7 +214,8 @@ extern "C" {
     X(_NOT_IMPLEMENTED, -131, 0, "Not implemented") \
     X(_CORRELATION, -132, KFK_ERRF_RETRIABLE, "Response correlation id matches no request") \
     X(_NO_HANDLER, -133, 0, "No handler registered for the event type") \
-    X(_INCOMPLETE, -134, 0, "More input is needed")
+    X(_INCOMPLETE, -134, 0, "More input is needed") \
+    X(_HANDLER_FAILED, -135, 0, "Event handler failed after its retries")
 // clang-format on
 
 /** The error type of every fallible kfk call: 0 is success. */

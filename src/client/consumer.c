@@ -98,6 +98,21 @@ void kfk__consumer_drop_buffers(kfk_consumer_t *c, cpart_t *p) {
     p->buffered = 0;
 }
 
+/* The consumer's copy of @p topic (the same pointer for the same name until close). */
+static const char *intern(kfk_consumer_t *c, const char *topic) {
+    for (struct tname *t = c->tnames; t; t = t->next)
+        if (!strcmp(t->name, topic))
+            return t->name;
+    size_t n = strlen(topic);
+    struct tname *t = kfk__malloc(sizeof *t + n + 1);
+    if (!t)
+        return NULL;
+    memcpy(t->name, topic, n + 1);
+    t->next = c->tnames;
+    c->tnames = t;
+    return t->name;
+}
+
 cpart_t *kfk__consumer_add_part(kfk_consumer_t *c, const char *topic, int32_t id, int64_t start) {
     cpart_t *p = kfk__consumer_part(c, topic, id);
     if (p)
@@ -111,12 +126,11 @@ cpart_t *kfk__consumer_add_part(kfk_consumer_t *c, const char *topic, int32_t id
         c->parts_cap = cap;
     }
     p = kfk__calloc(1, sizeof *p);
-    if (!p || !(p->topic = kfk__strndup(topic, strlen(topic)))) {
+    if (!p || !(p->topic = (char *)intern(c, topic))) {
         kfk__free(p);
         return NULL;
     }
     if (kfk__client_follow_topic(c->cl, topic) != 0) {
-        kfk__free(p->topic);
         kfk__free(p);
         return NULL;
     }
@@ -167,7 +181,6 @@ void kfk__consumer_remove_part(kfk_consumer_t *c, cpart_t *p) {
             c->parts[i] = c->parts[--c->nparts];
             break;
         }
-    kfk__free(p->topic);
     kfk__free(p);
 }
 
@@ -225,7 +238,7 @@ static struct bpart *batch_part(struct kfk_batch *b, cpart_t *p) {
         b->parts = bp;
         b->parts_cap = cap;
     }
-    b->parts[b->nparts] = (struct bpart){p, p->position, p->position};
+    b->parts[b->nparts] = (struct bpart){p, p->position, p->position, 0, p->topic, p->id};
     return &b->parts[b->nparts++];
 }
 
@@ -388,35 +401,43 @@ static void fill(kfk_consumer_t *c, uint64_t now, uint64_t *next) {
 /* ---- done -------------------------------------------------------------------------------------
  */
 
-void kfk_batch_done(kfk_batch_t *b, kfk_err_t err) {
-    if (!b)
-        return;
-    kfk_consumer_t *c = b->c;
-    /* Unlink from the outstanding list. */
-    for (struct kfk_batch **pp = &c->outstanding; *pp; pp = &(*pp)->next)
-        if (*pp == b) {
-            *pp = b->next;
-            c->noutstanding--;
-            break;
-        }
-    int advanced = 0;
-    for (size_t i = 0; i < b->nparts; i++) {
-        cpart_t *p = b->parts[i].p;
-        if (!p || p->busy != b)
-            continue;
-        p->busy = NULL;
-        if (b->void_)
-            continue;
-        if (err == KFK_ERR_NONE) {
-            p->done = b->parts[i].end;
-            advanced = 1;
-        } else {
-            /* Not processed: deliver these records again. */
-            kfk__consumer_drop_buffers(c, p);
-            p->position = p->fetch_offset = b->parts[i].first;
-        }
+/* Finishes partition @p i of @p b: its watermark moves to the batch's end (err 0) or its
+ * records come again (err != 0). Returns 1 when the watermark advanced. */
+static int part_done(kfk_consumer_t *c, struct kfk_batch *b, size_t i, kfk_err_t err) {
+    struct bpart *bp = &b->parts[i];
+    cpart_t *p = bp->p;
+    if (bp->done)
+        return 0;
+    bp->done = 1;
+    if (!p || p->busy != b)
+        return 0;
+    p->busy = NULL;
+    if (b->void_)
+        return 0;
+    if (err == KFK_ERR_NONE) {
+        p->done = bp->end;
+        return 1;
     }
-    batch_free(b);
+    /* Not processed: deliver these records again. */
+    kfk__consumer_drop_buffers(c, p);
+    p->position = p->fetch_offset = bp->first;
+    return 0;
+}
+
+/* After some partitions of a batch finished: commit, free the batch when it is all done. */
+static void after_done(kfk_consumer_t *c, struct kfk_batch *b, int advanced) {
+    size_t left = 0;
+    for (size_t i = 0; i < b->nparts; i++)
+        left += !b->parts[i].done;
+    if (left == 0) {
+        for (struct kfk_batch **pp = &c->outstanding; *pp; pp = &(*pp)->next)
+            if (*pp == b) {
+                *pp = b->next;
+                c->noutstanding--;
+                break;
+            }
+        batch_free(b);
+    }
     if (c->client_closing)
         return;
     if (advanced && c->conf->group_id[0] && !c->conf->enable_auto_commit)
@@ -424,6 +445,30 @@ void kfk_batch_done(kfk_batch_t *b, kfk_err_t err) {
     if (c->group)
         kfk__group_batches_done(c->group);
     kfk__consumer_kick(c);
+}
+
+void kfk_batch_done(kfk_batch_t *b, kfk_err_t err) {
+    if (!b)
+        return;
+    int advanced = 0;
+    for (size_t i = 0; i < b->nparts; i++)
+        advanced |= part_done(b->c, b, i, err);
+    after_done(b->c, b, advanced);
+}
+
+kfk_err_t kfk_batch_done_partition(kfk_batch_t *b, const char *topic, int32_t partition,
+                                   kfk_err_t err) {
+    if (!b || !topic)
+        return KFK_ERR__INVALID_ARG;
+    for (size_t i = 0; i < b->nparts; i++) {
+        struct bpart *bp = &b->parts[i];
+        if (bp->done || bp->partition != partition || strcmp(bp->topic, topic) != 0)
+            continue;
+        int advanced = part_done(b->c, b, i, err);
+        after_done(b->c, b, advanced);
+        return KFK_ERR_NONE;
+    }
+    return KFK_ERR__UNKNOWN_PARTITION;
 }
 
 size_t kfk_batch_count(const kfk_batch_t *b) {
@@ -1098,8 +1143,12 @@ static void on_client_closed(kfk__client_t *cl, void *opaque) {
     while (c->nparts) {
         cpart_t *p = c->parts[--c->nparts];
         kfk__consumer_drop_buffers(c, p);
-        kfk__free(p->topic);
         kfk__free(p);
+    }
+    while (c->tnames) {
+        struct tname *t = c->tnames;
+        c->tnames = t->next;
+        kfk__free(t);
     }
     kfk__free(c->parts);
     for (size_t i = 0; i < c->ntopics; i++)

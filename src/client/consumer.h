@@ -69,6 +69,9 @@ struct kfk_batch {
     struct bpart {
         cpart_t *p;
         int64_t first, end; /* offsets: first record, after the last */
+        int done;
+        const char *topic; /* interned (valid until the consumer closes) */
+        int32_t partition;
     } * parts;
     size_t nparts, parts_cap;
     kfk__chunk_t **chunks;
@@ -128,6 +131,11 @@ struct kfk_consumer {
     int list_offsets_in_flight;
 
     kfk__group_t *group;
+    /* Topic names, interned: records and batches point at them, so they live until close. */
+    struct tname {
+        struct tname *next;
+        char name[];
+    } * tnames;
     /* A commit goes out only while this says yes (the partition worker's lock). */
     int (*commit_gate)(void *opaque);
     void *commit_gate_opaque;

@@ -1,0 +1,703 @@
+/*
+ * events.c: a Dispytch-compatible event emitter and listener.
+ *
+ * Wire format: Dispytch's envelope {id, type, body, timestamp} as JSON (its default) or msgpack;
+ * the partition key is the value at a dotted path inside body, as text the way Python's str()
+ * renders it, so a Python emitter and kfk put a user's events on the same partition.
+ *
+ * Where kfk does better than Dispytch's listener: events of a partition are bounded in flight
+ * (the consumer delivers at most max_in_flight records of a partition at a time, not one task
+ * per message); offsets are committed only up to the contiguous run of finished events of each
+ * partition (a partition's batch is done only when all its events are); an event whose retries
+ * are exhausted goes to a dead-letter topic with the original record and error headers, or
+ * stops its partition, instead of being acknowledged and forgotten; a handler that never
+ * finishes holds only its own partition.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <msgpack.h>
+#include <openssl/rand.h>
+
+#include "client/consumer.h"
+#include "client/json.h"
+#include "protocol/mem.h"
+
+/* ---- emitter ----------------------------------------------------------------------------------
+ */
+
+struct kfk_emitter {
+    kfk_producer_t *p;
+    kfk_envelope_t envelope;
+    kfk_wbuf_t body;   /* scratch: the body as msgpack */
+    kfk_wbuf_t envbuf; /* scratch: the envelope */
+    uint64_t in_flight;
+    int freed;
+};
+
+typedef struct {
+    kfk_emitter_t *e;
+    kfk_emit_cb cb;
+    void *opaque;
+    char id[64];
+} emit_ctx_t;
+
+static int wbuf_write(void *data, const char *buf, size_t len) {
+    kfk_wbuf_put_raw(data, buf, len);
+    return ((kfk_wbuf_t *)data)->err ? -1 : 0;
+}
+
+static void uuid4(char out[37]) {
+    uint8_t b[16];
+    if (RAND_bytes(b, sizeof b) != 1) {
+        /* No CSPRNG output: ids need uniqueness, not secrecy. */
+        uint64_t t = uv_hrtime();
+        for (int i = 0; i < 16; i++)
+            b[i] = (uint8_t)(t >> (8 * (i % 8))) ^ (uint8_t)(i * 131);
+    }
+    b[6] = (uint8_t)((b[6] & 0x0f) | 0x40);
+    b[8] = (uint8_t)((b[8] & 0x3f) | 0x80);
+    static const char hex[] = "0123456789abcdef";
+    int k = 0;
+    for (int i = 0; i < 16; i++) {
+        if (i == 4 || i == 6 || i == 8 || i == 10)
+            out[k++] = '-';
+        out[k++] = hex[b[i] >> 4];
+        out[k++] = hex[b[i] & 15];
+    }
+    out[k] = '\0';
+}
+
+static int64_t now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+kfk_err_t kfk_emitter_new(kfk_producer_t *p, kfk_envelope_t envelope, kfk_emitter_t **out) {
+    if (!p || !out || (envelope != KFK_ENVELOPE_JSON && envelope != KFK_ENVELOPE_MSGPACK))
+        return KFK_ERR__INVALID_ARG;
+    kfk_emitter_t *e = kfk__calloc(1, sizeof *e);
+    if (!e)
+        return KFK_ERR__NOMEM;
+    e->p = p;
+    e->envelope = envelope;
+    *out = e;
+    return KFK_ERR_NONE;
+}
+
+static void emitter_release(kfk_emitter_t *e) {
+    if (e->freed && e->in_flight == 0) {
+        kfk_wbuf_free(&e->body);
+        kfk_wbuf_free(&e->envbuf);
+        kfk__free(e);
+    }
+}
+
+void kfk_emitter_free(kfk_emitter_t *e) {
+    if (!e)
+        return;
+    e->freed = 1;
+    emitter_release(e);
+}
+
+static void on_emitted(kfk_producer_t *p, const kfk_delivery_t *d, void *opaque) {
+    (void)p;
+    emit_ctx_t *ctx = opaque;
+    kfk_emitter_t *e = ctx->e;
+    e->in_flight--;
+    if (ctx->cb && !e->freed)
+        ctx->cb(e, d->err, ctx->id, d->partition, d->offset, ctx->opaque);
+    kfk__free(ctx);
+    emitter_release(e);
+}
+
+/* Builds the envelope around e->body (msgpack) and sends it. @p body_json: the body's JSON
+ * text when the caller gave JSON (kept as written in a JSON envelope). */
+static kfk_err_t emit(kfk_emitter_t *e, const char *topic, const char *type, const char *body_json,
+                      size_t body_json_len, const kfk_emit_opts_t *o, kfk_emit_cb cb,
+                      void *opaque) {
+    static const kfk_emit_opts_t none;
+    if (!o)
+        o = &none;
+    if (!topic || !type)
+        return KFK_ERR__INVALID_ARG;
+    if (e->body.err)
+        return e->body.err;
+    char key[256];
+    size_t keylen = 0;
+    kfk_record_t r;
+    memset(&r, 0, sizeof r);
+    r.topic = topic;
+    r.partition = o->has_partition ? o->partition : KFK_PARTITION_ANY;
+    if (o->partition_by) {
+        kfk_err_t err = kfk_msgpack_key_at(e->body.data, e->body.len, o->partition_by, key,
+                                           sizeof key, &keylen);
+        if (err)
+            return err == KFK_ERR__BAD_MSG ? KFK_ERR__VALUE_DECODE : err;
+        r.key = key;
+        r.key_len = keylen;
+    } else if (o->key) {
+        r.key = o->key;
+        r.key_len = o->key_len;
+    }
+    emit_ctx_t *ctx = kfk__calloc(1, sizeof *ctx);
+    if (!ctx)
+        return KFK_ERR__NOMEM;
+    if (o->id && strlen(o->id) < sizeof ctx->id)
+        snprintf(ctx->id, sizeof ctx->id, "%s", o->id);
+    else
+        uuid4(ctx->id);
+    int64_t ts = o->timestamp > 0 ? o->timestamp : now_ms();
+    kfk_wbuf_t *w = &e->envbuf;
+    w->len = 0;
+    w->err = KFK_ERR_NONE;
+    if (e->envelope == KFK_ENVELOPE_MSGPACK) {
+        msgpack_packer pk;
+        msgpack_packer_init(&pk, w, wbuf_write);
+        msgpack_pack_map(&pk, 4);
+        msgpack_pack_str_with_body(&pk, "id", 2);
+        msgpack_pack_str_with_body(&pk, ctx->id, strlen(ctx->id));
+        msgpack_pack_str_with_body(&pk, "type", 4);
+        msgpack_pack_str_with_body(&pk, type, strlen(type));
+        msgpack_pack_str_with_body(&pk, "body", 4);
+        kfk_wbuf_put_raw(w, e->body.data, e->body.len); /* already msgpack */
+        msgpack_pack_str_with_body(&pk, "timestamp", 9);
+        msgpack_pack_int64(&pk, ts);
+    } else {
+        kfk_wbuf_put_raw(w, "{\"id\": ", 7);
+        kfk__json_put_string(w, ctx->id, strlen(ctx->id));
+        kfk_wbuf_put_raw(w, ", \"type\": ", 10);
+        kfk__json_put_string(w, type, strlen(type));
+        kfk_wbuf_put_raw(w, ", \"body\": ", 10);
+        if (body_json) {
+            kfk_wbuf_put_raw(w, body_json, body_json_len);
+        } else {
+            msgpack_unpacked u;
+            msgpack_unpacked_init(&u);
+            size_t off = 0;
+            if (msgpack_unpack_next(&u, (const char *)e->body.data, e->body.len, &off) !=
+                MSGPACK_UNPACK_SUCCESS) {
+                msgpack_unpacked_destroy(&u);
+                kfk__free(ctx);
+                return KFK_ERR__VALUE_DECODE;
+            }
+            kfk__msgpack_object_to_json(&u.data, w);
+            msgpack_unpacked_destroy(&u);
+        }
+        char tsbuf[40];
+        int n = snprintf(tsbuf, sizeof tsbuf, ", \"timestamp\": %lld}", (long long)ts);
+        kfk_wbuf_put_raw(w, tsbuf, (size_t)n);
+    }
+    if (w->err) {
+        kfk__free(ctx);
+        return w->err;
+    }
+    r.value = w->data;
+    r.value_len = w->len;
+    r.headers = o->headers;
+    r.header_cnt = o->header_cnt;
+    r.timestamp = ts;
+    ctx->e = e;
+    ctx->cb = cb;
+    ctx->opaque = opaque;
+    kfk_err_t err = kfk_producer_send(e->p, &r, on_emitted, ctx);
+    if (err) {
+        kfk__free(ctx);
+        return err;
+    }
+    e->in_flight++;
+    return KFK_ERR_NONE;
+}
+
+kfk_err_t kfk_emitter_emit_json(kfk_emitter_t *e, const char *topic, const char *type,
+                                const char *body_json, size_t body_len, const kfk_emit_opts_t *opts,
+                                kfk_emit_cb cb, void *opaque) {
+    if (!e || e->freed || !body_json)
+        return KFK_ERR__INVALID_ARG;
+    e->body.len = 0;
+    e->body.err = KFK_ERR_NONE;
+    char errstr[128];
+    kfk_err_t err = kfk__json_to_msgpack(body_json, body_len, &e->body, errstr, sizeof errstr);
+    if (err)
+        return err;
+    return emit(e, topic, type, body_json, body_len, opts, cb, opaque);
+}
+
+kfk_err_t kfk_emitter_emit_msgpack(kfk_emitter_t *e, const char *topic, const char *type,
+                                   const void *body, size_t body_len, const kfk_emit_opts_t *opts,
+                                   kfk_emit_cb cb, void *opaque) {
+    if (!e || e->freed || !body)
+        return KFK_ERR__INVALID_ARG;
+    e->body.len = 0;
+    e->body.err = KFK_ERR_NONE;
+    kfk_wbuf_put_raw(&e->body, body, body_len);
+    return emit(e, topic, type, NULL, 0, opts, cb, opaque);
+}
+
+kfk_err_t kfk_emitter_emit_pack(kfk_emitter_t *e, const char *topic, const char *type,
+                                kfk_pack_cb pack, const void *obj, void *pack_opaque,
+                                const kfk_emit_opts_t *opts, kfk_emit_cb cb, void *opaque) {
+    if (!e || e->freed || !pack)
+        return KFK_ERR__INVALID_ARG;
+    e->body.len = 0;
+    e->body.err = KFK_ERR_NONE;
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &e->body, wbuf_write);
+    if (pack(&pk, obj, pack_opaque) != 0)
+        return KFK_ERR__INVALID_ARG;
+    return emit(e, topic, type, NULL, 0, opts, cb, opaque);
+}
+
+/* ---- listener ---------------------------------------------------------------------------------
+ */
+
+typedef struct handler {
+    struct handler *next;
+    char *topic; /* NULL: any */
+    char *type;
+    kfk_handler_cb cb;
+    kfk_retry_policy_t policy;
+    void *opaque;
+} handler_t;
+
+struct lbatch;
+
+typedef struct levent {
+    kfk_event_t ev; /* first: kfk_event_done casts back */
+    struct lbatch *lb;
+    size_t part; /* index into lb->parts */
+    handler_t *h;
+    msgpack_unpacked u;
+    int unpacked;
+    kfk_wbuf_t mp;   /* JSON envelopes: the msgpack form */
+    kfk_wbuf_t json; /* the body as JSON text */
+    char id[64];
+    char type[128];
+    uv_timer_t *retry; /* allocated for retries only */
+    int finished;
+} levent_t;
+
+typedef struct lbatch {
+    kfk_listener_t *l;
+    kfk_batch_t *b;
+    levent_t *events;
+    size_t n;
+    struct lpart {
+        const char *topic;
+        int32_t partition;
+        size_t pending;
+        kfk_err_t stopped; /* the error that stopped the partition */
+    } * parts;
+    size_t nparts;
+    size_t unfinished;
+    size_t timers; /* retry timers not yet closed */
+} lbatch_t;
+
+struct kfk_listener {
+    kfk_consumer_t *c;
+    kfk_envelope_t envelope;
+    kfk_listener_opts_t o;
+    handler_t *handlers;
+    kfk_listener_stats_t st;
+};
+
+kfk_err_t kfk_listener_new(kfk_consumer_t *c, kfk_envelope_t envelope,
+                           const kfk_listener_opts_t *opts, kfk_listener_t **out) {
+    if (!c || !out || (envelope != KFK_ENVELOPE_JSON && envelope != KFK_ENVELOPE_MSGPACK))
+        return KFK_ERR__INVALID_ARG;
+    kfk_listener_t *l = kfk__calloc(1, sizeof *l);
+    if (!l)
+        return KFK_ERR__NOMEM;
+    l->c = c;
+    l->envelope = envelope;
+    if (opts)
+        l->o = *opts;
+    else
+        l->o.stop_on_failure = 1;
+    if (!l->o.max_in_flight)
+        l->o.max_in_flight = 16;
+    if (l->o.dlq_topic && !l->o.dlq) {
+        kfk__free(l);
+        return KFK_ERR__INVALID_ARG;
+    }
+    /* At most max_in_flight events of a partition at a time: the consumer's batch size. */
+    c->batch_size = (int)l->o.max_in_flight;
+    *out = l;
+    return KFK_ERR_NONE;
+}
+
+kfk_err_t kfk_listener_on(kfk_listener_t *l, const char *topic, const char *type,
+                          kfk_handler_cb handler, const kfk_retry_policy_t *policy, void *opaque) {
+    if (!l || !type || !handler)
+        return KFK_ERR__INVALID_ARG;
+    handler_t *h = kfk__calloc(1, sizeof *h);
+    if (!h)
+        return KFK_ERR__NOMEM;
+    h->type = kfk__strndup(type, strlen(type));
+    h->topic = topic ? kfk__strndup(topic, strlen(topic)) : NULL;
+    if (!h->type || (topic && !h->topic)) {
+        kfk__free(h->type);
+        kfk__free(h->topic);
+        kfk__free(h);
+        return KFK_ERR__NOMEM;
+    }
+    h->cb = handler;
+    h->opaque = opaque;
+    if (policy)
+        h->policy = *policy;
+    if (!h->policy.interval_ms)
+        h->policy.interval_ms = 1250;
+    if (!h->policy.max_interval_ms)
+        h->policy.max_interval_ms = 30000;
+    /* Appended: the first registration wins when two match. */
+    handler_t **pp = &l->handlers;
+    while (*pp)
+        pp = &(*pp)->next;
+    *pp = h;
+    return KFK_ERR_NONE;
+}
+
+static handler_t *route(kfk_listener_t *l, const char *topic, const char *type) {
+    for (handler_t *h = l->handlers; h; h = h->next)
+        if (!strcmp(h->type, type) && (!h->topic || !strcmp(h->topic, topic)))
+            return h;
+    return NULL;
+}
+
+static void lbatch_free(lbatch_t *lb) {
+    for (size_t i = 0; i < lb->n; i++) {
+        levent_t *e = &lb->events[i];
+        if (e->unpacked)
+            msgpack_unpacked_destroy(&e->u);
+        kfk_wbuf_free(&e->mp);
+        kfk_wbuf_free(&e->json);
+    }
+    kfk__free(lb->events);
+    kfk__free(lb->parts);
+    kfk__free(lb);
+}
+
+static void maybe_release(lbatch_t *lb) {
+    if (lb->unfinished == 0 && lb->timers == 0)
+        lbatch_free(lb);
+}
+
+/* One event is finished (handled, skipped, dead-lettered, failed): once every event of its
+ * partition in this batch is, the partition is done, or (stopped) comes again when resumed. */
+static void finish(levent_t *e) {
+    lbatch_t *lb = e->lb;
+    if (e->finished)
+        return;
+    e->finished = 1;
+    lb->l->st.in_flight--;
+    struct lpart *lp = &lb->parts[e->part];
+    if (--lp->pending == 0)
+        kfk_batch_done_partition(lb->b, lp->topic, lp->partition, lp->stopped);
+    lb->unfinished--;
+    maybe_release(lb);
+}
+
+/* The event failed for good and there is no dead-letter topic: pause its partition; its
+ * offset is not committed, so the event comes again on kfk_consumer_resume or a restart. */
+static void stop_partition(levent_t *e, kfk_err_t err) {
+    lbatch_t *lb = e->lb;
+    struct lpart *lp = &lb->parts[e->part];
+    kfk_listener_t *l = lb->l;
+    if (!lp->stopped) {
+        lp->stopped = err ? err : KFK_ERR__HANDLER_FAILED;
+        kfk_consumer_pause(l->c, lp->topic, lp->partition);
+        kfk__log(&l->c->cl->log, KFK_LOG_ERR, KFK_DBG_CONSUMER,
+                 "%s [%d]: event at offset %lld failed (%s): partition stopped", lp->topic,
+                 lp->partition, (long long)e->ev.offset, kfk_err_name(err));
+        if (l->o.on_error)
+            l->o.on_error(l, err, "event failed: partition stopped", e->ev.message,
+                          l->o.on_error_opaque);
+    }
+    finish(e);
+}
+
+static void on_dead_lettered(kfk_producer_t *p, const kfk_delivery_t *d, void *opaque) {
+    (void)p;
+    levent_t *e = opaque;
+    if (d->err) {
+        stop_partition(e, d->err); /* never acknowledge an event that went nowhere */
+        return;
+    }
+    e->lb->l->st.dead_lettered++;
+    finish(e);
+}
+
+/* Gives up on an event: to the dead-letter topic with error headers, else stop or skip. */
+static void give_up(levent_t *e, kfk_err_t err, const char *reason) {
+    kfk_listener_t *l = e->lb->l;
+    const kfk_message_t *m = e->ev.message;
+    if (l->o.dlq_topic) {
+        kfk_header_t hs[72];
+        size_t nh = 0;
+        kfk_record_header_iter_t it;
+        kfk_record_header_t h;
+        char names[64][128];
+        kfk_message_header_iter(m, &it);
+        while (nh < 64 && kfk_record_header_iter_next(&it, &h)) {
+            snprintf(names[nh], sizeof names[nh], "%.*s", h.key.len, h.key.ptr);
+            hs[nh] = (kfk_header_t){names[nh], h.value.len >= 0 ? h.value.ptr : NULL,
+                                    h.value.len >= 0 ? (size_t)h.value.len : 0};
+            nh++;
+        }
+        char part[16], off[32], attempts[16];
+        snprintf(part, sizeof part, "%d", m->partition);
+        snprintf(off, sizeof off, "%lld", (long long)m->offset);
+        snprintf(attempts, sizeof attempts, "%u", e->ev.attempt + 1);
+        const char *ename = kfk_err_name(err);
+        hs[nh++] = (kfk_header_t){"kfk.error", ename, strlen(ename)};
+        hs[nh++] = (kfk_header_t){"kfk.error.reason", reason, strlen(reason)};
+        hs[nh++] = (kfk_header_t){"kfk.original.topic", m->topic, strlen(m->topic)};
+        hs[nh++] = (kfk_header_t){"kfk.original.partition", part, strlen(part)};
+        hs[nh++] = (kfk_header_t){"kfk.original.offset", off, strlen(off)};
+        hs[nh++] = (kfk_header_t){"kfk.attempts", attempts, strlen(attempts)};
+        kfk_record_t r;
+        memset(&r, 0, sizeof r);
+        r.topic = l->o.dlq_topic;
+        r.partition = KFK_PARTITION_ANY;
+        r.key = m->key;
+        r.key_len = m->key_len > 0 ? (size_t)m->key_len : 0;
+        r.value = m->value;
+        r.value_len = m->value_len > 0 ? (size_t)m->value_len : 0;
+        r.headers = hs;
+        r.header_cnt = nh;
+        r.timestamp = m->timestamp;
+        if (kfk_producer_send(l->o.dlq, &r, on_dead_lettered, e) == KFK_ERR_NONE)
+            return;
+        stop_partition(e, err);
+        return;
+    }
+    if (l->o.stop_on_failure) {
+        stop_partition(e, err);
+        return;
+    }
+    finish(e); /* counted in failed, and the partition moves on */
+}
+
+static void on_retry_closed(uv_handle_t *h) {
+    lbatch_t *lb = h->data;
+    kfk__free(h);
+    lb->timers--;
+    maybe_release(lb);
+}
+
+static void on_retry_timer(uv_timer_t *t) {
+    levent_t *e = t->data;
+    e->retry = NULL; /* the handler may fail again at once and need a new timer */
+    t->data = e->lb;
+    uv_close((uv_handle_t *)t, on_retry_closed);
+    e->lb->l->st.retried++;
+    e->ev.attempt++;
+    e->h->cb(e->lb->l, &e->ev, e->h->opaque);
+}
+
+void kfk_event_done(const kfk_event_t *ev, kfk_err_t err) {
+    levent_t *e = (levent_t *)ev;
+    if (!e || e->finished)
+        return;
+    kfk_listener_t *l = e->lb->l;
+    if (!err) {
+        l->st.handled++;
+        finish(e);
+        return;
+    }
+    const kfk_retry_policy_t *pol = &e->h->policy;
+    int retry = e->ev.attempt < pol->retries &&
+                (!pol->retry_on || pol->retry_on(err, pol->retry_on_opaque));
+    if (retry && !e->retry) {
+        int64_t wait = pol->interval_ms;
+        for (uint32_t i = 0; pol->exponential && i < e->ev.attempt && wait < pol->max_interval_ms;
+             i++)
+            wait *= 2;
+        if (wait > pol->max_interval_ms)
+            wait = pol->max_interval_ms;
+        e->retry = kfk__calloc(1, sizeof *e->retry);
+        if (e->retry) {
+            uv_timer_init(l->c->loop, e->retry);
+            e->lb->timers++;
+            e->retry->data = e;
+            uv_timer_start(e->retry, on_retry_timer, (uint64_t)wait, 0);
+            return;
+        }
+    }
+    l->st.failed++;
+    give_up(e, err, "handler failed after its retries");
+}
+
+/* Decodes the envelope of @p e's record; 0 or the reason it is bad. */
+static const char *decode_envelope(kfk_listener_t *l, levent_t *e) {
+    const kfk_message_t *m = e->ev.message;
+    if (!m->value || m->value_len <= 0)
+        return "empty value";
+    const char *data = m->value;
+    size_t len = (size_t)m->value_len;
+    if (l->envelope == KFK_ENVELOPE_JSON) {
+        char errstr[128];
+        if (kfk__json_to_msgpack(m->value, len, &e->mp, errstr, sizeof errstr) != 0)
+            return "not JSON";
+        data = (const char *)e->mp.data;
+        len = e->mp.len;
+    }
+    msgpack_unpacked_init(&e->u);
+    e->unpacked = 1;
+    size_t off = 0;
+    if (msgpack_unpack_next(&e->u, data, len, &off) != MSGPACK_UNPACK_SUCCESS || off != len)
+        return "not msgpack";
+    const msgpack_object *o = &e->u.data;
+    if (o->type != MSGPACK_OBJECT_MAP)
+        return "not a map";
+    const msgpack_object *id = NULL, *type = NULL, *body = NULL, *ts = NULL;
+    for (uint32_t i = 0; i < o->via.map.size; i++) {
+        const msgpack_object *k = &o->via.map.ptr[i].key;
+        const msgpack_object *v = &o->via.map.ptr[i].val;
+        if (k->type != MSGPACK_OBJECT_STR)
+            continue;
+#define KEYIS(s) (k->via.str.size == sizeof(s) - 1 && !memcmp(k->via.str.ptr, s, sizeof(s) - 1))
+        if (KEYIS("id"))
+            id = v;
+        else if (KEYIS("type"))
+            type = v;
+        else if (KEYIS("body"))
+            body = v;
+        else if (KEYIS("timestamp"))
+            ts = v;
+#undef KEYIS
+    }
+    if (!type)
+        return "no type";
+    if (type->type != MSGPACK_OBJECT_STR || type->via.str.size >= sizeof e->type)
+        return "type is not a string";
+    if (id && (id->type != MSGPACK_OBJECT_STR || id->via.str.size >= sizeof e->id))
+        return "id is not a string";
+    if (!body)
+        return "no body";
+    if (ts && ts->type != MSGPACK_OBJECT_POSITIVE_INTEGER && ts->type != MSGPACK_OBJECT_NIL)
+        return "timestamp is not an integer";
+    memcpy(e->type, type->via.str.ptr, type->via.str.size);
+    e->type[type->via.str.size] = '\0';
+    if (id) {
+        memcpy(e->id, id->via.str.ptr, id->via.str.size);
+        e->id[id->via.str.size] = '\0';
+    }
+    e->ev.type = e->type;
+    e->ev.id = e->id;
+    e->ev.timestamp = ts && ts->type == MSGPACK_OBJECT_POSITIVE_INTEGER ? (int64_t)ts->via.u64 : -1;
+    e->ev.body = body;
+    kfk__msgpack_object_to_json(body, &e->json);
+    kfk_wbuf_put_raw(&e->json, "", 1);
+    if (e->json.err)
+        return "out of memory";
+    e->ev.body_json = (const char *)e->json.data;
+    return NULL;
+}
+
+static void on_batch(kfk_consumer_t *c, kfk_batch_t *b, void *opaque) {
+    (void)c;
+    kfk_listener_t *l = opaque;
+    size_t n = kfk_batch_count(b);
+    lbatch_t *lb = kfk__calloc(1, sizeof *lb);
+    if (lb) {
+        lb->events = kfk__calloc(n ? n : 1, sizeof *lb->events);
+        lb->parts = kfk__calloc(n ? n : 1, sizeof *lb->parts);
+    }
+    if (!lb || !lb->events || !lb->parts) {
+        if (lb) {
+            kfk__free(lb->events);
+            kfk__free(lb->parts);
+            kfk__free(lb);
+        }
+        kfk_batch_done(b, KFK_ERR__NOMEM); /* comes again */
+        return;
+    }
+    lb->l = l;
+    lb->b = b;
+    lb->n = n;
+    lb->unfinished = n;
+    /* Partitions first: counts of pending events per partition. */
+    for (size_t i = 0; i < n; i++) {
+        const kfk_message_t *m = kfk_batch_message(b, i);
+        size_t k;
+        for (k = 0; k < lb->nparts; k++)
+            if (lb->parts[k].partition == m->partition && lb->parts[k].topic == m->topic)
+                break;
+        if (k == lb->nparts)
+            lb->parts[lb->nparts++] = (struct lpart){m->topic, m->partition, 0, 0};
+        lb->parts[k].pending++;
+        levent_t *e = &lb->events[i];
+        e->lb = lb;
+        e->part = k;
+        e->ev.message = m;
+        e->ev.topic = m->topic;
+        e->ev.partition = m->partition;
+        e->ev.offset = m->offset;
+        e->ev.timestamp = -1;
+    }
+    l->st.in_flight += n;
+    /* Events dispatch after every partition was counted: a handler that finishes at once
+     * must not complete a partition early. Keep the batch alive over the loop. */
+    lb->unfinished++;
+    for (size_t i = 0; i < n; i++) {
+        levent_t *e = &lb->events[i];
+        const char *bad = decode_envelope(l, e);
+        if (bad) {
+            l->st.bad_envelopes++;
+            if (l->o.on_error)
+                l->o.on_error(l, KFK_ERR__VALUE_DECODE, bad, e->ev.message, l->o.on_error_opaque);
+            if (l->o.dlq_topic) {
+                give_up(e, KFK_ERR__VALUE_DECODE, bad);
+            } else {
+                finish(e);
+            }
+            continue;
+        }
+        e->h = route(l, e->ev.topic, e->type);
+        if (!e->h) {
+            l->st.unhandled++;
+            if (l->o.unhandled_is_error) {
+                if (l->o.on_error)
+                    l->o.on_error(l, KFK_ERR__NO_HANDLER, "no handler for the event type",
+                                  e->ev.message, l->o.on_error_opaque);
+                give_up(e, KFK_ERR__NO_HANDLER, "no handler for the event type");
+            } else {
+                finish(e);
+            }
+            continue;
+        }
+        e->h->cb(l, &e->ev, e->h->opaque);
+    }
+    lb->unfinished--;
+    maybe_release(lb);
+}
+
+kfk_err_t kfk_listener_start(kfk_listener_t *l) {
+    if (!l)
+        return KFK_ERR__INVALID_ARG;
+    return kfk_consumer_start(l->c, on_batch, l);
+}
+
+void kfk_listener_stats(const kfk_listener_t *l, kfk_listener_stats_t *st) {
+    *st = l->st;
+}
+
+kfk_err_t kfk_listener_free(kfk_listener_t *l) {
+    if (!l)
+        return KFK_ERR_NONE;
+    if (l->st.in_flight)
+        return KFK_ERR__STATE;
+    while (l->handlers) {
+        handler_t *h = l->handlers;
+        l->handlers = h->next;
+        kfk__free(h->topic);
+        kfk__free(h->type);
+        kfk__free(h);
+    }
+    kfk__free(l);
+    return KFK_ERR_NONE;
+}

@@ -1,0 +1,22 @@
+/*
+ * json.h: JSON text <-> msgpack for the events layer (see json.c).
+ */
+#ifndef KFK_CLIENT_JSON_H
+#define KFK_CLIENT_JSON_H
+
+#include <msgpack.h>
+
+#include "kfk/protocol.h"
+
+/* Appends the msgpack form of one JSON value to @p out. KFK_ERR__VALUE_DECODE (errstr says
+ * where) for invalid JSON, KFK_ERR__NOMEM. */
+kfk_err_t kfk__json_to_msgpack(const char *text, size_t len, kfk_wbuf_t *out, char *errstr,
+                               size_t errstr_size);
+
+/* Appends @p o as JSON text (binaries as strings, non-string map keys as their JSON text). */
+void kfk__msgpack_object_to_json(const msgpack_object *o, kfk_wbuf_t *out);
+
+/* Appends a JSON string literal of @p s. */
+void kfk__json_put_string(kfk_wbuf_t *w, const char *s, size_t n);
+
+#endif

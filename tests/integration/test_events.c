@@ -1,0 +1,952 @@
+/*
+ * test_events.c: the Dispytch-compatible emitter and listener (issue 10) against the real
+ * broker, and against the Python side as Dispytch runs it (tests/integration/events_peer.py on
+ * aiokafka and msgpack from PyPI, through KFK_PYTHON: scripts/pyenv).
+ *
+ * Interop: aiokafka-produced JSON and msgpack envelopes reach the right kfk handler with every
+ * field intact; kfk-emitted envelopes decode in Python (json.loads / msgpack raw=False) with the
+ * right id, type, body, timestamp and key, on the partition aiokafka's partitioner picks.
+ * Semantics: out-of-order finishing never commits past an unfinished event; retries, then the
+ * dead-letter topic with error headers; bad envelopes; events with no handler; a handler that
+ * never finishes holds only its own partition; stop-on-failure pauses the partition uncommitted.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+#include <jansson.h>
+#include <msgpack.h>
+#include <uv.h>
+
+#include "env.h"
+#include "kfk/kfk.h"
+
+#define MAXEV 256
+
+/* ---- the loop ------------------------------------------------------------------------------ */
+
+static uv_loop_t loop;
+static uv_timer_t tick;
+
+static void on_tick(uv_timer_t *t) {
+    (void)t;
+}
+
+static uint64_t now_ms(void) {
+    return uv_hrtime() / 1000000u;
+}
+
+/* Runs the loop until @p cond(arg) or @p timeout_ms; returns cond's last value. */
+static int run_until(int (*cond)(void *), void *arg, int64_t timeout_ms) {
+    uint64_t end = now_ms() + (uint64_t)timeout_ms;
+    uv_timer_start(&tick, on_tick, 5, 5);
+    int ok;
+    while (!(ok = cond(arg)) && now_ms() < end)
+        uv_run(&loop, UV_RUN_ONCE);
+    uv_timer_stop(&tick);
+    return ok;
+}
+
+static int int_reached(void *arg) {
+    int *p = arg;
+    return p[0] >= p[1];
+}
+
+/* Runs until *v >= want. */
+static int wait_int(int *v, int want, int64_t timeout_ms) {
+    int pair[2];
+    uint64_t end = now_ms() + (uint64_t)timeout_ms;
+    for (;;) {
+        pair[0] = *v;
+        pair[1] = want;
+        if (int_reached(pair))
+            return 1;
+        if (now_ms() >= end)
+            return 0;
+        uv_timer_start(&tick, on_tick, 5, 5);
+        uv_run(&loop, UV_RUN_ONCE);
+        uv_timer_stop(&tick);
+    }
+}
+
+static int never(void *arg) {
+    (void)arg;
+    return 0;
+}
+
+static void run_for(int64_t ms) {
+    run_until(never, NULL, ms);
+}
+
+static void setup(void) {
+    cr_assert_eq(uv_loop_init(&loop), 0);
+    uv_timer_init(&loop, &tick);
+}
+
+static void walk_close(uv_handle_t *h, void *arg) {
+    (void)arg;
+    if (!uv_is_closing(h))
+        uv_close(h, NULL);
+}
+
+static void teardown(void) {
+    uv_close((uv_handle_t *)&tick, NULL);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    int rc = uv_loop_close(&loop);
+    if (rc != 0) {
+        uv_walk(&loop, walk_close, NULL);
+        uv_run(&loop, UV_RUN_DEFAULT);
+        cr_expect_eq(rc, 0, "handles left open on the loop");
+        uv_loop_close(&loop);
+    }
+}
+
+TestSuite(events, .init = setup, .fini = teardown, .timeout = 240);
+
+/* ---- clients ----------------------------------------------------------------------------- */
+
+static kfk_conf_t *conf_base(void) {
+    kfk_conf_t *c = kfk_conf_new();
+    char err[256];
+    cr_assert_eq(
+        kfk_conf_set(c, "bootstrap.servers", kt_env_required("BOOTSTRAP"), err, sizeof err), 0,
+        "%s", err);
+    return c;
+}
+
+static void conf_put(kfk_conf_t *c, const char *k, const char *v) {
+    char err[256];
+    cr_assert_eq(kfk_conf_set(c, k, v, err, sizeof err), 0, "%s=%s: %s", k, v, err);
+}
+
+static void unique_name(char *out, size_t cap, const char *what) {
+    static int seq;
+    snprintf(out, cap, "kfk-ev-%s-%d-%lld-%d", what, (int)getpid(), (long long)time(NULL), seq++);
+}
+
+static int topics_done;
+
+static void on_topics(kfk_admin_t *a, kfk_err_t err, const kfk_topic_result_t *r, size_t n,
+                      void *opaque) {
+    (void)a;
+    (void)opaque;
+    cr_expect_eq(err, 0, "create topics: %s", kfk_err_name(err));
+    for (size_t i = 0; i < n; i++)
+        cr_expect_eq(r[i].err, 0, "%s: %s", r[i].name, kfk_err_name(r[i].err));
+    topics_done = 1;
+}
+
+static int admin_closed;
+
+static void on_admin_closed(kfk_admin_t *a, void *opaque) {
+    (void)a;
+    (void)opaque;
+    admin_closed = 1;
+}
+
+static void make_topic(const char *name, int32_t partitions) {
+    kfk_conf_t *c = conf_base();
+    kfk_admin_t *a;
+    char err[256];
+    cr_assert_eq(kfk_admin_new(&loop, c, &a, err, sizeof err), 0, "%s", err);
+    kfk_conf_destroy(c);
+    kfk_new_topic_t nt = {name, partitions, 1, NULL, 0};
+    topics_done = 0;
+    cr_assert_eq(kfk_admin_create_topics(a, &nt, 1, 15000, on_topics, NULL), 0);
+    cr_assert(wait_int(&topics_done, 1, 30000), "create %s timed out", name);
+    admin_closed = 0;
+    kfk_admin_close(a, on_admin_closed, NULL);
+    cr_assert(wait_int(&admin_closed, 1, 10000));
+}
+
+static kfk_producer_t *producer(void) {
+    kfk_conf_t *c = conf_base();
+    conf_put(c, "linger.ms", "1");
+    kfk_producer_t *p;
+    char err[256];
+    cr_assert_eq(kfk_producer_new(&loop, c, &p, err, sizeof err), 0, "%s", err);
+    kfk_conf_destroy(c);
+    return p;
+}
+
+static int producer_closed;
+
+static void on_producer_closed(kfk_producer_t *p, void *opaque) {
+    (void)p;
+    (void)opaque;
+    producer_closed++;
+}
+
+static void producer_close(kfk_producer_t *p) {
+    int want = producer_closed + 1;
+    kfk_producer_close(p, 10000, on_producer_closed, NULL);
+    cr_assert(wait_int(&producer_closed, want, 20000));
+}
+
+static kfk_consumer_t *group_consumer(const char *topic, const char *group) {
+    kfk_conf_t *c = conf_base();
+    conf_put(c, "group.id", group);
+    conf_put(c, "auto.offset.reset", "earliest");
+    conf_put(c, "batch.timeout.ms", "50");
+    conf_put(c, "session.timeout.ms", "10000");
+    conf_put(c, "heartbeat.interval.ms", "500");
+    kfk_consumer_t *k;
+    char err[256];
+    cr_assert_eq(kfk_consumer_new(&loop, c, &k, err, sizeof err), 0, "%s", err);
+    kfk_conf_destroy(c);
+    const char *topics[] = {topic};
+    cr_assert_eq(kfk_consumer_subscribe(k, topics, 1), 0);
+    return k;
+}
+
+static int consumer_closed;
+
+static void on_consumer_closed(kfk_consumer_t *c, void *opaque) {
+    (void)c;
+    (void)opaque;
+    consumer_closed++;
+}
+
+static void consumer_close(kfk_consumer_t *k) {
+    int want = consumer_closed + 1;
+    kfk_consumer_close(k, 5000, on_consumer_closed, NULL);
+    cr_assert(wait_int(&consumer_closed, want, 30000));
+}
+
+/* Sends one raw record (for bad envelopes) and waits for it. */
+static int raw_sent;
+
+static void on_raw_sent(kfk_producer_t *p, const kfk_delivery_t *d, void *opaque) {
+    (void)p;
+    (void)opaque;
+    cr_expect_eq(d->err, 0, "%s", kfk_err_name(d->err));
+    raw_sent++;
+}
+
+static void send_raw(kfk_producer_t *p, const char *topic, int32_t partition, const void *v,
+                     size_t len) {
+    kfk_record_t r;
+    memset(&r, 0, sizeof r);
+    r.topic = topic;
+    r.partition = partition;
+    r.value = v;
+    r.value_len = len;
+    int want = raw_sent + 1;
+    cr_assert_eq(kfk_producer_send(p, &r, on_raw_sent, NULL), 0);
+    cr_assert(wait_int(&raw_sent, want, 20000));
+}
+
+/* ---- Python peer ------------------------------------------------------------------------- */
+
+static const char *python(void) {
+    const char *py = getenv("KFK_PYTHON");
+    if (!py || !*py) {
+        const char *req = getenv("KFK_REQUIRE_BROKER");
+        if (req && req[0] == '1')
+            cr_assert_fail("KFK_PYTHON is not set (scripts/test sets it from scripts/pyenv)");
+        cr_skip_test("KFK_PYTHON not set: run scripts/pyenv");
+    }
+    return py;
+}
+
+/* Runs the peer; returns its stdout lines parsed as JSON (a JSON array). */
+static json_t *peer(const char *args, const char *stdin_text) {
+    char in[] = "/tmp/kfk-ev-inXXXXXX";
+    int fd = mkstemp(in);
+    cr_assert(fd >= 0);
+    size_t len = stdin_text ? strlen(stdin_text) : 0;
+    cr_assert_eq(write(fd, stdin_text ? stdin_text : "", len), (ssize_t)len);
+    close(fd);
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "'%s' '%s/tests/integration/events_peer.py' %s < %s", python(),
+             KFK_SOURCE_DIR, args, in);
+    FILE *f = popen(cmd, "r");
+    cr_assert(f, "popen %s", cmd);
+    json_t *lines = json_array();
+    char line[65536];
+    while (fgets(line, sizeof line, f)) {
+        json_error_t je;
+        json_t *j = json_loads(line, 0, &je);
+        cr_assert(j, "peer printed non-JSON: %s", line);
+        json_array_append_new(lines, j);
+    }
+    int rc = pclose(f);
+    unlink(in);
+    cr_assert_eq(rc, 0, "peer failed (%d): %s", rc, cmd);
+    return lines;
+}
+
+/* ---- a recording listener ------------------------------------------------------------------ */
+
+typedef struct {
+    char id[64], type[64], topic[256];
+    char *body_json;
+    int64_t timestamp, offset;
+    int32_t partition;
+    uint32_t attempt;
+    const kfk_event_t *ev; /* while held */
+} seen_t;
+
+typedef struct {
+    seen_t ev[MAXEV];
+    int n;
+    int hold;       /* 1: keep events unfinished (finish them in the test) */
+    int hold_part;  /* with hold: only this partition's (-1: all) */
+    kfk_err_t fail; /* finish every event with this error */
+    int attempts;   /* handler calls */
+    int errors;     /* on_error calls */
+    char last_error[128];
+} rec_t;
+
+static void on_event(kfk_listener_t *l, const kfk_event_t *ev, void *opaque) {
+    (void)l;
+    rec_t *r = opaque;
+    r->attempts++;
+    if (r->fail) {
+        kfk_event_done(ev, r->fail);
+        return;
+    }
+    cr_assert_lt(r->n, MAXEV);
+    seen_t *s = &r->ev[r->n++];
+    snprintf(s->id, sizeof s->id, "%s", ev->id);
+    snprintf(s->type, sizeof s->type, "%s", ev->type);
+    snprintf(s->topic, sizeof s->topic, "%s", ev->topic);
+    s->body_json = strdup(ev->body_json);
+    s->timestamp = ev->timestamp;
+    s->offset = ev->offset;
+    s->partition = ev->partition;
+    s->attempt = ev->attempt;
+    cr_expect(ev->body != NULL && ev->body->type == MSGPACK_OBJECT_MAP, "body is a msgpack map");
+    if (r->hold && (r->hold_part < 0 || r->hold_part == ev->partition))
+        s->ev = ev;
+    else
+        kfk_event_done(ev, 0);
+}
+
+static void on_listener_error(kfk_listener_t *l, kfk_err_t err, const char *what,
+                              const kfk_message_t *m, void *opaque) {
+    (void)l;
+    (void)err;
+    (void)m;
+    rec_t *r = opaque;
+    r->errors++;
+    snprintf(r->last_error, sizeof r->last_error, "%s", what);
+}
+
+static void rec_free(rec_t *r) {
+    for (int i = 0; i < r->n; i++)
+        free(r->ev[i].body_json);
+    r->n = 0;
+}
+
+static seen_t *find_seen(rec_t *r, const char *id) {
+    for (int i = 0; i < r->n; i++)
+        if (!strcmp(r->ev[i].id, id))
+            return &r->ev[i];
+    return NULL;
+}
+
+typedef struct {
+    const kfk_listener_t *l;
+    uint64_t handled, unhandled, bad, dead, failed;
+} stats_want_t;
+
+static int stats_reached(void *arg) {
+    stats_want_t *w = arg;
+    kfk_listener_stats_t st;
+    kfk_listener_stats(w->l, &st);
+    return st.handled >= w->handled && st.unhandled >= w->unhandled && st.bad_envelopes >= w->bad &&
+           st.dead_lettered >= w->dead && st.failed >= w->failed;
+}
+
+typedef struct {
+    kfk_consumer_t *c;
+    const char *topic;
+    int32_t partition;
+    int64_t want;
+} committed_want_t;
+
+static int committed_reached(void *arg) {
+    committed_want_t *w = arg;
+    return kfk_consumer_committed(w->c, w->topic, w->partition) >= w->want;
+}
+
+static void listener_free(kfk_listener_t *l) {
+    kfk_err_t err;
+    uint64_t end = now_ms() + 10000;
+    while ((err = kfk_listener_free(l)) == KFK_ERR__STATE && now_ms() < end)
+        run_for(20);
+    cr_assert_eq(err, 0, "listener still has events in flight");
+}
+
+/* ---- interop: Python (aiokafka, as Dispytch) -> kfk listener ------------------------------- */
+
+static void python_to_listener(const char *kind, kfk_envelope_t env) {
+    char topic[128], group[160];
+    unique_name(topic, sizeof topic, kind);
+    snprintf(group, sizeof group, "%s-g", topic);
+    make_topic(topic, 3);
+
+    /* 24 UserRegistered (keyed by user.id, every 4th without timestamp), 12 OrderPlaced,
+     * 4 of a type nobody handles. */
+    json_t *sent = json_array();
+    char *text = NULL;
+    size_t textlen = 0;
+    FILE *in = open_memstream(&text, &textlen);
+    for (int i = 0; i < 40; i++) {
+        json_t *ev = json_object();
+        char id[64];
+        snprintf(id, sizeof id, "00000000-0000-4000-8000-%012d", i);
+        json_object_set_new(ev, "id", json_string(id));
+        if (i < 24) {
+            json_object_set_new(ev, "type", json_string("UserRegistered"));
+            json_t *body =
+                json_pack("{s:{s:i,s:s,s:s},s:[s,i,n,b],s:f,s:b,s:n}", "user", "id", 1000 + i,
+                          "name", "Zoë \"quoted\" \\ é", "email", "u@example.com", "tags", "a", i,
+                          1, "score", 2.5 * i, "active", i % 2, "nothing");
+            json_object_set_new(ev, "body", body);
+            json_object_set_new(ev, "partition_by", json_string("user.id"));
+        } else if (i < 36) {
+            json_object_set_new(ev, "type", json_string("OrderPlaced"));
+            json_object_set_new(ev, "body",
+                                json_pack("{s:{s:s,s:I},s:s}", "order", "id", id, "cents",
+                                          (json_int_t)9007199254740993LL, "note", ""));
+        } else {
+            json_object_set_new(ev, "type", json_string("SomethingElse"));
+            json_object_set_new(ev, "body", json_pack("{s:i}", "x", i));
+        }
+        if (i % 4 != 3)
+            json_object_set_new(ev, "timestamp", json_integer(1764000000000LL + i));
+        char *line = json_dumps(ev, JSON_COMPACT);
+        fprintf(in, "%s\n", line);
+        free(line);
+        json_array_append_new(sent, ev);
+    }
+    fclose(in);
+    char args[512];
+    snprintf(args, sizeof args, "produce '%s' '%s' %s", kt_env_required("BOOTSTRAP"), topic, kind);
+    json_t *acks = peer(args, text);
+    free(text);
+    cr_assert_eq(json_array_size(acks), 40);
+
+    kfk_consumer_t *c = group_consumer(topic, group);
+    kfk_listener_t *l;
+    static rec_t users, orders;
+    memset(&users, 0, sizeof users);
+    memset(&orders, 0, sizeof orders);
+    cr_assert_eq(kfk_listener_new(c, env, NULL, &l), 0);
+    cr_assert_eq(kfk_listener_on(l, topic, "UserRegistered", on_event, NULL, &users), 0);
+    cr_assert_eq(kfk_listener_on(l, NULL, "OrderPlaced", on_event, NULL, &orders), 0);
+    cr_assert_eq(kfk_listener_start(l), 0);
+    stats_want_t w = {l, 36, 4, 0, 0, 0};
+    cr_assert(run_until(stats_reached, &w, 60000), "handled %d+%d of 36", users.n, orders.n);
+    cr_expect_eq(users.n, 24);
+    cr_expect_eq(orders.n, 12);
+
+    for (size_t i = 0; i < 40; i++) {
+        json_t *ev = json_array_get(sent, i);
+        json_t *ack = json_array_get(acks, i);
+        const char *id = json_string_value(json_object_get(ev, "id"));
+        const char *type = json_string_value(json_object_get(ev, "type"));
+        cr_assert_str_eq(json_string_value(json_object_get(ack, "id")), id);
+        seen_t *s = find_seen(i < 24 ? &users : &orders, id);
+        if (i >= 36) {
+            cr_expect_null(find_seen(&users, id));
+            cr_expect_null(find_seen(&orders, id));
+            continue;
+        }
+        cr_assert_not_null(s, "event %s (%s) not handled by its handler", id, type);
+        cr_expect_str_eq(s->type, type);
+        cr_expect_str_eq(s->topic, topic);
+        cr_expect_eq(s->partition, json_integer_value(json_object_get(ack, "partition")));
+        cr_expect_eq(s->offset, json_integer_value(json_object_get(ack, "offset")));
+        json_t *ts = json_object_get(ev, "timestamp");
+        cr_expect_eq(s->timestamp, ts ? json_integer_value(ts) : -1, "timestamp of %s", id);
+        json_error_t je;
+        json_t *body = json_loads(s->body_json, 0, &je);
+        cr_assert_not_null(body, "body_json is not JSON: %s", s->body_json);
+        cr_expect(json_equal(body, json_object_get(ev, "body")), "body of %s: %s", id,
+                  s->body_json);
+        json_decref(body);
+    }
+    /* Every partition's offset committed up to its end (the unhandled events included). */
+    int64_t ends[3] = {0, 0, 0};
+    for (size_t i = 0; i < 40; i++) {
+        json_t *ack = json_array_get(acks, i);
+        int p = (int)json_integer_value(json_object_get(ack, "partition"));
+        int64_t next = json_integer_value(json_object_get(ack, "offset")) + 1;
+        if (next > ends[p])
+            ends[p] = next;
+    }
+    for (int p = 0; p < 3; p++) {
+        committed_want_t cw = {c, topic, p, ends[p]};
+        cr_expect(run_until(committed_reached, &cw, 15000), "partition %d committed %lld of %lld",
+                  p, (long long)kfk_consumer_committed(c, topic, p), (long long)ends[p]);
+    }
+    listener_free(l);
+    consumer_close(c);
+    rec_free(&users);
+    rec_free(&orders);
+    json_decref(sent);
+    json_decref(acks);
+}
+
+Test(events, python_json_envelopes_reach_their_handlers) {
+    python_to_listener("json", KFK_ENVELOPE_JSON);
+}
+
+Test(events, python_msgpack_envelopes_reach_their_handlers) {
+    python_to_listener("msgpack", KFK_ENVELOPE_MSGPACK);
+}
+
+/* ---- interop: kfk emitter -> Python (aiokafka, as Dispytch reads) -------------------------- */
+
+typedef struct {
+    char id[64];
+    int32_t partition;
+    int64_t offset;
+    kfk_err_t err;
+    int done;
+} emitted_t;
+
+static int emitted_count;
+
+static void on_emitted(kfk_emitter_t *e, kfk_err_t err, const char *id, int32_t partition,
+                       int64_t offset, void *opaque) {
+    (void)e;
+    emitted_t *x = opaque;
+    snprintf(x->id, sizeof x->id, "%s", id);
+    x->partition = partition;
+    x->offset = offset;
+    x->err = err;
+    x->done = 1;
+    emitted_count++;
+}
+
+typedef struct {
+    int64_t user;
+    const char *plan;
+} user_t;
+
+static int pack_user(struct msgpack_packer *pk, const void *obj, void *opaque) {
+    (void)opaque;
+    const user_t *u = obj;
+    msgpack_pack_map(pk, 2);
+    msgpack_pack_str_with_body(pk, "user", 4);
+    msgpack_pack_map(pk, 1);
+    msgpack_pack_str_with_body(pk, "id", 2);
+    msgpack_pack_int64(pk, u->user);
+    msgpack_pack_str_with_body(pk, "plan", 4);
+    msgpack_pack_str_with_body(pk, u->plan, strlen(u->plan));
+    return 0;
+}
+
+static void emitter_to_python(const char *kind, kfk_envelope_t env) {
+    char topic[128];
+    unique_name(topic, sizeof topic, kind);
+    make_topic(topic, 4);
+    kfk_producer_t *p = producer();
+    kfk_emitter_t *e;
+    cr_assert_eq(kfk_emitter_new(p, env, &e), 0);
+    enum { N = 48 };
+    static emitted_t out[N];
+    memset(out, 0, sizeof out);
+    emitted_count = 0;
+    char bodies[N][256];
+    int64_t t0 = 1764000000000LL;
+    for (int i = 0; i < N; i++) {
+        kfk_emit_opts_t o;
+        memset(&o, 0, sizeof o);
+        o.partition_by = "user.id";
+        o.timestamp = t0 + i;
+        if (i % 3 == 0) {
+            /* string ids, JSON body */
+            snprintf(bodies[i], sizeof bodies[i],
+                     "{\"user\": {\"id\": \"u-%d\", \"name\": \"n\\u00e9 %d\"}, \"n\": [1, 2.5, "
+                     "null, true]}",
+                     i, i);
+            cr_assert_eq(kfk_emitter_emit_json(e, topic, "UserRegistered", bodies[i],
+                                               strlen(bodies[i]), &o, on_emitted, &out[i]),
+                         0);
+        } else if (i % 3 == 1) {
+            /* integer ids, packed by a callback */
+            user_t u = {100000 + i, "pro"};
+            snprintf(bodies[i], sizeof bodies[i], "{\"user\": {\"id\": %d}, \"plan\": \"pro\"}",
+                     100000 + i);
+            cr_assert_eq(kfk_emitter_emit_pack(e, topic, "UserRegistered", pack_user, &u, NULL, &o,
+                                               on_emitted, &out[i]),
+                         0);
+        } else {
+            /* boolean-free msgpack body with a negative id */
+            msgpack_sbuffer sb;
+            msgpack_sbuffer_init(&sb);
+            msgpack_packer pk;
+            msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+            msgpack_pack_map(&pk, 1);
+            msgpack_pack_str_with_body(&pk, "user", 4);
+            msgpack_pack_map(&pk, 1);
+            msgpack_pack_str_with_body(&pk, "id", 2);
+            msgpack_pack_int64(&pk, -i);
+            snprintf(bodies[i], sizeof bodies[i], "{\"user\": {\"id\": %d}}", -i);
+            cr_assert_eq(kfk_emitter_emit_msgpack(e, topic, "UserUpdated", sb.data, sb.size, &o,
+                                                  on_emitted, &out[i]),
+                         0);
+            msgpack_sbuffer_destroy(&sb);
+        }
+    }
+    /* A missing path and a non-scalar are refused for that event only. */
+    kfk_emit_opts_t bad;
+    memset(&bad, 0, sizeof bad);
+    bad.partition_by = "user.missing";
+    cr_expect_eq(kfk_emitter_emit_json(e, topic, "X", "{\"user\": {}}", 12, &bad, NULL, NULL),
+                 KFK_ERR__KEY_PATH);
+    bad.partition_by = "user";
+    cr_expect_eq(kfk_emitter_emit_json(e, topic, "X", "{\"user\": {}}", 12, &bad, NULL, NULL),
+                 KFK_ERR__KEY_PATH);
+    cr_expect_eq(kfk_emitter_emit_json(e, topic, "X", "{\"user\": ", 9, NULL, NULL, NULL),
+                 KFK_ERR__VALUE_DECODE);
+    cr_assert(wait_int(&emitted_count, N, 30000));
+    for (int i = 0; i < N; i++)
+        cr_assert_eq(out[i].err, 0, "event %d: %s", i, kfk_err_name(out[i].err));
+    kfk_emitter_free(e);
+    producer_close(p);
+
+    char args[512];
+    snprintf(args, sizeof args, "consume '%s' '%s' %s %d", kt_env_required("BOOTSTRAP"), topic,
+             kind, N);
+    json_t *got = peer(args, NULL);
+    cr_assert_eq(json_array_size(got), N);
+    int parts_used[4] = {0};
+    for (int i = 0; i < N; i++) {
+        json_t *r = NULL;
+        for (size_t k = 0; k < json_array_size(got); k++) {
+            json_t *x = json_array_get(got, k);
+            json_t *envl = json_object_get(x, "envelope");
+            if (!strcmp(json_string_value(json_object_get(envl, "id")), out[i].id))
+                r = x;
+        }
+        cr_assert_not_null(r, "event %d (%s) not read by Python", i, out[i].id);
+        json_t *envl = json_object_get(r, "envelope");
+        cr_expect_eq(json_object_size(envl), 4, "envelope has id, type, body, timestamp");
+        cr_expect_str_eq(json_string_value(json_object_get(envl, "type")),
+                         i % 3 == 2 ? "UserUpdated" : "UserRegistered");
+        cr_expect_eq(json_integer_value(json_object_get(envl, "timestamp")), t0 + i);
+        json_error_t je;
+        json_t *want = json_loads(bodies[i], 0, &je);
+        cr_assert_not_null(want);
+        cr_expect(json_equal(json_object_get(envl, "body"), want), "body of %d", i);
+        /* The key is str(user.id), as a Python emitter keys it. */
+        const json_t *uid = json_object_get(json_object_get(want, "user"), "id");
+        char key[64];
+        if (json_is_string(uid))
+            snprintf(key, sizeof key, "%s", json_string_value(uid));
+        else
+            snprintf(key, sizeof key, "%" JSON_INTEGER_FORMAT, json_integer_value(uid));
+        cr_expect_str_eq(json_string_value(json_object_get(r, "key")), key);
+        int part = (int)json_integer_value(json_object_get(r, "partition"));
+        cr_expect_eq(part, out[i].partition);
+        cr_expect_eq(json_integer_value(json_object_get(r, "offset")), out[i].offset);
+        cr_expect_eq(part, json_integer_value(json_object_get(r, "expected_partition")),
+                     "key %s: kfk chose %d, aiokafka's partitioner %lld", key, part,
+                     (long long)json_integer_value(json_object_get(r, "expected_partition")));
+        parts_used[part]++;
+        json_decref(want);
+    }
+    for (int k = 0; k < 4; k++)
+        cr_expect_gt(parts_used[k], 0, "48 keys spread over all 4 partitions");
+    json_decref(got);
+}
+
+Test(events, emitted_json_envelopes_read_by_python) {
+    python();
+    emitter_to_python("json", KFK_ENVELOPE_JSON);
+}
+
+Test(events, emitted_msgpack_envelopes_read_by_python) {
+    python();
+    emitter_to_python("msgpack", KFK_ENVELOPE_MSGPACK);
+}
+
+/* ---- listener semantics -------------------------------------------------------------------- */
+
+/* Emits @p n events of @p type on partition @p part (JSON envelopes) and waits for them. */
+static void emit_n(const char *topic, int32_t part, const char *type, int n) {
+    kfk_producer_t *p = producer();
+    kfk_emitter_t *e;
+    cr_assert_eq(kfk_emitter_new(p, KFK_ENVELOPE_JSON, &e), 0);
+    emitted_count = 0;
+    static emitted_t out[MAXEV];
+    cr_assert_leq(n, MAXEV);
+    for (int i = 0; i < n; i++) {
+        char body[64];
+        snprintf(body, sizeof body, "{\"i\": %d}", i);
+        kfk_emit_opts_t o;
+        memset(&o, 0, sizeof o);
+        o.partition = part;
+        o.has_partition = 1;
+        cr_assert_eq(
+            kfk_emitter_emit_json(e, topic, type, body, strlen(body), &o, on_emitted, &out[i]), 0);
+    }
+    cr_assert(wait_int(&emitted_count, n, 30000));
+    for (int i = 0; i < n; i++)
+        cr_assert_eq(out[i].err, 0);
+    kfk_emitter_free(e);
+    producer_close(p);
+}
+
+Test(events, out_of_order_finishing_never_commits_past_an_unfinished_event) {
+    char topic[128], group[160];
+    unique_name(topic, sizeof topic, "order");
+    snprintf(group, sizeof group, "%s-g", topic);
+    make_topic(topic, 1);
+    emit_n(topic, 0, "Tick", 10);
+
+    kfk_consumer_t *c = group_consumer(topic, group);
+    kfk_listener_t *l;
+    kfk_listener_opts_t o;
+    memset(&o, 0, sizeof o);
+    o.max_in_flight = 10;
+    o.stop_on_failure = 1;
+    cr_assert_eq(kfk_listener_new(c, KFK_ENVELOPE_JSON, &o, &l), 0);
+    static rec_t r;
+    memset(&r, 0, sizeof r);
+    r.hold = 1;
+    r.hold_part = -1;
+    cr_assert_eq(kfk_listener_on(l, topic, "Tick", on_event, NULL, &r), 0);
+    cr_assert_eq(kfk_listener_start(l), 0);
+    cr_assert(wait_int(&r.n, 10, 30000), "got %d of 10 events", r.n);
+    cr_assert_eq(r.ev[0].offset, 0);
+    /* Finish 9..1 (backwards), leave offset 0 unfinished: nothing may be committed. */
+    for (int i = 9; i >= 1; i--) {
+        kfk_event_done(r.ev[i].ev, 0);
+        run_for(30);
+    }
+    run_for(1500);
+    kfk_listener_stats_t st;
+    kfk_listener_stats(l, &st);
+    cr_expect_eq(st.handled, 9);
+    cr_expect_eq(st.in_flight, 1);
+    cr_expect_leq(kfk_consumer_committed(c, topic, 0), 0, "committed %lld with offset 0 unfinished",
+                  (long long)kfk_consumer_committed(c, topic, 0));
+    kfk_event_done(r.ev[0].ev, 0);
+    committed_want_t cw = {c, topic, 0, 10};
+    cr_expect(run_until(committed_reached, &cw, 15000), "committed %lld, want 10",
+              (long long)kfk_consumer_committed(c, topic, 0));
+    listener_free(l);
+    consumer_close(c);
+    rec_free(&r);
+}
+
+/* Reads @p n records of @p topic partition 0 from the start (no group). */
+typedef struct {
+    int n;
+    char values[16][512];
+    char headers[16][1024]; /* "k=v;k=v;" */
+} dlq_t;
+
+static void on_dlq_batch(kfk_consumer_t *c, kfk_batch_t *b, void *opaque) {
+    (void)c;
+    dlq_t *d = opaque;
+    for (size_t i = 0; i < kfk_batch_count(b) && d->n < 16; i++) {
+        const kfk_message_t *m = kfk_batch_message(b, i);
+        snprintf(d->values[d->n], sizeof d->values[d->n], "%.*s",
+                 m->value_len > 0 ? m->value_len : 0,
+                 m->value_len > 0 ? (const char *)m->value : "");
+        kfk_record_header_iter_t it;
+        kfk_record_header_t h;
+        kfk_message_header_iter(m, &it);
+        size_t off = 0;
+        while (kfk_record_header_iter_next(&it, &h) && off < sizeof d->headers[0] - 1)
+            off +=
+                (size_t)snprintf(d->headers[d->n] + off, sizeof d->headers[0] - off, "%.*s=%.*s;",
+                                 (int)h.key.len, h.key.ptr, h.value.len > 0 ? (int)h.value.len : 0,
+                                 h.value.len > 0 ? (const char *)h.value.ptr : "");
+        d->n++;
+    }
+    kfk_batch_done(b, 0);
+}
+
+static void read_dlq(const char *topic, dlq_t *d, int n) {
+    kfk_conf_t *cf = conf_base();
+    conf_put(cf, "batch.timeout.ms", "50");
+    kfk_consumer_t *c;
+    char err[256];
+    cr_assert_eq(kfk_consumer_new(&loop, cf, &c, err, sizeof err), 0, "%s", err);
+    kfk_conf_destroy(cf);
+    kfk_topic_partition_t tp = {topic, 0, KFK_OFFSET_BEGINNING};
+    cr_assert_eq(kfk_consumer_assign(c, &tp, 1), 0);
+    memset(d, 0, sizeof *d);
+    cr_assert_eq(kfk_consumer_start(c, on_dlq_batch, d), 0);
+    cr_assert(wait_int(&d->n, n, 30000), "dead-letter topic has %d of %d records", d->n, n);
+    consumer_close(c);
+}
+
+static int retry_on_transport_only(kfk_err_t err, void *opaque) {
+    (void)opaque;
+    return err == KFK_ERR__TRANSPORT;
+}
+
+Test(events, retries_then_dead_letter_topic_and_bad_envelopes) {
+    char topic[128], dlq[160], group[160];
+    unique_name(topic, sizeof topic, "dlq");
+    snprintf(dlq, sizeof dlq, "%s-dead", topic);
+    snprintf(group, sizeof group, "%s-g", topic);
+    make_topic(topic, 1);
+    make_topic(dlq, 1);
+    emit_n(topic, 0, "Flaky", 2);     /* offsets 0, 1: fail 3 times, then dead-lettered */
+    emit_n(topic, 0, "Permanent", 1); /* offset 2: an error retry_on refuses: no retry */
+    kfk_producer_t *p = producer();
+    send_raw(p, topic, 0, "not json at all", 15);                      /* offset 3 */
+    send_raw(p, topic, 0, "{\"id\": \"x\", \"body\": {}}", 23);        /* offset 4: no type */
+    send_raw(p, topic, 0, "{\"type\": 7, \"body\": {}}", 23);          /* offset 5: bad type */
+    send_raw(p, topic, 0, "{\"type\": \"Nobody\", \"body\": {}}", 30); /* offset 6: no handler */
+
+    kfk_consumer_t *c = group_consumer(topic, group);
+    kfk_listener_t *l;
+    kfk_listener_opts_t o;
+    memset(&o, 0, sizeof o);
+    o.dlq = p;
+    o.dlq_topic = dlq;
+    static rec_t flaky, perm, errs;
+    memset(&flaky, 0, sizeof flaky);
+    memset(&perm, 0, sizeof perm);
+    memset(&errs, 0, sizeof errs);
+    flaky.fail = KFK_ERR__TRANSPORT;
+    perm.fail = KFK_ERR__INVALID_ARG;
+    o.on_error = on_listener_error;
+    o.on_error_opaque = &errs;
+    cr_assert_eq(kfk_listener_new(c, KFK_ENVELOPE_JSON, &o, &l), 0);
+    kfk_retry_policy_t pol = {3, 40, 1, 200, retry_on_transport_only, NULL};
+    cr_assert_eq(kfk_listener_on(l, topic, "Flaky", on_event, &pol, &flaky), 0);
+    cr_assert_eq(kfk_listener_on(l, topic, "Permanent", on_event, &pol, &perm), 0);
+    uint64_t t0 = now_ms();
+    cr_assert_eq(kfk_listener_start(l), 0);
+    stats_want_t w = {l, 0, 1, 3, 6, 3};
+    cr_assert(run_until(stats_reached, &w, 60000));
+    kfk_listener_stats_t st;
+    kfk_listener_stats(l, &st);
+    cr_expect_eq(flaky.attempts, 8, "2 events x (1 + 3 retries)");
+    cr_expect_eq(perm.attempts, 1, "retry_on refused the error: no retry");
+    cr_expect_eq(st.retried, 6);
+    cr_expect_eq(st.failed, 3);
+    cr_expect_eq(st.bad_envelopes, 3);
+    cr_expect_eq(st.unhandled, 1);
+    cr_expect_eq(st.dead_lettered, 6, "3 failed events + 3 bad envelopes");
+    cr_expect_eq(errs.errors, 3, "on_error for each bad envelope");
+    /* Exponential waits 40 + 80 + 160 ms before the last attempt. */
+    cr_expect_geq(now_ms() - t0, 280);
+    committed_want_t cw = {c, topic, 0, 7};
+    cr_expect(run_until(committed_reached, &cw, 15000), "committed %lld, want 7",
+              (long long)kfk_consumer_committed(c, topic, 0));
+    listener_free(l);
+    consumer_close(c);
+
+    dlq_t d;
+    read_dlq(dlq, &d, 6);
+    int found_bad = 0, found_flaky = 0;
+    for (int i = 0; i < d.n; i++) {
+        cr_expect_not_null(strstr(d.headers[i], "kfk.original.topic="), "%s", d.headers[i]);
+        cr_expect_not_null(strstr(d.headers[i], "kfk.original.partition=0;"));
+        if (strstr(d.headers[i], "kfk.original.offset=3;")) {
+            cr_expect_str_eq(d.values[i], "not json at all");
+            cr_expect_not_null(strstr(d.headers[i], "kfk.error=_VALUE_DECODE;"), "%s",
+                               d.headers[i]);
+            found_bad++;
+        }
+        if (strstr(d.headers[i], "kfk.original.offset=0;")) {
+            cr_expect_not_null(strstr(d.values[i], "\"type\": \"Flaky\""));
+            cr_expect_not_null(strstr(d.headers[i], "kfk.error=_TRANSPORT;"), "%s", d.headers[i]);
+            cr_expect_not_null(strstr(d.headers[i], "kfk.attempts=4;"), "%s", d.headers[i]);
+            found_flaky++;
+        }
+    }
+    cr_expect_eq(found_bad, 1);
+    cr_expect_eq(found_flaky, 1);
+    producer_close(p);
+}
+
+Test(events, unhandled_is_error_and_stop_on_failure_keep_the_offset) {
+    char topic[128], group[160];
+    unique_name(topic, sizeof topic, "stop");
+    snprintf(group, sizeof group, "%s-g", topic);
+    make_topic(topic, 2);
+    emit_n(topic, 0, "Good", 3);   /* partition 0: offsets 0..2 handled */
+    emit_n(topic, 1, "Good", 1);   /* partition 1: offset 0 handled */
+    emit_n(topic, 1, "Nobody", 1); /* partition 1: offset 1 unhandled: an error here */
+    emit_n(topic, 1, "Good", 1);   /* partition 1: offset 2 must not be committed */
+
+    kfk_consumer_t *c = group_consumer(topic, group);
+    kfk_listener_t *l;
+    kfk_listener_opts_t o;
+    memset(&o, 0, sizeof o);
+    o.stop_on_failure = 1;
+    o.unhandled_is_error = 1;
+    o.max_in_flight = 1; /* one event of a partition at a time */
+    static rec_t good, errs;
+    memset(&good, 0, sizeof good);
+    memset(&errs, 0, sizeof errs);
+    o.on_error = on_listener_error;
+    o.on_error_opaque = &errs;
+    cr_assert_eq(kfk_listener_new(c, KFK_ENVELOPE_JSON, &o, &l), 0);
+    cr_assert_eq(kfk_listener_on(l, topic, "Good", on_event, NULL, &good), 0);
+    cr_assert_eq(kfk_listener_start(l), 0);
+    committed_want_t cw = {c, topic, 0, 3};
+    cr_assert(run_until(committed_reached, &cw, 30000));
+    run_for(1500);
+    cr_expect_eq(good.n, 4, "partition 0's three and partition 1's first");
+    cr_expect_eq(kfk_consumer_committed(c, topic, 1), 1, "stopped at the unhandled event");
+    cr_expect_geq(errs.errors, 1);
+    kfk_listener_stats_t st;
+    kfk_listener_stats(l, &st);
+    cr_expect_eq(st.unhandled, 1);
+    cr_expect_eq(st.in_flight, 0);
+    listener_free(l);
+    consumer_close(c);
+    rec_free(&good);
+}
+
+Test(events, a_handler_that_never_finishes_holds_only_its_partition) {
+    char topic[128], group[160];
+    unique_name(topic, sizeof topic, "hold");
+    snprintf(group, sizeof group, "%s-g", topic);
+    make_topic(topic, 2);
+    emit_n(topic, 0, "Slow", 4);
+    emit_n(topic, 1, "Slow", 30);
+
+    kfk_consumer_t *c = group_consumer(topic, group);
+    kfk_listener_t *l;
+    kfk_listener_opts_t o;
+    memset(&o, 0, sizeof o);
+    o.max_in_flight = 8;
+    o.stop_on_failure = 1;
+    cr_assert_eq(kfk_listener_new(c, KFK_ENVELOPE_JSON, &o, &l), 0);
+    static rec_t r;
+    memset(&r, 0, sizeof r);
+    r.hold = 1;
+    r.hold_part = 0; /* partition 0's events never finish (until the end of the test) */
+    cr_assert_eq(kfk_listener_on(l, topic, "Slow", on_event, NULL, &r), 0);
+    cr_assert_eq(kfk_listener_start(l), 0);
+    committed_want_t cw = {c, topic, 1, 30};
+    cr_expect(run_until(committed_reached, &cw, 30000), "partition 1 committed %lld of 30",
+              (long long)kfk_consumer_committed(c, topic, 1));
+    cr_expect_leq(kfk_consumer_committed(c, topic, 0), 0);
+    int held = 0;
+    for (int i = 0; i < r.n; i++)
+        if (r.ev[i].ev) {
+            held++;
+            cr_expect_eq(r.ev[i].partition, 0);
+        }
+    cr_expect_eq(held, 4, "partition 0's events delivered and held");
+    for (int i = 0; i < r.n; i++)
+        if (r.ev[i].ev)
+            kfk_event_done(r.ev[i].ev, 0);
+    committed_want_t cw0 = {c, topic, 0, 4};
+    cr_expect(run_until(committed_reached, &cw0, 15000));
+    listener_free(l);
+    consumer_close(c);
+    rec_free(&r);
+}
