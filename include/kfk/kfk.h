@@ -806,8 +806,9 @@ typedef struct kfk_listener_opts {
     uint32_t max_in_flight; /* events in flight per partition (default 16) */
     kfk_producer_t *dlq;    /* the producer for the dead-letter topic (not owned) */
     const char *dlq_topic;  /* dead-letter topic; NULL: no dead letters */
-    int stop_on_failure;    /* no dead-letter topic: stop the partition on a failed event
-                               (default: 1) instead of counting it and moving on */
+    int skip_failed;        /* no dead-letter topic: count a failed event and move on
+                               (default 0: pause its partition, its offset uncommitted, so
+                               the event comes again on kfk_consumer_resume or a restart) */
     int unhandled_is_error; /* an event with no handler is a failure (default 0: skipped) */
     kfk_event_error_cb on_error;
     void *on_error_opaque;
@@ -825,7 +826,8 @@ typedef struct kfk_listener_stats {
 KFK_API kfk_err_t kfk_listener_new(kfk_consumer_t *c, kfk_envelope_t envelope,
                                    const kfk_listener_opts_t *opts, kfk_listener_t **out);
 
-/** Routes events of @p type on @p topic (NULL: any topic) to @p handler. */
+/** Routes events of @p type (NULL: any type) on @p topic (NULL: any topic) to @p handler; the
+ * first registration that matches an event wins. */
 KFK_API kfk_err_t kfk_listener_on(kfk_listener_t *l, const char *topic, const char *type,
                                   kfk_handler_cb handler, const kfk_retry_policy_t *policy,
                                   void *opaque);

@@ -65,5 +65,7 @@ int kfk_cmd_topics(int argc, char **argv);
 int kfk_cmd_produce(int argc, char **argv);
 int kfk_cmd_consume(int argc, char **argv);
 int kfk_cmd_worker(int argc, char **argv);
+int kfk_cmd_emit(int argc, char **argv);
+int kfk_cmd_listen(int argc, char **argv);
 
 #endif

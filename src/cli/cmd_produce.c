@@ -1,8 +1,9 @@
 /*
  * cmd_produce.c: `kfk produce`: one record per stdin line (raw, key-delimited, or JSON turned
  * into msgpack; or a stream of msgpack values), with a summary on stderr and a progress line on
- * terminals. Stdin is read on the loop (a pipe or terminal asynchronously; a regular file in
- * chunks from an idle handle), and reading pauses while the producer's queue is full.
+ * terminals. `kfk emit`: one event per stdin line (a JSON body), in a Dispytch envelope. Stdin is
+ * read on the loop (a pipe or terminal asynchronously; a regular file in chunks from an idle
+ * handle), and reading pauses while the producer's queue is full.
  */
 #include <errno.h>
 #include <signal.h>
@@ -15,7 +16,7 @@
 
 #include "cli/cli.h"
 
-enum { FMT_RAW, FMT_JSON, FMT_MSGPACK };
+enum { FMT_RAW, FMT_JSON, FMT_MSGPACK, FMT_EVENT };
 
 typedef struct {
     uv_loop_t loop;
@@ -26,6 +27,10 @@ typedef struct {
     char keydelim;
     int format;
     const char *partition_by;
+    const char *cmd;         /* "produce" or "emit" */
+    kfk_emitter_t *emitter;  /* emit */
+    const char *event_type;  /* emit: --type */
+    kfk_envelope_t envelope; /* emit: --envelope */
     kfk_header_t headers[64];
     size_t nheaders;
     /* input */
@@ -59,7 +64,7 @@ static void on_dr(kfk_producer_t *p, const kfk_delivery_t *d, void *opaque) {
     prod_t *pr = opaque;
     if (d->err) {
         if (!pr->failed)
-            kfk_cli_error("produce", "delivery to %s [%d] failed: %s (%s)", d->topic, d->partition,
+            kfk_cli_error(pr->cmd, "delivery to %s [%d] failed: %s (%s)", d->topic, d->partition,
                           kfk_err_str(d->err), kfk_err_name(d->err));
         pr->failed++;
         if (!pr->first_err)
@@ -68,6 +73,15 @@ static void on_dr(kfk_producer_t *p, const kfk_delivery_t *d, void *opaque) {
         pr->delivered++;
     }
     kfk_cli_progress(&pr->progress, pr->delivered + pr->failed, 0);
+}
+
+static void on_emitted(kfk_emitter_t *e, kfk_err_t err, const char *id, int32_t partition,
+                       int64_t offset, void *opaque) {
+    (void)e;
+    (void)id;
+    (void)offset;
+    kfk_delivery_t d = {err, ((prod_t *)opaque)->topic, partition, offset, 0};
+    on_dr(NULL, &d, opaque);
 }
 
 static void on_closed(kfk_producer_t *p, void *opaque) {
@@ -91,7 +105,12 @@ static void finish(prod_t *pr) {
     uv_close((uv_handle_t *)&pr->idle, NULL);
     uv_close((uv_handle_t *)&pr->sigint, NULL);
     uv_close((uv_handle_t *)&pr->sigterm, NULL);
-    /* Flushes what is queued (bounded by delivery.timeout.ms), then closes. */
+    /* Flushes what is queued (bounded by delivery.timeout.ms), then closes. The emitter goes
+     * first: its events' callbacks still run through the producer. */
+    if (pr->emitter) {
+        kfk_emitter_free(pr->emitter);
+        pr->emitter = NULL;
+    }
     kfk_producer_close(pr->p, -1, on_closed, pr);
 }
 
@@ -114,7 +133,7 @@ static int send_value(prod_t *pr, const void *key, size_t keylen, const void *va
     if (err == KFK_ERR__QUEUE_FULL)
         return 1;
     if (err) {
-        kfk_cli_error("produce", "record at line %llu refused: %s (%s)",
+        kfk_cli_error(pr->cmd, "record at line %llu refused: %s (%s)",
                       (unsigned long long)pr->lineno, kfk_err_str(err), kfk_err_name(err));
         pr->bad++;
         return -1;
@@ -146,10 +165,42 @@ static int send_msgpack(prod_t *pr, const char *data, size_t len) {
     return send_value(pr, key, keylen, data, len, have_key);
 }
 
+/* One event: @p line is its JSON body. Returns as send_value. */
+static int emit_line(prod_t *pr, const char *line, size_t n) {
+    kfk_emit_opts_t o;
+    memset(&o, 0, sizeof o);
+    o.partition_by = pr->partition_by;
+    if (pr->key) {
+        o.key = pr->key;
+        o.key_len = strlen(pr->key);
+    }
+    o.partition = pr->partition;
+    o.has_partition = pr->partition != KFK_PARTITION_ANY;
+    o.headers = pr->headers;
+    o.header_cnt = pr->nheaders;
+    kfk_err_t err =
+        kfk_emitter_emit_json(pr->emitter, pr->topic, pr->event_type, line, n, &o, on_emitted, pr);
+    if (err == KFK_ERR__QUEUE_FULL)
+        return 1;
+    if (err) {
+        kfk_cli_error(pr->cmd, "line %llu: %s", (unsigned long long)pr->lineno,
+                      err == KFK_ERR__VALUE_DECODE ? "not a JSON object"
+                      : err == KFK_ERR__KEY_PATH   ? "--partition-by path missing or not a scalar"
+                                                   : kfk_err_str(err));
+        pr->bad++;
+        return -1;
+    }
+    pr->sent++;
+    pr->bytes += n;
+    return 0;
+}
+
 static int handle_line(prod_t *pr, char *line, size_t n) {
     pr->lineno++;
     if (n && line[n - 1] == '\r')
         n--;
+    if (pr->format == FMT_EVENT)
+        return n == 0 ? 0 : emit_line(pr, line, n);
     if (pr->format == FMT_JSON) {
         if (n == 0)
             return 0;
@@ -322,7 +373,7 @@ static void on_idle(uv_idle_t *h) {
 static void on_sigint(uv_signal_t *s, int sig) {
     (void)sig;
     prod_t *pr = s->data;
-    kfk_cli_error("produce", "interrupted: flushing what is queued");
+    kfk_cli_error(pr->cmd, "interrupted: flushing what is queued");
     pr->eof = 1;
     finish(pr);
 }
@@ -350,11 +401,46 @@ static const char produce_usage[] =
     "\n"
     "exit: 0 all delivered, 1 some failed or were refused, 2 usage error\n";
 
+static const char emit_usage[] =
+    "usage: kfk emit -b BROKERS -t TOPIC --type TYPE [--partition-by PATH | -k KEY | -p "
+    "PARTITION]\n"
+    "                [--envelope json|msgpack] [-H name=value]... [-z CODEC] [-X key=value]...\n"
+    "                [-F file]\n"
+    "\n"
+    "Reads one JSON object per stdin line, the body of an event of type TYPE, and sends it in a\n"
+    "Dispytch envelope {id, type, body, timestamp} (a new UUID4 id, the time now).\n"
+    "\n"
+    "  --type TYPE          the event type\n"
+    "  --partition-by PATH  the key is str() of the body's field at PATH (e.g. user.id), as\n"
+    "                       Dispytch's __partition_by__ keys it\n"
+    "  --envelope json      Dispytch's default serializer (default)\n"
+    "  --envelope msgpack   Dispytch's msgpack serializer\n"
+    "\n"
+    "examples:\n"
+    "  echo '{\"user\": {\"id\": 42, \"email\": \"a@b.c\"}}' | \\\n"
+    "      kfk emit -b 127.0.0.1:29000 -t user_events --type UserRegistered --partition-by "
+    "user.id\n"
+    "\n"
+    "exit: 0 all delivered, 1 some failed or were refused, 2 usage error\n";
+
+static int run_produce(int argc, char **argv, int emit);
+
 int kfk_cmd_produce(int argc, char **argv) {
-    const char *cmd = "produce";
+    return run_produce(argc, argv, 0);
+}
+
+int kfk_cmd_emit(int argc, char **argv) {
+    return run_produce(argc, argv, 1);
+}
+
+static int run_produce(int argc, char **argv, int emit) {
+    const char *cmd = emit ? "emit" : "produce";
     static prod_t pr; /* one per process run */
     memset(&pr, 0, sizeof pr);
     pr.partition = KFK_PARTITION_ANY;
+    pr.cmd = cmd;
+    if (emit)
+        pr.format = FMT_EVENT;
     kfk_cli_common_t c;
     int rc = kfk_cli_common_init(&c, cmd);
     if (rc)
@@ -383,7 +469,21 @@ int kfk_cmd_produce(int argc, char **argv) {
             if (!(v = kfk_cli_value(cmd, argc, argv, &i)))
                 goto usage;
             pr.key = v;
-        } else if (!strcmp(a, "-K")) {
+        } else if (emit && !strcmp(a, "--type")) {
+            if (!(pr.event_type = kfk_cli_value(cmd, argc, argv, &i)))
+                goto usage;
+        } else if (emit && !strcmp(a, "--envelope")) {
+            if (!(v = kfk_cli_value(cmd, argc, argv, &i)))
+                goto usage;
+            if (!strcmp(v, "json"))
+                pr.envelope = KFK_ENVELOPE_JSON;
+            else if (!strcmp(v, "msgpack"))
+                pr.envelope = KFK_ENVELOPE_MSGPACK;
+            else {
+                kfk_cli_error(cmd, "--envelope %s: expected json or msgpack", v);
+                goto usage;
+            }
+        } else if (!emit && !strcmp(a, "-K")) {
             if (!(v = kfk_cli_value(cmd, argc, argv, &i)))
                 goto usage;
             if (strlen(v) != 1) {
@@ -410,7 +510,7 @@ int kfk_cmd_produce(int argc, char **argv) {
                 kfk_cli_error(cmd, "-z: %s", errstr);
                 goto usage;
             }
-        } else if (!strcmp(a, "--format")) {
+        } else if (!emit && !strcmp(a, "--format")) {
             if (!(v = kfk_cli_value(cmd, argc, argv, &i)))
                 goto usage;
             if (!strcmp(v, "raw"))
@@ -428,17 +528,21 @@ int kfk_cmd_produce(int argc, char **argv) {
                 goto usage;
             pr.partition_by = v;
         } else {
-            kfk_cli_error(cmd, "unknown option %s (see kfk produce --help)", a);
+            kfk_cli_error(cmd, "unknown option %s (see kfk %s --help)", a, cmd);
             goto usage;
         }
     }
     if (c.help) {
-        fputs(produce_usage, stdout);
+        fputs(emit ? emit_usage : produce_usage, stdout);
         kfk_cli_common_free(&c);
         return KFK_EXIT_OK;
     }
     if (!pr.topic) {
         kfk_cli_error(cmd, "give the topic with -t TOPIC");
+        goto usage;
+    }
+    if (emit && !pr.event_type) {
+        kfk_cli_error(cmd, "give the event type with --type TYPE");
         goto usage;
     }
     if (pr.partition_by && pr.format == FMT_RAW) {
@@ -458,6 +562,13 @@ int kfk_cmd_produce(int argc, char **argv) {
         uv_loop_close(&pr.loop);
         return err == KFK_ERR__INVALID_CONF ? KFK_EXIT_USAGE : KFK_EXIT_ERR;
     }
+    if (emit && (err = kfk_emitter_new(pr.p, pr.envelope, &pr.emitter)) != 0) {
+        kfk_cli_error(cmd, "%s", kfk_err_str(err));
+        kfk_producer_close(pr.p, 0, NULL, NULL);
+        uv_run(&pr.loop, UV_RUN_DEFAULT);
+        uv_loop_close(&pr.loop);
+        return KFK_EXIT_ERR;
+    }
     msgpack_sbuffer_init(&pr.sbuf);
     if (pr.format == FMT_MSGPACK)
         msgpack_unpacker_init(&pr.unpacker, 65536);
@@ -469,7 +580,7 @@ int kfk_cmd_produce(int argc, char **argv) {
     uv_signal_init(&pr.loop, &pr.sigterm);
     pr.sigterm.data = &pr;
     uv_signal_start(&pr.sigterm, on_sigint, SIGTERM);
-    kfk_cli_progress_init(&pr.progress, "produced", 0);
+    kfk_cli_progress_init(&pr.progress, emit ? "emitted" : "produced", 0);
     struct stat st;
     if (fstat(0, &st) == 0 && S_ISREG(st.st_mode)) {
         pr.in_file = 1;
@@ -490,10 +601,10 @@ int kfk_cmd_produce(int argc, char **argv) {
     uv_run(&pr.loop, UV_RUN_DEFAULT);
     int closed = uv_loop_close(&pr.loop) == 0;
     kfk_cli_progress(&pr.progress, pr.delivered + pr.failed, 1);
-    fprintf(stderr, "kfk produce: %llu records (%llu bytes) delivered to %s, %llu failed%s%s\n",
-            (unsigned long long)pr.delivered, (unsigned long long)pr.bytes, pr.topic,
-            (unsigned long long)(pr.failed + pr.bad), pr.first_err ? ": " : "",
-            pr.first_err ? kfk_err_str(pr.first_err) : "");
+    fprintf(stderr, "kfk %s: %llu %s (%llu bytes) delivered to %s, %llu failed%s%s\n", cmd,
+            (unsigned long long)pr.delivered, emit ? "events" : "records",
+            (unsigned long long)pr.bytes, pr.topic, (unsigned long long)(pr.failed + pr.bad),
+            pr.first_err ? ": " : "", pr.first_err ? kfk_err_str(pr.first_err) : "");
     free(pr.buf);
     msgpack_sbuffer_destroy(&pr.sbuf);
     if (pr.format == FMT_MSGPACK)

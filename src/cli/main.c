@@ -18,6 +18,8 @@ static const struct {
     {"produce", kfk_cmd_produce, "send stdin lines (raw, JSON as msgpack) as records"},
     {"consume", kfk_cmd_consume, "print records (raw, -f format, JSON); -G joins a group"},
     {"worker", kfk_cmd_worker, "consume one partition behind a Redis lock (exit 3: held)"},
+    {"emit", kfk_cmd_emit, "send stdin JSON lines as Dispytch events (--type, --partition-by)"},
+    {"listen", kfk_cmd_listen, "print Dispytch events of a group as JSON lines"},
 };
 
 #define NCOMMANDS (sizeof commands / sizeof commands[0])

@@ -315,8 +315,6 @@ kfk_err_t kfk_listener_new(kfk_consumer_t *c, kfk_envelope_t envelope,
     l->envelope = envelope;
     if (opts)
         l->o = *opts;
-    else
-        l->o.stop_on_failure = 1;
     if (!l->o.max_in_flight)
         l->o.max_in_flight = 16;
     if (l->o.dlq_topic && !l->o.dlq) {
@@ -331,14 +329,14 @@ kfk_err_t kfk_listener_new(kfk_consumer_t *c, kfk_envelope_t envelope,
 
 kfk_err_t kfk_listener_on(kfk_listener_t *l, const char *topic, const char *type,
                           kfk_handler_cb handler, const kfk_retry_policy_t *policy, void *opaque) {
-    if (!l || !type || !handler)
+    if (!l || !handler)
         return KFK_ERR__INVALID_ARG;
     handler_t *h = kfk__calloc(1, sizeof *h);
     if (!h)
         return KFK_ERR__NOMEM;
-    h->type = kfk__strndup(type, strlen(type));
+    h->type = type ? kfk__strndup(type, strlen(type)) : NULL;
     h->topic = topic ? kfk__strndup(topic, strlen(topic)) : NULL;
-    if (!h->type || (topic && !h->topic)) {
+    if ((type && !h->type) || (topic && !h->topic)) {
         kfk__free(h->type);
         kfk__free(h->topic);
         kfk__free(h);
@@ -362,7 +360,7 @@ kfk_err_t kfk_listener_on(kfk_listener_t *l, const char *topic, const char *type
 
 static handler_t *route(kfk_listener_t *l, const char *topic, const char *type) {
     for (handler_t *h = l->handlers; h; h = h->next)
-        if (!strcmp(h->type, type) && (!h->topic || !strcmp(h->topic, topic)))
+        if ((!h->type || !strcmp(h->type, type)) && (!h->topic || !strcmp(h->topic, topic)))
             return h;
     return NULL;
 }
@@ -474,7 +472,7 @@ static void give_up(levent_t *e, kfk_err_t err, const char *reason) {
         stop_partition(e, err);
         return;
     }
-    if (l->o.stop_on_failure) {
+    if (!l->o.skip_failed) {
         stop_partition(e, err);
         return;
     }

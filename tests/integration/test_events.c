@@ -710,7 +710,6 @@ Test(events, out_of_order_finishing_never_commits_past_an_unfinished_event) {
     kfk_listener_opts_t o;
     memset(&o, 0, sizeof o);
     o.max_in_flight = 10;
-    o.stop_on_failure = 1;
     cr_assert_eq(kfk_listener_new(c, KFK_ENVELOPE_JSON, &o, &l), 0);
     static rec_t r;
     memset(&r, 0, sizeof r);
@@ -869,7 +868,7 @@ Test(events, retries_then_dead_letter_topic_and_bad_envelopes) {
     producer_close(p);
 }
 
-Test(events, unhandled_is_error_and_stop_on_failure_keep_the_offset) {
+Test(events, unhandled_is_error_pauses_the_partition_and_keeps_its_offset) {
     char topic[128], group[160];
     unique_name(topic, sizeof topic, "stop");
     snprintf(group, sizeof group, "%s-g", topic);
@@ -883,7 +882,6 @@ Test(events, unhandled_is_error_and_stop_on_failure_keep_the_offset) {
     kfk_listener_t *l;
     kfk_listener_opts_t o;
     memset(&o, 0, sizeof o);
-    o.stop_on_failure = 1;
     o.unhandled_is_error = 1;
     o.max_in_flight = 1; /* one event of a partition at a time */
     static rec_t good, errs;
@@ -922,7 +920,6 @@ Test(events, a_handler_that_never_finishes_holds_only_its_partition) {
     kfk_listener_opts_t o;
     memset(&o, 0, sizeof o);
     o.max_in_flight = 8;
-    o.stop_on_failure = 1;
     cr_assert_eq(kfk_listener_new(c, KFK_ENVELOPE_JSON, &o, &l), 0);
     static rec_t r;
     memset(&r, 0, sizeof r);

@@ -1,0 +1,268 @@
+/*
+ * cmd_listen.c: `kfk listen`: joins a consumer group and prints each event (a Dispytch
+ * envelope, JSON or msgpack) as one JSON line: type, id, timestamp, topic, partition, offset,
+ * body. --type filters (repeatable); events of other types are skipped and committed. Bad
+ * envelopes are reported on stderr and skipped. -c COUNT exits after COUNT events, -e at the end
+ * of the assigned partitions; Ctrl-C commits what was printed and leaves the group.
+ */
+#include <inttypes.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <uv.h>
+
+#include "cli/cli.h"
+
+typedef struct {
+    uv_loop_t loop;
+    kfk_consumer_t *c;
+    kfk_listener_t *l;
+    const char *topic;
+    const char *types[32];
+    size_t ntypes;
+    kfk_envelope_t envelope;
+    int64_t count;
+    int eof_exit;
+    uint64_t printed, bad;
+    uv_signal_t sigint, sigterm;
+    uv_timer_t check;
+    int stopping;
+    int exit_code;
+    kfk_cli_progress_t progress;
+} listen_t;
+
+static void on_closed(kfk_consumer_t *c, void *opaque) {
+    (void)c;
+    ((listen_t *)opaque)->c = NULL;
+}
+
+static void stop(listen_t *ls) {
+    if (ls->stopping)
+        return;
+    ls->stopping = 1;
+    uv_close((uv_handle_t *)&ls->sigint, NULL);
+    uv_close((uv_handle_t *)&ls->sigterm, NULL);
+    uv_close((uv_handle_t *)&ls->check, NULL);
+    fflush(stdout);
+    /* Every event is finished inside its handler: nothing is in flight here. */
+    if (ls->l && kfk_listener_free(ls->l) == KFK_ERR_NONE)
+        ls->l = NULL;
+    kfk_consumer_close(ls->c, 10000, on_closed, ls);
+}
+
+static void on_event(kfk_listener_t *l, const kfk_event_t *ev, void *opaque) {
+    (void)l;
+    listen_t *ls = opaque;
+    if (ls->stopping || (ls->count && ls->printed >= (uint64_t)ls->count)) {
+        /* Past -c: not printed, so not done: it comes again to the next listener. */
+        kfk_event_done(ev, KFK_ERR__DESTROYED);
+        return;
+    }
+    printf("{\"type\":");
+    json_t *s = json_string(ev->type);
+    json_dumpf(s, stdout, JSON_ENCODE_ANY);
+    json_decref(s);
+    printf(",\"id\":");
+    s = json_string(ev->id);
+    json_dumpf(s, stdout, JSON_ENCODE_ANY);
+    json_decref(s);
+    printf(",\"timestamp\":");
+    if (ev->timestamp >= 0)
+        printf("%" PRId64, ev->timestamp);
+    else
+        printf("null");
+    printf(",\"topic\":");
+    s = json_string(ev->topic);
+    json_dumpf(s, stdout, JSON_ENCODE_ANY);
+    json_decref(s);
+    printf(",\"partition\":%" PRId32 ",\"offset\":%" PRId64 ",\"body\":%s}\n", ev->partition,
+           ev->offset, ev->body_json);
+    ls->printed++;
+    kfk_event_done(ev, KFK_ERR_NONE);
+    kfk_cli_progress(&ls->progress, ls->printed, 0);
+    if (ls->count && ls->printed >= (uint64_t)ls->count)
+        stop(ls);
+}
+
+static void on_error(kfk_listener_t *l, kfk_err_t err, const char *what, const kfk_message_t *m,
+                     void *opaque) {
+    (void)l;
+    (void)err;
+    listen_t *ls = opaque;
+    ls->bad++;
+    kfk_cli_error("listen", "%s [%d] offset %lld: %s: skipped", m->topic, m->partition,
+                  (long long)m->offset, what);
+}
+
+/* True when every assigned partition's position reached its high watermark. */
+static int at_end(listen_t *ls) {
+    kfk_topic_partition_t parts[1024];
+    size_t n = kfk_consumer_assignment(ls->c, parts, 1024);
+    if (n == 0 || n > 1024 || kfk_consumer_outstanding(ls->c) > 0)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        int64_t pos, hwm;
+        if (kfk_consumer_position(ls->c, parts[i].topic, parts[i].partition, &pos, &hwm) != 0 ||
+            pos < 0 || hwm < 0 || pos < hwm)
+            return 0;
+    }
+    return 1;
+}
+
+static void on_check(uv_timer_t *t) {
+    listen_t *ls = t->data;
+    if (ls->eof_exit && at_end(ls))
+        stop(ls);
+}
+
+static void on_sigint(uv_signal_t *s, int sig) {
+    (void)sig;
+    listen_t *ls = s->data;
+    kfk_cli_error("listen", "interrupted: committing what was printed");
+    stop(ls);
+}
+
+static const char listen_usage[] =
+    "usage: kfk listen -b BROKERS -t TOPIC -G GROUP [--type TYPE]... [--envelope json|msgpack]\n"
+    "                  [-c COUNT] [-e] [-X key=value]... [-F file]\n"
+    "\n"
+    "Joins consumer group GROUP and prints each event (a Dispytch envelope) as one JSON line:\n"
+    "type, id, timestamp, topic, partition, offset, body. Offsets are committed after each\n"
+    "printed batch.\n"
+    "\n"
+    "  --type TYPE          only events of this type (repeatable); others are skipped\n"
+    "  --envelope json      Dispytch's default serializer (default)\n"
+    "  --envelope msgpack   Dispytch's msgpack serializer\n"
+    "  -c COUNT             exit after COUNT events\n"
+    "  -e                   exit at the end of the assigned partitions\n"
+    "\n"
+    "examples:\n"
+    "  kfk listen -b 127.0.0.1:29000 -t user_events -G audit --type UserRegistered -e\n"
+    "\n"
+    "exit: 0 ok, 1 error, 2 usage error\n";
+
+int kfk_cmd_listen(int argc, char **argv) {
+    const char *cmd = "listen";
+    static listen_t ls;
+    memset(&ls, 0, sizeof ls);
+    const char *group = NULL;
+    kfk_cli_common_t c;
+    int rc = kfk_cli_common_init(&c, cmd);
+    if (rc)
+        return rc;
+    for (int i = 1; i < argc; i++) {
+        int k = kfk_cli_common_arg(&c, cmd, argc, argv, &i);
+        if (k < 0) {
+            kfk_cli_common_free(&c);
+            return -k;
+        }
+        if (k)
+            continue;
+        const char *a = argv[i], *v = NULL;
+        long long num;
+        if (!strcmp(a, "-t") || !strcmp(a, "--topic")) {
+            if (!(ls.topic = kfk_cli_value(cmd, argc, argv, &i)))
+                goto usage;
+        } else if (!strcmp(a, "-G") || !strcmp(a, "--group")) {
+            if (!(group = kfk_cli_value(cmd, argc, argv, &i)))
+                goto usage;
+        } else if (!strcmp(a, "--type")) {
+            if (!(v = kfk_cli_value(cmd, argc, argv, &i)))
+                goto usage;
+            if (ls.ntypes == sizeof ls.types / sizeof ls.types[0]) {
+                kfk_cli_error(cmd, "at most 32 --type options");
+                goto usage;
+            }
+            ls.types[ls.ntypes++] = v;
+        } else if (!strcmp(a, "--envelope")) {
+            if (!(v = kfk_cli_value(cmd, argc, argv, &i)))
+                goto usage;
+            if (!strcmp(v, "json"))
+                ls.envelope = KFK_ENVELOPE_JSON;
+            else if (!strcmp(v, "msgpack"))
+                ls.envelope = KFK_ENVELOPE_MSGPACK;
+            else {
+                kfk_cli_error(cmd, "--envelope %s: expected json or msgpack", v);
+                goto usage;
+            }
+        } else if (!strcmp(a, "-c") || !strcmp(a, "--count")) {
+            if (!(v = kfk_cli_value(cmd, argc, argv, &i)) ||
+                kfk_cli_int(cmd, "-c", v, 1, INT64_MAX, &num))
+                goto usage;
+            ls.count = num;
+        } else if (!strcmp(a, "-e")) {
+            ls.eof_exit = 1;
+        } else {
+            kfk_cli_error(cmd, "unknown option %s (see kfk listen --help)", a);
+            goto usage;
+        }
+    }
+    if (c.help) {
+        fputs(listen_usage, stdout);
+        kfk_cli_common_free(&c);
+        return KFK_EXIT_OK;
+    }
+    if (!ls.topic || !group) {
+        kfk_cli_error(cmd, "give the topic with -t TOPIC and the group with -G GROUP");
+        goto usage;
+    }
+    char errstr[512];
+    if (kfk_conf_set(c.conf, "group.id", group, errstr, sizeof errstr)) {
+        kfk_cli_error(cmd, "-G: %s", errstr);
+        goto usage;
+    }
+    kfk_conf_set(c.conf, "auto.offset.reset", "earliest", errstr, sizeof errstr);
+    if ((rc = kfk_cli_common_finish(&c, cmd)) != 0) {
+        kfk_cli_common_free(&c);
+        return rc;
+    }
+    uv_loop_init(&ls.loop);
+    kfk_err_t err = kfk_consumer_new(&ls.loop, c.conf, &ls.c, errstr, sizeof errstr);
+    kfk_cli_common_free(&c);
+    if (err) {
+        kfk_cli_error(cmd, "%s", errstr);
+        uv_loop_close(&ls.loop);
+        return err == KFK_ERR__INVALID_CONF ? KFK_EXIT_USAGE : KFK_EXIT_ERR;
+    }
+    kfk_listener_opts_t lo;
+    memset(&lo, 0, sizeof lo);
+    lo.max_in_flight = 500;
+    lo.on_error = on_error;
+    lo.on_error_opaque = &ls;
+    const char *topics[1] = {ls.topic};
+    err = kfk_listener_new(ls.c, ls.envelope, &lo, &ls.l);
+    for (size_t i = 0; !err && i < ls.ntypes; i++)
+        err = kfk_listener_on(ls.l, NULL, ls.types[i], on_event, NULL, &ls);
+    if (!err && ls.ntypes == 0)
+        err = kfk_listener_on(ls.l, NULL, NULL, on_event, NULL, &ls);
+    if (!err)
+        err = kfk_consumer_subscribe(ls.c, topics, 1);
+    if (!err)
+        err = kfk_listener_start(ls.l);
+    uv_signal_init(&ls.loop, &ls.sigint);
+    ls.sigint.data = &ls;
+    uv_signal_start(&ls.sigint, on_sigint, SIGINT);
+    uv_signal_init(&ls.loop, &ls.sigterm);
+    ls.sigterm.data = &ls;
+    uv_signal_start(&ls.sigterm, on_sigint, SIGTERM);
+    uv_timer_init(&ls.loop, &ls.check);
+    ls.check.data = &ls;
+    uv_timer_start(&ls.check, on_check, 100, 100);
+    kfk_cli_progress_init(&ls.progress, "events", (uint64_t)ls.count);
+    if (err) {
+        kfk_cli_error(cmd, "%s (%s)", kfk_err_str(err), kfk_err_name(err));
+        ls.exit_code = KFK_EXIT_ERR;
+        stop(&ls);
+    }
+    uv_run(&ls.loop, UV_RUN_DEFAULT);
+    kfk_cli_progress(&ls.progress, ls.printed, 1);
+    if (ls.l)
+        kfk_listener_free(ls.l);
+    if (uv_loop_close(&ls.loop) != 0)
+        return KFK_EXIT_ERR;
+    return ls.exit_code;
+usage:
+    kfk_cli_common_free(&c);
+    return KFK_EXIT_USAGE;
+}
