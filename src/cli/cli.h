@@ -67,5 +67,6 @@ int kfk_cmd_consume(int argc, char **argv);
 int kfk_cmd_worker(int argc, char **argv);
 int kfk_cmd_emit(int argc, char **argv);
 int kfk_cmd_listen(int argc, char **argv);
+int kfk_cmd_demo(int argc, char **argv);
 
 #endif

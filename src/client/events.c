@@ -107,9 +107,10 @@ static void on_emitted(kfk_producer_t *p, const kfk_delivery_t *d, void *opaque)
     (void)p;
     emit_ctx_t *ctx = opaque;
     kfk_emitter_t *e = ctx->e;
-    e->in_flight--;
+    /* Still counted during the callback: kfk_emitter_free there must not free e under us. */
     if (ctx->cb && !e->freed)
         ctx->cb(e, d->err, ctx->id, d->partition, d->offset, ctx->opaque);
+    e->in_flight--;
     kfk__free(ctx);
     emitter_release(e);
 }

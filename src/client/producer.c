@@ -983,17 +983,19 @@ static void expire(kfk_producer_t *p, uint64_t now, int all) {
             toppar_t *tp = &t->parts[i];
             if (all)
                 close_open(p, tp);
+            /* Batches are queued in creation order and a split's halves keep its deadline:
+             * deadlines never decrease along the queue, so the first live one ends the scan. */
             pbatch_t *b = tp->head;
             while (b) {
                 pbatch_t *next = b->next;
-                if (all || now >= b->deadline_ms) {
-                    kfk_err_t err = all            ? KFK_ERR__DESTROYED
-                                    : b->in_flight ? KFK_ERR__POSSIBLY_PERSISTED
-                                                   : KFK_ERR__MSG_TIMED_OUT;
-                    if (!all && b->in_flight && p->idempotent)
-                        p->pid_state = PID_BUMP; /* a sequence gap follows: new epoch */
-                    batch_done(p, b, err, -1, -1);
-                }
+                if (!all && now < b->deadline_ms)
+                    break;
+                kfk_err_t err = all            ? KFK_ERR__DESTROYED
+                                : b->in_flight ? KFK_ERR__POSSIBLY_PERSISTED
+                                               : KFK_ERR__MSG_TIMED_OUT;
+                if (!all && b->in_flight && p->idempotent)
+                    p->pid_state = PID_BUMP; /* a sequence gap follows: new epoch */
+                batch_done(p, b, err, -1, -1);
                 b = next;
             }
             if (tp->open && !all && now >= tp->open->deadline_ms)
@@ -1043,11 +1045,16 @@ static void on_timer(uv_timer_t *h) {
                 else if (due < next)
                     next = due;
             }
+            /* The head has the earliest deadline (see expire); only the first batch not in
+             * flight can be waiting for a retry (the rest wait behind it). */
+            if (tp->head && tp->head->deadline_ms < next)
+                next = tp->head->deadline_ms;
             for (pbatch_t *b = tp->head; b; b = b->next) {
-                if (!b->in_flight && b->retry_at_ms > now && b->retry_at_ms < next)
+                if (b->in_flight)
+                    continue;
+                if (b->retry_at_ms > now && b->retry_at_ms < next)
                     next = b->retry_at_ms;
-                if (b->deadline_ms < next)
-                    next = b->deadline_ms;
+                break;
             }
         }
     }
