@@ -1,0 +1,119 @@
+/*
+ * batch_consumer.c: the seeds' typed batch consumer in C: topic, group_id (the context name,
+ * analytics_context) and batch_size 100. A decoder turns each msgpack record into a typed
+ * struct; the batch callback gets up to 100 of them and marks the batch done, which commits.
+ *
+ *   example_batch_consumer [BOOTSTRAP] [TOPIC] [COUNT]
+ *   (defaults: $KFK_BOOTSTRAP or 127.0.0.1:29000, profile_open_app_event_topic, 1000; exits
+ *   after COUNT events)
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <msgpack.h>
+#include <uv.h>
+
+#include "kfk/kfk.h"
+
+typedef struct {
+    int64_t user_id;
+    char country[8];
+    int64_t opened_at;
+} profile_open_app_event_t;
+
+static const msgpack_object *get(const msgpack_object *map, const char *key) {
+    if (!map || map->type != MSGPACK_OBJECT_MAP)
+        return NULL;
+    for (uint32_t i = 0; i < map->via.map.size; i++) {
+        const msgpack_object_kv *kv = &map->via.map.ptr[i];
+        if (kv->key.type == MSGPACK_OBJECT_STR && kv->key.via.str.size == strlen(key) &&
+            !memcmp(kv->key.via.str.ptr, key, kv->key.via.str.size))
+            return &kv->val;
+    }
+    return NULL;
+}
+
+/* The typed part: msgpack -> struct; a record that does not fit fails alone (m->err). */
+static kfk_err_t decode(const kfk_message_t *m, void **out, void *opaque) {
+    (void)opaque;
+    msgpack_unpacked u;
+    msgpack_unpacked_init(&u);
+    kfk_err_t err = kfk_message_msgpack(m, &u);
+    const msgpack_object *id = err ? NULL : get(get(&u.data, "user"), "id");
+    const msgpack_object *country = err ? NULL : get(get(&u.data, "user"), "country");
+    const msgpack_object *at = err ? NULL : get(&u.data, "opened_at");
+    profile_open_app_event_t *ev = NULL;
+    if (id && id->type == MSGPACK_OBJECT_POSITIVE_INTEGER && country &&
+        country->type == MSGPACK_OBJECT_STR && at && at->type == MSGPACK_OBJECT_POSITIVE_INTEGER &&
+        (ev = calloc(1, sizeof *ev))) {
+        ev->user_id = (int64_t)id->via.u64;
+        snprintf(ev->country, sizeof ev->country, "%.*s", (int)country->via.str.size,
+                 country->via.str.ptr);
+        ev->opened_at = (int64_t)at->via.u64;
+    }
+    msgpack_unpacked_destroy(&u);
+    *out = ev;
+    return ev ? KFK_ERR_NONE : KFK_ERR__VALUE_DECODE;
+}
+
+static void free_event(void *obj, void *opaque) {
+    (void)opaque;
+    free(obj);
+}
+
+typedef struct {
+    long want, got, bad, batches;
+    kfk_consumer_t *consumer;
+} app_t;
+
+/* do_something(batch) */
+static void on_batch(kfk_consumer_t *c, kfk_batch_t *batch, void *opaque) {
+    app_t *app = opaque;
+    size_t n = kfk_batch_count(batch);
+    long de = 0;
+    for (size_t i = 0; i < n; i++) {
+        const kfk_message_t *m = kfk_batch_message(batch, i);
+        const profile_open_app_event_t *ev = m->decoded;
+        if (m->err) {
+            app->bad++;
+            continue;
+        }
+        de += !strcmp(ev->country, "DE");
+    }
+    app->got += (long)n;
+    app->batches++;
+    printf("batch %ld: %zu events (%ld from DE)\n", app->batches, n, de);
+    kfk_batch_done(batch, KFK_ERR_NONE); /* done: the group's offset moves past it */
+    if (app->got >= app->want)
+        kfk_consumer_close(c, 10000, NULL, NULL); /* commits, leaves the group */
+}
+
+int main(int argc, char **argv) {
+    const char *bootstrap = argc > 1 ? argv[1] : getenv("KFK_BOOTSTRAP");
+    const char *topic = argc > 2 ? argv[2] : "profile_open_app_event_topic";
+    app_t app = {argc > 3 ? atol(argv[3]) : 1000, 0, 0, 0, NULL};
+    if (!bootstrap)
+        bootstrap = "127.0.0.1:29000";
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    char errstr[512];
+    kfk_conf_t *conf = kfk_conf_new();
+    if (kfk_conf_set(conf, "bootstrap.servers", bootstrap, errstr, sizeof errstr) ||
+        kfk_conf_set(conf, "group.id", "analytics_context", errstr, sizeof errstr) ||
+        kfk_conf_set(conf, "batch.size", "100", errstr, sizeof errstr) ||
+        kfk_conf_set(conf, "auto.offset.reset", "earliest", errstr, sizeof errstr) ||
+        kfk_consumer_new(&loop, conf, &app.consumer, errstr, sizeof errstr)) {
+        fprintf(stderr, "consumer: %s\n", errstr);
+        return 1;
+    }
+    kfk_conf_destroy(conf);
+    kfk_consumer_set_decoder(app.consumer, decode, free_event, NULL);
+    const char *topics[] = {topic};
+    if (kfk_consumer_subscribe(app.consumer, topics, 1) ||
+        kfk_consumer_start(app.consumer, on_batch, &app))
+        return 1;
+    uv_run(&loop, UV_RUN_DEFAULT);
+    printf("consumed %ld events in %ld batches (%ld undecodable)\n", app.got, app.batches, app.bad);
+    return uv_loop_close(&loop) == 0 && app.got >= app.want ? 0 : 1;
+}
