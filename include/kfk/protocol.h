@@ -341,7 +341,8 @@ KFK_API void kfk_mem_free(void *p);
 
 /** Appends @p n bytes and returns where they go (uninitialized), or NULL after an error. */
 static inline uint8_t *kfk_wbuf_extend(kfk_wbuf_t *w, size_t n) {
-    if (w->cap - w->len < n && kfk_wbuf_grow(w, n) != 0)
+    /* (!w->data: no arithmetic on a NULL pointer, even for n == 0) */
+    if ((w->cap - w->len < n || !w->data) && kfk_wbuf_grow(w, n) != 0)
         return NULL;
     if (w->err)
         return NULL;

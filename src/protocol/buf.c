@@ -49,7 +49,7 @@ uint8_t *kfk_wbuf_take(kfk_wbuf_t *w, size_t *len) {
 kfk_err_t kfk_wbuf_grow(kfk_wbuf_t *w, size_t need) {
     if (w->err)
         return w->err;
-    if (w->cap - w->len >= need)
+    if (w->cap - w->len >= need && w->data)
         return KFK_ERR_NONE;
     if (need > SIZE_MAX / 2 - w->len) {
         w->err = KFK_ERR__NOMEM;
