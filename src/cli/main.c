@@ -20,6 +20,7 @@ static const struct {
     {"worker", kfk_cmd_worker, "consume one partition behind a Redis lock (exit 3: held)"},
     {"emit", kfk_cmd_emit, "send stdin JSON lines as Dispytch events (--type, --partition-by)"},
     {"listen", kfk_cmd_listen, "print Dispytch events of a group as JSON lines"},
+    {"bench", kfk_cmd_bench, "produce or consume performance (records/s, MB/s, latency, CPU)"},
     {"demo", kfk_cmd_demo, "the main job: emit, locked partition workers, verify, report"},
 };
 
