@@ -45,9 +45,6 @@ const char *kfk_cli_value(const char *cmd, int argc, char **argv, int *i);
 int kfk_cli_int(const char *cmd, const char *opt, const char *s, long long min, long long max,
                 long long *out);
 
-/* JSON <-> msgpack (convert.c). */
-int kfk_cli_json_to_msgpack(const json_t *j, msgpack_packer *pk);
-json_t *kfk_cli_msgpack_to_json(const msgpack_object *o, int depth);
 
 /* A progress line on stderr when it is a terminal (silent otherwise). */
 typedef struct kfk_cli_progress {

@@ -12,6 +12,7 @@
 #include <uv.h>
 
 #include "cli/cli.h"
+#include "client/json.h"
 
 enum { OUT_RAW, OUT_JSON };
 
@@ -146,19 +147,26 @@ static void print_format(const cons_t *cs, const kfk_message_t *m) {
     }
 }
 
-/* A msgpack value as JSON, else the value as a JSON string. */
-static json_t *value_json(const kfk_message_t *m) {
-    if (!m->value)
-        return json_null();
+/* The value as JSON text: a msgpack value rendered by kfk's codec (64-bit integers and
+ * floats exact), else the bytes as a JSON string, or null. */
+static void put_value_json(const kfk_message_t *m, kfk_wbuf_t *w) {
+    if (!m->value) {
+        kfk_wbuf_put_raw(w, "null", 4);
+        return;
+    }
     msgpack_unpacked u;
     msgpack_unpacked_init(&u);
-    json_t *v = NULL;
-    if (kfk_message_msgpack(m, &u) == KFK_ERR_NONE)
-        v = kfk_cli_msgpack_to_json(&u.data, 0);
+    if (kfk_message_msgpack(m, &u) == KFK_ERR_NONE) {
+        kfk__msgpack_object_to_json(&u.data, w);
+    } else {
+        json_t *v = json_stringn_nocheck(m->value, (size_t)m->value_len);
+        char *t = json_dumps(v, JSON_ENCODE_ANY);
+        if (t)
+            kfk_wbuf_put_raw(w, t, strlen(t));
+        free(t);
+        json_decref(v);
+    }
     msgpack_unpacked_destroy(&u);
-    if (!v)
-        v = json_stringn_nocheck(m->value, (size_t)m->value_len);
-    return v;
 }
 
 static void print_json(const kfk_message_t *m) {
@@ -184,10 +192,17 @@ static void print_json(const kfk_message_t *m) {
         }
         json_object_set_new(o, "headers", h);
     }
-    json_object_set_new(o, "value", value_json(m));
-    json_dumpf(o, stdout, JSON_COMPACT);
-    putchar('\n');
+    /* Everything but the value through jansson; the value appended as kfk renders it. */
+    char *head = json_dumps(o, JSON_COMPACT);
     json_decref(o);
+    static kfk_wbuf_t w;
+    w.len = 0;
+    w.err = KFK_ERR_NONE;
+    put_value_json(m, &w);
+    if (head && !w.err)
+        printf("%.*s,\"value\":%.*s}\n", (int)strlen(head) - 1, head, (int)w.len,
+               (const char *)w.data);
+    free(head);
 }
 
 /* True when every assigned partition's position reached its high watermark. */

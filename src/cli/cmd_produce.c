@@ -15,6 +15,7 @@
 #include <uv.h>
 
 #include "cli/cli.h"
+#include "client/json.h"
 
 enum { FMT_RAW, FMT_JSON, FMT_MSGPACK, FMT_EVENT };
 
@@ -46,6 +47,7 @@ typedef struct {
     uint64_t lineno;
     msgpack_unpacker unpacker;
     msgpack_sbuffer sbuf;
+    kfk_wbuf_t json; /* a JSON line as msgpack */
     int mp_pending; /* sbuf holds a msgpack value the full queue did not take yet */
     uv_signal_t sigint;
     uv_signal_t sigterm;
@@ -204,22 +206,17 @@ static int handle_line(prod_t *pr, char *line, size_t n) {
     if (pr->format == FMT_JSON) {
         if (n == 0)
             return 0;
-        json_error_t jerr;
-        json_t *j = json_loadb(line, n, JSON_DECODE_ANY, &jerr);
-        if (!j) {
-            kfk_cli_error("produce", "bad JSON at line %llu: %s", (unsigned long long)pr->lineno,
-                          jerr.text);
+        /* kfk's own codec: 64-bit unsigned integers and shortest-form floats survive. */
+        char jerr[160];
+        pr->json.len = 0;
+        pr->json.err = KFK_ERR_NONE;
+        if (kfk__json_to_msgpack(line, n, &pr->json, jerr, sizeof jerr) != KFK_ERR_NONE) {
+            kfk_cli_error(pr->cmd, "bad JSON at line %llu: %s", (unsigned long long)pr->lineno,
+                          pr->json.err ? kfk_err_str(pr->json.err) : jerr);
             pr->bad++;
             return -1;
         }
-        pr->sbuf.size = 0;
-        msgpack_packer pk;
-        msgpack_packer_init(&pk, &pr->sbuf, msgpack_sbuffer_write);
-        int rc = kfk_cli_json_to_msgpack(j, &pk);
-        json_decref(j);
-        if (rc)
-            return -1;
-        return send_msgpack(pr, pr->sbuf.data, pr->sbuf.size);
+        return send_msgpack(pr, (const char *)pr->json.data, pr->json.len);
     }
     if (pr->keydelim) {
         char *d = memchr(line, pr->keydelim, n);
@@ -607,6 +604,7 @@ static int run_produce(int argc, char **argv, int emit) {
             pr.first_err ? ": " : "", pr.first_err ? kfk_err_str(pr.first_err) : "");
     free(pr.buf);
     msgpack_sbuffer_destroy(&pr.sbuf);
+    kfk_wbuf_free(&pr.json);
     if (pr.format == FMT_MSGPACK)
         msgpack_unpacker_destroy(&pr.unpacker);
     if (!closed)

@@ -1,8 +1,10 @@
-/* common.c: option helpers shared by the kfk tool's subcommands (see cli.h). */
+/* common.c: option helpers and the progress line shared by the kfk tool's subcommands
+ * (see cli.h). */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 
@@ -117,4 +119,35 @@ int kfk_cli_common_finish(kfk_cli_common_t *c, const char *cmd) {
         return KFK_EXIT_USAGE;
     }
     return KFK_EXIT_OK;
+}
+
+/* ---- a progress line for terminals ---------------------------------------------------------- */
+
+void kfk_cli_progress_init(kfk_cli_progress_t *pr, const char *what, uint64_t total) {
+    memset(pr, 0, sizeof *pr);
+    pr->on = isatty(2);
+    pr->what = what;
+    pr->total = total;
+    pr->start_ns = uv_hrtime();
+}
+
+void kfk_cli_progress(kfk_cli_progress_t *pr, uint64_t done, int final) {
+    if (!pr->on)
+        return;
+    uint64_t now = uv_hrtime();
+    if (!final && now - pr->last_ns < 250000000ull)
+        return;
+    pr->last_ns = now;
+    double secs = (double)(now - pr->start_ns) / 1e9;
+    double rate = secs > 0 ? (double)done / secs : 0;
+    char eta[32] = "";
+    if (pr->total && rate > 0 && done < pr->total)
+        snprintf(eta, sizeof eta, "  ETA %.0f s", (double)(pr->total - done) / rate);
+    if (pr->total)
+        fprintf(stderr, "\r%s %llu/%llu  %.0f/s%s   ", pr->what, (unsigned long long)done,
+                (unsigned long long)pr->total, rate, eta);
+    else
+        fprintf(stderr, "\r%s %llu  %.0f/s   ", pr->what, (unsigned long long)done, rate);
+    if (final)
+        fputc('\n', stderr);
 }
