@@ -31,6 +31,7 @@ typedef struct rmeta {
     void *opaque;
     int64_t ts;
     uint32_t bytes;
+    uint32_t gen; /* flush generation: the number of kfk_producer_flush calls before it */
 } rmeta_t;
 
 struct toppar;
@@ -57,6 +58,7 @@ typedef struct toppar {
     pbatch_t *open;
     int in_flight;
     int32_t next_seq;
+    int seq_acked; /* a batch of the current producer id/epoch was acknowledged here */
 } toppar_t;
 
 typedef struct pending {
@@ -120,11 +122,17 @@ struct kfk_producer {
     uint64_t pid_retry_at;
     uint32_t pid_attempts;
 
+    /* Flushes wait in call order, each for the records sent before it (its generation and the
+     * older ones), not for what is sent after it. */
     struct flushw {
         struct flushw *next;
         kfk_flush_cb cb;
         void *opaque;
-    } * flushes;
+        uint32_t gen;
+        size_t left; /* records of generation gen not reported yet */
+    } * flushes, **flushes_tail;
+    uint32_t gen;    /* generation of the records sent now */
+    size_t gen_left; /* ... and how many of them are not reported yet */
     int flushing;
 
     int closing;
@@ -166,6 +174,15 @@ static void report(kfk_producer_t *p, const char *topic, int32_t partition, cons
                    kfk_err_t err, int64_t offset, int64_t ts) {
     p->queued_msgs--;
     p->queued_bytes -= m->bytes;
+    if (m->gen == p->gen) {
+        p->gen_left--;
+    } else {
+        for (struct flushw *f = p->flushes; f; f = f->next)
+            if (f->gen == m->gen) {
+                f->left--;
+                break;
+            }
+    }
     if (m->cb) {
         kfk_delivery_t d = {err, topic, partition, err ? -1 : offset, ts};
         m->cb(p, &d, m->opaque);
@@ -216,18 +233,19 @@ static void batch_done(kfk_producer_t *p, pbatch_t *b, kfk_err_t err, int64_t ba
         batch_free(b);
 }
 
+/* Calls back the flushes whose records (and every older one) are all reported, in order. */
 static void check_flush(kfk_producer_t *p) {
-    if (p->queued_msgs > 0)
-        return;
-    p->flushing = p->closing;
-    struct flushw *list = p->flushes;
-    p->flushes = NULL;
-    while (list) {
-        struct flushw *f = list;
-        list = f->next;
-        f->cb(p, f->opaque);
+    while (p->flushes && p->flushes->left == 0) {
+        struct flushw *f = p->flushes;
+        p->flushes = f->next;
+        if (!p->flushes)
+            p->flushes_tail = &p->flushes;
+        if (f->cb)
+            f->cb(p, f->opaque);
         kfk__free(f);
     }
+    /* Batches go out at once while a flush waits (or the producer closes). */
+    p->flushing = p->closing || p->flushes != NULL;
 }
 
 /* ---- batches -----------------------------------------------------------------------------------
@@ -350,10 +368,8 @@ static ptopic_t *topic_get(kfk_producer_t *p, const char *name) {
 /* Takes the partition count from the metadata cache once it knows the topic. */
 static void topic_update(kfk_producer_t *p, ptopic_t *t) {
     const kfk__topic_md_t *md = kfk__client_topic(p->cl, t->name);
-    if (!md) {
-        t->md_err = KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION;
-        return;
-    }
+    if (!md)
+        return; /* no broker has answered about it yet: that is no error of the topic's */
     t->md_err = md->err;
     if (md->err || md->partition_cnt <= 0 || md->partition_cnt <= t->nparts)
         return;
@@ -504,6 +520,7 @@ static void renumber(kfk_producer_t *p) {
         for (int32_t i = 0; i < (t->nparts > 0 ? t->nparts : 0); i++) {
             toppar_t *tp = &t->parts[i];
             tp->next_seq = 0;
+            tp->seq_acked = 0;
             for (pbatch_t *b = tp->head; b; b = b->next) {
                 b->base_seq = tp->next_seq;
                 tp->next_seq = (int32_t)(((uint32_t)tp->next_seq + (uint32_t)b->n) & 0x7fffffff);
@@ -693,6 +710,14 @@ static void handle_partition(kfk_producer_t *p, pbatch_t *b, kfk_err_t err, int6
                              int64_t log_append_time, int *refresh) {
     toppar_t *tp = b->tp;
     if (err == KFK_ERR_NONE || err == KFK_ERR_DUPLICATE_SEQUENCE_NUMBER) {
+        if (p->idempotent) {
+            if (tp->head != b)
+                kfk__log(&p->cl->log, KFK_LOG_ERR, KFK_DBG_PRODUCER,
+                         "%s [%d]: batch (sequence %d) written before an earlier one: the "
+                         "partition is out of send order",
+                         tp->t->name, tp->id, b->base_seq);
+            tp->seq_acked = 1;
+        }
         batch_done(p, b, KFK_ERR_NONE, err ? -1 : base, log_append_time);
         return;
     }
@@ -810,7 +835,13 @@ static void on_broker_up(kfk__broker_t *b, kfk_err_t err, const char *msg, void 
 
 /* The first batch of @p tp that may go out now, or NULL. */
 static pbatch_t *sendable(kfk_producer_t *p, toppar_t *tp, uint64_t now) {
-    if (tp->in_flight >= p->max_in_flight_tp)
+    /* Idempotence: until this partition has acknowledged a batch of the current producer id and
+     * epoch, the broker holds no state for it and takes any first sequence, so a later batch in
+     * flight could be written while an earlier one is refused (NOT_LEADER_OR_FOLLOWER on a new
+     * partition, a leader move...), and the earlier one's retry would land after it. Send one
+     * batch at a time until the first acknowledgement. */
+    int max = p->idempotent && !tp->seq_acked ? 1 : p->max_in_flight_tp;
+    if (tp->in_flight >= max)
         return NULL;
     for (pbatch_t *b = tp->head; b; b = b->next) {
         if (b->in_flight)
@@ -1138,6 +1169,7 @@ kfk_err_t kfk_producer_new(uv_loop_t *loop, const kfk_conf_t *conf, kfk_producer
     p->pid = -1;
     p->epoch = -1;
     p->rnd = (uint32_t)uv_hrtime() | 1;
+    p->flushes_tail = &p->flushes;
     uv_timer_init(loop, &p->timer);
     p->timer.data = p;
     *out = p;
@@ -1154,6 +1186,8 @@ static kfk_err_t send_checked(kfk_producer_t *p, const kfk_record_t *rec, kfk_by
         return KFK_ERR__FATAL;
     if (rec->header_cnt > 64 || (rec->header_cnt && !rec->headers))
         return KFK_ERR__INVALID_ARG;
+    if (rec->partition < KFK_PARTITION_ANY)
+        return KFK_ERR__UNKNOWN_PARTITION; /* never taken for "any", metadata or not */
     size_t bytes = (key.len > 0 ? (size_t)key.len : 0) + (value.len > 0 ? (size_t)value.len : 0);
     for (size_t i = 0; i < rec->header_cnt; i++) {
         if (!rec->headers[i].key)
@@ -1171,7 +1205,7 @@ static kfk_err_t send_checked(kfk_producer_t *p, const kfk_record_t *rec, kfk_by
     if (t->nparts < 0)
         topic_update(p, t);
     int64_t ts = rec->timestamp > 0 ? rec->timestamp : wall_ms();
-    rmeta_t meta = {cb, opaque, ts, (uint32_t)bytes};
+    rmeta_t meta = {cb, opaque, ts, (uint32_t)bytes, p->gen};
     kfk_record_header_t hs[64];
     for (size_t i = 0; i < rec->header_cnt; i++) {
         hs[i].key = kfk_str_c(rec->headers[i].key);
@@ -1187,7 +1221,7 @@ static kfk_err_t send_checked(kfk_producer_t *p, const kfk_record_t *rec, kfk_by
         if (!err)
             topic_refresh(p, t);
     } else {
-        if (rec->partition >= t->nparts || rec->partition < KFK_PARTITION_ANY)
+        if (rec->partition >= t->nparts)
             return KFK_ERR__UNKNOWN_PARTITION;
         int32_t part = pick_partition(p, t, rec->partition, key);
         err = append(p, &t->parts[part], key, value, hs, rec->header_cnt, ts, &meta);
@@ -1196,6 +1230,7 @@ static kfk_err_t send_checked(kfk_producer_t *p, const kfk_record_t *rec, kfk_by
         return err;
     p->queued_msgs++;
     p->queued_bytes += bytes;
+    p->gen_left++;
     /* Full batches go out now; others after linger.ms. */
     kick(p);
     return KFK_ERR_NONE;
@@ -1248,17 +1283,20 @@ kfk_err_t kfk_producer_send_msgpack(kfk_producer_t *p, const kfk_record_t *rec, 
 kfk_err_t kfk_producer_flush(kfk_producer_t *p, kfk_flush_cb cb, void *opaque) {
     if (!p || p->client_closing)
         return KFK_ERR__DESTROYED;
-    if (cb) {
-        struct flushw *f = kfk__calloc(1, sizeof *f);
-        if (!f)
-            return KFK_ERR__NOMEM;
-        f->cb = cb;
-        f->opaque = opaque;
-        f->next = p->flushes;
-        p->flushes = f;
-    }
+    /* A waiter even without cb: it keeps batches going out at once until its records are in. */
+    struct flushw *f = kfk__calloc(1, sizeof *f);
+    if (!f)
+        return KFK_ERR__NOMEM;
+    f->cb = cb;
+    f->opaque = opaque;
+    f->gen = p->gen;
+    f->left = p->gen_left;
+    *p->flushes_tail = f;
+    p->flushes_tail = &f->next;
+    p->gen++;
+    p->gen_left = 0;
     p->flushing = 1;
-    kick(p);
+    kick(p); /* the callback comes from the timer, never from inside this call */
     return KFK_ERR_NONE;
 }
 
@@ -1302,12 +1340,11 @@ static void free_state(kfk_producer_t *p) {
 static void on_client_closed(kfk__client_t *cl, void *opaque) {
     (void)cl;
     kfk_producer_t *p = opaque;
-    kfk_producer_close_cb cb = p->close_cb;
-    void *op = p->close_opaque;
+    /* kfk.h: "memory is freed after it returns". */
+    if (p->close_cb)
+        p->close_cb(p, p->close_opaque);
     free_state(p);
     kfk__free(p);
-    if (cb)
-        cb(p, op);
 }
 
 static void on_timer_closed(uv_handle_t *h) {

@@ -1,0 +1,202 @@
+/*
+ * bench_rdkafka_producer.c: the workload of bench_producer.c on librdkafka (Debian's
+ * librdkafka-dev; benchmarks only, never linked into libkfk), with the same options and the same
+ * output line (client=librdkafka), run by scripts/bench next to kfk on the same broker.
+ *
+ *   bench_rdkafka_producer -b BROKERS -t TOPIC [-n RECORDS] [-s VALUE_BYTES] [-a 1|all]
+ *                          [-l LINGER_MS] [-z none|gzip|snappy|lz4|zstd] [-k KEYS] [-X k=v]...
+ *
+ * Same semantics as the kfk run: acks as given, enable.idempotence=true for acks=all and false
+ * for acks=1, linger.ms, compression.type, partitioner=murmur2_random (Java's, which kfk uses
+ * by default), the same keys and values, one warm-up record flushed before the clock starts.
+ * Everything else stays at librdkafka's defaults. CPU time counts all of librdkafka's threads
+ * (getrusage RUSAGE_SELF).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <librdkafka/rdkafka.h>
+
+typedef struct bench {
+    long delivered, failed;
+    rd_kafka_resp_err_t first_err;
+} bench_t;
+
+static void die(const char *what, const char *detail) {
+    fprintf(stderr, "bench_rdkafka_producer: %s%s%s\n", what, detail ? ": " : "",
+            detail ? detail : "");
+    exit(1);
+}
+
+static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
+    (void)rk;
+    bench_t *b = opaque;
+    if (m->err) {
+        if (!b->failed++)
+            b->first_err = m->err;
+    } else {
+        b->delivered++;
+    }
+}
+
+static double now_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static double cpu_seconds(void) {
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
+           ru.ru_stime.tv_usec / 1e6;
+}
+
+static long max_rss_kb(void) {
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return ru.ru_maxrss;
+}
+
+static void set(rd_kafka_conf_t *c, const char *k, const char *v) {
+    char err[256];
+    if (rd_kafka_conf_set(c, k, v, err, sizeof err) != RD_KAFKA_CONF_OK)
+        die("configuration", err);
+}
+
+static void produce(rd_kafka_t *rk, const char *topic, const char *key, size_t klen,
+                    const char *val, size_t vlen) {
+    for (;;) {
+        rd_kafka_resp_err_t e =
+            rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_KEY(key, klen),
+                              RD_KAFKA_V_VALUE((void *)val, vlen),
+                              RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
+        if (e == RD_KAFKA_RESP_ERR_NO_ERROR)
+            return;
+        if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL)
+            die("rd_kafka_producev", rd_kafka_err2str(e));
+        rd_kafka_poll(rk, 1); /* serve delivery reports until there is room */
+    }
+}
+
+int main(int argc, char **argv) {
+    const char *bootstrap = getenv("KFK_BOOTSTRAP"), *topic = NULL, *acks = "1", *codec = "none";
+    long n = 1000000, size = 100, keys = 10000, linger = 5;
+    const char *extra[32];
+    int nextra = 0, opt;
+    while ((opt = getopt(argc, argv, "b:t:n:s:a:l:z:k:X:")) != -1) {
+        switch (opt) {
+        case 'b':
+            bootstrap = optarg;
+            break;
+        case 't':
+            topic = optarg;
+            break;
+        case 'n':
+            n = strtol(optarg, NULL, 10);
+            break;
+        case 's':
+            size = strtol(optarg, NULL, 10);
+            break;
+        case 'a':
+            acks = optarg;
+            break;
+        case 'l':
+            linger = strtol(optarg, NULL, 10);
+            break;
+        case 'z':
+            codec = optarg;
+            break;
+        case 'k':
+            keys = strtol(optarg, NULL, 10);
+            break;
+        case 'X':
+            if (nextra < 32)
+                extra[nextra++] = optarg;
+            break;
+        default:
+            fprintf(stderr, "usage: bench_rdkafka_producer -b BROKERS -t TOPIC [-n N] [-s BYTES] "
+                            "[-a 1|all] [-l MS] [-z CODEC] [-k KEYS] [-X k=v]\n");
+            return 2;
+        }
+    }
+    if (!bootstrap || !topic || size < 8 || keys < 1 || n < 1)
+        die("-b (or KFK_BOOTSTRAP) and -t are needed; -s at least 8", NULL);
+
+    bench_t b;
+    memset(&b, 0, sizeof b);
+    rd_kafka_conf_t *c = rd_kafka_conf_new();
+    char lbuf[32], err[512];
+    snprintf(lbuf, sizeof lbuf, "%ld", linger);
+    set(c, "bootstrap.servers", bootstrap);
+    set(c, "acks", acks);
+    set(c, "enable.idempotence", strcmp(acks, "all") && strcmp(acks, "-1") ? "false" : "true");
+    set(c, "linger.ms", lbuf);
+    set(c, "compression.type", codec);
+    set(c, "partitioner", "murmur2_random");
+    for (int i = 0; i < nextra; i++) {
+        char kv[256];
+        snprintf(kv, sizeof kv, "%s", extra[i]);
+        char *eq = strchr(kv, '=');
+        if (!eq)
+            die("-X needs name=value", extra[i]);
+        *eq = 0;
+        set(c, kv, eq + 1);
+    }
+    rd_kafka_conf_set_dr_msg_cb(c, on_delivery);
+    rd_kafka_conf_set_opaque(c, &b);
+    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, c, err, sizeof err);
+    if (!rk)
+        die("rd_kafka_new", err);
+
+    char *pool = malloc((size_t)size + 64);
+    uint32_t x = 2463534242u;
+    for (long i = 0; i < size + 64; i++) {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        pool[i] = (char)('a' + (x & 15));
+    }
+    char *val = malloc((size_t)size);
+
+    produce(rk, topic, "warm-up", 7, "warm-up", 7);
+    rd_kafka_flush(rk, 30000);
+    if (b.failed || b.delivered != 1)
+        die("warm-up record failed", rd_kafka_err2str(b.first_err));
+    b.delivered = 0;
+
+    double cpu0 = cpu_seconds();
+    double t0 = now_s();
+    for (long i = 0; i < n; i++) {
+        char key[16];
+        int kl = snprintf(key, sizeof key, "key-%06ld", i % keys);
+        memcpy(val, pool + i % 64, (size_t)size);
+        snprintf(lbuf, sizeof lbuf, "%08ld", i);
+        memcpy(val, lbuf, 8);
+        produce(rk, topic, key, (size_t)kl, val, (size_t)size);
+        if ((i & 1023) == 0)
+            rd_kafka_poll(rk, 0);
+    }
+    while (b.delivered + b.failed < n)
+        rd_kafka_flush(rk, 1000);
+    double secs = now_s() - t0;
+    double cpu = cpu_seconds() - cpu0;
+    rd_kafka_destroy(rk);
+
+    printf("client=librdkafka records=%ld value_bytes=%ld acks=%s linger_ms=%ld codec=%s "
+           "secs=%.3f records_per_s=%.0f mb_per_s=%.2f cpu_s=%.3f cpu_s_per_m=%.3f "
+           "max_rss_kb=%ld failed=%ld\n",
+           n, size, acks, linger, codec, secs, (double)n / secs,
+           (double)n * (double)size / secs / 1e6, cpu, cpu / (double)n * 1e6, max_rss_kb(),
+           b.failed);
+    if (b.failed)
+        fprintf(stderr, "bench_rdkafka_producer: %ld records failed, first: %s\n", b.failed,
+                rd_kafka_err2str(b.first_err));
+    free(pool);
+    free(val);
+    return b.failed || b.delivered != n ? 1 : 0;
+}
