@@ -669,8 +669,10 @@ typedef struct kfk_worker_opts {
 /**
  * The worker finished: @p err is 0 after kfk_worker_stop, KFK_ERR__LOCK_HELD when another
  * worker holds the lock (nothing was consumed), KFK_ERR__LOCK_LOST when the lock was lost
- * (delivery stopped at once, nothing committed after the lease ended), or the error that
- * stopped it. The worker is freed after this returns.
+ * (delivery stopped at once, nothing committed after the lease ended; a batch still in
+ * processing stays valid until it is marked done, which then commits nothing, or until
+ * max.poll.interval.ms), or the error that stopped it. The worker is freed after this returns;
+ * batches not marked done by then are void (do not mark them done afterwards).
  */
 typedef void (*kfk_worker_done_cb)(kfk_worker_t *w, kfk_err_t err, void *opaque);
 

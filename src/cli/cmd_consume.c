@@ -246,9 +246,10 @@ static void on_batch(kfk_consumer_t *c, kfk_batch_t *b, void *opaque) {
             break;
         }
     }
+    /* Printed lines reach stdout before their offsets may be committed. */
+    fflush(stdout);
     if (b)
         kfk_batch_done(b, KFK_ERR_NONE);
-    fflush(stdout);
     kfk_cli_progress(&cs->progress, cs->printed, 0);
     if (cs->count && cs->printed >= (uint64_t)cs->count)
         stop(cs);

@@ -161,6 +161,13 @@ kfk__broker_t *kfk__client_broker(kfk__client_t *cl, int32_t node_id);
  * in turn (bootstrap servers included). Never NULL once created. */
 kfk__broker_t *kfk__client_any_broker(kfk__client_t *cl);
 
+/* The node id of the group coordinator's own connection to broker @p id (Java's consumer does
+ * the same): OffsetCommit, Heartbeat and JoinGroup must not wait behind a Fetch long poll, which
+ * the broker answers before it reads the next request on that connection. Metadata updates
+ * leave these entries alone. */
+#define KFK__COORD_NODE_ID(id) (INT32_MAX - (id))
+#define KFK__IS_COORD_NODE_ID(id) ((id) > INT32_MAX / 2)
+
 /* Adds (or finds) a broker by node id and address; updates its address when it moved. */
 kfk__broker_t *kfk__client_add_broker(kfk__client_t *cl, int32_t node_id, const char *host,
                                       int port, const char *rack);

@@ -547,7 +547,8 @@ static void on_coordinator(kfk__broker_t *b, kfk_err_t err, int16_t version, uin
         char host[256];
         snprintf(host, sizeof host, "%.*s", r->host.len > 0 ? r->host.len : 0,
                  r->host.ptr ? r->host.ptr : "");
-        c->coord = kfk__client_add_broker(c->cl, r->node_id, host, r->port, NULL);
+        c->coord =
+            kfk__client_add_broker(c->cl, KFK__COORD_NODE_ID(r->node_id), host, r->port, NULL);
         kfk__dbg(&c->cl->log, KFK_DBG_CGRP, "group %s: coordinator is broker %d", c->conf->group_id,
                  r->node_id);
     } else {

@@ -749,9 +749,18 @@ static void conn_down(conn_t *conn, kfk_err_t err, const char *why, int hiredis_
     }
     if (conn->resolving)
         uv_cancel((uv_req_t *)&conn->gai);
+    /* Held and the connection dropped (Redis killed or restarted): renew now, on a new
+     * connection, rather than at the next tick. A refused connection or a "not owner" answer
+     * (a restart without persistence) ends the lease at once instead of up to
+     * renew_interval_ms later, while the holder keeps committing. From the loop, never inside
+     * hiredis; decided before conn_maybe_free, which may free a closing lock. */
+    int renew_now = lk->state == ST_HELD && !lk->closing && !lk->finishing && !lk->renewing &&
+                    err != KFK_ERR__DESTROYED;
     if (conn->ac && !hiredis_freeing)
         redisAsyncFree(conn->ac);
     conn_maybe_free(conn);
+    if (renew_now)
+        uv_timer_start(&lk->renew_timer, on_renew_timer, 0, (uint64_t)lk->renew_ms);
 }
 
 /* Starts hiredis' connection to @p ip (NULL: the unix socket) with kfk's attach. Failures are

@@ -190,7 +190,7 @@ static kfk_err_t apply(kfk__client_t *cl, const kfk_metadata_response_t *r, int 
     }
     if (r->brokers.count > 0) {
         for (kfk__broker_t *b = cl->brokers; b; b = b->next) {
-            if (b->node_id < 0 || b->gone)
+            if (b->node_id < 0 || KFK__IS_COORD_NODE_ID(b->node_id) || b->gone)
                 continue;
             int listed = 0;
             for (int32_t i = 0; i < r->brokers.count && !listed; i++)

@@ -124,7 +124,10 @@ static void on_lost(kfk_lock_t *l, kfk_err_t reason, void *opaque) {
                  w->partition, w->key, kfk_err_name(reason));
     if (w->consumer)
         kfk_consumer_pause(w->consumer, w->topic, w->partition);
-    shut(w, KFK_ERR__LOCK_LOST, 0);
+    /* A batch in the application's hands stays valid until it is marked done (which commits
+     * nothing now: the commit gate is shut), up to max.poll.interval.ms: freeing it here would
+     * turn that kfk_batch_done into a use-after-free. */
+    shut(w, KFK_ERR__LOCK_LOST, -1);
 }
 
 static void on_acquired(kfk_lock_t *l, kfk_err_t err, int64_t fence, void *opaque) {
@@ -141,7 +144,7 @@ static void on_acquired(kfk_lock_t *l, kfk_err_t err, int64_t fence, void *opaqu
     char errstr[512];
     kfk_err_t e = kfk_consumer_new(w->loop, w->conf, &w->consumer, errstr, sizeof errstr);
     if (e) {
-        kfk__log(NULL, KFK_LOG_ERR, KFK_DBG_LOCK, "%s", errstr);
+        fprintf(stderr, "%%3|kfk|worker: %s [%d]: %s\n", w->topic, w->partition, errstr);
         shut(w, e, 0);
         return;
     }
