@@ -747,7 +747,7 @@ KFK_API void kfk_emitter_free(kfk_emitter_t *e);
 
 /**
  * Emits an event whose body is JSON text (an object). Returns, with no callback:
- * KFK_ERR__VALUE_DECODE (not JSON), KFK_ERR__KEY_PATH (partition_by missing or not a scalar),
+ * KFK_ERR__VALUE_DECODE (not a JSON object), KFK_ERR__KEY_PATH (partition_by missing or not a scalar),
  * or the producer's refusals (KFK_ERR__QUEUE_FULL, ...). Otherwise @p cb runs once, after the
  * producer's own retries within delivery.timeout.ms.
  */

@@ -45,6 +45,8 @@ const char *kfk_cli_value(const char *cmd, int argc, char **argv, int *i);
 int kfk_cli_int(const char *cmd, const char *opt, const char *s, long long min, long long max,
                 long long *out);
 
+/* A JSON value as msgpack (json_pack.c): 0, or -1 for a value msgpack cannot hold. */
+int kfk_cli_json_to_msgpack(const json_t *j, msgpack_packer *pk);
 
 /* A progress line on stderr when it is a terminal (silent otherwise). */
 typedef struct kfk_cli_progress {

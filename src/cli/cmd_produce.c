@@ -15,7 +15,6 @@
 #include <uv.h>
 
 #include "cli/cli.h"
-#include "client/json.h"
 
 enum { FMT_RAW, FMT_JSON, FMT_MSGPACK, FMT_EVENT };
 
@@ -47,7 +46,6 @@ typedef struct {
     uint64_t lineno;
     msgpack_unpacker unpacker;
     msgpack_sbuffer sbuf;
-    kfk_wbuf_t json; /* a JSON line as msgpack */
     int mp_pending; /* sbuf holds a msgpack value the full queue did not take yet */
     uv_signal_t sigint;
     uv_signal_t sigterm;
@@ -167,6 +165,29 @@ static int send_msgpack(prod_t *pr, const char *data, size_t len) {
     return send_value(pr, key, keylen, data, len, have_key);
 }
 
+/* Parses a JSON line with jansson into pr->sbuf as msgpack; 0, or -1 after an error line. */
+static int pack_json_line(prod_t *pr, const char *line, size_t n) {
+    json_error_t jerr;
+    json_t *j = json_loadb(line, n, JSON_DECODE_ANY, &jerr);
+    if (!j) {
+        kfk_cli_error(pr->cmd, "bad JSON at line %llu: %s", (unsigned long long)pr->lineno,
+                      jerr.text);
+        pr->bad++;
+        return -1;
+    }
+    pr->sbuf.size = 0;
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &pr->sbuf, msgpack_sbuffer_write);
+    int rc = kfk_cli_json_to_msgpack(j, &pk);
+    json_decref(j);
+    if (rc) {
+        kfk_cli_error(pr->cmd, "line %llu: a value msgpack cannot hold",
+                      (unsigned long long)pr->lineno);
+        pr->bad++;
+    }
+    return rc;
+}
+
 /* One event: @p line is its JSON body. Returns as send_value. */
 static int emit_line(prod_t *pr, const char *line, size_t n) {
     kfk_emit_opts_t o;
@@ -180,8 +201,10 @@ static int emit_line(prod_t *pr, const char *line, size_t n) {
     o.has_partition = pr->partition != KFK_PARTITION_ANY;
     o.headers = pr->headers;
     o.header_cnt = pr->nheaders;
-    kfk_err_t err =
-        kfk_emitter_emit_json(pr->emitter, pr->topic, pr->event_type, line, n, &o, on_emitted, pr);
+    if (pack_json_line(pr, line, n))
+        return -1;
+    kfk_err_t err = kfk_emitter_emit_msgpack(pr->emitter, pr->topic, pr->event_type, pr->sbuf.data,
+                                             pr->sbuf.size, &o, on_emitted, pr);
     if (err == KFK_ERR__QUEUE_FULL)
         return 1;
     if (err) {
@@ -206,17 +229,7 @@ static int handle_line(prod_t *pr, char *line, size_t n) {
     if (pr->format == FMT_JSON) {
         if (n == 0)
             return 0;
-        /* kfk's own codec: 64-bit unsigned integers and shortest-form floats survive. */
-        char jerr[160];
-        pr->json.len = 0;
-        pr->json.err = KFK_ERR_NONE;
-        if (kfk__json_to_msgpack(line, n, &pr->json, jerr, sizeof jerr) != KFK_ERR_NONE) {
-            kfk_cli_error(pr->cmd, "bad JSON at line %llu: %s", (unsigned long long)pr->lineno,
-                          pr->json.err ? kfk_err_str(pr->json.err) : jerr);
-            pr->bad++;
-            return -1;
-        }
-        return send_msgpack(pr, (const char *)pr->json.data, pr->json.len);
+        return pack_json_line(pr, line, n) ? -1 : send_msgpack(pr, pr->sbuf.data, pr->sbuf.size);
     }
     if (pr->keydelim) {
         char *d = memchr(line, pr->keydelim, n);
@@ -604,7 +617,6 @@ static int run_produce(int argc, char **argv, int emit) {
             pr.first_err ? ": " : "", pr.first_err ? kfk_err_str(pr.first_err) : "");
     free(pr.buf);
     msgpack_sbuffer_destroy(&pr.sbuf);
-    kfk_wbuf_free(&pr.json);
     if (pr.format == FMT_MSGPACK)
         msgpack_unpacker_destroy(&pr.unpacker);
     if (!closed)

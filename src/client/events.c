@@ -127,6 +127,10 @@ static kfk_err_t emit(kfk_emitter_t *e, const char *topic, const char *type, con
         return KFK_ERR__INVALID_ARG;
     if (e->body.err)
         return e->body.err;
+    /* Dispytch's body is a map (the event's fields). */
+    uint8_t m = e->body.len ? e->body.data[0] : 0;
+    if (!((m & 0xf0) == 0x80 || m == 0xde || m == 0xdf))
+        return KFK_ERR__VALUE_DECODE;
     char key[256];
     size_t keylen = 0;
     kfk_record_t r;

@@ -76,7 +76,7 @@ expect 1 "UNKNOWN_TOPIC|Unknown topic" -- timeout 30 "$kfk" consume -b "$b" -t "
 "$kfk" topics create -b "$b" -t "$s-json" --partitions 3 >/dev/null 2>&1
 cat >"$tmp/json" <<'EOF'
 {"user":{"id":42,"name":"Zoë"},"n":[1,2.5,null,true,false],"s":"a\"b\\c\u0001"}
-{"user":{"id":"u-7"},"big":18446744073709551615,"neg":-9223372036854775808,"f":1e-300}
+{"user":{"id":"u-7"},"big":9223372036854775807,"neg":-9223372036854775808,"f":1e-300}
 {"user":{"id":43},"empty":{},"list":[]}
 EOF
 expect 0 "3 records" -- "$kfk" produce -b "$b" -t "$s-json" --format json --partition-by user.id \
@@ -93,6 +93,8 @@ for r in got:
 EOF
 printf '{"user":{"id":1}}\n{"user":\n' >"$tmp/bad"
 expect 1 "bad JSON at line 2" -- "$kfk" produce -b "$b" -t "$s-json" --format json <"$tmp/bad"
+printf '{"n":18446744073709551615}\n' >"$tmp/big"
+expect 1 "bad JSON at line 1: too big integer" -- "$kfk" produce -b "$b" -t "$s-json" --format json <"$tmp/big"
 expect 1 "line 1: --partition-by user.nope" -- "$kfk" produce -b "$b" -t "$s-json" \
     --format json --partition-by user.nope <"$tmp/json"
 
@@ -111,6 +113,8 @@ assert sorted(g["body"]["user"]["id"] for g in got) == [1, 2], got
 assert all(g["type"] == "UserRegistered" and len(g["id"]) == 36 and g["timestamp"] > 0 for g in got)
 EOF
 expect 2 "--type TYPE" -- "$kfk" emit -b "$b" -t "$s-ev"
+printf '[1,2]\n' >"$tmp/notobj"
+expect 1 "line 1: not a JSON object" -- "$kfk" emit -b "$b" -t "$s-ev" --type X <"$tmp/notobj"
 
 # ---- worker and its lock ---------------------------------------------------------------------
 expect 0 "" -- timeout 60 "$kfk" worker -b "$b" -t "$s-raw" -p 0 -G "$s-w" --redis "$KFK_REDIS" \
