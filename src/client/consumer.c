@@ -18,6 +18,7 @@
 #include <msgpack.h>
 
 #include "client/consumer.h"
+#include "client/json.h"
 #include "protocol/mem.h"
 
 struct commitw {
@@ -491,7 +492,10 @@ void kfk_message_header_iter(const kfk_message_t *m, kfk_record_header_iter_t *i
 kfk_err_t kfk_message_msgpack(const kfk_message_t *m, struct msgpack_unpacked *out) {
     if (!m || !out || !m->value || m->value_len <= 0)
         return KFK_ERR__VALUE_DECODE;
-    size_t off = 0;
+    /* Counts checked against the bytes first: msgpack-c allocates from them. */
+    size_t off = 0, used = 0;
+    if (!kfk__msgpack_check(m->value, (size_t)m->value_len, &used) || used != (size_t)m->value_len)
+        return KFK_ERR__VALUE_DECODE;
     msgpack_unpack_return r = msgpack_unpack_next(out, m->value, (size_t)m->value_len, &off);
     if (r != MSGPACK_UNPACK_SUCCESS || off != (size_t)m->value_len)
         return KFK_ERR__VALUE_DECODE;

@@ -127,9 +127,11 @@ static kfk_err_t emit(kfk_emitter_t *e, const char *topic, const char *type, con
         return KFK_ERR__INVALID_ARG;
     if (e->body.err)
         return e->body.err;
-    /* Dispytch's body is a map (the event's fields). */
+    /* Dispytch's body is a map (the event's fields), and one well-formed value. */
     uint8_t m = e->body.len ? e->body.data[0] : 0;
-    if (!((m & 0xf0) == 0x80 || m == 0xde || m == 0xdf))
+    size_t used = 0;
+    if (!((m & 0xf0) == 0x80 || m == 0xde || m == 0xdf) ||
+        !kfk__msgpack_check(e->body.data, e->body.len, &used) || used != e->body.len)
         return KFK_ERR__VALUE_DECODE;
     char key[256];
     size_t keylen = 0;
@@ -548,9 +550,11 @@ static const char *decode_envelope(kfk_listener_t *l, levent_t *e) {
         data = (const char *)e->mp.data;
         len = e->mp.len;
     }
+    size_t off = 0, used = 0;
+    if (!kfk__msgpack_check(data, len, &used) || used != len)
+        return "not msgpack"; /* (or counts past its bytes: msgpack-c would allocate them) */
     msgpack_unpacked_init(&e->u);
     e->unpacked = 1;
-    size_t off = 0;
     if (msgpack_unpack_next(&e->u, data, len, &off) != MSGPACK_UNPACK_SUCCESS || off != len)
         return "not msgpack";
     const msgpack_object *o = &e->u.data;

@@ -413,8 +413,16 @@ static void put_obj(kfk_wbuf_t *w, const msgpack_object *o, int depth) {
                 kfk_wbuf_put_raw(w, ",", 1);
             if (k->type == MSGPACK_OBJECT_STR) {
                 put_json_string(w, k->via.str.ptr, k->via.str.size);
+            } else if (k->type == MSGPACK_OBJECT_BIN) {
+                put_json_string(w, k->via.bin.ptr, k->via.bin.size);
+            } else if (k->type == MSGPACK_OBJECT_ARRAY || k->type == MSGPACK_OBJECT_MAP) {
+                /* No nested rendering: quoting JSON inside JSON doubles its escapes at every
+                 * level (exponential in the depth). Python's json.dumps refuses such keys. */
+                put_json_string(w, k->type == MSGPACK_OBJECT_MAP ? "[map]" : "[array]",
+                                k->type == MSGPACK_OBJECT_MAP ? 5 : 7);
             } else {
-                /* JSON keys are strings: other keys as their JSON text, quoted. */
+                /* JSON keys are strings: scalars as their JSON text, quoted (as Python's
+                 * json.dumps does for int, float, bool and None keys). */
                 kfk_wbuf_t kw;
                 kfk_wbuf_init(&kw);
                 put_obj(&kw, k, depth + 1);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "client/json.h"
 #include "kfk/kfk.h"
 
 #define MAX_DEPTH 64
@@ -247,4 +248,13 @@ kfk_err_t kfk_msgpack_key_at(const void *data, size_t len, const char *path, cha
         return KFK_ERR__KEY_PATH;
     *keylen = (size_t)n;
     return KFK_ERR_NONE;
+}
+
+int kfk__msgpack_check(const void *data, size_t len, size_t *used) {
+    mp_t m = {data, (const uint8_t *)data + len, 0};
+    if (!skip(&m, 0))
+        return 0;
+    if (used)
+        *used = (size_t)(m.p - (const uint8_t *)data);
+    return 1;
 }
