@@ -668,6 +668,26 @@ static void acks_case(const char *acks) {
     topic_create(topic, sizeof topic, tag, PARTS, NULL);
     uv_loop_t loop;
     uv_loop_init(&loop);
+    int warm = 0;
+    if (!strcmp(acks, "0")) {
+        /* acks=0 gets no answer: a Produce refused by a partition whose leader is not ready
+         * yet (just after CreateTopics) loses its records silently. One acknowledged record
+         * per partition first ("warm", skipped below) makes every partition ready. */
+        tally_t wt = {0};
+        kfk_producer_t *wp = producer(&loop, (const char *[]){"acks", "all", NULL});
+        sent_t ws[PARTS];
+        memset(ws, 0, sizeof ws);
+        for (int i = 0; i < PARTS; i++) {
+            kfk_record_t rec = {topic, i, NULL, 0, "warm", 4, NULL, 0, 0};
+            ws[i].t = &wt;
+            send_wait(&loop, wp, &rec, &ws[i]);
+        }
+        flush_wait(&loop, wp, &wt, 30000);
+        close_all(&loop, wp, -1, &wt); /* (closes the loop too) */
+        cr_assert_eq(wt.ok, (size_t)PARTS, "warm-up records");
+        warm = PARTS;
+        uv_loop_init(&loop);
+    }
     tally_t t = {0};
     kfk_producer_t *p = producer(&loop, (const char *[]){"acks", acks, NULL});
     sent_t *s = calloc(N, sizeof *s);
@@ -694,14 +714,16 @@ static void acks_case(const char *acks) {
     }
     /* acks=0: "delivered" means written to the socket; the broker may still be appending. */
     rows_t r = kcat_read(topic);
-    for (int tries = 0; r.n < (size_t)N && !strcmp(acks, "0") && tries < 50; tries++) {
+    for (int tries = 0; r.n < (size_t)(N + warm) && !strcmp(acks, "0") && tries < 50; tries++) {
         rows_free(&r);
         usleep(200000);
         r = kcat_read(topic);
     }
-    cr_assert_eq(r.n, (size_t)N, "acks=%s: read back %zu of %d", acks, r.n, N);
+    cr_assert_eq(r.n, (size_t)(N + warm), "acks=%s: read back %zu of %d", acks, r.n, N + warm);
     char *seen = calloc(N, 1);
     for (size_t j = 0; j < r.n; j++) {
+        if (warm && !strcmp(r.v[j].val, "warm"))
+            continue;
         int i = atoi(r.v[j].val);
         cr_assert(i >= 0 && i < N && !seen[i], "acks=%s: record %d twice", acks, i);
         seen[i] = 1;

@@ -165,13 +165,22 @@ Test(protocol_broker, metadata_create_produce_fetch_and_list_offsets_round_trip)
     preq.acks = -1;
     preq.timeout_ms = 10000;
     preq.topic_data = (kfk_array_t){&td, 1};
-    kfk_produce_response_t *pr = call(&s, KFK_API_PRODUCE, s.versions[KFK_API_PRODUCE], &preq);
+    /* Just after CreateTopics the new partition's leader may not be ready yet: the broker
+     * answers NOT_LEADER_OR_FOLLOWER (or LEADER_NOT_AVAILABLE), which a client retries. */
+    kfk_produce_response_partition_produce_response_t *ppr = NULL;
+    for (int attempt = 0; attempt < 100; attempt++) {
+        kfk_produce_response_t *pr = call(&s, KFK_API_PRODUCE, s.versions[KFK_API_PRODUCE], &preq);
+        cr_assert_eq(pr->responses.count, 1);
+        kfk_produce_response_topic_produce_response_t *ptr =
+            &KFK_ARRAY_AT(pr->responses, kfk_produce_response_topic_produce_response_t, 0);
+        ppr = &KFK_ARRAY_AT(ptr->partition_responses,
+                            kfk_produce_response_partition_produce_response_t, 0);
+        if (ppr->error_code != KFK_ERR_NOT_LEADER_OR_FOLLOWER &&
+            ppr->error_code != KFK_ERR_LEADER_NOT_AVAILABLE)
+            break;
+        usleep(100000);
+    }
     kfk_wbuf_free(&batch);
-    cr_assert_eq(pr->responses.count, 1);
-    kfk_produce_response_topic_produce_response_t *ptr =
-        &KFK_ARRAY_AT(pr->responses, kfk_produce_response_topic_produce_response_t, 0);
-    kfk_produce_response_partition_produce_response_t *ppr = &KFK_ARRAY_AT(
-        ptr->partition_responses, kfk_produce_response_partition_produce_response_t, 0);
     cr_assert_eq(ppr->error_code, 0, "produce: %s", kfk_err_name((kfk_err_t)ppr->error_code));
     cr_assert_eq(ppr->base_offset, 0);
 
