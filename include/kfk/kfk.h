@@ -747,9 +747,9 @@ KFK_API void kfk_emitter_free(kfk_emitter_t *e);
 
 /**
  * Emits an event whose body is JSON text (an object). Returns, with no callback:
- * KFK_ERR__VALUE_DECODE (not a JSON object), KFK_ERR__KEY_PATH (partition_by missing or not a scalar),
- * or the producer's refusals (KFK_ERR__QUEUE_FULL, ...). Otherwise @p cb runs once, after the
- * producer's own retries within delivery.timeout.ms.
+ * KFK_ERR__VALUE_DECODE (not a JSON object), KFK_ERR__KEY_PATH (partition_by missing or not a
+ * scalar), or the producer's refusals (KFK_ERR__QUEUE_FULL, ...). Otherwise @p cb runs once, after
+ * the producer's own retries within delivery.timeout.ms.
  */
 KFK_API kfk_err_t kfk_emitter_emit_json(kfk_emitter_t *e, const char *topic, const char *type,
                                         const char *body_json, size_t body_len,
