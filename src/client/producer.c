@@ -26,132 +26,7 @@
 #include "client/client.h"
 #include "protocol/mem.h"
 
-typedef struct rmeta {
-    kfk_delivery_cb cb;
-    void *opaque;
-    int64_t ts;
-    uint32_t bytes;
-    uint32_t gen; /* flush generation: the number of kfk_producer_flush calls before it */
-} rmeta_t;
-
-struct toppar;
-
-typedef struct pbatch {
-    struct pbatch *next;
-    struct toppar *tp;
-    kfk_wbuf_t buf;
-    kfk_record_batch_builder_t b;
-    rmeta_t *meta;
-    int32_t n, cap;
-    uint64_t created_ms, deadline_ms, retry_at_ms;
-    int32_t base_seq;
-    int finished;  /* closed: no more appends */
-    int in_flight; /* a request carrying it is out */
-    int expired;   /* reported already (timed out or closing): free when the request returns */
-    uint32_t attempts;
-} pbatch_t;
-
-typedef struct toppar {
-    struct ptopic *t;
-    int32_t id;
-    pbatch_t *head, *tail; /* closed batches in order; in-flight ones stay until answered */
-    pbatch_t *open;
-    int in_flight;
-    int32_t next_seq;
-    int seq_acked; /* a batch of the current producer id/epoch was acknowledged here */
-} toppar_t;
-
-typedef struct pending {
-    struct pending *next;
-    int32_t partition;
-    uint8_t *mem; /* key, value and header bytes */
-    kfk_bytes_t key, value;
-    kfk_record_header_t *headers;
-    size_t header_cnt;
-    int64_t ts;
-    uint64_t deadline_ms;
-    rmeta_t meta;
-} pending_t;
-
-typedef struct ptopic {
-    struct ptopic *next;
-    struct kfk_producer *p;
-    char *name;
-    int32_t nparts;
-    toppar_t *parts;
-    int32_t sticky;
-    pending_t *pending, **pending_tail;
-    kfk__md_waiter_t mw;
-    int md_waiting;
-    int16_t md_err;
-    uint64_t md_retry_at;
-} ptopic_t;
-
-typedef struct pbroker {
-    struct pbroker *next;
-    int32_t node_id;
-    kfk__waiter_t w;
-    int waiting;
-    struct kfk_producer *p;
-} pbroker_t;
-
-enum { PID_NONE, PID_REQUESTING, PID_READY, PID_BUMP };
-
-struct kfk_producer {
-    uv_loop_t *loop;
-    kfk__client_t *cl;
-    kfk_conf_t *c;
-    int16_t acks;
-    int idempotent;
-    kfk_codec_t codec;
-    int max_in_flight_tp;
-    ptopic_t *topics;
-    pbroker_t *brokers;
-    uv_timer_t timer;
-    uint64_t timer_due;
-    int timer_armed;
-    size_t queued_msgs, queued_bytes;
-    size_t in_flight_batches;
-    uint32_t rnd;
-
-    int pid_state;
-    int64_t pid;
-    int16_t epoch;
-    kfk__waiter_t pid_w;
-    kfk__broker_t *pid_broker;
-    uint64_t pid_retry_at;
-    uint32_t pid_attempts;
-
-    /* Flushes wait in call order, each for the records sent before it (its generation and the
-     * older ones), not for what is sent after it. */
-    struct flushw {
-        struct flushw *next;
-        kfk_flush_cb cb;
-        void *opaque;
-        uint32_t gen;
-        size_t left; /* records of generation gen not reported yet */
-    } * flushes, **flushes_tail;
-    uint32_t gen;    /* generation of the records sent now */
-    size_t gen_left; /* ... and how many of them are not reported yet */
-    int flushing;
-
-    int closing;
-    uint64_t close_deadline;
-    kfk_producer_close_cb close_cb;
-    void *close_opaque;
-    int client_closing;
-
-    kfk_err_t fatal;
-    kfk_wbuf_t mp; /* msgpack scratch */
-
-    uint64_t stat_batches, stat_requests, stat_retries;
-};
-
-static void kick(kfk_producer_t *p);
-
-static uint64_t now_ms(kfk_producer_t *p) {
-    return uv_now(p->loop);
-}
+#include "client/producer.h"
 
 static int64_t wall_ms(void) {
     struct timespec ts;
@@ -189,7 +64,7 @@ static void report(kfk_producer_t *p, const char *topic, int32_t partition, cons
     }
 }
 
-static void batch_free(pbatch_t *b) {
+void kfk__producer_batch_free(pbatch_t *b) {
     kfk_wbuf_free(&b->buf);
     kfk__free(b->meta);
     kfk__free(b);
@@ -223,18 +98,18 @@ static void batch_report(kfk_producer_t *p, pbatch_t *b, kfk_err_t err, int64_t 
 }
 
 /* Removes @p b from its partition and reports it; freed now unless a request still holds it. */
-static void batch_done(kfk_producer_t *p, pbatch_t *b, kfk_err_t err, int64_t base,
-                       int64_t log_append_time) {
+void kfk__producer_batch_done(kfk_producer_t *p, pbatch_t *b, kfk_err_t err, int64_t base,
+                              int64_t log_append_time) {
     tp_unlink(b->tp, b);
     batch_report(p, b, err, base, log_append_time);
     if (b->in_flight)
         b->expired = 1;
     else
-        batch_free(b);
+        kfk__producer_batch_free(b);
 }
 
 /* Calls back the flushes whose records (and every older one) are all reported, in order. */
-static void check_flush(kfk_producer_t *p) {
+void kfk__producer_check_flush(kfk_producer_t *p) {
     while (p->flushes && p->flushes->left == 0) {
         struct flushw *f = p->flushes;
         p->flushes = f->next;
@@ -251,22 +126,22 @@ static void check_flush(kfk_producer_t *p) {
 /* ---- batches -----------------------------------------------------------------------------------
  */
 
-static pbatch_t *batch_new(kfk_producer_t *p, toppar_t *tp) {
+pbatch_t *kfk__producer_batch_new(kfk_producer_t *p, toppar_t *tp) {
     pbatch_t *b = kfk__calloc(1, sizeof *b);
     if (!b)
         return NULL;
     b->tp = tp;
     b->base_seq = -1;
-    b->created_ms = now_ms(p);
+    b->created_ms = kfk__producer_now_ms(p);
     b->deadline_ms = b->created_ms + (uint64_t)p->c->delivery_timeout_ms;
     if (kfk_record_batch_builder_begin(&b->b, &b->buf) != 0) {
-        batch_free(b);
+        kfk__producer_batch_free(b);
         return NULL;
     }
     return b;
 }
 
-static kfk_record_batch_attrs_t batch_attrs(kfk_producer_t *p, const pbatch_t *b) {
+kfk_record_batch_attrs_t kfk__producer_batch_attrs(kfk_producer_t *p, const pbatch_t *b) {
     kfk_record_batch_attrs_t a = KFK_RECORD_BATCH_ATTRS_INIT;
     a.codec = p->codec;
     a.compression_level = (int)p->c->compression_level;
@@ -285,14 +160,14 @@ static void close_open(kfk_producer_t *p, toppar_t *tp) {
         return;
     tp->open = NULL;
     if (b->n == 0) {
-        batch_free(b);
+        kfk__producer_batch_free(b);
         return;
     }
     if (p->idempotent) {
         b->base_seq = tp->next_seq;
         tp->next_seq = (int32_t)(((uint32_t)tp->next_seq + (uint32_t)b->n) & 0x7fffffff);
     }
-    kfk_record_batch_attrs_t a = batch_attrs(p, b);
+    kfk_record_batch_attrs_t a = kfk__producer_batch_attrs(p, b);
     kfk_err_t err = kfk_record_batch_builder_finish(&b->b, &a);
     b->finished = 1;
     b->next = NULL;
@@ -303,7 +178,7 @@ static void close_open(kfk_producer_t *p, toppar_t *tp) {
     tp->tail = b;
     p->stat_batches++;
     if (err) {
-        batch_done(p, b, err, -1, -1);
+        kfk__producer_batch_done(p, b, err, -1, -1);
         return;
     }
     /* The sticky partition moves on once its batch is full or lingered. */
@@ -321,7 +196,7 @@ static kfk_err_t append(kfk_producer_t *p, toppar_t *tp, kfk_bytes_t key, kfk_by
         if (tp->open->n > 0 && kfk_record_batch_builder_size(&tp->open->b) + add > bsize)
             close_open(p, tp);
     }
-    if (!tp->open && !(tp->open = batch_new(p, tp)))
+    if (!tp->open && !(tp->open = kfk__producer_batch_new(p, tp)))
         return KFK_ERR__NOMEM;
     pbatch_t *b = tp->open;
     if (b->n == b->cap) {
@@ -425,8 +300,8 @@ static void on_topic_md(kfk__client_t *cl, kfk_err_t err, void *opaque) {
         return;
     topic_update(p, t);
     if (t->nparts < 0)
-        t->md_retry_at = now_ms(p) + (uint64_t)p->c->retry_backoff_max_ms;
-    kick(p);
+        t->md_retry_at = kfk__producer_now_ms(p) + (uint64_t)p->c->retry_backoff_max_ms;
+    kfk__producer_kick(p);
 }
 
 static void topic_refresh(kfk_producer_t *p, ptopic_t *t) {
@@ -511,484 +386,6 @@ static kfk_err_t queue_pending(ptopic_t *t, const kfk_record_t *rec, kfk_bytes_t
     return KFK_ERR_NONE;
 }
 
-/* ---- idempotence: producer id -----------------------------------------------------------------
- */
-
-static void renumber(kfk_producer_t *p) {
-    /* After a new id or epoch, every unacked batch starts again from sequence 0. */
-    for (ptopic_t *t = p->topics; t; t = t->next)
-        for (int32_t i = 0; i < (t->nparts > 0 ? t->nparts : 0); i++) {
-            toppar_t *tp = &t->parts[i];
-            tp->next_seq = 0;
-            tp->seq_acked = 0;
-            for (pbatch_t *b = tp->head; b; b = b->next) {
-                b->base_seq = tp->next_seq;
-                tp->next_seq = (int32_t)(((uint32_t)tp->next_seq + (uint32_t)b->n) & 0x7fffffff);
-                kfk_record_batch_set_producer(b->buf.data, b->buf.len, p->pid, p->epoch,
-                                              b->base_seq);
-            }
-        }
-}
-
-static void on_pid_response(kfk__broker_t *b, kfk_err_t err, int16_t version, uint8_t *frame,
-                            size_t len, void *opaque) {
-    (void)b;
-    kfk_producer_t *p = opaque;
-    int bump = p->pid_state == PID_REQUESTING && p->pid >= 0;
-    if (p->client_closing) {
-        kfk__free(frame);
-        return;
-    }
-    kfk_arena_t a;
-    kfk_arena_init(&a);
-    void *body = NULL;
-    if (!err)
-        err = kfk_response_decode(frame, len, KFK_API_INIT_PRODUCER_ID, version, NULL, &a, &body);
-    kfk_init_producer_id_response_t *r = body;
-    if (!err && r->error_code)
-        err = (kfk_err_t)r->error_code;
-    if (!err) {
-        p->pid = r->producer_id;
-        p->epoch = r->producer_epoch;
-        p->pid_state = PID_READY;
-        p->pid_attempts = 0;
-        kfk__dbg(&p->cl->log, KFK_DBG_PRODUCER, "producer id %lld epoch %d%s", (long long)p->pid,
-                 p->epoch, bump ? " (epoch bump)" : "");
-        renumber(p);
-    } else {
-        p->pid_state = PID_NONE;
-        p->pid_attempts++;
-        p->pid_retry_at = now_ms(p) + (uint64_t)p->c->retry_backoff_ms *
-                                          (p->pid_attempts > 5 ? 10 : p->pid_attempts);
-        if (err == KFK_ERR_CLUSTER_AUTHORIZATION_FAILED || err == KFK_ERR_PRODUCER_FENCED) {
-            p->fatal = err;
-            kfk__log(&p->cl->log, KFK_LOG_ERR, KFK_DBG_PRODUCER, "InitProducerId: %s",
-                     kfk_err_name(err));
-        }
-    }
-    kfk_arena_free(&a);
-    kfk__free(frame);
-    kick(p);
-}
-
-static void on_pid_broker(kfk__broker_t *b, kfk_err_t err, const char *msg, void *opaque) {
-    (void)msg;
-    kfk_producer_t *p = opaque;
-    p->pid_broker = NULL;
-    if (err || p->client_closing) {
-        p->pid_state = p->pid_state == PID_REQUESTING ? PID_NONE : p->pid_state;
-        p->pid_attempts++;
-        p->pid_retry_at = now_ms(p) + (uint64_t)p->c->retry_backoff_ms;
-        if (!p->client_closing)
-            kick(p);
-        return;
-    }
-    kfk_init_producer_id_request_t req;
-    memset(&req, 0, sizeof req);
-    req.transactional_id = (kfk_str_t){NULL, -1};
-    req.transaction_timeout_ms = INT32_MAX;
-    /* Bump the epoch of the current id (KIP-360) when the broker can, else ask for a new id. */
-    int bump = p->pid >= 0 && kfk__broker_version(b, KFK_API_INIT_PRODUCER_ID) >= 3;
-    req.producer_id = bump ? p->pid : -1;
-    req.producer_epoch = bump ? p->epoch : -1;
-    kfk_err_t e = kfk__broker_send(b, KFK_API_INIT_PRODUCER_ID, &req, 0, 0, on_pid_response, p);
-    if (e) {
-        p->pid_state = PID_NONE;
-        p->pid_retry_at = now_ms(p) + (uint64_t)p->c->retry_backoff_ms;
-        kick(p);
-    }
-}
-
-static void request_pid(kfk_producer_t *p) {
-    if (p->pid_state == PID_REQUESTING || p->pid_broker || now_ms(p) < p->pid_retry_at)
-        return;
-    kfk__broker_t *b = kfk__client_any_broker(p->cl);
-    if (!b)
-        return;
-    p->pid_state = PID_REQUESTING;
-    p->pid_broker = b;
-    kfk__broker_wait(b, &p->pid_w, on_pid_broker, p);
-}
-
-/* ---- sending ------------------------------------------------------------------------------------
- */
-
-typedef struct preq {
-    kfk_producer_t *p;
-    int32_t node_id;
-    size_t n;
-    pbatch_t *batches[]; /* one per partition */
-} preq_t;
-
-static uint64_t retry_backoff(kfk_producer_t *p, uint32_t attempts) {
-    uint64_t b = (uint64_t)p->c->retry_backoff_ms;
-    for (uint32_t i = 1; i < attempts && b < (uint64_t)p->c->retry_backoff_max_ms; i++)
-        b *= 2;
-    if (b > (uint64_t)p->c->retry_backoff_max_ms)
-        b = (uint64_t)p->c->retry_backoff_max_ms;
-    return b;
-}
-
-/* Splits a batch the broker found too large into two halves, in place in the queue. */
-static int split_batch(kfk_producer_t *p, pbatch_t *b) {
-    toppar_t *tp = b->tp;
-    kfk_record_batch_reader_t rd;
-    kfk_record_batch_t rb;
-    kfk_record_batch_reader_init(&rd, b->buf.data, b->buf.len);
-    if (!kfk_record_batch_next(&rd, &rb))
-        return -1;
-    kfk_wbuf_t scratch;
-    kfk_wbuf_init(&scratch);
-    kfk_record_iter_t it;
-    if (kfk_record_iter_init(&it, &rb, &scratch, (size_t)p->c->message_max_bytes * 8) != 0) {
-        kfk_wbuf_free(&scratch);
-        return -1;
-    }
-    pbatch_t *halves[2] = {batch_new(p, tp), batch_new(p, tp)};
-    int32_t half = b->n / 2, i = 0;
-    kfk_record_view_t v;
-    int ok = halves[0] && halves[1];
-    while (ok && kfk_record_iter_next(&it, &v)) {
-        pbatch_t *h = halves[i < half ? 0 : 1];
-        kfk_record_header_t hs[64];
-        size_t nh = 0;
-        kfk_record_header_iter_t hi;
-        kfk_record_header_iter_init(&hi, &v);
-        while (nh < 64 && kfk_record_header_iter_next(&hi, &hs[nh]))
-            nh++;
-        if (h->n == h->cap) {
-            int32_t cap = h->cap ? h->cap * 2 : 16;
-            rmeta_t *m = kfk__realloc(h->meta, (size_t)cap * sizeof *m);
-            if (!m) {
-                ok = 0;
-                break;
-            }
-            h->meta = m;
-            h->cap = cap;
-        }
-        if (kfk_record_batch_builder_append(&h->b, v.key, v.value, hs, nh, v.timestamp) != 0) {
-            ok = 0;
-            break;
-        }
-        h->meta[h->n++] = b->meta[i++];
-    }
-    kfk_wbuf_free(&scratch);
-    if (!ok || i != b->n) {
-        if (halves[0])
-            batch_free(halves[0]);
-        if (halves[1])
-            batch_free(halves[1]);
-        return -1;
-    }
-    for (int k = 0; k < 2; k++) {
-        pbatch_t *h = halves[k];
-        h->created_ms = b->created_ms;
-        h->deadline_ms = b->deadline_ms;
-        h->base_seq =
-            b->base_seq < 0 ? -1 : (int32_t)((uint32_t)b->base_seq + (k ? (uint32_t)half : 0));
-        kfk_record_batch_attrs_t a = batch_attrs(p, h);
-        kfk_record_batch_builder_finish(&h->b, &a);
-        h->finished = 1;
-    }
-    halves[0]->next = halves[1];
-    halves[1]->next = b->next;
-    pbatch_t *prev = NULL;
-    for (pbatch_t *x = tp->head; x && x != b; x = x->next)
-        prev = x;
-    if (prev)
-        prev->next = halves[0];
-    else
-        tp->head = halves[0];
-    if (tp->tail == b)
-        tp->tail = halves[1];
-    b->n = 0; /* the records now belong to the halves */
-    batch_free(b);
-    return 0;
-}
-
-static void handle_partition(kfk_producer_t *p, pbatch_t *b, kfk_err_t err, int64_t base,
-                             int64_t log_append_time, int *refresh) {
-    toppar_t *tp = b->tp;
-    if (err == KFK_ERR_NONE || err == KFK_ERR_DUPLICATE_SEQUENCE_NUMBER) {
-        if (p->idempotent) {
-            if (tp->head != b)
-                kfk__log(&p->cl->log, KFK_LOG_ERR, KFK_DBG_PRODUCER,
-                         "%s [%d]: batch (sequence %d) written before an earlier one: the "
-                         "partition is out of send order",
-                         tp->t->name, tp->id, b->base_seq);
-            tp->seq_acked = 1;
-        }
-        batch_done(p, b, KFK_ERR_NONE, err ? -1 : base, log_append_time);
-        return;
-    }
-    uint64_t now = now_ms(p);
-    if (kfk_err_flags(err) & KFK_ERRF_REFRESH)
-        *refresh = 1;
-    if (err == KFK_ERR_MESSAGE_TOO_LARGE && b->n > 1 && split_batch(p, b) == 0) {
-        kfk__log(&p->cl->log, KFK_LOG_INFO, KFK_DBG_PRODUCER,
-                 "%s [%d]: batch too large for the broker: split in two", tp->t->name, tp->id);
-        return;
-    }
-    if (p->idempotent &&
-        (err == KFK_ERR_UNKNOWN_PRODUCER_ID || err == KFK_ERR_INVALID_PRODUCER_EPOCH ||
-         (err == KFK_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER && tp->head == b))) {
-        /* The broker lost our state or we lost order: new epoch, renumber, resend. */
-        kfk__log(&p->cl->log, KFK_LOG_WARNING, KFK_DBG_PRODUCER,
-                 "%s [%d]: %s: bumping the producer epoch", tp->t->name, tp->id, kfk_err_name(err));
-        p->pid_state = PID_BUMP;
-        b->retry_at_ms = now;
-        return;
-    }
-    int retriable = kfk_err_is_retriable(err) || err == KFK_ERR__TRANSPORT ||
-                    err == KFK_ERR__TIMED_OUT || err == KFK_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER ||
-                    err == KFK_ERR__NO_COMMON_VERSION;
-    if (retriable && b->attempts <= (uint32_t)p->c->retries && now < b->deadline_ms) {
-        b->retry_at_ms = now + retry_backoff(p, b->attempts);
-        p->stat_retries++;
-        kfk__dbg(&p->cl->log, KFK_DBG_PRODUCER, "%s [%d]: %s, retry %u in %llu ms", tp->t->name,
-                 tp->id, kfk_err_name(err), b->attempts,
-                 (unsigned long long)(b->retry_at_ms - now));
-        return;
-    }
-    batch_done(p, b, err, -1, -1);
-}
-
-static void on_produce(kfk__broker_t *br, kfk_err_t err, int16_t version, uint8_t *frame,
-                       size_t len, void *opaque) {
-    (void)br;
-    preq_t *rq = opaque;
-    kfk_producer_t *p = rq->p;
-    kfk_arena_t a;
-    kfk_arena_init(&a);
-    kfk_produce_response_t *resp = NULL;
-    if (!err && frame) {
-        void *body;
-        err = kfk_response_decode(frame, len, KFK_API_PRODUCE, version, NULL, &a, &body);
-        resp = body;
-    }
-    int refresh = err == KFK_ERR__TRANSPORT || err == KFK_ERR__TIMED_OUT;
-    for (size_t i = 0; i < rq->n; i++) {
-        pbatch_t *b = rq->batches[i];
-        b->in_flight = 0;
-        b->tp->in_flight--;
-        p->in_flight_batches--;
-        if (b->expired) {
-            batch_free(b);
-            continue;
-        }
-        kfk_err_t perr = err;
-        int64_t base = -1, lat = -1;
-        if (!err && p->acks != 0) {
-            perr = KFK_ERR__BAD_MSG; /* unless the answer covers it */
-            for (int32_t t = 0; resp && t < resp->responses.count; t++) {
-                kfk_produce_response_topic_produce_response_t *tr = &KFK_ARRAY_AT(
-                    resp->responses, kfk_produce_response_topic_produce_response_t, t);
-                if (!kfk_str_eq(tr->name, b->tp->t->name))
-                    continue;
-                for (int32_t k = 0; k < tr->partition_responses.count; k++) {
-                    kfk_produce_response_partition_produce_response_t *pr =
-                        &KFK_ARRAY_AT(tr->partition_responses,
-                                      kfk_produce_response_partition_produce_response_t, k);
-                    if (pr->index != b->tp->id)
-                        continue;
-                    perr = (kfk_err_t)pr->error_code;
-                    base = pr->base_offset;
-                    lat = pr->log_append_time_ms;
-                }
-            }
-        }
-        handle_partition(p, b, perr, base, lat, &refresh);
-    }
-    kfk_arena_free(&a);
-    kfk__free(frame);
-    kfk__free(rq);
-    if (refresh && !p->client_closing)
-        kfk__client_metadata_refresh(p->cl, NULL, 0, 0, NULL, NULL, NULL);
-    check_flush(p);
-    if (!p->client_closing)
-        kick(p);
-}
-
-static pbroker_t *pbroker_get(kfk_producer_t *p, int32_t node_id) {
-    for (pbroker_t *b = p->brokers; b; b = b->next)
-        if (b->node_id == node_id)
-            return b;
-    pbroker_t *b = kfk__calloc(1, sizeof *b);
-    if (!b)
-        return NULL;
-    b->node_id = node_id;
-    b->p = p;
-    b->next = p->brokers;
-    p->brokers = b;
-    return b;
-}
-
-static void on_broker_up(kfk__broker_t *b, kfk_err_t err, const char *msg, void *opaque) {
-    (void)b;
-    (void)err;
-    (void)msg;
-    pbroker_t *pb = opaque;
-    pb->waiting = 0;
-    if (!pb->p->client_closing)
-        kick(pb->p);
-}
-
-/* The first batch of @p tp that may go out now, or NULL. */
-static pbatch_t *sendable(kfk_producer_t *p, toppar_t *tp, uint64_t now) {
-    /* Idempotence: until this partition has acknowledged a batch of the current producer id and
-     * epoch, the broker holds no state for it and takes any first sequence, so a later batch in
-     * flight could be written while an earlier one is refused (NOT_LEADER_OR_FOLLOWER on a new
-     * partition, a leader move...), and the earlier one's retry would land after it. Send one
-     * batch at a time until the first acknowledgement. */
-    int max = p->idempotent && !tp->seq_acked ? 1 : p->max_in_flight_tp;
-    if (tp->in_flight >= max)
-        return NULL;
-    for (pbatch_t *b = tp->head; b; b = b->next) {
-        if (b->in_flight)
-            continue;
-        if (b->retry_at_ms > now)
-            return NULL; /* keep order: nothing after a batch waiting to be retried */
-        return b;
-    }
-    return NULL;
-}
-
-/* Sends one Produce request to broker @p node with the next batch of each of its partitions;
- * returns the number of batches sent. */
-static size_t send_to(kfk_producer_t *p, int32_t node, uint64_t now, int *need_md) {
-    kfk__broker_t *br = kfk__client_broker(p->cl, node);
-    if (!br) {
-        *need_md = 1;
-        return 0;
-    }
-    if (!br->up) {
-        pbroker_t *pb = pbroker_get(p, node);
-        if (pb && !pb->waiting) {
-            pb->waiting = 1;
-            kfk__broker_wait(br, &pb->w, on_broker_up, pb);
-        }
-        return 0;
-    }
-    /* Collect the batches (one per partition led by this broker). */
-    size_t n = 0, cap = 16;
-    pbatch_t **list = kfk__mallocarray(cap, sizeof *list);
-    size_t ntopics = 0;
-    if (!list)
-        return 0;
-    for (ptopic_t *t = p->topics; t; t = t->next) {
-        const kfk__topic_md_t *md = kfk__client_topic(p->cl, t->name);
-        if (!md)
-            continue;
-        size_t before = n;
-        for (int32_t i = 0; i < t->nparts && i < md->partition_cnt; i++) {
-            if (md->partitions[i].leader != node)
-                continue;
-            pbatch_t *b = sendable(p, &t->parts[i], now);
-            if (!b)
-                continue;
-            if (n == cap) {
-                pbatch_t **l = kfk__realloc(list, 2 * cap * sizeof *l);
-                if (!l)
-                    break;
-                list = l;
-                cap *= 2;
-            }
-            list[n++] = b;
-        }
-        if (n > before)
-            ntopics++;
-    }
-    if (n == 0) {
-        kfk__free(list);
-        return 0;
-    }
-    /* Build the request: topics, then partitions with their batches by reference. */
-    kfk_produce_request_topic_produce_data_t *tds = kfk__calloc(ntopics, sizeof *tds);
-    kfk_produce_request_partition_produce_data_t *pds = kfk__calloc(n, sizeof *pds);
-    preq_t *rq = kfk__malloc(sizeof *rq + n * sizeof(pbatch_t *));
-    if (!tds || !pds || !rq) {
-        kfk__free(tds);
-        kfk__free(pds);
-        kfk__free(rq);
-        kfk__free(list);
-        return 0;
-    }
-    size_t ti = 0;
-    for (size_t i = 0; i < n; i++) {
-        pbatch_t *b = list[i];
-        if (i == 0 || list[i - 1]->tp->t != b->tp->t) {
-            tds[ti].name = kfk_str_c(b->tp->t->name);
-            tds[ti].partition_data = (kfk_array_t){&pds[i], 0};
-            ti++;
-        }
-        tds[ti - 1].partition_data.count++;
-        pds[i].index = b->tp->id;
-        pds[i].records = (kfk_bytes_t){b->buf.data, (int32_t)b->buf.len};
-        rq->batches[i] = b;
-    }
-    kfk_produce_request_t req;
-    memset(&req, 0, sizeof req);
-    req.transactional_id = (kfk_str_t){NULL, -1};
-    req.acks = p->acks;
-    req.timeout_ms = (int32_t)p->c->request_timeout_ms;
-    req.topic_data = (kfk_array_t){tds, (int32_t)ti};
-    rq->p = p;
-    rq->node_id = node;
-    rq->n = n;
-    unsigned flags = KFK__REQ_ZERO_COPY | (p->acks == 0 ? KFK__REQ_NO_RESPONSE : 0);
-    kfk_err_t err = kfk__broker_send(br, KFK_API_PRODUCE, &req, flags, 0, on_produce, rq);
-    kfk__free(tds);
-    kfk__free(pds);
-    kfk__free(list);
-    if (err) {
-        kfk__free(rq);
-        *need_md = 1;
-        return 0;
-    }
-    for (size_t i = 0; i < n; i++) {
-        pbatch_t *b = rq->batches[i];
-        b->in_flight = 1;
-        b->attempts++;
-        b->tp->in_flight++;
-        p->in_flight_batches++;
-    }
-    p->stat_requests++;
-    return n;
-}
-
-static void send_all(kfk_producer_t *p, uint64_t now) {
-    if (p->idempotent && p->pid_state != PID_READY) {
-        if (p->pid_state == PID_BUMP && p->in_flight_batches > 0)
-            return; /* the epoch bump waits for what is in flight */
-        if (p->pid_state == PID_BUMP)
-            p->pid_state = PID_NONE;
-        request_pid(p);
-        return;
-    }
-    int need_md = 0;
-    for (int round = 0; round < 64; round++) {
-        size_t sent = 0;
-        /* Leaders that have something to send. */
-        for (ptopic_t *t = p->topics; t; t = t->next) {
-            const kfk__topic_md_t *md = kfk__client_topic(p->cl, t->name);
-            for (int32_t i = 0; i < t->nparts; i++) {
-                if (!sendable(p, &t->parts[i], now))
-                    continue;
-                int32_t leader = md && i < md->partition_cnt ? md->partitions[i].leader : -1;
-                if (leader < 0) {
-                    need_md = 1;
-                    continue;
-                }
-                sent += send_to(p, leader, now, &need_md);
-            }
-        }
-        if (!sent)
-            break;
-    }
-    if (need_md)
-        kfk__client_metadata_refresh(p->cl, NULL, 0, 0, NULL, NULL, NULL);
-}
-
 /* ---- the timer: linger, retries, timeouts -------------------------------------------------- */
 
 static void expire(kfk_producer_t *p, uint64_t now, int all) {
@@ -1026,7 +423,7 @@ static void expire(kfk_producer_t *p, uint64_t now, int all) {
                                                : KFK_ERR__MSG_TIMED_OUT;
                 if (!all && b->in_flight && p->idempotent)
                     p->pid_state = PID_BUMP; /* a sequence gap follows: new epoch */
-                batch_done(p, b, err, -1, -1);
+                kfk__producer_batch_done(p, b, err, -1, -1);
                 b = next;
             }
             if (tp->open && !all && now >= tp->open->deadline_ms)
@@ -1038,7 +435,7 @@ static void expire(kfk_producer_t *p, uint64_t now, int all) {
 static void on_timer(uv_timer_t *h);
 
 static void arm(kfk_producer_t *p, uint64_t due) {
-    uint64_t now = now_ms(p);
+    uint64_t now = kfk__producer_now_ms(p);
     if (p->timer_armed && p->timer_due <= due)
         return;
     p->timer_armed = 1;
@@ -1046,9 +443,9 @@ static void arm(kfk_producer_t *p, uint64_t due) {
     uv_timer_start(&p->timer, on_timer, due > now ? due - now : 0, 0);
 }
 
-static void kick(kfk_producer_t *p) {
+void kfk__producer_kick(kfk_producer_t *p) {
     if (!p->client_closing)
-        arm(p, now_ms(p));
+        arm(p, kfk__producer_now_ms(p));
 }
 
 static void close_finish(kfk_producer_t *p);
@@ -1056,7 +453,7 @@ static void close_finish(kfk_producer_t *p);
 static void on_timer(uv_timer_t *h) {
     kfk_producer_t *p = h->data;
     p->timer_armed = 0;
-    uint64_t now = now_ms(p);
+    uint64_t now = kfk__producer_now_ms(p);
     uint64_t next = UINT64_MAX;
     int flushing = p->flushing || p->closing;
     for (ptopic_t *t = p->topics; t; t = t->next) {
@@ -1094,13 +491,13 @@ static void on_timer(uv_timer_t *h) {
         close_finish(p);
         return;
     }
-    send_all(p, now);
+    kfk__producer_send_all(p, now);
     if (p->idempotent && p->pid_state != PID_READY && p->pid_retry_at > now &&
         p->pid_retry_at < next)
         next = p->pid_retry_at;
     if (p->closing && p->close_deadline < next)
         next = p->close_deadline;
-    check_flush(p);
+    kfk__producer_check_flush(p);
     if (next != UINT64_MAX && !p->client_closing)
         arm(p, next);
 }
@@ -1217,7 +614,7 @@ static kfk_err_t send_checked(kfk_producer_t *p, const kfk_record_t *rec, kfk_by
     if (t->nparts < 0 || t->pending) {
         /* Partition count unknown yet: hold a copy until the metadata arrives. */
         err = queue_pending(t, rec, key, value, ts, &meta,
-                            now_ms(p) + (uint64_t)p->c->delivery_timeout_ms);
+                            kfk__producer_now_ms(p) + (uint64_t)p->c->delivery_timeout_ms);
         if (!err)
             topic_refresh(p, t);
     } else {
@@ -1232,7 +629,7 @@ static kfk_err_t send_checked(kfk_producer_t *p, const kfk_record_t *rec, kfk_by
     p->queued_bytes += bytes;
     p->gen_left++;
     /* Full batches go out now; others after linger.ms. */
-    kick(p);
+    kfk__producer_kick(p);
     return KFK_ERR_NONE;
 }
 
@@ -1296,7 +693,7 @@ kfk_err_t kfk_producer_flush(kfk_producer_t *p, kfk_flush_cb cb, void *opaque) {
     p->gen++;
     p->gen_left = 0;
     p->flushing = 1;
-    kick(p); /* the callback comes from the timer, never from inside this call */
+    kfk__producer_kick(p); /* the callback comes from the timer, never from inside this call */
     return KFK_ERR_NONE;
 }
 
@@ -1314,11 +711,11 @@ static void free_state(kfk_producer_t *p) {
             pbatch_t *b = t->parts[i].head;
             while (b) {
                 pbatch_t *next = b->next;
-                batch_free(b);
+                kfk__producer_batch_free(b);
                 b = next;
             }
             if (t->parts[i].open)
-                batch_free(t->parts[i].open);
+                kfk__producer_batch_free(t->parts[i].open);
         }
         while (t->pending) {
             pending_t *r = t->pending;
@@ -1358,8 +755,8 @@ static void close_finish(kfk_producer_t *p) {
         return;
     p->client_closing = 1;
     /* Everything left fails now, exactly once; then no more callbacks but the close one. */
-    expire(p, now_ms(p), 1);
-    check_flush(p);
+    expire(p, kfk__producer_now_ms(p), 1);
+    kfk__producer_check_flush(p);
     for (pbroker_t *b = p->brokers; b; b = b->next)
         if (b->waiting) {
             kfk__broker_t *br = kfk__client_broker(p->cl, b->node_id);
@@ -1383,7 +780,7 @@ void kfk_producer_close(kfk_producer_t *p, int64_t timeout_ms, kfk_producer_clos
     p->flushing = 1;
     p->close_cb = cb;
     p->close_opaque = opaque;
-    p->close_deadline =
-        now_ms(p) + (uint64_t)(timeout_ms >= 0 ? timeout_ms : p->c->delivery_timeout_ms);
-    kick(p);
+    p->close_deadline = kfk__producer_now_ms(p) +
+                        (uint64_t)(timeout_ms >= 0 ? timeout_ms : p->c->delivery_timeout_ms);
+    kfk__producer_kick(p);
 }

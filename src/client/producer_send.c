@@ -1,0 +1,486 @@
+/*
+ * producer_send.c: the producer's side of the wire: producer ids (InitProducerId, epoch bumps
+ * and renumbering), Produce requests carrying the next batch of each partition per leader, and
+ * their answers (retries, splits, sequence errors). See producer.c for the whole.
+ */
+#include "client/producer.h"
+
+/* ---- idempotence: producer id -----------------------------------------------------------------
+ */
+
+static void renumber(kfk_producer_t *p) {
+    /* After a new id or epoch, every unacked batch starts again from sequence 0. */
+    for (ptopic_t *t = p->topics; t; t = t->next)
+        for (int32_t i = 0; i < (t->nparts > 0 ? t->nparts : 0); i++) {
+            toppar_t *tp = &t->parts[i];
+            tp->next_seq = 0;
+            tp->seq_acked = 0;
+            for (pbatch_t *b = tp->head; b; b = b->next) {
+                b->base_seq = tp->next_seq;
+                tp->next_seq = (int32_t)(((uint32_t)tp->next_seq + (uint32_t)b->n) & 0x7fffffff);
+                kfk_record_batch_set_producer(b->buf.data, b->buf.len, p->pid, p->epoch,
+                                              b->base_seq);
+            }
+        }
+}
+
+static void on_pid_response(kfk__broker_t *b, kfk_err_t err, int16_t version, uint8_t *frame,
+                            size_t len, void *opaque) {
+    (void)b;
+    kfk_producer_t *p = opaque;
+    int bump = p->pid_state == PID_REQUESTING && p->pid >= 0;
+    if (p->client_closing) {
+        kfk__free(frame);
+        return;
+    }
+    kfk_arena_t a;
+    kfk_arena_init(&a);
+    void *body = NULL;
+    if (!err)
+        err = kfk_response_decode(frame, len, KFK_API_INIT_PRODUCER_ID, version, NULL, &a, &body);
+    kfk_init_producer_id_response_t *r = body;
+    if (!err && r->error_code)
+        err = (kfk_err_t)r->error_code;
+    if (!err) {
+        p->pid = r->producer_id;
+        p->epoch = r->producer_epoch;
+        p->pid_state = PID_READY;
+        p->pid_attempts = 0;
+        kfk__dbg(&p->cl->log, KFK_DBG_PRODUCER, "producer id %lld epoch %d%s", (long long)p->pid,
+                 p->epoch, bump ? " (epoch bump)" : "");
+        renumber(p);
+    } else {
+        p->pid_state = PID_NONE;
+        p->pid_attempts++;
+        p->pid_retry_at =
+            kfk__producer_now_ms(p) +
+            (uint64_t)p->c->retry_backoff_ms * (p->pid_attempts > 5 ? 10 : p->pid_attempts);
+        if (err == KFK_ERR_CLUSTER_AUTHORIZATION_FAILED || err == KFK_ERR_PRODUCER_FENCED) {
+            p->fatal = err;
+            kfk__log(&p->cl->log, KFK_LOG_ERR, KFK_DBG_PRODUCER, "InitProducerId: %s",
+                     kfk_err_name(err));
+        }
+    }
+    kfk_arena_free(&a);
+    kfk__free(frame);
+    kfk__producer_kick(p);
+}
+
+static void on_pid_broker(kfk__broker_t *b, kfk_err_t err, const char *msg, void *opaque) {
+    (void)msg;
+    kfk_producer_t *p = opaque;
+    p->pid_broker = NULL;
+    if (err || p->client_closing) {
+        p->pid_state = p->pid_state == PID_REQUESTING ? PID_NONE : p->pid_state;
+        p->pid_attempts++;
+        p->pid_retry_at = kfk__producer_now_ms(p) + (uint64_t)p->c->retry_backoff_ms;
+        if (!p->client_closing)
+            kfk__producer_kick(p);
+        return;
+    }
+    kfk_init_producer_id_request_t req;
+    memset(&req, 0, sizeof req);
+    req.transactional_id = (kfk_str_t){NULL, -1};
+    req.transaction_timeout_ms = INT32_MAX;
+    /* Bump the epoch of the current id (KIP-360) when the broker can, else ask for a new id. */
+    int bump = p->pid >= 0 && kfk__broker_version(b, KFK_API_INIT_PRODUCER_ID) >= 3;
+    req.producer_id = bump ? p->pid : -1;
+    req.producer_epoch = bump ? p->epoch : -1;
+    kfk_err_t e = kfk__broker_send(b, KFK_API_INIT_PRODUCER_ID, &req, 0, 0, on_pid_response, p);
+    if (e) {
+        p->pid_state = PID_NONE;
+        p->pid_retry_at = kfk__producer_now_ms(p) + (uint64_t)p->c->retry_backoff_ms;
+        kfk__producer_kick(p);
+    }
+}
+
+static void request_pid(kfk_producer_t *p) {
+    if (p->pid_state == PID_REQUESTING || p->pid_broker ||
+        kfk__producer_now_ms(p) < p->pid_retry_at)
+        return;
+    kfk__broker_t *b = kfk__client_any_broker(p->cl);
+    if (!b)
+        return;
+    p->pid_state = PID_REQUESTING;
+    p->pid_broker = b;
+    kfk__broker_wait(b, &p->pid_w, on_pid_broker, p);
+}
+
+/* ---- sending ------------------------------------------------------------------------------------
+ */
+
+typedef struct preq {
+    kfk_producer_t *p;
+    int32_t node_id;
+    size_t n;
+    pbatch_t *batches[]; /* one per partition */
+} preq_t;
+
+static uint64_t retry_backoff(kfk_producer_t *p, uint32_t attempts) {
+    uint64_t b = (uint64_t)p->c->retry_backoff_ms;
+    for (uint32_t i = 1; i < attempts && b < (uint64_t)p->c->retry_backoff_max_ms; i++)
+        b *= 2;
+    if (b > (uint64_t)p->c->retry_backoff_max_ms)
+        b = (uint64_t)p->c->retry_backoff_max_ms;
+    return b;
+}
+
+/* Splits a batch the broker found too large into two halves, in place in the queue. */
+static int split_batch(kfk_producer_t *p, pbatch_t *b) {
+    toppar_t *tp = b->tp;
+    kfk_record_batch_reader_t rd;
+    kfk_record_batch_t rb;
+    kfk_record_batch_reader_init(&rd, b->buf.data, b->buf.len);
+    if (!kfk_record_batch_next(&rd, &rb))
+        return -1;
+    kfk_wbuf_t scratch;
+    kfk_wbuf_init(&scratch);
+    kfk_record_iter_t it;
+    if (kfk_record_iter_init(&it, &rb, &scratch, (size_t)p->c->message_max_bytes * 8) != 0) {
+        kfk_wbuf_free(&scratch);
+        return -1;
+    }
+    pbatch_t *halves[2] = {kfk__producer_batch_new(p, tp), kfk__producer_batch_new(p, tp)};
+    int32_t half = b->n / 2, i = 0;
+    kfk_record_view_t v;
+    int ok = halves[0] && halves[1];
+    while (ok && kfk_record_iter_next(&it, &v)) {
+        pbatch_t *h = halves[i < half ? 0 : 1];
+        kfk_record_header_t hs[64];
+        size_t nh = 0;
+        kfk_record_header_iter_t hi;
+        kfk_record_header_iter_init(&hi, &v);
+        while (nh < 64 && kfk_record_header_iter_next(&hi, &hs[nh]))
+            nh++;
+        if (h->n == h->cap) {
+            int32_t cap = h->cap ? h->cap * 2 : 16;
+            rmeta_t *m = kfk__realloc(h->meta, (size_t)cap * sizeof *m);
+            if (!m) {
+                ok = 0;
+                break;
+            }
+            h->meta = m;
+            h->cap = cap;
+        }
+        if (kfk_record_batch_builder_append(&h->b, v.key, v.value, hs, nh, v.timestamp) != 0) {
+            ok = 0;
+            break;
+        }
+        h->meta[h->n++] = b->meta[i++];
+    }
+    kfk_wbuf_free(&scratch);
+    if (!ok || i != b->n) {
+        if (halves[0])
+            kfk__producer_batch_free(halves[0]);
+        if (halves[1])
+            kfk__producer_batch_free(halves[1]);
+        return -1;
+    }
+    for (int k = 0; k < 2; k++) {
+        pbatch_t *h = halves[k];
+        h->created_ms = b->created_ms;
+        h->deadline_ms = b->deadline_ms;
+        h->base_seq =
+            b->base_seq < 0 ? -1 : (int32_t)((uint32_t)b->base_seq + (k ? (uint32_t)half : 0));
+        kfk_record_batch_attrs_t a = kfk__producer_batch_attrs(p, h);
+        kfk_record_batch_builder_finish(&h->b, &a);
+        h->finished = 1;
+    }
+    halves[0]->next = halves[1];
+    halves[1]->next = b->next;
+    pbatch_t *prev = NULL;
+    for (pbatch_t *x = tp->head; x && x != b; x = x->next)
+        prev = x;
+    if (prev)
+        prev->next = halves[0];
+    else
+        tp->head = halves[0];
+    if (tp->tail == b)
+        tp->tail = halves[1];
+    b->n = 0; /* the records now belong to the halves */
+    kfk__producer_batch_free(b);
+    return 0;
+}
+
+static void handle_partition(kfk_producer_t *p, pbatch_t *b, kfk_err_t err, int64_t base,
+                             int64_t log_append_time, int *refresh) {
+    toppar_t *tp = b->tp;
+    if (err == KFK_ERR_NONE || err == KFK_ERR_DUPLICATE_SEQUENCE_NUMBER) {
+        if (p->idempotent) {
+            if (tp->head != b)
+                kfk__log(&p->cl->log, KFK_LOG_ERR, KFK_DBG_PRODUCER,
+                         "%s [%d]: batch (sequence %d) written before an earlier one: the "
+                         "partition is out of send order",
+                         tp->t->name, tp->id, b->base_seq);
+            tp->seq_acked = 1;
+        }
+        kfk__producer_batch_done(p, b, KFK_ERR_NONE, err ? -1 : base, log_append_time);
+        return;
+    }
+    uint64_t now = kfk__producer_now_ms(p);
+    if (kfk_err_flags(err) & KFK_ERRF_REFRESH)
+        *refresh = 1;
+    if (err == KFK_ERR_MESSAGE_TOO_LARGE && b->n > 1 && split_batch(p, b) == 0) {
+        kfk__log(&p->cl->log, KFK_LOG_INFO, KFK_DBG_PRODUCER,
+                 "%s [%d]: batch too large for the broker: split in two", tp->t->name, tp->id);
+        return;
+    }
+    if (p->idempotent &&
+        (err == KFK_ERR_UNKNOWN_PRODUCER_ID || err == KFK_ERR_INVALID_PRODUCER_EPOCH ||
+         (err == KFK_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER && tp->head == b))) {
+        /* The broker lost our state or we lost order: new epoch, renumber, resend. */
+        kfk__log(&p->cl->log, KFK_LOG_WARNING, KFK_DBG_PRODUCER,
+                 "%s [%d]: %s: bumping the producer epoch", tp->t->name, tp->id, kfk_err_name(err));
+        p->pid_state = PID_BUMP;
+        b->retry_at_ms = now;
+        return;
+    }
+    int retriable = kfk_err_is_retriable(err) || err == KFK_ERR__TRANSPORT ||
+                    err == KFK_ERR__TIMED_OUT || err == KFK_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER ||
+                    err == KFK_ERR__NO_COMMON_VERSION;
+    if (retriable && b->attempts <= (uint32_t)p->c->retries && now < b->deadline_ms) {
+        b->retry_at_ms = now + retry_backoff(p, b->attempts);
+        p->stat_retries++;
+        kfk__dbg(&p->cl->log, KFK_DBG_PRODUCER, "%s [%d]: %s, retry %u in %llu ms", tp->t->name,
+                 tp->id, kfk_err_name(err), b->attempts,
+                 (unsigned long long)(b->retry_at_ms - now));
+        return;
+    }
+    kfk__producer_batch_done(p, b, err, -1, -1);
+}
+
+static void on_produce(kfk__broker_t *br, kfk_err_t err, int16_t version, uint8_t *frame,
+                       size_t len, void *opaque) {
+    (void)br;
+    preq_t *rq = opaque;
+    kfk_producer_t *p = rq->p;
+    kfk_arena_t a;
+    kfk_arena_init(&a);
+    kfk_produce_response_t *resp = NULL;
+    if (!err && frame) {
+        void *body;
+        err = kfk_response_decode(frame, len, KFK_API_PRODUCE, version, NULL, &a, &body);
+        resp = body;
+    }
+    int refresh = err == KFK_ERR__TRANSPORT || err == KFK_ERR__TIMED_OUT;
+    for (size_t i = 0; i < rq->n; i++) {
+        pbatch_t *b = rq->batches[i];
+        b->in_flight = 0;
+        b->tp->in_flight--;
+        p->in_flight_batches--;
+        if (b->expired) {
+            kfk__producer_batch_free(b);
+            continue;
+        }
+        kfk_err_t perr = err;
+        int64_t base = -1, lat = -1;
+        if (!err && p->acks != 0) {
+            perr = KFK_ERR__BAD_MSG; /* unless the answer covers it */
+            for (int32_t t = 0; resp && t < resp->responses.count; t++) {
+                kfk_produce_response_topic_produce_response_t *tr = &KFK_ARRAY_AT(
+                    resp->responses, kfk_produce_response_topic_produce_response_t, t);
+                if (!kfk_str_eq(tr->name, b->tp->t->name))
+                    continue;
+                for (int32_t k = 0; k < tr->partition_responses.count; k++) {
+                    kfk_produce_response_partition_produce_response_t *pr =
+                        &KFK_ARRAY_AT(tr->partition_responses,
+                                      kfk_produce_response_partition_produce_response_t, k);
+                    if (pr->index != b->tp->id)
+                        continue;
+                    perr = (kfk_err_t)pr->error_code;
+                    base = pr->base_offset;
+                    lat = pr->log_append_time_ms;
+                }
+            }
+        }
+        handle_partition(p, b, perr, base, lat, &refresh);
+    }
+    kfk_arena_free(&a);
+    kfk__free(frame);
+    kfk__free(rq);
+    if (refresh && !p->client_closing)
+        kfk__client_metadata_refresh(p->cl, NULL, 0, 0, NULL, NULL, NULL);
+    kfk__producer_check_flush(p);
+    if (!p->client_closing)
+        kfk__producer_kick(p);
+}
+
+static pbroker_t *pbroker_get(kfk_producer_t *p, int32_t node_id) {
+    for (pbroker_t *b = p->brokers; b; b = b->next)
+        if (b->node_id == node_id)
+            return b;
+    pbroker_t *b = kfk__calloc(1, sizeof *b);
+    if (!b)
+        return NULL;
+    b->node_id = node_id;
+    b->p = p;
+    b->next = p->brokers;
+    p->brokers = b;
+    return b;
+}
+
+static void on_broker_up(kfk__broker_t *b, kfk_err_t err, const char *msg, void *opaque) {
+    (void)b;
+    (void)err;
+    (void)msg;
+    pbroker_t *pb = opaque;
+    pb->waiting = 0;
+    if (!pb->p->client_closing)
+        kfk__producer_kick(pb->p);
+}
+
+/* The first batch of @p tp that may go out now, or NULL. */
+static pbatch_t *sendable(kfk_producer_t *p, toppar_t *tp, uint64_t now) {
+    /* Idempotence: until this partition has acknowledged a batch of the current producer id and
+     * epoch, the broker holds no state for it and takes any first sequence, so a later batch in
+     * flight could be written while an earlier one is refused (NOT_LEADER_OR_FOLLOWER on a new
+     * partition, a leader move...), and the earlier one's retry would land after it. Send one
+     * batch at a time until the first acknowledgement. */
+    int max = p->idempotent && !tp->seq_acked ? 1 : p->max_in_flight_tp;
+    if (tp->in_flight >= max)
+        return NULL;
+    for (pbatch_t *b = tp->head; b; b = b->next) {
+        if (b->in_flight)
+            continue;
+        if (b->retry_at_ms > now)
+            return NULL; /* keep order: nothing after a batch waiting to be retried */
+        return b;
+    }
+    return NULL;
+}
+
+/* Sends one Produce request to broker @p node with the next batch of each of its partitions;
+ * returns the number of batches sent. */
+static size_t send_to(kfk_producer_t *p, int32_t node, uint64_t now, int *need_md) {
+    kfk__broker_t *br = kfk__client_broker(p->cl, node);
+    if (!br) {
+        *need_md = 1;
+        return 0;
+    }
+    if (!br->up) {
+        pbroker_t *pb = pbroker_get(p, node);
+        if (pb && !pb->waiting) {
+            pb->waiting = 1;
+            kfk__broker_wait(br, &pb->w, on_broker_up, pb);
+        }
+        return 0;
+    }
+    /* Collect the batches (one per partition led by this broker). */
+    size_t n = 0, cap = 16;
+    pbatch_t **list = kfk__mallocarray(cap, sizeof *list);
+    size_t ntopics = 0;
+    if (!list)
+        return 0;
+    for (ptopic_t *t = p->topics; t; t = t->next) {
+        const kfk__topic_md_t *md = kfk__client_topic(p->cl, t->name);
+        if (!md)
+            continue;
+        size_t before = n;
+        for (int32_t i = 0; i < t->nparts && i < md->partition_cnt; i++) {
+            if (md->partitions[i].leader != node)
+                continue;
+            pbatch_t *b = sendable(p, &t->parts[i], now);
+            if (!b)
+                continue;
+            if (n == cap) {
+                pbatch_t **l = kfk__realloc(list, 2 * cap * sizeof *l);
+                if (!l)
+                    break;
+                list = l;
+                cap *= 2;
+            }
+            list[n++] = b;
+        }
+        if (n > before)
+            ntopics++;
+    }
+    if (n == 0) {
+        kfk__free(list);
+        return 0;
+    }
+    /* Build the request: topics, then partitions with their batches by reference. */
+    kfk_produce_request_topic_produce_data_t *tds = kfk__calloc(ntopics, sizeof *tds);
+    kfk_produce_request_partition_produce_data_t *pds = kfk__calloc(n, sizeof *pds);
+    preq_t *rq = kfk__malloc(sizeof *rq + n * sizeof(pbatch_t *));
+    if (!tds || !pds || !rq) {
+        kfk__free(tds);
+        kfk__free(pds);
+        kfk__free(rq);
+        kfk__free(list);
+        return 0;
+    }
+    size_t ti = 0;
+    for (size_t i = 0; i < n; i++) {
+        pbatch_t *b = list[i];
+        if (i == 0 || list[i - 1]->tp->t != b->tp->t) {
+            tds[ti].name = kfk_str_c(b->tp->t->name);
+            tds[ti].partition_data = (kfk_array_t){&pds[i], 0};
+            ti++;
+        }
+        tds[ti - 1].partition_data.count++;
+        pds[i].index = b->tp->id;
+        pds[i].records = (kfk_bytes_t){b->buf.data, (int32_t)b->buf.len};
+        rq->batches[i] = b;
+    }
+    kfk_produce_request_t req;
+    memset(&req, 0, sizeof req);
+    req.transactional_id = (kfk_str_t){NULL, -1};
+    req.acks = p->acks;
+    req.timeout_ms = (int32_t)p->c->request_timeout_ms;
+    req.topic_data = (kfk_array_t){tds, (int32_t)ti};
+    rq->p = p;
+    rq->node_id = node;
+    rq->n = n;
+    unsigned flags = KFK__REQ_ZERO_COPY | (p->acks == 0 ? KFK__REQ_NO_RESPONSE : 0);
+    kfk_err_t err = kfk__broker_send(br, KFK_API_PRODUCE, &req, flags, 0, on_produce, rq);
+    kfk__free(tds);
+    kfk__free(pds);
+    kfk__free(list);
+    if (err) {
+        kfk__free(rq);
+        *need_md = 1;
+        return 0;
+    }
+    for (size_t i = 0; i < n; i++) {
+        pbatch_t *b = rq->batches[i];
+        b->in_flight = 1;
+        b->attempts++;
+        b->tp->in_flight++;
+        p->in_flight_batches++;
+    }
+    p->stat_requests++;
+    return n;
+}
+
+void kfk__producer_send_all(kfk_producer_t *p, uint64_t now) {
+    if (p->idempotent && p->pid_state != PID_READY) {
+        if (p->pid_state == PID_BUMP && p->in_flight_batches > 0)
+            return; /* the epoch bump waits for what is in flight */
+        if (p->pid_state == PID_BUMP)
+            p->pid_state = PID_NONE;
+        request_pid(p);
+        return;
+    }
+    int need_md = 0;
+    for (int round = 0; round < 64; round++) {
+        size_t sent = 0;
+        /* Leaders that have something to send. */
+        for (ptopic_t *t = p->topics; t; t = t->next) {
+            const kfk__topic_md_t *md = kfk__client_topic(p->cl, t->name);
+            for (int32_t i = 0; i < t->nparts; i++) {
+                if (!sendable(p, &t->parts[i], now))
+                    continue;
+                int32_t leader = md && i < md->partition_cnt ? md->partitions[i].leader : -1;
+                if (leader < 0) {
+                    need_md = 1;
+                    continue;
+                }
+                sent += send_to(p, leader, now, &need_md);
+            }
+        }
+        if (!sent)
+            break;
+    }
+    if (need_md)
+        kfk__client_metadata_refresh(p->cl, NULL, 0, 0, NULL, NULL, NULL);
+}
