@@ -108,7 +108,7 @@ static void on_emitted(kfk_producer_t *p, const kfk_delivery_t *d, void *opaque)
     emit_ctx_t *ctx = opaque;
     kfk_emitter_t *e = ctx->e;
     /* Still counted during the callback: kfk_emitter_free there must not free e under us. */
-    if (ctx->cb && !e->freed)
+    if (ctx->cb) /* also after kfk_emitter_free: every emitted event gets its report */
         ctx->cb(e, d->err, ctx->id, d->partition, d->offset, ctx->opaque);
     e->in_flight--;
     kfk__free(ctx);
