@@ -655,7 +655,17 @@ KFK_API void kfk_lock_close(kfk_lock_t *lock, kfk_lock_close_cb cb, void *opaque
  * Partition worker: one partition behind a Redis lock (the seeds' "consumer maker")
  * ========================================================================================== */
 
-/** A partition worker: consumes one partition while it holds that partition's Redis lock. */
+/**
+ * A partition worker: consumes one partition while it holds that partition's Redis lock.
+ *
+ * Why the lock and not group membership keeps workers apart: the seeds run one process per
+ * partition, each told its partition, and want a second process on the same partition to exit
+ * at once rather than join, wait for a rebalance and be handed some other partition. A group
+ * member cannot pick its partition, and a rebalance pauses every member. So the worker assigns
+ * its partition by hand (no JoinGroup, no heartbeats), commits with the simple commit of
+ * group.id (generation -1), and the Redis lock with its fencing number is the only thing that
+ * says which process owns the partition; commits stop when the lock's lease ends.
+ */
 typedef struct kfk_worker kfk_worker_t;
 
 /** Which partition, and the lock: key "<lock_prefix>:<group.id>:<topic>:<partition>". */
