@@ -72,6 +72,24 @@ void kfk__consumer_kick(kfk_consumer_t *c) {
     arm(c, uv_now(c->loop));
 }
 
+static void on_metadata(kfk__client_t *cl, kfk_err_t err, void *opaque) {
+    (void)cl;
+    (void)err;
+    kfk_consumer_t *c = opaque;
+    c->md_waiting = 0;
+    if (!c->client_closing)
+        kfk__consumer_kick(c);
+}
+
+void kfk__consumer_refresh_metadata(kfk_consumer_t *c) {
+    if (c->md_waiting) {
+        kfk__client_metadata_refresh(c->cl, NULL, 0, 0, NULL, NULL, NULL);
+        return;
+    }
+    c->md_waiting = 1;
+    kfk__client_metadata_refresh(c->cl, NULL, 0, 0, &c->md_w, on_metadata, c);
+}
+
 /* ---- partitions --------------------------------------------------------------------------- */
 
 cpart_t *kfk__consumer_part(kfk_consumer_t *c, const char *topic, int32_t id) {
@@ -161,20 +179,26 @@ void kfk__consumer_void_batches(kfk_consumer_t *c, cpart_t *p) {
 
 static void batch_free(struct kfk_batch *b);
 
+/* Drops the batch being formed (not delivered yet): its partitions rewind to its first records,
+ * which are fetched again. */
+static void drop_forming(kfk_consumer_t *c) {
+    if (!c->forming)
+        return;
+    for (size_t i = 0; i < c->forming->nparts; i++)
+        if (c->forming->parts[i].p) {
+            cpart_t *fp = c->forming->parts[i].p;
+            fp->busy = NULL;
+            fp->position = c->forming->parts[i].first;
+            fp->fetch_offset = fp->position;
+            kfk__consumer_drop_buffers(c, fp);
+        }
+    batch_free(c->forming);
+    c->forming = NULL;
+}
+
 void kfk__consumer_remove_part(kfk_consumer_t *c, cpart_t *p) {
     /* The forming batch is dropped (its records come again to whoever owns the partition). */
-    if (c->forming) {
-        for (size_t i = 0; i < c->forming->nparts; i++)
-            if (c->forming->parts[i].p) {
-                cpart_t *fp = c->forming->parts[i].p;
-                fp->busy = NULL;
-                fp->position = c->forming->parts[i].first;
-                fp->fetch_offset = fp->position;
-                kfk__consumer_drop_buffers(c, fp);
-            }
-        batch_free(c->forming);
-        c->forming = NULL;
-    }
+    drop_forming(c);
     kfk__consumer_void_batches(c, p);
     kfk__consumer_drop_buffers(c, p);
     for (size_t i = 0; i < c->nparts; i++)
@@ -603,11 +627,14 @@ void kfk__consumer_find_coordinator(kfk_consumer_t *c) {
     kfk__broker_wait(b, &c->coord_w, on_coord_broker, c);
 }
 
+/* A commit in flight. It names partitions by (interned topic, id), never by cpart_t pointer:
+ * a partition may be revoked, lost or re-assigned (and its cpart_t freed) before the answer. */
 typedef struct {
     kfk_consumer_t *c;
     size_t n;
     struct {
-        cpart_t *p;
+        const char *topic;
+        int32_t id;
         int64_t offset;
     } items[];
 } commit_ctx_t;
@@ -649,10 +676,11 @@ static void on_commit(kfk__broker_t *b, kfk_err_t err, int16_t version, uint8_t 
             kfk_offset_commit_response_partition_t *pr =
                 &KFK_ARRAY_AT(tr->partitions, kfk_offset_commit_response_partition_t, k);
             for (size_t i = 0; i < ctx->n; i++) {
-                cpart_t *p = ctx->items[i].p;
-                if (!p || p->id != pr->partition_index || !kfk_str_eq(tr->name, p->topic))
+                if (ctx->items[i].id != pr->partition_index ||
+                    !kfk_str_eq(tr->name, ctx->items[i].topic))
                     continue;
-                if (pr->error_code == 0 && ctx->items[i].offset > p->committed)
+                cpart_t *p = kfk__consumer_part(c, ctx->items[i].topic, ctx->items[i].id);
+                if (p && pr->error_code == 0 && ctx->items[i].offset > p->committed)
                     p->committed = ctx->items[i].offset;
                 if (pr->error_code && !first)
                     first = (kfk_err_t)pr->error_code;
@@ -737,7 +765,8 @@ kfk_err_t kfk__consumer_commit(kfk_consumer_t *c, kfk_commit_cb cb, void *opaque
             topics[nt].partitions = (kfk_array_t){NULL, 0};
             nt++;
         }
-        ctx->items[ctx->n].p = p;
+        ctx->items[ctx->n].topic = p->topic; /* interned: lives until the consumer is freed */
+        ctx->items[ctx->n].id = p->id;
         ctx->items[ctx->n].offset = p->done;
         ctx->n++;
     }
@@ -746,9 +775,9 @@ kfk_err_t kfk__consumer_commit(kfk_consumer_t *c, kfk_commit_cb cb, void *opaque
     for (size_t t = 0; t < nt; t++) {
         topics[t].partitions.items = &parts[k];
         for (size_t i = 0; i < ctx->n; i++) {
-            if (!kfk_str_eq(topics[t].name, ctx->items[i].p->topic))
+            if (!kfk_str_eq(topics[t].name, ctx->items[i].topic))
                 continue;
-            parts[k].partition_index = ctx->items[i].p->id;
+            parts[k].partition_index = ctx->items[i].id;
             parts[k].committed_offset = ctx->items[i].offset;
             parts[k].committed_leader_epoch = -1;
             parts[k].committed_metadata = (kfk_str_t){"", 0};
@@ -1033,7 +1062,7 @@ kfk_err_t kfk_consumer_assign(kfk_consumer_t *c, const kfk_topic_partition_t *pa
         if (!kfk__consumer_add_part(c, parts[i].topic, parts[i].partition, start))
             return KFK_ERR__NOMEM;
     }
-    kfk__client_metadata_refresh(c->cl, NULL, 0, 0, NULL, NULL, NULL);
+    kfk__consumer_refresh_metadata(c);
     kfk__consumer_kick(c);
     return KFK_ERR_NONE;
 }
@@ -1070,7 +1099,7 @@ kfk_err_t kfk_consumer_subscribe(kfk_consumer_t *c, const char *const *topics, s
         if (err)
             return err;
     }
-    kfk__client_metadata_refresh(c->cl, NULL, 0, 0, NULL, NULL, NULL);
+    kfk__consumer_refresh_metadata(c);
     kfk__consumer_kick(c);
     return KFK_ERR_NONE;
 }
@@ -1080,6 +1109,9 @@ kfk_err_t kfk_consumer_seek(kfk_consumer_t *c, const char *topic, int32_t partit
     cpart_t *p = c ? kfk__consumer_part(c, topic, partition) : NULL;
     if (!p)
         return KFK_ERR__UNKNOWN_PARTITION;
+    /* Records of the old position in the batch being formed must not be delivered. */
+    if (c->forming && p->busy == c->forming)
+        drop_forming(c);
     kfk__consumer_drop_buffers(c, p);
     if (offset >= 0) {
         p->position = p->fetch_offset = offset;
@@ -1097,6 +1129,9 @@ kfk_err_t kfk_consumer_pause(kfk_consumer_t *c, const char *topic, int32_t parti
     if (!p)
         return KFK_ERR__UNKNOWN_PARTITION;
     p->paused = 1;
+    /* Nothing of a paused partition is delivered, not even what the forming batch holds. */
+    if (c->forming && p->busy == c->forming)
+        drop_forming(c);
     return KFK_ERR_NONE;
 }
 

@@ -131,6 +131,9 @@ struct kfk_consumer {
     int list_offsets_in_flight;
 
     kfk__group_t *group;
+    /* A metadata refresh the consumer waits for: its answer kicks the consumer (leaders known). */
+    kfk__md_waiter_t md_w;
+    int md_waiting;
     /* Topic names, interned: records and batches point at them, so they live until close. */
     struct tname {
         struct tname *next;
@@ -163,6 +166,8 @@ void kfk__consumer_find_coordinator(kfk_consumer_t *c);
 /* True when the coordinator is known and connected; else arranges that it becomes so. */
 int kfk__consumer_coordinator_up(kfk_consumer_t *c);
 int64_t kfk__consumer_now(const kfk_consumer_t *c);
+/* Asks for a metadata refresh and runs the consumer again when it is answered. */
+void kfk__consumer_refresh_metadata(kfk_consumer_t *c);
 
 /* fetcher.c */
 void kfk__fetcher_run(kfk_consumer_t *c);

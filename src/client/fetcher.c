@@ -54,14 +54,14 @@ static void on_fb_up(kfk__broker_t *b, kfk_err_t err, const char *msg, void *opa
 static kfk__broker_t *leader_of(kfk_consumer_t *c, cpart_t *p, fbroker_t **fbp) {
     const kfk__topic_md_t *md = kfk__client_topic(c->cl, p->topic);
     if (!md || md->err || p->id >= md->partition_cnt || md->partitions[p->id].leader < 0) {
-        kfk__client_metadata_refresh(c->cl, NULL, 0, 0, NULL, NULL, NULL);
+        kfk__consumer_refresh_metadata(c);
         return NULL;
     }
     int32_t node = md->partitions[p->id].leader;
     kfk__broker_t *b = kfk__client_broker(c->cl, node);
     fbroker_t *f = fb_get(c, node);
     if (!b || !f) {
-        kfk__client_metadata_refresh(c->cl, NULL, 0, 0, NULL, NULL, NULL);
+        kfk__consumer_refresh_metadata(c);
         return NULL;
     }
     *fbp = f;
@@ -120,13 +120,18 @@ static void take_partition(kfk_consumer_t *c, cpart_t *p, kfk__chunk_t *frame,
     kfk_err_t err = (kfk_err_t)pd->error_code;
     uint64_t now = uv_now(c->loop);
     if (err == KFK_ERR_OFFSET_OUT_OF_RANGE) {
-        kfk__log(&c->cl->log, KFK_LOG_WARNING, KFK_DBG_FETCH,
-                 "%s [%d]: offset %lld out of range: auto.offset.reset applies", p->topic, p->id,
-                 (long long)p->fetch_offset);
         kfk__consumer_drop_buffers(c, p);
         if (c->conf->auto_offset_reset == KFK_RESET_ERROR) {
+            /* Nothing else tells the application: an error, as for a missing commit. */
+            kfk__log(&c->cl->log, KFK_LOG_ERR, KFK_DBG_FETCH,
+                     "%s [%d]: offset %lld out of range and auto.offset.reset=error: partition "
+                     "stopped",
+                     p->topic, p->id, (long long)p->fetch_offset);
             p->state = CP_ERROR;
         } else {
+            kfk__log(&c->cl->log, KFK_LOG_WARNING, KFK_DBG_FETCH,
+                     "%s [%d]: offset %lld out of range: auto.offset.reset applies", p->topic,
+                     p->id, (long long)p->fetch_offset);
             p->start = KFK__OFFSET_RESET;
             p->state = CP_NEED_OFFSET;
         }
@@ -242,7 +247,7 @@ static void on_fetch(kfk__broker_t *b, kfk_err_t err, int16_t version, uint8_t *
     else
         kfk__free(frame);
     if (refresh)
-        kfk__client_metadata_refresh(c->cl, NULL, 0, 0, NULL, NULL, NULL);
+        kfk__consumer_refresh_metadata(c);
     kfk__consumer_kick(c);
 }
 
@@ -339,7 +344,7 @@ void kfk__fetcher_run(kfk_consumer_t *c) {
             }
         } else {
             kfk__free(ctx);
-            kfk__client_metadata_refresh(c->cl, NULL, 0, 0, NULL, NULL, NULL);
+            kfk__consumer_refresh_metadata(c);
         }
         kfk__free(topics);
         kfk__free(parts);
@@ -389,7 +394,7 @@ static void on_list_offsets(kfk__broker_t *b, kfk_err_t err, int16_t version, ui
                 p->state = CP_NEED_OFFSET;
                 p->retry_at = uv_now(c->loop) + (uint64_t)c->conf->retry_backoff_ms;
                 if (kfk_err_flags((kfk_err_t)pr->error_code) & KFK_ERRF_REFRESH)
-                    kfk__client_metadata_refresh(c->cl, NULL, 0, 0, NULL, NULL, NULL);
+                    kfk__consumer_refresh_metadata(c);
                 continue;
             }
             p->position = p->fetch_offset = pr->offset;
