@@ -996,8 +996,11 @@ static void run(uv_timer_t *t) {
         kfk__consumer_find_coordinator(c);
     fetch_committed(c, now);
     kfk__fetcher_list_offsets(c);
-    kfk__fetcher_run(c);
+    kfk__fetcher_run(c, &next);
+    size_t buffered = c->buffered;
     fill(c, now, &next);
+    if (c->buffered < buffered && !c->client_closing)
+        kfk__fetcher_run(c, &next); /* consumed bytes may let partitions be fetched again */
     if (c->commit_again && !c->commit_in_flight && kfk__consumer_coordinator_up(c))
         kfk__consumer_commit(c, NULL, NULL);
     if (c->conf->enable_auto_commit && c->conf->group_id[0]) {

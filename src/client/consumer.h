@@ -105,8 +105,9 @@ struct kfk_consumer {
     struct kfk_batch *outstanding; /* delivered, not done */
     size_t noutstanding;
     uint64_t forming_since;
-    size_t buffered; /* bytes prefetched in all partitions */
-    uint32_t rr;     /* round-robin start for batch filling */
+    size_t buffered;      /* bytes prefetched in all partitions */
+    uint32_t fetch_round; /* counts kfk__fetcher_run calls */
+    uint32_t rr;          /* round-robin start for batch filling */
     int batch_size;
 
     uv_timer_t timer;
@@ -170,7 +171,9 @@ int64_t kfk__consumer_now(const kfk_consumer_t *c);
 void kfk__consumer_refresh_metadata(kfk_consumer_t *c);
 
 /* fetcher.c */
-void kfk__fetcher_run(kfk_consumer_t *c);
+/* Sends a Fetch to each broker that has none in flight; lowers @p next to when it must run
+ * again (a backoff or a deferred Fetch ends). */
+void kfk__fetcher_run(kfk_consumer_t *c, uint64_t *next);
 void kfk__fetcher_close(kfk_consumer_t *c);
 void kfk__fetcher_free(kfk_consumer_t *c);
 void kfk__fetcher_list_offsets(kfk_consumer_t *c);

@@ -23,6 +23,8 @@ typedef struct fbroker {
     int fetching;
     int listing;
     int waiting;
+    uint64_t defer_until;    /* a caught-up-only Fetch waits until then (see defer_fetch) */
+    uint32_t deferred_round; /* the kfk__fetcher_run round that deferred it last */
     kfk__waiter_t w;
 } fbroker_t;
 
@@ -241,6 +243,7 @@ static void on_fetch(kfk__broker_t *b, kfk_err_t err, int16_t version, uint8_t *
             take_partition(c, p, chunk, pd, &refresh);
         }
     }
+    kfk__dbg(&c->cl->log, KFK_DBG_FETCH, "fetch answer from broker %d: %zu bytes", f->node, len);
     kfk_arena_free(&a);
     if (chunk)
         kfk__chunk_unref(chunk); /* the partitions' buffers hold their own references */
@@ -251,28 +254,89 @@ static void on_fetch(kfk__broker_t *b, kfk_err_t err, int16_t version, uint8_t *
     kfk__consumer_kick(c);
 }
 
-static int fetchable(kfk_consumer_t *c, cpart_t *p, uint64_t now) {
-    return p->state == CP_READY && !p->paused && !p->fetching && !p->revoking &&
-           now >= p->retry_at && p->buffered < (size_t)c->conf->max_partition_fetch_bytes &&
+/* How many fetched bytes a partition may hold before it is left out of fetches: an even share
+ * of queued.max.messages.kbytes, and never less than one answer's worth
+ * (max.partition.fetch.bytes). A partition is thus fetched again while its last answer is being
+ * consumed, and the broker works while the application does. */
+static size_t part_bound(const kfk_consumer_t *c) {
+    size_t total = (size_t)c->conf->queued_max_messages_kbytes * 1024;
+    size_t share = c->nparts ? total / c->nparts : total;
+    size_t one = (size_t)c->conf->max_partition_fetch_bytes;
+    return share > one ? share : one;
+}
+
+/* Ready to fetch except, perhaps, for its prefetched bytes. */
+static int wants_fetch(const cpart_t *p, uint64_t now) {
+    return p->state == CP_READY && !p->paused && !p->fetching && !p->revoking && now >= p->retry_at;
+}
+
+static int fetchable(const kfk_consumer_t *c, const cpart_t *p, uint64_t now, size_t bound) {
+    return wants_fetch(p, now) && p->buffered < bound &&
            c->buffered < (size_t)c->conf->queued_max_messages_kbytes * 1024;
 }
 
-void kfk__fetcher_run(kfk_consumer_t *c) {
+/* True when the broker holds nothing past @p p's fetch offset, as far as the last answer said:
+ * a fetch for it alone would wait fetch.max.wait.ms on the broker. */
+static int caught_up(const cpart_t *p) {
+    return p->hwm >= 0 && p->fetch_offset >= p->hwm;
+}
+
+static int leads(kfk_consumer_t *c, const cpart_t *p, int32_t node) {
+    const kfk__topic_md_t *md = kfk__client_topic(c->cl, p->topic);
+    return md && !md->err && p->id < md->partition_cnt && md->partitions[p->id].leader == node;
+}
+
+/* A Fetch to @p f's broker that would hold only caught-up partitions, while partitions of that
+ * broker with more data are left out just because their prefetched bytes are being consumed,
+ * waits: sent now, the broker would hold it fetch.max.wait.ms and those partitions could not be
+ * fetched meanwhile (one Fetch per broker), stalling the stream. It waits until they can join
+ * it, or at most fetch.max.wait.ms (so an application that holds its batches delays new data of
+ * the caught-up partitions by at most that). Returns 1 to wait, lowering @p next to the deadline.
+ */
+static int defer_fetch(kfk_consumer_t *c, fbroker_t *f, cpart_t *const *sel, size_t ns,
+                       uint64_t now, size_t bound, uint64_t *next) {
+    for (size_t s = 0; s < ns; s++)
+        if (!caught_up(sel[s]))
+            goto send;
+    int held = 0;
+    for (size_t i = 0; i < c->nparts && !held; i++) {
+        const cpart_t *q = c->parts[i];
+        held = wants_fetch(q, now) && q->buffered >= bound && !caught_up(q) && leads(c, q, f->node);
+    }
+    if (!held)
+        goto send;
+    if (!f->defer_until)
+        f->defer_until = now + (uint64_t)c->conf->fetch_max_wait_ms;
+    if (now < f->defer_until) {
+        if (f->defer_until < *next)
+            *next = f->defer_until;
+        return 1;
+    }
+send:
+    f->defer_until = 0;
+    return 0;
+}
+
+void kfk__fetcher_run(kfk_consumer_t *c, uint64_t *next) {
     if (c->closing || c->fatal)
         return;
     uint64_t now = uv_now(c->loop);
+    size_t bound = part_bound(c);
+    uint32_t round = ++c->fetch_round;
     for (size_t i = 0; i < c->nparts; i++) {
         cpart_t *p = c->parts[i];
-        if (!fetchable(c, p, now))
+        if (p->state == CP_READY && !p->fetching && now < p->retry_at && p->retry_at < *next)
+            *next = p->retry_at; /* a backoff ends then */
+        if (!fetchable(c, p, now, bound))
             continue;
         fbroker_t *f = NULL;
         kfk__broker_t *b = leader_of(c, p, &f);
-        if (!b || f->fetching)
+        if (!b || f->fetching || f->deferred_round == round)
             continue;
         /* Build one request with every fetchable partition this broker leads. */
         size_t n = 0;
         for (size_t j = i; j < c->nparts; j++)
-            n += fetchable(c, c->parts[j], now);
+            n += fetchable(c, c->parts[j], now, bound);
         kfk_fetch_request_fetch_topic_t *topics = kfk__calloc(n, sizeof *topics);
         kfk_fetch_request_fetch_partition_t *parts = kfk__calloc(n, sizeof *parts);
         cpart_t **sel = kfk__calloc(n, sizeof *sel);
@@ -285,11 +349,15 @@ void kfk__fetcher_run(kfk_consumer_t *c) {
         size_t ns = 0;
         for (size_t j = i; j < c->nparts; j++) {
             cpart_t *q = c->parts[j];
-            if (!fetchable(c, q, now))
-                continue;
-            const kfk__topic_md_t *md = kfk__client_topic(c->cl, q->topic);
-            if (md && q->id < md->partition_cnt && md->partitions[q->id].leader == f->node)
+            if (fetchable(c, q, now, bound) && leads(c, q, f->node))
                 sel[ns++] = q;
+        }
+        if (defer_fetch(c, f, sel, ns, now, bound, next)) {
+            f->deferred_round = round;
+            kfk__free(topics);
+            kfk__free(parts);
+            kfk__free(sel);
+            continue;
         }
         size_t nt = 0, k = 0;
         for (size_t s = 0; s < ns; s++) {
@@ -337,6 +405,9 @@ void kfk__fetcher_run(kfk_consumer_t *c) {
                                    on_fetch, ctx);
         }
         if (!err) {
+            kfk__dbg(&c->cl->log, KFK_DBG_FETCH,
+                     "fetch to broker %d: %zu partition(s), %zu KiB buffered", f->node, ns,
+                     c->buffered / 1024);
             f->fetching = 1;
             for (size_t s = 0; s < ns; s++) {
                 sel[s]->fetching = f->node + 1;

@@ -488,6 +488,40 @@ Test(consumer, batch_size_7_gives_batches_of_at_most_7_records, .timeout = 60) {
     ck_cons_free(&k);
 }
 
+/* One Fetch per broker: a Fetch holding only partitions that are caught up is held by the broker
+ * for fetch.max.wait.ms, and partitions with more data cannot be fetched meanwhile. With a
+ * 20 s fetch.max.wait.ms and a prefetch bound of one answer, a consumer that sent such a Fetch
+ * each time its busy partition's buffer was full would need 20 s per 64 KiB; kfk waits for the
+ * busy partition to join the Fetch instead, so 4 MiB arrive long before the 20 s of one wait.
+ * (queued.max.messages.kbytes=128 over 2 partitions: the busy one is held at 64 KiB, the total
+ * is not reached, so the empty one alone could be fetched.) */
+Test(consumer, a_caught_up_partition_does_not_stall_a_busy_one, .timeout = 90) {
+    enum { N = 4000, PARTS = 2 };
+    char topic[96];
+    ck_topic_create(bs(), topic, sizeof topic, "stall", PARTS, 1, NULL);
+    free(ck_produce(bs(), topic, N, 0, 1, 1024, "s")); /* all in partition 0; 1 stays empty */
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    ck_cons_t k = {0};
+    ck_cons_init(
+        &k, &loop,
+        ck_conf(bs(), (const char *[]){"fetch.max.wait.ms", "20000", "max.partition.fetch.bytes",
+                                       "65536", "queued.max.messages.kbytes", "128", NULL}));
+    assign_all(k.c, topic, PARTS, KFK_OFFSET_BEGINNING);
+    ck_cons_start(&k);
+    ck_count_target_t tgt = {&k.n, N};
+    uint64_t ms = ck_run_until(&loop, ck_pred_count, &tgt, 15000);
+    ck_cons_close(&k, 5000);
+    loop_finish(&loop);
+    cr_assert_eq(k.n, (size_t)N);
+    for (size_t i = 0; i < k.n; i++)
+        cr_assert_eq(k.msgs[i].idx, (int64_t)i, "record %zu is index %lld", i,
+                     (long long)k.msgs[i].idx);
+    fprintf(stderr, "4 MiB in one partition beside an empty one, 20 s fetch wait: %llu ms\n",
+            (unsigned long long)ms);
+    ck_cons_free(&k);
+}
+
 typedef struct trickle {
     kfk_producer_t *p;
     uv_timer_t timer;
