@@ -1,0 +1,82 @@
+/*
+ * GroupPeer.java: a member of a consumer group made with Apache Kafka's own Java consumer, for
+ * test_group.c's interoperability test (a kfk member in the same group). Run with Java's
+ * single-file launcher against Kafka's client jars:
+ *
+ *   java -cp "$KFK_KAFKA_LIBS/*" GroupPeer.java BOOTSTRAP GROUP TOPIC SECONDS
+ *
+ * It joins GROUP (classic protocol, range assignor, no auto commit, earliest when the group has
+ * no offset), subscribes to TOPIC and polls for SECONDS seconds, committing (commitSync) after
+ * each poll that returned records; then it closes, leaving the group. Stdout, one line each, in
+ * the order they happened:
+ *
+ *   assigned P        partition P was assigned (rebalance listener)
+ *   revoked P         partition P was revoked
+ *   record P OFFSET   a record was received
+ *   commitfailed MSG  a commitSync failed (the records stay uncommitted)
+ *   closed            the consumer closed
+ */
+import java.time.Duration;
+import java.util.Collection;
+import java.util.List;
+import java.util.Properties;
+
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.RangeAssignor;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+
+public class GroupPeer {
+    static void say(String line) {
+        System.out.println(line);
+        System.out.flush();
+    }
+
+    public static void main(String[] args) {
+        String bootstrap = args[0], group = args[1], topic = args[2];
+        long seconds = Long.parseLong(args[3]);
+        Properties p = new Properties();
+        p.put("bootstrap.servers", bootstrap);
+        p.put("group.id", group);
+        p.put("group.protocol", "classic");
+        p.put("partition.assignment.strategy", RangeAssignor.class.getName());
+        p.put("enable.auto.commit", "false");
+        p.put("auto.offset.reset", "earliest");
+        p.put("key.deserializer", ByteArrayDeserializer.class.getName());
+        p.put("value.deserializer", ByteArrayDeserializer.class.getName());
+        /* Notice rebalances quickly (the default heartbeat is 3 s). */
+        p.put("heartbeat.interval.ms", "500");
+        p.put("session.timeout.ms", "10000");
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p)) {
+            c.subscribe(List.of(topic), new ConsumerRebalanceListener() {
+                public void onPartitionsRevoked(Collection<TopicPartition> parts) {
+                    for (TopicPartition tp : parts)
+                        say("revoked " + tp.partition());
+                }
+
+                public void onPartitionsAssigned(Collection<TopicPartition> parts) {
+                    for (TopicPartition tp : parts)
+                        say("assigned " + tp.partition());
+                }
+            });
+            long end = System.nanoTime() + seconds * 1_000_000_000L;
+            while (System.nanoTime() < end) {
+                ConsumerRecords<byte[], byte[]> recs = c.poll(Duration.ofMillis(200));
+                if (recs.isEmpty())
+                    continue;
+                for (ConsumerRecord<byte[], byte[]> r : recs)
+                    say("record " + r.partition() + " " + r.offset());
+                try {
+                    c.commitSync();
+                } catch (KafkaException e) {
+                    say("commitfailed " + e);
+                }
+            }
+        }
+        say("closed");
+    }
+}
