@@ -79,7 +79,10 @@ KFK_API kfk_err_t kfk_conf_set_file(kfk_conf_t *conf, const char *path, char *er
 /** Sets the log callback (default: none; messages at or below log_level go to stderr). */
 KFK_API void kfk_conf_set_log_cb(kfk_conf_t *conf, kfk_log_cb cb, void *opaque);
 
-/** Sets the statistics callback, called every statistics.interval.ms when that is > 0. */
+/** Sets the statistics callback, called on the loop every statistics.interval.ms when that is
+ * > 0: one JSON object (librdkafka's field names) with client_id, ts, metadata_cache_cnt and,
+ * per broker, state, connects, disconnects, outbuf_cnt, waitresp_cnt, tx, txbytes, rx, rxbytes,
+ * req_timeouts and rtt {avg, max, cnt} in microseconds. */
 KFK_API void kfk_conf_set_stats_cb(kfk_conf_t *conf, kfk_stats_cb cb, void *opaque);
 
 /* ============================================================================================

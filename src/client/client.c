@@ -464,6 +464,7 @@ kfk_err_t kfk__client_new(uv_loop_t *loop, const kfk_conf_t *conf, kfk__client_t
         return err;
     }
     kfk__client_md_init(cl);
+    kfk__client_stats_init(cl);
     *out = cl;
     return KFK_ERR_NONE;
 }
@@ -476,6 +477,7 @@ void kfk__client_close(kfk__client_t *cl, kfk__client_close_cb cb, void *opaque)
     cl->close_opaque = opaque;
     cl->handles_open++; /* held while closing below, so nothing frees the client midway */
     kfk__client_md_close(cl);
+    kfk__client_stats_close(cl);
     for (kfk__broker_t *b = cl->brokers; b; b = b->next) {
         notify_waiters(b, KFK_ERR__DESTROYED, "client closing");
         if (b->conn) {

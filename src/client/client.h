@@ -135,6 +135,8 @@ struct kfk__client {
     char **wanted; /* topics the cache follows */
     size_t wanted_cnt;
     uv_timer_t md_timer;
+    uv_timer_t stats_timer; /* statistics.interval.ms (stats.c) */
+    int stats_timer_open;
     kfk_err_t md_last_err;
     char md_last_msg[256];
 
@@ -193,5 +195,9 @@ void kfk__client_drop_broker(kfk__client_t *cl, kfk__broker_t *b);
 void kfk__client_md_init(kfk__client_t *cl);
 void kfk__client_md_close(kfk__client_t *cl);
 void kfk__client_md_free(kfk__client_t *cl);
+/* stats.c: starts the statistics timer (when statistics.interval.ms > 0 and a callback is set),
+ * and closes it. */
+void kfk__client_stats_init(kfk__client_t *cl);
+void kfk__client_stats_close(kfk__client_t *cl);
 
 #endif

@@ -18,6 +18,7 @@
 
 #include "env.h"
 #include "kfk/kfk.h"
+#include "client/json.h"
 #include "protocol/mem.h"
 
 typedef struct {
@@ -186,6 +187,91 @@ Test(admin, sasl_ssl_scram_sha_512_accepts_the_right_password) {
 }
 Test(admin, sasl_ssl_plain_accepts_the_right_password) {
     sasl_case("BOOTSTRAP_SASL_SSL", "PLAIN", NULL, 1, KFK_ERR_NONE);
+}
+
+/* ---- statistics callback -------------------------------------------------------------------- */
+
+typedef struct {
+    int docs, after_close;
+    int closed;
+    char last[4096];
+    uv_timer_t timer;
+    kfk_admin_t *a;
+} stats_t;
+
+static void on_stats(const char *json, size_t len, void *opaque) {
+    stats_t *s = opaque;
+    s->docs++;
+    s->after_close += s->closed;
+    cr_assert_eq(strlen(json), len, "the document is a C string of len bytes");
+    snprintf(s->last, sizeof s->last, "%s", json);
+}
+
+static void on_stats_admin_closed(kfk_admin_t *a, void *opaque) {
+    (void)a;
+    ((stats_t *)opaque)->closed = 1;
+}
+
+static void on_stats_timer(uv_timer_t *t) {
+    stats_t *s = t->data;
+    kfk_admin_close(s->a, on_stats_admin_closed, s);
+    uv_close((uv_handle_t *)t, NULL);
+}
+
+static void on_stats_md(kfk_admin_t *a, kfk_err_t err, const kfk_metadata_t *md, void *opaque) {
+    (void)a;
+    (void)md;
+    cr_assert_eq(err, 0, "%s", kfk_err_name(err));
+    stats_t *s = opaque;
+    uv_timer_start(&s->timer, on_stats_timer, 300, 0); /* a few more documents, then close */
+}
+
+/* The number after "KEY": in @p doc, or -1. */
+static long long stat_field(const char *doc, const char *key) {
+    char pat[64];
+    snprintf(pat, sizeof pat, "\"%s\":", key);
+    const char *p = strstr(doc, pat);
+    return p ? strtoll(p + strlen(pat), NULL, 10) : -1;
+}
+
+Test(admin, statistics_callback_reports_each_broker_as_json_every_interval) {
+    kfk_conf_t *c = conf_for(kt_env_required("BOOTSTRAP"));
+    set(c, "client.id", "stats-test");
+    set(c, "statistics.interval.ms", "50");
+    stats_t s = {0};
+    kfk_conf_set_stats_cb(c, on_stats, &s);
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    uv_timer_init(&loop, &s.timer);
+    s.timer.data = &s;
+    char errstr[512];
+    cr_assert_eq(kfk_admin_new(&loop, c, &s.a, errstr, sizeof errstr), 0, "%s", errstr);
+    kfk_conf_destroy(c);
+    cr_assert_eq(kfk_admin_metadata(s.a, NULL, 0, on_stats_md, &s), 0);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    cr_assert_eq(uv_loop_close(&loop), 0, "handles left on the loop");
+    cr_assert(s.closed);
+    cr_assert_geq(s.docs, 3, "only %d documents in 300+ ms at 50 ms", s.docs);
+    cr_assert_eq(s.after_close, 0, "a document after the close callback");
+    /* Well-formed JSON with the fields a dashboard reads. */
+    kfk_wbuf_t w;
+    kfk_wbuf_init(&w);
+    char jerr[128] = "";
+    cr_assert_eq(kfk__json_to_msgpack(s.last, strlen(s.last), &w, jerr, sizeof jerr), 0,
+                 "not JSON (%s): %s", jerr, s.last);
+    kfk_wbuf_free(&w);
+    cr_assert(strstr(s.last, "\"client_id\":\"stats-test\""), "%s", s.last);
+    cr_assert_geq(stat_field(s.last, "metadata_cache_cnt"), 0, "%s", s.last);
+    const char *up = strstr(s.last, "\"state\":\"UP\"");
+    cr_assert_not_null(up, "no broker UP: %s", s.last);
+    /* That broker answered ApiVersions and Metadata at least: requests, bytes and rtt count. */
+    cr_assert_geq(stat_field(up, "tx"), 2, "%s", s.last);
+    cr_assert_geq(stat_field(up, "rx"), 2, "%s", s.last);
+    cr_assert_gt(stat_field(up, "txbytes"), 0, "%s", s.last);
+    cr_assert_gt(stat_field(up, "rxbytes"), 0, "%s", s.last);
+    cr_assert_geq(stat_field(up, "cnt"), 2, "%s", s.last);
+    cr_assert_eq(stat_field(up, "waitresp_cnt"), 0, "%s", s.last);
+    fprintf(stderr, "statistics: %d documents, last: %.300s\n", s.docs, s.last);
 }
 
 Test(admin, a_dead_address_fails_within_the_request_timeout) {
