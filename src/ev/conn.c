@@ -86,6 +86,11 @@ struct kfk__conn {
     int use_tls;
     kfk__sasl_t sasl;
     int16_t api_versions_version;
+    /* KIP-368: the broker's SASL session ends at session_lifetime_ms; kfk authenticates again on
+     * the same connection before that. reauth: 0 none, 1 due (new requests wait, in-flight ones
+     * drain), 2 handshake in progress. */
+    uint64_t reauth_at;
+    int reauth;
 
     int16_t broker_min[MAX_KEYS], broker_max[MAX_KEYS], chosen[MAX_KEYS];
 
@@ -109,6 +114,7 @@ struct kfk__conn {
 static void fail(kfk__conn_t *c, kfk_err_t err, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static void pump(kfk__conn_t *c);
+static void start_sasl(kfk__conn_t *c);
 static void arm_timer(kfk__conn_t *c);
 static void start_connect(kfk__conn_t *c);
 static void maybe_free(kfk__conn_t *c);
@@ -366,9 +372,14 @@ static void send_req(kfk__conn_t *c, req_t *r) {
 
 /* Sends what may be sent: handshake requests before READY, everything once READY. */
 static void pump(kfk__conn_t *c) {
+    if (c->state == ST_READY && c->reauth == 1 && c->inflight.n == 0) {
+        c->reauth = 2;
+        start_sasl(c); /* enqueues the handshake, which pumps */
+        return;
+    }
     while (c->state < ST_DOWN && c->pending.head && c->inflight.n < (size_t)c->o.max_in_flight) {
         req_t *r = c->pending.head;
-        if (c->state != ST_READY && !r->internal)
+        if ((c->state != ST_READY || c->reauth) && !r->internal)
             break;
         q_pop(&c->pending);
         send_req(c, r);
@@ -480,6 +491,16 @@ static void on_timer(uv_timer_t *t) {
             return;
         }
     }
+    if (c->state == ST_READY && c->reauth_at && !c->reauth && now >= c->reauth_at) {
+        char name[128];
+        kfk__dbg(c->log, KFK_DBG_SECURITY, "%s: SASL session ends soon: authenticating again",
+                 who(c, name, sizeof name));
+        c->reauth = 1;
+        c->reauth_at = 0;
+        pump(c);
+        if (c->state >= ST_DOWN)
+            return;
+    }
     /* Requests that never left the queue time out on their own; the connection stays. */
     req_t **pp = &c->pending.head, *prev = NULL;
     while (*pp) {
@@ -507,6 +528,8 @@ static void arm_timer(kfk__conn_t *c) {
     uint64_t next = UINT64_MAX;
     if (c->state < ST_READY)
         next = c->setup_deadline;
+    else if (c->reauth_at && !c->reauth)
+        next = c->reauth_at;
     for (req_t *r = c->inflight.head; r; r = r->next)
         if (r->deadline < next)
             next = r->deadline;
@@ -565,6 +588,7 @@ static void on_sasl_authenticate(kfk__conn_t *c, kfk_err_t err, uint8_t *frame, 
              kfk__sasl_mech_name(c->o.sasl_mech), msg[0] ? msg : "(no message)");
         return;
     }
+    int64_t lifetime_ms = version >= 1 ? resp->session_lifetime_ms : 0;
     kfk_wbuf_t next;
     kfk_wbuf_init(&next);
     int done = 0;
@@ -582,9 +606,23 @@ static void on_sasl_authenticate(kfk__conn_t *c, kfk_err_t err, uint8_t *frame, 
     if (done) {
         kfk_wbuf_free(&next);
         char name[128];
-        kfk__dbg(c->log, KFK_DBG_SECURITY, "%s: authenticated as %s with %s",
-                 who(c, name, sizeof name), c->sasl_user, kfk__sasl_mech_name(c->o.sasl_mech));
-        became_ready(c);
+        kfk__dbg(c->log, KFK_DBG_SECURITY, "%s: authenticated as %s with %s%s",
+                 who(c, name, sizeof name), c->sasl_user, kfk__sasl_mech_name(c->o.sasl_mech),
+                 c->reauth ? " (again)" : "");
+        /* Authenticate again at 85-95% of the session the broker grants (KIP-368; Java picks
+         * the same window), so that no request meets an expired session. */
+        c->reauth_at = 0;
+        if (lifetime_ms > 0) {
+            uint64_t jitter = (uint64_t)(c->next_corr % 11);
+            c->reauth_at = uv_now(c->loop) + (uint64_t)lifetime_ms * (85 + jitter) / 100;
+        }
+        if (c->reauth) {
+            c->reauth = 0;
+            c->state = ST_READY;
+            pump(c);
+        } else {
+            became_ready(c);
+        }
         return;
     }
     sasl_send_token(c, &next);
@@ -660,7 +698,8 @@ static void on_sasl_handshake(kfk__conn_t *c, kfk_err_t err, uint8_t *frame, siz
 }
 
 static void start_sasl(kfk__conn_t *c) {
-    c->state = ST_SASL;
+    if (!c->reauth)
+        c->state = ST_SASL; /* re-authentication keeps READY: callers may still queue requests */
     int16_t v = c->chosen[KFK_API_SASL_HANDSHAKE];
     if (v < 1) {
         fail(c, KFK_ERR__AUTHENTICATION, "broker does not support SaslHandshake v1");

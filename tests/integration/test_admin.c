@@ -274,6 +274,98 @@ Test(admin, statistics_callback_reports_each_broker_as_json_every_interval) {
     fprintf(stderr, "statistics: %d documents, last: %.300s\n", s.docs, s.last);
 }
 
+/* ---- KIP-368 re-authentication ----------------------------------------------------------------
+ * scripts/kafka limits SCRAM-SHA-256 sessions on the SASL_PLAINTEXT listener to 3 s; a client
+ * that does not authenticate again is disconnected by the broker when its session ends. */
+
+typedef struct {
+    int calls, failed, again, closed;
+    kfk_err_t first_err;
+    uint64_t until;
+    uv_loop_t *loop;
+    kfk_admin_t *a;
+    uv_timer_t timer;
+    char stats[4096];
+} reauth_t;
+
+static void on_reauth_log(int level, const char *ctx, const char *msg, void *opaque) {
+    (void)level;
+    (void)ctx;
+    if (strstr(msg, "authenticated as") && strstr(msg, "(again)"))
+        ((reauth_t *)opaque)->again++;
+}
+
+static void on_reauth_stats(const char *json, size_t len, void *opaque) {
+    (void)len;
+    reauth_t *r = opaque;
+    snprintf(r->stats, sizeof r->stats, "%s", json);
+}
+
+static void on_reauth_closed(kfk_admin_t *a, void *opaque) {
+    (void)a;
+    ((reauth_t *)opaque)->closed = 1;
+}
+
+static void on_reauth_md(kfk_admin_t *a, kfk_err_t err, const kfk_metadata_t *md, void *opaque) {
+    (void)a;
+    (void)md;
+    reauth_t *r = opaque;
+    r->calls++;
+    if (err && !r->failed++)
+        r->first_err = err;
+}
+
+static void on_reauth_tick(uv_timer_t *t) {
+    reauth_t *r = t->data;
+    if (uv_now(r->loop) >= r->until) {
+        uv_close((uv_handle_t *)t, NULL);
+        kfk_admin_close(r->a, on_reauth_closed, r);
+        return;
+    }
+    cr_assert_eq(kfk_admin_metadata(r->a, NULL, 0, on_reauth_md, r), 0);
+}
+
+Test(admin, a_sasl_session_is_renewed_on_the_same_connection_before_it_expires, .timeout = 60) {
+    kfk_conf_t *c = conf_for(kt_env_required("BOOTSTRAP_SASL"));
+    set(c, "security.protocol", "sasl_plaintext");
+    set(c, "sasl.mechanism", "SCRAM-SHA-256");
+    set(c, "sasl.username", kt_env_required("SASL_USER"));
+    set(c, "sasl.password", kt_env_required("SASL_PASSWORD"));
+    set(c, "log_level", "7");
+    set(c, "debug", "security");
+    set(c, "statistics.interval.ms", "100");
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    reauth_t r = {0};
+    r.loop = &loop;
+    kfk_conf_set_log_cb(c, on_reauth_log, &r);
+    kfk_conf_set_stats_cb(c, on_reauth_stats, &r);
+    char errstr[512];
+    cr_assert_eq(kfk_admin_new(&loop, c, &r.a, errstr, sizeof errstr), 0, "%s", errstr);
+    kfk_conf_destroy(c);
+    r.until = uv_now(&loop) + 8000; /* more than two 3 s sessions */
+    uv_timer_init(&loop, &r.timer);
+    r.timer.data = &r;
+    uv_timer_start(&r.timer, on_reauth_tick, 0, 200);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    cr_assert_eq(uv_loop_close(&loop), 0, "handles left on the loop");
+    cr_assert(r.closed);
+    cr_assert_geq(r.calls, 30, "only %d metadata calls answered", r.calls);
+    cr_assert_eq(r.failed, 0, "%d metadata calls failed, the first with %s", r.failed,
+                 kfk_err_name(r.first_err));
+    cr_assert_geq(r.again, 2, "authenticated again %d times in 8 s of 3 s sessions", r.again);
+    /* The same connections all along: the broker never cut an expired session. */
+    int brokers = 0;
+    for (const char *p = strstr(r.stats, "\"disconnects\":"); p;
+         p = strstr(p + 1, "\"disconnects\":")) {
+        brokers++;
+        cr_assert_eq(strtol(p + strlen("\"disconnects\":"), NULL, 10), 0, "%s", r.stats);
+    }
+    cr_assert_gt(brokers, 0, "no broker in the statistics: %s", r.stats);
+    fprintf(stderr, "KIP-368: %d metadata calls over 8 s, %d re-authentications, 0 reconnects\n",
+            r.calls, r.again);
+}
+
 Test(admin, a_dead_address_fails_within_the_request_timeout) {
     kfk_conf_t *c = conf_for("127.0.0.1:1");
     set(c, "request.timeout.ms", "1500");
