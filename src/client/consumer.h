@@ -161,14 +161,22 @@ void kfk__consumer_remove_part(kfk_consumer_t *c, cpart_t *p);
 void kfk__consumer_kick(kfk_consumer_t *c);
 void kfk__consumer_drop_buffers(kfk_consumer_t *c, cpart_t *p);
 void kfk__consumer_void_batches(kfk_consumer_t *c, cpart_t *p);
-kfk_err_t kfk__consumer_commit(kfk_consumer_t *c, kfk_commit_cb cb, void *opaque);
 int kfk__consumer_busy_parts(const kfk_consumer_t *c);
-void kfk__consumer_find_coordinator(kfk_consumer_t *c);
-/* True when the coordinator is known and connected; else arranges that it becomes so. */
-int kfk__consumer_coordinator_up(kfk_consumer_t *c);
 int64_t kfk__consumer_now(const kfk_consumer_t *c);
 /* Asks for a metadata refresh and runs the consumer again when it is answered. */
 void kfk__consumer_refresh_metadata(kfk_consumer_t *c);
+
+/* offsets.c */
+/* Commits every partition's done watermark past its committed offset; @p cb (optional) runs
+ * when this round (or a later one it is folded into) ends. */
+kfk_err_t kfk__consumer_commit(kfk_consumer_t *c, kfk_commit_cb cb, void *opaque);
+void kfk__consumer_find_coordinator(kfk_consumer_t *c);
+/* True when the coordinator is known and connected; else arranges that it becomes so. */
+int kfk__consumer_coordinator_up(kfk_consumer_t *c);
+/* Ends the commit in flight: runs a queued commit round, or calls the waiters with @p err. */
+void kfk__consumer_finish_commit(kfk_consumer_t *c, kfk_err_t err);
+/* Asks the coordinator for the committed offsets of partitions starting from STORED. */
+void kfk__consumer_fetch_committed(kfk_consumer_t *c, uint64_t now);
 
 /* fetcher.c */
 /* Sends a Fetch to each broker that has none in flight; lowers @p next to when it must run

@@ -10,8 +10,9 @@
  * at it) moves the lock to LOST for good: no renewal is sent past the deadline, and a late
  * successful answer does not revive the lease.
  *
- * Connections (conn_t) are single-use hiredis async contexts, attached to the loop by kfk's own
- * event hooks (the uv_poll_t lives in conn, its close is counted before the lock is freed).
+ * Connections (conn_t, in lock_conn.c) are single-use hiredis async contexts, attached to the
+ * loop by kfk's own event hooks (the uv_poll_t lives in conn, its close is counted before the
+ * lock is freed).
  * Commands (cmd_t) queue on the current connection and go out once AUTH and SELECT answered (a
  * refused SELECT never lets a command run on the wrong database). hiredis calls each sent
  * command's callback exactly once (NULL on disconnect); conn_down fails the unsent ones. A
@@ -24,9 +25,7 @@
  * (conn->down is set first on every such path), and the lock is freed only from a uv close
  * callback, never inside a hiredis call.
  */
-#include <arpa/inet.h>
 #include <inttypes.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,16 +36,9 @@
 #include <uv.h>
 
 #include "client/conf.h"
-#include "client/lock.h"
+#include "client/lock_int.h"
 #include "ev/log.h"
 #include "protocol/mem.h"
-
-#define NS_PER_MS UINT64_C(1000000)
-#define TOKEN_BYTES 16
-#define TOKEN_HEX (2 * TOKEN_BYTES)
-
-enum { ST_IDLE, ST_ACQUIRING, ST_HELD, ST_LOST, ST_RELEASING };
-enum { CMD_AUTH, CMD_SELECT, CMD_ACQUIRE, CMD_RENEW, CMD_RELEASE };
 
 /* The scripts of CMD_ACQUIRE, CMD_RENEW and CMD_RELEASE. KEYS[1] the lock key, KEYS[2] its
  * fence counter; ARGV[1] the token, ARGV[2] the TTL (ms). */
@@ -59,108 +51,13 @@ static const char *const scripts[3] = {
     "return redis.call('DEL', KEYS[1]) end return 0",
 };
 
-typedef struct conn conn_t;
-
-/* A (key, token) that may still be in Redis after an unanswered command. */
-typedef struct orphan {
-    struct orphan *next;
-    char token[TOKEN_HEX + 1];
-    char key[];
-} orphan_t;
-
-#define MAX_ORPHANS 8
-
-typedef struct cmd {
-    struct cmd *next; /* in conn->cmds, in the order queued */
-    kfk_lock_t *lk;
-    conn_t *conn;
-    int kind;           /* CMD_* */
-    int sent;           /* handed to hiredis: its callback runs exactly once */
-    int user;           /* CMD_RELEASE: the user's release (else internal, no callback) */
-    uint64_t gen;       /* the acquisition it belongs to */
-    uint64_t issued_ns; /* uv_hrtime when queued: no later than Redis runs it */
-    uint64_t due_ns;    /* it times out at this uv_hrtime */
-    const char *key;    /* in buf */
-    const char *fence;  /* in buf (CMD_ACQUIRE) */
-    const char *token;  /* in buf */
-    char buf[];
-} cmd_t;
-
-struct conn {
-    uv_poll_t poll; /* the socket, watched for hiredis */
-    int events;     /* UV_READABLE | UV_WRITABLE, as hiredis asked */
-    kfk_lock_t *lk;
-    redisAsyncContext *ac; /* NULL before connecting and once hiredis is freeing it */
-    uv_getaddrinfo_t gai;
-    int resolving;
-    int poll_open;
-    int ready; /* AUTH and SELECT answered: queued commands may go out */
-    int handshake_left;
-    int down;
-    kfk_err_t fail_err; /* a failure found while starting, reported from the command timer */
-    char fail_msg[160];
-    cmd_t *cmds;
-};
-
-struct kfk_lock {
-    uv_loop_t *loop;
-    kfk__logger_t log;
-    char *name; /* client.id for log lines */
-    /* options */
-    char *addr; /* as given, for log lines */
-    char *host;
-    int port;
-    char *path; /* unix socket */
-    char *username;
-    char *password;
-    char db_str[16]; /* "" when no SELECT */
-    int64_t ttl_ms, renew_ms, timeout_ms, margin_ms;
-    char ttl_str[24];
-    /* connection */
-    conn_t *conn;
-    char last_err[200];
-    /* the lease */
-    int state;
-    uint64_t gen;
-    char *key;
-    char token[TOKEN_HEX + 1];
-    int64_t fence;
-    uint64_t deadline_ns;
-    uint64_t last_tick_ns;
-    int renewing, renew_blocked, release_was_lost;
-    orphan_t *orphans; /* tokens that may still be in Redis: deleted before the next lease */
-    int orphan_cnt;
-    kfk_lock_acquire_cb acquire_cb;
-    kfk_lock_release_cb release_cb;
-    void *op_opaque;
-    kfk_lock_lost_cb lost_cb;
-    void *lost_opaque;
-    /* handles and shutdown */
-    uv_timer_t renew_timer;
-    uv_timer_t lease_timer;
-    uv_timer_t cmd_timer;
-    int handles; /* timers open + connections not freed */
-    int cmds;    /* commands issued and not completed */
-    int closing;
-    int finishing;
-    kfk_lock_close_cb close_cb;
-    void *close_opaque;
-    kfk__lock_stats_t stats;
-};
-
-static void conn_down(conn_t *conn, kfk_err_t err, const char *why, int hiredis_freeing);
-static void arm_cmd_timer(kfk_lock_t *lk);
 static void maybe_finish_close(kfk_lock_t *lk);
 static kfk_err_t issue(kfk_lock_t *lk, cmd_t *c);
 static void release_orphans(kfk_lock_t *lk);
 
 /* ---- small helpers ------------------------------------------------------------------------- */
 
-static uint64_t ms_ceil(uint64_t ns) {
-    return (ns + NS_PER_MS - 1) / NS_PER_MS;
-}
-
-static void lock_free_strings(kfk_lock_t *lk) {
+void kfk__lock_free_strings(kfk_lock_t *lk) {
     kfk__free(lk->name);
     kfk__free(lk->addr);
     kfk__free(lk->host);
@@ -180,7 +77,7 @@ static void lock_free_strings(kfk_lock_t *lk) {
 
 /* Logs a connection failure: a warning when it failed commands (an idle connection closed by
  * the server is only news), the same message again only at debug level. */
-static void log_conn_error(kfk_lock_t *lk, kfk_err_t err, const char *msg, int failed_cmds) {
+void kfk__lock_log_conn_error(kfk_lock_t *lk, kfk_err_t err, const char *msg, int failed_cmds) {
     if (err == KFK_ERR__DESTROYED)
         return;
     int repeat = !strcmp(lk->last_err, msg);
@@ -205,7 +102,7 @@ static void to_hex(const unsigned char *in, size_t n, char *out) {
 /* ---- commands ------------------------------------------------------------------------------ */
 
 /* A command for @p key / @p token (either may be NULL), not yet queued. */
-static cmd_t *cmd_new(kfk_lock_t *lk, int kind, const char *key, const char *token) {
+cmd_t *kfk__lock_cmd_new(kfk_lock_t *lk, int kind, const char *key, const char *token) {
     size_t kl = key ? strlen(key) : 0, tl = token ? strlen(token) : 0;
     size_t fl = kind == CMD_ACQUIRE ? kl + sizeof ":fence" : 0;
     if (kl > (SIZE_MAX - sizeof(cmd_t)) / 4)
@@ -238,7 +135,7 @@ static cmd_t *cmd_new(kfk_lock_t *lk, int kind, const char *key, const char *tok
 static void on_reply(redisAsyncContext *ac, void *reply, void *privdata);
 
 /* Hands @p c to hiredis; -1 when hiredis refuses (out of memory). */
-static int send_cmd(conn_t *conn, cmd_t *c) {
+int kfk__lock_send_cmd(conn_t *conn, cmd_t *c) {
     kfk_lock_t *lk = conn->lk;
     const char *v[8];
     size_t len[8];
@@ -296,16 +193,16 @@ static void conn_unlink(conn_t *conn, cmd_t *c) {
 }
 
 /* Sends the queued commands once the connection is ready. */
-static void conn_flush(conn_t *conn) {
+void kfk__lock_conn_flush(conn_t *conn) {
     if (!conn->ready || conn->down || conn->fail_err)
         return;
     for (cmd_t *c = conn->cmds; c; c = c->next) {
         if (c->sent)
             continue;
-        if (send_cmd(conn, c) != 0) {
+        if (kfk__lock_send_cmd(conn, c) != 0) {
             conn->fail_err = KFK_ERR__REDIS;
             snprintf(conn->fail_msg, sizeof conn->fail_msg, "cannot queue a command");
-            arm_cmd_timer(conn->lk);
+            kfk__lock_arm_cmd_timer(conn->lk);
             return;
         }
     }
@@ -367,7 +264,7 @@ static void renew_tick(kfk_lock_t *lk, int forced) {
     lk->last_tick_ns = now;
     if ((lk->renew_blocked && !forced) || lk->renewing)
         return;
-    cmd_t *c = cmd_new(lk, CMD_RENEW, lk->key, lk->token);
+    cmd_t *c = kfk__lock_cmd_new(lk, CMD_RENEW, lk->key, lk->token);
     if (!c || issue(lk, c) != KFK_ERR_NONE) {
         kfk__free(c);
         lose(lk, KFK_ERR__NOMEM, "out of memory for a renewal");
@@ -377,7 +274,7 @@ static void renew_tick(kfk_lock_t *lk, int forced) {
     lk->stats.renews_sent++;
 }
 
-static void on_renew_timer(uv_timer_t *t) {
+void kfk__lock_on_renew_timer(uv_timer_t *t) {
     renew_tick(t->data, 0);
 }
 
@@ -424,7 +321,7 @@ static void drop_token(kfk_lock_t *lk, int may_be_in_redis) {
 
 /* Sends a release of (key, token) nobody waits for; best effort. */
 static void release_internal(kfk_lock_t *lk, const char *key, const char *token) {
-    cmd_t *c = cmd_new(lk, CMD_RELEASE, key, token);
+    cmd_t *c = kfk__lock_cmd_new(lk, CMD_RELEASE, key, token);
     if (c && issue(lk, c) != KFK_ERR_NONE)
         kfk__free(c);
 }
@@ -480,7 +377,7 @@ static void on_acquire_done(kfk_lock_t *lk, cmd_t *c, const redisReply *r, kfk_e
             lk->state = ST_HELD;
             lk->renewing = 0;
             lk->stats.acquired++;
-            uv_timer_start(&lk->renew_timer, on_renew_timer, (uint64_t)lk->renew_ms,
+            uv_timer_start(&lk->renew_timer, kfk__lock_on_renew_timer, (uint64_t)lk->renew_ms,
                            (uint64_t)lk->renew_ms);
             arm_lease_timer(lk);
             kfk__dbg(&lk->log, KFK_DBG_LOCK, "lock %s acquired, fence %" PRId64, lk->key, fence);
@@ -573,17 +470,17 @@ static void on_handshake_done(conn_t *conn, cmd_t *c, const redisReply *r, kfk_e
         char why[200];
         snprintf(why, sizeof why, "%s refused: %s", c->kind == CMD_AUTH ? "AUTH" : "SELECT",
                  r->str ? r->str : "?");
-        conn_down(conn, KFK_ERR__REDIS, why, 0);
+        kfk__lock_conn_down(conn, KFK_ERR__REDIS, why, 0);
         return;
     }
     if (--conn->handshake_left == 0) {
         conn->ready = 1;
-        conn_flush(conn);
+        kfk__lock_conn_flush(conn);
     }
 }
 
 /* Completes @p c: exactly once per command, with a reply or an error. */
-static void cmd_finish(cmd_t *c, const redisReply *r, kfk_err_t err) {
+void kfk__lock_cmd_finish(cmd_t *c, const redisReply *r, kfk_err_t err) {
     kfk_lock_t *lk = c->lk;
     conn_t *conn = c->conn;
     conn_unlink(conn, c);
@@ -604,7 +501,7 @@ static void cmd_finish(cmd_t *c, const redisReply *r, kfk_err_t err) {
         break;
     }
     kfk__free(c);
-    arm_cmd_timer(lk);
+    kfk__lock_arm_cmd_timer(lk);
     maybe_finish_close(lk);
 }
 
@@ -614,311 +511,26 @@ static void on_reply(redisAsyncContext *ac, void *reply, void *privdata) {
     redisReply *r = reply;
     if (!r) {
         /* hiredis is freeing the context: every sent command gets here once. */
-        conn_down(conn, KFK_ERR__REDIS, ac->err ? ac->errstr : "connection lost", 1);
-        cmd_finish(c, NULL, conn->fail_err);
+        kfk__lock_conn_down(conn, KFK_ERR__REDIS, ac->err ? ac->errstr : "connection lost", 1);
+        kfk__lock_cmd_finish(c, NULL, conn->fail_err);
         return;
     }
-    cmd_finish(c, r, KFK_ERR_NONE);
+    kfk__lock_cmd_finish(c, r, KFK_ERR_NONE);
 }
 
-static conn_t *ensure_conn(kfk_lock_t *lk);
+conn_t *kfk__lock_ensure_conn(kfk_lock_t *lk);
 
 /* Queues @p c on the current connection (opening one if needed); only KFK_ERR__NOMEM fails,
  * and then @p c is not queued. Connection failures reach @p c later, from the loop. */
 static kfk_err_t issue(kfk_lock_t *lk, cmd_t *c) {
-    conn_t *conn = ensure_conn(lk);
+    conn_t *conn = kfk__lock_ensure_conn(lk);
     if (!conn)
         return KFK_ERR__NOMEM;
     lk->cmds++;
     conn_append(conn, c);
-    conn_flush(conn);
-    arm_cmd_timer(lk);
+    kfk__lock_conn_flush(conn);
+    kfk__lock_arm_cmd_timer(lk);
     return KFK_ERR_NONE;
-}
-
-/* ---- connections --------------------------------------------------------------------------- */
-
-static void lock_maybe_free(kfk_lock_t *lk) {
-    if (!lk->finishing || lk->handles > 0)
-        return;
-    kfk_lock_close_cb cb = lk->close_cb;
-    void *opaque = lk->close_opaque;
-    if (cb)
-        cb(lk, opaque); /* memory stays valid until the callback returns */
-    lock_free_strings(lk);
-    kfk__free(lk);
-}
-
-static void conn_maybe_free(conn_t *conn) {
-    if (!conn->down || conn->ac || conn->poll_open || conn->resolving)
-        return;
-    kfk_lock_t *lk = conn->lk;
-    kfk__free(conn);
-    lk->handles--;
-    lock_maybe_free(lk);
-}
-
-static void on_poll_closed(uv_handle_t *h) {
-    conn_t *conn = h->data;
-    conn->poll_open = 0;
-    conn_maybe_free(conn);
-}
-
-/* kfk's event hooks for hiredis (the pattern of hiredis' libuv adapter, with the poll handle
- * embedded in conn): Debian's hiredis 0.14.1 adapter drops a poll error, and libuv reports a
- * refused connect as one (UV_EBADF, poll stopped), so hiredis would never see it. Here an error
- * status makes hiredis read and write what it waited for, and find the socket error itself. */
-static void on_poll(uv_poll_t *h, int status, int events) {
-    conn_t *conn = h->data;
-    if (status < 0)
-        events = conn->events;
-    if (conn->ac && (events & UV_READABLE))
-        redisAsyncHandleRead(conn->ac);
-    if (conn->ac && (events & UV_WRITABLE))
-        redisAsyncHandleWrite(conn->ac);
-}
-
-static void ev_update(conn_t *conn, int add, int del) {
-    conn->events = (conn->events | add) & ~del;
-    if (conn->events)
-        uv_poll_start(&conn->poll, conn->events, on_poll);
-    else
-        uv_poll_stop(&conn->poll);
-}
-
-static void ev_add_read(void *p) {
-    ev_update(p, UV_READABLE, 0);
-}
-
-static void ev_del_read(void *p) {
-    ev_update(p, 0, UV_READABLE);
-}
-
-static void ev_add_write(void *p) {
-    ev_update(p, UV_WRITABLE, 0);
-}
-
-static void ev_del_write(void *p) {
-    ev_update(p, 0, UV_WRITABLE);
-}
-
-/* The cleanup hook: hiredis is freeing the context (every sent command has had its callback). */
-static void ev_cleanup(void *p) {
-    if (!p)
-        return; /* the poll handle was never set up */
-    conn_t *conn = p;
-    char why[160];
-    snprintf(why, sizeof why, "%s",
-             conn->ac && conn->ac->c.err ? conn->ac->c.errstr : "connection closed");
-    conn->ac = NULL;
-    uv_close((uv_handle_t *)&conn->poll, on_poll_closed);
-    conn_down(conn, KFK_ERR__REDIS, why, 1);
-}
-
-static void on_redis_connect(const redisAsyncContext *ac, int status) {
-    conn_t *conn = ac->data;
-    if (status == REDIS_OK) {
-        kfk__dbg(&conn->lk->log, KFK_DBG_LOCK, "redis %s: connected", conn->lk->addr);
-        conn->lk->last_err[0] = '\0';
-        return;
-    }
-    /* hiredis frees the context right after this. */
-    conn_down(conn, KFK_ERR__REDIS, ac->c.errstr[0] ? ac->c.errstr : "connect failed", 1);
-}
-
-/* Takes the connection out of service: queued commands fail now, sent ones when hiredis frees
- * the context (at once, or when the hiredis callback running now returns). */
-static void conn_down(conn_t *conn, kfk_err_t err, const char *why, int hiredis_freeing) {
-    if (conn->down)
-        return;
-    kfk_lock_t *lk = conn->lk;
-    conn->down = 1;
-    if (!conn->fail_err)
-        conn->fail_err = err;
-    if (lk->conn == conn)
-        lk->conn = NULL;
-    log_conn_error(lk, err, why, conn->cmds != NULL);
-    arm_cmd_timer(lk);
-    for (;;) {
-        cmd_t *c = conn->cmds;
-        while (c && c->sent)
-            c = c->next;
-        if (!c)
-            break;
-        cmd_finish(c, NULL, conn->fail_err);
-    }
-    if (conn->resolving)
-        uv_cancel((uv_req_t *)&conn->gai);
-    /* Held and the connection dropped (Redis killed or restarted): renew now, on a new
-     * connection, rather than at the next tick. A refused connection or a "not owner" answer
-     * (a restart without persistence) ends the lease at once instead of up to
-     * renew_interval_ms later, while the holder keeps committing. From the loop, never inside
-     * hiredis; decided before conn_maybe_free, which may free a closing lock. */
-    int renew_now = lk->state == ST_HELD && !lk->closing && !lk->finishing && !lk->renewing &&
-                    err != KFK_ERR__DESTROYED;
-    if (conn->ac && !hiredis_freeing)
-        redisAsyncFree(conn->ac);
-    conn_maybe_free(conn);
-    if (renew_now)
-        uv_timer_start(&lk->renew_timer, on_renew_timer, 0, (uint64_t)lk->renew_ms);
-}
-
-/* Starts hiredis' connection to @p ip (NULL: the unix socket) with kfk's attach. Failures are
- * left in conn->fail_err for the command timer. */
-static void conn_connect(conn_t *conn, const char *ip) {
-    kfk_lock_t *lk = conn->lk;
-    redisAsyncContext *ac =
-        lk->path ? redisAsyncConnectUnix(lk->path) : redisAsyncConnect(ip, lk->port);
-    if (!ac || ac->err) {
-        conn->fail_err = KFK_ERR__REDIS;
-        snprintf(conn->fail_msg, sizeof conn->fail_msg, "%s",
-                 ac ? ac->errstr : "cannot allocate a connection");
-        if (ac)
-            redisAsyncFree(ac);
-        return;
-    }
-    ac->ev.addRead = ev_add_read;
-    ac->ev.delRead = ev_del_read;
-    ac->ev.addWrite = ev_add_write;
-    ac->ev.delWrite = ev_del_write;
-    ac->ev.cleanup = ev_cleanup;
-    if (uv_poll_init(lk->loop, &conn->poll, ac->c.fd) != 0) {
-        conn->fail_err = KFK_ERR__REDIS;
-        snprintf(conn->fail_msg, sizeof conn->fail_msg, "cannot watch the socket");
-        redisAsyncFree(ac); /* cleanup(NULL): nothing to close */
-        return;
-    }
-    conn->poll.data = conn;
-    conn->poll_open = 1;
-    ac->ev.data = conn;
-    ac->data = conn;
-    conn->ac = ac;
-    redisAsyncSetConnectCallback(ac, on_redis_connect);
-    /* AUTH and SELECT go first; the rest waits for their answers. */
-    int kinds[2], n = 0;
-    if (lk->password)
-        kinds[n++] = CMD_AUTH;
-    if (lk->db_str[0])
-        kinds[n++] = CMD_SELECT;
-    for (int i = 0; i < n; i++) {
-        cmd_t *c = cmd_new(lk, kinds[i], NULL, NULL);
-        if (!c || send_cmd(conn, c) != 0) {
-            kfk__free(c);
-            conn->fail_err = KFK_ERR__NOMEM;
-            snprintf(conn->fail_msg, sizeof conn->fail_msg, "cannot queue AUTH/SELECT");
-            return;
-        }
-        lk->cmds++;
-        c->conn = conn;
-        c->next = conn->cmds; /* first in the list: sent before anything queued */
-        conn->cmds = c;
-        conn->handshake_left++;
-    }
-    if (!conn->handshake_left) {
-        conn->ready = 1;
-        conn_flush(conn);
-    }
-}
-
-static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res) {
-    conn_t *conn = req->data;
-    conn->resolving = 0;
-    if (conn->down) {
-        uv_freeaddrinfo(res);
-        conn_maybe_free(conn);
-        return;
-    }
-    char ip[INET6_ADDRSTRLEN] = "";
-    if (status == 0 && res && uv_ip_name(res->ai_addr, ip, sizeof ip) != 0)
-        ip[0] = '\0';
-    uv_freeaddrinfo(res);
-    if (!ip[0]) {
-        conn->fail_err = KFK_ERR__REDIS;
-        snprintf(conn->fail_msg, sizeof conn->fail_msg, "cannot resolve %s: %s", conn->lk->host,
-                 status ? uv_strerror(status) : "no address");
-    } else {
-        conn_connect(conn, ip);
-    }
-    if (conn->fail_err)
-        conn_down(conn, conn->fail_err, conn->fail_msg, 0);
-}
-
-static conn_t *ensure_conn(kfk_lock_t *lk) {
-    if (lk->conn)
-        return lk->conn;
-    conn_t *conn = kfk__calloc(1, sizeof *conn);
-    if (!conn)
-        return NULL;
-    conn->lk = lk;
-    lk->conn = conn;
-    lk->handles++;
-    lk->stats.connects++;
-    kfk__dbg(&lk->log, KFK_DBG_LOCK, "redis %s: connecting", lk->addr);
-    unsigned char buf[sizeof(struct in6_addr)];
-    if (lk->path || inet_pton(AF_INET, lk->host, buf) == 1 ||
-        inet_pton(AF_INET6, lk->host, buf) == 1) {
-        conn_connect(conn, lk->host);
-    } else {
-        struct addrinfo hints;
-        memset(&hints, 0, sizeof hints);
-        hints.ai_family = AF_UNSPEC;
-        hints.ai_socktype = SOCK_STREAM;
-        conn->gai.data = conn;
-        int rc = uv_getaddrinfo(lk->loop, &conn->gai, on_resolved, lk->host, NULL, &hints);
-        if (rc) {
-            conn->fail_err = KFK_ERR__REDIS;
-            snprintf(conn->fail_msg, sizeof conn->fail_msg, "cannot resolve %s: %s", lk->host,
-                     uv_strerror(rc));
-        } else {
-            conn->resolving = 1;
-        }
-    }
-    return conn;
-}
-
-/* ---- command timeouts ---------------------------------------------------------------------- */
-
-static void on_cmd_timer(uv_timer_t *t) {
-    kfk_lock_t *lk = t->data;
-    conn_t *conn = lk->conn;
-    if (!conn)
-        return;
-    if (conn->fail_err) {
-        conn_down(conn, conn->fail_err, conn->fail_msg, 0);
-        return;
-    }
-    uint64_t now = uv_hrtime();
-    for (cmd_t *c = conn->cmds; c; c = c->next)
-        if (c->due_ns <= now) {
-            char why[120];
-            snprintf(why, sizeof why, "no answer within %" PRId64 " ms", lk->timeout_ms);
-            lk->stats.timeouts++;
-            conn->fail_err = KFK_ERR__TIMED_OUT;
-            conn_down(conn, KFK_ERR__TIMED_OUT, why, 0);
-            return;
-        }
-    arm_cmd_timer(lk);
-}
-
-/* Arms the command timer for the earliest deadline on the current connection (at once for a
- * connection that failed to start). */
-static void arm_cmd_timer(kfk_lock_t *lk) {
-    if (lk->finishing)
-        return;
-    conn_t *conn = lk->conn;
-    uint64_t due = 0;
-    if (conn && conn->fail_err)
-        due = 1;
-    else if (conn)
-        for (cmd_t *c = conn->cmds; c; c = c->next)
-            if (!due || c->due_ns < due)
-                due = c->due_ns;
-    if (!due) {
-        uv_timer_stop(&lk->cmd_timer);
-        return;
-    }
-    uint64_t now = uv_hrtime();
-    uv_timer_start(&lk->cmd_timer, on_cmd_timer, due > now ? ms_ceil(due - now) : 0, 0);
 }
 
 /* ---- close --------------------------------------------------------------------------------- */
@@ -926,7 +538,7 @@ static void arm_cmd_timer(kfk_lock_t *lk) {
 static void on_timer_closed(uv_handle_t *h) {
     kfk_lock_t *lk = h->data;
     lk->handles--;
-    lock_maybe_free(lk);
+    kfk__lock_maybe_free(lk);
 }
 
 /* Once every command has completed: the connection and the timers close. */
@@ -934,7 +546,7 @@ static void maybe_finish_close(kfk_lock_t *lk) {
     if (!lk->closing || lk->finishing || lk->cmds > 0)
         return;
     if (lk->conn)
-        conn_down(lk->conn, KFK_ERR__DESTROYED, "closing", 0);
+        kfk__lock_conn_down(lk->conn, KFK_ERR__DESTROYED, "closing", 0);
     if (lk->cmds > 0 || lk->finishing)
         return;
     lk->finishing = 1;
@@ -1081,7 +693,7 @@ kfk_err_t kfk_lock_new(uv_loop_t *loop, const kfk_lock_opts_t *opts, kfk_lock_t 
     if (err) {
         if (err == KFK_ERR__NOMEM && errstr && errstr_size)
             snprintf(errstr, errstr_size, "out of memory");
-        lock_free_strings(lk);
+        kfk__lock_free_strings(lk);
         kfk__free(lk);
         return err;
     }
@@ -1113,7 +725,7 @@ kfk_err_t kfk_lock_acquire(kfk_lock_t *lk, const char *key, kfk_lock_acquire_cb 
     char token[TOKEN_HEX + 1];
     to_hex(rnd, sizeof rnd, token);
     lk->gen++;
-    cmd_t *c = cmd_new(lk, CMD_ACQUIRE, key, token);
+    cmd_t *c = kfk__lock_cmd_new(lk, CMD_ACQUIRE, key, token);
     if (!c) {
         kfk__free(k);
         return KFK_ERR__NOMEM;
@@ -1142,7 +754,7 @@ kfk_err_t kfk_lock_release(kfk_lock_t *lk, kfk_lock_release_cb cb, void *opaque)
         return KFK_ERR__DESTROYED;
     if ((lk->state != ST_HELD && lk->state != ST_LOST) || !lk->key)
         return KFK_ERR__STATE;
-    cmd_t *c = cmd_new(lk, CMD_RELEASE, lk->key, lk->token);
+    cmd_t *c = kfk__lock_cmd_new(lk, CMD_RELEASE, lk->key, lk->token);
     if (!c)
         return KFK_ERR__NOMEM;
     c->user = 1;

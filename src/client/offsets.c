@@ -1,0 +1,438 @@
+/*
+ * offsets.c: a consumer's group offsets: finding the group coordinator (FindCoordinator),
+ * committing done watermarks (OffsetCommit v2-8) and reading the group's commits as starting
+ * offsets (OffsetFetch v1-7). Which offsets are committable is consumer.c's business (the done
+ * watermark); this file only talks to the coordinator.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "client/consumer.h"
+#include "protocol/mem.h"
+
+struct commitw {
+    struct commitw *next;
+    kfk_commit_cb cb;
+    void *opaque;
+};
+
+/* ---- the coordinator --------------------------------------------------------------------- */
+
+static void on_coordinator(kfk__broker_t *b, kfk_err_t err, int16_t version, uint8_t *frame,
+                           size_t len, void *opaque);
+
+static void on_coord_broker(kfk__broker_t *b, kfk_err_t err, const char *msg, void *opaque) {
+    (void)msg;
+    kfk_consumer_t *c = opaque;
+    if (c->client_closing)
+        return;
+    if (err) {
+        c->coord_lookup = 0;
+        c->coord_retry_at = uv_now(c->loop) + (uint64_t)c->conf->retry_backoff_ms;
+        kfk__consumer_kick(c);
+        return;
+    }
+    kfk_find_coordinator_request_t req;
+    memset(&req, 0, sizeof req);
+    req.key = kfk_str_c(c->conf->group_id);
+    req.key_type = 0;
+    if (kfk__broker_send(b, KFK_API_FIND_COORDINATOR, &req, 0, 0, on_coordinator, c) != 0) {
+        c->coord_lookup = 0;
+        c->coord_retry_at = uv_now(c->loop) + (uint64_t)c->conf->retry_backoff_ms;
+        kfk__consumer_kick(c);
+    }
+}
+
+static void on_coordinator(kfk__broker_t *b, kfk_err_t err, int16_t version, uint8_t *frame,
+                           size_t len, void *opaque) {
+    (void)b;
+    kfk_consumer_t *c = opaque;
+    c->coord_lookup = 0;
+    if (c->client_closing) {
+        kfk__free(frame);
+        return;
+    }
+    kfk_arena_t a;
+    kfk_arena_init(&a);
+    void *body = NULL;
+    if (!err)
+        err = kfk_response_decode(frame, len, KFK_API_FIND_COORDINATOR, version, NULL, &a, &body);
+    kfk_find_coordinator_response_t *r = body;
+    if (!err && r->error_code)
+        err = (kfk_err_t)r->error_code;
+    if (!err) {
+        char host[256];
+        snprintf(host, sizeof host, "%.*s", r->host.len > 0 ? r->host.len : 0,
+                 r->host.ptr ? r->host.ptr : "");
+        c->coord =
+            kfk__client_add_broker(c->cl, KFK__COORD_NODE_ID(r->node_id), host, r->port, NULL);
+        kfk__dbg(&c->cl->log, KFK_DBG_CGRP, "group %s: coordinator is broker %d", c->conf->group_id,
+                 r->node_id);
+    } else {
+        kfk__dbg(&c->cl->log, KFK_DBG_CGRP, "FindCoordinator: %s", kfk_err_name(err));
+        c->coord_retry_at = uv_now(c->loop) + (uint64_t)c->conf->retry_backoff_ms;
+    }
+    kfk_arena_free(&a);
+    kfk__free(frame);
+    if (c->group && c->coord)
+        kfk__group_on_coordinator(c->group);
+    kfk__consumer_kick(c);
+}
+
+static void on_coord_up(kfk__broker_t *b, kfk_err_t err, const char *msg, void *opaque) {
+    (void)b;
+    (void)msg;
+    kfk_consumer_t *c = opaque;
+    c->coord_waiting = 0;
+    if (c->client_closing)
+        return;
+    if (err)
+        c->coord = NULL; /* look it up again */
+    kfk__consumer_kick(c);
+}
+
+int kfk__consumer_coordinator_up(kfk_consumer_t *c) {
+    if (c->coord && c->coord->up)
+        return 1;
+    if (!c->coord) {
+        kfk__consumer_find_coordinator(c);
+        return 0;
+    }
+    if (!c->coord_waiting) {
+        c->coord_waiting = 1;
+        kfk__broker_wait(c->coord, &c->coord_up_w, on_coord_up, c);
+    }
+    return 0;
+}
+
+void kfk__consumer_find_coordinator(kfk_consumer_t *c) {
+    if (c->coord_lookup || c->coord || !c->conf->group_id[0] ||
+        uv_now(c->loop) < c->coord_retry_at || c->client_closing)
+        return;
+    kfk__broker_t *b = kfk__client_any_broker(c->cl);
+    if (!b)
+        return;
+    c->coord_lookup = 1;
+    kfk__broker_wait(b, &c->coord_w, on_coord_broker, c);
+}
+
+/* ---- commits ------------------------------------------------------------------------------ */
+
+/* A commit in flight. It names partitions by (interned topic, id), never by cpart_t pointer:
+ * a partition may be revoked, lost or re-assigned (and its cpart_t freed) before the answer. */
+typedef struct {
+    kfk_consumer_t *c;
+    size_t n;
+    struct {
+        const char *topic;
+        int32_t id;
+        int64_t offset;
+    } items[];
+} commit_ctx_t;
+
+void kfk__consumer_finish_commit(kfk_consumer_t *c, kfk_err_t err) {
+    c->commit_in_flight = 0;
+    struct commitw *list = c->commit_waiters;
+    if (c->commit_again && !err && !c->client_closing) {
+        c->commit_again = 0;
+        kfk__consumer_commit(c, NULL, NULL);
+        return; /* waiters stay for the next round */
+    }
+    c->commit_waiters = NULL;
+    while (list) {
+        struct commitw *w = list;
+        list = w->next;
+        if (w->cb)
+            w->cb(c, err, w->opaque);
+        kfk__free(w);
+    }
+}
+
+static void on_commit(kfk__broker_t *b, kfk_err_t err, int16_t version, uint8_t *frame, size_t len,
+                      void *opaque) {
+    (void)b;
+    commit_ctx_t *ctx = opaque;
+    kfk_consumer_t *c = ctx->c;
+    kfk_arena_t a;
+    kfk_arena_init(&a);
+    void *body = NULL;
+    if (!err)
+        err = kfk_response_decode(frame, len, KFK_API_OFFSET_COMMIT, version, NULL, &a, &body);
+    kfk_offset_commit_response_t *r = body;
+    kfk_err_t first = err;
+    for (int32_t t = 0; r && t < r->topics.count; t++) {
+        kfk_offset_commit_response_topic_t *tr =
+            &KFK_ARRAY_AT(r->topics, kfk_offset_commit_response_topic_t, t);
+        for (int32_t k = 0; k < tr->partitions.count; k++) {
+            kfk_offset_commit_response_partition_t *pr =
+                &KFK_ARRAY_AT(tr->partitions, kfk_offset_commit_response_partition_t, k);
+            for (size_t i = 0; i < ctx->n; i++) {
+                if (ctx->items[i].id != pr->partition_index ||
+                    !kfk_str_eq(tr->name, ctx->items[i].topic))
+                    continue;
+                cpart_t *p = kfk__consumer_part(c, ctx->items[i].topic, ctx->items[i].id);
+                if (p && pr->error_code == 0 && ctx->items[i].offset > p->committed)
+                    p->committed = ctx->items[i].offset;
+                if (pr->error_code && !first)
+                    first = (kfk_err_t)pr->error_code;
+            }
+        }
+    }
+    kfk_arena_free(&a);
+    kfk__free(frame);
+    kfk__free(ctx);
+    if (first) {
+        kfk__log(&c->cl->log, KFK_LOG_WARNING, KFK_DBG_CGRP, "offset commit failed: %s",
+                 kfk_err_name(first));
+        if (first == KFK_ERR_NOT_COORDINATOR || first == KFK_ERR_COORDINATOR_NOT_AVAILABLE ||
+            first == KFK_ERR__TRANSPORT || first == KFK_ERR__TIMED_OUT ||
+            first == KFK_ERR_REQUEST_TIMED_OUT)
+            c->coord = NULL;
+        if (c->group)
+            kfk__group_commit_failed(c->group, first);
+    }
+    kfk__consumer_finish_commit(c, first);
+    if (!c->client_closing)
+        kfk__consumer_kick(c);
+}
+
+kfk_err_t kfk__consumer_commit(kfk_consumer_t *c, kfk_commit_cb cb, void *opaque) {
+    if (cb) {
+        struct commitw *w = kfk__calloc(1, sizeof *w);
+        if (!w)
+            return KFK_ERR__NOMEM;
+        w->cb = cb;
+        w->opaque = opaque;
+        w->next = c->commit_waiters;
+        c->commit_waiters = w;
+    }
+    if (c->commit_in_flight) {
+        c->commit_again = 1;
+        return KFK_ERR_NONE;
+    }
+    if (c->commit_gate && !c->commit_gate(c->commit_gate_opaque)) {
+        /* The partition worker's lock is gone: nothing may be committed any more. */
+        c->commit_again = 0;
+        kfk__consumer_finish_commit(c, KFK_ERR__LOCK_LOST);
+        return KFK_ERR_NONE;
+    }
+    if (!kfk__consumer_coordinator_up(c)) {
+        /* run() commits once the coordinator is known and up. */
+        c->commit_again = 1;
+        return KFK_ERR_NONE;
+    }
+    size_t n = 0;
+    for (size_t i = 0; i < c->nparts; i++)
+        if (c->parts[i]->done > c->parts[i]->committed && c->parts[i]->done >= 0)
+            n++;
+    if (n == 0) {
+        c->commit_again = 0;
+        kfk__consumer_finish_commit(c, KFK_ERR_NONE);
+        return KFK_ERR_NONE;
+    }
+    commit_ctx_t *ctx = kfk__malloc(sizeof *ctx + n * sizeof ctx->items[0]);
+    kfk_offset_commit_request_topic_t *topics = kfk__calloc(n, sizeof *topics);
+    kfk_offset_commit_request_partition_t *parts = kfk__calloc(n, sizeof *parts);
+    if (!ctx || !topics || !parts) {
+        kfk__free(ctx);
+        kfk__free(topics);
+        kfk__free(parts);
+        return KFK_ERR__NOMEM;
+    }
+    ctx->c = c;
+    ctx->n = 0;
+    size_t nt = 0;
+    /* Group partitions by topic (one topic entry per distinct name). */
+    for (size_t i = 0; i < c->nparts; i++) {
+        cpart_t *p = c->parts[i];
+        if (!(p->done > p->committed && p->done >= 0))
+            continue;
+        size_t t;
+        for (t = 0; t < nt; t++)
+            if (kfk_str_eq(topics[t].name, p->topic))
+                break;
+        if (t == nt) {
+            topics[nt].name = kfk_str_c(p->topic);
+            topics[nt].partitions = (kfk_array_t){NULL, 0};
+            nt++;
+        }
+        ctx->items[ctx->n].topic = p->topic; /* interned: lives until the consumer is freed */
+        ctx->items[ctx->n].id = p->id;
+        ctx->items[ctx->n].offset = p->done;
+        ctx->n++;
+    }
+    /* Lay partitions out contiguously per topic. */
+    size_t k = 0;
+    for (size_t t = 0; t < nt; t++) {
+        topics[t].partitions.items = &parts[k];
+        for (size_t i = 0; i < ctx->n; i++) {
+            if (!kfk_str_eq(topics[t].name, ctx->items[i].topic))
+                continue;
+            parts[k].partition_index = ctx->items[i].id;
+            parts[k].committed_offset = ctx->items[i].offset;
+            parts[k].committed_leader_epoch = -1;
+            parts[k].committed_metadata = (kfk_str_t){"", 0};
+            k++;
+            topics[t].partitions.count++;
+        }
+    }
+    kfk_offset_commit_request_t req;
+    memset(&req, 0, sizeof req);
+    req.group_id = kfk_str_c(c->conf->group_id);
+    int32_t gen = -1;
+    const char *member = "", *instance = NULL;
+    if (c->group && !kfk__group_stable(c->group, &gen, &member, &instance)) {
+        /* Not a stable member right now: commit later. */
+        kfk__free(ctx);
+        kfk__free(topics);
+        kfk__free(parts);
+        c->commit_again = 1;
+        return KFK_ERR_NONE;
+    }
+    req.generation_id_or_member_epoch = gen;
+    req.member_id = kfk_str_c(member);
+    req.group_instance_id = instance ? kfk_str_c(instance) : (kfk_str_t){NULL, -1};
+    req.retention_time_ms = -1;
+    req.topics = (kfk_array_t){topics, (int32_t)nt};
+    c->commit_in_flight = 1;
+    c->commit_again = 0;
+    kfk_err_t err = kfk__broker_send(c->coord, KFK_API_OFFSET_COMMIT, &req, 0, 0, on_commit, ctx);
+    kfk__free(topics);
+    kfk__free(parts);
+    if (err) {
+        kfk__free(ctx);
+        c->commit_in_flight = 0;
+        c->commit_again = 1;
+        c->coord = NULL;
+        kfk__consumer_kick(c);
+    }
+    return KFK_ERR_NONE;
+}
+
+kfk_err_t kfk_consumer_commit(kfk_consumer_t *c, kfk_commit_cb cb, void *opaque) {
+    if (!c || c->client_closing)
+        return KFK_ERR__DESTROYED;
+    if (!c->conf->group_id[0])
+        return KFK_ERR__INVALID_CONF;
+    return kfk__consumer_commit(c, cb, opaque);
+}
+
+/* ---- starting offsets: the group's commits (OffsetFetch) ---------------------------------- */
+
+static void on_offset_fetch(kfk__broker_t *b, kfk_err_t err, int16_t version, uint8_t *frame,
+                            size_t len, void *opaque) {
+    (void)b;
+    kfk_consumer_t *c = opaque;
+    c->offsets_fetching = 0;
+    if (c->client_closing) {
+        kfk__free(frame);
+        return;
+    }
+    kfk_arena_t a;
+    kfk_arena_init(&a);
+    void *body = NULL;
+    if (!err)
+        err = kfk_response_decode(frame, len, KFK_API_OFFSET_FETCH, version, NULL, &a, &body);
+    kfk_offset_fetch_response_t *r = body;
+    if (!err && r->error_code)
+        err = (kfk_err_t)r->error_code;
+    for (int32_t t = 0; !err && t < r->topics.count; t++) {
+        kfk_offset_fetch_response_topic_t *tr =
+            &KFK_ARRAY_AT(r->topics, kfk_offset_fetch_response_topic_t, t);
+        char topic[256];
+        snprintf(topic, sizeof topic, "%.*s", tr->name.len > 0 ? tr->name.len : 0,
+                 tr->name.ptr ? tr->name.ptr : "");
+        for (int32_t k = 0; k < tr->partitions.count; k++) {
+            kfk_offset_fetch_response_partition_t *pr =
+                &KFK_ARRAY_AT(tr->partitions, kfk_offset_fetch_response_partition_t, k);
+            cpart_t *p = kfk__consumer_part(c, topic, pr->partition_index);
+            if (!p || p->state != CP_OFFSET_PENDING)
+                continue;
+            if (pr->error_code) {
+                p->state = CP_NEED_OFFSET; /* e.g. UNSTABLE_OFFSET_COMMIT: ask again */
+                p->retry_at = uv_now(c->loop) + (uint64_t)c->conf->retry_backoff_ms;
+                continue;
+            }
+            if (pr->committed_offset >= 0) {
+                p->position = p->fetch_offset = p->done = p->committed = pr->committed_offset;
+                p->state = CP_READY;
+            } else {
+                p->start = KFK__OFFSET_RESET; /* no commit: apply auto.offset.reset */
+                p->state = CP_NEED_OFFSET;
+            }
+        }
+    }
+    if (err) {
+        kfk__dbg(&c->cl->log, KFK_DBG_CGRP, "OffsetFetch: %s", kfk_err_name(err));
+        if (err == KFK_ERR_NOT_COORDINATOR || err == KFK_ERR_COORDINATOR_NOT_AVAILABLE ||
+            err == KFK_ERR__TRANSPORT)
+            c->coord = NULL;
+        for (size_t i = 0; i < c->nparts; i++)
+            if (c->parts[i]->state == CP_OFFSET_PENDING) {
+                c->parts[i]->state = CP_NEED_OFFSET;
+                c->parts[i]->retry_at = uv_now(c->loop) + (uint64_t)c->conf->retry_backoff_ms;
+            }
+    }
+    kfk_arena_free(&a);
+    kfk__free(frame);
+    kfk__consumer_kick(c);
+}
+
+void kfk__consumer_fetch_committed(kfk_consumer_t *c, uint64_t now) {
+    if (c->offsets_fetching || !c->conf->group_id[0])
+        return;
+    size_t n = 0;
+    for (size_t i = 0; i < c->nparts; i++)
+        n += c->parts[i]->state == CP_NEED_OFFSET && c->parts[i]->start == KFK_OFFSET_STORED &&
+             now >= c->parts[i]->retry_at;
+    if (!n)
+        return;
+    if (!kfk__consumer_coordinator_up(c))
+        return;
+    kfk_offset_fetch_request_topic_t *topics = kfk__calloc(n, sizeof *topics);
+    int32_t *ids = kfk__calloc(n, sizeof *ids);
+    if (!topics || !ids) {
+        kfk__free(topics);
+        kfk__free(ids);
+        return;
+    }
+    size_t nt = 0, k = 0;
+    for (size_t i = 0; i < c->nparts; i++) {
+        cpart_t *p = c->parts[i];
+        if (!(p->state == CP_NEED_OFFSET && p->start == KFK_OFFSET_STORED && now >= p->retry_at))
+            continue;
+        size_t t;
+        for (t = 0; t < nt; t++)
+            if (kfk_str_eq(topics[t].name, p->topic))
+                break;
+        if (t == nt)
+            topics[nt++].name = kfk_str_c(p->topic);
+        p->state = CP_OFFSET_PENDING;
+    }
+    for (size_t t = 0; t < nt; t++) {
+        topics[t].partition_indexes.items = &ids[k];
+        for (size_t i = 0; i < c->nparts; i++) {
+            cpart_t *p = c->parts[i];
+            if (p->state == CP_OFFSET_PENDING && kfk_str_eq(topics[t].name, p->topic)) {
+                ids[k++] = p->id;
+                topics[t].partition_indexes.count++;
+            }
+        }
+    }
+    kfk_offset_fetch_request_t req;
+    memset(&req, 0, sizeof req);
+    req.group_id = kfk_str_c(c->conf->group_id);
+    req.topics = (kfk_array_t){topics, (int32_t)nt};
+    req.require_stable = true;
+    c->offsets_fetching = 1;
+    if (kfk__broker_send(c->coord, KFK_API_OFFSET_FETCH, &req, 0, 0, on_offset_fetch, c) != 0) {
+        c->offsets_fetching = 0;
+        c->coord = NULL;
+        for (size_t i = 0; i < c->nparts; i++)
+            if (c->parts[i]->state == CP_OFFSET_PENDING)
+                c->parts[i]->state = CP_NEED_OFFSET;
+    }
+    kfk__free(topics);
+    kfk__free(ids);
+}
