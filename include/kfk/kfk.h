@@ -82,7 +82,13 @@ KFK_API void kfk_conf_set_log_cb(kfk_conf_t *conf, kfk_log_cb cb, void *opaque);
 /** Sets the statistics callback, called on the loop every statistics.interval.ms when that is
  * > 0: one JSON object (librdkafka's field names) with client_id, ts, metadata_cache_cnt and,
  * per broker, state, connects, disconnects, outbuf_cnt, waitresp_cnt, tx, txbytes, rx, rxbytes,
- * req_timeouts and rtt {avg, max, cnt} in microseconds. */
+ * req_timeouts and rtt {avg, max, cnt} in microseconds. A producer adds "type":"producer",
+ * msg_cnt, msg_size, txmsgs, txmsg_bytes, txmsg_errs, eos {idemp_state, producer_id,
+ * producer_epoch} and per partition msgq_cnt, msgs_inflight, txmsgs, txbytes; a consumer adds
+ * "type":"consumer", rxmsgs, rxmsg_bytes, cgrp {state, generation, rebalance_cnt,
+ * assignment_size} and per partition fetch_state, next_offset, app_offset, stored_offset,
+ * committed_offset, hi_offset, consumer_lag. The full list is at the top of src/client/stats.c.
+ */
 KFK_API void kfk_conf_set_stats_cb(kfk_conf_t *conf, kfk_stats_cb cb, void *opaque);
 
 /* ============================================================================================

@@ -137,6 +137,9 @@ struct kfk__client {
     uv_timer_t md_timer;
     uv_timer_t stats_timer; /* statistics.interval.ms (stats.c) */
     int stats_timer_open;
+    /* The producer's or consumer's part of the statistics document, rendered by stats.c. */
+    void (*stats_owner_render)(void *owner, kfk_wbuf_t *w);
+    void *stats_owner;
     kfk_err_t md_last_err;
     char md_last_msg[256];
 
@@ -199,5 +202,9 @@ void kfk__client_md_free(kfk__client_t *cl);
  * and closes it. */
 void kfk__client_stats_init(kfk__client_t *cl);
 void kfk__client_stats_close(kfk__client_t *cl);
+/* The producer's and the consumer's parts of the document (@p owner is the kfk_producer_t or
+ * kfk_consumer_t); set as cl->stats_owner_render. */
+void kfk__producer_stats(void *owner, kfk_wbuf_t *w);
+void kfk__consumer_stats(void *owner, kfk_wbuf_t *w);
 
 #endif

@@ -354,6 +354,8 @@ static void take_records(kfk_consumer_t *c, struct kfk_batch *b, cpart_t *p, siz
         m->key_len = v.key.len;
         m->value = v.value.len >= 0 ? v.value.ptr : NULL;
         m->value_len = v.value.len;
+        c->stat_rxbytes += (uint64_t)(v.key.len > 0 ? v.key.len : 0) +
+                           (uint64_t)(v.value.len > 0 ? v.value.len : 0);
         m->header_count = v.header_count;
         m->headers = v.headers;
         m->headers_size = v.headers_size;
@@ -368,6 +370,8 @@ static void take_records(kfk_consumer_t *c, struct kfk_batch *b, cpart_t *p, siz
 static void deliver(kfk_consumer_t *c) {
     struct kfk_batch *b = c->forming;
     c->forming = NULL;
+    c->stat_rxmsgs += b->n;
+    c->stat_batches++;
     b->delivered = 1;
     b->delivered_ms = uv_now(c->loop);
     b->generation = c->generation;
@@ -611,6 +615,8 @@ kfk_err_t kfk_consumer_new(uv_loop_t *loop, const kfk_conf_t *conf, kfk_consumer
         return err;
     }
     c->conf = c->cl->conf;
+    c->cl->stats_owner_render = kfk__consumer_stats;
+    c->cl->stats_owner = c;
     c->batch_size = KFK_CONF_IS_SET(c->conf, batch_size) ? (int)c->conf->batch_size : 100;
     if (c->conf->heartbeat_interval_ms >= c->conf->session_timeout_ms) {
         snprintf(errstr, errstr_size, "heartbeat.interval.ms must be below session.timeout.ms");

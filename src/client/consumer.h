@@ -152,6 +152,7 @@ struct kfk_consumer {
     int client_closing;
     int32_t generation;
     kfk_err_t fatal;
+    uint64_t stat_rxmsgs, stat_rxbytes, stat_batches; /* delivered to the application */
 };
 
 /* consumer.c */
@@ -196,6 +197,9 @@ int kfk__group_closed(const kfk__group_t *g);
 int kfk__group_stable(const kfk__group_t *g, int32_t *generation, const char **member_id,
                       const char **instance_id);
 void kfk__group_commit_failed(kfk__group_t *g, kfk_err_t err);
+/* The member's state ("init", "revoking", "joining", "syncing", "stable", "leaving",
+ * "closed"), its generation and how many generations it joined. */
+const char *kfk__group_state_name(const kfk__group_t *g, int32_t *generation, uint64_t *joins);
 void kfk__group_batches_done(kfk__group_t *g);
 
 /* assignor.c: members' subscriptions in, assignments out. */

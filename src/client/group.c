@@ -41,6 +41,7 @@ struct kfk__group {
     char *member_id;
     char *protocol; /* the assignor the coordinator chose */
     int32_t generation;
+    uint64_t joins; /* generations joined (the statistics' rebalance_cnt) */
     int cooperative;
     uv_timer_t hb;
     int hb_open;
@@ -115,6 +116,14 @@ void kfk__group_free(kfk__group_t *g) {
 
 int kfk__group_closed(const kfk__group_t *g) {
     return g->state == G_CLOSED && !g->hb_open;
+}
+
+const char *kfk__group_state_name(const kfk__group_t *g, int32_t *generation, uint64_t *joins) {
+    static const char *const names[] = {"init",   "revoking", "joining", "syncing",
+                                        "stable", "leaving",  "closed"};
+    *generation = g->generation;
+    *joins = g->joins;
+    return g->state >= 0 && g->state <= G_CLOSED ? names[g->state] : "?";
 }
 
 int kfk__group_stable(const kfk__group_t *g, int32_t *generation, const char **member_id,
@@ -305,6 +314,7 @@ static void on_join(kfk__broker_t *b, kfk_err_t err, int16_t version, uint8_t *f
         return;
     }
     g->generation = r->generation_id;
+    g->joins++;
     set_str(&g->member_id, r->member_id);
     set_str(&g->protocol, r->protocol_name);
     g->cooperative = g->protocol && !strcmp(g->protocol, "cooperative-sticky");

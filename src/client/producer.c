@@ -49,6 +49,12 @@ static void report(kfk_producer_t *p, const char *topic, int32_t partition, cons
                    kfk_err_t err, int64_t offset, int64_t ts) {
     p->queued_msgs--;
     p->queued_bytes -= m->bytes;
+    if (err) {
+        p->stat_txerrs++;
+    } else {
+        p->stat_txmsgs++;
+        p->stat_txbytes += m->bytes;
+    }
     if (m->gen == p->gen) {
         p->gen_left--;
     } else {
@@ -91,6 +97,10 @@ static void batch_report(kfk_producer_t *p, pbatch_t *b, kfk_err_t err, int64_t 
                          int64_t log_append_time) {
     toppar_t *tp = b->tp;
     for (int32_t i = 0; i < b->n; i++) {
+        if (!err) {
+            tp->txmsgs++;
+            tp->txbytes += b->meta[i].bytes;
+        }
         int64_t ts = log_append_time >= 0 ? log_append_time : b->meta[i].ts;
         report(p, tp->t->name, tp->id, &b->meta[i], err, base >= 0 ? base + i : -1, ts);
     }
@@ -553,6 +563,8 @@ kfk_err_t kfk_producer_new(uv_loop_t *loop, const kfk_conf_t *conf, kfk_producer
         return err;
     }
     p->c = p->cl->conf;
+    p->cl->stats_owner_render = kfk__producer_stats;
+    p->cl->stats_owner = p;
     err = check_conf(p->c, &p->idempotent, errstr, errstr_size);
     if (err) {
         kfk__client_close(p->cl, NULL, NULL);

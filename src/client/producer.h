@@ -48,7 +48,8 @@ typedef struct toppar {
     pbatch_t *open;
     int in_flight;
     int32_t next_seq;
-    int seq_acked; /* a batch of the current producer id/epoch was acknowledged here */
+    int seq_acked;            /* a batch of the current producer id/epoch was acknowledged here */
+    uint64_t txmsgs, txbytes; /* records (and their bytes) acknowledged */
 } toppar_t;
 
 typedef struct pending {
@@ -135,6 +136,7 @@ struct kfk_producer {
     kfk_wbuf_t mp; /* msgpack scratch */
 
     uint64_t stat_batches, stat_requests, stat_retries;
+    uint64_t stat_txmsgs, stat_txbytes, stat_txerrs; /* records acknowledged / failed */
 };
 
 static inline uint64_t kfk__producer_now_ms(kfk_producer_t *p) {

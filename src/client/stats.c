@@ -9,6 +9,25 @@
  *      "waitresp_cnt" (sent, not answered), "tx", "txbytes", "rx", "rxbytes", "req_timeouts",
  *      "rtt": {"avg", "max", "cnt"} (microseconds)}}}
  *
+ * A producer adds (counters since it was created):
+ *   "type": "producer", "msg_cnt" / "msg_size" (records and bytes sent and not yet reported),
+ *   "msg_max" / "msg_size_max" (the queue.buffering.max.* limits), "txmsgs" / "txmsg_bytes"
+ *   (records acknowledged), "txmsg_errs" (records reported with an error), "batches",
+ *   "requests", "retries", "eos": {"idemp_state", "producer_id", "producer_epoch"},
+ *   "topics": {name: {"topic", "partitions": {id: {"partition", "leader", "msgq_cnt" (records
+ *   waiting to be sent), "msgs_inflight" (sent, not answered), "txmsgs", "txbytes"}}}}; partition
+ *   "-1" holds the records that wait for the topic's metadata.
+ * A consumer adds:
+ *   "type": "consumer", "rxmsgs" / "rxmsg_bytes" / "rx_batches" (records, key+value bytes and
+ *   batches delivered to the application), "batches_outstanding" (delivered, not done),
+ *   "fetchq_size" (prefetched bytes), "cgrp": {"state", "generation", "rebalance_cnt",
+ *   "assignment_size"} with a group.id, and "topics": {name: {"topic", "partitions": {id:
+ *   {"partition", "fetch_state" ("offset-query", "offset-wait", "active", "paused", "error"),
+ *   "fetchq_size", "next_offset" (next to fetch), "app_offset" (next to deliver),
+ *   "stored_offset" (the done watermark, what a commit would store), "committed_offset",
+ *   "hi_offset", "consumer_lag" (hi_offset - committed_offset), "consumer_lag_stored"
+ *   (hi_offset - stored_offset), "batch_outstanding" (0/1)}}}}. Unknown offsets are -1.
+ *
  * Field names follow librdkafka's statistics where the meaning is the same, so dashboards
  * carry over. Byte, request and rtt counters are those of the broker's current connection.
  */
@@ -18,8 +37,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "client/client.h"
+#include "client/consumer.h"
 #include "client/json.h"
+#include "client/producer.h"
 #include "protocol/mem.h"
 
 static void put(kfk_wbuf_t *w, const char *s) {
@@ -82,7 +102,151 @@ static void render(kfk__client_t *cl, kfk_wbuf_t *w) {
         first = 0;
         put_broker(w, b);
     }
-    put(w, "}}");
+    put(w, "}");
+    if (cl->stats_owner_render)
+        cl->stats_owner_render(cl->stats_owner, w);
+    put(w, "}");
+}
+
+/* ---- the producer's part ------------------------------------------------------------------ */
+
+static void put_toppar(kfk_wbuf_t *w, const toppar_t *tp, int32_t leader) {
+    uint64_t queued = tp->open ? (uint64_t)tp->open->n : 0, inflight = 0;
+    for (const pbatch_t *b = tp->head; b; b = b->next) {
+        if (b->in_flight)
+            inflight += (uint64_t)b->n;
+        else
+            queued += (uint64_t)b->n;
+    }
+    putf(w, "\"%d\":{\"partition\":%d,\"leader\":%d", (int)tp->id, (int)tp->id, (int)leader);
+    putf(w, ",\"msgq_cnt\":%" PRIu64 ",\"msgs_inflight\":%" PRIu64, queued, inflight);
+    putf(w, ",\"txmsgs\":%" PRIu64 ",\"txbytes\":%" PRIu64 "}", tp->txmsgs, tp->txbytes);
+}
+
+void kfk__producer_stats(void *owner, kfk_wbuf_t *w) {
+    const kfk_producer_t *p = owner;
+    static const char *const pid_states[] = {"Init", "WaitPID", "Assigned", "DrainBump"};
+    putf(w, ",\"type\":\"producer\",\"msg_cnt\":%zu,\"msg_size\":%zu", p->queued_msgs,
+         p->queued_bytes);
+    putf(w, ",\"msg_max\":%lld,\"msg_size_max\":%lld",
+         (long long)p->c->queue_buffering_max_messages,
+         (long long)p->c->queue_buffering_max_kbytes * 1024);
+    putf(w, ",\"txmsgs\":%" PRIu64 ",\"txmsg_bytes\":%" PRIu64 ",\"txmsg_errs\":%" PRIu64,
+         p->stat_txmsgs, p->stat_txbytes, p->stat_txerrs);
+    putf(w, ",\"batches\":%" PRIu64 ",\"requests\":%" PRIu64 ",\"retries\":%" PRIu64,
+         p->stat_batches, p->stat_requests, p->stat_retries);
+    putf(w, ",\"eos\":{\"idemp_state\":\"%s\",\"producer_id\":%lld,\"producer_epoch\":%d}",
+         p->idempotent && p->pid_state >= 0 && p->pid_state <= PID_BUMP ? pid_states[p->pid_state]
+                                                                        : "Disabled",
+         (long long)(p->idempotent ? p->pid : -1), (int)(p->idempotent ? p->epoch : -1));
+    put(w, ",\"topics\":{");
+    for (const ptopic_t *t = p->topics; t; t = t->next) {
+        if (t != p->topics)
+            put(w, ",");
+        put_str(w, t->name);
+        put(w, ":{\"topic\":");
+        put_str(w, t->name);
+        put(w, ",\"partitions\":{");
+        uint64_t pending = 0;
+        for (const pending_t *r = t->pending; r; r = r->next)
+            pending++;
+        const kfk__topic_md_t *md = kfk__client_topic(p->cl, t->name);
+        int first = 1;
+        if (pending) {
+            putf(w,
+                 "\"-1\":{\"partition\":-1,\"leader\":-1,\"msgq_cnt\":%" PRIu64
+                 ",\"msgs_inflight\":0,\"txmsgs\":0,\"txbytes\":0}",
+                 pending);
+            first = 0;
+        }
+        for (int32_t i = 0; i < t->nparts; i++) {
+            if (!first)
+                put(w, ",");
+            first = 0;
+            put_toppar(w, &t->parts[i],
+                       md && i < md->partition_cnt ? md->partitions[i].leader : -1);
+        }
+        put(w, "}}");
+    }
+    put(w, "}");
+}
+
+/* ---- the consumer's part ------------------------------------------------------------------ */
+
+static const char *fetch_state(const cpart_t *cp) {
+    switch (cp->state) {
+    case CP_NEED_OFFSET:
+        return "offset-query";
+    case CP_OFFSET_PENDING:
+        return "offset-wait";
+    case CP_READY:
+        return cp->paused ? "paused" : "active";
+    default:
+        return "error";
+    }
+}
+
+static void put_cpart(kfk_wbuf_t *w, const cpart_t *cp) {
+    putf(w, "\"%d\":{\"partition\":%d,\"fetch_state\":\"%s\",\"fetchq_size\":%zu", (int)cp->id,
+         (int)cp->id, fetch_state(cp), cp->buffered);
+    int ready = cp->state == CP_READY;
+    putf(w, ",\"next_offset\":%lld,\"app_offset\":%lld,\"stored_offset\":%lld",
+         (long long)(ready ? cp->fetch_offset : -1), (long long)(ready ? cp->position : -1),
+         (long long)cp->done);
+    putf(w, ",\"committed_offset\":%lld,\"hi_offset\":%lld", (long long)cp->committed,
+         (long long)cp->hwm);
+    long long lag = cp->hwm >= 0 && cp->committed >= 0 ? cp->hwm - cp->committed : -1;
+    long long lag_stored = cp->hwm >= 0 && cp->done >= 0 ? cp->hwm - cp->done : -1;
+    putf(w, ",\"consumer_lag\":%lld,\"consumer_lag_stored\":%lld,\"batch_outstanding\":%d}",
+         lag < 0 && lag != -1 ? 0 : lag, lag_stored < 0 && lag_stored != -1 ? 0 : lag_stored,
+         cp->busy != NULL);
+}
+
+void kfk__consumer_stats(void *owner, kfk_wbuf_t *w) {
+    const kfk_consumer_t *c = owner;
+    putf(w,
+         ",\"type\":\"consumer\",\"rxmsgs\":%" PRIu64 ",\"rxmsg_bytes\":%" PRIu64
+         ",\"rx_batches\":%" PRIu64,
+         c->stat_rxmsgs, c->stat_rxbytes, c->stat_batches);
+    putf(w, ",\"batches_outstanding\":%zu,\"fetchq_size\":%zu", c->noutstanding, c->buffered);
+    if (c->group) {
+        int32_t gen;
+        uint64_t joins;
+        const char *st = kfk__group_state_name(c->group, &gen, &joins);
+        putf(w,
+             ",\"cgrp\":{\"state\":\"%s\",\"generation\":%d,\"rebalance_cnt\":%" PRIu64
+             ",\"assignment_size\":%zu}",
+             st, (int)gen, joins, c->nparts);
+    }
+    put(w, ",\"topics\":{");
+    int first_topic = 1;
+    for (size_t i = 0; i < c->nparts; i++) {
+        const char *t = c->parts[i]->topic;
+        size_t j;
+        for (j = 0; j < i; j++)
+            if (!strcmp(c->parts[j]->topic, t))
+                break;
+        if (j < i)
+            continue; /* rendered with its topic already */
+        if (!first_topic)
+            put(w, ",");
+        first_topic = 0;
+        put_str(w, t);
+        put(w, ":{\"topic\":");
+        put_str(w, t);
+        put(w, ",\"partitions\":{");
+        int first = 1;
+        for (size_t k = i; k < c->nparts; k++) {
+            if (strcmp(c->parts[k]->topic, t))
+                continue;
+            if (!first)
+                put(w, ",");
+            first = 0;
+            put_cpart(w, c->parts[k]);
+        }
+        put(w, "}}");
+    }
+    put(w, "}");
 }
 
 static void on_stats_timer(uv_timer_t *t) {

@@ -28,6 +28,7 @@
 #include "consumer_kit.h"
 #include "env.h"
 #include "kfk/kfk.h"
+#include "statsdoc.h"
 
 static const char *bs(void) {
     return kt_env_required("BOOTSTRAP");
@@ -1771,4 +1772,81 @@ Test(consumer, a_commit_is_not_held_behind_a_long_polling_fetch, .timeout = 60) 
                  "connection",
                  ms);
     ck_cons_free(&k);
+}
+
+/* ---- statistics ------------------------------------------------------------------------------ */
+
+typedef struct cstats {
+    kt_stats_t st;
+    int committed;
+    kfk_err_t commit_err;
+    int after; /* documents seen when the commit was answered */
+} cstats_t;
+
+static void on_cstats_commit(kfk_consumer_t *c, kfk_err_t err, void *opaque) {
+    (void)c;
+    cstats_t *s = opaque;
+    s->commit_err = err;
+    s->committed = 1;
+    s->after = s->st.docs;
+}
+
+static int cstats_doc_after_commit(void *arg) {
+    cstats_t *s = arg;
+    return s->committed && s->st.docs > s->after;
+}
+
+Test(consumer, statistics_report_group_offsets_and_lag_per_partition, .timeout = 90) {
+    enum { N = 900, PARTS = 3 };
+    char topic[96], group[96];
+    ck_topic_create(bs(), topic, sizeof topic, "stats", PARTS, 1, NULL);
+    ck_pos_t *pos = ck_produce(bs(), topic, N, 30, PARTS, 0, "s");
+    int64_t end[PARTS];
+    ck_end_offsets(pos, N, PARTS, end);
+    free(pos);
+    unique_group(group, sizeof group, "stats");
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    cstats_t cs = {0};
+    kfk_conf_t *conf =
+        ck_conf(bs(), (const char *[]){"group.id", group, "auto.offset.reset", "earliest",
+                                       "statistics.interval.ms", "50", NULL});
+    kfk_conf_set_stats_cb(conf, kt_stats_cb, &cs.st);
+    ck_cons_t k = {0};
+    ck_cons_init(&k, &loop, conf);
+    const char *topics[] = {topic};
+    cr_assert_eq(kfk_consumer_subscribe(k.c, topics, 1), 0);
+    ck_cons_start(&k);
+    ck_count_target_t tgt = {&k.n, N};
+    ck_run_until(&loop, ck_pred_count, &tgt, 30000);
+    cr_assert_eq(kfk_consumer_commit(k.c, on_cstats_commit, &cs), 0);
+    /* A document rendered after the commit was answered. */
+    ck_run_until(&loop, cstats_doc_after_commit, &cs, 10000);
+    cr_assert_eq(cs.commit_err, 0, "%s", kfk_err_name(cs.commit_err));
+    json_t *doc = kt_stats_parse(&cs.st);
+    cr_assert_str_eq(kt_json_str(doc, "type"), "consumer");
+    cr_assert_eq(kt_json_int(doc, "rxmsgs"), N, "%s", cs.st.last);
+    cr_assert_geq(kt_json_int(doc, "rx_batches"), (json_int_t)((N + 99) / 100));
+    cr_assert_eq(kt_json_int(doc, "batches_outstanding"), 0);
+    json_t *cg = json_object_get(doc, "cgrp");
+    cr_assert_str_eq(kt_json_str(cg, "state"), "stable", "%s", cs.st.last);
+    cr_assert_eq(kt_json_int(cg, "assignment_size"), PARTS);
+    cr_assert_geq(kt_json_int(cg, "rebalance_cnt"), 1);
+    cr_assert_geq(kt_json_int(cg, "generation"), 1);
+    for (int i = 0; i < PARTS; i++) {
+        json_t *tp = kt_stats_partition(doc, topic, i);
+        cr_assert_str_eq(kt_json_str(tp, "fetch_state"), "active");
+        cr_assert_eq(kt_json_int(tp, "app_offset"), end[i], "partition %d: %s", i, cs.st.last);
+        cr_assert_eq(kt_json_int(tp, "stored_offset"), end[i], "partition %d", i);
+        cr_assert_eq(kt_json_int(tp, "committed_offset"), end[i], "partition %d", i);
+        cr_assert_eq(kt_json_int(tp, "hi_offset"), end[i], "partition %d", i);
+        cr_assert_eq(kt_json_int(tp, "consumer_lag"), 0, "partition %d", i);
+        cr_assert_eq(kt_json_int(tp, "consumer_lag_stored"), 0, "partition %d", i);
+        cr_assert_eq(kt_json_int(tp, "batch_outstanding"), 0, "partition %d", i);
+    }
+    json_decref(doc);
+    ck_cons_close(&k, 5000);
+    loop_finish(&loop);
+    ck_cons_free(&k);
+    kt_stats_free(&cs.st);
 }

@@ -25,6 +25,7 @@
 #include "env.h"
 #include "kfk/kfk.h"
 #include "rawconn.h"
+#include "statsdoc.h"
 
 /* ---- delivery bookkeeping -------------------------------------------------------------------- */
 
@@ -1010,6 +1011,73 @@ Test(producer, null_keys_spread_over_partitions_batch_by_batch, .timeout = 60) {
     for (int i = 1; i < N; i++)
         same += s[i].partition == s[i - 1].partition;
     cr_assert_gt(same, N * 9 / 10, "only %d of %d neighbours share a partition", same, N);
+    free(s);
+}
+
+/* ==== statistics =================================================================================
+ */
+
+Test(producer, statistics_count_acknowledged_records_per_partition, .timeout = 60) {
+    enum { N = 3000, PARTS = 3 };
+    char topic[96];
+    topic_create(topic, sizeof topic, "stats", PARTS, NULL);
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    tally_t t = {0};
+    kt_stats_t st = {0};
+    kfk_conf_t *c = kfk_conf_new();
+    conf_set(c, "bootstrap.servers", kt_env_required("BOOTSTRAP"));
+    conf_set(c, "statistics.interval.ms", "50");
+    kfk_conf_set_stats_cb(c, kt_stats_cb, &st);
+    kfk_producer_t *p;
+    char err[256];
+    cr_assert_eq(kfk_producer_new(&loop, c, &p, err, sizeof err), 0, "%s", err);
+    kfk_conf_destroy(c);
+    sent_t *s = calloc(N, sizeof *s);
+    char key[16], val[100];
+    memset(val, 'v', sizeof val);
+    for (int i = 0; i < N; i++) {
+        snprintf(key, sizeof key, "k%d", i);
+        kfk_record_t rec = {topic, KFK_PARTITION_ANY, key, strlen(key), val, sizeof val, NULL, 0,
+                            0};
+        s[i].t = &t;
+        send_wait(&loop, p, &rec, &s[i]);
+    }
+    flush_wait(&loop, p, &t, 30000);
+    cr_assert_eq(t.ok, (size_t)N);
+    /* A document rendered after every record was reported. */
+    int d0 = st.docs;
+    uint64_t t0 = uv_now(&loop);
+    while (st.docs < d0 + 1) {
+        run_once(&loop);
+        uv_update_time(&loop);
+        cr_assert_lt(uv_now(&loop) - t0, 5000, "no statistics within 5 s");
+    }
+    json_t *doc = kt_stats_parse(&st);
+    cr_assert_str_eq(kt_json_str(doc, "type"), "producer");
+    cr_assert_eq(kt_json_int(doc, "txmsgs"), N, "%s", st.last);
+    cr_assert_eq(kt_json_int(doc, "txmsg_errs"), 0);
+    cr_assert_eq(kt_json_int(doc, "msg_cnt"), 0);
+    cr_assert_eq(kt_json_int(doc, "msg_size"), 0);
+    cr_assert_geq(kt_json_int(doc, "txmsg_bytes"), (json_int_t)N * (json_int_t)sizeof val);
+    cr_assert_geq(kt_json_int(doc, "batches"), PARTS);
+    cr_assert_geq(kt_json_int(doc, "requests"), 1);
+    json_t *eos = json_object_get(doc, "eos");
+    cr_assert_str_eq(kt_json_str(eos, "idemp_state"), "Assigned");
+    cr_assert_geq(kt_json_int(eos, "producer_id"), 0);
+    int want[PARTS] = {0};
+    for (int i = 0; i < N; i++)
+        want[s[i].partition]++;
+    for (int i = 0; i < PARTS; i++) {
+        json_t *tp = kt_stats_partition(doc, topic, i);
+        cr_assert_eq(kt_json_int(tp, "txmsgs"), want[i], "partition %d", i);
+        cr_assert_eq(kt_json_int(tp, "msgq_cnt"), 0);
+        cr_assert_eq(kt_json_int(tp, "msgs_inflight"), 0);
+        cr_assert_geq(kt_json_int(tp, "leader"), 0);
+    }
+    json_decref(doc);
+    close_all(&loop, p, -1, &t);
+    kt_stats_free(&st);
     free(s);
 }
 
