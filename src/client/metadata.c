@@ -263,7 +263,9 @@ static void round_done(kfk__client_t *cl, kfk_err_t err) {
     cl->md_broker = NULL;
     cl->md_last_err = err;
     notify(cl, err, round);
-    if (!cl->closing && cl->md_waiters)
+    /* A callback above may have started the next round already (a refresh asked from a
+     * refresh's callback): never two at once, they would share md_round_all and the wait. */
+    if (!cl->closing && cl->md_waiters && !cl->md_in_flight)
         start_round(cl);
 }
 
@@ -309,9 +311,10 @@ static void on_md_broker_ready(kfk__broker_t *b, kfk_err_t err, const char *msg,
         snprintf(cl->md_last_msg, sizeof cl->md_last_msg, "%s", msg);
         cl->md_last_err = err;
         if (kfk_err_is_fatal(err) || err == KFK_ERR__DESTROYED) {
-            /* Wrong credentials or an untrusted broker: retrying cannot help. */
-            kfk__log(&cl->log, KFK_LOG_ERR, KFK_DBG_METADATA, "metadata refresh failed: %s",
-                     cl->md_last_msg);
+            /* Wrong credentials or an untrusted broker: retrying cannot help. The owner
+             * closing is not an error of anyone's: debug level only. */
+            kfk__log(&cl->log, err == KFK_ERR__DESTROYED ? KFK_LOG_DEBUG : KFK_LOG_ERR,
+                     KFK_DBG_METADATA, "metadata refresh failed: %s", cl->md_last_msg);
             round_done(cl, err);
             return;
         }

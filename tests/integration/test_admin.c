@@ -594,3 +594,65 @@ Test(admin, close_with_calls_in_flight_runs_every_callback_once) {
     cr_assert_eq(t.calls, 1);
     cr_assert_eq(t.closed, 1);
 }
+
+/* ---- a refresh asked from a refresh's callback ---------------------------------------------
+ * The callback runs inside the round that answered; the round it starts must be the only one
+ * in flight and ask for what the caller asked (every topic here), not the topics cached. */
+
+typedef struct nested {
+    const char *known, *other;
+    int calls, left, missing, closed;
+    kfk_err_t err;
+    kfk_admin_t *a;
+} nested_t;
+
+static int md_has(const kfk_metadata_t *md, const char *name) {
+    for (int32_t i = 0; i < md->topic_cnt; i++)
+        if (!strcmp(md->topics[i].name, name) && md->topics[i].err == 0)
+            return 1;
+    return 0;
+}
+
+static void on_nested_closed(kfk_admin_t *a, void *opaque) {
+    (void)a;
+    ((nested_t *)opaque)->closed = 1;
+}
+
+static void on_nested_md(kfk_admin_t *a, kfk_err_t err, const kfk_metadata_t *md, void *opaque) {
+    nested_t *n = opaque;
+    if (err && !n->err)
+        n->err = err;
+    /* Every answer after the first (one topic) was asked for every topic. */
+    if (n->calls++ > 0 && (!md || !md_has(md, n->other)))
+        n->missing++;
+    if (n->left-- > 0)
+        cr_assert_eq(kfk_admin_metadata(a, NULL, 0, on_nested_md, n), 0);
+    else
+        kfk_admin_close(a, on_nested_closed, n);
+}
+
+Test(admin, a_refresh_of_every_topic_asked_from_a_callback_lists_every_topic, .timeout = 60) {
+    char known[64], other[64];
+    snprintf(known, sizeof known, "kfk-nest-a-%d-%ld", getpid(), (long)uv_hrtime() % 100000);
+    snprintf(other, sizeof other, "kfk-nest-b-%d-%ld", getpid(), (long)uv_hrtime() % 100000);
+    cr_assert_eq(topics_call(1, known, 1).topic_err, 0);
+    cr_assert_eq(topics_call(1, other, 1).topic_err, 0);
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    char errstr[256];
+    nested_t n = {known, other, 0, 20, 0, 0, 0, NULL};
+    kfk_conf_t *c = conf_for(kt_env_required("BOOTSTRAP"));
+    cr_assert_eq(kfk_admin_new(&loop, c, &n.a, errstr, sizeof errstr), 0, "%s", errstr);
+    kfk_conf_destroy(c);
+    /* First only `known` (the cache then follows that topic alone), then every topic. */
+    const char *first[] = {known};
+    cr_assert_eq(kfk_admin_metadata(n.a, first, 1, on_nested_md, &n), 0);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    cr_assert_eq(uv_loop_close(&loop), 0, "handles left on the loop");
+    cr_assert(n.closed);
+    cr_assert_eq(n.err, 0, "%s", kfk_err_name(n.err));
+    cr_assert_eq(n.calls, 21);
+    cr_assert_eq(n.missing, 0, "%d of 20 every-topic answers lack %s", n.missing, other);
+    topics_call(0, known, 0);
+    topics_call(0, other, 0);
+}
