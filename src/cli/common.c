@@ -104,8 +104,17 @@ int kfk_cli_common_arg(kfk_cli_common_t *c, const char *cmd, int argc, char **ar
     return 0;
 }
 
+/* -X statistics.interval.ms=N: each document on stderr, one line each (stdout keeps the
+ * records). */
+static void print_stats(const char *json, size_t len, void *opaque) {
+    (void)opaque;
+    fwrite(json, 1, len, stderr);
+    fputc('\n', stderr);
+}
+
 int kfk_cli_common_finish(kfk_cli_common_t *c, const char *cmd) {
     char errstr[512];
+    kfk_conf_set_stats_cb(c->conf, print_stats, NULL);
     if (c->brokers &&
         kfk_conf_set(c->conf, "bootstrap.servers", c->brokers, errstr, sizeof errstr) != 0) {
         kfk_cli_error(cmd, "-b: %s", errstr);

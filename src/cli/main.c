@@ -37,6 +37,7 @@ static void usage(FILE *out) {
     fprintf(out, "  %-10s  %s\n", "version", "print the version and built-in features");
     fprintf(out, "\nEvery command takes -b host:port, -X key=value (any configuration property,\n"
                  "e.g. -X security.protocol=sasl_ssl) and -F file (a properties file).\n"
+                 "-X statistics.interval.ms=N prints a statistics JSON line on stderr every N ms.\n"
                  "\nexit codes: 0 success, 1 error, 2 usage error, 3 lock held elsewhere\n");
 }
 

@@ -72,6 +72,19 @@ expect 0 "" -- "$kfk" consume -b "$b" -t "$s-raw" -o beginning -c 7 -f '%p:%o:%s
 grep -q '^0:0:1$' "$tmp/out" || fail "-f '%p:%o:%s' prints 0:0:1 first: $(head -1 "$tmp/out")"
 expect 1 "UNKNOWN_TOPIC|Unknown topic" -- timeout 30 "$kfk" consume -b "$b" -t "$s-missing" -e
 
+# -X statistics.interval.ms: the statistics documents, one JSON line each, on stderr.
+"$kfk" topics create -b "$b" -t "$s-stats" --partitions 1 >/dev/null 2>&1
+rc=0
+(seq 1 10; sleep 0.6; seq 11 20) | "$kfk" produce -b "$b" -t "$s-stats" \
+    -X statistics.interval.ms=100 >"$tmp/out" 2>"$tmp/err" || rc=$?
+python3 - "$tmp/err" <<'EOF' && [ "$rc" = 0 ] && pass "produce -X statistics.interval.ms=100 prints producer statistics on stderr" || fail "statistics lines (rc $rc): $(head -c 300 "$tmp/err")"
+import json, sys
+docs = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
+assert len(docs) >= 3, len(docs)
+assert all(d["type"] == "producer" for d in docs)
+assert any(d["txmsgs"] >= 10 for d in docs), [d["txmsgs"] for d in docs]
+EOF
+
 # ---- JSON -> msgpack -> JSON ------------------------------------------------------------------
 "$kfk" topics create -b "$b" -t "$s-json" --partitions 3 >/dev/null 2>&1
 cat >"$tmp/json" <<'EOF'
@@ -166,6 +179,6 @@ expect 0 "" -- "$kfk" bench consume -b "$b" -t "$s-raw" -n 20000 -p 1
 grep -q '^20[0-9]* records consumed' "$tmp/out" && pass "bench consume: $(head -1 "$tmp/out")" ||
     fail "bench consume: $(cat "$tmp/out")"
 
-"$kfk" topics delete -b "$b" -t "$s-raw" -t "$s-json" -t "$s-ev" >/dev/null 2>&1 || true
+"$kfk" topics delete -b "$b" -t "$s-raw" -t "$s-json" -t "$s-ev" -t "$s-stats" >/dev/null 2>&1 || true
 echo "cli: $failures failure(s)"
 [ "$failures" = 0 ]
