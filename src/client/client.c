@@ -176,8 +176,15 @@ void kfk__broker_wait(kfk__broker_t *b, kfk__waiter_t *w, kfk__broker_ready_cb c
     kfk__client_t *cl = b->client;
     w->cb = cb;
     w->opaque = opaque;
-    w->next = b->waiters;
-    b->waiters = w;
+    /* A waiter already in the list stays there once: linked twice it would point at itself and
+     * notify_waiters would never end. */
+    kfk__waiter_t *x = b->waiters;
+    while (x && x != w)
+        x = x->next;
+    if (!x) {
+        w->next = b->waiters;
+        b->waiters = w;
+    }
     if (b->conn && !b->up)
         return; /* connecting: the state callback will notify */
     /* Up: notify from the timer (never inside this call). Down: connect after the backoff. */

@@ -54,7 +54,8 @@ struct kfk__broker {
 
 /* Makes sure the broker is connected or connecting (honouring the backoff), and calls @p cb
  * with @p opaque when it is up or when this attempt fails. @p w is caller storage that must stay
- * valid until the callback (or kfk__broker_cancel_wait). */
+ * valid until the callback (or kfk__broker_cancel_wait). Waiting again with a @p w that waits
+ * already replaces its callback: it is called once. */
 void kfk__broker_wait(kfk__broker_t *b, kfk__waiter_t *w, kfk__broker_ready_cb cb, void *opaque);
 
 /* Removes a waiter that has not fired yet. */
