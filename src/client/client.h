@@ -182,7 +182,9 @@ kfk__broker_t *kfk__client_add_broker(kfk__client_t *cl, int32_t node_id, const 
  * Refreshes metadata for the followed topics plus @p topics (NULL/0: unchanged set; all != 0:
  * every topic of the cluster). Refreshes coalesce: a call while one is in flight joins it
  * (unless it needs topics the in-flight one does not cover, then a second round follows).
- * @p cb (may be NULL) runs when done. @p w is caller storage valid until the callback.
+ * @p cb (may be NULL) runs when done. @p w is caller storage valid until the callback; waiting
+ * again with a @p w that waits already replaces its callback (called once, after the later of
+ * the two rounds).
  */
 void kfk__client_metadata_refresh(kfk__client_t *cl, const char *const *topics, size_t n, int all,
                                   kfk__md_waiter_t *w, kfk__metadata_cb cb, void *opaque);

@@ -390,9 +390,21 @@ void kfk__client_metadata_refresh(kfk__client_t *cl, const char *const *topics, 
     if (w) {
         w->cb = cb;
         w->opaque = opaque;
-        w->round = cl->md_round + (cl->md_in_flight && !covered ? 1 : cl->md_in_flight ? 0 : 1);
-        w->next = cl->md_waiters;
-        cl->md_waiters = w;
+        uint32_t round = cl->md_round + (cl->md_in_flight && !covered ? 1
+                                         : cl->md_in_flight           ? 0
+                                                                      : 1);
+        /* Waiting again with a waiter that waits already: it keeps the later of the two rounds,
+         * and stays linked once (twice, the list would point at itself). */
+        kfk__md_waiter_t *x = cl->md_waiters;
+        while (x && x != w)
+            x = x->next;
+        if (!x) {
+            w->round = round;
+            w->next = cl->md_waiters;
+            cl->md_waiters = w;
+        } else if (round > w->round) {
+            w->round = round;
+        }
     }
     if (!cl->md_in_flight && !cl->closing)
         start_round(cl);
