@@ -532,9 +532,28 @@ Test(producer_cluster, not_enough_replicas_is_retried_until_delivery_timeout, .t
     close_all(&loop, p, &t1);
 
     restart_killed();
+    /* A record reported NOT_ENOUGH_REPLICAS or _MSG_TIMED_OUT is not in the log. One reported
+     * _POSSIBLY_PERSISTED was in a request still unanswered at its deadline, and may be: a
+     * Produce that reaches the leader while its ISR shrink is still pending passes the
+     * min.insync.replicas check, is appended, and waits for the dead follower; the batch is
+     * committed once that follower is back. Seen in about one run in eight. */
+    int possibly = 0;
+    for (int i = 0; i < 5; i++)
+        possibly += s[i].err == KFK_ERR__POSSIBLY_PERSISTED;
     size_t n;
     row_t *rows = kcat_read(topic, &n);
-    cr_assert_eq(n, 1, "only the acks=1 record is in the log (%zu records)", n);
-    cr_assert_str_eq(rows[0].val, "one");
+    int n_one = 0, n_all = 0;
+    for (size_t i = 0; i < n; i++) {
+        n_one += !strcmp(rows[i].val, "one");
+        n_all += !strcmp(rows[i].val, "all");
+    }
+    cr_assert_eq(n_one, 1, "the acks=1 record is in the log once (%d)", n_one);
+    cr_assert_eq((size_t)(n_one + n_all), n, "%zu records, %d known", n, n_one + n_all);
+    cr_assert_leq(n_all, possibly,
+                  "%d acks=all records are in the log, but only %d were reported possibly "
+                  "persisted",
+                  n_all, possibly);
+    if (n_all)
+        fprintf(stderr, "%d possibly persisted acks=all records are in the log\n", n_all);
     rows_free(rows, n);
 }
