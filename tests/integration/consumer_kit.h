@@ -31,6 +31,11 @@ kfk_conf_t *ck_conf(const char *bootstrap, const char *const *kv);
 void ck_topic_create(const char *bootstrap, char *name, size_t cap, const char *tag, int32_t parts,
                      int16_t rf, const char *const *cfg);
 
+/* ck_topic_create, and with @p wait 0 it returns as soon as CreateTopics answered (the
+ * partitions may have no leader yet). */
+void ck_topic_create_ex(const char *bootstrap, char *name, size_t cap, const char *tag,
+                        int32_t parts, int16_t rf, const char *const *cfg, int wait);
+
 /* ---- test data ------------------------------------------------------------------------------ */
 
 /* Where a record was written. */

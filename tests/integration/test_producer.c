@@ -22,6 +22,7 @@
 #include <msgpack.h>
 #include <uv.h>
 
+#include "consumer_kit.h"
 #include "env.h"
 #include "kfk/kfk.h"
 #include "rawconn.h"
@@ -210,88 +211,12 @@ static void close_all(uv_loop_t *loop, kfk_producer_t *p, int64_t timeout_ms, ta
 /* ---- topics
  * -------------------------------------------------------------------------------------- */
 
-typedef struct {
-    int done;
-    kfk_err_t err, topic_err;
-    int32_t parts;
-    int leaders_ok;
-} admin_res_t;
-
-static void on_created(kfk_admin_t *a, kfk_err_t err, const kfk_topic_result_t *res, size_t n,
-                       void *opaque) {
-    (void)a;
-    admin_res_t *r = opaque;
-    r->done = 1;
-    r->err = err;
-    r->topic_err = n ? res[0].err : KFK_ERR_NONE;
-}
-
-static void on_topic_md(kfk_admin_t *a, kfk_err_t err, const kfk_metadata_t *md, void *opaque) {
-    (void)a;
-    admin_res_t *r = opaque;
-    r->done = 1;
-    r->err = err;
-    r->parts = 0;
-    r->leaders_ok = 0;
-    if (!md || md->topic_cnt < 1 || md->topics[0].err)
-        return;
-    r->parts = md->topics[0].partition_cnt;
-    r->leaders_ok = 1;
-    for (int32_t i = 0; i < r->parts; i++)
-        if (md->topics[0].partitions[i].leader < 0)
-            r->leaders_ok = 0;
-}
-
-static void on_admin_closed(kfk_admin_t *a, void *opaque) {
-    (void)a;
-    (void)opaque;
-}
-
-static unsigned topic_counter;
-
-/* Creates a topic named kfk-p-TAG-PID-N with @p parts partitions (replication 1) and the
- * name/value pairs of @p cfg (NULL-terminated); with @p wait, waits until the metadata shows a
- * leader for every partition. */
+/* A topic named kfk-c-TAG-PID-N with @p parts partitions (replication 1) and the name/value
+ * pairs of @p cfg (NULL-terminated); with @p wait, once the metadata shows a leader for every
+ * partition (consumer_kit.c). */
 static void topic_create_ex(char *name, size_t cap, const char *tag, int32_t parts,
                             const char *const *cfg, int wait) {
-    snprintf(name, cap, "kfk-p-%s-%d-%u-%u", tag, (int)getpid(),
-             (unsigned)(uv_hrtime() / 1000 % 1000000), topic_counter++);
-    uv_loop_t loop;
-    uv_loop_init(&loop);
-    kfk_conf_t *c = kfk_conf_new();
-    conf_set(c, "bootstrap.servers", kt_env_required("BOOTSTRAP"));
-    conf_set(c, "log_level", "2");
-    kfk_admin_t *a;
-    char err[256];
-    cr_assert_eq(kfk_admin_new(&loop, c, &a, err, sizeof err), 0, "%s", err);
-    kfk_conf_destroy(c);
-    size_t ncfg = 0;
-    while (cfg && cfg[2 * ncfg])
-        ncfg++;
-    kfk_new_topic_t nt = {name, parts, 1, cfg, ncfg};
-    admin_res_t r = {0};
-    cr_assert_eq(kfk_admin_create_topics(a, &nt, 1, 15000, on_created, &r), 0);
-    while (!r.done)
-        run_once(&loop);
-    cr_assert_eq(r.err, 0, "CreateTopics: %s", kfk_err_name(r.err));
-    cr_assert_eq(r.topic_err, 0, "CreateTopics %s: %s", name, kfk_err_name(r.topic_err));
-    const char *names[1] = {name};
-    for (int i = 0; i < 100 && wait; i++) {
-        r.done = 0;
-        cr_assert_eq(kfk_admin_metadata(a, names, 1, on_topic_md, &r), 0);
-        while (!r.done)
-            run_once(&loop);
-        if (r.parts == parts && r.leaders_ok)
-            break;
-        usleep(100000);
-    }
-    if (wait) {
-        cr_assert_eq(r.parts, parts, "topic %s: %d partitions in metadata", name, r.parts);
-        cr_assert(r.leaders_ok, "topic %s: a partition has no leader", name);
-    }
-    kfk_admin_close(a, on_admin_closed, NULL);
-    uv_run(&loop, UV_RUN_DEFAULT);
-    cr_assert_eq(uv_loop_close(&loop), 0);
+    ck_topic_create_ex(kt_env_required("BOOTSTRAP"), name, cap, tag, parts, 1, cfg, wait);
 }
 
 static void topic_create(char *name, size_t cap, const char *tag, int32_t parts,
