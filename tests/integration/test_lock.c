@@ -8,17 +8,13 @@
  * and a soak of 32 clients on 8 keys whose [fence, start, end] intervals must never overlap
  * (KFK_LOCK_SOAK_SECONDS, default 10). Every test ends with uv_loop_close() == 0.
  */
-#include <errno.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <netinet/in.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -29,6 +25,7 @@
 #include "client/lock.h"
 #include "env.h"
 #include "kfk/kfk.h"
+#include "redis_kit.h"
 #include "protocol/mem.h"
 
 #define MS UINT64_C(1000000)
@@ -217,120 +214,6 @@ static long long side_int(redisContext *c, const char *cmd, const char *key, con
     long long v = r->integer;
     freeReplyObject(r);
     return v;
-}
-
-/* ---- private redis-server processes -------------------------------------------------------- */
-
-typedef struct {
-    pid_t pid;
-    int port;
-    char dir[64];
-    char addr[64];
-    char sock[128];
-    const char *extra[6];
-} kredis_t;
-
-static int free_port(void) {
-    int s = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a;
-    memset(&a, 0, sizeof a);
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    cr_assert_eq(bind(s, (struct sockaddr *)&a, sizeof a), 0);
-    socklen_t len = sizeof a;
-    getsockname(s, (struct sockaddr *)&a, &len);
-    close(s);
-    return ntohs(a.sin_port);
-}
-
-static kredis_t *spawned; /* cleaned up by kredis_fini even when the test fails */
-
-/* Picks the private server's port, directory and socket path. */
-static void kredis_init(kredis_t *r) {
-    spawned = r;
-    r->port = free_port();
-    snprintf(r->dir, sizeof r->dir, "/tmp/kfk-lock-XXXXXX");
-    cr_assert(mkdtemp(r->dir), "mkdtemp: %s", strerror(errno));
-    snprintf(r->addr, sizeof r->addr, "127.0.0.1:%d", r->port);
-    snprintf(r->sock, sizeof r->sock, "%s/redis.sock", r->dir);
-}
-
-/* Starts (or restarts, same port and flags) the private server and waits until it answers. */
-static void kredis_start(kredis_t *r) {
-    if (!r->port)
-        kredis_init(r);
-    char port[16], log[128];
-    snprintf(port, sizeof port, "%d", r->port);
-    snprintf(log, sizeof log, "%s/redis.log", r->dir);
-    const char *argv[32] = {"redis-server",
-                            "--bind",
-                            "127.0.0.1",
-                            "--port",
-                            port,
-                            "--protected-mode",
-                            "yes",
-                            "--save",
-                            "",
-                            "--appendonly",
-                            "no",
-                            "--dir",
-                            r->dir,
-                            "--logfile",
-                            log,
-                            "--loglevel",
-                            "warning",
-                            "--daemonize",
-                            "no"};
-    int n = 19;
-    for (int i = 0; i < 6 && r->extra[i]; i++)
-        argv[n++] = r->extra[i];
-    pid_t pid = fork();
-    cr_assert(pid >= 0);
-    if (pid == 0) {
-        prctl(PR_SET_PDEATHSIG, SIGKILL); /* never outlive a failed test */
-        execvp("redis-server", (char *const *)argv);
-        _exit(127);
-    }
-    r->pid = pid;
-    for (int i = 0; i < 200; i++) {
-        redisContext *c = redisConnect("127.0.0.1", r->port);
-        if (c && !c->err) {
-            redisReply *rep = redisCommand(c, "PING");
-            int up = rep != NULL;
-            freeReplyObject(rep);
-            redisFree(c);
-            if (up)
-                return;
-        } else if (c) {
-            redisFree(c);
-        }
-        usleep(25000);
-    }
-    cr_assert_fail("private redis-server on port %d did not start (see %s)", r->port, log);
-}
-
-static void kredis_kill(kredis_t *r) {
-    if (r->pid > 0) {
-        kill(r->pid, SIGKILL);
-        waitpid(r->pid, NULL, 0);
-        r->pid = 0;
-    }
-}
-
-static void kredis_cleanup(kredis_t *r) {
-    kredis_kill(r);
-    char p[192];
-    snprintf(p, sizeof p, "%s/redis.log", r->dir);
-    unlink(p);
-    unlink(r->sock);
-    rmdir(r->dir);
-    spawned = NULL;
-}
-
-/* .fini of the tests with a private server. */
-static void kredis_fini(void) {
-    if (spawned)
-        kredis_cleanup(spawned);
 }
 
 /* ---- acquire, LOCK_HELD, fences, release ---------------------------------------------------- */

@@ -15,16 +15,12 @@
  * deadline to stop, duplicates) go to stderr; KFK_WORKER_TEST_DEBUG=ctx,... adds kfk's debug
  * lines of those contexts. Every test ends with uv_loop_close() == 0.
  */
-#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <netinet/in.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -35,6 +31,7 @@
 #include "consumer_kit.h"
 #include "env.h"
 #include "kfk/kfk.h"
+#include "redis_kit.h"
 
 #ifndef KFK_CLI_PATH
 #error "KFK_CLI_PATH (the kfk binary) must be defined by the build"
@@ -424,103 +421,6 @@ static long long side_get_num(redisContext *c, const char *key) {
     long long v = r->type == REDIS_REPLY_STRING ? strtoll(r->str, NULL, 10) : -1;
     freeReplyObject(r);
     return v;
-}
-
-/* ---- a private redis-server ---------------------------------------------------------------- */
-
-typedef struct {
-    pid_t pid;
-    int port;
-    int stopped; /* SIGSTOP sent, no SIGCONT yet */
-    char dir[64];
-    char addr[64];
-} kredis_t;
-
-static kredis_t *spawned; /* cleaned up by kredis_fini even when the test fails */
-
-static int free_port(void) {
-    int s = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a;
-    memset(&a, 0, sizeof a);
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    cr_assert_eq(bind(s, (struct sockaddr *)&a, sizeof a), 0);
-    socklen_t len = sizeof a;
-    getsockname(s, (struct sockaddr *)&a, &len);
-    close(s);
-    return ntohs(a.sin_port);
-}
-
-/* Starts (or restarts, same port) the private server and waits until it answers PING. */
-static void kredis_start(kredis_t *r) {
-    if (!r->port) {
-        spawned = r;
-        r->port = free_port();
-        snprintf(r->dir, sizeof r->dir, "/tmp/kfk-worker-XXXXXX");
-        cr_assert(mkdtemp(r->dir), "mkdtemp: %s", strerror(errno));
-        snprintf(r->addr, sizeof r->addr, "127.0.0.1:%d", r->port);
-    }
-    char port[16], log[128];
-    snprintf(port, sizeof port, "%d", r->port);
-    snprintf(log, sizeof log, "%s/redis.log", r->dir);
-    const char *argv[] = {
-        "redis-server", "--bind",    "127.0.0.1", "--port",       port,      "--protected-mode",
-        "yes",          "--save",    "",          "--appendonly", "no",      "--dir",
-        r->dir,         "--logfile", log,         "--loglevel",   "warning", "--daemonize",
-        "no",           NULL};
-    pid_t pid = fork();
-    cr_assert(pid >= 0);
-    if (pid == 0) {
-        prctl(PR_SET_PDEATHSIG, SIGKILL); /* never outlive a failed test */
-        execvp("redis-server", (char *const *)argv);
-        _exit(127);
-    }
-    r->pid = pid;
-    for (int i = 0; i < 200; i++) {
-        redisContext *c = redisConnect("127.0.0.1", r->port);
-        if (c && !c->err) {
-            redisReply *rep = redisCommand(c, "PING");
-            int up = rep != NULL;
-            freeReplyObject(rep);
-            redisFree(c);
-            if (up)
-                return;
-        } else if (c) {
-            redisFree(c);
-        }
-        usleep(25000);
-    }
-    cr_assert_fail("private redis-server on port %d did not start (see %s)", r->port, log);
-}
-
-static void kredis_kill(kredis_t *r) {
-    if (r->pid > 0) {
-        kill(r->pid, SIGKILL);
-        waitpid(r->pid, NULL, 0);
-        r->pid = 0;
-        r->stopped = 0;
-    }
-}
-
-static void kredis_freeze(kredis_t *r, int on) {
-    cr_assert_gt(r->pid, 0);
-    kill(r->pid, on ? SIGSTOP : SIGCONT);
-    r->stopped = on;
-}
-
-static void kredis_cleanup(kredis_t *r) {
-    kredis_kill(r);
-    char p[192];
-    snprintf(p, sizeof p, "%s/redis.log", r->dir);
-    unlink(p);
-    rmdir(r->dir);
-    spawned = NULL;
-}
-
-/* .fini of the tests with a private server. */
-static void kredis_fini(void) {
-    if (spawned)
-        kredis_cleanup(spawned);
 }
 
 /* ---- child processes ------------------------------------------------------------------------ */
