@@ -26,41 +26,18 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <uv.h>
 
+#include "bench_topics.h"
+#include "bench_util.h"
 #include "kfk/kfk.h"
-
-static void die(const char *what, const char *detail) {
-    fprintf(stderr, "bench_consumer: %s%s%s\n", what, detail ? ": " : "", detail ? detail : "");
-    exit(1);
-}
-
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static double cpu_seconds(void) {
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
-           (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
-}
-
-static long max_rss_kb(void) {
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    return ru.ru_maxrss;
-}
 
 static void set(kfk_conf_t *c, const char *k, const char *v) {
     char err[256];
     if (kfk_conf_set(c, k, v, err, sizeof err))
-        die("configuration", err);
+        bench_die("configuration", err);
 }
 
 static kfk_conf_t *conf_new(const char *bootstrap) {
@@ -68,96 +45,6 @@ static kfk_conf_t *conf_new(const char *bootstrap) {
     set(c, "bootstrap.servers", bootstrap);
     set(c, "log_level", "4");
     return c;
-}
-
-/* ---- metadata and topic creation ------------------------------------------------------------- */
-
-typedef struct md {
-    int done;
-    kfk_err_t err;
-    int32_t parts;
-    int leaders;
-} md_t;
-
-static void on_created(kfk_admin_t *a, kfk_err_t err, const kfk_topic_result_t *res, size_t n,
-                       void *opaque) {
-    (void)a;
-    md_t *m = opaque;
-    m->done = 1;
-    m->err = err ? err : n ? res[0].err : KFK_ERR_NONE;
-}
-
-static void on_md(kfk_admin_t *a, kfk_err_t err, const kfk_metadata_t *md, void *opaque) {
-    (void)a;
-    md_t *m = opaque;
-    m->done = 1;
-    m->err = err;
-    m->parts = 0;
-    m->leaders = 0;
-    if (!md || md->topic_cnt < 1 || md->topics[0].err)
-        return;
-    m->parts = md->topics[0].partition_cnt;
-    for (int32_t i = 0; i < m->parts; i++)
-        m->leaders += md->topics[0].partitions[i].leader >= 0;
-}
-
-/* The partition count of @p topic (creating it with @p create partitions when > 0). */
-static int32_t topic_parts(const char *bootstrap, const char *topic, int32_t create) {
-    uv_loop_t loop;
-    uv_loop_init(&loop);
-    kfk_conf_t *c = conf_new(bootstrap);
-    set(c, "log_level", "3");
-    kfk_admin_t *a;
-    char err[256];
-    if (kfk_admin_new(&loop, c, &a, err, sizeof err))
-        die("kfk_admin_new", err);
-    kfk_conf_destroy(c);
-    md_t m = {0};
-    if (create > 0) {
-        kfk_new_topic_t nt = {topic, create, -1, NULL, 0};
-        kfk_admin_create_topics(a, &nt, 1, 15000, on_created, &m);
-        while (!m.done)
-            uv_run(&loop, UV_RUN_ONCE);
-        if (m.err && m.err != KFK_ERR_TOPIC_ALREADY_EXISTS)
-            die("CreateTopics", kfk_err_name(m.err));
-    }
-    const char *names[1] = {topic};
-    for (int i = 0; i < 100; i++) {
-        m.done = 0;
-        kfk_admin_metadata(a, names, 1, on_md, &m);
-        while (!m.done)
-            uv_run(&loop, UV_RUN_ONCE);
-        if (m.parts > 0 && m.leaders == m.parts)
-            break;
-        usleep(100000);
-    }
-    if (m.parts <= 0 || m.leaders != m.parts)
-        die("topic not ready", topic);
-    kfk_admin_close(a, NULL, NULL);
-    uv_run(&loop, UV_RUN_DEFAULT);
-    uv_loop_close(&loop);
-    return m.parts;
-}
-
-static void delete_topic(const char *bootstrap, const char *topic) {
-    uv_loop_t loop;
-    uv_loop_init(&loop);
-    kfk_conf_t *c = conf_new(bootstrap);
-    kfk_admin_t *a;
-    char err[256];
-    if (kfk_admin_new(&loop, c, &a, err, sizeof err))
-        die("kfk_admin_new", err);
-    kfk_conf_destroy(c);
-    const char *names[1] = {topic};
-    md_t m = {0};
-    kfk_admin_delete_topics(a, names, 1, 15000, on_created, &m);
-    while (!m.done)
-        uv_run(&loop, UV_RUN_ONCE);
-    if (m.err && m.err != KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION)
-        fprintf(stderr, "bench_consumer: DeleteTopics %s: %s\n", topic, kfk_err_name(m.err));
-    kfk_admin_close(a, NULL, NULL);
-    uv_run(&loop, UV_RUN_DEFAULT);
-    uv_loop_close(&loop);
 }
 
 /* ---- prepare (-P) ------------------------------------------------------------------------------
@@ -185,7 +72,7 @@ static void on_flushed(kfk_producer_t *p, void *opaque) {
 
 static void prepare(const char *bootstrap, const char *topic, long n, long size, const char *codec,
                     int32_t parts) {
-    topic_parts(bootstrap, topic, parts);
+    bench_topic_parts(bootstrap, topic, parts);
     uv_loop_t loop;
     uv_loop_init(&loop);
     kfk_conf_t *c = conf_new(bootstrap);
@@ -195,7 +82,7 @@ static void prepare(const char *bootstrap, const char *topic, long n, long size,
     kfk_producer_t *p;
     char err[256];
     if (kfk_producer_new(&loop, c, &p, err, sizeof err))
-        die("kfk_producer_new", err);
+        bench_die("kfk_producer_new", err);
     kfk_conf_destroy(c);
     /* 16 letters of pseudo-random text: compressible, as log lines are. */
     char *val = malloc((size_t)size);
@@ -217,7 +104,7 @@ static void prepare(const char *bootstrap, const char *topic, long n, long size,
         while ((e = kfk_producer_send(p, &rec, on_delivery, &s)) == KFK_ERR__QUEUE_FULL)
             uv_run(&loop, UV_RUN_ONCE);
         if (e)
-            die("kfk_producer_send", kfk_err_name(e));
+            bench_die("kfk_producer_send", kfk_err_name(e));
     }
     free(val);
     kfk_producer_flush(p, on_flushed, &s);
@@ -227,7 +114,7 @@ static void prepare(const char *bootstrap, const char *topic, long n, long size,
     uv_run(&loop, UV_RUN_DEFAULT);
     uv_loop_close(&loop);
     if (s.failed)
-        die("records failed", kfk_err_name(s.first_err));
+        bench_die("records failed", kfk_err_name(s.first_err));
     printf("prepared topic=%s records=%ld value_bytes=%ld codec=%s partitions=%d\n", topic, n, size,
            codec, parts);
 }
@@ -246,7 +133,7 @@ static void on_batch(kfk_consumer_t *c, kfk_batch_t *b, void *opaque) {
     run_t *r = opaque;
     size_t n = kfk_batch_count(b);
     if (!r->got)
-        r->first_at = now_s();
+        r->first_at = bench_now_s();
     for (size_t i = 0; i < n; i++) {
         const kfk_message_t *m = kfk_batch_message(b, i);
         r->bytes += (m->key_len > 0 ? m->key_len : 0) + (m->value_len > 0 ? m->value_len : 0);
@@ -254,7 +141,7 @@ static void on_batch(kfk_consumer_t *c, kfk_batch_t *b, void *opaque) {
     r->got += (long)n;
     kfk_batch_done(b, KFK_ERR_NONE);
     if (r->got >= r->want) {
-        r->last_at = now_s();
+        r->last_at = bench_now_s();
         kfk_consumer_close(c, 0, NULL, NULL);
     }
 }
@@ -309,16 +196,16 @@ int main(int argc, char **argv) {
         }
     }
     if (bootstrap && topic && del) {
-        delete_topic(bootstrap, topic);
+        bench_topic_delete(bootstrap, topic);
         return 0;
     }
     if (!bootstrap || !topic || n <= 0 || size < 16 || batch < 1)
-        die("-b (or KFK_BOOTSTRAP), -t and -n are needed; -s at least 16", NULL);
+        bench_die("-b (or KFK_BOOTSTRAP), -t and -n are needed; -s at least 16", NULL);
     if (prep) {
         prepare(bootstrap, topic, n, size, codec, create);
         return 0;
     }
-    int32_t parts = topic_parts(bootstrap, topic, 0);
+    int32_t parts = bench_topic_parts(bootstrap, topic, 0);
 
     uv_loop_t loop;
     uv_loop_init(&loop);
@@ -331,31 +218,31 @@ int main(int argc, char **argv) {
         snprintf(kv, sizeof kv, "%s", extra[i]);
         char *eq = strchr(kv, '=');
         if (!eq)
-            die("-X needs name=value", extra[i]);
+            bench_die("-X needs name=value", extra[i]);
         *eq = 0;
         set(c, kv, eq + 1);
     }
     run_t r = {n, 0, 0, 0, 0, 0};
-    double cpu0 = cpu_seconds(), t0 = now_s();
+    double cpu0 = bench_cpu_seconds(), t0 = bench_now_s();
     kfk_consumer_t *cons;
     if (kfk_consumer_new(&loop, c, &cons, err, sizeof err))
-        die("kfk_consumer_new", err);
+        bench_die("kfk_consumer_new", err);
     kfk_conf_destroy(c);
     kfk_topic_partition_t *tp = calloc((size_t)parts, sizeof *tp);
     for (int32_t p = 0; p < parts; p++)
         tp[p] = (kfk_topic_partition_t){topic, p, KFK_OFFSET_BEGINNING};
     if (kfk_consumer_assign(cons, tp, (size_t)parts) || kfk_consumer_start(cons, on_batch, &r))
-        die("assign/start", NULL);
+        bench_die("assign/start", NULL);
     free(tp);
     uv_run(&loop, UV_RUN_DEFAULT);
-    double cpu = cpu_seconds() - cpu0;
+    double cpu = bench_cpu_seconds() - cpu0;
     uv_loop_close(&loop);
     if (r.got < n)
-        die("fewer records than asked for", NULL);
+        bench_die("fewer records than asked for", NULL);
     double secs = r.last_at - r.first_at;
     printf("client=kfk records=%ld bytes=%lld secs=%.3f startup_ms=%.0f records_per_s=%.0f "
            "mb_per_s=%.2f cpu_s=%.3f cpu_s_per_m=%.3f max_rss_kb=%ld\n",
            r.got, r.bytes, secs, (r.first_at - t0) * 1e3, (double)r.got / secs,
-           (double)r.bytes / secs / 1e6, cpu, cpu / ((double)r.got / 1e6), max_rss_kb());
+           (double)r.bytes / secs / 1e6, cpu, cpu / ((double)r.got / 1e6), bench_max_rss_kb());
     return 0;
 }

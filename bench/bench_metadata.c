@@ -19,6 +19,7 @@
 
 #include <uv.h>
 
+#include "bench_util.h"
 #include "kfk/kfk.h"
 
 #define MAX_TOPICS 16
@@ -35,11 +36,6 @@ typedef struct bench {
     double *lat; /* ms per refresh */
     size_t topic_cnt;
 } bench_t;
-
-static void die(const char *what, const char *detail) {
-    fprintf(stderr, "bench_metadata: %s%s%s\n", what, detail ? ": " : "", detail ? detail : "");
-    exit(1);
-}
 
 static void on_closed(kfk_admin_t *a, void *opaque) {
     (void)a;
@@ -79,7 +75,7 @@ static void next(bench_t *b) {
     b->t_sent = uv_hrtime();
     kfk_err_t err = kfk_admin_metadata(b->a, b->topics, b->ntopics, on_md, b);
     if (err)
-        die("kfk_admin_metadata", kfk_err_name(err));
+        bench_die("kfk_admin_metadata", kfk_err_name(err));
 }
 
 static int cmp_double(const void *x, const void *y) {
@@ -98,23 +94,23 @@ int main(int argc, char **argv) {
         switch (opt) {
         case 'b':
             if (kfk_conf_set(conf, "bootstrap.servers", optarg, errstr, sizeof errstr))
-                die("-b", errstr);
+                bench_die("-b", errstr);
             break;
         case 'n':
             b.n = atoi(optarg);
             break;
         case 't':
             if (b.ntopics == MAX_TOPICS)
-                die("-t", "too many topics");
+                bench_die("-t", "too many topics");
             b.topics[b.ntopics++] = optarg;
             break;
         case 'X': {
             char *eq = strchr(optarg, '=');
             if (!eq)
-                die("-X needs name=value", optarg);
+                bench_die("-X needs name=value", optarg);
             *eq = '\0';
             if (kfk_conf_set(conf, optarg, eq + 1, errstr, sizeof errstr))
-                die("-X", errstr);
+                bench_die("-X", errstr);
             break;
         }
         default:
@@ -124,19 +120,19 @@ int main(int argc, char **argv) {
         }
     }
     if (b.n < 1)
-        die("-n", "at least 1 refresh");
+        bench_die("-n", "at least 1 refresh");
     b.lat = calloc((size_t)b.n, sizeof *b.lat);
     if (!b.lat)
-        die("out of memory", NULL);
+        bench_die("out of memory", NULL);
     uv_loop_init(&b.loop);
     b.done = -1; /* the first answer is the connection's */
     b.t_new = uv_hrtime();
     if (kfk_admin_new(&b.loop, conf, &b.a, errstr, sizeof errstr))
-        die("kfk_admin_new", errstr);
+        bench_die("kfk_admin_new", errstr);
     kfk_conf_destroy(conf);
     b.t_sent = b.t_new;
     if (kfk_admin_metadata(b.a, b.topics, b.ntopics, on_md, &b))
-        die("kfk_admin_metadata", NULL);
+        bench_die("kfk_admin_metadata", NULL);
     uv_run(&b.loop, UV_RUN_DEFAULT);
     uv_loop_close(&b.loop);
     int got = b.done > 0 ? b.done : 0;

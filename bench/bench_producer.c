@@ -26,6 +26,8 @@
 
 #include <uv.h>
 
+#include "bench_topics.h"
+#include "bench_util.h"
 #include "kfk/kfk.h"
 
 typedef struct bench {
@@ -35,11 +37,6 @@ typedef struct bench {
     kfk_err_t first_err;
     int flushed;
 } bench_t;
-
-static void die(const char *what, const char *detail) {
-    fprintf(stderr, "bench_producer: %s%s%s\n", what, detail ? ": " : "", detail ? detail : "");
-    exit(1);
-}
 
 static void on_delivery(kfk_producer_t *p, const kfk_delivery_t *d, void *opaque) {
     (void)p;
@@ -57,120 +54,19 @@ static void on_flushed(kfk_producer_t *p, void *opaque) {
     ((bench_t *)opaque)->flushed = 1;
 }
 
-static double cpu_seconds(void) {
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
-           ru.ru_stime.tv_usec / 1e6;
-}
-
-static long max_rss_kb(void) {
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    return ru.ru_maxrss;
-}
-
-/* ---- topic creation (-c) ------------------------------------------------------------------------
- */
-
-typedef struct created {
-    int done;
-    kfk_err_t err;
-    int32_t parts;
-    int leaders;
-} created_t;
-
-static void on_created(kfk_admin_t *a, kfk_err_t err, const kfk_topic_result_t *res, size_t n,
-                       void *opaque) {
-    (void)a;
-    created_t *c = opaque;
-    c->done = 1;
-    c->err = err ? err : n ? res[0].err : KFK_ERR_NONE;
-}
-
-static void on_md(kfk_admin_t *a, kfk_err_t err, const kfk_metadata_t *md, void *opaque) {
-    (void)a;
-    (void)err;
-    created_t *c = opaque;
-    c->done = 1;
-    c->parts = 0;
-    c->leaders = 0;
-    if (!md || md->topic_cnt < 1 || md->topics[0].err)
-        return;
-    c->parts = md->topics[0].partition_cnt;
-    for (int32_t i = 0; i < c->parts; i++)
-        c->leaders += md->topics[0].partitions[i].leader >= 0;
-}
-
-static kfk_admin_t *admin_new(uv_loop_t *loop, const char *bootstrap) {
-    kfk_conf_t *c = kfk_conf_new();
-    char err[256];
-    kfk_conf_set(c, "bootstrap.servers", bootstrap, err, sizeof err);
-    kfk_conf_set(c, "log_level", "3", err, sizeof err);
-    kfk_admin_t *a;
-    if (kfk_admin_new(loop, c, &a, err, sizeof err))
-        die("kfk_admin_new", err);
-    kfk_conf_destroy(c);
-    return a;
-}
-
-static void delete_topic(const char *bootstrap, const char *topic) {
-    uv_loop_t loop;
-    uv_loop_init(&loop);
-    kfk_admin_t *a = admin_new(&loop, bootstrap);
-    const char *names[1] = {topic};
-    created_t r = {0};
-    kfk_admin_delete_topics(a, names, 1, 15000, on_created, &r);
-    while (!r.done)
-        uv_run(&loop, UV_RUN_ONCE);
-    if (r.err && r.err != KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION)
-        fprintf(stderr, "bench_producer: DeleteTopics %s: %s\n", topic, kfk_err_name(r.err));
-    kfk_admin_close(a, NULL, NULL);
-    uv_run(&loop, UV_RUN_DEFAULT);
-    uv_loop_close(&loop);
-}
-
-static void create_topic(const char *bootstrap, const char *topic, int32_t parts) {
-    uv_loop_t loop;
-    uv_loop_init(&loop);
-    kfk_admin_t *a = admin_new(&loop, bootstrap);
-    kfk_new_topic_t nt = {topic, parts, -1, NULL, 0};
-    created_t r = {0};
-    kfk_admin_create_topics(a, &nt, 1, 15000, on_created, &r);
-    while (!r.done)
-        uv_run(&loop, UV_RUN_ONCE);
-    if (r.err && r.err != KFK_ERR_TOPIC_ALREADY_EXISTS)
-        die("CreateTopics", kfk_err_name(r.err));
-    const char *names[1] = {topic};
-    for (int i = 0; i < 100; i++) {
-        r.done = 0;
-        kfk_admin_metadata(a, names, 1, on_md, &r);
-        while (!r.done)
-            uv_run(&loop, UV_RUN_ONCE);
-        if (r.parts > 0 && r.leaders == r.parts)
-            break;
-        usleep(100000);
-    }
-    if (r.parts <= 0 || r.leaders != r.parts)
-        die("topic not ready", topic);
-    kfk_admin_close(a, NULL, NULL);
-    uv_run(&loop, UV_RUN_DEFAULT);
-    uv_loop_close(&loop);
-}
-
 /* ---- the run ------------------------------------------------------------------------------------
  */
 
 static void set(kfk_conf_t *c, const char *k, const char *v) {
     char err[256];
     if (kfk_conf_set(c, k, v, err, sizeof err))
-        die("configuration", err);
+        bench_die("configuration", err);
 }
 
 static void wait_flushed(bench_t *b) {
     b->flushed = 0;
     if (kfk_producer_flush(b->p, on_flushed, b))
-        die("kfk_producer_flush", NULL);
+        bench_die("kfk_producer_flush", NULL);
     while (!b->flushed)
         uv_run(&b->loop, UV_RUN_ONCE);
 }
@@ -224,12 +120,12 @@ int main(int argc, char **argv) {
         }
     }
     if (!bootstrap || !topic || size < 8 || keys < 1 || n < 0)
-        die("-b (or KFK_BOOTSTRAP) and -t are needed; -s at least 8", NULL);
+        bench_die("-b (or KFK_BOOTSTRAP) and -t are needed; -s at least 8", NULL);
     if (create > 0)
-        create_topic(bootstrap, topic, create);
+        (void)bench_topic_parts(bootstrap, topic, create);
     if (n == 0) {
         if (del)
-            delete_topic(bootstrap, topic);
+            bench_topic_delete(bootstrap, topic);
         return 0;
     }
 
@@ -250,12 +146,12 @@ int main(int argc, char **argv) {
         snprintf(kv, sizeof kv, "%s", extra[i]);
         char *eq = strchr(kv, '=');
         if (!eq)
-            die("-X needs name=value", extra[i]);
+            bench_die("-X needs name=value", extra[i]);
         *eq = 0;
         set(c, kv, eq + 1);
     }
     if (kfk_producer_new(&b.loop, c, &b.p, err, sizeof err))
-        die("kfk_producer_new", err);
+        bench_die("kfk_producer_new", err);
     kfk_conf_destroy(c);
 
     /* The value pool: 16 letters, pseudo-random; record i takes size bytes from i % 64. */
@@ -271,13 +167,13 @@ int main(int argc, char **argv) {
 
     kfk_record_t warm = {topic, KFK_PARTITION_ANY, "warm-up", 7, "warm-up", 7, NULL, 0, 0};
     if (kfk_producer_send(b.p, &warm, on_delivery, &b))
-        die("warm-up send", NULL);
+        bench_die("warm-up send", NULL);
     wait_flushed(&b);
     if (b.failed)
-        die("warm-up record failed", kfk_err_name(b.first_err));
+        bench_die("warm-up record failed", kfk_err_name(b.first_err));
     b.delivered = 0;
 
-    double cpu0 = cpu_seconds();
+    double cpu0 = bench_cpu_seconds();
     uint64_t t0 = uv_hrtime();
     for (long i = 0; i < n; i++) {
         char key[16];
@@ -291,11 +187,11 @@ int main(int argc, char **argv) {
         while ((e = kfk_producer_send(b.p, &rec, on_delivery, &b)) == KFK_ERR__QUEUE_FULL)
             uv_run(&b.loop, UV_RUN_ONCE);
         if (e)
-            die("kfk_producer_send", kfk_err_name(e));
+            bench_die("kfk_producer_send", kfk_err_name(e));
     }
     wait_flushed(&b);
     double secs = (double)(uv_hrtime() - t0) / 1e9;
-    double cpu = cpu_seconds() - cpu0;
+    double cpu = bench_cpu_seconds() - cpu0;
     kfk_producer_close(b.p, 10000, NULL, NULL);
     uv_run(&b.loop, UV_RUN_DEFAULT);
     uv_loop_close(&b.loop);
@@ -304,7 +200,7 @@ int main(int argc, char **argv) {
            "records_per_s=%.0f mb_per_s=%.2f cpu_s=%.3f cpu_s_per_m=%.3f max_rss_kb=%ld "
            "failed=%ld\n",
            n, size, acks, linger, codec, secs, (double)n / secs,
-           (double)n * (double)size / secs / 1e6, cpu, cpu / (double)n * 1e6, max_rss_kb(),
+           (double)n * (double)size / secs / 1e6, cpu, cpu / (double)n * 1e6, bench_max_rss_kb(),
            b.failed);
     if (b.failed)
         fprintf(stderr, "bench_producer: %ld records failed, first: %s\n", b.failed,
@@ -312,6 +208,6 @@ int main(int argc, char **argv) {
     free(pool);
     free(val);
     if (del)
-        delete_topic(bootstrap, topic);
+        bench_topic_delete(bootstrap, topic);
     return b.failed || b.delivered != n ? 1 : 0;
 }

@@ -15,40 +15,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <librdkafka/rdkafka.h>
 
-static void die(const char *what, const char *detail) {
-    fprintf(stderr, "bench_rdkafka_consumer: %s%s%s\n", what, detail ? ": " : "",
-            detail ? detail : "");
-    exit(1);
-}
-
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static double cpu_seconds(void) {
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
-           (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
-}
-
-static long max_rss_kb(void) {
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    return ru.ru_maxrss;
-}
+#include "bench_util.h"
 
 static void set(rd_kafka_conf_t *c, const char *k, const char *v) {
     char err[256];
     if (rd_kafka_conf_set(c, k, v, err, sizeof err) != RD_KAFKA_CONF_OK)
-        die("configuration", err);
+        bench_die("configuration", err);
 }
 
 int main(int argc, char **argv) {
@@ -81,9 +57,9 @@ int main(int argc, char **argv) {
         }
     }
     if (!bootstrap || !topic || n <= 0 || batch < 1)
-        die("-b (or KFK_BOOTSTRAP), -t and -n are needed", NULL);
+        bench_die("-b (or KFK_BOOTSTRAP), -t and -n are needed", NULL);
 
-    double cpu0 = cpu_seconds(), t0 = now_s();
+    double cpu0 = bench_cpu_seconds(), t0 = bench_now_s();
     rd_kafka_conf_t *c = rd_kafka_conf_new();
     char group[64], err[512];
     snprintf(group, sizeof group, "kfk-bench-rdk-%d", (int)getpid());
@@ -97,32 +73,32 @@ int main(int argc, char **argv) {
         snprintf(kv, sizeof kv, "%s", extra[i]);
         char *eq = strchr(kv, '=');
         if (!eq)
-            die("-X needs name=value", extra[i]);
+            bench_die("-X needs name=value", extra[i]);
         *eq = 0;
         set(c, kv, eq + 1);
     }
     rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, c, err, sizeof err);
     if (!rk)
-        die("rd_kafka_new", err);
+        bench_die("rd_kafka_new", err);
     rd_kafka_poll_set_consumer(rk);
     rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, topic, NULL);
     const struct rd_kafka_metadata *md = NULL;
     if (rd_kafka_metadata(rk, 0, rkt, &md, 10000) != RD_KAFKA_RESP_ERR_NO_ERROR ||
         md->topic_cnt < 1 || md->topics[0].err)
-        die("metadata", topic);
+        bench_die("metadata", topic);
     int parts = md->topics[0].partition_cnt;
     rd_kafka_metadata_destroy(md);
     rd_kafka_topic_destroy(rkt);
     /* The clock restarts here: metadata is not part of the run (as in bench_consumer). */
-    cpu0 = cpu_seconds();
-    t0 = now_s();
+    cpu0 = bench_cpu_seconds();
+    t0 = bench_now_s();
     rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(parts);
     for (int p = 0; p < parts; p++)
         rd_kafka_topic_partition_list_add(l, topic, p)->offset = RD_KAFKA_OFFSET_BEGINNING;
     rd_kafka_resp_err_t e = rd_kafka_assign(rk, l);
     rd_kafka_topic_partition_list_destroy(l);
     if (e)
-        die("rd_kafka_assign", rd_kafka_err2str(e));
+        bench_die("rd_kafka_assign", rd_kafka_err2str(e));
     rd_kafka_queue_t *q = rd_kafka_queue_get_consumer(rk);
     rd_kafka_message_t **msgs = calloc((size_t)batch, sizeof *msgs);
     long got = 0;
@@ -131,30 +107,30 @@ int main(int argc, char **argv) {
     while (got < n) {
         ssize_t k = rd_kafka_consume_batch_queue(q, 1000, msgs, (size_t)batch);
         if (k < 0)
-            die("rd_kafka_consume_batch_queue", rd_kafka_err2str(rd_kafka_last_error()));
+            bench_die("rd_kafka_consume_batch_queue", rd_kafka_err2str(rd_kafka_last_error()));
         for (ssize_t i = 0; i < k; i++) {
             rd_kafka_message_t *m = msgs[i];
             if (m->err) {
                 fprintf(stderr, "bench_rdkafka_consumer: %s\n", rd_kafka_message_errstr(m));
             } else {
                 if (!got)
-                    first_at = now_s();
+                    first_at = bench_now_s();
                 bytes += (long long)m->key_len + (long long)m->len;
                 got++;
             }
             rd_kafka_message_destroy(m);
         }
     }
-    last_at = now_s();
+    last_at = bench_now_s();
     free(msgs);
     rd_kafka_queue_destroy(q);
     rd_kafka_consumer_close(rk);
     rd_kafka_destroy(rk);
-    double cpu = cpu_seconds() - cpu0;
+    double cpu = bench_cpu_seconds() - cpu0;
     double secs = last_at - first_at;
     printf("client=librdkafka records=%ld bytes=%lld secs=%.3f startup_ms=%.0f records_per_s=%.0f "
            "mb_per_s=%.2f cpu_s=%.3f cpu_s_per_m=%.3f max_rss_kb=%ld\n",
            got, bytes, secs, (first_at - t0) * 1e3, (double)got / secs, (double)bytes / secs / 1e6,
-           cpu, cpu / ((double)got / 1e6), max_rss_kb());
+           cpu, cpu / ((double)got / 1e6), bench_max_rss_kb());
     return 0;
 }

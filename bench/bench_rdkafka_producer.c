@@ -16,21 +16,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <librdkafka/rdkafka.h>
+
+#include "bench_util.h"
 
 typedef struct bench {
     long delivered, failed;
     rd_kafka_resp_err_t first_err;
 } bench_t;
-
-static void die(const char *what, const char *detail) {
-    fprintf(stderr, "bench_rdkafka_producer: %s%s%s\n", what, detail ? ": " : "",
-            detail ? detail : "");
-    exit(1);
-}
 
 static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
     (void)rk;
@@ -43,29 +38,10 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
     }
 }
 
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static double cpu_seconds(void) {
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
-           ru.ru_stime.tv_usec / 1e6;
-}
-
-static long max_rss_kb(void) {
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    return ru.ru_maxrss;
-}
-
 static void set(rd_kafka_conf_t *c, const char *k, const char *v) {
     char err[256];
     if (rd_kafka_conf_set(c, k, v, err, sizeof err) != RD_KAFKA_CONF_OK)
-        die("configuration", err);
+        bench_die("configuration", err);
 }
 
 static void produce(rd_kafka_t *rk, const char *topic, const char *key, size_t klen,
@@ -78,7 +54,7 @@ static void produce(rd_kafka_t *rk, const char *topic, const char *key, size_t k
         if (e == RD_KAFKA_RESP_ERR_NO_ERROR)
             return;
         if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL)
-            die("rd_kafka_producev", rd_kafka_err2str(e));
+            bench_die("rd_kafka_producev", rd_kafka_err2str(e));
         rd_kafka_poll(rk, 1); /* serve delivery reports until there is room */
     }
 }
@@ -125,7 +101,7 @@ int main(int argc, char **argv) {
         }
     }
     if (!bootstrap || !topic || size < 8 || keys < 1 || n < 1)
-        die("-b (or KFK_BOOTSTRAP) and -t are needed; -s at least 8", NULL);
+        bench_die("-b (or KFK_BOOTSTRAP) and -t are needed; -s at least 8", NULL);
 
     bench_t b;
     memset(&b, 0, sizeof b);
@@ -143,7 +119,7 @@ int main(int argc, char **argv) {
         snprintf(kv, sizeof kv, "%s", extra[i]);
         char *eq = strchr(kv, '=');
         if (!eq)
-            die("-X needs name=value", extra[i]);
+            bench_die("-X needs name=value", extra[i]);
         *eq = 0;
         set(c, kv, eq + 1);
     }
@@ -151,7 +127,7 @@ int main(int argc, char **argv) {
     rd_kafka_conf_set_opaque(c, &b);
     rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, c, err, sizeof err);
     if (!rk)
-        die("rd_kafka_new", err);
+        bench_die("rd_kafka_new", err);
 
     char *pool = malloc((size_t)size + 64);
     uint32_t x = 2463534242u;
@@ -166,11 +142,11 @@ int main(int argc, char **argv) {
     produce(rk, topic, "warm-up", 7, "warm-up", 7);
     rd_kafka_flush(rk, 30000);
     if (b.failed || b.delivered != 1)
-        die("warm-up record failed", rd_kafka_err2str(b.first_err));
+        bench_die("warm-up record failed", rd_kafka_err2str(b.first_err));
     b.delivered = 0;
 
-    double cpu0 = cpu_seconds();
-    double t0 = now_s();
+    double cpu0 = bench_cpu_seconds();
+    double t0 = bench_now_s();
     for (long i = 0; i < n; i++) {
         char key[16];
         int kl = snprintf(key, sizeof key, "key-%06ld", i % keys);
@@ -183,15 +159,15 @@ int main(int argc, char **argv) {
     }
     while (b.delivered + b.failed < n)
         rd_kafka_flush(rk, 1000);
-    double secs = now_s() - t0;
-    double cpu = cpu_seconds() - cpu0;
+    double secs = bench_now_s() - t0;
+    double cpu = bench_cpu_seconds() - cpu0;
     rd_kafka_destroy(rk);
 
     printf("client=librdkafka records=%ld value_bytes=%ld acks=%s linger_ms=%ld codec=%s "
            "secs=%.3f records_per_s=%.0f mb_per_s=%.2f cpu_s=%.3f cpu_s_per_m=%.3f "
            "max_rss_kb=%ld failed=%ld\n",
            n, size, acks, linger, codec, secs, (double)n / secs,
-           (double)n * (double)size / secs / 1e6, cpu, cpu / (double)n * 1e6, max_rss_kb(),
+           (double)n * (double)size / secs / 1e6, cpu, cpu / (double)n * 1e6, bench_max_rss_kb(),
            b.failed);
     if (b.failed)
         fprintf(stderr, "bench_rdkafka_producer: %ld records failed, first: %s\n", b.failed,
