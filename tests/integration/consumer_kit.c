@@ -561,8 +561,8 @@ void ck_list_end(const char *bootstrap, const char *topic, int32_t nparts, int8_
     free(parts);
 }
 
-size_t ck_batch_codecs(const char *bootstrap, const char *topic, int32_t part, kfk_codec_t *codecs,
-                       size_t cap) {
+size_t ck_batches_visit(const char *bootstrap, const char *topic, int32_t part,
+                        ck_batch_visit_fn visit, void *arg, kfk_err_t *reader_err) {
     int fd = connect_any(bootstrap);
     cr_assert_geq(fd, 0);
     size_t n = 0;
@@ -605,12 +605,14 @@ size_t ck_batch_codecs(const char *bootstrap, const char *topic, int32_t part, k
             kfk_record_batch_reader_init(&rd, pd->records.ptr, (size_t)pd->records.len);
             kfk_record_batch_t b;
             while (kfk_record_batch_next(&rd, &b)) {
-                if (n < cap)
-                    codecs[n] = b.codec;
+                if (visit)
+                    visit(&b, arg);
                 n++;
                 got++;
                 offset = kfk_record_batch_next_offset(&b);
             }
+            if (reader_err && rd.err && !*reader_err)
+                *reader_err = rd.err;
         }
         int64_t hw = pd->high_watermark;
         kfk_arena_free(&a);
@@ -620,6 +622,24 @@ size_t ck_batch_codecs(const char *bootstrap, const char *topic, int32_t part, k
     }
     close(fd);
     return n;
+}
+
+typedef struct {
+    kfk_codec_t *codecs;
+    size_t n, cap;
+} codecs_t;
+
+static void visit_codec(const kfk_record_batch_t *b, void *arg) {
+    codecs_t *c = arg;
+    if (c->n < c->cap)
+        c->codecs[c->n] = b->codec;
+    c->n++;
+}
+
+size_t ck_batch_codecs(const char *bootstrap, const char *topic, int32_t part, kfk_codec_t *codecs,
+                       size_t cap) {
+    codecs_t c = {codecs, 0, cap};
+    return ck_batches_visit(bootstrap, topic, part, visit_codec, &c, NULL);
 }
 
 /* ---- child processes --------------------------------------------------------------------------

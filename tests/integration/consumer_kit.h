@@ -160,6 +160,14 @@ int ck_cgc_describe(const char *bootstrap, const char *group, const char *topic,
 void ck_list_end(const char *bootstrap, const char *topic, int32_t nparts, int8_t isolation,
                  int64_t *out);
 
+/* Reads partition @p part of @p topic from offset 0 to its high watermark with raw Fetch v11
+ * requests (single-node broker: it leads every partition) and calls @p visit (may be NULL) with
+ * each record batch header, decoded by kfk's reader. Returns the batch count; the first reader
+ * error, if any, goes to @p reader_err (may be NULL). */
+typedef void (*ck_batch_visit_fn)(const kfk_record_batch_t *b, void *arg);
+size_t ck_batches_visit(const char *bootstrap, const char *topic, int32_t part,
+                        ck_batch_visit_fn visit, void *arg, kfk_err_t *reader_err);
+
 /* The codecs of the record batches of @p topic / @p part (a raw Fetch from offset 0): writes up
  * to @p cap of them to @p codecs and returns how many batches there were. */
 size_t ck_batch_codecs(const char *bootstrap, const char *topic, int32_t part, kfk_codec_t *codecs,

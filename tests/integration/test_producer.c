@@ -25,7 +25,6 @@
 #include "consumer_kit.h"
 #include "env.h"
 #include "kfk/kfk.h"
-#include "rawconn.h"
 #include "statsdoc.h"
 
 /* ---- delivery bookkeeping -------------------------------------------------------------------- */
@@ -342,84 +341,31 @@ typedef struct batch_info {
 
 typedef void (*batch_visit_fn)(const kfk_record_batch_t *b, void *arg);
 
-/* The RecordBatch headers of partition @p part of @p topic (single-node broker: it leads every
- * partition), fetched with Fetch v11 and decoded by kfk's reader; @p visit (may be NULL) sees
- * each batch. Returns the batch count. */
+typedef struct {
+    batch_info_t *out;
+    size_t n, cap;
+    batch_visit_fn visit;
+    void *arg;
+} batches_t;
+
+static void visit_batch(const kfk_record_batch_t *b, void *arg) {
+    batches_t *bs = arg;
+    if (bs->n < bs->cap)
+        bs->out[bs->n] = (batch_info_t){b->codec,       b->base_offset,    b->records_count,
+                                        b->producer_id, b->producer_epoch, b->base_sequence};
+    bs->n++;
+    if (bs->visit)
+        bs->visit(b, bs->arg);
+}
+
+/* The RecordBatch headers of partition @p part of @p topic (consumer_kit's raw Fetch reader);
+ * @p visit (may be NULL) sees each batch. Returns the batch count. */
 static size_t fetch_batches_visit(const char *topic, int32_t part, batch_info_t *out, size_t cap,
                                   batch_visit_fn visit, void *arg) {
-    int fd = kt_connect(kt_env_required("BOOTSTRAP"));
-    cr_assert_geq(fd, 0);
-    size_t n = 0;
-    int64_t offset = 0;
-    for (int round = 0; round < 1000; round++) {
-        kfk_fetch_request_fetch_partition_t fp;
-        memset(&fp, 0, sizeof fp);
-        fp.partition = part;
-        fp.current_leader_epoch = -1;
-        fp.fetch_offset = offset;
-        fp.last_fetched_epoch = -1;
-        fp.log_start_offset = -1;
-        fp.partition_max_bytes = 4 << 20;
-        kfk_fetch_request_fetch_topic_t ft;
-        memset(&ft, 0, sizeof ft);
-        ft.topic = kfk_str_c(topic);
-        ft.partitions = (kfk_array_t){&fp, 1};
-        kfk_fetch_request_t req;
-        memset(&req, 0, sizeof req);
-        req.cluster_id = (kfk_str_t){NULL, -1};
-        req.replica_id = -1;
-        req.max_wait_ms = 0;
-        req.min_bytes = 0;
-        req.max_bytes = 8 << 20;
-        req.session_epoch = -1;
-        req.topics = (kfk_array_t){&ft, 1};
-        req.rack_id = kfk_str_c("");
-        kfk_request_header_t h = {
-            KFK_API_FETCH, 11, 1000 + round, kfk_str_c("kfk-test"), {NULL, -1}};
-        kfk_wbuf_t w;
-        kfk_wbuf_init(&w);
-        cr_assert_eq(kfk_request_encode(&w, &h, &req), 0);
-        cr_assert_eq(kt_send_all(fd, w.data, w.len), 0);
-        kfk_wbuf_free(&w);
-        uint8_t *frame;
-        size_t len;
-        cr_assert_eq(kt_recv_frame(fd, &frame, &len, 64u << 20), 0, "no Fetch response");
-        kfk_arena_t a;
-        kfk_arena_init(&a);
-        void *body;
-        cr_assert_eq(kfk_response_decode(frame, len, KFK_API_FETCH, 11, NULL, &a, &body), 0);
-        kfk_fetch_response_t *resp = body;
-        cr_assert_eq(resp->responses.count, 1);
-        kfk_fetch_response_fetchable_topic_response_t *tr =
-            &KFK_ARRAY_AT(resp->responses, kfk_fetch_response_fetchable_topic_response_t, 0);
-        cr_assert_eq(tr->partitions.count, 1);
-        kfk_fetch_response_partition_data_t *pd =
-            &KFK_ARRAY_AT(tr->partitions, kfk_fetch_response_partition_data_t, 0);
-        cr_assert_eq(pd->error_code, 0, "Fetch %s [%d]: error %d", topic, part, pd->error_code);
-        size_t got = 0;
-        if (pd->records.len > 0) {
-            kfk_record_batch_reader_t rd;
-            kfk_record_batch_reader_init(&rd, pd->records.ptr, (size_t)pd->records.len);
-            kfk_record_batch_t b;
-            while (kfk_record_batch_next(&rd, &b)) {
-                if (n < cap)
-                    out[n] = (batch_info_t){b.codec,       b.base_offset,    b.records_count,
-                                            b.producer_id, b.producer_epoch, b.base_sequence};
-                if (visit)
-                    visit(&b, arg);
-                n++;
-                got++;
-                offset = kfk_record_batch_next_offset(&b);
-            }
-            cr_assert_eq(rd.err, 0, "batch reader: %s", kfk_err_name(rd.err));
-        }
-        int64_t hw = pd->high_watermark;
-        kfk_arena_free(&a);
-        free(frame);
-        if (!got || offset >= hw)
-            break;
-    }
-    close(fd);
+    batches_t bs = {out, 0, cap, visit, arg};
+    kfk_err_t rerr = KFK_ERR_NONE;
+    size_t n = ck_batches_visit(kt_env_required("BOOTSTRAP"), topic, part, visit_batch, &bs, &rerr);
+    cr_assert_eq(rerr, 0, "batch reader: %s", kfk_err_name(rerr));
     return n;
 }
 
