@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -122,4 +123,51 @@ void kredis_cleanup(kredis_t *r) {
 void kredis_fini(void) {
     if (spawned)
         kredis_cleanup(spawned);
+}
+
+/* ---- a side connection ---------------------------------------------------------------------- */
+
+redisContext *side_connect(const char *addr) {
+    redisContext *c;
+    if (!strncmp(addr, "unix:", 5)) {
+        c = redisConnectUnix(addr + 5);
+    } else {
+        char host[128];
+        const char *colon = strrchr(addr, ':');
+        cr_assert(colon, "address %s", addr);
+        snprintf(host, sizeof host, "%.*s", (int)(colon - addr), addr);
+        c = redisConnect(host, atoi(colon + 1));
+    }
+    cr_assert(c && !c->err, "side connection to %s: %s", addr, c ? c->errstr : "no memory");
+    return c;
+}
+
+redisReply *side_cmd(redisContext *c, int argc, const char **argv) {
+    redisReply *r = redisCommandArgv(c, argc, argv, NULL);
+    cr_assert(r, "side command %s: %s", argv[0], c->errstr);
+    return r;
+}
+
+void side_get(redisContext *c, const char *key, char *buf, size_t n) {
+    const char *argv[] = {"GET", key};
+    redisReply *r = side_cmd(c, 2, argv);
+    snprintf(buf, n, "%s", r->type == REDIS_REPLY_STRING ? r->str : "");
+    freeReplyObject(r);
+}
+
+long long side_get_num(redisContext *c, const char *key) {
+    const char *argv[] = {"GET", key};
+    redisReply *r = side_cmd(c, 2, argv);
+    long long v = r->type == REDIS_REPLY_STRING ? strtoll(r->str, NULL, 10) : -1;
+    freeReplyObject(r);
+    return v;
+}
+
+long long side_int(redisContext *c, const char *cmd, const char *key, const char *arg) {
+    const char *argv[] = {cmd, key, arg};
+    redisReply *r = side_cmd(c, arg ? 3 : 2, argv);
+    cr_assert_eq(r->type, REDIS_REPLY_INTEGER, "%s %s: %s", cmd, key, r->str ? r->str : "?");
+    long long v = r->integer;
+    freeReplyObject(r);
+    return v;
 }

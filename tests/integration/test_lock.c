@@ -176,46 +176,6 @@ static void unique_key(char *buf, size_t n, const char *name) {
     snprintf(buf, n, "kfk-test:lock:%d:%llx:%s", (int)getpid(), (unsigned long long)now_ns(), name);
 }
 
-/* ---- a side connection (hiredis' blocking API) --------------------------------------------- */
-
-static redisContext *side_connect(const char *addr) {
-    redisContext *c;
-    if (!strncmp(addr, "unix:", 5)) {
-        c = redisConnectUnix(addr + 5);
-    } else {
-        char host[128];
-        const char *colon = strrchr(addr, ':');
-        cr_assert(colon, "address %s", addr);
-        snprintf(host, sizeof host, "%.*s", (int)(colon - addr), addr);
-        c = redisConnect(host, atoi(colon + 1));
-    }
-    cr_assert(c && !c->err, "side connection to %s: %s", addr, c ? c->errstr : "no memory");
-    return c;
-}
-
-static redisReply *side_cmd(redisContext *c, int argc, const char **argv) {
-    redisReply *r = redisCommandArgv(c, argc, argv, NULL);
-    cr_assert(r, "side command %s: %s", argv[0], c->errstr);
-    return r;
-}
-
-/* GET key into buf ("" when absent). */
-static void side_get(redisContext *c, const char *key, char *buf, size_t n) {
-    const char *argv[] = {"GET", key};
-    redisReply *r = side_cmd(c, 2, argv);
-    snprintf(buf, n, "%s", r->type == REDIS_REPLY_STRING ? r->str : "");
-    freeReplyObject(r);
-}
-
-static long long side_int(redisContext *c, const char *cmd, const char *key, const char *arg) {
-    const char *argv[] = {cmd, key, arg};
-    redisReply *r = side_cmd(c, arg ? 3 : 2, argv);
-    cr_assert_eq(r->type, REDIS_REPLY_INTEGER, "%s %s: %s", cmd, key, r->str ? r->str : "?");
-    long long v = r->integer;
-    freeReplyObject(r);
-    return v;
-}
-
 /* ---- acquire, LOCK_HELD, fences, release ---------------------------------------------------- */
 
 Test(lock, acquire_grants_a_fence_and_a_second_owner_gets_lock_held_at_once) {

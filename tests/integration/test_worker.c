@@ -391,38 +391,6 @@ static int64_t committed_becomes(tctx_t *t, const char *group, const char *topic
     return c;
 }
 
-/* ---- a side connection to Redis (hiredis' blocking API) ------------------------------------ */
-
-static redisContext *side_connect(const char *addr) {
-    char host[128];
-    const char *colon = strrchr(addr, ':');
-    cr_assert(colon, "address %s", addr);
-    snprintf(host, sizeof host, "%.*s", (int)(colon - addr), addr);
-    redisContext *c = redisConnect(host, atoi(colon + 1));
-    cr_assert(c && !c->err, "side connection to %s: %s", addr, c ? c->errstr : "no memory");
-    return c;
-}
-
-static long long side_int(redisContext *c, const char *cmd, const char *key) {
-    const char *argv[] = {cmd, key};
-    redisReply *r = redisCommandArgv(c, 2, argv, NULL);
-    cr_assert(r, "side %s: %s", cmd, c->errstr);
-    cr_assert_eq(r->type, REDIS_REPLY_INTEGER, "%s %s: %s", cmd, key, r->str ? r->str : "?");
-    long long v = r->integer;
-    freeReplyObject(r);
-    return v;
-}
-
-/* GET @p key as a number (-1 when absent). */
-static long long side_get_num(redisContext *c, const char *key) {
-    const char *argv[] = {"GET", key};
-    redisReply *r = redisCommandArgv(c, 2, argv, NULL);
-    cr_assert(r, "side GET: %s", c->errstr);
-    long long v = r->type == REDIS_REPLY_STRING ? strtoll(r->str, NULL, 10) : -1;
-    freeReplyObject(r);
-    return v;
-}
-
 /* ---- child processes ------------------------------------------------------------------------ */
 
 typedef struct {
@@ -561,7 +529,7 @@ Test(worker,
     redisContext *side = side_connect(redis);
     char fkey[300];
     snprintf(fkey, sizeof fkey, "%s:fence", a.key);
-    cr_assert_eq(side_int(side, "EXISTS", a.key), 1);
+    cr_assert_eq(side_int(side, "EXISTS", a.key, NULL), 1);
     cr_assert_eq(side_get_num(side, fkey), kfk_worker_fence(a.w),
                  "the refused worker took a fence");
 
@@ -609,7 +577,7 @@ Test(worker,
 
     wk_stop(&a, 5000);
     cr_assert_eq(a.err, 0, "first worker: %s", kfk_err_name(a.err));
-    cr_assert_eq(side_int(side, "EXISTS", a.key), 0, "stop released the key");
+    cr_assert_eq(side_int(side, "EXISTS", a.key, NULL), 0, "stop released the key");
     fprintf(stderr,
             "worker: second worker refused (LOCK_HELD) in %.1f ms; kfk worker exited 3 "
             "in %.0f ms\n",
@@ -664,8 +632,8 @@ Test(worker, consumes_in_batches_commits_on_stop_releases_the_lock_and_a_fresh_w
     redisContext *side = side_connect(redis);
     char fkey[320];
     snprintf(fkey, sizeof fkey, "%s:fence", k.key);
-    cr_assert_eq(side_int(side, "EXISTS", k.key), 1);
-    long long pttl = side_int(side, "PTTL", k.key);
+    cr_assert_eq(side_int(side, "EXISTS", k.key, NULL), 1);
+    long long pttl = side_int(side, "PTTL", k.key, NULL);
     cr_assert(pttl > 0 && pttl <= 3000, "PTTL %lld", pttl);
     cr_assert_eq(side_get_num(side, fkey), fence);
 
@@ -681,7 +649,7 @@ Test(worker, consumes_in_batches_commits_on_stop_releases_the_lock_and_a_fresh_w
     cr_assert_eq(k.abandoned, 0, "stop freed the batch in processing");
     cr_assert_geq(k.done_ms - s0, 250, "stop did not wait for the batch in processing");
     cr_assert_eq(committed(group, topic, 1, 2), 95, "stop committed the last batch");
-    cr_assert_eq(side_int(side, "EXISTS", k.key), 0, "stop released the key");
+    cr_assert_eq(side_int(side, "EXISTS", k.key, NULL), 0, "stop released the key");
     cr_assert_eq(side_get_num(side, fkey), fence, "the fence counter stays");
 
     /* 20 more records on partition 1; a fresh worker continues exactly after the commit. */
@@ -701,7 +669,7 @@ Test(worker, consumes_in_batches_commits_on_stop_releases_the_lock_and_a_fresh_w
     wk_stop(&k2, 5000);
     cr_assert_eq(k2.err, 0, "%s", kfk_err_name(k2.err));
     cr_assert_eq(committed(group, topic, 1, 2), 115);
-    cr_assert_eq(side_int(side, "EXISTS", k.key), 0);
+    cr_assert_eq(side_int(side, "EXISTS", k.key, NULL), 0);
 
     /* Kafka's own tool agrees. */
     int64_t cur[2];
@@ -1023,7 +991,7 @@ Test(worker,
     char key[300];
     snprintf(key, sizeof key, "kfk:lock:%s:%s:0", group, topic);
     redisContext *side = side_connect(redis);
-    long long pttl = side_int(side, "PTTL", key);
+    long long pttl = side_int(side, "PTTL", key, NULL);
     cr_assert(pttl > 0 && pttl <= TTL, "PTTL %lld of %s", pttl, key);
     double kill_ms = ck_now_ms();
     kill(ch.pid, SIGKILL);
