@@ -1,5 +1,5 @@
 /*
- * fuzz_json.c: libFuzzer target for the events layer's JSON codec (src/client/json.c), which
+ * fuzz_json.c: libFuzzer target for the events layer's JSON codec (src/client/format/json.c), which
  * reads Dispytch JSON envelopes from the network. Byte 0 picks the direction:
  *   even: the rest is JSON text -> msgpack. When it parses, the msgpack must unpack as exactly
  *         one value, render back to JSON that parses again, and rendering is then a fixed point.
@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "client/json.h"
+#include "client/format/json.h"
 
 static void render(const char *mp, size_t len, kfk_wbuf_t *out) {
     msgpack_unpacked u;

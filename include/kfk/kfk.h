@@ -87,7 +87,7 @@ KFK_API void kfk_conf_set_log_cb(kfk_conf_t *conf, kfk_log_cb cb, void *opaque);
  * producer_epoch} and per partition msgq_cnt, msgs_inflight, txmsgs, txbytes; a consumer adds
  * "type":"consumer", rxmsgs, rxmsg_bytes, cgrp {state, generation, rebalance_cnt,
  * assignment_size} and per partition fetch_state, next_offset, app_offset, stored_offset,
- * committed_offset, hi_offset, consumer_lag. The full list is at the top of src/client/stats.c.
+ * committed_offset, hi_offset, consumer_lag. The full list is at the top of src/client/core/stats.c.
  */
 KFK_API void kfk_conf_set_stats_cb(kfk_conf_t *conf, kfk_stats_cb cb, void *opaque);
 

@@ -12,7 +12,7 @@
 #include <uv.h>
 
 #include "cli/cli.h"
-#include "client/json.h"
+#include "client/format/json.h"
 
 enum { OUT_RAW, OUT_JSON };
 

@@ -205,7 +205,7 @@ static void fail(kfk__conn_t *c, kfk_err_t err, const char *fmt, ...) {
     va_end(ap);
     state_t was = c->state;
     c->state = ST_DOWN;
-    /* The owner (client/broker.c) reports failures, without repeating identical ones. */
+    /* The owner (src/client/core/client.c) reports failures, without repeating identical ones. */
     kfk__dbg(c->log, KFK_DBG_BROKER, "%s: %s (%s, while %s)", who(c, name, sizeof name), msg,
              kfk_err_name(err), state_names[was]);
     if (c->gai_active)

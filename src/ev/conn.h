@@ -6,7 +6,7 @@
  * it chose, authenticates with SASL when asked, and then carries requests: pipelined up to
  * max_in_flight, answered in order, correlation ids checked, each with a deadline. It is
  * single-use: once down (an error, a timeout, a bad frame, the peer closing) it fails every
- * request and stays down; the layer above (client/broker.c) makes a new one with backoff.
+ * request and stays down; the layer above (src/client/core/client.c) makes a new one with backoff.
  *
  * Callbacks: every request's callback runs exactly once, never from inside kfk__conn_send, and
  * before the close callback. A response frame is handed over to the callback (it frees it with

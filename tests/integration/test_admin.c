@@ -18,7 +18,7 @@
 
 #include "env.h"
 #include "kfk/kfk.h"
-#include "client/json.h"
+#include "client/format/json.h"
 #include "protocol/mem.h"
 
 typedef struct {

@@ -22,7 +22,7 @@
 #include <hiredis/hiredis.h>
 #include <uv.h>
 
-#include "client/lock.h"
+#include "client/lock/lock.h"
 #include "env.h"
 #include "kfk/kfk.h"
 #include "redis_kit.h"

@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "client/client.h"
+#include "client/core/client.h"
 #include "protocol/mem.h"
 
 static void start_round(kfk__client_t *cl);

@@ -13,7 +13,7 @@
 
 #include <msgpack.h>
 
-#include "client/client.h"
+#include "client/core/client.h"
 #include "protocol/mem.h"
 
 typedef struct rmeta {

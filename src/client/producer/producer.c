@@ -23,10 +23,10 @@
 
 #include <msgpack.h>
 
-#include "client/client.h"
+#include "client/core/client.h"
 #include "protocol/mem.h"
 
-#include "client/producer.h"
+#include "client/producer/producer.h"
 
 static int64_t wall_ms(void) {
     struct timespec ts;

@@ -8,7 +8,7 @@
 #include <stdint.h>
 
 #include "kfk/kfk.h"
-#include "client/conf_props.h"
+#include "client/core/conf_props.h"
 
 #define CONF_SECRET 0x1
 

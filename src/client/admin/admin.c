@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "client/client.h"
+#include "client/core/client.h"
 #include "protocol/mem.h"
 
 typedef enum { OP_METADATA, OP_CREATE, OP_DELETE } op_kind_t;

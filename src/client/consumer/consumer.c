@@ -17,8 +17,8 @@
 
 #include <msgpack.h>
 
-#include "client/consumer.h"
-#include "client/json.h"
+#include "client/consumer/consumer.h"
+#include "client/format/json.h"
 #include "protocol/mem.h"
 
 static void run(uv_timer_t *t);

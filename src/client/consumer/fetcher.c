@@ -13,7 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "client/consumer.h"
+#include "client/consumer/consumer.h"
 #include "protocol/mem.h"
 
 typedef struct fbroker {

@@ -20,7 +20,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "client/consumer.h"
+#include "client/consumer/consumer.h"
 #include "protocol/mem.h"
 
 struct kfk_worker {

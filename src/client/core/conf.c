@@ -11,7 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "client/conf.h"
+#include "client/core/conf.h"
 #include "protocol/mem.h"
 
 typedef enum { T_INT, T_BOOL, T_STR, T_ENUM } ptype_t;

@@ -14,7 +14,7 @@
 #include <hiredis/async.h>
 #include <uv.h>
 
-#include "client/lock_int.h"
+#include "client/lock/lock_int.h"
 #include "protocol/mem.h"
 
 /* ---- connections --------------------------------------------------------------------------- */

@@ -21,8 +21,8 @@
 #include <msgpack.h>
 #include <openssl/rand.h>
 
-#include "client/consumer.h"
-#include "client/json.h"
+#include "client/consumer/consumer.h"
+#include "client/format/json.h"
 #include "protocol/mem.h"
 
 /* ---- emitter ----------------------------------------------------------------------------------

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "client/client.h"
+#include "client/core/client.h"
 #include "ev/sasl.h"
 #include "ev/tls.h"
 #include "protocol/mem.h"

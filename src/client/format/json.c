@@ -12,7 +12,7 @@
 
 #include <msgpack.h>
 
-#include "client/json.h"
+#include "client/format/json.h"
 #include "protocol/mem.h"
 
 #define MAX_DEPTH 64

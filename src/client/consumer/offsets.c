@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "client/consumer.h"
+#include "client/consumer/consumer.h"
 #include "protocol/mem.h"
 
 struct commitw {

@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "client/json.h"
+#include "client/format/json.h"
 #include "kfk/kfk.h"
 
 #define MAX_DEPTH 64

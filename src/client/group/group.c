@@ -22,7 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "client/consumer.h"
+#include "client/consumer/consumer.h"
 #include "protocol/mem.h"
 
 enum {

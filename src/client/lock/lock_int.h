@@ -11,7 +11,7 @@
 #include <hiredis/async.h>
 #include <uv.h>
 
-#include "client/lock.h"
+#include "client/lock/lock.h"
 #include "ev/log.h"
 
 #define NS_PER_MS UINT64_C(1000000)

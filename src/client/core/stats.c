@@ -37,9 +37,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "client/consumer.h"
-#include "client/json.h"
-#include "client/producer.h"
+#include "client/consumer/consumer.h"
+#include "client/format/json.h"
+#include "client/producer/producer.h"
 #include "protocol/mem.h"
 
 static void put(kfk_wbuf_t *w, const char *s) {

@@ -5,7 +5,7 @@
 #ifndef KFK_CLIENT_CONSUMER_H
 #define KFK_CLIENT_CONSUMER_H
 
-#include "client/client.h"
+#include "client/core/client.h"
 
 /* Reference-counted memory that delivered records point into: a fetch response frame, or the
  * decompressed records of a compressed batch. */

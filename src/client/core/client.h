@@ -8,7 +8,7 @@
 
 #include <uv.h>
 
-#include "client/conf.h"
+#include "client/core/conf.h"
 #include "ev/conn.h"
 #include "ev/log.h"
 

@@ -35,8 +35,8 @@
 #include <openssl/rand.h>
 #include <uv.h>
 
-#include "client/conf.h"
-#include "client/lock_int.h"
+#include "client/core/conf.h"
+#include "client/lock/lock_int.h"
 #include "ev/log.h"
 #include "protocol/mem.h"
 
