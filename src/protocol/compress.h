@@ -1,7 +1,7 @@
 /*
- * compress.h: what compress.c (dispatch, names, output buffers) shares with the one-file-per-codec
- * adapters compress_gzip.c, compress_snappy.c, compress_lz4.c and compress_zstd.c. Internal; not
- * installed.
+ * compress.h: what compress.c (dispatch, names) and compress_out.c (output buffers, allocation
+ * hooks) share with the one-file-per-codec adapters compress_gzip.c, compress_snappy.c,
+ * compress_lz4.c and compress_zstd.c. Internal; not installed.
  *
  * Each adapter is compiled only when its KFK_HAVE_<LIB> is defined; compress.c calls it under the
  * same guard. The adapters follow kfk_compress / kfk_decompress's contract (kfk/protocol.h) with
