@@ -207,63 +207,48 @@ static void topics_finish(op_t *op, kfk_err_t err, const kfk_topic_result_t *res
 
 static void topics_try(op_t *op);
 
-static void on_topics_response(kfk__broker_t *b, kfk_err_t err, int16_t version, uint8_t *frame,
-                               size_t len, void *opaque) {
-    (void)b;
+/* One kfk_topic_result_t from a topic's name, error code and message; @p strings holds 1024
+ * bytes for its copies of the name and message. */
+static kfk_topic_result_t topic_result(kfk_str_t name, int16_t code, kfk_str_t message,
+                                       char *strings) {
+    char *nm = strings, *msg = strings + 512;
+    snprintf(nm, 512, "%.*s", name.len > 0 ? name.len : 0, name.ptr ? name.ptr : "");
+    snprintf(msg, 512, "%.*s", message.len > 0 ? message.len : 0, message.ptr ? message.ptr : "");
+    return (kfk_topic_result_t){nm, (kfk_err_t)code, msg[0] ? msg : NULL};
+}
+
+static void on_topics_response(kfk__resp_t *r, void *opaque) {
     op_t *op = opaque;
     op->in_flight = 0;
-    if (err) {
-        op->last_err = err;
+    if (r->cls == KFK__RESP_MALFORMED) {
+        topics_finish(op, r->err, NULL, 0);
+        return;
+    }
+    if (r->err) {
+        /* topics_try ends the operation when its deadline passed or the admin closes. */
+        op->last_err = r->err;
         topics_try(op);
         return;
     }
-    kfk_arena_t ar;
-    kfk_arena_init(&ar);
-    void *body;
-    int16_t key = op->kind == OP_CREATE ? KFK_API_CREATE_TOPICS : KFK_API_DELETE_TOPICS;
-    err = kfk_response_decode(frame, len, key, version, NULL, &ar, &body);
-    if (err) {
-        kfk_arena_free(&ar);
-        kfk__free(frame);
-        topics_finish(op, KFK_ERR__BAD_MSG, NULL, 0);
-        return;
-    }
-    size_t n = 0;
-    kfk_topic_result_t *res = NULL;
-    char *strings = NULL;
-    if (op->kind == OP_CREATE) {
-        kfk_create_topics_response_t *r = body;
-        n = r->topics.count > 0 ? (size_t)r->topics.count : 0;
-        res = kfk__calloc(n + 1, sizeof *res);
-        strings = kfk__calloc(n + 1, 2 * 512);
-        for (size_t i = 0; res && strings && i < n; i++) {
+    const kfk_array_t *topics;
+    if (op->kind == OP_CREATE)
+        topics = &((kfk_create_topics_response_t *)r->body)->topics;
+    else
+        topics = &((kfk_delete_topics_response_t *)r->body)->responses;
+    size_t n = topics->count > 0 ? (size_t)topics->count : 0;
+    kfk_topic_result_t *res = kfk__calloc(n + 1, sizeof *res);
+    char *strings = kfk__calloc(n + 1, 2 * 512);
+    for (size_t i = 0; res && strings && i < n; i++) {
+        if (op->kind == OP_CREATE) {
             kfk_create_topics_response_creatable_topic_result_t *t =
-                &KFK_ARRAY_AT(r->topics, kfk_create_topics_response_creatable_topic_result_t, i);
-            char *nm = strings + i * 1024, *msg = nm + 512;
-            snprintf(nm, 512, "%.*s", t->name.len > 0 ? t->name.len : 0,
-                     t->name.ptr ? t->name.ptr : "");
-            snprintf(msg, 512, "%.*s", t->error_message.len > 0 ? t->error_message.len : 0,
-                     t->error_message.ptr ? t->error_message.ptr : "");
-            res[i] = (kfk_topic_result_t){nm, (kfk_err_t)t->error_code, msg[0] ? msg : NULL};
-        }
-    } else {
-        kfk_delete_topics_response_t *r = body;
-        n = r->responses.count > 0 ? (size_t)r->responses.count : 0;
-        res = kfk__calloc(n + 1, sizeof *res);
-        strings = kfk__calloc(n + 1, 2 * 512);
-        for (size_t i = 0; res && strings && i < n; i++) {
+                &KFK_ARRAY_AT(*topics, kfk_create_topics_response_creatable_topic_result_t, i);
+            res[i] = topic_result(t->name, t->error_code, t->error_message, strings + i * 1024);
+        } else {
             kfk_delete_topics_response_deletable_topic_result_t *t =
-                &KFK_ARRAY_AT(r->responses, kfk_delete_topics_response_deletable_topic_result_t, i);
-            char *nm = strings + i * 1024, *msg = nm + 512;
-            snprintf(nm, 512, "%.*s", t->name.len > 0 ? t->name.len : 0,
-                     t->name.ptr ? t->name.ptr : "");
-            snprintf(msg, 512, "%.*s", t->error_message.len > 0 ? t->error_message.len : 0,
-                     t->error_message.ptr ? t->error_message.ptr : "");
-            res[i] = (kfk_topic_result_t){nm, (kfk_err_t)t->error_code, msg[0] ? msg : NULL};
+                &KFK_ARRAY_AT(*topics, kfk_delete_topics_response_deletable_topic_result_t, i);
+            res[i] = topic_result(t->name, t->error_code, t->error_message, strings + i * 1024);
         }
     }
-    kfk_arena_free(&ar);
-    kfk__free(frame);
     if (!res || !strings)
         topics_finish(op, KFK_ERR__NOMEM, NULL, 0);
     else
@@ -303,9 +288,9 @@ static void send_topics(op_t *op, kfk__broker_t *b) {
         memset(&req, 0, sizeof req);
         req.topics = (kfk_array_t){ts, (int32_t)op->name_cnt};
         req.timeout_ms = op->timeout_ms;
-        err = kfk__broker_send(b, KFK_API_CREATE_TOPICS, &req, 0,
-                               b->client->conf->request_timeout_ms + op->timeout_ms,
-                               on_topics_response, op);
+        err = kfk__broker_request(b, KFK_API_CREATE_TOPICS, &req, 0,
+                                  b->client->conf->request_timeout_ms + op->timeout_ms,
+                                  on_topics_response, op);
         kfk__free(ts);
         kfk__free(cfgs);
     } else {
@@ -327,9 +312,9 @@ static void send_topics(op_t *op, kfk__broker_t *b) {
         req.topics = (kfk_array_t){states, (int32_t)op->name_cnt};
         req.topic_names = (kfk_array_t){names, (int32_t)op->name_cnt};
         req.timeout_ms = op->timeout_ms;
-        err = kfk__broker_send(b, KFK_API_DELETE_TOPICS, &req, 0,
-                               b->client->conf->request_timeout_ms + op->timeout_ms,
-                               on_topics_response, op);
+        err = kfk__broker_request(b, KFK_API_DELETE_TOPICS, &req, 0,
+                                  b->client->conf->request_timeout_ms + op->timeout_ms,
+                                  on_topics_response, op);
         kfk__free(names);
         kfk__free(states);
     }

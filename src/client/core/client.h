@@ -52,6 +52,56 @@ struct kfk__broker {
     uint64_t connects, disconnects;
 };
 
+/* ---- the one response path (request.c) ------------------------------------------------------ */
+
+/* What a handler should do with a failed request, decided once in request.c. */
+typedef enum kfk__resp_class {
+    KFK__RESP_OK = 0,    /* the body decoded; its own error codes are the handler's to read */
+    KFK__RESP_RETRY,     /* connection lost, timed out, or not sent: may be sent again later */
+    KFK__RESP_MALFORMED, /* the broker's answer did not decode (err KFK_ERR__BAD_MSG) */
+    KFK__RESP_FATAL      /* retrying cannot help (the client is closing, out of memory, ...) */
+} kfk__resp_class_t;
+
+/*
+ * A response as its handler sees it: the decoded body, or a classified error whose cause is
+ * spelled out in @p msg ("malformed Metadata v12 response from broker 1 (38 bytes)"). Valid
+ * during the callback only: request.c frees the body's arena and the frame after the handler
+ * returns, unless the handler took them with kfk__resp_keep.
+ */
+typedef struct kfk__resp {
+    kfk__broker_t *broker;
+    int16_t api_key;
+    int16_t version;
+    kfk_err_t err;
+    kfk__resp_class_t cls;
+    const char *msg; /* "" when err is 0 */
+    void *body;      /* the decoded response struct of api_key (NULL on error, and for a request
+                        sent with KFK__REQ_NO_RESPONSE) */
+    uint8_t *frame;  /* the frame the body's byte slices point into (records, assignments) */
+    size_t len;
+    kfk_arena_t arena; /* where the body lives */
+    char msg_buf[160];
+} kfk__resp_t;
+
+/* Called exactly once per kfk__broker_request that returned 0. */
+typedef void (*kfk__response_cb)(kfk__resp_t *r, void *opaque);
+
+/*
+ * Sends @p body as an @p api_key request on an up broker at the version chosen with it, decodes
+ * the answer with that API's decoder and hands @p cb the decoded body or a classified error
+ * (kfk__resp_t). Returns KFK_ERR__TRANSPORT when the broker is not up, KFK_ERR__NO_COMMON_VERSION
+ * when it lacks the API, KFK_ERR__NOMEM; then @p cb is not called.
+ */
+kfk_err_t kfk__broker_request(kfk__broker_t *b, int16_t api_key, const void *body, unsigned flags,
+                              int64_t timeout_ms, kfk__response_cb cb, void *opaque);
+
+/*
+ * Takes the frame and the arena of @p r out of request.c's hands (zero-copy records keep both):
+ * the caller frees them (kfk__free(*frame), kfk_arena_free(arena)). Either may be NULL to take
+ * only the other.
+ */
+void kfk__resp_keep(kfk__resp_t *r, uint8_t **frame, kfk_arena_t *arena);
+
 /* Makes sure the broker is connected or connecting (honouring the backoff), and calls @p cb
  * with @p opaque when it is up or when this attempt fails. @p w is caller storage that must stay
  * valid until the callback (or kfk__broker_cancel_wait). Waiting again with a @p w that waits

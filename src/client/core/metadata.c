@@ -271,36 +271,18 @@ static void round_done(kfk__client_t *cl, kfk_err_t err) {
 
 static void try_broker(kfk__client_t *cl);
 
-static void on_md_response(kfk__broker_t *b, kfk_err_t err, int16_t version, uint8_t *frame,
-                           size_t len, void *opaque) {
+static void on_md_response(kfk__resp_t *r, void *opaque) {
     kfk__client_t *cl = opaque;
-    if (cl->closing) {
-        kfk__free(frame);
+    if (cl->closing)
         return;
-    }
-    if (err) {
-        snprintf(cl->md_last_msg, sizeof cl->md_last_msg, "Metadata request to broker %d: %s",
-                 b->node_id, kfk_err_str(err));
+    if (r->err) {
+        snprintf(cl->md_last_msg, sizeof cl->md_last_msg, "%s", r->msg);
         try_broker(cl);
         return;
     }
-    kfk_arena_t a;
-    kfk_arena_init(&a);
-    void *body;
-    err = kfk_response_decode(frame, len, KFK_API_METADATA, version, NULL, &a, &body);
-    if (err) {
-        kfk_arena_free(&a);
-        kfk__free(frame);
-        snprintf(cl->md_last_msg, sizeof cl->md_last_msg, "malformed Metadata v%d response",
-                 version);
-        try_broker(cl);
-        return;
-    }
-    err = apply(cl, body, cl->md_round_all);
-    kfk_arena_free(&a);
-    kfk__free(frame);
-    kfk__dbg(&cl->log, KFK_DBG_METADATA, "metadata v%d from broker %d: %d topics, %s", version,
-             b->node_id, cl->topic_cnt, err ? kfk_err_name(err) : "ok");
+    kfk_err_t err = apply(cl, r->body, cl->md_round_all);
+    kfk__dbg(&cl->log, KFK_DBG_METADATA, "metadata v%d from broker %d: %d topics, %s", r->version,
+             r->broker->node_id, cl->topic_cnt, err ? kfk_err_name(err) : "ok");
     round_done(cl, err);
 }
 
@@ -337,7 +319,7 @@ static void on_md_broker_ready(kfk__broker_t *b, kfk_err_t err, const char *msg,
         req.topics = (kfk_array_t){topics, (int32_t)cl->wanted_cnt};
     }
     req.allow_auto_topic_creation = false;
-    err = kfk__broker_send(b, KFK_API_METADATA, &req, 0, 0, on_md_response, cl);
+    err = kfk__broker_request(b, KFK_API_METADATA, &req, 0, 0, on_md_response, cl);
     kfk__free(topics);
     if (err) {
         snprintf(cl->md_last_msg, sizeof cl->md_last_msg, "cannot send Metadata: %s",

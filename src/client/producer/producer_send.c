@@ -24,21 +24,13 @@ static void renumber(kfk_producer_t *p) {
         }
 }
 
-static void on_pid_response(kfk__broker_t *b, kfk_err_t err, int16_t version, uint8_t *frame,
-                            size_t len, void *opaque) {
-    (void)b;
+static void on_pid_response(kfk__resp_t *resp, void *opaque) {
     kfk_producer_t *p = opaque;
     int bump = p->pid_state == PID_REQUESTING && p->pid >= 0;
-    if (p->client_closing) {
-        kfk__free(frame);
+    if (p->client_closing)
         return;
-    }
-    kfk_arena_t a;
-    kfk_arena_init(&a);
-    void *body = NULL;
-    if (!err)
-        err = kfk_response_decode(frame, len, KFK_API_INIT_PRODUCER_ID, version, NULL, &a, &body);
-    kfk_init_producer_id_response_t *r = body;
+    kfk_err_t err = resp->err;
+    kfk_init_producer_id_response_t *r = resp->body;
     if (!err && r->error_code)
         err = (kfk_err_t)r->error_code;
     if (!err) {
@@ -61,8 +53,6 @@ static void on_pid_response(kfk__broker_t *b, kfk_err_t err, int16_t version, ui
                      kfk_err_name(err));
         }
     }
-    kfk_arena_free(&a);
-    kfk__free(frame);
     kfk__producer_kick(p);
 }
 
@@ -86,7 +76,7 @@ static void on_pid_broker(kfk__broker_t *b, kfk_err_t err, const char *msg, void
     int bump = p->pid >= 0 && kfk__broker_version(b, KFK_API_INIT_PRODUCER_ID) >= 3;
     req.producer_id = bump ? p->pid : -1;
     req.producer_epoch = bump ? p->epoch : -1;
-    kfk_err_t e = kfk__broker_send(b, KFK_API_INIT_PRODUCER_ID, &req, 0, 0, on_pid_response, p);
+    kfk_err_t e = kfk__broker_request(b, KFK_API_INIT_PRODUCER_ID, &req, 0, 0, on_pid_response, p);
     if (e) {
         p->pid_state = PID_NONE;
         p->pid_retry_at = kfk__producer_now_ms(p) + (uint64_t)p->c->retry_backoff_ms;
@@ -249,19 +239,11 @@ static void handle_partition(kfk_producer_t *p, pbatch_t *b, kfk_err_t err, int6
     kfk__producer_batch_done(p, b, err, -1, -1);
 }
 
-static void on_produce(kfk__broker_t *br, kfk_err_t err, int16_t version, uint8_t *frame,
-                       size_t len, void *opaque) {
-    (void)br;
+static void on_produce(kfk__resp_t *r, void *opaque) {
     preq_t *rq = opaque;
     kfk_producer_t *p = rq->p;
-    kfk_arena_t a;
-    kfk_arena_init(&a);
-    kfk_produce_response_t *resp = NULL;
-    if (!err && frame) {
-        void *body;
-        err = kfk_response_decode(frame, len, KFK_API_PRODUCE, version, NULL, &a, &body);
-        resp = body;
-    }
+    kfk_err_t err = r->err;
+    kfk_produce_response_t *resp = r->body;
     int refresh = err == KFK_ERR__TRANSPORT || err == KFK_ERR__TIMED_OUT;
     for (size_t i = 0; i < rq->n; i++) {
         pbatch_t *b = rq->batches[i];
@@ -295,8 +277,6 @@ static void on_produce(kfk__broker_t *br, kfk_err_t err, int16_t version, uint8_
         }
         handle_partition(p, b, perr, base, lat, &refresh);
     }
-    kfk_arena_free(&a);
-    kfk__free(frame);
     kfk__free(rq);
     if (refresh && !p->client_closing)
         kfk__client_metadata_refresh(p->cl, NULL, 0, 0, NULL, NULL, NULL);
@@ -432,7 +412,7 @@ static size_t send_to(kfk_producer_t *p, int32_t node, uint64_t now, int *need_m
     rq->node_id = node;
     rq->n = n;
     unsigned flags = KFK__REQ_ZERO_COPY | (p->acks == 0 ? KFK__REQ_NO_RESPONSE : 0);
-    kfk_err_t err = kfk__broker_send(br, KFK_API_PRODUCE, &req, flags, 0, on_produce, rq);
+    kfk_err_t err = kfk__broker_request(br, KFK_API_PRODUCE, &req, flags, 0, on_produce, rq);
     kfk__free(tds);
     kfk__free(pds);
     kfk__free(list);
