@@ -3,108 +3,15 @@
  * Golden frames written by hand from CreateTopicsRequest.json / CreateTopicsResponse.json, a
  * round trip at every version, and malformed input.
  */
-#include <stdlib.h>
 #include <string.h>
 
 #include <criterion/criterion.h>
 
 #include "kfk/protocol.h"
 
-#define KEY KFK_API_CREATE_TOPICS
+#include "codec_check.h"
 
-/* ---- helpers (each test file keeps its own) ----------------------------------------------- */
-
-static void expect_bytes(const kfk_wbuf_t *w, const uint8_t *want, size_t want_len) {
-    cr_assert_eq(w->err, KFK_ERR_NONE, "writer error %d", w->err);
-    cr_assert_eq(w->len, want_len, "encoded %zu bytes, want %zu", w->len, want_len);
-    for (size_t i = 0; i < want_len; i++)
-        cr_assert_eq(w->data[i], want[i], "byte %zu is %02x, want %02x", i, w->data[i], want[i]);
-}
-
-static void expect_str(kfk_str_t s, const char *want) {
-    if (!want) {
-        cr_assert_eq(s.len, -1, "want a null string, got length %d", s.len);
-        return;
-    }
-    cr_assert(kfk_str_eq(s, want), "string is \"%.*s\", want \"%s\"", s.len > 0 ? s.len : 0,
-              s.ptr ? s.ptr : "", want);
-}
-
-/* Encodes @p msg at @p v into @p w1, decodes it into @p out, re-encodes the decoded struct and
- * requires the same bytes. @p out's strings point into @p w1 (the caller frees it). */
-static void round_trip(const kfk_schema_t *s, int16_t v, const void *msg, void *out,
-                       kfk_arena_t *arena, kfk_wbuf_t *w1) {
-    bool flex = kfk_api_is_flexible(KEY, v);
-    cr_assert_eq(kfk_schema_encode(s, v, flex, msg, w1), KFK_ERR_NONE, "%s v%d encode",
-                 kfk_schema_name(s), v);
-    kfk_rbuf_t r;
-    kfk_rbuf_init(&r, w1->data, w1->len);
-    cr_assert_eq(kfk_schema_decode(s, v, flex, &r, arena, out), KFK_ERR_NONE, "%s v%d decode",
-                 kfk_schema_name(s), v);
-    cr_assert_eq(kfk_rbuf_left(&r), 0, "%s v%d: trailing bytes", kfk_schema_name(s), v);
-    kfk_wbuf_t w2;
-    kfk_wbuf_init(&w2);
-    cr_assert_eq(kfk_schema_encode(s, v, flex, out, &w2), KFK_ERR_NONE);
-    cr_assert_eq(w2.len, w1->len, "%s v%d: re-encoded %zu bytes, first %zu", kfk_schema_name(s), v,
-                 w2.len, w1->len);
-    cr_assert(!memcmp(w2.data, w1->data, w1->len), "%s v%d: re-encoding differs",
-              kfk_schema_name(s), v);
-    kfk_wbuf_free(&w2);
-}
-
-/* Every strict prefix of a frame body (after the 4-byte size) must fail to decode. Each prefix
- * is copied to its own allocation so that a read past its end is caught by ASan. */
-static void expect_prefixes_fail(bool request, int16_t v, const uint8_t *frame, size_t len) {
-    for (size_t n = 0; n + 4 < len; n++) {
-        uint8_t *copy = malloc(n ? n : 1);
-        cr_assert_not_null(copy);
-        memcpy(copy, frame + 4, n);
-        kfk_arena_t arena = {0};
-        void *body = NULL;
-        kfk_err_t err;
-        if (request) {
-            kfk_request_header_t hdr;
-            err = kfk_request_decode(copy, n, &hdr, &arena, &body);
-        } else {
-            int32_t corr;
-            err = kfk_response_decode(copy, n, KEY, v, &corr, &arena, &body);
-        }
-        cr_assert_neq(err, KFK_ERR_NONE, "v%d %s prefix of %zu bytes decoded", v,
-                      request ? "request" : "response", n);
-        cr_assert_null(body);
-        kfk_arena_free(&arena);
-        free(copy);
-    }
-}
-
-static kfk_err_t decode_response(const uint8_t *frame, size_t len, int16_t v, kfk_arena_t *arena,
-                                 void **body) {
-    int32_t corr;
-    return kfk_response_decode(frame + 4, len - 4, KEY, v, &corr, arena, body);
-}
-
-static kfk_err_t decode_request(const uint8_t *frame, size_t len, kfk_arena_t *arena, void **body) {
-    kfk_request_header_t hdr;
-    return kfk_request_decode(frame + 4, len - 4, &hdr, arena, body);
-}
-
-/* A body that must be refused as malformed (KFK_ERR__BAD_MSG) at version @p v. */
-static void expect_bad_body(const kfk_schema_t *s, int16_t v, const uint8_t *p, size_t n) {
-    uint8_t *copy = malloc(n);
-    cr_assert_not_null(copy);
-    memcpy(copy, p, n);
-    void *out = malloc(kfk_schema_size(s));
-    cr_assert_not_null(out);
-    kfk_arena_t arena = {0};
-    kfk_rbuf_t r;
-    kfk_rbuf_init(&r, copy, n);
-    kfk_err_t err = kfk_schema_decode(s, v, kfk_api_is_flexible(KEY, v), &r, &arena, out);
-    cr_assert_eq(err, KFK_ERR__BAD_MSG, "%s v%d: got %d, want KFK_ERR__BAD_MSG", kfk_schema_name(s),
-                 v, err);
-    kfk_arena_free(&arena);
-    free(out);
-    free(copy);
-}
+#define API KFK_API_CREATE_TOPICS
 
 typedef kfk_create_topics_request_creatable_topic_t topic_t;
 typedef kfk_create_topics_request_creatable_replica_assignment_t assignment_t;
@@ -229,27 +136,21 @@ Test(create_topics, encodes_and_decodes_the_v2_request) {
                          .replication_factor = 1,
                          .configs = KFK_ARRAY_OF(configs)}};
     kfk_create_topics_request_t req = {.topics = KFK_ARRAY_OF(topics), .timeout_ms = 60000};
-    kfk_request_header_t hdr = {KEY, 2, 1, KFK_STR("kfk"), {NULL, 0}};
-    kfk_wbuf_t w;
-    kfk_wbuf_init(&w);
-    cr_assert_eq(kfk_request_encode(&w, &hdr, &req), KFK_ERR_NONE);
-    expect_bytes(&w, req_v2, sizeof req_v2);
-    kfk_wbuf_free(&w);
+    cc_expect_request(API, 2, 1, &req, req_v2, sizeof req_v2);
 
     kfk_arena_t arena = {0};
-    kfk_create_topics_request_t *got = NULL;
-    cr_assert_eq(decode_request(req_v2, sizeof req_v2, &arena, (void **)&got), KFK_ERR_NONE);
+    kfk_create_topics_request_t *got = cc_decode_request(API, 2, 1, req_v2, sizeof req_v2, &arena);
     cr_assert_eq(got->timeout_ms, 60000);
     cr_assert_eq(got->validate_only, false);
     cr_assert_eq(got->topics.count, 1);
     topic_t *t = &KFK_ARRAY_AT(got->topics, topic_t, 0);
-    expect_str(t->name, "t1");
+    cc_expect_str(t->name, "t1");
     cr_assert_eq(t->num_partitions, 3);
     cr_assert_eq(t->replication_factor, 1);
     cr_assert_eq(t->assignments.count, 0);
     cr_assert_eq(t->configs.count, 1);
-    expect_str(KFK_ARRAY_AT(t->configs, config_t, 0).name, "cleanup.policy");
-    expect_str(KFK_ARRAY_AT(t->configs, config_t, 0).value, "compact");
+    cc_expect_str(KFK_ARRAY_AT(t->configs, config_t, 0).name, "cleanup.policy");
+    cc_expect_str(KFK_ARRAY_AT(t->configs, config_t, 0).value, "compact");
     kfk_arena_free(&arena);
 }
 
@@ -264,16 +165,10 @@ Test(create_topics, encodes_and_decodes_the_flexible_v5_request) {
                          .configs = KFK_ARRAY_OF(configs)}};
     kfk_create_topics_request_t req = {
         .topics = KFK_ARRAY_OF(topics), .timeout_ms = 30000, .validate_only = true};
-    kfk_request_header_t hdr = {KEY, 5, 2, KFK_STR("kfk"), {NULL, 0}};
-    kfk_wbuf_t w;
-    kfk_wbuf_init(&w);
-    cr_assert_eq(kfk_request_encode(&w, &hdr, &req), KFK_ERR_NONE);
-    expect_bytes(&w, req_v5, sizeof req_v5);
-    kfk_wbuf_free(&w);
+    cc_expect_request(API, 5, 2, &req, req_v5, sizeof req_v5);
 
     kfk_arena_t arena = {0};
-    kfk_create_topics_request_t *got = NULL;
-    cr_assert_eq(decode_request(req_v5, sizeof req_v5, &arena, (void **)&got), KFK_ERR_NONE);
+    kfk_create_topics_request_t *got = cc_decode_request(API, 5, 2, req_v5, sizeof req_v5, &arena);
     cr_assert_eq(got->timeout_ms, 30000);
     cr_assert_eq(got->validate_only, true);
     topic_t *t = &KFK_ARRAY_AT(got->topics, topic_t, 0);
@@ -283,8 +178,8 @@ Test(create_topics, encodes_and_decodes_the_flexible_v5_request) {
     assignment_t *a = &KFK_ARRAY_AT(t->assignments, assignment_t, 0);
     cr_assert_eq(a->broker_ids.count, 2);
     cr_assert_eq(KFK_ARRAY_AT(a->broker_ids, int32_t, 1), 2);
-    expect_str(KFK_ARRAY_AT(t->configs, config_t, 0).name, "retention.ms");
-    expect_str(KFK_ARRAY_AT(t->configs, config_t, 0).value, NULL);
+    cc_expect_str(KFK_ARRAY_AT(t->configs, config_t, 0).name, "retention.ms");
+    cc_expect_str(KFK_ARRAY_AT(t->configs, config_t, 0).value, NULL);
     kfk_arena_free(&arena);
 }
 
@@ -295,19 +190,15 @@ Test(create_topics, encodes_and_decodes_the_v2_response) {
                           .num_partitions = -1,
                           .replication_factor = -1}};
     kfk_create_topics_response_t resp = {.topics = KFK_ARRAY_OF(topics)};
-    kfk_wbuf_t w;
-    kfk_wbuf_init(&w);
-    cr_assert_eq(kfk_response_encode(&w, KEY, 2, 1, &resp), KFK_ERR_NONE);
-    expect_bytes(&w, resp_v2, sizeof resp_v2);
-    kfk_wbuf_free(&w);
+    cc_expect_response(API, 2, 1, &resp, resp_v2, sizeof resp_v2);
 
     kfk_arena_t arena = {0};
-    kfk_create_topics_response_t *got = NULL;
-    cr_assert_eq(decode_response(resp_v2, sizeof resp_v2, 2, &arena, (void **)&got), KFK_ERR_NONE);
+    kfk_create_topics_response_t *got =
+        cc_decode_response(API, 2, 1, resp_v2, sizeof resp_v2, &arena);
     result_t *r = &KFK_ARRAY_AT(got->topics, result_t, 0);
-    expect_str(r->name, "t1");
+    cc_expect_str(r->name, "t1");
     cr_assert_eq(r->error_code, KFK_ERR_TOPIC_ALREADY_EXISTS);
-    expect_str(r->error_message, "exists");
+    cc_expect_str(r->error_message, "exists");
     cr_assert_eq(r->num_partitions, -1, "absent before v5: the default");
     cr_assert_eq(r->replication_factor, -1, "absent before v5: the default");
     cr_assert_eq(r->topic_config_error_code, 0);
@@ -326,23 +217,19 @@ Test(create_topics, encodes_and_decodes_the_flexible_v5_response_with_configs) {
                           .replication_factor = 1,
                           .configs = KFK_ARRAY_OF(configs)}};
     kfk_create_topics_response_t resp = {.topics = KFK_ARRAY_OF(topics)};
-    kfk_wbuf_t w;
-    kfk_wbuf_init(&w);
-    cr_assert_eq(kfk_response_encode(&w, KEY, 5, 2, &resp), KFK_ERR_NONE);
-    expect_bytes(&w, resp_v5, sizeof resp_v5);
-    kfk_wbuf_free(&w);
+    cc_expect_response(API, 5, 2, &resp, resp_v5, sizeof resp_v5);
 
     kfk_arena_t arena = {0};
-    kfk_create_topics_response_t *got = NULL;
-    cr_assert_eq(decode_response(resp_v5, sizeof resp_v5, 5, &arena, (void **)&got), KFK_ERR_NONE);
+    kfk_create_topics_response_t *got =
+        cc_decode_response(API, 5, 2, resp_v5, sizeof resp_v5, &arena);
     result_t *r = &KFK_ARRAY_AT(got->topics, result_t, 0);
-    expect_str(r->error_message, NULL);
+    cc_expect_str(r->error_message, NULL);
     cr_assert_eq(r->num_partitions, 3);
     cr_assert_eq(r->replication_factor, 1);
     cr_assert_eq(r->configs.count, 1);
     result_config_t *c = &KFK_ARRAY_AT(r->configs, result_config_t, 0);
-    expect_str(c->name, "cleanup.policy");
-    expect_str(c->value, "compact");
+    cc_expect_str(c->name, "cleanup.policy");
+    cc_expect_str(c->value, "compact");
     cr_assert_eq(c->config_source, 5);
     cr_assert_eq(c->read_only, false);
     cr_assert_eq(c->is_sensitive, false);
@@ -358,15 +245,11 @@ Test(create_topics, encodes_and_decodes_the_v7_response_with_topic_id_and_config
                           .replication_factor = 1,
                           .configs = {NULL, -1}}};
     kfk_create_topics_response_t resp = {.topics = KFK_ARRAY_OF(topics)};
-    kfk_wbuf_t w;
-    kfk_wbuf_init(&w);
-    cr_assert_eq(kfk_response_encode(&w, KEY, 7, 3, &resp), KFK_ERR_NONE);
-    expect_bytes(&w, resp_v7, sizeof resp_v7);
-    kfk_wbuf_free(&w);
+    cc_expect_response(API, 7, 3, &resp, resp_v7, sizeof resp_v7);
 
     kfk_arena_t arena = {0};
-    kfk_create_topics_response_t *got = NULL;
-    cr_assert_eq(decode_response(resp_v7, sizeof resp_v7, 7, &arena, (void **)&got), KFK_ERR_NONE);
+    kfk_create_topics_response_t *got =
+        cc_decode_response(API, 7, 3, resp_v7, sizeof resp_v7, &arena);
     result_t *r = &KFK_ARRAY_AT(got->topics, result_t, 0);
     cr_assert(!memcmp(&r->topic_id, &uuid, sizeof uuid));
     cr_assert_eq(r->topic_config_error_code, KFK_ERR_TOPIC_AUTHORIZATION_FAILED);
@@ -393,28 +276,25 @@ Test(create_topics, round_trips_every_request_version) {
             {.name = KFK_STR("auto"), .num_partitions = 12, .replication_factor = 3}};
         kfk_create_topics_request_t req = {
             .topics = KFK_ARRAY_OF(topics), .timeout_ms = 5000, .validate_only = true};
-        kfk_create_topics_request_t out;
         kfk_arena_t arena = {0};
-        kfk_wbuf_t w;
-        kfk_wbuf_init(&w);
-        round_trip(&kfk_create_topics_request_schema, v, &req, &out, &arena, &w);
-        cr_assert_eq(out.timeout_ms, 5000);
-        cr_assert_eq(out.validate_only, true);
-        cr_assert_eq(out.topics.count, 2);
-        topic_t *t = (topic_t *)out.topics.items;
-        expect_str(t[0].name, "manual");
+        kfk_create_topics_request_t *out =
+            cc_round_trip(API, &kfk_create_topics_request_schema, v, &req, &arena);
+        cr_assert_eq(out->timeout_ms, 5000);
+        cr_assert_eq(out->validate_only, true);
+        cr_assert_eq(out->topics.count, 2);
+        topic_t *t = (topic_t *)out->topics.items;
+        cc_expect_str(t[0].name, "manual");
         cr_assert_eq(t[0].assignments.count, 2);
         assignment_t *a = (assignment_t *)t[0].assignments.items;
         cr_assert_eq(a[0].broker_ids.count, 3);
         cr_assert_eq(KFK_ARRAY_AT(a[0].broker_ids, int32_t, 2), 3);
         cr_assert_eq(a[1].partition_index, 1);
         cr_assert_eq(t[0].configs.count, 2);
-        expect_str(KFK_ARRAY_AT(t[0].configs, config_t, 0).value, "2");
-        expect_str(KFK_ARRAY_AT(t[0].configs, config_t, 1).value, NULL);
-        expect_str(t[1].name, "auto");
+        cc_expect_str(KFK_ARRAY_AT(t[0].configs, config_t, 0).value, "2");
+        cc_expect_str(KFK_ARRAY_AT(t[0].configs, config_t, 1).value, NULL);
+        cc_expect_str(t[1].name, "auto");
         cr_assert_eq(t[1].num_partitions, 12);
         cr_assert_eq(t[1].replication_factor, 3);
-        kfk_wbuf_free(&w);
         kfk_arena_free(&arena);
     }
 }
@@ -445,36 +325,33 @@ Test(create_topics, round_trips_every_response_version) {
                               .replication_factor = -1,
                               .configs = {NULL, -1}}};
         kfk_create_topics_response_t resp = {.throttle_time_ms = 3, .topics = KFK_ARRAY_OF(topics)};
-        kfk_create_topics_response_t out;
         kfk_arena_t arena = {0};
-        kfk_wbuf_t w;
-        kfk_wbuf_init(&w);
-        round_trip(&kfk_create_topics_response_schema, v, &resp, &out, &arena, &w);
-        cr_assert_eq(out.throttle_time_ms, 3);
-        cr_assert_eq(out.topics.count, 2);
-        result_t *r = (result_t *)out.topics.items;
-        expect_str(r[0].name, "ok");
+        kfk_create_topics_response_t *out =
+            cc_round_trip(API, &kfk_create_topics_response_schema, v, &resp, &arena);
+        cr_assert_eq(out->throttle_time_ms, 3);
+        cr_assert_eq(out->topics.count, 2);
+        result_t *r = (result_t *)out->topics.items;
+        cc_expect_str(r[0].name, "ok");
         static const kfk_uuid_t zero;
         cr_assert(!memcmp(&r[0].topic_id, v >= 7 ? &uuid : &zero, sizeof uuid), "v%d", v);
-        expect_str(r[0].error_message, NULL);
+        cc_expect_str(r[0].error_message, NULL);
         cr_assert_eq(r[0].num_partitions, v >= 5 ? 6 : -1, "v%d", v);
         cr_assert_eq(r[0].replication_factor, v >= 5 ? 3 : -1, "v%d", v);
         cr_assert_eq(r[0].configs.count, v >= 5 ? 2 : 0, "v%d", v);
         if (v >= 5) {
             result_config_t *c = (result_config_t *)r[0].configs.items;
-            expect_str(c[0].value, "1073741824");
+            cc_expect_str(c[0].value, "1073741824");
             cr_assert_eq(c[0].read_only, true);
             cr_assert_eq(c[0].config_source, 4);
-            expect_str(c[1].value, NULL);
+            cc_expect_str(c[1].value, NULL);
             cr_assert_eq(c[1].config_source, -1);
             cr_assert_eq(c[1].is_sensitive, true);
         }
         cr_assert_eq(r[1].error_code, KFK_ERR_POLICY_VIOLATION);
-        expect_str(r[1].error_message, "no");
+        cc_expect_str(r[1].error_message, "no");
         cr_assert_eq(r[1].topic_config_error_code,
                      v >= 5 ? KFK_ERR_CLUSTER_AUTHORIZATION_FAILED : 0, "v%d", v);
         cr_assert_eq(r[1].configs.count, v >= 5 ? -1 : 0, "v%d", v);
-        kfk_wbuf_free(&w);
         kfk_arena_free(&arena);
     }
 }
@@ -482,40 +359,44 @@ Test(create_topics, round_trips_every_response_version) {
 /* ---- malformed input ---------------------------------------------------------------------- */
 
 Test(create_topics, rejects_every_truncated_golden_frame) {
-    expect_prefixes_fail(true, 2, req_v2, sizeof req_v2);
-    expect_prefixes_fail(true, 5, req_v5, sizeof req_v5);
-    expect_prefixes_fail(false, 2, resp_v2, sizeof resp_v2);
-    expect_prefixes_fail(false, 5, resp_v5, sizeof resp_v5);
-    expect_prefixes_fail(false, 7, resp_v7, sizeof resp_v7);
+    cc_expect_truncations_fail(API, true, 2, req_v2, sizeof req_v2);
+    cc_expect_truncations_fail(API, true, 5, req_v5, sizeof req_v5);
+    cc_expect_truncations_fail(API, false, 2, resp_v2, sizeof resp_v2);
+    cc_expect_truncations_fail(API, false, 5, resp_v5, sizeof resp_v5);
+    cc_expect_truncations_fail(API, false, 7, resp_v7, sizeof resp_v7);
 }
 
 Test(create_topics, rejects_hostile_counts_and_lengths) {
     /* v2 request: topics count 0x7fffffff. */
     static const uint8_t huge[] = {0x7f, 0xff, 0xff, 0xff, 0x00, 0x00, 0xea, 0x60, 0x00};
-    expect_bad_body(&kfk_create_topics_request_schema, 2, huge, sizeof huge);
+    cc_expect_bad_body(API, &kfk_create_topics_request_schema, 2, huge, sizeof huge);
     /* v2 request: broker_ids ([]int32) count 0x7fffffff. */
     static const uint8_t huge_brokers[] = {0x00, 0x00, 0x00, 0x01, 0x00, 0x01, 't',  0x00,
                                            0x00, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00, 0x00,
                                            0x01, 0x00, 0x00, 0x00, 0x00, 0x7f, 0xff, 0xff,
                                            0xff, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00};
-    expect_bad_body(&kfk_create_topics_request_schema, 2, huge_brokers, sizeof huge_brokers);
+    cc_expect_bad_body(API, &kfk_create_topics_request_schema, 2, huge_brokers,
+                       sizeof huge_brokers);
     /* v2 request: a config value of length -2. */
     static const uint8_t value_minus_two[] = {0x00, 0x00, 0x00, 0x01, 0x00, 0x01, 't',  0x00,
                                               0x00, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00, 0x00,
                                               0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x01, 'k',
                                               0xff, 0xfe, 0x00, 0x00, 0x00, 0x00, 0x00};
-    expect_bad_body(&kfk_create_topics_request_schema, 2, value_minus_two, sizeof value_minus_two);
+    cc_expect_bad_body(API, &kfk_create_topics_request_schema, 2, value_minus_two,
+                       sizeof value_minus_two);
     /* v2 response: an error message past the end. */
     static const uint8_t long_message[] = {0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00,
                                            0x01, 't',  0x00, 0x00, 0x7f, 0xff, 'e',  'r',  'r'};
-    expect_bad_body(&kfk_create_topics_response_schema, 2, long_message, sizeof long_message);
+    cc_expect_bad_body(API, &kfk_create_topics_response_schema, 2, long_message,
+                       sizeof long_message);
     /* v5 response: compact configs count 0x7fffffff. */
     static const uint8_t compact_huge[] = {0x00, 0x00, 0x00, 0x00, 0x02, 0x02, 't',  0x00,
                                            0x00, 0x00, 0x00, 0x00, 0x00, 0x03, 0x00, 0x01,
                                            0x80, 0x80, 0x80, 0x80, 0x08, 0x00, 0x00};
-    expect_bad_body(&kfk_create_topics_response_schema, 5, compact_huge, sizeof compact_huge);
+    cc_expect_bad_body(API, &kfk_create_topics_response_schema, 5, compact_huge,
+                       sizeof compact_huge);
     /* v5 request: a null topic name (compact length 0) where the schema allows none. */
     static const uint8_t null_name[] = {0x02, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x01, 0x01,
                                         0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00};
-    expect_bad_body(&kfk_create_topics_request_schema, 5, null_name, sizeof null_name);
+    cc_expect_bad_body(API, &kfk_create_topics_request_schema, 5, null_name, sizeof null_name);
 }

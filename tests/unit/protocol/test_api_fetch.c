@@ -5,114 +5,13 @@
  * CurrentLeader and SnapshotId (tags 0, 1, 2 of a response partition); a round trip at every
  * version, and malformed input.
  */
-#include <stdlib.h>
-#include <string.h>
-
 #include <criterion/criterion.h>
 
 #include "kfk/protocol.h"
 
-#define KEY KFK_API_FETCH
+#include "codec_check.h"
 
-/* ---- helpers (each test file keeps its own) ----------------------------------------------- */
-
-static void expect_bytes(const kfk_wbuf_t *w, const uint8_t *want, size_t want_len) {
-    cr_assert_eq(w->err, KFK_ERR_NONE, "writer error %d", w->err);
-    cr_assert_eq(w->len, want_len, "encoded %zu bytes, want %zu", w->len, want_len);
-    for (size_t i = 0; i < want_len; i++)
-        cr_assert_eq(w->data[i], want[i], "byte %zu is %02x, want %02x", i, w->data[i], want[i]);
-}
-
-static void expect_str(kfk_str_t s, const char *want) {
-    if (!want) {
-        cr_assert_eq(s.len, -1, "want a null string, got length %d", s.len);
-        return;
-    }
-    cr_assert(kfk_str_eq(s, want), "string is \"%.*s\", want \"%s\"", s.len > 0 ? s.len : 0,
-              s.ptr ? s.ptr : "", want);
-}
-
-static void expect_blob(kfk_bytes_t b, const void *want, int32_t want_len) {
-    cr_assert_eq(b.len, want_len, "bytes of length %d, want %d", b.len, want_len);
-    if (want_len > 0)
-        cr_assert(!memcmp(b.ptr, want, (size_t)want_len), "bytes differ");
-}
-
-/* Encodes @p msg at @p v into @p w1, decodes it into @p out, re-encodes the decoded struct and
- * requires the same bytes. @p out's strings point into @p w1 (the caller frees it). */
-static void round_trip(const kfk_schema_t *s, int16_t v, const void *msg, void *out,
-                       kfk_arena_t *arena, kfk_wbuf_t *w1) {
-    bool flex = kfk_api_is_flexible(KEY, v);
-    cr_assert_eq(kfk_schema_encode(s, v, flex, msg, w1), KFK_ERR_NONE, "%s v%d encode",
-                 kfk_schema_name(s), v);
-    kfk_rbuf_t r;
-    kfk_rbuf_init(&r, w1->data, w1->len);
-    cr_assert_eq(kfk_schema_decode(s, v, flex, &r, arena, out), KFK_ERR_NONE, "%s v%d decode",
-                 kfk_schema_name(s), v);
-    cr_assert_eq(kfk_rbuf_left(&r), 0, "%s v%d: trailing bytes", kfk_schema_name(s), v);
-    kfk_wbuf_t w2;
-    kfk_wbuf_init(&w2);
-    cr_assert_eq(kfk_schema_encode(s, v, flex, out, &w2), KFK_ERR_NONE);
-    cr_assert_eq(w2.len, w1->len, "%s v%d: re-encoded %zu bytes, first %zu", kfk_schema_name(s), v,
-                 w2.len, w1->len);
-    cr_assert(!memcmp(w2.data, w1->data, w1->len), "%s v%d: re-encoding differs",
-              kfk_schema_name(s), v);
-    kfk_wbuf_free(&w2);
-}
-
-/* Every strict prefix of a frame body (after the 4-byte size) must fail to decode. Each prefix
- * is copied to its own allocation so that a read past its end is caught by ASan. */
-static void expect_prefixes_fail(bool request, int16_t v, const uint8_t *frame, size_t len) {
-    for (size_t n = 0; n + 4 < len; n++) {
-        uint8_t *copy = malloc(n ? n : 1);
-        cr_assert_not_null(copy);
-        memcpy(copy, frame + 4, n);
-        kfk_arena_t arena = {0};
-        void *body = NULL;
-        kfk_err_t err;
-        if (request) {
-            kfk_request_header_t hdr;
-            err = kfk_request_decode(copy, n, &hdr, &arena, &body);
-        } else {
-            int32_t corr;
-            err = kfk_response_decode(copy, n, KEY, v, &corr, &arena, &body);
-        }
-        cr_assert_neq(err, KFK_ERR_NONE, "v%d %s prefix of %zu bytes decoded", v,
-                      request ? "request" : "response", n);
-        cr_assert_null(body);
-        kfk_arena_free(&arena);
-        free(copy);
-    }
-}
-
-static kfk_err_t decode_response(const uint8_t *frame, size_t len, int16_t v, kfk_arena_t *arena,
-                                 void **body) {
-    int32_t corr;
-    return kfk_response_decode(frame + 4, len - 4, KEY, v, &corr, arena, body);
-}
-
-static kfk_err_t decode_request(const uint8_t *frame, size_t len, kfk_arena_t *arena, void **body) {
-    kfk_request_header_t hdr;
-    return kfk_request_decode(frame + 4, len - 4, &hdr, arena, body);
-}
-
-/* A body that must be refused as malformed (KFK_ERR__BAD_MSG) at version @p v. */
-static void expect_bad_body(const kfk_schema_t *s, int16_t v, const uint8_t *p, size_t n) {
-    uint8_t *copy = malloc(n);
-    cr_assert_not_null(copy);
-    memcpy(copy, p, n);
-    void *out = malloc(kfk_schema_size(s));
-    cr_assert_not_null(out);
-    kfk_arena_t arena = {0};
-    kfk_rbuf_t r;
-    kfk_rbuf_init(&r, copy, n);
-    kfk_err_t err = kfk_schema_decode(s, v, kfk_api_is_flexible(KEY, v), &r, &arena, out);
-    cr_assert_eq(err, KFK_ERR__BAD_MSG, "%s v%d: got %d, want KFK_ERR__BAD_MSG", kfk_schema_name(s),
-                 v, err);
-    kfk_arena_free(&arena);
-    free(out);
-    free(copy);
-}
+#define API KFK_API_FETCH
 
 /* Opaque record bytes: the codec never looks inside. */
 static const uint8_t recs[] = {0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f};
@@ -286,16 +185,10 @@ Test(fetch, encodes_and_decodes_the_v4_request) {
                                .session_epoch = -1,
                                .topics = KFK_ARRAY_OF(topics),
                                .rack_id = KFK_STR("")};
-    kfk_request_header_t hdr = {KEY, 4, 1, KFK_STR("kfk"), {NULL, 0}};
-    kfk_wbuf_t w;
-    kfk_wbuf_init(&w);
-    cr_assert_eq(kfk_request_encode(&w, &hdr, &req), KFK_ERR_NONE);
-    expect_bytes(&w, req_v4, sizeof req_v4);
-    kfk_wbuf_free(&w);
+    cc_expect_request(API, 4, 1, &req, req_v4, sizeof req_v4);
 
     kfk_arena_t arena = {0};
-    kfk_fetch_request_t *got = NULL;
-    cr_assert_eq(decode_request(req_v4, sizeof req_v4, &arena, (void **)&got), KFK_ERR_NONE);
+    kfk_fetch_request_t *got = cc_decode_request(API, 4, 1, req_v4, sizeof req_v4, &arena);
     cr_assert_eq(got->replica_id, -1);
     cr_assert_eq(got->max_wait_ms, 500);
     cr_assert_eq(got->min_bytes, 1);
@@ -303,12 +196,12 @@ Test(fetch, encodes_and_decodes_the_v4_request) {
     cr_assert_eq(got->isolation_level, 1);
     cr_assert_eq(got->session_id, 0, "absent before v7: the default");
     cr_assert_eq(got->session_epoch, -1, "absent before v7: the default");
-    expect_str(got->cluster_id, NULL);
-    expect_str(got->rack_id, "");
+    cc_expect_str(got->cluster_id, NULL);
+    cc_expect_str(got->rack_id, "");
     cr_assert_eq(got->forgotten_topics_data.count, 0);
     cr_assert_eq(got->topics.count, 1);
     fetch_topic_t *t = &KFK_ARRAY_AT(got->topics, fetch_topic_t, 0);
-    expect_str(t->topic, "t1");
+    cc_expect_str(t->topic, "t1");
     cr_assert_eq(t->partitions.count, 1);
     fetch_partition_t *p = &KFK_ARRAY_AT(t->partitions, fetch_partition_t, 0);
     cr_assert_eq(p->partition, 0);
@@ -341,20 +234,14 @@ Test(fetch, encodes_and_decodes_the_v12_request_with_cluster_id_as_tag_0) {
                                .topics = KFK_ARRAY_OF(topics),
                                .forgotten_topics_data = KFK_ARRAY_OF(forgotten),
                                .rack_id = KFK_STR("r1")};
-    kfk_request_header_t hdr = {KEY, 12, 2, KFK_STR("kfk"), {NULL, 0}};
-    kfk_wbuf_t w;
-    kfk_wbuf_init(&w);
-    cr_assert_eq(kfk_request_encode(&w, &hdr, &req), KFK_ERR_NONE);
-    expect_bytes(&w, req_v12, sizeof req_v12);
-    kfk_wbuf_free(&w);
+    cc_expect_request(API, 12, 2, &req, req_v12, sizeof req_v12);
 
     kfk_arena_t arena = {0};
-    kfk_fetch_request_t *got = NULL;
-    cr_assert_eq(decode_request(req_v12, sizeof req_v12, &arena, (void **)&got), KFK_ERR_NONE);
-    expect_str(got->cluster_id, "c1");
+    kfk_fetch_request_t *got = cc_decode_request(API, 12, 2, req_v12, sizeof req_v12, &arena);
+    cc_expect_str(got->cluster_id, "c1");
     cr_assert_eq(got->unknown_tags.len, 0);
     cr_assert_eq(got->session_epoch, -1);
-    expect_str(got->rack_id, "r1");
+    cc_expect_str(got->rack_id, "r1");
     fetch_partition_t *p =
         &KFK_ARRAY_AT(KFK_ARRAY_AT(got->topics, fetch_topic_t, 0).partitions, fetch_partition_t, 0);
     cr_assert_eq(p->current_leader_epoch, 5);
@@ -362,7 +249,7 @@ Test(fetch, encodes_and_decodes_the_v12_request_with_cluster_id_as_tag_0) {
     cr_assert_eq(p->fetch_offset, 100);
     cr_assert_eq(got->forgotten_topics_data.count, 1);
     forgotten_topic_t *f = &KFK_ARRAY_AT(got->forgotten_topics_data, forgotten_topic_t, 0);
-    expect_str(f->topic, "t2");
+    cc_expect_str(f->topic, "t2");
     cr_assert_eq(f->partitions.count, 2);
     cr_assert_eq(KFK_ARRAY_AT(f->partitions, int32_t, 0), 1);
     cr_assert_eq(KFK_ARRAY_AT(f->partitions, int32_t, 1), 2);
@@ -382,18 +269,13 @@ Test(fetch, encodes_and_decodes_the_v4_response_with_aborted_transactions) {
     parts[1].records = (kfk_bytes_t){NULL, -1};
     topic_response_t topics[] = {{.topic = KFK_STR("t1"), .partitions = KFK_ARRAY_OF(parts)}};
     kfk_fetch_response_t resp = {.responses = KFK_ARRAY_OF(topics)};
-    kfk_wbuf_t w;
-    kfk_wbuf_init(&w);
-    cr_assert_eq(kfk_response_encode(&w, KEY, 4, 1, &resp), KFK_ERR_NONE);
-    expect_bytes(&w, resp_v4, sizeof resp_v4);
-    kfk_wbuf_free(&w);
+    cc_expect_response(API, 4, 1, &resp, resp_v4, sizeof resp_v4);
 
     kfk_arena_t arena = {0};
-    kfk_fetch_response_t *got = NULL;
-    cr_assert_eq(decode_response(resp_v4, sizeof resp_v4, 4, &arena, (void **)&got), KFK_ERR_NONE);
+    kfk_fetch_response_t *got = cc_decode_response(API, 4, 1, resp_v4, sizeof resp_v4, &arena);
     cr_assert_eq(got->responses.count, 1);
     topic_response_t *t = &KFK_ARRAY_AT(got->responses, topic_response_t, 0);
-    expect_str(t->topic, "t1");
+    cc_expect_str(t->topic, "t1");
     cr_assert_eq(t->partitions.count, 2);
     partition_data_t *p = (partition_data_t *)t->partitions.items;
     cr_assert_eq(p[0].high_watermark, 200);
@@ -403,11 +285,11 @@ Test(fetch, encodes_and_decodes_the_v4_response_with_aborted_transactions) {
     cr_assert_eq(p[0].aborted_transactions.count, 1);
     cr_assert_eq(KFK_ARRAY_AT(p[0].aborted_transactions, aborted_t, 0).producer_id, 7);
     cr_assert_eq(KFK_ARRAY_AT(p[0].aborted_transactions, aborted_t, 0).first_offset, 160);
-    expect_blob(p[0].records, recs, sizeof recs);
+    cc_expect_blob(p[0].records, recs, sizeof recs);
     cr_assert_eq(p[0].records.ptr, resp_v4 + 4 + 66, "records point into the frame (zero copy)");
     cr_assert_eq(p[1].error_code, KFK_ERR_OFFSET_OUT_OF_RANGE);
     cr_assert_eq(p[1].aborted_transactions.count, -1, "a null list stays null");
-    expect_blob(p[1].records, NULL, -1);
+    cc_expect_blob(p[1].records, NULL, -1);
     cr_assert_eq(p[1].diverging_epoch.epoch, -1);
     cr_assert_eq(p[1].snapshot_id.end_offset, -1);
     kfk_arena_free(&arena);
@@ -432,16 +314,10 @@ Test(fetch, encodes_and_decodes_the_v12_response_with_diverging_epoch_leader_and
     parts[1].snapshot_id = (kfk_fetch_response_snapshot_id_t){.end_offset = 50, .epoch = 2};
     topic_response_t topics[] = {{.topic = KFK_STR("t1"), .partitions = KFK_ARRAY_OF(parts)}};
     kfk_fetch_response_t resp = {.session_id = 1234, .responses = KFK_ARRAY_OF(topics)};
-    kfk_wbuf_t w;
-    kfk_wbuf_init(&w);
-    cr_assert_eq(kfk_response_encode(&w, KEY, 12, 2, &resp), KFK_ERR_NONE);
-    expect_bytes(&w, resp_v12, sizeof resp_v12);
-    kfk_wbuf_free(&w);
+    cc_expect_response(API, 12, 2, &resp, resp_v12, sizeof resp_v12);
 
     kfk_arena_t arena = {0};
-    kfk_fetch_response_t *got = NULL;
-    cr_assert_eq(decode_response(resp_v12, sizeof resp_v12, 12, &arena, (void **)&got),
-                 KFK_ERR_NONE);
+    kfk_fetch_response_t *got = cc_decode_response(API, 12, 2, resp_v12, sizeof resp_v12, &arena);
     cr_assert_eq(got->session_id, 1234);
     topic_response_t *t = &KFK_ARRAY_AT(got->responses, topic_response_t, 0);
     partition_data_t *p = (partition_data_t *)t->partitions.items;
@@ -451,10 +327,10 @@ Test(fetch, encodes_and_decodes_the_v12_response_with_diverging_epoch_leader_and
     cr_assert_eq(p[0].diverging_epoch.epoch, -1, "no tag: the default");
     cr_assert_eq(p[0].current_leader.leader_id, -1, "no tag: the default");
     cr_assert_eq(p[0].snapshot_id.epoch, -1, "no tag: the default");
-    expect_blob(p[0].records, recs, sizeof recs);
+    cc_expect_blob(p[0].records, recs, sizeof recs);
     cr_assert_eq(p[1].error_code, KFK_ERR_FENCED_LEADER_EPOCH);
     cr_assert_eq(p[1].aborted_transactions.count, -1);
-    expect_blob(p[1].records, NULL, -1);
+    cc_expect_blob(p[1].records, NULL, -1);
     cr_assert_eq(p[1].diverging_epoch.epoch, 3);
     cr_assert_eq(p[1].diverging_epoch.end_offset, 100);
     cr_assert_eq(p[1].current_leader.leader_id, 2);
@@ -489,7 +365,7 @@ Test(fetch, writes_only_the_tagged_fields_that_differ_from_their_defaults) {
         0x00, 0x00, 0x00, 0x01, 0xff, 0xff, 0xff, 0xff, 0x00,       /*   leader 1, epoch -1 */
         0x00, 0x00,                                                 /* topic, body tags: none */
     };
-    expect_bytes(&w, want, sizeof want);
+    cc_expect_bytes(&w, want, sizeof want);
     kfk_wbuf_free(&w);
 }
 
@@ -515,7 +391,7 @@ Test(fetch, keeps_unknown_tags_of_a_partition_between_known_ones) {
     kfk_wbuf_t w;
     kfk_wbuf_init(&w);
     cr_assert_eq(kfk_schema_encode(&kfk_fetch_response_schema, 12, true, &out, &w), KFK_ERR_NONE);
-    expect_bytes(&w, body, sizeof body);
+    cc_expect_bytes(&w, body, sizeof body);
     kfk_wbuf_free(&w);
     kfk_arena_free(&arena);
 }
@@ -555,22 +431,20 @@ Test(fetch, round_trips_every_request_version) {
                                        .topics = KFK_ARRAY_OF(topics),
                                        .forgotten_topics_data = KFK_ARRAY_OF(forgotten),
                                        .rack_id = KFK_STR("rack-a")};
-            kfk_fetch_request_t out;
             kfk_arena_t arena = {0};
-            kfk_wbuf_t w;
-            kfk_wbuf_init(&w);
-            round_trip(&kfk_fetch_request_schema, v, &req, &out, &arena, &w);
-            cr_assert_eq(out.replica_id, -1);
-            cr_assert_eq(out.max_wait_ms, 250);
-            cr_assert_eq(out.max_bytes, 1 << 20);
-            cr_assert_eq(out.isolation_level, variant);
-            cr_assert_eq(out.session_id, v >= 7 ? 77 : 0, "v%d", v);
-            cr_assert_eq(out.session_epoch, v >= 7 ? 3 : -1, "v%d", v);
-            expect_str(out.cluster_id, v >= 12 && variant ? "cluster-xyz" : NULL);
-            expect_str(out.rack_id, v >= 11 ? "rack-a" : "");
-            cr_assert_eq(out.topics.count, 2);
-            fetch_topic_t *t = &KFK_ARRAY_AT(out.topics, fetch_topic_t, 0);
-            expect_str(t->topic, "orders");
+            kfk_fetch_request_t *out =
+                cc_round_trip(API, &kfk_fetch_request_schema, v, &req, &arena);
+            cr_assert_eq(out->replica_id, -1);
+            cr_assert_eq(out->max_wait_ms, 250);
+            cr_assert_eq(out->max_bytes, 1 << 20);
+            cr_assert_eq(out->isolation_level, variant);
+            cr_assert_eq(out->session_id, v >= 7 ? 77 : 0, "v%d", v);
+            cr_assert_eq(out->session_epoch, v >= 7 ? 3 : -1, "v%d", v);
+            cc_expect_str(out->cluster_id, v >= 12 && variant ? "cluster-xyz" : NULL);
+            cc_expect_str(out->rack_id, v >= 11 ? "rack-a" : "");
+            cr_assert_eq(out->topics.count, 2);
+            fetch_topic_t *t = &KFK_ARRAY_AT(out->topics, fetch_topic_t, 0);
+            cc_expect_str(t->topic, "orders");
             fetch_partition_t *p = (fetch_partition_t *)t->partitions.items;
             cr_assert_eq(t->partitions.count, 2);
             cr_assert_eq(p[0].partition, 3);
@@ -580,16 +454,15 @@ Test(fetch, round_trips_every_request_version) {
             cr_assert_eq(p[0].log_start_offset, v >= 5 ? 99 : -1, "v%d", v);
             cr_assert_eq(p[0].partition_max_bytes, 65536);
             cr_assert_eq(p[1].partition_max_bytes, 1);
-            cr_assert_eq(KFK_ARRAY_AT(out.topics, fetch_topic_t, 1).partitions.count, 0);
-            cr_assert_eq(out.forgotten_topics_data.count, v >= 7 ? 1 : 0, "v%d", v);
+            cr_assert_eq(KFK_ARRAY_AT(out->topics, fetch_topic_t, 1).partitions.count, 0);
+            cr_assert_eq(out->forgotten_topics_data.count, v >= 7 ? 1 : 0, "v%d", v);
             if (v >= 7) {
                 forgotten_topic_t *f =
-                    &KFK_ARRAY_AT(out.forgotten_topics_data, forgotten_topic_t, 0);
-                expect_str(f->topic, "old");
+                    &KFK_ARRAY_AT(out->forgotten_topics_data, forgotten_topic_t, 0);
+                cc_expect_str(f->topic, "old");
                 cr_assert_eq(f->partitions.count, 3);
                 cr_assert_eq(KFK_ARRAY_AT(f->partitions, int32_t, 2), 6);
             }
-            kfk_wbuf_free(&w);
             kfk_arena_free(&arena);
         }
     }
@@ -622,16 +495,14 @@ Test(fetch, round_trips_every_response_version) {
                                      .error_code = 0,
                                      .session_id = 555,
                                      .responses = KFK_ARRAY_OF(topics)};
-        kfk_fetch_response_t out;
         kfk_arena_t arena = {0};
-        kfk_wbuf_t w;
-        kfk_wbuf_init(&w);
-        round_trip(&kfk_fetch_response_schema, v, &resp, &out, &arena, &w);
-        cr_assert_eq(out.throttle_time_ms, 20);
-        cr_assert_eq(out.session_id, v >= 7 ? 555 : 0, "v%d", v);
-        cr_assert_eq(out.responses.count, 2);
-        topic_response_t *t = &KFK_ARRAY_AT(out.responses, topic_response_t, 0);
-        expect_str(t->topic, "orders");
+        kfk_fetch_response_t *out =
+            cc_round_trip(API, &kfk_fetch_response_schema, v, &resp, &arena);
+        cr_assert_eq(out->throttle_time_ms, 20);
+        cr_assert_eq(out->session_id, v >= 7 ? 555 : 0, "v%d", v);
+        cr_assert_eq(out->responses.count, 2);
+        topic_response_t *t = &KFK_ARRAY_AT(out->responses, topic_response_t, 0);
+        cc_expect_str(t->topic, "orders");
         cr_assert_eq(t->partitions.count, 3);
         partition_data_t *p = (partition_data_t *)t->partitions.items;
         cr_assert_eq(p[0].high_watermark, 500);
@@ -641,11 +512,11 @@ Test(fetch, round_trips_every_response_version) {
         cr_assert_eq(p[0].aborted_transactions.count, 2);
         cr_assert_eq(KFK_ARRAY_AT(p[0].aborted_transactions, aborted_t, 1).producer_id, 1002);
         cr_assert_eq(KFK_ARRAY_AT(p[0].aborted_transactions, aborted_t, 1).first_offset, 45);
-        expect_blob(p[0].records, recs, sizeof recs);
+        cc_expect_blob(p[0].records, recs, sizeof recs);
         cr_assert_eq(p[1].error_code, KFK_ERR_NOT_LEADER_OR_FOLLOWER);
         cr_assert_eq(p[1].aborted_transactions.count, -1);
-        expect_blob(p[1].records, NULL, -1);
-        expect_blob(p[2].records, NULL, 0);
+        cc_expect_blob(p[1].records, NULL, -1);
+        cc_expect_blob(p[2].records, NULL, 0);
         cr_assert_eq(p[1].diverging_epoch.epoch, v >= 12 ? 8 : -1, "v%d", v);
         cr_assert_eq(p[1].diverging_epoch.end_offset, v >= 12 ? 4000 : -1, "v%d", v);
         cr_assert_eq(p[1].current_leader.leader_id, v >= 12 ? 3 : -1, "v%d", v);
@@ -653,7 +524,6 @@ Test(fetch, round_trips_every_response_version) {
         cr_assert_eq(p[2].snapshot_id.end_offset, v >= 12 ? 77 : -1, "v%d", v);
         cr_assert_eq(p[2].snapshot_id.epoch, v >= 12 ? 6 : -1, "v%d", v);
         cr_assert_eq(p[2].current_leader.leader_id, -1);
-        kfk_wbuf_free(&w);
         kfk_arena_free(&arena);
     }
 }
@@ -661,10 +531,10 @@ Test(fetch, round_trips_every_response_version) {
 /* ---- malformed input ---------------------------------------------------------------------- */
 
 Test(fetch, rejects_every_truncated_golden_frame) {
-    expect_prefixes_fail(true, 4, req_v4, sizeof req_v4);
-    expect_prefixes_fail(true, 12, req_v12, sizeof req_v12);
-    expect_prefixes_fail(false, 4, resp_v4, sizeof resp_v4);
-    expect_prefixes_fail(false, 12, resp_v12, sizeof resp_v12);
+    cc_expect_truncations_fail(API, true, 4, req_v4, sizeof req_v4);
+    cc_expect_truncations_fail(API, true, 12, req_v12, sizeof req_v12);
+    cc_expect_truncations_fail(API, false, 4, resp_v4, sizeof resp_v4);
+    cc_expect_truncations_fail(API, false, 12, resp_v12, sizeof resp_v12);
 }
 
 Test(fetch, rejects_tagged_fields_out_of_order) {
@@ -676,7 +546,7 @@ Test(fetch, rejects_tagged_fields_out_of_order) {
         0xff, 0xff, 0x01, 0xff, 0xff, 0xff, 0xff, 0x01, 0x02, 0x01, 0x09, 0x00, 0x00, 0x00,
         0x01, 0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x0d, 0x00, 0x00, 0x00, 0x03, 0x00, 0x00,
         0x00, 0x00, 0x00, 0x00, 0x00, 0x64, 0x00, 0x00, 0x00};
-    expect_bad_body(&kfk_fetch_response_schema, 12, body, sizeof body);
+    cc_expect_bad_body(API, &kfk_fetch_response_schema, 12, body, sizeof body);
 }
 
 Test(fetch, rejects_hostile_counts_and_lengths) {
@@ -684,7 +554,7 @@ Test(fetch, rejects_hostile_counts_and_lengths) {
     static const uint8_t huge_topics[] = {0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00,
                                           0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
                                           0x00, 0x7f, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00};
-    expect_bad_body(&kfk_fetch_request_schema, 4, huge_topics, sizeof huge_topics);
+    cc_expect_bad_body(API, &kfk_fetch_request_schema, 4, huge_topics, sizeof huge_topics);
     /* v7 request: forgotten topic partitions ([]int32) count 0x7fffffff. */
     static const uint8_t huge_forgotten[] = {
         0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, /* ids */
@@ -692,29 +562,29 @@ Test(fetch, rejects_hostile_counts_and_lengths) {
         0x00, 0x00, 0x00, 0x00, 0x00,                                           /* no topics */
         0x00, 0x00, 0x00, 0x01, 0x00, 0x01, 'x',                                /* 1 forgotten */
         0x7f, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00};
-    expect_bad_body(&kfk_fetch_request_schema, 7, huge_forgotten, sizeof huge_forgotten);
+    cc_expect_bad_body(API, &kfk_fetch_request_schema, 7, huge_forgotten, sizeof huge_forgotten);
     /* v4 response: aborted_transactions count -2. */
     static const uint8_t minus_two[] = {
         0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x01, 't',  0x00, 0x00, 0x00, 0x01,
         0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
         0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff, 0xfe, 0xff, 0xff, 0xff, 0xff};
-    expect_bad_body(&kfk_fetch_response_schema, 4, minus_two, sizeof minus_two);
+    cc_expect_bad_body(API, &kfk_fetch_response_schema, 4, minus_two, sizeof minus_two);
     /* v4 response: records of length 0x7fffffff. */
     static const uint8_t long_records[] = {
         0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x01, 't',  0x00,
         0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
         0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
         0x00, 0xff, 0xff, 0xff, 0xff, 0x7f, 0xff, 0xff, 0xff, 0x01, 0x02};
-    expect_bad_body(&kfk_fetch_response_schema, 4, long_records, sizeof long_records);
+    cc_expect_bad_body(API, &kfk_fetch_response_schema, 4, long_records, sizeof long_records);
     /* v12 response: partitions compact count 0x7fffffff. */
     static const uint8_t compact_huge[] = {0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
                                            0x00, 0x00, 0x00, 0x02, 0x02, 't',  0x80,
                                            0x80, 0x80, 0x80, 0x08, 0x00, 0x00};
-    expect_bad_body(&kfk_fetch_response_schema, 12, compact_huge, sizeof compact_huge);
+    cc_expect_bad_body(API, &kfk_fetch_response_schema, 12, compact_huge, sizeof compact_huge);
     /* v12 request: the cluster_id tag holds a string longer than its 2-byte payload. */
     static const uint8_t bad_cluster[] = {0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00, 0x00,
                                           0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
                                           0x00, 0x00, 0x00, 0xff, 0xff, 0xff, 0xff, 0x01, 0x01,
                                           0x01, 0x01, 0x00, 0x02, 0x05, 'c'};
-    expect_bad_body(&kfk_fetch_request_schema, 12, bad_cluster, sizeof bad_cluster);
+    cc_expect_bad_body(API, &kfk_fetch_request_schema, 12, bad_cluster, sizeof bad_cluster);
 }

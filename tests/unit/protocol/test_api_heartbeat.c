@@ -3,169 +3,14 @@
  * frames written by hand from the protocol spec (v0 and v4 both ways), a round trip of every
  * version, and malformed input.
  */
-#include <stdlib.h>
-#include <string.h>
-
 #include <criterion/criterion.h>
 
 #include "kfk/protocol.h"
 
+#include "codec_check.h"
+
 #define API KFK_API_HEARTBEAT
 #define CORR 7
-
-/* Asserts that @p w holds exactly the @p n bytes at @p exp, naming the first byte that differs. */
-static void expect_bytes(const kfk_wbuf_t *w, const uint8_t *exp, size_t n) {
-    cr_assert_eq(w->err, KFK_ERR_NONE, "encoder error %d", w->err);
-    cr_assert_eq(w->len, n, "encoded %zu bytes, expected %zu", w->len, n);
-    for (size_t i = 0; i < n; i++)
-        cr_assert_eq(w->data[i], exp[i], "byte %zu is 0x%02x, expected 0x%02x", i, w->data[i],
-                     exp[i]);
-}
-
-/* A golden frame's size prefix must state the bytes after it (a check of the hand count). */
-static void expect_frame_size(const uint8_t *f, size_t n) {
-    size_t stated = ((size_t)f[0] << 24) | ((size_t)f[1] << 16) | ((size_t)f[2] << 8) | f[3];
-    cr_assert_eq(stated, n - 4, "golden frame states %zu bytes but holds %zu", stated, n - 4);
-}
-
-/* Encodes a framed request (client_id "kfk") and compares it with the golden frame. */
-static void expect_request(int16_t version, const void *body, const uint8_t *exp, size_t n) {
-    kfk_request_header_t h = {API, version, CORR, KFK_STR("kfk"), {NULL, 0}};
-    expect_frame_size(exp, n);
-    kfk_wbuf_t w;
-    kfk_wbuf_init(&w);
-    cr_assert_eq(kfk_request_encode(&w, &h, body), KFK_ERR_NONE);
-    expect_bytes(&w, exp, n);
-    kfk_wbuf_free(&w);
-}
-
-/* Encodes a framed response and compares it with the golden frame. */
-static void expect_response(int16_t version, const void *body, const uint8_t *exp, size_t n) {
-    expect_frame_size(exp, n);
-    kfk_wbuf_t w;
-    kfk_wbuf_init(&w);
-    cr_assert_eq(kfk_response_encode(&w, API, version, CORR, body), KFK_ERR_NONE);
-    expect_bytes(&w, exp, n);
-    kfk_wbuf_free(&w);
-}
-
-/* Decodes a golden request frame (with its size prefix); the body lives in @p a. */
-static const void *decode_request(int16_t version, const uint8_t *frame, size_t n, kfk_arena_t *a) {
-    kfk_request_header_t h;
-    void *body = NULL;
-    cr_assert_eq(kfk_request_decode(frame + 4, n - 4, &h, a, &body), KFK_ERR_NONE);
-    cr_assert_eq(h.api_key, API);
-    cr_assert_eq(h.api_version, version);
-    cr_assert_eq(h.correlation_id, CORR);
-    cr_assert(kfk_str_eq(h.client_id, "kfk"));
-    return body;
-}
-
-/* Decodes a golden response frame (with its size prefix); the body lives in @p a. */
-static const void *decode_response(int16_t version, const uint8_t *frame, size_t n,
-                                   kfk_arena_t *a) {
-    int32_t corr = 0;
-    void *body = NULL;
-    cr_assert_eq(kfk_response_decode(frame + 4, n - 4, API, version, &corr, a, &body),
-                 KFK_ERR_NONE);
-    cr_assert_eq(corr, CORR);
-    return body;
-}
-
-/* Decodes @p n bytes of a frame body copied to a buffer of exactly that size (so that ASan sees
- * any over-read): a request if @p request, else a response at @p version. */
-static kfk_err_t decode_exact(bool request, int16_t version, const uint8_t *bytes, size_t n) {
-    uint8_t *copy = malloc(n ? n : 1);
-    cr_assert_not_null(copy);
-    if (n)
-        memcpy(copy, bytes, n);
-    kfk_arena_t a;
-    kfk_arena_init(&a);
-    void *body = NULL;
-    kfk_err_t err;
-    if (request) {
-        kfk_request_header_t h;
-        err = kfk_request_decode(copy, n, &h, &a, &body);
-    } else {
-        int32_t corr;
-        err = kfk_response_decode(copy, n, API, version, &corr, &a, &body);
-    }
-    if (err)
-        cr_assert_null(body);
-    kfk_arena_free(&a);
-    free(copy);
-    return err;
-}
-
-/* Every strict prefix of a golden frame's body (size prefix dropped) must fail to decode. */
-static void expect_truncations_fail(bool request, int16_t version, const uint8_t *frame, size_t n) {
-    cr_assert_eq(decode_exact(request, version, frame + 4, n - 4), KFK_ERR_NONE);
-    for (size_t cut = 0; cut < n - 4; cut++)
-        cr_assert_neq(decode_exact(request, version, frame + 4, cut), KFK_ERR_NONE,
-                      "a frame cut to %zu of %zu bytes decoded", cut, n - 4);
-}
-
-/* A golden frame with @p len bytes at @p off replaced by @p patch must give KFK_ERR__BAD_MSG. */
-static void expect_bad_patch(bool request, int16_t version, const uint8_t *frame, size_t n,
-                             size_t off, const uint8_t *patch, size_t len) {
-    uint8_t copy[512];
-    cr_assert_leq(n, sizeof copy);
-    cr_assert_leq(off + len, n);
-    memcpy(copy, frame, n);
-    memcpy(copy + off, patch, len);
-    cr_assert_eq(decode_exact(request, version, copy + 4, n - 4), KFK_ERR__BAD_MSG,
-                 "patch at byte %zu was accepted", off);
-}
-
-/* Encodes @p msg with @p schema at @p version, decodes it (from a copy in @p a), re-encodes the
- * result and requires the same bytes. Returns the decoded struct (it lives in @p a). */
-static const void *roundtrip(const kfk_schema_t *schema, int16_t version, const void *msg,
-                             kfk_arena_t *a) {
-    bool flex = kfk_api_is_flexible(API, version);
-    kfk_wbuf_t w1, w2;
-    kfk_wbuf_init(&w1);
-    kfk_wbuf_init(&w2);
-    cr_assert_eq(kfk_schema_encode(schema, version, flex, msg, &w1), KFK_ERR_NONE,
-                 "%s v%d does not encode", kfk_schema_name(schema), version);
-    uint8_t *bytes = kfk_arena_alloc(a, w1.len ? w1.len : 1);
-    cr_assert_not_null(bytes);
-    memcpy(bytes, w1.data, w1.len);
-    kfk_rbuf_t r;
-    kfk_rbuf_init(&r, bytes, w1.len);
-    void *out = kfk_arena_alloc(a, kfk_schema_size(schema));
-    cr_assert_not_null(out);
-    cr_assert_eq(kfk_schema_decode(schema, version, flex, &r, a, out), KFK_ERR_NONE,
-                 "%s v%d does not decode", kfk_schema_name(schema), version);
-    cr_assert_eq(kfk_rbuf_left(&r), 0, "%s v%d left bytes", kfk_schema_name(schema), version);
-    cr_assert_eq(kfk_schema_encode(schema, version, flex, out, &w2), KFK_ERR_NONE);
-    cr_assert_eq(w1.len, w2.len, "%s v%d re-encodes to %zu bytes, not %zu", kfk_schema_name(schema),
-                 version, w2.len, w1.len);
-    cr_assert(!memcmp(w1.data, w2.data, w1.len), "%s v%d re-encodes differently",
-              kfk_schema_name(schema), version);
-    kfk_wbuf_free(&w1);
-    kfk_wbuf_free(&w2);
-    return out;
-}
-
-/* Encoding @p msg at @p version must be refused with KFK_ERR__INVALID_ARG. */
-static void expect_encode_refused(const kfk_schema_t *schema, int16_t version, const void *msg) {
-    kfk_wbuf_t w;
-    kfk_wbuf_init(&w);
-    cr_assert_eq(kfk_schema_encode(schema, version, kfk_api_is_flexible(API, version), msg, &w),
-                 KFK_ERR__INVALID_ARG, "%s v%d encoded", kfk_schema_name(schema), version);
-    kfk_wbuf_free(&w);
-}
-
-/* An unknown tagged field (tag 9, one byte 0x2a), kept raw through a decode. */
-static const uint8_t unknown_tag[] = {0x09, 0x01, 0x2a};
-#define UNKNOWN_TAGS ((kfk_bytes_t){unknown_tag, (int32_t)sizeof unknown_tag})
-
-/* True when the decoded unknown tags are ours (flexible versions) or empty (others). */
-static bool tags_kept(kfk_bytes_t t, int16_t version) {
-    if (!kfk_api_is_flexible(API, version))
-        return t.len <= 0;
-    return t.len == (int32_t)sizeof unknown_tag && !memcmp(t.ptr, unknown_tag, sizeof unknown_tag);
-}
 
 /* ---- golden frames ---------------------------------------------------------------------- */
 
@@ -216,27 +61,28 @@ Test(heartbeat, encodes_and_decodes_golden_frames) {
                                    .generation_id = 1,
                                    .member_id = KFK_STR("m1"),
                                    .group_instance_id = {NULL, -1}};
-    expect_request(0, &req, req_v0, sizeof req_v0);
-    expect_request(4, &req, req_v4, sizeof req_v4);
+    cc_expect_request(API, 0, CORR, &req, req_v0, sizeof req_v0);
+    cc_expect_request(API, 4, CORR, &req, req_v4, sizeof req_v4);
     kfk_heartbeat_response_t ok = {.throttle_time_ms = 3 /* not in v0 */};
-    expect_response(0, &ok, resp_v0, sizeof resp_v0);
+    cc_expect_response(API, 0, CORR, &ok, resp_v0, sizeof resp_v0);
     kfk_heartbeat_response_t rebal = {.error_code = KFK_ERR_REBALANCE_IN_PROGRESS};
-    expect_response(4, &rebal, resp_v4, sizeof resp_v4);
+    cc_expect_response(API, 4, CORR, &rebal, resp_v4, sizeof resp_v4);
 
     kfk_arena_t a;
     kfk_arena_init(&a);
-    const kfk_heartbeat_request_t *q = decode_request(0, req_v0, sizeof req_v0, &a);
+    const kfk_heartbeat_request_t *q = cc_decode_request(API, 0, CORR, req_v0, sizeof req_v0, &a);
     cr_assert(kfk_str_eq(q->group_id, "g"));
     cr_assert_eq(q->generation_id, 1);
     cr_assert(kfk_str_eq(q->member_id, "m1"));
     cr_assert_eq(q->group_instance_id.len, -1);
-    q = decode_request(4, req_v4, sizeof req_v4, &a);
+    q = cc_decode_request(API, 4, CORR, req_v4, sizeof req_v4, &a);
     cr_assert(kfk_str_eq(q->member_id, "m1"));
     cr_assert_eq(q->group_instance_id.len, -1);
-    const kfk_heartbeat_response_t *r = decode_response(0, resp_v0, sizeof resp_v0, &a);
+    const kfk_heartbeat_response_t *r =
+        cc_decode_response(API, 0, CORR, resp_v0, sizeof resp_v0, &a);
     cr_assert_eq(r->error_code, 0);
     cr_assert_eq(r->throttle_time_ms, 0);
-    r = decode_response(4, resp_v4, sizeof resp_v4, &a);
+    r = cc_decode_response(API, 4, CORR, resp_v4, sizeof resp_v4, &a);
     cr_assert_eq(r->error_code, KFK_ERR_REBALANCE_IN_PROGRESS);
     kfk_arena_free(&a);
 }
@@ -248,40 +94,42 @@ Test(heartbeat, request_and_response_round_trip_in_every_version) {
                                        .generation_id = 42,
                                        .member_id = KFK_STR("member"),
                                        .group_instance_id = KFK_STR("instance"),
-                                       .unknown_tags = UNKNOWN_TAGS};
+                                       .unknown_tags = CC_UNKNOWN_TAGS};
         kfk_arena_t a;
         kfk_arena_init(&a);
-        const kfk_heartbeat_request_t *q = roundtrip(&kfk_heartbeat_request_schema, v, &req, &a);
+        const kfk_heartbeat_request_t *q =
+            cc_round_trip(API, &kfk_heartbeat_request_schema, v, &req, &a);
         cr_assert(kfk_str_eq(q->group_id, "group"), "v%d", v);
         cr_assert_eq(q->generation_id, 42, "v%d", v);
         cr_assert(kfk_str_eq(q->member_id, "member"), "v%d", v);
         cr_assert(kfk_str_eq(q->group_instance_id, v >= 3 ? "instance" : NULL), "v%d", v);
-        cr_assert(tags_kept(q->unknown_tags, v), "v%d", v);
+        cr_assert(cc_tags_kept(API, q->unknown_tags, v), "v%d", v);
         req.group_instance_id = (kfk_str_t){NULL, -1};
-        q = roundtrip(&kfk_heartbeat_request_schema, v, &req, &a);
+        q = cc_round_trip(API, &kfk_heartbeat_request_schema, v, &req, &a);
         cr_assert_eq(q->group_instance_id.len, -1, "v%d", v);
 
         kfk_heartbeat_response_t resp = {.throttle_time_ms = 100,
                                          .error_code = KFK_ERR_FENCED_INSTANCE_ID,
-                                         .unknown_tags = UNKNOWN_TAGS};
-        const kfk_heartbeat_response_t *r = roundtrip(&kfk_heartbeat_response_schema, v, &resp, &a);
+                                         .unknown_tags = CC_UNKNOWN_TAGS};
+        const kfk_heartbeat_response_t *r =
+            cc_round_trip(API, &kfk_heartbeat_response_schema, v, &resp, &a);
         cr_assert_eq(r->throttle_time_ms, v >= 1 ? 100 : 0, "v%d", v);
         cr_assert_eq(r->error_code, KFK_ERR_FENCED_INSTANCE_ID, "v%d", v);
-        cr_assert(tags_kept(r->unknown_tags, v), "v%d", v);
+        cr_assert(cc_tags_kept(API, r->unknown_tags, v), "v%d", v);
         kfk_arena_free(&a);
     }
 }
 
 Test(heartbeat, refuses_nulls_the_version_does_not_allow) {
     kfk_heartbeat_request_t req = {.group_id = KFK_STR("g"), .member_id = {NULL, -1}};
-    expect_encode_refused(&kfk_heartbeat_request_schema, 4, &req);
+    cc_expect_encode_refused(API, &kfk_heartbeat_request_schema, 4, &req);
 }
 
 Test(heartbeat, truncated_frames_fail_at_every_length) {
-    expect_truncations_fail(true, 0, req_v0, sizeof req_v0);
-    expect_truncations_fail(true, 4, req_v4, sizeof req_v4);
-    expect_truncations_fail(false, 0, resp_v0, sizeof resp_v0);
-    expect_truncations_fail(false, 4, resp_v4, sizeof resp_v4);
+    cc_expect_truncations_fail(API, true, 0, req_v0, sizeof req_v0);
+    cc_expect_truncations_fail(API, true, 4, req_v4, sizeof req_v4);
+    cc_expect_truncations_fail(API, false, 0, resp_v0, sizeof resp_v0);
+    cc_expect_truncations_fail(API, false, 4, resp_v4, sizeof resp_v4);
 }
 
 Test(heartbeat, hostile_lengths_are_bad_messages) {
@@ -289,12 +137,12 @@ Test(heartbeat, hostile_lengths_are_bad_messages) {
     static const uint8_t minus1[] = {0xff, 0xff};
     static const uint8_t minus2[] = {0xff, 0xfe};
     /* v0 request: group_id length at 17, member_id length at 24. */
-    expect_bad_patch(true, 0, req_v0, sizeof req_v0, 17, past_end, 2);
-    expect_bad_patch(true, 0, req_v0, sizeof req_v0, 17, minus2, 2);
-    expect_bad_patch(true, 0, req_v0, sizeof req_v0, 24, minus1, 2); /* not nullable */
+    cc_expect_bad_patch(API, true, 0, req_v0, sizeof req_v0, 17, past_end, 2);
+    cc_expect_bad_patch(API, true, 0, req_v0, sizeof req_v0, 17, minus2, 2);
+    cc_expect_bad_patch(API, true, 0, req_v0, sizeof req_v0, 24, minus1, 2); /* not nullable */
     /* v4 request: member_id compact length (at 24) past the end; tagged-field count huge. */
     static const uint8_t len_big[] = {0x20};
-    expect_bad_patch(true, 4, req_v4, sizeof req_v4, 24, len_big, 1);
+    cc_expect_bad_patch(API, true, 4, req_v4, sizeof req_v4, 24, len_big, 1);
     static const uint8_t tags_huge[] = {0x7f};
-    expect_bad_patch(false, 4, resp_v4, sizeof resp_v4, 15, tags_huge, 1);
+    cc_expect_bad_patch(API, false, 4, resp_v4, sizeof resp_v4, 15, tags_huge, 1);
 }

@@ -3,108 +3,13 @@
  * Golden frames written by hand from InitProducerIdRequest.json / InitProducerIdResponse.json,
  * a round trip at every version, and malformed input.
  */
-#include <stdlib.h>
-#include <string.h>
-
 #include <criterion/criterion.h>
 
 #include "kfk/protocol.h"
 
-#define KEY KFK_API_INIT_PRODUCER_ID
+#include "codec_check.h"
 
-/* ---- helpers (each test file keeps its own) ----------------------------------------------- */
-
-static void expect_bytes(const kfk_wbuf_t *w, const uint8_t *want, size_t want_len) {
-    cr_assert_eq(w->err, KFK_ERR_NONE, "writer error %d", w->err);
-    cr_assert_eq(w->len, want_len, "encoded %zu bytes, want %zu", w->len, want_len);
-    for (size_t i = 0; i < want_len; i++)
-        cr_assert_eq(w->data[i], want[i], "byte %zu is %02x, want %02x", i, w->data[i], want[i]);
-}
-
-static void expect_str(kfk_str_t s, const char *want) {
-    if (!want) {
-        cr_assert_eq(s.len, -1, "want a null string, got length %d", s.len);
-        return;
-    }
-    cr_assert(kfk_str_eq(s, want), "string is \"%.*s\", want \"%s\"", s.len > 0 ? s.len : 0,
-              s.ptr ? s.ptr : "", want);
-}
-
-/* Encodes @p msg at @p v into @p w1, decodes it into @p out, re-encodes the decoded struct and
- * requires the same bytes. @p out's strings point into @p w1 (the caller frees it). */
-static void round_trip(const kfk_schema_t *s, int16_t v, const void *msg, void *out,
-                       kfk_arena_t *arena, kfk_wbuf_t *w1) {
-    bool flex = kfk_api_is_flexible(KEY, v);
-    cr_assert_eq(kfk_schema_encode(s, v, flex, msg, w1), KFK_ERR_NONE, "%s v%d encode",
-                 kfk_schema_name(s), v);
-    kfk_rbuf_t r;
-    kfk_rbuf_init(&r, w1->data, w1->len);
-    cr_assert_eq(kfk_schema_decode(s, v, flex, &r, arena, out), KFK_ERR_NONE, "%s v%d decode",
-                 kfk_schema_name(s), v);
-    cr_assert_eq(kfk_rbuf_left(&r), 0, "%s v%d: trailing bytes", kfk_schema_name(s), v);
-    kfk_wbuf_t w2;
-    kfk_wbuf_init(&w2);
-    cr_assert_eq(kfk_schema_encode(s, v, flex, out, &w2), KFK_ERR_NONE);
-    cr_assert_eq(w2.len, w1->len, "%s v%d: re-encoded %zu bytes, first %zu", kfk_schema_name(s), v,
-                 w2.len, w1->len);
-    cr_assert(!memcmp(w2.data, w1->data, w1->len), "%s v%d: re-encoding differs",
-              kfk_schema_name(s), v);
-    kfk_wbuf_free(&w2);
-}
-
-/* Every strict prefix of a frame body (after the 4-byte size) must fail to decode. Each prefix
- * is copied to its own allocation so that a read past its end is caught by ASan. */
-static void expect_prefixes_fail(bool request, int16_t v, const uint8_t *frame, size_t len) {
-    for (size_t n = 0; n + 4 < len; n++) {
-        uint8_t *copy = malloc(n ? n : 1);
-        cr_assert_not_null(copy);
-        memcpy(copy, frame + 4, n);
-        kfk_arena_t arena = {0};
-        void *body = NULL;
-        kfk_err_t err;
-        if (request) {
-            kfk_request_header_t hdr;
-            err = kfk_request_decode(copy, n, &hdr, &arena, &body);
-        } else {
-            int32_t corr;
-            err = kfk_response_decode(copy, n, KEY, v, &corr, &arena, &body);
-        }
-        cr_assert_neq(err, KFK_ERR_NONE, "v%d %s prefix of %zu bytes decoded", v,
-                      request ? "request" : "response", n);
-        cr_assert_null(body);
-        kfk_arena_free(&arena);
-        free(copy);
-    }
-}
-
-static kfk_err_t decode_response(const uint8_t *frame, size_t len, int16_t v, kfk_arena_t *arena,
-                                 void **body) {
-    int32_t corr;
-    return kfk_response_decode(frame + 4, len - 4, KEY, v, &corr, arena, body);
-}
-
-static kfk_err_t decode_request(const uint8_t *frame, size_t len, kfk_arena_t *arena, void **body) {
-    kfk_request_header_t hdr;
-    return kfk_request_decode(frame + 4, len - 4, &hdr, arena, body);
-}
-
-/* A body that must be refused as malformed (KFK_ERR__BAD_MSG) at version @p v. */
-static void expect_bad_body(const kfk_schema_t *s, int16_t v, const uint8_t *p, size_t n) {
-    uint8_t *copy = malloc(n);
-    cr_assert_not_null(copy);
-    memcpy(copy, p, n);
-    void *out = malloc(kfk_schema_size(s));
-    cr_assert_not_null(out);
-    kfk_arena_t arena = {0};
-    kfk_rbuf_t r;
-    kfk_rbuf_init(&r, copy, n);
-    kfk_err_t err = kfk_schema_decode(s, v, kfk_api_is_flexible(KEY, v), &r, &arena, out);
-    cr_assert_eq(err, KFK_ERR__BAD_MSG, "%s v%d: got %d, want KFK_ERR__BAD_MSG", kfk_schema_name(s),
-                 v, err);
-    kfk_arena_free(&arena);
-    free(out);
-    free(copy);
-}
+#define API KFK_API_INIT_PRODUCER_ID
 
 /* ---- golden frames ------------------------------------------------------------------------ */
 
@@ -174,17 +79,12 @@ Test(init_producer_id, encodes_and_decodes_the_v0_request) {
                                           .transaction_timeout_ms = 60000,
                                           .producer_id = -1,
                                           .producer_epoch = -1};
-    kfk_request_header_t hdr = {KEY, 0, 7, KFK_STR("kfk"), {NULL, 0}};
-    kfk_wbuf_t w;
-    kfk_wbuf_init(&w);
-    cr_assert_eq(kfk_request_encode(&w, &hdr, &req), KFK_ERR_NONE);
-    expect_bytes(&w, req_v0, sizeof req_v0);
-    kfk_wbuf_free(&w);
+    cc_expect_request(API, 0, 7, &req, req_v0, sizeof req_v0);
 
     kfk_arena_t arena = {0};
-    kfk_init_producer_id_request_t *got = NULL;
-    cr_assert_eq(decode_request(req_v0, sizeof req_v0, &arena, (void **)&got), KFK_ERR_NONE);
-    expect_str(got->transactional_id, "txn");
+    kfk_init_producer_id_request_t *got =
+        cc_decode_request(API, 0, 7, req_v0, sizeof req_v0, &arena);
+    cc_expect_str(got->transactional_id, "txn");
     cr_assert_eq(got->transaction_timeout_ms, 60000);
     cr_assert_eq(got->producer_id, -1, "absent before v3: the default");
     cr_assert_eq(got->producer_epoch, -1, "absent before v3: the default");
@@ -196,17 +96,12 @@ Test(init_producer_id, encodes_and_decodes_the_flexible_v2_request_with_a_null_i
                                           .transaction_timeout_ms = 10000,
                                           .producer_id = -1,
                                           .producer_epoch = -1};
-    kfk_request_header_t hdr = {KEY, 2, 8, KFK_STR("kfk"), {NULL, 0}};
-    kfk_wbuf_t w;
-    kfk_wbuf_init(&w);
-    cr_assert_eq(kfk_request_encode(&w, &hdr, &req), KFK_ERR_NONE);
-    expect_bytes(&w, req_v2, sizeof req_v2);
-    kfk_wbuf_free(&w);
+    cc_expect_request(API, 2, 8, &req, req_v2, sizeof req_v2);
 
     kfk_arena_t arena = {0};
-    kfk_init_producer_id_request_t *got = NULL;
-    cr_assert_eq(decode_request(req_v2, sizeof req_v2, &arena, (void **)&got), KFK_ERR_NONE);
-    expect_str(got->transactional_id, NULL);
+    kfk_init_producer_id_request_t *got =
+        cc_decode_request(API, 2, 8, req_v2, sizeof req_v2, &arena);
+    cc_expect_str(got->transactional_id, NULL);
     cr_assert_eq(got->transaction_timeout_ms, 10000);
     kfk_arena_free(&arena);
 }
@@ -216,17 +111,12 @@ Test(init_producer_id, encodes_and_decodes_the_v4_request_with_producer_id_and_e
                                           .transaction_timeout_ms = 60000,
                                           .producer_id = 4097,
                                           .producer_epoch = 5};
-    kfk_request_header_t hdr = {KEY, 4, 9, KFK_STR("kfk"), {NULL, 0}};
-    kfk_wbuf_t w;
-    kfk_wbuf_init(&w);
-    cr_assert_eq(kfk_request_encode(&w, &hdr, &req), KFK_ERR_NONE);
-    expect_bytes(&w, req_v4, sizeof req_v4);
-    kfk_wbuf_free(&w);
+    cc_expect_request(API, 4, 9, &req, req_v4, sizeof req_v4);
 
     kfk_arena_t arena = {0};
-    kfk_init_producer_id_request_t *got = NULL;
-    cr_assert_eq(decode_request(req_v4, sizeof req_v4, &arena, (void **)&got), KFK_ERR_NONE);
-    expect_str(got->transactional_id, "txn");
+    kfk_init_producer_id_request_t *got =
+        cc_decode_request(API, 4, 9, req_v4, sizeof req_v4, &arena);
+    cc_expect_str(got->transactional_id, "txn");
     cr_assert_eq(got->producer_id, 4097);
     cr_assert_eq(got->producer_epoch, 5);
     kfk_arena_free(&arena);
@@ -235,15 +125,11 @@ Test(init_producer_id, encodes_and_decodes_the_v4_request_with_producer_id_and_e
 Test(init_producer_id, encodes_and_decodes_the_v0_response) {
     kfk_init_producer_id_response_t resp = {
         .throttle_time_ms = 100, .error_code = 0, .producer_id = 4097, .producer_epoch = 2};
-    kfk_wbuf_t w;
-    kfk_wbuf_init(&w);
-    cr_assert_eq(kfk_response_encode(&w, KEY, 0, 7, &resp), KFK_ERR_NONE);
-    expect_bytes(&w, resp_v0, sizeof resp_v0);
-    kfk_wbuf_free(&w);
+    cc_expect_response(API, 0, 7, &resp, resp_v0, sizeof resp_v0);
 
     kfk_arena_t arena = {0};
-    kfk_init_producer_id_response_t *got = NULL;
-    cr_assert_eq(decode_response(resp_v0, sizeof resp_v0, 0, &arena, (void **)&got), KFK_ERR_NONE);
+    kfk_init_producer_id_response_t *got =
+        cc_decode_response(API, 0, 7, resp_v0, sizeof resp_v0, &arena);
     cr_assert_eq(got->throttle_time_ms, 100);
     cr_assert_eq(got->error_code, 0);
     cr_assert_eq(got->producer_id, 4097);
@@ -256,15 +142,11 @@ Test(init_producer_id, encodes_and_decodes_the_flexible_v2_response) {
                                             .error_code = KFK_ERR_INVALID_PRODUCER_EPOCH,
                                             .producer_id = -1,
                                             .producer_epoch = -1};
-    kfk_wbuf_t w;
-    kfk_wbuf_init(&w);
-    cr_assert_eq(kfk_response_encode(&w, KEY, 2, 8, &resp), KFK_ERR_NONE);
-    expect_bytes(&w, resp_v2, sizeof resp_v2);
-    kfk_wbuf_free(&w);
+    cc_expect_response(API, 2, 8, &resp, resp_v2, sizeof resp_v2);
 
     kfk_arena_t arena = {0};
-    kfk_init_producer_id_response_t *got = NULL;
-    cr_assert_eq(decode_response(resp_v2, sizeof resp_v2, 2, &arena, (void **)&got), KFK_ERR_NONE);
+    kfk_init_producer_id_response_t *got =
+        cc_decode_response(API, 2, 8, resp_v2, sizeof resp_v2, &arena);
     cr_assert_eq(got->error_code, KFK_ERR_INVALID_PRODUCER_EPOCH);
     cr_assert_eq(got->producer_id, -1);
     cr_assert_eq(got->producer_epoch, -1);
@@ -281,16 +163,13 @@ Test(init_producer_id, round_trips_every_request_version) {
                 .transaction_timeout_ms = 12345,
                 .producer_id = 77,
                 .producer_epoch = 3};
-            kfk_init_producer_id_request_t out;
             kfk_arena_t arena = {0};
-            kfk_wbuf_t w;
-            kfk_wbuf_init(&w);
-            round_trip(&kfk_init_producer_id_request_schema, v, &req, &out, &arena, &w);
-            expect_str(out.transactional_id, with_null ? NULL : "my-txn");
-            cr_assert_eq(out.transaction_timeout_ms, 12345);
-            cr_assert_eq(out.producer_id, v >= 3 ? 77 : -1, "v%d", v);
-            cr_assert_eq(out.producer_epoch, v >= 3 ? 3 : -1, "v%d", v);
-            kfk_wbuf_free(&w);
+            kfk_init_producer_id_request_t *out =
+                cc_round_trip(API, &kfk_init_producer_id_request_schema, v, &req, &arena);
+            cc_expect_str(out->transactional_id, with_null ? NULL : "my-txn");
+            cr_assert_eq(out->transaction_timeout_ms, 12345);
+            cr_assert_eq(out->producer_id, v >= 3 ? 77 : -1, "v%d", v);
+            cr_assert_eq(out->producer_epoch, v >= 3 ? 3 : -1, "v%d", v);
             kfk_arena_free(&arena);
         }
     }
@@ -302,16 +181,13 @@ Test(init_producer_id, round_trips_every_response_version) {
                                                 .error_code = KFK_ERR_CONCURRENT_TRANSACTIONS,
                                                 .producer_id = INT64_MAX,
                                                 .producer_epoch = 32767};
-        kfk_init_producer_id_response_t out;
         kfk_arena_t arena = {0};
-        kfk_wbuf_t w;
-        kfk_wbuf_init(&w);
-        round_trip(&kfk_init_producer_id_response_schema, v, &resp, &out, &arena, &w);
-        cr_assert_eq(out.throttle_time_ms, 5);
-        cr_assert_eq(out.error_code, KFK_ERR_CONCURRENT_TRANSACTIONS);
-        cr_assert_eq(out.producer_id, INT64_MAX);
-        cr_assert_eq(out.producer_epoch, 32767);
-        kfk_wbuf_free(&w);
+        kfk_init_producer_id_response_t *out =
+            cc_round_trip(API, &kfk_init_producer_id_response_schema, v, &resp, &arena);
+        cr_assert_eq(out->throttle_time_ms, 5);
+        cr_assert_eq(out->error_code, KFK_ERR_CONCURRENT_TRANSACTIONS);
+        cr_assert_eq(out->producer_id, INT64_MAX);
+        cr_assert_eq(out->producer_epoch, 32767);
         kfk_arena_free(&arena);
     }
 }
@@ -334,7 +210,7 @@ Test(init_producer_id, keeps_unknown_tagged_fields_of_a_flexible_response) {
     kfk_wbuf_init(&w);
     cr_assert_eq(kfk_schema_encode(&kfk_init_producer_id_response_schema, 2, true, &out, &w),
                  KFK_ERR_NONE);
-    expect_bytes(&w, body, sizeof body);
+    cc_expect_bytes(&w, body, sizeof body);
     kfk_wbuf_free(&w);
     kfk_arena_free(&arena);
 }
@@ -347,44 +223,41 @@ Test(init_producer_id, encodes_a_null_transactional_id_at_v0) {
     cr_assert_eq(kfk_schema_encode(&kfk_init_producer_id_request_schema, 0, false, &req, &w),
                  KFK_ERR_NONE);
     static const uint8_t want[] = {0xff, 0xff, 0x00, 0x00, 0x00, 0x00};
-    expect_bytes(&w, want, sizeof want);
+    cc_expect_bytes(&w, want, sizeof want);
     kfk_wbuf_free(&w);
 }
 
 /* ---- malformed input ---------------------------------------------------------------------- */
 
 Test(init_producer_id, rejects_every_truncated_golden_frame) {
-    expect_prefixes_fail(true, 0, req_v0, sizeof req_v0);
-    expect_prefixes_fail(true, 2, req_v2, sizeof req_v2);
-    expect_prefixes_fail(true, 4, req_v4, sizeof req_v4);
-    expect_prefixes_fail(false, 0, resp_v0, sizeof resp_v0);
-    expect_prefixes_fail(false, 2, resp_v2, sizeof resp_v2);
+    cc_expect_truncations_fail(API, true, 0, req_v0, sizeof req_v0);
+    cc_expect_truncations_fail(API, true, 2, req_v2, sizeof req_v2);
+    cc_expect_truncations_fail(API, true, 4, req_v4, sizeof req_v4);
+    cc_expect_truncations_fail(API, false, 0, resp_v0, sizeof resp_v0);
+    cc_expect_truncations_fail(API, false, 2, resp_v2, sizeof resp_v2);
 }
 
 Test(init_producer_id, rejects_trailing_bytes) {
-    uint8_t frame[sizeof resp_v0 + 1];
-    memcpy(frame, resp_v0, sizeof resp_v0);
-    frame[sizeof resp_v0] = 0;
-    kfk_arena_t arena = {0};
-    void *body = NULL;
-    cr_assert_eq(decode_response(frame, sizeof frame, 0, &arena, &body), KFK_ERR__BAD_MSG);
-    kfk_arena_free(&arena);
+    cc_expect_trailing_byte_refused(API, false, 0, resp_v0, sizeof resp_v0);
 }
 
 Test(init_producer_id, rejects_hostile_string_lengths) {
     /* v0 request bodies: transactional_id length past the end, and length -2. */
     static const uint8_t past_end[] = {0x7f, 0xff, 't', 'x', 'n', 0x00, 0x00, 0x00, 0x00};
-    expect_bad_body(&kfk_init_producer_id_request_schema, 0, past_end, sizeof past_end);
+    cc_expect_bad_body(API, &kfk_init_producer_id_request_schema, 0, past_end, sizeof past_end);
     static const uint8_t minus_two[] = {0xff, 0xfe, 0x00, 0x00, 0x00, 0x00};
-    expect_bad_body(&kfk_init_producer_id_request_schema, 0, minus_two, sizeof minus_two);
+    cc_expect_bad_body(API, &kfk_init_producer_id_request_schema, 0, minus_two, sizeof minus_two);
     /* v2 request bodies: compact length 0xffffffff (a 5-byte varint), and one past the end. */
     static const uint8_t compact_huge[] = {0xff, 0xff, 0xff, 0xff, 0x0f, 0x00, 0x00, 0x00, 0x00};
-    expect_bad_body(&kfk_init_producer_id_request_schema, 2, compact_huge, sizeof compact_huge);
+    cc_expect_bad_body(API, &kfk_init_producer_id_request_schema, 2, compact_huge,
+                       sizeof compact_huge);
     static const uint8_t compact_past[] = {0x10, 't', 0x00, 0x00, 0x00, 0x00, 0x00};
-    expect_bad_body(&kfk_init_producer_id_request_schema, 2, compact_past, sizeof compact_past);
+    cc_expect_bad_body(API, &kfk_init_producer_id_request_schema, 2, compact_past,
+                       sizeof compact_past);
     /* v2 response body: a varint of six bytes in the tagged-field count. */
     static const uint8_t long_varint[] = {0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
                                           0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
                                           0x80, 0x80, 0x80, 0x80, 0x80, 0x00};
-    expect_bad_body(&kfk_init_producer_id_response_schema, 2, long_varint, sizeof long_varint);
+    cc_expect_bad_body(API, &kfk_init_producer_id_response_schema, 2, long_varint,
+                       sizeof long_varint);
 }

@@ -3,175 +3,16 @@
  * frames written by hand from the protocol spec (v0 and v6 both ways, v7 response), a round trip
  * of every version, and malformed input.
  */
-#include <stdlib.h>
 #include <string.h>
 
 #include <criterion/criterion.h>
 
 #include "kfk/protocol.h"
 
+#include "codec_check.h"
+
 #define API KFK_API_JOIN_GROUP
 #define CORR 7
-
-/* Asserts that @p w holds exactly the @p n bytes at @p exp, naming the first byte that differs. */
-static void expect_bytes(const kfk_wbuf_t *w, const uint8_t *exp, size_t n) {
-    cr_assert_eq(w->err, KFK_ERR_NONE, "encoder error %d", w->err);
-    cr_assert_eq(w->len, n, "encoded %zu bytes, expected %zu", w->len, n);
-    for (size_t i = 0; i < n; i++)
-        cr_assert_eq(w->data[i], exp[i], "byte %zu is 0x%02x, expected 0x%02x", i, w->data[i],
-                     exp[i]);
-}
-
-/* A golden frame's size prefix must state the bytes after it (a check of the hand count). */
-static void expect_frame_size(const uint8_t *f, size_t n) {
-    size_t stated = ((size_t)f[0] << 24) | ((size_t)f[1] << 16) | ((size_t)f[2] << 8) | f[3];
-    cr_assert_eq(stated, n - 4, "golden frame states %zu bytes but holds %zu", stated, n - 4);
-}
-
-/* Encodes a framed request (client_id "kfk") and compares it with the golden frame. */
-static void expect_request(int16_t version, const void *body, const uint8_t *exp, size_t n) {
-    kfk_request_header_t h = {API, version, CORR, KFK_STR("kfk"), {NULL, 0}};
-    expect_frame_size(exp, n);
-    kfk_wbuf_t w;
-    kfk_wbuf_init(&w);
-    cr_assert_eq(kfk_request_encode(&w, &h, body), KFK_ERR_NONE);
-    expect_bytes(&w, exp, n);
-    kfk_wbuf_free(&w);
-}
-
-/* Encodes a framed response and compares it with the golden frame. */
-static void expect_response(int16_t version, const void *body, const uint8_t *exp, size_t n) {
-    expect_frame_size(exp, n);
-    kfk_wbuf_t w;
-    kfk_wbuf_init(&w);
-    cr_assert_eq(kfk_response_encode(&w, API, version, CORR, body), KFK_ERR_NONE);
-    expect_bytes(&w, exp, n);
-    kfk_wbuf_free(&w);
-}
-
-/* Decodes a golden request frame (with its size prefix); the body lives in @p a. */
-static const void *decode_request(int16_t version, const uint8_t *frame, size_t n, kfk_arena_t *a) {
-    kfk_request_header_t h;
-    void *body = NULL;
-    cr_assert_eq(kfk_request_decode(frame + 4, n - 4, &h, a, &body), KFK_ERR_NONE);
-    cr_assert_eq(h.api_key, API);
-    cr_assert_eq(h.api_version, version);
-    cr_assert_eq(h.correlation_id, CORR);
-    cr_assert(kfk_str_eq(h.client_id, "kfk"));
-    return body;
-}
-
-/* Decodes a golden response frame (with its size prefix); the body lives in @p a. */
-static const void *decode_response(int16_t version, const uint8_t *frame, size_t n,
-                                   kfk_arena_t *a) {
-    int32_t corr = 0;
-    void *body = NULL;
-    cr_assert_eq(kfk_response_decode(frame + 4, n - 4, API, version, &corr, a, &body),
-                 KFK_ERR_NONE);
-    cr_assert_eq(corr, CORR);
-    return body;
-}
-
-/* Decodes @p n bytes of a frame body copied to a buffer of exactly that size (so that ASan sees
- * any over-read): a request if @p request, else a response at @p version. */
-static kfk_err_t decode_exact(bool request, int16_t version, const uint8_t *bytes, size_t n) {
-    uint8_t *copy = malloc(n ? n : 1);
-    cr_assert_not_null(copy);
-    if (n)
-        memcpy(copy, bytes, n);
-    kfk_arena_t a;
-    kfk_arena_init(&a);
-    void *body = NULL;
-    kfk_err_t err;
-    if (request) {
-        kfk_request_header_t h;
-        err = kfk_request_decode(copy, n, &h, &a, &body);
-    } else {
-        int32_t corr;
-        err = kfk_response_decode(copy, n, API, version, &corr, &a, &body);
-    }
-    if (err)
-        cr_assert_null(body);
-    kfk_arena_free(&a);
-    free(copy);
-    return err;
-}
-
-/* Every strict prefix of a golden frame's body (size prefix dropped) must fail to decode. */
-static void expect_truncations_fail(bool request, int16_t version, const uint8_t *frame, size_t n) {
-    cr_assert_eq(decode_exact(request, version, frame + 4, n - 4), KFK_ERR_NONE);
-    for (size_t cut = 0; cut < n - 4; cut++)
-        cr_assert_neq(decode_exact(request, version, frame + 4, cut), KFK_ERR_NONE,
-                      "a frame cut to %zu of %zu bytes decoded", cut, n - 4);
-}
-
-/* A golden frame with @p len bytes at @p off replaced by @p patch must give KFK_ERR__BAD_MSG. */
-static void expect_bad_patch(bool request, int16_t version, const uint8_t *frame, size_t n,
-                             size_t off, const uint8_t *patch, size_t len) {
-    uint8_t copy[512];
-    cr_assert_leq(n, sizeof copy);
-    cr_assert_leq(off + len, n);
-    memcpy(copy, frame, n);
-    memcpy(copy + off, patch, len);
-    cr_assert_eq(decode_exact(request, version, copy + 4, n - 4), KFK_ERR__BAD_MSG,
-                 "patch at byte %zu was accepted", off);
-}
-
-/* Encodes @p msg with @p schema at @p version, decodes it (from a copy in @p a), re-encodes the
- * result and requires the same bytes. Returns the decoded struct (it lives in @p a). */
-static const void *roundtrip(const kfk_schema_t *schema, int16_t version, const void *msg,
-                             kfk_arena_t *a) {
-    bool flex = kfk_api_is_flexible(API, version);
-    kfk_wbuf_t w1, w2;
-    kfk_wbuf_init(&w1);
-    kfk_wbuf_init(&w2);
-    cr_assert_eq(kfk_schema_encode(schema, version, flex, msg, &w1), KFK_ERR_NONE,
-                 "%s v%d does not encode", kfk_schema_name(schema), version);
-    uint8_t *bytes = kfk_arena_alloc(a, w1.len ? w1.len : 1);
-    cr_assert_not_null(bytes);
-    memcpy(bytes, w1.data, w1.len);
-    kfk_rbuf_t r;
-    kfk_rbuf_init(&r, bytes, w1.len);
-    void *out = kfk_arena_alloc(a, kfk_schema_size(schema));
-    cr_assert_not_null(out);
-    cr_assert_eq(kfk_schema_decode(schema, version, flex, &r, a, out), KFK_ERR_NONE,
-                 "%s v%d does not decode", kfk_schema_name(schema), version);
-    cr_assert_eq(kfk_rbuf_left(&r), 0, "%s v%d left bytes", kfk_schema_name(schema), version);
-    cr_assert_eq(kfk_schema_encode(schema, version, flex, out, &w2), KFK_ERR_NONE);
-    cr_assert_eq(w1.len, w2.len, "%s v%d re-encodes to %zu bytes, not %zu", kfk_schema_name(schema),
-                 version, w2.len, w1.len);
-    cr_assert(!memcmp(w1.data, w2.data, w1.len), "%s v%d re-encodes differently",
-              kfk_schema_name(schema), version);
-    kfk_wbuf_free(&w1);
-    kfk_wbuf_free(&w2);
-    return out;
-}
-
-/* Encoding @p msg at @p version must be refused with KFK_ERR__INVALID_ARG. */
-static void expect_encode_refused(const kfk_schema_t *schema, int16_t version, const void *msg) {
-    kfk_wbuf_t w;
-    kfk_wbuf_init(&w);
-    cr_assert_eq(kfk_schema_encode(schema, version, kfk_api_is_flexible(API, version), msg, &w),
-                 KFK_ERR__INVALID_ARG, "%s v%d encoded", kfk_schema_name(schema), version);
-    kfk_wbuf_free(&w);
-}
-
-/* An unknown tagged field (tag 9, one byte 0x2a), kept raw through a decode. */
-static const uint8_t unknown_tag[] = {0x09, 0x01, 0x2a};
-#define UNKNOWN_TAGS ((kfk_bytes_t){unknown_tag, (int32_t)sizeof unknown_tag})
-
-static bool bytes_is(kfk_bytes_t b, const char *c) {
-    if (!c)
-        return b.len == -1;
-    return b.len == (int32_t)strlen(c) && (b.len == 0 || !memcmp(b.ptr, c, (size_t)b.len));
-}
-
-/* True when the decoded unknown tags are ours (flexible versions) or empty (others). */
-static bool tags_kept(kfk_bytes_t t, int16_t version) {
-    if (!kfk_api_is_flexible(API, version))
-        return t.len <= 0;
-    return t.len == (int32_t)sizeof unknown_tag && !memcmp(t.ptr, unknown_tag, sizeof unknown_tag);
-}
 
 /* ---- golden frames ---------------------------------------------------------------------- */
 
@@ -271,11 +112,11 @@ Test(join_group, encodes_and_decodes_request_v0) {
                                     .group_instance_id = KFK_STR("i1"), /* not in v0 */
                                     .protocol_type = KFK_STR("consumer"),
                                     .protocols = KFK_ARRAY_OF(protos)};
-    expect_request(0, &req, req_v0, sizeof req_v0);
+    cc_expect_request(API, 0, CORR, &req, req_v0, sizeof req_v0);
 
     kfk_arena_t a;
     kfk_arena_init(&a);
-    const kfk_join_group_request_t *d = decode_request(0, req_v0, sizeof req_v0, &a);
+    const kfk_join_group_request_t *d = cc_decode_request(API, 0, CORR, req_v0, sizeof req_v0, &a);
     cr_assert(kfk_str_eq(d->group_id, "g"));
     cr_assert_eq(d->session_timeout_ms, 30000);
     cr_assert_eq(d->rebalance_timeout_ms, -1, "absent in v0: default -1");
@@ -299,11 +140,11 @@ Test(join_group, encodes_and_decodes_request_v6_flexible) {
                                     .group_instance_id = {NULL, -1},
                                     .protocol_type = KFK_STR("consumer"),
                                     .protocols = KFK_ARRAY_OF(protos)};
-    expect_request(6, &req, req_v6, sizeof req_v6);
+    cc_expect_request(API, 6, CORR, &req, req_v6, sizeof req_v6);
 
     kfk_arena_t a;
     kfk_arena_init(&a);
-    const kfk_join_group_request_t *d = decode_request(6, req_v6, sizeof req_v6, &a);
+    const kfk_join_group_request_t *d = cc_decode_request(API, 6, CORR, req_v6, sizeof req_v6, &a);
     cr_assert_eq(d->session_timeout_ms, 45000);
     cr_assert_eq(d->rebalance_timeout_ms, 300000);
     cr_assert(kfk_str_eq(d->member_id, "m1"));
@@ -324,11 +165,12 @@ Test(join_group, encodes_and_decodes_response_v0) {
                                       .leader = KFK_STR("m1"),
                                       .member_id = KFK_STR("m1"),
                                       .members = KFK_ARRAY_OF(members)};
-    expect_response(0, &resp, resp_v0, sizeof resp_v0);
+    cc_expect_response(API, 0, CORR, &resp, resp_v0, sizeof resp_v0);
 
     kfk_arena_t a;
     kfk_arena_init(&a);
-    const kfk_join_group_response_t *d = decode_response(0, resp_v0, sizeof resp_v0, &a);
+    const kfk_join_group_response_t *d =
+        cc_decode_response(API, 0, CORR, resp_v0, sizeof resp_v0, &a);
     cr_assert_eq(d->error_code, 0);
     cr_assert_eq(d->generation_id, 1);
     cr_assert_eq(d->protocol_type.len, -1, "absent in v0: default null");
@@ -349,11 +191,12 @@ Test(join_group, encodes_and_decodes_response_v6_member_id_required) {
                                       .protocol_name = KFK_STR(""),
                                       .leader = KFK_STR(""),
                                       .member_id = KFK_STR("m-1")};
-    expect_response(6, &resp, resp_v6, sizeof resp_v6);
+    cc_expect_response(API, 6, CORR, &resp, resp_v6, sizeof resp_v6);
 
     kfk_arena_t a;
     kfk_arena_init(&a);
-    const kfk_join_group_response_t *d = decode_response(6, resp_v6, sizeof resp_v6, &a);
+    const kfk_join_group_response_t *d =
+        cc_decode_response(API, 6, CORR, resp_v6, sizeof resp_v6, &a);
     cr_assert_eq(d->error_code, KFK_ERR_MEMBER_ID_REQUIRED);
     cr_assert_eq(d->generation_id, -1);
     cr_assert(kfk_str_eq(d->member_id, "m-1"));
@@ -370,11 +213,12 @@ Test(join_group, encodes_and_decodes_response_v7_with_protocol_type) {
                                       .leader = KFK_STR("m1"),
                                       .member_id = KFK_STR("m2"),
                                       .members = KFK_ARRAY_OF(members)};
-    expect_response(7, &resp, resp_v7, sizeof resp_v7);
+    cc_expect_response(API, 7, CORR, &resp, resp_v7, sizeof resp_v7);
 
     kfk_arena_t a;
     kfk_arena_init(&a);
-    const kfk_join_group_response_t *d = decode_response(7, resp_v7, sizeof resp_v7, &a);
+    const kfk_join_group_response_t *d =
+        cc_decode_response(API, 7, CORR, resp_v7, sizeof resp_v7, &a);
     cr_assert_eq(d->generation_id, 3);
     cr_assert(kfk_str_eq(d->protocol_type, "consumer"));
     cr_assert(kfk_str_eq(d->protocol_name, "range"));
@@ -393,7 +237,7 @@ Test(join_group, request_round_trips_in_every_version) {
     for (int16_t v = api->min_version; v <= api->max_version; v++) {
         kfk_join_group_request_protocol_t protos[] = {
             {.name = KFK_STR("cooperative-sticky"), .metadata = {meta, 2}},
-            {.name = KFK_STR("range"), .metadata = {NULL, 0}, .unknown_tags = UNKNOWN_TAGS}};
+            {.name = KFK_STR("range"), .metadata = {NULL, 0}, .unknown_tags = CC_UNKNOWN_TAGS}};
         kfk_join_group_request_t req = {.group_id = KFK_STR("group"),
                                         .session_timeout_ms = 45000,
                                         .rebalance_timeout_ms = 300000,
@@ -402,10 +246,11 @@ Test(join_group, request_round_trips_in_every_version) {
                                             v % 2 ? KFK_STR("instance-1") : (kfk_str_t){NULL, -1},
                                         .protocol_type = KFK_STR("consumer"),
                                         .protocols = KFK_ARRAY_OF(protos),
-                                        .unknown_tags = UNKNOWN_TAGS};
+                                        .unknown_tags = CC_UNKNOWN_TAGS};
         kfk_arena_t a;
         kfk_arena_init(&a);
-        const kfk_join_group_request_t *d = roundtrip(&kfk_join_group_request_schema, v, &req, &a);
+        const kfk_join_group_request_t *d =
+            cc_round_trip(API, &kfk_join_group_request_schema, v, &req, &a);
         cr_assert(kfk_str_eq(d->group_id, "group"), "v%d", v);
         cr_assert_eq(d->session_timeout_ms, 45000, "v%d", v);
         cr_assert_eq(d->rebalance_timeout_ms, v >= 1 ? 300000 : -1, "v%d", v);
@@ -416,10 +261,10 @@ Test(join_group, request_round_trips_in_every_version) {
         cr_assert_eq(d->protocols.count, 2, "v%d", v);
         const kfk_join_group_request_protocol_t *p = d->protocols.items;
         cr_assert(kfk_str_eq(p[0].name, "cooperative-sticky"), "v%d", v);
-        cr_assert(bytes_is(p[0].metadata, "\xde\xad"), "v%d", v);
+        cr_assert(cc_bytes_is(p[0].metadata, "\xde\xad"), "v%d", v);
         cr_assert_eq(p[1].metadata.len, 0, "v%d", v);
-        cr_assert(tags_kept(p[1].unknown_tags, v), "v%d", v);
-        cr_assert(tags_kept(d->unknown_tags, v), "v%d", v);
+        cr_assert(cc_tags_kept(API, p[1].unknown_tags, v), "v%d", v);
+        cr_assert(cc_tags_kept(API, d->unknown_tags, v), "v%d", v);
         kfk_arena_free(&a);
     }
 }
@@ -432,7 +277,7 @@ Test(join_group, response_round_trips_in_every_version) {
             {.member_id = KFK_STR("m2"),
              .group_instance_id = {NULL, -1},
              .metadata = {NULL, 0},
-             .unknown_tags = UNKNOWN_TAGS}};
+             .unknown_tags = CC_UNKNOWN_TAGS}};
         kfk_join_group_response_t resp = {
             .throttle_time_ms = 8,
             .error_code = 0,
@@ -442,11 +287,11 @@ Test(join_group, response_round_trips_in_every_version) {
             .leader = KFK_STR("m1"),
             .member_id = KFK_STR("m2"),
             .members = KFK_ARRAY_OF(members),
-            .unknown_tags = UNKNOWN_TAGS};
+            .unknown_tags = CC_UNKNOWN_TAGS};
         kfk_arena_t a;
         kfk_arena_init(&a);
         const kfk_join_group_response_t *d =
-            roundtrip(&kfk_join_group_response_schema, v, &resp, &a);
+            cc_round_trip(API, &kfk_join_group_response_schema, v, &resp, &a);
         cr_assert_eq(d->throttle_time_ms, v >= 2 ? 8 : 0, "v%d", v);
         cr_assert_eq(d->generation_id, 12, "v%d", v);
         cr_assert(kfk_str_eq(d->protocol_type, v >= 7 && v % 2 ? "consumer" : NULL), "v%d", v);
@@ -457,33 +302,34 @@ Test(join_group, response_round_trips_in_every_version) {
         const kfk_join_group_response_member_t *m = d->members.items;
         cr_assert(kfk_str_eq(m[0].member_id, "m1"), "v%d", v);
         cr_assert(kfk_str_eq(m[0].group_instance_id, v >= 5 ? "i1" : NULL), "v%d", v);
-        cr_assert(bytes_is(m[0].metadata, "\xde\xad"), "v%d", v);
+        cr_assert(cc_bytes_is(m[0].metadata, "\xde\xad"), "v%d", v);
         cr_assert_eq(m[1].group_instance_id.len, -1, "v%d", v);
-        cr_assert(tags_kept(m[1].unknown_tags, v), "v%d", v);
-        cr_assert(tags_kept(d->unknown_tags, v), "v%d", v);
+        cr_assert(cc_tags_kept(API, m[1].unknown_tags, v), "v%d", v);
+        cr_assert(cc_tags_kept(API, d->unknown_tags, v), "v%d", v);
         kfk_arena_free(&a);
     }
 }
 
 Test(join_group, refuses_nulls_the_version_does_not_allow) {
     kfk_join_group_response_t resp = {.protocol_name = {NULL, -1}};
-    expect_encode_refused(&kfk_join_group_response_schema, 6, &resp); /* nullable from v7 */
+    cc_expect_encode_refused(API, &kfk_join_group_response_schema, 6, &resp); /* nullable from v7 */
     kfk_join_group_request_t req = {.group_id = {NULL, -1}};
-    expect_encode_refused(&kfk_join_group_request_schema, 7, &req);
+    cc_expect_encode_refused(API, &kfk_join_group_request_schema, 7, &req);
     kfk_join_group_request_protocol_t protos[] = {
         {.name = KFK_STR("range"), .metadata = {NULL, -1}}};
     kfk_join_group_request_t req2 = {.protocols = KFK_ARRAY_OF(protos)};
-    expect_encode_refused(&kfk_join_group_request_schema, 7, &req2); /* metadata not nullable */
+    cc_expect_encode_refused(API, &kfk_join_group_request_schema, 7,
+                             &req2); /* metadata not nullable */
 }
 
 /* ---- malformed input --------------------------------------------------------------------- */
 
 Test(join_group, truncated_frames_fail_at_every_length) {
-    expect_truncations_fail(true, 0, req_v0, sizeof req_v0);
-    expect_truncations_fail(true, 6, req_v6, sizeof req_v6);
-    expect_truncations_fail(false, 0, resp_v0, sizeof resp_v0);
-    expect_truncations_fail(false, 6, resp_v6, sizeof resp_v6);
-    expect_truncations_fail(false, 7, resp_v7, sizeof resp_v7);
+    cc_expect_truncations_fail(API, true, 0, req_v0, sizeof req_v0);
+    cc_expect_truncations_fail(API, true, 6, req_v6, sizeof req_v6);
+    cc_expect_truncations_fail(API, false, 0, resp_v0, sizeof resp_v0);
+    cc_expect_truncations_fail(API, false, 6, resp_v6, sizeof resp_v6);
+    cc_expect_truncations_fail(API, false, 7, resp_v7, sizeof resp_v7);
 }
 
 Test(join_group, hostile_counts_and_lengths_are_bad_messages) {
@@ -493,15 +339,16 @@ Test(join_group, hostile_counts_and_lengths_are_bad_messages) {
     static const uint8_t past_end[] = {0x7f, 0xff};
     static const uint8_t minus2_16[] = {0xff, 0xfe};
     /* v0 response: protocol_name length at 14, members count at 29, member metadata at 37. */
-    expect_bad_patch(false, 0, resp_v0, sizeof resp_v0, 14, past_end, 2);
-    expect_bad_patch(false, 0, resp_v0, sizeof resp_v0, 14, minus2_16, 2);
-    expect_bad_patch(false, 0, resp_v0, sizeof resp_v0, 29, huge, 4);
-    expect_bad_patch(false, 0, resp_v0, sizeof resp_v0, 29, minus2_32, 4);
-    expect_bad_patch(false, 0, resp_v0, sizeof resp_v0, 37, huge, 4);
-    expect_bad_patch(false, 0, resp_v0, sizeof resp_v0, 37, minus1_32, 4); /* not nullable */
+    cc_expect_bad_patch(API, false, 0, resp_v0, sizeof resp_v0, 14, past_end, 2);
+    cc_expect_bad_patch(API, false, 0, resp_v0, sizeof resp_v0, 14, minus2_16, 2);
+    cc_expect_bad_patch(API, false, 0, resp_v0, sizeof resp_v0, 29, huge, 4);
+    cc_expect_bad_patch(API, false, 0, resp_v0, sizeof resp_v0, 29, minus2_32, 4);
+    cc_expect_bad_patch(API, false, 0, resp_v0, sizeof resp_v0, 37, huge, 4);
+    /* not nullable */
+    cc_expect_bad_patch(API, false, 0, resp_v0, sizeof resp_v0, 37, minus1_32, 4);
     /* v0 request: protocols count at 36. */
-    expect_bad_patch(true, 0, req_v0, sizeof req_v0, 36, huge, 4);
+    cc_expect_bad_patch(API, true, 0, req_v0, sizeof req_v0, 36, huge, 4);
     /* v6 response: members compact count (at 25) far past the end. */
     static const uint8_t compact_big[] = {0x7f};
-    expect_bad_patch(false, 6, resp_v6, sizeof resp_v6, 25, compact_big, 1);
+    cc_expect_bad_patch(API, false, 6, resp_v6, sizeof resp_v6, 25, compact_big, 1);
 }

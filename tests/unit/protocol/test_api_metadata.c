@@ -3,169 +3,16 @@
  * frames written by hand from the protocol spec (v1, the first flexible v9 and the top v12, in
  * both directions), a round trip of every version, and malformed input.
  */
-#include <stdlib.h>
 #include <string.h>
 
 #include <criterion/criterion.h>
 
 #include "kfk/protocol.h"
 
+#include "codec_check.h"
+
 #define API KFK_API_METADATA
 #define CORR 7
-
-/* Asserts that @p w holds exactly the @p n bytes at @p exp, naming the first byte that differs. */
-static void expect_bytes(const kfk_wbuf_t *w, const uint8_t *exp, size_t n) {
-    cr_assert_eq(w->err, KFK_ERR_NONE, "encoder error %d", w->err);
-    cr_assert_eq(w->len, n, "encoded %zu bytes, expected %zu", w->len, n);
-    for (size_t i = 0; i < n; i++)
-        cr_assert_eq(w->data[i], exp[i], "byte %zu is 0x%02x, expected 0x%02x", i, w->data[i],
-                     exp[i]);
-}
-
-/* A golden frame's size prefix must state the bytes after it (a check of the hand count). */
-static void expect_frame_size(const uint8_t *f, size_t n) {
-    size_t stated = ((size_t)f[0] << 24) | ((size_t)f[1] << 16) | ((size_t)f[2] << 8) | f[3];
-    cr_assert_eq(stated, n - 4, "golden frame states %zu bytes but holds %zu", stated, n - 4);
-}
-
-/* Encodes a framed request (client_id "kfk") and compares it with the golden frame. */
-static void expect_request(int16_t version, const void *body, const uint8_t *exp, size_t n) {
-    kfk_request_header_t h = {API, version, CORR, KFK_STR("kfk"), {NULL, 0}};
-    expect_frame_size(exp, n);
-    kfk_wbuf_t w;
-    kfk_wbuf_init(&w);
-    cr_assert_eq(kfk_request_encode(&w, &h, body), KFK_ERR_NONE);
-    expect_bytes(&w, exp, n);
-    kfk_wbuf_free(&w);
-}
-
-/* Encodes a framed response and compares it with the golden frame. */
-static void expect_response(int16_t version, const void *body, const uint8_t *exp, size_t n) {
-    expect_frame_size(exp, n);
-    kfk_wbuf_t w;
-    kfk_wbuf_init(&w);
-    cr_assert_eq(kfk_response_encode(&w, API, version, CORR, body), KFK_ERR_NONE);
-    expect_bytes(&w, exp, n);
-    kfk_wbuf_free(&w);
-}
-
-/* Decodes a golden request frame (with its size prefix); the body lives in @p a. */
-static const void *decode_request(int16_t version, const uint8_t *frame, size_t n, kfk_arena_t *a) {
-    kfk_request_header_t h;
-    void *body = NULL;
-    cr_assert_eq(kfk_request_decode(frame + 4, n - 4, &h, a, &body), KFK_ERR_NONE);
-    cr_assert_eq(h.api_key, API);
-    cr_assert_eq(h.api_version, version);
-    cr_assert_eq(h.correlation_id, CORR);
-    cr_assert(kfk_str_eq(h.client_id, "kfk"));
-    return body;
-}
-
-/* Decodes a golden response frame (with its size prefix); the body lives in @p a. */
-static const void *decode_response(int16_t version, const uint8_t *frame, size_t n,
-                                   kfk_arena_t *a) {
-    int32_t corr = 0;
-    void *body = NULL;
-    cr_assert_eq(kfk_response_decode(frame + 4, n - 4, API, version, &corr, a, &body),
-                 KFK_ERR_NONE);
-    cr_assert_eq(corr, CORR);
-    return body;
-}
-
-/* Decodes @p n bytes of a frame body copied to a buffer of exactly that size (so that ASan sees
- * any over-read): a request if @p request, else a response at @p version. */
-static kfk_err_t decode_exact(bool request, int16_t version, const uint8_t *bytes, size_t n) {
-    uint8_t *copy = malloc(n ? n : 1);
-    cr_assert_not_null(copy);
-    if (n)
-        memcpy(copy, bytes, n);
-    kfk_arena_t a;
-    kfk_arena_init(&a);
-    void *body = NULL;
-    kfk_err_t err;
-    if (request) {
-        kfk_request_header_t h;
-        err = kfk_request_decode(copy, n, &h, &a, &body);
-    } else {
-        int32_t corr;
-        err = kfk_response_decode(copy, n, API, version, &corr, &a, &body);
-    }
-    if (err)
-        cr_assert_null(body);
-    kfk_arena_free(&a);
-    free(copy);
-    return err;
-}
-
-/* Every strict prefix of a golden frame's body (size prefix dropped) must fail to decode. */
-static void expect_truncations_fail(bool request, int16_t version, const uint8_t *frame, size_t n) {
-    cr_assert_eq(decode_exact(request, version, frame + 4, n - 4), KFK_ERR_NONE);
-    for (size_t cut = 0; cut < n - 4; cut++)
-        cr_assert_neq(decode_exact(request, version, frame + 4, cut), KFK_ERR_NONE,
-                      "a frame cut to %zu of %zu bytes decoded", cut, n - 4);
-}
-
-/* A golden frame with @p len bytes at @p off replaced by @p patch must give KFK_ERR__BAD_MSG. */
-static void expect_bad_patch(bool request, int16_t version, const uint8_t *frame, size_t n,
-                             size_t off, const uint8_t *patch, size_t len) {
-    uint8_t copy[512];
-    cr_assert_leq(n, sizeof copy);
-    cr_assert_leq(off + len, n);
-    memcpy(copy, frame, n);
-    memcpy(copy + off, patch, len);
-    cr_assert_eq(decode_exact(request, version, copy + 4, n - 4), KFK_ERR__BAD_MSG,
-                 "patch at byte %zu was accepted", off);
-}
-
-/* Encodes @p msg with @p schema at @p version, decodes it (from a copy in @p a), re-encodes the
- * result and requires the same bytes. Returns the decoded struct (it lives in @p a). */
-static const void *roundtrip(const kfk_schema_t *schema, int16_t version, const void *msg,
-                             kfk_arena_t *a) {
-    bool flex = kfk_api_is_flexible(API, version);
-    kfk_wbuf_t w1, w2;
-    kfk_wbuf_init(&w1);
-    kfk_wbuf_init(&w2);
-    cr_assert_eq(kfk_schema_encode(schema, version, flex, msg, &w1), KFK_ERR_NONE,
-                 "%s v%d does not encode", kfk_schema_name(schema), version);
-    uint8_t *bytes = kfk_arena_alloc(a, w1.len ? w1.len : 1);
-    cr_assert_not_null(bytes);
-    memcpy(bytes, w1.data, w1.len);
-    kfk_rbuf_t r;
-    kfk_rbuf_init(&r, bytes, w1.len);
-    void *out = kfk_arena_alloc(a, kfk_schema_size(schema));
-    cr_assert_not_null(out);
-    cr_assert_eq(kfk_schema_decode(schema, version, flex, &r, a, out), KFK_ERR_NONE,
-                 "%s v%d does not decode", kfk_schema_name(schema), version);
-    cr_assert_eq(kfk_rbuf_left(&r), 0, "%s v%d left bytes", kfk_schema_name(schema), version);
-    cr_assert_eq(kfk_schema_encode(schema, version, flex, out, &w2), KFK_ERR_NONE);
-    cr_assert_eq(w1.len, w2.len, "%s v%d re-encodes to %zu bytes, not %zu", kfk_schema_name(schema),
-                 version, w2.len, w1.len);
-    cr_assert(!memcmp(w1.data, w2.data, w1.len), "%s v%d re-encodes differently",
-              kfk_schema_name(schema), version);
-    kfk_wbuf_free(&w1);
-    kfk_wbuf_free(&w2);
-    return out;
-}
-
-/* Encoding @p msg at @p version must be refused with KFK_ERR__INVALID_ARG. */
-static void expect_encode_refused(const kfk_schema_t *schema, int16_t version, const void *msg) {
-    kfk_wbuf_t w;
-    kfk_wbuf_init(&w);
-    cr_assert_eq(kfk_schema_encode(schema, version, kfk_api_is_flexible(API, version), msg, &w),
-                 KFK_ERR__INVALID_ARG, "%s v%d encoded", kfk_schema_name(schema), version);
-    kfk_wbuf_free(&w);
-}
-
-/* An unknown tagged field (tag 9, one byte 0x2a), kept raw through a decode. */
-static const uint8_t unknown_tag[] = {0x09, 0x01, 0x2a};
-#define UNKNOWN_TAGS ((kfk_bytes_t){unknown_tag, (int32_t)sizeof unknown_tag})
-
-/* True when the decoded unknown tags are ours (flexible versions) or empty (others). */
-static bool tags_kept(kfk_bytes_t t, int16_t version) {
-    if (!kfk_api_is_flexible(API, version))
-        return t.len <= 0;
-    return t.len == (int32_t)sizeof unknown_tag && !memcmp(t.ptr, unknown_tag, sizeof unknown_tag);
-}
 
 /* ---- golden frames ---------------------------------------------------------------------- */
 
@@ -306,11 +153,11 @@ static const uint8_t resp_v12[] = {
 Test(metadata, encodes_and_decodes_request_v1) {
     kfk_metadata_request_topic_t topics[] = {{.name = KFK_STR("foo")}};
     kfk_metadata_request_t req = {.topics = KFK_ARRAY_OF(topics)};
-    expect_request(1, &req, req_v1, sizeof req_v1);
+    cc_expect_request(API, 1, CORR, &req, req_v1, sizeof req_v1);
 
     kfk_arena_t a;
     kfk_arena_init(&a);
-    const kfk_metadata_request_t *d = decode_request(1, req_v1, sizeof req_v1, &a);
+    const kfk_metadata_request_t *d = cc_decode_request(API, 1, CORR, req_v1, sizeof req_v1, &a);
     cr_assert_eq(d->topics.count, 1);
     cr_assert(kfk_str_eq(KFK_ARRAY_AT(d->topics, kfk_metadata_request_topic_t, 0).name, "foo"));
     cr_assert_eq(d->allow_auto_topic_creation, true, "v1 has no field: default true");
@@ -319,11 +166,12 @@ Test(metadata, encodes_and_decodes_request_v1) {
 
 Test(metadata, null_topics_ask_for_every_topic_in_v1) {
     kfk_metadata_request_t req = {.topics = {NULL, -1}};
-    expect_request(1, &req, req_v1_all, sizeof req_v1_all);
+    cc_expect_request(API, 1, CORR, &req, req_v1_all, sizeof req_v1_all);
 
     kfk_arena_t a;
     kfk_arena_init(&a);
-    const kfk_metadata_request_t *d = decode_request(1, req_v1_all, sizeof req_v1_all, &a);
+    const kfk_metadata_request_t *d =
+        cc_decode_request(API, 1, CORR, req_v1_all, sizeof req_v1_all, &a);
     cr_assert_eq(d->topics.count, -1);
     kfk_arena_free(&a);
 }
@@ -334,11 +182,11 @@ Test(metadata, encodes_and_decodes_request_v9_flexible) {
                                   .allow_auto_topic_creation = false,
                                   .include_cluster_authorized_operations = true,
                                   .include_topic_authorized_operations = true};
-    expect_request(9, &req, req_v9, sizeof req_v9);
+    cc_expect_request(API, 9, CORR, &req, req_v9, sizeof req_v9);
 
     kfk_arena_t a;
     kfk_arena_init(&a);
-    const kfk_metadata_request_t *d = decode_request(9, req_v9, sizeof req_v9, &a);
+    const kfk_metadata_request_t *d = cc_decode_request(API, 9, CORR, req_v9, sizeof req_v9, &a);
     cr_assert_eq(d->topics.count, 1);
     cr_assert(kfk_str_eq(KFK_ARRAY_AT(d->topics, kfk_metadata_request_topic_t, 0).name, "foo"));
     cr_assert_eq(d->allow_auto_topic_creation, false);
@@ -354,11 +202,11 @@ Test(metadata, encodes_and_decodes_request_v12_by_topic_id) {
                                   .allow_auto_topic_creation = false,
                                   .include_cluster_authorized_operations = true, /* not in v12 */
                                   .include_topic_authorized_operations = true};
-    expect_request(12, &req, req_v12, sizeof req_v12);
+    cc_expect_request(API, 12, CORR, &req, req_v12, sizeof req_v12);
 
     kfk_arena_t a;
     kfk_arena_init(&a);
-    const kfk_metadata_request_t *d = decode_request(12, req_v12, sizeof req_v12, &a);
+    const kfk_metadata_request_t *d = cc_decode_request(API, 12, CORR, req_v12, sizeof req_v12, &a);
     const kfk_metadata_request_topic_t *t =
         &KFK_ARRAY_AT(d->topics, kfk_metadata_request_topic_t, 0);
     cr_assert_eq(d->topics.count, 1);
@@ -385,11 +233,12 @@ Test(metadata, encodes_and_decodes_response_v1) {
                                     .cluster_id = KFK_STR("c1"), /* not in v1 */
                                     .controller_id = 1,
                                     .topics = KFK_ARRAY_OF(topics)};
-    expect_response(1, &resp, resp_v1, sizeof resp_v1);
+    cc_expect_response(API, 1, CORR, &resp, resp_v1, sizeof resp_v1);
 
     kfk_arena_t a;
     kfk_arena_init(&a);
-    const kfk_metadata_response_t *d = decode_response(1, resp_v1, sizeof resp_v1, &a);
+    const kfk_metadata_response_t *d =
+        cc_decode_response(API, 1, CORR, resp_v1, sizeof resp_v1, &a);
     cr_assert_eq(d->throttle_time_ms, 0);
     cr_assert_eq(d->cluster_id.len, -1, "absent in v1: default null");
     cr_assert_eq(d->controller_id, 1);
@@ -436,11 +285,12 @@ Test(metadata, encodes_and_decodes_response_v9_flexible) {
                                     .controller_id = 1,
                                     .topics = KFK_ARRAY_OF(topics),
                                     .cluster_authorized_operations = INT32_MIN};
-    expect_response(9, &resp, resp_v9, sizeof resp_v9);
+    cc_expect_response(API, 9, CORR, &resp, resp_v9, sizeof resp_v9);
 
     kfk_arena_t a;
     kfk_arena_init(&a);
-    const kfk_metadata_response_t *d = decode_response(9, resp_v9, sizeof resp_v9, &a);
+    const kfk_metadata_response_t *d =
+        cc_decode_response(API, 9, CORR, resp_v9, sizeof resp_v9, &a);
     cr_assert_eq(d->throttle_time_ms, 5);
     cr_assert(kfk_str_eq(d->cluster_id, "c1"));
     cr_assert_eq(d->controller_id, 1);
@@ -470,11 +320,12 @@ Test(metadata, encodes_and_decodes_response_v12_with_null_topic_name) {
                                     .controller_id = -1,
                                     .topics = KFK_ARRAY_OF(topics),
                                     .cluster_authorized_operations = 77 /* not in v12 */};
-    expect_response(12, &resp, resp_v12, sizeof resp_v12);
+    cc_expect_response(API, 12, CORR, &resp, resp_v12, sizeof resp_v12);
 
     kfk_arena_t a;
     kfk_arena_init(&a);
-    const kfk_metadata_response_t *d = decode_response(12, resp_v12, sizeof resp_v12, &a);
+    const kfk_metadata_response_t *d =
+        cc_decode_response(API, 12, CORR, resp_v12, sizeof resp_v12, &a);
     cr_assert_eq(d->brokers.count, 0);
     cr_assert_eq(d->cluster_id.len, -1);
     cr_assert_eq(d->controller_id, -1);
@@ -494,17 +345,18 @@ Test(metadata, request_round_trips_in_every_version) {
     for (int16_t v = api->min_version; v <= api->max_version; v++) {
         kfk_metadata_request_topic_t topics[3] = {
             {.name = KFK_STR("alpha")},
-            {.name = KFK_STR("beta"), .unknown_tags = UNKNOWN_TAGS},
+            {.name = KFK_STR("beta"), .unknown_tags = CC_UNKNOWN_TAGS},
             {.name = v >= 10 ? (kfk_str_t){NULL, -1} : KFK_STR("gamma")}};
         memcpy(topics[2].topic_id.bytes, uuid_a, 16);
         kfk_metadata_request_t req = {.topics = KFK_ARRAY_OF(topics),
                                       .allow_auto_topic_creation = false,
                                       .include_cluster_authorized_operations = true,
                                       .include_topic_authorized_operations = true,
-                                      .unknown_tags = UNKNOWN_TAGS};
+                                      .unknown_tags = CC_UNKNOWN_TAGS};
         kfk_arena_t a;
         kfk_arena_init(&a);
-        const kfk_metadata_request_t *d = roundtrip(&kfk_metadata_request_schema, v, &req, &a);
+        const kfk_metadata_request_t *d =
+            cc_round_trip(API, &kfk_metadata_request_schema, v, &req, &a);
         cr_assert_eq(d->topics.count, 3, "v%d", v);
         const kfk_metadata_request_topic_t *t = d->topics.items;
         cr_assert(kfk_str_eq(t[0].name, "alpha"), "v%d", v);
@@ -512,8 +364,8 @@ Test(metadata, request_round_trips_in_every_version) {
         cr_assert(kfk_str_eq(t[2].name, v >= 10 ? NULL : "gamma"), "v%d", v);
         static const uint8_t zero[16];
         cr_assert(!memcmp(t[2].topic_id.bytes, v >= 10 ? uuid_a : zero, 16), "v%d", v);
-        cr_assert(tags_kept(t[1].unknown_tags, v), "v%d", v);
-        cr_assert(tags_kept(d->unknown_tags, v), "v%d", v);
+        cr_assert(cc_tags_kept(API, t[1].unknown_tags, v), "v%d", v);
+        cr_assert(cc_tags_kept(API, d->unknown_tags, v), "v%d", v);
         cr_assert_eq(d->allow_auto_topic_creation, v < 4, "v%d", v);
         cr_assert_eq(d->include_cluster_authorized_operations, v >= 8 && v <= 10, "v%d", v);
         cr_assert_eq(d->include_topic_authorized_operations, v >= 8, "v%d", v);
@@ -522,7 +374,7 @@ Test(metadata, request_round_trips_in_every_version) {
         /* And the null (every topic) form. */
         kfk_metadata_request_t all = {.topics = {NULL, -1}};
         kfk_arena_init(&a);
-        d = roundtrip(&kfk_metadata_request_schema, v, &all, &a);
+        d = cc_round_trip(API, &kfk_metadata_request_schema, v, &all, &a);
         cr_assert_eq(d->topics.count, -1, "v%d", v);
         kfk_arena_free(&a);
     }
@@ -538,7 +390,7 @@ Test(metadata, response_round_trips_in_every_version) {
              .host = KFK_STR("h2"),
              .port = 9093,
              .rack = KFK_STR("r2"),
-             .unknown_tags = UNKNOWN_TAGS}};
+             .unknown_tags = CC_UNKNOWN_TAGS}};
         kfk_metadata_response_partition_t parts[2] = {
             {.error_code = 0,
              .partition_index = 0,
@@ -547,7 +399,7 @@ Test(metadata, response_round_trips_in_every_version) {
              .replica_nodes = KFK_ARRAY_OF(replicas),
              .isr_nodes = KFK_ARRAY_OF(isr),
              .offline_replicas = KFK_ARRAY_OF(offline),
-             .unknown_tags = UNKNOWN_TAGS},
+             .unknown_tags = CC_UNKNOWN_TAGS},
             {.error_code = KFK_ERR_LEADER_NOT_AVAILABLE, .partition_index = 1, .leader_id = -1}};
         kfk_metadata_response_topic_t topics[2] = {
             {.name = KFK_STR("t1"),
@@ -565,10 +417,11 @@ Test(metadata, response_round_trips_in_every_version) {
                                         .controller_id = 2,
                                         .topics = KFK_ARRAY_OF(topics),
                                         .cluster_authorized_operations = 123,
-                                        .unknown_tags = UNKNOWN_TAGS};
+                                        .unknown_tags = CC_UNKNOWN_TAGS};
         kfk_arena_t a;
         kfk_arena_init(&a);
-        const kfk_metadata_response_t *d = roundtrip(&kfk_metadata_response_schema, v, &resp, &a);
+        const kfk_metadata_response_t *d =
+            cc_round_trip(API, &kfk_metadata_response_schema, v, &resp, &a);
         cr_assert_eq(d->throttle_time_ms, v >= 3 ? 11 : 0, "v%d", v);
         cr_assert_eq(d->brokers.count, 2, "v%d", v);
         const kfk_metadata_response_broker_t *b = d->brokers.items;
@@ -576,7 +429,7 @@ Test(metadata, response_round_trips_in_every_version) {
         cr_assert_eq(b[1].port, 9093, "v%d", v);
         cr_assert_eq(b[0].rack.len, -1, "v%d", v);
         cr_assert(kfk_str_eq(b[1].rack, "r2"), "v%d", v);
-        cr_assert(tags_kept(b[1].unknown_tags, v), "v%d", v);
+        cr_assert(cc_tags_kept(API, b[1].unknown_tags, v), "v%d", v);
         cr_assert(kfk_str_eq(d->cluster_id, v >= 2 && v % 2 ? "cluster" : NULL), "v%d", v);
         cr_assert_eq(d->controller_id, 2, "v%d", v);
         cr_assert_eq(d->topics.count, 2, "v%d", v);
@@ -594,12 +447,12 @@ Test(metadata, response_round_trips_in_every_version) {
         cr_assert_eq(KFK_ARRAY_AT(p[0].replica_nodes, int32_t, 2), 3, "v%d", v);
         cr_assert_eq(p[0].isr_nodes.count, 2, "v%d", v);
         cr_assert_eq(p[0].offline_replicas.count, v >= 5 ? 1 : 0, "v%d", v);
-        cr_assert(tags_kept(p[0].unknown_tags, v), "v%d", v);
+        cr_assert(cc_tags_kept(API, p[0].unknown_tags, v), "v%d", v);
         cr_assert_eq(p[1].error_code, KFK_ERR_LEADER_NOT_AVAILABLE, "v%d", v);
         cr_assert_eq(p[1].leader_id, -1, "v%d", v);
         cr_assert_eq(d->cluster_authorized_operations, v >= 8 && v <= 10 ? 123 : INT32_MIN, "v%d",
                      v);
-        cr_assert(tags_kept(d->unknown_tags, v), "v%d", v);
+        cr_assert(cc_tags_kept(API, d->unknown_tags, v), "v%d", v);
         kfk_arena_free(&a);
     }
 }
@@ -608,34 +461,33 @@ Test(metadata, refuses_nulls_the_version_does_not_allow) {
     kfk_metadata_request_t all = {.topics = {NULL, -1}};
     kfk_metadata_request_topic_t nameless[] = {{.name = {NULL, -1}}};
     kfk_metadata_request_t req = {.topics = KFK_ARRAY_OF(nameless)};
-    expect_encode_refused(&kfk_metadata_request_schema, 0, &all); /* v0 arrays are not nullable */
-    expect_encode_refused(&kfk_metadata_request_schema, 9, &req); /* names nullable from v10 */
+    cc_expect_encode_refused(API, &kfk_metadata_request_schema, 0,
+                             &all); /* v0 arrays are not nullable */
+    cc_expect_encode_refused(API, &kfk_metadata_request_schema, 9,
+                             &req); /* names nullable from v10 */
 
     kfk_metadata_response_topic_t topics[] = {{.name = {NULL, -1}}};
     kfk_metadata_response_t resp = {.topics = KFK_ARRAY_OF(topics)};
-    expect_encode_refused(&kfk_metadata_response_schema, 11, &resp); /* nullable from v12 */
+    cc_expect_encode_refused(API, &kfk_metadata_response_schema, 11, &resp); /* nullable from v12 */
     kfk_metadata_response_broker_t brokers[] = {{.host = {NULL, -1}}};
     kfk_metadata_response_t resp2 = {.brokers = KFK_ARRAY_OF(brokers)};
-    expect_encode_refused(&kfk_metadata_response_schema, 12, &resp2);
+    cc_expect_encode_refused(API, &kfk_metadata_response_schema, 12, &resp2);
 }
 
 /* ---- malformed input --------------------------------------------------------------------- */
 
 Test(metadata, truncated_frames_fail_at_every_length) {
-    expect_truncations_fail(true, 1, req_v1, sizeof req_v1);
-    expect_truncations_fail(true, 1, req_v1_all, sizeof req_v1_all);
-    expect_truncations_fail(true, 9, req_v9, sizeof req_v9);
-    expect_truncations_fail(true, 12, req_v12, sizeof req_v12);
-    expect_truncations_fail(false, 1, resp_v1, sizeof resp_v1);
-    expect_truncations_fail(false, 9, resp_v9, sizeof resp_v9);
-    expect_truncations_fail(false, 12, resp_v12, sizeof resp_v12);
+    cc_expect_truncations_fail(API, true, 1, req_v1, sizeof req_v1);
+    cc_expect_truncations_fail(API, true, 1, req_v1_all, sizeof req_v1_all);
+    cc_expect_truncations_fail(API, true, 9, req_v9, sizeof req_v9);
+    cc_expect_truncations_fail(API, true, 12, req_v12, sizeof req_v12);
+    cc_expect_truncations_fail(API, false, 1, resp_v1, sizeof resp_v1);
+    cc_expect_truncations_fail(API, false, 9, resp_v9, sizeof resp_v9);
+    cc_expect_truncations_fail(API, false, 12, resp_v12, sizeof resp_v12);
 }
 
 Test(metadata, trailing_bytes_after_a_response_are_an_error) {
-    uint8_t longer[sizeof resp_v9 + 1];
-    memcpy(longer, resp_v9, sizeof resp_v9);
-    longer[sizeof resp_v9] = 0;
-    cr_assert_eq(decode_exact(false, 9, longer + 4, sizeof longer - 4), KFK_ERR__BAD_MSG);
+    cc_expect_trailing_byte_refused(API, false, 9, resp_v9, sizeof resp_v9);
 }
 
 Test(metadata, hostile_counts_and_lengths_are_bad_messages) {
@@ -645,16 +497,17 @@ Test(metadata, hostile_counts_and_lengths_are_bad_messages) {
     static const uint8_t minus2_32[] = {0xff, 0xff, 0xff, 0xfe};
     static const uint8_t past_end[] = {0x7f, 0xff};
     /* v1 response: brokers count at 8, host length at 16, rack length at 24, replica count 56. */
-    expect_bad_patch(false, 1, resp_v1, sizeof resp_v1, 8, huge, 4);
-    expect_bad_patch(false, 1, resp_v1, sizeof resp_v1, 8, minus2_32, 4);
-    expect_bad_patch(false, 1, resp_v1, sizeof resp_v1, 16, past_end, 2);
-    expect_bad_patch(false, 1, resp_v1, sizeof resp_v1, 16, minus1_16, 2); /* host not nullable */
-    expect_bad_patch(false, 1, resp_v1, sizeof resp_v1, 24, minus2_16, 2);
-    expect_bad_patch(false, 1, resp_v1, sizeof resp_v1, 56, huge, 4);
+    cc_expect_bad_patch(API, false, 1, resp_v1, sizeof resp_v1, 8, huge, 4);
+    cc_expect_bad_patch(API, false, 1, resp_v1, sizeof resp_v1, 8, minus2_32, 4);
+    cc_expect_bad_patch(API, false, 1, resp_v1, sizeof resp_v1, 16, past_end, 2);
+    /* host not nullable */
+    cc_expect_bad_patch(API, false, 1, resp_v1, sizeof resp_v1, 16, minus1_16, 2);
+    cc_expect_bad_patch(API, false, 1, resp_v1, sizeof resp_v1, 24, minus2_16, 2);
+    cc_expect_bad_patch(API, false, 1, resp_v1, sizeof resp_v1, 56, huge, 4);
     /* v1 request: topics count at 17, name length at 21. */
-    expect_bad_patch(true, 1, req_v1, sizeof req_v1, 17, huge, 4);
-    expect_bad_patch(true, 1, req_v1, sizeof req_v1, 17, minus2_32, 4);
-    expect_bad_patch(true, 1, req_v1, sizeof req_v1, 21, past_end, 2);
+    cc_expect_bad_patch(API, true, 1, req_v1, sizeof req_v1, 17, huge, 4);
+    cc_expect_bad_patch(API, true, 1, req_v1, sizeof req_v1, 17, minus2_32, 4);
+    cc_expect_bad_patch(API, true, 1, req_v1, sizeof req_v1, 21, past_end, 2);
     /* v9 response: a compact brokers count of 0x7ffffffe (uvarint 0x7fffffff). */
     static const uint8_t compact_huge[] = {
         0x00, 0x00, 0x00, 0x07,      /* correlation_id */
@@ -662,11 +515,12 @@ Test(metadata, hostile_counts_and_lengths_are_bad_messages) {
         0x00, 0x00, 0x00, 0x00,      /* throttle_time_ms */
         0xff, 0xff, 0xff, 0xff, 0x07 /* brokers: count 0x7ffffffe */
     };
-    cr_assert_eq(decode_exact(false, 9, compact_huge, sizeof compact_huge), KFK_ERR__BAD_MSG);
+    cr_assert_eq(cc_decode_exact(API, false, 9, compact_huge, sizeof compact_huge),
+                 KFK_ERR__BAD_MSG);
     /* v9 response: host compact length 0x7f (126 bytes) runs past the end (host at 18). */
     static const uint8_t len_7f[] = {0x7f};
-    expect_bad_patch(false, 9, resp_v9, sizeof resp_v9, 18, len_7f, 1);
+    cc_expect_bad_patch(API, false, 9, resp_v9, sizeof resp_v9, 18, len_7f, 1);
     /* v9 request: a topic name that is null (0) before v10. */
     static const uint8_t null_compact[] = {0x00};
-    expect_bad_patch(true, 9, req_v9, sizeof req_v9, 19, null_compact, 1);
+    cc_expect_bad_patch(API, true, 9, req_v9, sizeof req_v9, 19, null_compact, 1);
 }

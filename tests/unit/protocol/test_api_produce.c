@@ -3,114 +3,13 @@
  * written by hand from ProduceRequest.json / ProduceResponse.json (records stay opaque bytes),
  * a round trip at every version, and malformed input.
  */
-#include <stdlib.h>
-#include <string.h>
-
 #include <criterion/criterion.h>
 
 #include "kfk/protocol.h"
 
-#define KEY KFK_API_PRODUCE
+#include "codec_check.h"
 
-/* ---- helpers (each test file keeps its own) ----------------------------------------------- */
-
-static void expect_bytes(const kfk_wbuf_t *w, const uint8_t *want, size_t want_len) {
-    cr_assert_eq(w->err, KFK_ERR_NONE, "writer error %d", w->err);
-    cr_assert_eq(w->len, want_len, "encoded %zu bytes, want %zu", w->len, want_len);
-    for (size_t i = 0; i < want_len; i++)
-        cr_assert_eq(w->data[i], want[i], "byte %zu is %02x, want %02x", i, w->data[i], want[i]);
-}
-
-static void expect_str(kfk_str_t s, const char *want) {
-    if (!want) {
-        cr_assert_eq(s.len, -1, "want a null string, got length %d", s.len);
-        return;
-    }
-    cr_assert(kfk_str_eq(s, want), "string is \"%.*s\", want \"%s\"", s.len > 0 ? s.len : 0,
-              s.ptr ? s.ptr : "", want);
-}
-
-static void expect_blob(kfk_bytes_t b, const void *want, int32_t want_len) {
-    cr_assert_eq(b.len, want_len, "bytes of length %d, want %d", b.len, want_len);
-    if (want_len > 0)
-        cr_assert(!memcmp(b.ptr, want, (size_t)want_len), "bytes differ");
-}
-
-/* Encodes @p msg at @p v into @p w1, decodes it into @p out, re-encodes the decoded struct and
- * requires the same bytes. @p out's strings point into @p w1 (the caller frees it). */
-static void round_trip(const kfk_schema_t *s, int16_t v, const void *msg, void *out,
-                       kfk_arena_t *arena, kfk_wbuf_t *w1) {
-    bool flex = kfk_api_is_flexible(KEY, v);
-    cr_assert_eq(kfk_schema_encode(s, v, flex, msg, w1), KFK_ERR_NONE, "%s v%d encode",
-                 kfk_schema_name(s), v);
-    kfk_rbuf_t r;
-    kfk_rbuf_init(&r, w1->data, w1->len);
-    cr_assert_eq(kfk_schema_decode(s, v, flex, &r, arena, out), KFK_ERR_NONE, "%s v%d decode",
-                 kfk_schema_name(s), v);
-    cr_assert_eq(kfk_rbuf_left(&r), 0, "%s v%d: trailing bytes", kfk_schema_name(s), v);
-    kfk_wbuf_t w2;
-    kfk_wbuf_init(&w2);
-    cr_assert_eq(kfk_schema_encode(s, v, flex, out, &w2), KFK_ERR_NONE);
-    cr_assert_eq(w2.len, w1->len, "%s v%d: re-encoded %zu bytes, first %zu", kfk_schema_name(s), v,
-                 w2.len, w1->len);
-    cr_assert(!memcmp(w2.data, w1->data, w1->len), "%s v%d: re-encoding differs",
-              kfk_schema_name(s), v);
-    kfk_wbuf_free(&w2);
-}
-
-/* Every strict prefix of a frame body (after the 4-byte size) must fail to decode. Each prefix
- * is copied to its own allocation so that a read past its end is caught by ASan. */
-static void expect_prefixes_fail(bool request, int16_t v, const uint8_t *frame, size_t len) {
-    for (size_t n = 0; n + 4 < len; n++) {
-        uint8_t *copy = malloc(n ? n : 1);
-        cr_assert_not_null(copy);
-        memcpy(copy, frame + 4, n);
-        kfk_arena_t arena = {0};
-        void *body = NULL;
-        kfk_err_t err;
-        if (request) {
-            kfk_request_header_t hdr;
-            err = kfk_request_decode(copy, n, &hdr, &arena, &body);
-        } else {
-            int32_t corr;
-            err = kfk_response_decode(copy, n, KEY, v, &corr, &arena, &body);
-        }
-        cr_assert_neq(err, KFK_ERR_NONE, "v%d %s prefix of %zu bytes decoded", v,
-                      request ? "request" : "response", n);
-        cr_assert_null(body);
-        kfk_arena_free(&arena);
-        free(copy);
-    }
-}
-
-static kfk_err_t decode_response(const uint8_t *frame, size_t len, int16_t v, kfk_arena_t *arena,
-                                 void **body) {
-    int32_t corr;
-    return kfk_response_decode(frame + 4, len - 4, KEY, v, &corr, arena, body);
-}
-
-static kfk_err_t decode_request(const uint8_t *frame, size_t len, kfk_arena_t *arena, void **body) {
-    kfk_request_header_t hdr;
-    return kfk_request_decode(frame + 4, len - 4, &hdr, arena, body);
-}
-
-/* A body that must be refused as malformed (KFK_ERR__BAD_MSG) at version @p v. */
-static void expect_bad_body(const kfk_schema_t *s, int16_t v, const uint8_t *p, size_t n) {
-    uint8_t *copy = malloc(n);
-    cr_assert_not_null(copy);
-    memcpy(copy, p, n);
-    void *out = malloc(kfk_schema_size(s));
-    cr_assert_not_null(out);
-    kfk_arena_t arena = {0};
-    kfk_rbuf_t r;
-    kfk_rbuf_init(&r, copy, n);
-    kfk_err_t err = kfk_schema_decode(s, v, kfk_api_is_flexible(KEY, v), &r, &arena, out);
-    cr_assert_eq(err, KFK_ERR__BAD_MSG, "%s v%d: got %d, want KFK_ERR__BAD_MSG", kfk_schema_name(s),
-                 v, err);
-    kfk_arena_free(&arena);
-    free(out);
-    free(copy);
-}
+#define API KFK_API_PRODUCE
 
 /* Opaque record bytes: the codec never looks inside. */
 static const uint8_t recs[] = {0x01, 0x02, 0x03, 0x04, 0x05, 0x06};
@@ -245,33 +144,27 @@ Test(produce, encodes_and_decodes_the_v3_request) {
                                  .acks = -1,
                                  .timeout_ms = 30000,
                                  .topic_data = KFK_ARRAY_OF(topics)};
-    kfk_request_header_t hdr = {KEY, 3, 1, KFK_STR("kfk"), {NULL, 0}};
-    kfk_wbuf_t w;
-    kfk_wbuf_init(&w);
-    cr_assert_eq(kfk_request_encode(&w, &hdr, &req), KFK_ERR_NONE);
-    expect_bytes(&w, req_v3, sizeof req_v3);
-    kfk_wbuf_free(&w);
+    cc_expect_request(API, 3, 1, &req, req_v3, sizeof req_v3);
 
     kfk_arena_t arena = {0};
-    kfk_produce_request_t *got = NULL;
-    cr_assert_eq(decode_request(req_v3, sizeof req_v3, &arena, (void **)&got), KFK_ERR_NONE);
-    expect_str(got->transactional_id, NULL);
+    kfk_produce_request_t *got = cc_decode_request(API, 3, 1, req_v3, sizeof req_v3, &arena);
+    cc_expect_str(got->transactional_id, NULL);
     cr_assert_eq(got->acks, -1);
     cr_assert_eq(got->timeout_ms, 30000);
     cr_assert_eq(got->topic_data.count, 1);
     kfk_produce_request_topic_produce_data_t *t =
         &KFK_ARRAY_AT(got->topic_data, kfk_produce_request_topic_produce_data_t, 0);
-    expect_str(t->name, "t1");
+    cc_expect_str(t->name, "t1");
     cr_assert_eq(t->partition_data.count, 2);
     kfk_produce_request_partition_produce_data_t *p0 =
         &KFK_ARRAY_AT(t->partition_data, kfk_produce_request_partition_produce_data_t, 0);
     kfk_produce_request_partition_produce_data_t *p1 =
         &KFK_ARRAY_AT(t->partition_data, kfk_produce_request_partition_produce_data_t, 1);
     cr_assert_eq(p0->index, 0);
-    expect_blob(p0->records, recs, sizeof recs);
+    cc_expect_blob(p0->records, recs, sizeof recs);
     cr_assert_eq(p0->records.ptr, req_v3 + 4 + 41, "records point into the frame (zero copy)");
     cr_assert_eq(p1->index, 1);
-    expect_blob(p1->records, NULL, -1);
+    cc_expect_blob(p1->records, NULL, -1);
     kfk_arena_free(&arena);
 }
 
@@ -287,27 +180,21 @@ Test(produce, encodes_and_decodes_the_flexible_v9_request) {
                                  .acks = 1,
                                  .timeout_ms = 30000,
                                  .topic_data = KFK_ARRAY_OF(topics)};
-    kfk_request_header_t hdr = {KEY, 9, 2, KFK_STR("kfk"), {NULL, 0}};
-    kfk_wbuf_t w;
-    kfk_wbuf_init(&w);
-    cr_assert_eq(kfk_request_encode(&w, &hdr, &req), KFK_ERR_NONE);
-    expect_bytes(&w, req_v9, sizeof req_v9);
-    kfk_wbuf_free(&w);
+    cc_expect_request(API, 9, 2, &req, req_v9, sizeof req_v9);
 
     kfk_arena_t arena = {0};
-    kfk_produce_request_t *got = NULL;
-    cr_assert_eq(decode_request(req_v9, sizeof req_v9, &arena, (void **)&got), KFK_ERR_NONE);
-    expect_str(got->transactional_id, "tx");
+    kfk_produce_request_t *got = cc_decode_request(API, 9, 2, req_v9, sizeof req_v9, &arena);
+    cc_expect_str(got->transactional_id, "tx");
     cr_assert_eq(got->acks, 1);
     cr_assert_eq(got->topic_data.count, 1);
     kfk_produce_request_topic_produce_data_t *t =
         &KFK_ARRAY_AT(got->topic_data, kfk_produce_request_topic_produce_data_t, 0);
-    expect_str(t->name, "t1");
+    cc_expect_str(t->name, "t1");
     cr_assert_eq(t->partition_data.count, 2);
-    expect_blob(
+    cc_expect_blob(
         KFK_ARRAY_AT(t->partition_data, kfk_produce_request_partition_produce_data_t, 0).records,
         recs, sizeof recs);
-    expect_blob(
+    cc_expect_blob(
         KFK_ARRAY_AT(t->partition_data, kfk_produce_request_partition_produce_data_t, 1).records,
         NULL, -1);
     kfk_arena_free(&arena);
@@ -324,26 +211,21 @@ Test(produce, encodes_and_decodes_the_v3_response) {
     kfk_produce_response_topic_produce_response_t topics[] = {
         {.name = KFK_STR("t1"), .partition_responses = KFK_ARRAY_OF(parts)}};
     kfk_produce_response_t resp = {.responses = KFK_ARRAY_OF(topics), .throttle_time_ms = 0};
-    kfk_wbuf_t w;
-    kfk_wbuf_init(&w);
-    cr_assert_eq(kfk_response_encode(&w, KEY, 3, 1, &resp), KFK_ERR_NONE);
-    expect_bytes(&w, resp_v3, sizeof resp_v3);
-    kfk_wbuf_free(&w);
+    cc_expect_response(API, 3, 1, &resp, resp_v3, sizeof resp_v3);
 
     kfk_arena_t arena = {0};
-    kfk_produce_response_t *got = NULL;
-    cr_assert_eq(decode_response(resp_v3, sizeof resp_v3, 3, &arena, (void **)&got), KFK_ERR_NONE);
+    kfk_produce_response_t *got = cc_decode_response(API, 3, 1, resp_v3, sizeof resp_v3, &arena);
     cr_assert_eq(got->responses.count, 1);
     kfk_produce_response_topic_produce_response_t *t =
         &KFK_ARRAY_AT(got->responses, kfk_produce_response_topic_produce_response_t, 0);
-    expect_str(t->name, "t1");
+    cc_expect_str(t->name, "t1");
     cr_assert_eq(t->partition_responses.count, 1);
     kfk_produce_response_partition_produce_response_t *p =
         &KFK_ARRAY_AT(t->partition_responses, kfk_produce_response_partition_produce_response_t, 0);
     cr_assert_eq(p->base_offset, 42);
     cr_assert_eq(p->log_append_time_ms, -1);
     cr_assert_eq(p->log_start_offset, -1, "absent before v5: the default");
-    expect_str(p->error_message, NULL);
+    cc_expect_str(p->error_message, NULL);
     cr_assert_eq(p->current_leader.leader_id, -1);
     cr_assert_eq(p->current_leader.leader_epoch, -1);
     cr_assert_eq(got->throttle_time_ms, 0);
@@ -365,15 +247,10 @@ Test(produce, encodes_and_decodes_the_flexible_v9_response_with_record_errors) {
     kfk_produce_response_topic_produce_response_t topics[] = {
         {.name = KFK_STR("t1"), .partition_responses = KFK_ARRAY_OF(parts)}};
     kfk_produce_response_t resp = {.responses = KFK_ARRAY_OF(topics), .throttle_time_ms = 10};
-    kfk_wbuf_t w;
-    kfk_wbuf_init(&w);
-    cr_assert_eq(kfk_response_encode(&w, KEY, 9, 2, &resp), KFK_ERR_NONE);
-    expect_bytes(&w, resp_v9, sizeof resp_v9);
-    kfk_wbuf_free(&w);
+    cc_expect_response(API, 9, 2, &resp, resp_v9, sizeof resp_v9);
 
     kfk_arena_t arena = {0};
-    kfk_produce_response_t *got = NULL;
-    cr_assert_eq(decode_response(resp_v9, sizeof resp_v9, 9, &arena, (void **)&got), KFK_ERR_NONE);
+    kfk_produce_response_t *got = cc_decode_response(API, 9, 2, resp_v9, sizeof resp_v9, &arena);
     kfk_produce_response_topic_produce_response_t *t =
         &KFK_ARRAY_AT(got->responses, kfk_produce_response_topic_produce_response_t, 0);
     kfk_produce_response_partition_produce_response_t *p =
@@ -383,8 +260,8 @@ Test(produce, encodes_and_decodes_the_flexible_v9_response_with_record_errors) {
     kfk_produce_response_batch_index_and_error_message_t *e =
         &KFK_ARRAY_AT(p->record_errors, kfk_produce_response_batch_index_and_error_message_t, 0);
     cr_assert_eq(e->batch_index, 3);
-    expect_str(e->batch_index_error_message, "bad");
-    expect_str(p->error_message, NULL);
+    cc_expect_str(e->batch_index_error_message, "bad");
+    cc_expect_str(p->error_message, NULL);
     cr_assert_eq(got->throttle_time_ms, 10);
     cr_assert_eq(got->node_endpoints.count, 0);
     kfk_arena_free(&arena);
@@ -406,16 +283,10 @@ Test(produce, encodes_and_decodes_the_v11_response_with_current_leader_and_node_
     kfk_produce_response_t resp = {.responses = KFK_ARRAY_OF(topics),
                                    .throttle_time_ms = 0,
                                    .node_endpoints = KFK_ARRAY_OF(nodes)};
-    kfk_wbuf_t w;
-    kfk_wbuf_init(&w);
-    cr_assert_eq(kfk_response_encode(&w, KEY, 11, 3, &resp), KFK_ERR_NONE);
-    expect_bytes(&w, resp_v11, sizeof resp_v11);
-    kfk_wbuf_free(&w);
+    cc_expect_response(API, 11, 3, &resp, resp_v11, sizeof resp_v11);
 
     kfk_arena_t arena = {0};
-    kfk_produce_response_t *got = NULL;
-    cr_assert_eq(decode_response(resp_v11, sizeof resp_v11, 11, &arena, (void **)&got),
-                 KFK_ERR_NONE);
+    kfk_produce_response_t *got = cc_decode_response(API, 11, 3, resp_v11, sizeof resp_v11, &arena);
     kfk_produce_response_topic_produce_response_t *t =
         &KFK_ARRAY_AT(got->responses, kfk_produce_response_topic_produce_response_t, 0);
     kfk_produce_response_partition_produce_response_t *p =
@@ -429,9 +300,9 @@ Test(produce, encodes_and_decodes_the_v11_response_with_current_leader_and_node_
     kfk_produce_response_node_endpoint_t *n =
         &KFK_ARRAY_AT(got->node_endpoints, kfk_produce_response_node_endpoint_t, 0);
     cr_assert_eq(n->node_id, 2);
-    expect_str(n->host, "h2");
+    cc_expect_str(n->host, "h2");
     cr_assert_eq(n->port, 9092);
-    expect_str(n->rack, NULL);
+    cc_expect_str(n->rack, NULL);
     kfk_arena_free(&arena);
 }
 
@@ -459,7 +330,7 @@ Test(produce, leaves_default_tagged_fields_out_of_v10_responses) {
         0x00,                         /* topic tagged fields: none */
         0x00, 0x00, 0x00, 0x00, 0x00, /* throttle 0, tagged fields: none */
     };
-    expect_bytes(&w, want, sizeof want);
+    cc_expect_bytes(&w, want, sizeof want);
     kfk_wbuf_free(&w);
 }
 
@@ -484,33 +355,31 @@ Test(produce, round_trips_every_request_version) {
                                      .acks = -1,
                                      .timeout_ms = 1500,
                                      .topic_data = KFK_ARRAY_OF(topics)};
-        kfk_produce_request_t out;
         kfk_arena_t arena = {0};
-        kfk_wbuf_t w;
-        kfk_wbuf_init(&w);
-        round_trip(&kfk_produce_request_schema, v, &req, &out, &arena, &w);
-        expect_str(out.transactional_id, v % 2 ? "txn-1" : NULL);
-        cr_assert_eq(out.acks, -1);
-        cr_assert_eq(out.timeout_ms, 1500);
-        cr_assert_eq(out.topic_data.count, 3);
+        kfk_produce_request_t *out =
+            cc_round_trip(API, &kfk_produce_request_schema, v, &req, &arena);
+        cc_expect_str(out->transactional_id, v % 2 ? "txn-1" : NULL);
+        cr_assert_eq(out->acks, -1);
+        cr_assert_eq(out->timeout_ms, 1500);
+        cr_assert_eq(out->topic_data.count, 3);
         kfk_produce_request_topic_produce_data_t *t =
-            &KFK_ARRAY_AT(out.topic_data, kfk_produce_request_topic_produce_data_t, 0);
-        expect_str(t->name, "orders");
+            &KFK_ARRAY_AT(out->topic_data, kfk_produce_request_topic_produce_data_t, 0);
+        cc_expect_str(t->name, "orders");
         cr_assert_eq(t->partition_data.count, 3);
         kfk_produce_request_partition_produce_data_t *p =
             (kfk_produce_request_partition_produce_data_t *)t->partition_data.items;
         cr_assert_eq(p[0].index, 7);
-        expect_blob(p[0].records, recs, sizeof recs);
-        expect_blob(p[1].records, NULL, -1);
-        expect_blob(p[2].records, NULL, 0);
-        t = &KFK_ARRAY_AT(out.topic_data, kfk_produce_request_topic_produce_data_t, 1);
-        expect_str(t->name, "audit");
-        expect_blob(KFK_ARRAY_AT(t->partition_data, kfk_produce_request_partition_produce_data_t, 0)
-                        .records,
-                    recs + 1, 3);
-        t = &KFK_ARRAY_AT(out.topic_data, kfk_produce_request_topic_produce_data_t, 2);
+        cc_expect_blob(p[0].records, recs, sizeof recs);
+        cc_expect_blob(p[1].records, NULL, -1);
+        cc_expect_blob(p[2].records, NULL, 0);
+        t = &KFK_ARRAY_AT(out->topic_data, kfk_produce_request_topic_produce_data_t, 1);
+        cc_expect_str(t->name, "audit");
+        cc_expect_blob(
+            KFK_ARRAY_AT(t->partition_data, kfk_produce_request_partition_produce_data_t, 0)
+                .records,
+            recs + 1, 3);
+        t = &KFK_ARRAY_AT(out->topic_data, kfk_produce_request_topic_produce_data_t, 2);
         cr_assert_eq(t->partition_data.count, 0);
-        kfk_wbuf_free(&w);
         kfk_arena_free(&arena);
     }
 }
@@ -546,16 +415,14 @@ Test(produce, round_trips_every_response_version) {
         kfk_produce_response_t resp = {.responses = KFK_ARRAY_OF(topics),
                                        .throttle_time_ms = 250,
                                        .node_endpoints = KFK_ARRAY_OF(nodes)};
-        kfk_produce_response_t out;
         kfk_arena_t arena = {0};
-        kfk_wbuf_t w;
-        kfk_wbuf_init(&w);
-        round_trip(&kfk_produce_response_schema, v, &resp, &out, &arena, &w);
-        cr_assert_eq(out.throttle_time_ms, 250);
-        cr_assert_eq(out.responses.count, 1);
+        kfk_produce_response_t *out =
+            cc_round_trip(API, &kfk_produce_response_schema, v, &resp, &arena);
+        cr_assert_eq(out->throttle_time_ms, 250);
+        cr_assert_eq(out->responses.count, 1);
         kfk_produce_response_topic_produce_response_t *t =
-            &KFK_ARRAY_AT(out.responses, kfk_produce_response_topic_produce_response_t, 0);
-        expect_str(t->name, "orders");
+            &KFK_ARRAY_AT(out->responses, kfk_produce_response_topic_produce_response_t, 0);
+        cc_expect_str(t->name, "orders");
         cr_assert_eq(t->partition_responses.count, 2);
         kfk_produce_response_partition_produce_response_t *p =
             (kfk_produce_response_partition_produce_response_t *)t->partition_responses.items;
@@ -568,25 +435,24 @@ Test(produce, round_trips_every_response_version) {
             kfk_produce_response_batch_index_and_error_message_t *e =
                 (kfk_produce_response_batch_index_and_error_message_t *)p[0].record_errors.items;
             cr_assert_eq(e[1].batch_index, 4);
-            expect_str(e[0].batch_index_error_message, "too big");
-            expect_str(e[1].batch_index_error_message, NULL);
-            expect_str(p[0].error_message, "bad batch");
+            cc_expect_str(e[0].batch_index_error_message, "too big");
+            cc_expect_str(e[1].batch_index_error_message, NULL);
+            cc_expect_str(p[0].error_message, "bad batch");
         } else {
-            expect_str(p[0].error_message, NULL);
+            cc_expect_str(p[0].error_message, NULL);
         }
         cr_assert_eq(p[0].current_leader.leader_id, v >= 10 ? 3 : -1, "v%d", v);
         cr_assert_eq(p[0].current_leader.leader_epoch, v >= 10 ? 9 : -1, "v%d", v);
         cr_assert_eq(p[1].current_leader.leader_id, -1);
-        cr_assert_eq(out.node_endpoints.count, v >= 10 ? 2 : 0, "v%d", v);
+        cr_assert_eq(out->node_endpoints.count, v >= 10 ? 2 : 0, "v%d", v);
         if (v >= 10) {
             kfk_produce_response_node_endpoint_t *n =
-                (kfk_produce_response_node_endpoint_t *)out.node_endpoints.items;
-            expect_str(n[0].host, "broker-3");
-            expect_str(n[0].rack, "r1");
+                (kfk_produce_response_node_endpoint_t *)out->node_endpoints.items;
+            cc_expect_str(n[0].host, "broker-3");
+            cc_expect_str(n[0].rack, "r1");
             cr_assert_eq(n[1].port, 9094);
-            expect_str(n[1].rack, NULL);
+            cc_expect_str(n[1].rack, NULL);
         }
-        kfk_wbuf_free(&w);
         kfk_arena_free(&arena);
     }
 }
@@ -595,67 +461,63 @@ Test(produce, refuses_a_null_topic_name_in_every_version) {
     kfk_produce_request_topic_produce_data_t topics[] = {{.name = {NULL, -1}}};
     kfk_produce_request_t req = {.transactional_id = {NULL, -1},
                                  .topic_data = KFK_ARRAY_OF(topics)};
-    for (int16_t v = 3; v <= 11; v++) {
-        kfk_wbuf_t w;
-        kfk_wbuf_init(&w);
-        cr_assert_eq(kfk_schema_encode(&kfk_produce_request_schema, v, v >= 9, &req, &w),
-                     KFK_ERR__INVALID_ARG, "v%d", v);
-        kfk_wbuf_free(&w);
-    }
+    for (int16_t v = 3; v <= 11; v++)
+        cc_expect_encode_refused(API, &kfk_produce_request_schema, v, &req);
 }
 
 /* ---- malformed input ---------------------------------------------------------------------- */
 
 Test(produce, rejects_every_truncated_golden_frame) {
-    expect_prefixes_fail(true, 3, req_v3, sizeof req_v3);
-    expect_prefixes_fail(true, 9, req_v9, sizeof req_v9);
-    expect_prefixes_fail(false, 3, resp_v3, sizeof resp_v3);
-    expect_prefixes_fail(false, 9, resp_v9, sizeof resp_v9);
-    expect_prefixes_fail(false, 11, resp_v11, sizeof resp_v11);
+    cc_expect_truncations_fail(API, true, 3, req_v3, sizeof req_v3);
+    cc_expect_truncations_fail(API, true, 9, req_v9, sizeof req_v9);
+    cc_expect_truncations_fail(API, false, 3, resp_v3, sizeof resp_v3);
+    cc_expect_truncations_fail(API, false, 9, resp_v9, sizeof resp_v9);
+    cc_expect_truncations_fail(API, false, 11, resp_v11, sizeof resp_v11);
 }
 
 Test(produce, rejects_hostile_counts_and_lengths) {
     /* v3 request: topic_data count 0x7fffffff with nothing behind it. */
     static const uint8_t huge_count[] = {0xff, 0xff, 0x00, 0x01, 0x00, 0x00, 0x00,
                                          0x00, 0x7f, 0xff, 0xff, 0xff, 0x00, 0x00};
-    expect_bad_body(&kfk_produce_request_schema, 3, huge_count, sizeof huge_count);
+    cc_expect_bad_body(API, &kfk_produce_request_schema, 3, huge_count, sizeof huge_count);
     /* v3 request: a topic name of length 0x7fff, past the end. */
     static const uint8_t long_name[] = {0xff, 0xff, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00,
                                         0x00, 0x00, 0x01, 0x7f, 0xff, 't',  '1',  0x00, 0x00};
-    expect_bad_body(&kfk_produce_request_schema, 3, long_name, sizeof long_name);
+    cc_expect_bad_body(API, &kfk_produce_request_schema, 3, long_name, sizeof long_name);
     /* v3 request: records of length -2. */
     static const uint8_t minus_two[] = {0xff, 0xff, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00,
                                         0x00, 0x00, 0x01, 0x00, 0x01, 't',  0x00, 0x00, 0x00,
                                         0x01, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff, 0xfe};
-    expect_bad_body(&kfk_produce_request_schema, 3, minus_two, sizeof minus_two);
+    cc_expect_bad_body(API, &kfk_produce_request_schema, 3, minus_two, sizeof minus_two);
     /* v3 request: transactional_id of length -2. */
     static const uint8_t id_minus_two[] = {0xff, 0xfe, 0x00, 0x01, 0x00, 0x00,
                                            0x00, 0x00, 0x00, 0x00, 0x00, 0x00};
-    expect_bad_body(&kfk_produce_request_schema, 3, id_minus_two, sizeof id_minus_two);
+    cc_expect_bad_body(API, &kfk_produce_request_schema, 3, id_minus_two, sizeof id_minus_two);
     /* v9 request: compact topic_data count 0x7fffffff (varint of 0x80000000). */
     static const uint8_t compact_huge[] = {0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00,
                                            0x80, 0x80, 0x80, 0x80, 0x08, 0x00};
-    expect_bad_body(&kfk_produce_request_schema, 9, compact_huge, sizeof compact_huge);
+    cc_expect_bad_body(API, &kfk_produce_request_schema, 9, compact_huge, sizeof compact_huge);
     /* v9 request: compact records length far past the end. */
     static const uint8_t compact_records[] = {0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00,
                                               0x02, 0x02, 't',  0x02, 0x00, 0x00, 0x00,
                                               0x00, 0xff, 0xff, 0x03, 0x00, 0x00};
-    expect_bad_body(&kfk_produce_request_schema, 9, compact_records, sizeof compact_records);
+    cc_expect_bad_body(API, &kfk_produce_request_schema, 9, compact_records,
+                       sizeof compact_records);
     /* v3 response: partition_responses count 0x7fffffff. */
     static const uint8_t resp_huge[] = {0x00, 0x00, 0x00, 0x01, 0x00, 0x01, 't', 0x7f,
                                         0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00};
-    expect_bad_body(&kfk_produce_response_schema, 3, resp_huge, sizeof resp_huge);
+    cc_expect_bad_body(API, &kfk_produce_response_schema, 3, resp_huge, sizeof resp_huge);
     /* v11 response: a tagged current_leader whose size (20) runs past the end. */
     static const uint8_t bad_tag[] = {0x02, 0x01, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
                                       0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
                                       0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
                                       0x00, 0x00, 0x00, 0x01, 0x00, 0x01, 0x00, 0x14, 0x00};
-    expect_bad_body(&kfk_produce_response_schema, 11, bad_tag, sizeof bad_tag);
+    cc_expect_bad_body(API, &kfk_produce_response_schema, 11, bad_tag, sizeof bad_tag);
     /* v11 response: a current_leader whose declared size (10) is one more than it holds. */
     static const uint8_t short_tag[] = {
         0x02, 0x01, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
         0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
         0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x01, 0x00, 0x0a, 0x00, 0x00, 0x00, 0x02,
         0x00, 0x00, 0x00, 0x07, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00};
-    expect_bad_body(&kfk_produce_response_schema, 11, short_tag, sizeof short_tag);
+    cc_expect_bad_body(API, &kfk_produce_response_schema, 11, short_tag, sizeof short_tag);
 }
