@@ -1,8 +1,9 @@
 /*
- * codec_check.c: the codec checks shared by the test_api_*.c files (see codec_check.h). Every
- * decode of hostile or truncated input reads from a copy of exactly the input's size, so that
- * ASan reports a read past the end.
+ * codec_check.c: what the protocol unit tests share (see codec_check.h). Every decode of hostile
+ * or truncated input reads from a copy of exactly the input's size, so that ASan reports a read
+ * past the end.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,7 +11,82 @@
 
 #include "codec_check.h"
 
+#ifndef KFK_GOLDEN_DIR
+#error "KFK_GOLDEN_DIR must name tests/golden"
+#endif
+
 const uint8_t cc_unknown_tag[3] = {0x09, 0x01, 0x2a};
+
+uint8_t *cc_copy_exact(const void *bytes, size_t n) {
+    uint8_t *copy = malloc(n ? n : 1);
+    cr_assert_not_null(copy);
+    if (n)
+        memcpy(copy, bytes, n);
+    return copy;
+}
+
+void cc_put32(uint8_t *p, uint32_t v) {
+    p[0] = (uint8_t)(v >> 24);
+    p[1] = (uint8_t)(v >> 16);
+    p[2] = (uint8_t)(v >> 8);
+    p[3] = (uint8_t)v;
+}
+
+void cc_put64(uint8_t *p, uint64_t v) {
+    cc_put32(p, (uint32_t)(v >> 32));
+    cc_put32(p + 4, (uint32_t)v);
+}
+
+uint8_t *cc_read_file(const char *path, size_t *len) {
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    uint8_t *buf = NULL;
+    size_t n = 0, cap = 0;
+    for (;;) {
+        if (n == cap) {
+            cap = cap ? cap * 2 : 4096;
+            uint8_t *nb = realloc(buf, cap);
+            if (!nb) {
+                free(buf);
+                fclose(f);
+                return NULL;
+            }
+            buf = nb;
+        }
+        size_t got = fread(buf + n, 1, cap - n, f);
+        n += got;
+        if (got == 0)
+            break;
+    }
+    bool failed = ferror(f);
+    fclose(f);
+    if (failed) {
+        free(buf);
+        return NULL;
+    }
+    *len = n;
+    return buf;
+}
+
+uint8_t *cc_golden_file(const char *dir, const char *name, size_t *len) {
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s/%s", KFK_GOLDEN_DIR, dir, name);
+    uint8_t *buf = cc_read_file(path, len);
+    cr_assert_not_null(buf, "cannot read %s", path);
+    return buf;
+}
+
+void cc_snake_name(const char *name, char *out, size_t size) {
+    size_t n = 0;
+    for (const char *p = name; *p && n + 2 < size; p++) {
+        bool upper = *p >= 'A' && *p <= 'Z';
+        if (upper && p != name)
+            out[n++] = '_';
+        out[n++] = upper ? (char)(*p - 'A' + 'a') : *p;
+    }
+    out[n] = 0;
+}
 
 void cc_expect_bytes(const kfk_wbuf_t *w, const uint8_t *want, size_t n) {
     cr_assert_eq(w->err, KFK_ERR_NONE, "writer error %d", w->err);
@@ -35,9 +111,15 @@ void cc_expect_blob(kfk_bytes_t b, const void *want, int32_t want_len) {
         cr_assert(!memcmp(b.ptr, want, (size_t)want_len), "bytes differ");
 }
 
+bool cc_bytes_eq(kfk_bytes_t a, kfk_bytes_t b) {
+    if (a.len != b.len)
+        return false;
+    return a.len <= 0 || !memcmp(a.ptr, b.ptr, (size_t)a.len);
+}
+
 bool cc_bytes_is(kfk_bytes_t b, const char *c) {
     if (!c)
-        return b.len == -1;
+        return b.len == -1 && b.ptr == NULL;
     return b.len == (int32_t)strlen(c) && (b.len == 0 || !memcmp(b.ptr, c, (size_t)b.len));
 }
 
@@ -96,10 +178,7 @@ void *cc_decode_response(int16_t key, int16_t version, int32_t corr, const uint8
 
 kfk_err_t cc_decode_exact(int16_t key, bool request, int16_t version, const uint8_t *bytes,
                           size_t n) {
-    uint8_t *copy = malloc(n ? n : 1);
-    cr_assert_not_null(copy);
-    if (n)
-        memcpy(copy, bytes, n);
+    uint8_t *copy = cc_copy_exact(bytes, n);
     kfk_arena_t a;
     kfk_arena_init(&a);
     void *body = NULL;
@@ -154,10 +233,7 @@ void cc_expect_trailing_byte_refused(int16_t key, bool request, int16_t version,
 
 void cc_expect_bad_body(int16_t key, const kfk_schema_t *schema, int16_t version,
                         const uint8_t *body, size_t n) {
-    uint8_t *copy = malloc(n ? n : 1);
-    cr_assert_not_null(copy);
-    if (n)
-        memcpy(copy, body, n);
+    uint8_t *copy = cc_copy_exact(body, n);
     void *out = malloc(kfk_schema_size(schema));
     cr_assert_not_null(out);
     kfk_arena_t arena;

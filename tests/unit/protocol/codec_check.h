@@ -1,11 +1,13 @@
 /*
- * codec_check.h: the checks that every tests/unit/protocol/test_api_*.c file runs on one API's
- * codec, written once: a golden frame encoded byte for byte and decoded with its header, a message
- * round-tripped through its schema, every truncation of a golden frame refused, hostile bodies and
- * patched frames refused as malformed, nulls refused where a version has none, and unknown tagged
- * fields kept. Each check fails the running Criterion test with a message that names what differs.
- * Golden frames are whole frames: the 4-byte size prefix, the header, the body. Request frames
- * carry client_id "kfk".
+ * codec_check.h: what the protocol unit tests (tests/unit/protocol/test_*.c) share, written once.
+ * The checks every test_api_*.c file runs on one API's codec: a golden frame encoded byte for
+ * byte and decoded with its header, a message round-tripped through its schema, every
+ * truncation of a golden frame refused, hostile bodies and patched frames refused as malformed,
+ * nulls refused where a version has none, and unknown tagged fields kept. Golden frames are
+ * whole frames: the 4-byte size prefix, the header, the body; request frames carry client_id
+ * "kfk". Beside them, the small byte helpers of the record tests (exact copies, comparisons,
+ * big-endian writes) and the loading of golden files under tests/golden. Each check fails the
+ * running Criterion test with a message that names what differs.
  */
 #ifndef KFK_TEST_CODEC_CHECK_H
 #define KFK_TEST_CODEC_CHECK_H
@@ -15,6 +17,26 @@
 #include <stdint.h>
 
 #include "kfk/protocol.h"
+
+/* A malloc'ed copy of the @p n bytes at @p bytes in an allocation of exactly @p n bytes (one
+ * when @p n is 0), so that ASan reports any read past the end. The caller frees it. */
+uint8_t *cc_copy_exact(const void *bytes, size_t n);
+
+/* Writes @p v big-endian at @p p (4 and 8 bytes). */
+void cc_put32(uint8_t *p, uint32_t v);
+void cc_put64(uint8_t *p, uint64_t v);
+
+/* The whole file at @p path, malloc'ed (at least one byte allocated) with its size in *len, or
+ * NULL when it cannot be opened or read. The caller frees it. */
+uint8_t *cc_read_file(const char *path, size_t *len);
+
+/* The golden file tests/golden/@p dir/@p name (KFK_GOLDEN_DIR), as cc_read_file returns it;
+ * asserts that it can be read. The caller frees it. */
+uint8_t *cc_golden_file(const char *dir, const char *name, size_t *len);
+
+/* Kafka's message name @p name ("InitProducerId") in snake case ("init_producer_id"), as kfk's
+ * golden directories and capture files are named, into @p out of @p size bytes (truncated). */
+void cc_snake_name(const char *name, char *out, size_t size);
 
 /* Asserts that @p w has no error and holds exactly the @p n bytes at @p want, naming the first
  * byte that differs. */
@@ -26,8 +48,11 @@ void cc_expect_str(kfk_str_t s, const char *want);
 /* Asserts that @p b holds the @p want_len bytes at @p want; a @p want_len of -1 asks for null. */
 void cc_expect_blob(kfk_bytes_t b, const void *want, int32_t want_len);
 
-/* True when @p b holds the bytes of the C string @p c (without its NUL), or is null (length -1)
- * when @p c is NULL. */
+/* True when @p a and @p b have the same length and, when it is positive, the same bytes. */
+bool cc_bytes_eq(kfk_bytes_t a, kfk_bytes_t b);
+
+/* True when @p b holds the bytes of the C string @p c (without its NUL), or is null (length -1
+ * and no pointer) when @p c is NULL. */
 bool cc_bytes_is(kfk_bytes_t b, const char *c);
 
 /* Encodes the request @p body of API @p key at @p version with correlation id @p corr and client

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "kfk/protocol.h"
+#include "codec_check.h"
 
 #ifndef KFK_GOLDEN_DIR
 #error "KFK_GOLDEN_DIR must name tests/golden"
@@ -33,48 +34,13 @@ typedef struct tally {
     int blobs_failed;
 } tally_t;
 
-static uint8_t *slurp(const char *path, size_t *len) {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    uint8_t *buf = NULL;
-    size_t n = 0, cap = 0;
-    for (;;) {
-        if (n == cap) {
-            cap = cap ? cap * 2 : 4096;
-            uint8_t *nb = realloc(buf, cap);
-            if (!nb)
-                break;
-            buf = nb;
-        }
-        size_t got = fread(buf + n, 1, cap - n, f);
-        n += got;
-        if (got == 0)
-            break;
-    }
-    fclose(f);
-    *len = n;
-    return buf;
-}
-
-/* Kafka's "InitProducerId" -> "init_producer_id" (capture.py's file names). */
-static void snake_name(const char *name, char *out, size_t size) {
-    size_t n = 0;
-    for (const char *p = name; *p && n + 2 < size; p++) {
-        if (*p >= 'A' && *p <= 'Z' && p != name)
-            out[n++] = '_';
-        out[n++] = *p >= 'A' && *p <= 'Z' ? (char)(*p - 'A' + 'a') : *p;
-    }
-    out[n] = 0;
-}
-
 /* The index in kfk_api_list of the API named @p snake, or -1. */
 static int api_index(const char *snake) {
     size_t n;
     const kfk_api_t *apis = kfk_api_list(&n);
     for (size_t i = 0; i < n && i < MAX_APIS; i++) {
         char s[64];
-        snake_name(apis[i].name, s, sizeof s);
+        cc_snake_name(apis[i].name, s, sizeof s);
         if (!strcmp(s, snake))
             return (int)i;
     }
@@ -237,7 +203,7 @@ static void check_file(const char *dir, const char *client, const char *name, ta
     snprintf(path, sizeof path, "%s/%s", dir, name);
     snprintf(label, sizeof label, "%s/%s (%s v%d %s)", client, name, api->name, ver, kind);
     size_t len = 0;
-    uint8_t *frame = slurp(path, &len);
+    uint8_t *frame = cc_read_file(path, &len);
     bool ok = false;
     if (!frame)
         cr_log_error("captures: cannot read %s", path);

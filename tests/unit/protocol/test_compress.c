@@ -15,6 +15,7 @@
 
 #include "kfk/protocol.h"
 #include "protocol/mem.h"
+#include "codec_check.h"
 
 #ifdef KFK_HAVE_LZ4
 #include <lz4frame.h>
@@ -51,24 +52,6 @@ static uint8_t *make_data(size_t n, int text, uint64_t seed) {
         else
             b[i] = (uint8_t)x;
     }
-    return b;
-}
-
-/* Reads tests/golden/compress/<name> into a malloc'd buffer. */
-static uint8_t *read_golden(const char *name, size_t *len) {
-    char path[1024];
-    snprintf(path, sizeof path, "%s/compress/%s", KFK_GOLDEN_DIR, name);
-    FILE *f = fopen(path, "rb");
-    cr_assert_not_null(f, "cannot open %s", path);
-    cr_assert_eq(fseek(f, 0, SEEK_END), 0);
-    long n = ftell(f);
-    cr_assert_geq(n, 0);
-    rewind(f);
-    uint8_t *b = malloc(n > 0 ? (size_t)n : 1);
-    cr_assert_not_null(b);
-    cr_assert_eq(fread(b, 1, (size_t)n, f), (size_t)n);
-    fclose(f);
-    *len = (size_t)n;
     return b;
 }
 
@@ -468,7 +451,7 @@ Test(compress, java_written_streams_cut_at_any_byte_fail_cleanly) {
         if (!kfk_codec_available(codecs[i]))
             continue;
         size_t n;
-        uint8_t *z = read_golden(files[i], &n);
+        uint8_t *z = cc_golden_file("compress", files[i], &n);
         check_every_prefix_fails(codecs[i], z, n);
         free(z);
     }
@@ -689,7 +672,7 @@ Test(compress, gzip_reads_concatenated_members_and_refuses_trailing_garbage) {
     kfk_wbuf_t z = zip(KFK_CODEC_GZIP, 1, a, 40 * KIB);
     cr_assert_eq(kfk_compress(KFK_CODEC_GZIP, 9, b, 3 * KIB, &z), KFK_ERR_NONE);
     size_t jn;
-    uint8_t *java = read_golden("gzip-hello.bin", &jn);
+    uint8_t *java = cc_golden_file("compress", "gzip-hello.bin", &jn);
     kfk_wbuf_put_raw(&z, java, jn);
     kfk_wbuf_t out;
     kfk_wbuf_init(&out);
@@ -753,13 +736,13 @@ Test(compress, lz4_writes_the_frame_header_java_writes) {
 #ifdef KFK_HAVE_LZ4
     /* Magic, FLG 0x60 (v01, independent blocks, no checksums, no size), BD 0x40 (64 KiB), HC. */
     size_t jn;
-    uint8_t *java = read_golden("lz4-empty.bin", &jn);
+    uint8_t *java = cc_golden_file("compress", "lz4-empty.bin", &jn);
     kfk_wbuf_t z = zip(KFK_CODEC_LZ4, -1, "", 0);
     cr_assert_eq(z.len, jn);
     cr_assert_eq(memcmp(z.data, java, jn), 0, "empty input: byte-identical to Java's");
     kfk_wbuf_free(&z);
     free(java);
-    java = read_golden("lz4-hello.bin", &jn);
+    java = cc_golden_file("compress", "lz4-hello.bin", &jn);
     z = zip(KFK_CODEC_LZ4, -1, "hello kafka", 11);
     cr_assert_eq(z.len, jn);
     cr_assert_eq(memcmp(z.data, java, jn), 0, "an incompressible block is stored as Java does");
@@ -771,10 +754,11 @@ Test(compress, lz4_writes_the_frame_header_java_writes) {
 Test(compress, zstd_reads_several_frames_skippable_ones_and_frames_without_a_size) {
 #ifdef KFK_HAVE_ZSTD
     size_t jn;
-    uint8_t *java = read_golden("zstd-pattern100k.bin", &jn); /* zstd-jni: no content size */
+    uint8_t *java =
+        cc_golden_file("compress", "zstd-pattern100k.bin", &jn); /* zstd-jni: no content size */
     cr_assert_eq(ZSTD_getFrameContentSize(java, jn), ZSTD_CONTENTSIZE_UNKNOWN);
     size_t pn;
-    uint8_t *plain = read_golden("plain-pattern100k.bin", &pn);
+    uint8_t *plain = cc_golden_file("compress", "plain-pattern100k.bin", &pn);
     kfk_wbuf_t z;
     kfk_wbuf_init(&z);
     kfk_wbuf_put_raw(&z, java, jn);
@@ -974,11 +958,11 @@ Test(compress, every_java_written_golden_file_decompresses_to_its_input) {
         char name[64];
         snprintf(name, sizeof name, "plain-%s.bin", inputs[k]);
         size_t pn;
-        uint8_t *plain = read_golden(name, &pn);
+        uint8_t *plain = cc_golden_file("compress", name, &pn);
         for (size_t i = 0; i < NCODECS; i++) {
             snprintf(name, sizeof name, "%s-%s.bin", kfk_codec_name(codecs[i]), inputs[k]);
             size_t zn;
-            uint8_t *z = read_golden(name, &zn);
+            uint8_t *z = cc_golden_file("compress", name, &zn);
             kfk_wbuf_t out;
             kfk_wbuf_init(&out);
             kfk_err_t err = kfk_decompress(codecs[i], z, zn, pn, &out);
@@ -1029,7 +1013,7 @@ Test(compress, writes_kfk_outputs_for_the_java_cross_check_when_asked, .timeout 
         char fn[64];
         snprintf(fn, sizeof fn, "plain-%s.bin", golden[k]);
         in[nin].name = golden[k];
-        in[nin].data = read_golden(fn, &in[nin].len);
+        in[nin].data = cc_golden_file("compress", fn, &in[nin].len);
         in[nin++].level = -1;
     }
     in[nin].name = "random1m";

@@ -9,6 +9,7 @@
 #include <criterion/criterion.h>
 
 #include "kfk/protocol.h"
+#include "codec_check.h"
 
 /* ---- golden blobs ------------------------------------------------------------------------ */
 
@@ -79,21 +80,9 @@ static const uint8_t asg_v4[] = {
     0x01,                   /* (a future bool field) */
 };
 
-/* Asserts @p w holds exactly the @p n bytes at @p exp. */
-static void expect_bytes(const kfk_wbuf_t *w, const uint8_t *exp, size_t n) {
-    cr_assert_eq(w->err, KFK_ERR_NONE);
-    cr_assert_eq(w->len, n, "encoded %zu bytes, expected %zu", w->len, n);
-    for (size_t i = 0; i < n; i++)
-        cr_assert_eq(w->data[i], exp[i], "byte %zu is 0x%02x, expected 0x%02x", i, w->data[i],
-                     exp[i]);
-}
-
 /* Decodes @p n bytes copied to a buffer of exactly that size (so ASan sees any over-read). */
 static kfk_err_t decode_exact(bool subscription, const uint8_t *bytes, size_t n) {
-    uint8_t *copy = malloc(n ? n : 1);
-    cr_assert_not_null(copy);
-    if (n)
-        memcpy(copy, bytes, n);
+    uint8_t *copy = cc_copy_exact(bytes, n);
     kfk_arena_t a;
     kfk_arena_init(&a);
     int16_t version = -1;
@@ -126,7 +115,7 @@ Test(consumer_protocol, encodes_and_decodes_subscription_v0) {
     kfk_wbuf_t w;
     kfk_wbuf_init(&w);
     cr_assert_eq(kfk_consumer_subscription_encode(&s, 0, &w), KFK_ERR_NONE);
-    expect_bytes(&w, sub_v0, sizeof sub_v0);
+    cc_expect_bytes(&w, sub_v0, sizeof sub_v0);
     kfk_wbuf_free(&w);
 
     kfk_arena_t a;
@@ -160,7 +149,7 @@ Test(consumer_protocol, encodes_and_decodes_subscription_v3) {
     kfk_wbuf_t w;
     kfk_wbuf_init(&w);
     cr_assert_eq(kfk_consumer_subscription_encode(&s, 3, &w), KFK_ERR_NONE);
-    expect_bytes(&w, sub_v3, sizeof sub_v3);
+    cc_expect_bytes(&w, sub_v3, sizeof sub_v3);
     kfk_wbuf_free(&w);
 
     kfk_arena_t a;
@@ -192,12 +181,12 @@ Test(consumer_protocol, encodes_and_decodes_assignment_v0_and_v3) {
     kfk_wbuf_t w;
     kfk_wbuf_init(&w);
     cr_assert_eq(kfk_consumer_assignment_encode(&as, 0, &w), KFK_ERR_NONE);
-    expect_bytes(&w, asg_v0, sizeof asg_v0);
+    cc_expect_bytes(&w, asg_v0, sizeof asg_v0);
     kfk_wbuf_free(&w);
     as.user_data = (kfk_bytes_t){(const uint8_t *)"u", 1};
     kfk_wbuf_init(&w);
     cr_assert_eq(kfk_consumer_assignment_encode(&as, 3, &w), KFK_ERR_NONE);
-    expect_bytes(&w, asg_v3, sizeof asg_v3);
+    cc_expect_bytes(&w, asg_v3, sizeof asg_v3);
     kfk_wbuf_free(&w);
 
     kfk_arena_t a;

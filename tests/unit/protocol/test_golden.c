@@ -20,46 +20,11 @@
 
 #include "msgjson.h"
 #include "protocol/schema.h"
+#include "codec_check.h"
 
 #ifndef KFK_GOLDEN_DIR
 #error "KFK_GOLDEN_DIR must name tests/golden"
 #endif
-
-/* The whole file at @p path (malloc'ed, *len bytes), or NULL if it cannot be read. */
-static uint8_t *slurp(const char *path, size_t *len) {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    uint8_t *buf = NULL;
-    size_t n = 0, cap = 0;
-    for (;;) {
-        if (n == cap) {
-            cap = cap ? cap * 2 : 4096;
-            uint8_t *nb = realloc(buf, cap);
-            if (!nb)
-                break;
-            buf = nb;
-        }
-        size_t got = fread(buf + n, 1, cap - n, f);
-        n += got;
-        if (got == 0)
-            break;
-    }
-    fclose(f);
-    *len = n;
-    return buf;
-}
-
-/* Kafka's "InitProducerId" -> kfk's "init_producer_id" (the golden directory names). */
-static void snake_name(const char *name, char *out, size_t size) {
-    size_t n = 0;
-    for (const char *p = name; *p && n + 2 < size; p++) {
-        if (isupper((unsigned char)*p) && p != name)
-            out[n++] = '_';
-        out[n++] = (char)tolower((unsigned char)*p);
-    }
-    out[n] = 0;
-}
 
 /* A body codec: the generic walker for API bodies, the blob functions for consumer protocol. */
 typedef struct codec {
@@ -105,7 +70,7 @@ static int check_golden(const codec_t *c, const char *stem, const char *what) {
     char path[1024];
     size_t len = 0;
     snprintf(path, sizeof path, "%s.bin", stem);
-    uint8_t *bin = slurp(path, &len);
+    uint8_t *bin = cc_read_file(path, &len);
     snprintf(path, sizeof path, "%s.json", stem);
     json_error_t jerr;
     json_t *expected = json_load_file(path, JSON_DECODE_ANY, &jerr);
@@ -450,7 +415,7 @@ static void check_api(int16_t key) {
         cr_skip_test("%s: no descriptor tables yet", api->name);
     }
     char dir[64];
-    snake_name(api->name, dir, sizeof dir);
+    cc_snake_name(api->name, dir, sizeof dir);
     int checked = 0, failed = 0;
     for (int16_t v = api->min_version; v <= api->max_version; v++) {
         for (int d = 0; d < 2; d++) {

@@ -13,6 +13,7 @@
 #include <criterion/criterion.h>
 
 #include "kfk/protocol.h"
+#include "codec_check.h"
 
 #define T0 INT64_C(1700000000000)
 
@@ -39,39 +40,11 @@ static const uint8_t V1_MSG[] = {
     0x00, 0x00, 0x00, 0x05, 'w',  'o',  'r',  'l',  'd' /* Value */
 };
 
+/* tests/golden/records/<name>, which must not be empty; the caller frees it. */
 static uint8_t *golden(const char *name, size_t *len) {
-    char path[512];
-    snprintf(path, sizeof path, "%s/records/%s", KFK_GOLDEN_DIR, name);
-    FILE *f = fopen(path, "rb");
-    cr_assert_not_null(f, "cannot open %s", path);
-    cr_assert_eq(fseek(f, 0, SEEK_END), 0);
-    long n = ftell(f);
-    cr_assert_gt(n, 0);
-    rewind(f);
-    uint8_t *buf = malloc((size_t)n);
-    cr_assert_not_null(buf);
-    cr_assert_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
-    fclose(f);
-    *len = (size_t)n;
+    uint8_t *buf = cc_golden_file("records", name, len);
+    cr_assert_gt(*len, 0, "records/%s is empty", name);
     return buf;
-}
-
-static int bytes_is(kfk_bytes_t a, const char *s) {
-    if (!s)
-        return a.len == -1 && a.ptr == NULL;
-    return a.len == (int32_t)strlen(s) && (a.len == 0 || !memcmp(a.ptr, s, (size_t)a.len));
-}
-
-static void put32(uint8_t *p, uint32_t v) {
-    p[0] = (uint8_t)(v >> 24);
-    p[1] = (uint8_t)(v >> 16);
-    p[2] = (uint8_t)(v >> 8);
-    p[3] = (uint8_t)v;
-}
-
-static void put64(uint8_t *p, uint64_t v) {
-    put32(p, (uint32_t)(v >> 32));
-    put32(p + 4, (uint32_t)v);
 }
 
 /* Appends a legacy message: offset, magic, attributes, timestamp (v1), key, value. */
@@ -94,8 +67,8 @@ static void put_msg(kfk_wbuf_t *w, int64_t offset, int magic, int attributes, in
     cr_assert_eq(w->err, 0);
     uint8_t *p = w->data + start;
     size_t size = w->len - start - 12;
-    put32(p + 8, (uint32_t)size);
-    put32(p + 12, kfk_crc32(0, p + 16, size - 4));
+    cc_put32(p + 8, (uint32_t)size);
+    cc_put32(p + 12, kfk_crc32(0, p + 16, size - 4));
 }
 
 /* Appends a wrapper around inner (a message set) compressed with codec. */
@@ -162,8 +135,8 @@ Test(legacy, reads_a_hand_written_v0_message) {
     cr_assert_eq(n, 1);
     cr_assert_eq(recs[0].offset, 5);
     cr_assert_eq(recs[0].timestamp, -1);
-    cr_assert(bytes_is(recs[0].key, "k"));
-    cr_assert(bytes_is(recs[0].value, "hello"));
+    cr_assert(cc_bytes_is(recs[0].key, "k"));
+    cr_assert(cc_bytes_is(recs[0].value, "hello"));
     cr_assert_eq(recs[0].key.ptr, V0_MSG + 22, "zero copy");
     cr_assert_eq(recs[0].header_count, 0);
     kfk_record_header_iter_t hi;
@@ -186,8 +159,8 @@ Test(legacy, reads_a_hand_written_v1_message) {
     cr_assert_eq(n, 1);
     cr_assert_eq(recs[0].offset, 6);
     cr_assert_eq(recs[0].timestamp, 1234567890123);
-    cr_assert(bytes_is(recs[0].key, NULL));
-    cr_assert(bytes_is(recs[0].value, "world"));
+    cr_assert(cc_bytes_is(recs[0].key, NULL));
+    cr_assert(cc_bytes_is(recs[0].value, "world"));
 }
 
 Test(legacy, a_wrong_crc_is_an_error) {
@@ -217,22 +190,22 @@ Test(legacy, sizes_and_lengths_that_do_not_fill_the_message_are_errors) {
     /* MessageSize below 14. */
     uint8_t buf[64];
     memcpy(buf, V0_MSG, sizeof V0_MSG);
-    put32(buf + 8, 13);
+    cc_put32(buf + 8, 13);
     cr_assert_eq(one_batch(buf, sizeof V0_MSG, &b), KFK_ERR__BAD_MSG);
-    put32(buf + 8, 0xfffffff0u);
+    cc_put32(buf + 8, 0xfffffff0u);
     cr_assert_eq(one_batch(buf, sizeof V0_MSG, &b), KFK_ERR__BAD_MSG);
     /* A v1 message too short for its timestamp. */
     put_msg(&w, 0, 0, 0, 0, NULL, -1, NULL, -1);
     w.data[16] = 1;
-    put32(w.data + 12, kfk_crc32(0, w.data + 16, w.len - 16));
+    cc_put32(w.data + 12, kfk_crc32(0, w.data + 16, w.len - 16));
     cr_assert_eq(one_batch(w.data, w.len, &b), KFK_ERR__BAD_MSG);
     /* Key length -2, key past the end, value shorter than the message. */
     static const int32_t klens[] = {-2, 100, 0};
     for (int i = 0; i < 3; i++) {
         w.len = 0;
         put_msg(&w, 0, 0, 0, 0, "abc", 3, "xyz", 3);
-        put32(w.data + 18, (uint32_t)klens[i]);
-        put32(w.data + 12, kfk_crc32(0, w.data + 16, w.len - 16));
+        cc_put32(w.data + 18, (uint32_t)klens[i]);
+        cc_put32(w.data + 12, kfk_crc32(0, w.data + 16, w.len - 16));
         cr_assert_eq(one_batch(w.data, w.len, &b), KFK_ERR__BAD_MSG, "key length %d", klens[i]);
     }
     kfk_wbuf_free(&w);
@@ -248,8 +221,8 @@ static void expect_legacy_set(const kfk_record_view_t *recs, int n, int64_t base
         cr_assert_eq(recs[i].offset, base + i);
         int64_t ts = magic == 0 ? -1 : log_append_time >= 0 ? log_append_time : T0 + i;
         cr_assert_eq(recs[i].timestamp, ts, "record %d", i);
-        cr_assert(bytes_is(recs[i].key, keys[i]), "key %d", i);
-        cr_assert(bytes_is(recs[i].value, values[i]), "value %d", i);
+        cr_assert(cc_bytes_is(recs[i].key, keys[i]), "key %d", i);
+        cr_assert(cc_bytes_is(recs[i].value, values[i]), "value %d", i);
         cr_assert_eq(recs[i].header_count, 0);
     }
 }
@@ -428,7 +401,7 @@ Test(legacy, a_v0_wrapper_keeps_its_absolute_inner_offsets) {
     for (int i = 0; i < 3; i++) {
         cr_assert_eq(recs[i].offset, 70 + i);
         cr_assert_eq(recs[i].timestamp, -1);
-        cr_assert(bytes_is(recs[i].value, "value"));
+        cr_assert(cc_bytes_is(recs[i].value, "value"));
     }
     kfk_wbuf_free(&inner);
     kfk_wbuf_free(&w);
@@ -586,5 +559,4 @@ Test(legacy, the_txn_filter_never_skips_legacy_batches) {
     cr_assert_eq(kfk_txn_filter_check(&f, &b, &skip), 0);
     cr_assert_not(skip);
     kfk_txn_filter_free(&f);
-    (void)put64;
 }

@@ -13,6 +13,7 @@
 
 #include "kfk/protocol.h"
 #include "protocol/mem.h"
+#include "codec_check.h"
 
 #define B(s) ((kfk_bytes_t){(const uint8_t *)(s), (int32_t)(sizeof(s) - 1)})
 #define NULL_BYTES ((kfk_bytes_t){NULL, -1})
@@ -130,24 +131,6 @@ static void recrc(uint8_t *p, size_t len) {
     p[20] = (uint8_t)c;
 }
 
-static void put32(uint8_t *p, uint32_t v) {
-    p[0] = (uint8_t)(v >> 24);
-    p[1] = (uint8_t)(v >> 16);
-    p[2] = (uint8_t)(v >> 8);
-    p[3] = (uint8_t)v;
-}
-
-static void put64(uint8_t *p, uint64_t v) {
-    put32(p, (uint32_t)(v >> 32));
-    put32(p + 4, (uint32_t)v);
-}
-
-static int bytes_eq(kfk_bytes_t a, kfk_bytes_t b) {
-    if (a.len != b.len)
-        return 0;
-    return a.len <= 0 || !memcmp(a.ptr, b.ptr, (size_t)a.len);
-}
-
 /* Builds the two records of HAND_BATCH with the builder. */
 static void build_hand_batch(kfk_wbuf_t *w) {
     kfk_record_batch_builder_t b;
@@ -228,8 +211,8 @@ Test(records, reads_every_field_of_the_hand_built_batch) {
     cr_assert(kfk_record_iter_next(&it, &rec));
     cr_assert_eq(rec.offset, 0);
     cr_assert_eq(rec.timestamp, 1000);
-    cr_assert(bytes_eq(rec.key, B("k")));
-    cr_assert(bytes_eq(rec.value, B("v")));
+    cr_assert(cc_bytes_eq(rec.key, B("k")));
+    cr_assert(cc_bytes_eq(rec.value, B("v")));
     cr_assert_eq(rec.key.ptr, HAND_BATCH + 66, "zero copy");
     cr_assert_eq(rec.header_count, 0);
     cr_assert(kfk_record_iter_next(&it, &rec));
@@ -237,14 +220,14 @@ Test(records, reads_every_field_of_the_hand_built_batch) {
     cr_assert_eq(rec.timestamp, 1002);
     cr_assert_eq(rec.key.len, -1);
     cr_assert_null(rec.key.ptr);
-    cr_assert(bytes_eq(rec.value, B("xy")));
+    cr_assert(cc_bytes_eq(rec.value, B("xy")));
     cr_assert_eq(rec.header_count, 1);
     kfk_record_header_iter_t hi;
     kfk_record_header_t h;
     kfk_record_header_iter_init(&hi, &rec);
     cr_assert(kfk_record_header_iter_next(&hi, &h));
     cr_assert(kfk_str_eq(h.key, "h"));
-    cr_assert(bytes_eq(h.value, B("1")));
+    cr_assert(cc_bytes_eq(h.value, B("1")));
     cr_assert_not(kfk_record_header_iter_next(&hi, &h));
     cr_assert_not(kfk_record_iter_next(&it, &rec));
     cr_assert_eq(it.err, 0);
@@ -301,8 +284,8 @@ static void round_trip(const spec_t *specs, size_t n, const kfk_record_batch_att
         cr_assert(kfk_record_iter_next(&it, &rec), "record %zu: err %d", i, it.err);
         cr_assert_eq(rec.offset, (int64_t)i);
         cr_assert_eq(rec.timestamp, specs[i].ts);
-        cr_assert(bytes_eq(rec.key, specs[i].key), "key of record %zu", i);
-        cr_assert(bytes_eq(rec.value, specs[i].value), "value of record %zu", i);
+        cr_assert(cc_bytes_eq(rec.key, specs[i].key), "key of record %zu", i);
+        cr_assert(cc_bytes_eq(rec.value, specs[i].value), "value of record %zu", i);
         cr_assert_eq(rec.header_count, (int32_t)specs[i].header_count);
         kfk_record_header_iter_t hi;
         kfk_record_header_t h;
@@ -311,7 +294,7 @@ static void round_trip(const spec_t *specs, size_t n, const kfk_record_batch_att
             cr_assert(kfk_record_header_iter_next(&hi, &h));
             cr_assert_eq(h.key.len, specs[i].headers[k].key.len);
             cr_assert(!memcmp(h.key.ptr, specs[i].headers[k].key.ptr, (size_t)h.key.len));
-            cr_assert(bytes_eq(h.value, specs[i].headers[k].value));
+            cr_assert(cc_bytes_eq(h.value, specs[i].headers[k].value));
         }
         cr_assert_not(kfk_record_header_iter_next(&hi, &h));
         if (specs[i].ts > max_ts)
@@ -466,7 +449,7 @@ Test(records, codec_contexts_are_reused_across_many_small_batches) {
         kfk_record_view_t rec;
         int n = 0;
         while (kfk_record_iter_next(&it, &rec)) {
-            cr_assert(bytes_eq(rec.value, B("small value")));
+            cr_assert(cc_bytes_eq(rec.value, B("small value")));
             cr_assert_eq(rec.timestamp, n);
             n++;
         }
@@ -488,7 +471,7 @@ Test(records, several_batches_in_one_buffer_read_in_order) {
             cr_assert_eq(kfk_record_batch_builder_append(&b, B("k"), B("v"), NULL, 0, k), 0);
         cr_assert_eq(kfk_record_batch_builder_finish(&b, NULL), 0);
         /* A broker would assign offsets; do it by hand (not covered by the CRC). */
-        put64(w.data + b.start, (uint64_t)(i * 10));
+        cc_put64(w.data + b.start, (uint64_t)(i * 10));
     }
     kfk_record_batch_reader_t r;
     kfk_record_batch_reader_init(&r, w.data, w.len);
@@ -609,13 +592,13 @@ Test(records, batch_lengths_below_the_minimum_are_errors) {
     uint32_t lengths[] = {0xffffffffu, 0x80000000u, 0, 13, 48};
     for (size_t i = 0; i < sizeof lengths / sizeof lengths[0]; i++) {
         memcpy(buf, HAND_BATCH, sizeof buf);
-        put32(buf + 8, lengths[i]);
+        cc_put32(buf + 8, lengths[i]);
         kfk_record_batch_t b;
         cr_assert_eq(one_batch(buf, sizeof buf, &b), KFK_ERR__BAD_MSG, "length %u", lengths[i]);
     }
     /* A length past the end of the blob is a truncated batch, not an error. */
     memcpy(buf, HAND_BATCH, sizeof buf);
-    put32(buf + 8, 0x7fffffff);
+    cc_put32(buf + 8, 0x7fffffff);
     kfk_record_batch_reader_t r;
     kfk_record_batch_reader_init(&r, buf, sizeof buf);
     kfk_record_batch_t b;
@@ -627,7 +610,7 @@ Test(records, batch_lengths_below_the_minimum_are_errors) {
 Test(records, negative_record_count_is_an_error) {
     uint8_t buf[sizeof HAND_BATCH];
     memcpy(buf, HAND_BATCH, sizeof buf);
-    put32(buf + 57, 0xffffffffu);
+    cc_put32(buf + 57, 0xffffffffu);
     recrc(buf, sizeof buf);
     kfk_record_batch_t b;
     cr_assert_eq(one_batch(buf, sizeof buf, &b), KFK_ERR__BAD_MSG);
@@ -637,7 +620,7 @@ Test(records, negative_record_count_is_an_error) {
 static kfk_err_t iterate_with_count(uint32_t count, int *n) {
     uint8_t buf[sizeof HAND_BATCH];
     memcpy(buf, HAND_BATCH, sizeof buf);
-    put32(buf + 57, count);
+    cc_put32(buf + 57, count);
     recrc(buf, sizeof buf);
     kfk_record_batch_t b;
     cr_assert_eq(one_batch(buf, sizeof buf, &b), 1);
@@ -663,9 +646,9 @@ Test(records, record_count_must_match_the_records) {
 static size_t batch_with_record(uint8_t *buf, const uint8_t *rec, size_t rec_len) {
     memcpy(buf, HAND_BATCH, 61);
     memcpy(buf + 61, rec, rec_len);
-    put32(buf + 8, (uint32_t)(61 + rec_len - 12));
-    put32(buf + 23, 0);
-    put32(buf + 57, 1);
+    cc_put32(buf + 8, (uint32_t)(61 + rec_len - 12));
+    cc_put32(buf + 23, 0);
+    cc_put32(buf + 57, 1);
     recrc(buf, 61 + rec_len);
     return 61 + rec_len;
 }
@@ -735,7 +718,7 @@ Test(records, six_byte_varints_are_errors_and_long_but_valid_ones_are_not) {
     uint8_t five[] = {0x18, 0x00, 0x00, 0x00, 0x82, 0x80, 0x80, 0x80, 0x00, 'k', 0x02, 'v', 0x00};
     kfk_record_view_t rec;
     cr_assert_eq(iterate_record(five, sizeof five, &rec), 0);
-    cr_assert(bytes_eq(rec.key, B("k")));
+    cr_assert(cc_bytes_eq(rec.key, B("k")));
     /* The same key length in six bytes. */
     uint8_t six[] = {0x1a, 0x00, 0x00, 0x00, 0x82, 0x80, 0x80,
                      0x80, 0x80, 0x00, 'k',  0x02, 'v',  0x00};
@@ -774,7 +757,7 @@ Test(records, control_batches_expose_their_marker_and_yield_no_data_records) {
     a.producer_id = 9;
     a.producer_epoch = 2;
     cr_assert_eq(kfk_record_batch_builder_finish(&b, &a), 0);
-    put64(w.data, 41);
+    cc_put64(w.data, 41);
     kfk_record_batch_t batch;
     cr_assert_eq(one_batch(w.data, w.len, &batch), 1);
     cr_assert(batch.is_control);
@@ -831,8 +814,8 @@ Test(records, next_offset_counts_empty_and_compacted_batches) {
     cr_assert_eq(kfk_record_batch_builder_finish(&b, NULL), 0);
     cr_assert_eq(w.len, 61);
     /* Compaction removed every record of a batch that had offsets 100-104. */
-    put64(w.data, 100);
-    put32(w.data + 23, 4);
+    cc_put64(w.data, 100);
+    cc_put32(w.data + 23, 4);
     recrc(w.data, w.len);
     kfk_record_batch_t batch;
     cr_assert_eq(one_batch(w.data, w.len, &batch), 1);
@@ -842,8 +825,8 @@ Test(records, next_offset_counts_empty_and_compacted_batches) {
     cr_assert_eq(count_records(&batch, &n), 0);
     cr_assert_eq(n, 0);
     /* Hostile offsets wrap instead of overflowing. */
-    put64(w.data, (uint64_t)INT64_MAX);
-    put32(w.data + 23, 0x7fffffff);
+    cc_put64(w.data, (uint64_t)INT64_MAX);
+    cc_put32(w.data + 23, 0x7fffffff);
     recrc(w.data, w.len);
     cr_assert_eq(one_batch(w.data, w.len, &batch), 1);
     (void)kfk_record_batch_next_offset(&batch);

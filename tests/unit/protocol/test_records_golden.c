@@ -12,41 +12,17 @@
 #include <criterion/criterion.h>
 
 #include "kfk/protocol.h"
+#include "codec_check.h"
 
 #define T0 INT64_C(1700000000000)
 #define B(s) ((kfk_bytes_t){(const uint8_t *)(s), (int32_t)(sizeof(s) - 1)})
 #define NULL_BYTES ((kfk_bytes_t){NULL, -1})
 
+/* tests/golden/records/<name>, which must not be empty; the caller frees it. */
 static uint8_t *golden(const char *name, size_t *len) {
-    char path[512];
-    snprintf(path, sizeof path, "%s/records/%s", KFK_GOLDEN_DIR, name);
-    FILE *f = fopen(path, "rb");
-    cr_assert_not_null(f, "cannot open %s", path);
-    cr_assert_eq(fseek(f, 0, SEEK_END), 0);
-    long n = ftell(f);
-    cr_assert_gt(n, 0);
-    rewind(f);
-    uint8_t *buf = malloc((size_t)n);
-    cr_assert_not_null(buf);
-    cr_assert_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
-    fclose(f);
-    *len = (size_t)n;
+    uint8_t *buf = cc_golden_file("records", name, len);
+    cr_assert_gt(*len, 0, "records/%s is empty", name);
     return buf;
-}
-
-static int bytes_eq(kfk_bytes_t a, kfk_bytes_t b) {
-    if (a.len != b.len)
-        return 0;
-    return a.len <= 0 || !memcmp(a.ptr, b.ptr, (size_t)a.len);
-}
-
-static int bytes_is(kfk_bytes_t a, const char *s) {
-    return s ? bytes_eq(a, (kfk_bytes_t){(const uint8_t *)s, (int32_t)strlen(s)}) : a.len == -1;
-}
-
-static void put64(uint8_t *p, uint64_t v) {
-    for (int i = 0; i < 8; i++)
-        p[i] = (uint8_t)(v >> (56 - 8 * i));
 }
 
 /* The one batch of a one-batch file. */
@@ -72,7 +48,7 @@ static void expect_header(const kfk_record_view_t *rec, int index, const char *k
     for (int i = 0; i <= index; i++)
         cr_assert(kfk_record_header_iter_next(&hi, &h));
     cr_assert(kfk_str_eq(h.key, key));
-    cr_assert(bytes_is(h.value, value));
+    cr_assert(cc_bytes_is(h.value, value));
 }
 
 /* The 300-byte value of v2_basic's record 3. */
@@ -124,23 +100,23 @@ Test(records_golden, java_basic_batch_decodes_field_by_field) {
     cr_assert(kfk_record_iter_next(&it, &rec));
     cr_assert_eq(rec.offset, 0);
     cr_assert_eq(rec.timestamp, T0);
-    cr_assert(bytes_is(rec.key, "k0"));
-    cr_assert(bytes_is(rec.value, "v0"));
+    cr_assert(cc_bytes_is(rec.key, "k0"));
+    cr_assert(cc_bytes_is(rec.value, "v0"));
     cr_assert_eq(rec.header_count, 1);
     expect_header(&rec, 0, "h1", "x");
 
     cr_assert(kfk_record_iter_next(&it, &rec));
     cr_assert_eq(rec.offset, 1);
     cr_assert_eq(rec.timestamp, T0 + 1);
-    cr_assert(bytes_is(rec.key, NULL));
-    cr_assert(bytes_is(rec.value, "value-1"));
+    cr_assert(cc_bytes_is(rec.key, NULL));
+    cr_assert(cc_bytes_is(rec.value, "value-1"));
     cr_assert_eq(rec.header_count, 0);
 
     cr_assert(kfk_record_iter_next(&it, &rec));
     cr_assert_eq(rec.offset, 2);
     cr_assert_eq(rec.timestamp, T0 + 5);
-    cr_assert(bytes_is(rec.key, ""));
-    cr_assert(bytes_is(rec.value, NULL));
+    cr_assert(cc_bytes_is(rec.key, ""));
+    cr_assert(cc_bytes_is(rec.value, NULL));
     cr_assert_eq(rec.header_count, 2);
     expect_header(&rec, 0, "a", NULL);
     expect_header(&rec, 1, "b", "");
@@ -150,14 +126,14 @@ Test(records_golden, java_basic_batch_decodes_field_by_field) {
     cr_assert(kfk_record_iter_next(&it, &rec));
     cr_assert_eq(rec.offset, 3);
     cr_assert_eq(rec.timestamp, T0 - 10);
-    cr_assert(bytes_is(rec.key, "k3"));
-    cr_assert(bytes_eq(rec.value, (kfk_bytes_t){big, 300}));
+    cr_assert(cc_bytes_is(rec.key, "k3"));
+    cr_assert(cc_bytes_eq(rec.value, (kfk_bytes_t){big, 300}));
 
     cr_assert(kfk_record_iter_next(&it, &rec));
     cr_assert_eq(rec.offset, 4);
     cr_assert_eq(rec.timestamp, T0 + 100);
-    cr_assert(bytes_is(rec.key, "k4"));
-    cr_assert(bytes_is(rec.value, "v4"));
+    cr_assert(cc_bytes_is(rec.key, "k4"));
+    cr_assert(cc_bytes_is(rec.value, "v4"));
     cr_assert_not(kfk_record_iter_next(&it, &rec));
     cr_assert_eq(it.err, 0);
     free(blob);
@@ -189,7 +165,7 @@ static void build_idempotent(kfk_wbuf_t *w, const kfk_record_batch_attrs_t *attr
                      0);
     }
     cr_assert_eq(kfk_record_batch_builder_finish(&b, attrs), 0);
-    put64(w->data + b.start, 500);
+    cc_put64(w->data + b.start, 500);
 }
 
 Test(records_golden, java_idempotent_batch_matches_and_set_producer_reproduces_it) {
@@ -214,8 +190,8 @@ Test(records_golden, java_idempotent_batch_matches_and_set_producer_reproduces_i
         cr_assert(kfk_record_iter_next(&it, &rec));
         cr_assert_eq(rec.offset, 500 + i);
         cr_assert_eq(rec.timestamp, T0 + i);
-        cr_assert(bytes_is(rec.key, k));
-        cr_assert(bytes_is(rec.value, v));
+        cr_assert(cc_bytes_is(rec.key, k));
+        cr_assert(cc_bytes_is(rec.value, v));
     }
     cr_assert_not(kfk_record_iter_next(&it, &rec));
     cr_assert_eq(it.err, 0);
@@ -258,11 +234,11 @@ Test(records_golden, java_log_append_time_batch_gives_every_record_the_broker_ti
     cr_assert(kfk_record_iter_next(&it, &rec));
     cr_assert_eq(rec.offset, 7);
     cr_assert_eq(rec.timestamp, T0 + 9999);
-    cr_assert(bytes_is(rec.key, "a") && bytes_is(rec.value, "1"));
+    cr_assert(cc_bytes_is(rec.key, "a") && cc_bytes_is(rec.value, "1"));
     cr_assert(kfk_record_iter_next(&it, &rec));
     cr_assert_eq(rec.offset, 8);
     cr_assert_eq(rec.timestamp, T0 + 9999);
-    cr_assert(bytes_is(rec.key, "b") && bytes_is(rec.value, "2"));
+    cr_assert(cc_bytes_is(rec.key, "b") && cc_bytes_is(rec.value, "2"));
     cr_assert_not(kfk_record_iter_next(&it, &rec));
 
     /* kfk as a broker would write it. */
@@ -276,7 +252,7 @@ Test(records_golden, java_log_append_time_batch_gives_every_record_the_broker_ti
     a.timestamp_type = KFK_TIMESTAMP_LOG_APPEND_TIME;
     a.log_append_time = T0 + 9999;
     cr_assert_eq(kfk_record_batch_builder_finish(&bb, &a), 0);
-    put64(w.data, 7);
+    cc_put64(w.data, 7);
     cr_assert_eq(w.len, len);
     cr_assert_arr_eq(w.data, blob, len);
     kfk_wbuf_free(&w);
@@ -348,8 +324,8 @@ static void check_codec_file(const char *name, kfk_codec_t codec) {
         cr_assert(kfk_record_iter_next(&it, &rec), "%s record %d: %d", name, i, it.err);
         cr_assert_eq(rec.offset, 1000 + i);
         cr_assert_eq(rec.timestamp, T0 + i);
-        cr_assert(bytes_is(rec.key, k));
-        cr_assert(bytes_eq(rec.value, (kfk_bytes_t){(uint8_t *)v, 100}));
+        cr_assert(cc_bytes_is(rec.key, k));
+        cr_assert(cc_bytes_eq(rec.value, (kfk_bytes_t){(uint8_t *)v, 100}));
         cr_assert_eq(rec.header_count, 1);
         expect_header(&rec, 0, "idx", idx);
         cr_assert_geq(rec.value.ptr, out.data, "points into the decompression buffer");
@@ -444,8 +420,8 @@ Test(records_golden, java_transactions_and_markers_decode_and_filter) {
         while (kfk_record_iter_next(&it, &rec)) {
             char v[16];
             snprintf(v, sizeof v, "%s-%d", want[i].tag, n);
-            cr_assert(bytes_is(rec.key, want[i].tag));
-            cr_assert(bytes_is(rec.value, v));
+            cr_assert(cc_bytes_is(rec.key, want[i].tag));
+            cr_assert(cc_bytes_is(rec.value, v));
             cr_assert_eq(rec.offset, want[i].base + n);
             cr_assert_eq(rec.timestamp, T0 + want[i].base + n);
             if (!skip)

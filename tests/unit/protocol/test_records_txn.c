@@ -9,13 +9,9 @@
 #include <criterion/criterion.h>
 
 #include "kfk/protocol.h"
+#include "codec_check.h"
 
 #define B(s) ((kfk_bytes_t){(const uint8_t *)(s), (int32_t)(sizeof(s) - 1)})
-
-static void put64(uint8_t *p, uint64_t v) {
-    for (int i = 0; i < 8; i++)
-        p[i] = (uint8_t)(v >> (56 - 8 * i));
-}
 
 /* Appends a transactional batch (or marker) of producer pid at base offset to w. */
 static void txn_batch(kfk_wbuf_t *w, int64_t base, int64_t pid, int records, int control_type) {
@@ -38,7 +34,7 @@ static void txn_batch(kfk_wbuf_t *w, int64_t base, int64_t pid, int records, int
             cr_assert_eq(kfk_record_batch_builder_append(&b, B("k"), B("v"), NULL, 0, base), 0);
     }
     cr_assert_eq(kfk_record_batch_builder_finish(&b, &a), 0);
-    put64(w->data + b.start, (uint64_t)base);
+    cc_put64(w->data + b.start, (uint64_t)base);
 }
 
 /* Runs the filter over w's batches; returns the skip decisions as a string of 0/1. */
