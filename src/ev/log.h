@@ -1,11 +1,13 @@
 /*
  * log.h: kfk's logger, shared by every layer above src/protocol: syslog levels, debug contexts
- * (the "debug" property), and the user's log callback (or stderr when none is set).
+ * (the "debug" property), and a log callback (or stderr when none is set). ev has its own
+ * callback type, so that it needs only kfk/protocol.h; src/client attaches the user's
+ * kfk_log_cb (kfk/kfk.h), which has the same signature.
  */
 #ifndef KFK_EV_LOG_H
 #define KFK_EV_LOG_H
 
-#include "kfk/kfk.h"
+#include "kfk/protocol.h"
 
 enum {
     KFK_LOG_ERR = 3,
@@ -30,8 +32,12 @@ enum {
     KFK_DBG_ALL = 0xffff
 };
 
+/* Where log lines go: @p level a syslog level (KFK_LOG_*), @p context the name of a debug
+ * context ("broker", ...); @p message lives during the call. */
+typedef void (*kfk__log_cb)(int level, const char *context, const char *message, void *opaque);
+
 typedef struct kfk__logger {
-    kfk_log_cb cb;
+    kfk__log_cb cb;
     void *opaque;
     int level;        /* messages above this syslog level are dropped */
     unsigned debug;   /* KFK_DBG_* contexts whose debug messages pass */

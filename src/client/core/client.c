@@ -433,6 +433,9 @@ kfk_err_t kfk__client_new(uv_loop_t *loop, const kfk_conf_t *conf, kfk__client_t
         kfk__free(cl);
         return KFK_ERR__NOMEM;
     }
+    /* The user's kfk_log_cb (kfk.h) is attached as ev's own kfk__log_cb (ev/log.h). */
+    _Static_assert(__builtin_types_compatible_p(kfk_log_cb, kfk__log_cb),
+                   "kfk_log_cb and kfk__log_cb must keep one signature");
     cl->log.cb = cl->conf->log_cb;
     cl->log.opaque = cl->conf->log_opaque;
     cl->log.level = (int)cl->conf->log_level;
