@@ -505,6 +505,18 @@ struct msgpack_unpacked;
  */
 KFK_API kfk_err_t kfk_message_msgpack(const kfk_message_t *m, struct msgpack_unpacked *out);
 
+/** msgpack-c's object (include <msgpack.h> to use it). */
+struct msgpack_object;
+
+/**
+ * Appends @p o as JSON text to @p out (the caller's buffer, kfk_wbuf_init'ed; the caller frees
+ * it): maps, arrays, strings, numbers (64-bit integers exact), booleans and nil as themselves,
+ * binaries as JSON strings, non-string map keys as their JSON text. Returns KFK_ERR__INVALID_ARG
+ * for a NULL argument, else @p out's sticky error: KFK_ERR__NOMEM when it could not grow,
+ * KFK_ERR_NONE when all was written. No callback.
+ */
+KFK_API kfk_err_t kfk_msgpack_to_json(const struct msgpack_object *o, kfk_wbuf_t *out);
+
 /* ============================================================================================
  * Redis lock: a lease on one key of one Redis server, with fencing numbers
  * ========================================================================================== */

@@ -12,7 +12,6 @@
 #include <uv.h>
 
 #include "cli/cli.h"
-#include "client/format/json.h"
 
 enum { OUT_RAW, OUT_JSON };
 
@@ -157,7 +156,7 @@ static void put_value_json(const kfk_message_t *m, kfk_wbuf_t *w) {
     msgpack_unpacked u;
     msgpack_unpacked_init(&u);
     if (kfk_message_msgpack(m, &u) == KFK_ERR_NONE) {
-        kfk__msgpack_object_to_json(&u.data, w);
+        kfk_msgpack_to_json(&u.data, w);
     } else {
         json_t *v = json_stringn_nocheck(m->value, (size_t)m->value_len);
         char *t = json_dumps(v, JSON_ENCODE_ANY);

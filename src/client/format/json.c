@@ -13,6 +13,7 @@
 #include <msgpack.h>
 
 #include "client/format/json.h"
+#include "kfk/kfk.h"
 #include "protocol/mem.h"
 
 #define MAX_DEPTH 64
@@ -441,4 +442,12 @@ static void put_obj(kfk_wbuf_t *w, const msgpack_object *o, int depth) {
 
 void kfk__msgpack_object_to_json(const msgpack_object *o, kfk_wbuf_t *out) {
     put_obj(out, o, 0);
+}
+
+/* The public form of kfk__msgpack_object_to_json (see kfk/kfk.h). */
+kfk_err_t kfk_msgpack_to_json(const struct msgpack_object *o, kfk_wbuf_t *out) {
+    if (!o || !out)
+        return KFK_ERR__INVALID_ARG;
+    put_obj(out, o, 0);
+    return out->err;
 }
