@@ -4,57 +4,23 @@
  * States: RESOLVING -> CONNECTING -> [TLS] -> APIVERSIONS -> [SASL] -> READY -> DOWN, then
  * CLOSING once the owner closes it. Handshake requests (ApiVersions, SaslHandshake,
  * SaslAuthenticate) travel like any request but are marked internal: they may be sent before
- * READY and their answers are handled here.
+ * READY and their answers are handled in conn_handshake.c.
  *
- * Reads: a two-tier framer. The 4-byte size is checked against max_frame before anything is
- * allocated; the frame then gets one buffer, and for plaintext connections the read callback
- * is handed the unfilled tail of that buffer directly (no second copy of large frames).
+ * Reads: a two-tier framer (framer.c). The 4-byte size is checked against max_frame before
+ * anything is allocated; the frame then gets one buffer, and for plaintext connections the read
+ * callback is handed the unfilled tail of that buffer directly (no second copy of large frames).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "ev/conn.h"
-#include "ev/sasl.h"
-#include "ev/tls.h"
+#include "ev/conn_int.h"
 #include "protocol/mem.h"
 
 #define RBUF_SIZE (64 * 1024)
-#define MAX_KEYS 128
-
-typedef enum {
-    ST_RESOLVING,
-    ST_CONNECTING,
-    ST_TLS,
-    ST_APIVERSIONS,
-    ST_SASL,
-    ST_READY,
-    ST_DOWN,
-    ST_CLOSING
-} state_t;
 
 static const char *state_names[] = {"resolving", "connecting", "tls",  "apiversions",
                                     "sasl",      "ready",      "down", "closing"};
-
-typedef struct req {
-    struct req *next;
-    kfk__conn_t *conn;
-    int16_t api_key, version;
-    int32_t corr;
-    int expect_response;
-    int zero_copy;
-    int internal;
-    uint64_t deadline; /* loop time, ms */
-    uint64_t sent_us;
-    kfk_wbuf_t frame;
-    kfk__resp_cb cb;
-    void *opaque;
-} req_t;
-
-typedef struct {
-    req_t *head, *tail;
-    size_t n;
-} queue_t;
 
 typedef struct {
     uv_write_t w;
@@ -62,59 +28,6 @@ typedef struct {
     req_t *req;       /* a request without response, completed by this write; or NULL */
 } write_t;
 
-struct kfk__conn {
-    uv_loop_t *loop;
-    uv_tcp_t tcp;
-    uv_timer_t timer;
-    uv_getaddrinfo_t gai;
-    uv_connect_t connect_req;
-    int tcp_open, timer_open, gai_active, writes_active;
-    state_t state;
-
-    char *host;
-    char *client_id;
-    char *sasl_user;
-    char *sasl_pass;
-    kfk__conn_opts_t o;
-    const kfk__logger_t *log;
-
-    struct addrinfo *addrs, *addr_next;
-    uint64_t setup_deadline;
-    uint64_t started_ms, up_ms;
-
-    kfk__tls_t tls;
-    int use_tls;
-    kfk__sasl_t sasl;
-    int16_t api_versions_version;
-    /* KIP-368: the broker's SASL session ends at session_lifetime_ms; kfk authenticates again on
-     * the same connection before that. reauth: 0 none, 1 due (new requests wait, in-flight ones
-     * drain), 2 handshake in progress. */
-    uint64_t reauth_at;
-    int reauth;
-
-    int16_t broker_min[MAX_KEYS], broker_max[MAX_KEYS], chosen[MAX_KEYS];
-
-    queue_t pending, inflight;
-    int32_t next_corr;
-
-    uint8_t hdr[4];
-    size_t hdr_have;
-    uint8_t *frame;
-    size_t frame_len, frame_have;
-    uint8_t *rbuf;
-
-    kfk__conn_state_cb state_cb;
-    void *opaque;
-    kfk__conn_close_cb close_cb;
-    void *close_opaque;
-
-    kfk__conn_stats_t stats;
-};
-
-static void fail(kfk__conn_t *c, kfk_err_t err, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void pump(kfk__conn_t *c);
-static void start_sasl(kfk__conn_t *c);
 static void arm_timer(kfk__conn_t *c);
 static void start_connect(kfk__conn_t *c);
 static void maybe_free(kfk__conn_t *c);
@@ -163,7 +76,8 @@ static void req_complete(req_t *r, kfk_err_t err, uint8_t *frame, size_t len) {
         kfk__free(frame);
 }
 
-static const char *who(const kfk__conn_t *c, char *buf, size_t size) {
+/* Names @p c for log lines (see conn_int.h). */
+const char *kfk__conn_who(const kfk__conn_t *c, char *buf, size_t size) {
     if (c->o.node_id >= 0)
         snprintf(buf, size, "broker %d (%s:%d)", c->o.node_id, c->host, c->o.port);
     else
@@ -195,7 +109,8 @@ static void fail_all(kfk__conn_t *c, kfk_err_t err) {
         req_complete(r, err, NULL, 0);
 }
 
-static void fail(kfk__conn_t *c, kfk_err_t err, const char *fmt, ...) {
+/* Moves @p c to DOWN once (see conn_int.h). */
+void kfk__conn_fail(kfk__conn_t *c, kfk_err_t err, const char *fmt, ...) {
     if (c->state >= ST_DOWN)
         return;
     char msg[512], name[128];
@@ -206,8 +121,8 @@ static void fail(kfk__conn_t *c, kfk_err_t err, const char *fmt, ...) {
     state_t was = c->state;
     c->state = ST_DOWN;
     /* The owner (src/client/core/client.c) reports failures, without repeating identical ones. */
-    kfk__dbg(c->log, KFK_DBG_BROKER, "%s: %s (%s, while %s)", who(c, name, sizeof name), msg,
-             kfk_err_name(err), state_names[was]);
+    kfk__dbg(c->log, KFK_DBG_BROKER, "%s: %s (%s, while %s)", kfk__conn_who(c, name, sizeof name),
+             msg, kfk_err_name(err), state_names[was]);
     if (c->gai_active)
         uv_cancel((uv_req_t *)&c->gai);
     close_tcp(c);
@@ -230,7 +145,7 @@ static void maybe_free(kfk__conn_t *c) {
     if (c->use_tls)
         kfk__tls_free(&c->tls);
     kfk__sasl_free(&c->sasl);
-    kfk__free(c->frame);
+    kfk__framer_free(&c->framer);
     kfk__free(c->rbuf);
     kfk__free(c->host);
     kfk__free(c->client_id);
@@ -254,7 +169,7 @@ void kfk__conn_close(kfk__conn_t *c, kfk__conn_close_cb cb, void *opaque) {
     c->close_opaque = opaque;
     c->state_cb = NULL; /* the owner is done with us: no DOWN notification */
     if (c->state < ST_DOWN)
-        fail(c, KFK_ERR__DESTROYED, "closed by its owner");
+        kfk__conn_fail(c, KFK_ERR__DESTROYED, "closed by its owner");
     else
         fail_all(c, KFK_ERR__DESTROYED);
     c->state = ST_CLOSING;
@@ -278,7 +193,7 @@ static void on_write(uv_write_t *w, int status) {
     if (r)
         req_complete(r, status < 0 ? KFK_ERR__TRANSPORT : KFK_ERR_NONE, NULL, 0);
     if (status < 0 && status != UV_ECANCELED)
-        fail(c, KFK_ERR__TRANSPORT, "write failed: %s", uv_strerror(status));
+        kfk__conn_fail(c, KFK_ERR__TRANSPORT, "write failed: %s", uv_strerror(status));
     maybe_free(c);
 }
 
@@ -367,14 +282,15 @@ static void send_req(kfk__conn_t *c, req_t *r) {
         q_push(&c->inflight, r);
     int rc = write_bytes(c, &bytes, r->expect_response ? NULL : r);
     if (rc != 0)
-        fail(c, KFK_ERR__TRANSPORT, "cannot write: %s", rc < 0 ? uv_strerror(rc) : "no memory");
+        kfk__conn_fail(c, KFK_ERR__TRANSPORT, "cannot write: %s",
+                       rc < 0 ? uv_strerror(rc) : "no memory");
 }
 
 /* Sends what may be sent: handshake requests before READY, everything once READY. */
-static void pump(kfk__conn_t *c) {
+void kfk__conn_pump(kfk__conn_t *c) {
     if (c->state == ST_READY && c->reauth == 1 && c->inflight.n == 0) {
         c->reauth = 2;
-        start_sasl(c); /* enqueues the handshake, which pumps */
+        kfk__conn_start_sasl(c); /* enqueues the handshake, which pumps */
         return;
     }
     while (c->state < ST_DOWN && c->pending.head && c->inflight.n < (size_t)c->o.max_in_flight) {
@@ -387,9 +303,10 @@ static void pump(kfk__conn_t *c) {
     arm_timer(c);
 }
 
-static kfk_err_t enqueue(kfk__conn_t *c, int16_t api_key, int16_t version, const void *body,
-                         unsigned flags, int internal, int64_t timeout_ms, kfk__resp_cb cb,
-                         void *opaque) {
+/* Encodes and queues a request (see conn_int.h). */
+kfk_err_t kfk__conn_enqueue(kfk__conn_t *c, int16_t api_key, int16_t version, const void *body,
+                            unsigned flags, int internal, int64_t timeout_ms, kfk__resp_cb cb,
+                            void *opaque) {
     int expect_response = !(flags & KFK__REQ_NO_RESPONSE);
     req_t *r = kfk__calloc(1, sizeof *r);
     if (!r)
@@ -423,7 +340,7 @@ static kfk_err_t enqueue(kfk__conn_t *c, int16_t api_key, int16_t version, const
     } else {
         q_push(&c->pending, r);
     }
-    pump(c);
+    kfk__conn_pump(c);
     return KFK_ERR_NONE;
 }
 
@@ -435,7 +352,7 @@ kfk_err_t kfk__conn_send(kfk__conn_t *c, int16_t api_key, int16_t version, const
         (api_key < 0 || api_key >= MAX_KEYS || c->chosen[api_key] < 0 ||
          version < c->broker_min[api_key] || version > c->broker_max[api_key]))
         return KFK_ERR__NO_COMMON_VERSION;
-    return enqueue(c, api_key, version, body, flags, 0, timeout_ms, cb, opaque);
+    return kfk__conn_enqueue(c, api_key, version, body, flags, 0, timeout_ms, cb, opaque);
 }
 
 int16_t kfk__conn_version(const kfk__conn_t *c, int16_t api_key) {
@@ -464,8 +381,8 @@ static void on_timer(uv_timer_t *t) {
     kfk__conn_t *c = t->data;
     uint64_t now = uv_now(c->loop);
     if (c->state < ST_READY && now >= c->setup_deadline) {
-        fail(c, KFK_ERR__TIMED_OUT, "connection setup timed out after %lld ms",
-             (long long)c->o.setup_timeout_ms);
+        kfk__conn_fail(c, KFK_ERR__TIMED_OUT, "connection setup timed out after %lld ms",
+                       (long long)c->o.setup_timeout_ms);
         return;
     }
     for (req_t *r = c->inflight.head; r; r = r->next) {
@@ -474,7 +391,7 @@ static void on_timer(uv_timer_t *t) {
             char name[128];
             kfk__log(c->log, KFK_LOG_WARNING, KFK_DBG_BROKER,
                      "%s: request %d (api %d v%d) timed out; closing the connection",
-                     who(c, name, sizeof name), r->corr, r->api_key, r->version);
+                     kfk__conn_who(c, name, sizeof name), r->corr, r->api_key, r->version);
             /* Fail this one with the timeout, the others with the transport error. */
             req_t *prev = NULL;
             for (req_t *x = c->inflight.head; x != r; x = x->next)
@@ -487,17 +404,17 @@ static void on_timer(uv_timer_t *t) {
                 c->inflight.tail = prev;
             c->inflight.n--;
             req_complete(r, KFK_ERR__TIMED_OUT, NULL, 0);
-            fail(c, KFK_ERR__TIMED_OUT, "request timed out");
+            kfk__conn_fail(c, KFK_ERR__TIMED_OUT, "request timed out");
             return;
         }
     }
     if (c->state == ST_READY && c->reauth_at && !c->reauth && now >= c->reauth_at) {
         char name[128];
         kfk__dbg(c->log, KFK_DBG_SECURITY, "%s: SASL session ends soon: authenticating again",
-                 who(c, name, sizeof name));
+                 kfk__conn_who(c, name, sizeof name));
         c->reauth = 1;
         c->reauth_at = 0;
-        pump(c);
+        kfk__conn_pump(c);
         if (c->state >= ST_DOWN)
             return;
     }
@@ -544,251 +461,6 @@ static void arm_timer(kfk__conn_t *c) {
     uv_timer_start(&c->timer, on_timer, next > now ? next - now : 0, 0);
 }
 
-/* ---- handshake: ApiVersions, SASL -------------------------------------------------------- */
-
-static void became_ready(kfk__conn_t *c) {
-    char name[128];
-    c->state = ST_READY;
-    c->up_ms = uv_now(c->loop);
-    c->stats.connect_ms = c->up_ms - c->started_ms;
-    kfk__dbg(c->log, KFK_DBG_BROKER, "%s: up in %llu ms", who(c, name, sizeof name),
-             (unsigned long long)c->stats.connect_ms);
-    if (c->state_cb)
-        c->state_cb(c, KFK__CONN_UP, KFK_ERR_NONE, "up", c->opaque);
-    pump(c);
-}
-
-static void sasl_send_token(kfk__conn_t *c, kfk_wbuf_t *token);
-
-static void on_sasl_authenticate(kfk__conn_t *c, kfk_err_t err, uint8_t *frame, size_t len,
-                                 void *opaque) {
-    int16_t version = (int16_t)(intptr_t)opaque;
-    if (err) {
-        fail(c, err, "SaslAuthenticate failed");
-        return;
-    }
-    kfk_arena_t a;
-    kfk_arena_init(&a);
-    void *body;
-    err = kfk_response_decode(frame, len, KFK_API_SASL_AUTHENTICATE, version, NULL, &a, &body);
-    if (err) {
-        kfk_arena_free(&a);
-        kfk__free(frame);
-        fail(c, KFK_ERR__BAD_MSG, "malformed SaslAuthenticate response");
-        return;
-    }
-    kfk_sasl_authenticate_response_t *resp = body;
-    if (resp->error_code) {
-        char msg[256];
-        snprintf(msg, sizeof msg, "%.*s", resp->error_message.len > 0 ? resp->error_message.len : 0,
-                 resp->error_message.ptr ? resp->error_message.ptr : "");
-        kfk_arena_free(&a);
-        kfk__free(frame);
-        fail(c, KFK_ERR__AUTHENTICATION, "SASL %s authentication failed: %s",
-             kfk__sasl_mech_name(c->o.sasl_mech), msg[0] ? msg : "(no message)");
-        return;
-    }
-    int64_t lifetime_ms = version >= 1 ? resp->session_lifetime_ms : 0;
-    kfk_wbuf_t next;
-    kfk_wbuf_init(&next);
-    int done = 0;
-    char errstr[256] = "";
-    err = kfk__sasl_step(&c->sasl, resp->auth_bytes.ptr,
-                         resp->auth_bytes.len > 0 ? (size_t)resp->auth_bytes.len : 0, &next, &done,
-                         errstr, sizeof errstr);
-    kfk_arena_free(&a);
-    kfk__free(frame);
-    if (err) {
-        kfk_wbuf_free(&next);
-        fail(c, err, "%s", errstr);
-        return;
-    }
-    if (done) {
-        kfk_wbuf_free(&next);
-        char name[128];
-        kfk__dbg(c->log, KFK_DBG_SECURITY, "%s: authenticated as %s with %s%s",
-                 who(c, name, sizeof name), c->sasl_user, kfk__sasl_mech_name(c->o.sasl_mech),
-                 c->reauth ? " (again)" : "");
-        /* Authenticate again at 85-95% of the session the broker grants (KIP-368; Java picks
-         * the same window), so that no request meets an expired session. */
-        c->reauth_at = 0;
-        if (lifetime_ms > 0) {
-            uint64_t jitter = (uint64_t)(c->next_corr % 11);
-            c->reauth_at = uv_now(c->loop) + (uint64_t)lifetime_ms * (85 + jitter) / 100;
-        }
-        if (c->reauth) {
-            c->reauth = 0;
-            c->state = ST_READY;
-            pump(c);
-        } else {
-            became_ready(c);
-        }
-        return;
-    }
-    sasl_send_token(c, &next);
-}
-
-static void sasl_send_token(kfk__conn_t *c, kfk_wbuf_t *token) {
-    int16_t v = c->chosen[KFK_API_SASL_AUTHENTICATE];
-    if (v < 0) {
-        kfk_wbuf_free(token);
-        fail(c, KFK_ERR__AUTHENTICATION, "broker does not support SaslAuthenticate");
-        return;
-    }
-    kfk_sasl_authenticate_request_t req;
-    memset(&req, 0, sizeof req);
-    req.auth_bytes = (kfk_bytes_t){token->data, (int32_t)token->len};
-    kfk_err_t err = enqueue(c, KFK_API_SASL_AUTHENTICATE, v, &req, 0, 1, c->o.setup_timeout_ms,
-                            on_sasl_authenticate, (void *)(intptr_t)v);
-    kfk_wbuf_free(token);
-    if (err)
-        fail(c, err, "cannot encode SaslAuthenticate");
-}
-
-static void on_sasl_handshake(kfk__conn_t *c, kfk_err_t err, uint8_t *frame, size_t len,
-                              void *opaque) {
-    int16_t version = (int16_t)(intptr_t)opaque;
-    if (err) {
-        fail(c, err, "SaslHandshake failed");
-        return;
-    }
-    kfk_arena_t a;
-    kfk_arena_init(&a);
-    void *body;
-    err = kfk_response_decode(frame, len, KFK_API_SASL_HANDSHAKE, version, NULL, &a, &body);
-    if (err) {
-        kfk_arena_free(&a);
-        kfk__free(frame);
-        fail(c, KFK_ERR__BAD_MSG, "malformed SaslHandshake response");
-        return;
-    }
-    kfk_sasl_handshake_response_t *resp = body;
-    if (resp->error_code) {
-        char offered[256] = "";
-        size_t off = 0;
-        for (int32_t i = 0; i < resp->mechanisms.count && off < sizeof offered - 2; i++) {
-            kfk_str_t m = KFK_ARRAY_AT(resp->mechanisms, kfk_str_t, i);
-            int n =
-                snprintf(offered + off, sizeof offered - off, "%s%.*s", i ? "," : "", m.len, m.ptr);
-            off += n > 0 ? (size_t)n : 0;
-        }
-        int16_t ec = resp->error_code;
-        kfk_arena_free(&a);
-        kfk__free(frame);
-        fail(c, KFK_ERR__AUTHENTICATION, "SASL mechanism %s refused (%s); the broker offers: %s",
-             kfk__sasl_mech_name(c->o.sasl_mech), kfk_err_name((kfk_err_t)ec),
-             offered[0] ? offered : "none");
-        return;
-    }
-    kfk_arena_free(&a);
-    kfk__free(frame);
-    kfk__sasl_free(&c->sasl);
-    kfk__sasl_init(&c->sasl, c->o.sasl_mech, c->sasl_user, c->sasl_pass);
-    kfk_wbuf_t first;
-    kfk_wbuf_init(&first);
-    int done = 0;
-    char errstr[256] = "";
-    err = kfk__sasl_step(&c->sasl, NULL, 0, &first, &done, errstr, sizeof errstr);
-    if (err) {
-        kfk_wbuf_free(&first);
-        fail(c, err, "%s", errstr);
-        return;
-    }
-    sasl_send_token(c, &first);
-}
-
-static void start_sasl(kfk__conn_t *c) {
-    if (!c->reauth)
-        c->state = ST_SASL; /* re-authentication keeps READY: callers may still queue requests */
-    int16_t v = c->chosen[KFK_API_SASL_HANDSHAKE];
-    if (v < 1) {
-        fail(c, KFK_ERR__AUTHENTICATION, "broker does not support SaslHandshake v1");
-        return;
-    }
-    kfk_sasl_handshake_request_t req;
-    memset(&req, 0, sizeof req);
-    req.mechanism = kfk_str_c(kfk__sasl_mech_name(c->o.sasl_mech));
-    kfk_err_t err = enqueue(c, KFK_API_SASL_HANDSHAKE, v, &req, 0, 1, c->o.setup_timeout_ms,
-                            on_sasl_handshake, (void *)(intptr_t)v);
-    if (err)
-        fail(c, err, "cannot encode SaslHandshake");
-}
-
-static void send_api_versions(kfk__conn_t *c, int16_t version);
-
-static void on_api_versions(kfk__conn_t *c, kfk_err_t err, uint8_t *frame, size_t len,
-                            void *opaque) {
-    int16_t version = (int16_t)(intptr_t)opaque;
-    if (err) {
-        fail(c, err, "ApiVersions failed");
-        return;
-    }
-    kfk_arena_t a;
-    kfk_arena_init(&a);
-    void *body;
-    err = kfk_response_decode(frame, len, KFK_API_API_VERSIONS, version, NULL, &a, &body);
-    if (err) {
-        kfk_arena_free(&a);
-        kfk__free(frame);
-        fail(c, KFK_ERR__BAD_MSG, "malformed ApiVersions v%d response", version);
-        return;
-    }
-    kfk_api_versions_response_t *resp = body;
-    if (resp->error_code == KFK_ERR_UNSUPPORTED_VERSION && version > 0) {
-        /* The broker answered with a v0 body listing its own ApiVersions range. */
-        int16_t retry = 0;
-        for (int32_t i = 0; i < resp->api_keys.count; i++) {
-            kfk_api_versions_response_api_version_t *k =
-                &KFK_ARRAY_AT(resp->api_keys, kfk_api_versions_response_api_version_t, i);
-            if (k->api_key == KFK_API_API_VERSIONS)
-                retry = k->max_version < version ? k->max_version : (int16_t)(version - 1);
-        }
-        kfk_arena_free(&a);
-        kfk__free(frame);
-        send_api_versions(c, retry < 0 ? 0 : retry);
-        return;
-    }
-    if (resp->error_code) {
-        int16_t ec = resp->error_code;
-        kfk_arena_free(&a);
-        kfk__free(frame);
-        fail(c, KFK_ERR__TRANSPORT, "ApiVersions error %s", kfk_err_name((kfk_err_t)ec));
-        return;
-    }
-    for (int i = 0; i < MAX_KEYS; i++)
-        c->broker_min[i] = c->broker_max[i] = c->chosen[i] = -1;
-    for (int32_t i = 0; i < resp->api_keys.count; i++) {
-        kfk_api_versions_response_api_version_t *k =
-            &KFK_ARRAY_AT(resp->api_keys, kfk_api_versions_response_api_version_t, i);
-        if (k->api_key < 0 || k->api_key >= MAX_KEYS)
-            continue;
-        c->broker_min[k->api_key] = k->min_version;
-        c->broker_max[k->api_key] = k->max_version;
-        int16_t v;
-        if (kfk_api_pick_version(k->api_key, k->min_version, k->max_version, &v, NULL, 0) == 0)
-            c->chosen[k->api_key] = v;
-    }
-    kfk_arena_free(&a);
-    kfk__free(frame);
-    if (c->o.security == KFK__SEC_SASL_PLAINTEXT || c->o.security == KFK__SEC_SASL_SSL)
-        start_sasl(c);
-    else
-        became_ready(c);
-}
-
-static void send_api_versions(kfk__conn_t *c, int16_t version) {
-    c->state = ST_APIVERSIONS;
-    c->api_versions_version = version;
-    kfk_api_versions_request_t req;
-    memset(&req, 0, sizeof req);
-    req.client_software_name = KFK_STR("kfk");
-    req.client_software_version = kfk_str_c(kfk_version_str());
-    kfk_err_t err = enqueue(c, KFK_API_API_VERSIONS, version, &req, 0, 1, c->o.setup_timeout_ms,
-                            on_api_versions, (void *)(intptr_t)version);
-    if (err)
-        fail(c, err, "cannot encode ApiVersions");
-}
-
 /* ---- reading -------------------------------------------------------------------------------- */
 
 static void handle_frame(kfk__conn_t *c, uint8_t *frame, size_t len) {
@@ -797,9 +469,9 @@ static void handle_frame(kfk__conn_t *c, uint8_t *frame, size_t len) {
     req_t *r = c->inflight.head;
     if (!r || r->corr != corr) {
         kfk__free(frame);
-        fail(c, KFK_ERR__CORRELATION,
-             "response with correlation id %d matches no request in flight (expected %d)", corr,
-             r ? r->corr : -1);
+        kfk__conn_fail(c, KFK_ERR__CORRELATION,
+                       "response with correlation id %d matches no request in flight (expected %d)",
+                       corr, r ? r->corr : -1);
         return;
     }
     q_pop(&c->inflight);
@@ -809,64 +481,34 @@ static void handle_frame(kfk__conn_t *c, uint8_t *frame, size_t len) {
     if (rtt > c->stats.rtt_max_us)
         c->stats.rtt_max_us = rtt;
     req_complete(r, KFK_ERR_NONE, frame, len);
-    pump(c);
+    kfk__conn_pump(c);
+}
+
+/* The framer's frame callback: non-zero once the connection is down (reading stops). */
+static int on_frame(void *opaque, uint8_t *frame, size_t len) {
+    kfk__conn_t *c = opaque;
+    handle_frame(c, frame, len);
+    return c->state >= ST_DOWN;
 }
 
 /* Feeds plaintext bytes to the framer. */
 static void feed(kfk__conn_t *c, const uint8_t *p, size_t n) {
-    while (n > 0 && c->state < ST_DOWN) {
-        if (!c->frame) {
-            size_t take = 4 - c->hdr_have < n ? 4 - c->hdr_have : n;
-            memcpy(c->hdr + c->hdr_have, p, take);
-            c->hdr_have += take;
-            p += take;
-            n -= take;
-            if (c->hdr_have < 4)
-                return;
-            int64_t size = (int32_t)(((uint32_t)c->hdr[0] << 24) | ((uint32_t)c->hdr[1] << 16) |
-                                     ((uint32_t)c->hdr[2] << 8) | c->hdr[3]);
-            c->hdr_have = 0;
-            if (size < 4 || size > c->o.max_frame) {
-                const char *hint = "";
-                if (c->hdr[0] == 0x15 && c->hdr[1] == 0x03)
-                    hint = " (a TLS alert: is security.protocol right?)";
-                else if (c->hdr[0] == 'H' && c->hdr[1] == 'T')
-                    hint = " (an HTTP answer: is this a Kafka port?)";
-                fail(c, size < 4 ? KFK_ERR__BAD_MSG : KFK_ERR__FRAME_TOO_LARGE,
-                     "response frame of %lld bytes refused (receive.message.max.bytes=%lld)%s",
-                     (long long)size, (long long)c->o.max_frame, hint);
-                return;
-            }
-            c->frame = kfk__malloc((size_t)size);
-            if (!c->frame) {
-                fail(c, KFK_ERR__NOMEM, "no memory for a %lld byte frame", (long long)size);
-                return;
-            }
-            c->frame_len = (size_t)size;
-            c->frame_have = 0;
-        }
-        size_t take = c->frame_len - c->frame_have < n ? c->frame_len - c->frame_have : n;
-        memcpy(c->frame + c->frame_have, p, take);
-        c->frame_have += take;
-        p += take;
-        n -= take;
-        if (c->frame_have == c->frame_len) {
-            uint8_t *f = c->frame;
-            size_t len = c->frame_len;
-            c->frame = NULL;
-            handle_frame(c, f, len);
-        }
-    }
+    if (c->state >= ST_DOWN)
+        return;
+    char errstr[256];
+    kfk_err_t err = kfk__framer_feed(&c->framer, p, n, on_frame, c, errstr, sizeof errstr);
+    if (err)
+        kfk__conn_fail(c, err, "%s", errstr);
 }
 
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf) {
     (void)suggested;
     kfk__conn_t *c = h->data;
     /* Plaintext: read a large frame's remainder straight into its buffer. */
-    if (!c->use_tls && c->frame && c->frame_len - c->frame_have >= 16384) {
-        size_t left = c->frame_len - c->frame_have;
-        *buf = uv_buf_init((char *)c->frame + c->frame_have,
-                           (unsigned)(left > (1u << 30) ? (1u << 30) : left));
+    uint8_t *tail;
+    size_t left;
+    if (!c->use_tls && kfk__framer_tail(&c->framer, 16384, &tail, &left)) {
+        *buf = uv_buf_init((char *)tail, (unsigned)left);
         return;
     }
     *buf = uv_buf_init((char *)c->rbuf, RBUF_SIZE);
@@ -879,17 +521,21 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
     if (nread == 0 || c->state >= ST_DOWN)
         return;
     if (nread < 0) {
+        char cut[96] = "";
+        if (nread == UV_EOF && kfk__framer_eof(&c->framer, cut + 2, sizeof cut - 2))
+            memcpy(cut, ", ", 2); /* mid-frame: say how much of it came */
         if (nread == UV_EOF)
-            fail(c, KFK_ERR__TRANSPORT, "connection closed by the broker%s",
-                 c->state < ST_READY ? " during setup (is security.protocol right?)" : "");
+            kfk__conn_fail(c, KFK_ERR__TRANSPORT, "connection closed by the broker%s%s",
+                           c->state < ST_READY ? " during setup (is security.protocol right?)" : "",
+                           cut);
         else
-            fail(c, KFK_ERR__TRANSPORT, "read failed: %s", uv_strerror((int)nread));
+            kfk__conn_fail(c, KFK_ERR__TRANSPORT, "read failed: %s", uv_strerror((int)nread));
         return;
     }
     c->stats.rx_bytes += (uint64_t)nread;
     if (c->use_tls) {
         if (kfk__tls_feed(&c->tls, buf->base, (size_t)nread) != 0) {
-            fail(c, KFK_ERR__SSL, "TLS buffer failure");
+            kfk__conn_fail(c, KFK_ERR__SSL, "TLS buffer failure");
             return;
         }
         tls_progress(c);
@@ -897,13 +543,7 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
     }
     if ((uint8_t *)buf->base != c->rbuf) {
         /* Bytes landed in the frame buffer's tail. */
-        c->frame_have += (size_t)nread;
-        if (c->frame_have == c->frame_len) {
-            uint8_t *f = c->frame;
-            size_t len = c->frame_len;
-            c->frame = NULL;
-            handle_frame(c, f, len);
-        }
+        kfk__framer_filled(&c->framer, (size_t)nread, on_frame, c);
         return;
     }
     feed(c, (const uint8_t *)buf->base, (size_t)nread);
@@ -913,7 +553,7 @@ static void tls_flush(kfk__conn_t *c) {
     kfk_wbuf_t none;
     kfk_wbuf_init(&none);
     if (write_bytes(c, &none, NULL) != 0)
-        fail(c, KFK_ERR__TRANSPORT, "cannot write TLS records");
+        kfk__conn_fail(c, KFK_ERR__TRANSPORT, "cannot write TLS records");
 }
 
 static void tls_progress(kfk__conn_t *c) {
@@ -922,15 +562,15 @@ static void tls_progress(kfk__conn_t *c) {
         int r = kfk__tls_handshake(&c->tls, errstr, sizeof errstr);
         tls_flush(c);
         if (r < 0) {
-            fail(c, KFK_ERR__SSL, "%s", errstr);
+            kfk__conn_fail(c, KFK_ERR__SSL, "%s", errstr);
             return;
         }
         if (r == 0 || c->state >= ST_DOWN)
             return;
         char name[128];
-        kfk__dbg(c->log, KFK_DBG_SECURITY, "%s: TLS established (%s)", who(c, name, sizeof name),
-                 SSL_get_version(c->tls.ssl));
-        send_api_versions(c, 3);
+        kfk__dbg(c->log, KFK_DBG_SECURITY, "%s: TLS established (%s)",
+                 kfk__conn_who(c, name, sizeof name), SSL_get_version(c->tls.ssl));
+        kfk__conn_send_api_versions(c, 3);
     }
     uint8_t buf[16384];
     for (;;) {
@@ -938,7 +578,7 @@ static void tls_progress(kfk__conn_t *c) {
         if (n == 0)
             break;
         if (n < 0) {
-            fail(c, KFK_ERR__TRANSPORT, "%s", errstr);
+            kfk__conn_fail(c, KFK_ERR__TRANSPORT, "%s", errstr);
             return;
         }
         feed(c, buf, (size_t)n);
@@ -971,14 +611,14 @@ static void on_connect(uv_connect_t *req, int status) {
             uv_close((uv_handle_t *)&c->tcp, on_retry_closed);
             return;
         }
-        fail(c, KFK_ERR__TRANSPORT, "connect to %s:%d failed: %s", c->host, c->o.port,
-             uv_strerror(status));
+        kfk__conn_fail(c, KFK_ERR__TRANSPORT, "connect to %s:%d failed: %s", c->host, c->o.port,
+                       uv_strerror(status));
         return;
     }
     uv_tcp_nodelay(&c->tcp, 1);
     int rc = uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
     if (rc < 0) {
-        fail(c, KFK_ERR__TRANSPORT, "read start failed: %s", uv_strerror(rc));
+        kfk__conn_fail(c, KFK_ERR__TRANSPORT, "read start failed: %s", uv_strerror(rc));
         return;
     }
     if (c->use_tls) {
@@ -988,25 +628,25 @@ static void on_connect(uv_connect_t *req, int status) {
                                       sizeof errstr);
         if (err) {
             c->use_tls = 0; /* nothing to free */
-            fail(c, err, "%s", errstr);
+            kfk__conn_fail(c, err, "%s", errstr);
             return;
         }
         tls_progress(c);
         return;
     }
-    send_api_versions(c, 3);
+    kfk__conn_send_api_versions(c, 3);
 }
 
 static void start_connect(kfk__conn_t *c) {
     struct addrinfo *ai = c->addr_next;
     c->addr_next = ai ? ai->ai_next : NULL;
     if (!ai) {
-        fail(c, KFK_ERR__RESOLVE, "no address for %s", c->host);
+        kfk__conn_fail(c, KFK_ERR__RESOLVE, "no address for %s", c->host);
         return;
     }
     int rc = uv_tcp_init(c->loop, &c->tcp);
     if (rc < 0) {
-        fail(c, KFK_ERR__TRANSPORT, "socket: %s", uv_strerror(rc));
+        kfk__conn_fail(c, KFK_ERR__TRANSPORT, "socket: %s", uv_strerror(rc));
         return;
     }
     c->tcp.data = c;
@@ -1015,7 +655,8 @@ static void start_connect(kfk__conn_t *c) {
     c->connect_req.data = c;
     rc = uv_tcp_connect(&c->connect_req, &c->tcp, ai->ai_addr, on_connect);
     if (rc < 0)
-        fail(c, KFK_ERR__TRANSPORT, "connect to %s:%d: %s", c->host, c->o.port, uv_strerror(rc));
+        kfk__conn_fail(c, KFK_ERR__TRANSPORT, "connect to %s:%d: %s", c->host, c->o.port,
+                       uv_strerror(rc));
 }
 
 /* Puts IPv4 addresses first: brokers usually listen on 127.0.0.1, not ::1. */
@@ -1047,7 +688,7 @@ static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
         return;
     }
     if (status < 0) {
-        fail(c, KFK_ERR__RESOLVE, "cannot resolve %s: %s", c->host, uv_strerror(status));
+        kfk__conn_fail(c, KFK_ERR__RESOLVE, "cannot resolve %s: %s", c->host, uv_strerror(status));
         return;
     }
     c->addrs = ipv4_first(res);
@@ -1068,6 +709,7 @@ kfk_err_t kfk__conn_new(uv_loop_t *loop, const kfk__conn_opts_t *opts, kfk__conn
     c->sasl_user = dupstr(opts->sasl_user);
     c->sasl_pass = dupstr(opts->sasl_pass);
     c->rbuf = kfk__malloc(RBUF_SIZE);
+    kfk__framer_init(&c->framer, opts->max_frame);
     c->state_cb = state_cb;
     c->opaque = opaque;
     c->use_tls = opts->security == KFK__SEC_SSL || opts->security == KFK__SEC_SASL_SSL;
