@@ -1,6 +1,6 @@
 /*
  * GroupPeer.java: a member of a consumer group made with Apache Kafka's own Java consumer, for
- * test_group.c's interoperability test (a kfk member in the same group). Run with Java's
+ * test_group_peers.c's interoperability test (a kfk member in the same group). Run with Java's
  * single-file launcher against Kafka's client jars:
  *
  *   java -cp "$KFK_KAFKA_LIBS/*" GroupPeer.java BOOTSTRAP GROUP TOPIC SECONDS

@@ -1,6 +1,6 @@
 /*
- * TxnWriter.java: the transactional writer of test_consumer.c's read_committed test, run with
- * Java's single-file launcher against Kafka's own client jars:
+ * TxnWriter.java: the transactional writer of test_consumer_reading.c's read_committed test, run
+ * with Java's single-file launcher against Kafka's own client jars:
  *
  *   java -cp "$KFK_KAFKA_LIBS/*" TxnWriter.java BOOTSTRAP TOPIC PARTITIONS ROUNDS PER_TXN [HOLD_MS]
  *

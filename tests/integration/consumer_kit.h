@@ -1,6 +1,6 @@
 /*
- * consumer_kit.h: shared pieces of the consumer's integration tests (test_consumer.c,
- * test_group.c, test_group_cluster.c): configurations, topics, test data written by kfk's
+ * consumer_kit.h: shared pieces of the consumer's integration tests (test_consumer_*.c,
+ * test_group_*.c, test_group_cluster.c): configurations, topics, test data written by kfk's
  * producer, an in-process consumer that records what it receives, committed offsets read back
  * from Kafka (a raw OffsetFetch, and Kafka's own ConsumerGroupCommand), and child processes.
  * Helpers assert with Criterion, so they run inside a test.

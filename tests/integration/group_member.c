@@ -1,6 +1,6 @@
 /*
  * group_member.c: kfk_test_group_member, one kfk consumer group member in its own process, for
- * test_group.c (several members, SIGKILL mid-batch, static membership, assignors).
+ * test_group_*.c (several members, SIGKILL mid-batch, static membership, assignors).
  *
  *   kfk_test_group_member BOOTSTRAP GROUP TOPIC[,TOPIC...] NAME LOGFILE [name=value]...
  *

@@ -92,7 +92,7 @@ static void on_tick(uv_timer_t *h) {
     (void)h;
 }
 
-/* One loop iteration that returns within 10 ms (see test_producer.c). */
+/* One loop iteration that returns within 10 ms (see pk_run_once in producer_kit.c). */
 static void run_once(uv_loop_t *loop) {
     uv_timer_t tick;
     uv_timer_init(loop, &tick);
