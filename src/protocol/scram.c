@@ -116,9 +116,8 @@ kfk_err_t kfk__scram_parse_server_first(const char *msg, size_t len, const char 
         snprintf(errstr, errstr_size, "SCRAM: server requires an unsupported extension");
         return KFK_ERR__AUTHENTICATION;
     }
-    if (len > 0 && msg[0] == 'e') {
-        kfk_str_t e;
-        take_attr(&p, end, 'e', &e);
+    kfk_str_t e;
+    if (len > 0 && msg[0] == 'e' && take_attr(&p, end, 'e', &e)) {
         snprintf(errstr, errstr_size, "SCRAM: server error: %.*s", e.len, e.ptr);
         return KFK_ERR__AUTHENTICATION;
     }

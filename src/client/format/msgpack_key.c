@@ -170,16 +170,13 @@ payload:
     return 1;
 }
 
-static int skip(mp_t *m, int depth) {
-    mval_t v;
-    if (depth > MAX_DEPTH) {
-        m->bad = 1;
-        return 0;
-    }
-    if (!read_head(m, &v))
-        return 0;
-    if (v.type == T_ARRAY || v.type == T_MAP) {
-        uint64_t items = v.type == T_MAP ? 2 * v.u : v.u;
+static int skip(mp_t *m, int depth);
+
+/* Skips the items of the array or map whose header @p v (at @p depth) was just read; nothing
+ * for other types. */
+static int skip_items(mp_t *m, const mval_t *v, int depth) {
+    if (v->type == T_ARRAY || v->type == T_MAP) {
+        uint64_t items = v->type == T_MAP ? 2 * v->u : v->u;
         /* Every item takes at least one byte: a count past the input is malformed. */
         if (items > (uint64_t)(m->end - m->p)) {
             m->bad = 1;
@@ -190,6 +187,17 @@ static int skip(mp_t *m, int depth) {
                 return 0;
     }
     return 1;
+}
+
+static int skip(mp_t *m, int depth) {
+    mval_t v;
+    if (depth > MAX_DEPTH) {
+        m->bad = 1;
+        return 0;
+    }
+    if (!read_head(m, &v))
+        return 0;
+    return skip_items(m, &v, depth);
 }
 
 kfk_err_t kfk_msgpack_key_at(const void *data, size_t len, const char *path, char *out, size_t cap,
@@ -213,8 +221,8 @@ kfk_err_t kfk_msgpack_key_at(const void *data, size_t len, const char *path, cha
                 return KFK_ERR__BAD_MSG;
             if (k.type == T_STR && k.u == seglen && !memcmp(k.data, seg, seglen))
                 found = 1;
-            else if (!skip(&m, depth + 1))
-                return KFK_ERR__BAD_MSG;
+            else if (!skip_items(&m, &k, depth + 1) || !skip(&m, depth + 1))
+                return KFK_ERR__BAD_MSG; /* the rest of a container key, then its value */
         }
         if (!found)
             return KFK_ERR__KEY_PATH;
