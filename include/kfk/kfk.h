@@ -87,9 +87,49 @@ KFK_API void kfk_conf_set_log_cb(kfk_conf_t *conf, kfk_log_cb cb, void *opaque);
  * producer_epoch} and per partition msgq_cnt, msgs_inflight, txmsgs, txbytes; a consumer adds
  * "type":"consumer", rxmsgs, rxmsg_bytes, cgrp {state, generation, rebalance_cnt,
  * assignment_size} and per partition fetch_state, next_offset, app_offset, stored_offset,
- * committed_offset, hi_offset, consumer_lag. The full list is at the top of src/client/core/stats.c.
+ * committed_offset, hi_offset, consumer_lag. The full list is at the top of
+ * src/client/core/stats.c.
  */
 KFK_API void kfk_conf_set_stats_cb(kfk_conf_t *conf, kfk_stats_cb cb, void *opaque);
+
+/**
+ * One configuration property, as kfk_conf_set parses it: a read-only row of kfk's property
+ * table (what `kfk config` prints). Every field is a static string that lives as long as the
+ * library is loaded. Only the library creates these: fields may be added at the end in a later
+ * version, so do not allocate one, copy one by value or depend on its size.
+ */
+typedef struct kfk_conf_property {
+    /** Kafka's standard name, e.g. "bootstrap.servers". */
+    const char *name;
+    /** "int", "bool", "string", "enum" or "list" (a comma-separated list of `choices`). */
+    const char *type;
+    /** The default value as text ("" for an empty string). */
+    const char *default_value;
+    /** int: the smallest accepted value as decimal text; NULL for other types. */
+    const char *min;
+    /** int: the largest accepted value as decimal text; NULL for other types. */
+    const char *max;
+    /** enum and list: the accepted values separated by '|'; NULL for other types. */
+    const char *choices;
+    /** Other accepted names separated by '|' (librdkafka's spellings); "" when none. */
+    const char *aliases;
+    /** The public objects that read it, comma-separated ("producer, consumer, ..."). */
+    const char *objects;
+    /** One line: what kfk does with the value. */
+    const char *description;
+    /** Non-zero for a secret: redacted by kfk_conf_dump, wiped when freed. */
+    int secret;
+} kfk_conf_property_t;
+
+/** The number of configuration properties; kfk_conf_property accepts 0 to this minus 1. */
+KFK_API size_t kfk_conf_property_count(void);
+
+/**
+ * Property @p i (0 <= i < kfk_conf_property_count(), in the table's order: common settings,
+ * then the producer's, then the consumer's), or NULL when @p i is out of range. The row is
+ * static: never free it. No callback.
+ */
+KFK_API const kfk_conf_property_t *kfk_conf_property(size_t i);
 
 /* ============================================================================================
  * Admin: metadata, create and delete topics

@@ -22,6 +22,7 @@ static const struct {
     {"listen", kfk_cmd_listen, "print Dispytch events of a group as JSON lines"},
     {"bench", kfk_cmd_bench, "produce or consume performance (records/s, MB/s, latency, CPU)"},
     {"demo", kfk_cmd_demo, "the main job: emit, locked partition workers, verify, report"},
+    {"config", kfk_cmd_config, "every configuration property: type, default, range, readers"},
 };
 
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
@@ -35,8 +36,9 @@ static void usage(FILE *out) {
         fprintf(out, "  %-10s  %s\n", commands[i].name, commands[i].summary);
     fprintf(out, "  %-10s  %s\n", "help", "show this text (kfk <command> --help for one command)");
     fprintf(out, "  %-10s  %s\n", "version", "print the version and built-in features");
-    fprintf(out, "\nEvery command takes -b host:port, -X key=value (any configuration property,\n"
-                 "e.g. -X security.protocol=sasl_ssl) and -F file (a properties file).\n"
+    fprintf(out, "\nCommands that talk to Kafka take -b host:port, -X key=value (any\n"
+                 "configuration property, e.g. -X security.protocol=sasl_ssl; kfk config lists\n"
+                 "them) and -F file (a properties file).\n"
                  "-X statistics.interval.ms=N prints a statistics JSON line on stderr every N ms.\n"
                  "\nexit codes: 0 success, 1 error, 2 usage error, 3 lock held elsewhere\n");
 }

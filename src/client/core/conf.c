@@ -2,7 +2,8 @@
  * conf.c: kfk_conf_t, configuration set by Kafka's standard property names (conf_props.h).
  * Every value is checked when set: an unknown name, a malformed number, a value out of range or
  * an unknown enum choice is an error naming the property. Secrets are redacted in dumps and
- * wiped before their memory is freed.
+ * wiped before their memory is freed. The same table, as kfk_conf_property_t rows, is the
+ * public description of every property (kfk_conf_property, `kfk config`).
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -22,22 +23,40 @@ typedef struct {
     const char *dflt;
     int64_t min, max;
     int flags;
-    const char *doc;
+    const char *choices; /* ENUM: "a|b|c"; a STR list's accepted items; "" otherwise */
+    const char *aliases; /* "a|b" or "" */
     size_t offset;
 } prop_t;
 
-#define PROP_(pname, field, type, dflt, pmin, pmax, pflags, pdoc)                                  \
-    {pname, T_##type, dflt, pmin, pmax, pflags, pdoc, offsetof(struct kfk_conf, field)},
+#define PROP_(pname, field, type, dflt, pmin, pmax, pflags, pchoices, paliases, pobjects, pdoc)    \
+    {pname,    T_##type, dflt,                                                                     \
+     pmin,     pmax,     pflags,                                                                   \
+     pchoices, paliases, offsetof(struct kfk_conf, field)},
 static const prop_t props[] = {KFK_CONF_PROPS(PROP_)};
 #undef PROP_
 
-static const struct {
-    const char *alias, *name;
-} aliases[] = {
-#define ALIAS_(a, n) {a, n},
-    KFK_CONF_ALIASES(ALIAS_)
-#undef ALIAS_
-};
+/* The public rows (kfk.h): the same table, every field as text. */
+#define PUB_TYPE_INT(choices) "int"
+#define PUB_TYPE_BOOL(choices) "bool"
+#define PUB_TYPE_ENUM(choices) "enum"
+#define PUB_TYPE_STR(choices) (sizeof(choices) > 1 ? "list" : "string")
+#define PUB_NUM_INT(n) #n
+#define PUB_NUM_BOOL(n) NULL
+#define PUB_NUM_ENUM(n) NULL
+#define PUB_NUM_STR(n) NULL
+#define PUB_(pname, field, type, dflt, pmin, pmax, pflags, pchoices, paliases, pobjects, pdoc)     \
+    {pname,                                                                                        \
+     PUB_TYPE_##type(pchoices),                                                                    \
+     dflt,                                                                                         \
+     PUB_NUM_##type(pmin),                                                                         \
+     PUB_NUM_##type(pmax),                                                                         \
+     sizeof(pchoices) > 1 ? pchoices : NULL,                                                       \
+     paliases,                                                                                     \
+     pobjects,                                                                                     \
+     pdoc,                                                                                         \
+     ((pflags)&CONF_SECRET) != 0},
+static const kfk_conf_property_t pub_props[] = {KFK_CONF_PROPS(PUB_)};
+#undef PUB_
 
 #define NPROPS (sizeof props / sizeof props[0])
 
@@ -50,12 +69,24 @@ static void errf(char *errstr, size_t size, const char *fmt, ...) {
     va_end(ap);
 }
 
+/* True when @p item (@p n bytes) is one of the '|'-separated @p choices (case-sensitive). */
+static int in_choices(const char *choices, const char *item, size_t n) {
+    const char *p = choices;
+    while (*p) {
+        const char *bar = strchr(p, '|');
+        size_t len = bar ? (size_t)(bar - p) : strlen(p);
+        if (len == n && !strncmp(p, item, n))
+            return 1;
+        if (!bar)
+            break;
+        p = bar + 1;
+    }
+    return 0;
+}
+
 static const prop_t *find_prop(const char *name, size_t *idx) {
-    for (size_t a = 0; a < sizeof aliases / sizeof aliases[0]; a++)
-        if (!strcmp(name, aliases[a].alias))
-            name = aliases[a].name;
     for (size_t i = 0; i < NPROPS; i++)
-        if (!strcmp(props[i].name, name)) {
+        if (!strcmp(props[i].name, name) || in_choices(props[i].aliases, name, strlen(name))) {
             if (idx)
                 *idx = i;
             return &props[i];
@@ -107,11 +138,7 @@ static void enum_name(const char *choices, int idx, char *buf, size_t size) {
     snprintf(buf, size, "%.*s", n, p);
 }
 
-static const char *debug_contexts[] = {"generic",  "broker",   "protocol", "metadata",
-                                       "security", "producer", "consumer", "cgrp",
-                                       "fetch",    "lock",     "all"};
-
-static int debug_valid(const char *v, char *bad, size_t badsize) {
+static int debug_valid(const char *choices, const char *v, char *bad, size_t badsize) {
     const char *p = v;
     while (*p) {
         const char *comma = strchr(p, ',');
@@ -123,11 +150,7 @@ static int debug_valid(const char *v, char *bad, size_t badsize) {
         while (n && p[n - 1] == ' ')
             n--;
         if (n) {
-            int ok = 0;
-            for (size_t i = 0; i < sizeof debug_contexts / sizeof debug_contexts[0]; i++)
-                if (strlen(debug_contexts[i]) == n && !strncmp(debug_contexts[i], p, n))
-                    ok = 1;
-            if (!ok) {
+            if (!in_choices(choices, p, n)) {
                 snprintf(bad, badsize, "%.*s", (int)n, p);
                 return 0;
             }
@@ -139,7 +162,7 @@ static int debug_valid(const char *v, char *bad, size_t badsize) {
     return 1;
 }
 
-static int assignors_valid(const char *v, char *bad, size_t badsize) {
+static int assignors_valid(const char *choices, const char *v, char *bad, size_t badsize) {
     int count = 0;
     const char *p = v;
     while (*p) {
@@ -151,8 +174,7 @@ static int assignors_valid(const char *v, char *bad, size_t badsize) {
         }
         while (n && p[n - 1] == ' ')
             n--;
-        if (!((n == 5 && !strncmp(p, "range", 5)) || (n == 10 && !strncmp(p, "roundrobin", 10)) ||
-              (n == 18 && !strncmp(p, "cooperative-sticky", 18)))) {
+        if (!in_choices(choices, p, n)) {
             snprintf(bad, badsize, "%.*s", (int)n, p);
             return 0;
         }
@@ -197,9 +219,9 @@ static kfk_err_t set_prop(kfk_conf_t *conf, const prop_t *p, const char *value, 
         }
         return KFK_ERR_NONE;
     case T_ENUM: {
-        int idx = enum_index(p->doc, value);
+        int idx = enum_index(p->choices, value);
         if (idx < 0) {
-            errf(errstr, errsize, "%s: \"%s\" is not one of %s", p->name, value, p->doc);
+            errf(errstr, errsize, "%s: \"%s\" is not one of %s", p->name, value, p->choices);
             return KFK_ERR__INVALID_CONF;
         }
         *(int *)field = idx;
@@ -208,7 +230,7 @@ static kfk_err_t set_prop(kfk_conf_t *conf, const prop_t *p, const char *value, 
     case T_STR: {
         if (!strcmp(p->name, "partition.assignment.strategy")) {
             char bad[64];
-            if (!assignors_valid(value, bad, sizeof bad)) {
+            if (!assignors_valid(p->choices, value, bad, sizeof bad)) {
                 errf(errstr, errsize,
                      "partition.assignment.strategy: unknown assignor \"%s\" (range, roundrobin, "
                      "cooperative-sticky)",
@@ -218,7 +240,7 @@ static kfk_err_t set_prop(kfk_conf_t *conf, const prop_t *p, const char *value, 
         }
         if (!strcmp(p->name, "debug")) {
             char bad[64];
-            if (!debug_valid(value, bad, sizeof bad)) {
+            if (!debug_valid(p->choices, value, bad, sizeof bad)) {
                 errf(errstr, errsize, "debug: unknown context \"%s\"", bad);
                 return KFK_ERR__INVALID_CONF;
             }
@@ -317,7 +339,7 @@ static void value_text(const kfk_conf_t *conf, const prop_t *p, char *buf, size_
         snprintf(buf, size, "%s", *(const int *)field ? "true" : "false");
         break;
     case T_ENUM:
-        enum_name(p->doc, *(const int *)field, buf, size);
+        enum_name(p->choices, *(const int *)field, buf, size);
         break;
     case T_STR:
         snprintf(buf, size, "%s", *(char *const *)field);
@@ -419,4 +441,12 @@ void kfk_conf_set_log_cb(kfk_conf_t *conf, kfk_log_cb cb, void *opaque) {
 void kfk_conf_set_stats_cb(kfk_conf_t *conf, kfk_stats_cb cb, void *opaque) {
     conf->stats_cb = cb;
     conf->stats_opaque = opaque;
+}
+
+size_t kfk_conf_property_count(void) {
+    return NPROPS;
+}
+
+const kfk_conf_property_t *kfk_conf_property(size_t i) {
+    return i < NPROPS ? &pub_props[i] : NULL;
 }

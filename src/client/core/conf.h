@@ -35,7 +35,7 @@ static inline int16_t kfk__conf_acks(const struct kfk_conf *c);
 #define KFK_CONF_CT_BOOL int
 #define KFK_CONF_CT_STR char *
 #define KFK_CONF_CT_ENUM int
-#define KFK_CONF_FIELD_(name, field, type, dflt, min, max, flags, doc) KFK_CONF_CT_##type field;
+#define KFK_CONF_FIELD_(name, field, type, ...) KFK_CONF_CT_##type field;
 
 enum {
 #define KFK_CONF_IDX_(name, field, ...) KFK_CONF_IDX_##field,

@@ -1,124 +1,158 @@
 /*
  * conf_props.h: every configuration property kfk knows, one X-macro line each (STYLE rule 6's
  * single-table idea applied to configuration, as librdkafka does). Names are Kafka's standard
- * property names; defaults follow the modern Java client unless noted.
+ * property names; defaults follow the modern Java client unless noted. conf.c parses and prints
+ * values with it, kfk_conf_property() (kfk.h) exposes it, `kfk config` prints it and
+ * docs/CONFIGURATION.md is generated from that (scripts/gen-docs): a row here is the only place a
+ * property is described.
  *
- *   X(name, field, TYPE, default, min, max, flags, doc)
+ *   X(name, field, TYPE, default, min, max, flags, choices, aliases, objects, doc)
  *
- * TYPE: INT (int64 in [min, max]), BOOL (true/false), STR (free text), ENUM (one of the
- * '|'-separated choices given as `doc`'s first word list in min; case-insensitive; stored as
- * the index). Flags: CONF_SECRET (redacted in dumps, wiped on free).
+ * TYPE: INT (int64 in [min, max]), BOOL (true/false, 1/0), STR (free text), ENUM (one of the
+ * '|'-separated `choices`, case-insensitive, stored as the index). A STR with `choices` is a
+ * comma-separated list whose items must each be one of them. Flags: CONF_SECRET (redacted in
+ * dumps, wiped on free). `aliases`: other accepted names ('|'-separated; librdkafka's spellings).
+ * `objects`: the public objects that read the property. The emitter and the listener read none
+ * themselves: they run on a producer or consumer the caller made. `doc`: one line, what the code
+ * does with the value (check it against the code when either changes).
  */
 #ifndef KFK_CLIENT_CONF_PROPS_H
 #define KFK_CLIENT_CONF_PROPS_H
 
+/* Readers of a property (the `objects` column). */
+#define KFK_CONF_O_CLIENT "producer, consumer, admin, worker"
+#define KFK_CONF_O_LOG "producer, consumer, admin, worker, lock"
+#define KFK_CONF_O_PRODUCER "producer"
+#define KFK_CONF_O_CONSUMER "consumer, worker"
+#define KFK_CONF_O_RETRY "producer, consumer, worker"
+
 #define KFK_CONF_PROPS(X)                                                                          \
-    X("bootstrap.servers", bootstrap_servers, STR, "", 0, 0, 0,                                    \
-      "Comma-separated host:port list to bootstrap from")                                          \
-    X("client.id", client_id, STR, "kfk", 0, 0, 0, "Client id sent with every request")            \
-    X("request.timeout.ms", request_timeout_ms, INT, "30000", 1, 2147483647, 0,                    \
-      "Time a request may wait for its response")                                                  \
+    X("bootstrap.servers", bootstrap_servers, STR, "", 0, 0, 0, "", "metadata.broker.list",        \
+      KFK_CONF_O_CLIENT, "Comma-separated host:port list to bootstrap from (required)")            \
+    X("client.id", client_id, STR, "kfk", 0, 0, 0, "", "", KFK_CONF_O_LOG,                         \
+      "Client id sent with every request; also the name in log lines and statistics")              \
+    X("request.timeout.ms", request_timeout_ms, INT, "30000", 1, 2147483647, 0, "", "",            \
+      KFK_CONF_O_CLIENT, "Time a request may wait for its response")                               \
     X("socket.connection.setup.timeout.ms", socket_connection_setup_timeout_ms, INT, "10000", 1,   \
-      2147483647, 0, "Time for DNS, TCP connect, TLS and ApiVersions")                             \
-    X("reconnect.backoff.ms", reconnect_backoff_ms, INT, "50", 0, 3600000, 0,                      \
-      "First reconnect backoff (doubles per failure, with jitter)")                                \
-    X("reconnect.backoff.max.ms", reconnect_backoff_max_ms, INT, "1000", 0, 3600000, 0,            \
-      "Maximum reconnect backoff")                                                                 \
-    X("metadata.max.age.ms", metadata_max_age_ms, INT, "300000", 1, 2147483647, 0,                 \
-      "Refresh metadata at least this often")                                                      \
+      2147483647, 0, "", "", KFK_CONF_O_CLIENT,                                                    \
+      "Time for DNS, TCP connect, TLS, ApiVersions and SASL")                                      \
+    X("reconnect.backoff.ms", reconnect_backoff_ms, INT, "50", 0, 3600000, 0, "", "",              \
+      KFK_CONF_O_CLIENT, "First reconnect backoff (doubles per failure, +-20 % jitter)")           \
+    X("reconnect.backoff.max.ms", reconnect_backoff_max_ms, INT, "1000", 0, 3600000, 0, "", "",    \
+      KFK_CONF_O_CLIENT, "Maximum reconnect backoff (used at once after a fatal error)")           \
+    X("metadata.max.age.ms", metadata_max_age_ms, INT, "300000", 1, 2147483647, 0, "", "",         \
+      KFK_CONF_O_CLIENT, "Refresh metadata at least this often")                                   \
     X("receive.message.max.bytes", receive_message_max_bytes, INT, "100000000", 1000, 2147483647,  \
-      0, "Largest response frame accepted (checked before allocation)")                            \
-    X("max.in.flight.requests.per.connection", max_in_flight, INT, "5", 1, 1000000, 0,             \
-      "Requests in flight per broker connection")                                                  \
+      0, "", "", KFK_CONF_O_CLIENT, "Largest response frame accepted (checked before allocation)") \
+    X("max.in.flight.requests.per.connection", max_in_flight, INT, "5", 1, 1000000, 0, "", "",     \
+      KFK_CONF_O_CLIENT,                                                                           \
+      "Requests in flight per broker connection (idempotent producer: at most 5 per partition)")   \
     X("security.protocol", security_protocol, ENUM, "plaintext", 0, 0, 0,                          \
-      "plaintext|ssl|sasl_plaintext|sasl_ssl")                                                     \
-    X("ssl.ca.location", ssl_ca_location, STR, "", 0, 0, 0,                                        \
+      "plaintext|ssl|sasl_plaintext|sasl_ssl", "", KFK_CONF_O_CLIENT,                              \
+      "Transport: TLS and/or SASL")                                                                \
+    X("ssl.ca.location", ssl_ca_location, STR, "", 0, 0, 0, "", "", KFK_CONF_O_CLIENT,             \
       "CA certificate file (PEM); empty: the system store")                                        \
-    X("ssl.certificate.location", ssl_certificate_location, STR, "", 0, 0, 0,                      \
-      "Client certificate file (PEM)")                                                             \
-    X("ssl.key.location", ssl_key_location, STR, "", 0, 0, 0, "Client private key file (PEM)")     \
-    X("ssl.key.password", ssl_key_password, STR, "", 0, 0, CONF_SECRET,                            \
+    X("ssl.certificate.location", ssl_certificate_location, STR, "", 0, 0, 0, "", "",              \
+      KFK_CONF_O_CLIENT, "Client certificate file (PEM)")                                          \
+    X("ssl.key.location", ssl_key_location, STR, "", 0, 0, 0, "", "", KFK_CONF_O_CLIENT,           \
+      "Client private key file (PEM)")                                                             \
+    X("ssl.key.password", ssl_key_password, STR, "", 0, 0, CONF_SECRET, "", "", KFK_CONF_O_CLIENT, \
       "Password of the client private key")                                                        \
     X("ssl.endpoint.identification.algorithm", ssl_endpoint_identification, ENUM, "https", 0, 0,   \
-      0, "https|none")                                                                             \
+      0, "https|none", "", KFK_CONF_O_CLIENT,                                                      \
+      "https: check the broker's host name against its certificate; none: do not")                 \
     X("enable.ssl.certificate.verification", enable_ssl_certificate_verification, BOOL, "true", 0, \
-      0, 0, "Verify the broker certificate chain")                                                 \
+      0, 0, "", "", KFK_CONF_O_CLIENT,                                                             \
+      "Verify the broker certificate chain (false also skips the host name check)")                \
     X("sasl.mechanism", sasl_mechanism, ENUM, "PLAIN", 0, 0, 0,                                    \
-      "PLAIN|SCRAM-SHA-256|SCRAM-SHA-512")                                                         \
-    X("sasl.username", sasl_username, STR, "", 0, 0, CONF_SECRET, "SASL user name")                \
-    X("sasl.password", sasl_password, STR, "", 0, 0, CONF_SECRET, "SASL password")                 \
-    X("log_level", log_level, INT, "6", 0, 7, 0, "Syslog level of messages passed to the log cb")  \
+      "PLAIN|SCRAM-SHA-256|SCRAM-SHA-512", "sasl.mechanisms", KFK_CONF_O_CLIENT,                   \
+      "SASL mechanism (with security.protocol sasl_plaintext or sasl_ssl)")                        \
+    X("sasl.username", sasl_username, STR, "", 0, 0, CONF_SECRET, "", "", KFK_CONF_O_CLIENT,       \
+      "SASL user name (required with SASL)")                                                       \
+    X("sasl.password", sasl_password, STR, "", 0, 0, CONF_SECRET, "", "", KFK_CONF_O_CLIENT,       \
+      "SASL password (required with SASL)")                                                        \
+    X("log_level", log_level, INT, "6", 0, 7, 0, "", "", KFK_CONF_O_LOG,                           \
+      "Most verbose syslog level logged (to the log callback, else stderr); debug raises it to 7") \
     X("debug", debug, STR, "", 0, 0, 0,                                                            \
-      "Debug contexts: generic,broker,protocol,metadata,security,producer,consumer,cgrp,fetch,"    \
-      "lock,all")                                                                                  \
-    X("statistics.interval.ms", statistics_interval_ms, INT, "0", 0, 86400000, 0,                  \
-      "Statistics callback interval (0: off)")                                                     \
+      "generic|broker|protocol|metadata|security|producer|consumer|cgrp|fetch|lock|all", "",       \
+      KFK_CONF_O_LOG, "Comma-separated debug contexts to log")                                     \
+    X("statistics.interval.ms", statistics_interval_ms, INT, "0", 0, 86400000, 0, "", "",          \
+      KFK_CONF_O_CLIENT, "Statistics callback interval (0: off; needs kfk_conf_set_stats_cb)")     \
     /* producer */                                                                                 \
-    X("acks", acks, ENUM, "all", 0, 0, 0, "all|-1|0|1")                                            \
-    X("linger.ms", linger_ms, INT, "5", 0, 900000, 0, "Wait this long for a batch to fill")        \
-    X("batch.size", batch_size, INT, "16384", 1, 2147483647, 0,                                    \
+    X("acks", acks, ENUM, "all", 0, 0, 0, "all|-1|0|1", "request.required.acks",                   \
+      KFK_CONF_O_PRODUCER,                                                                         \
+      "Replicas that must have a record before it is acknowledged (all = -1)")                     \
+    X("linger.ms", linger_ms, INT, "5", 0, 900000, 0, "", "queue.buffering.max.ms",                \
+      KFK_CONF_O_PRODUCER, "Wait this long for a batch to fill")                                   \
+    X("batch.size", batch_size, INT, "16384", 1, 2147483647, 0, "", "",                            \
+      KFK_CONF_O_PRODUCER ", " KFK_CONF_O_CONSUMER,                                                \
       "Producer: batch bytes (default 16384); consumer: records per batch (default 100)")          \
-    X("compression.type", compression_type, ENUM, "none", 0, 0, 0, "none|gzip|snappy|lz4|zstd")    \
-    X("compression.level", compression_level, INT, "-1", -1, 22, 0,                                \
+    X("compression.type", compression_type, ENUM, "none", 0, 0, 0, "none|gzip|snappy|lz4|zstd",    \
+      "compression.codec", KFK_CONF_O_PRODUCER,                                                    \
+      "Codec of produced batches (one not built in fails kfk_producer_new)")                       \
+    X("compression.level", compression_level, INT, "-1", -1, 22, 0, "", "", KFK_CONF_O_PRODUCER,   \
       "Codec level (-1: the codec's default)")                                                     \
-    X("enable.idempotence", enable_idempotence, BOOL, "true", 0, 0, 0,                             \
-      "Idempotent producer: no duplicates, order kept (needs acks=all)")                           \
-    X("retries", retries, INT, "2147483647", 0, 2147483647, 0,                                     \
+    X("enable.idempotence", enable_idempotence, BOOL, "true", 0, 0, 0, "", "",                     \
+      KFK_CONF_O_PRODUCER,                                                                         \
+      "Idempotent producer: no duplicates, order kept (needs acks=all; an explicit acks=0/1 "      \
+      "turns the default off)")                                                                    \
+    X("retries", retries, INT, "2147483647", 0, 2147483647, 0, "", "", KFK_CONF_O_PRODUCER,        \
       "Retries of a failed batch within delivery.timeout.ms")                                      \
-    X("retry.backoff.ms", retry_backoff_ms, INT, "100", 0, 3600000, 0, "First retry backoff")      \
-    X("retry.backoff.max.ms", retry_backoff_max_ms, INT, "1000", 0, 3600000, 0,                    \
-      "Maximum retry backoff")                                                                     \
-    X("delivery.timeout.ms", delivery_timeout_ms, INT, "120000", 1, 2147483647, 0,                 \
-      "Time to report a record delivered or failed")                                               \
+    X("retry.backoff.ms", retry_backoff_ms, INT, "100", 0, 3600000, 0, "", "", KFK_CONF_O_RETRY,   \
+      "First retry backoff")                                                                       \
+    X("retry.backoff.max.ms", retry_backoff_max_ms, INT, "1000", 0, 3600000, 0, "", "",            \
+      KFK_CONF_O_RETRY, "Maximum retry backoff")                                                   \
+    X("delivery.timeout.ms", delivery_timeout_ms, INT, "120000", 1, 2147483647, 0, "",             \
+      "message.timeout.ms", KFK_CONF_O_PRODUCER, "Time to report a record delivered or failed")    \
     X("partitioner", partitioner, ENUM, "murmur2_random", 0, 0, 0,                                 \
-      "murmur2_random|murmur2|random")                                                             \
+      "murmur2_random|murmur2|random", "", KFK_CONF_O_PRODUCER,                                    \
+      "Keyed records: murmur2 of the key (not with random); keyless: a sticky random partition "   \
+      "(murmur2: partition 0)")                                                                    \
     X("queue.buffering.max.messages", queue_buffering_max_messages, INT, "100000", 1, 100000000,   \
-      0, "Records queued before send returns QUEUE_FULL")                                          \
+      0, "", "", KFK_CONF_O_PRODUCER, "Records queued before send returns QUEUE_FULL")             \
     X("queue.buffering.max.kbytes", queue_buffering_max_kbytes, INT, "1048576", 1, 2147483647, 0,  \
-      "Queued KiB before send returns QUEUE_FULL")                                                 \
-    X("message.max.bytes", message_max_bytes, INT, "1048576", 1000, 1000000000, 0,                 \
-      "Largest record batch the producer builds")                                                  \
-    /* consumer */                                                                                 \
-    X("group.id", group_id, STR, "", 0, 0, 0, "Consumer group (commits, subscribe)")               \
-    X("group.instance.id", group_instance_id, STR, "", 0, 0, 0,                                    \
+      "", "", KFK_CONF_O_PRODUCER, "Queued KiB before send returns QUEUE_FULL")                    \
+    X("message.max.bytes", message_max_bytes, INT, "1048576", 1000, 1000000000, 0, "",             \
+      "max.request.size", KFK_CONF_O_PRODUCER, "Largest record batch the producer builds")         \
+    /* consumer (the worker runs a consumer) */                                                    \
+    X("group.id", group_id, STR, "", 0, 0, 0, "", "", KFK_CONF_O_CONSUMER,                         \
+      "Consumer group (commits, subscribe; required by the worker)")                               \
+    X("group.instance.id", group_instance_id, STR, "", 0, 0, 0, "", "", KFK_CONF_O_CONSUMER,       \
       "Static membership id (KIP-345); empty: dynamic member")                                     \
-    X("batch.timeout.ms", batch_timeout_ms, INT, "500", 0, 3600000, 0,                             \
-      "Deliver a batch with what arrived within this time")                                        \
+    X("batch.timeout.ms", batch_timeout_ms, INT, "500", 0, 3600000, 0, "", "",                     \
+      KFK_CONF_O_CONSUMER, "Deliver a batch with what arrived within this time")                   \
     X("auto.offset.reset", auto_offset_reset, ENUM, "latest", 0, 0, 0,                             \
-      "latest|earliest|error|largest|smallest|end|beginning")                                      \
-    X("enable.auto.commit", enable_auto_commit, BOOL, "false", 0, 0, 0,                            \
+      "latest|earliest|error|largest|smallest|end|beginning", "", KFK_CONF_O_CONSUMER,             \
+      "Where to start without a valid offset (largest, end: latest; smallest, beginning: "         \
+      "earliest; error: stop the partition)")                                                      \
+    X("enable.auto.commit", enable_auto_commit, BOOL, "false", 0, 0, 0, "", "",                    \
+      KFK_CONF_O_CONSUMER,                                                                         \
       "false: commit after each done batch; true: every auto.commit.interval.ms")                  \
-    X("auto.commit.interval.ms", auto_commit_interval_ms, INT, "5000", 1, 86400000, 0,             \
-      "Commit interval with enable.auto.commit=true")                                              \
-    X("fetch.min.bytes", fetch_min_bytes, INT, "1", 0, 100000000, 0,                               \
+    X("auto.commit.interval.ms", auto_commit_interval_ms, INT, "5000", 1, 86400000, 0, "", "",     \
+      KFK_CONF_O_CONSUMER, "Commit interval with enable.auto.commit=true")                         \
+    X("fetch.min.bytes", fetch_min_bytes, INT, "1", 0, 100000000, 0, "", "", KFK_CONF_O_CONSUMER,  \
       "Bytes a fetch waits for (up to fetch.max.wait.ms)")                                         \
-    X("fetch.max.bytes", fetch_max_bytes, INT, "52428800", 1, 2147483135, 0,                       \
-      "Bytes per fetch response")                                                                  \
+    X("fetch.max.bytes", fetch_max_bytes, INT, "52428800", 1, 2147483135, 0, "", "",               \
+      KFK_CONF_O_CONSUMER, "Bytes per fetch response")                                             \
     X("max.partition.fetch.bytes", max_partition_fetch_bytes, INT, "1048576", 1, 2147483647, 0,    \
-      "Bytes per partition per fetch")                                                             \
-    X("fetch.max.wait.ms", fetch_max_wait_ms, INT, "500", 0, 300000, 0,                            \
-      "Longest a fetch waits for fetch.min.bytes")                                                 \
-    X("queued.max.messages.kbytes", queued_max_messages_kbytes, INT, "65536", 1, 2097151, 0,       \
-      "Prefetched KiB kept per consumer")                                                          \
+      "", "", KFK_CONF_O_CONSUMER, "Bytes per partition per fetch")                                \
+    X("fetch.max.wait.ms", fetch_max_wait_ms, INT, "500", 0, 300000, 0, "", "",                    \
+      KFK_CONF_O_CONSUMER, "Longest a fetch waits for fetch.min.bytes")                            \
+    X("queued.max.messages.kbytes", queued_max_messages_kbytes, INT, "65536", 1, 2097151, 0, "",   \
+      "", KFK_CONF_O_CONSUMER, "Prefetched KiB kept per consumer")                                 \
     X("isolation.level", isolation_level, ENUM, "read_uncommitted", 0, 0, 0,                       \
-      "read_uncommitted|read_committed")                                                           \
-    X("session.timeout.ms", session_timeout_ms, INT, "45000", 1, 3600000, 0,                       \
-      "Group session timeout")                                                                     \
-    X("heartbeat.interval.ms", heartbeat_interval_ms, INT, "3000", 1, 3600000, 0,                  \
-      "Group heartbeat interval")                                                                  \
-    X("max.poll.interval.ms", max_poll_interval_ms, INT, "300000", 1, 86400000, 0,                 \
-      "A batch not done within this leaves the group")                                             \
+      "read_uncommitted|read_committed", "", KFK_CONF_O_CONSUMER,                                  \
+      "read_committed: read up to the last stable offset, skip aborted transactions")              \
+    X("session.timeout.ms", session_timeout_ms, INT, "45000", 1, 3600000, 0, "", "",               \
+      KFK_CONF_O_CONSUMER, "Group session timeout (must be above heartbeat.interval.ms)")          \
+    X("heartbeat.interval.ms", heartbeat_interval_ms, INT, "3000", 1, 3600000, 0, "", "",          \
+      KFK_CONF_O_CONSUMER, "Group heartbeat interval")                                             \
+    X("max.poll.interval.ms", max_poll_interval_ms, INT, "300000", 1, 86400000, 0, "", "",         \
+      KFK_CONF_O_CONSUMER,                                                                         \
+      "A batch not done within this leaves the group; also the rebalance timeout and the default " \
+      "close wait")                                                                                \
     X("partition.assignment.strategy", partition_assignment_strategy, STR,                         \
-      "range,cooperative-sticky", 0, 0, 0, "Assignors in preference order")
-
-/* Other names accepted for a property (librdkafka's spellings). */
-#define KFK_CONF_ALIASES(X)                                                                        \
-    X("sasl.mechanisms", "sasl.mechanism")                                                         \
-    X("metadata.broker.list", "bootstrap.servers")                                                 \
-    X("request.required.acks", "acks")                                                             \
-    X("compression.codec", "compression.type")                                                     \
-    X("message.timeout.ms", "delivery.timeout.ms")                                                 \
-    X("queue.buffering.max.ms", "linger.ms")                                                       \
-    X("max.request.size", "message.max.bytes")
+      "range,cooperative-sticky", 0, 0, 0, "range|roundrobin|cooperative-sticky", "",              \
+      KFK_CONF_O_CONSUMER, "Comma-separated assignors in preference order")
 
 #endif
