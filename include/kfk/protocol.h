@@ -1,4 +1,4 @@
-/*
+/** @file
  * kfk/protocol.h: the sans-I/O Kafka codec API of kfk.
  *
  * Everything declared here works on bytes in memory: no sockets, no clocks, no threads, no
@@ -24,6 +24,7 @@
 extern "C" {
 #endif
 
+/** Marks a symbol exported from libkfk (default visibility with GCC and clang). */
 #if defined(__GNUC__)
 #define KFK_API __attribute__((visibility("default")))
 #else
@@ -31,11 +32,14 @@ extern "C" {
 #endif
 
 /* Error flags: what a client should do with an error. */
-#define KFK_ERRF_RETRIABLE 0x1 /* a retry of the same operation may succeed */
-#define KFK_ERRF_REFRESH 0x2   /* the client's metadata is stale: refresh, then retry */
-#define KFK_ERRF_FATAL 0x4     /* the client instance (or group member) cannot go on */
+/** Error flag: a retry of the same operation may succeed. */
+#define KFK_ERRF_RETRIABLE 0x1
+/** Error flag: the client's metadata is stale: refresh, then retry. */
+#define KFK_ERRF_REFRESH 0x2
+/** Error flag: the client instance (or group member) cannot go on. */
+#define KFK_ERRF_FATAL 0x4
 
-/*
+/**
  * Kafka's error codes as the 4.3.1 broker lists them (org.apache.kafka.common.protocol.Errors),
  * with Java's retriable flag. X(NAME, number, flags, one-line text).
  */
@@ -176,7 +180,7 @@ extern "C" {
     X(STREAMS_TOPOLOGY_FENCED, 132, 0, "The supplied topology epoch is outdated") \
     X(SHARE_SESSION_LIMIT_REACHED, 133, KFK_ERRF_RETRIABLE, "The limit of share sessions has been reached")
 
-/*
+/**
  * kfk's local errors: negative, never sent on the wire. X(_NAME, number, flags, text).
  * Append only: a number, once released, never changes meaning.
  */
@@ -220,6 +224,7 @@ extern "C" {
 
 /** The error type of every fallible kfk call: 0 is success. */
 typedef enum kfk_err {
+/** Makes one enum constant KFK_ERR_<name> of an error map line. */
 #define KFK_ERR_ENUM_(name, num, flags, text) KFK_ERR_##name = (num),
     KFK_ERR_NONE = 0,
     KFK_ERR_KAFKA_MAP(KFK_ERR_ENUM_) KFK_ERR_LOCAL_MAP(KFK_ERR_ENUM_)
@@ -262,18 +267,19 @@ KFK_API const char *kfk_build_features(void);
  * NUL-terminated. len == -1 is Kafka's null string.
  */
 typedef struct kfk_str {
-    const char *ptr;
-    int32_t len;
+    const char *ptr; /**< the first byte (not owned; NULL for the null string) */
+    int32_t len;     /**< bytes at ptr; -1: null */
 } kfk_str_t;
 
 /** Bytes that point into someone else's memory; len == -1 is null. */
 typedef struct kfk_bytes {
-    const uint8_t *ptr;
-    int32_t len;
+    const uint8_t *ptr; /**< the first byte (not owned) */
+    int32_t len;        /**< bytes at ptr; -1: null */
 } kfk_bytes_t;
 
-/** A kfk_str_t of a C string literal or a NUL-terminated string (NULL gives the null string). */
+/** A kfk_str_t of a C string literal (its length known at compile time). */
 #define KFK_STR(s) ((kfk_str_t){(s), (int32_t)(sizeof(s) - 1)})
+/** A kfk_str_t of a NUL-terminated string, pointing into it; NULL gives the null string. */
 KFK_API kfk_str_t kfk_str_c(const char *s);
 
 /** True when @p s holds exactly the NUL-terminated string @p c. */
@@ -281,9 +287,9 @@ KFK_API int kfk_str_eq(kfk_str_t s, const char *c);
 
 /** Bytes spliced into a kfk_wbuf_t by reference (see kfk_wbuf_splice). */
 typedef struct kfk_wbuf_seg {
-    size_t at;          /* offset in data where these bytes belong */
-    const uint8_t *ptr; /* not owned */
-    size_t len;
+    size_t at;          /**< offset in data where these bytes belong */
+    const uint8_t *ptr; /**< not owned */
+    size_t len;         /**< bytes at ptr */
 } kfk_wbuf_seg_t;
 
 /**
@@ -297,15 +303,15 @@ typedef struct kfk_wbuf_seg {
  * pieces kfk_wbuf_pieces gives, and the spliced bytes must stay valid until it is written.
  */
 typedef struct kfk_wbuf {
-    uint8_t *data;
-    size_t len;
-    size_t cap;
-    kfk_err_t err;
-    kfk_wbuf_seg_t *segs;
-    size_t nsegs;
-    size_t segs_cap;
-    size_t spliced;    /* total bytes of segs */
-    size_t splice_min; /* 0: always copy */
+    uint8_t *data;        /**< the copied bytes (owned) */
+    size_t len;           /**< bytes written to data */
+    size_t cap;           /**< bytes allocated at data */
+    kfk_err_t err;        /**< the first error (sticky); 0 while all is well */
+    kfk_wbuf_seg_t *segs; /**< spliced segments, in order (owned array) */
+    size_t nsegs;         /**< segments in segs */
+    size_t segs_cap;      /**< segments allocated at segs */
+    size_t spliced;       /**< total bytes of segs */
+    size_t splice_min;    /**< 0: always copy */
 } kfk_wbuf_t;
 
 /** Sets @p w empty, with no allocation. */
@@ -322,8 +328,8 @@ KFK_API void kfk_wbuf_splice(kfk_wbuf_t *w, const void *ptr, size_t len);
 
 /** One contiguous piece of a buffer's output. */
 typedef struct kfk_wbuf_piece {
-    const uint8_t *ptr;
-    size_t len;
+    const uint8_t *ptr; /**< the piece's first byte */
+    size_t len;         /**< bytes at ptr */
 } kfk_wbuf_piece_t;
 
 /** The output of @p w in order, as at most 2 * nsegs + 1 pieces written to @p out (which must
@@ -351,16 +357,19 @@ static inline uint8_t *kfk_wbuf_extend(kfk_wbuf_t *w, size_t n) {
     return p;
 }
 
+/** Appends @p n bytes copied from @p src. */
 static inline void kfk_wbuf_put_raw(kfk_wbuf_t *w, const void *src, size_t n) {
     uint8_t *p = kfk_wbuf_extend(w, n);
     if (p && n)
         memcpy(p, src, n);
 }
+/** Appends @p v (1 byte). */
 static inline void kfk_wbuf_put_int8(kfk_wbuf_t *w, int8_t v) {
     uint8_t *p = kfk_wbuf_extend(w, 1);
     if (p)
         p[0] = (uint8_t)v;
 }
+/** Appends @p v big-endian (2 bytes), as Kafka's INT16. */
 static inline void kfk_wbuf_put_int16(kfk_wbuf_t *w, int16_t v) {
     uint8_t *p = kfk_wbuf_extend(w, 2);
     if (p) {
@@ -368,6 +377,7 @@ static inline void kfk_wbuf_put_int16(kfk_wbuf_t *w, int16_t v) {
         p[1] = (uint8_t)v;
     }
 }
+/** Appends @p v big-endian (4 bytes), as Kafka's INT32. */
 static inline void kfk_wbuf_put_int32(kfk_wbuf_t *w, int32_t v) {
     uint8_t *p = kfk_wbuf_extend(w, 4);
     if (p) {
@@ -378,6 +388,7 @@ static inline void kfk_wbuf_put_int32(kfk_wbuf_t *w, int32_t v) {
         p[3] = (uint8_t)u;
     }
 }
+/** Appends @p v big-endian (8 bytes), as Kafka's INT64. */
 static inline void kfk_wbuf_put_int64(kfk_wbuf_t *w, int64_t v) {
     kfk_wbuf_put_int32(w, (int32_t)((uint64_t)v >> 32));
     kfk_wbuf_put_int32(w, (int32_t)(uint32_t)(uint64_t)v);
@@ -407,10 +418,14 @@ static inline void kfk_wbuf_put_varint(kfk_wbuf_t *w, int32_t v) {
 static inline void kfk_wbuf_put_varlong(kfk_wbuf_t *w, int64_t v) {
     kfk_wbuf_put_uvarlong(w, ((uint64_t)v << 1) ^ (uint64_t)(v >> 63));
 }
-/** Bytes a zig-zag varint / varlong / unsigned varint of @p v takes. */
+/** Bytes the zig-zag varint of @p v takes (1-5). */
 KFK_API size_t kfk_varint_size(int32_t v);
-KFK_API size_t kfk_varlong_size(int64_t v);
-KFK_API size_t kfk_uvarint_size(uint32_t v);
+KFK_API /** Bytes the zig-zag varlong of @p v takes (1-10). */
+    KFK_API size_t
+    kfk_varlong_size(int64_t v);
+KFK_API /** Bytes the unsigned varint of @p v takes (1-5). */
+    KFK_API size_t
+    kfk_uvarint_size(uint32_t v);
 /**
  * A (nullable) string: int16 length, or with @p compact an unsigned varint of length + 1
  * (0 = null). A null string (len -1) is written as null; callers check nullability.
@@ -432,16 +447,18 @@ KFK_API void kfk_wbuf_frame_end(kfk_wbuf_t *w, size_t offset);
  * @c err once at the end.
  */
 typedef struct kfk_rbuf {
-    const uint8_t *p;
-    const uint8_t *end;
-    kfk_err_t err;
+    const uint8_t *p;   /**< the next byte to read */
+    const uint8_t *end; /**< one past the last byte */
+    kfk_err_t err;      /**< the first error (sticky); 0 while all is well */
 } kfk_rbuf_t;
 
+/** Starts reading the @p len bytes at @p data (not copied: they must outlive the reader). */
 static inline void kfk_rbuf_init(kfk_rbuf_t *r, const void *data, size_t len) {
     r->p = (const uint8_t *)data;
     r->end = len ? r->p + len : r->p; /* no arithmetic on a NULL pointer */
     r->err = KFK_ERR_NONE;
 }
+/** The bytes not read yet. */
 static inline size_t kfk_rbuf_left(const kfk_rbuf_t *r) {
     return (size_t)(r->end - r->p);
 }
@@ -461,20 +478,24 @@ static inline const uint8_t *kfk_rbuf_take(kfk_rbuf_t *r, size_t n) {
     r->p += n;
     return p;
 }
+/** Reads one byte; 0 (and the reader fails) when none is left. */
 static inline int8_t kfk_rbuf_get_int8(kfk_rbuf_t *r) {
     const uint8_t *p = kfk_rbuf_take(r, 1);
     return p ? (int8_t)p[0] : 0;
 }
+/** Reads a big-endian INT16; 0 (and the reader fails) when too few bytes are left. */
 static inline int16_t kfk_rbuf_get_int16(kfk_rbuf_t *r) {
     const uint8_t *p = kfk_rbuf_take(r, 2);
     return p ? (int16_t)(uint16_t)((p[0] << 8) | p[1]) : 0;
 }
+/** Reads a big-endian INT32; 0 (and the reader fails) when too few bytes are left. */
 static inline int32_t kfk_rbuf_get_int32(kfk_rbuf_t *r) {
     const uint8_t *p = kfk_rbuf_take(r, 4);
     return p ? (int32_t)(((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) |
                          p[3])
              : 0;
 }
+/** Reads a big-endian INT64; 0 (and the reader fails) when too few bytes are left. */
 static inline int64_t kfk_rbuf_get_int64(kfk_rbuf_t *r) {
     uint64_t hi = (uint32_t)kfk_rbuf_get_int32(r);
     uint64_t lo = (uint32_t)kfk_rbuf_get_int32(r);
@@ -484,10 +505,12 @@ static inline int64_t kfk_rbuf_get_int64(kfk_rbuf_t *r) {
 KFK_API uint32_t kfk_rbuf_get_uvarint(kfk_rbuf_t *r);
 /** Unsigned varint of at most 10 bytes. */
 KFK_API uint64_t kfk_rbuf_get_uvarlong(kfk_rbuf_t *r);
+/** Reads a zig-zag varint (records' 32-bit signed integers). */
 static inline int32_t kfk_rbuf_get_varint(kfk_rbuf_t *r) {
     uint32_t u = kfk_rbuf_get_uvarint(r);
     return (int32_t)((u >> 1) ^ (~(u & 1) + 1));
 }
+/** Reads a zig-zag varlong (records' 64-bit signed integers). */
 static inline int64_t kfk_rbuf_get_varlong(kfk_rbuf_t *r) {
     uint64_t u = kfk_rbuf_get_uvarlong(r);
     return (int64_t)((u >> 1) ^ (~(u & 1) + 1));
@@ -511,6 +534,7 @@ KFK_API int32_t kfk_rbuf_get_array_len(kfk_rbuf_t *r, int compact, int nullable,
  * Arena: the memory of one decoded message, freed at once.
  * ========================================================================================== */
 
+/** One block of an arena (private). */
 typedef struct kfk_arena_chunk kfk_arena_chunk_t;
 
 /**
@@ -518,11 +542,12 @@ typedef struct kfk_arena_chunk kfk_arena_chunk_t;
  * everything. @c limit (0 = 256 MiB) caps the total a decoder may allocate in it.
  */
 typedef struct kfk_arena {
-    kfk_arena_chunk_t *chunks;
-    size_t used;
-    size_t limit;
+    kfk_arena_chunk_t *chunks; /**< the blocks (private) */
+    size_t used;               /**< bytes handed out so far */
+    size_t limit;              /**< the most it may hand out; 0: 256 MiB */
 } kfk_arena_t;
 
+/** Sets @p a empty, with no allocation (the same as zeroing it). */
 KFK_API void kfk_arena_init(kfk_arena_t *a);
 /** @p n zeroed bytes, 16-aligned, or NULL (out of memory, or past the limit). */
 KFK_API void *kfk_arena_alloc(kfk_arena_t *a, size_t n);
@@ -555,7 +580,7 @@ KFK_API void kfk_arena_free(kfk_arena_t *a);
 
 /** A UUID as 16 bytes, most significant first (Kafka's wire order). */
 typedef struct kfk_uuid {
-    uint8_t bytes[16];
+    uint8_t bytes[16]; /**< the UUID, most significant byte first */
 } kfk_uuid_t;
 
 /**
@@ -563,10 +588,11 @@ typedef struct kfk_uuid {
  * null array). Typed access: KFK_ARRAY_AT(arr, type, i).
  */
 typedef struct kfk_array {
-    void *items;
-    int32_t count;
+    void *items;   /**< the elements (decoded: in the arena; encoded: the caller's) */
+    int32_t count; /**< elements at items; -1: null */
 } kfk_array_t;
 
+/** Element @p i of @p arr as a @p type (no bounds check). */
 #define KFK_ARRAY_AT(arr, type, i) (((type *)(arr).items)[i])
 /** A kfk_array_t over a C array. */
 #define KFK_ARRAY_OF(carray)                                                                       \
@@ -575,23 +601,40 @@ typedef struct kfk_array {
 /** The descriptor table of one message struct (opaque; see kfk_schema_*). */
 typedef struct kfk_schema kfk_schema_t;
 
-/* C types of the field kinds. */
+/* C types of the field kinds (KFK_CT_<TYPE>(sub) is the member type of a TYPE field). */
+/** C type of a BOOL field. */
 #define KFK_CT_BOOL(sub) bool
+/** C type of an INT8 field. */
 #define KFK_CT_INT8(sub) int8_t
+/** C type of an INT16 field. */
 #define KFK_CT_INT16(sub) int16_t
+/** C type of a UINT16 field. */
 #define KFK_CT_UINT16(sub) uint16_t
+/** C type of an INT32 field. */
 #define KFK_CT_INT32(sub) int32_t
+/** C type of an INT64 field. */
 #define KFK_CT_INT64(sub) int64_t
+/** C type of a FLOAT64 field. */
 #define KFK_CT_FLOAT64(sub) double
+/** C type of a UUID field. */
 #define KFK_CT_UUID(sub) kfk_uuid_t
+/** C type of a STRING field (points into the decoded frame). */
 #define KFK_CT_STRING(sub) kfk_str_t
+/** C type of a BYTES field (points into the decoded frame). */
 #define KFK_CT_BYTES(sub) kfk_bytes_t
+/** C type of a RECORDS field: the raw records blob (see the RecordBatch API). */
 #define KFK_CT_RECORDS(sub) kfk_bytes_t
+/** C type of a STRUCT field: the struct @p sub. */
 #define KFK_CT_STRUCT(sub) struct sub
+/** C type of an ARRAY_INT32 field (int32_t elements). */
 #define KFK_CT_ARRAY_INT32(sub) kfk_array_t
+/** C type of an ARRAY_INT64 field (int64_t elements). */
 #define KFK_CT_ARRAY_INT64(sub) kfk_array_t
+/** C type of an ARRAY_STRING field (kfk_str_t elements). */
 #define KFK_CT_ARRAY_STRING(sub) kfk_array_t
+/** C type of an ARRAY_STRUCT field (struct @p sub elements). */
 #define KFK_CT_ARRAY_STRUCT(sub) kfk_array_t
+/** Declares the struct member of one F(...) field line (used by KFK_MSG_STRUCT). */
 #define KFK_FIELD_DECL_(type, name, minv, maxv, nullv, tag, dflt, sub) KFK_CT_##type(sub) name;
 
 /**
@@ -605,9 +648,11 @@ typedef struct kfk_schema kfk_schema_t;
     } name##_t;                                                                                    \
     extern KFK_API const kfk_schema_t name##_schema;
 
-/** The struct's name ("kfk_metadata_request") and sizeof. */
+/** The struct's name, e.g. "kfk_metadata_request". */
 KFK_API const char *kfk_schema_name(const kfk_schema_t *schema);
-KFK_API size_t kfk_schema_size(const kfk_schema_t *schema);
+KFK_API /** The sizeof of the struct @p schema describes. */
+    KFK_API size_t
+    kfk_schema_size(const kfk_schema_t *schema);
 
 /**
  * Encodes @p msg (a struct described by @p schema) at @p version, appending to @p w. @p flexible
@@ -656,13 +701,13 @@ typedef enum kfk_api_key {
 
 /** What kfk knows of one API: its version range, first flexible version and body schemas. */
 typedef struct kfk_api {
-    int16_t key;
-    const char *name;    /* Kafka's name, e.g. "Metadata" */
-    int16_t min_version; /* kfk's client range */
-    int16_t max_version;
-    int16_t flexible_from; /* first flexible version; -1: never flexible */
-    const kfk_schema_t *request;
-    const kfk_schema_t *response;
+    int16_t key;                  /**< the API key (kfk_api_key_t) */
+    const char *name;             /**< Kafka's name, e.g. "Metadata" */
+    int16_t min_version;          /**< kfk's client range */
+    int16_t max_version;          /**< the highest version kfk speaks */
+    int16_t flexible_from;        /**< first flexible version; -1: never flexible */
+    const kfk_schema_t *request;  /**< the request body's schema */
+    const kfk_schema_t *response; /**< the response body's schema */
 } kfk_api_t;
 
 /** The API with key @p api_key, or NULL if kfk does not speak it. */
@@ -685,11 +730,11 @@ KFK_API kfk_err_t kfk_api_pick_version(int16_t api_key, int16_t broker_min, int1
 
 /** A request header (v1; v2 adds the tagged fields in flexible versions). */
 typedef struct kfk_request_header {
-    int16_t api_key;
-    int16_t api_version;
-    int32_t correlation_id;
-    kfk_str_t client_id; /* nullable; non-compact even in v2 */
-    kfk_bytes_t unknown_tags;
+    int16_t api_key;          /**< kfk_api_key_t */
+    int16_t api_version;      /**< the body's version */
+    int32_t correlation_id;   /**< echoed in the response header */
+    kfk_str_t client_id;      /**< nullable; non-compact even in v2 */
+    kfk_bytes_t unknown_tags; /**< v2 tagged fields kfk does not know, raw */
 } kfk_request_header_t;
 
 /**
@@ -875,10 +920,15 @@ KFK_API int32_t kfk_murmur2_partition(const void *key, size_t len, int32_t parti
 #define KFK_RECORD_BATCH_HEADER_SIZE 61
 
 /* RecordBatch v2 attribute bits. */
+/** Attributes bits 0-2: the compression codec (kfk_codec_t). */
 #define KFK_RECORD_BATCH_ATTR_CODEC_MASK 0x07
+/** Attributes bit 3: timestamps are LogAppendTime (else CreateTime). */
 #define KFK_RECORD_BATCH_ATTR_LOG_APPEND_TIME 0x08
+/** Attributes bit 4: the batch belongs to a transaction. */
 #define KFK_RECORD_BATCH_ATTR_TRANSACTIONAL 0x10
+/** Attributes bit 5: a control batch (a transaction marker). */
 #define KFK_RECORD_BATCH_ATTR_CONTROL 0x20
+/** Attributes bit 6: BaseTimestamp is the delete horizon (compacted topics). */
 #define KFK_RECORD_BATCH_ATTR_DELETE_HORIZON 0x40
 
 /** A batch's timestamp type (attributes bit 3). */
@@ -889,8 +939,8 @@ typedef enum kfk_timestamp_type {
 
 /** One record header: the key is never null; a value with len -1 is null. */
 typedef struct kfk_record_header {
-    kfk_str_t key;
-    kfk_bytes_t value;
+    kfk_str_t key;     /**< the header's name */
+    kfk_bytes_t value; /**< the header's value; len -1: null */
 } kfk_record_header_t;
 
 /**
@@ -898,26 +948,26 @@ typedef struct kfk_record_header {
  * so that it can live on the stack or inside a producer's partition state.
  */
 typedef struct kfk_record_batch_builder {
-    kfk_wbuf_t *buf;        /* the caller's buffer (not owned) */
-    size_t start;           /* offset of the batch in buf */
-    int32_t count;          /* records appended */
-    int64_t base_timestamp; /* the first record's timestamp */
-    int64_t max_timestamp;  /* the largest timestamp (-1 when none is larger) */
-    int state;              /* 0 idle, 1 open, 2 finished */
+    kfk_wbuf_t *buf;        /**< the caller's buffer (not owned) */
+    size_t start;           /**< offset of the batch in buf */
+    int32_t count;          /**< records appended */
+    int64_t base_timestamp; /**< the first record's timestamp */
+    int64_t max_timestamp;  /**< the largest timestamp (-1 when none is larger) */
+    int state;              /**< 0 idle, 1 open, 2 finished */
 } kfk_record_batch_builder_t;
 
 /** What kfk_record_batch_builder_finish writes into the header besides the counts. */
 typedef struct kfk_record_batch_attrs {
-    kfk_codec_t codec;                   /* compression of the records */
-    int compression_level;               /* < 0: the codec's default */
-    kfk_timestamp_type_t timestamp_type; /* CreateTime for producers */
-    int64_t log_append_time;             /* MaxTimestamp when LogAppendTime (brokers) */
-    int64_t producer_id;                 /* -1: not idempotent */
-    int16_t producer_epoch;              /* -1: not idempotent */
-    int32_t base_sequence;               /* -1: not idempotent */
-    bool transactional;                  /* attributes bit 4 */
-    bool control;                        /* attributes bit 5 (transaction markers) */
-    kfk_codec_ctx_t *codec_ctx;          /* reusable compressor state, or NULL */
+    kfk_codec_t codec;                   /**< compression of the records */
+    int compression_level;               /**< < 0: the codec's default */
+    kfk_timestamp_type_t timestamp_type; /**< CreateTime for producers */
+    int64_t log_append_time;             /**< MaxTimestamp when LogAppendTime (brokers) */
+    int64_t producer_id;                 /**< -1: not idempotent */
+    int16_t producer_epoch;              /**< -1: not idempotent */
+    int32_t base_sequence;               /**< -1: not idempotent */
+    bool transactional;                  /**< attributes bit 4 */
+    bool control;                        /**< attributes bit 5 (transaction markers) */
+    kfk_codec_ctx_t *codec_ctx;          /**< reusable compressor state, or NULL */
 } kfk_record_batch_attrs_t;
 
 /** The attributes of a plain, uncompressed, non-idempotent CreateTime batch. */
@@ -1007,25 +1057,25 @@ KFK_API kfk_err_t kfk_record_batch_set_producer(uint8_t *batch, size_t len, int6
  * @c data and @c size are the whole batch (from BaseOffset) inside the blob.
  */
 typedef struct kfk_record_batch {
-    int64_t base_offset;
-    int32_t batch_length;
-    int32_t partition_leader_epoch;
-    int8_t magic;
-    uint32_t crc;
-    int16_t attributes;
-    int32_t last_offset_delta;
-    int64_t base_timestamp;
-    int64_t max_timestamp;
-    int64_t producer_id;
-    int16_t producer_epoch;
-    int32_t base_sequence;
-    int32_t records_count;
-    kfk_codec_t codec; /* attributes bits 0-2; 5-7 are not codecs kfk knows */
-    bool is_transactional;
-    bool is_control;
-    kfk_timestamp_type_t timestamp_type;
-    const uint8_t *data;
-    size_t size;
+    int64_t base_offset;                 /**< BaseOffset: the first record's offset */
+    int32_t batch_length;                /**< BatchLength: bytes after this field */
+    int32_t partition_leader_epoch;      /**< PartitionLeaderEpoch */
+    int8_t magic;                        /**< Magic: 2, or 0/1 for a legacy entry */
+    uint32_t crc;                        /**< CRC (CRC-32C in v2), verified */
+    int16_t attributes;                  /**< Attributes (KFK_RECORD_BATCH_ATTR_*) */
+    int32_t last_offset_delta;           /**< LastOffsetDelta */
+    int64_t base_timestamp;              /**< BaseTimestamp (ms) */
+    int64_t max_timestamp;               /**< MaxTimestamp (ms) */
+    int64_t producer_id;                 /**< ProducerId; -1: none */
+    int16_t producer_epoch;              /**< ProducerEpoch; -1: none */
+    int32_t base_sequence;               /**< BaseSequence; -1: none */
+    int32_t records_count;               /**< RecordsCount */
+    kfk_codec_t codec;                   /**< attributes bits 0-2; 5-7 are not codecs kfk knows */
+    bool is_transactional;               /**< attributes bit 4 */
+    bool is_control;                     /**< attributes bit 5 */
+    kfk_timestamp_type_t timestamp_type; /**< attributes bit 3 */
+    const uint8_t *data;                 /**< the whole batch, inside the blob */
+    size_t size;                         /**< bytes at data */
 } kfk_record_batch_t;
 
 /**
@@ -1034,10 +1084,10 @@ typedef struct kfk_record_batch {
  * responses at a size limit) and not an error.
  */
 typedef struct kfk_record_batch_reader {
-    const uint8_t *p;
-    const uint8_t *end;
-    kfk_err_t err;
-    bool truncated;
+    const uint8_t *p;   /**< the next batch (private) */
+    const uint8_t *end; /**< the end of the blob (private) */
+    kfk_err_t err;      /**< the first error (sticky); 0 at a clean end */
+    bool truncated;     /**< the blob ended inside a batch */
 } kfk_record_batch_reader_t;
 
 /** Starts reading the @p len bytes at @p data, which must outlive every batch and record. */
@@ -1067,29 +1117,29 @@ KFK_API int64_t kfk_record_batch_next_offset(const kfk_record_batch_t *batch);
  * Headers (none in legacy records) are read with kfk_record_header_iter_*.
  */
 typedef struct kfk_record_view {
-    int64_t offset;
-    int64_t timestamp;
-    kfk_bytes_t key;   /* len -1: null */
-    kfk_bytes_t value; /* len -1: null (a tombstone) */
-    int32_t header_count;
-    int8_t attributes;
-    const uint8_t *headers; /* the encoded headers, for kfk_record_header_iter_init */
-    size_t headers_size;
+    int64_t offset;         /**< the record's absolute offset */
+    int64_t timestamp;      /**< ms; see above for LogAppendTime and magic 0 */
+    kfk_bytes_t key;        /**< len -1: null */
+    kfk_bytes_t value;      /**< len -1: null (a tombstone) */
+    int32_t header_count;   /**< headers of the record */
+    int8_t attributes;      /**< the record's attributes byte (unused by Kafka today) */
+    const uint8_t *headers; /**< the encoded headers, for kfk_record_header_iter_init */
+    size_t headers_size;    /**< bytes at headers */
 } kfk_record_view_t;
 
 /** Walks the records of one batch. Fields are private except @c err (sticky; 0 at the end). */
 typedef struct kfk_record_iter {
-    const uint8_t *p;
-    const uint8_t *end;
-    int64_t base_offset;
-    int64_t base_timestamp;
-    int64_t max_timestamp;
-    int32_t count;
-    int32_t index;
-    int8_t magic;
-    bool log_append_time;
-    bool skip; /* control batch: no data records */
-    kfk_err_t err;
+    const uint8_t *p;       /**< private: the next record */
+    const uint8_t *end;     /**< private: the end of the records */
+    int64_t base_offset;    /**< private: the batch's BaseOffset */
+    int64_t base_timestamp; /**< private: the batch's BaseTimestamp */
+    int64_t max_timestamp;  /**< private: the batch's MaxTimestamp */
+    int32_t count;          /**< private: records in the batch */
+    int32_t index;          /**< private: records read */
+    int8_t magic;           /**< private: the batch's magic */
+    bool log_append_time;   /**< private: timestamps are LogAppendTime */
+    bool skip;              /**< private: control batch, no data records */
+    kfk_err_t err;          /**< the first error (sticky); 0 at the end */
 } kfk_record_iter_t;
 
 /**
@@ -1125,9 +1175,9 @@ KFK_API bool kfk_record_iter_next(kfk_record_iter_t *it, kfk_record_view_t *rec)
 
 /** Walks the headers of one record (validated already by kfk_record_iter_next). */
 typedef struct kfk_record_header_iter {
-    const uint8_t *p;
-    const uint8_t *end;
-    int32_t left;
+    const uint8_t *p;   /**< private: the next header */
+    const uint8_t *end; /**< private: the end of the headers */
+    int32_t left;       /**< private: headers not read yet */
 } kfk_record_header_iter_t;
 
 /** Prepares to walk @p rec's headers; they live as long as @p rec's bytes. */
@@ -1150,11 +1200,11 @@ typedef enum kfk_control_type {
 
 /** The control record of a control batch (type may be a number kfk does not know). */
 typedef struct kfk_control_record {
-    int16_t version;           /* key version (0) */
-    int16_t type;              /* kfk_control_type_t */
-    int32_t coordinator_epoch; /* ABORT/COMMIT value; -1 when absent */
-    int64_t offset;
-    int64_t timestamp;
+    int16_t version;           /**< key version (0) */
+    int16_t type;              /**< kfk_control_type_t */
+    int32_t coordinator_epoch; /**< ABORT/COMMIT value; -1 when absent */
+    int64_t offset;            /**< the control record's offset */
+    int64_t timestamp;         /**< the control record's timestamp (ms) */
 } kfk_control_record_t;
 
 /**
@@ -1170,16 +1220,16 @@ KFK_API kfk_err_t kfk_record_batch_control(const kfk_record_batch_t *batch,
 /** One entry of a Fetch response's AbortedTransactions (same layout as the first two fields
  * of kfk_fetch_response_aborted_transaction_t). */
 typedef struct kfk_aborted_txn {
-    int64_t producer_id;
-    int64_t first_offset;
+    int64_t producer_id;  /**< the producer of the aborted transaction */
+    int64_t first_offset; /**< the transaction's first offset */
 } kfk_aborted_txn_t;
 
 /** read_committed filtering of one partition's fetched batches. Fields are private. */
 typedef struct kfk_txn_filter {
-    void *mem;    /* one allocation: entries by first offset, then producer ids */
-    size_t count; /* aborted transactions */
-    size_t next;  /* first entry not yet reached */
-    size_t npids; /* distinct producer ids */
+    void *mem;    /**< one allocation: entries by first offset, then producer ids */
+    size_t count; /**< aborted transactions */
+    size_t next;  /**< first entry not yet reached */
+    size_t npids; /**< distinct producer ids */
 } kfk_txn_filter_t;
 
 /**

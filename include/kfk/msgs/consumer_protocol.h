@@ -1,4 +1,4 @@
-/*
+/** @file
  * kfk/msgs/consumer_protocol.h: the consumer protocol blobs carried inside JoinGroup
  * (a protocol's metadata = a subscription) and SyncGroup (an assignment), versions 0-3.
  * Schemas: ConsumerProtocolSubscription.json / ConsumerProtocolAssignment.json. Each blob is an
@@ -7,12 +7,16 @@
  */
 
 /* -- subscription -- */
+/** The fields of ConsumerProtocolSubscription TopicPartition (line format above). */
 #define KFK_CONSUMER_PROTOCOL_SUBSCRIPTION_TOPIC_PARTITION(F)                                      \
     F(STRING, topic, 1, KFK_V_MAX, -1, -1, 0, _)                                                   \
     F(ARRAY_INT32, partitions, 1, KFK_V_MAX, -1, -1, 0, _)
+/** ConsumerProtocolSubscription TopicPartition: an element of `owned_partitions` in
+ * kfk_consumer_protocol_subscription_t. */
 KFK_MSG_STRUCT(kfk_consumer_protocol_subscription_topic_partition,
                KFK_CONSUMER_PROTOCOL_SUBSCRIPTION_TOPIC_PARTITION)
 
+/** The fields of ConsumerProtocolSubscription (line format above). */
 #define KFK_CONSUMER_PROTOCOL_SUBSCRIPTION(F)                                                      \
     F(ARRAY_STRING, topics, 0, KFK_V_MAX, -1, -1, 0, _)                                            \
     F(BYTES, user_data, 0, KFK_V_MAX, 0, -1, -1, _)                                                \
@@ -20,19 +24,27 @@ KFK_MSG_STRUCT(kfk_consumer_protocol_subscription_topic_partition,
       kfk_consumer_protocol_subscription_topic_partition)                                          \
     F(INT32, generation_id, 2, KFK_V_MAX, -1, -1, -1, _)                                           \
     F(STRING, rack_id, 3, KFK_V_MAX, 3, -1, -1, _)
+/** ConsumerProtocolSubscription: a member per field of KFK_CONSUMER_PROTOCOL_SUBSCRIPTION, then
+ * unknown_tags. */
 KFK_MSG_STRUCT(kfk_consumer_protocol_subscription, KFK_CONSUMER_PROTOCOL_SUBSCRIPTION)
 
 /* -- assignment -- */
+/** The fields of ConsumerProtocolAssignment TopicPartition (line format above). */
 #define KFK_CONSUMER_PROTOCOL_ASSIGNMENT_TOPIC_PARTITION(F)                                        \
     F(STRING, topic, 0, KFK_V_MAX, -1, -1, 0, _)                                                   \
     F(ARRAY_INT32, partitions, 0, KFK_V_MAX, -1, -1, 0, _)
+/** ConsumerProtocolAssignment TopicPartition: an element of `assigned_partitions` in
+ * kfk_consumer_protocol_assignment_t. */
 KFK_MSG_STRUCT(kfk_consumer_protocol_assignment_topic_partition,
                KFK_CONSUMER_PROTOCOL_ASSIGNMENT_TOPIC_PARTITION)
 
+/** The fields of ConsumerProtocolAssignment (line format above). */
 #define KFK_CONSUMER_PROTOCOL_ASSIGNMENT(F)                                                        \
     F(ARRAY_STRUCT, assigned_partitions, 0, KFK_V_MAX, -1, -1, 0,                                  \
       kfk_consumer_protocol_assignment_topic_partition)                                            \
     F(BYTES, user_data, 0, KFK_V_MAX, 0, -1, -1, _)
+/** ConsumerProtocolAssignment: a member per field of KFK_CONSUMER_PROTOCOL_ASSIGNMENT, then
+ * unknown_tags. */
 KFK_MSG_STRUCT(kfk_consumer_protocol_assignment, KFK_CONSUMER_PROTOCOL_ASSIGNMENT)
 
 /** The newest consumer protocol version kfk knows (and the layout newer blobs are read with). */
