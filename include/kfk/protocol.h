@@ -420,12 +420,10 @@ static inline void kfk_wbuf_put_varlong(kfk_wbuf_t *w, int64_t v) {
 }
 /** Bytes the zig-zag varint of @p v takes (1-5). */
 KFK_API size_t kfk_varint_size(int32_t v);
-KFK_API /** Bytes the zig-zag varlong of @p v takes (1-10). */
-    KFK_API size_t
-    kfk_varlong_size(int64_t v);
-KFK_API /** Bytes the unsigned varint of @p v takes (1-5). */
-    KFK_API size_t
-    kfk_uvarint_size(uint32_t v);
+/** Bytes the zig-zag varlong of @p v takes (1-10). */
+KFK_API size_t kfk_varlong_size(int64_t v);
+/** Bytes the unsigned varint of @p v takes (1-5). */
+KFK_API size_t kfk_uvarint_size(uint32_t v);
 /**
  * A (nullable) string: int16 length, or with @p compact an unsigned varint of length + 1
  * (0 = null). A null string (len -1) is written as null; callers check nullability.
@@ -650,9 +648,8 @@ typedef struct kfk_schema kfk_schema_t;
 
 /** The struct's name, e.g. "kfk_metadata_request". */
 KFK_API const char *kfk_schema_name(const kfk_schema_t *schema);
-KFK_API /** The sizeof of the struct @p schema describes. */
-    KFK_API size_t
-    kfk_schema_size(const kfk_schema_t *schema);
+/** The sizeof of the struct @p schema describes. */
+KFK_API size_t kfk_schema_size(const kfk_schema_t *schema);
 
 /**
  * Encodes @p msg (a struct described by @p schema) at @p version, appending to @p w. @p flexible
