@@ -46,7 +46,8 @@
       0, "", "", KFK_CONF_O_CLIENT, "Largest response frame accepted (checked before allocation)") \
     X("max.in.flight.requests.per.connection", max_in_flight, INT, "5", 1, 1000000, 0, "", "",     \
       KFK_CONF_O_CLIENT,                                                                           \
-      "Requests in flight per broker connection (idempotent producer: at most 5 per partition)")   \
+      "Requests in flight per broker connection; also the producer's batches in flight per "       \
+      "partition (at most 5 when idempotent)")                                                     \
     X("security.protocol", security_protocol, ENUM, "plaintext", 0, 0, 0,                          \
       "plaintext|ssl|sasl_plaintext|sasl_ssl", "", KFK_CONF_O_CLIENT,                              \
       "Transport: TLS and/or SASL")                                                                \
@@ -94,8 +95,8 @@
       "Codec level (-1: the codec's default)")                                                     \
     X("enable.idempotence", enable_idempotence, BOOL, "true", 0, 0, 0, "", "",                     \
       KFK_CONF_O_PRODUCER,                                                                         \
-      "Idempotent producer: no duplicates, order kept (needs acks=all; an explicit acks=0/1 "      \
-      "turns the default off)")                                                                    \
+      "No duplicates, order kept; needs acks=all, max.in.flight.requests.per.connection <= 5 and " \
+      "retries > 0 (left at its default, it turns off when acks or max.in.flight disagree)")       \
     X("retries", retries, INT, "2147483647", 0, 2147483647, 0, "", "", KFK_CONF_O_PRODUCER,        \
       "Retries of a failed batch within delivery.timeout.ms")                                      \
     X("retry.backoff.ms", retry_backoff_ms, INT, "100", 0, 3600000, 0, "", "", KFK_CONF_O_RETRY,   \
@@ -113,7 +114,9 @@
     X("queue.buffering.max.kbytes", queue_buffering_max_kbytes, INT, "1048576", 1, 2147483647, 0,  \
       "", "", KFK_CONF_O_PRODUCER, "Queued KiB before send returns QUEUE_FULL")                    \
     X("message.max.bytes", message_max_bytes, INT, "1048576", 1000, 1000000000, 0, "",             \
-      "max.request.size", KFK_CONF_O_PRODUCER, "Largest record batch the producer builds")         \
+      "max.request.size", KFK_CONF_O_PRODUCER,                                                     \
+      "Largest record send accepts (key, value and headers plus 64 bytes; larger: "                \
+      "MSG_SIZE_TOO_LARGE)")                                                                       \
     /* consumer (the worker runs a consumer) */                                                    \
     X("group.id", group_id, STR, "", 0, 0, 0, "", "", KFK_CONF_O_CONSUMER,                         \
       "Consumer group (commits, subscribe; required by the worker)")                               \
