@@ -83,7 +83,7 @@ static void prepare(const char *bootstrap, const char *topic, long n, long size,
     char err[256];
     if (kfk_producer_new(&loop, c, &p, err, sizeof err))
         bench_die("kfk_producer_new", err);
-    kfk_conf_destroy(c);
+    kfk_conf_free(c);
     /* 16 letters of pseudo-random text: compressible, as log lines are. */
     char *val = malloc((size_t)size);
     uint32_t x = 2463534242u;
@@ -110,7 +110,7 @@ static void prepare(const char *bootstrap, const char *topic, long n, long size,
     kfk_producer_flush(p, on_flushed, &s);
     while (!s.flushed)
         uv_run(&loop, UV_RUN_ONCE);
-    kfk_producer_close(p, -1, NULL, NULL);
+    kfk_producer_close(p, NULL, NULL);
     uv_run(&loop, UV_RUN_DEFAULT);
     uv_loop_close(&loop);
     if (s.failed)
@@ -142,7 +142,8 @@ static void on_batch(kfk_consumer_t *c, kfk_batch_t *b, void *opaque) {
     kfk_batch_done(b, KFK_ERR_NONE);
     if (r->got >= r->want) {
         r->last_at = bench_now_s();
-        kfk_consumer_close(c, 0, NULL, NULL);
+        kfk_consumer_set_close_timeout(c, 0);
+        kfk_consumer_close(c, NULL, NULL);
     }
 }
 
@@ -227,7 +228,7 @@ int main(int argc, char **argv) {
     kfk_consumer_t *cons;
     if (kfk_consumer_new(&loop, c, &cons, err, sizeof err))
         bench_die("kfk_consumer_new", err);
-    kfk_conf_destroy(c);
+    kfk_conf_free(c);
     kfk_topic_partition_t *tp = calloc((size_t)parts, sizeof *tp);
     for (int32_t p = 0; p < parts; p++)
         tp[p] = (kfk_topic_partition_t){topic, p, KFK_OFFSET_BEGINNING};

@@ -129,7 +129,7 @@ int main(int argc, char **argv) {
     b.t_new = uv_hrtime();
     if (kfk_admin_new(&b.loop, conf, &b.a, errstr, sizeof errstr))
         bench_die("kfk_admin_new", errstr);
-    kfk_conf_destroy(conf);
+    kfk_conf_free(conf);
     b.t_sent = b.t_new;
     if (kfk_admin_metadata(b.a, b.topics, b.ntopics, on_md, &b))
         bench_die("kfk_admin_metadata", NULL);

@@ -152,7 +152,7 @@ int main(int argc, char **argv) {
     }
     if (kfk_producer_new(&b.loop, c, &b.p, err, sizeof err))
         bench_die("kfk_producer_new", err);
-    kfk_conf_destroy(c);
+    kfk_conf_free(c);
 
     /* The value pool: 16 letters, pseudo-random; record i takes size bytes from i % 64. */
     char *pool = malloc((size_t)size + 64);
@@ -192,7 +192,8 @@ int main(int argc, char **argv) {
     wait_flushed(&b);
     double secs = (double)(uv_hrtime() - t0) / 1e9;
     double cpu = bench_cpu_seconds() - cpu0;
-    kfk_producer_close(b.p, 10000, NULL, NULL);
+    kfk_producer_set_close_timeout(b.p, 10000);
+    kfk_producer_close(b.p, NULL, NULL);
     uv_run(&b.loop, UV_RUN_DEFAULT);
     uv_loop_close(&b.loop);
 

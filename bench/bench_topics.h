@@ -51,7 +51,7 @@ static inline kfk_admin_t *bench_admin_new(uv_loop_t *loop, const char *bootstra
     kfk_admin_t *a;
     if (kfk_admin_new(loop, c, &a, err, sizeof err))
         bench_die("kfk_admin_new", err);
-    kfk_conf_destroy(c);
+    kfk_conf_free(c);
     return a;
 }
 

@@ -85,8 +85,10 @@ static void on_batch(kfk_consumer_t *c, kfk_batch_t *batch, void *opaque) {
     app->batches++;
     printf("batch %ld: %zu events (%ld from DE)\n", app->batches, n, de);
     kfk_batch_done(batch, KFK_ERR_NONE); /* done: the group's offset moves past it */
-    if (app->got >= app->want)
-        kfk_consumer_close(c, 10000, NULL, NULL); /* commits, leaves the group */
+    if (app->got >= app->want) {
+        kfk_consumer_set_close_timeout(c, 10000);
+        kfk_consumer_close(c, NULL, NULL); /* commits, leaves the group */
+    }
 }
 
 int main(int argc, char **argv) {
@@ -107,7 +109,7 @@ int main(int argc, char **argv) {
         fprintf(stderr, "consumer: %s\n", errstr);
         return 1;
     }
-    kfk_conf_destroy(conf);
+    kfk_conf_free(conf);
     kfk_consumer_set_decoder(app.consumer, decode, free_event, NULL);
     const char *topics[] = {topic};
     if (kfk_consumer_subscribe(app.consumer, topics, 1) ||

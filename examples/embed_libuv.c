@@ -45,8 +45,10 @@ static void shutdown_all(app_t *app) {
     app->closing = 1;
     uv_close((uv_handle_t *)&app->server, NULL);
     uv_close((uv_handle_t *)&app->tick, NULL);
-    kfk_consumer_close(app->consumer, 5000, NULL, NULL);
-    kfk_producer_close(app->producer, 5000, NULL, NULL);
+    kfk_consumer_set_close_timeout(app->consumer, 5000);
+    kfk_consumer_close(app->consumer, NULL, NULL);
+    kfk_producer_set_close_timeout(app->producer, 5000);
+    kfk_producer_close(app->producer, NULL, NULL);
 }
 
 static void on_tick(uv_timer_t *t) {
@@ -100,7 +102,7 @@ int main(int argc, char **argv) {
         fprintf(stderr, "%s\n", errstr);
         return 1;
     }
-    kfk_conf_destroy(conf);
+    kfk_conf_free(conf);
     kfk_topic_partition_t tp = {app.topic, 0, KFK_OFFSET_BEGINNING};
     kfk_consumer_assign(app.consumer, &tp, 1);
     kfk_consumer_start(app.consumer, on_batch, &app);

@@ -49,6 +49,13 @@ static void on_user_registered(kfk_listener_t *l, const kfk_event_t *ev, void *o
     }
 }
 
+static void on_listener_closed(kfk_listener_t *l, void *opaque) {
+    (void)l;
+    app_t *app = opaque;
+    kfk_consumer_set_close_timeout(app->consumer, 10000);
+    kfk_consumer_close(app->consumer, NULL, NULL);
+}
+
 static kfk_conf_t *conf_for(const char *bootstrap, const char *group) {
     char errstr[256];
     kfk_conf_t *conf = kfk_conf_new();
@@ -78,14 +85,15 @@ int main(int argc, char **argv) {
         fprintf(stderr, "%s\n", errstr);
         return 1;
     }
-    kfk_conf_destroy(conf);
+    kfk_conf_free(conf);
     for (long i = 0; i < app.count; i++) {
         char body[256];
         int n = snprintf(body, sizeof body,
                          "{\"user\": {\"id\": %ld, \"email\": \"user%ld@example.com\"}, "
                          "\"timestamp\": %ld}",
                          i % 10, i, 1764000000L + i);
-        kfk_emit_opts_t o = {.partition_by = "user.id"}; /* __partition_by__ */
+        kfk_emit_opts_t o = KFK_EMIT_OPTS_INIT;
+        o.partition_by = "user.id"; /* __partition_by__ */
         if (kfk_emitter_emit_json(app.emitter, topic, "user_registered", body, (size_t)n, &o,
                                   on_emitted, &app))
             return 1;
@@ -93,7 +101,10 @@ int main(int argc, char **argv) {
 
     /* Listener: EventListener(KafkaConsumer(aioconsumer)) with a handler per event type. */
     conf = conf_for(bootstrap, "my-service");
-    kfk_retry_policy_t retry = {.retries = 3, .interval_ms = 200, .exponential = 1};
+    kfk_retry_policy_t retry = KFK_RETRY_POLICY_INIT;
+    retry.retries = 3;
+    retry.interval_ms = 200;
+    retry.exponential = 1;
     const char *topics[] = {topic};
     if (kfk_consumer_new(&loop, conf, &app.consumer, errstr, sizeof errstr) ||
         kfk_listener_new(app.consumer, KFK_ENVELOPE_JSON, NULL, &app.listener) ||
@@ -102,13 +113,13 @@ int main(int argc, char **argv) {
         fprintf(stderr, "listener setup failed %s\n", errstr);
         return 1;
     }
-    kfk_conf_destroy(conf);
+    kfk_conf_free(conf);
     while (!app.failed && (app.handled < app.count || app.emitted < app.count))
         uv_run(&loop, UV_RUN_ONCE);
-    kfk_listener_free(app.listener);
-    kfk_consumer_close(app.consumer, 10000, NULL, NULL);
-    kfk_emitter_free(app.emitter);
-    kfk_producer_close(app.producer, -1, NULL, NULL);
+    /* Objects over others close first: the listener, then (from its callback) its consumer. */
+    kfk_listener_close(app.listener, on_listener_closed, &app);
+    kfk_emitter_close(app.emitter, NULL, NULL);
+    kfk_producer_close(app.producer, NULL, NULL);
     uv_run(&loop, UV_RUN_DEFAULT);
     return uv_loop_close(&loop) == 0 && !app.failed ? 0 : 1;
 }

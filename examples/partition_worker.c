@@ -35,10 +35,18 @@ static void on_batch(kfk_consumer_t *c, kfk_batch_t *batch, void *opaque) {
     kfk_batch_done(batch, KFK_ERR_NONE);
 }
 
-static void on_done(kfk_worker_t *w, kfk_err_t err, void *opaque) {
+static void on_closed(kfk_worker_t *w, void *opaque) {
     (void)w;
     app_t *app = opaque;
     app->worker = NULL;
+    uv_close((uv_handle_t *)&app->check, NULL);
+    uv_close((uv_handle_t *)&app->sigint, NULL);
+}
+
+/* The worker finished by itself (lock held elsewhere, lost, an error): report and close it. */
+static void on_done(kfk_worker_t *w, kfk_err_t err, void *opaque) {
+    app_t *app = opaque;
+    kfk_worker_close(w, on_closed, app);
     if (err == KFK_ERR__LOCK_HELD) {
         printf("partition %d is locked by another worker: exiting\n", app->partition);
         app->exit_code = 3;
@@ -46,8 +54,6 @@ static void on_done(kfk_worker_t *w, kfk_err_t err, void *opaque) {
         printf("worker stopped: %s\n", kfk_err_str(err));
         app->exit_code = 1;
     }
-    uv_close((uv_handle_t *)&app->check, NULL);
-    uv_close((uv_handle_t *)&app->sigint, NULL);
 }
 
 /* Stops at the end of the partition: everything up to the high watermark consumed. */
@@ -60,7 +66,8 @@ static void on_check(uv_timer_t *t) {
         pos >= hwm) {
         printf("partition %d: %ld records in %ld batches, lock fence %lld\n", app->partition,
                app->records, app->batches, (long long)kfk_worker_fence(app->worker));
-        kfk_worker_stop(app->worker, 10000); /* commits, releases the lock, then on_done */
+        kfk_worker_set_close_timeout(app->worker, 10000);
+        kfk_worker_close(app->worker, on_closed, app); /* commits, releases the lock */
         uv_timer_stop(t);
     }
 }
@@ -68,8 +75,10 @@ static void on_check(uv_timer_t *t) {
 static void on_sigint(uv_signal_t *s, int sig) {
     (void)sig;
     app_t *app = s->data;
-    if (app->worker)
-        kfk_worker_stop(app->worker, 10000);
+    if (app->worker) {
+        kfk_worker_set_close_timeout(app->worker, 10000);
+        kfk_worker_close(app->worker, on_closed, app);
+    }
 }
 
 int main(int argc, char **argv) {
@@ -93,16 +102,19 @@ int main(int argc, char **argv) {
         fprintf(stderr, "%s\n", errstr);
         return 2;
     }
-    kfk_worker_opts_t opts = {.topic = app.topic, .partition = app.partition};
-    opts.lock = (kfk_lock_opts_t)KFK_LOCK_OPTS_INIT;
-    opts.lock.redis = redis ? redis : "127.0.0.1:6379";
-    opts.lock.ttl_ms = 300000;
-    if (kfk_worker_start(&loop, conf, &opts, on_batch, on_done, &app, &app.worker, errstr,
-                         sizeof errstr)) {
+    kfk_lock_opts_t lock = KFK_LOCK_OPTS_INIT;
+    lock.redis = redis ? redis : "127.0.0.1:6379";
+    lock.ttl_ms = 300000;
+    kfk_worker_opts_t opts = KFK_WORKER_OPTS_INIT;
+    opts.topic = app.topic;
+    opts.partition = app.partition;
+    opts.lock = &lock;
+    if (kfk_worker_new(&loop, conf, &opts, on_batch, on_done, &app, &app.worker, errstr,
+                       sizeof errstr)) {
         fprintf(stderr, "%s\n", errstr);
         return 2;
     }
-    kfk_conf_destroy(conf);
+    kfk_conf_free(conf);
     uv_timer_init(&loop, &app.check);
     app.check.data = &app;
     uv_timer_start(&app.check, on_check, 100, 100);

@@ -68,10 +68,10 @@ static int repository_open(event_producer_repository_t *repo, uv_loop_t *loop,
         kfk_conf_set(conf, "compression.type", "lz4", errstr, sizeof errstr) ||
         kfk_producer_new(loop, conf, &repo->producer, errstr, sizeof errstr)) {
         fprintf(stderr, "producer: %s\n", errstr);
-        kfk_conf_destroy(conf);
+        kfk_conf_free(conf);
         return -1;
     }
-    kfk_conf_destroy(conf);
+    kfk_conf_free(conf);
     return 0;
 }
 
@@ -107,7 +107,7 @@ int main(int argc, char **argv) {
         }
     }
     /* Close flushes what is queued (up to delivery.timeout.ms), then frees the producer. */
-    kfk_producer_close(repo.producer, -1, NULL, NULL);
+    kfk_producer_close(repo.producer, NULL, NULL);
     uv_run(&loop, UV_RUN_DEFAULT);
     printf("delivered %lu events to %s, %lu failed\n", repo.delivered, topic, repo.failed);
     return uv_loop_close(&loop) == 0 && repo.failed == 0 && repo.delivered == (unsigned long)count

@@ -1,10 +1,41 @@
 /*
  * kfk/kfk.h: the client API of kfk, a native Apache Kafka client on libuv.
  *
- * Conventions (see the README): the caller owns the uv_loop_t and runs it; kfk starts no
- * thread and never blocks. Objects are created with kfk_X_new(loop, conf, &out) and ended
- * with an asynchronous kfk_X_close(x, cb); memory stays valid until cb returns. Every
+ * The caller owns the uv_loop_t and runs it; kfk starts no thread and never blocks. Every
  * fallible call returns a kfk_err_t (0 = success, see kfk/protocol.h for the table).
+ *
+ * One lifecycle for every object that lives on the loop (producer, consumer, admin, lock,
+ * worker, emitter, listener), the rule of libuv's handles:
+ * - Created by kfk_X_new(..., &out, ...). An error returned by kfk_X_new means no object and
+ *   no callback.
+ * - Ended only by kfk_X_close(x, cb, opaque), which is asynchronous and legal at any time,
+ *   including from inside any kfk callback (of that object or another). From the call on, new
+ *   calls on x are refused (KFK_ERR__DESTROYED, or ignored for void functions); work in flight
+ *   is finished, or failed with the error each object's close documents (KFK_ERR__DESTROYED
+ *   unless said otherwise), and those callbacks run before cb. cb (may be NULL) runs exactly
+ *   once, never from inside kfk_X_close itself, after every internal handle of x has closed;
+ *   x stays valid (kfk_X_get_data works) until cb returns, and is freed right after. A second
+ *   kfk_X_close is ignored. Close objects before closing their loop: uv_loop_close then
+ *   returns 0.
+ * - Objects built over another object (an emitter over a producer, a listener over a
+ *   consumer) do not own it: close them first, then the object under them.
+ * - Every object carries one user pointer: kfk_X_set_data(x, data) / kfk_X_get_data(x)
+ *   (NULL until set; kfk never reads it).
+ * - Ownership: kfk copies what it is given (configurations, option structs and their strings,
+ *   records) unless a comment says otherwise; pointers handed to a callback are valid during
+ *   that callback only, unless documented otherwise (a batch's records live until
+ *   kfk_batch_done, an event's fields until kfk_event_done).
+ * - Callbacks are never called synchronously from inside the call that registered them, and
+ *   a call that returns an error never calls its callback.
+ * - Plain values (kfk_conf_t) are not loop objects: kfk_conf_new / kfk_conf_free, synchronous.
+ * - Option structs (kfk_lock_opts_t, kfk_worker_opts_t, kfk_emit_opts_t, kfk_listener_opts_t,
+ *   kfk_retry_policy_t) start with `size_t struct_size` and are initialized with their macro
+ *   (KFK_LOCK_OPTS_INIT, ...), which sets struct_size to the sizeof the program was built with
+ *   and every field to its default. The library reads only the fields that lie within
+ *   struct_size, so a struct that grows new fields at its end stays compatible both ways; a
+ *   struct_size of 0 (a struct not initialized with its macro) is KFK_ERR__INVALID_ARG.
+ * - Names: functions kfk_<object>_<verb>, setters kfk_<object>_set_<what>, callback types
+ *   kfk_<event>_cb, types kfk_<noun>_t, the export macro KFK_EXTERN.
  *
  * The sans-I/O codec API (kfk/protocol.h) is included here and usable on its own.
  */
@@ -27,7 +58,7 @@ extern "C" {
  * Configuration: Kafka's standard property names (bootstrap.servers, client.id,
  * request.timeout.ms, security.protocol, sasl.mechanism, ...; `kfk_conf_dump` lists every one
  * with its value). Objects copy the configuration they are created with: the caller keeps
- * ownership of its kfk_conf_t and may destroy it right after kfk_X_new.
+ * ownership of its kfk_conf_t and may free it right after kfk_X_new.
  */
 typedef struct kfk_conf kfk_conf_t;
 
@@ -38,14 +69,14 @@ typedef void (*kfk_log_cb)(int level, const char *context, const char *message, 
 /** Statistics callback: a JSON document every statistics.interval.ms, valid during the call. */
 typedef void (*kfk_stats_cb)(const char *json, size_t len, void *opaque);
 
-/** A configuration with every default; NULL when out of memory. Free with kfk_conf_destroy. */
-KFK_API kfk_conf_t *kfk_conf_new(void);
+/** A configuration with every default; NULL when out of memory. Free with kfk_conf_free. */
+KFK_EXTERN kfk_conf_t *kfk_conf_new(void);
 
 /** Frees @p conf (secrets are wiped first). NULL is a no-op. */
-KFK_API void kfk_conf_destroy(kfk_conf_t *conf);
+KFK_EXTERN void kfk_conf_free(kfk_conf_t *conf);
 
 /** A deep copy of @p conf, or NULL when out of memory. */
-KFK_API kfk_conf_t *kfk_conf_dup(const kfk_conf_t *conf);
+KFK_EXTERN kfk_conf_t *kfk_conf_dup(const kfk_conf_t *conf);
 
 /**
  * Sets property @p name to @p value (text, as in a properties file). Returns
@@ -53,31 +84,32 @@ KFK_API kfk_conf_t *kfk_conf_dup(const kfk_conf_t *conf);
  * value (the old value stays), KFK_ERR__NOMEM; @p errstr (may be NULL) gets a one-line message
  * naming the property.
  */
-KFK_API kfk_err_t kfk_conf_set(kfk_conf_t *conf, const char *name, const char *value, char *errstr,
-                               size_t errstr_size);
+KFK_EXTERN kfk_err_t kfk_conf_set(kfk_conf_t *conf, const char *name, const char *value,
+                                  char *errstr, size_t errstr_size);
 
 /**
  * Reads property @p name as text into @p buf (*size bytes). *size gets the bytes needed
  * (with the NUL); a too-small buffer gives KFK_ERR__INVALID_ARG, an unknown name
  * KFK_ERR__UNKNOWN_CONF. Secrets are returned as set (this is not a dump).
  */
-KFK_API kfk_err_t kfk_conf_get(const kfk_conf_t *conf, const char *name, char *buf, size_t *size);
+KFK_EXTERN kfk_err_t kfk_conf_get(const kfk_conf_t *conf, const char *name, char *buf,
+                                  size_t *size);
 
 /**
  * Every property as "name=value" lines, secrets (passwords, key passwords, SASL user name)
  * shown as [redacted]. The caller frees the string with kfk_mem_free; NULL when out of memory.
  */
-KFK_API char *kfk_conf_dump(const kfk_conf_t *conf);
+KFK_EXTERN char *kfk_conf_dump(const kfk_conf_t *conf);
 
 /**
  * Reads a Java-style properties file (key=value lines, # or ! comments) into @p conf; stops at
  * the first bad line with its error (errstr names the file and line).
  */
-KFK_API kfk_err_t kfk_conf_set_file(kfk_conf_t *conf, const char *path, char *errstr,
-                                    size_t errstr_size);
+KFK_EXTERN kfk_err_t kfk_conf_set_file(kfk_conf_t *conf, const char *path, char *errstr,
+                                       size_t errstr_size);
 
 /** Sets the log callback (default: none; messages at or below log_level go to stderr). */
-KFK_API void kfk_conf_set_log_cb(kfk_conf_t *conf, kfk_log_cb cb, void *opaque);
+KFK_EXTERN void kfk_conf_set_log_cb(kfk_conf_t *conf, kfk_log_cb cb, void *opaque);
 
 /** Sets the statistics callback, called on the loop every statistics.interval.ms when that is
  * > 0: one JSON object (librdkafka's field names) with client_id, ts, metadata_cache_cnt and,
@@ -90,7 +122,7 @@ KFK_API void kfk_conf_set_log_cb(kfk_conf_t *conf, kfk_log_cb cb, void *opaque);
  * committed_offset, hi_offset, consumer_lag. The full list is at the top of
  * src/client/core/stats.c.
  */
-KFK_API void kfk_conf_set_stats_cb(kfk_conf_t *conf, kfk_stats_cb cb, void *opaque);
+KFK_EXTERN void kfk_conf_set_stats_cb(kfk_conf_t *conf, kfk_stats_cb cb, void *opaque);
 
 /**
  * One configuration property, as kfk_conf_set parses it: a read-only row of kfk's property
@@ -122,14 +154,14 @@ typedef struct kfk_conf_property {
 } kfk_conf_property_t;
 
 /** The number of configuration properties; kfk_conf_property accepts 0 to this minus 1. */
-KFK_API size_t kfk_conf_property_count(void);
+KFK_EXTERN size_t kfk_conf_property_count(void);
 
 /**
  * Property @p i (0 <= i < kfk_conf_property_count(), in the table's order: common settings,
  * then the producer's, then the consumer's), or NULL when @p i is out of range. The row is
  * static: never free it. No callback.
  */
-KFK_API const kfk_conf_property_t *kfk_conf_property(size_t i);
+KFK_EXTERN const kfk_conf_property_t *kfk_conf_property(size_t i);
 
 /* ============================================================================================
  * Admin: metadata, create and delete topics
@@ -138,7 +170,8 @@ KFK_API const kfk_conf_property_t *kfk_conf_property(size_t i);
 /** An admin client: cluster metadata and topic management on the caller's loop. */
 typedef struct kfk_admin kfk_admin_t;
 
-/** Called once kfk_admin_close finished: every callback has run and memory is freed. */
+/** Called once kfk_admin_close finished: every callback has run; memory is freed after it
+ * returns. */
 typedef void (*kfk_admin_close_cb)(kfk_admin_t *admin, void *opaque);
 
 /** One broker of a metadata answer. Strings live as long as the kfk_metadata_t. */
@@ -213,31 +246,37 @@ typedef void (*kfk_topics_cb)(kfk_admin_t *admin, kfk_err_t err, const kfk_topic
  * KFK_ERR__SSL (unreadable CA, certificate or key), KFK_ERR__NOMEM; @p errstr says which.
  * No callback follows an error.
  */
-KFK_API kfk_err_t kfk_admin_new(uv_loop_t *loop, const kfk_conf_t *conf, kfk_admin_t **out,
-                                char *errstr, size_t errstr_size);
+KFK_EXTERN kfk_err_t kfk_admin_new(uv_loop_t *loop, const kfk_conf_t *conf, kfk_admin_t **out,
+                                   char *errstr, size_t errstr_size);
 
 /**
  * Fetches metadata for @p topics (@p n names; n == 0: every topic of the cluster). @p cb runs
  * exactly once, later, on the loop. Errors returned here (KFK_ERR__DESTROYED after close,
  * KFK_ERR__NOMEM) mean no callback.
  */
-KFK_API kfk_err_t kfk_admin_metadata(kfk_admin_t *admin, const char *const *topics, size_t n,
-                                     kfk_metadata_cb cb, void *opaque);
+KFK_EXTERN kfk_err_t kfk_admin_metadata(kfk_admin_t *admin, const char *const *topics, size_t n,
+                                        kfk_metadata_cb cb, void *opaque);
 
 /** Creates topics (CreateTopics); @p timeout_ms bounds the broker's wait. One callback. */
-KFK_API kfk_err_t kfk_admin_create_topics(kfk_admin_t *admin, const kfk_new_topic_t *topics,
-                                          size_t n, int32_t timeout_ms, kfk_topics_cb cb,
-                                          void *opaque);
+KFK_EXTERN kfk_err_t kfk_admin_create_topics(kfk_admin_t *admin, const kfk_new_topic_t *topics,
+                                             size_t n, int32_t timeout_ms, kfk_topics_cb cb,
+                                             void *opaque);
 
 /** Deletes topics by name (DeleteTopics). One callback. */
-KFK_API kfk_err_t kfk_admin_delete_topics(kfk_admin_t *admin, const char *const *names, size_t n,
-                                          int32_t timeout_ms, kfk_topics_cb cb, void *opaque);
+KFK_EXTERN kfk_err_t kfk_admin_delete_topics(kfk_admin_t *admin, const char *const *names, size_t n,
+                                             int32_t timeout_ms, kfk_topics_cb cb, void *opaque);
 
 /**
  * Closes @p admin: calls still pending complete with KFK_ERR__DESTROYED, connections close, then
  * @p cb runs (may be NULL) and the memory is freed. Legal from inside any admin callback.
  */
-KFK_API void kfk_admin_close(kfk_admin_t *admin, kfk_admin_close_cb cb, void *opaque);
+KFK_EXTERN void kfk_admin_close(kfk_admin_t *admin, kfk_admin_close_cb cb, void *opaque);
+
+/** The user pointer of @p admin (NULL until kfk_admin_set_data). */
+KFK_EXTERN void *kfk_admin_get_data(const kfk_admin_t *admin);
+
+/** Sets the user pointer of @p admin; kfk never reads it. */
+KFK_EXTERN void kfk_admin_set_data(kfk_admin_t *admin, void *data);
 
 /* ============================================================================================
  * Producer
@@ -298,8 +337,8 @@ typedef void (*kfk_producer_close_cb)(kfk_producer_t *p, void *opaque);
  * .max.kbytes, message.max.bytes, and the connection settings. Errors: KFK_ERR__INVALID_CONF
  * (conflicting settings, with errstr), KFK_ERR__SSL, KFK_ERR__NOMEM. No callback follows.
  */
-KFK_API kfk_err_t kfk_producer_new(uv_loop_t *loop, const kfk_conf_t *conf, kfk_producer_t **out,
-                                   char *errstr, size_t errstr_size);
+KFK_EXTERN kfk_err_t kfk_producer_new(uv_loop_t *loop, const kfk_conf_t *conf, kfk_producer_t **out,
+                                      char *errstr, size_t errstr_size);
 
 /**
  * Queues @p rec for sending and returns at once. On success @p cb (may be NULL) runs exactly
@@ -309,25 +348,39 @@ KFK_API kfk_err_t kfk_producer_new(uv_loop_t *loop, const kfk_conf_t *conf, kfk_
  * KFK_ERR__INVALID_ARG, KFK_ERR__DESTROYED (after close), KFK_ERR__FATAL (the producer hit a
  * fatal error, e.g. PRODUCER_FENCED).
  */
-KFK_API kfk_err_t kfk_producer_send(kfk_producer_t *p, const kfk_record_t *rec, kfk_delivery_cb cb,
-                                    void *opaque);
+KFK_EXTERN kfk_err_t kfk_producer_send(kfk_producer_t *p, const kfk_record_t *rec,
+                                       kfk_delivery_cb cb, void *opaque);
 
 /**
  * Sends everything queued now without waiting for linger.ms, and calls @p cb once all records
  * queued at this moment have been reported (delivered or failed). One callback, later.
  */
-KFK_API kfk_err_t kfk_producer_flush(kfk_producer_t *p, kfk_flush_cb cb, void *opaque);
+KFK_EXTERN kfk_err_t kfk_producer_flush(kfk_producer_t *p, kfk_flush_cb cb, void *opaque);
 
 /** Records queued and not yet reported. */
-KFK_API size_t kfk_producer_queued(const kfk_producer_t *p);
+KFK_EXTERN size_t kfk_producer_queued(const kfk_producer_t *p);
 
 /**
- * Closes @p p: new sends are refused; queued records are flushed for up to @p timeout_ms
- * (< 0: delivery.timeout.ms), then the rest fail with KFK_ERR__DESTROYED; then connections close,
- * @p cb runs (may be NULL) and the memory is freed. Legal from inside any producer callback.
+ * Closes @p p: new sends are refused; queued records are flushed for up to the close timeout
+ * (kfk_producer_set_close_timeout; default delivery.timeout.ms), then the rest fail with
+ * KFK_ERR__DESTROYED (their delivery callbacks and pending flush callbacks run before @p cb);
+ * then connections close, @p cb runs (may be NULL, never inside this call) and the memory is
+ * freed after it returns. Legal from inside any producer callback; a second call is ignored.
  */
-KFK_API void kfk_producer_close(kfk_producer_t *p, int64_t timeout_ms, kfk_producer_close_cb cb,
-                                void *opaque);
+KFK_EXTERN void kfk_producer_close(kfk_producer_t *p, kfk_producer_close_cb cb, void *opaque);
+
+/**
+ * Bounds how long kfk_producer_close keeps sending queued records before it fails them:
+ * @p timeout_ms >= 0 milliseconds, < 0 the default (delivery.timeout.ms). Read when
+ * kfk_producer_close is called.
+ */
+KFK_EXTERN void kfk_producer_set_close_timeout(kfk_producer_t *p, int64_t timeout_ms);
+
+/** The user pointer of @p p (NULL until kfk_producer_set_data). */
+KFK_EXTERN void *kfk_producer_get_data(const kfk_producer_t *p);
+
+/** Sets the user pointer of @p p; kfk never reads it. */
+KFK_EXTERN void kfk_producer_set_data(kfk_producer_t *p, void *data);
 
 /* ---- msgpack: the "Producible" way ---------------------------------------------------------- */
 
@@ -346,10 +399,10 @@ typedef int (*kfk_pack_cb)(struct msgpack_packer *pk, const void *obj, void *opa
  * KFK_ERR__INVALID_ARG. Otherwise as kfk_producer_send (@p rec gives topic, partition, headers
  * and timestamp; its key/value are ignored).
  */
-KFK_API kfk_err_t kfk_producer_send_msgpack(kfk_producer_t *p, const kfk_record_t *rec,
-                                            const void *obj, kfk_pack_cb pack, void *pack_opaque,
-                                            const char *partition_by, kfk_delivery_cb cb,
-                                            void *opaque);
+KFK_EXTERN kfk_err_t kfk_producer_send_msgpack(kfk_producer_t *p, const kfk_record_t *rec,
+                                               const void *obj, kfk_pack_cb pack, void *pack_opaque,
+                                               const char *partition_by, kfk_delivery_cb cb,
+                                               void *opaque);
 
 /**
  * Finds the scalar at dotted @p path in the msgpack map @p data and writes its key form (see
@@ -357,8 +410,8 @@ KFK_API kfk_err_t kfk_producer_send_msgpack(kfk_producer_t *p, const kfk_record_
  * KFK_ERR__KEY_PATH when missing, not a scalar, or too long; KFK_ERR__BAD_MSG for malformed
  * msgpack.
  */
-KFK_API kfk_err_t kfk_msgpack_key_at(const void *data, size_t len, const char *path, char *out,
-                                     size_t cap, size_t *keylen);
+KFK_EXTERN kfk_err_t kfk_msgpack_key_at(const void *data, size_t len, const char *path, char *out,
+                                        size_t cap, size_t *keylen);
 
 /* ============================================================================================
  * Consumer: batches, offsets, consumer groups
@@ -404,10 +457,10 @@ typedef struct kfk_message {
 } kfk_message_t;
 
 /** Number of records in @p batch (at most batch.size). */
-KFK_API size_t kfk_batch_count(const kfk_batch_t *batch);
+KFK_EXTERN size_t kfk_batch_count(const kfk_batch_t *batch);
 
 /** Record @p i of @p batch (0 <= i < count), in offset order per partition. */
-KFK_API const kfk_message_t *kfk_batch_message(const kfk_batch_t *batch, size_t i);
+KFK_EXTERN const kfk_message_t *kfk_batch_message(const kfk_batch_t *batch, size_t i);
 
 /**
  * Marks @p batch processed. With @p err == 0 its records count as done: the committed offset
@@ -417,7 +470,7 @@ KFK_API const kfk_message_t *kfk_batch_message(const kfk_batch_t *batch, size_t 
  * called later, from any loop callback; exactly once per batch. The batch and its records are
  * invalid afterwards.
  */
-KFK_API void kfk_batch_done(kfk_batch_t *batch, kfk_err_t err);
+KFK_EXTERN void kfk_batch_done(kfk_batch_t *batch, kfk_err_t err);
 
 /**
  * Marks the records of one partition of @p batch processed (@p err as in kfk_batch_done), so
@@ -426,11 +479,11 @@ KFK_API void kfk_batch_done(kfk_batch_t *batch, kfk_err_t err);
  * partition (or it was done already). Records of the partition stay valid until the whole batch
  * is done.
  */
-KFK_API kfk_err_t kfk_batch_done_partition(kfk_batch_t *batch, const char *topic, int32_t partition,
-                                           kfk_err_t err);
+KFK_EXTERN kfk_err_t kfk_batch_done_partition(kfk_batch_t *batch, const char *topic,
+                                              int32_t partition, kfk_err_t err);
 
 /** Starts iterating the headers of @p m into @p it (then kfk_record_header_iter_next). */
-KFK_API void kfk_message_header_iter(const kfk_message_t *m, kfk_record_header_iter_t *it);
+KFK_EXTERN void kfk_message_header_iter(const kfk_message_t *m, kfk_record_header_iter_t *it);
 
 /** Batch callback: @p batch stays valid until kfk_batch_done. */
 typedef void (*kfk_batch_cb)(kfk_consumer_t *c, kfk_batch_t *batch, void *opaque);
@@ -471,69 +524,83 @@ typedef void (*kfk_free_cb)(void *obj, void *opaque);
  * makes the member leave the group, as Java does), partition.assignment.strategy (range,
  * roundrobin, cooperative-sticky). Errors as kfk_producer_new.
  */
-KFK_API kfk_err_t kfk_consumer_new(uv_loop_t *loop, const kfk_conf_t *conf, kfk_consumer_t **out,
-                                   char *errstr, size_t errstr_size);
+KFK_EXTERN kfk_err_t kfk_consumer_new(uv_loop_t *loop, const kfk_conf_t *conf, kfk_consumer_t **out,
+                                      char *errstr, size_t errstr_size);
 
 /** Joins the group (group.id) for @p topics; partitions come through the rebalance callback.
  * KFK_ERR__STATE after assign, KFK_ERR__INVALID_CONF without group.id. */
-KFK_API kfk_err_t kfk_consumer_subscribe(kfk_consumer_t *c, const char *const *topics, size_t n);
+KFK_EXTERN kfk_err_t kfk_consumer_subscribe(kfk_consumer_t *c, const char *const *topics, size_t n);
 
 /** Consumes exactly these partitions (no group membership). Offsets: an offset,
  * KFK_OFFSET_BEGINNING, KFK_OFFSET_END or KFK_OFFSET_STORED (the group's commit when group.id is
  * set, else auto.offset.reset). Replaces any previous assignment. */
-KFK_API kfk_err_t kfk_consumer_assign(kfk_consumer_t *c, const kfk_topic_partition_t *parts,
-                                      size_t n);
+KFK_EXTERN kfk_err_t kfk_consumer_assign(kfk_consumer_t *c, const kfk_topic_partition_t *parts,
+                                         size_t n);
 
 /** Moves an assigned partition's position; buffered records are dropped. */
-KFK_API kfk_err_t kfk_consumer_seek(kfk_consumer_t *c, const char *topic, int32_t partition,
-                                    int64_t offset);
+KFK_EXTERN kfk_err_t kfk_consumer_seek(kfk_consumer_t *c, const char *topic, int32_t partition,
+                                       int64_t offset);
 
 /** Stops / restarts fetching and delivering one assigned partition. */
-KFK_API kfk_err_t kfk_consumer_pause(kfk_consumer_t *c, const char *topic, int32_t partition);
-KFK_API kfk_err_t kfk_consumer_resume(kfk_consumer_t *c, const char *topic, int32_t partition);
+KFK_EXTERN kfk_err_t kfk_consumer_pause(kfk_consumer_t *c, const char *topic, int32_t partition);
+KFK_EXTERN kfk_err_t kfk_consumer_resume(kfk_consumer_t *c, const char *topic, int32_t partition);
 
 /** Sets the rebalance callback (before subscribe). */
-KFK_API void kfk_consumer_set_rebalance_cb(kfk_consumer_t *c, kfk_rebalance_cb cb, void *opaque);
+KFK_EXTERN void kfk_consumer_set_rebalance_cb(kfk_consumer_t *c, kfk_rebalance_cb cb, void *opaque);
 
 /** Sets a decoder for typed batches (before start). */
-KFK_API void kfk_consumer_set_decoder(kfk_consumer_t *c, kfk_decode_cb decode, kfk_free_cb free_obj,
-                                      void *opaque);
+KFK_EXTERN void kfk_consumer_set_decoder(kfk_consumer_t *c, kfk_decode_cb decode,
+                                         kfk_free_cb free_obj, void *opaque);
 
 /** Starts delivering batches to @p cb. */
-KFK_API kfk_err_t kfk_consumer_start(kfk_consumer_t *c, kfk_batch_cb cb, void *opaque);
+KFK_EXTERN kfk_err_t kfk_consumer_start(kfk_consumer_t *c, kfk_batch_cb cb, void *opaque);
 
 /** Commits the done watermark of every partition now; @p cb (may be NULL) runs once. */
-KFK_API kfk_err_t kfk_consumer_commit(kfk_consumer_t *c, kfk_commit_cb cb, void *opaque);
+KFK_EXTERN kfk_err_t kfk_consumer_commit(kfk_consumer_t *c, kfk_commit_cb cb, void *opaque);
 
 /**
  * The next offset @p c delivers for an assigned partition (*position, -1 while unknown) and the
  * partition's high watermark from the last fetch (*high_watermark, -1 while unknown).
  * KFK_ERR__UNKNOWN_PARTITION when the partition is not assigned.
  */
-KFK_API kfk_err_t kfk_consumer_position(const kfk_consumer_t *c, const char *topic,
-                                        int32_t partition, int64_t *position,
-                                        int64_t *high_watermark);
+KFK_EXTERN kfk_err_t kfk_consumer_position(const kfk_consumer_t *c, const char *topic,
+                                           int32_t partition, int64_t *position,
+                                           int64_t *high_watermark);
 
 /** Writes up to @p max assigned partitions (offset: the position) to @p out; returns how many
  * are assigned. Topic strings are valid until the assignment changes. */
-KFK_API size_t kfk_consumer_assignment(const kfk_consumer_t *c, kfk_topic_partition_t *out,
-                                       size_t max);
+KFK_EXTERN size_t kfk_consumer_assignment(const kfk_consumer_t *c, kfk_topic_partition_t *out,
+                                          size_t max);
 
 /** Number of delivered batches not yet done. */
-KFK_API size_t kfk_consumer_outstanding(const kfk_consumer_t *c);
+KFK_EXTERN size_t kfk_consumer_outstanding(const kfk_consumer_t *c);
 
 /** The committed (done) watermark kfk knows for a partition, or -1. */
-KFK_API int64_t kfk_consumer_committed(const kfk_consumer_t *c, const char *topic,
-                                       int32_t partition);
+KFK_EXTERN int64_t kfk_consumer_committed(const kfk_consumer_t *c, const char *topic,
+                                          int32_t partition);
 
 /**
- * Closes @p c: stops fetching, waits up to @p timeout_ms (< 0: max.poll.interval.ms) for
- * outstanding batches to be done, commits what is done, leaves the group (dynamic members),
- * closes connections, then calls @p cb and frees. Batches not done by then are void: calling
- * kfk_batch_done on them before @p cb runs is allowed and ignored.
+ * Closes @p c: stops fetching and delivering, waits up to the close timeout
+ * (kfk_consumer_set_close_timeout; default max.poll.interval.ms) for outstanding batches to be
+ * done, commits what is done, leaves the group (dynamic members); commit callbacks still
+ * pending run with KFK_ERR__DESTROYED; connections close, then @p cb runs (may be NULL, never
+ * inside this call) and the memory is freed after it returns. Batches not done by then are
+ * void: calling kfk_batch_done on them before @p cb returns is allowed and ignored. Legal from
+ * inside any consumer callback; a second call is ignored.
  */
-KFK_API void kfk_consumer_close(kfk_consumer_t *c, int64_t timeout_ms, kfk_consumer_close_cb cb,
-                                void *opaque);
+KFK_EXTERN void kfk_consumer_close(kfk_consumer_t *c, kfk_consumer_close_cb cb, void *opaque);
+
+/**
+ * Bounds how long kfk_consumer_close waits for outstanding batches: @p timeout_ms >= 0
+ * milliseconds, < 0 the default (max.poll.interval.ms). Read when kfk_consumer_close is called.
+ */
+KFK_EXTERN void kfk_consumer_set_close_timeout(kfk_consumer_t *c, int64_t timeout_ms);
+
+/** The user pointer of @p c (NULL until kfk_consumer_set_data). */
+KFK_EXTERN void *kfk_consumer_get_data(const kfk_consumer_t *c);
+
+/** Sets the user pointer of @p c; kfk never reads it. */
+KFK_EXTERN void kfk_consumer_set_data(kfk_consumer_t *c, void *data);
 
 /** msgpack-c's unpacked value (include <msgpack.h> to use it). */
 struct msgpack_unpacked;
@@ -543,7 +610,7 @@ struct msgpack_unpacked;
  * msgpack_unpacked_init and destroyed with msgpack_unpacked_destroy). KFK_ERR__VALUE_DECODE when
  * the value is null, not msgpack, or has trailing bytes.
  */
-KFK_API kfk_err_t kfk_message_msgpack(const kfk_message_t *m, struct msgpack_unpacked *out);
+KFK_EXTERN kfk_err_t kfk_message_msgpack(const kfk_message_t *m, struct msgpack_unpacked *out);
 
 /** msgpack-c's object (include <msgpack.h> to use it). */
 struct msgpack_object;
@@ -555,7 +622,7 @@ struct msgpack_object;
  * for a NULL argument, else @p out's sticky error: KFK_ERR__NOMEM when it could not grow,
  * KFK_ERR_NONE when all was written. No callback.
  */
-KFK_API kfk_err_t kfk_msgpack_to_json(const struct msgpack_object *o, kfk_wbuf_t *out);
+KFK_EXTERN kfk_err_t kfk_msgpack_to_json(const struct msgpack_object *o, kfk_wbuf_t *out);
 
 /* ============================================================================================
  * Redis lock: a lease on one key of one Redis server, with fencing numbers
@@ -594,9 +661,11 @@ typedef struct kfk_lock kfk_lock_t;
 
 /**
  * Options of kfk_lock_new; start from KFK_LOCK_OPTS_INIT. A zero field takes its default.
- * Strings are copied by kfk_lock_new.
+ * Strings are copied by kfk_lock_new. New fields are only ever added at the end.
  */
 typedef struct kfk_lock_opts {
+    /** sizeof(kfk_lock_opts_t) as the caller was built: set by KFK_LOCK_OPTS_INIT. */
+    size_t struct_size;
     /** "host:port" ("[v6addr]:port"; the port defaults to 6379) or "unix:/path/to/socket". */
     const char *redis;
     /** ACL user name sent with AUTH (NULL: AUTH with the password only). */
@@ -620,9 +689,9 @@ typedef struct kfk_lock_opts {
     const kfk_conf_t *conf;
 } kfk_lock_opts_t;
 
-/** Every option at its default; set .redis before use. */
+/** Every option at its default (times computed from ttl_ms 30000); set .redis before use. */
 #define KFK_LOCK_OPTS_INIT                                                                         \
-    { NULL, NULL, NULL, 0, 0, 0, 0, 0, NULL }
+    { sizeof(kfk_lock_opts_t), NULL, NULL, NULL, 0, 30000, 0, 0, 0, NULL }
 
 /**
  * The outcome of kfk_lock_acquire: @p err 0 with the acquisition's fencing number in @p fence
@@ -651,7 +720,8 @@ typedef void (*kfk_lock_release_cb)(kfk_lock_t *lock, kfk_err_t err, void *opaqu
  */
 typedef void (*kfk_lock_lost_cb)(kfk_lock_t *lock, kfk_err_t reason, void *opaque);
 
-/** Called once kfk_lock_close finished; the memory is freed after it returns. */
+/** Called once kfk_lock_close finished (every internal handle closed); the memory is freed
+ * after it returns. */
 typedef void (*kfk_lock_close_cb)(kfk_lock_t *lock, void *opaque);
 
 /**
@@ -660,8 +730,8 @@ typedef void (*kfk_lock_close_cb)(kfk_lock_t *lock, void *opaque);
  * address, inconsistent times; @p errstr, which may be NULL, says which), KFK_ERR__NOMEM. No
  * callback follows. Free with kfk_lock_close.
  */
-KFK_API kfk_err_t kfk_lock_new(uv_loop_t *loop, const kfk_lock_opts_t *opts, kfk_lock_t **out,
-                               char *errstr, size_t errstr_size);
+KFK_EXTERN kfk_err_t kfk_lock_new(uv_loop_t *loop, const kfk_lock_opts_t *opts, kfk_lock_t **out,
+                                  char *errstr, size_t errstr_size);
 
 /**
  * Tries once to take @p key (copied; the fence counter is "<key>:fence"). @p cb runs exactly once,
@@ -671,29 +741,29 @@ KFK_API kfk_err_t kfk_lock_new(uv_loop_t *loop, const kfk_lock_opts_t *opts, kfk
  * release in progress), KFK_ERR__DESTROYED (after close), KFK_ERR__NOMEM, KFK_ERR__FATAL (no
  * random bytes).
  */
-KFK_API kfk_err_t kfk_lock_acquire(kfk_lock_t *lock, const char *key, kfk_lock_acquire_cb cb,
-                                   void *opaque);
+KFK_EXTERN kfk_err_t kfk_lock_acquire(kfk_lock_t *lock, const char *key, kfk_lock_acquire_cb cb,
+                                      void *opaque);
 
 /** Sets (or, with NULL, clears) the callback run when a held lease is lost. */
-KFK_API void kfk_lock_on_lost(kfk_lock_t *lock, kfk_lock_lost_cb cb, void *opaque);
+KFK_EXTERN void kfk_lock_set_lost_cb(kfk_lock_t *lock, kfk_lock_lost_cb cb, void *opaque);
 
 /**
  * True (1) when the lease is held right now: acquired, not released, not lost, and its deadline
  * on the monotonic clock not passed (checked at the call, so it is false as soon as the deadline
  * passes, even while the loop is blocked and before the lost callback has run).
  */
-KFK_API int kfk_lock_is_held(const kfk_lock_t *lock);
+KFK_EXTERN int kfk_lock_is_held(const kfk_lock_t *lock);
 
 /** Milliseconds left before the local deadline (0 when not held). */
-KFK_API int64_t kfk_lock_remaining_ms(const kfk_lock_t *lock);
+KFK_EXTERN int64_t kfk_lock_remaining_ms(const kfk_lock_t *lock);
 
 /** The fencing number of the last granted acquisition (0 before the first). */
-KFK_API int64_t kfk_lock_fence(const kfk_lock_t *lock);
+KFK_EXTERN int64_t kfk_lock_fence(const kfk_lock_t *lock);
 
 /** The key and the token (32 hex characters) of the lease held or lost last, or NULL after a
  * release and before the first grant. Valid until the next acquire, release or close. */
-KFK_API const char *kfk_lock_key(const kfk_lock_t *lock);
-KFK_API const char *kfk_lock_token(const kfk_lock_t *lock);
+KFK_EXTERN const char *kfk_lock_key(const kfk_lock_t *lock);
+KFK_EXTERN const char *kfk_lock_token(const kfk_lock_t *lock);
 
 /**
  * Ends the lease (held, or lost and not yet released): renewals stop at once, is_held() turns
@@ -701,16 +771,22 @@ KFK_API const char *kfk_lock_token(const kfk_lock_t *lock);
  * (see kfk_lock_release_cb). Returns, with no callback: KFK_ERR__STATE (nothing to release, or an
  * acquire or release in progress), KFK_ERR__DESTROYED (after close), KFK_ERR__NOMEM.
  */
-KFK_API kfk_err_t kfk_lock_release(kfk_lock_t *lock, kfk_lock_release_cb cb, void *opaque);
+KFK_EXTERN kfk_err_t kfk_lock_release(kfk_lock_t *lock, kfk_lock_release_cb cb, void *opaque);
 
 /**
  * Closes @p lock: no lost callback any more; a lease still held (or lost but possibly still in
  * Redis) is released; pending acquire and release callbacks run with KFK_ERR__DESTROYED; then
- * the connection and timers close, @p cb (may be NULL) runs and the memory is freed. Bounded by
- * command_timeout_ms when Redis does not answer. Legal from inside any lock callback; a second
- * call is ignored.
+ * the connection and timers close, @p cb (may be NULL, never inside this call) runs and the
+ * memory is freed after it returns. Bounded by command_timeout_ms when Redis does not answer.
+ * Legal from inside any lock callback; a second call is ignored.
  */
-KFK_API void kfk_lock_close(kfk_lock_t *lock, kfk_lock_close_cb cb, void *opaque);
+KFK_EXTERN void kfk_lock_close(kfk_lock_t *lock, kfk_lock_close_cb cb, void *opaque);
+
+/** The user pointer of @p lock (NULL until kfk_lock_set_data). */
+KFK_EXTERN void *kfk_lock_get_data(const kfk_lock_t *lock);
+
+/** Sets the user pointer of @p lock; kfk never reads it. */
+KFK_EXTERN void kfk_lock_set_data(kfk_lock_t *lock, void *data);
 
 /* ============================================================================================
  * Partition worker: one partition behind a Redis lock (the seeds' "consumer maker")
@@ -729,52 +805,82 @@ KFK_API void kfk_lock_close(kfk_lock_t *lock, kfk_lock_close_cb cb, void *opaque
  */
 typedef struct kfk_worker kfk_worker_t;
 
-/** Which partition, and the lock: key "<lock_prefix>:<group.id>:<topic>:<partition>". */
+/**
+ * Which partition, and the lock: key "<lock_prefix>:<group.id>:<topic>:<partition>". Start from
+ * KFK_WORKER_OPTS_INIT; everything is copied by kfk_worker_new. New fields are only ever added
+ * at the end. The lock's options are pointed to (not embedded) so that either struct can grow.
+ */
 typedef struct kfk_worker_opts {
+    /** sizeof(kfk_worker_opts_t) as the caller was built: set by KFK_WORKER_OPTS_INIT. */
+    size_t struct_size;
     const char *topic;
     int32_t partition;
-    const char *lock_prefix; /* NULL: "kfk:lock" */
-    kfk_lock_opts_t lock;    /* Redis address, TTL, ...; lock.conf NULL: the worker's conf */
+    const char *lock_prefix;     /* NULL: "kfk:lock" */
+    const kfk_lock_opts_t *lock; /* Redis address, TTL, ... (needed); conf NULL: the worker's */
 } kfk_worker_opts_t;
 
+/** Every option at its default; set .topic, .partition and .lock before use. */
+#define KFK_WORKER_OPTS_INIT                                                                       \
+    { sizeof(kfk_worker_opts_t), NULL, 0, NULL, NULL }
+
 /**
- * The worker finished: @p err is 0 after kfk_worker_stop, KFK_ERR__LOCK_HELD when another
- * worker holds the lock (nothing was consumed), KFK_ERR__LOCK_LOST when the lock was lost
- * (delivery stopped at once, nothing committed after the lease ended; a batch still in
- * processing stays valid until it is marked done, which then commits nothing, or until
- * max.poll.interval.ms), or the error that stopped it. The worker is freed after this returns;
- * batches not marked done by then are void (do not mark them done afterwards).
+ * The worker finished by itself (not called after kfk_worker_close): @p err is
+ * KFK_ERR__LOCK_HELD when another worker holds the lock (nothing was consumed),
+ * KFK_ERR__LOCK_LOST when the lock was lost (delivery stopped at once, nothing committed after
+ * the lease ended; a batch still in processing stays valid until it is marked done, which then
+ * commits nothing, or until max.poll.interval.ms), or the error that stopped it. Its consumer
+ * and lock are closed by then; the worker itself stays allocated until kfk_worker_close (which
+ * may be called from here). Batches not marked done by then are void (do not mark them done
+ * afterwards).
  */
 typedef void (*kfk_worker_done_cb)(kfk_worker_t *w, kfk_err_t err, void *opaque);
 
+/** Called once kfk_worker_close finished; the memory is freed after it returns. */
+typedef void (*kfk_worker_close_cb)(kfk_worker_t *w, void *opaque);
+
 /**
- * Starts a worker on @p loop: takes the lock, then consumes @p opts->partition of @p
- * opts->topic from the group's committed offset (else auto.offset.reset) in batches of
+ * Creates and starts a worker on @p loop: takes the lock, then consumes @p opts->partition of
+ * @p opts->topic from the group's committed offset (else auto.offset.reset) in batches of
  * batch.size, committing the done watermark after each kfk_batch_done with the simple
  * (non-member) commit of group.id, while the lock is renewed. @p conf needs group.id. Returns
- * KFK_ERR__INVALID_CONF / _INVALID_ARG / _NOMEM with errstr (no callback); otherwise @p done_cb
- * runs exactly once, later.
+ * KFK_ERR__INVALID_CONF / _INVALID_ARG (also for opts->struct_size 0) / _NOMEM with errstr (no
+ * object, no callback); otherwise @p done_cb (may be NULL) runs at most once, later, if the
+ * worker finishes by itself, and the worker is ended with kfk_worker_close.
  */
-KFK_API kfk_err_t kfk_worker_start(uv_loop_t *loop, const kfk_conf_t *conf,
-                                   const kfk_worker_opts_t *opts, kfk_batch_cb batch_cb,
-                                   kfk_worker_done_cb done_cb, void *opaque, kfk_worker_t **out,
-                                   char *errstr, size_t errstr_size);
+KFK_EXTERN kfk_err_t kfk_worker_new(uv_loop_t *loop, const kfk_conf_t *conf,
+                                    const kfk_worker_opts_t *opts, kfk_batch_cb batch_cb,
+                                    kfk_worker_done_cb done_cb, void *opaque, kfk_worker_t **out,
+                                    char *errstr, size_t errstr_size);
 
 /**
- * Stops @p w: waits up to @p timeout_ms (< 0: max.poll.interval.ms) for undone batches, commits
- * what is done (while the lease lasts), releases the lock, closes; then done_cb(0). Legal from
- * inside the batch callback.
+ * Closes @p w: no more batches; waits up to the close timeout (kfk_worker_set_close_timeout;
+ * default max.poll.interval.ms) for undone batches, commits what is done (while the lease
+ * lasts), releases the lock, closes the consumer and the lock; then @p cb (may be NULL, never
+ * inside this call) runs and the memory is freed after it returns. done_cb is not called after
+ * this. Batches not done by then are void. Legal at any time, from inside any callback (the
+ * batch and done callbacks included); a second call is ignored.
  */
-KFK_API void kfk_worker_stop(kfk_worker_t *w, int64_t timeout_ms);
+KFK_EXTERN void kfk_worker_close(kfk_worker_t *w, kfk_worker_close_cb cb, void *opaque);
+
+/** Bounds how long kfk_worker_close waits for undone batches: @p timeout_ms >= 0
+ * milliseconds, < 0 the default (max.poll.interval.ms). Read when kfk_worker_close is called. */
+KFK_EXTERN void kfk_worker_set_close_timeout(kfk_worker_t *w, int64_t timeout_ms);
+
+/** The user pointer of @p w (NULL until kfk_worker_set_data). */
+KFK_EXTERN void *kfk_worker_get_data(const kfk_worker_t *w);
+
+/** Sets the user pointer of @p w; kfk never reads it. */
+KFK_EXTERN void kfk_worker_set_data(kfk_worker_t *w, void *data);
 
 /** The fencing number of the lock acquisition (-1 before it). */
-KFK_API int64_t kfk_worker_fence(const kfk_worker_t *w);
+KFK_EXTERN int64_t kfk_worker_fence(const kfk_worker_t *w);
 
 /** The lock key ("kfk:lock:<group>:<topic>:<partition>"). */
-KFK_API const char *kfk_worker_lock_key(const kfk_worker_t *w);
+KFK_EXTERN const char *kfk_worker_lock_key(const kfk_worker_t *w);
 
-/** The worker's consumer (NULL before the lock is held and after it closed). */
-KFK_API kfk_consumer_t *kfk_worker_consumer(const kfk_worker_t *w);
+/** The worker's consumer (NULL before the lock is held and after it closed). Owned by the
+ * worker: do not close it. */
+KFK_EXTERN kfk_consumer_t *kfk_worker_consumer(const kfk_worker_t *w);
 
 /* ============================================================================================
  * Events: a Dispytch-compatible emitter and listener
@@ -793,8 +899,11 @@ typedef enum kfk_envelope { KFK_ENVELOPE_JSON = 0, KFK_ENVELOPE_MSGPACK = 1 } kf
 /** An emitter: events as records, over a producer the caller owns. */
 typedef struct kfk_emitter kfk_emitter_t;
 
-/** Per-event options (all optional; zero them). */
+/** Per-event options (all optional: pass NULL, or start from KFK_EMIT_OPTS_INIT). New fields
+ * are only ever added at the end. */
 typedef struct kfk_emit_opts {
+    /** sizeof(kfk_emit_opts_t) as the caller was built: set by KFK_EMIT_OPTS_INIT. */
+    size_t struct_size;
     const char *partition_by; /* dotted path into body ("user.id"): its value is the key */
     const void *key;          /* an explicit key instead (ignored with partition_by) */
     size_t key_len;
@@ -806,36 +915,60 @@ typedef struct kfk_emit_opts {
     int64_t timestamp; /* 0: now */
 } kfk_emit_opts_t;
 
+/** Every option at its default (any partition, a new id, now). */
+#define KFK_EMIT_OPTS_INIT                                                                         \
+    { sizeof(kfk_emit_opts_t), NULL, NULL, 0, 0, 0, NULL, 0, NULL, 0 }
+
+/** Called once kfk_emitter_close finished; the memory is freed after it returns. */
+typedef void (*kfk_emitter_close_cb)(kfk_emitter_t *e, void *opaque);
+
 /** The outcome of one event: @p id is the envelope's id (valid during the call). */
 typedef void (*kfk_emit_cb)(kfk_emitter_t *e, kfk_err_t err, const char *id, int32_t partition,
                             int64_t offset, void *opaque);
 
-/** Creates an emitter over @p p (not owned: close it after freeing the emitter). */
-KFK_API kfk_err_t kfk_emitter_new(kfk_producer_t *p, kfk_envelope_t envelope, kfk_emitter_t **out);
+/** Creates an emitter over @p p (not owned: close the emitter first, then the producer).
+ * KFK_ERR__INVALID_ARG, KFK_ERR__NOMEM; no callback. */
+KFK_EXTERN kfk_err_t kfk_emitter_new(kfk_producer_t *p, kfk_envelope_t envelope,
+                                     kfk_emitter_t **out);
 
-/** Frees @p e; callbacks of events already emitted still run (through the producer). */
-KFK_API void kfk_emitter_free(kfk_emitter_t *e);
+/**
+ * Closes @p e: new emits are refused (KFK_ERR__DESTROYED); the events in flight keep going and
+ * their callbacks run with their outcome as the producer reports it (within its
+ * delivery.timeout.ms, or KFK_ERR__DESTROYED when the producer is closed meanwhile); after the
+ * last one @p cb (may be NULL, never inside this call) runs and the memory is freed after it
+ * returns. Legal from inside any callback; a second call is ignored.
+ */
+KFK_EXTERN void kfk_emitter_close(kfk_emitter_t *e, kfk_emitter_close_cb cb, void *opaque);
+
+/** The user pointer of @p e (NULL until kfk_emitter_set_data). */
+KFK_EXTERN void *kfk_emitter_get_data(const kfk_emitter_t *e);
+
+/** Sets the user pointer of @p e; kfk never reads it. */
+KFK_EXTERN void kfk_emitter_set_data(kfk_emitter_t *e, void *data);
 
 /**
  * Emits an event whose body is JSON text (an object). Returns, with no callback:
  * KFK_ERR__VALUE_DECODE (not a JSON object), KFK_ERR__KEY_PATH (partition_by missing or not a
- * scalar), or the producer's refusals (KFK_ERR__QUEUE_FULL, ...). Otherwise @p cb runs once, after
- * the producer's own retries within delivery.timeout.ms.
+ * scalar), KFK_ERR__INVALID_ARG (also @p opts with struct_size 0), KFK_ERR__DESTROYED (after
+ * kfk_emitter_close), or the producer's refusals (KFK_ERR__QUEUE_FULL, ...). Otherwise @p cb runs
+ * once, after the producer's own retries within delivery.timeout.ms.
  */
-KFK_API kfk_err_t kfk_emitter_emit_json(kfk_emitter_t *e, const char *topic, const char *type,
-                                        const char *body_json, size_t body_len,
-                                        const kfk_emit_opts_t *opts, kfk_emit_cb cb, void *opaque);
-
-/** As kfk_emitter_emit_json with the body as packed msgpack bytes (a map). */
-KFK_API kfk_err_t kfk_emitter_emit_msgpack(kfk_emitter_t *e, const char *topic, const char *type,
-                                           const void *body, size_t body_len,
+KFK_EXTERN kfk_err_t kfk_emitter_emit_json(kfk_emitter_t *e, const char *topic, const char *type,
+                                           const char *body_json, size_t body_len,
                                            const kfk_emit_opts_t *opts, kfk_emit_cb cb,
                                            void *opaque);
 
+/** As kfk_emitter_emit_json with the body as packed msgpack bytes (a map). */
+KFK_EXTERN kfk_err_t kfk_emitter_emit_msgpack(kfk_emitter_t *e, const char *topic, const char *type,
+                                              const void *body, size_t body_len,
+                                              const kfk_emit_opts_t *opts, kfk_emit_cb cb,
+                                              void *opaque);
+
 /** As kfk_emitter_emit_json with the body packed by @p pack (the seeds' "Producible"). */
-KFK_API kfk_err_t kfk_emitter_emit_pack(kfk_emitter_t *e, const char *topic, const char *type,
-                                        kfk_pack_cb pack, const void *obj, void *pack_opaque,
-                                        const kfk_emit_opts_t *opts, kfk_emit_cb cb, void *opaque);
+KFK_EXTERN kfk_err_t kfk_emitter_emit_pack(kfk_emitter_t *e, const char *topic, const char *type,
+                                           kfk_pack_cb pack, const void *obj, void *pack_opaque,
+                                           const kfk_emit_opts_t *opts, kfk_emit_cb cb,
+                                           void *opaque);
 
 /** A listener: routes events to handlers by (topic, type), over a consumer the caller owns. */
 typedef struct kfk_listener kfk_listener_t;
@@ -860,8 +993,11 @@ typedef void (*kfk_handler_cb)(kfk_listener_t *l, const kfk_event_t *ev, void *o
 /** Whether an error from a handler is worth a retry (NULL in the policy: every error is). */
 typedef int (*kfk_retry_on_cb)(kfk_err_t err, void *opaque);
 
-/** Retry policy of one handler. */
+/** Retry policy of one handler; start from KFK_RETRY_POLICY_INIT. New fields are only ever
+ * added at the end. */
 typedef struct kfk_retry_policy {
+    /** sizeof(kfk_retry_policy_t) as the caller was built: set by KFK_RETRY_POLICY_INIT. */
+    size_t struct_size;
     uint32_t retries;        /* attempts after the first (default 0) */
     int64_t interval_ms;     /* wait before a retry (default 1250, Dispytch's) */
     int exponential;         /* double the wait each time, up to max_interval_ms */
@@ -870,12 +1006,20 @@ typedef struct kfk_retry_policy {
     void *retry_on_opaque;
 } kfk_retry_policy_t;
 
+/** No retry; 1250 ms between retries when retries is raised, doubling up to 30000 ms when
+ * exponential is set. */
+#define KFK_RETRY_POLICY_INIT                                                                      \
+    { sizeof(kfk_retry_policy_t), 0, 1250, 0, 30000, NULL, NULL }
+
 /** Problems with events that are not a handler's failure: bad envelopes, unhandled types. */
 typedef void (*kfk_event_error_cb)(kfk_listener_t *l, kfk_err_t err, const char *what,
                                    const kfk_message_t *m, void *opaque);
 
-/** Listener options (zero them for the defaults). */
+/** Listener options (NULL for the defaults, or start from KFK_LISTENER_OPTS_INIT). New fields
+ * are only ever added at the end. */
 typedef struct kfk_listener_opts {
+    /** sizeof(kfk_listener_opts_t) as the caller was built: set by KFK_LISTENER_OPTS_INIT. */
+    size_t struct_size;
     uint32_t max_in_flight; /* events in flight per partition (default 16) */
     kfk_producer_t *dlq;    /* the producer for the dead-letter topic (not owned) */
     const char *dlq_topic;  /* dead-letter topic; NULL: no dead letters */
@@ -887,6 +1031,14 @@ typedef struct kfk_listener_opts {
     void *on_error_opaque;
 } kfk_listener_opts_t;
 
+/** Every option at its default: 16 in flight, no dead letters, failed events stop their
+ * partition, events without a handler are skipped. */
+#define KFK_LISTENER_OPTS_INIT                                                                     \
+    { sizeof(kfk_listener_opts_t), 16, NULL, NULL, 0, 0, NULL, NULL }
+
+/** Called once kfk_listener_close finished; the memory is freed after it returns. */
+typedef void (*kfk_listener_close_cb)(kfk_listener_t *l, void *opaque);
+
 /** Counters of a listener. */
 typedef struct kfk_listener_stats {
     uint64_t handled, failed, retried, dead_lettered, unhandled, bad_envelopes, in_flight;
@@ -894,32 +1046,57 @@ typedef struct kfk_listener_stats {
 
 /**
  * Creates a listener over consumer @p c (subscribed or assigned by the caller, not yet
- * started; not owned). The listener sets batch.size-like bounds itself through max_in_flight.
+ * started; not owned: close the listener first, then the consumer). The listener sets
+ * batch.size-like bounds itself through max_in_flight. Errors (no object, no callback):
+ * KFK_ERR__INVALID_ARG (also @p opts with struct_size 0, logged through the consumer's log),
+ * KFK_ERR__NOMEM.
  */
-KFK_API kfk_err_t kfk_listener_new(kfk_consumer_t *c, kfk_envelope_t envelope,
-                                   const kfk_listener_opts_t *opts, kfk_listener_t **out);
+KFK_EXTERN kfk_err_t kfk_listener_new(kfk_consumer_t *c, kfk_envelope_t envelope,
+                                      const kfk_listener_opts_t *opts, kfk_listener_t **out);
 
 /** Routes events of @p type (NULL: any type) on @p topic (NULL: any topic) to @p handler; the
- * first registration that matches an event wins. */
-KFK_API kfk_err_t kfk_listener_on(kfk_listener_t *l, const char *topic, const char *type,
-                                  kfk_handler_cb handler, const kfk_retry_policy_t *policy,
-                                  void *opaque);
+ * first registration that matches an event wins. @p policy (NULL: no retry) is copied.
+ * KFK_ERR__INVALID_ARG (also a policy with struct_size 0), KFK_ERR__DESTROYED after close. */
+KFK_EXTERN kfk_err_t kfk_listener_on(kfk_listener_t *l, const char *topic, const char *type,
+                                     kfk_handler_cb handler, const kfk_retry_policy_t *policy,
+                                     void *opaque);
 
 /** Starts consuming (kfk_consumer_start on the consumer). */
-KFK_API kfk_err_t kfk_listener_start(kfk_listener_t *l);
+KFK_EXTERN kfk_err_t kfk_listener_start(kfk_listener_t *l);
 
 /**
  * Finishes an event: @p err 0 is success; otherwise the handler's retry policy decides: retry
  * later, or give up (dead-letter topic, or stop the partition). Offsets are committed only up
  * to the contiguous run of finished events of each partition.
  */
-KFK_API void kfk_event_done(const kfk_event_t *ev, kfk_err_t err);
+KFK_EXTERN void kfk_event_done(const kfk_event_t *ev, kfk_err_t err);
 
 /** Current counters. */
-KFK_API void kfk_listener_stats(const kfk_listener_t *l, kfk_listener_stats_t *st);
+KFK_EXTERN void kfk_listener_stats(const kfk_listener_t *l, kfk_listener_stats_t *st);
 
-/** Frees @p l once no event is in flight (events still in flight: KFK_ERR__STATE). */
-KFK_API kfk_err_t kfk_listener_free(kfk_listener_t *l);
+/**
+ * Closes @p l: the consumer delivers no more batches to it (it stays yours: close it after this
+ * callback); events in flight (in a handler or waiting for a retry) get up to the close timeout
+ * (kfk_listener_set_close_timeout; default the consumer's max.poll.interval.ms) to be finished
+ * with kfk_event_done; the rest then fail: their partitions are done with KFK_ERR__DESTROYED
+ * (nothing committed: the events come again) and the on_error callback runs for each with
+ * KFK_ERR__DESTROYED, "listener closed before the event was done". kfk_event_done on such an
+ * event before @p cb returns is allowed and ignored. Then @p cb (may be NULL, never inside this
+ * call) runs and the memory is freed after it returns. Legal from inside any callback,
+ * handlers included; a second call is ignored.
+ */
+KFK_EXTERN void kfk_listener_close(kfk_listener_t *l, kfk_listener_close_cb cb, void *opaque);
+
+/** Bounds how long kfk_listener_close waits for events in flight: @p timeout_ms >= 0
+ * milliseconds, < 0 the default (max.poll.interval.ms). Read when kfk_listener_close is
+ * called. */
+KFK_EXTERN void kfk_listener_set_close_timeout(kfk_listener_t *l, int64_t timeout_ms);
+
+/** The user pointer of @p l (NULL until kfk_listener_set_data). */
+KFK_EXTERN void *kfk_listener_get_data(const kfk_listener_t *l);
+
+/** Sets the user pointer of @p l; kfk never reads it. */
+KFK_EXTERN void kfk_listener_set_data(kfk_listener_t *l, void *data);
 
 #ifdef __cplusplus
 }

@@ -26,9 +26,9 @@ extern "C" {
 
 /** Marks a symbol exported from libkfk (default visibility with GCC and clang). */
 #if defined(__GNUC__)
-#define KFK_API __attribute__((visibility("default")))
+#define KFK_EXTERN __attribute__((visibility("default")))
 #else
-#define KFK_API
+#define KFK_EXTERN
 #endif
 
 /* Error flags: what a client should do with an error. */
@@ -235,28 +235,28 @@ typedef enum kfk_err {
  * The symbolic name of @p err ("NOT_LEADER_OR_FOLLOWER", "_TIMED_OUT", "NONE"), or
  * "UNKNOWN_ERROR_CODE" for a number kfk does not know. Static storage; never NULL.
  */
-KFK_API const char *kfk_err_name(kfk_err_t err);
+KFK_EXTERN const char *kfk_err_name(kfk_err_t err);
 
 /** A one-line English description of @p err. Static storage; never NULL. */
-KFK_API const char *kfk_err_str(kfk_err_t err);
+KFK_EXTERN const char *kfk_err_str(kfk_err_t err);
 
 /** The KFK_ERRF_* flags of @p err (0 for success and unknown codes). */
-KFK_API unsigned kfk_err_flags(kfk_err_t err);
+KFK_EXTERN unsigned kfk_err_flags(kfk_err_t err);
 
 /** True when a retry of the failed operation may succeed (KFK_ERRF_RETRIABLE). */
-KFK_API int kfk_err_is_retriable(kfk_err_t err);
+KFK_EXTERN int kfk_err_is_retriable(kfk_err_t err);
 
 /** True when the client instance cannot go on after @p err (KFK_ERRF_FATAL). */
-KFK_API int kfk_err_is_fatal(kfk_err_t err);
+KFK_EXTERN int kfk_err_is_fatal(kfk_err_t err);
 
 /** The library's version string, e.g. "0.1.0" (same as KFK_VERSION_STR of the build). */
-KFK_API const char *kfk_version_str(void);
+KFK_EXTERN const char *kfk_version_str(void);
 
 /**
  * The optional features built into this library, comma-separated, e.g. "gzip,snappy,lz4,zstd"
  * (compression codecs in src/protocol). Static storage; may be "".
  */
-KFK_API const char *kfk_build_features(void);
+KFK_EXTERN const char *kfk_build_features(void);
 
 /* ============================================================================================
  * Primitives: strings, bytes, a growable writer and a bounds-checked reader.
@@ -280,10 +280,10 @@ typedef struct kfk_bytes {
 /** A kfk_str_t of a C string literal (its length known at compile time). */
 #define KFK_STR(s) ((kfk_str_t){(s), (int32_t)(sizeof(s) - 1)})
 /** A kfk_str_t of a NUL-terminated string, pointing into it; NULL gives the null string. */
-KFK_API kfk_str_t kfk_str_c(const char *s);
+KFK_EXTERN kfk_str_t kfk_str_c(const char *s);
 
 /** True when @p s holds exactly the NUL-terminated string @p c. */
-KFK_API int kfk_str_eq(kfk_str_t s, const char *c);
+KFK_EXTERN int kfk_str_eq(kfk_str_t s, const char *c);
 
 /** Bytes spliced into a kfk_wbuf_t by reference (see kfk_wbuf_splice). */
 typedef struct kfk_wbuf_seg {
@@ -315,16 +315,16 @@ typedef struct kfk_wbuf {
 } kfk_wbuf_t;
 
 /** Sets @p w empty, with no allocation. */
-KFK_API void kfk_wbuf_init(kfk_wbuf_t *w);
+KFK_EXTERN void kfk_wbuf_init(kfk_wbuf_t *w);
 /** Frees @p w's memory and sets it empty. */
-KFK_API void kfk_wbuf_free(kfk_wbuf_t *w);
+KFK_EXTERN void kfk_wbuf_free(kfk_wbuf_t *w);
 /** Hands the bytes to the caller (free with kfk_mem_free) and sets @p w empty. A buffer with
  * spliced segments cannot be taken (NULL). */
-KFK_API uint8_t *kfk_wbuf_take(kfk_wbuf_t *w, size_t *len);
+KFK_EXTERN uint8_t *kfk_wbuf_take(kfk_wbuf_t *w, size_t *len);
 
 /** Inserts @p len bytes at @p ptr by reference at the current end (no copy); they count in
  * frame sizes. */
-KFK_API void kfk_wbuf_splice(kfk_wbuf_t *w, const void *ptr, size_t len);
+KFK_EXTERN void kfk_wbuf_splice(kfk_wbuf_t *w, const void *ptr, size_t len);
 
 /** One contiguous piece of a buffer's output. */
 typedef struct kfk_wbuf_piece {
@@ -334,16 +334,16 @@ typedef struct kfk_wbuf_piece {
 
 /** The output of @p w in order, as at most 2 * nsegs + 1 pieces written to @p out (which must
  * hold that many); returns the count. Without segments it is one piece: data, len. */
-KFK_API size_t kfk_wbuf_pieces(const kfk_wbuf_t *w, kfk_wbuf_piece_t *out);
+KFK_EXTERN size_t kfk_wbuf_pieces(const kfk_wbuf_t *w, kfk_wbuf_piece_t *out);
 
 /** Total output bytes of @p w: len plus the spliced bytes. */
 static inline size_t kfk_wbuf_size(const kfk_wbuf_t *w) {
     return w->len + w->spliced;
 }
 /** Makes room for @p need more bytes; 0 or the (sticky) error. */
-KFK_API kfk_err_t kfk_wbuf_grow(kfk_wbuf_t *w, size_t need);
+KFK_EXTERN kfk_err_t kfk_wbuf_grow(kfk_wbuf_t *w, size_t need);
 /** Frees memory handed out by kfk_wbuf_take (kfk's allocator). */
-KFK_API void kfk_mem_free(void *p);
+KFK_EXTERN void kfk_mem_free(void *p);
 
 /** Appends @p n bytes and returns where they go (uninitialized), or NULL after an error. */
 static inline uint8_t *kfk_wbuf_extend(kfk_wbuf_t *w, size_t n) {
@@ -409,7 +409,7 @@ static inline void kfk_wbuf_put_uvarint(kfk_wbuf_t *w, uint32_t v) {
     *p = (uint8_t)v;
 }
 /** Unsigned LEB128 of 64 bits, at most 10 bytes. */
-KFK_API void kfk_wbuf_put_uvarlong(kfk_wbuf_t *w, uint64_t v);
+KFK_EXTERN void kfk_wbuf_put_uvarlong(kfk_wbuf_t *w, uint64_t v);
 /** Zig-zag varint (32 bits), as in records. */
 static inline void kfk_wbuf_put_varint(kfk_wbuf_t *w, int32_t v) {
     kfk_wbuf_put_uvarint(w, ((uint32_t)v << 1) ^ (uint32_t)(v >> 31));
@@ -419,25 +419,25 @@ static inline void kfk_wbuf_put_varlong(kfk_wbuf_t *w, int64_t v) {
     kfk_wbuf_put_uvarlong(w, ((uint64_t)v << 1) ^ (uint64_t)(v >> 63));
 }
 /** Bytes the zig-zag varint of @p v takes (1-5). */
-KFK_API size_t kfk_varint_size(int32_t v);
+KFK_EXTERN size_t kfk_varint_size(int32_t v);
 /** Bytes the zig-zag varlong of @p v takes (1-10). */
-KFK_API size_t kfk_varlong_size(int64_t v);
+KFK_EXTERN size_t kfk_varlong_size(int64_t v);
 /** Bytes the unsigned varint of @p v takes (1-5). */
-KFK_API size_t kfk_uvarint_size(uint32_t v);
+KFK_EXTERN size_t kfk_uvarint_size(uint32_t v);
 /**
  * A (nullable) string: int16 length, or with @p compact an unsigned varint of length + 1
  * (0 = null). A null string (len -1) is written as null; callers check nullability.
  */
-KFK_API void kfk_wbuf_put_str(kfk_wbuf_t *w, kfk_str_t s, int compact);
+KFK_EXTERN void kfk_wbuf_put_str(kfk_wbuf_t *w, kfk_str_t s, int compact);
 /** (Nullable) bytes: int32 length, or with @p compact an unsigned varint of length + 1. */
-KFK_API void kfk_wbuf_put_bytes(kfk_wbuf_t *w, kfk_bytes_t b, int compact);
+KFK_EXTERN void kfk_wbuf_put_bytes(kfk_wbuf_t *w, kfk_bytes_t b, int compact);
 /** An array length: int32 (-1 = null), or with @p compact an unsigned varint of count + 1. */
-KFK_API void kfk_wbuf_put_array_len(kfk_wbuf_t *w, int32_t count, int compact);
+KFK_EXTERN void kfk_wbuf_put_array_len(kfk_wbuf_t *w, int32_t count, int compact);
 
 /** Starts a size-prefixed frame: writes a 4-byte placeholder and returns its offset. */
-KFK_API size_t kfk_wbuf_frame_begin(kfk_wbuf_t *w);
+KFK_EXTERN size_t kfk_wbuf_frame_begin(kfk_wbuf_t *w);
 /** Back-patches the frame size (bytes after the placeholder) at @p offset. */
-KFK_API void kfk_wbuf_frame_end(kfk_wbuf_t *w, size_t offset);
+KFK_EXTERN void kfk_wbuf_frame_end(kfk_wbuf_t *w, size_t offset);
 
 /**
  * A bounds-checked reader over bytes it does not own. It never reads past @c end. The first
@@ -500,9 +500,9 @@ static inline int64_t kfk_rbuf_get_int64(kfk_rbuf_t *r) {
     return (int64_t)((hi << 32) | lo);
 }
 /** Unsigned varint of at most 5 bytes (more, or bits past 32, is an error). */
-KFK_API uint32_t kfk_rbuf_get_uvarint(kfk_rbuf_t *r);
+KFK_EXTERN uint32_t kfk_rbuf_get_uvarint(kfk_rbuf_t *r);
 /** Unsigned varint of at most 10 bytes. */
-KFK_API uint64_t kfk_rbuf_get_uvarlong(kfk_rbuf_t *r);
+KFK_EXTERN uint64_t kfk_rbuf_get_uvarlong(kfk_rbuf_t *r);
 /** Reads a zig-zag varint (records' 32-bit signed integers). */
 static inline int32_t kfk_rbuf_get_varint(kfk_rbuf_t *r) {
     uint32_t u = kfk_rbuf_get_uvarint(r);
@@ -517,16 +517,16 @@ static inline int64_t kfk_rbuf_get_varlong(kfk_rbuf_t *r) {
  * A (nullable) string pointing into the reader's bytes. A null string is an error unless
  * @p nullable. A length past the end, or below -1, is an error.
  */
-KFK_API kfk_str_t kfk_rbuf_get_str(kfk_rbuf_t *r, int compact, int nullable);
+KFK_EXTERN kfk_str_t kfk_rbuf_get_str(kfk_rbuf_t *r, int compact, int nullable);
 /** (Nullable) bytes pointing into the reader's bytes; see kfk_rbuf_get_str. */
-KFK_API kfk_bytes_t kfk_rbuf_get_bytes(kfk_rbuf_t *r, int compact, int nullable);
+KFK_EXTERN kfk_bytes_t kfk_rbuf_get_bytes(kfk_rbuf_t *r, int compact, int nullable);
 /**
  * An array count. -1 (null) is returned only when @p nullable. A count whose elements could not
  * fit in the bytes left, at @p min_elem_size bytes each (at least 1), is an error: no decoder
  * allocates from a count the bytes cannot back.
  */
-KFK_API int32_t kfk_rbuf_get_array_len(kfk_rbuf_t *r, int compact, int nullable,
-                                       size_t min_elem_size);
+KFK_EXTERN int32_t kfk_rbuf_get_array_len(kfk_rbuf_t *r, int compact, int nullable,
+                                          size_t min_elem_size);
 
 /* ============================================================================================
  * Arena: the memory of one decoded message, freed at once.
@@ -546,11 +546,11 @@ typedef struct kfk_arena {
 } kfk_arena_t;
 
 /** Sets @p a empty, with no allocation (the same as zeroing it). */
-KFK_API void kfk_arena_init(kfk_arena_t *a);
+KFK_EXTERN void kfk_arena_init(kfk_arena_t *a);
 /** @p n zeroed bytes, 16-aligned, or NULL (out of memory, or past the limit). */
-KFK_API void *kfk_arena_alloc(kfk_arena_t *a, size_t n);
+KFK_EXTERN void *kfk_arena_alloc(kfk_arena_t *a, size_t n);
 /** Frees every allocation of @p a and leaves it empty and reusable. */
-KFK_API void kfk_arena_free(kfk_arena_t *a);
+KFK_EXTERN void kfk_arena_free(kfk_arena_t *a);
 
 /* ============================================================================================
  * Messages: one descriptor table per Kafka message, one generic walker.
@@ -644,12 +644,12 @@ typedef struct kfk_schema kfk_schema_t;
         LIST(KFK_FIELD_DECL_)                                                                      \
         kfk_bytes_t unknown_tags;                                                                  \
     } name##_t;                                                                                    \
-    extern KFK_API const kfk_schema_t name##_schema;
+    extern KFK_EXTERN const kfk_schema_t name##_schema;
 
 /** The struct's name, e.g. "kfk_metadata_request". */
-KFK_API const char *kfk_schema_name(const kfk_schema_t *schema);
+KFK_EXTERN const char *kfk_schema_name(const kfk_schema_t *schema);
 /** The sizeof of the struct @p schema describes. */
-KFK_API size_t kfk_schema_size(const kfk_schema_t *schema);
+KFK_EXTERN size_t kfk_schema_size(const kfk_schema_t *schema);
 
 /**
  * Encodes @p msg (a struct described by @p schema) at @p version, appending to @p w. @p flexible
@@ -658,8 +658,8 @@ KFK_API size_t kfk_schema_size(const kfk_schema_t *schema);
  * a string longer than 32767 bytes in a non-compact version, or a negative count other than -1;
  * KFK_ERR__NOMEM. On error @p w may hold a partial encoding.
  */
-KFK_API kfk_err_t kfk_schema_encode(const kfk_schema_t *schema, int16_t version, bool flexible,
-                                    const void *msg, kfk_wbuf_t *w);
+KFK_EXTERN kfk_err_t kfk_schema_encode(const kfk_schema_t *schema, int16_t version, bool flexible,
+                                       const void *msg, kfk_wbuf_t *w);
 
 /**
  * Decodes a struct described by @p schema at @p version from @p r into @p out (sizeof given by
@@ -668,8 +668,8 @@ KFK_API kfk_err_t kfk_schema_encode(const kfk_schema_t *schema, int16_t version,
  * KFK_ERR__BAD_MSG for malformed input (the reader's error is set too), KFK_ERR__NOMEM when the
  * arena refuses. Counts are checked against the bytes left before anything is allocated.
  */
-KFK_API kfk_err_t kfk_schema_decode(const kfk_schema_t *schema, int16_t version, bool flexible,
-                                    kfk_rbuf_t *r, kfk_arena_t *arena, void *out);
+KFK_EXTERN kfk_err_t kfk_schema_decode(const kfk_schema_t *schema, int16_t version, bool flexible,
+                                       kfk_rbuf_t *r, kfk_arena_t *arena, void *out);
 
 /* ============================================================================================
  * APIs, headers and frames.
@@ -708,13 +708,13 @@ typedef struct kfk_api {
 } kfk_api_t;
 
 /** The API with key @p api_key, or NULL if kfk does not speak it. */
-KFK_API const kfk_api_t *kfk_api_get(int16_t api_key);
+KFK_EXTERN const kfk_api_t *kfk_api_get(int16_t api_key);
 
 /** Every API kfk speaks, ordered by key; *count gets their number. */
-KFK_API const kfk_api_t *kfk_api_list(size_t *count);
+KFK_EXTERN const kfk_api_t *kfk_api_list(size_t *count);
 
 /** True when @p version of @p api_key uses the flexible (compact, tagged) encodings. */
-KFK_API bool kfk_api_is_flexible(int16_t api_key, int16_t version);
+KFK_EXTERN bool kfk_api_is_flexible(int16_t api_key, int16_t version);
 
 /**
  * The highest version of @p api_key both kfk and the broker speak, given the broker's range
@@ -722,8 +722,8 @@ KFK_API bool kfk_api_is_flexible(int16_t api_key, int16_t version);
  * not meet (errstr, if given, names the API and both ranges), KFK_ERR__INVALID_ARG for an API
  * kfk does not speak.
  */
-KFK_API kfk_err_t kfk_api_pick_version(int16_t api_key, int16_t broker_min, int16_t broker_max,
-                                       int16_t *version, char *errstr, size_t errstr_size);
+KFK_EXTERN kfk_err_t kfk_api_pick_version(int16_t api_key, int16_t broker_min, int16_t broker_max,
+                                          int16_t *version, char *errstr, size_t errstr_size);
 
 /** A request header (v1; v2 adds the tagged fields in flexible versions). */
 typedef struct kfk_request_header {
@@ -739,8 +739,8 @@ typedef struct kfk_request_header {
  * request struct of @p hdr->api_key (e.g. kfk_metadata_request_t). The version must lie in
  * kfk's range for the API (KFK_ERR__INVALID_ARG otherwise).
  */
-KFK_API kfk_err_t kfk_request_encode(kfk_wbuf_t *w, const kfk_request_header_t *hdr,
-                                     const void *body);
+KFK_EXTERN kfk_err_t kfk_request_encode(kfk_wbuf_t *w, const kfk_request_header_t *hdr,
+                                        const void *body);
 
 /**
  * Decodes a request frame (without its 4-byte size), as a broker does: the header into @p hdr,
@@ -748,15 +748,15 @@ KFK_API kfk_err_t kfk_request_encode(kfk_wbuf_t *w, const kfk_request_header_t *
  * KFK_ERR__UNSUPPORTED_VERSION... is not used: an API or version kfk does not speak gives
  * KFK_ERR__INVALID_ARG with *body NULL and @p hdr filled; malformed bytes KFK_ERR__BAD_MSG.
  */
-KFK_API kfk_err_t kfk_request_decode(const uint8_t *frame, size_t len, kfk_request_header_t *hdr,
-                                     kfk_arena_t *arena, void **body);
+KFK_EXTERN kfk_err_t kfk_request_decode(const uint8_t *frame, size_t len, kfk_request_header_t *hdr,
+                                        kfk_arena_t *arena, void **body);
 
 /**
  * Appends one framed response (int32 size, header v0 or v1, body) to @p w, as a broker does.
  * ApiVersions responses always use header v0 (KIP-511).
  */
-KFK_API kfk_err_t kfk_response_encode(kfk_wbuf_t *w, int16_t api_key, int16_t version,
-                                      int32_t correlation_id, const void *body);
+KFK_EXTERN kfk_err_t kfk_response_encode(kfk_wbuf_t *w, int16_t api_key, int16_t version,
+                                         int32_t correlation_id, const void *body);
 
 /**
  * Decodes a response frame (without its 4-byte size) to request @p api_key at @p version: the
@@ -765,12 +765,12 @@ KFK_API kfk_err_t kfk_response_encode(kfk_wbuf_t *w, int16_t api_key, int16_t ve
  * sends then (its api_keys hold the broker's ApiVersions range). Trailing bytes after the body
  * are an error (KFK_ERR__BAD_MSG).
  */
-KFK_API kfk_err_t kfk_response_decode(const uint8_t *frame, size_t len, int16_t api_key,
-                                      int16_t version, int32_t *correlation_id, kfk_arena_t *arena,
-                                      void **body);
+KFK_EXTERN kfk_err_t kfk_response_decode(const uint8_t *frame, size_t len, int16_t api_key,
+                                         int16_t version, int32_t *correlation_id,
+                                         kfk_arena_t *arena, void **body);
 
 /** The correlation id of a response frame (its first 4 bytes); -1 if it is shorter. */
-KFK_API int32_t kfk_response_correlation_id(const uint8_t *frame, size_t len);
+KFK_EXTERN int32_t kfk_response_correlation_id(const uint8_t *frame, size_t len);
 
 /* Every message struct, one header per API. */
 #include "kfk/msgs/api_versions.h"
@@ -801,10 +801,10 @@ KFK_API int32_t kfk_response_correlation_id(const uint8_t *frame, size_t len);
  * 0xE3069283, and kfk_crc32c(kfk_crc32c(0, a, n), b, m) is the CRC of a then b. Uses the SSE4.2
  * instruction when the CPU has it, a table otherwise. RecordBatch v2 checksums use it.
  */
-KFK_API uint32_t kfk_crc32c(uint32_t crc, const void *data, size_t len);
+KFK_EXTERN uint32_t kfk_crc32c(uint32_t crc, const void *data, size_t len);
 
 /** CRC-32 (IEEE 802.3, as zlib's crc32) of @p data continuing from @p crc; legacy messages. */
-KFK_API uint32_t kfk_crc32(uint32_t crc, const void *data, size_t len);
+KFK_EXTERN uint32_t kfk_crc32(uint32_t crc, const void *data, size_t len);
 
 /* ============================================================================================
  * Compression codecs (each optional at build time).
@@ -820,13 +820,13 @@ typedef enum kfk_codec {
 } kfk_codec_t;
 
 /** True when @p codec is built into this library (NONE always is). */
-KFK_API int kfk_codec_available(kfk_codec_t codec);
+KFK_EXTERN int kfk_codec_available(kfk_codec_t codec);
 
 /** "none", "gzip", "snappy", "lz4", "zstd", or "unknown". */
-KFK_API const char *kfk_codec_name(kfk_codec_t codec);
+KFK_EXTERN const char *kfk_codec_name(kfk_codec_t codec);
 
 /** The codec named @p name (as compression.type spells it); 0 or KFK_ERR__INVALID_ARG. */
-KFK_API kfk_err_t kfk_codec_from_name(const char *name, kfk_codec_t *codec);
+KFK_EXTERN kfk_err_t kfk_codec_from_name(const char *name, kfk_codec_t *codec);
 
 /**
  * Appends the compressed form of @p in to @p out, in the framing Kafka's Java client writes:
@@ -839,8 +839,8 @@ KFK_API kfk_err_t kfk_codec_from_name(const char *name, kfk_codec_t *codec);
  * nothing is written. On any error @p out->len is what it was at entry (its capacity may have
  * grown); out->err is set only when @p out itself could not grow (KFK_ERR__NOMEM).
  */
-KFK_API kfk_err_t kfk_compress(kfk_codec_t codec, int level, const void *in, size_t len,
-                               kfk_wbuf_t *out);
+KFK_EXTERN kfk_err_t kfk_compress(kfk_codec_t codec, int level, const void *in, size_t len,
+                                  kfk_wbuf_t *out);
 
 /**
  * Appends the decompressed form of @p in to @p out. Never writes more than @p max_out bytes:
@@ -858,8 +858,8 @@ KFK_API kfk_err_t kfk_compress(kfk_codec_t codec, int level, const void *in, siz
  * @p out itself could not grow (KFK_ERR__NOMEM). Errors: KFK_ERR__DECOMPRESS (corrupt,
  * truncated, or over max_out), KFK_ERR__NOMEM, KFK_ERR__INVALID_ARG (as for kfk_compress).
  */
-KFK_API kfk_err_t kfk_decompress(kfk_codec_t codec, const void *in, size_t len, size_t max_out,
-                                 kfk_wbuf_t *out);
+KFK_EXTERN kfk_err_t kfk_decompress(kfk_codec_t codec, const void *in, size_t len, size_t max_out,
+                                    kfk_wbuf_t *out);
 
 /**
  * Reusable codec state. kfk_compress / kfk_decompress build and free the zlib, lz4 or zstd
@@ -870,31 +870,32 @@ KFK_API kfk_err_t kfk_decompress(kfk_codec_t codec, const void *in, size_t len, 
 typedef struct kfk_codec_ctx kfk_codec_ctx_t;
 
 /** A new empty context in *ctx (library state is created on first use). KFK_ERR__NOMEM. */
-KFK_API kfk_err_t kfk_codec_ctx_new(kfk_codec_ctx_t **ctx);
+KFK_EXTERN kfk_err_t kfk_codec_ctx_new(kfk_codec_ctx_t **ctx);
 
 /** Frees @p ctx and all its library state. NULL is a no-op. */
-KFK_API void kfk_codec_ctx_free(kfk_codec_ctx_t *ctx);
+KFK_EXTERN void kfk_codec_ctx_free(kfk_codec_ctx_t *ctx);
 
 /** kfk_compress reusing @p ctx's state (same contract); @p ctx NULL behaves as kfk_compress. */
-KFK_API kfk_err_t kfk_codec_ctx_compress(kfk_codec_ctx_t *ctx, kfk_codec_t codec, int level,
-                                         const void *in, size_t len, kfk_wbuf_t *out);
+KFK_EXTERN kfk_err_t kfk_codec_ctx_compress(kfk_codec_ctx_t *ctx, kfk_codec_t codec, int level,
+                                            const void *in, size_t len, kfk_wbuf_t *out);
 
 /** kfk_decompress reusing @p ctx's state (same contract); @p ctx NULL behaves as kfk_decompress. */
-KFK_API kfk_err_t kfk_codec_ctx_decompress(kfk_codec_ctx_t *ctx, kfk_codec_t codec, const void *in,
-                                           size_t len, size_t max_out, kfk_wbuf_t *out);
+KFK_EXTERN kfk_err_t kfk_codec_ctx_decompress(kfk_codec_ctx_t *ctx, kfk_codec_t codec,
+                                              const void *in, size_t len, size_t max_out,
+                                              kfk_wbuf_t *out);
 
 /* ============================================================================================
  * Partitioning: murmur2 exactly as Kafka's Java client.
  * ========================================================================================== */
 
 /** Kafka's murmur2 (org.apache.kafka.common.utils.Utils.murmur2) of @p len bytes of @p key. */
-KFK_API int32_t kfk_murmur2(const void *key, size_t len);
+KFK_EXTERN int32_t kfk_murmur2(const void *key, size_t len);
 
 /**
  * The partition Java's default partitioner picks for a non-null key:
  * (murmur2(key) & 0x7fffffff) % partition_count. -1 when @p partition_count < 1.
  */
-KFK_API int32_t kfk_murmur2_partition(const void *key, size_t len, int32_t partition_count);
+KFK_EXTERN int32_t kfk_murmur2_partition(const void *key, size_t len, int32_t partition_count);
 
 /* ==== RecordBatch v2 and legacy message sets (records.c, legacy.c): begin ==== */
 
@@ -978,7 +979,7 @@ typedef struct kfk_record_batch_attrs {
  * buffer may hold several finished batches one after another (a records blob).
  * Returns KFK_ERR__INVALID_ARG for NULL arguments, or @p buf's sticky error (KFK_ERR__NOMEM).
  */
-KFK_API kfk_err_t kfk_record_batch_builder_begin(kfk_record_batch_builder_t *b, kfk_wbuf_t *buf);
+KFK_EXTERN kfk_err_t kfk_record_batch_builder_begin(kfk_record_batch_builder_t *b, kfk_wbuf_t *buf);
 
 /**
  * Appends one record in wire format: its offset delta is the number of records before it, its
@@ -990,28 +991,28 @@ KFK_API kfk_err_t kfk_record_batch_builder_begin(kfk_record_batch_builder_t *b, 
  * KFK_ERR__MSG_SIZE_TOO_LARGE (the batch would pass INT32_MAX bytes), KFK_ERR__NOMEM (then the
  * buffer's error is sticky). On error nothing is appended.
  */
-KFK_API kfk_err_t kfk_record_batch_builder_append(kfk_record_batch_builder_t *b, kfk_bytes_t key,
-                                                  kfk_bytes_t value,
-                                                  const kfk_record_header_t *headers,
-                                                  size_t header_count, int64_t timestamp);
+KFK_EXTERN kfk_err_t kfk_record_batch_builder_append(kfk_record_batch_builder_t *b, kfk_bytes_t key,
+                                                     kfk_bytes_t value,
+                                                     const kfk_record_header_t *headers,
+                                                     size_t header_count, int64_t timestamp);
 
 /**
  * The bytes kfk_record_batch_builder_append would add for this record (uncompressed), so that
  * a producer can check batch.size before appending; SIZE_MAX for a record append would refuse.
  */
-KFK_API size_t kfk_record_batch_builder_append_size(const kfk_record_batch_builder_t *b,
-                                                    kfk_bytes_t key, kfk_bytes_t value,
-                                                    const kfk_record_header_t *headers,
-                                                    size_t header_count, int64_t timestamp);
+KFK_EXTERN size_t kfk_record_batch_builder_append_size(const kfk_record_batch_builder_t *b,
+                                                       kfk_bytes_t key, kfk_bytes_t value,
+                                                       const kfk_record_header_t *headers,
+                                                       size_t header_count, int64_t timestamp);
 
 /**
  * The batch's size in bytes so far, header included (uncompressed while open; the final size
  * once finished). 0 before begin.
  */
-KFK_API size_t kfk_record_batch_builder_size(const kfk_record_batch_builder_t *b);
+KFK_EXTERN size_t kfk_record_batch_builder_size(const kfk_record_batch_builder_t *b);
 
 /** The number of records appended. */
-KFK_API int32_t kfk_record_batch_builder_count(const kfk_record_batch_builder_t *b);
+KFK_EXTERN int32_t kfk_record_batch_builder_count(const kfk_record_batch_builder_t *b);
 
 /**
  * Completes the batch: with a codec other than NONE, compresses the records (the compressor
@@ -1026,11 +1027,11 @@ KFK_API int32_t kfk_record_batch_builder_count(const kfk_record_batch_builder_t 
  * KFK_ERR__MSG_SIZE_TOO_LARGE. On error the batch stays open and unchanged, so finish may be
  * called again (e.g. with KFK_CODEC_NONE), unless the buffer itself failed (KFK_ERR__NOMEM).
  */
-KFK_API kfk_err_t kfk_record_batch_builder_finish(kfk_record_batch_builder_t *b,
-                                                  const kfk_record_batch_attrs_t *attrs);
+KFK_EXTERN kfk_err_t kfk_record_batch_builder_finish(kfk_record_batch_builder_t *b,
+                                                     const kfk_record_batch_attrs_t *attrs);
 
 /** Drops an open batch: truncates the buffer back to where begin found it. */
-KFK_API void kfk_record_batch_builder_abort(kfk_record_batch_builder_t *b);
+KFK_EXTERN void kfk_record_batch_builder_abort(kfk_record_batch_builder_t *b);
 
 /**
  * Rewrites ProducerId, ProducerEpoch and BaseSequence of the finished v2 batch at @p batch
@@ -1040,8 +1041,8 @@ KFK_API void kfk_record_batch_builder_abort(kfk_record_batch_builder_t *b);
  * the same batch unless the sequence really changes (after an epoch bump).
  * KFK_ERR__INVALID_ARG when @p batch is not one well-formed v2 batch of @p len bytes.
  */
-KFK_API kfk_err_t kfk_record_batch_set_producer(uint8_t *batch, size_t len, int64_t producer_id,
-                                                int16_t producer_epoch, int32_t base_sequence);
+KFK_EXTERN kfk_err_t kfk_record_batch_set_producer(uint8_t *batch, size_t len, int64_t producer_id,
+                                                   int16_t producer_epoch, int32_t base_sequence);
 
 /**
  * One batch of a records blob, as kfk_record_batch_next found it: every v2 header field, and
@@ -1088,8 +1089,8 @@ typedef struct kfk_record_batch_reader {
 } kfk_record_batch_reader_t;
 
 /** Starts reading the @p len bytes at @p data, which must outlive every batch and record. */
-KFK_API void kfk_record_batch_reader_init(kfk_record_batch_reader_t *r, const void *data,
-                                          size_t len);
+KFK_EXTERN void kfk_record_batch_reader_init(kfk_record_batch_reader_t *r, const void *data,
+                                             size_t len);
 
 /**
  * The next batch into @p batch: true, or false at the end or on error (then r->err says which,
@@ -1100,13 +1101,13 @@ KFK_API void kfk_record_batch_reader_init(kfk_record_batch_reader_t *r, const vo
  * message whose key and value do not fill it exactly), KFK_ERR_UNSUPPORTED_FOR_MESSAGE_FORMAT
  * (a magic other than 0, 1, 2). The batch points into the blob.
  */
-KFK_API bool kfk_record_batch_next(kfk_record_batch_reader_t *r, kfk_record_batch_t *batch);
+KFK_EXTERN bool kfk_record_batch_next(kfk_record_batch_reader_t *r, kfk_record_batch_t *batch);
 
 /**
  * The offset to fetch after @p batch: base_offset + last_offset_delta + 1 for v2 (also for
  * empty and control batches, whose header still counts), base_offset + 1 for legacy entries.
  */
-KFK_API int64_t kfk_record_batch_next_offset(const kfk_record_batch_t *batch);
+KFK_EXTERN int64_t kfk_record_batch_next_offset(const kfk_record_batch_t *batch);
 
 /**
  * One record, pointing into the batch's bytes (or the decompression buffer): offset is
@@ -1151,16 +1152,17 @@ typedef struct kfk_record_iter {
  * KFK_ERR__DECOMPRESS (corrupt, or more than @p max_out bytes), KFK_ERR__NOMEM,
  * KFK_ERR__BAD_MSG (a legacy wrapper whose inner messages are malformed, or none).
  */
-KFK_API kfk_err_t kfk_record_iter_init(kfk_record_iter_t *it, const kfk_record_batch_t *batch,
-                                       kfk_wbuf_t *out, size_t max_out);
+KFK_EXTERN kfk_err_t kfk_record_iter_init(kfk_record_iter_t *it, const kfk_record_batch_t *batch,
+                                          kfk_wbuf_t *out, size_t max_out);
 
 /**
  * kfk_record_iter_init decompressing with @p ctx's reusable codec state (NULL: none), which
  * saves the per-call setup of zlib, lz4 and zstd when a fetch carries many small compressed
  * batches. Same contract otherwise.
  */
-KFK_API kfk_err_t kfk_record_iter_init_ctx(kfk_record_iter_t *it, const kfk_record_batch_t *batch,
-                                           kfk_codec_ctx_t *ctx, kfk_wbuf_t *out, size_t max_out);
+KFK_EXTERN kfk_err_t kfk_record_iter_init_ctx(kfk_record_iter_t *it,
+                                              const kfk_record_batch_t *batch, kfk_codec_ctx_t *ctx,
+                                              kfk_wbuf_t *out, size_t max_out);
 
 /**
  * The next data record into @p rec: true, or false at the end or on error (it->err:
@@ -1168,7 +1170,7 @@ KFK_API kfk_err_t kfk_record_iter_init_ctx(kfk_record_iter_t *it, const kfk_reco
  * content, a null or negative header key, a varint longer than its type allows, fewer or more
  * records than RecordsCount; KFK_ERR__CRC for a legacy inner message).
  */
-KFK_API bool kfk_record_iter_next(kfk_record_iter_t *it, kfk_record_view_t *rec);
+KFK_EXTERN bool kfk_record_iter_next(kfk_record_iter_t *it, kfk_record_view_t *rec);
 
 /** Walks the headers of one record (validated already by kfk_record_iter_next). */
 typedef struct kfk_record_header_iter {
@@ -1178,11 +1180,11 @@ typedef struct kfk_record_header_iter {
 } kfk_record_header_iter_t;
 
 /** Prepares to walk @p rec's headers; they live as long as @p rec's bytes. */
-KFK_API void kfk_record_header_iter_init(kfk_record_header_iter_t *hi,
-                                         const kfk_record_view_t *rec);
+KFK_EXTERN void kfk_record_header_iter_init(kfk_record_header_iter_t *hi,
+                                            const kfk_record_view_t *rec);
 
 /** The next header into @p h (pointing into the record's bytes): true, or false at the end. */
-KFK_API bool kfk_record_header_iter_next(kfk_record_header_iter_t *hi, kfk_record_header_t *h);
+KFK_EXTERN bool kfk_record_header_iter_next(kfk_record_header_iter_t *hi, kfk_record_header_t *h);
 
 /** Control record types (ControlRecordType.java); 2-6 are KRaft's own. */
 typedef enum kfk_control_type {
@@ -1211,8 +1213,8 @@ typedef struct kfk_control_record {
  * KFK_ERR__BAD_MSG when it holds no record, or a key shorter than 4 bytes or with a negative
  * version; decompression errors as kfk_record_iter_init.
  */
-KFK_API kfk_err_t kfk_record_batch_control(const kfk_record_batch_t *batch,
-                                           kfk_control_record_t *out);
+KFK_EXTERN kfk_err_t kfk_record_batch_control(const kfk_record_batch_t *batch,
+                                              kfk_control_record_t *out);
 
 /** One entry of a Fetch response's AbortedTransactions (same layout as the first two fields
  * of kfk_fetch_response_aborted_transaction_t). */
@@ -1237,8 +1239,8 @@ typedef struct kfk_txn_filter {
  * order, and not retained. Allocates one block of 32 bytes per entry (none when @p count is 0).
  * Errors: KFK_ERR__INVALID_ARG (stride below 16, NULL with a count), KFK_ERR__NOMEM.
  */
-KFK_API kfk_err_t kfk_txn_filter_init(kfk_txn_filter_t *f, const void *txns, size_t count,
-                                      size_t stride);
+KFK_EXTERN kfk_err_t kfk_txn_filter_init(kfk_txn_filter_t *f, const void *txns, size_t count,
+                                         size_t stride);
 
 /**
  * Feeds the next batch of the partition, in offset order, and sets *@p skip when its records
@@ -1248,11 +1250,11 @@ KFK_API kfk_err_t kfk_txn_filter_init(kfk_txn_filter_t *f, const void *txns, siz
  * Legacy and non-idempotent batches (producer id -1) are never skipped. Errors: those of
  * kfk_record_batch_control for a malformed control batch (*@p skip is then true).
  */
-KFK_API kfk_err_t kfk_txn_filter_check(kfk_txn_filter_t *f, const kfk_record_batch_t *batch,
-                                       bool *skip);
+KFK_EXTERN kfk_err_t kfk_txn_filter_check(kfk_txn_filter_t *f, const kfk_record_batch_t *batch,
+                                          bool *skip);
 
 /** Frees the filter's memory (safe on a zeroed or already freed filter). */
-KFK_API void kfk_txn_filter_free(kfk_txn_filter_t *f);
+KFK_EXTERN void kfk_txn_filter_free(kfk_txn_filter_t *f);
 
 /* ==== RecordBatch v2 and legacy message sets: end ==== */
 

@@ -73,7 +73,8 @@ static void on_report(kfk_producer_t *p, const kfk_delivery_t *d, void *opaque) 
     if (b->reported == b->n) {
         b->t1 = uv_hrtime();
         uv_close((uv_handle_t *)&b->idle, NULL);
-        kfk_producer_close(b->p, 10000, NULL, NULL);
+        kfk_producer_set_close_timeout(b->p, 10000);
+        kfk_producer_close(b->p, NULL, NULL);
     }
 }
 
@@ -104,7 +105,8 @@ static void on_idle(uv_idle_t *h) {
     uv_idle_stop(h);
     if (b->n == 0 || b->reported == b->n) {
         uv_close((uv_handle_t *)&b->idle, NULL);
-        kfk_producer_close(b->p, 0, NULL, NULL);
+        kfk_producer_set_close_timeout(b->p, 0);
+        kfk_producer_close(b->p, NULL, NULL);
     }
 }
 
@@ -166,7 +168,8 @@ static void stop_consume(bench_t *b) {
     b->stopping = 1;
     b->t1 = uv_hrtime();
     uv_close((uv_handle_t *)&b->deadline, NULL);
-    kfk_consumer_close(b->c, 5000, NULL, NULL);
+    kfk_consumer_set_close_timeout(b->c, 5000);
+    kfk_consumer_close(b->c, NULL, NULL);
 }
 
 static void on_batch(kfk_consumer_t *c, kfk_batch_t *batch, void *opaque) {
@@ -221,8 +224,10 @@ static int run_consume(bench_t *b, kfk_conf_t *conf) {
     if (kfk_consumer_new(&b->loop, conf, &b->c, errstr, sizeof errstr) ||
         kfk_admin_new(&b->loop, conf, &b->admin, errstr, sizeof errstr)) {
         kfk_cli_error("bench", "%s", errstr);
-        if (b->c)
-            kfk_consumer_close(b->c, 0, NULL, NULL);
+        if (b->c) {
+            kfk_consumer_set_close_timeout(b->c, 0);
+            kfk_consumer_close(b->c, NULL, NULL);
+        }
         uv_run(&b->loop, UV_RUN_DEFAULT);
         return KFK_EXIT_USAGE;
     }

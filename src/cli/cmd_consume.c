@@ -46,6 +46,13 @@ static void on_closed(kfk_consumer_t *c, void *opaque) {
     cs->c = NULL;
 }
 
+static void on_worker_closed(kfk_worker_t *w, void *opaque) {
+    (void)w;
+    cons_t *cs = opaque;
+    cs->worker = NULL;
+    cs->c = NULL;
+}
+
 static void stop(cons_t *cs) {
     if (cs->stopping)
         return;
@@ -54,17 +61,20 @@ static void stop(cons_t *cs) {
     uv_close((uv_handle_t *)&cs->sigterm, NULL);
     uv_close((uv_handle_t *)&cs->check, NULL);
     fflush(stdout);
-    if (cs->worker)
-        kfk_worker_stop(cs->worker, 10000);
-    else
-        kfk_consumer_close(cs->c, 10000, on_closed, cs);
+    if (cs->worker) {
+        kfk_worker_set_close_timeout(cs->worker, 10000);
+        kfk_worker_close(cs->worker, on_worker_closed, cs);
+    } else {
+        kfk_consumer_set_close_timeout(cs->c, 10000);
+        kfk_consumer_close(cs->c, on_closed, cs);
+    }
 }
 
+/* The worker finished by itself (lock held elsewhere, lost, an error): report, then close it. */
 static void on_worker_done(kfk_worker_t *w, kfk_err_t err, void *opaque) {
-    (void)w;
     cons_t *cs = opaque;
-    cs->worker = NULL;
     cs->c = NULL;
+    kfk_worker_close(w, on_worker_closed, cs);
     if (err == KFK_ERR__LOCK_HELD) {
         kfk_cli_error("worker", "the partition is locked by another worker: exiting");
         cs->exit_code = KFK_EXIT_LOCK_HELD;
@@ -472,15 +482,15 @@ static int run_consume(int argc, char **argv, int worker) {
     }
     uv_loop_init(&cs.loop);
     if (worker) {
-        kfk_worker_opts_t wo;
-        memset(&wo, 0, sizeof wo);
+        kfk_lock_opts_t lo = KFK_LOCK_OPTS_INIT;
+        lo.redis = cs.redis;
+        lo.ttl_ms = cs.lock_ttl;
+        kfk_worker_opts_t wo = KFK_WORKER_OPTS_INIT;
         wo.topic = cs.topic;
         wo.partition = cs.partition;
-        wo.lock = (kfk_lock_opts_t)KFK_LOCK_OPTS_INIT;
-        wo.lock.redis = cs.redis;
-        wo.lock.ttl_ms = cs.lock_ttl;
-        kfk_err_t werr = kfk_worker_start(&cs.loop, c.conf, &wo, on_batch, on_worker_done, &cs,
-                                          &cs.worker, errstr, sizeof errstr);
+        wo.lock = &lo;
+        kfk_err_t werr = kfk_worker_new(&cs.loop, c.conf, &wo, on_batch, on_worker_done, &cs,
+                                        &cs.worker, errstr, sizeof errstr);
         kfk_cli_common_free(&c);
         if (werr) {
             kfk_cli_error(cmd, "%s", errstr);
@@ -512,8 +522,10 @@ static int run_consume(int argc, char **argv, int worker) {
     kfk_cli_common_free(&c);
     if (err) {
         kfk_cli_error(cmd, "%s", errstr);
-        if (cs.c)
-            kfk_consumer_close(cs.c, 0, NULL, NULL);
+        if (cs.c) {
+            kfk_consumer_set_close_timeout(cs.c, 0);
+            kfk_consumer_close(cs.c, NULL, NULL);
+        }
         uv_run(&cs.loop, UV_RUN_DEFAULT);
         uv_loop_close(&cs.loop);
         return err == KFK_ERR__INVALID_CONF ? KFK_EXIT_USAGE : KFK_EXIT_ERR;

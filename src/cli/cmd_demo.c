@@ -130,9 +130,10 @@ static void on_emitted(kfk_emitter_t *e, kfk_err_t err, const char *id, int32_t 
     if (d->delivered + d->failed == d->n) {
         d->t_produce1 = uv_hrtime();
         kfk_cli_progress(&d->progress, d->delivered + d->failed, 1);
-        kfk_emitter_free(d->e);
+        kfk_emitter_close(d->e, NULL, NULL);
         d->e = NULL;
-        kfk_producer_close(d->p, 10000, NULL, NULL);
+        kfk_producer_set_close_timeout(d->p, 10000);
+        kfk_producer_close(d->p, NULL, NULL);
         d->p = NULL;
         double s = (double)(d->t_produce1 - d->t_produce0) / 1e9;
         printf("produced  %" PRIu64 " events (%" PRIu64 " failed) in %.2f s: %.0f events/s\n",
@@ -153,8 +154,7 @@ static void on_idle(uv_idle_t *h) {
         b.user = xorshift(&d->rng) % d->users;
         b.seq = d->useq[b.user] + 1;
         b.n = d->next;
-        kfk_emit_opts_t o;
-        memset(&o, 0, sizeof o);
+        kfk_emit_opts_t o = KFK_EMIT_OPTS_INIT;
         o.partition_by = "user.id";
         kfk_err_t err = kfk_emitter_emit_pack(d->e, d->topic, "PageViewed", pack_body, &b, NULL, &o,
                                               on_emitted, d);
@@ -293,21 +293,28 @@ static void on_batch(kfk_consumer_t *c, kfk_batch_t *b, void *opaque) {
     maybe_finish(d);
 }
 
-static void on_worker_done(kfk_worker_t *kw, kfk_err_t err, void *opaque) {
+static void on_worker_closed(kfk_worker_t *kw, void *opaque) {
     (void)kw;
     dworker_t *w = opaque;
     demo_t *d = w->d;
     w->done = 1;
     w->w = NULL;
-    w->err = err;
     d->workers_done++;
+    if (d->workers_done == d->partitions && d->stopping)
+        close_deadline(d);
+}
+
+/* A worker finished by itself (lock held elsewhere, lost, an error): report, close it. */
+static void on_worker_done(kfk_worker_t *kw, kfk_err_t err, void *opaque) {
+    dworker_t *w = opaque;
+    demo_t *d = w->d;
+    w->err = err;
+    kfk_worker_close(kw, on_worker_closed, w);
     if (err && !d->stopping) {
         kfk_cli_error("demo", "worker of partition %d stopped: %s (%s)", w->partition,
                       kfk_err_str(err), kfk_err_name(err));
         stop_all(d, "a worker failed");
     }
-    if (d->workers_done == d->partitions && d->stopping)
-        close_deadline(d);
 }
 
 static void start_workers(demo_t *d) {
@@ -318,15 +325,15 @@ static void start_workers(demo_t *d) {
         dworker_t *w = &d->workers[p];
         w->d = d;
         w->partition = p;
-        kfk_worker_opts_t o;
-        memset(&o, 0, sizeof o);
+        kfk_lock_opts_t lo = KFK_LOCK_OPTS_INIT;
+        lo.redis = d->redis;
+        lo.ttl_ms = 15000;
+        kfk_worker_opts_t o = KFK_WORKER_OPTS_INIT;
         o.topic = d->topic;
         o.partition = p;
-        o.lock = (kfk_lock_opts_t)KFK_LOCK_OPTS_INIT;
-        o.lock.redis = d->redis;
-        o.lock.ttl_ms = 15000;
-        if (kfk_worker_start(&d->loop, d->conf, &o, on_batch, on_worker_done, w, &w->w, errstr,
-                             sizeof errstr) != 0) {
+        o.lock = &lo;
+        if (kfk_worker_new(&d->loop, d->conf, &o, on_batch, on_worker_done, w, &w->w, errstr,
+                           sizeof errstr) != 0) {
             kfk_cli_error("demo", "worker %d: %s", p, errstr);
             w->done = 1;
             d->workers_done++;
@@ -355,17 +362,19 @@ static void stop_all(demo_t *d, const char *why) {
     if (uv_is_active((uv_handle_t *)&d->idle))
         uv_idle_stop(&d->idle);
     if (d->e) {
-        kfk_emitter_free(d->e);
+        kfk_emitter_close(d->e, NULL, NULL);
         d->e = NULL;
     }
     if (d->p) {
-        kfk_producer_close(d->p, 0, NULL, NULL);
+        kfk_producer_set_close_timeout(d->p, 0);
+        kfk_producer_close(d->p, NULL, NULL);
         d->p = NULL;
     }
     int running = 0;
     for (int32_t p = 0; p < d->partitions; p++)
         if (d->workers[p].w && !d->workers[p].done) {
-            kfk_worker_stop(d->workers[p].w, 10000);
+            kfk_worker_set_close_timeout(d->workers[p].w, 10000);
+            kfk_worker_close(d->workers[p].w, on_worker_closed, &d->workers[p]);
             running++;
         }
     if (!running || d->workers_done == d->partitions)

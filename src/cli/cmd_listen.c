@@ -37,6 +37,14 @@ static void on_closed(kfk_consumer_t *c, void *opaque) {
     ((listen_t *)opaque)->c = NULL;
 }
 
+static void on_listener_closed(kfk_listener_t *l, void *opaque) {
+    (void)l;
+    listen_t *ls = opaque;
+    ls->l = NULL;
+    kfk_consumer_set_close_timeout(ls->c, 10000);
+    kfk_consumer_close(ls->c, on_closed, ls);
+}
+
 static void stop(listen_t *ls) {
     if (ls->stopping)
         return;
@@ -45,10 +53,14 @@ static void stop(listen_t *ls) {
     uv_close((uv_handle_t *)&ls->sigterm, NULL);
     uv_close((uv_handle_t *)&ls->check, NULL);
     fflush(stdout);
-    /* Every event is finished inside its handler: nothing is in flight here. */
-    if (ls->l && kfk_listener_free(ls->l) == KFK_ERR_NONE)
-        ls->l = NULL;
-    kfk_consumer_close(ls->c, 10000, on_closed, ls);
+    /* The listener first (every event is finished inside its handler), then its consumer. */
+    if (ls->l) {
+        kfk_listener_set_close_timeout(ls->l, 10000);
+        kfk_listener_close(ls->l, on_listener_closed, ls);
+        return;
+    }
+    kfk_consumer_set_close_timeout(ls->c, 10000);
+    kfk_consumer_close(ls->c, on_closed, ls);
 }
 
 static void on_event(kfk_listener_t *l, const kfk_event_t *ev, void *opaque) {
@@ -225,8 +237,7 @@ int kfk_cmd_listen(int argc, char **argv) {
         uv_loop_close(&ls.loop);
         return err == KFK_ERR__INVALID_CONF ? KFK_EXIT_USAGE : KFK_EXIT_ERR;
     }
-    kfk_listener_opts_t lo;
-    memset(&lo, 0, sizeof lo);
+    kfk_listener_opts_t lo = KFK_LISTENER_OPTS_INIT;
     lo.max_in_flight = 500;
     lo.on_error = on_error;
     lo.on_error_opaque = &ls;
@@ -257,8 +268,6 @@ int kfk_cmd_listen(int argc, char **argv) {
     }
     uv_run(&ls.loop, UV_RUN_DEFAULT);
     kfk_cli_progress(&ls.progress, ls.printed, 1);
-    if (ls.l)
-        kfk_listener_free(ls.l);
     if (uv_loop_close(&ls.loop) != 0)
         return KFK_EXIT_ERR;
     return ls.exit_code;

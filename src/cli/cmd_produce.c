@@ -108,10 +108,10 @@ static void finish(prod_t *pr) {
     /* Flushes what is queued (bounded by delivery.timeout.ms), then closes. The emitter goes
      * first: its events' callbacks still run through the producer. */
     if (pr->emitter) {
-        kfk_emitter_free(pr->emitter);
+        kfk_emitter_close(pr->emitter, NULL, NULL);
         pr->emitter = NULL;
     }
-    kfk_producer_close(pr->p, -1, on_closed, pr);
+    kfk_producer_close(pr->p, on_closed, pr);
 }
 
 /* Sends one record; returns 0, 1 when the queue is full (try again later), -1 on bad input. */
@@ -190,8 +190,7 @@ static int pack_json_line(prod_t *pr, const char *line, size_t n) {
 
 /* One event: @p line is its JSON body. Returns as send_value. */
 static int emit_line(prod_t *pr, const char *line, size_t n) {
-    kfk_emit_opts_t o;
-    memset(&o, 0, sizeof o);
+    kfk_emit_opts_t o = KFK_EMIT_OPTS_INIT;
     o.partition_by = pr->partition_by;
     if (pr->key) {
         o.key = pr->key;
@@ -574,7 +573,8 @@ static int run_produce(int argc, char **argv, int emit) {
     }
     if (emit && (err = kfk_emitter_new(pr.p, pr.envelope, &pr.emitter)) != 0) {
         kfk_cli_error(cmd, "%s", kfk_err_str(err));
-        kfk_producer_close(pr.p, 0, NULL, NULL);
+        kfk_producer_set_close_timeout(pr.p, 0);
+        kfk_producer_close(pr.p, NULL, NULL);
         uv_run(&pr.loop, UV_RUN_DEFAULT);
         uv_loop_close(&pr.loop);
         return KFK_EXIT_ERR;

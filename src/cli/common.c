@@ -28,7 +28,7 @@ int kfk_cli_common_init(kfk_cli_common_t *c, const char *cmd) {
 }
 
 void kfk_cli_common_free(kfk_cli_common_t *c) {
-    kfk_conf_destroy(c->conf);
+    kfk_conf_free(c->conf);
     c->conf = NULL;
 }
 

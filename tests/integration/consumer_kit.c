@@ -89,7 +89,7 @@ void ck_topic_create_ex(const char *bootstrap, char *name, size_t cap, const cha
     kfk_admin_t *a;
     char err[256];
     cr_assert_eq(kfk_admin_new(&loop, c, &a, err, sizeof err), 0, "%s", err);
-    kfk_conf_destroy(c);
+    kfk_conf_free(c);
     size_t ncfg = 0;
     while (cfg && cfg[2 * ncfg])
         ncfg++;
@@ -163,7 +163,7 @@ ck_pos_t *ck_produce(const char *bootstrap, const char *topic, size_t n, size_t 
     kfk_producer_t *p;
     char err[256];
     cr_assert_eq(kfk_producer_new(&loop, c, &p, err, sizeof err), 0, "%s", err);
-    kfk_conf_destroy(c);
+    kfk_conf_free(c);
     ck_pos_t *pos = calloc(n ? n : 1, sizeof *pos);
     size_t vcap = value_len > 64 ? value_len : 64;
     char *val = malloc(vcap);
@@ -203,7 +203,7 @@ ck_pos_t *ck_produce(const char *bootstrap, const char *topic, size_t n, size_t 
         uv_update_time(&loop);
         cr_assert_lt(uv_now(&loop) - t0, 60000, "flush took over 60 s");
     }
-    kfk_producer_close(p, -1, on_prod_closed, NULL);
+    kfk_producer_close(p, on_prod_closed, NULL);
     uv_run(&loop, UV_RUN_DEFAULT);
     cr_assert(tally.closed);
     cr_assert_eq(uv_loop_close(&loop), 0);
@@ -317,7 +317,7 @@ void ck_cons_init(ck_cons_t *k, uv_loop_t *loop, kfk_conf_t *conf) {
     kfk_conf_set_log_cb(conf, ck_log, k);
     char err[256];
     kfk_err_t e = kfk_consumer_new(loop, conf, &k->c, err, sizeof err);
-    kfk_conf_destroy(conf);
+    kfk_conf_free(conf);
     cr_assert_eq(e, 0, "kfk_consumer_new: %s: %s", kfk_err_name(e), err);
 }
 
@@ -367,7 +367,8 @@ static int cons_closed(void *arg) {
 }
 
 void ck_cons_close(ck_cons_t *k, int64_t timeout_ms) {
-    kfk_consumer_close(k->c, timeout_ms, on_cons_closed, k);
+    kfk_consumer_set_close_timeout(k->c, timeout_ms);
+    kfk_consumer_close(k->c, on_cons_closed, k);
     ck_run_until(k->loop, cons_closed, k, 60000);
     cr_assert_eq(k->closed, 1, "the close callback ran %d times", k->closed);
     k->c = NULL;

@@ -186,7 +186,8 @@ static void begin_close(member_t *m) {
         return;
     m->closing = 1;
     uint64_t longest = m->hold_ms > m->slow_ms ? m->hold_ms : m->slow_ms;
-    kfk_consumer_close(m->c, (int64_t)longest + 10000, on_closed, m);
+    kfk_consumer_set_close_timeout(m->c, (int64_t)longest + 10000);
+    kfk_consumer_close(m->c, on_closed, m);
 }
 
 static void on_signal(uv_signal_t *s, int signum) {
@@ -250,7 +251,7 @@ int main(int argc, char **argv) {
     uv_loop_init(&loop);
     m.loop = &loop;
     kfk_err_t e = kfk_consumer_new(&loop, conf, &m.c, err, sizeof err);
-    kfk_conf_destroy(conf);
+    kfk_conf_free(conf);
     if (e) {
         fprintf(stderr, "kfk_consumer_new: %s: %s\n", kfk_err_name(e), err);
         return 1;

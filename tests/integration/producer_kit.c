@@ -102,7 +102,7 @@ kfk_producer_t *pk_producer_at(uv_loop_t *loop, const char *bootstrap, const cha
     kfk_producer_t *p;
     char err[256];
     kfk_err_t e = kfk_producer_new(loop, c, &p, err, sizeof err);
-    kfk_conf_destroy(c);
+    kfk_conf_free(c);
     cr_assert_eq(e, 0, "kfk_producer_new: %s: %s", kfk_err_name(e), err);
     return p;
 }
@@ -167,7 +167,8 @@ void pk_flush_wait(uv_loop_t *loop, kfk_producer_t *p, tally_t *t, uint64_t max_
 
 /* Closes @p p and the loop: the close callback runs once and nothing is left on the loop. */
 void pk_close_all(uv_loop_t *loop, kfk_producer_t *p, int64_t timeout_ms, tally_t *t) {
-    kfk_producer_close(p, timeout_ms, pk_on_closed, t);
+    kfk_producer_set_close_timeout(p, timeout_ms);
+    kfk_producer_close(p, pk_on_closed, t);
     uv_run(loop, UV_RUN_DEFAULT);
     cr_assert_eq(t->closed, 1, "close callback ran %d times", t->closed);
     cr_assert_eq(uv_loop_close(loop), 0, "handles left on the loop");

@@ -78,7 +78,7 @@ static result_t metadata(kfk_conf_t *conf, const char *topic) {
     kfk_admin_t *a;
     char errstr[512];
     kfk_err_t err = kfk_admin_new(&loop, conf, &a, errstr, sizeof errstr);
-    kfk_conf_destroy(conf);
+    kfk_conf_free(conf);
     cr_assert_eq(err, 0, "kfk_admin_new: %s", errstr);
     const char *topics[1] = {topic};
     cr_assert_eq(kfk_admin_metadata(a, topic ? topics : NULL, topic ? 1 : 0, on_md, &r), 0);
@@ -246,7 +246,7 @@ Test(admin, statistics_callback_reports_each_broker_as_json_every_interval) {
     s.timer.data = &s;
     char errstr[512];
     cr_assert_eq(kfk_admin_new(&loop, c, &s.a, errstr, sizeof errstr), 0, "%s", errstr);
-    kfk_conf_destroy(c);
+    kfk_conf_free(c);
     cr_assert_eq(kfk_admin_metadata(s.a, NULL, 0, on_stats_md, &s), 0);
     uv_run(&loop, UV_RUN_DEFAULT);
     cr_assert_eq(uv_loop_close(&loop), 0, "handles left on the loop");
@@ -342,7 +342,7 @@ Test(admin, a_sasl_session_is_renewed_on_the_same_connection_before_it_expires, 
     kfk_conf_set_stats_cb(c, on_reauth_stats, &r);
     char errstr[512];
     cr_assert_eq(kfk_admin_new(&loop, c, &r.a, errstr, sizeof errstr), 0, "%s", errstr);
-    kfk_conf_destroy(c);
+    kfk_conf_free(c);
     r.until = uv_now(&loop) + 8000; /* more than two 3 s sessions */
     uv_timer_init(&loop, &r.timer);
     r.timer.data = &r;
@@ -387,7 +387,7 @@ Test(admin, unknown_and_invalid_config_keys_are_refused_with_their_name) {
     cr_assert(strstr(err, "request.timeout.ms"), "%s", err);
     cr_assert_eq(kfk_conf_set(c, "security.protocol", "tls", err, sizeof err),
                  KFK_ERR__INVALID_CONF);
-    kfk_conf_destroy(c);
+    kfk_conf_free(c);
     /* A configuration without bootstrap.servers cannot make a client. */
     uv_loop_t loop;
     uv_loop_init(&loop);
@@ -395,7 +395,7 @@ Test(admin, unknown_and_invalid_config_keys_are_refused_with_their_name) {
     kfk_admin_t *a;
     cr_assert_eq(kfk_admin_new(&loop, c, &a, err, sizeof err), KFK_ERR__INVALID_CONF);
     cr_assert(strstr(err, "bootstrap.servers"), "%s", err);
-    kfk_conf_destroy(c);
+    kfk_conf_free(c);
     uv_run(&loop, UV_RUN_DEFAULT);
     cr_assert_eq(uv_loop_close(&loop), 0);
 }
@@ -462,7 +462,7 @@ Test(admin, a_broker_that_never_answers_hits_the_setup_timeout) {
     kfk_admin_t *a;
     char errstr[256];
     cr_assert_eq(kfk_admin_new(&loop, c, &a, errstr, sizeof errstr), 0, "%s", errstr);
-    kfk_conf_destroy(c);
+    kfk_conf_free(c);
     cr_assert_eq(kfk_admin_metadata(a, NULL, 0, on_md_stop_silent, &r), 0);
     uv_run(&loop, UV_RUN_DEFAULT);
     cr_assert_eq(uv_loop_close(&loop), 0);
@@ -503,7 +503,7 @@ static tres_t topics_call(int create, const char *name, int32_t partitions) {
     char errstr[256];
     kfk_conf_t *c = conf_for(kt_env_required("BOOTSTRAP"));
     cr_assert_eq(kfk_admin_new(&loop, c, &a, errstr, sizeof errstr), 0, "%s", errstr);
-    kfk_conf_destroy(c);
+    kfk_conf_free(c);
     tres_t t = {0};
     if (create) {
         const char *cfg[] = {"retention.ms", "3600000"};
@@ -575,7 +575,7 @@ Test(admin, close_with_calls_in_flight_runs_every_callback_once) {
     char errstr[256];
     kfk_conf_t *c = conf_for(kt_env_required("BOOTSTRAP"));
     cr_assert_eq(kfk_admin_new(&loop, c, &a, errstr, sizeof errstr), 0);
-    kfk_conf_destroy(c);
+    kfk_conf_free(c);
     inflight_calls = 0;
     tres_t t = {0};
     for (int i = 0; i < 10; i++)
@@ -643,7 +643,7 @@ Test(admin, a_refresh_of_every_topic_asked_from_a_callback_lists_every_topic, .t
     nested_t n = {known, other, 0, 20, 0, 0, 0, NULL};
     kfk_conf_t *c = conf_for(kt_env_required("BOOTSTRAP"));
     cr_assert_eq(kfk_admin_new(&loop, c, &n.a, errstr, sizeof errstr), 0, "%s", errstr);
-    kfk_conf_destroy(c);
+    kfk_conf_free(c);
     /* First only `known` (the cache then follows that topic alone), then every topic. */
     const char *first[] = {known};
     cr_assert_eq(kfk_admin_metadata(n.a, first, 1, on_nested_md, &n), 0);

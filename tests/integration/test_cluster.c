@@ -66,7 +66,7 @@ static kfk_admin_t *admin(uv_loop_t *loop, const char *bootstrap, int debug) {
     }
     kfk_admin_t *a;
     cr_assert_eq(kfk_admin_new(loop, c, &a, err, sizeof err), 0, "%s", err);
-    kfk_conf_destroy(c);
+    kfk_conf_free(c);
     return a;
 }
 

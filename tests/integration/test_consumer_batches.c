@@ -155,7 +155,7 @@ Test(consumer, a_trickle_is_delivered_within_batch_timeout_ms, .timeout = 60) {
     kfk_conf_t *pc = ck_conf(ct_bs(), (const char *[]){"linger.ms", "0", NULL});
     char err[256];
     cr_assert_eq(kfk_producer_new(&loop, pc, &tr.p, err, sizeof err), 0, "%s", err);
-    kfk_conf_destroy(pc);
+    kfk_conf_free(pc);
     ck_run_for(&loop, 500); /* the consumer's first fetch is waiting at offset 0 */
     uv_timer_init(&loop, &tr.timer);
     tr.timer.data = &tr;
@@ -163,7 +163,8 @@ Test(consumer, a_trickle_is_delivered_within_batch_timeout_ms, .timeout = 60) {
     ck_count_target_t tgt = {&tr.got, N};
     ck_run_until(&loop, ck_pred_count, &tgt, 20000);
     uv_close((uv_handle_t *)&tr.timer, NULL);
-    kfk_producer_close(tr.p, 5000, on_trickle_prod_closed, &tr);
+    kfk_producer_set_close_timeout(tr.p, 5000);
+    kfk_producer_close(tr.p, on_trickle_prod_closed, &tr);
     ck_cons_close(&k, 5000);
     ct_loop_finish(&loop);
     cr_assert(tr.prod_closed);

@@ -246,7 +246,8 @@ static void on_closer_closed(kfk_consumer_t *c, void *opaque) {
 
 static void on_closer_close(uv_timer_t *t) {
     closer_t *cl = t->data;
-    kfk_consumer_close(cl->k->c, 5000, on_closer_closed, cl);
+    kfk_consumer_set_close_timeout(cl->k->c, 5000);
+    kfk_consumer_close(cl->k->c, on_closer_closed, cl);
     uv_close((uv_handle_t *)t, NULL);
 }
 

@@ -304,7 +304,7 @@ static void latest_case(int64_t start) {
     kfk_conf_t *pc = ck_conf(ct_bs(), (const char *[]){"linger.ms", "0", NULL});
     char err[256];
     cr_assert_eq(kfk_producer_new(&loop, pc, &tu.p, err, sizeof err), 0, "%s", err);
-    kfk_conf_destroy(pc);
+    kfk_conf_free(pc);
     uv_timer_init(&loop, &tu.t);
     tu.t.data = &tu;
     uv_timer_start(&tu.t, on_tu_tick, 200, 200);
@@ -313,7 +313,8 @@ static void latest_case(int64_t start) {
     uv_timer_stop(&tu.t);
     ck_run_for(&loop, 600);
     uv_close((uv_handle_t *)&tu.t, NULL);
-    kfk_producer_close(tu.p, 5000, NULL, NULL);
+    kfk_producer_set_close_timeout(tu.p, 5000);
+    kfk_producer_close(tu.p, NULL, NULL);
     ck_cons_close(&k, 5000);
     ct_loop_finish(&loop);
     cr_assert_geq(k.msgs[0].offset, 10, "latest delivered old record %lld",

@@ -470,7 +470,7 @@ static void write_users(const char *topic, int n, const int *raw_at, const char 
     kfk_producer_t *p;
     char err[256];
     cr_assert_eq(kfk_producer_new(&loop, pc, &p, err, sizeof err), 0, "%s", err);
-    kfk_conf_destroy(pc);
+    kfk_conf_free(pc);
     sends_t s = {0};
     for (int i = 0; i < n; i++) {
         int r = -1;
@@ -497,7 +497,8 @@ static void write_users(const char *topic, int n, const int *raw_at, const char 
         cr_assert_lt(uv_now(&loop) - t0, 30000, "%d of %d reports", s.reports, n);
     }
     cr_assert_eq(s.failed, 0);
-    kfk_producer_close(p, 5000, NULL, NULL);
+    kfk_producer_set_close_timeout(p, 5000);
+    kfk_producer_close(p, NULL, NULL);
     ct_loop_finish(&loop);
 }
 

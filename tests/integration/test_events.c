@@ -153,7 +153,7 @@ static void make_topic(const char *name, int32_t partitions) {
     kfk_admin_t *a;
     char err[256];
     cr_assert_eq(kfk_admin_new(&loop, c, &a, err, sizeof err), 0, "%s", err);
-    kfk_conf_destroy(c);
+    kfk_conf_free(c);
     kfk_new_topic_t nt = {name, partitions, 1, NULL, 0};
     topics_done = 0;
     cr_assert_eq(kfk_admin_create_topics(a, &nt, 1, 15000, on_topics, NULL), 0);
@@ -169,7 +169,7 @@ static kfk_producer_t *producer(void) {
     kfk_producer_t *p;
     char err[256];
     cr_assert_eq(kfk_producer_new(&loop, c, &p, err, sizeof err), 0, "%s", err);
-    kfk_conf_destroy(c);
+    kfk_conf_free(c);
     return p;
 }
 
@@ -183,7 +183,8 @@ static void on_producer_closed(kfk_producer_t *p, void *opaque) {
 
 static void producer_close(kfk_producer_t *p) {
     int want = producer_closed + 1;
-    kfk_producer_close(p, 10000, on_producer_closed, NULL);
+    kfk_producer_set_close_timeout(p, 10000);
+    kfk_producer_close(p, on_producer_closed, NULL);
     cr_assert(wait_int(&producer_closed, want, 20000));
 }
 
@@ -197,7 +198,7 @@ static kfk_consumer_t *group_consumer(const char *topic, const char *group) {
     kfk_consumer_t *k;
     char err[256];
     cr_assert_eq(kfk_consumer_new(&loop, c, &k, err, sizeof err), 0, "%s", err);
-    kfk_conf_destroy(c);
+    kfk_conf_free(c);
     const char *topics[] = {topic};
     cr_assert_eq(kfk_consumer_subscribe(k, topics, 1), 0);
     return k;
@@ -213,7 +214,8 @@ static void on_consumer_closed(kfk_consumer_t *c, void *opaque) {
 
 static void consumer_close(kfk_consumer_t *k) {
     int want = consumer_closed + 1;
-    kfk_consumer_close(k, 5000, on_consumer_closed, NULL);
+    kfk_consumer_set_close_timeout(k, 5000);
+    kfk_consumer_close(k, on_consumer_closed, NULL);
     cr_assert(wait_int(&consumer_closed, want, 30000));
 }
 
@@ -375,12 +377,20 @@ static int committed_reached(void *arg) {
     return kfk_consumer_committed(w->c, w->topic, w->partition) >= w->want;
 }
 
+static int listener_closed;
+
+static void on_listener_closed(kfk_listener_t *l, void *opaque) {
+    (void)l;
+    (void)opaque;
+    listener_closed++;
+}
+
+/* Closes @p l (events in flight get 10 s) and waits for its close callback. */
 static void listener_free(kfk_listener_t *l) {
-    kfk_err_t err;
-    uint64_t end = now_ms() + 10000;
-    while ((err = kfk_listener_free(l)) == KFK_ERR__STATE && now_ms() < end)
-        run_for(20);
-    cr_assert_eq(err, 0, "listener still has events in flight");
+    int want = listener_closed + 1;
+    kfk_listener_set_close_timeout(l, 10000);
+    kfk_listener_close(l, on_listener_closed, NULL);
+    cr_assert(wait_int(&listener_closed, want, 20000), "the listener did not close");
 }
 
 /* ---- interop: Python (aiokafka, as Dispytch) -> kfk listener ------------------------------- */
@@ -559,8 +569,7 @@ static void emitter_to_python(const char *kind, kfk_envelope_t env) {
     char bodies[N][256];
     int64_t t0 = 1764000000000LL;
     for (int i = 0; i < N; i++) {
-        kfk_emit_opts_t o;
-        memset(&o, 0, sizeof o);
+        kfk_emit_opts_t o = KFK_EMIT_OPTS_INIT;
         o.partition_by = "user.id";
         o.timestamp = t0 + i;
         if (i % 3 == 0) {
@@ -599,8 +608,7 @@ static void emitter_to_python(const char *kind, kfk_envelope_t env) {
         }
     }
     /* A missing path and a non-scalar are refused for that event only. */
-    kfk_emit_opts_t bad;
-    memset(&bad, 0, sizeof bad);
+    kfk_emit_opts_t bad = KFK_EMIT_OPTS_INIT;
     bad.partition_by = "user.missing";
     cr_expect_eq(kfk_emitter_emit_json(e, topic, "X", "{\"user\": {}}", 12, &bad, NULL, NULL),
                  KFK_ERR__KEY_PATH);
@@ -612,7 +620,7 @@ static void emitter_to_python(const char *kind, kfk_envelope_t env) {
     cr_assert(wait_int(&emitted_count, N, 30000));
     for (int i = 0; i < N; i++)
         cr_assert_eq(out[i].err, 0, "event %d: %s", i, kfk_err_name(out[i].err));
-    kfk_emitter_free(e);
+    kfk_emitter_close(e, NULL, NULL);
     producer_close(p);
 
     char args[512];
@@ -684,16 +692,15 @@ static void emit_n(const char *topic, int32_t part, const char *type, int n) {
     for (int i = 0; i < n; i++) {
         char body[64];
         snprintf(body, sizeof body, "{\"i\": %d}", i);
-        kfk_emit_opts_t o;
-        memset(&o, 0, sizeof o);
+        kfk_emit_opts_t o = KFK_EMIT_OPTS_INIT;
         o.partition = part;
         o.has_partition = 1;
         cr_assert_eq(
             kfk_emitter_emit_json(e, topic, type, body, strlen(body), &o, on_emitted, &out[i]), 0);
     }
-    /* Freed at once: every event emitted before still gets its callback. */
-    kfk_emitter_free(e);
-    cr_assert(wait_int(&emitted_count, n, 30000), "%d of %d callbacks after kfk_emitter_free",
+    /* Closed at once: every event emitted before still gets its callback, then the close. */
+    kfk_emitter_close(e, NULL, NULL);
+    cr_assert(wait_int(&emitted_count, n, 30000), "%d of %d callbacks after kfk_emitter_close",
               emitted_count, n);
     for (int i = 0; i < n; i++)
         cr_assert_eq(out[i].err, 0);
@@ -709,8 +716,7 @@ Test(events, out_of_order_finishing_never_commits_past_an_unfinished_event) {
 
     kfk_consumer_t *c = group_consumer(topic, group);
     kfk_listener_t *l;
-    kfk_listener_opts_t o;
-    memset(&o, 0, sizeof o);
+    kfk_listener_opts_t o = KFK_LISTENER_OPTS_INIT;
     o.max_in_flight = 10;
     cr_assert_eq(kfk_listener_new(c, KFK_ENVELOPE_JSON, &o, &l), 0);
     static rec_t r;
@@ -777,7 +783,7 @@ static void read_dlq(const char *topic, dlq_t *d, int n) {
     kfk_consumer_t *c;
     char err[256];
     cr_assert_eq(kfk_consumer_new(&loop, cf, &c, err, sizeof err), 0, "%s", err);
-    kfk_conf_destroy(cf);
+    kfk_conf_free(cf);
     kfk_topic_partition_t tp = {topic, 0, KFK_OFFSET_BEGINNING};
     cr_assert_eq(kfk_consumer_assign(c, &tp, 1), 0);
     memset(d, 0, sizeof *d);
@@ -808,8 +814,7 @@ Test(events, retries_then_dead_letter_topic_and_bad_envelopes) {
 
     kfk_consumer_t *c = group_consumer(topic, group);
     kfk_listener_t *l;
-    kfk_listener_opts_t o;
-    memset(&o, 0, sizeof o);
+    kfk_listener_opts_t o = KFK_LISTENER_OPTS_INIT;
     o.dlq = p;
     o.dlq_topic = dlq;
     static rec_t flaky, perm, errs;
@@ -821,7 +826,12 @@ Test(events, retries_then_dead_letter_topic_and_bad_envelopes) {
     o.on_error = on_listener_error;
     o.on_error_opaque = &errs;
     cr_assert_eq(kfk_listener_new(c, KFK_ENVELOPE_JSON, &o, &l), 0);
-    kfk_retry_policy_t pol = {3, 40, 1, 200, retry_on_transport_only, NULL};
+    kfk_retry_policy_t pol = KFK_RETRY_POLICY_INIT;
+    pol.retries = 3;
+    pol.interval_ms = 40;
+    pol.exponential = 1;
+    pol.max_interval_ms = 200;
+    pol.retry_on = retry_on_transport_only;
     cr_assert_eq(kfk_listener_on(l, topic, "Flaky", on_event, &pol, &flaky), 0);
     cr_assert_eq(kfk_listener_on(l, topic, "Permanent", on_event, &pol, &perm), 0);
     uint64_t t0 = now_ms();
@@ -882,8 +892,7 @@ Test(events, unhandled_is_error_pauses_the_partition_and_keeps_its_offset) {
 
     kfk_consumer_t *c = group_consumer(topic, group);
     kfk_listener_t *l;
-    kfk_listener_opts_t o;
-    memset(&o, 0, sizeof o);
+    kfk_listener_opts_t o = KFK_LISTENER_OPTS_INIT;
     o.unhandled_is_error = 1;
     o.max_in_flight = 1; /* one event of a partition at a time */
     static rec_t good, errs;
@@ -919,8 +928,7 @@ Test(events, a_handler_that_never_finishes_holds_only_its_partition) {
 
     kfk_consumer_t *c = group_consumer(topic, group);
     kfk_listener_t *l;
-    kfk_listener_opts_t o;
-    memset(&o, 0, sizeof o);
+    kfk_listener_opts_t o = KFK_LISTENER_OPTS_INIT;
     o.max_in_flight = 8;
     cr_assert_eq(kfk_listener_new(c, KFK_ENVELOPE_JSON, &o, &l), 0);
     static rec_t r;

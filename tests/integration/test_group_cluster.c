@@ -219,7 +219,7 @@ Test(group_cluster, the_coordinator_killed_and_restarted_loses_nothing_and_commi
     kfk_conf_t *pc =
         ck_conf(bs, (const char *[]){"linger.ms", "5", "request.timeout.ms", "5000", NULL});
     cr_assert_eq(kfk_producer_new(&loop, pc, &r.p, err, sizeof err), 0, "%s", err);
-    kfk_conf_destroy(pc);
+    kfk_conf_free(pc);
 
     victim = node;
     r.t0 = ck_now_ms();
@@ -253,7 +253,8 @@ Test(group_cluster, the_coordinator_killed_and_restarted_loses_nothing_and_commi
     uv_timer_stop(&r.tick);
     ck_run_for(&loop, 1500); /* the commits of the last batches */
     uv_close((uv_handle_t *)&r.tick, NULL);
-    kfk_producer_close(r.p, 5000, on_prod_closed, &r);
+    kfk_producer_set_close_timeout(r.p, 5000);
+    kfk_producer_close(r.p, on_prod_closed, &r);
     ck_cons_close(&k, 10000);
     uv_run(&loop, UV_RUN_DEFAULT);
     cr_assert_eq(uv_loop_close(&loop), 0, "handles left on the loop");

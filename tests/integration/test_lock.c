@@ -150,7 +150,7 @@ static kfk_lock_t *lock_new(tctx_t *t, const char *addr, int64_t ttl, int64_t re
     kfk_lock_t *l = NULL;
     char errstr[256];
     kfk_err_t err = kfk_lock_new(&t->loop, &o, &l, errstr, sizeof errstr);
-    kfk_conf_destroy(conf);
+    kfk_conf_free(conf);
     cr_assert_eq(err, 0, "kfk_lock_new: %s (%s)", errstr, kfk_err_name(err));
     return l;
 }
@@ -283,7 +283,7 @@ Test(lock, release_after_expiry_is_refused_and_leaves_the_new_holder_alone) {
     kfk_lock_t *a = lock_new(&t, addr, 400, 100, 100, 0);
     kfk_lock_t *b = lock_new(&t, addr, 5000, 0, 0, 0);
     lost_t lost = {0};
-    kfk_lock_on_lost(a, on_lost, &lost);
+    kfk_lock_set_lost_cb(a, on_lost, &lost);
 
     cr_assert_eq(acquire(&t, a, key).err, 0);
     kfk__lock_test_block_renew(a, 1);
@@ -320,7 +320,7 @@ Test(lock, renew_after_the_key_vanished_is_refused_and_leaves_the_new_holder_alo
     kfk_lock_t *a = lock_new(&t, addr, 5000, 0, 0, 0);
     kfk_lock_t *b = lock_new(&t, addr, 5000, 0, 0, 0);
     lost_t lost = {0};
-    kfk_lock_on_lost(a, on_lost, &lost);
+    kfk_lock_set_lost_cb(a, on_lost, &lost);
 
     cr_assert_eq(acquire(&t, a, key).err, 0);
     /* The key expires early in Redis (a clock step there, a restart without persistence). */
@@ -397,7 +397,7 @@ Test(lock, processing_past_the_ttl_with_renewals_blocked_loses_the_lease_before_
     int64_t ttl = 600, margin = 150;
     kfk_lock_t *a = lock_new(&t, addr, ttl, 200, margin, 0);
     lost_check_t lc = {.side = side, .key = key};
-    kfk_lock_on_lost(a, on_lost_check, &lc);
+    kfk_lock_set_lost_cb(a, on_lost_check, &lc);
 
     uint64_t called = now_ns();
     op_t oa = acquire(&t, a, key);
@@ -494,9 +494,9 @@ Test(lock, a_loop_stall_longer_than_the_renew_interval_is_noticed) {
     o.conf = conf;
     kfk_lock_t *a;
     cr_assert_eq(kfk_lock_new(&t.loop, &o, &a, NULL, 0), 0);
-    kfk_conf_destroy(conf);
+    kfk_conf_free(conf);
     lost_t lost = {0};
-    kfk_lock_on_lost(a, on_lost, &lost);
+    kfk_lock_set_lost_cb(a, on_lost, &lost);
     cr_assert_eq(acquire(&t, a, key).err, 0);
     run_for(&t, 250); /* one renewal */
 
@@ -554,7 +554,7 @@ Test(lock, redis_killed_mid_run_every_holder_notices_by_its_deadline_and_acquire
         snprintf(name, sizeof name, "kill-%d", i);
         unique_key(keys[i], sizeof keys[i], name);
         l[i] = lock_new(&t, r.addr, 1000, 300, 150, 200);
-        kfk_lock_on_lost(l[i], on_lost, &lost[i]);
+        kfk_lock_set_lost_cb(l[i], on_lost, &lost[i]);
         cr_assert_eq(acquire(&t, l[i], keys[i]).err, 0);
     }
     run_for(&t, 400); /* renewals went through */
@@ -609,7 +609,7 @@ Test(lock, redis_frozen_renewals_time_out_and_holders_stop_by_their_deadline, .f
     for (int i = 0; i < 2; i++) {
         unique_key(keys[i], sizeof keys[i], i ? "frozen-1" : "frozen-0");
         l[i] = lock_new(&t, r.addr, 1000, 300, 150, 200);
-        kfk_lock_on_lost(l[i], on_lost, &lost[i]);
+        kfk_lock_set_lost_cb(l[i], on_lost, &lost[i]);
         cr_assert_eq(acquire(&t, l[i], keys[i]).err, 0);
     }
     uint64_t deadlines[2] = {kfk__lock_deadline_ns(l[0]), kfk__lock_deadline_ns(l[1])};
@@ -814,7 +814,7 @@ Test(lock, close_in_flight_from_callbacks_and_without_redis) {
     unique_key(key, sizeof key, "close-in-lost");
     kfk_lock_t *c = lock_new(&t, addr, 300, 100, 75, 0);
     close_order_t c3 = {0};
-    kfk_lock_on_lost(c, on_lost_close, &c3);
+    kfk_lock_set_lost_cb(c, on_lost_close, &c3);
     cr_assert_eq(acquire(&t, c, key).err, 0);
     kfk__lock_test_block_renew(c, 1);
     run_until(&t, &c3.close_at, 1, 5000);
@@ -1064,7 +1064,7 @@ Test(lock, soak_32_clients_on_8_keys_never_hold_a_key_together, .timeout = 900) 
         c->id = i;
         c->rng = 2463534242u + (uint32_t)i * 7919u;
         c->lock = lock_new(&t, addr, 400, s->renew_ms, 100, 0);
-        kfk_lock_on_lost(c->lock, on_soak_lost, c);
+        kfk_lock_set_lost_cb(c->lock, on_soak_lost, c);
         uv_timer_init(&t.loop, &c->timer);
         c->timer.data = c;
         soak_next(c);

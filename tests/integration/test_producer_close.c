@@ -203,7 +203,7 @@ Test(producer, close_flushes_pending_records_then_calls_back, .timeout = 60) {
         cr_assert_eq(kfk_producer_send(p, &rec, pk_on_delivery, &s[i]), 0);
     }
     uint64_t t0 = uv_hrtime();
-    kfk_producer_close(p, -1, pk_on_closed, &t);
+    kfk_producer_close(p, pk_on_closed, &t);
     kfk_record_t late = {topic, KFK_PARTITION_ANY, NULL, 0, "late", 4, NULL, 0, 0};
     sent_t ls = {0};
     ls.t = &t;
@@ -260,7 +260,8 @@ static void on_delivery_close(kfk_producer_t *p, const kfk_delivery_t *d, void *
     sent_t *s = opaque;
     pk_on_delivery(p, d, opaque);
     if (s->t->reports == 1) {
-        kfk_producer_close(p, 0, pk_on_closed, s->t);
+        kfk_producer_set_close_timeout(p, 0);
+        kfk_producer_close(p, pk_on_closed, s->t);
         kfk_record_t rec = {"x", KFK_PARTITION_ANY, NULL, 0, "v", 1, NULL, 0, 0};
         cr_assert_eq(kfk_producer_send(p, &rec, pk_on_delivery, s), KFK_ERR__DESTROYED);
     }
@@ -303,7 +304,8 @@ Test(producer, the_producer_is_still_valid_inside_its_close_callback, .timeout =
     tally_t t = {0};
     kfk_producer_t *p = pk_producer_at(&loop, "127.0.0.1:1", NULL);
     t.reports_at_close = 12345;
-    kfk_producer_close(p, 0, on_closed_check, &t);
+    kfk_producer_set_close_timeout(p, 0);
+    kfk_producer_close(p, on_closed_check, &t);
     uv_run(&loop, UV_RUN_DEFAULT);
     cr_assert_eq(uv_loop_close(&loop), 0);
     cr_assert_eq(t.closed, 1);

@@ -121,7 +121,7 @@ static kfk_producer_t *producer(uv_loop_t *loop, const char *const *kv) {
     kfk_producer_t *p;
     char err[256];
     kfk_err_t e = kfk_producer_new(loop, c, &p, err, sizeof err);
-    kfk_conf_destroy(c);
+    kfk_conf_free(c);
     cr_assert_eq(e, 0, "kfk_producer_new: %s", err);
     return p;
 }
@@ -139,7 +139,8 @@ static void flush_wait(uv_loop_t *loop, kfk_producer_t *p, tally_t *t, uint64_t 
 }
 
 static void close_all(uv_loop_t *loop, kfk_producer_t *p, tally_t *t) {
-    kfk_producer_close(p, 5000, on_closed, t);
+    kfk_producer_set_close_timeout(p, 5000);
+    kfk_producer_close(p, on_closed, t);
     uv_run(loop, UV_RUN_DEFAULT);
     cr_assert_eq(t->closed, 1);
     cr_assert_eq(uv_loop_close(loop), 0, "handles left on the loop");
@@ -196,7 +197,7 @@ static kfk_admin_t *admin_new(uv_loop_t *loop) {
     kfk_admin_t *a;
     char err[256];
     cr_assert_eq(kfk_admin_new(loop, c, &a, err, sizeof err), 0, "%s", err);
-    kfk_conf_destroy(c);
+    kfk_conf_free(c);
     return a;
 }
 

@@ -224,7 +224,7 @@ Test(producer, statistics_count_acknowledged_records_per_partition, .timeout = 6
     kfk_producer_t *p;
     char err[256];
     cr_assert_eq(kfk_producer_new(&loop, c, &p, err, sizeof err), 0, "%s", err);
-    kfk_conf_destroy(c);
+    kfk_conf_free(c);
     sent_t *s = calloc(N, sizeof *s);
     char key[16], val[100];
     memset(val, 'v', sizeof val);

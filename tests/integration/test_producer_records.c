@@ -330,7 +330,7 @@ Test(producer, conflicting_settings_are_refused_by_producer_new) {
         cr_assert_eq(kfk_producer_new(&loop, c, &p, err, sizeof err), KFK_ERR__INVALID_CONF,
                      "%s=%s with %s=%s", bad[i][0], bad[i][1], bad[i][2], bad[i][3]);
         cr_assert(strstr(err, bad[i][2]), "errstr names the setting: %s", err);
-        kfk_conf_destroy(c);
+        kfk_conf_free(c);
     }
     uv_run(&loop, UV_RUN_DEFAULT);
     cr_assert_eq(uv_loop_close(&loop), 0);

@@ -245,13 +245,21 @@ static void wk_on_batch(kfk_consumer_t *c, kfk_batch_t *b, void *opaque) {
     wk_done_batch(k, b, no);
 }
 
-static void wk_on_done(kfk_worker_t *w, kfk_err_t err, void *opaque) {
+static void wk_on_closed(kfk_worker_t *w, void *opaque) {
     (void)w;
     wk_t *k = opaque;
     k->finished = 1;
+    if (k->done_ms == 0)
+        k->done_ms = ck_now_ms();
+    k->w = NULL;
+}
+
+/* The worker finished by itself: its error, then close it. */
+static void wk_on_done(kfk_worker_t *w, kfk_err_t err, void *opaque) {
+    wk_t *k = opaque;
     k->err = err;
     k->done_ms = ck_now_ms();
-    k->w = NULL;
+    kfk_worker_close(w, wk_on_closed, k);
 }
 
 typedef struct {
@@ -287,24 +295,25 @@ static void wk_start(wk_t *k, const wopts_t *o) {
         ck_set(conf, "debug", all);
     }
     kfk_conf_set_log_cb(conf, wk_log, k);
-    kfk_worker_opts_t wo;
-    memset(&wo, 0, sizeof wo);
+    kfk_lock_opts_t lo = KFK_LOCK_OPTS_INIT;
+    lo.redis = o->redis;
+    lo.ttl_ms = o->ttl;
+    lo.renew_interval_ms = o->renew;
+    lo.command_timeout_ms = o->timeout;
+    kfk_worker_opts_t wo = KFK_WORKER_OPTS_INIT;
     wo.topic = o->topic;
     wo.partition = o->partition;
-    wo.lock = (kfk_lock_opts_t)KFK_LOCK_OPTS_INIT;
-    wo.lock.redis = o->redis;
-    wo.lock.ttl_ms = o->ttl;
-    wo.lock.renew_interval_ms = o->renew;
-    wo.lock.command_timeout_ms = o->timeout;
+    wo.lock = &lo;
     char errstr[512] = "";
     k->finished = 0;
+    k->done_ms = 0;
     k->err = KFK_ERR_NONE;
     k->fence = -1;
     k->attempts++;
-    kfk_err_t e = kfk_worker_start(&k->t->loop, conf, &wo, wk_on_batch, wk_on_done, k, &k->w,
-                                   errstr, sizeof errstr);
-    kfk_conf_destroy(conf);
-    cr_assert_eq(e, 0, "kfk_worker_start: %s (%s)", errstr, kfk_err_name(e));
+    kfk_err_t e = kfk_worker_new(&k->t->loop, conf, &wo, wk_on_batch, wk_on_done, k, &k->w, errstr,
+                                 sizeof errstr);
+    kfk_conf_free(conf);
+    cr_assert_eq(e, 0, "kfk_worker_new: %s (%s)", errstr, kfk_err_name(e));
     snprintf(k->key, sizeof k->key, "%s", kfk_worker_lock_key(k->w));
 }
 
@@ -333,10 +342,11 @@ static int wk_acquired(void *arg) {
     return k->finished || (k->w && kfk_worker_fence(k->w) > 0);
 }
 
-/* Stops the worker (draining up to @p drain_ms) and waits for its done callback. */
+/* Closes the worker (draining up to @p drain_ms) and waits for its close callback. */
 static void wk_stop(wk_t *k, int64_t drain_ms) {
     cr_assert_not_null(k->w, "worker %s already finished (%s)", k->name, kfk_err_name(k->err));
-    kfk_worker_stop(k->w, drain_ms);
+    kfk_worker_set_close_timeout(k->w, drain_ms);
+    kfk_worker_close(k->w, wk_on_closed, k);
     cr_assert(run_until(k->t, wk_is_finished, k, drain_ms + 15000), "worker %s did not finish",
               k->name);
 }
@@ -459,7 +469,7 @@ static void aprod_start(aprod_t *ap, tctx_t *t, const char *topic, int32_t parti
     kfk_conf_t *c = ck_conf(kt_env_required("BOOTSTRAP"), kv);
     char err[256];
     cr_assert_eq(kfk_producer_new(&t->loop, c, &ap->p, err, sizeof err), 0, "%s", err);
-    kfk_conf_destroy(c);
+    kfk_conf_free(c);
     ap->topic = topic;
     ap->tag = tag;
     ap->partition = partition;
@@ -486,7 +496,8 @@ static int aprod_all_reported(void *arg) {
 
 static void aprod_close(aprod_t *ap, tctx_t *t) {
     uv_close((uv_handle_t *)&ap->timer, NULL);
-    kfk_producer_close(ap->p, 10000, on_aprod_closed, ap);
+    kfk_producer_set_close_timeout(ap->p, 10000);
+    kfk_producer_close(ap->p, on_aprod_closed, ap);
     cr_assert(run_until(t, aprod_is_closed, ap, 20000), "the producer did not close");
     cr_assert_eq(ap->failed, 0, "%zu records failed", ap->failed);
 }
@@ -604,7 +615,7 @@ Test(worker, consumes_in_batches_commits_on_stop_releases_the_lock_and_a_fresh_w
     wk_t k;
     wk_init(&k, &t, "normal");
     k.hook = hold_batch_with_idx;
-    k.hold_idx = 189; /* the last batch stays in processing until after kfk_worker_stop */
+    k.hold_idx = 189; /* the last batch stays in processing until after kfk_worker_close */
     wopts_t o = {group, topic, 1, 10, redis, 3000, 0, 0, 0};
     wk_start(&k, &o);
     char want_key[300];
@@ -642,7 +653,8 @@ Test(worker, consumes_in_batches_commits_on_stop_releases_the_lock_and_a_fresh_w
 
     /* Stop while the last batch is in processing: stop waits for it, commits it, releases. */
     double s0 = ck_now_ms();
-    kfk_worker_stop(k.w, 5000);
+    kfk_worker_set_close_timeout(k.w, 5000);
+    kfk_worker_close(k.w, wk_on_closed, &k);
     uv_timer_start(&k.timer, on_hold_timer, 300, 0);
     cr_assert(run_until(&t, wk_is_finished, &k, 15000), "the worker did not finish");
     cr_assert_eq(k.err, 0, "%s", kfk_err_name(k.err));

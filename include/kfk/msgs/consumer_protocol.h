@@ -57,8 +57,8 @@ KFK_MSG_STRUCT(kfk_consumer_protocol_assignment, KFK_CONSUMER_PROTOCOL_ASSIGNMEN
  * Returns 0, KFK_ERR__INVALID_ARG (version outside 0-3, a null where @p version allows none,
  * NULL arguments) or KFK_ERR__NOMEM; on error @p w may hold a partial blob.
  */
-KFK_API kfk_err_t kfk_consumer_subscription_encode(const kfk_consumer_protocol_subscription_t *s,
-                                                   int16_t version, kfk_wbuf_t *w);
+KFK_EXTERN kfk_err_t kfk_consumer_subscription_encode(const kfk_consumer_protocol_subscription_t *s,
+                                                      int16_t version, kfk_wbuf_t *w);
 
 /**
  * Decodes a subscription blob of @p len bytes at @p data into @p out, and its version into
@@ -72,10 +72,10 @@ KFK_API kfk_err_t kfk_consumer_subscription_encode(const kfk_consumer_protocol_s
  * KFK_ERR__NOMEM (the arena refused) or KFK_ERR__INVALID_ARG (NULL arguments). On error *@p out
  * is unspecified.
  */
-KFK_API kfk_err_t kfk_consumer_subscription_decode(const uint8_t *data, size_t len,
-                                                   kfk_arena_t *arena,
-                                                   kfk_consumer_protocol_subscription_t *out,
-                                                   int16_t *version);
+KFK_EXTERN kfk_err_t kfk_consumer_subscription_decode(const uint8_t *data, size_t len,
+                                                      kfk_arena_t *arena,
+                                                      kfk_consumer_protocol_subscription_t *out,
+                                                      int16_t *version);
 
 /**
  * Appends the assignment blob of @p a at @p version (0-3) to @p w: an int16 version, then the
@@ -83,15 +83,15 @@ KFK_API kfk_err_t kfk_consumer_subscription_decode(const uint8_t *data, size_t l
  * Returns 0, KFK_ERR__INVALID_ARG (version outside 0-3, a null where none is allowed, NULL
  * arguments) or KFK_ERR__NOMEM; on error @p w may hold a partial blob.
  */
-KFK_API kfk_err_t kfk_consumer_assignment_encode(const kfk_consumer_protocol_assignment_t *a,
-                                                 int16_t version, kfk_wbuf_t *w);
+KFK_EXTERN kfk_err_t kfk_consumer_assignment_encode(const kfk_consumer_protocol_assignment_t *a,
+                                                    int16_t version, kfk_wbuf_t *w);
 
 /**
  * Decodes an assignment blob; the same rules as kfk_consumer_subscription_decode (v4+ read as
  * v3 with trailing bytes ignored; strings and user_data point into @p data, arrays live in
  * @p arena). Returns 0, KFK_ERR__BAD_MSG, KFK_ERR__NOMEM or KFK_ERR__INVALID_ARG.
  */
-KFK_API kfk_err_t kfk_consumer_assignment_decode(const uint8_t *data, size_t len,
-                                                 kfk_arena_t *arena,
-                                                 kfk_consumer_protocol_assignment_t *out,
-                                                 int16_t *version);
+KFK_EXTERN kfk_err_t kfk_consumer_assignment_decode(const uint8_t *data, size_t len,
+                                                    kfk_arena_t *arena,
+                                                    kfk_consumer_protocol_assignment_t *out,
+                                                    int16_t *version);

@@ -42,6 +42,7 @@ struct kfk_admin {
     int closing;
     kfk_admin_close_cb close_cb;
     void *close_opaque;
+    void *data; /* kfk_admin_set_data */
 };
 
 static void op_unlink(kfk_admin_t *a, op_t *op) {
@@ -460,11 +461,19 @@ kfk_err_t kfk_admin_new(uv_loop_t *loop, const kfk_conf_t *conf, kfk_admin_t **o
 static void on_client_closed(kfk__client_t *cl, void *opaque) {
     (void)cl;
     kfk_admin_t *a = opaque;
-    kfk_admin_close_cb cb = a->close_cb;
-    void *op = a->close_opaque;
+    /* kfk.h: memory stays valid until the callback returns. */
+    if (a->close_cb)
+        a->close_cb(a, a->close_opaque);
     kfk__free(a);
-    if (cb)
-        cb(a, op);
+}
+
+void *kfk_admin_get_data(const kfk_admin_t *a) {
+    return a ? a->data : NULL;
+}
+
+void kfk_admin_set_data(kfk_admin_t *a, void *data) {
+    if (a)
+        a->data = data;
 }
 
 void kfk_admin_close(kfk_admin_t *a, kfk_admin_close_cb cb, void *opaque) {

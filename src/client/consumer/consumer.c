@@ -618,6 +618,7 @@ kfk_err_t kfk_consumer_new(uv_loop_t *loop, const kfk_conf_t *conf, kfk_consumer
     c->cl->stats_owner_render = kfk__consumer_stats;
     c->cl->stats_owner = c;
     c->batch_size = KFK_CONF_IS_SET(c->conf, batch_size) ? (int)c->conf->batch_size : 100;
+    c->close_timeout_ms = -1;
     if (c->conf->heartbeat_interval_ms >= c->conf->session_timeout_ms) {
         snprintf(errstr, errstr_size, "heartbeat.interval.ms must be below session.timeout.ms");
         kfk__client_close(c->cl, NULL, NULL);
@@ -760,8 +761,9 @@ kfk_err_t kfk_consumer_start(kfk_consumer_t *c, kfk_batch_cb cb, void *opaque) {
 static void on_client_closed(kfk__client_t *cl, void *opaque) {
     (void)cl;
     kfk_consumer_t *c = opaque;
-    kfk_consumer_close_cb cb = c->close_cb;
-    void *op = c->close_opaque;
+    /* kfk.h: memory stays valid until the callback returns (void batches may be done in it). */
+    if (c->close_cb)
+        c->close_cb(c, c->close_opaque);
     if (c->group)
         kfk__group_free(c->group);
     kfk__fetcher_free(c);
@@ -788,8 +790,6 @@ static void on_client_closed(kfk__client_t *cl, void *opaque) {
     if (c->forming)
         batch_free(c->forming);
     kfk__free(c);
-    if (cb)
-        cb(c, op);
 }
 
 static void on_timer_closed(uv_handle_t *h) {
@@ -850,15 +850,28 @@ static void close_step(kfk_consumer_t *c, uint64_t now) {
     uv_close((uv_handle_t *)&c->timer, on_timer_closed);
 }
 
-void kfk_consumer_close(kfk_consumer_t *c, int64_t timeout_ms, kfk_consumer_close_cb cb,
-                        void *opaque) {
+void kfk_consumer_set_close_timeout(kfk_consumer_t *c, int64_t timeout_ms) {
+    if (c)
+        c->close_timeout_ms = timeout_ms;
+}
+
+void *kfk_consumer_get_data(const kfk_consumer_t *c) {
+    return c ? c->data : NULL;
+}
+
+void kfk_consumer_set_data(kfk_consumer_t *c, void *data) {
+    if (c)
+        c->data = data;
+}
+
+void kfk_consumer_close(kfk_consumer_t *c, kfk_consumer_close_cb cb, void *opaque) {
     if (!c || c->closing)
         return;
     c->closing = 1;
     c->close_cb = cb;
     c->close_opaque = opaque;
-    c->close_deadline =
-        uv_now(c->loop) + (uint64_t)(timeout_ms >= 0 ? timeout_ms : c->conf->max_poll_interval_ms);
+    int64_t t = c->close_timeout_ms;
+    c->close_deadline = uv_now(c->loop) + (uint64_t)(t >= 0 ? t : c->conf->max_poll_interval_ms);
     /* The batch being filled goes back: its records are not delivered. */
     if (c->forming) {
         for (size_t i = 0; i < c->forming->nparts; i++) {

@@ -146,6 +146,8 @@ struct kfk_consumer {
 
     int closing;
     int close_phase;
+    int64_t close_timeout_ms; /* kfk_consumer_set_close_timeout; < 0: max.poll.interval.ms */
+    void *data;               /* kfk_consumer_set_data */
     uint64_t close_deadline;
     kfk_consumer_close_cb close_cb;
     void *close_opaque;

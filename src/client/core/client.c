@@ -406,7 +406,7 @@ static void client_free(kfk__client_t *cl) {
     kfk__client_md_free(cl);
     if (cl->ssl_ctx)
         SSL_CTX_free(cl->ssl_ctx);
-    kfk_conf_destroy(cl->conf);
+    kfk_conf_free(cl->conf);
     kfk__free(cl);
 }
 

@@ -266,14 +266,14 @@ kfk_conf_t *kfk_conf_new(void) {
         return NULL;
     for (size_t i = 0; i < NPROPS; i++) {
         if (set_prop(conf, &props[i], props[i].dflt, NULL, 0) != KFK_ERR_NONE) {
-            kfk_conf_destroy(conf);
+            kfk_conf_free(conf);
             return NULL;
         }
     }
     return conf;
 }
 
-void kfk_conf_destroy(kfk_conf_t *conf) {
+void kfk_conf_free(kfk_conf_t *conf) {
     if (!conf)
         return;
     for (size_t i = 0; i < NPROPS; i++) {
@@ -302,7 +302,7 @@ kfk_conf_t *kfk_conf_dup(const kfk_conf_t *conf) {
     for (size_t i = 0; i < NPROPS; i++) {
         char **slot = (char **)((uint8_t *)d + props[i].offset);
         if (props[i].type == T_STR && !*slot) {
-            kfk_conf_destroy(d);
+            kfk_conf_free(d);
             return NULL;
         }
     }

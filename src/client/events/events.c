@@ -12,6 +12,13 @@
  * are exhausted goes to a dead-letter topic with the original record and error headers, or
  * stops its partition, instead of being acknowledged and forgotten; a handler that never
  * finishes holds only its own partition.
+ *
+ * Lifecycle: both objects have an embedded uv_timer_t (on the producer's / consumer's loop)
+ * that is closed last, so their close callbacks always run from the loop. The emitter's close
+ * waits for the producer's reports of events in flight; the listener's close stops delivery,
+ * waits up to its close timeout for events in flight, then fails the rest (their partitions
+ * done with KFK_ERR__DESTROYED, on_error told) and keeps their memory until its close callback
+ * returned, so a late kfk_event_done is harmless.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,7 +29,9 @@
 #include <openssl/rand.h>
 
 #include "client/consumer/consumer.h"
+#include "client/core/opts.h"
 #include "client/format/json.h"
+#include "client/producer/producer.h"
 #include "protocol/mem.h"
 
 /* ---- emitter ----------------------------------------------------------------------------------
@@ -34,7 +43,11 @@ struct kfk_emitter {
     kfk_wbuf_t body;   /* scratch: the body as msgpack */
     kfk_wbuf_t envbuf; /* scratch: the envelope */
     uint64_t in_flight;
-    int freed;
+    int closing;
+    kfk_emitter_close_cb close_cb;
+    void *close_opaque;
+    void *data;
+    uv_timer_t timer; /* never started: closed last, so the close callback is asynchronous */
 };
 
 typedef struct {
@@ -84,31 +97,50 @@ kfk_err_t kfk_emitter_new(kfk_producer_t *p, kfk_envelope_t envelope, kfk_emitte
         return KFK_ERR__NOMEM;
     e->p = p;
     e->envelope = envelope;
+    uv_timer_init(p->loop, &e->timer);
+    e->timer.data = e;
     *out = e;
     return KFK_ERR_NONE;
 }
 
-static void emitter_release(kfk_emitter_t *e) {
-    if (e->freed && e->in_flight == 0) {
-        kfk_wbuf_free(&e->body);
-        kfk_wbuf_free(&e->envbuf);
-        kfk__free(e);
-    }
+static void on_emitter_closed(uv_handle_t *h) {
+    kfk_emitter_t *e = h->data;
+    if (e->close_cb)
+        e->close_cb(e, e->close_opaque); /* kfk.h: memory valid until it returns */
+    kfk_wbuf_free(&e->body);
+    kfk_wbuf_free(&e->envbuf);
+    kfk__free(e);
 }
 
-void kfk_emitter_free(kfk_emitter_t *e) {
-    if (!e)
+static void emitter_release(kfk_emitter_t *e) {
+    if (e->closing && e->in_flight == 0 && !uv_is_closing((uv_handle_t *)&e->timer))
+        uv_close((uv_handle_t *)&e->timer, on_emitter_closed);
+}
+
+void kfk_emitter_close(kfk_emitter_t *e, kfk_emitter_close_cb cb, void *opaque) {
+    if (!e || e->closing)
         return;
-    e->freed = 1;
+    e->closing = 1;
+    e->close_cb = cb;
+    e->close_opaque = opaque;
     emitter_release(e);
+}
+
+void *kfk_emitter_get_data(const kfk_emitter_t *e) {
+    return e ? e->data : NULL;
+}
+
+void kfk_emitter_set_data(kfk_emitter_t *e, void *data) {
+    if (e)
+        e->data = data;
 }
 
 static void on_emitted(kfk_producer_t *p, const kfk_delivery_t *d, void *opaque) {
     (void)p;
     emit_ctx_t *ctx = opaque;
     kfk_emitter_t *e = ctx->e;
-    /* Still counted during the callback: kfk_emitter_free there must not free e under us. */
-    if (ctx->cb) /* also after kfk_emitter_free: every emitted event gets its report */
+    /* Still counted during the callback: kfk_emitter_close there must not free e under us. */
+    if (ctx->cb) /* also after kfk_emitter_close: every emitted event gets its report */
         ctx->cb(e, d->err, ctx->id, d->partition, d->offset, ctx->opaque);
     e->in_flight--;
     kfk__free(ctx);
@@ -120,9 +152,15 @@ static void on_emitted(kfk_producer_t *p, const kfk_delivery_t *d, void *opaque)
 static kfk_err_t emit(kfk_emitter_t *e, const char *topic, const char *type, const char *body_json,
                       size_t body_json_len, const kfk_emit_opts_t *o, kfk_emit_cb cb,
                       void *opaque) {
-    static const kfk_emit_opts_t none;
-    if (!o)
-        o = &none;
+    kfk_emit_opts_t ob = KFK_EMIT_OPTS_INIT;
+    if (o) {
+        char errstr[128];
+        if (kfk__opts_read(&ob, sizeof ob, o, "KFK_EMIT_OPTS_INIT", errstr, sizeof errstr)) {
+            kfk__log(&e->p->cl->log, KFK_LOG_ERR, KFK_DBG_PRODUCER, "emitter: %s", errstr);
+            return KFK_ERR__INVALID_ARG;
+        }
+    }
+    o = &ob;
     if (!topic || !type)
         return KFK_ERR__INVALID_ARG;
     if (e->body.err)
@@ -222,8 +260,10 @@ static kfk_err_t emit(kfk_emitter_t *e, const char *topic, const char *type, con
 kfk_err_t kfk_emitter_emit_json(kfk_emitter_t *e, const char *topic, const char *type,
                                 const char *body_json, size_t body_len, const kfk_emit_opts_t *opts,
                                 kfk_emit_cb cb, void *opaque) {
-    if (!e || e->freed || !body_json)
+    if (!e || !body_json)
         return KFK_ERR__INVALID_ARG;
+    if (e->closing)
+        return KFK_ERR__DESTROYED;
     e->body.len = 0;
     e->body.err = KFK_ERR_NONE;
     char errstr[128];
@@ -236,8 +276,10 @@ kfk_err_t kfk_emitter_emit_json(kfk_emitter_t *e, const char *topic, const char 
 kfk_err_t kfk_emitter_emit_msgpack(kfk_emitter_t *e, const char *topic, const char *type,
                                    const void *body, size_t body_len, const kfk_emit_opts_t *opts,
                                    kfk_emit_cb cb, void *opaque) {
-    if (!e || e->freed || !body)
+    if (!e || !body)
         return KFK_ERR__INVALID_ARG;
+    if (e->closing)
+        return KFK_ERR__DESTROYED;
     e->body.len = 0;
     e->body.err = KFK_ERR_NONE;
     kfk_wbuf_put_raw(&e->body, body, body_len);
@@ -247,8 +289,10 @@ kfk_err_t kfk_emitter_emit_msgpack(kfk_emitter_t *e, const char *topic, const ch
 kfk_err_t kfk_emitter_emit_pack(kfk_emitter_t *e, const char *topic, const char *type,
                                 kfk_pack_cb pack, const void *obj, void *pack_opaque,
                                 const kfk_emit_opts_t *opts, kfk_emit_cb cb, void *opaque) {
-    if (!e || e->freed || !pack)
+    if (!e || !pack)
         return KFK_ERR__INVALID_ARG;
+    if (e->closing)
+        return KFK_ERR__DESTROYED;
     e->body.len = 0;
     e->body.err = KFK_ERR_NONE;
     msgpack_packer pk;
@@ -285,9 +329,11 @@ typedef struct levent {
     char type[128];
     uv_timer_t *retry; /* allocated for retries only */
     int finished;
+    int dead_lettering; /* its record is with the DLQ producer: finished by its report */
 } levent_t;
 
 typedef struct lbatch {
+    struct lbatch *next; /* the listener's live batches */
     kfk_listener_t *l;
     kfk_batch_t *b;
     levent_t *events;
@@ -309,6 +355,14 @@ struct kfk_listener {
     kfk_listener_opts_t o;
     handler_t *handlers;
     kfk_listener_stats_t st;
+    lbatch_t *batches; /* batches with events in flight or retry timers open */
+    int closing;
+    int close_expired; /* the close timeout passed: what is left was failed */
+    int64_t close_timeout_ms;
+    kfk_listener_close_cb close_cb;
+    void *close_opaque;
+    void *data;
+    uv_timer_t timer; /* the close timeout; closed last */
 };
 
 kfk_err_t kfk_listener_new(kfk_consumer_t *c, kfk_envelope_t envelope,
@@ -320,14 +374,25 @@ kfk_err_t kfk_listener_new(kfk_consumer_t *c, kfk_envelope_t envelope,
         return KFK_ERR__NOMEM;
     l->c = c;
     l->envelope = envelope;
-    if (opts)
-        l->o = *opts;
+    l->o = (kfk_listener_opts_t)KFK_LISTENER_OPTS_INIT;
+    if (opts) {
+        char errstr[128];
+        if (kfk__opts_read(&l->o, sizeof l->o, opts, "KFK_LISTENER_OPTS_INIT", errstr,
+                           sizeof errstr)) {
+            kfk__log(&c->cl->log, KFK_LOG_ERR, KFK_DBG_CONSUMER, "listener: %s", errstr);
+            kfk__free(l);
+            return KFK_ERR__INVALID_ARG;
+        }
+    }
     if (!l->o.max_in_flight)
         l->o.max_in_flight = 16;
     if (l->o.dlq_topic && !l->o.dlq) {
         kfk__free(l);
         return KFK_ERR__INVALID_ARG;
     }
+    l->close_timeout_ms = -1;
+    uv_timer_init(c->loop, &l->timer);
+    l->timer.data = l;
     /* At most max_in_flight events of a partition at a time: the consumer's batch size. */
     c->batch_size = (int)l->o.max_in_flight;
     *out = l;
@@ -338,6 +403,17 @@ kfk_err_t kfk_listener_on(kfk_listener_t *l, const char *topic, const char *type
                           kfk_handler_cb handler, const kfk_retry_policy_t *policy, void *opaque) {
     if (!l || !handler)
         return KFK_ERR__INVALID_ARG;
+    if (l->closing)
+        return KFK_ERR__DESTROYED;
+    kfk_retry_policy_t pol = KFK_RETRY_POLICY_INIT;
+    if (policy) {
+        char errstr[128];
+        if (kfk__opts_read(&pol, sizeof pol, policy, "KFK_RETRY_POLICY_INIT", errstr,
+                           sizeof errstr)) {
+            kfk__log(&l->c->cl->log, KFK_LOG_ERR, KFK_DBG_CONSUMER, "listener: %s", errstr);
+            return KFK_ERR__INVALID_ARG;
+        }
+    }
     handler_t *h = kfk__calloc(1, sizeof *h);
     if (!h)
         return KFK_ERR__NOMEM;
@@ -351,8 +427,7 @@ kfk_err_t kfk_listener_on(kfk_listener_t *l, const char *topic, const char *type
     }
     h->cb = handler;
     h->opaque = opaque;
-    if (policy)
-        h->policy = *policy;
+    h->policy = pol;
     if (!h->policy.interval_ms)
         h->policy.interval_ms = 1250;
     if (!h->policy.max_interval_ms)
@@ -373,6 +448,11 @@ static handler_t *route(kfk_listener_t *l, const char *topic, const char *type) 
 }
 
 static void lbatch_free(lbatch_t *lb) {
+    for (lbatch_t **pp = &lb->l->batches; *pp; pp = &(*pp)->next)
+        if (*pp == lb) {
+            *pp = lb->next;
+            break;
+        }
     for (size_t i = 0; i < lb->n; i++) {
         levent_t *e = &lb->events[i];
         if (e->unpacked)
@@ -385,9 +465,15 @@ static void lbatch_free(lbatch_t *lb) {
     kfk__free(lb);
 }
 
+static void listener_maybe_closed(kfk_listener_t *l);
+
 static void maybe_release(lbatch_t *lb) {
-    if (lb->unfinished == 0 && lb->timers == 0)
+    kfk_listener_t *l = lb->l;
+    /* Once the close timeout failed events, their memory stays until the close callback
+     * returned (a late kfk_event_done reads it). */
+    if (lb->unfinished == 0 && lb->timers == 0 && !l->close_expired)
         lbatch_free(lb);
+    listener_maybe_closed(l);
 }
 
 /* One event is finished (handled, skipped, dead-lettered, failed): once every event of its
@@ -427,6 +513,7 @@ static void stop_partition(levent_t *e, kfk_err_t err) {
 static void on_dead_lettered(kfk_producer_t *p, const kfk_delivery_t *d, void *opaque) {
     (void)p;
     levent_t *e = opaque;
+    e->dead_lettering = 0;
     if (d->err) {
         stop_partition(e, d->err); /* never acknowledge an event that went nowhere */
         return;
@@ -474,8 +561,10 @@ static void give_up(levent_t *e, kfk_err_t err, const char *reason) {
         r.headers = hs;
         r.header_cnt = nh;
         r.timestamp = m->timestamp;
-        if (kfk_producer_send(l->o.dlq, &r, on_dead_lettered, e) == KFK_ERR_NONE)
+        if (kfk_producer_send(l->o.dlq, &r, on_dead_lettered, e) == KFK_ERR_NONE) {
+            e->dead_lettering = 1;
             return;
+        }
         stop_partition(e, err);
         return;
     }
@@ -514,7 +603,7 @@ void kfk_event_done(const kfk_event_t *ev, kfk_err_t err) {
         return;
     }
     const kfk_retry_policy_t *pol = &e->h->policy;
-    int retry = e->ev.attempt < pol->retries &&
+    int retry = !l->closing && e->ev.attempt < pol->retries &&
                 (!pol->retry_on || pol->retry_on(err, pol->retry_on_opaque));
     if (retry && !e->retry) {
         int64_t wait = pol->interval_ms;
@@ -608,6 +697,10 @@ static const char *decode_envelope(kfk_listener_t *l, levent_t *e) {
 static void on_batch(kfk_consumer_t *c, kfk_batch_t *b, void *opaque) {
     (void)c;
     kfk_listener_t *l = opaque;
+    if (l->closing) {
+        kfk_batch_done(b, KFK_ERR__DESTROYED); /* not handled: comes again */
+        return;
+    }
     size_t n = kfk_batch_count(b);
     lbatch_t *lb = kfk__calloc(1, sizeof *lb);
     if (lb) {
@@ -624,6 +717,8 @@ static void on_batch(kfk_consumer_t *c, kfk_batch_t *b, void *opaque) {
         return;
     }
     lb->l = l;
+    lb->next = l->batches;
+    l->batches = lb;
     lb->b = b;
     lb->n = n;
     lb->unfinished = n;
@@ -686,6 +781,8 @@ static void on_batch(kfk_consumer_t *c, kfk_batch_t *b, void *opaque) {
 kfk_err_t kfk_listener_start(kfk_listener_t *l) {
     if (!l)
         return KFK_ERR__INVALID_ARG;
+    if (l->closing)
+        return KFK_ERR__DESTROYED;
     return kfk_consumer_start(l->c, on_batch, l);
 }
 
@@ -693,18 +790,97 @@ void kfk_listener_stats(const kfk_listener_t *l, kfk_listener_stats_t *st) {
     *st = l->st;
 }
 
-kfk_err_t kfk_listener_free(kfk_listener_t *l) {
-    if (!l)
-        return KFK_ERR_NONE;
-    if (l->st.in_flight)
-        return KFK_ERR__STATE;
+/* ---- listener close ------------------------------------------------------------------------
+ */
+
+static void on_listener_closed(uv_handle_t *h) {
+    kfk_listener_t *l = h->data;
+    if (l->close_cb)
+        l->close_cb(l, l->close_opaque); /* kfk.h: memory valid until it returns */
+    l->close_expired = 0;
+    while (l->batches) /* failed at the close timeout, kept for late kfk_event_done calls */
+        lbatch_free(l->batches);
     while (l->handlers) {
-        handler_t *h = l->handlers;
-        l->handlers = h->next;
-        kfk__free(h->topic);
-        kfk__free(h->type);
-        kfk__free(h);
+        handler_t *hd = l->handlers;
+        l->handlers = hd->next;
+        kfk__free(hd->topic);
+        kfk__free(hd->type);
+        kfk__free(hd);
     }
     kfk__free(l);
-    return KFK_ERR_NONE;
+}
+
+/* Closing, and nothing in flight or open any more (events finished, retry timers closed):
+ * the timer closes last and the close callback follows from its close callback. */
+static void listener_maybe_closed(kfk_listener_t *l) {
+    if (!l->closing || l->st.in_flight > 0 || uv_is_closing((uv_handle_t *)&l->timer))
+        return;
+    for (lbatch_t *lb = l->batches; lb; lb = lb->next)
+        if (lb->timers > 0 || lb->unfinished > 0)
+            return;
+    uv_timer_stop(&l->timer);
+    uv_close((uv_handle_t *)&l->timer, on_listener_closed);
+}
+
+/* The close timeout passed: every event still in flight fails (its partition done with
+ * KFK_ERR__DESTROYED, so nothing is committed and it comes again), except records with the
+ * dead-letter producer, whose reports finish them. */
+static void on_close_timeout(uv_timer_t *t) {
+    kfk_listener_t *l = t->data;
+    l->close_expired = 1;
+    for (lbatch_t *lb = l->batches; lb; lb = lb->next)
+        lb->unfinished++; /* held: finish() below must not free batches under this loop */
+    for (lbatch_t *lb = l->batches; lb; lb = lb->next) {
+        for (size_t i = 0; i < lb->n; i++) {
+            levent_t *e = &lb->events[i];
+            if (e->finished || e->dead_lettering)
+                continue;
+            if (e->retry) {
+                uv_timer_stop(e->retry);
+                e->retry->data = lb;
+                uv_close((uv_handle_t *)e->retry, on_retry_closed);
+                e->retry = NULL;
+            }
+            struct lpart *lp = &lb->parts[e->part];
+            if (!lp->stopped)
+                lp->stopped = KFK_ERR__DESTROYED;
+            l->st.failed++;
+            if (l->o.on_error)
+                l->o.on_error(l, KFK_ERR__DESTROYED, "listener closed before the event was done",
+                              e->ev.message, l->o.on_error_opaque);
+            finish(e);
+        }
+    }
+    for (lbatch_t *lb = l->batches; lb; lb = lb->next)
+        lb->unfinished--;
+    listener_maybe_closed(l);
+}
+
+void kfk_listener_close(kfk_listener_t *l, kfk_listener_close_cb cb, void *opaque) {
+    if (!l || l->closing)
+        return;
+    l->closing = 1;
+    l->close_cb = cb;
+    l->close_opaque = opaque;
+    /* The consumer stays the caller's; it only stops handing batches to this listener. */
+    if (l->c->batch_cb == on_batch && l->c->batch_opaque == l)
+        l->c->started = 0;
+    int64_t t =
+        l->close_timeout_ms >= 0 ? l->close_timeout_ms : (int64_t)l->c->conf->max_poll_interval_ms;
+    uv_timer_start(&l->timer, on_close_timeout, (uint64_t)t, 0);
+    listener_maybe_closed(l);
+}
+
+void kfk_listener_set_close_timeout(kfk_listener_t *l, int64_t timeout_ms) {
+    if (l)
+        l->close_timeout_ms = timeout_ms;
+}
+
+void *kfk_listener_get_data(const kfk_listener_t *l) {
+    return l ? l->data : NULL;
+}
+
+void kfk_listener_set_data(kfk_listener_t *l, void *data) {
+    if (l)
+        l->data = data;
 }

@@ -10,9 +10,9 @@
  * at it) moves the lock to LOST for good: no renewal is sent past the deadline, and a late
  * successful answer does not revive the lease.
  *
- * Connections (conn_t, in lock_conn.c) are single-use ev/redis.c connections: a hiredis async
- * context attached to the loop by kfk's own event hooks, with a command timer (their close is
- * counted before the lock is freed).
+ * Connections (conn_t, in lock_conn.c) are single-use hiredis async contexts, attached to the
+ * loop by kfk's own event hooks (the uv_poll_t lives in conn, its close is counted before the
+ * lock is freed).
  * Commands (cmd_t) queue on the current connection and go out once AUTH and SELECT answered (a
  * refused SELECT never lets a command run on the wrong database). hiredis calls each sent
  * command's callback exactly once (NULL on disconnect); conn_down fails the unsent ones. A
@@ -36,6 +36,7 @@
 #include <uv.h>
 
 #include "client/core/conf.h"
+#include "client/core/opts.h"
 #include "client/lock/lock_int.h"
 #include "ev/log.h"
 #include "protocol/mem.h"
@@ -168,8 +169,7 @@ int kfk__lock_send_cmd(conn_t *conn, cmd_t *c) {
     static const char *const names[] = {"AUTH", "SELECT", "acquire", "renew", "release"};
     kfk__dbg(&lk->log, KFK_DBG_LOCK, "redis %s: %s %s %.8s", lk->addr, names[c->kind], c->key,
              c->token);
-    if (redisAsyncCommandArgv(kfk__redis_context(conn->redis), on_reply, c, n, v, len) !=
-        REDIS_OK)
+    if (redisAsyncCommandArgv(conn->ac, on_reply, c, n, v, len) != REDIS_OK)
         return -1;
     c->sent = 1;
     return 0;
@@ -553,6 +553,7 @@ static void maybe_finish_close(kfk_lock_t *lk) {
     lk->finishing = 1;
     uv_close((uv_handle_t *)&lk->renew_timer, on_timer_closed);
     uv_close((uv_handle_t *)&lk->lease_timer, on_timer_closed);
+    uv_close((uv_handle_t *)&lk->cmd_timer, on_timer_closed);
 }
 
 void kfk_lock_close(kfk_lock_t *lk, kfk_lock_close_cb cb, void *opaque) {
@@ -683,13 +684,19 @@ kfk_err_t kfk_lock_new(uv_loop_t *loop, const kfk_lock_opts_t *opts, kfk_lock_t 
                        size_t errstr_size) {
     if (errstr && errstr_size)
         errstr[0] = '\0';
-    if (!loop || !opts || !out || !opts->redis)
-        return bad(errstr, errstr_size, "NULL argument (loop, opts, opts->redis, out)");
+    if (!loop || !opts || !out)
+        return bad(errstr, errstr_size, "NULL argument (loop, opts, out)");
+    kfk_lock_opts_t o = KFK_LOCK_OPTS_INIT;
+    kfk_err_t err = kfk__opts_read(&o, sizeof o, opts, "KFK_LOCK_OPTS_INIT", errstr, errstr_size);
+    if (err)
+        return err;
+    if (!o.redis)
+        return bad(errstr, errstr_size, "NULL argument (opts->redis)");
     kfk_lock_t *lk = kfk__calloc(1, sizeof *lk);
     if (!lk)
         return KFK_ERR__NOMEM;
     lk->loop = loop;
-    kfk_err_t err = setup(lk, opts, errstr, errstr_size);
+    err = setup(lk, &o, errstr, errstr_size);
     if (err) {
         if (err == KFK_ERR__NOMEM && errstr && errstr_size)
             snprintf(errstr, errstr_size, "out of memory");
@@ -697,8 +704,8 @@ kfk_err_t kfk_lock_new(uv_loop_t *loop, const kfk_lock_opts_t *opts, kfk_lock_t 
         kfk__free(lk);
         return err;
     }
-    uv_timer_t *timers[2] = {&lk->renew_timer, &lk->lease_timer};
-    for (int i = 0; i < 2; i++) {
+    uv_timer_t *timers[3] = {&lk->renew_timer, &lk->lease_timer, &lk->cmd_timer};
+    for (int i = 0; i < 3; i++) {
         uv_timer_init(loop, timers[i]);
         timers[i]->data = lk;
         lk->handles++;
@@ -771,7 +778,16 @@ kfk_err_t kfk_lock_release(kfk_lock_t *lk, kfk_lock_release_cb cb, void *opaque)
     return KFK_ERR_NONE;
 }
 
-void kfk_lock_on_lost(kfk_lock_t *lk, kfk_lock_lost_cb cb, void *opaque) {
+void *kfk_lock_get_data(const kfk_lock_t *lk) {
+    return lk ? lk->data : NULL;
+}
+
+void kfk_lock_set_data(kfk_lock_t *lk, void *data) {
+    if (lk)
+        lk->data = data;
+}
+
+void kfk_lock_set_lost_cb(kfk_lock_t *lk, kfk_lock_lost_cb cb, void *opaque) {
     if (!lk)
         return;
     lk->lost_cb = cb;

@@ -16,11 +16,16 @@
  * loop stall), delivery stops at once, nothing more is committed, and the worker finishes with
  * KFK_ERR__LOCK_LOST. Records of a batch not yet committed then come again to the next holder:
  * at-least-once, at most the batches since the last commit.
+ *
+ * Lifecycle: a worker that finishes by itself (lock held elsewhere, lost, an error) reports it
+ * once through done_cb and stays allocated; kfk_worker_close ends it (its own timer handle,
+ * closed last, makes the close callback asynchronous even when nothing else is open).
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "client/consumer/consumer.h"
+#include "client/core/opts.h"
 #include "protocol/mem.h"
 
 struct kfk_worker {
@@ -39,21 +44,36 @@ struct kfk_worker {
     int stopping;
     int consumer_open;
     int lock_open;
-    int done;
+    int done;    /* the consumer and the lock are closed */
+    int closing; /* kfk_worker_close was called */
+    int64_t close_timeout_ms;
+    kfk_worker_close_cb close_cb;
+    void *close_opaque;
+    void *data;
+    uv_timer_t timer; /* closed last: the close callback runs from its close callback */
 };
 
-static void finish_if_closed(kfk_worker_t *w) {
-    if (w->done || w->consumer_open || w->lock_open)
-        return;
-    w->done = 1;
-    kfk_worker_done_cb cb = w->done_cb;
-    void *opaque = w->opaque;
-    kfk_err_t err = w->result;
-    kfk_conf_destroy(w->conf);
+static void on_timer_closed(uv_handle_t *h) {
+    kfk_worker_t *w = h->data;
+    if (w->close_cb)
+        w->close_cb(w, w->close_opaque); /* kfk.h: memory valid until it returns */
+    kfk_conf_free(w->conf);
     kfk__free(w->topic);
     kfk__free(w);
-    if (cb)
-        cb(w, err, opaque); /* the pointer is an identity only now */
+}
+
+static void finish_if_closed(kfk_worker_t *w) {
+    if (w->consumer_open || w->lock_open)
+        return;
+    if (!w->done) {
+        w->done = 1;
+        if (!w->closing && w->done_cb) {
+            w->done_cb(w, w->result, w->opaque); /* finished by itself */
+            return;                              /* (kfk_worker_close in it does the rest) */
+        }
+    }
+    if (w->closing && !uv_is_closing((uv_handle_t *)&w->timer))
+        uv_close((uv_handle_t *)&w->timer, on_timer_closed);
 }
 
 static void on_lock_closed(kfk_lock_t *l, void *opaque) {
@@ -89,9 +109,10 @@ static void shut(kfk_worker_t *w, kfk_err_t why, int64_t drain_ms) {
     w->stopping = 1;
     if (!w->result)
         w->result = why;
-    if (w->consumer_open)
-        kfk_consumer_close(w->consumer, drain_ms, on_consumer_closed, w);
-    else if (w->lock_open)
+    if (w->consumer_open) {
+        kfk_consumer_set_close_timeout(w->consumer, drain_ms);
+        kfk_consumer_close(w->consumer, on_consumer_closed, w);
+    } else if (w->lock_open)
         kfk_lock_close(w->lock, on_lock_closed, w);
     else
         finish_if_closed(w);
@@ -159,18 +180,30 @@ static void on_acquired(kfk_lock_t *l, kfk_err_t err, int64_t fence, void *opaqu
         shut(w, e, 0);
 }
 
-kfk_err_t kfk_worker_start(uv_loop_t *loop, const kfk_conf_t *conf, const kfk_worker_opts_t *opts,
-                           kfk_batch_cb batch_cb, kfk_worker_done_cb done_cb, void *opaque,
-                           kfk_worker_t **out, char *errstr, size_t errstr_size) {
+kfk_err_t kfk_worker_new(uv_loop_t *loop, const kfk_conf_t *conf, const kfk_worker_opts_t *opts_in,
+                         kfk_batch_cb batch_cb, kfk_worker_done_cb done_cb, void *opaque,
+                         kfk_worker_t **out, char *errstr, size_t errstr_size) {
     char dummy[8];
     if (!errstr || !errstr_size) {
         errstr = dummy;
         errstr_size = sizeof dummy;
     }
-    if (!loop || !conf || !opts || !opts->topic || opts->partition < 0 || !batch_cb || !out) {
-        snprintf(errstr, errstr_size, "kfk_worker_start: topic, partition and batch_cb are needed");
+    if (!loop || !conf || !opts_in || !batch_cb || !out) {
+        snprintf(errstr, errstr_size,
+                 "kfk_worker_new: loop, conf, opts, batch_cb and out are needed");
         return KFK_ERR__INVALID_ARG;
     }
+    kfk_worker_opts_t o = KFK_WORKER_OPTS_INIT;
+    kfk_lock_opts_t lo = KFK_LOCK_OPTS_INIT;
+    const kfk_worker_opts_t *opts = &o;
+    if (kfk__opts_read(&o, sizeof o, opts_in, "KFK_WORKER_OPTS_INIT", errstr, errstr_size))
+        return KFK_ERR__INVALID_ARG;
+    if (!o.topic || o.partition < 0 || !o.lock) {
+        snprintf(errstr, errstr_size, "kfk_worker_new: topic, partition and lock are needed");
+        return KFK_ERR__INVALID_ARG;
+    }
+    if (kfk__opts_read(&lo, sizeof lo, o.lock, "KFK_LOCK_OPTS_INIT", errstr, errstr_size))
+        return KFK_ERR__INVALID_ARG;
     char group[256];
     size_t gl = sizeof group;
     if (kfk_conf_get(conf, "group.id", group, &gl) != 0 || !group[0]) {
@@ -186,10 +219,11 @@ kfk_err_t kfk_worker_start(uv_loop_t *loop, const kfk_conf_t *conf, const kfk_wo
     w->done_cb = done_cb;
     w->opaque = opaque;
     w->fence = -1;
+    w->close_timeout_ms = -1;
     w->conf = kfk_conf_dup(conf);
     w->topic = kfk__strndup(opts->topic, strlen(opts->topic));
     if (!w->conf || !w->topic) {
-        kfk_conf_destroy(w->conf);
+        kfk_conf_free(w->conf);
         kfk__free(w->topic);
         kfk__free(w);
         return KFK_ERR__NOMEM;
@@ -197,22 +231,23 @@ kfk_err_t kfk_worker_start(uv_loop_t *loop, const kfk_conf_t *conf, const kfk_wo
     snprintf(w->key, sizeof w->key, "%s:%s:%s:%d",
              opts->lock_prefix && *opts->lock_prefix ? opts->lock_prefix : "kfk:lock", group,
              opts->topic, opts->partition);
-    kfk_lock_opts_t lo = opts->lock;
     if (!lo.conf)
         lo.conf = w->conf;
     kfk_err_t err = kfk_lock_new(loop, &lo, &w->lock, errstr, errstr_size);
     if (err) {
-        kfk_conf_destroy(w->conf);
+        kfk_conf_free(w->conf);
         kfk__free(w->topic);
         kfk__free(w);
         return err;
     }
+    uv_timer_init(loop, &w->timer);
+    w->timer.data = w;
     w->lock_open = 1;
-    kfk_lock_on_lost(w->lock, on_lost, w);
+    kfk_lock_set_lost_cb(w->lock, on_lost, w);
     err = kfk_lock_acquire(w->lock, w->key, on_acquired, w);
     if (err) {
         snprintf(errstr, errstr_size, "cannot start acquiring %s: %s", w->key, kfk_err_str(err));
-        w->done_cb = NULL;
+        w->closing = 1; /* no object for the caller: it frees itself once the lock closed */
         shut(w, err, 0);
         return err;
     }
@@ -220,9 +255,30 @@ kfk_err_t kfk_worker_start(uv_loop_t *loop, const kfk_conf_t *conf, const kfk_wo
     return KFK_ERR_NONE;
 }
 
-void kfk_worker_stop(kfk_worker_t *w, int64_t timeout_ms) {
+void kfk_worker_close(kfk_worker_t *w, kfk_worker_close_cb cb, void *opaque) {
+    if (!w || w->closing)
+        return;
+    w->closing = 1;
+    w->close_cb = cb;
+    w->close_opaque = opaque;
+    if (w->stopping)
+        finish_if_closed(w); /* finished (or finishing) by itself: its closes are under way */
+    else
+        shut(w, KFK_ERR_NONE, w->close_timeout_ms);
+}
+
+void kfk_worker_set_close_timeout(kfk_worker_t *w, int64_t timeout_ms) {
     if (w)
-        shut(w, KFK_ERR_NONE, timeout_ms);
+        w->close_timeout_ms = timeout_ms;
+}
+
+void *kfk_worker_get_data(const kfk_worker_t *w) {
+    return w ? w->data : NULL;
+}
+
+void kfk_worker_set_data(kfk_worker_t *w, void *data) {
+    if (w)
+        w->data = data;
 }
 
 int64_t kfk_worker_fence(const kfk_worker_t *w) {

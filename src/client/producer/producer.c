@@ -579,6 +579,7 @@ kfk_err_t kfk_producer_new(uv_loop_t *loop, const kfk_conf_t *conf, kfk_producer
     p->epoch = -1;
     p->rnd = (uint32_t)uv_hrtime() | 1;
     p->flushes_tail = &p->flushes;
+    p->close_timeout_ms = -1;
     uv_timer_init(loop, &p->timer);
     p->timer.data = p;
     *out = p;
@@ -784,15 +785,28 @@ static void close_finish(kfk_producer_t *p) {
     uv_close((uv_handle_t *)&p->timer, on_timer_closed);
 }
 
-void kfk_producer_close(kfk_producer_t *p, int64_t timeout_ms, kfk_producer_close_cb cb,
-                        void *opaque) {
+void kfk_producer_close(kfk_producer_t *p, kfk_producer_close_cb cb, void *opaque) {
     if (!p || p->closing)
         return;
     p->closing = 1;
     p->flushing = 1;
     p->close_cb = cb;
     p->close_opaque = opaque;
-    p->close_deadline = kfk__producer_now_ms(p) +
-                        (uint64_t)(timeout_ms >= 0 ? timeout_ms : p->c->delivery_timeout_ms);
+    int64_t t = p->close_timeout_ms;
+    p->close_deadline = kfk__producer_now_ms(p) + (uint64_t)(t >= 0 ? t : p->c->delivery_timeout_ms);
     kfk__producer_kick(p);
+}
+
+void kfk_producer_set_close_timeout(kfk_producer_t *p, int64_t timeout_ms) {
+    if (p)
+        p->close_timeout_ms = timeout_ms;
+}
+
+void *kfk_producer_get_data(const kfk_producer_t *p) {
+    return p ? p->data : NULL;
+}
+
+void kfk_producer_set_data(kfk_producer_t *p, void *data) {
+    if (p)
+        p->data = data;
 }

@@ -127,6 +127,8 @@ struct kfk_producer {
     int flushing;
 
     int closing;
+    int64_t close_timeout_ms; /* kfk_producer_set_close_timeout; < 0: delivery.timeout.ms */
+    void *data;               /* kfk_producer_set_data */
     uint64_t close_deadline;
     kfk_producer_close_cb close_cb;
     void *close_opaque;
