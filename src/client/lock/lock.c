@@ -10,9 +10,9 @@
  * at it) moves the lock to LOST for good: no renewal is sent past the deadline, and a late
  * successful answer does not revive the lease.
  *
- * Connections (conn_t, in lock_conn.c) are single-use hiredis async contexts, attached to the
- * loop by kfk's own event hooks (the uv_poll_t lives in conn, its close is counted before the
- * lock is freed).
+ * Connections (conn_t, in lock_conn.c) are single-use ev/redis.c connections: a hiredis async
+ * context attached to the loop by kfk's own event hooks, with a command timer (their close is
+ * counted before the lock is freed).
  * Commands (cmd_t) queue on the current connection and go out once AUTH and SELECT answered (a
  * refused SELECT never lets a command run on the wrong database). hiredis calls each sent
  * command's callback exactly once (NULL on disconnect); conn_down fails the unsent ones. A
@@ -169,7 +169,7 @@ int kfk__lock_send_cmd(conn_t *conn, cmd_t *c) {
     static const char *const names[] = {"AUTH", "SELECT", "acquire", "renew", "release"};
     kfk__dbg(&lk->log, KFK_DBG_LOCK, "redis %s: %s %s %.8s", lk->addr, names[c->kind], c->key,
              c->token);
-    if (redisAsyncCommandArgv(conn->ac, on_reply, c, n, v, len) != REDIS_OK)
+    if (redisAsyncCommandArgv(kfk__redis_context(conn->redis), on_reply, c, n, v, len) != REDIS_OK)
         return -1;
     c->sent = 1;
     return 0;
@@ -553,7 +553,6 @@ static void maybe_finish_close(kfk_lock_t *lk) {
     lk->finishing = 1;
     uv_close((uv_handle_t *)&lk->renew_timer, on_timer_closed);
     uv_close((uv_handle_t *)&lk->lease_timer, on_timer_closed);
-    uv_close((uv_handle_t *)&lk->cmd_timer, on_timer_closed);
 }
 
 void kfk_lock_close(kfk_lock_t *lk, kfk_lock_close_cb cb, void *opaque) {
@@ -704,8 +703,8 @@ kfk_err_t kfk_lock_new(uv_loop_t *loop, const kfk_lock_opts_t *opts, kfk_lock_t 
         kfk__free(lk);
         return err;
     }
-    uv_timer_t *timers[3] = {&lk->renew_timer, &lk->lease_timer, &lk->cmd_timer};
-    for (int i = 0; i < 3; i++) {
+    uv_timer_t *timers[2] = {&lk->renew_timer, &lk->lease_timer};
+    for (int i = 0; i < 2; i++) {
         uv_timer_init(loop, timers[i]);
         timers[i]->data = lk;
         lk->handles++;

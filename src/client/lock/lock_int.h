@@ -1,7 +1,8 @@
 /*
- * lock_int.h: what lock.c (the lease, commands and answers) and lock_conn.c (hiredis
- * connections and command timeouts) share: the lock's structures and the functions each calls
- * in the other. See lock.c's top comment for how the pieces fit. Private to those two files.
+ * lock_int.h: what lock.c (the lease, commands and answers) and lock_conn.c (the lock's Redis
+ * connections on ev/redis.c: AUTH/SELECT, command timeouts, teardown) share: the lock's structures
+ * and the functions each calls in the other. See lock.c's top comment for how the pieces fit.
+ * Private to those two files.
  */
 #ifndef KFK_CLIENT_LOCK_INT_H
 #define KFK_CLIENT_LOCK_INT_H
@@ -13,6 +14,7 @@
 
 #include "client/lock/lock.h"
 #include "ev/log.h"
+#include "ev/redis.h"
 
 #define NS_PER_MS UINT64_C(1000000)
 #define TOKEN_BYTES 16
@@ -49,13 +51,8 @@ typedef struct cmd {
 } cmd_t;
 
 struct conn {
-    uv_poll_t poll; /* the socket, watched for hiredis */
-    int events;     /* UV_READABLE | UV_WRITABLE, as hiredis asked */
+    kfk__redis_t *redis; /* the socket, hiredis and the command timer; NULL once closed */
     kfk_lock_t *lk;
-    redisAsyncContext *ac; /* NULL before connecting and once hiredis is freeing it */
-    uv_getaddrinfo_t gai;
-    int resolving;
-    int poll_open;
     int ready; /* AUTH and SELECT answered: queued commands may go out */
     int handshake_left;
     int down;
@@ -100,7 +97,6 @@ struct kfk_lock {
     /* handles and shutdown */
     uv_timer_t renew_timer;
     uv_timer_t lease_timer;
-    uv_timer_t cmd_timer;
     int handles; /* timers open + connections not freed */
     int cmds;    /* commands issued and not completed */
     int closing;
@@ -140,7 +136,7 @@ void kfk__lock_conn_down(conn_t *conn, kfk_err_t err, const char *why, int hired
 /* The current connection, started (resolve, connect, AUTH, SELECT) when there is none; NULL
  * when out of memory. */
 conn_t *kfk__lock_ensure_conn(kfk_lock_t *lk);
-/* Arms the command timer for the earliest deadline on the current connection (at once for a
+/* Arms the current connection's command timer for its earliest deadline (at once for a
  * connection that failed to start). */
 void kfk__lock_arm_cmd_timer(kfk_lock_t *lk);
 
