@@ -1,6 +1,6 @@
 /*
  * sasl.h: the client side of SASL PLAIN and SCRAM-SHA-256/512 as token exchanges, independent
- * of how the tokens travel (conn.c wraps them in SaslAuthenticate requests after a
+ * of how the tokens travel (conn_handshake.c wraps them in SaslAuthenticate requests after a
  * SaslHandshake v1).
  */
 #ifndef KFK_EV_SASL_H
