@@ -1,4 +1,4 @@
-/*
+/** @file
  * kfk/kfk.h: the client API of kfk, a native Apache Kafka client on libuv.
  *
  * The caller owns the uv_loop_t and runs it; kfk starts no thread and never blocks. Every
@@ -34,8 +34,8 @@
  *   and every field to its default. The library reads only the fields that lie within
  *   struct_size, so a struct that grows new fields at its end stays compatible both ways; a
  *   struct_size of 0 (a struct not initialized with its macro) is KFK_ERR__INVALID_ARG.
- * - Names: functions kfk_<object>_<verb>, setters kfk_<object>_set_<what>, callback types
- *   kfk_<event>_cb, types kfk_<noun>_t, the export macro KFK_EXTERN.
+ * - Names: functions `kfk_<object>_<verb>`, setters `kfk_<object>_set_<what>`, callback
+ *   types `kfk_<event>_cb`, types `kfk_<noun>_t`, the export macro KFK_EXTERN.
  *
  * The sans-I/O codec API (kfk/protocol.h) is included here and usable on its own.
  */
@@ -176,43 +176,43 @@ typedef void (*kfk_admin_close_cb)(kfk_admin_t *admin, void *opaque);
 
 /** One broker of a metadata answer. Strings live as long as the kfk_metadata_t. */
 typedef struct kfk_metadata_broker {
-    int32_t node_id;
-    const char *host;
-    int port;
-    const char *rack; /* NULL when the broker has none */
+    int32_t node_id;  /**< the broker's id */
+    const char *host; /**< its advertised host */
+    int port;         /**< its advertised port */
+    const char *rack; /**< NULL when the broker has none */
 } kfk_metadata_broker_t;
 
 /** One partition: its leader (-1: none), leader epoch, replicas, in-sync and offline replicas. */
 typedef struct kfk_metadata_partition {
-    int32_t id;
-    kfk_err_t err;
-    int32_t leader;
-    int32_t leader_epoch;
-    const int32_t *replicas;
-    int32_t replica_cnt;
-    const int32_t *isrs;
-    int32_t isr_cnt;
-    const int32_t *offline;
-    int32_t offline_cnt;
+    int32_t id;              /**< the partition id */
+    kfk_err_t err;           /**< the broker's error for this partition (0: none) */
+    int32_t leader;          /**< the leader's broker id; -1: none */
+    int32_t leader_epoch;    /**< the leader epoch; -1 when the broker gave none */
+    const int32_t *replicas; /**< broker ids of the replicas */
+    int32_t replica_cnt;     /**< entries in replicas */
+    const int32_t *isrs;     /**< broker ids of the in-sync replicas */
+    int32_t isr_cnt;         /**< entries in isrs */
+    const int32_t *offline;  /**< broker ids of the offline replicas */
+    int32_t offline_cnt;     /**< entries in offline */
 } kfk_metadata_partition_t;
 
 /** One topic (err is UNKNOWN_TOPIC_OR_PARTITION for a topic that does not exist). */
 typedef struct kfk_metadata_topic {
-    const char *name;
-    kfk_err_t err;
-    int is_internal;
-    const kfk_metadata_partition_t *partitions; /* ordered by id */
-    int32_t partition_cnt;
+    const char *name; /**< the topic's name */
+    kfk_err_t err;    /**< the broker's error for this topic (0: none) */
+    int is_internal;  /**< non-zero for Kafka's internal topics (__consumer_offsets, ...) */
+    const kfk_metadata_partition_t *partitions; /**< ordered by id */
+    int32_t partition_cnt;                      /**< entries in partitions */
 } kfk_metadata_topic_t;
 
 /** A metadata answer; valid during the callback that receives it. */
 typedef struct kfk_metadata {
-    const kfk_metadata_broker_t *brokers;
-    int32_t broker_cnt;
-    const kfk_metadata_topic_t *topics;
-    int32_t topic_cnt;
-    int32_t controller_id;
-    const char *cluster_id; /* NULL when unknown */
+    const kfk_metadata_broker_t *brokers; /**< the live brokers */
+    int32_t broker_cnt;                   /**< entries in brokers */
+    const kfk_metadata_topic_t *topics;   /**< the topics asked for (every topic: all of them) */
+    int32_t topic_cnt;                    /**< entries in topics */
+    int32_t controller_id;                /**< the controller's broker id; -1 when unknown */
+    const char *cluster_id;               /**< NULL when unknown */
 } kfk_metadata_t;
 
 /** Metadata result: @p md is NULL on error, and valid only during the call. */
@@ -221,18 +221,18 @@ typedef void (*kfk_metadata_cb)(kfk_admin_t *admin, kfk_err_t err, const kfk_met
 
 /** A topic to create: -1 partitions / replication factor take the broker defaults. */
 typedef struct kfk_new_topic {
-    const char *name;
-    int32_t num_partitions;
-    int16_t replication_factor;
-    const char *const *configs; /* name, value, name, value, ... */
-    size_t config_cnt;          /* pairs */
+    const char *name;           /**< the topic's name */
+    int32_t num_partitions;     /**< partitions; -1: the broker's default */
+    int16_t replication_factor; /**< replicas per partition; -1: the broker's default */
+    const char *const *configs; /**< name, value, name, value, ... */
+    size_t config_cnt;          /**< pairs */
 } kfk_new_topic_t;
 
 /** The outcome for one topic of a create or delete call. */
 typedef struct kfk_topic_result {
-    const char *name;
-    kfk_err_t err;
-    const char *message; /* the broker's message, or NULL */
+    const char *name;    /**< the topic's name */
+    kfk_err_t err;       /**< 0: done; else the broker's error for this topic */
+    const char *message; /**< the broker's message, or NULL */
 } kfk_topic_result_t;
 
 /** Create/delete result: @p err is set when the call as a whole failed (then n is 0);
@@ -290,9 +290,9 @@ typedef struct kfk_producer kfk_producer_t;
 
 /** A record header: @p key is a NUL-terminated string; @p value may be NULL (a null value). */
 typedef struct kfk_header {
-    const char *key;
-    const void *value;
-    size_t value_len;
+    const char *key;   /**< the header's name (NUL-terminated, not NULL) */
+    const void *value; /**< its value; NULL: a null value */
+    size_t value_len;  /**< bytes at value */
 } kfk_header_t;
 
 /**
@@ -300,24 +300,24 @@ typedef struct kfk_header {
  * caller may reuse its memory as soon as the call returns.
  */
 typedef struct kfk_record {
-    const char *topic;
-    int32_t partition; /* KFK_PARTITION_ANY or a partition id */
-    const void *key;   /* NULL: a null key */
-    size_t key_len;
-    const void *value; /* NULL: a null value (a tombstone) */
-    size_t value_len;
-    const kfk_header_t *headers;
-    size_t header_cnt;
-    int64_t timestamp; /* milliseconds since the epoch; 0: now */
+    const char *topic;           /**< the topic to send to */
+    int32_t partition;           /**< KFK_PARTITION_ANY or a partition id */
+    const void *key;             /**< NULL: a null key */
+    size_t key_len;              /**< bytes at key */
+    const void *value;           /**< NULL: a null value (a tombstone) */
+    size_t value_len;            /**< bytes at value */
+    const kfk_header_t *headers; /**< the record's headers (NULL when header_cnt is 0) */
+    size_t header_cnt;           /**< entries in headers */
+    int64_t timestamp;           /**< milliseconds since the epoch; 0: now */
 } kfk_record_t;
 
 /** What became of one record. Strings are valid during the callback only. */
 typedef struct kfk_delivery {
-    kfk_err_t err; /* 0: written (acks as configured); else why not */
-    const char *topic;
-    int32_t partition; /* -1 if none was chosen */
-    int64_t offset;    /* -1 when unknown (acks=0, DUPLICATE_SEQUENCE_NUMBER, errors) */
-    int64_t timestamp; /* the record's timestamp (the broker's for LogAppendTime topics) */
+    kfk_err_t err;     /**< 0: written (acks as configured); else why not */
+    const char *topic; /**< the record's topic */
+    int32_t partition; /**< -1 if none was chosen */
+    int64_t offset;    /**< -1 when unknown (acks=0, DUPLICATE_SEQUENCE_NUMBER, errors) */
+    int64_t timestamp; /**< the record's timestamp (the broker's for LogAppendTime topics) */
 } kfk_delivery_t;
 
 /** Called exactly once per record accepted by kfk_producer_send, on the loop. */
@@ -424,15 +424,18 @@ typedef struct kfk_consumer kfk_consumer_t;
 typedef struct kfk_batch kfk_batch_t;
 
 /* Special offsets for kfk_consumer_assign / kfk_consumer_seek. */
-#define KFK_OFFSET_BEGINNING (-2) /* the earliest offset of the partition */
-#define KFK_OFFSET_END (-1)       /* the end: only records produced from now on */
-#define KFK_OFFSET_STORED (-1000) /* the group's committed offset, else auto.offset.reset */
+/** Special offset: the earliest offset of the partition. */
+#define KFK_OFFSET_BEGINNING (-2)
+/** Special offset: the end: only records produced from now on. */
+#define KFK_OFFSET_END (-1)
+/** Special offset: the group's committed offset, else auto.offset.reset. */
+#define KFK_OFFSET_STORED (-1000)
 
 /** A topic partition and an offset. */
 typedef struct kfk_topic_partition {
-    const char *topic;
-    int32_t partition;
-    int64_t offset;
+    const char *topic; /**< the topic's name */
+    int32_t partition; /**< the partition id */
+    int64_t offset;    /**< an offset, or one of the KFK_OFFSET_* values where allowed */
 } kfk_topic_partition_t;
 
 /**
@@ -440,20 +443,20 @@ typedef struct kfk_topic_partition {
  * until kfk_batch_done is called for the batch.
  */
 typedef struct kfk_message {
-    const char *topic;
-    int32_t partition;
-    int64_t offset;
-    int64_t timestamp;
-    kfk_timestamp_type_t timestamp_type;
-    const void *key;   /* NULL when the key is null */
-    int32_t key_len;   /* -1 when null */
-    const void *value; /* NULL when the value is null */
-    int32_t value_len; /* -1 when null */
-    int32_t header_count;
-    const uint8_t *headers; /* encoded headers: read them with kfk_message_header_iter */
-    size_t headers_size;
-    kfk_err_t err; /* a per-record decode error of a typed consumer (kfk_consumer_set_decoder) */
-    void *decoded; /* the typed object, when a decoder is set and it succeeded */
+    const char *topic;                   /**< the record's topic */
+    int32_t partition;                   /**< its partition */
+    int64_t offset;                      /**< its offset */
+    int64_t timestamp;                   /**< its timestamp (ms since the epoch) */
+    kfk_timestamp_type_t timestamp_type; /**< CreateTime or LogAppendTime */
+    const void *key;                     /**< NULL when the key is null */
+    int32_t key_len;                     /**< -1 when null */
+    const void *value;                   /**< NULL when the value is null */
+    int32_t value_len;                   /**< -1 when null */
+    int32_t header_count;                /**< headers of the record */
+    const uint8_t *headers; /**< encoded headers: read them with kfk_message_header_iter */
+    size_t headers_size;    /**< bytes at headers */
+    kfk_err_t err; /**< a per-record decode error of a typed consumer (kfk_consumer_set_decoder) */
+    void *decoded; /**< the typed object, when a decoder is set and it succeeded */
 } kfk_message_t;
 
 /** Number of records in @p batch (at most batch.size). */
@@ -511,6 +514,7 @@ typedef void (*kfk_consumer_close_cb)(kfk_consumer_t *c, void *opaque);
  * @p free_obj (may be NULL) frees objects when the batch is done.
  */
 typedef kfk_err_t (*kfk_decode_cb)(const kfk_message_t *m, void **obj, void *opaque);
+/** Frees an object made by a kfk_decode_cb (see kfk_consumer_set_decoder). */
 typedef void (*kfk_free_cb)(void *obj, void *opaque);
 
 /**
@@ -541,8 +545,9 @@ KFK_EXTERN kfk_err_t kfk_consumer_assign(kfk_consumer_t *c, const kfk_topic_part
 KFK_EXTERN kfk_err_t kfk_consumer_seek(kfk_consumer_t *c, const char *topic, int32_t partition,
                                        int64_t offset);
 
-/** Stops / restarts fetching and delivering one assigned partition. */
+/** Stops fetching and delivering one assigned partition (until kfk_consumer_resume). */
 KFK_EXTERN kfk_err_t kfk_consumer_pause(kfk_consumer_t *c, const char *topic, int32_t partition);
+/** Restarts fetching and delivering a partition stopped by kfk_consumer_pause. */
 KFK_EXTERN kfk_err_t kfk_consumer_resume(kfk_consumer_t *c, const char *topic, int32_t partition);
 
 /** Sets the rebalance callback (before subscribe). */
@@ -760,9 +765,11 @@ KFK_EXTERN int64_t kfk_lock_remaining_ms(const kfk_lock_t *lock);
 /** The fencing number of the last granted acquisition (0 before the first). */
 KFK_EXTERN int64_t kfk_lock_fence(const kfk_lock_t *lock);
 
-/** The key and the token (32 hex characters) of the lease held or lost last, or NULL after a
- * release and before the first grant. Valid until the next acquire, release or close. */
+/** The key of the lease held or lost last, or NULL after a release and before the first
+ * grant. Valid until the next acquire, release or close. */
 KFK_EXTERN const char *kfk_lock_key(const kfk_lock_t *lock);
+/** The token (32 hex characters) of the lease held or lost last, or NULL after a release and
+ * before the first grant. Valid until the next acquire, release or close. */
 KFK_EXTERN const char *kfk_lock_token(const kfk_lock_t *lock);
 
 /**
@@ -813,10 +820,10 @@ typedef struct kfk_worker kfk_worker_t;
 typedef struct kfk_worker_opts {
     /** sizeof(kfk_worker_opts_t) as the caller was built: set by KFK_WORKER_OPTS_INIT. */
     size_t struct_size;
-    const char *topic;
-    int32_t partition;
-    const char *lock_prefix;     /* NULL: "kfk:lock" */
-    const kfk_lock_opts_t *lock; /* Redis address, TTL, ... (needed); conf NULL: the worker's */
+    const char *topic;           /**< the topic (needed) */
+    int32_t partition;           /**< the partition consumed */
+    const char *lock_prefix;     /**< NULL: "kfk:lock" */
+    const kfk_lock_opts_t *lock; /**< Redis address, TTL, ... (needed); conf NULL: the worker's */
 } kfk_worker_opts_t;
 
 /** Every option at its default; set .topic, .partition and .lock before use. */
@@ -894,7 +901,11 @@ KFK_EXTERN kfk_consumer_t *kfk_worker_consumer(const kfk_worker_t *w);
  */
 struct msgpack_object;
 
-typedef enum kfk_envelope { KFK_ENVELOPE_JSON = 0, KFK_ENVELOPE_MSGPACK = 1 } kfk_envelope_t;
+/** The encoding of event envelopes (see above). */
+typedef enum kfk_envelope {
+    KFK_ENVELOPE_JSON = 0,   /**< JSON text, Dispytch's default */
+    KFK_ENVELOPE_MSGPACK = 1 /**< msgpack, Dispytch's msgpack serializer */
+} kfk_envelope_t;
 
 /** An emitter: events as records, over a producer the caller owns. */
 typedef struct kfk_emitter kfk_emitter_t;
@@ -904,15 +915,15 @@ typedef struct kfk_emitter kfk_emitter_t;
 typedef struct kfk_emit_opts {
     /** sizeof(kfk_emit_opts_t) as the caller was built: set by KFK_EMIT_OPTS_INIT. */
     size_t struct_size;
-    const char *partition_by; /* dotted path into body ("user.id"): its value is the key */
-    const void *key;          /* an explicit key instead (ignored with partition_by) */
-    size_t key_len;
-    int32_t partition; /* an explicit partition; 0 with has_partition = 0 means any */
-    int has_partition;
-    const kfk_header_t *headers;
-    size_t header_cnt;
-    const char *id;    /* NULL: a new UUID4 */
-    int64_t timestamp; /* 0: now */
+    const char *partition_by;    /**< dotted path into body ("user.id"): its value is the key */
+    const void *key;             /**< an explicit key instead (ignored with partition_by) */
+    size_t key_len;              /**< bytes at key */
+    int32_t partition;           /**< an explicit partition; 0 with has_partition = 0 means any */
+    int has_partition;           /**< non-zero: send to partition */
+    const kfk_header_t *headers; /**< extra record headers (NULL when header_cnt is 0) */
+    size_t header_cnt;           /**< entries in headers */
+    const char *id;              /**< NULL: a new UUID4 */
+    int64_t timestamp;           /**< 0: now */
 } kfk_emit_opts_t;
 
 /** Every option at its default (any partition, a new id, now). */
@@ -975,16 +986,16 @@ typedef struct kfk_listener kfk_listener_t;
 
 /** An event as received; everything is valid until its kfk_event_done. */
 typedef struct kfk_event {
-    const char *topic;
-    int32_t partition;
-    int64_t offset;
-    const char *id;
-    const char *type;
-    int64_t timestamp;                 /* -1 when the envelope has none */
-    const struct msgpack_object *body; /* the body (include <msgpack.h> to read it) */
-    const char *body_json;             /* the body as JSON text (NUL-terminated) */
-    const kfk_message_t *message;      /* the record */
-    uint32_t attempt;                  /* 0 on the first try, 1.. on retries */
+    const char *topic;                 /**< the record's topic */
+    int32_t partition;                 /**< the record's partition */
+    int64_t offset;                    /**< the record's offset */
+    const char *id;                    /**< the envelope's id */
+    const char *type;                  /**< the envelope's event type */
+    int64_t timestamp;                 /**< -1 when the envelope has none */
+    const struct msgpack_object *body; /**< the body (include <msgpack.h> to read it) */
+    const char *body_json;             /**< the body as JSON text (NUL-terminated) */
+    const kfk_message_t *message;      /**< the record */
+    uint32_t attempt;                  /**< 0 on the first try, 1.. on retries */
 } kfk_event_t;
 
 /** A handler: call kfk_event_done(ev, err) exactly once, now or later (any loop callback). */
@@ -998,12 +1009,12 @@ typedef int (*kfk_retry_on_cb)(kfk_err_t err, void *opaque);
 typedef struct kfk_retry_policy {
     /** sizeof(kfk_retry_policy_t) as the caller was built: set by KFK_RETRY_POLICY_INIT. */
     size_t struct_size;
-    uint32_t retries;        /* attempts after the first (default 0) */
-    int64_t interval_ms;     /* wait before a retry (default 1250, Dispytch's) */
-    int exponential;         /* double the wait each time, up to max_interval_ms */
-    int64_t max_interval_ms; /* default 30000 */
-    kfk_retry_on_cb retry_on;
-    void *retry_on_opaque;
+    uint32_t retries;         /**< attempts after the first (default 0) */
+    int64_t interval_ms;      /**< wait before a retry (default 1250, Dispytch's) */
+    int exponential;          /**< double the wait each time, up to max_interval_ms */
+    int64_t max_interval_ms;  /**< default 30000 */
+    kfk_retry_on_cb retry_on; /**< which errors are retried; NULL: every error */
+    void *retry_on_opaque;    /**< passed to retry_on */
 } kfk_retry_policy_t;
 
 /** No retry; 1250 ms between retries when retries is raised, doubling up to 30000 ms when
@@ -1020,15 +1031,15 @@ typedef void (*kfk_event_error_cb)(kfk_listener_t *l, kfk_err_t err, const char 
 typedef struct kfk_listener_opts {
     /** sizeof(kfk_listener_opts_t) as the caller was built: set by KFK_LISTENER_OPTS_INIT. */
     size_t struct_size;
-    uint32_t max_in_flight; /* events in flight per partition (default 16) */
-    kfk_producer_t *dlq;    /* the producer for the dead-letter topic (not owned) */
-    const char *dlq_topic;  /* dead-letter topic; NULL: no dead letters */
-    int skip_failed;        /* no dead-letter topic: count a failed event and move on
-                               (default 0: pause its partition, its offset uncommitted, so
-                               the event comes again on kfk_consumer_resume or a restart) */
-    int unhandled_is_error; /* an event with no handler is a failure (default 0: skipped) */
-    kfk_event_error_cb on_error;
-    void *on_error_opaque;
+    uint32_t max_in_flight;      /**< events in flight per partition (default 16) */
+    kfk_producer_t *dlq;         /**< the producer for the dead-letter topic (not owned) */
+    const char *dlq_topic;       /**< dead-letter topic; NULL: no dead letters */
+    int skip_failed;             /**< no dead-letter topic: count a failed event and move on
+                                    (default 0: pause its partition, its offset uncommitted, so
+                                    the event comes again on kfk_consumer_resume or a restart) */
+    int unhandled_is_error;      /**< an event with no handler is a failure (default 0: skipped) */
+    kfk_event_error_cb on_error; /**< told of bad envelopes and unhandled or abandoned events */
+    void *on_error_opaque;       /**< passed to on_error */
 } kfk_listener_opts_t;
 
 /** Every option at its default: 16 in flight, no dead letters, failed events stop their
@@ -1041,7 +1052,13 @@ typedef void (*kfk_listener_close_cb)(kfk_listener_t *l, void *opaque);
 
 /** Counters of a listener. */
 typedef struct kfk_listener_stats {
-    uint64_t handled, failed, retried, dead_lettered, unhandled, bad_envelopes, in_flight;
+    uint64_t handled;       /**< events whose handler succeeded */
+    uint64_t failed;        /**< events given up after their retries (or left at close) */
+    uint64_t retried;       /**< handler calls that were retries */
+    uint64_t dead_lettered; /**< events written to the dead-letter topic (acknowledged) */
+    uint64_t unhandled;     /**< events no handler matched */
+    uint64_t bad_envelopes; /**< records whose envelope could not be decoded */
+    uint64_t in_flight;     /**< events received and not yet finished */
 } kfk_listener_stats_t;
 
 /**
