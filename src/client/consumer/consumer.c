@@ -1,6 +1,9 @@
 /*
- * consumer.c: kfk_consumer_t: partitions and positions, batches, the done watermark, commits
- * and starting offsets. Fetching is fetcher.c's, group membership group.c's.
+ * consumer.c: kfk_consumer_t, the top of the consumer component: the public API, the loop's
+ * turn (run), batches and the done watermark, and closing. It calls down into parts.c (the
+ * partition table), fetcher.c (Fetch, ListOffsets), offsets.c (the coordinator, commits,
+ * committed offsets) and, through c->group_ops, the group member that kfk_consumer_subscribe
+ * (group/group.c) set up.
  *
  * Batches: records are taken from the fetched responses without copying (kfk_message_t points
  * into the response frame, or into the decompressed records of a compressed batch; both are
@@ -18,213 +21,15 @@
 #include <msgpack.h>
 
 #include "client/consumer/consumer.h"
+#include "client/consumer/consumer_stats.h"
+#include "client/consumer/fetcher.h"
+#include "client/consumer/offsets.h"
 #include "client/format/json.h"
 #include "protocol/mem.h"
 
 static void run(uv_timer_t *t);
 
-int64_t kfk__consumer_now(const kfk_consumer_t *c) {
-    return (int64_t)uv_now(c->loop);
-}
-
-/* ---- chunks -------------------------------------------------------------------------------- */
-
-kfk__chunk_t *kfk__chunk_new(uint8_t *mem) {
-    kfk__chunk_t *ch = kfk__malloc(sizeof *ch);
-    if (!ch)
-        return NULL;
-    ch->mem = mem;
-    ch->refs = 1;
-    return ch;
-}
-
-void kfk__chunk_ref(kfk__chunk_t *ch) {
-    ch->refs++;
-}
-
-void kfk__chunk_unref(kfk__chunk_t *ch) {
-    if (ch && --ch->refs == 0) {
-        kfk__free(ch->mem);
-        kfk__free(ch);
-    }
-}
-
-/* ---- scheduling ------------------------------------------------------------------------------ */
-
-static void arm(kfk_consumer_t *c, uint64_t due) {
-    if (c->client_closing)
-        return;
-    if (c->timer_armed && c->timer_due <= due)
-        return;
-    uint64_t now = uv_now(c->loop);
-    c->timer_armed = 1;
-    c->timer_due = due;
-    uv_timer_start(&c->timer, run, due > now ? due - now : 0, 0);
-}
-
-void kfk__consumer_kick(kfk_consumer_t *c) {
-    arm(c, uv_now(c->loop));
-}
-
-static void on_metadata(kfk__client_t *cl, kfk_err_t err, void *opaque) {
-    (void)cl;
-    (void)err;
-    kfk_consumer_t *c = opaque;
-    c->md_waiting = 0;
-    if (!c->client_closing)
-        kfk__consumer_kick(c);
-}
-
-void kfk__consumer_refresh_metadata(kfk_consumer_t *c) {
-    if (c->md_waiting) {
-        kfk__client_metadata_refresh(c->cl, NULL, 0, 0, NULL, NULL, NULL);
-        return;
-    }
-    c->md_waiting = 1;
-    kfk__client_metadata_refresh(c->cl, NULL, 0, 0, &c->md_w, on_metadata, c);
-}
-
-/* ---- partitions --------------------------------------------------------------------------- */
-
-cpart_t *kfk__consumer_part(kfk_consumer_t *c, const char *topic, int32_t id) {
-    for (size_t i = 0; i < c->nparts; i++)
-        if (c->parts[i]->id == id && !strcmp(c->parts[i]->topic, topic))
-            return c->parts[i];
-    return NULL;
-}
-
-static void free_buf(cbuf_t *b) {
-    kfk__chunk_unref(b->frame);
-    kfk__chunk_unref(b->decomp);
-    kfk_txn_filter_free(&b->txn);
-    kfk__free(b);
-}
-
-void kfk__consumer_drop_buffers(kfk_consumer_t *c, cpart_t *p) {
-    while (p->bufs) {
-        cbuf_t *b = p->bufs;
-        p->bufs = b->next;
-        free_buf(b);
-    }
-    p->bufs_tail = &p->bufs;
-    c->buffered -= p->buffered;
-    p->buffered = 0;
-}
-
-/* The consumer's copy of @p topic (the same pointer for the same name until close). */
-static const char *intern(kfk_consumer_t *c, const char *topic) {
-    for (struct tname *t = c->tnames; t; t = t->next)
-        if (!strcmp(t->name, topic))
-            return t->name;
-    size_t n = strlen(topic);
-    struct tname *t = kfk__malloc(sizeof *t + n + 1);
-    if (!t)
-        return NULL;
-    memcpy(t->name, topic, n + 1);
-    t->next = c->tnames;
-    c->tnames = t;
-    return t->name;
-}
-
-cpart_t *kfk__consumer_add_part(kfk_consumer_t *c, const char *topic, int32_t id, int64_t start) {
-    cpart_t *p = kfk__consumer_part(c, topic, id);
-    if (p)
-        return p;
-    if (c->nparts == c->parts_cap) {
-        size_t cap = c->parts_cap ? c->parts_cap * 2 : 16;
-        cpart_t **parts = kfk__realloc(c->parts, cap * sizeof *parts);
-        if (!parts)
-            return NULL;
-        c->parts = parts;
-        c->parts_cap = cap;
-    }
-    p = kfk__calloc(1, sizeof *p);
-    if (!p || !(p->topic = (char *)intern(c, topic))) {
-        kfk__free(p);
-        return NULL;
-    }
-    if (kfk__client_follow_topic(c->cl, topic) != 0) {
-        kfk__free(p);
-        return NULL;
-    }
-    p->c = c;
-    p->id = id;
-    p->start = start;
-    p->state = CP_NEED_OFFSET;
-    p->done = -1;
-    p->committed = -1;
-    p->hwm = -1;
-    p->leader_epoch = -1;
-    p->bufs_tail = &p->bufs;
-    c->parts[c->nparts++] = p;
-    return p;
-}
-
-/* Marks the batches holding @p p's records void (the partition is going away). */
-void kfk__consumer_void_batches(kfk_consumer_t *c, cpart_t *p) {
-    for (struct kfk_batch *b = c->outstanding; b; b = b->next)
-        for (size_t i = 0; i < b->nparts; i++)
-            if (b->parts[i].p == p) {
-                b->parts[i].p = NULL;
-                b->void_ = b->nparts == 1 ? 1 : b->void_;
-            }
-    p->busy = NULL;
-}
-
-static void batch_free(struct kfk_batch *b);
-
-/* Drops the batch being formed (not delivered yet): its partitions rewind to its first records,
- * which are fetched again. */
-static void drop_forming(kfk_consumer_t *c) {
-    if (!c->forming)
-        return;
-    for (size_t i = 0; i < c->forming->nparts; i++)
-        if (c->forming->parts[i].p) {
-            cpart_t *fp = c->forming->parts[i].p;
-            fp->busy = NULL;
-            fp->position = c->forming->parts[i].first;
-            fp->fetch_offset = fp->position;
-            kfk__consumer_drop_buffers(c, fp);
-        }
-    batch_free(c->forming);
-    c->forming = NULL;
-}
-
-void kfk__consumer_remove_part(kfk_consumer_t *c, cpart_t *p) {
-    /* The forming batch is dropped (its records come again to whoever owns the partition). */
-    drop_forming(c);
-    kfk__consumer_void_batches(c, p);
-    kfk__consumer_drop_buffers(c, p);
-    for (size_t i = 0; i < c->nparts; i++)
-        if (c->parts[i] == p) {
-            c->parts[i] = c->parts[--c->nparts];
-            break;
-        }
-    kfk__free(p);
-}
-
-int kfk__consumer_busy_parts(const kfk_consumer_t *c) {
-    int n = 0;
-    for (size_t i = 0; i < c->nparts; i++)
-        n += c->parts[i]->busy != NULL && c->parts[i]->busy != c->forming;
-    return n;
-}
-
 /* ---- batches ------------------------------------------------------------------------------- */
-
-static void batch_free(struct kfk_batch *b) {
-    kfk_consumer_t *c = b->c;
-    if (c->free_obj)
-        for (size_t i = 0; i < b->n; i++)
-            if (b->msgs[i].decoded)
-                c->free_obj(b->msgs[i].decoded, c->decode_opaque);
-    for (size_t i = 0; i < b->nchunks; i++)
-        kfk__chunk_unref(b->chunks[i]);
-    kfk__free(b->chunks);
-    kfk__free(b->parts);
-    kfk__free(b->msgs);
-    kfk__free(b);
-}
 
 static int batch_hold(struct kfk_batch *b, kfk__chunk_t *ch) {
     if (b->nchunks && b->chunks[b->nchunks - 1] == ch)
@@ -317,7 +122,7 @@ static void take_records(kfk_consumer_t *c, struct kfk_batch *b, cpart_t *p, siz
                 p->bufs_tail = &p->bufs;
             c->buffered -= buf->records_len;
             p->buffered -= buf->records_len;
-            free_buf(buf);
+            kfk__cbuf_free(buf);
             continue;
         }
         kfk_record_view_t v;
@@ -459,14 +264,14 @@ static void after_done(kfk_consumer_t *c, struct kfk_batch *b, int advanced) {
                 c->noutstanding--;
                 break;
             }
-        batch_free(b);
+        kfk__batch_free(b);
     }
     if (c->client_closing)
         return;
     if (advanced && c->conf->group_id[0] && !c->conf->enable_auto_commit)
         kfk__consumer_commit(c, NULL, NULL);
     if (c->group)
-        kfk__group_batches_done(c->group);
+        c->group_ops->batches_done(c->group);
     kfk__consumer_kick(c);
 }
 
@@ -571,7 +376,7 @@ static void run(uv_timer_t *t) {
             return;
     }
     if (c->group)
-        kfk__group_run(c->group);
+        c->group_ops->run(c->group);
     if (c->conf->group_id[0] && !c->coord)
         kfk__consumer_find_coordinator(c);
     kfk__consumer_fetch_committed(c, now);
@@ -592,7 +397,7 @@ static void run(uv_timer_t *t) {
             next = c->next_auto_commit;
     }
     if (!c->client_closing)
-        arm(c, next);
+        kfk__consumer_arm(c, next);
 }
 
 /* ---- public API
@@ -615,8 +420,7 @@ kfk_err_t kfk_consumer_new(uv_loop_t *loop, const kfk_conf_t *conf, kfk_consumer
         return err;
     }
     c->conf = c->cl->conf;
-    c->cl->stats_owner_render = kfk__consumer_stats;
-    c->cl->stats_owner = c;
+    kfk__stats_section_add(&c->cl->stats, kfk__consumer_stats, c);
     c->batch_size = KFK_CONF_IS_SET(c->conf, batch_size) ? (int)c->conf->batch_size : 100;
     c->close_timeout_ms = -1;
     if (c->conf->heartbeat_interval_ms >= c->conf->session_timeout_ms) {
@@ -627,6 +431,7 @@ kfk_err_t kfk_consumer_new(uv_loop_t *loop, const kfk_conf_t *conf, kfk_consumer
     }
     uv_timer_init(loop, &c->timer);
     c->timer.data = c;
+    c->run = run;
     c->generation = -1;
     *out = c;
     return KFK_ERR_NONE;
@@ -653,43 +458,6 @@ kfk_err_t kfk_consumer_assign(kfk_consumer_t *c, const kfk_topic_partition_t *pa
     return KFK_ERR_NONE;
 }
 
-kfk_err_t kfk_consumer_subscribe(kfk_consumer_t *c, const char *const *topics, size_t n) {
-    if (!c || c->closing)
-        return KFK_ERR__DESTROYED;
-    if (!c->conf->group_id[0])
-        return KFK_ERR__INVALID_CONF;
-    if (c->nparts && !c->subscribed)
-        return KFK_ERR__STATE;
-    if (!n || !topics)
-        return KFK_ERR__INVALID_ARG;
-    char **names = kfk__calloc(n, sizeof *names);
-    if (!names)
-        return KFK_ERR__NOMEM;
-    for (size_t i = 0; i < n; i++)
-        if (!(names[i] = kfk__strndup(topics[i], strlen(topics[i])))) {
-            while (i--)
-                kfk__free(names[i]);
-            kfk__free(names);
-            return KFK_ERR__NOMEM;
-        }
-    for (size_t i = 0; i < c->ntopics; i++)
-        kfk__free(c->topics[i]);
-    kfk__free(c->topics);
-    c->topics = names;
-    c->ntopics = n;
-    c->subscribed = 1;
-    for (size_t i = 0; i < n; i++)
-        kfk__client_follow_topic(c->cl, names[i]);
-    if (!c->group) {
-        kfk_err_t err = kfk__group_new(c, &c->group);
-        if (err)
-            return err;
-    }
-    kfk__consumer_refresh_metadata(c);
-    kfk__consumer_kick(c);
-    return KFK_ERR_NONE;
-}
-
 kfk_err_t kfk_consumer_seek(kfk_consumer_t *c, const char *topic, int32_t partition,
                             int64_t offset) {
     cpart_t *p = c ? kfk__consumer_part(c, topic, partition) : NULL;
@@ -697,7 +465,7 @@ kfk_err_t kfk_consumer_seek(kfk_consumer_t *c, const char *topic, int32_t partit
         return KFK_ERR__UNKNOWN_PARTITION;
     /* Records of the old position in the batch being formed must not be delivered. */
     if (c->forming && p->busy == c->forming)
-        drop_forming(c);
+        kfk__consumer_drop_forming(c);
     kfk__consumer_drop_buffers(c, p);
     if (offset >= 0) {
         p->position = p->fetch_offset = offset;
@@ -717,7 +485,7 @@ kfk_err_t kfk_consumer_pause(kfk_consumer_t *c, const char *topic, int32_t parti
     p->paused = 1;
     /* Nothing of a paused partition is delivered, not even what the forming batch holds. */
     if (c->forming && p->busy == c->forming)
-        drop_forming(c);
+        kfk__consumer_drop_forming(c);
     return KFK_ERR_NONE;
 }
 
@@ -740,6 +508,15 @@ void kfk_consumer_set_decoder(kfk_consumer_t *c, kfk_decode_cb decode, kfk_free_
     c->decode = decode;
     c->free_obj = free_obj;
     c->decode_opaque = opaque;
+}
+
+void kfk__consumer_set_batch_limit(kfk_consumer_t *c, int records) {
+    c->batch_size = records;
+}
+
+void kfk__consumer_set_commit_gate(kfk_consumer_t *c, int (*gate)(void *opaque), void *opaque) {
+    c->commit_gate = gate;
+    c->commit_gate_opaque = opaque;
 }
 
 kfk_err_t kfk_consumer_start(kfk_consumer_t *c, kfk_batch_cb cb, void *opaque) {
@@ -765,7 +542,7 @@ static void on_client_closed(kfk__client_t *cl, void *opaque) {
     if (c->close_cb)
         c->close_cb(c, c->close_opaque);
     if (c->group)
-        kfk__group_free(c->group);
+        c->group_ops->free(c->group);
     kfk__fetcher_free(c);
     while (c->nparts) {
         cpart_t *p = c->parts[--c->nparts];
@@ -785,10 +562,10 @@ static void on_client_closed(kfk__client_t *cl, void *opaque) {
     while (c->outstanding) {
         struct kfk_batch *b = c->outstanding;
         c->outstanding = b->next;
-        batch_free(b);
+        kfk__batch_free(b);
     }
     if (c->forming)
-        batch_free(c->forming);
+        kfk__batch_free(c->forming);
     kfk__free(c);
 }
 
@@ -808,7 +585,7 @@ static void close_step(kfk_consumer_t *c, uint64_t now) {
     if (c->close_phase == 0) {
         /* Phase 0: wait for outstanding batches (bounded), then commit what is done. */
         if (c->noutstanding && now < c->close_deadline) {
-            arm(c, c->close_deadline);
+            kfk__consumer_arm(c, c->close_deadline);
             return;
         }
         c->close_phase = 1;
@@ -823,7 +600,7 @@ static void close_step(kfk_consumer_t *c, uint64_t now) {
         if (!committing)
             c->close_phase = 2;
         else
-            arm(c, now + (uint64_t)c->conf->request_timeout_ms);
+            kfk__consumer_arm(c, now + (uint64_t)c->conf->request_timeout_ms);
     }
     if (c->close_phase == 1 && now < c->close_deadline + (uint64_t)c->conf->request_timeout_ms)
         return;
@@ -831,14 +608,14 @@ static void close_step(kfk_consumer_t *c, uint64_t now) {
         /* Phase 2: leave the group (dynamic members), then close everything. */
         c->close_phase = 3;
         if (c->group) {
-            kfk__group_close(c->group, 1);
-            arm(c, now + 50);
+            c->group_ops->close(c->group, 1);
+            kfk__consumer_arm(c, now + 50);
             return;
         }
     }
-    if (c->close_phase == 3 && c->group && !kfk__group_closed(c->group) &&
+    if (c->close_phase == 3 && c->group && !c->group_ops->closed(c->group) &&
         now < c->close_deadline + 2 * (uint64_t)c->conf->request_timeout_ms) {
-        arm(c, now + 50);
+        kfk__consumer_arm(c, now + 50);
         return;
     }
     c->client_closing = 1;
@@ -881,7 +658,7 @@ void kfk_consumer_close(kfk_consumer_t *c, kfk_consumer_close_cb cb, void *opaqu
                 p->position = c->forming->parts[i].first;
             }
         }
-        batch_free(c->forming);
+        kfk__batch_free(c->forming);
         c->forming = NULL;
     }
     kfk__consumer_kick(c);

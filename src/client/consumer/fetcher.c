@@ -13,7 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "client/consumer/consumer.h"
+#include "client/consumer/fetcher.h"
 #include "protocol/mem.h"
 
 typedef struct fbroker {
@@ -501,7 +501,7 @@ void kfk__fetcher_list_offsets(kfk_consumer_t *c) {
             continue;
         }
         if (p->start == KFK_OFFSET_STORED && c->conf->group_id[0])
-            continue; /* consumer.c asks the coordinator */
+            continue; /* offsets.c asks the coordinator */
         if (p->start == KFK__OFFSET_RESET && c->conf->auto_offset_reset == KFK_RESET_ERROR) {
             p->state = CP_ERROR;
             kfk__log(&c->cl->log, KFK_LOG_ERR, KFK_DBG_FETCH,

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "client/consumer/consumer.h"
+#include "client/consumer/offsets.h"
 #include "protocol/mem.h"
 
 struct commitw {
@@ -75,9 +75,7 @@ static void on_coordinator(kfk__broker_t *b, kfk_err_t err, int16_t version, uin
     }
     kfk_arena_free(&a);
     kfk__free(frame);
-    if (c->group && c->coord)
-        kfk__group_on_coordinator(c->group);
-    kfk__consumer_kick(c);
+    kfk__consumer_kick(c); /* a group member joins once the coordinator is up */
 }
 
 static void on_coord_up(kfk__broker_t *b, kfk_err_t err, const char *msg, void *opaque) {
@@ -190,7 +188,7 @@ static void on_commit(kfk__broker_t *b, kfk_err_t err, int16_t version, uint8_t 
             first == KFK_ERR_REQUEST_TIMED_OUT)
             c->coord = NULL;
         if (c->group)
-            kfk__group_commit_failed(c->group, first);
+            c->group_ops->commit_failed(c->group, first);
     }
     kfk__consumer_finish_commit(c, first);
     if (!c->client_closing)
@@ -282,7 +280,7 @@ kfk_err_t kfk__consumer_commit(kfk_consumer_t *c, kfk_commit_cb cb, void *opaque
     req.group_id = kfk_str_c(c->conf->group_id);
     int32_t gen = -1;
     const char *member = "", *instance = NULL;
-    if (c->group && !kfk__group_stable(c->group, &gen, &member, &instance)) {
+    if (c->group && !c->group_ops->stable(c->group, &gen, &member, &instance)) {
         /* Not a stable member right now: commit later. */
         kfk__free(ctx);
         kfk__free(topics);

@@ -3,11 +3,13 @@
  * one connection each, opened on demand, reopened after failures with exponential backoff and
  * jitter (reconnect.backoff.ms doubling up to reconnect.backoff.max.ms; TLS and authentication
  * failures back off at the maximum at once, so wrong credentials never become a reconnect
- * storm).
+ * storm). It also writes the core's section of the statistics document (stats.c).
  */
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "client/core/client.h"
 #include "ev/sasl.h"
@@ -338,6 +340,59 @@ kfk__broker_t *kfk__client_any_broker(kfk__client_t *cl) {
     return best;
 }
 
+/* ---- statistics: the core's section (stats.c describes the document) ----------------------- */
+
+static void put_broker(kfk_wbuf_t *w, const kfk__broker_t *b) {
+    char name[320];
+    snprintf(name, sizeof name, "%s:%d/%d", b->host ? b->host : "", b->port, (int)b->node_id);
+    kfk__conn_stats_t st;
+    memset(&st, 0, sizeof st);
+    if (b->conn)
+        kfk__conn_stats(b->conn, &st);
+    const char *state = b->up ? "UP" : b->conn ? "CONNECTING" : "DOWN";
+    kfk__stats_put_str(w, name);
+    kfk__stats_put(w, ":{\"name\":");
+    kfk__stats_put_str(w, name);
+    kfk__stats_putf(
+        w, ",\"nodeid\":%d,\"state\":\"%s\",\"connects\":%" PRIu64 ",\"disconnects\":%" PRIu64,
+        (int)b->node_id, state, b->connects, b->disconnects);
+    kfk__stats_putf(w, ",\"outbuf_cnt\":%zu,\"waitresp_cnt\":%zu", st.waiting, st.in_flight);
+    kfk__stats_putf(
+        w, ",\"tx\":%" PRIu64 ",\"txbytes\":%" PRIu64 ",\"rx\":%" PRIu64 ",\"rxbytes\":%" PRIu64,
+        st.tx_requests, st.tx_bytes, st.rx_responses, st.rx_bytes);
+    kfk__stats_putf(w, ",\"req_timeouts\":%" PRIu64, st.timeouts);
+    kfk__stats_putf(w, ",\"rtt\":{\"avg\":%" PRIu64 ",\"max\":%" PRIu64 ",\"cnt\":%" PRIu64 "}}",
+                    st.rtt_count ? st.rtt_sum_us / st.rtt_count : 0, st.rtt_max_us, st.rtt_count);
+}
+
+/* The document's first section: the client, its metadata cache and its brokers. */
+static void render_stats(void *owner, kfk_wbuf_t *w) {
+    kfk__client_t *cl = owner;
+    uint64_t now = uv_now(cl->loop);
+    kfk__stats_put(w, "\"name\":");
+    kfk__stats_put_str(w, cl->conf->client_id);
+    kfk__stats_put(w, ",\"client_id\":");
+    kfk__stats_put_str(w, cl->conf->client_id);
+    kfk__stats_putf(w, ",\"ts\":%" PRIu64 ",\"time\":%lld", now, (long long)time(NULL));
+    kfk__stats_putf(w, ",\"metadata_cache_cnt\":%d,\"metadata_age_ms\":%lld", (int)cl->topic_cnt,
+                    cl->md_updated_ms ? (long long)(now - cl->md_updated_ms) : -1LL);
+    kfk__stats_put(w, ",\"brokers\":{");
+    int first = 1;
+    for (const kfk__broker_t *b = cl->brokers; b; b = b->next) {
+        if (b->gone)
+            continue;
+        if (!first)
+            kfk__stats_put(w, ",");
+        first = 0;
+        put_broker(w, b);
+    }
+    kfk__stats_put(w, "}");
+}
+
+static void on_stats_closed(void *opaque) {
+    kfk__client_handle_closed(opaque);
+}
+
 /* ---- client --------------------------------------------------------------------------------- */
 
 static kfk_err_t add_bootstrap(kfk__client_t *cl, char *errstr, size_t errstr_size) {
@@ -474,7 +529,10 @@ kfk_err_t kfk__client_new(uv_loop_t *loop, const kfk_conf_t *conf, kfk__client_t
         return err;
     }
     kfk__client_md_init(cl);
-    kfk__client_stats_init(cl);
+    if (kfk__stats_init(&cl->stats, cl->loop, cl->conf->statistics_interval_ms, cl->conf->stats_cb,
+                        cl->conf->stats_opaque))
+        cl->handles_open++;
+    kfk__stats_section_add(&cl->stats, render_stats, cl);
     *out = cl;
     return KFK_ERR_NONE;
 }
@@ -487,7 +545,7 @@ void kfk__client_close(kfk__client_t *cl, kfk__client_close_cb cb, void *opaque)
     cl->close_opaque = opaque;
     cl->handles_open++; /* held while closing below, so nothing frees the client midway */
     kfk__client_md_close(cl);
-    kfk__client_stats_close(cl);
+    kfk__stats_close(&cl->stats, on_stats_closed, cl);
     for (kfk__broker_t *b = cl->brokers; b; b = b->next) {
         notify_waiters(b, KFK_ERR__DESTROYED, "client closing");
         if (b->conn) {

@@ -9,6 +9,7 @@
 #include <uv.h>
 
 #include "client/core/conf.h"
+#include "client/core/stats.h"
 #include "ev/conn.h"
 #include "ev/log.h"
 
@@ -186,11 +187,9 @@ struct kfk__client {
     char **wanted; /* topics the cache follows */
     size_t wanted_cnt;
     uv_timer_t md_timer;
-    uv_timer_t stats_timer; /* statistics.interval.ms (stats.c) */
-    int stats_timer_open;
-    /* The producer's or consumer's part of the statistics document, rendered by stats.c. */
-    void (*stats_owner_render)(void *owner, kfk_wbuf_t *w);
-    void *stats_owner;
+    /* The statistics document (stats.h): the core's section first (client.c), then the
+     * owner's (the producer's or the consumer's, added when it is created). */
+    kfk__stats_t stats;
     kfk_err_t md_last_err;
     char md_last_msg[256];
 
@@ -251,13 +250,5 @@ void kfk__client_drop_broker(kfk__client_t *cl, kfk__broker_t *b);
 void kfk__client_md_init(kfk__client_t *cl);
 void kfk__client_md_close(kfk__client_t *cl);
 void kfk__client_md_free(kfk__client_t *cl);
-/* stats.c: starts the statistics timer (when statistics.interval.ms > 0 and a callback is set),
- * and closes it. */
-void kfk__client_stats_init(kfk__client_t *cl);
-void kfk__client_stats_close(kfk__client_t *cl);
-/* The producer's and the consumer's parts of the document (@p owner is the kfk_producer_t or
- * kfk_consumer_t); set as cl->stats_owner_render. */
-void kfk__producer_stats(void *owner, kfk_wbuf_t *w);
-void kfk__consumer_stats(void *owner, kfk_wbuf_t *w);
 
 #endif

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "client/consumer/consumer.h"
+#include "client/group/assignor.h"
 #include "protocol/mem.h"
 
 static const char *order_key(const kfk__assign_member_t *m, int by_instance) {

@@ -2,7 +2,7 @@
  * group.c: classic consumer group membership (protocol type "consumer", the same assignor
  * names as Java and librdkafka, so they can share a group).
  *
- * Join: FindCoordinator (consumer.c), JoinGroup (with the KIP-394 MEMBER_ID_REQUIRED round
+ * Join: FindCoordinator (consumer/offsets.c), JoinGroup (with the KIP-394 MEMBER_ID_REQUIRED round
  * trip), the leader runs the chosen assignor over every member's subscription, SyncGroup hands
  * out assignments, Heartbeat every heartbeat.interval.ms keeps the member in. Rejoin on
  * REBALANCE_IN_PROGRESS, ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID (which also resets the member
@@ -17,12 +17,19 @@
  * batch longer than max.poll.interval.ms (which makes it leave the group, as Java does), loses
  * its partitions instead: batches in flight then are void and may be processed again by the new
  * owner (at most one batch per moved partition).
+ *
+ * The group sits above the consumer: kfk_consumer_subscribe (here) makes a consumer a member;
+ * the member adds and removes the consumer's partitions (consumer/parts.h) and commits through
+ * consumer/offsets.h, and the consumer calls the member only through the kfk__group_ops_t this
+ * file installs.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "client/consumer/consumer.h"
+#include "client/consumer/offsets.h"
+#include "client/consumer/parts.h"
+#include "client/group/assignor.h"
 #include "protocol/mem.h"
 
 enum {
@@ -80,7 +87,7 @@ static void free_join(kfk__group_t *g) {
     g->join = NULL;
 }
 
-kfk_err_t kfk__group_new(kfk_consumer_t *c, kfk__group_t **out) {
+static kfk_err_t group_new(kfk_consumer_t *c, kfk__group_t **out) {
     kfk__group_t *g = kfk__calloc(1, sizeof *g);
     if (!g)
         return KFK_ERR__NOMEM;
@@ -104,8 +111,8 @@ static void on_hb_closed(uv_handle_t *h) {
     g->hb_open = 0;
 }
 
-void kfk__group_free(kfk__group_t *g) {
-    /* The heartbeat timer was closed in kfk__group_close (and has finished closing: the client
+static void group_free(kfk__group_t *g) {
+    /* The heartbeat timer was closed in group_close (and has finished closing: the client
      * closed after it, on a later loop turn). */
     free_join(g);
     kfk__free(g->member_id);
@@ -114,11 +121,11 @@ void kfk__group_free(kfk__group_t *g) {
     kfk__free(g);
 }
 
-int kfk__group_closed(const kfk__group_t *g) {
+static int group_closed(const kfk__group_t *g) {
     return g->state == G_CLOSED && !g->hb_open;
 }
 
-const char *kfk__group_state_name(const kfk__group_t *g, int32_t *generation, uint64_t *joins) {
+static const char *group_state_name(const kfk__group_t *g, int32_t *generation, uint64_t *joins) {
     static const char *const names[] = {"init",   "revoking", "joining", "syncing",
                                         "stable", "leaving",  "closed"};
     *generation = g->generation;
@@ -126,8 +133,8 @@ const char *kfk__group_state_name(const kfk__group_t *g, int32_t *generation, ui
     return g->state >= 0 && g->state <= G_CLOSED ? names[g->state] : "?";
 }
 
-int kfk__group_stable(const kfk__group_t *g, int32_t *generation, const char **member_id,
-                      const char **instance_id) {
+static int group_stable(const kfk__group_t *g, int32_t *generation, const char **member_id,
+                        const char **instance_id) {
     if (g->state != G_STABLE && g->state != G_REVOKING)
         return 0;
     *generation = g->generation;
@@ -794,7 +801,7 @@ static int send_leave(kfk__group_t *g) {
     return kfk__broker_send(c->coord, KFK_API_LEAVE_GROUP, &req, 0, 5000, on_leave, g) == 0;
 }
 
-void kfk__group_close(kfk__group_t *g, int leave) {
+static void group_close(kfk__group_t *g, int leave) {
     if (g->state == G_CLOSED || g->state == G_LEAVING)
         return;
     uv_timer_stop(&g->hb);
@@ -810,17 +817,13 @@ void kfk__group_close(kfk__group_t *g, int leave) {
 /* ---- the driver --------------------------------------------------------------------------------
  */
 
-void kfk__group_on_coordinator(kfk__group_t *g) {
-    kfk__consumer_kick(g->c);
-}
-
-void kfk__group_commit_failed(kfk__group_t *g, kfk_err_t err) {
+static void group_commit_failed(kfk__group_t *g, kfk_err_t err) {
     if (err == KFK_ERR_REBALANCE_IN_PROGRESS || err == KFK_ERR_ILLEGAL_GENERATION ||
         err == KFK_ERR_UNKNOWN_MEMBER_ID)
         need_rejoin(g, kfk_err_name(err));
 }
 
-void kfk__group_batches_done(kfk__group_t *g) {
+static void group_batches_done(kfk__group_t *g) {
     if (g->left_poll && kfk__consumer_busy_parts(g->c) == 0) {
         g->left_poll = 0;
         need_rejoin(g, "batches done after max.poll.interval.ms");
@@ -828,7 +831,7 @@ void kfk__group_batches_done(kfk__group_t *g) {
     kfk__consumer_kick(g->c);
 }
 
-void kfk__group_run(kfk__group_t *g) {
+static void group_run(kfk__group_t *g) {
     kfk_consumer_t *c = g->c;
     uint64_t now = uv_now(c->loop);
     if (g->state == G_CLOSED || g->state == G_LEAVING || c->closing || c->fatal)
@@ -899,4 +902,57 @@ void kfk__group_run(kfk__group_t *g) {
         }
         send_join(g);
     }
+}
+
+/* ---- the consumer's side ------------------------------------------------------------------------
+ */
+
+static const kfk__group_ops_t group_ops = {
+    .run = group_run,
+    .batches_done = group_batches_done,
+    .commit_failed = group_commit_failed,
+    .stable = group_stable,
+    .state_name = group_state_name,
+    .close = group_close,
+    .closed = group_closed,
+    .free = group_free,
+};
+
+/* Subscribing makes the consumer a group member: this file's member drives its partitions. */
+kfk_err_t kfk_consumer_subscribe(kfk_consumer_t *c, const char *const *topics, size_t n) {
+    if (!c || c->closing)
+        return KFK_ERR__DESTROYED;
+    if (!c->conf->group_id[0])
+        return KFK_ERR__INVALID_CONF;
+    if (c->nparts && !c->subscribed)
+        return KFK_ERR__STATE;
+    if (!n || !topics)
+        return KFK_ERR__INVALID_ARG;
+    char **names = kfk__calloc(n, sizeof *names);
+    if (!names)
+        return KFK_ERR__NOMEM;
+    for (size_t i = 0; i < n; i++)
+        if (!(names[i] = kfk__strndup(topics[i], strlen(topics[i])))) {
+            while (i--)
+                kfk__free(names[i]);
+            kfk__free(names);
+            return KFK_ERR__NOMEM;
+        }
+    for (size_t i = 0; i < c->ntopics; i++)
+        kfk__free(c->topics[i]);
+    kfk__free(c->topics);
+    c->topics = names;
+    c->ntopics = n;
+    c->subscribed = 1;
+    for (size_t i = 0; i < n; i++)
+        kfk__client_follow_topic(c->cl, names[i]);
+    if (!c->group) {
+        kfk_err_t err = group_new(c, &c->group);
+        if (err)
+            return err;
+        c->group_ops = &group_ops;
+    }
+    kfk__consumer_refresh_metadata(c);
+    kfk__consumer_kick(c);
+    return KFK_ERR_NONE;
 }

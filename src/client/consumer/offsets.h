@@ -1,0 +1,23 @@
+/*
+ * offsets.h: a consumer's group offsets (offsets.c): the coordinator, commits of the done
+ * watermarks, and the group's committed offsets as starting offsets. Used by consumer.c and by
+ * the group member; it reports to the member only through c->group_ops.
+ */
+#ifndef KFK_CLIENT_OFFSETS_H
+#define KFK_CLIENT_OFFSETS_H
+
+#include "client/consumer/parts.h"
+
+/* Commits every partition's done watermark past its committed offset; @p cb (optional) runs
+ * when this round (or a later one it is folded into) ends. */
+kfk_err_t kfk__consumer_commit(kfk_consumer_t *c, kfk_commit_cb cb, void *opaque);
+/* Starts a FindCoordinator for group.id unless one is known, in flight or backing off. */
+void kfk__consumer_find_coordinator(kfk_consumer_t *c);
+/* True when the coordinator is known and connected; else arranges that it becomes so. */
+int kfk__consumer_coordinator_up(kfk_consumer_t *c);
+/* Ends the commit in flight: runs a queued commit round, or calls the waiters with @p err. */
+void kfk__consumer_finish_commit(kfk_consumer_t *c, kfk_err_t err);
+/* Asks the coordinator for the committed offsets of partitions starting from STORED. */
+void kfk__consumer_fetch_committed(kfk_consumer_t *c, uint64_t now);
+
+#endif

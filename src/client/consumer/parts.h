@@ -1,0 +1,225 @@
+/*
+ * parts.h: the consumer's state, shared by the files of the consumer component and the group
+ * member above it: the partition table (cpart_t), the fetched buffers of each partition and the
+ * reference-counted chunks records point into, the batches that hold them, and the consumer
+ * struct itself. parts.c keeps the table; fetcher.c fills the buffers, offsets.c talks to the
+ * coordinator, consumer.c (the top: the public API and the loop) turns buffers into batches.
+ * Notifications upward go through pointers the upper files set: the loop's turn (run), the
+ * group member's hooks (group_ops).
+ */
+#ifndef KFK_CLIENT_CONSUMER_PARTS_H
+#define KFK_CLIENT_CONSUMER_PARTS_H
+
+#include "client/core/client.h"
+
+/* Reference-counted memory that delivered records point into: a fetch response frame, or the
+ * decompressed records of a compressed batch. */
+typedef struct kfk__chunk {
+    uint8_t *mem;
+    int refs;
+} kfk__chunk_t;
+
+kfk__chunk_t *kfk__chunk_new(uint8_t *mem);
+void kfk__chunk_ref(kfk__chunk_t *ch);
+void kfk__chunk_unref(kfk__chunk_t *ch);
+
+/* Fetched records of one partition waiting to be delivered. */
+typedef struct cbuf {
+    struct cbuf *next;
+    kfk__chunk_t *frame; /* owns the bytes of `records` */
+    const uint8_t *records;
+    size_t records_len;
+    kfk_record_batch_reader_t rd;
+    int in_batch;          /* iterating a record batch */
+    kfk_record_batch_t rb; /* that batch */
+    kfk_record_iter_t it;  /* its records */
+    kfk__chunk_t *decomp;  /* the decompressed records of a compressed batch, or NULL */
+    int skip_batch;        /* aborted transaction: skip this batch's records */
+    kfk_txn_filter_t txn;  /* read_committed */
+    int txn_on;
+} cbuf_t;
+
+enum { CP_NEED_OFFSET, CP_OFFSET_PENDING, CP_READY, CP_ERROR };
+
+/* cpart_t.start: "apply auto.offset.reset". */
+#define KFK__OFFSET_RESET (KFK_OFFSET_END - 100)
+
+typedef struct cpart {
+    struct kfk_consumer *c;
+    char *topic;
+    int32_t id;
+    int state;
+    int paused;
+    int64_t start;        /* requested start: an offset or KFK_OFFSET_* */
+    int64_t fetch_offset; /* next offset to fetch */
+    int64_t fetch_sent;   /* fetch_offset of the Fetch in flight */
+    int64_t position;     /* next offset to deliver */
+    int64_t done;         /* done watermark: every record before it is done (-1: none yet) */
+    int64_t committed;    /* last offset known committed (-1: none) */
+    int64_t hwm;
+    int32_t leader_epoch;
+    struct kfk_batch *busy; /* the batch holding this partition's records, or NULL */
+    cbuf_t *bufs, **bufs_tail;
+    size_t buffered;   /* bytes of fetched, undelivered data */
+    int fetching;      /* in a Fetch request now */
+    uint64_t retry_at; /* back off fetching after errors */
+    int revoking;
+} cpart_t;
+
+struct kfk_batch {
+    struct kfk_batch *next;
+    struct kfk_consumer *c;
+    kfk_message_t *msgs;
+    size_t n, cap;
+    struct bpart {
+        cpart_t *p;
+        int64_t first, end; /* offsets: first record, after the last */
+        int done;
+        const char *topic; /* interned (valid until the consumer closes) */
+        int32_t partition;
+    } * parts;
+    size_t nparts, parts_cap;
+    kfk__chunk_t **chunks;
+    size_t nchunks, chunks_cap;
+    uint64_t delivered_ms;
+    int32_t generation;
+    int delivered;
+    int void_; /* the consumer closed or the partitions were revoked: done() only frees */
+};
+
+/* The group member (group/group.c), opaque to the consumer. */
+typedef struct kfk__group kfk__group_t;
+
+/* What the consumer asks of its group member: set by group.c when kfk_consumer_subscribe makes
+ * the consumer a member, so that the consumer calls it through these and never names group.c. */
+typedef struct kfk__group_ops {
+    /* One turn of the member's state machine (each run of the consumer's loop). */
+    void (*run)(kfk__group_t *g);
+    /* Batches were marked done (a member that left for max.poll.interval.ms may rejoin). */
+    void (*batches_done)(kfk__group_t *g);
+    /* An OffsetCommit failed with @p err (some errors mean a rebalance). */
+    void (*commit_failed)(kfk__group_t *g, kfk_err_t err);
+    /* True while commits may go out; then the member's generation and ids (instance: NULL for a
+     * dynamic member). */
+    int (*stable)(const kfk__group_t *g, int32_t *generation, const char **member_id,
+                  const char **instance_id);
+    /* The member's state ("init", "revoking", "joining", "syncing", "stable", "leaving",
+     * "closed"), its generation and how many generations it joined (statistics). */
+    const char *(*state_name)(const kfk__group_t *g, int32_t *generation, uint64_t *joins);
+    /* Leaves the group (@p leave, dynamic members) and stops; closed() tells when it is done. */
+    void (*close)(kfk__group_t *g, int leave);
+    int (*closed)(const kfk__group_t *g);
+    /* Frees the member (after close, once the client closed). */
+    void (*free)(kfk__group_t *g);
+} kfk__group_ops_t;
+
+struct kfk_consumer {
+    uv_loop_t *loop;
+    kfk__client_t *cl;
+    kfk_conf_t *conf;
+    cpart_t **parts;
+    size_t nparts, parts_cap;
+    int subscribed;
+    char **topics;
+    size_t ntopics;
+    kfk_batch_cb batch_cb;
+    void *batch_opaque;
+    kfk_rebalance_cb rebalance_cb;
+    void *rebalance_opaque;
+    kfk_decode_cb decode;
+    kfk_free_cb free_obj;
+    void *decode_opaque;
+    int started;
+    struct kfk_batch *forming;     /* the batch being filled, not yet delivered */
+    struct kfk_batch *outstanding; /* delivered, not done */
+    size_t noutstanding;
+    uint64_t forming_since;
+    size_t buffered;      /* bytes prefetched in all partitions */
+    uint32_t fetch_round; /* counts kfk__fetcher_run calls */
+    uint32_t rr;          /* round-robin start for batch filling */
+    int batch_size;
+
+    uv_timer_t timer;
+    uv_timer_cb run; /* the loop's turn (consumer.c), which kfk__consumer_kick schedules */
+    int timer_armed;
+    uint64_t timer_due;
+
+    /* fetch */
+    struct fbroker *fbrokers;
+
+    /* offsets and commits */
+    kfk__broker_t *coord;
+    int coord_lookup;
+    kfk__waiter_t coord_w;
+    int coord_waiting;
+    kfk__waiter_t coord_up_w;
+    uint64_t coord_retry_at;
+    int commit_in_flight;
+    int commit_again;
+    struct commitw *commit_waiters;
+    uint64_t next_auto_commit;
+    int offsets_fetching;
+    int list_offsets_in_flight;
+
+    kfk__group_t *group; /* the group member (kfk_consumer_subscribe), or NULL */
+    const kfk__group_ops_t *group_ops;
+    /* A metadata refresh the consumer waits for: its answer kicks the consumer (leaders known). */
+    kfk__md_waiter_t md_w;
+    int md_waiting;
+    /* Topic names, interned: records and batches point at them, so they live until close. */
+    struct tname {
+        struct tname *next;
+        char name[];
+    } * tnames;
+    /* A commit goes out only while this says yes (the partition worker's lock). */
+    int (*commit_gate)(void *opaque);
+    void *commit_gate_opaque;
+
+    int closing;
+    int close_phase;
+    int64_t close_timeout_ms; /* kfk_consumer_set_close_timeout; < 0: max.poll.interval.ms */
+    void *data;               /* kfk_consumer_set_data */
+    uint64_t close_deadline;
+    kfk_consumer_close_cb close_cb;
+    void *close_opaque;
+    int client_closing;
+    int32_t generation;
+    kfk_err_t fatal;
+    uint64_t stat_rxmsgs, stat_rxbytes, stat_batches; /* delivered to the application */
+};
+
+/* ---- parts.c ------------------------------------------------------------------------------ */
+
+/* The loop time in ms. */
+int64_t kfk__consumer_now(const kfk_consumer_t *c);
+/* Schedules the consumer's loop turn (c->run) at loop time @p due, unless one is due earlier;
+ * nothing once the client is closing. */
+void kfk__consumer_arm(kfk_consumer_t *c, uint64_t due);
+/* Schedules the loop turn now. */
+void kfk__consumer_kick(kfk_consumer_t *c);
+/* Asks for a metadata refresh and runs the consumer again when it is answered. */
+void kfk__consumer_refresh_metadata(kfk_consumer_t *c);
+
+/* The partition @p topic / @p id of the table, or NULL. */
+cpart_t *kfk__consumer_part(kfk_consumer_t *c, const char *topic, int32_t id);
+/* Adds (or finds) a partition starting at @p start (an offset or KFK_OFFSET_* or
+ * KFK__OFFSET_RESET), and follows its topic's metadata; NULL when out of memory. */
+cpart_t *kfk__consumer_add_part(kfk_consumer_t *c, const char *topic, int32_t id, int64_t start);
+/* Removes and frees @p p: the forming batch is dropped, batches holding its records are void. */
+void kfk__consumer_remove_part(kfk_consumer_t *c, cpart_t *p);
+/* Frees @p p's fetched, undelivered buffers. */
+void kfk__consumer_drop_buffers(kfk_consumer_t *c, cpart_t *p);
+/* Marks the batches holding @p p's records void (the partition is going away). */
+void kfk__consumer_void_batches(kfk_consumer_t *c, cpart_t *p);
+/* How many partitions are held by delivered, undone batches. */
+int kfk__consumer_busy_parts(const kfk_consumer_t *c);
+
+/* Frees one fetched buffer (and its references to chunks). */
+void kfk__cbuf_free(cbuf_t *b);
+/* Frees a batch: decoded values (free_obj), chunk references, the batch. */
+void kfk__batch_free(struct kfk_batch *b);
+/* Drops the batch being formed (not delivered yet): its partitions rewind to its first
+ * records, which are fetched again. */
+void kfk__consumer_drop_forming(kfk_consumer_t *c);
+
+#endif
