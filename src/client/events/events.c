@@ -394,7 +394,7 @@ kfk_err_t kfk_listener_new(kfk_consumer_t *c, kfk_envelope_t envelope,
     uv_timer_init(c->loop, &l->timer);
     l->timer.data = l;
     /* At most max_in_flight events of a partition at a time: the consumer's batch size. */
-    c->batch_size = (int)l->o.max_in_flight;
+    kfk__consumer_set_batch_limit(c, (int)l->o.max_in_flight);
     *out = l;
     return KFK_ERR_NONE;
 }
