@@ -9,10 +9,12 @@
  * - Created by kfk_X_new(..., &out, ...). An error returned by kfk_X_new means no object and
  *   no callback.
  * - Ended only by kfk_X_close(x, cb, opaque), which is asynchronous and legal at any time,
- *   including from inside any kfk callback (of that object or another). From the call on, new
- *   calls on x are refused (KFK_ERR__DESTROYED, or ignored for void functions); work in flight
- *   is finished, or failed with the error each object's close documents (KFK_ERR__DESTROYED
- *   unless said otherwise), and those callbacks run before cb. cb (may be NULL) runs exactly
+ *   including from inside any kfk callback (of that object or another). From the call on,
+ *   calls that would start new work on x are refused with KFK_ERR__DESTROYED (while a producer
+ *   or consumer drains, kfk_producer_flush and kfk_consumer_commit are still accepted: their
+ *   callbacks too run before cb); work in flight is finished, or failed with the error each
+ *   object's close documents (KFK_ERR__DESTROYED unless said otherwise), and those callbacks
+ *   run before cb. cb (may be NULL) runs exactly
  *   once, never from inside kfk_X_close itself, after every internal handle of x has closed;
  *   x stays valid (kfk_X_get_data works) until cb returns, and is freed right after. A second
  *   kfk_X_close is ignored. Close objects before closing their loop: uv_loop_close then
