@@ -897,7 +897,7 @@ KFK_EXTERN int32_t kfk_murmur2(const void *key, size_t len);
  */
 KFK_EXTERN int32_t kfk_murmur2_partition(const void *key, size_t len, int32_t partition_count);
 
-/* ==== RecordBatch v2 and legacy message sets (records.c, legacy.c): begin ==== */
+/* ==== RecordBatch v2 and legacy message sets (records_*.c, legacy.c): begin ==== */
 
 /* ============================================================================================
  * Records: RecordBatch v2 (magic 2) and, read-only, legacy message sets (magic 0 and 1).

@@ -192,9 +192,7 @@ static void take_partition(kfk_consumer_t *c, cpart_t *p, kfk__chunk_t *frame,
     p->fetch_offset = next;
 }
 
-static void on_fetch(kfk__broker_t *b, kfk_err_t err, int16_t version, uint8_t *frame, size_t len,
-                     void *opaque) {
-    (void)b;
+static void on_fetch(kfk__resp_t *resp, void *opaque) {
     fetch_ctx_t *ctx = opaque;
     kfk_consumer_t *c = ctx->c;
     fbroker_t *f = ctx->f;
@@ -204,25 +202,26 @@ static void on_fetch(kfk__broker_t *b, kfk_err_t err, int16_t version, uint8_t *
     for (size_t i = 0; i < c->nparts; i++)
         if (c->parts[i]->fetching == f->node + 1)
             c->parts[i]->fetching = 0;
-    if (c->client_closing) {
-        kfk__free(frame);
+    if (c->client_closing)
         return;
-    }
     int refresh = 0;
-    kfk_arena_t a;
-    kfk_arena_init(&a);
-    void *body = NULL;
+    kfk_err_t err = resp->err;
     kfk__chunk_t *chunk = NULL;
-    if (!err)
-        err = kfk_response_decode(frame, len, KFK_API_FETCH, version, NULL, &a, &body);
-    if (!err && !(chunk = kfk__chunk_new(frame)))
-        err = KFK_ERR__NOMEM;
-    kfk_fetch_response_t *r = body;
+    if (!err) {
+        /* The records stay in the frame (zero copy): the chunk owns it from here on. */
+        uint8_t *frame = NULL;
+        kfk__resp_keep(resp, &frame, NULL);
+        if (!(chunk = kfk__chunk_new(frame))) {
+            kfk__free(frame);
+            err = KFK_ERR__NOMEM;
+        }
+    }
+    kfk_fetch_response_t *r = resp->body;
     if (!err && r->error_code)
         err = (kfk_err_t)r->error_code;
     if (err) {
         kfk__dbg(&c->cl->log, KFK_DBG_FETCH, "fetch from broker %d: %s", f->node,
-                 kfk_err_name(err));
+                 resp->err ? resp->msg : kfk_err_name(err));
         refresh = err == KFK_ERR__TRANSPORT || err == KFK_ERR__TIMED_OUT;
         for (size_t i = 0; i < c->nparts; i++)
             if (!c->parts[i]->fetching)
@@ -243,12 +242,10 @@ static void on_fetch(kfk__broker_t *b, kfk_err_t err, int16_t version, uint8_t *
             take_partition(c, p, chunk, pd, &refresh);
         }
     }
-    kfk__dbg(&c->cl->log, KFK_DBG_FETCH, "fetch answer from broker %d: %zu bytes", f->node, len);
-    kfk_arena_free(&a);
+    kfk__dbg(&c->cl->log, KFK_DBG_FETCH, "fetch answer from broker %d: %zu bytes", f->node,
+             resp->len);
     if (chunk)
         kfk__chunk_unref(chunk); /* the partitions' buffers hold their own references */
-    else
-        kfk__free(frame);
     if (refresh)
         kfk__consumer_refresh_metadata(c);
     kfk__consumer_kick(c);
@@ -400,9 +397,9 @@ void kfk__fetcher_run(kfk_consumer_t *c, uint64_t *next) {
         kfk_err_t err = KFK_ERR__NOMEM;
         if (ctx) {
             *ctx = (fetch_ctx_t){c, f};
-            err = kfk__broker_send(b, KFK_API_FETCH, &req, 0,
-                                   c->conf->request_timeout_ms + c->conf->fetch_max_wait_ms,
-                                   on_fetch, ctx);
+            err = kfk__broker_request(b, KFK_API_FETCH, &req, 0,
+                                      c->conf->request_timeout_ms + c->conf->fetch_max_wait_ms,
+                                      on_fetch, ctx);
         }
         if (!err) {
             kfk__dbg(&c->cl->log, KFK_DBG_FETCH,
@@ -431,23 +428,16 @@ typedef struct {
     fbroker_t *f;
 } list_ctx_t;
 
-static void on_list_offsets(kfk__broker_t *b, kfk_err_t err, int16_t version, uint8_t *frame,
-                            size_t len, void *opaque) {
-    (void)b;
+static void on_list_offsets(kfk__resp_t *resp, void *opaque) {
+    kfk_err_t err = resp->err;
     list_ctx_t *ctx = opaque;
     kfk_consumer_t *c = ctx->c;
     fbroker_t *f = ctx->f;
     kfk__free(ctx);
     f->listing = 0;
-    if (c->client_closing) {
-        kfk__free(frame);
+    if (c->client_closing)
         return;
-    }
-    kfk_arena_t a;
-    kfk_arena_init(&a);
-    void *body = NULL;
-    if (!err)
-        err = kfk_response_decode(frame, len, KFK_API_LIST_OFFSETS, version, NULL, &a, &body);
+    void *body = resp->body;
     kfk_list_offsets_response_t *r = body;
     for (int32_t t = 0; !err && t < r->topics.count; t++) {
         kfk_list_offsets_response_list_offsets_topic_response_t *tr =
@@ -484,8 +474,6 @@ static void on_list_offsets(kfk__broker_t *b, kfk_err_t err, int16_t version, ui
     for (size_t i = 0; i < c->nparts; i++)
         if (c->parts[i]->fetching == -(f->node + 1))
             c->parts[i]->fetching = 0;
-    kfk_arena_free(&a);
-    kfk__free(frame);
     kfk__consumer_kick(c);
 }
 
@@ -564,7 +552,7 @@ void kfk__fetcher_list_offsets(kfk_consumer_t *c) {
         kfk_err_t err = KFK_ERR__NOMEM;
         if (ctx) {
             *ctx = (list_ctx_t){c, f};
-            err = kfk__broker_send(b, KFK_API_LIST_OFFSETS, &req, 0, 0, on_list_offsets, ctx);
+            err = kfk__broker_request(b, KFK_API_LIST_OFFSETS, &req, 0, 0, on_list_offsets, ctx);
         }
         if (err) {
             kfk__free(ctx);

@@ -19,8 +19,7 @@ struct commitw {
 
 /* ---- the coordinator --------------------------------------------------------------------- */
 
-static void on_coordinator(kfk__broker_t *b, kfk_err_t err, int16_t version, uint8_t *frame,
-                           size_t len, void *opaque);
+static void on_coordinator(kfk__resp_t *resp, void *opaque);
 
 static void on_coord_broker(kfk__broker_t *b, kfk_err_t err, const char *msg, void *opaque) {
     (void)msg;
@@ -37,27 +36,20 @@ static void on_coord_broker(kfk__broker_t *b, kfk_err_t err, const char *msg, vo
     memset(&req, 0, sizeof req);
     req.key = kfk_str_c(c->conf->group_id);
     req.key_type = 0;
-    if (kfk__broker_send(b, KFK_API_FIND_COORDINATOR, &req, 0, 0, on_coordinator, c) != 0) {
+    if (kfk__broker_request(b, KFK_API_FIND_COORDINATOR, &req, 0, 0, on_coordinator, c) != 0) {
         c->coord_lookup = 0;
         c->coord_retry_at = uv_now(c->loop) + (uint64_t)c->conf->retry_backoff_ms;
         kfk__consumer_kick(c);
     }
 }
 
-static void on_coordinator(kfk__broker_t *b, kfk_err_t err, int16_t version, uint8_t *frame,
-                           size_t len, void *opaque) {
-    (void)b;
+static void on_coordinator(kfk__resp_t *resp, void *opaque) {
+    kfk_err_t err = resp->err;
     kfk_consumer_t *c = opaque;
     c->coord_lookup = 0;
-    if (c->client_closing) {
-        kfk__free(frame);
+    if (c->client_closing)
         return;
-    }
-    kfk_arena_t a;
-    kfk_arena_init(&a);
-    void *body = NULL;
-    if (!err)
-        err = kfk_response_decode(frame, len, KFK_API_FIND_COORDINATOR, version, NULL, &a, &body);
+    void *body = resp->body;
     kfk_find_coordinator_response_t *r = body;
     if (!err && r->error_code)
         err = (kfk_err_t)r->error_code;
@@ -73,8 +65,6 @@ static void on_coordinator(kfk__broker_t *b, kfk_err_t err, int16_t version, uin
         kfk__dbg(&c->cl->log, KFK_DBG_CGRP, "FindCoordinator: %s", kfk_err_name(err));
         c->coord_retry_at = uv_now(c->loop) + (uint64_t)c->conf->retry_backoff_ms;
     }
-    kfk_arena_free(&a);
-    kfk__free(frame);
     kfk__consumer_kick(c); /* a group member joins once the coordinator is up */
 }
 
@@ -147,16 +137,11 @@ void kfk__consumer_finish_commit(kfk_consumer_t *c, kfk_err_t err) {
     }
 }
 
-static void on_commit(kfk__broker_t *b, kfk_err_t err, int16_t version, uint8_t *frame, size_t len,
-                      void *opaque) {
-    (void)b;
+static void on_commit(kfk__resp_t *resp, void *opaque) {
+    kfk_err_t err = resp->err;
     commit_ctx_t *ctx = opaque;
     kfk_consumer_t *c = ctx->c;
-    kfk_arena_t a;
-    kfk_arena_init(&a);
-    void *body = NULL;
-    if (!err)
-        err = kfk_response_decode(frame, len, KFK_API_OFFSET_COMMIT, version, NULL, &a, &body);
+    void *body = resp->body;
     kfk_offset_commit_response_t *r = body;
     kfk_err_t first = err;
     for (int32_t t = 0; r && t < r->topics.count; t++) {
@@ -177,8 +162,6 @@ static void on_commit(kfk__broker_t *b, kfk_err_t err, int16_t version, uint8_t 
             }
         }
     }
-    kfk_arena_free(&a);
-    kfk__free(frame);
     kfk__free(ctx);
     if (first) {
         kfk__log(&c->cl->log, KFK_LOG_WARNING, KFK_DBG_CGRP, "offset commit failed: %s",
@@ -295,7 +278,8 @@ kfk_err_t kfk__consumer_commit(kfk_consumer_t *c, kfk_commit_cb cb, void *opaque
     req.topics = (kfk_array_t){topics, (int32_t)nt};
     c->commit_in_flight = 1;
     c->commit_again = 0;
-    kfk_err_t err = kfk__broker_send(c->coord, KFK_API_OFFSET_COMMIT, &req, 0, 0, on_commit, ctx);
+    kfk_err_t err =
+        kfk__broker_request(c->coord, KFK_API_OFFSET_COMMIT, &req, 0, 0, on_commit, ctx);
     kfk__free(topics);
     kfk__free(parts);
     if (err) {
@@ -318,20 +302,13 @@ kfk_err_t kfk_consumer_commit(kfk_consumer_t *c, kfk_commit_cb cb, void *opaque)
 
 /* ---- starting offsets: the group's commits (OffsetFetch) ---------------------------------- */
 
-static void on_offset_fetch(kfk__broker_t *b, kfk_err_t err, int16_t version, uint8_t *frame,
-                            size_t len, void *opaque) {
-    (void)b;
+static void on_offset_fetch(kfk__resp_t *resp, void *opaque) {
+    kfk_err_t err = resp->err;
     kfk_consumer_t *c = opaque;
     c->offsets_fetching = 0;
-    if (c->client_closing) {
-        kfk__free(frame);
+    if (c->client_closing)
         return;
-    }
-    kfk_arena_t a;
-    kfk_arena_init(&a);
-    void *body = NULL;
-    if (!err)
-        err = kfk_response_decode(frame, len, KFK_API_OFFSET_FETCH, version, NULL, &a, &body);
+    void *body = resp->body;
     kfk_offset_fetch_response_t *r = body;
     if (!err && r->error_code)
         err = (kfk_err_t)r->error_code;
@@ -372,8 +349,6 @@ static void on_offset_fetch(kfk__broker_t *b, kfk_err_t err, int16_t version, ui
                 c->parts[i]->retry_at = uv_now(c->loop) + (uint64_t)c->conf->retry_backoff_ms;
             }
     }
-    kfk_arena_free(&a);
-    kfk__free(frame);
     kfk__consumer_kick(c);
 }
 
@@ -424,7 +399,7 @@ void kfk__consumer_fetch_committed(kfk_consumer_t *c, uint64_t now) {
     req.topics = (kfk_array_t){topics, (int32_t)nt};
     req.require_stable = true;
     c->offsets_fetching = 1;
-    if (kfk__broker_send(c->coord, KFK_API_OFFSET_FETCH, &req, 0, 0, on_offset_fetch, c) != 0) {
+    if (kfk__broker_request(c->coord, KFK_API_OFFSET_FETCH, &req, 0, 0, on_offset_fetch, c) != 0) {
         c->offsets_fetching = 0;
         c->coord = NULL;
         for (size_t i = 0; i < c->nparts; i++)

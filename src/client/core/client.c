@@ -205,39 +205,6 @@ void kfk__broker_cancel_wait(kfk__broker_t *b, kfk__waiter_t *w) {
         }
 }
 
-typedef struct {
-    kfk__broker_t *b;
-    int16_t version;
-    kfk__broker_resp_cb cb;
-    void *opaque;
-} send_ctx_t;
-
-static void on_broker_resp(kfk__conn_t *c, kfk_err_t err, uint8_t *frame, size_t len,
-                           void *opaque) {
-    (void)c;
-    send_ctx_t ctx = *(send_ctx_t *)opaque;
-    kfk__free(opaque);
-    ctx.cb(ctx.b, err, ctx.version, frame, len, ctx.opaque);
-}
-
-kfk_err_t kfk__broker_send(kfk__broker_t *b, int16_t api_key, const void *body, unsigned flags,
-                           int64_t timeout_ms, kfk__broker_resp_cb cb, void *opaque) {
-    if (!b->up || !b->conn)
-        return KFK_ERR__TRANSPORT;
-    int16_t v = kfk__conn_version(b->conn, api_key);
-    if (v < 0)
-        return KFK_ERR__NO_COMMON_VERSION;
-    send_ctx_t *ctx = kfk__malloc(sizeof *ctx);
-    if (!ctx)
-        return KFK_ERR__NOMEM;
-    *ctx = (send_ctx_t){b, v, cb, opaque};
-    kfk_err_t err =
-        kfk__conn_send(b->conn, api_key, v, body, flags, timeout_ms, on_broker_resp, ctx);
-    if (err)
-        kfk__free(ctx);
-    return err;
-}
-
 int16_t kfk__broker_version(const kfk__broker_t *b, int16_t api_key) {
     return b->up && b->conn ? kfk__conn_version(b->conn, api_key) : -1;
 }

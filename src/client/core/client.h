@@ -22,11 +22,6 @@ typedef struct kfk__broker kfk__broker_t;
 typedef void (*kfk__broker_ready_cb)(kfk__broker_t *b, kfk_err_t err, const char *msg,
                                      void *opaque);
 
-/* A response to kfk__broker_send: the version it was sent at, and the frame (owned by the
- * callback on success, NULL on error). */
-typedef void (*kfk__broker_resp_cb)(kfk__broker_t *b, kfk_err_t err, int16_t version,
-                                    uint8_t *frame, size_t len, void *opaque);
-
 typedef struct kfk__waiter {
     struct kfk__waiter *next;
     kfk__broker_ready_cb cb;
@@ -88,7 +83,9 @@ typedef struct kfk__resp {
 typedef void (*kfk__response_cb)(kfk__resp_t *r, void *opaque);
 
 /*
- * Sends @p body as an @p api_key request on an up broker at the version chosen with it, decodes
+ * Sends @p body as an @p api_key request on an up broker at the version chosen with it (the
+ * body's fields for every version may be filled; the walker writes those of that version;
+ * @p flags: KFK__REQ_*), decodes
  * the answer with that API's decoder and hands @p cb the decoded body or a classified error
  * (kfk__resp_t). Returns KFK_ERR__TRANSPORT when the broker is not up, KFK_ERR__NO_COMMON_VERSION
  * when it lacks the API, KFK_ERR__NOMEM; then @p cb is not called.
@@ -111,13 +108,6 @@ void kfk__broker_wait(kfk__broker_t *b, kfk__waiter_t *w, kfk__broker_ready_cb c
 
 /* Removes a waiter that has not fired yet. */
 void kfk__broker_cancel_wait(kfk__broker_t *b, kfk__waiter_t *w);
-
-/* Sends a request on an up broker at the version chosen with it (the body's fields for every
- * version may be filled; the walker writes those of that version). @p flags: KFK__REQ_*.
- * KFK_ERR__TRANSPORT when the broker is not up, KFK_ERR__NO_COMMON_VERSION when it lacks the API.
- */
-kfk_err_t kfk__broker_send(kfk__broker_t *b, int16_t api_key, const void *body, unsigned flags,
-                           int64_t timeout_ms, kfk__broker_resp_cb cb, void *opaque);
 
 /* The version of @p api_key chosen with this broker, or -1. */
 int16_t kfk__broker_version(const kfk__broker_t *b, int16_t api_key);

@@ -277,40 +277,29 @@ static kfk_err_t subscription_blob(kfk__group_t *g, int with_owned, kfk_wbuf_t *
 static void send_join(kfk__group_t *g);
 static void send_sync(kfk__group_t *g);
 
-static void on_join(kfk__broker_t *b, kfk_err_t err, int16_t version, uint8_t *frame, size_t len,
-                    void *opaque) {
-    (void)b;
+static void on_join(kfk__resp_t *resp, void *opaque) {
     kfk__group_t *g = opaque;
     kfk_consumer_t *c = g->c;
-    if (c->client_closing || g->state != G_JOINING) {
-        kfk__free(frame);
+    if (c->client_closing || g->state != G_JOINING)
         return;
-    }
     free_join(g);
-    void *body = NULL;
-    if (!err)
-        err = kfk_response_decode(frame, len, KFK_API_JOIN_GROUP, version, NULL, &g->join_arena,
-                                  &body);
-    kfk_join_group_response_t *r = body;
+    kfk_err_t err = resp->err;
+    kfk_join_group_response_t *r = resp->body;
     if (!err && r->error_code)
         err = (kfk_err_t)r->error_code;
     g->state = G_IDLE;
     if (err == KFK_ERR_MEMBER_ID_REQUIRED) {
         set_str(&g->member_id, r->member_id); /* KIP-394: join again with this id */
-        kfk_arena_free(&g->join_arena);
-        kfk__free(frame);
         send_join(g);
         return;
     }
     if (err) {
         kfk__log(&c->cl->log, KFK_LOG_WARNING, KFK_DBG_CGRP, "group %s: JoinGroup: %s",
-                 c->conf->group_id, kfk_err_name(err));
+                 c->conf->group_id, resp->err ? resp->msg : kfk_err_name(err));
         if (err == KFK_ERR_UNKNOWN_MEMBER_ID)
             set_str(&g->member_id, (kfk_str_t){"", 0});
         if (coordinator_error(err))
             c->coord = NULL;
-        kfk_arena_free(&g->join_arena);
-        kfk__free(frame);
         if (kfk_err_is_fatal(err) || err == KFK_ERR_INCONSISTENT_GROUP_PROTOCOL ||
             err == KFK_ERR_INVALID_SESSION_TIMEOUT || err == KFK_ERR_INVALID_GROUP_ID) {
             fatal(g, err);
@@ -325,9 +314,10 @@ static void on_join(kfk__broker_t *b, kfk_err_t err, int16_t version, uint8_t *f
     set_str(&g->member_id, r->member_id);
     set_str(&g->protocol, r->protocol_name);
     g->cooperative = g->protocol && !strcmp(g->protocol, "cooperative-sticky");
+    /* The leader assigns from the members in this answer (send_sync): keep it. */
     g->join = r;
-    g->join_frame = frame;
-    g->join_version = version;
+    kfk__resp_keep(resp, &g->join_frame, &g->join_arena);
+    g->join_version = resp->version;
     g->state = G_SYNCING;
     int leader = kfk_str_eq(r->leader, g->member_id);
     kfk__log(&c->cl->log, KFK_LOG_INFO, KFK_DBG_CGRP,
@@ -382,7 +372,7 @@ static void send_join(kfk__group_t *g) {
     int64_t timeout = c->conf->max_poll_interval_ms + 5000;
     g->state = G_JOINING;
     g->rejoin = 0;
-    kfk_err_t err = kfk__broker_send(c->coord, KFK_API_JOIN_GROUP, &req, 0, timeout, on_join, g);
+    kfk_err_t err = kfk__broker_request(c->coord, KFK_API_JOIN_GROUP, &req, 0, timeout, on_join, g);
     for (int i = 0; i < np; i++)
         kfk_wbuf_free(&blobs[i]);
     if (err) {
@@ -463,34 +453,26 @@ static void apply_assignment(kfk__group_t *g, const kfk_consumer_protocol_assign
     kfk__consumer_kick(c);
 }
 
-static void on_sync(kfk__broker_t *b, kfk_err_t err, int16_t version, uint8_t *frame, size_t len,
-                    void *opaque) {
-    (void)b;
+static void on_sync(kfk__resp_t *resp, void *opaque) {
     kfk__group_t *g = opaque;
     kfk_consumer_t *c = g->c;
-    if (c->client_closing || g->state != G_SYNCING) {
-        kfk__free(frame);
+    if (c->client_closing || g->state != G_SYNCING)
         return;
-    }
-    kfk_arena_t a;
-    kfk_arena_init(&a);
-    void *body = NULL;
-    if (!err)
-        err = kfk_response_decode(frame, len, KFK_API_SYNC_GROUP, version, NULL, &a, &body);
-    kfk_sync_group_response_t *r = body;
+    kfk_err_t err = resp->err;
+    kfk_sync_group_response_t *r = resp->body;
     if (!err && r->error_code)
         err = (kfk_err_t)r->error_code;
     kfk_consumer_protocol_assignment_t asg;
     int16_t av;
     if (!err && r->assignment.len >= 2)
-        err = kfk_consumer_assignment_decode(r->assignment.ptr, (size_t)r->assignment.len, &a, &asg,
-                                             &av);
+        err = kfk_consumer_assignment_decode(r->assignment.ptr, (size_t)r->assignment.len,
+                                             &resp->arena, &asg, &av);
     else if (!err)
         memset(&asg, 0, sizeof asg); /* an empty assignment */
     free_join(g);
     if (err) {
         kfk__log(&c->cl->log, KFK_LOG_WARNING, KFK_DBG_CGRP, "group %s: SyncGroup: %s",
-                 c->conf->group_id, kfk_err_name(err));
+                 c->conf->group_id, resp->err ? resp->msg : kfk_err_name(err));
         g->state = G_IDLE;
         g->rejoin = 1;
         if (err == KFK_ERR_UNKNOWN_MEMBER_ID)
@@ -502,8 +484,6 @@ static void on_sync(kfk__broker_t *b, kfk_err_t err, int16_t version, uint8_t *f
     } else {
         apply_assignment(g, &asg);
     }
-    kfk_arena_free(&a);
-    kfk__free(frame);
     kfk__consumer_kick(c);
 }
 
@@ -674,8 +654,8 @@ static void send_sync(kfk__group_t *g) {
     req.assignments = (kfk_array_t){asgs, (int32_t)n};
     kfk_err_t err = KFK_ERR__TRANSPORT;
     if (c->coord && c->coord->up)
-        err = kfk__broker_send(c->coord, KFK_API_SYNC_GROUP, &req, 0,
-                               c->conf->max_poll_interval_ms + 5000, on_sync, g);
+        err = kfk__broker_request(c->coord, KFK_API_SYNC_GROUP, &req, 0,
+                                  c->conf->max_poll_interval_ms + 5000, on_sync, g);
     for (size_t i = 0; blobs && i < n; i++)
         kfk_wbuf_free(&blobs[i]);
     kfk__free(blobs);
@@ -691,26 +671,16 @@ static void send_sync(kfk__group_t *g) {
 /* ---- heartbeat ----------------------------------------------------------------------------------
  */
 
-static void on_heartbeat(kfk__broker_t *b, kfk_err_t err, int16_t version, uint8_t *frame,
-                         size_t len, void *opaque) {
-    (void)b;
+static void on_heartbeat(kfk__resp_t *resp, void *opaque) {
     kfk__group_t *g = opaque;
     kfk_consumer_t *c = g->c;
     g->hb_in_flight = 0;
-    if (c->client_closing) {
-        kfk__free(frame);
+    if (c->client_closing)
         return;
-    }
-    kfk_arena_t a;
-    kfk_arena_init(&a);
-    void *body = NULL;
-    if (!err)
-        err = kfk_response_decode(frame, len, KFK_API_HEARTBEAT, version, NULL, &a, &body);
-    kfk_heartbeat_response_t *r = body;
+    kfk_err_t err = resp->err;
+    kfk_heartbeat_response_t *r = resp->body;
     if (!err && r->error_code)
         err = (kfk_err_t)r->error_code;
-    kfk_arena_free(&a);
-    kfk__free(frame);
     if (!err) {
         g->last_hb_ok = uv_now(c->loop);
         return;
@@ -761,21 +731,16 @@ static void on_hb_timer(uv_timer_t *t) {
     req.generation_id = g->generation;
     req.member_id = kfk_str_c(g->member_id);
     req.group_instance_id = instance_str(g);
-    if (kfk__broker_send(c->coord, KFK_API_HEARTBEAT, &req, 0, 0, on_heartbeat, g) == 0)
+    if (kfk__broker_request(c->coord, KFK_API_HEARTBEAT, &req, 0, 0, on_heartbeat, g) == 0)
         g->hb_in_flight = 1;
 }
 
 /* ---- leave ------------------------------------------------------------------------------------
  */
 
-static void on_leave(kfk__broker_t *b, kfk_err_t err, int16_t version, uint8_t *frame, size_t len,
-                     void *opaque) {
-    (void)b;
-    (void)err;
-    (void)version;
-    (void)len;
+static void on_leave(kfk__resp_t *resp, void *opaque) {
+    (void)resp; /* leaving is best effort: whatever the answer, the member is gone */
     kfk__group_t *g = opaque;
-    kfk__free(frame);
     if (g->state == G_LEAVING) {
         g->state = G_CLOSED;
         if (g->hb_open && !uv_is_closing((uv_handle_t *)&g->hb))
@@ -798,7 +763,7 @@ static int send_leave(kfk__group_t *g) {
     req.group_id = kfk_str_c(c->conf->group_id);
     req.member_id = kfk_str_c(g->member_id);
     req.members = (kfk_array_t){&me, 1};
-    return kfk__broker_send(c->coord, KFK_API_LEAVE_GROUP, &req, 0, 5000, on_leave, g) == 0;
+    return kfk__broker_request(c->coord, KFK_API_LEAVE_GROUP, &req, 0, 5000, on_leave, g) == 0;
 }
 
 static void group_close(kfk__group_t *g, int leave) {
