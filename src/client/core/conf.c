@@ -329,7 +329,9 @@ kfk_err_t kfk_conf_set(kfk_conf_t *conf, const char *name, const char *value, ch
     return err;
 }
 
-static void value_text(const kfk_conf_t *conf, const prop_t *p, char *buf, size_t size) {
+/* The text of @p p's value: a string property's own bytes (whatever their length), or the
+ * others formatted into @p buf (64 bytes hold any integer, boolean or enum name). */
+static const char *value_text(const kfk_conf_t *conf, const prop_t *p, char *buf, size_t size) {
     const void *field = (const uint8_t *)conf + p->offset;
     switch (p->type) {
     case T_INT:
@@ -341,25 +343,27 @@ static void value_text(const kfk_conf_t *conf, const prop_t *p, char *buf, size_
     case T_ENUM:
         enum_name(p->choices, *(const int *)field, buf, size);
         break;
-    case T_STR:
-        snprintf(buf, size, "%s", *(char *const *)field);
-        break;
+    case T_STR: {
+        const char *str = *(char *const *)field;
+        return str ? str : "";
     }
+    }
+    return buf;
 }
 
 kfk_err_t kfk_conf_get(const kfk_conf_t *conf, const char *name, char *buf, size_t *size) {
-    const prop_t *p = conf && name ? find_prop(name, NULL) : NULL;
+    const prop_t *p = conf && name && size ? find_prop(name, NULL) : NULL;
     if (!p)
-        return KFK_ERR__UNKNOWN_CONF;
-    char tmp[4096];
-    value_text(conf, p, tmp, sizeof tmp);
-    size_t need = strlen(tmp) + 1;
-    if (buf && *size >= need)
-        memcpy(buf, tmp, need);
-    else if (buf && *size) {
+        return size ? KFK_ERR__UNKNOWN_CONF : KFK_ERR__INVALID_ARG;
+    char tmp[64];
+    const char *text = value_text(conf, p, tmp, sizeof tmp);
+    size_t need = strlen(text) + 1;
+    if (buf && *size < need) {
         *size = need;
         return KFK_ERR__INVALID_ARG;
     }
+    if (buf)
+        memcpy(buf, text, need);
     *size = need;
     return KFK_ERR_NONE;
 }
@@ -368,11 +372,10 @@ char *kfk_conf_dump(const kfk_conf_t *conf) {
     kfk_wbuf_t w;
     kfk_wbuf_init(&w);
     for (size_t i = 0; i < NPROPS; i++) {
-        char val[4096];
+        char tmp[64];
         const prop_t *p = &props[i];
-        const char *shown = val;
-        value_text(conf, p, val, sizeof val);
-        if ((p->flags & CONF_SECRET) && val[0])
+        const char *shown = value_text(conf, p, tmp, sizeof tmp);
+        if ((p->flags & CONF_SECRET) && shown[0])
             shown = "[redacted]";
         kfk_wbuf_put_raw(&w, p->name, strlen(p->name));
         kfk_wbuf_put_raw(&w, "=", 1);

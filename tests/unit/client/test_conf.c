@@ -319,6 +319,41 @@ Test(conf, get_reports_the_size_needed_for_a_small_or_missing_buffer) {
     cr_expect_str_eq(exact, "30000");
 }
 
+Test(conf, get_refuses_a_zero_sized_buffer_and_says_what_it_needs) {
+    char buf[1] = {'x'};
+    size_t size = 0;
+    cr_expect_eq(kfk_conf_get(conf, "request.timeout.ms", buf, &size), KFK_ERR__INVALID_ARG);
+    cr_expect_eq(size, 6);
+    cr_expect_eq(buf[0], 'x');
+    cr_expect_eq(kfk_conf_get(conf, "request.timeout.ms", buf, NULL), KFK_ERR__INVALID_ARG);
+}
+
+Test(conf, get_and_dump_return_a_long_string_whole) {
+    size_t n = 10000;
+    char *big = malloc(n + 1);
+    cr_assert_not_null(big);
+    for (size_t i = 0; i < n; i++)
+        big[i] = (char)('a' + i % 26);
+    big[n] = '\0';
+    expect_set("client.id", big, KFK_ERR_NONE, "");
+    size_t size = 0;
+    cr_expect_eq(kfk_conf_get(conf, "client.id", NULL, &size), KFK_ERR_NONE);
+    cr_expect_eq(size, n + 1);
+    char *back = malloc(size);
+    cr_assert_not_null(back);
+    cr_expect_eq(kfk_conf_get(conf, "client.id", back, &size), KFK_ERR_NONE);
+    cr_expect_str_eq(back, big);
+    char *dump = kfk_conf_dump(conf);
+    cr_assert_not_null(dump);
+    char *line = strstr(dump, "\nclient.id=");
+    cr_assert_not_null(line);
+    cr_expect_eq(strncmp(line + strlen("\nclient.id="), big, n), 0);
+    cr_expect_eq(line[strlen("\nclient.id=") + n], '\n');
+    kfk_mem_free(dump);
+    free(back);
+    free(big);
+}
+
 Test(conf, get_rejects_an_unknown_name) {
     char buf[16];
     size_t size = sizeof buf;
