@@ -414,6 +414,78 @@ Test(consumer, a_commit_is_not_held_behind_a_long_polling_fetch, .timeout = 60) 
     ck_cons_free(&k);
 }
 
+/* ==== a commit with nothing to commit still calls back from the loop
+ * ================================ */
+
+typedef struct again {
+    lat_t first;
+    int calls;      /* callbacks of the second commit */
+    int in_call;    /* set while kfk_consumer_commit runs */
+    int sync_calls; /* callbacks that ran inside that call */
+    kfk_err_t err;
+} again_t;
+
+static void on_again_commit(kfk_consumer_t *c, kfk_err_t err, void *opaque) {
+    (void)c;
+    again_t *a = opaque;
+    a->calls++;
+    a->err = err;
+    if (a->in_call)
+        a->sync_calls++;
+}
+
+/* The first commit's callback: every done offset is committed now, so a second commit has
+ * nothing to send and ends at once; its callback must still come from the loop, later. */
+static void on_first_commit(kfk_consumer_t *c, kfk_err_t err, void *opaque) {
+    again_t *a = opaque;
+    on_lat_commit(c, err, &a->first);
+    a->in_call = 1;
+    cr_assert_eq(kfk_consumer_commit(c, on_again_commit, a), 0);
+    a->in_call = 0;
+}
+
+static int again_hook(ck_cons_t *k, kfk_batch_t *b, uint32_t no) {
+    again_t *a = k->user;
+    if (a->first.done_at)
+        return 0;
+    ck_done(k, b, no, KFK_ERR_NONE);
+    a->first.done_at = ck_now_ms();
+    cr_assert_eq(kfk_consumer_commit(k->c, on_first_commit, a), 0);
+    return 1;
+}
+
+static int again_called(void *arg) {
+    return ((again_t *)arg)->calls;
+}
+
+Test(consumer, a_commit_with_nothing_to_commit_calls_back_later_from_the_loop, .timeout = 60) {
+    char topic[96], group[96];
+    ck_topic_create(ct_bs(), topic, sizeof topic, "noop", 1, 1, NULL);
+    ct_unique_group(group, sizeof group, "noop");
+    free(ck_produce(ct_bs(), topic, 10, 0, 1, 0, "n"));
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    again_t a = {0};
+    ck_cons_t k = {.hook = again_hook, .user = &a};
+    ck_cons_init(&k, &loop,
+                 ck_conf(ct_bs(), (const char *[]){"batch.size", "10", "group.id", group,
+                                                   "auto.offset.reset", "earliest", NULL}));
+    ct_assign_all(k.c, topic, 1, KFK_OFFSET_STORED);
+    ck_cons_start(&k);
+    ck_run_until(&loop, again_called, &a, 20000);
+    ck_cons_close(&k, 5000);
+    ct_loop_finish(&loop);
+    cr_assert_eq(a.first.calls, 1);
+    cr_assert_eq(a.first.err, 0, "first commit: %s", kfk_err_name(a.first.err));
+    cr_assert_eq(a.calls, 1);
+    cr_assert_eq(a.err, 0, "second commit: %s", kfk_err_name(a.err));
+    cr_assert_eq(a.sync_calls, 0, "the callback ran inside kfk_consumer_commit");
+    int64_t committed[1];
+    ck_committed(ct_bs(), group, topic, 1, committed);
+    cr_assert_eq(committed[0], 10);
+    ck_cons_free(&k);
+}
+
 /* ---- statistics ------------------------------------------------------------------------------ */
 
 typedef struct cstats {

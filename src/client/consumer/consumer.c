@@ -21,6 +21,7 @@
 #include <msgpack.h>
 
 #include "client/consumer/consumer.h"
+#include "client/consumer/parts.h"
 #include "client/consumer/consumer_stats.h"
 #include "client/consumer/fetcher.h"
 #include "client/consumer/offsets.h"
@@ -368,6 +369,9 @@ static void run(uv_timer_t *t) {
     c->timer_armed = 0;
     if (c->client_closing)
         return;
+    kfk__consumer_run_settled(c);
+    if (c->client_closing)
+        return;
     uint64_t now = uv_now(c->loop);
     uint64_t next = now + 1000;
     if (c->closing) {
@@ -519,6 +523,23 @@ void kfk__consumer_set_commit_gate(kfk_consumer_t *c, int (*gate)(void *opaque),
     c->commit_gate_opaque = opaque;
 }
 
+kfk__logger_t *kfk__consumer_log(kfk_consumer_t *c) {
+    return &c->cl->log;
+}
+
+uv_loop_t *kfk__consumer_loop(kfk_consumer_t *c) {
+    return c->loop;
+}
+
+int64_t kfk__consumer_max_poll_interval_ms(const kfk_consumer_t *c) {
+    return (int64_t)c->conf->max_poll_interval_ms;
+}
+
+void kfk__consumer_detach(kfk_consumer_t *c, kfk_batch_cb cb, void *opaque) {
+    if (c->batch_cb == cb && c->batch_opaque == opaque)
+        c->started = 0;
+}
+
 kfk_err_t kfk_consumer_start(kfk_consumer_t *c, kfk_batch_cb cb, void *opaque) {
     if (!c || c->closing)
         return KFK_ERR__DESTROYED;
@@ -621,6 +642,7 @@ static void close_step(kfk_consumer_t *c, uint64_t now) {
     c->client_closing = 1;
     for (struct kfk_batch *b = c->outstanding; b; b = b->next)
         b->void_ = 1;
+    kfk__consumer_run_settled(c);
     kfk__consumer_finish_commit(c, KFK_ERR__DESTROYED);
     kfk__fetcher_close(c);
     uv_timer_stop(&c->timer);

@@ -1,12 +1,15 @@
 /*
  * consumer.h: what the components above the consumer (events' listener, lock's partition
- * worker) use of it beyond kfk.h. The consumer's state is parts.h's; this header still
- * includes it for the fields those callers read (the logger, the loop).
+ * worker) use of it beyond kfk.h. The consumer's state is parts.h's and stays inside
+ * src/client/consumer (and its group member, src/client/group).
  */
 #ifndef KFK_CLIENT_CONSUMER_H
 #define KFK_CLIENT_CONSUMER_H
 
-#include "client/consumer/parts.h"
+#include <uv.h>
+
+#include "ev/log.h"
+#include "kfk/kfk.h"
 
 /* Sets how many records a batch holds at most (the batch.size setting), e.g. a listener's
  * in-flight bound. Call it before kfk_consumer_start. */
@@ -15,5 +18,19 @@ void kfk__consumer_set_batch_limit(kfk_consumer_t *c, int records);
 /* Commits go out only while @p gate(@p opaque) says yes (a partition worker's lock); a commit
  * refused by it fails with KFK_ERR__LOCK_LOST. NULL removes the gate. */
 void kfk__consumer_set_commit_gate(kfk_consumer_t *c, int (*gate)(void *opaque), void *opaque);
+
+/* The logger of @p c's client; valid while @p c is. */
+kfk__logger_t *kfk__consumer_log(kfk_consumer_t *c);
+
+/* The loop @p c runs on. */
+uv_loop_t *kfk__consumer_loop(kfk_consumer_t *c);
+
+/* max.poll.interval.ms of @p c: how long a batch may stay in the application's hands. */
+int64_t kfk__consumer_max_poll_interval_ms(const kfk_consumer_t *c);
+
+/* Stops handing batches to @p cb(@p opaque) if that is the callback kfk_consumer_start was
+ * given: the consumer stays open and keeps its assignment, but delivers nothing more until
+ * started again. Batches already handed out stay valid until kfk_batch_done. */
+void kfk__consumer_detach(kfk_consumer_t *c, kfk_batch_cb cb, void *opaque);
 
 #endif

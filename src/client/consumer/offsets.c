@@ -15,6 +15,7 @@ struct commitw {
     struct commitw *next;
     kfk_commit_cb cb;
     void *opaque;
+    kfk_err_t err; /* on c->commit_settled: the outcome to report */
 };
 
 /* ---- the coordinator --------------------------------------------------------------------- */
@@ -137,6 +138,32 @@ void kfk__consumer_finish_commit(kfk_consumer_t *c, kfk_err_t err) {
     }
 }
 
+/* A commit round that ended without a request: its waiters hear @p err from the next run of
+ * the consumer's loop (a callback never runs inside the call that registered it). */
+static void settle(kfk_consumer_t *c, kfk_err_t err) {
+    struct commitw **tail = &c->commit_settled;
+    while (*tail)
+        tail = &(*tail)->next;
+    *tail = c->commit_waiters;
+    c->commit_waiters = NULL;
+    for (struct commitw *w = *tail; w; w = w->next)
+        w->err = err;
+    if (*tail)
+        kfk__consumer_kick(c);
+}
+
+void kfk__consumer_run_settled(kfk_consumer_t *c) {
+    struct commitw *list = c->commit_settled;
+    c->commit_settled = NULL;
+    while (list) {
+        struct commitw *w = list;
+        list = w->next;
+        if (w->cb)
+            w->cb(c, w->err, w->opaque);
+        kfk__free(w);
+    }
+}
+
 static void on_commit(kfk__resp_t *resp, void *opaque) {
     kfk_err_t err = resp->err;
     commit_ctx_t *ctx = opaque;
@@ -195,7 +222,7 @@ kfk_err_t kfk__consumer_commit(kfk_consumer_t *c, kfk_commit_cb cb, void *opaque
     if (c->commit_gate && !c->commit_gate(c->commit_gate_opaque)) {
         /* The partition worker's lock is gone: nothing may be committed any more. */
         c->commit_again = 0;
-        kfk__consumer_finish_commit(c, KFK_ERR__LOCK_LOST);
+        settle(c, KFK_ERR__LOCK_LOST);
         return KFK_ERR_NONE;
     }
     if (!kfk__consumer_coordinator_up(c)) {
@@ -209,7 +236,7 @@ kfk_err_t kfk__consumer_commit(kfk_consumer_t *c, kfk_commit_cb cb, void *opaque
             n++;
     if (n == 0) {
         c->commit_again = 0;
-        kfk__consumer_finish_commit(c, KFK_ERR_NONE);
+        settle(c, KFK_ERR_NONE);
         return KFK_ERR_NONE;
     }
     commit_ctx_t *ctx = kfk__malloc(sizeof *ctx + n * sizeof ctx->items[0]);

@@ -17,6 +17,10 @@ void kfk__consumer_find_coordinator(kfk_consumer_t *c);
 int kfk__consumer_coordinator_up(kfk_consumer_t *c);
 /* Ends the commit in flight: runs a queued commit round, or calls the waiters with @p err. */
 void kfk__consumer_finish_commit(kfk_consumer_t *c, kfk_err_t err);
+/* Calls the waiters of commit rounds that ended without a request (nothing to commit, or the
+ * worker's lock gone): from the consumer's loop, never inside the kfk_consumer_commit that
+ * registered them. */
+void kfk__consumer_run_settled(kfk_consumer_t *c);
 /* Asks the coordinator for the committed offsets of partitions starting from STORED. */
 void kfk__consumer_fetch_committed(kfk_consumer_t *c, uint64_t now);
 

@@ -157,6 +157,7 @@ struct kfk_consumer {
     int commit_in_flight;
     int commit_again;
     struct commitw *commit_waiters;
+    struct commitw *commit_settled; /* ended without a request: called from the next run */
     uint64_t next_auto_commit;
     int offsets_fetching;
     int list_offsets_in_flight;

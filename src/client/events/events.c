@@ -97,7 +97,7 @@ kfk_err_t kfk_emitter_new(kfk_producer_t *p, kfk_envelope_t envelope, kfk_emitte
         return KFK_ERR__NOMEM;
     e->p = p;
     e->envelope = envelope;
-    uv_timer_init(p->loop, &e->timer);
+    uv_timer_init(kfk__producer_loop(p), &e->timer);
     e->timer.data = e;
     *out = e;
     return KFK_ERR_NONE;
@@ -156,7 +156,7 @@ static kfk_err_t emit(kfk_emitter_t *e, const char *topic, const char *type, con
     if (o) {
         char errstr[128];
         if (kfk__opts_read(&ob, sizeof ob, o, "KFK_EMIT_OPTS_INIT", errstr, sizeof errstr)) {
-            kfk__log(&e->p->cl->log, KFK_LOG_ERR, KFK_DBG_PRODUCER, "emitter: %s", errstr);
+            kfk__log(kfk__producer_log(e->p), KFK_LOG_ERR, KFK_DBG_PRODUCER, "emitter: %s", errstr);
             return KFK_ERR__INVALID_ARG;
         }
     }
@@ -379,7 +379,7 @@ kfk_err_t kfk_listener_new(kfk_consumer_t *c, kfk_envelope_t envelope,
         char errstr[128];
         if (kfk__opts_read(&l->o, sizeof l->o, opts, "KFK_LISTENER_OPTS_INIT", errstr,
                            sizeof errstr)) {
-            kfk__log(&c->cl->log, KFK_LOG_ERR, KFK_DBG_CONSUMER, "listener: %s", errstr);
+            kfk__log(kfk__consumer_log(c), KFK_LOG_ERR, KFK_DBG_CONSUMER, "listener: %s", errstr);
             kfk__free(l);
             return KFK_ERR__INVALID_ARG;
         }
@@ -391,7 +391,7 @@ kfk_err_t kfk_listener_new(kfk_consumer_t *c, kfk_envelope_t envelope,
         return KFK_ERR__INVALID_ARG;
     }
     l->close_timeout_ms = -1;
-    uv_timer_init(c->loop, &l->timer);
+    uv_timer_init(kfk__consumer_loop(c), &l->timer);
     l->timer.data = l;
     /* At most max_in_flight events of a partition at a time: the consumer's batch size. */
     kfk__consumer_set_batch_limit(c, (int)l->o.max_in_flight);
@@ -410,7 +410,8 @@ kfk_err_t kfk_listener_on(kfk_listener_t *l, const char *topic, const char *type
         char errstr[128];
         if (kfk__opts_read(&pol, sizeof pol, policy, "KFK_RETRY_POLICY_INIT", errstr,
                            sizeof errstr)) {
-            kfk__log(&l->c->cl->log, KFK_LOG_ERR, KFK_DBG_CONSUMER, "listener: %s", errstr);
+            kfk__log(kfk__consumer_log(l->c), KFK_LOG_ERR, KFK_DBG_CONSUMER, "listener: %s",
+                     errstr);
             return KFK_ERR__INVALID_ARG;
         }
     }
@@ -500,7 +501,7 @@ static void stop_partition(levent_t *e, kfk_err_t err) {
     if (!lp->stopped) {
         lp->stopped = err ? err : KFK_ERR__HANDLER_FAILED;
         kfk_consumer_pause(l->c, lp->topic, lp->partition);
-        kfk__log(&l->c->cl->log, KFK_LOG_ERR, KFK_DBG_CONSUMER,
+        kfk__log(kfk__consumer_log(l->c), KFK_LOG_ERR, KFK_DBG_CONSUMER,
                  "%s [%d]: event at offset %lld failed (%s): partition stopped", lp->topic,
                  lp->partition, (long long)e->ev.offset, kfk_err_name(err));
         if (l->o.on_error)
@@ -614,7 +615,7 @@ void kfk_event_done(const kfk_event_t *ev, kfk_err_t err) {
             wait = pol->max_interval_ms;
         e->retry = kfk__calloc(1, sizeof *e->retry);
         if (e->retry) {
-            uv_timer_init(l->c->loop, e->retry);
+            uv_timer_init(kfk__consumer_loop(l->c), e->retry);
             e->lb->timers++;
             e->retry->data = e;
             uv_timer_start(e->retry, on_retry_timer, (uint64_t)wait, 0);
@@ -863,10 +864,9 @@ void kfk_listener_close(kfk_listener_t *l, kfk_listener_close_cb cb, void *opaqu
     l->close_cb = cb;
     l->close_opaque = opaque;
     /* The consumer stays the caller's; it only stops handing batches to this listener. */
-    if (l->c->batch_cb == on_batch && l->c->batch_opaque == l)
-        l->c->started = 0;
+    kfk__consumer_detach(l->c, on_batch, l);
     int64_t t =
-        l->close_timeout_ms >= 0 ? l->close_timeout_ms : (int64_t)l->c->conf->max_poll_interval_ms;
+        l->close_timeout_ms >= 0 ? l->close_timeout_ms : kfk__consumer_max_poll_interval_ms(l->c);
     uv_timer_start(&l->timer, on_close_timeout, (uint64_t)t, 0);
     listener_maybe_closed(l);
 }

@@ -128,7 +128,7 @@ static void on_batch(kfk_consumer_t *c, kfk_batch_t *b, void *opaque) {
     if (!kfk_lock_is_held(w->lock)) {
         /* Past the lease deadline (e.g. after a loop stall): deliver nothing more. */
         kfk_batch_done(b, KFK_ERR__LOCK_LOST);
-        kfk__log(&c->cl->log, KFK_LOG_WARNING, KFK_DBG_LOCK,
+        kfk__log(kfk__consumer_log(c), KFK_LOG_WARNING, KFK_DBG_LOCK,
                  "worker %s [%d]: lease ended: stopping", w->topic, w->partition);
         shut(w, KFK_ERR__LOCK_LOST, 0);
         return;
@@ -140,7 +140,7 @@ static void on_lost(kfk_lock_t *l, kfk_err_t reason, void *opaque) {
     (void)l;
     kfk_worker_t *w = opaque;
     if (w->consumer)
-        kfk__log(&w->consumer->cl->log, KFK_LOG_WARNING, KFK_DBG_LOCK,
+        kfk__log(kfk__consumer_log(w->consumer), KFK_LOG_WARNING, KFK_DBG_LOCK,
                  "worker %s [%d]: lock %s lost (%s): stopping without committing", w->topic,
                  w->partition, w->key, kfk_err_name(reason));
     if (w->consumer)
@@ -170,8 +170,7 @@ static void on_acquired(kfk_lock_t *l, kfk_err_t err, int64_t fence, void *opaqu
         return;
     }
     w->consumer_open = 1;
-    w->consumer->commit_gate = commit_gate;
-    w->consumer->commit_gate_opaque = w;
+    kfk__consumer_set_commit_gate(w->consumer, commit_gate, w);
     kfk_topic_partition_t tp = {w->topic, w->partition, KFK_OFFSET_STORED};
     e = kfk_consumer_assign(w->consumer, &tp, 1);
     if (!e)

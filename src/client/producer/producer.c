@@ -30,6 +30,7 @@
 #include "protocol/mem.h"
 
 #include "client/producer/producer.h"
+#include "client/producer/producer_int.h"
 
 static int64_t wall_ms(void) {
     struct timespec ts;
@@ -776,6 +777,14 @@ kfk_err_t kfk_producer_flush(kfk_producer_t *p, kfk_flush_cb cb, void *opaque) {
     p->flushing = 1;
     kfk__producer_kick(p); /* the callback comes from the timer, never from inside this call */
     return KFK_ERR_NONE;
+}
+
+kfk__logger_t *kfk__producer_log(kfk_producer_t *p) {
+    return &p->cl->log;
+}
+
+uv_loop_t *kfk__producer_loop(kfk_producer_t *p) {
+    return p->loop;
 }
 
 size_t kfk_producer_queued(const kfk_producer_t *p) {

@@ -3,7 +3,7 @@
  * and renumbering), Produce requests carrying the next batch of each partition per leader, and
  * their answers (retries, splits, sequence errors). See producer.c for the whole.
  */
-#include "client/producer/producer.h"
+#include "client/producer/producer_int.h"
 
 /* ---- idempotence: producer id -----------------------------------------------------------------
  */

@@ -1,0 +1,165 @@
+/*
+ * producer_int.h: the producer's state, shared by producer.c (records, batches, partitioning, the
+ * timer, the public API) and producer_send.c (producer ids, Produce requests and their answers).
+ * Internal to src/client.
+ */
+#ifndef KFK_CLIENT_PRODUCER_INT_H
+#define KFK_CLIENT_PRODUCER_INT_H
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <msgpack.h>
+
+#include "client/core/client.h"
+#include "protocol/mem.h"
+
+typedef struct rmeta {
+    kfk_delivery_cb cb;
+    void *opaque;
+    int64_t ts;
+    uint32_t bytes;
+    uint32_t gen; /* flush generation: the number of kfk_producer_flush calls before it */
+} rmeta_t;
+
+struct toppar;
+
+typedef struct pbatch {
+    struct pbatch *next;
+    struct toppar *tp;
+    kfk_wbuf_t buf;
+    kfk_record_batch_builder_t b;
+    rmeta_t *meta;
+    int32_t n, cap;
+    uint64_t created_ms, deadline_ms, retry_at_ms;
+    int32_t base_seq;
+    int finished;  /* closed: no more appends */
+    int in_flight; /* a request carrying it is out */
+    int expired;   /* reported already (timed out or closing): free when the request returns */
+    uint32_t attempts;
+} pbatch_t;
+
+typedef struct toppar {
+    struct ptopic *t;
+    int32_t id;
+    pbatch_t *head, *tail; /* closed batches in order; in-flight ones stay until answered */
+    pbatch_t *open;
+    int in_flight;
+    int32_t next_seq;
+    int seq_acked;            /* a batch of the current producer id/epoch was acknowledged here */
+    uint64_t txmsgs, txbytes; /* records (and their bytes) acknowledged */
+} toppar_t;
+
+typedef struct pending {
+    struct pending *next;
+    int32_t partition;
+    uint8_t *mem; /* key, value and header bytes */
+    kfk_bytes_t key, value;
+    kfk_record_header_t *headers;
+    size_t header_cnt;
+    int64_t ts;
+    uint64_t deadline_ms;
+    rmeta_t meta;
+} pending_t;
+
+typedef struct ptopic {
+    struct ptopic *next;
+    struct kfk_producer *p;
+    char *name;
+    int32_t nparts;
+    toppar_t *parts;
+    int32_t sticky;
+    pending_t *pending, **pending_tail;
+    kfk__md_waiter_t mw;
+    int md_waiting;
+    int16_t md_err;
+    uint64_t md_retry_at;
+} ptopic_t;
+
+typedef struct pbroker {
+    struct pbroker *next;
+    int32_t node_id;
+    kfk__waiter_t w;
+    int waiting;
+    struct kfk_producer *p;
+} pbroker_t;
+
+enum { PID_NONE, PID_REQUESTING, PID_READY, PID_BUMP };
+
+struct kfk_producer {
+    uv_loop_t *loop;
+    kfk__client_t *cl;
+    kfk_conf_t *c;
+    int16_t acks;
+    int idempotent;
+    kfk_codec_t codec;
+    int max_in_flight_tp;
+    ptopic_t *topics;
+    pbroker_t *brokers;
+    uv_timer_t timer;
+    uint64_t timer_due;
+    int timer_armed;
+    size_t queued_msgs, queued_bytes;
+    size_t in_flight_batches;
+    uint32_t rnd;
+
+    int pid_state;
+    int64_t pid;
+    int16_t epoch;
+    kfk__waiter_t pid_w;
+    kfk__broker_t *pid_broker;
+    uint64_t pid_retry_at;
+    uint32_t pid_attempts;
+
+    /* Flushes wait in call order, each for the records sent before it (its generation and the
+     * older ones), not for what is sent after it. */
+    struct flushw {
+        struct flushw *next;
+        kfk_flush_cb cb;
+        void *opaque;
+        uint32_t gen;
+        size_t left; /* records of generation gen not reported yet */
+    } * flushes, **flushes_tail;
+    uint32_t gen;    /* generation of the records sent now */
+    size_t gen_left; /* ... and how many of them are not reported yet */
+    int flushing;
+
+    int closing;
+    int64_t close_timeout_ms; /* kfk_producer_set_close_timeout; < 0: delivery.timeout.ms */
+    void *data;               /* kfk_producer_set_data */
+    uint64_t close_deadline;
+    kfk_producer_close_cb close_cb;
+    void *close_opaque;
+    int client_closing;
+
+    kfk_err_t fatal;
+    kfk_wbuf_t mp; /* msgpack scratch */
+
+    uint64_t stat_batches, stat_requests, stat_retries;
+    uint64_t stat_txmsgs, stat_txbytes, stat_txerrs; /* records acknowledged / failed */
+};
+
+static inline uint64_t kfk__producer_now_ms(kfk_producer_t *p) {
+    return uv_now(p->loop);
+}
+
+/* Runs the timer soon (sends what is ready, handles linger, retries and timeouts). */
+void kfk__producer_kick(kfk_producer_t *p);
+/* Frees a batch and its records' metadata (no reports). */
+void kfk__producer_batch_free(pbatch_t *b);
+/* A new open batch for @p tp (NULL: out of memory). */
+pbatch_t *kfk__producer_batch_new(kfk_producer_t *p, toppar_t *tp);
+/* The RecordBatch attributes of @p b: codec, producer id, epoch, base sequence. */
+kfk_record_batch_attrs_t kfk__producer_batch_attrs(kfk_producer_t *p, const pbatch_t *b);
+/* Reports every record of @p b (err, or the offsets from @p base) and frees it. */
+void kfk__producer_batch_done(kfk_producer_t *p, pbatch_t *b, kfk_err_t err, int64_t base,
+                              int64_t log_append_time);
+/* Calls back the flushes whose records are all reported. */
+void kfk__producer_check_flush(kfk_producer_t *p);
+
+/* Sends the ready batches of every partition to their leaders (producer_send.c). */
+void kfk__producer_send_all(kfk_producer_t *p, uint64_t now);
+
+#endif
