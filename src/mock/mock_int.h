@@ -1,0 +1,235 @@
+/*
+ * mock_int.h: the inside of the mock cluster (libkfk_mock), shared by its files:
+ *
+ *   mock.c         the public API: the cluster model (brokers, topics, partitions), startup,
+ *                  broker up/down, leader moves, close
+ *   server.c       each broker's listener and connections: frames in (src/ev/framer.h),
+ *                  requests decoded (kfk_request_decode), dispatched to a handler, answers
+ *                  encoded (kfk_response_encode), wire faults applied, bytes out; one request
+ *                  at a time per connection, answered in order as Kafka does
+ *   h_cluster.c    ApiVersions, Metadata, CreateTopics, DeleteTopics, InitProducerId,
+ *                  FindCoordinator, SaslHandshake/SaslAuthenticate
+ *   log.c          a partition's log: batches as the producer sent them, offsets rewritten,
+ *                  a byte cap that drops the oldest batches and moves the log start offset
+ *   h_data.c       Produce (acks, idempotent sequences), Fetch (long poll), ListOffsets
+ *   coordinator.c  consumer groups (classic protocol): JoinGroup, SyncGroup, Heartbeat,
+ *                  LeaveGroup with real timeouts, OffsetCommit, OffsetFetch
+ *   fault.c        faults as data: matching, the error hook for handlers, the wire hook for
+ *                  server.c, the text form
+ *
+ * Layering: src/mock uses src/ev and src/protocol, never src/client.
+ */
+#ifndef KFK_MOCK_MOCK_INT_H
+#define KFK_MOCK_MOCK_INT_H
+
+#include <uv.h>
+
+#include "ev/framer.h"
+#include "kfk/mock.h"
+#include "kfk/protocol.h"
+
+typedef struct kfk__mbroker kfk__mbroker_t;
+typedef struct kfk__mconn kfk__mconn_t;
+typedef struct kfk__mreq kfk__mreq_t;
+
+/* ---- partition logs (log.c) ---------------------------------------------------------------- */
+
+/* One stored batch: the producer's bytes with the base offset rewritten. */
+typedef struct kfk__mbatch {
+    int64_t base_offset;
+    int64_t last_offset; /* base + records - 1 */
+    int64_t max_timestamp;
+    uint8_t *data;
+    size_t len;
+} kfk__mbatch_t;
+
+typedef struct kfk__mlog {
+    kfk__mbatch_t *batches; /* ordered by offset; [first, n) are live */
+    size_t first, n, cap;
+    int64_t log_start; /* earliest offset still held */
+    int64_t hwm;       /* next offset to be written (the high watermark: acks are immediate) */
+    size_t bytes;      /* live bytes, held under the cap */
+    int64_t cap_bytes;
+} kfk__mlog_t;
+
+/* ---- the cluster model (mock.c) ----------------------------------------------------------- */
+
+/* An idempotent producer's state on one partition (h_data.c). */
+typedef struct kfk__mpid {
+    int64_t producer_id;
+    int16_t epoch;
+    int32_t last_seq; /* of the last batch appended; -1: none yet */
+    int64_t last_offset;
+    struct kfk__mpid *next;
+} kfk__mpid_t;
+
+typedef struct kfk__mpartition {
+    int32_t id;
+    int32_t leader; /* broker node id; -1: none */
+    int32_t leader_epoch;
+    int32_t *replicas;
+    int32_t nreplicas;
+    kfk__mlog_t log;
+    kfk__mpid_t *pids;
+} kfk__mpartition_t;
+
+typedef struct kfk__mtopic {
+    char *name;
+    kfk_uuid_t id;
+    kfk__mpartition_t *parts;
+    int32_t nparts;
+} kfk__mtopic_t;
+
+struct kfk__mbroker {
+    kfk_mock_t *m;
+    int32_t id;
+    int port;
+    int up;
+    uv_tcp_t listener;
+    int listener_open;
+    kfk__mconn_t *conns;
+};
+
+struct kfk_mock {
+    uv_loop_t *loop;
+    kfk_mock_opts_t o;
+    kfk__mbroker_t *brokers; /* o.brokers of them, ids 1..N */
+    int32_t controller;
+    kfk__mtopic_t **topics;
+    size_t ntopics, topics_cap;
+    char cluster_id[32];
+    char *bootstrap;
+    int64_t next_producer_id;
+    uint64_t requests[64]; /* per API key (< 64), and [63] for keys past it */
+    uint64_t requests_all;
+
+    void *data_state;  /* h_data.c's: fetches waiting for data */
+    void *coord_state; /* coordinator.c's: groups */
+    void *fault_state; /* fault.c's: the fault list */
+
+    int closing;
+    int handles; /* open uv handles; the close callback runs when the last one closed */
+    kfk_mock_close_cb close_cb;
+    void *close_opaque;
+    void *user_data;
+};
+
+/* The topic named @p name (of @p len bytes), or NULL. */
+kfk__mtopic_t *kfk__mock_topic(kfk_mock_t *m, const char *name, size_t len);
+
+/* Creates a topic (kfk_mock_topic_create's contract) and returns it in *out (may be NULL). */
+kfk_err_t kfk__mock_topic_add(kfk_mock_t *m, const char *name, size_t len, int32_t partitions,
+                              int16_t replication, kfk__mtopic_t **out);
+
+/* Deletes a topic: KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION when there is none. */
+kfk_err_t kfk__mock_topic_delete(kfk_mock_t *m, const char *name, size_t len);
+
+/* The broker with node id @p id, or NULL. */
+kfk__mbroker_t *kfk__mock_broker(kfk_mock_t *m, int32_t id);
+
+/* Counts an open uv handle of the mock / one that closed (the close callback runs when the
+ * count reaches 0 while closing). Every module that opens a handle on m->loop uses these. */
+void kfk__mock_hold(kfk_mock_t *m);
+void kfk__mock_release(kfk_mock_t *m);
+
+/* ---- requests and handlers (server.c) -------------------------------------------------------- */
+
+/*
+ * A request being served. Its decoded body and the response struct a handler builds live in
+ * @p arena, which is freed once the answer has been sent (or the request dropped).
+ */
+struct kfk__mreq {
+    kfk_mock_t *m;
+    kfk__mbroker_t *broker;
+    kfk__mconn_t *conn; /* NULL once the connection closed: the answer is dropped */
+    kfk_request_header_t hdr;
+    void *body;
+    kfk_arena_t arena;
+    uint8_t *frame; /* the request's bytes (strings of body point into them) */
+    size_t len;
+    /* Unit tests only: when set, kfk__mock_reply hands the response struct here instead of
+     * encoding and sending it (then frees the request as usual). */
+    void (*reply_hook)(kfk__mreq_t *req, const void *resp, void *opaque);
+    void *reply_opaque;
+};
+
+/* What a handler returns. */
+#define KFK__MOCK_REPLY 0    /* *resp is the answer: send it now */
+#define KFK__MOCK_LATER 1    /* the handler keeps @p req and calls kfk__mock_reply later */
+#define KFK__MOCK_NO_REPLY 2 /* no answer (Produce with acks=0): the request ends here */
+
+/*
+ * A handler: reads req->body (the request struct of req->hdr.api_key at
+ * req->hdr.api_version), builds the response struct in req->arena (kfk_arena_alloc) and sets
+ * *resp. The request's version decides which fields the encoder writes; a handler may fill
+ * them all. Handlers never fail the connection: a request they cannot serve gets an error
+ * code in its answer.
+ */
+typedef int (*kfk__mock_handler_t)(kfk__mreq_t *req, void **resp);
+
+/*
+ * Answers @p req with @p resp (a response struct of its API, or NULL to end it with no answer):
+ * encodes it, applies the wire faults, queues the bytes, frees @p req and resumes reading the
+ * connection. For handlers that returned KFK__MOCK_LATER; safe when req->conn is NULL.
+ */
+void kfk__mock_reply(kfk__mreq_t *req, const void *resp);
+
+/* Starts broker @p b's listener (port b->port, 0: any; sets b->port); error text in errstr. */
+kfk_err_t kfk__mock_listen(kfk__mbroker_t *b, char *errstr, size_t errstr_size);
+
+/* Closes broker @p b's listener and every connection (requests they wait on are dropped). */
+void kfk__mock_broker_close(kfk__mbroker_t *b);
+
+/* The handlers, by module. */
+int kfk__mock_api_versions(kfk__mreq_t *req, void **resp);
+int kfk__mock_metadata(kfk__mreq_t *req, void **resp);
+int kfk__mock_create_topics(kfk__mreq_t *req, void **resp);
+int kfk__mock_delete_topics(kfk__mreq_t *req, void **resp);
+int kfk__mock_init_producer_id(kfk__mreq_t *req, void **resp);
+int kfk__mock_find_coordinator(kfk__mreq_t *req, void **resp);
+int kfk__mock_sasl_handshake(kfk__mreq_t *req, void **resp);
+int kfk__mock_sasl_authenticate(kfk__mreq_t *req, void **resp);
+int kfk__mock_produce(kfk__mreq_t *req, void **resp);
+int kfk__mock_fetch(kfk__mreq_t *req, void **resp);
+int kfk__mock_list_offsets(kfk__mreq_t *req, void **resp);
+int kfk__mock_join_group(kfk__mreq_t *req, void **resp);
+int kfk__mock_sync_group(kfk__mreq_t *req, void **resp);
+int kfk__mock_heartbeat(kfk__mreq_t *req, void **resp);
+int kfk__mock_leave_group(kfk__mreq_t *req, void **resp);
+int kfk__mock_offset_commit(kfk__mreq_t *req, void **resp);
+int kfk__mock_offset_fetch(kfk__mreq_t *req, void **resp);
+
+/* Module shutdown, called by kfk_mock_close before the listeners close: drop waiting
+ * requests (kfk__mock_reply(req, NULL)), close timers (kfk__mock_release when closed). */
+void kfk__mock_data_close(kfk_mock_t *m);
+void kfk__mock_coord_close(kfk_mock_t *m);
+void kfk__mock_fault_close(kfk_mock_t *m);
+
+/* ---- faults (fault.c) ------------------------------------------------------------------------ */
+
+/*
+ * The error-code hook for handlers: 0, or the error code of the first KFK_MOCK_FAULT_ERROR
+ * fault that matches (@p api_key, @p broker, @p topic (NULL for requests without one),
+ * @p partition (-1 likewise)); that fault counts one use. A handler calls it once per
+ * partition (or group) it answers for.
+ */
+int16_t kfk__mock_fault_error(kfk_mock_t *m, int16_t api_key, int32_t broker, const char *topic,
+                              size_t topic_len, int32_t partition);
+
+/* What server.c does with an answer's bytes. */
+typedef struct kfk__mock_wire {
+    kfk_mock_fault_kind_t kind; /* ERROR means: send as is */
+    int64_t delay_ms;
+    int64_t at;
+    const uint8_t *bytes; /* valid until the next call into fault.c */
+    size_t bytes_len;
+} kfk__mock_wire_t;
+
+/*
+ * The wire hook for server.c: the first wire fault (anything but ERROR) that matches a request
+ * of @p api_key to @p broker (topic and partition of wire faults are not looked at); it counts
+ * one use. Returns 1 and fills @p w, or 0 (send as is).
+ */
+int kfk__mock_fault_wire(kfk_mock_t *m, int16_t api_key, int32_t broker, kfk__mock_wire_t *w);
+
+#endif

@@ -1,0 +1,98 @@
+/*
+ * stubs.c: placeholders for the mock's modules that are not written yet, so that libkfk_mock
+ * links while they are. Each module's author removes its functions from here when the real
+ * ones land; this file goes when it is empty.
+ */
+#include "mock/mock_int.h"
+
+/* ---- h_data.c ---- */
+int kfk__mock_produce(kfk__mreq_t *req, void **resp) {
+    (void)req;
+    *resp = NULL;
+    return KFK__MOCK_REPLY;
+}
+int kfk__mock_fetch(kfk__mreq_t *req, void **resp) {
+    (void)req;
+    *resp = NULL;
+    return KFK__MOCK_REPLY;
+}
+int kfk__mock_list_offsets(kfk__mreq_t *req, void **resp) {
+    (void)req;
+    *resp = NULL;
+    return KFK__MOCK_REPLY;
+}
+void kfk__mock_data_close(kfk_mock_t *m) {
+    (void)m;
+}
+
+/* ---- coordinator.c ---- */
+int kfk__mock_join_group(kfk__mreq_t *req, void **resp) {
+    (void)req;
+    *resp = NULL;
+    return KFK__MOCK_REPLY;
+}
+int kfk__mock_sync_group(kfk__mreq_t *req, void **resp) {
+    (void)req;
+    *resp = NULL;
+    return KFK__MOCK_REPLY;
+}
+int kfk__mock_heartbeat(kfk__mreq_t *req, void **resp) {
+    (void)req;
+    *resp = NULL;
+    return KFK__MOCK_REPLY;
+}
+int kfk__mock_leave_group(kfk__mreq_t *req, void **resp) {
+    (void)req;
+    *resp = NULL;
+    return KFK__MOCK_REPLY;
+}
+int kfk__mock_offset_commit(kfk__mreq_t *req, void **resp) {
+    (void)req;
+    *resp = NULL;
+    return KFK__MOCK_REPLY;
+}
+int kfk__mock_offset_fetch(kfk__mreq_t *req, void **resp) {
+    (void)req;
+    *resp = NULL;
+    return KFK__MOCK_REPLY;
+}
+void kfk__mock_coord_close(kfk_mock_t *m) {
+    (void)m;
+}
+
+/* ---- fault.c ---- */
+int16_t kfk__mock_fault_error(kfk_mock_t *m, int16_t api_key, int32_t broker, const char *topic,
+                              size_t topic_len, int32_t partition) {
+    (void)m;
+    (void)api_key;
+    (void)broker;
+    (void)topic;
+    (void)topic_len;
+    (void)partition;
+    return 0;
+}
+int kfk__mock_fault_wire(kfk_mock_t *m, int16_t api_key, int32_t broker, kfk__mock_wire_t *w) {
+    (void)m;
+    (void)api_key;
+    (void)broker;
+    (void)w;
+    return 0;
+}
+void kfk__mock_fault_close(kfk_mock_t *m) {
+    (void)m;
+}
+kfk_err_t kfk_mock_fault_add(kfk_mock_t *m, const kfk_mock_fault_t *fault) {
+    (void)m;
+    (void)fault;
+    return KFK_ERR__NOT_IMPLEMENTED;
+}
+kfk_err_t kfk_mock_fault_parse(kfk_mock_t *m, const char *spec, char *errstr, size_t errstr_size) {
+    (void)m;
+    (void)spec;
+    if (errstr && errstr_size)
+        errstr[0] = '\0';
+    return KFK_ERR__NOT_IMPLEMENTED;
+}
+void kfk_mock_fault_clear(kfk_mock_t *m) {
+    (void)m;
+}
