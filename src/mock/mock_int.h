@@ -52,6 +52,12 @@ typedef struct kfk__mlog {
     int64_t cap_bytes;
 } kfk__mlog_t;
 
+/* Sets up an empty log (offsets from 0) holding at most @p cap_bytes of batches (log.c). */
+void kfk__mlog_init(kfk__mlog_t *l, int64_t cap_bytes);
+
+/* Frees every batch of @p l; it may be initialized again. */
+void kfk__mlog_free(kfk__mlog_t *l);
+
 /* ---- the cluster model (mock.c) ----------------------------------------------------------- */
 
 /* An idempotent producer's state on one partition (h_data.c). */
@@ -86,7 +92,8 @@ struct kfk__mbroker {
     int port;
     int up;
     uv_tcp_t listener;
-    int listener_open;
+    int listener_open; /* server.c: 0 closed, 1 listening, 2 closing */
+    int relisten;      /* server.c: listen again once the closing listener has closed */
     kfk__mconn_t *conns;
 };
 
@@ -112,6 +119,7 @@ struct kfk_mock {
     kfk_mock_close_cb close_cb;
     void *close_opaque;
     void *user_data;
+    uv_timer_t close_timer; /* mock.c: keeps the close callback out of kfk_mock_close */
 };
 
 /* The topic named @p name (of @p len bytes), or NULL. */
@@ -179,6 +187,11 @@ kfk_err_t kfk__mock_listen(kfk__mbroker_t *b, char *errstr, size_t errstr_size);
 
 /* Closes broker @p b's listener and every connection (requests they wait on are dropped). */
 void kfk__mock_broker_close(kfk__mbroker_t *b);
+
+/* The broker coordinating group (or transactional id) @p key: a deterministic pick among the
+ * brokers that are up (h_cluster.c), or NULL when none is. FindCoordinator answers it;
+ * coordinator.c answers NOT_COORDINATOR to group requests sent to another broker. */
+kfk__mbroker_t *kfk__mock_coordinator(kfk_mock_t *m, const char *key, size_t len);
 
 /* The handlers, by module. */
 int kfk__mock_api_versions(kfk__mreq_t *req, void **resp);
