@@ -245,4 +245,9 @@ typedef struct kfk__mock_wire {
  */
 int kfk__mock_fault_wire(kfk_mock_t *m, int16_t api_key, int32_t broker, kfk__mock_wire_t *w);
 
+/* Faults held now, and fault @p i of them in the order added (NULL past the end) with what is
+ * left of its count and skip; valid until the next call into fault.c. For unit tests. */
+size_t kfk__mock_fault_count(const kfk_mock_t *m);
+const kfk_mock_fault_t *kfk__mock_fault_at(const kfk_mock_t *m, size_t i);
+
 #endif
