@@ -41,6 +41,7 @@ typedef struct kfk__mbatch {
     int64_t max_timestamp;
     uint8_t *data;
     size_t len;
+    uint64_t pos; /* bytes appended to the log before this batch (log.c) */
 } kfk__mbatch_t;
 
 typedef struct kfk__mlog {
@@ -50,6 +51,7 @@ typedef struct kfk__mlog {
     int64_t hwm;       /* next offset to be written (the high watermark: acks are immediate) */
     size_t bytes;      /* live bytes, held under the cap */
     int64_t cap_bytes;
+    uint64_t end_pos; /* bytes ever appended (log.c) */
 } kfk__mlog_t;
 
 /* Sets up an empty log (offsets from 0) holding at most @p cap_bytes of batches (log.c). */
@@ -57,6 +59,52 @@ void kfk__mlog_init(kfk__mlog_t *l, int64_t cap_bytes);
 
 /* Frees every batch of @p l; it may be initialized again. */
 void kfk__mlog_free(kfk__mlog_t *l);
+
+/*
+ * Checks that the @p len bytes at @p data are exactly one RecordBatch v2 a client may append
+ * and fills @p batch (pointing into @p data). KFK_ERR_CORRUPT_MESSAGE: a CRC mismatch, a
+ * malformed or cut header, magic 0/1 (legacy message sets are refused) or an unknown magic;
+ * KFK_ERR_INVALID_RECORD: empty, more than one batch, a record count that disagrees with
+ * LastOffsetDelta, a control batch, a producer id with a negative BaseSequence.
+ */
+kfk_err_t kfk__mlog_check(const uint8_t *data, size_t len, kfk_record_batch_t *batch);
+
+/*
+ * Appends @p batch (checked by kfk__mlog_check) as a copy with BaseOffset set to the log's
+ * next offset (*base_offset) and PartitionLeaderEpoch to @p leader_epoch, then drops the
+ * oldest batches while the log holds more than its cap (log_start moves; the new batch stays).
+ * KFK_ERR_MESSAGE_TOO_LARGE (the batch alone passes the cap), KFK_ERR__NOMEM; then the log is
+ * unchanged.
+ */
+kfk_err_t kfk__mlog_append(kfk__mlog_t *l, const kfk_record_batch_t *batch, int32_t leader_epoch,
+                           int64_t *base_offset);
+
+/*
+ * The whole batches from the one holding @p offset, at most @p max_bytes of them (or the first
+ * alone, however large, when @p min_one), copied into @p arena as one records blob in *out
+ * (empty, never null, at the end of the log). KFK_ERR_OFFSET_OUT_OF_RANGE when @p offset is
+ * below log_start or past hwm; KFK_ERR__NOMEM when the arena refuses.
+ */
+kfk_err_t kfk__mlog_read(const kfk__mlog_t *l, int64_t offset, size_t max_bytes, int min_one,
+                         kfk_arena_t *arena, kfk_bytes_t *out);
+
+/* Bytes of the batches a read from @p offset could return (0 out of range or at the end). */
+uint64_t kfk__mlog_bytes_after(const kfk__mlog_t *l, int64_t offset);
+
+/* ListOffsets' special timestamps. */
+#define KFK__MLOG_LATEST (-1)
+#define KFK__MLOG_EARLIEST (-2)
+#define KFK__MLOG_MAX_TIMESTAMP (-3)
+
+/*
+ * ListOffsets for @p ts: EARLIEST gives log_start, LATEST hwm (timestamp -1 for both);
+ * MAX_TIMESTAMP the first record with the largest timestamp; ts >= 0 the first record whose
+ * timestamp is ts or later. The leader epoch is that of the batch found (-1 for EARLIEST and
+ * LATEST: the caller knows the partition's). Nothing found: offset and timestamp -1.
+ * KFK_ERR_INVALID_REQUEST for another negative @p ts.
+ */
+kfk_err_t kfk__mlog_offset_for_time(const kfk__mlog_t *l, int64_t ts, int64_t *offset,
+                                    int64_t *timestamp, int32_t *leader_epoch);
 
 /* ---- the cluster model (mock.c) ----------------------------------------------------------- */
 
@@ -67,6 +115,13 @@ typedef struct kfk__mpid {
     int32_t last_seq; /* of the last batch appended; -1: none yet */
     int64_t last_offset;
     struct kfk__mpid *next;
+    /* The last batches appended, oldest first (Kafka keeps 5): a retry of one of them is
+     * answered with its offsets and not appended again. */
+    struct {
+        int32_t first_seq, last_seq;
+        int64_t first_offset, last_offset;
+    } recent[5];
+    int nrecent;
 } kfk__mpid_t;
 
 typedef struct kfk__mpartition {
@@ -217,6 +272,11 @@ int kfk__mock_offset_fetch(kfk__mreq_t *req, void **resp);
 void kfk__mock_data_close(kfk_mock_t *m);
 void kfk__mock_coord_close(kfk_mock_t *m);
 void kfk__mock_fault_close(kfk_mock_t *m);
+
+/* Re-examines the Fetch requests waiting for data (h_data.c): those whose partitions changed
+ * (a leader moved, a topic went, a broker went down) are answered now. Produce calls it itself;
+ * mock.c calls it after such changes. */
+void kfk__mock_data_wake(kfk_mock_t *m);
 
 /* ---- faults (fault.c) ------------------------------------------------------------------------ */
 

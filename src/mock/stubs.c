@@ -3,18 +3,7 @@
  * links while they are. Each module's author removes its functions from here when the real
  * ones land; this file goes when it is empty.
  */
-#include <string.h>
-
 #include "mock/mock_int.h"
-
-/* ---- log.c ---- */
-void kfk__mlog_init(kfk__mlog_t *l, int64_t cap_bytes) {
-    memset(l, 0, sizeof *l);
-    l->cap_bytes = cap_bytes;
-}
-void kfk__mlog_free(kfk__mlog_t *l) {
-    (void)l;
-}
 
 /* ---- h_data.c ---- */
 int kfk__mock_produce(kfk__mreq_t *req, void **resp) {
@@ -33,6 +22,9 @@ int kfk__mock_list_offsets(kfk__mreq_t *req, void **resp) {
     return KFK__MOCK_REPLY;
 }
 void kfk__mock_data_close(kfk_mock_t *m) {
+    (void)m;
+}
+void kfk__mock_data_wake(kfk_mock_t *m) {
     (void)m;
 }
 
