@@ -1,0 +1,550 @@
+/*
+ * server.c: each mock broker's listener (127.0.0.1, uv_tcp) and its connections.
+ *
+ * A connection reads request frames with src/ev's framer (at most MAX_FRAME bytes each),
+ * decodes them (kfk_request_decode) and hands them, one at a time and in order, to the
+ * handler of their API (mock_int.h). Frames that arrive while one is being served wait in a
+ * short inbox, and reading stops until the answer is queued, so a client that pipelines costs
+ * at most one read buffer. Answers are encoded (kfk_response_encode), bent by the wire faults
+ * (fault.c: delay, close before/after, truncate, silence, patch, replace) and written in order;
+ * reading also stops while more than WRITE_HIGH bytes wait to be written.
+ *
+ * Like Kafka: an API or version the codec cannot decode closes the connection, except
+ * ApiVersions, whose unknown versions get the KIP-511 answer (a v0 body with
+ * UNSUPPORTED_VERSION and ApiVersions' own range); a malformed request closes it too.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "mock/mock_int.h"
+#include "protocol/mem.h"
+
+#define MAX_FRAME (100 * 1024 * 1024)
+#define READ_BUF 65536
+#define WRITE_HIGH (4 * 1024 * 1024)
+
+/* A frame received and not served yet. */
+typedef struct inframe {
+    uint8_t *frame;
+    size_t len;
+    struct inframe *next;
+} inframe_t;
+
+struct kfk__mconn {
+    kfk__mbroker_t *b;
+    kfk__mconn_t *next; /* in b->conns */
+    uv_tcp_t tcp;
+    uv_timer_t delay; /* a DELAY fault's wait */
+    int handles;      /* tcp and delay, until both closed */
+    int closing;
+    int reading;
+    int silenced;          /* a SILENCE fault: no answer and no reading from now on */
+    int close_after_write; /* CLOSE_AFTER, TRUNCATE: close once the queue is written */
+    int pumping;
+    kfk__framer_t framer;
+    inframe_t *in_head, *in_tail;
+    kfk__mreq_t *req; /* the request being served, or NULL */
+    uint8_t *delayed; /* an answer waiting for its DELAY fault */
+    size_t delayed_len;
+    size_t queued; /* bytes written but not yet confirmed */
+    int writes;    /* writes not yet confirmed */
+    uint8_t rbuf[READ_BUF];
+};
+
+typedef struct wreq {
+    uv_write_t w;
+    kfk__mconn_t *c;
+    size_t len;
+    uint8_t data[];
+} wreq_t;
+
+static void conn_close(kfk__mconn_t *c);
+static void pump(kfk__mconn_t *c);
+static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf);
+static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf);
+
+/* ---- requests ------------------------------------------------------------------------------ */
+
+static void req_free(kfk__mreq_t *req) {
+    kfk_arena_free(&req->arena);
+    kfk__free(req->frame);
+    kfk__free(req);
+}
+
+static kfk__mock_handler_t handler_of(int16_t api_key) {
+    switch (api_key) {
+    case KFK_API_PRODUCE:
+        return kfk__mock_produce;
+    case KFK_API_FETCH:
+        return kfk__mock_fetch;
+    case KFK_API_LIST_OFFSETS:
+        return kfk__mock_list_offsets;
+    case KFK_API_METADATA:
+        return kfk__mock_metadata;
+    case KFK_API_OFFSET_COMMIT:
+        return kfk__mock_offset_commit;
+    case KFK_API_OFFSET_FETCH:
+        return kfk__mock_offset_fetch;
+    case KFK_API_FIND_COORDINATOR:
+        return kfk__mock_find_coordinator;
+    case KFK_API_JOIN_GROUP:
+        return kfk__mock_join_group;
+    case KFK_API_HEARTBEAT:
+        return kfk__mock_heartbeat;
+    case KFK_API_LEAVE_GROUP:
+        return kfk__mock_leave_group;
+    case KFK_API_SYNC_GROUP:
+        return kfk__mock_sync_group;
+    case KFK_API_SASL_HANDSHAKE:
+        return kfk__mock_sasl_handshake;
+    case KFK_API_API_VERSIONS:
+        return kfk__mock_api_versions;
+    case KFK_API_CREATE_TOPICS:
+        return kfk__mock_create_topics;
+    case KFK_API_DELETE_TOPICS:
+        return kfk__mock_delete_topics;
+    case KFK_API_INIT_PRODUCER_ID:
+        return kfk__mock_init_producer_id;
+    case KFK_API_SASL_AUTHENTICATE:
+        return kfk__mock_sasl_authenticate;
+    default:
+        return NULL;
+    }
+}
+
+/* ---- writing ------------------------------------------------------------------------------- */
+
+static void maybe_close_after_write(kfk__mconn_t *c) {
+    if (c->close_after_write && c->writes == 0)
+        conn_close(c);
+}
+
+static void on_write(uv_write_t *w, int status) {
+    wreq_t *wr = (wreq_t *)w;
+    kfk__mconn_t *c = wr->c;
+    c->queued -= wr->len;
+    c->writes--;
+    kfk__free(wr);
+    if (c->closing)
+        return;
+    if (status < 0) {
+        conn_close(c);
+        return;
+    }
+    maybe_close_after_write(c);
+    if (!c->closing)
+        pump(c);
+}
+
+/* Queues @p len bytes (copied) on @p c. */
+static void conn_write(kfk__mconn_t *c, const uint8_t *p, size_t len) {
+    if (c->closing)
+        return;
+    if (len == 0) {
+        maybe_close_after_write(c);
+        return;
+    }
+    wreq_t *wr = kfk__malloc(sizeof *wr + len);
+    if (!wr) {
+        conn_close(c);
+        return;
+    }
+    wr->c = c;
+    wr->len = len;
+    memcpy(wr->data, p, len);
+    uv_buf_t buf = uv_buf_init((char *)wr->data, (unsigned)len);
+    if (uv_write(&wr->w, (uv_stream_t *)&c->tcp, &buf, 1, on_write) != 0) {
+        kfk__free(wr);
+        conn_close(c);
+        return;
+    }
+    c->queued += len;
+    c->writes++;
+}
+
+static void on_delay(uv_timer_t *t) {
+    kfk__mconn_t *c = (kfk__mconn_t *)t->data;
+    uint8_t *p = c->delayed;
+    size_t len = c->delayed_len;
+    c->delayed = NULL;
+    c->delayed_len = 0;
+    conn_write(c, p, len);
+    kfk__free(p);
+    if (!c->closing)
+        pump(c);
+}
+
+/* The answer's bytes (size included), bent by the wire fault that matches, if any. @p out
+ * becomes the connection's (or is freed). */
+static void send_answer(kfk__mconn_t *c, int16_t api_key, uint8_t *out, size_t len) {
+    kfk_mock_t *m = c->b->m;
+    kfk__mock_wire_t w;
+    memset(&w, 0, sizeof w);
+    if (!kfk__mock_fault_wire(m, api_key, c->b->id, &w))
+        w.kind = KFK_MOCK_FAULT_ERROR;
+    switch (w.kind) {
+    case KFK_MOCK_FAULT_CLOSE_BEFORE:
+        kfk__free(out);
+        conn_close(c);
+        return;
+    case KFK_MOCK_FAULT_SILENCE:
+        kfk__free(out);
+        c->silenced = 1;
+        return;
+    case KFK_MOCK_FAULT_DELAY:
+        if (w.delay_ms > 0) {
+            c->delayed = out;
+            c->delayed_len = len;
+            uv_timer_start(&c->delay, on_delay, (uint64_t)w.delay_ms, 0);
+            return;
+        }
+        break;
+    case KFK_MOCK_FAULT_CLOSE_AFTER:
+        c->close_after_write = 1;
+        break;
+    case KFK_MOCK_FAULT_TRUNCATE:
+        if (w.at >= 0 && (uint64_t)w.at < len)
+            len = (size_t)w.at;
+        c->close_after_write = 1;
+        break;
+    case KFK_MOCK_FAULT_PATCH:
+        if (w.at >= 0 && (uint64_t)w.at < len && w.bytes) {
+            size_t n = len - (size_t)w.at < w.bytes_len ? len - (size_t)w.at : w.bytes_len;
+            memcpy(out + w.at, w.bytes, n);
+        }
+        break;
+    case KFK_MOCK_FAULT_REPLACE:
+        conn_write(c, w.bytes, w.bytes_len);
+        kfk__free(out);
+        return;
+    default:
+        break;
+    }
+    conn_write(c, out, len);
+    kfk__free(out);
+}
+
+/* Encodes @p resp into one flat buffer (spliced record bytes copied now: the log they point
+ * into may change before the write completes). NULL when it cannot be encoded. */
+static uint8_t *encode_answer(const kfk__mreq_t *req, const void *resp, size_t *len) {
+    kfk_wbuf_t w;
+    kfk_wbuf_init(&w);
+    if (kfk_response_encode(&w, req->hdr.api_key, req->hdr.api_version, req->hdr.correlation_id,
+                            resp) != KFK_ERR_NONE) {
+        kfk_wbuf_free(&w);
+        return NULL;
+    }
+    size_t total = kfk_wbuf_size(&w);
+    uint8_t *out = NULL;
+    if (w.nsegs == 0) {
+        out = kfk_wbuf_take(&w, len);
+    } else {
+        kfk_wbuf_piece_t *pieces = kfk__calloc(2 * w.nsegs + 1, sizeof *pieces);
+        out = pieces ? kfk__malloc(total) : NULL;
+        if (out) {
+            size_t n = kfk_wbuf_pieces(&w, pieces), at = 0;
+            for (size_t i = 0; i < n; i++) {
+                memcpy(out + at, pieces[i].ptr, pieces[i].len);
+                at += pieces[i].len;
+            }
+            *len = total;
+        }
+        kfk__free(pieces);
+    }
+    kfk_wbuf_free(&w);
+    return out;
+}
+
+void kfk__mock_reply(kfk__mreq_t *req, const void *resp) {
+    kfk__mconn_t *c = req->conn;
+    if (req->reply_hook) {
+        req->reply_hook(req, resp, req->reply_opaque);
+    } else if (c && !c->closing && resp) {
+        size_t len = 0;
+        uint8_t *out = encode_answer(req, resp, &len);
+        if (!out)
+            conn_close(c);
+        else
+            send_answer(c, req->hdr.api_key, out, len);
+    }
+    if (c && c->req == req)
+        c->req = NULL;
+    req_free(req);
+    if (c && !c->closing)
+        pump(c);
+}
+
+/* KIP-511: an ApiVersions version the broker does not know gets a v0 body with
+ * UNSUPPORTED_VERSION and ApiVersions' own range, under header v0. */
+static void answer_unsupported_api_versions(kfk__mconn_t *c, int32_t correlation_id) {
+    const kfk_api_t *api = kfk_api_get(KFK_API_API_VERSIONS);
+    kfk_api_versions_response_api_version_t range = {
+        .api_key = KFK_API_API_VERSIONS,
+        .min_version = api->min_version,
+        .max_version = api->max_version,
+    };
+    kfk_api_versions_response_t body;
+    memset(&body, 0, sizeof body);
+    body.error_code = KFK_ERR_UNSUPPORTED_VERSION;
+    body.api_keys = (kfk_array_t){&range, 1};
+    body.finalized_features_epoch = -1;
+    kfk_wbuf_t w;
+    kfk_wbuf_init(&w);
+    size_t len = 0;
+    uint8_t *out = NULL;
+    if (kfk_response_encode(&w, KFK_API_API_VERSIONS, 0, correlation_id, &body) == KFK_ERR_NONE)
+        out = kfk_wbuf_take(&w, &len);
+    kfk_wbuf_free(&w);
+    if (!out) {
+        conn_close(c);
+        return;
+    }
+    send_answer(c, KFK_API_API_VERSIONS, out, len);
+}
+
+/* Serves one frame (which becomes the request's). */
+static void serve(kfk__mconn_t *c, uint8_t *frame, size_t len) {
+    kfk_mock_t *m = c->b->m;
+    kfk__mreq_t *req = kfk__calloc(1, sizeof *req);
+    if (!req) {
+        kfk__free(frame);
+        conn_close(c);
+        return;
+    }
+    req->m = m;
+    req->broker = c->b;
+    req->conn = c;
+    req->frame = frame;
+    req->len = len;
+    kfk_arena_init(&req->arena);
+    kfk_err_t err = kfk_request_decode(frame, len, &req->hdr, &req->arena, &req->body);
+    if (err != KFK_ERR__BAD_MSG || len >= 8) {
+        int16_t key = req->hdr.api_key;
+        m->requests[key >= 0 && key < 63 ? key : 63]++;
+        m->requests_all++;
+    }
+    kfk__mock_handler_t h = err ? NULL : handler_of(req->hdr.api_key);
+    if (!h) {
+        int unsupported_av = err == KFK_ERR__INVALID_ARG &&
+                             req->hdr.api_key == KFK_API_API_VERSIONS && req->hdr.api_version > 0;
+        int32_t corr = req->hdr.correlation_id;
+        req_free(req);
+        if (unsupported_av)
+            answer_unsupported_api_versions(c, corr);
+        else
+            conn_close(c);
+        return;
+    }
+    c->req = req;
+    void *resp = NULL;
+    int r = h(req, &resp);
+    if (r == KFK__MOCK_LATER)
+        return;
+    kfk__mock_reply(req, r == KFK__MOCK_REPLY ? resp : NULL);
+}
+
+/* Serves waiting frames while nothing is in progress, then decides whether to read. */
+static void pump(kfk__mconn_t *c) {
+    if (c->pumping)
+        return;
+    c->pumping = 1;
+    while (!c->closing && !c->silenced && !c->req && !c->delayed && c->in_head) {
+        inframe_t *f = c->in_head;
+        c->in_head = f->next;
+        if (!c->in_head)
+            c->in_tail = NULL;
+        uint8_t *frame = f->frame;
+        size_t len = f->len;
+        kfk__free(f);
+        serve(c, frame, len);
+    }
+    c->pumping = 0;
+    if (c->closing)
+        return;
+    int want = !c->silenced && !c->req && !c->delayed && !c->in_head && !c->close_after_write &&
+               c->queued < WRITE_HIGH;
+    if (want && !c->reading) {
+        c->reading = 1;
+        if (uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read) != 0)
+            conn_close(c);
+    } else if (!want && c->reading) {
+        c->reading = 0;
+        uv_read_stop((uv_stream_t *)&c->tcp);
+    }
+}
+
+/* ---- reading ------------------------------------------------------------------------------- */
+
+static int on_frame(void *opaque, uint8_t *frame, size_t len) {
+    kfk__mconn_t *c = (kfk__mconn_t *)opaque;
+    inframe_t *f = kfk__malloc(sizeof *f);
+    if (!f) {
+        kfk__free(frame);
+        conn_close(c);
+        return 1;
+    }
+    f->frame = frame;
+    f->len = len;
+    f->next = NULL;
+    if (c->in_tail)
+        c->in_tail->next = f;
+    else
+        c->in_head = f;
+    c->in_tail = f;
+    return 0;
+}
+
+static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf) {
+    kfk__mconn_t *c = (kfk__mconn_t *)h->data;
+    (void)suggested;
+    uint8_t *p;
+    size_t len;
+    if (kfk__framer_tail(&c->framer, READ_BUF, &p, &len)) {
+        *buf = uv_buf_init((char *)p, (unsigned)len);
+        return;
+    }
+    *buf = uv_buf_init((char *)c->rbuf, sizeof c->rbuf);
+}
+
+static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf) {
+    kfk__mconn_t *c = (kfk__mconn_t *)s->data;
+    if (n < 0) {
+        conn_close(c);
+        return;
+    }
+    if (n == 0 || c->closing)
+        return;
+    if ((uint8_t *)buf->base == c->rbuf) {
+        if (kfk__framer_feed(&c->framer, c->rbuf, (size_t)n, on_frame, c, NULL, 0) !=
+            KFK_ERR_NONE) {
+            conn_close(c);
+            return;
+        }
+    } else {
+        kfk__framer_filled(&c->framer, (size_t)n, on_frame, c);
+    }
+    if (!c->closing)
+        pump(c);
+}
+
+/* ---- connections --------------------------------------------------------------------------- */
+
+static void on_conn_handle_closed(uv_handle_t *h) {
+    kfk__mconn_t *c = (kfk__mconn_t *)h->data;
+    kfk_mock_t *m = c->b->m;
+    if (--c->handles == 0) {
+        kfk__framer_free(&c->framer);
+        kfk__free(c);
+    }
+    kfk__mock_release(m);
+}
+
+static void conn_close(kfk__mconn_t *c) {
+    if (c->closing)
+        return;
+    c->closing = 1;
+    kfk__mconn_t **pp = &c->b->conns;
+    while (*pp && *pp != c)
+        pp = &(*pp)->next;
+    if (*pp)
+        *pp = c->next;
+    if (c->req)
+        c->req->conn = NULL; /* its handler answers into the void */
+    c->req = NULL;
+    while (c->in_head) {
+        inframe_t *f = c->in_head;
+        c->in_head = f->next;
+        kfk__free(f->frame);
+        kfk__free(f);
+    }
+    c->in_tail = NULL;
+    kfk__free(c->delayed);
+    c->delayed = NULL;
+    uv_close((uv_handle_t *)&c->delay, on_conn_handle_closed);
+    uv_close((uv_handle_t *)&c->tcp, on_conn_handle_closed);
+}
+
+static void on_connection(uv_stream_t *server, int status) {
+    kfk__mbroker_t *b = (kfk__mbroker_t *)server->data;
+    kfk_mock_t *m = b->m;
+    if (status < 0)
+        return;
+    kfk__mconn_t *c = kfk__calloc(1, sizeof *c);
+    if (!c)
+        return; /* the connection waits in the backlog */
+    c->b = b;
+    uv_tcp_init(m->loop, &c->tcp);
+    uv_timer_init(m->loop, &c->delay);
+    c->tcp.data = c;
+    c->delay.data = c;
+    c->handles = 2;
+    kfk__mock_hold(m);
+    kfk__mock_hold(m);
+    kfk__framer_init(&c->framer, MAX_FRAME);
+    c->next = b->conns;
+    b->conns = c;
+    if (uv_accept(server, (uv_stream_t *)&c->tcp) != 0 || m->closing || !b->up) {
+        conn_close(c);
+        return;
+    }
+    uv_tcp_nodelay(&c->tcp, 1);
+    pump(c);
+}
+
+/* ---- listeners ----------------------------------------------------------------------------- */
+
+static void on_listener_closed(uv_handle_t *h) {
+    kfk__mbroker_t *b = (kfk__mbroker_t *)h->data;
+    kfk_mock_t *m = b->m;
+    b->listener_open = 0;
+    if (b->relisten && b->up && !m->closing) {
+        b->relisten = 0;
+        kfk__mock_listen(b, NULL, 0);
+    }
+    b->relisten = 0;
+    kfk__mock_release(m);
+}
+
+kfk_err_t kfk__mock_listen(kfk__mbroker_t *b, char *errstr, size_t errstr_size) {
+    kfk_mock_t *m = b->m;
+    if (b->listener_open == 1)
+        return KFK_ERR_NONE;
+    if (b->listener_open == 2) {
+        /* The old listener still closes: bind again from its close callback. */
+        b->relisten = 1;
+        return KFK_ERR_NONE;
+    }
+    struct sockaddr_in addr;
+    uv_ip4_addr("127.0.0.1", b->port, &addr);
+    uv_tcp_init(m->loop, &b->listener);
+    b->listener.data = b;
+    b->listener_open = 1;
+    kfk__mock_hold(m);
+    int rc = uv_tcp_bind(&b->listener, (const struct sockaddr *)&addr, 0);
+    if (rc == 0)
+        rc = uv_listen((uv_stream_t *)&b->listener, 128, on_connection);
+    struct sockaddr_in bound;
+    int blen = sizeof bound;
+    if (rc == 0)
+        rc = uv_tcp_getsockname(&b->listener, (struct sockaddr *)&bound, &blen);
+    if (rc != 0) {
+        if (errstr && errstr_size)
+            snprintf(errstr, errstr_size, "broker %d: cannot listen on 127.0.0.1:%d: %s",
+                     (int)b->id, b->port, uv_strerror(rc));
+        b->listener_open = 2;
+        uv_close((uv_handle_t *)&b->listener, on_listener_closed);
+        return KFK_ERR__TRANSPORT;
+    }
+    b->port = ntohs(bound.sin_port);
+    return KFK_ERR_NONE;
+}
+
+void kfk__mock_broker_close(kfk__mbroker_t *b) {
+    b->relisten = 0;
+    if (b->listener_open == 1) {
+        b->listener_open = 2;
+        uv_close((uv_handle_t *)&b->listener, on_listener_closed);
+    }
+    while (b->conns)
+        conn_close(b->conns);
+}
