@@ -23,6 +23,7 @@ static const struct {
     {"bench", kfk_cmd_bench, "produce or consume performance (records/s, MB/s, latency, CPU)"},
     {"demo", kfk_cmd_demo, "the main job: emit, locked partition workers, verify, report"},
     {"config", kfk_cmd_config, "every configuration property: type, default, range, readers"},
+    {"mock", kfk_cmd_mock, "serve a mock Kafka cluster from memory (faults on demand)"},
 };
 
 #define NCOMMANDS (sizeof commands / sizeof commands[0])

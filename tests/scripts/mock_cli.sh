@@ -1,0 +1,177 @@
+#!/usr/bin/env bash
+# mock_cli.sh BUILD_DIR: `kfk mock` through its real binary, with no broker: it prints
+# KFK_BOOTSTRAP=... first once listening (waited for with a deadline, time reported), kcat -L
+# (when installed) and kfk's own admin (kfk metadata, kfk topics) list its brokers and topics,
+# a --fault reaches the answers, bad options are usage errors, and SIGTERM/SIGINT end it with
+# exit 0.
+set -uo pipefail
+build=$1
+kfk=$build/kfk
+tmp=$(mktemp -d)
+pids=()
+cleanup() {
+    for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null; done
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+failures=0
+pass() { echo "ok   $*"; }
+fail() {
+    echo "FAIL $*" >&2
+    failures=$((failures + 1))
+}
+
+# start NAME ARGS...: runs kfk mock ARGS in the background and waits (5 s at most) for its
+# first stdout line; sets bs (the bootstrap list), pid and ready_ms.
+start() {
+    local name=$1
+    shift
+    local t0 t1
+    t0=$(date +%s%N)
+    "$kfk" mock "$@" >"$tmp/$name.out" 2>"$tmp/$name.err" &
+    pid=$!
+    pids+=("$pid")
+    bs=
+    for _ in $(seq 1 500); do
+        if head -1 "$tmp/$name.out" 2>/dev/null | grep -q '^KFK_BOOTSTRAP='; then
+            bs=$(head -1 "$tmp/$name.out" | sed 's/^KFK_BOOTSTRAP=//')
+            break
+        fi
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.01
+    done
+    t1=$(date +%s%N)
+    ready_ms=$(((t1 - t0) / 1000000))
+    if [ -z "$bs" ]; then
+        fail "kfk mock $* printed no KFK_BOOTSTRAP line: $(head -3 "$tmp/$name.err")"
+        return 1
+    fi
+    pass "kfk mock $* ready in ${ready_ms} ms: $bs"
+}
+
+# stop SIGNAL: sends it and checks exit 0 within 5 s.
+stop() {
+    local sig=$1 rc
+    kill "-$sig" "$pid"
+    for _ in $(seq 1 500); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.01
+    done
+    if kill -0 "$pid" 2>/dev/null; then
+        fail "kfk mock still runs 5 s after SIG$sig"
+        return
+    fi
+    wait "$pid"
+    rc=$?
+    [ "$rc" = 0 ] && pass "SIG$sig: kfk mock exits 0" || fail "SIG$sig: kfk mock exited $rc"
+}
+
+# ---- usage errors -----------------------------------------------------------------------------
+for args in "--brokers 0" "--brokers 65" "--port -1" "--topic" "--bogus" "--topic :3" \
+    "--fault api=Nope,error=1"; do
+    # shellcheck disable=SC2086
+    "$kfk" mock $args >"$tmp/u.out" 2>"$tmp/u.err"
+    rc=$?
+    if [ "$rc" = 2 ] && [ ! -s "$tmp/u.out" ] && grep -q '^kfk mock: ' "$tmp/u.err"; then
+        pass "kfk mock $args -> 2 ($(head -1 "$tmp/u.err"))"
+    else
+        fail "kfk mock $args exited $rc (want 2, a 'kfk mock:' line, nothing on stdout)"
+    fi
+done
+"$kfk" mock --help | grep -q '^examples:' && pass "kfk mock --help has examples" ||
+    fail "kfk mock --help has examples"
+"$kfk" help | grep -q '^  mock ' && pass "kfk help lists mock" || fail "kfk help lists mock"
+
+# ---- three brokers, two topics ------------------------------------------------------------------
+start three --brokers 3 --topic foo:4 --topic bar || exit 1
+[ "$(echo "$bs" | tr ',' '\n' | grep -c '^127\.0\.0\.1:[0-9]*$')" = 3 ] &&
+    pass "three brokers in KFK_BOOTSTRAP" || fail "KFK_BOOTSTRAP=$bs is not three 127.0.0.1:P"
+
+if command -v kcat >/dev/null; then
+    timeout 20 kcat -L -b "$bs" >"$tmp/kcat.out" 2>"$tmp/kcat.err"
+    rc=$?
+    ok=1
+    [ "$rc" = 0 ] || ok=0
+    grep -q ' 3 brokers:' "$tmp/kcat.out" || ok=0
+    for i in 1 2 3; do
+        port=$(echo "$bs" | cut -d, -f$i | cut -d: -f2)
+        grep -q "broker $i at 127.0.0.1:$port" "$tmp/kcat.out" || ok=0
+    done
+    grep -q 'broker 1 at .*(controller)' "$tmp/kcat.out" || ok=0
+    grep -q 'topic "foo" with 4 partitions' "$tmp/kcat.out" || ok=0
+    grep -q 'topic "bar" with 1 partitions' "$tmp/kcat.out" || ok=0
+    [ "$(grep -c 'partition [0-9], leader [123], replicas: [123], isrs: [123]$' "$tmp/kcat.out")" = 5 ] ||
+        ok=0
+    [ $ok = 1 ] && pass "kcat -L lists 3 brokers, foo (4 partitions) and bar (1)" ||
+        fail "kcat -L (exit $rc): $(cat "$tmp/kcat.out" "$tmp/kcat.err" | head -20)"
+else
+    echo "skip kcat -L (no kcat; apt-get install kcat)"
+fi
+
+timeout 20 "$kfk" metadata -b "$bs" --json >"$tmp/md.json" 2>"$tmp/md.err"
+rc=$?
+if [ "$rc" = 0 ] && python3 - "$tmp/md.json" "$bs" <<'EOF'; then
+import json, sys
+md = json.load(open(sys.argv[1]))
+ports = [int(hp.split(":")[1]) for hp in sys.argv[2].split(",")]
+assert [b["id"] for b in md["brokers"]] == [1, 2, 3], md["brokers"]
+assert [b["port"] for b in md["brokers"]] == ports
+assert md["controller_id"] == 1
+assert len(md["cluster_id"]) == 22
+topics = {t["topic"]: t for t in md["topics"]}
+assert sorted(topics) == ["bar", "foo"], sorted(topics)
+foo = topics["foo"]["partitions"]
+assert [p["partition"] for p in foo] == [0, 1, 2, 3]
+assert sorted({p["leader"] for p in foo}) == [1, 2, 3], foo
+for p in foo:
+    assert p["replicas"] == [p["leader"]] and p["isrs"] == [p["leader"]], p
+EOF
+    pass "kfk metadata --json: brokers 1-3 on the bootstrap ports, controller 1, foo and bar"
+else
+    fail "kfk metadata --json (exit $rc): $(head -5 "$tmp/md.err") $(head -c 400 "$tmp/md.json")"
+fi
+
+if timeout 20 "$kfk" topics create -b "$bs" -t made --partitions 6 --replication-factor 3 \
+    >"$tmp/tc.out" 2>&1 &&
+    timeout 20 "$kfk" metadata -b "$bs" -t made --json >"$tmp/made.json" 2>&1 &&
+    python3 -c '
+import json, sys
+t = json.load(open(sys.argv[1]))["topics"][0]
+assert t["topic"] == "made" and len(t["partitions"]) == 6, t
+assert all(len(p["replicas"]) == 3 for p in t["partitions"]), t' "$tmp/made.json" &&
+    timeout 20 "$kfk" topics delete -b "$bs" -t made >>"$tmp/tc.out" 2>&1; then
+    pass "kfk topics create (6 partitions, 3 replicas), metadata, delete"
+else
+    fail "kfk topics create/delete: $(cat "$tmp/tc.out" | head -5) $(head -c 300 "$tmp/made.json")"
+fi
+timeout 20 "$kfk" topics create -b "$bs" -t foo >"$tmp/tc2.out" 2>&1
+rc=$?
+[ "$rc" = 1 ] && grep -qi 'already exists' "$tmp/tc2.out" &&
+    pass "kfk topics create of an existing topic: exit 1, already exists" ||
+    fail "kfk topics create foo again exited $rc: $(head -3 "$tmp/tc2.out")"
+stop TERM
+
+# ---- a fault from the command line, and SIGINT ----------------------------------------------------
+start fault --topic foo:2 --fault 'api=Metadata,topic=foo,count=all,error=TOPIC_AUTHORIZATION_FAILED' ||
+    exit 1
+timeout 20 "$kfk" metadata -b "$bs" -t foo --json >"$tmp/f.json" 2>"$tmp/f.err"
+grep -q 'TOPIC_AUTHORIZATION_FAILED' "$tmp/f.json" &&
+    pass "--fault: Metadata answers foo with TOPIC_AUTHORIZATION_FAILED" ||
+    fail "--fault not applied: $(head -c 300 "$tmp/f.json") $(head -3 "$tmp/f.err")"
+stop INT
+
+# ---- a port already in use -----------------------------------------------------------------------
+start first || exit 1
+port=$(echo "$bs" | cut -d: -f2)
+"$kfk" mock --port "$port" >"$tmp/p.out" 2>"$tmp/p.err"
+rc=$?
+[ "$rc" = 1 ] && grep -q 'cannot listen' "$tmp/p.err" &&
+    pass "kfk mock --port $port (taken) -> 1 ($(head -1 "$tmp/p.err"))" ||
+    fail "kfk mock --port $port (taken) exited $rc: $(head -2 "$tmp/p.err")"
+stop TERM
+
+[ "$failures" = 0 ] || {
+    echo "$failures failure(s)" >&2
+    exit 1
+}
+echo "all passed"
