@@ -1,10 +1,12 @@
 /*
  * test_fault.c: the mock cluster's faults (src/mock/fault.c) without a network: the text form
  * and its errors, adding faults from C (copies, bounds), and matching through the two hooks
- * (order, count, skip, filters). The faults hang off a zeroed kfk_mock_t with three brokers, so
- * no listener is opened.
+ * (order, count, skip, filters), on a zeroed kfk_mock_t with three brokers and no listener;
+ * then each action as a raw client receives it from a running one-broker mock (ApiVersions v0
+ * sent by hand), each of those tests ending with uv_loop_close == 0.
  */
 #include <criterion/criterion.h>
+#include <uv.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -407,4 +409,248 @@ Test(mock_fault, finds_nothing_with_no_fault_ever_added) {
     cr_assert_eq(kfk__mock_fault_count(m), 0);
     cr_assert_null(kfk__mock_fault_at(m, 0));
     kfk_mock_fault_clear(m);
+}
+
+/* ---- through a running mock: what a client receives ------------------------------------ */
+
+/* A raw client of a one-broker mock on its own loop, sending ApiVersions v0 by hand. */
+typedef struct wire_client {
+    uv_loop_t loop;
+    kfk_mock_t *mock;
+    uv_tcp_t tcp;
+    uv_connect_t creq;
+    uv_timer_t timer;
+    int connected, eof, timed_out, closed;
+    uint8_t buf[4096];
+    size_t len;
+} wire_client_t;
+
+static void wc_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf) {
+    wire_client_t *c = h->data;
+    (void)suggested;
+    *buf = uv_buf_init((char *)c->buf + c->len, (unsigned)(sizeof(c->buf) - c->len));
+}
+
+static void wc_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf) {
+    wire_client_t *c = s->data;
+    (void)buf;
+    if (n < 0) {
+        c->eof = 1;
+        uv_read_stop(s);
+    } else {
+        c->len += (size_t)n;
+        if (c->len == sizeof(c->buf))
+            uv_read_stop(s);
+    }
+}
+
+static void wc_connected(uv_connect_t *r, int status) {
+    wire_client_t *c = r->data;
+    c->connected = status == 0 ? 1 : -1;
+    if (status == 0)
+        uv_read_start((uv_stream_t *)&c->tcp, wc_alloc, wc_read);
+}
+
+static void wc_timeout(uv_timer_t *t) {
+    wire_client_t *c = t->data;
+    c->timed_out = 1;
+}
+
+/* Runs the loop until @p done says so or @p ms passed; returns done's last answer. */
+static int wc_run(wire_client_t *c, int (*done)(const wire_client_t *c, size_t n), size_t n,
+                  uint64_t ms) {
+    c->timed_out = 0;
+    uv_timer_start(&c->timer, wc_timeout, ms, 0);
+    while (!done(c, n) && !c->timed_out)
+        uv_run(&c->loop, UV_RUN_ONCE);
+    uv_timer_stop(&c->timer);
+    return done(c, n);
+}
+
+static int wc_has(const wire_client_t *c, size_t n) {
+    return c->len >= n || c->eof;
+}
+
+static int wc_at_eof(const wire_client_t *c, size_t n) {
+    (void)n;
+    return c->eof;
+}
+
+static int wc_is_connected(const wire_client_t *c, size_t n) {
+    (void)n;
+    return c->connected != 0;
+}
+
+static uint32_t be32(const uint8_t *p) {
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* Starts a one-broker mock with the faults of @p spec and connects to it. */
+static void wc_open(wire_client_t *c, const char *spec) {
+    kfk_mock_opts_t opts = KFK_MOCK_OPTS_INIT;
+    struct sockaddr_in addr;
+    const char *colon;
+    memset(c, 0, sizeof(*c));
+    cr_assert_eq(uv_loop_init(&c->loop), 0);
+    cr_assert_eq(kfk_mock_new(&c->loop, &opts, &c->mock, err, sizeof(err)), KFK_ERR_NONE, "%s",
+                 err);
+    cr_assert_eq(kfk_mock_fault_parse(c->mock, spec, err, sizeof(err)), KFK_ERR_NONE, "%s", err);
+    colon = strrchr(kfk_mock_bootstrap(c->mock), ':');
+    cr_assert_not_null(colon);
+    uv_timer_init(&c->loop, &c->timer);
+    c->timer.data = c;
+    uv_tcp_init(&c->loop, &c->tcp);
+    c->tcp.data = c;
+    c->creq.data = c;
+    uv_ip4_addr("127.0.0.1", (int)strtol(colon + 1, NULL, 10), &addr);
+    cr_assert_eq(uv_tcp_connect(&c->creq, &c->tcp, (const struct sockaddr *)&addr, wc_connected),
+                 0);
+    cr_assert(wc_run(c, wc_is_connected, 0, 5000));
+    cr_assert_eq(c->connected, 1);
+}
+
+static void wc_written(uv_write_t *w, int status) {
+    (void)status;
+    free(w);
+}
+
+/* Sends ApiVersions v0 (header v1, no client id) with correlation id @p corr. */
+static void wc_send_api_versions(wire_client_t *c, int32_t corr) {
+    uv_write_t *w = malloc(sizeof(*w) + 14);
+    uint8_t *p = (uint8_t *)(w + 1);
+    static const uint8_t head[] = {0, 0, 0, 10, 0, 18, 0, 0};
+    uv_buf_t b = uv_buf_init((char *)p, 14);
+    memcpy(p, head, sizeof(head));
+    p[8] = (uint8_t)(corr >> 24);
+    p[9] = (uint8_t)(corr >> 16);
+    p[10] = (uint8_t)(corr >> 8);
+    p[11] = (uint8_t)corr;
+    p[12] = p[13] = 0xff;
+    cr_assert_eq(uv_write(w, (uv_stream_t *)&c->tcp, &b, 1, wc_written), 0);
+}
+
+/* Waits for one whole answer frame starting at @p from; returns its length (size included). */
+static size_t wc_frame(wire_client_t *c, size_t from) {
+    size_t n;
+    cr_assert(wc_run(c, wc_has, from + 4, 5000), "no frame size");
+    cr_assert_geq(c->len, from + 4, "the connection closed before a frame");
+    n = 4 + be32(c->buf + from);
+    cr_assert_lt(n, sizeof(c->buf) - from);
+    cr_assert(wc_run(c, wc_has, from + n, 5000));
+    cr_assert_geq(c->len, from + n, "the frame was cut");
+    return n;
+}
+
+static void wc_mock_closed(kfk_mock_t *mk, void *opaque) {
+    (void)mk;
+    *(int *)opaque = 1;
+}
+
+static void wc_close(wire_client_t *c) {
+    int mock_closed = 0;
+    uv_close((uv_handle_t *)&c->tcp, NULL);
+    uv_close((uv_handle_t *)&c->timer, NULL);
+    kfk_mock_close(c->mock, wc_mock_closed, &mock_closed);
+    uv_run(&c->loop, UV_RUN_DEFAULT);
+    cr_assert(mock_closed);
+    cr_assert_eq(uv_loop_close(&c->loop), 0);
+}
+
+Test(mock_fault, cuts_an_answer_after_the_bytes_kept_and_closes) {
+    wire_client_t c;
+    wc_open(&c, "api=ApiVersions,truncate=6");
+    wc_send_api_versions(&c, 7);
+    cr_assert(wc_run(&c, wc_at_eof, 0, 5000), "the connection stays open");
+    cr_assert_eq(c.len, 6);
+    cr_assert_eq(be32(c.buf + 0) > 6, 1, "the size still says the whole answer");
+    wc_close(&c);
+}
+
+Test(mock_fault, closes_before_or_after_answering) {
+    wire_client_t c;
+    wc_open(&c, "api=ApiVersions,close=before");
+    wc_send_api_versions(&c, 1);
+    cr_assert(wc_run(&c, wc_at_eof, 0, 5000));
+    cr_assert_eq(c.len, 0);
+    wc_close(&c);
+
+    wc_open(&c, "api=ApiVersions,close=after");
+    wc_send_api_versions(&c, 2);
+    wc_frame(&c, 0);
+    cr_assert_eq(be32(c.buf + 4), 2, "correlation id");
+    cr_assert(wc_run(&c, wc_at_eof, 0, 5000));
+    wc_close(&c);
+}
+
+Test(mock_fault, patches_bytes_counted_from_the_size_field) {
+    wire_client_t c;
+    wc_open(&c, "api=ApiVersions,patch=8:0023");
+    wc_send_api_versions(&c, 3);
+    wc_frame(&c, 0);
+    cr_assert_eq(be32(c.buf + 4), 3, "the correlation id is untouched");
+    cr_assert_eq(c.buf[8], 0x00);
+    cr_assert_eq(c.buf[9], 0x23, "the error code is now UNSUPPORTED_VERSION (35)");
+    wc_close(&c);
+}
+
+Test(mock_fault, sends_an_error_code_through_the_handler) {
+    wire_client_t c;
+    wc_open(&c, "api=ApiVersions,error=UNSUPPORTED_VERSION");
+    wc_send_api_versions(&c, 4);
+    wc_frame(&c, 0);
+    cr_assert_eq(c.buf[8] << 8 | c.buf[9], KFK_ERR_UNSUPPORTED_VERSION);
+    cr_assert_eq(kfk__mock_fault_count(c.mock), 0);
+    wc_close(&c);
+}
+
+Test(mock_fault, replaces_a_frame_and_keeps_the_connection) {
+    wire_client_t c;
+    size_t n;
+    wc_open(&c, "api=ApiVersions,replace=FFFFFFFF");
+    wc_send_api_versions(&c, 5);
+    cr_assert(wc_run(&c, wc_has, 4, 5000));
+    cr_assert_eq(c.len, 4);
+    cr_assert_eq(be32(c.buf), 0xffffffffu, "a frame of size -1");
+    wc_send_api_versions(&c, 6);
+    n = wc_frame(&c, 4);
+    cr_assert_gt(n, 10);
+    cr_assert_eq(be32(c.buf + 8), 6, "the next answer is whole");
+    cr_assert_eq(c.eof, 0);
+    wc_close(&c);
+}
+
+Test(mock_fault, delays_an_answer) {
+    wire_client_t c;
+    uint64_t t0;
+    wc_open(&c, "api=ApiVersions,delay=150");
+    t0 = uv_hrtime();
+    wc_send_api_versions(&c, 8);
+    wc_frame(&c, 0);
+    cr_assert_geq(uv_hrtime() - t0, (uint64_t)140 * 1000000, "answered after %llu ms",
+                  (unsigned long long)((uv_hrtime() - t0) / 1000000));
+    wc_close(&c);
+}
+
+Test(mock_fault, stays_silent_with_the_connection_open) {
+    wire_client_t c;
+    wc_open(&c, "api=ApiVersions,silence");
+    wc_send_api_versions(&c, 9);
+    /* Nothing comes: the wait for one byte ends by its deadline, with the connection open. */
+    cr_assert_not(wc_run(&c, wc_has, 1, 200));
+    cr_assert_eq(c.len, 0);
+    cr_assert_eq(c.eof, 0);
+    wc_close(&c);
+}
+
+Test(mock_fault, skips_answers_on_the_wire_then_applies) {
+    wire_client_t c;
+    size_t n;
+    wc_open(&c, "api=ApiVersions,skip=1,truncate=6");
+    wc_send_api_versions(&c, 10);
+    n = wc_frame(&c, 0);
+    wc_send_api_versions(&c, 11);
+    cr_assert(wc_run(&c, wc_at_eof, 0, 5000));
+    cr_assert_eq(c.len, n + 6);
+    cr_assert_eq(kfk_mock_requests(c.mock, KFK_API_API_VERSIONS), 2);
+    wc_close(&c);
 }
