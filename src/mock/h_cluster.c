@@ -411,6 +411,7 @@ int kfk__mock_delete_topics(kfk__mreq_t *req, void **resp) {
         }
     }
     r->responses = (kfk_array_t){ts, n};
+    kfk__mock_data_wake(req->m); /* fetches waiting on a deleted topic end now */
     *resp = r;
     return KFK__MOCK_REPLY;
 }

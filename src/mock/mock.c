@@ -306,6 +306,7 @@ kfk_err_t kfk_mock_broker_set_up(kfk_mock_t *m, int32_t id, int up) {
     for (size_t t = 0; t < m->ntopics; t++)
         for (int32_t i = 0; i < m->topics[t]->nparts; i++)
             elect(m, &m->topics[t]->parts[i]);
+    kfk__mock_data_wake(m);
     return KFK_ERR_NONE;
 }
 
@@ -333,6 +334,7 @@ kfk_err_t kfk_mock_partition_set_leader(kfk_mock_t *m, const char *topic, int32_
     if (p->leader != id) {
         p->leader = id;
         p->leader_epoch++;
+        kfk__mock_data_wake(m);
     }
     return KFK_ERR_NONE;
 }

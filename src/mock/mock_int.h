@@ -184,7 +184,9 @@ kfk__mtopic_t *kfk__mock_topic(kfk_mock_t *m, const char *name, size_t len);
 kfk_err_t kfk__mock_topic_add(kfk_mock_t *m, const char *name, size_t len, int32_t partitions,
                               int16_t replication, kfk__mtopic_t **out);
 
-/* Deletes a topic: KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION when there is none. */
+/* Deletes a topic: KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION when there is none. Pointers to the
+ * topic and its partitions are invalid afterwards. It does not call kfk__mock_data_wake: the
+ * caller does once its changes are made (DeleteTopics does, after its last topic). */
 kfk_err_t kfk__mock_topic_delete(kfk_mock_t *m, const char *name, size_t len);
 
 /* The broker with node id @p id, or NULL. */
