@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "mock/mock_int.h"
+#include "protocol/mem.h"
 
 static kfk_mock_t *m;
 static char err[256];
@@ -289,6 +290,23 @@ Test(mock_fault, reads_an_older_smaller_struct_with_defaults_for_the_rest) {
     f.kind = KFK_MOCK_FAULT_SILENCE;
     cr_assert_eq(kfk_mock_fault_add(m, &f), KFK_ERR_NONE);
     cr_assert_eq(at(0)->api_key, KFK_API_FETCH);
+}
+
+Test(mock_fault, adds_all_or_nothing_when_memory_runs_out) {
+    const char *spec = "api=Produce,topic=orders,error=6;api=Metadata,patch=4:0102;"
+                       "api=Fetch,replace=ffffffff;api=Heartbeat,silence";
+    int ok = 0;
+    for (long n = 0; n < 40 && !ok; n++) {
+        kfk_err_t e;
+        kfk_mock_fault_clear(m);
+        kfk__mem_fail_after(n);
+        e = parse(spec);
+        kfk__mem_fail_after(-1);
+        cr_assert(e == KFK_ERR_NONE || e == KFK_ERR__NOMEM, "after %ld: %s", n, kfk_err_name(e));
+        cr_assert_eq(kfk__mock_fault_count(m), e == KFK_ERR_NONE ? 4u : 0u, "after %ld", n);
+        ok = e == KFK_ERR_NONE;
+    }
+    cr_assert(ok, "never parsed with 40 allocations");
 }
 
 /* ---- matching -------------------------------------------------------------------------- */
