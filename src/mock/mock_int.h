@@ -120,6 +120,7 @@ typedef struct kfk__mpid {
     struct {
         int32_t first_seq, last_seq;
         int64_t first_offset, last_offset;
+        int64_t timestamp; /* the batch's MaxTimestamp */
     } recent[5];
     int nrecent;
 } kfk__mpid_t;

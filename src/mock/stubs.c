@@ -5,29 +5,6 @@
  */
 #include "mock/mock_int.h"
 
-/* ---- h_data.c ---- */
-int kfk__mock_produce(kfk__mreq_t *req, void **resp) {
-    (void)req;
-    *resp = NULL;
-    return KFK__MOCK_REPLY;
-}
-int kfk__mock_fetch(kfk__mreq_t *req, void **resp) {
-    (void)req;
-    *resp = NULL;
-    return KFK__MOCK_REPLY;
-}
-int kfk__mock_list_offsets(kfk__mreq_t *req, void **resp) {
-    (void)req;
-    *resp = NULL;
-    return KFK__MOCK_REPLY;
-}
-void kfk__mock_data_close(kfk_mock_t *m) {
-    (void)m;
-}
-void kfk__mock_data_wake(kfk_mock_t *m) {
-    (void)m;
-}
-
 /* ---- coordinator.c ---- */
 int kfk__mock_join_group(kfk__mreq_t *req, void **resp) {
     (void)req;
