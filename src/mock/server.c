@@ -1,13 +1,13 @@
 /*
- * server.c: each mock broker's listener (127.0.0.1, uv_tcp) and its connections.
+ * server.c: each mock broker's listener (127.0.0.1) and its connections, on src/ev/serve.h's
+ * listeners and framed streams.
  *
- * A connection reads request frames with src/ev's framer (at most MAX_FRAME bytes each),
- * decodes them (kfk_request_decode) and hands them, one at a time and in order, to the
- * handler of their API (mock_int.h). Frames that arrive while one is being served wait in a
- * short inbox, and reading stops until the answer is queued, so a client that pipelines costs
- * at most one read buffer. Answers are encoded (kfk_response_encode), bent by the wire faults
- * (fault.c: delay, close before/after, truncate, silence, patch, replace) and written in order;
- * reading also stops while more than WRITE_HIGH bytes wait to be written.
+ * A connection's request frames (at most MAX_FRAME bytes each) are decoded
+ * (kfk_request_decode) and handed, one at a time and in order, to the handler of their API
+ * (mock_int.h): the stream is paused while one is served, so frames pipelined behind it wait
+ * and reading stops until its answer is queued. Answers are encoded (kfk_response_encode), bent
+ * by the wire faults (fault.c: delay, close before/after, truncate, silence, patch, replace)
+ * and written in order; reading also stops while more than WRITE_HIGH bytes wait to be written.
  *
  * Like Kafka: an API or version the codec cannot decode closes the connection, except
  * ApiVersions, whose unknown versions get the KIP-511 answer (a v0 body with
@@ -16,52 +16,33 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ev/serve.h"
 #include "mock/mock_int.h"
 #include "protocol/mem.h"
 
 #define MAX_FRAME (100 * 1024 * 1024)
-#define READ_BUF 65536
 #define WRITE_HIGH (4 * 1024 * 1024)
-
-/* A frame received and not served yet. */
-typedef struct inframe {
-    uint8_t *frame;
-    size_t len;
-    struct inframe *next;
-} inframe_t;
 
 struct kfk__mconn {
     kfk__mbroker_t *b;
     kfk__mconn_t *next; /* in b->conns */
-    uv_tcp_t tcp;
+    kfk__stream_t *s;
     uv_timer_t delay; /* a DELAY fault's wait */
-    int handles;      /* tcp and delay, until both closed */
+    int handles;      /* the stream and the timer, until both closed */
     int closing;
-    int reading;
-    int silenced;          /* a SILENCE fault: no answer and no reading from now on */
-    int close_after_write; /* CLOSE_AFTER, TRUNCATE: close once the queue is written */
-    int pumping;
-    kfk__framer_t framer;
-    inframe_t *in_head, *in_tail;
+    int silenced;     /* a SILENCE fault: no answer and no reading from now on */
     kfk__mreq_t *req; /* the request being served, or NULL */
     uint8_t *delayed; /* an answer waiting for its DELAY fault */
     size_t delayed_len;
-    size_t queued; /* bytes written but not yet confirmed */
-    int writes;    /* writes not yet confirmed */
-    uint8_t rbuf[READ_BUF];
 };
 
-typedef struct wreq {
-    uv_write_t w;
-    kfk__mconn_t *c;
-    size_t len;
-    uint8_t data[];
-} wreq_t;
+static void conn_close(kfk__mconn_t *c, int after_write);
 
-static void conn_close(kfk__mconn_t *c);
-static void pump(kfk__mconn_t *c);
-static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf);
-static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf);
+/* The answer is queued (or dropped): the next frame may come, unless something holds it. */
+static void next(kfk__mconn_t *c) {
+    if (!c->closing && !c->silenced && !c->delayed && !c->req)
+        kfk__stream_resume(c->s);
+}
 
 /* ---- requests ------------------------------------------------------------------------------ */
 
@@ -114,64 +95,21 @@ static kfk__mock_handler_t handler_of(int16_t api_key) {
 
 /* ---- writing ------------------------------------------------------------------------------- */
 
-static void maybe_close_after_write(kfk__mconn_t *c) {
-    if (c->close_after_write && c->writes == 0)
-        conn_close(c);
-}
-
-static void on_write(uv_write_t *w, int status) {
-    wreq_t *wr = (wreq_t *)w;
-    kfk__mconn_t *c = wr->c;
-    c->queued -= wr->len;
-    c->writes--;
-    kfk__free(wr);
-    if (c->closing)
-        return;
-    if (status < 0) {
-        conn_close(c);
-        return;
-    }
-    maybe_close_after_write(c);
-    if (!c->closing)
-        pump(c);
-}
-
-/* Queues @p len bytes (copied) on @p c. */
+/* Queues @p len bytes (copied) on @p c; a failure closes it. */
 static void conn_write(kfk__mconn_t *c, const uint8_t *p, size_t len) {
-    if (c->closing)
-        return;
-    if (len == 0) {
-        maybe_close_after_write(c);
-        return;
-    }
-    wreq_t *wr = kfk__malloc(sizeof *wr + len);
-    if (!wr) {
-        conn_close(c);
-        return;
-    }
-    wr->c = c;
-    wr->len = len;
-    memcpy(wr->data, p, len);
-    uv_buf_t buf = uv_buf_init((char *)wr->data, (unsigned)len);
-    if (uv_write(&wr->w, (uv_stream_t *)&c->tcp, &buf, 1, on_write) != 0) {
-        kfk__free(wr);
-        conn_close(c);
-        return;
-    }
-    c->queued += len;
-    c->writes++;
+    if (!c->closing)
+        kfk__stream_write(c->s, p, len); /* on failure on_end closed the connection */
 }
 
 static void on_delay(uv_timer_t *t) {
-    kfk__mconn_t *c = (kfk__mconn_t *)t->data;
+    kfk__mconn_t *c = t->data;
     uint8_t *p = c->delayed;
     size_t len = c->delayed_len;
     c->delayed = NULL;
     c->delayed_len = 0;
     conn_write(c, p, len);
     kfk__free(p);
-    if (!c->closing)
-        pump(c);
+    next(c);
 }
 
 /* The answer's bytes (size included), bent by the wire fault that matches, if any. @p out
@@ -185,7 +123,7 @@ static void send_answer(kfk__mconn_t *c, int16_t api_key, uint8_t *out, size_t l
     switch (w.kind) {
     case KFK_MOCK_FAULT_CLOSE_BEFORE:
         kfk__free(out);
-        conn_close(c);
+        conn_close(c, 0);
         return;
     case KFK_MOCK_FAULT_SILENCE:
         kfk__free(out);
@@ -200,13 +138,17 @@ static void send_answer(kfk__mconn_t *c, int16_t api_key, uint8_t *out, size_t l
         }
         break;
     case KFK_MOCK_FAULT_CLOSE_AFTER:
-        c->close_after_write = 1;
-        break;
+        conn_write(c, out, len);
+        kfk__free(out);
+        conn_close(c, 1);
+        return;
     case KFK_MOCK_FAULT_TRUNCATE:
         if (w.at >= 0 && (uint64_t)w.at < len)
             len = (size_t)w.at;
-        c->close_after_write = 1;
-        break;
+        conn_write(c, out, len);
+        kfk__free(out);
+        conn_close(c, 1);
+        return;
     case KFK_MOCK_FAULT_PATCH:
         if (w.at >= 0 && (uint64_t)w.at < len && w.bytes) {
             size_t n = len - (size_t)w.at < w.bytes_len ? len - (size_t)w.at : w.bytes_len;
@@ -263,15 +205,15 @@ void kfk__mock_reply(kfk__mreq_t *req, const void *resp) {
         size_t len = 0;
         uint8_t *out = encode_answer(req, resp, &len);
         if (!out)
-            conn_close(c);
+            conn_close(c, 0);
         else
             send_answer(c, req->hdr.api_key, out, len);
     }
     if (c && c->req == req)
         c->req = NULL;
     req_free(req);
-    if (c && !c->closing)
-        pump(c);
+    if (c)
+        next(c);
 }
 
 /* KIP-511: an ApiVersions version the broker does not know gets a v0 body with
@@ -296,7 +238,7 @@ static void answer_unsupported_api_versions(kfk__mconn_t *c, int32_t correlation
         out = kfk_wbuf_take(&w, &len);
     kfk_wbuf_free(&w);
     if (!out) {
-        conn_close(c);
+        conn_close(c, 0);
         return;
     }
     send_answer(c, KFK_API_API_VERSIONS, out, len);
@@ -308,7 +250,7 @@ static void serve(kfk__mconn_t *c, uint8_t *frame, size_t len) {
     kfk__mreq_t *req = kfk__calloc(1, sizeof *req);
     if (!req) {
         kfk__free(frame);
-        conn_close(c);
+        conn_close(c, 0);
         return;
     }
     req->m = m;
@@ -329,10 +271,12 @@ static void serve(kfk__mconn_t *c, uint8_t *frame, size_t len) {
                              req->hdr.api_key == KFK_API_API_VERSIONS && req->hdr.api_version > 0;
         int32_t corr = req->hdr.correlation_id;
         req_free(req);
-        if (unsupported_av)
+        if (unsupported_av) {
             answer_unsupported_api_versions(c, corr);
-        else
-            conn_close(c);
+            next(c);
+        } else {
+            conn_close(c, 0);
+        }
         return;
     }
     c->req = req;
@@ -343,103 +287,36 @@ static void serve(kfk__mconn_t *c, uint8_t *frame, size_t len) {
     kfk__mock_reply(req, r == KFK__MOCK_REPLY ? resp : NULL);
 }
 
-/* Serves waiting frames while nothing is in progress, then decides whether to read. */
-static void pump(kfk__mconn_t *c) {
-    if (c->pumping)
-        return;
-    c->pumping = 1;
-    while (!c->closing && !c->silenced && !c->req && !c->delayed && c->in_head) {
-        inframe_t *f = c->in_head;
-        c->in_head = f->next;
-        if (!c->in_head)
-            c->in_tail = NULL;
-        uint8_t *frame = f->frame;
-        size_t len = f->len;
-        kfk__free(f);
-        serve(c, frame, len);
-    }
-    c->pumping = 0;
-    if (c->closing)
-        return;
-    int want = !c->silenced && !c->req && !c->delayed && !c->in_head && !c->close_after_write &&
-               c->queued < WRITE_HIGH;
-    if (want && !c->reading) {
-        c->reading = 1;
-        if (uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read) != 0)
-            conn_close(c);
-    } else if (!want && c->reading) {
-        c->reading = 0;
-        uv_read_stop((uv_stream_t *)&c->tcp);
-    }
-}
-
-/* ---- reading ------------------------------------------------------------------------------- */
-
-static int on_frame(void *opaque, uint8_t *frame, size_t len) {
-    kfk__mconn_t *c = (kfk__mconn_t *)opaque;
-    inframe_t *f = kfk__malloc(sizeof *f);
-    if (!f) {
-        kfk__free(frame);
-        conn_close(c);
-        return 1;
-    }
-    f->frame = frame;
-    f->len = len;
-    f->next = NULL;
-    if (c->in_tail)
-        c->in_tail->next = f;
-    else
-        c->in_head = f;
-    c->in_tail = f;
-    return 0;
-}
-
-static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf) {
-    kfk__mconn_t *c = (kfk__mconn_t *)h->data;
-    (void)suggested;
-    uint8_t *p;
-    size_t len;
-    if (kfk__framer_tail(&c->framer, READ_BUF, &p, &len)) {
-        *buf = uv_buf_init((char *)p, (unsigned)len);
-        return;
-    }
-    *buf = uv_buf_init((char *)c->rbuf, sizeof c->rbuf);
-}
-
-static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf) {
-    kfk__mconn_t *c = (kfk__mconn_t *)s->data;
-    if (n < 0) {
-        conn_close(c);
-        return;
-    }
-    if (n == 0 || c->closing)
-        return;
-    if ((uint8_t *)buf->base == c->rbuf) {
-        if (kfk__framer_feed(&c->framer, c->rbuf, (size_t)n, on_frame, c, NULL, 0) !=
-            KFK_ERR_NONE) {
-            conn_close(c);
-            return;
-        }
-    } else {
-        kfk__framer_filled(&c->framer, (size_t)n, on_frame, c);
-    }
-    if (!c->closing)
-        pump(c);
-}
-
 /* ---- connections --------------------------------------------------------------------------- */
 
-static void on_conn_handle_closed(uv_handle_t *h) {
-    kfk__mconn_t *c = (kfk__mconn_t *)h->data;
+static void on_stream_frame(kfk__stream_t *s, uint8_t *frame, size_t len, void *opaque) {
+    kfk__mconn_t *c = opaque;
+    kfk__stream_pause(s); /* one request at a time: next() resumes */
+    serve(c, frame, len);
+}
+
+static void conn_handle_closed(kfk__mconn_t *c) {
     kfk_mock_t *m = c->b->m;
-    if (--c->handles == 0) {
-        kfk__framer_free(&c->framer);
+    if (--c->handles == 0)
         kfk__free(c);
-    }
     kfk__mock_release(m);
 }
 
-static void conn_close(kfk__mconn_t *c) {
+static void on_stream_end(kfk__stream_t *s, void *opaque) {
+    (void)s;
+    conn_close(opaque, 0);
+}
+
+static void on_stream_closed(kfk__stream_t *s, void *opaque) {
+    (void)s;
+    conn_handle_closed(opaque);
+}
+
+static void on_delay_closed(uv_handle_t *h) {
+    conn_handle_closed(h->data);
+}
+
+static void conn_close(kfk__mconn_t *c, int after_write) {
     if (c->closing)
         return;
     c->closing = 1;
@@ -451,44 +328,37 @@ static void conn_close(kfk__mconn_t *c) {
     if (c->req)
         c->req->conn = NULL; /* its handler answers into the void */
     c->req = NULL;
-    while (c->in_head) {
-        inframe_t *f = c->in_head;
-        c->in_head = f->next;
-        kfk__free(f->frame);
-        kfk__free(f);
-    }
-    c->in_tail = NULL;
     kfk__free(c->delayed);
     c->delayed = NULL;
-    uv_close((uv_handle_t *)&c->delay, on_conn_handle_closed);
-    uv_close((uv_handle_t *)&c->tcp, on_conn_handle_closed);
+    uv_close((uv_handle_t *)&c->delay, on_delay_closed);
+    kfk__stream_close(c->s, after_write);
 }
 
+static const kfk__stream_cbs_t stream_cbs = {on_stream_frame, on_stream_end, on_stream_closed};
+
 static void on_connection(uv_stream_t *server, int status) {
-    kfk__mbroker_t *b = (kfk__mbroker_t *)server->data;
+    kfk__mbroker_t *b = server->data;
     kfk_mock_t *m = b->m;
     if (status < 0)
         return;
     kfk__mconn_t *c = kfk__calloc(1, sizeof *c);
     if (!c)
-        return; /* the connection waits in the backlog */
+        return;
     c->b = b;
-    uv_tcp_init(m->loop, &c->tcp);
+    c->s = kfk__stream_accept(server, MAX_FRAME, WRITE_HIGH, &stream_cbs, c);
+    if (!c->s) {
+        kfk__free(c);
+        return;
+    }
     uv_timer_init(m->loop, &c->delay);
-    c->tcp.data = c;
     c->delay.data = c;
     c->handles = 2;
     kfk__mock_hold(m);
     kfk__mock_hold(m);
-    kfk__framer_init(&c->framer, MAX_FRAME);
     c->next = b->conns;
     b->conns = c;
-    if (uv_accept(server, (uv_stream_t *)&c->tcp) != 0 || m->closing || !b->up) {
-        conn_close(c);
-        return;
-    }
-    uv_tcp_nodelay(&c->tcp, 1);
-    pump(c);
+    if (m->closing || !b->up)
+        conn_close(c, 0);
 }
 
 /* ---- listeners ----------------------------------------------------------------------------- */
@@ -514,28 +384,21 @@ kfk_err_t kfk__mock_listen(kfk__mbroker_t *b, char *errstr, size_t errstr_size) 
         b->relisten = 1;
         return KFK_ERR_NONE;
     }
-    struct sockaddr_in addr;
-    uv_ip4_addr("127.0.0.1", b->port, &addr);
-    uv_tcp_init(m->loop, &b->listener);
+    char why[160];
+    int port = b->port;
+    kfk_err_t err =
+        kfk__listen_tcp(m->loop, &b->listener, "127.0.0.1", &port, on_connection, why, sizeof why);
     b->listener.data = b;
     b->listener_open = 1;
     kfk__mock_hold(m);
-    int rc = uv_tcp_bind(&b->listener, (const struct sockaddr *)&addr, 0);
-    if (rc == 0)
-        rc = uv_listen((uv_stream_t *)&b->listener, 128, on_connection);
-    struct sockaddr_in bound;
-    int blen = sizeof bound;
-    if (rc == 0)
-        rc = uv_tcp_getsockname(&b->listener, (struct sockaddr *)&bound, &blen);
-    if (rc != 0) {
+    if (err) {
         if (errstr && errstr_size)
-            snprintf(errstr, errstr_size, "broker %d: cannot listen on 127.0.0.1:%d: %s",
-                     (int)b->id, b->port, uv_strerror(rc));
+            snprintf(errstr, errstr_size, "broker %d: %s", (int)b->id, why);
         b->listener_open = 2;
         uv_close((uv_handle_t *)&b->listener, on_listener_closed);
-        return KFK_ERR__TRANSPORT;
+        return err;
     }
-    b->port = ntohs(bound.sin_port);
+    b->port = port;
     return KFK_ERR_NONE;
 }
 
@@ -546,5 +409,5 @@ void kfk__mock_broker_close(kfk__mbroker_t *b) {
         uv_close((uv_handle_t *)&b->listener, on_listener_closed);
     }
     while (b->conns)
-        conn_close(b->conns);
+        conn_close(b->conns, 0);
 }
