@@ -726,6 +726,37 @@ Test(mock_data, closing_the_mock_drops_waiting_fetches) {
     cr_assert_eq(c2.nulls, 1);
 }
 
+Test(mock_data, a_waiting_fetch_whose_connection_closed_is_dropped) {
+    start(1, 1 << 20, 0);
+    cr_assert_eq(kfk_mock_topic_create(mock, "t", 1, 1), KFK_ERR_NONE);
+    capture_t c = {0};
+    kfk_fetch_request_fetch_partition_t p = {.partition = 0,
+                                             .current_leader_epoch = -1,
+                                             .last_fetched_epoch = -1,
+                                             .log_start_offset = -1,
+                                             .partition_max_bytes = 1 << 20};
+    kfk_fetch_request_fetch_topic_t ft = {.topic = KFK_STR("t"), .partitions = {&p, 1}};
+    kfk_fetch_request_t q = {.cluster_id = {NULL, -1},
+                             .replica_id = -1,
+                             .max_wait_ms = 60000,
+                             .min_bytes = 1,
+                             .max_bytes = 1 << 20,
+                             .session_epoch = -1,
+                             .topics = {&ft, 1},
+                             .rack_id = {"", 0}};
+    kfk__mreq_t *req = mkreq(1, KFK_API_FETCH, 12, &q, &c);
+    cr_assert_eq(serve(kfk__mock_fetch, req), KFK__MOCK_LATER);
+    /* What server.c leaves of a request whose connection closed: no connection (and here no
+     * hook either). The next wake frees it and closes its timer. */
+    req->reply_hook = NULL;
+    int handles = mock->handles;
+    kfk__mock_data_wake(mock);
+    uv_run(&loop, UV_RUN_NOWAIT);
+    cr_assert_eq(mock->handles, handles - 1);
+    cr_assert_eq(c.calls, 0);
+    stop();
+}
+
 /* ---- ListOffsets ----------------------------------------------------------------------- */
 
 Test(mock_data, list_offsets_earliest_latest_and_by_timestamp) {
