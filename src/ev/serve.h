@@ -37,7 +37,8 @@ typedef struct kfk__stream_cbs {
      * with kfk__free). Called only while the stream is not paused and not closing. */
     void (*on_frame)(kfk__stream_t *s, uint8_t *frame, size_t len, void *opaque);
     /* The peer ended the stream, or reading, writing or a frame's size failed: the stream is
-     * closing already. Not called after kfk__stream_close. */
+     * closing already, and frames not delivered yet are dropped. Not called after
+     * kfk__stream_close. */
     void (*on_end)(kfk__stream_t *s, void *opaque);
     /* The stream's handle closed; @p s is freed when this returns. Called once for every
      * stream kfk__stream_accept returned. */
