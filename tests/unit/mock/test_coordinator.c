@@ -438,6 +438,56 @@ Test(mock_coordinator, a_member_that_does_not_rejoin_is_removed_after_the_rebala
     stop();
 }
 
+Test(mock_coordinator, a_leader_that_never_syncs_is_removed_after_the_rebalance_timeout) {
+    start();
+    reply_t a, b, s, sb;
+    join_new(&a, 10000, 300, "meta-A");
+    cr_assert(run_until(&a.done));
+    const char *one[] = {a.member_id, "x"};
+    cr_assert_eq(sync_group(&s, a.member_id, NULL, 1, 1, one), KFK__MOCK_REPLY);
+    join_new(&b, 10000, 300, "meta-B");
+    char aid[160];
+    strcpy(aid, a.member_id);
+    cr_assert_eq(join(&a, aid, NULL, 10000, 300, "meta-A"), KFK__MOCK_LATER);
+    cr_assert(run_until(&a.done));
+    cr_assert(run_until(&b.done));
+    cr_assert_eq(b.generation, 2);
+    /* B waits for the leader's SyncGroup, which never comes. */
+    cr_assert_eq(sync_group(&sb, b.member_id, NULL, 2, 0, NULL), KFK__MOCK_LATER);
+    uint64_t t0 = uv_now(&loop);
+    cr_assert(run_until(&sb.done));
+    uv_update_time(&loop);
+    cr_assert_geq(uv_now(&loop) - t0, 250);
+    cr_assert_eq(sb.error, KFK_ERR_REBALANCE_IN_PROGRESS);
+    cr_assert_eq(heartbeat(aid, NULL, 2), KFK_ERR_UNKNOWN_MEMBER_ID, "the leader was removed");
+    char bid[160];
+    strcpy(bid, b.member_id);
+    cr_assert_eq(join(&b, bid, NULL, 10000, 300, "meta-B"), KFK__MOCK_LATER);
+    cr_assert(run_until(&b.done));
+    cr_assert_eq(b.generation, 3);
+    cr_assert_str_eq(b.leader, bid);
+    cr_assert_eq(b.nmembers, 1);
+    stop();
+}
+
+Test(mock_coordinator, close_drops_a_held_sync) {
+    start();
+    reply_t a, b, sb;
+    join_new(&a, 10000, 10000, "meta-A");
+    cr_assert(run_until(&a.done));
+    join_new(&b, 10000, 10000, "meta-B");
+    char aid[160];
+    strcpy(aid, a.member_id);
+    cr_assert_eq(join(&a, aid, NULL, 10000, 10000, "meta-A"), KFK__MOCK_LATER);
+    cr_assert(run_until(&b.done));
+    cr_assert_eq(sync_group(&sb, b.member_id, NULL, 2, 0, NULL), KFK__MOCK_LATER);
+    kfk_mock_close(m, on_mock_closed, NULL);
+    cr_assert(sb.dropped, "the held SyncGroup is dropped by the close");
+    cr_assert(run_until(&mock_closed));
+    cr_assert_eq(uv_run(&loop, UV_RUN_NOWAIT), 0);
+    cr_assert_eq(uv_loop_close(&loop), 0);
+}
+
 /* A's heartbeats every 50 ms until one says REBALANCE_IN_PROGRESS. */
 typedef struct beater {
     uv_timer_t t;
