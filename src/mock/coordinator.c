@@ -1,8 +1,8 @@
 /*
  * coordinator.c: the mock cluster's consumer groups, classic protocol, as Apache Kafka's
  * GroupCoordinator (3.x) behaves: JoinGroup v0-7, SyncGroup v0-5, Heartbeat v0-4, LeaveGroup
- * v0-4, OffsetCommit v2-8, OffsetFetch v1-7 (the codec's ranges; OffsetFetch's per-group form
- * of v8+ is above them).
+ * v0-4 (the codec's ranges). Committed offsets (OffsetCommit, OffsetFetch) are in
+ * coord_offsets.c; both files share coordinator.h.
  *
  * A group has a state (Empty, PreparingRebalance, CompletingRebalance, Stable, Dead), a
  * generation, a protocol type and the protocol chosen for it, a leader, its members and
@@ -24,23 +24,21 @@
  * through an outbox flushed at the end of each handler and timer run: kfk__mock_reply may serve
  * the next request of another connection at once, which then finds the state consistent.
  *
- * Faults: each answer first asks fault.c (kfk__mock_fault_error) with the group's API, per
- * group for the membership APIs and per partition for the offset APIs; OffsetFetch v2+ asks
- * once for the group as well (its top-level error_code) before its partitions.
+ * Faults: each membership answer first asks fault.c (kfk__mock_fault_error with the API, the
+ * broker, no topic, partition -1) and answers that error when there is one.
  *
- * Not modelled: group.max.size, offset retention and the removal of a deleted topic's offsets,
- * transactional offsets (require_stable is accepted and ignored), Dead groups (never reached).
+ * Not modelled: group.max.size, offset retention, Dead groups (never reached), DescribeGroups
+ * and the other admin group APIs (the codec does not speak them).
  */
 #include <stdio.h>
 #include <string.h>
 
-#include "mock/mock_int.h"
+#include "mock/coordinator.h"
 #include "protocol/mem.h"
 
 #define NONE UINT64_MAX                   /* no deadline */
 #define NEW_MEMBER_JOIN_TIMEOUT_MS 300000 /* Kafka's NewMemberJoinTimeoutMs */
 #define MAX_SESSION_TIMEOUT_MS 1800000    /* group.max.session.timeout.ms */
-#define MAX_METADATA 4096                 /* offset.metadata.max.bytes */
 
 typedef enum { EMPTY, PREPARING, COMPLETING, STABLE, DEAD } gstate_t;
 
@@ -72,16 +70,11 @@ typedef struct pending {
     uint64_t deadline;
 } pending_t;
 
-typedef struct offset {
-    char *topic;
-    int32_t partition;
-    int64_t offset;
-    int32_t epoch;
-    char *metadata;
-} offset_t;
+typedef struct kfk__cgroup group_t;
+typedef struct kfk__coord coord_t;
 
-typedef struct group {
-    struct group *next;
+struct kfk__cgroup {
+    group_t *next;
     char *id;
     gstate_t state;
     int32_t generation;
@@ -94,10 +87,9 @@ typedef struct group {
     int initial;            /* the join is a new group's initial delay */
     int64_t initial_remaining;
     int new_member_added;
-    uint64_t sync_deadline; /* CompletingRebalance/Stable: members that did not sync go */
-    offset_t *offsets;
-    size_t noffsets, offsets_cap;
-} group_t;
+    uint64_t sync_deadline;  /* CompletingRebalance/Stable: members that did not sync go */
+    kfk__coffsets_t offsets; /* coord_offsets.c's */
+};
 
 typedef struct outmsg {
     struct outmsg *next;
@@ -106,14 +98,14 @@ typedef struct outmsg {
     int heap; /* allocated with kfk__calloc, not in the request's arena */
 } outmsg_t;
 
-typedef struct coord {
+struct kfk__coord {
     kfk_mock_t *m;
     uv_timer_t timer;
     group_t *groups;
     outmsg_t *out_head, *out_tail;
     int flushing;
     uint64_t rng;
-} coord_t;
+};
 
 /* ---- small helpers ------------------------------------------------------------------------- */
 
@@ -1146,253 +1138,70 @@ int kfk__mock_leave_group(kfk__mreq_t *req, void **resp) {
     return KFK__MOCK_REPLY;
 }
 
-/* ---- offsets -------------------------------------------------------------------------------- */
+/* ---- for coord_offsets.c (contracts in coordinator.h) --------------------------------------- */
 
-static offset_t *offset_find(group_t *g, kfk_str_t topic, int32_t partition) {
-    for (size_t i = 0; g && i < g->noffsets; i++)
-        if (g->offsets[i].partition == partition && seq(g->offsets[i].topic, topic))
-            return &g->offsets[i];
-    return NULL;
+/* coordinator.h's contract. */
+int kfk__coord_str_eq(const char *s, kfk_str_t k) {
+    return seq(s, k);
 }
 
-static int16_t offset_store(group_t *g, kfk_str_t topic, int32_t partition,
-                            const kfk_offset_commit_request_partition_t *p) {
-    kfk_str_t md = p->committed_metadata.len >= 0 ? p->committed_metadata : (kfk_str_t){"", 0};
-    char *mcopy = sdup(md);
-    if (!mcopy)
-        return KFK_ERR_COORDINATOR_NOT_AVAILABLE;
-    offset_t *o = offset_find(g, topic, partition);
-    if (!o) {
-        if (g->noffsets == g->offsets_cap) {
-            size_t cap = g->offsets_cap ? g->offsets_cap * 2 : 16;
-            offset_t *nv = kfk__realloc(g->offsets, cap * sizeof *nv);
-            if (!nv) {
-                kfk__free(mcopy);
-                return KFK_ERR_COORDINATOR_NOT_AVAILABLE;
-            }
-            g->offsets = nv;
-            g->offsets_cap = cap;
-        }
-        char *tcopy = sdup(topic);
-        if (!tcopy) {
-            kfk__free(mcopy);
-            return KFK_ERR_COORDINATOR_NOT_AVAILABLE;
-        }
-        o = &g->offsets[g->noffsets++];
-        o->topic = tcopy;
-        o->partition = partition;
-        o->metadata = NULL;
-    }
-    kfk__free(o->metadata);
-    o->metadata = mcopy;
-    o->offset = p->committed_offset;
-    o->epoch = p->committed_leader_epoch;
-    return 0;
+/* coordinator.h's contract. */
+char *kfk__coord_strdup(kfk_str_t k) {
+    return sdup(k);
 }
 
-/* Kafka's validateOffsetCommit and doCommitOffsets' state checks, for the whole request. */
-static int16_t commit_check(coord_t *c, group_t *g, const kfk_offset_commit_request_t *rq,
-                            kfk_str_t instance) {
-    int32_t gen = rq->generation_id_or_member_epoch;
+/* coordinator.h's contract. */
+kfk_str_t kfk__coord_astr(kfk__mreq_t *req, const char *s) {
+    return astr(req, s);
+}
+
+/* coordinator.h's contract. */
+kfk__coord_t *kfk__coord_of(kfk_mock_t *m) {
+    return coord_of(m);
+}
+
+/* coordinator.h's contract. */
+void kfk__coord_settle(kfk__coord_t *c) {
+    settle(c);
+}
+
+/* coordinator.h's contract. */
+int16_t kfk__coord_check(kfk__coord_t *c, kfk__mreq_t *req, kfk_str_t gid, int offsets) {
+    return group_check(c, req, gid, offsets);
+}
+
+/* coordinator.h's contract. */
+kfk__cgroup_t *kfk__coord_group(kfk__coord_t *c, kfk_str_t id, int create) {
+    group_t *g = c ? group_find(c, id) : NULL;
+    return g || !create || !c ? g : group_new(c, id);
+}
+
+/* coordinator.h's contract. */
+kfk__coffsets_t *kfk__coord_offsets(kfk__cgroup_t *g) {
+    return &g->offsets;
+}
+
+/* coordinator.h's contract. */
+int16_t kfk__coord_commit_check(kfk__coord_t *c, kfk__cgroup_t *g, int32_t gen, kfk_str_t member,
+                                kfk_str_t instance) {
     if (!g)
-        return gen < 0 && rq->member_id.len <= 0 && instance.len < 0
+        return gen < 0 && member.len <= 0 && instance.len < 0
                    ? 0
                    : (gen < 0 ? KFK_ERR_UNKNOWN_MEMBER_ID : KFK_ERR_ILLEGAL_GENERATION);
     if (g->state == DEAD)
         return KFK_ERR_COORDINATOR_NOT_AVAILABLE;
-    if (gen >= 0 || rq->member_id.len > 0 || instance.len >= 0) {
-        int16_t err = validate_member(g, rq->member_id, instance);
+    if (gen >= 0 || member.len > 0 || instance.len >= 0) {
+        int16_t err = validate_member(g, member, instance);
         if (err)
             return err;
         if (gen != g->generation)
             return KFK_ERR_ILLEGAL_GENERATION;
         if (g->state == COMPLETING)
             return KFK_ERR_REBALANCE_IN_PROGRESS;
-        heartbeat_reset(c, member_find(g, rq->member_id));
+        heartbeat_reset(c, member_find(g, member));
         return 0;
     }
     return g->state == EMPTY ? 0 : KFK_ERR_UNKNOWN_MEMBER_ID;
-}
-
-static int16_t commit_partition(coord_t *c, kfk__mreq_t *req, group_t **g, int16_t gerr,
-                                const kfk_offset_commit_request_t *rq, kfk_str_t topic,
-                                const kfk_offset_commit_request_partition_t *p) {
-    int16_t err = kfk__mock_fault_error(req->m, KFK_API_OFFSET_COMMIT, broker_id(req),
-                                        topic.len > 0 ? topic.ptr : "",
-                                        topic.len > 0 ? (size_t)topic.len : 0, p->partition_index);
-    if (err || (err = gerr))
-        return err;
-    kfk__mtopic_t *t = topic.len > 0 ? kfk__mock_topic(req->m, topic.ptr, (size_t)topic.len) : NULL;
-    if (!t || p->partition_index < 0 || p->partition_index >= t->nparts)
-        return KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION;
-    if (p->committed_metadata.len > MAX_METADATA)
-        return KFK_ERR_OFFSET_METADATA_TOO_LARGE;
-    if (!*g && !(*g = group_new(c, rq->group_id)))
-        return KFK_ERR_COORDINATOR_NOT_AVAILABLE;
-    return offset_store(*g, topic, p->partition_index, p);
-}
-
-/*
- * OffsetCommit v2-8: a member's commit needs its id and the current generation (Stable or
- * PreparingRebalance); a commit with generation -1 and no member id is accepted while the
- * group has no members (Kafka's "simple" commits). Offsets are kept per (group, topic,
- * partition) with their leader epoch and metadata; each partition is answered on its own.
- */
-int kfk__mock_offset_commit(kfk__mreq_t *req, void **resp) {
-    coord_t *c = coord_of(req->m);
-    const kfk_offset_commit_request_t *rq = req->body;
-    kfk_str_t instance = req->hdr.api_version >= 7 ? rq->group_instance_id : (kfk_str_t){NULL, -1};
-    kfk_offset_commit_response_t *rs = kfk_arena_alloc(&req->arena, sizeof *rs);
-    *resp = rs;
-    int32_t nt = rq->topics.count > 0 ? rq->topics.count : 0;
-    kfk_offset_commit_response_topic_t *tv =
-        rs && nt ? kfk_arena_alloc(&req->arena, (size_t)nt * sizeof *tv) : NULL;
-    if (!rs || (nt && !tv)) {
-        *resp = NULL; /* out of memory: no answer (the connection's client times out) */
-        settle(c);
-        return KFK__MOCK_REPLY;
-    }
-    int16_t gerr = group_check(c, req, rq->group_id, 1);
-    group_t *g = gerr ? NULL : group_find(c, rq->group_id);
-    if (!gerr)
-        gerr = commit_check(c, g, rq, instance);
-    for (int32_t i = 0; i < nt; i++) {
-        const kfk_offset_commit_request_topic_t *t =
-            &KFK_ARRAY_AT(rq->topics, kfk_offset_commit_request_topic_t, i);
-        int32_t np = t->partitions.count > 0 ? t->partitions.count : 0;
-        kfk_offset_commit_response_partition_t *pv =
-            np ? kfk_arena_alloc(&req->arena, (size_t)np * sizeof *pv) : NULL;
-        if (np && !pv) {
-            *resp = NULL;
-            settle(c);
-            return KFK__MOCK_REPLY;
-        }
-        for (int32_t j = 0; j < np; j++) {
-            const kfk_offset_commit_request_partition_t *p =
-                &KFK_ARRAY_AT(t->partitions, kfk_offset_commit_request_partition_t, j);
-            pv[j].partition_index = p->partition_index;
-            pv[j].error_code = commit_partition(c, req, &g, gerr, rq, t->name, p);
-        }
-        tv[i].name = t->name.len >= 0 ? t->name : (kfk_str_t){"", 0};
-        tv[i].partitions = (kfk_array_t){pv, np};
-    }
-    rs->topics = (kfk_array_t){tv, nt};
-    settle(c);
-    return KFK__MOCK_REPLY;
-}
-
-static void fetch_fill(kfk__mreq_t *req, kfk_offset_fetch_response_partition_t *out, group_t *g,
-                       kfk_str_t topic, int32_t partition) {
-    out->partition_index = partition;
-    out->error_code = kfk__mock_fault_error(req->m, KFK_API_OFFSET_FETCH, broker_id(req),
-                                            topic.len > 0 ? topic.ptr : "",
-                                            topic.len > 0 ? (size_t)topic.len : 0, partition);
-    const offset_t *o = out->error_code ? NULL : offset_find(g, topic, partition);
-    out->committed_offset = o ? o->offset : -1;
-    out->committed_leader_epoch = o ? o->epoch : -1;
-    out->metadata = astr(req, o ? o->metadata : "");
-}
-
-/* Every committed offset of @p g, grouped by topic (OffsetFetch with null topics). */
-static int fetch_all(kfk__mreq_t *req, group_t *g, kfk_offset_fetch_response_t *rs) {
-    size_t n = g ? g->noffsets : 0;
-    if (!n)
-        return 0;
-    kfk_offset_fetch_response_topic_t *tv = kfk_arena_alloc(&req->arena, n * sizeof *tv);
-    kfk_offset_fetch_response_partition_t *pv = kfk_arena_alloc(&req->arena, n * sizeof *pv);
-    char *done = kfk_arena_alloc(&req->arena, n);
-    if (!tv || !pv || !done)
-        return -1;
-    int32_t nt = 0;
-    size_t used = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (done[i])
-            continue;
-        kfk_str_t topic = kfk_str_c(g->offsets[i].topic);
-        size_t first = used;
-        for (size_t j = i; j < n; j++)
-            if (!done[j] && strcmp(g->offsets[j].topic, g->offsets[i].topic) == 0) {
-                done[j] = 1;
-                fetch_fill(req, &pv[used++], g, topic, g->offsets[j].partition);
-            }
-        tv[nt].name = astr(req, g->offsets[i].topic);
-        tv[nt].partitions = (kfk_array_t){&pv[first], (int32_t)(used - first)};
-        nt++;
-    }
-    rs->topics = (kfk_array_t){tv, nt};
-    return 0;
-}
-
-/*
- * OffsetFetch v1-7: the committed offset, leader epoch and metadata of each partition asked
- * (every partition the group committed when topics is null, v2+), -1 and "" for none; the
- * group's state does not matter, as in Kafka. Group errors go in the top-level error_code
- * (v2+) or on each partition (v1).
- */
-int kfk__mock_offset_fetch(kfk__mreq_t *req, void **resp) {
-    coord_t *c = coord_of(req->m);
-    const kfk_offset_fetch_request_t *rq = req->body;
-    int16_t v = req->hdr.api_version;
-    kfk_offset_fetch_response_t *rs = kfk_arena_alloc(&req->arena, sizeof *rs);
-    *resp = rs;
-    if (!rs) {
-        settle(c);
-        return KFK__MOCK_REPLY;
-    }
-    int16_t gerr =
-        v >= 2 ? kfk__mock_fault_error(req->m, KFK_API_OFFSET_FETCH, broker_id(req), NULL, 0, -1)
-               : 0;
-    if (!gerr)
-        gerr = group_check(c, req, rq->group_id, 1);
-    group_t *g = gerr ? NULL : group_find(c, rq->group_id);
-    if (gerr && v >= 2) {
-        rs->error_code = gerr;
-        settle(c);
-        return KFK__MOCK_REPLY;
-    }
-    if (rq->topics.count < 0) {
-        if (fetch_all(req, g, rs) != 0)
-            *resp = NULL;
-        settle(c);
-        return KFK__MOCK_REPLY;
-    }
-    int32_t nt = rq->topics.count;
-    kfk_offset_fetch_response_topic_t *tv =
-        nt ? kfk_arena_alloc(&req->arena, (size_t)nt * sizeof *tv) : NULL;
-    if (nt && !tv) {
-        *resp = NULL;
-        settle(c);
-        return KFK__MOCK_REPLY;
-    }
-    for (int32_t i = 0; i < nt; i++) {
-        const kfk_offset_fetch_request_topic_t *t =
-            &KFK_ARRAY_AT(rq->topics, kfk_offset_fetch_request_topic_t, i);
-        int32_t np = t->partition_indexes.count > 0 ? t->partition_indexes.count : 0;
-        kfk_offset_fetch_response_partition_t *pv =
-            np ? kfk_arena_alloc(&req->arena, (size_t)np * sizeof *pv) : NULL;
-        if (np && !pv) {
-            *resp = NULL;
-            settle(c);
-            return KFK__MOCK_REPLY;
-        }
-        for (int32_t j = 0; j < np; j++) {
-            int32_t part = KFK_ARRAY_AT(t->partition_indexes, int32_t, j);
-            if (!gerr) {
-                fetch_fill(req, &pv[j], g, t->name, part);
-                continue;
-            }
-            pv[j].partition_index = part;
-            pv[j].error_code = gerr;
-            pv[j].committed_offset = -1;
-            pv[j].committed_leader_epoch = -1;
-            pv[j].metadata = (kfk_str_t){"", 0};
-        }
-        tv[i].name = t->name.len >= 0 ? t->name : (kfk_str_t){"", 0};
-        tv[i].partitions = (kfk_array_t){pv, np};
-    }
-    rs->topics = (kfk_array_t){tv, nt};
-    settle(c);
-    return KFK__MOCK_REPLY;
 }
 
 /* ---- close ---------------------------------------------------------------------------------- */
@@ -1405,11 +1214,7 @@ static void group_free(group_t *g) {
     }
     while (g->pending)
         pending_remove(g, g->pending);
-    for (size_t i = 0; i < g->noffsets; i++) {
-        kfk__free(g->offsets[i].topic);
-        kfk__free(g->offsets[i].metadata);
-    }
-    kfk__free(g->offsets);
+    kfk__coffsets_free(&g->offsets);
     kfk__free(g->protocol_type);
     kfk__free(g->protocol_name);
     kfk__free(g->id);
