@@ -1,13 +1,15 @@
 /*
- * test_coordinator.c: the mock cluster's group coordinator (src/mock/coordinator.c) driven
- * through its handlers with crafted request structs on a one-broker mock from kfk_mock_new:
- * answers come back through the request's reply_hook (mock_int.h), held requests answer later
- * from the loop. Covers KIP-394's MEMBER_ID_REQUIRED, a two-member rebalance with the leader's
- * assignments reaching the follower, the rebalance timeout removing a member that did not
- * rejoin, a session timeout expelling a silent member, LeaveGroup, static membership (rejoin,
- * restart, fencing), offsets round trips and the commit checks, an injected error, and a close
- * with a JoinGroup held. Timeouts are 100-400 ms; states are waited for with deadlines and
- * every test ends with uv_loop_close(loop) == 0.
+ * test_coordinator.c: the mock cluster's group coordinator (src/mock/coordinator.c and
+ * coord_offsets.c) driven through its handlers with crafted request structs on a one-broker
+ * mock from kfk_mock_new: answers come back through the request's reply_hook (mock_int.h), held
+ * requests answer later from the loop. Covers KIP-394's MEMBER_ID_REQUIRED (and joins before
+ * v4 without it), a two-member rebalance with the leader's assignments reaching the follower,
+ * the rebalance timeout removing a member that did not rejoin, a leader that never syncs, a
+ * session timeout expelling a silent member, LeaveGroup, static membership (rejoin, restart,
+ * fencing), the initial rebalance delay, refused joins, offsets round trips and the commit
+ * checks, injected errors, and a close with a JoinGroup or SyncGroup held. Timeouts are
+ * 150-300 ms; states are waited for with deadlines and every test ends with
+ * uv_loop_close(loop) == 0.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +26,7 @@
 /* ---- the fixture: a loop and a one-broker mock ----------------------------------------------- */
 
 static uv_loop_t loop;
+static int16_t join_version = 5; /* of the JoinGroups join() sends */
 static kfk_mock_t *m;
 static int mock_closed;
 
@@ -39,6 +42,7 @@ static void start_with(int64_t rebalance_delay_ms) {
 
 static void start(void) {
     start_with(0);
+    join_version = 5;
 }
 
 static int timed_out;
@@ -90,7 +94,7 @@ typedef struct reply {
     int dropped; /* answered with NULL */
     int16_t error;
     int32_t generation;
-    char member_id[160], leader[160], protocol[32];
+    char member_id[160], leader[160], protocol[32], protocol_type[32];
     int nmembers;
     char members[4][160];
     char member_meta[4][32];
@@ -126,6 +130,8 @@ static void on_reply(kfk__mreq_t *req, const void *resp, void *opaque) {
         cpy(r->member_id, sizeof r->member_id, rs->member_id.ptr, rs->member_id.len);
         cpy(r->leader, sizeof r->leader, rs->leader.ptr, rs->leader.len);
         cpy(r->protocol, sizeof r->protocol, rs->protocol_name.ptr, rs->protocol_name.len);
+        cpy(r->protocol_type, sizeof r->protocol_type, rs->protocol_type.ptr,
+            rs->protocol_type.len);
         r->nmembers = rs->members.count;
         for (int i = 0; i < rs->members.count && i < 4; i++) {
             const kfk_join_group_response_member_t *mb =
@@ -220,7 +226,8 @@ static kfk_str_t S(const char *s) {
 /* JoinGroup v5 to group "g" ("consumer", protocols "range" then "roundrobin", metadata @p meta). */
 static int join(reply_t *out, const char *member, const char *instance, int32_t session_ms,
                 int32_t rebalance_ms, const char *meta) {
-    kfk__mreq_t *req = mkreq(KFK_API_JOIN_GROUP, 5, out, sizeof(kfk_join_group_request_t));
+    kfk__mreq_t *req =
+        mkreq(KFK_API_JOIN_GROUP, join_version, out, sizeof(kfk_join_group_request_t));
     kfk_join_group_request_t *rq = req->body;
     kfk_join_group_request_protocol_t *p = kfk_arena_alloc(&req->arena, 2 * sizeof *p);
     p[0].name = KFK_STR("range");
@@ -618,6 +625,29 @@ Test(mock_coordinator, a_static_member_keeps_its_id_and_a_restart_fences_the_old
     reply_t old;
     cr_assert_eq(join(&old, id, "inst-1", 10000, 10000, "meta"), KFK__MOCK_REPLY);
     cr_assert_eq(old.error, KFK_ERR_FENCED_INSTANCE_ID);
+    stop();
+}
+
+Test(mock_coordinator, joins_before_v4_need_no_member_id_and_v7_names_the_protocol_type) {
+    start();
+    reply_t a, b;
+    join_version = 3;
+    cr_assert_eq(join(&a, NULL, NULL, 10000, 10000, "meta-A"), KFK__MOCK_LATER);
+    cr_assert(run_until(&a.done));
+    cr_assert_eq(a.error, 0);
+    cr_assert_eq(a.generation, 1);
+    cr_assert_eq(strncmp(a.member_id, "c1-", 3), 0);
+    join_version = 7;
+    join_new(&b, 10000, 10000, "meta-B");
+    char aid[160];
+    strcpy(aid, a.member_id);
+    cr_assert_eq(join(&a, aid, NULL, 10000, 10000, "meta-A"), KFK__MOCK_LATER);
+    cr_assert(run_until(&b.done));
+    cr_assert(run_until(&a.done));
+    cr_assert_eq(b.error, 0);
+    cr_assert_eq(b.generation, 2);
+    cr_assert_str_eq(b.protocol_type, "consumer");
+    cr_assert_str_eq(b.protocol, "range");
     stop();
 }
 
