@@ -135,6 +135,31 @@ Test(mock_fault, reads_count_all_as_forever_and_skips_empty_faults) {
     cr_assert_eq(at(1)->count, -1);
 }
 
+Test(mock_fault, parses_every_example_of_docs_mock_md) {
+    static const char *const examples[] = {
+        "api=Metadata,truncate=20",
+        "api=Produce,partition=0,count=3,error=NOT_LEADER_OR_FOLLOWER",
+        "api=Fetch,count=all,delay=2000",
+        "api=JoinGroup,close=after",
+        "api=ApiVersions,replace=FFFFFFFF",
+        "api=ApiVersions,patch=10:7f",
+        "api=ApiVersions,patch=8:0023",
+        "broker=2,api=Fetch,count=all,close=before",
+        "api=Produce,topic=orders,skip=5,count=2,error=REQUEST_TIMED_OUT",
+        "api=Heartbeat,count=all,error=REBALANCE_IN_PROGRESS",
+        "api=OffsetCommit,silence",
+        "api=FindCoordinator,count=2,error=COORDINATOR_NOT_AVAILABLE;api=JoinGroup,"
+        "error=NOT_COORDINATOR",
+        "api=Metadata,error=999",
+        "api=Metadata,topic=foo,error=LEADER_NOT_AVAILABLE",
+        "api=Metadata,topic=foo,partition=1,error=LEADER_NOT_AVAILABLE",
+        "api=Produce,topic=orders,partition=0,count=3,error=NOT_LEADER_OR_FOLLOWER",
+    };
+    for (size_t i = 0; i < sizeof(examples) / sizeof(examples[0]); i++)
+        parse_ok(examples[i]);
+    cr_assert_eq(kfk__mock_fault_count(m), 17);
+}
+
 Test(mock_fault, names_the_fault_and_the_bad_token) {
     parse_fails("api=Produce,error=6;api=Fetch,partiton=0,error=6",
                 "fault 2: unknown key 'partiton'");
