@@ -1,12 +1,12 @@
 /*
  * coord_offsets.c: the mock group coordinator's committed offsets (the membership side is
- * coordinator.c; they share coordinator.h): OffsetCommit v2-8 and OffsetFetch v1-7, as Apache
- * Kafka's GroupCoordinator and KafkaApis answer them.
+ * coordinator.c and coord_members.c; the three share coordinator.h): OffsetCommit v2-8 and
+ * OffsetFetch v1-7, as Apache Kafka's GroupCoordinator and KafkaApis answer them.
  *
  * Offsets are kept per (group, topic, partition) with their leader epoch and metadata (a null
  * metadata is stored as "", at most offset.metadata.max.bytes = 4096, else
  * OFFSET_METADATA_TOO_LARGE); a commit to a topic or partition the mock does not have gets
- * UNKNOWN_TOPIC_OR_PARTITION. Who may commit is coordinator.c's kfk__coord_commit_check
+ * UNKNOWN_TOPIC_OR_PARTITION. Who may commit is coord_members.c's kfk__coord_commit_check
  * (members with their generation; "simple" commits, generation -1 and no member id, while the
  * group has no members). OffsetFetch answers whatever was committed whatever the group's
  * state, -1 and "" for a partition with nothing, every committed partition for null topics

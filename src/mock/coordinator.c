@@ -1,21 +1,19 @@
 /*
  * coordinator.c: the mock cluster's consumer groups, classic protocol, as Apache Kafka's
- * GroupCoordinator (3.x) behaves: JoinGroup v0-7, SyncGroup v0-5, Heartbeat v0-4, LeaveGroup
- * v0-4 (the codec's ranges). Committed offsets (OffsetCommit, OffsetFetch) are in
- * coord_offsets.c; both files share coordinator.h.
+ * GroupCoordinator (3.x) behaves: the groups and their members (the model is in coordinator.h),
+ * JoinGroup v0-7 with its protocol selection, rebalancing, the timer and the close. SyncGroup,
+ * Heartbeat and LeaveGroup are in coord_members.c, committed offsets (OffsetCommit,
+ * OffsetFetch) in coord_offsets.c; the three files share coordinator.h.
  *
- * A group has a state (Empty, PreparingRebalance, CompletingRebalance, Stable, Dead), a
- * generation, a protocol type and the protocol chosen for it, a leader, its members and
- * KIP-394's pending members (dynamic members that were given an id with MEMBER_ID_REQUIRED and
- * have not joined with it yet), and its committed offsets. A JoinGroup is held until every
- * member rejoined (and no pending member is left) or the rebalance timeout passed; dynamic
- * members that did not rejoin are then removed, the leader gets every member's metadata, and
- * the followers' SyncGroups are held until the leader's SyncGroup brings the assignments. A new
- * group waits group.initial.rebalance.delay.ms (m->o.group_rebalance_delay_ms) first, longer
- * while members keep arriving, within the rebalance timeout. Static members (KIP-345) keep
- * their place: one that rejoins with an empty member id takes over its instance's member (its
- * old id is fenced with FENCED_INSTANCE_ID) and, in a Stable group whose protocol stays, gets
- * the current generation and assignment without a rebalance.
+ * A JoinGroup is held until every member rejoined (and no pending member is left) or the
+ * rebalance timeout passed; dynamic members that did not rejoin are then removed, the leader
+ * gets every member's metadata, and the followers' SyncGroups are held until the leader's
+ * SyncGroup brings the assignments. A new group waits group.initial.rebalance.delay.ms
+ * (m->o.group_rebalance_delay_ms) first, longer while members keep arriving, within the
+ * rebalance timeout. Static members (KIP-345) keep their place: one that rejoins with an empty
+ * member id takes over its instance's member (its old id is fenced with FENCED_INSTANCE_ID)
+ * and, in a Stable group whose protocol stays, gets the current generation and assignment
+ * without a rebalance.
  *
  * Time: every deadline (sessions, pending members, the join and sync phases, the initial
  * delay) is kept on the loop clock (uv_now) and one uv_timer for the whole coordinator is armed
@@ -24,7 +22,7 @@
  * through an outbox flushed at the end of each handler and timer run: kfk__mock_reply may serve
  * the next request of another connection at once, which then finds the state consistent.
  *
- * Faults: each membership answer first asks fault.c (kfk__mock_fault_error with the API, the
+ * Faults: each JoinGroup answer first asks fault.c (kfk__mock_fault_error with the API, the
  * broker, no topic, partition -1) and answers that error when there is one.
  *
  * Not modelled: group.max.size, offset retention, Dead groups (never reached), DescribeGroups
@@ -40,56 +38,11 @@
 #define NEW_MEMBER_JOIN_TIMEOUT_MS 300000 /* Kafka's NewMemberJoinTimeoutMs */
 #define MAX_SESSION_TIMEOUT_MS 1800000    /* group.max.session.timeout.ms */
 
-typedef enum { EMPTY, PREPARING, COMPLETING, STABLE, DEAD } gstate_t;
-
-typedef struct proto {
-    char *name;
-    uint8_t *meta;
-    int32_t meta_len;
-} proto_t;
-
-typedef struct member {
-    struct member *next;
-    char *id;
-    char *instance; /* group.instance.id of a static member, or NULL */
-    int32_t session_ms, rebalance_ms;
-    proto_t *protos;
-    int32_t nprotos;
-    uint8_t *assignment;
-    int32_t assignment_len;
-    kfk__mreq_t *join_req; /* a held JoinGroup (awaiting join) */
-    kfk__mreq_t *sync_req; /* a held SyncGroup (awaiting sync) */
-    uint64_t deadline;     /* session (or new-member join) expiry */
-    int is_new;
-    int pending_sync; /* has not sent SyncGroup since the join completed */
-} member_t;
-
-typedef struct pending {
-    struct pending *next;
-    char *id;
-    uint64_t deadline;
-} pending_t;
-
-typedef struct kfk__cgroup group_t;
-typedef struct kfk__coord coord_t;
-
-struct kfk__cgroup {
-    group_t *next;
-    char *id;
-    gstate_t state;
-    int32_t generation;
-    char *protocol_type, *protocol_name;
-    member_t *members; /* in join order */
-    member_t *leader;
-    int32_t nmembers;
-    pending_t *pending;
-    uint64_t join_deadline; /* PreparingRebalance: when the join completes at the latest */
-    int initial;            /* the join is a new group's initial delay */
-    int64_t initial_remaining;
-    int new_member_added;
-    uint64_t sync_deadline;  /* CompletingRebalance/Stable: members that did not sync go */
-    kfk__coffsets_t offsets; /* coord_offsets.c's */
-};
+typedef kfk__cproto_t proto_t;
+typedef kfk__cmember_t member_t;
+typedef kfk__cpending_t pending_t;
+typedef kfk__cgroup_t group_t;
+typedef kfk__coord_t coord_t;
 
 typedef struct outmsg {
     struct outmsg *next;
@@ -109,20 +62,22 @@ struct kfk__coord {
 
 /* ---- small helpers ------------------------------------------------------------------------- */
 
-static int seq(const char *s, kfk_str_t k) {
+/* coordinator.h's contract. */
+int kfk__coord_str_eq(const char *s, kfk_str_t k) {
     if (!s || k.len < 0 || strlen(s) != (size_t)k.len)
         return 0;
     return k.len == 0 || memcmp(s, k.ptr, (size_t)k.len) == 0;
 }
 
-static char *sdup(kfk_str_t k) {
+/* coordinator.h's contract. */
+char *kfk__coord_strdup(kfk_str_t k) {
     if (k.len < 0)
         return NULL;
     return kfk__strndup(k.len ? k.ptr : "", (size_t)k.len);
 }
 
-/* A copy of @p s in the request's arena (answers never point into the coordinator's state). */
-static kfk_str_t astr(kfk__mreq_t *req, const char *s) {
+/* coordinator.h's contract. */
+kfk_str_t kfk__coord_astr(kfk__mreq_t *req, const char *s) {
     if (!s)
         return (kfk_str_t){NULL, -1};
     size_t len = strlen(s);
@@ -147,7 +102,8 @@ static uint64_t now_ms(coord_t *c) {
     return uv_now(c->m->loop);
 }
 
-static int32_t broker_id(kfk__mreq_t *req) {
+/* coordinator.h's contract. */
+int32_t kfk__coord_broker_id(kfk__mreq_t *req) {
     return req->broker ? req->broker->id : -1;
 }
 
@@ -179,8 +135,8 @@ static char *member_id_new(coord_t *c, kfk_str_t prefix) {
 
 static void on_timer(uv_timer_t *t);
 
-/* The coordinator of @p m, created on first use; NULL while the mock closes (or out of memory). */
-static coord_t *coord_of(kfk_mock_t *m) {
+/* coordinator.h's contract. */
+coord_t *kfk__coord_of(kfk_mock_t *m) {
     if (m->coord_state || m->closing)
         return m->coord_state;
     coord_t *c = kfk__calloc(1, sizeof *c);
@@ -200,18 +156,18 @@ static coord_t *coord_of(kfk_mock_t *m) {
 
 static group_t *group_find(coord_t *c, kfk_str_t id) {
     for (group_t *g = c->groups; g; g = g->next)
-        if (seq(g->id, id))
+        if (kfk__coord_str_eq(g->id, id))
             return g;
     return NULL;
 }
 
 static group_t *group_new(coord_t *c, kfk_str_t id) {
     group_t *g = kfk__calloc(1, sizeof *g);
-    if (!g || !(g->id = sdup(id))) {
+    if (!g || !(g->id = kfk__coord_strdup(id))) {
         kfk__free(g);
         return NULL;
     }
-    g->state = EMPTY;
+    g->state = KFK__CG_EMPTY;
     g->join_deadline = g->sync_deadline = NONE;
     g->next = c->groups;
     c->groups = g;
@@ -235,7 +191,7 @@ static int protos_copy(const kfk_join_group_request_t *rq, proto_t **out, int32_
     for (int32_t i = 0; i < cnt; i++) {
         const kfk_join_group_request_protocol_t *src =
             &KFK_ARRAY_AT(rq->protocols, kfk_join_group_request_protocol_t, i);
-        p[i].name = sdup(src->name.len < 0 ? (kfk_str_t){"", 0} : src->name);
+        p[i].name = kfk__coord_strdup(src->name.len < 0 ? (kfk_str_t){"", 0} : src->name);
         p[i].meta_len = src->metadata.len > 0 ? src->metadata.len : 0;
         p[i].meta = kfk__malloc(p[i].meta_len ? (size_t)p[i].meta_len : 1);
         if (!p[i].name || !p[i].meta) {
@@ -265,37 +221,41 @@ static int member_matches(const member_t *mb, const kfk_join_group_request_t *rq
         const kfk_join_group_request_protocol_t *p =
             &KFK_ARRAY_AT(rq->protocols, kfk_join_group_request_protocol_t, i);
         int32_t len = p->metadata.len > 0 ? p->metadata.len : 0;
-        if (!seq(mb->protos[i].name, p->name) || len != mb->protos[i].meta_len ||
+        if (!kfk__coord_str_eq(mb->protos[i].name, p->name) || len != mb->protos[i].meta_len ||
             (len && memcmp(p->metadata.ptr, mb->protos[i].meta, (size_t)len) != 0))
             return 0;
     }
     return 1;
 }
 
-static member_t *member_find(group_t *g, kfk_str_t id) {
+/* coordinator.h's contract. */
+member_t *kfk__coord_member_find(group_t *g, kfk_str_t id) {
     for (member_t *mb = g->members; mb; mb = mb->next)
-        if (seq(mb->id, id))
+        if (kfk__coord_str_eq(mb->id, id))
             return mb;
     return NULL;
 }
 
-static member_t *static_member(group_t *g, kfk_str_t instance) {
+/* coordinator.h's contract. */
+member_t *kfk__coord_static_member(group_t *g, kfk_str_t instance) {
     if (instance.len < 0)
         return NULL;
     for (member_t *mb = g->members; mb; mb = mb->next)
-        if (mb->instance && seq(mb->instance, instance))
+        if (mb->instance && kfk__coord_str_eq(mb->instance, instance))
             return mb;
     return NULL;
 }
 
-static pending_t *pending_find(group_t *g, kfk_str_t id) {
+/* coordinator.h's contract. */
+pending_t *kfk__coord_pending_find(group_t *g, kfk_str_t id) {
     for (pending_t *p = g->pending; p; p = p->next)
-        if (seq(p->id, id))
+        if (kfk__coord_str_eq(p->id, id))
             return p;
     return NULL;
 }
 
-static void pending_remove(group_t *g, pending_t *p) {
+/* coordinator.h's contract. */
+void kfk__coord_pending_remove(group_t *g, pending_t *p) {
     for (pending_t **pp = &g->pending; *pp; pp = &(*pp)->next)
         if (*pp == p) {
             *pp = p->next;
@@ -305,18 +265,15 @@ static void pending_remove(group_t *g, pending_t *p) {
         }
 }
 
-/*
- * Kafka's validateCurrentMember: with a group.instance.id, it must name a static member and
- * that member must be @p id (else FENCED_INSTANCE_ID); without one, @p id must be a member.
- */
-static int16_t validate_member(group_t *g, kfk_str_t id, kfk_str_t instance) {
+/* coordinator.h's contract. */
+int16_t kfk__coord_validate_member(group_t *g, kfk_str_t id, kfk_str_t instance) {
     if (instance.len >= 0) {
-        member_t *s = static_member(g, instance);
+        member_t *s = kfk__coord_static_member(g, instance);
         if (!s)
             return KFK_ERR_UNKNOWN_MEMBER_ID;
-        return seq(s->id, id) ? 0 : KFK_ERR_FENCED_INSTANCE_ID;
+        return kfk__coord_str_eq(s->id, id) ? 0 : KFK_ERR_FENCED_INSTANCE_ID;
     }
-    return member_find(g, id) ? 0 : KFK_ERR_UNKNOWN_MEMBER_ID;
+    return kfk__coord_member_find(g, id) ? 0 : KFK_ERR_UNKNOWN_MEMBER_ID;
 }
 
 static int32_t group_rebalance_ms(const group_t *g) {
@@ -348,9 +305,9 @@ static int all_support(const group_t *g, const char *name) {
 static int supports_protocols(const group_t *g, const kfk_join_group_request_t *rq) {
     if (rq->protocol_type.len <= 0 || rq->protocols.count <= 0)
         return 0;
-    if (g->state == EMPTY || !g->nmembers)
+    if (g->state == KFK__CG_EMPTY || !g->nmembers)
         return 1;
-    if (!seq(g->protocol_type, rq->protocol_type))
+    if (!kfk__coord_str_eq(g->protocol_type, rq->protocol_type))
         return 0;
     for (int32_t i = 0; i < rq->protocols.count; i++) {
         const kfk_join_group_request_protocol_t *p =
@@ -359,7 +316,7 @@ static int supports_protocols(const group_t *g, const kfk_join_group_request_t *
         for (const member_t *mb = g->members; mb && all; mb = mb->next) {
             int has = 0;
             for (int32_t j = 0; j < mb->nprotos && !has; j++)
-                has = seq(mb->protos[j].name, p->name);
+                has = kfk__coord_str_eq(mb->protos[j].name, p->name);
             all = has;
         }
         if (all)
@@ -397,8 +354,8 @@ static const char *select_protocol(const group_t *g) {
 
 /* ---- answers -------------------------------------------------------------------------------- */
 
-/* Queues an answer to a held request (sent by flush, NULL: dropped). */
-static void post(coord_t *c, kfk__mreq_t *req, void *resp) {
+/* coordinator.h's contract. */
+void kfk__coord_post(coord_t *c, kfk__mreq_t *req, void *resp) {
     outmsg_t *o = kfk_arena_alloc(&req->arena, sizeof *o);
     if (!o && (o = kfk__calloc(1, sizeof *o)))
         o->heap = 1;
@@ -454,10 +411,10 @@ static kfk_join_group_response_t *join_ok(kfk__mreq_t *req, const group_t *g, co
     if (!rs)
         return NULL;
     rs->generation_id = g->generation;
-    rs->protocol_type = astr(req, g->protocol_type);
-    rs->protocol_name = astr(req, g->protocol_name);
-    rs->leader = astr(req, leader ? leader : "");
-    rs->member_id = astr(req, mb->id);
+    rs->protocol_type = kfk__coord_astr(req, g->protocol_type);
+    rs->protocol_name = kfk__coord_astr(req, g->protocol_name);
+    rs->leader = kfk__coord_astr(req, leader ? leader : "");
+    rs->member_id = kfk__coord_astr(req, mb->id);
     if (with_members && g->nmembers > 0) {
         kfk_join_group_response_member_t *v =
             kfk_arena_alloc(&req->arena, (size_t)g->nmembers * sizeof *v);
@@ -466,8 +423,8 @@ static kfk_join_group_response_t *join_ok(kfk__mreq_t *req, const group_t *g, co
         int32_t n = 0;
         for (const member_t *o = g->members; o; o = o->next, n++) {
             const proto_t *p = member_proto(o, g->protocol_name);
-            v[n].member_id = astr(req, o->id);
-            v[n].group_instance_id = astr(req, o->instance);
+            v[n].member_id = kfk__coord_astr(req, o->id);
+            v[n].group_instance_id = kfk__coord_astr(req, o->instance);
             v[n].metadata = p ? abytes(req, p->meta, p->meta_len) : (kfk_bytes_t){NULL, 0};
         }
         rs->members = (kfk_array_t){v, n};
@@ -475,14 +432,15 @@ static kfk_join_group_response_t *join_ok(kfk__mreq_t *req, const group_t *g, co
     return rs;
 }
 
-static kfk_sync_group_response_t *sync_answer(kfk__mreq_t *req, const group_t *g, int16_t err,
-                                              const member_t *mb) {
+/* coordinator.h's contract. */
+kfk_sync_group_response_t *kfk__coord_sync_answer(kfk__mreq_t *req, const group_t *g, int16_t err,
+                                                  const member_t *mb) {
     kfk_sync_group_response_t *rs = kfk_arena_alloc(&req->arena, sizeof *rs);
     if (!rs)
         return NULL;
     rs->error_code = err;
-    rs->protocol_type = astr(req, g && !err ? g->protocol_type : NULL);
-    rs->protocol_name = astr(req, g && !err ? g->protocol_name : NULL);
+    rs->protocol_type = kfk__coord_astr(req, g && !err ? g->protocol_type : NULL);
+    rs->protocol_name = kfk__coord_astr(req, g && !err ? g->protocol_name : NULL);
     rs->assignment = mb && !err ? abytes(req, mb->assignment, mb->assignment_len)
                                 : (kfk_bytes_t){(const uint8_t *)"", 0};
     return rs;
@@ -490,7 +448,8 @@ static kfk_sync_group_response_t *sync_answer(kfk__mreq_t *req, const group_t *g
 
 /* ---- membership ----------------------------------------------------------------------------- */
 
-static void heartbeat_reset(coord_t *c, member_t *mb) {
+/* coordinator.h's contract. */
+void kfk__coord_heartbeat_reset(coord_t *c, member_t *mb) {
     mb->deadline = now_ms(c) + (uint64_t)mb->session_ms;
 }
 
@@ -505,9 +464,11 @@ static void member_free(member_t *mb) {
 /* Takes @p mb out of @p g, answering its held requests with UNKNOWN_MEMBER_ID. */
 static void member_remove(coord_t *c, group_t *g, member_t *mb) {
     if (mb->join_req)
-        post(c, mb->join_req, join_error(mb->join_req, KFK_ERR_UNKNOWN_MEMBER_ID, KFK_STR("")));
+        kfk__coord_post(c, mb->join_req,
+                        join_error(mb->join_req, KFK_ERR_UNKNOWN_MEMBER_ID, KFK_STR("")));
     if (mb->sync_req)
-        post(c, mb->sync_req, sync_answer(mb->sync_req, g, KFK_ERR_UNKNOWN_MEMBER_ID, NULL));
+        kfk__coord_post(c, mb->sync_req,
+                        kfk__coord_sync_answer(mb->sync_req, g, KFK_ERR_UNKNOWN_MEMBER_ID, NULL));
     for (member_t **pp = &g->members; *pp; pp = &(*pp)->next)
         if (*pp == mb) {
             *pp = mb->next;
@@ -519,26 +480,27 @@ static void member_remove(coord_t *c, group_t *g, member_t *mb) {
     member_free(mb);
 }
 
-/* Answers every held SyncGroup with @p err and forgets the assignments. */
-static void reset_assignments(coord_t *c, group_t *g, int16_t err) {
+/* coordinator.h's contract. */
+void kfk__coord_reset_assignments(coord_t *c, group_t *g, int16_t err) {
     for (member_t *mb = g->members; mb; mb = mb->next) {
         kfk__free(mb->assignment);
         mb->assignment = NULL;
         mb->assignment_len = 0;
         if (mb->sync_req) {
-            post(c, mb->sync_req, sync_answer(mb->sync_req, g, err, NULL));
+            kfk__coord_post(c, mb->sync_req, kfk__coord_sync_answer(mb->sync_req, g, err, NULL));
             mb->sync_req = NULL;
-            heartbeat_reset(c, mb);
+            kfk__coord_heartbeat_reset(c, mb);
         }
     }
 }
 
-static void prepare_rebalance(coord_t *c, group_t *g) {
-    if (g->state == COMPLETING)
-        reset_assignments(c, g, KFK_ERR_REBALANCE_IN_PROGRESS);
+/* coordinator.h's contract. */
+void kfk__coord_prepare_rebalance(coord_t *c, group_t *g) {
+    if (g->state == KFK__CG_COMPLETING)
+        kfk__coord_reset_assignments(c, g, KFK_ERR_REBALANCE_IN_PROGRESS);
     g->sync_deadline = NONE;
     int64_t rt = group_rebalance_ms(g);
-    if (g->state == EMPTY) {
+    if (g->state == KFK__CG_EMPTY) {
         int64_t delay = c->m->o.group_rebalance_delay_ms;
         g->initial = 1;
         g->new_member_added = 0;
@@ -548,18 +510,18 @@ static void prepare_rebalance(coord_t *c, group_t *g) {
         g->initial = 0;
         g->join_deadline = now_ms(c) + (uint64_t)rt;
     }
-    g->state = PREPARING;
+    g->state = KFK__CG_PREPARING;
 }
 
 static void maybe_prepare_rebalance(coord_t *c, group_t *g) {
-    if (g->state == STABLE || g->state == COMPLETING || g->state == EMPTY)
-        prepare_rebalance(c, g);
+    if (g->state == KFK__CG_STABLE || g->state == KFK__CG_COMPLETING || g->state == KFK__CG_EMPTY)
+        kfk__coord_prepare_rebalance(c, g);
 }
 
-/* Kafka's removeMemberAndUpdateGroup. */
-static void member_leave(coord_t *c, group_t *g, member_t *mb) {
+/* coordinator.h's contract. */
+void kfk__coord_member_leave(coord_t *c, group_t *g, member_t *mb) {
     member_remove(c, g, mb);
-    if (g->state == STABLE || g->state == COMPLETING)
+    if (g->state == KFK__CG_STABLE || g->state == KFK__CG_COMPLETING)
         maybe_prepare_rebalance(c, g);
     /* PreparingRebalance: the timer sees whether the join can complete now. */
 }
@@ -572,7 +534,7 @@ static member_t *member_new(const kfk_join_group_request_t *rq, char *id, kfk_st
     mb->id = id;
     mb->session_ms = rq->session_timeout_ms;
     mb->rebalance_ms = rebalance_ms;
-    if ((instance.len >= 0 && !(mb->instance = sdup(instance))) ||
+    if ((instance.len >= 0 && !(mb->instance = kfk__coord_strdup(instance))) ||
         protos_copy(rq, &mb->protos, &mb->nprotos) != 0) {
         mb->id = NULL;
         member_free(mb);
@@ -585,11 +547,11 @@ static member_t *member_new(const kfk_join_group_request_t *rq, char *id, kfk_st
 static void member_add(coord_t *c, group_t *g, member_t *mb, kfk__mreq_t *req,
                        const kfk_join_group_request_t *rq) {
     mb->is_new = 1;
-    if (g->state == PREPARING && g->generation == 0)
+    if (g->state == KFK__CG_PREPARING && g->generation == 0)
         g->new_member_added = 1;
     if (!g->nmembers) {
         kfk__free(g->protocol_type);
-        g->protocol_type = sdup(rq->protocol_type);
+        g->protocol_type = kfk__coord_strdup(rq->protocol_type);
     }
     member_t **pp = &g->members;
     while (*pp)
@@ -600,9 +562,9 @@ static void member_add(coord_t *c, group_t *g, member_t *mb, kfk__mreq_t *req,
         g->leader = mb;
     mb->join_req = req;
     mb->deadline = now_ms(c) + NEW_MEMBER_JOIN_TIMEOUT_MS;
-    pending_t *p = pending_find(g, kfk_str_c(mb->id));
+    pending_t *p = kfk__coord_pending_find(g, kfk_str_c(mb->id));
     if (p)
-        pending_remove(g, p);
+        kfk__coord_pending_remove(g, p);
     maybe_prepare_rebalance(c, g);
 }
 
@@ -621,7 +583,7 @@ static int member_update(coord_t *c, member_t *mb, kfk__mreq_t *req,
     if (!req)
         return 0; /* the caller deals with the held requests */
     if (mb->join_req && mb->join_req != req)
-        post(c, mb->join_req, NULL); /* Kafka forgets the older JoinGroup too */
+        kfk__coord_post(c, mb->join_req, NULL); /* Kafka forgets the older JoinGroup too */
     mb->join_req = req;
     return 0;
 }
@@ -653,19 +615,19 @@ static void join_complete(coord_t *c, group_t *g) {
     kfk__free(g->protocol_name);
     g->protocol_name = NULL;
     if (!g->nmembers) {
-        g->state = EMPTY;
+        g->state = KFK__CG_EMPTY;
         return;
     }
     const char *sel = select_protocol(g);
     g->protocol_name = sel ? kfk__strndup(sel, strlen(sel)) : NULL;
-    g->state = COMPLETING;
+    g->state = KFK__CG_COMPLETING;
     for (mb = g->members; mb; mb = mb->next) {
         if (mb->join_req) {
             kfk__mreq_t *req = mb->join_req;
             mb->join_req = NULL;
-            post(c, req, join_ok(req, g, mb, mb == g->leader, g->leader->id));
+            kfk__coord_post(c, req, join_ok(req, g, mb, mb == g->leader, g->leader->id));
         }
-        heartbeat_reset(c, mb);
+        kfk__coord_heartbeat_reset(c, mb);
         mb->is_new = 0;
         mb->pending_sync = 1;
     }
@@ -692,7 +654,7 @@ static void join_expired(coord_t *c, group_t *g) {
 static int group_tick(coord_t *c, group_t *g, uint64_t now) {
     for (pending_t *p = g->pending; p; p = p->next)
         if (p->deadline <= now) {
-            pending_remove(g, p);
+            kfk__coord_pending_remove(g, p);
             return 1;
         }
     for (member_t *mb = g->members; mb; mb = mb->next) {
@@ -702,12 +664,12 @@ static int group_tick(coord_t *c, group_t *g, uint64_t now) {
             mb->deadline = NONE; /* awaiting a rebalance counts as a heartbeat */
             return 1;
         }
-        member_leave(c, g, mb);
+        kfk__coord_member_leave(c, g, mb);
         return 1;
     }
     if (g->sync_deadline <= now) {
         g->sync_deadline = NONE;
-        if (g->state == COMPLETING || g->state == STABLE) {
+        if (g->state == KFK__CG_COMPLETING || g->state == KFK__CG_STABLE) {
             int removed = 0;
             member_t *mb = g->members;
             while (mb) {
@@ -719,11 +681,11 @@ static int group_tick(coord_t *c, group_t *g, uint64_t now) {
                 mb = next;
             }
             if (removed)
-                prepare_rebalance(c, g);
+                kfk__coord_prepare_rebalance(c, g);
         }
         return 1;
     }
-    if (g->state == PREPARING) {
+    if (g->state == KFK__CG_PREPARING) {
         if (!g->initial && all_joined(g)) {
             join_complete(c, g);
             return 1;
@@ -745,7 +707,7 @@ static void rearm(coord_t *c) {
         for (member_t *mb = g->members; mb; mb = mb->next)
             next = mb->deadline < next ? mb->deadline : next;
         next = g->sync_deadline < next ? g->sync_deadline : next;
-        if (g->state == PREPARING) {
+        if (g->state == KFK__CG_PREPARING) {
             next = g->join_deadline < next ? g->join_deadline : next;
             if (!g->initial && all_joined(g))
                 next = now;
@@ -758,8 +720,8 @@ static void rearm(coord_t *c) {
     uv_timer_start(&c->timer, on_timer, next > now ? next - now : 0, 0);
 }
 
-/* After every handler and timer run: the timer follows the state, held answers go out. */
-static void settle(coord_t *c) {
+/* coordinator.h's contract. */
+void kfk__coord_settle(coord_t *c) {
     if (!c)
         return;
     rearm(c);
@@ -772,17 +734,13 @@ static void on_timer(uv_timer_t *t) {
     for (group_t *g = c->groups; g; g = g->next)
         while (group_tick(c, g, now))
             ;
-    settle(c);
+    kfk__coord_settle(c);
 }
 
 /* ---- handlers ------------------------------------------------------------------------------- */
 
-/*
- * Group-level checks before a group is touched: INVALID_GROUP_ID (empty, for the membership
- * APIs), COORDINATOR_NOT_AVAILABLE (closing, no broker up), NOT_COORDINATOR (another broker
- * coordinates it).
- */
-static int16_t group_check(coord_t *c, kfk__mreq_t *req, kfk_str_t gid, int offsets) {
+/* coordinator.h's contract. */
+int16_t kfk__coord_check(coord_t *c, kfk__mreq_t *req, kfk_str_t gid, int offsets) {
     if (gid.len < 0 || (!offsets && gid.len == 0))
         return KFK_ERR_INVALID_GROUP_ID;
     if (!c)
@@ -799,9 +757,10 @@ static int join(coord_t *c, kfk__mreq_t *req, void **resp) {
     const kfk_join_group_request_t *rq = req->body;
     int16_t v = req->hdr.api_version;
     kfk_str_t instance = v >= 5 ? rq->group_instance_id : (kfk_str_t){NULL, -1};
-    int16_t err = kfk__mock_fault_error(req->m, KFK_API_JOIN_GROUP, broker_id(req), NULL, 0, -1);
+    int16_t err =
+        kfk__mock_fault_error(req->m, KFK_API_JOIN_GROUP, kfk__coord_broker_id(req), NULL, 0, -1);
     if (!err)
-        err = group_check(c, req, rq->group_id, 0);
+        err = kfk__coord_check(c, req, rq->group_id, 0);
     if (!err && (rq->session_timeout_ms <= 0 || rq->session_timeout_ms > MAX_SESSION_TIMEOUT_MS))
         err = KFK_ERR_INVALID_SESSION_TIMEOUT;
     group_t *g = NULL;
@@ -812,7 +771,7 @@ static int join(coord_t *c, kfk__mreq_t *req, void **resp) {
         else if (!(g = group_new(c, rq->group_id)))
             err = KFK_ERR_COORDINATOR_NOT_AVAILABLE;
     }
-    if (!err && g->state == DEAD)
+    if (!err && g->state == KFK__CG_DEAD)
         err = KFK_ERR_COORDINATOR_NOT_AVAILABLE;
     if (!err && !supports_protocols(g, rq))
         err = KFK_ERR_INCONSISTENT_GROUP_PROTOCOL;
@@ -826,14 +785,14 @@ static int join(coord_t *c, kfk__mreq_t *req, void **resp) {
         /* A new member: its id, then MEMBER_ID_REQUIRED (v4+, dynamic) or straight in. */
         kfk_str_t prefix = instance.len >= 0 ? instance : req->hdr.client_id;
         char *id = member_id_new(c, prefix);
-        member_t *old = static_member(g, instance);
+        member_t *old = kfk__coord_static_member(g, instance);
         if (!id) {
             *resp = join_error(req, KFK_ERR_COORDINATOR_NOT_AVAILABLE, rq->member_id);
             return KFK__MOCK_REPLY;
         }
         if (old) {
             /* Kafka's updateStaticMemberAndRebalance: the new id replaces the old one. */
-            kfk_str_t old_leader = astr(req, g->leader ? g->leader->id : NULL);
+            kfk_str_t old_leader = kfk__coord_astr(req, g->leader ? g->leader->id : NULL);
             if (member_update(c, old, NULL, rq, rebalance_ms) != 0) {
                 kfk__free(id);
                 *resp = join_error(req, KFK_ERR_COORDINATOR_NOT_AVAILABLE, rq->member_id);
@@ -841,17 +800,19 @@ static int join(coord_t *c, kfk__mreq_t *req, void **resp) {
             }
             /* What the old id waits for is fenced (Kafka's replaceStaticMember). */
             if (old->join_req)
-                post(c, old->join_req,
-                     join_error(old->join_req, KFK_ERR_FENCED_INSTANCE_ID, astr(req, old->id)));
+                kfk__coord_post(c, old->join_req,
+                                join_error(old->join_req, KFK_ERR_FENCED_INSTANCE_ID,
+                                           kfk__coord_astr(req, old->id)));
             if (old->sync_req)
-                post(c, old->sync_req,
-                     sync_answer(old->sync_req, g, KFK_ERR_FENCED_INSTANCE_ID, NULL));
+                kfk__coord_post(
+                    c, old->sync_req,
+                    kfk__coord_sync_answer(old->sync_req, g, KFK_ERR_FENCED_INSTANCE_ID, NULL));
             old->sync_req = NULL;
             old->join_req = req;
             kfk__free(old->id);
             old->id = id;
-            heartbeat_reset(c, old);
-            if (g->state == STABLE) {
+            kfk__coord_heartbeat_reset(c, old);
+            if (g->state == KFK__CG_STABLE) {
                 const char *sel = select_protocol(g);
                 if (sel && g->protocol_name && strcmp(sel, g->protocol_name) == 0) {
                     old->join_req = NULL;
@@ -862,8 +823,8 @@ static int join(coord_t *c, kfk__mreq_t *req, void **resp) {
                     return KFK__MOCK_REPLY;
                 }
                 maybe_prepare_rebalance(c, g);
-            } else if (g->state == COMPLETING) {
-                prepare_rebalance(c, g);
+            } else if (g->state == KFK__CG_COMPLETING) {
+                kfk__coord_prepare_rebalance(c, g);
             }
             return KFK__MOCK_LATER;
         }
@@ -878,7 +839,7 @@ static int join(coord_t *c, kfk__mreq_t *req, void **resp) {
             p->deadline = now_ms(c) + (uint64_t)rq->session_timeout_ms;
             p->next = g->pending;
             g->pending = p;
-            *resp = join_error(req, KFK_ERR_MEMBER_ID_REQUIRED, astr(req, id));
+            *resp = join_error(req, KFK_ERR_MEMBER_ID_REQUIRED, kfk__coord_astr(req, id));
             return KFK__MOCK_REPLY;
         }
         member_t *mb = member_new(rq, id, instance, rebalance_ms);
@@ -892,9 +853,9 @@ static int join(coord_t *c, kfk__mreq_t *req, void **resp) {
     }
 
     /* A member that knows its id (Kafka's doCurrentMemberJoinGroup). */
-    pending_t *p = pending_find(g, rq->member_id);
+    pending_t *p = kfk__coord_pending_find(g, rq->member_id);
     if (p && instance.len < 0) {
-        char *id = sdup(rq->member_id);
+        char *id = kfk__coord_strdup(rq->member_id);
         member_t *mb = id ? member_new(rq, id, instance, rebalance_ms) : NULL;
         if (!mb) {
             kfk__free(id);
@@ -904,18 +865,20 @@ static int join(coord_t *c, kfk__mreq_t *req, void **resp) {
         member_add(c, g, mb, req, rq);
         return KFK__MOCK_LATER;
     }
-    err = validate_member(g, rq->member_id, instance);
-    member_t *mb = err ? NULL : member_find(g, rq->member_id);
-    if (!err && (g->state == EMPTY || g->state == DEAD))
+    err = kfk__coord_validate_member(g, rq->member_id, instance);
+    member_t *mb = err ? NULL : kfk__coord_member_find(g, rq->member_id);
+    if (!err && (g->state == KFK__CG_EMPTY || g->state == KFK__CG_DEAD))
         err = KFK_ERR_UNKNOWN_MEMBER_ID;
     if (err) {
         *resp = join_error(req, err, rq->member_id);
         return KFK__MOCK_REPLY;
     }
     int same = member_matches(mb, rq);
-    if ((g->state == COMPLETING && same) || (g->state == STABLE && same && mb != g->leader)) {
+    if ((g->state == KFK__CG_COMPLETING && same) ||
+        (g->state == KFK__CG_STABLE && same && mb != g->leader)) {
         /* The current generation again (a lost answer, or a follower with nothing new). */
-        *resp = join_ok(req, g, mb, g->state == COMPLETING && mb == g->leader, g->leader->id);
+        *resp =
+            join_ok(req, g, mb, g->state == KFK__CG_COMPLETING && mb == g->leader, g->leader->id);
         return KFK__MOCK_REPLY;
     }
     if (member_update(c, mb, req, rq, rebalance_ms) != 0) {
@@ -932,243 +895,13 @@ static int join(coord_t *c, kfk__mreq_t *req, void **resp) {
  * the request (KFK__MOCK_LATER) until the join phase ends.
  */
 int kfk__mock_join_group(kfk__mreq_t *req, void **resp) {
-    coord_t *c = coord_of(req->m);
+    coord_t *c = kfk__coord_of(req->m);
     int r = join(c, req, resp);
-    settle(c);
+    kfk__coord_settle(c);
     return r;
 }
 
-static int sync(coord_t *c, kfk__mreq_t *req, void **resp) {
-    const kfk_sync_group_request_t *rq = req->body;
-    int16_t v = req->hdr.api_version;
-    kfk_str_t instance = v >= 3 ? rq->group_instance_id : (kfk_str_t){NULL, -1};
-    int16_t err = kfk__mock_fault_error(req->m, KFK_API_SYNC_GROUP, broker_id(req), NULL, 0, -1);
-    group_t *g = NULL;
-    if (!err)
-        err = group_check(c, req, rq->group_id, 0);
-    if (!err && !(g = group_find(c, rq->group_id)))
-        err = KFK_ERR_UNKNOWN_MEMBER_ID;
-    if (!err && g->state == DEAD)
-        err = KFK_ERR_COORDINATOR_NOT_AVAILABLE;
-    if (!err)
-        err = validate_member(g, rq->member_id, instance);
-    if (!err && rq->generation_id != g->generation)
-        err = KFK_ERR_ILLEGAL_GENERATION;
-    if (!err && v >= 5 &&
-        ((rq->protocol_type.len >= 0 && !seq(g->protocol_type, rq->protocol_type)) ||
-         (rq->protocol_name.len >= 0 && !seq(g->protocol_name, rq->protocol_name))))
-        err = KFK_ERR_INCONSISTENT_GROUP_PROTOCOL;
-    if (!err && g->state == EMPTY)
-        err = KFK_ERR_UNKNOWN_MEMBER_ID;
-    if (!err && g->state == PREPARING)
-        err = KFK_ERR_REBALANCE_IN_PROGRESS;
-    if (err) {
-        *resp = sync_answer(req, NULL, err, NULL);
-        return KFK__MOCK_REPLY;
-    }
-    member_t *mb = member_find(g, rq->member_id);
-    mb->pending_sync = 0;
-    if (g->state == STABLE) {
-        heartbeat_reset(c, mb);
-        *resp = sync_answer(req, g, 0, mb);
-        return KFK__MOCK_REPLY;
-    }
-    /* CompletingRebalance */
-    if (mb->sync_req)
-        post(c, mb->sync_req, NULL); /* replaced, as Kafka replaces the callback */
-    mb->sync_req = NULL;
-    if (mb != g->leader) {
-        mb->sync_req = req;
-        return KFK__MOCK_LATER;
-    }
-    /* The leader's assignments: members it left out get an empty one. */
-    for (member_t *o = g->members; o; o = o->next) {
-        kfk__free(o->assignment);
-        o->assignment = NULL;
-        o->assignment_len = 0;
-    }
-    for (int32_t i = 0; i < rq->assignments.count; i++) {
-        const kfk_sync_group_request_assignment_t *a =
-            &KFK_ARRAY_AT(rq->assignments, kfk_sync_group_request_assignment_t, i);
-        member_t *o = member_find(g, a->member_id);
-        if (!o || a->assignment.len <= 0)
-            continue;
-        uint8_t *copy = kfk__malloc((size_t)a->assignment.len);
-        if (!copy) {
-            reset_assignments(c, g, KFK_ERR_COORDINATOR_NOT_AVAILABLE);
-            prepare_rebalance(c, g);
-            *resp = sync_answer(req, NULL, KFK_ERR_COORDINATOR_NOT_AVAILABLE, NULL);
-            return KFK__MOCK_REPLY;
-        }
-        memcpy(copy, a->assignment.ptr, (size_t)a->assignment.len);
-        kfk__free(o->assignment);
-        o->assignment = copy;
-        o->assignment_len = a->assignment.len;
-    }
-    g->state = STABLE;
-    for (member_t *o = g->members; o; o = o->next)
-        if (o->sync_req) {
-            post(c, o->sync_req, sync_answer(o->sync_req, g, 0, o));
-            o->sync_req = NULL;
-            heartbeat_reset(c, o);
-        }
-    heartbeat_reset(c, mb);
-    *resp = sync_answer(req, g, 0, mb);
-    return KFK__MOCK_REPLY;
-}
-
-/*
- * SyncGroup v0-5: the leader's request stores the assignments and answers every waiting
- * member; a follower's request is held (KFK__MOCK_LATER) until then; in a Stable group any
- * member gets its assignment at once.
- */
-int kfk__mock_sync_group(kfk__mreq_t *req, void **resp) {
-    coord_t *c = coord_of(req->m);
-    int r = sync(c, req, resp);
-    settle(c);
-    return r;
-}
-
-/*
- * Heartbeat v0-4: NONE in Stable and CompletingRebalance (the session restarts),
- * REBALANCE_IN_PROGRESS while the group prepares a rebalance, else the membership errors.
- */
-int kfk__mock_heartbeat(kfk__mreq_t *req, void **resp) {
-    coord_t *c = coord_of(req->m);
-    const kfk_heartbeat_request_t *rq = req->body;
-    kfk_str_t instance = req->hdr.api_version >= 3 ? rq->group_instance_id : (kfk_str_t){NULL, -1};
-    int16_t err = kfk__mock_fault_error(req->m, KFK_API_HEARTBEAT, broker_id(req), NULL, 0, -1);
-    group_t *g = NULL;
-    if (!err)
-        err = group_check(c, req, rq->group_id, 0);
-    if (!err && !(g = group_find(c, rq->group_id)))
-        err = KFK_ERR_UNKNOWN_MEMBER_ID;
-    if (!err && g->state == DEAD)
-        err = KFK_ERR_COORDINATOR_NOT_AVAILABLE;
-    if (!err)
-        err = validate_member(g, rq->member_id, instance);
-    if (!err && rq->generation_id != g->generation)
-        err = KFK_ERR_ILLEGAL_GENERATION;
-    if (!err && g->state == EMPTY)
-        err = KFK_ERR_UNKNOWN_MEMBER_ID;
-    if (!err) {
-        heartbeat_reset(c, member_find(g, rq->member_id));
-        if (g->state == PREPARING)
-            err = KFK_ERR_REBALANCE_IN_PROGRESS;
-    }
-    kfk_heartbeat_response_t *rs = kfk_arena_alloc(&req->arena, sizeof *rs);
-    if (rs)
-        rs->error_code = err;
-    *resp = rs;
-    settle(c);
-    return KFK__MOCK_REPLY;
-}
-
-/* One leaving member (Kafka 3.x's handleLeaveGroup, per member identity). */
-static int16_t leave_one(coord_t *c, group_t *g, kfk_str_t id, kfk_str_t instance) {
-    if (id.len <= 0) {
-        member_t *s = static_member(g, instance);
-        if (!s)
-            return KFK_ERR_UNKNOWN_MEMBER_ID;
-        member_leave(c, g, s);
-        return 0;
-    }
-    pending_t *p = pending_find(g, id);
-    if (p) {
-        pending_remove(g, p);
-        return 0;
-    }
-    int16_t err = validate_member(g, id, instance);
-    if (err)
-        return err;
-    member_leave(c, g, member_find(g, id));
-    return 0;
-}
-
-/*
- * LeaveGroup v0-4: v0-2 one member (its error is the answer's), v3+ a batch of member
- * identities, each answered; leaving members are removed and the group rebalances.
- */
-int kfk__mock_leave_group(kfk__mreq_t *req, void **resp) {
-    coord_t *c = coord_of(req->m);
-    const kfk_leave_group_request_t *rq = req->body;
-    int16_t v = req->hdr.api_version;
-    kfk_leave_group_response_t *rs = kfk_arena_alloc(&req->arena, sizeof *rs);
-    *resp = rs;
-    if (!rs) {
-        settle(c);
-        return KFK__MOCK_REPLY;
-    }
-    int16_t err = kfk__mock_fault_error(req->m, KFK_API_LEAVE_GROUP, broker_id(req), NULL, 0, -1);
-    if (!err)
-        err = group_check(c, req, rq->group_id, 0);
-    group_t *g = err ? NULL : group_find(c, rq->group_id);
-    if (g && g->state == DEAD)
-        err = KFK_ERR_COORDINATOR_NOT_AVAILABLE;
-    if (err) {
-        rs->error_code = err;
-        settle(c);
-        return KFK__MOCK_REPLY;
-    }
-    int32_t n = v >= 3 ? (rq->members.count > 0 ? rq->members.count : 0) : 1;
-    kfk_leave_group_response_member_response_t *out =
-        n ? kfk_arena_alloc(&req->arena, (size_t)n * sizeof *out) : NULL;
-    if (n && !out) {
-        rs->error_code = KFK_ERR_COORDINATOR_NOT_AVAILABLE;
-        settle(c);
-        return KFK__MOCK_REPLY;
-    }
-    for (int32_t i = 0; i < n; i++) {
-        kfk_str_t id = rq->member_id, instance = {NULL, -1};
-        if (v >= 3) {
-            const kfk_leave_group_request_member_identity_t *mi =
-                &KFK_ARRAY_AT(rq->members, kfk_leave_group_request_member_identity_t, i);
-            id = mi->member_id;
-            instance = mi->group_instance_id;
-        }
-        out[i].member_id = id.len >= 0 ? id : (kfk_str_t){"", 0};
-        out[i].group_instance_id = instance;
-        out[i].error_code = g ? leave_one(c, g, id, instance) : KFK_ERR_UNKNOWN_MEMBER_ID;
-    }
-    if (v >= 3)
-        rs->members = (kfk_array_t){out, n};
-    else
-        rs->error_code = out[0].error_code;
-    settle(c);
-    return KFK__MOCK_REPLY;
-}
-
-/* ---- for coord_offsets.c (contracts in coordinator.h) --------------------------------------- */
-
-/* coordinator.h's contract. */
-int kfk__coord_str_eq(const char *s, kfk_str_t k) {
-    return seq(s, k);
-}
-
-/* coordinator.h's contract. */
-char *kfk__coord_strdup(kfk_str_t k) {
-    return sdup(k);
-}
-
-/* coordinator.h's contract. */
-kfk_str_t kfk__coord_astr(kfk__mreq_t *req, const char *s) {
-    return astr(req, s);
-}
-
-/* coordinator.h's contract. */
-kfk__coord_t *kfk__coord_of(kfk_mock_t *m) {
-    return coord_of(m);
-}
-
-/* coordinator.h's contract. */
-void kfk__coord_settle(kfk__coord_t *c) {
-    settle(c);
-}
-
-/* coordinator.h's contract. */
-int16_t kfk__coord_check(kfk__coord_t *c, kfk__mreq_t *req, kfk_str_t gid, int offsets) {
-    return group_check(c, req, gid, offsets);
-}
+/* ---- for the other two files (contracts in coordinator.h) --------------------------------- */
 
 /* coordinator.h's contract. */
 kfk__cgroup_t *kfk__coord_group(kfk__coord_t *c, kfk_str_t id, int create) {
@@ -1181,29 +914,6 @@ kfk__coffsets_t *kfk__coord_offsets(kfk__cgroup_t *g) {
     return &g->offsets;
 }
 
-/* coordinator.h's contract. */
-int16_t kfk__coord_commit_check(kfk__coord_t *c, kfk__cgroup_t *g, int32_t gen, kfk_str_t member,
-                                kfk_str_t instance) {
-    if (!g)
-        return gen < 0 && member.len <= 0 && instance.len < 0
-                   ? 0
-                   : (gen < 0 ? KFK_ERR_UNKNOWN_MEMBER_ID : KFK_ERR_ILLEGAL_GENERATION);
-    if (g->state == DEAD)
-        return KFK_ERR_COORDINATOR_NOT_AVAILABLE;
-    if (gen >= 0 || member.len > 0 || instance.len >= 0) {
-        int16_t err = validate_member(g, member, instance);
-        if (err)
-            return err;
-        if (gen != g->generation)
-            return KFK_ERR_ILLEGAL_GENERATION;
-        if (g->state == COMPLETING)
-            return KFK_ERR_REBALANCE_IN_PROGRESS;
-        heartbeat_reset(c, member_find(g, member));
-        return 0;
-    }
-    return g->state == EMPTY ? 0 : KFK_ERR_UNKNOWN_MEMBER_ID;
-}
-
 /* ---- close ---------------------------------------------------------------------------------- */
 
 static void group_free(group_t *g) {
@@ -1213,7 +923,7 @@ static void group_free(group_t *g) {
         member_free(mb);
     }
     while (g->pending)
-        pending_remove(g, g->pending);
+        kfk__coord_pending_remove(g, g->pending);
     kfk__coffsets_free(&g->offsets);
     kfk__free(g->protocol_type);
     kfk__free(g->protocol_name);
@@ -1241,9 +951,9 @@ void kfk__mock_coord_close(kfk_mock_t *m) {
     for (group_t *g = c->groups; g; g = g->next)
         for (member_t *mb = g->members; mb; mb = mb->next) {
             if (mb->join_req)
-                post(c, mb->join_req, NULL);
+                kfk__coord_post(c, mb->join_req, NULL);
             if (mb->sync_req)
-                post(c, mb->sync_req, NULL);
+                kfk__coord_post(c, mb->sync_req, NULL);
             mb->join_req = mb->sync_req = NULL;
         }
     for (outmsg_t *o = c->out_head; o; o = o->next)

@@ -12,8 +12,9 @@
  *   log.c          a partition's log: batches as the producer sent them, offsets rewritten,
  *                  a byte cap that drops the oldest batches and moves the log start offset
  *   h_data.c       Produce (acks, idempotent sequences), Fetch (long poll), ListOffsets
- *   coordinator.c  consumer groups (classic protocol): JoinGroup, SyncGroup, Heartbeat,
- *                  LeaveGroup with real timeouts, OffsetCommit, OffsetFetch
+ *   coordinator.c  consumer groups (classic protocol): the groups, JoinGroup, rebalancing
+ *                  with real timeouts; coord_members.c SyncGroup, Heartbeat, LeaveGroup;
+ *                  coord_offsets.c OffsetCommit, OffsetFetch (the three share coordinator.h)
  *   fault.c        faults as data: matching, the error hook for handlers, the wire hook for
  *                  server.c, the text form
  *
