@@ -7,6 +7,7 @@
  * uv_loop_close() == 0.
  */
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -631,12 +632,58 @@ static void on_nested_md(kfk_admin_t *a, kfk_err_t err, const kfk_metadata_t *md
         kfk_admin_close(a, on_nested_closed, n);
 }
 
+/* Waits (10 s at most) until an every-topic Metadata answer lists both @p a and @p b: a topic
+ * is in the controller's log when CreateTopics answers, and in the broker's metadata a moment
+ * later (KRaft applies it asynchronously). */
+typedef struct listed {
+    const char *a, *b;
+    int both, tries;
+    uv_timer_t timer;
+} listed_t;
+
+static void listed_ask(uv_timer_t *t);
+
+static void on_listed_md(kfk_admin_t *adm, kfk_err_t err, const kfk_metadata_t *md, void *opaque) {
+    listed_t *l = opaque;
+    if (!err && md && md_has(md, l->a) && md_has(md, l->b))
+        l->both = 1;
+    if (l->both || ++l->tries >= 100) {
+        kfk_admin_close(adm, NULL, NULL);
+        uv_close((uv_handle_t *)&l->timer, NULL);
+        return;
+    }
+    l->timer.data = adm;
+    uv_timer_start(&l->timer, listed_ask, 100, 0);
+}
+
+static void listed_ask(uv_timer_t *t) {
+    listed_t *l = (listed_t *)((char *)t - offsetof(listed_t, timer));
+    cr_assert_eq(kfk_admin_metadata((kfk_admin_t *)t->data, NULL, 0, on_listed_md, l), 0);
+}
+
+static void wait_listed(const char *a, const char *b) {
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    listed_t l = {a, b, 0, 0, {0}};
+    uv_timer_init(&loop, &l.timer);
+    kfk_admin_t *adm;
+    char errstr[256];
+    kfk_conf_t *c = conf_for(kt_env_required("BOOTSTRAP"));
+    cr_assert_eq(kfk_admin_new(&loop, c, &adm, errstr, sizeof errstr), 0, "%s", errstr);
+    kfk_conf_free(c);
+    cr_assert_eq(kfk_admin_metadata(adm, NULL, 0, on_listed_md, &l), 0);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    cr_assert_eq(uv_loop_close(&loop), 0, "handles left on the loop");
+    cr_assert(l.both, "%s and %s not both in the metadata after %d tries", a, b, l.tries);
+}
+
 Test(admin, a_refresh_of_every_topic_asked_from_a_callback_lists_every_topic, .timeout = 60) {
     char known[64], other[64];
     snprintf(known, sizeof known, "kfk-nest-a-%d-%ld", getpid(), (long)uv_hrtime() % 100000);
     snprintf(other, sizeof other, "kfk-nest-b-%d-%ld", getpid(), (long)uv_hrtime() % 100000);
     cr_assert_eq(topics_call(1, known, 1).topic_err, 0);
     cr_assert_eq(topics_call(1, other, 1).topic_err, 0);
+    wait_listed(known, other);
     uv_loop_t loop;
     uv_loop_init(&loop);
     char errstr[256];
