@@ -4,21 +4,10 @@
 #include <string.h>
 
 #include "ev/framer.h"
+#include "protocol/errstr.h"
 #include "protocol/mem.h"
 
 #define TAIL_MAX ((size_t)1 << 30)
-
-static void set_err(char *errstr, size_t errstr_size, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_err(char *errstr, size_t errstr_size, const char *fmt, ...) {
-    if (!errstr || !errstr_size)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(errstr, errstr_size, fmt, ap);
-    va_end(ap);
-}
 
 void kfk__framer_init(kfk__framer_t *f, int64_t max_frame) {
     memset(f, 0, sizeof *f);
@@ -55,14 +44,14 @@ static kfk_err_t start_frame(kfk__framer_t *f, char *errstr, size_t errstr_size)
             hint = " (a TLS alert: is security.protocol right?)";
         else if (h[0] == 'H' && h[1] == 'T')
             hint = " (an HTTP answer: is this a Kafka port?)";
-        set_err(errstr, errstr_size,
-                "response frame of %lld bytes refused (receive.message.max.bytes=%lld)%s",
-                (long long)size, (long long)f->max_frame, hint);
+        kfk__errstr_set(errstr, errstr_size,
+                        "response frame of %lld bytes refused (receive.message.max.bytes=%lld)%s",
+                        (long long)size, (long long)f->max_frame, hint);
         return size < 4 ? KFK_ERR__BAD_MSG : KFK_ERR__FRAME_TOO_LARGE;
     }
     f->frame = kfk__malloc((size_t)size);
     if (!f->frame) {
-        set_err(errstr, errstr_size, "no memory for a %lld byte frame", (long long)size);
+        kfk__errstr_set(errstr, errstr_size, "no memory for a %lld byte frame", (long long)size);
         return KFK_ERR__NOMEM;
     }
     f->frame_len = (size_t)size;
@@ -112,12 +101,13 @@ int kfk__framer_filled(kfk__framer_t *f, size_t n, kfk__frame_cb cb, void *opaqu
 
 kfk_err_t kfk__framer_eof(const kfk__framer_t *f, char *errstr, size_t errstr_size) {
     if (f->frame) {
-        set_err(errstr, errstr_size, "truncated frame: %zu of %zu bytes", f->frame_have,
-                f->frame_len);
+        kfk__errstr_set(errstr, errstr_size, "truncated frame: %zu of %zu bytes", f->frame_have,
+                        f->frame_len);
         return KFK_ERR__BAD_MSG;
     }
     if (f->hdr_have) {
-        set_err(errstr, errstr_size, "truncated frame: %zu of a size's 4 bytes", f->hdr_have);
+        kfk__errstr_set(errstr, errstr_size, "truncated frame: %zu of a size's 4 bytes",
+                        f->hdr_have);
         return KFK_ERR__BAD_MSG;
     }
     return KFK_ERR_NONE;

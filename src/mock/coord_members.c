@@ -20,23 +20,35 @@ typedef kfk__coord_t coord_t;
 
 /* ---- handlers ------------------------------------------------------------------------------- */
 
-static int sync(coord_t *c, kfk__mreq_t *req, void **resp) {
-    const kfk_sync_group_request_t *rq = req->body;
-    int16_t v = req->hdr.api_version;
-    kfk_str_t instance = v >= 3 ? rq->group_instance_id : (kfk_str_t){NULL, -1};
-    int16_t err =
-        kfk__mock_fault_error(req->m, KFK_API_SYNC_GROUP, kfk__coord_broker_id(req), NULL, 0, -1);
+/* The checks SyncGroup and Heartbeat share, in Kafka's order: an error fault for @p api, the
+ * coordinator, the group, the member and its generation. 0 with the group in *@p out, or the
+ * error code to answer. */
+static int16_t member_check(coord_t *c, kfk__mreq_t *req, int16_t api, kfk_str_t group_id,
+                            kfk_str_t member_id, kfk_str_t instance, int32_t generation,
+                            group_t **out) {
+    int16_t err = kfk__mock_fault_error(req->m, api, kfk__coord_broker_id(req), NULL, 0, -1);
     group_t *g = NULL;
     if (!err)
-        err = kfk__coord_check(c, req, rq->group_id, 0);
-    if (!err && !(g = kfk__coord_group(c, rq->group_id, 0)))
+        err = kfk__coord_check(c, req, group_id, 0);
+    if (!err && !(g = kfk__coord_group(c, group_id, 0)))
         err = KFK_ERR_UNKNOWN_MEMBER_ID;
     if (!err && g->state == KFK__CG_DEAD)
         err = KFK_ERR_COORDINATOR_NOT_AVAILABLE;
     if (!err)
-        err = kfk__coord_validate_member(g, rq->member_id, instance);
-    if (!err && rq->generation_id != g->generation)
+        err = kfk__coord_validate_member(g, member_id, instance);
+    if (!err && generation != g->generation)
         err = KFK_ERR_ILLEGAL_GENERATION;
+    *out = g;
+    return err;
+}
+
+static int sync(coord_t *c, kfk__mreq_t *req, void **resp) {
+    const kfk_sync_group_request_t *rq = req->body;
+    int16_t v = req->hdr.api_version;
+    kfk_str_t instance = v >= 3 ? rq->group_instance_id : (kfk_str_t){NULL, -1};
+    group_t *g;
+    int16_t err = member_check(c, req, KFK_API_SYNC_GROUP, rq->group_id, rq->member_id, instance,
+                               rq->generation_id, &g);
     if (!err && v >= 5 &&
         ((rq->protocol_type.len >= 0 && !kfk__coord_str_eq(g->protocol_type, rq->protocol_type)) ||
          (rq->protocol_name.len >= 0 && !kfk__coord_str_eq(g->protocol_name, rq->protocol_name))))
@@ -120,19 +132,9 @@ int kfk__mock_heartbeat(kfk__mreq_t *req, void **resp) {
     coord_t *c = kfk__coord_of(req->m);
     const kfk_heartbeat_request_t *rq = req->body;
     kfk_str_t instance = req->hdr.api_version >= 3 ? rq->group_instance_id : (kfk_str_t){NULL, -1};
-    int16_t err =
-        kfk__mock_fault_error(req->m, KFK_API_HEARTBEAT, kfk__coord_broker_id(req), NULL, 0, -1);
-    group_t *g = NULL;
-    if (!err)
-        err = kfk__coord_check(c, req, rq->group_id, 0);
-    if (!err && !(g = kfk__coord_group(c, rq->group_id, 0)))
-        err = KFK_ERR_UNKNOWN_MEMBER_ID;
-    if (!err && g->state == KFK__CG_DEAD)
-        err = KFK_ERR_COORDINATOR_NOT_AVAILABLE;
-    if (!err)
-        err = kfk__coord_validate_member(g, rq->member_id, instance);
-    if (!err && rq->generation_id != g->generation)
-        err = KFK_ERR_ILLEGAL_GENERATION;
+    group_t *g;
+    int16_t err = member_check(c, req, KFK_API_HEARTBEAT, rq->group_id, rq->member_id, instance,
+                               rq->generation_id, &g);
     if (!err && g->state == KFK__CG_EMPTY)
         err = KFK_ERR_UNKNOWN_MEMBER_ID;
     if (!err) {

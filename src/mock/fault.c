@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "mock/mock_int.h"
+#include "protocol/errstr.h"
 #include "protocol/mem.h"
 
 #define FAULT_MAX 10000
@@ -79,18 +80,6 @@ static fault_state_t *state_get(kfk_mock_t *m) {
     return s;
 }
 
-static void say(char *errstr, size_t errstr_size, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void say(char *errstr, size_t errstr_size, const char *fmt, ...) {
-    va_list ap;
-    if (!errstr || !errstr_size)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(errstr, errstr_size, fmt, ap);
-    va_end(ap);
-}
-
 /*
  * Checks one fault's fields; on a bad one writes why (no prefix) and returns
  * KFK_ERR__INVALID_ARG.
@@ -98,71 +87,73 @@ static void say(char *errstr, size_t errstr_size, const char *fmt, ...) {
 static kfk_err_t fault_check(const kfk_mock_t *m, const kfk_mock_fault_t *f, char *why,
                              size_t why_size) {
     if (f->kind < KFK_MOCK_FAULT_ERROR || f->kind > KFK_MOCK_FAULT_REPLACE) {
-        say(why, why_size, "unknown kind %d", (int)f->kind);
+        kfk__errstr_set(why, why_size, "unknown kind %d", (int)f->kind);
         return KFK_ERR__INVALID_ARG;
     }
     if (f->api_key < -1) {
-        say(why, why_size, "api %d out of range (-1: any)", (int)f->api_key);
+        kfk__errstr_set(why, why_size, "api %d out of range (-1: any)", (int)f->api_key);
         return KFK_ERR__INVALID_ARG;
     }
     if (f->broker < -1 ||
         (f->broker != -1 && m->o.brokers > 0 && (f->broker < 1 || f->broker > m->o.brokers))) {
-        say(why, why_size, "no broker %d (the mock has brokers 1..%d)", (int)f->broker,
-            (int)m->o.brokers);
+        kfk__errstr_set(why, why_size, "no broker %d (the mock has brokers 1..%d)", (int)f->broker,
+                        (int)m->o.brokers);
         return KFK_ERR__INVALID_ARG;
     }
     if (f->topic && (!f->topic[0] || strlen(f->topic) > FAULT_TOPIC_MAX)) {
-        say(why, why_size, "topic must be 1..%d bytes", FAULT_TOPIC_MAX);
+        kfk__errstr_set(why, why_size, "topic must be 1..%d bytes", FAULT_TOPIC_MAX);
         return KFK_ERR__INVALID_ARG;
     }
     if (f->partition < -1) {
-        say(why, why_size, "partition %d out of range (-1: any)", (int)f->partition);
+        kfk__errstr_set(why, why_size, "partition %d out of range (-1: any)", (int)f->partition);
         return KFK_ERR__INVALID_ARG;
     }
     if (f->kind != KFK_MOCK_FAULT_ERROR && (f->topic || f->partition != -1)) {
-        say(why, why_size,
-            "topic and partition match error faults only (a wire fault "
-            "applies to a whole request)");
+        kfk__errstr_set(why, why_size,
+                        "topic and partition match error faults only (a wire fault "
+                        "applies to a whole request)");
         return KFK_ERR__INVALID_ARG;
     }
     if (f->count == 0 || f->count < -1) {
-        say(why, why_size, "count %d out of range (1 or more, -1: every request)", (int)f->count);
+        kfk__errstr_set(why, why_size, "count %d out of range (1 or more, -1: every request)",
+                        (int)f->count);
         return KFK_ERR__INVALID_ARG;
     }
     if (f->skip < 0) {
-        say(why, why_size, "skip %d is negative", (int)f->skip);
+        kfk__errstr_set(why, why_size, "skip %d is negative", (int)f->skip);
         return KFK_ERR__INVALID_ARG;
     }
     switch (f->kind) {
     case KFK_MOCK_FAULT_ERROR:
         if (f->error == 0 || f->error < INT16_MIN || f->error > INT16_MAX) {
-            say(why, why_size, "error code %d is not a non-zero 16-bit code", (int)f->error);
+            kfk__errstr_set(why, why_size, "error code %d is not a non-zero 16-bit code",
+                            (int)f->error);
             return KFK_ERR__INVALID_ARG;
         }
         break;
     case KFK_MOCK_FAULT_DELAY:
         if (f->delay_ms < 0 || f->delay_ms > FAULT_DELAY_MAX_MS) {
-            say(why, why_size, "delay %lld ms out of range (0..%d)", (long long)f->delay_ms,
-                FAULT_DELAY_MAX_MS);
+            kfk__errstr_set(why, why_size, "delay %lld ms out of range (0..%d)",
+                            (long long)f->delay_ms, FAULT_DELAY_MAX_MS);
             return KFK_ERR__INVALID_ARG;
         }
         break;
     case KFK_MOCK_FAULT_TRUNCATE:
         if (f->at < 0) {
-            say(why, why_size, "truncate at %lld is negative", (long long)f->at);
+            kfk__errstr_set(why, why_size, "truncate at %lld is negative", (long long)f->at);
             return KFK_ERR__INVALID_ARG;
         }
         break;
     case KFK_MOCK_FAULT_PATCH:
     case KFK_MOCK_FAULT_REPLACE:
         if (f->kind == KFK_MOCK_FAULT_PATCH && (f->at < 0 || f->at > INT32_MAX)) {
-            say(why, why_size, "patch offset %lld out of range (0..%d)", (long long)f->at,
-                INT32_MAX);
+            kfk__errstr_set(why, why_size, "patch offset %lld out of range (0..%d)",
+                            (long long)f->at, INT32_MAX);
             return KFK_ERR__INVALID_ARG;
         }
         if (!f->bytes || f->bytes_len == 0 || f->bytes_len > FAULT_BYTES_MAX) {
-            say(why, why_size, "%zu bytes: a patch or replacement needs 1..%zu bytes",
-                f->bytes ? f->bytes_len : (size_t)0, FAULT_BYTES_MAX);
+            kfk__errstr_set(why, why_size, "%zu bytes: a patch or replacement needs 1..%zu bytes",
+                            f->bytes ? f->bytes_len : (size_t)0, FAULT_BYTES_MAX);
             return KFK_ERR__INVALID_ARG;
         }
         break;
@@ -181,11 +172,12 @@ static size_t fault_bytes(const fault_t *f) {
 static kfk_err_t state_reserve(fault_state_t *s, size_t more, size_t bytes, char *why,
                                size_t why_size) {
     if (more > FAULT_MAX - s->n) {
-        say(why, why_size, "too many faults (at most %d at a time)", FAULT_MAX);
+        kfk__errstr_set(why, why_size, "too many faults (at most %d at a time)", FAULT_MAX);
         return KFK_ERR__INVALID_ARG;
     }
     if (bytes > FAULT_BYTES_TOTAL - s->bytes) {
-        say(why, why_size, "faults would hold more than %zu bytes in all", FAULT_BYTES_TOTAL);
+        kfk__errstr_set(why, why_size, "faults would hold more than %zu bytes in all",
+                        FAULT_BYTES_TOTAL);
         return KFK_ERR__INVALID_ARG;
     }
     if (s->n + more > s->cap) {
@@ -196,7 +188,7 @@ static kfk_err_t state_reserve(fault_state_t *s, size_t more, size_t bytes, char
             cap = FAULT_MAX;
         fault_t **v = kfk__realloc(s->v, cap * sizeof(*v));
         if (!v) {
-            say(why, why_size, "out of memory");
+            kfk__errstr_set(why, why_size, "out of memory");
             return KFK_ERR__NOMEM;
         }
         s->v = v;
@@ -576,8 +568,8 @@ static fault_t *parse_one(const kfk_mock_t *m, const char *s, size_t n, int no, 
         int slot = -1;
         p = item_end + 1;
         if (item_n == 0) {
-            say(errstr, errstr_size, "fault %d: empty item (items are key=value, separated by ',')",
-                no);
+            kfk__errstr_set(errstr, errstr_size,
+                            "fault %d: empty item (items are key=value, separated by ',')", no);
             goto fail;
         }
         eq = memchr(item, '=', item_n);
@@ -593,40 +585,42 @@ static fault_t *parse_one(const kfk_mock_t *m, const char *s, size_t n, int no, 
                 slot = fault_keys[k].slot;
         }
         if (slot < 0) {
-            say(errstr, errstr_size, "fault %d: unknown key " TOK_FMT, no, TOK_ARG(key, key_n));
+            kfk__errstr_set(errstr, errstr_size, "fault %d: unknown key " TOK_FMT, no,
+                            TOK_ARG(key, key_n));
             goto fail;
         }
         if (seen[slot]) {
             if (slot == K_ACTION)
-                say(errstr, errstr_size,
-                    "fault %d: more than one action (" TOK_FMT " and " TOK_FMT ")", no,
-                    TOK_ARG(seen[slot], seen_len[slot]), TOK_ARG(key, key_n));
+                kfk__errstr_set(errstr, errstr_size,
+                                "fault %d: more than one action (" TOK_FMT " and " TOK_FMT ")", no,
+                                TOK_ARG(seen[slot], seen_len[slot]), TOK_ARG(key, key_n));
             else
-                say(errstr, errstr_size, "fault %d: " TOK_FMT " given twice", no,
-                    TOK_ARG(key, key_n));
+                kfk__errstr_set(errstr, errstr_size, "fault %d: " TOK_FMT " given twice", no,
+                                TOK_ARG(key, key_n));
             goto fail;
         }
         seen[slot] = key;
         seen_len[slot] = key_n;
         if (ieq(key, key_n, "silence")) {
             if (eq) {
-                say(errstr, errstr_size, "fault %d: 'silence' takes no value", no);
+                kfk__errstr_set(errstr, errstr_size, "fault %d: 'silence' takes no value", no);
                 goto fail;
             }
             in.kind = KFK_MOCK_FAULT_SILENCE;
             continue;
         }
         if (!eq || val_n == 0) {
-            say(errstr, errstr_size, "fault %d: " TOK_FMT " needs a value (key=value)", no,
-                TOK_ARG(key, key_n));
+            kfk__errstr_set(errstr, errstr_size, "fault %d: " TOK_FMT " needs a value (key=value)",
+                            no, TOK_ARG(key, key_n));
             goto fail;
         }
         switch (slot) {
         case K_API:
             if (api_parse(val, val_n, &in.api_key) != 0) {
-                say(errstr, errstr_size,
-                    "fault %d: unknown API " TOK_FMT " (a name such as Produce, or a number)", no,
-                    TOK_ARG(val, val_n));
+                kfk__errstr_set(errstr, errstr_size,
+                                "fault %d: unknown API " TOK_FMT
+                                " (a name such as Produce, or a number)",
+                                no, TOK_ARG(val, val_n));
                 goto fail;
             }
             continue;
@@ -634,11 +628,12 @@ static fault_t *parse_one(const kfk_mock_t *m, const char *s, size_t n, int no, 
         case K_PARTITION:
         case K_SKIP:
             if (parse_int(val, val_n, slot == K_BROKER ? 1 : 0, INT32_MAX, &v) != 0) {
-                say(errstr, errstr_size, "fault %d: bad %s " TOK_FMT " (a number %d or more)", no,
-                    slot == K_BROKER ? "broker"
-                    : slot == K_SKIP ? "skip"
-                                     : "partition",
-                    TOK_ARG(val, val_n), slot == K_BROKER ? 1 : 0);
+                kfk__errstr_set(errstr, errstr_size,
+                                "fault %d: bad %s " TOK_FMT " (a number %d or more)", no,
+                                slot == K_BROKER ? "broker"
+                                : slot == K_SKIP ? "skip"
+                                                 : "partition",
+                                TOK_ARG(val, val_n), slot == K_BROKER ? 1 : 0);
                 goto fail;
             }
             if (slot == K_BROKER)
@@ -651,8 +646,8 @@ static fault_t *parse_one(const kfk_mock_t *m, const char *s, size_t n, int no, 
         case K_TOPIC:
             if (val_n > FAULT_TOPIC_MAX || !(topic = kfk__strndup(val, val_n))) {
                 if (val_n > FAULT_TOPIC_MAX)
-                    say(errstr, errstr_size, "fault %d: topic longer than %d bytes", no,
-                        FAULT_TOPIC_MAX);
+                    kfk__errstr_set(errstr, errstr_size, "fault %d: topic longer than %d bytes", no,
+                                    FAULT_TOPIC_MAX);
                 else
                     *nomem = 1;
                 goto fail;
@@ -665,8 +660,9 @@ static fault_t *parse_one(const kfk_mock_t *m, const char *s, size_t n, int no, 
                 continue;
             }
             if (parse_int(val, val_n, -1, INT32_MAX, &v) != 0 || v == 0) {
-                say(errstr, errstr_size, "fault %d: bad count " TOK_FMT " (1 or more, or all)", no,
-                    TOK_ARG(val, val_n));
+                kfk__errstr_set(errstr, errstr_size,
+                                "fault %d: bad count " TOK_FMT " (1 or more, or all)", no,
+                                TOK_ARG(val, val_n));
                 goto fail;
             }
             in.count = (int32_t)v;
@@ -678,7 +674,8 @@ static fault_t *parse_one(const kfk_mock_t *m, const char *s, size_t n, int no, 
         if (ieq(key, key_n, "error")) {
             in.kind = KFK_MOCK_FAULT_ERROR;
             if (error_parse(val, val_n, &in.error) != 0) {
-                say(errstr, errstr_size,
+                kfk__errstr_set(
+                    errstr, errstr_size,
                     "fault %d: unknown error " TOK_FMT
                     " (a Kafka error name such as NOT_LEADER_OR_FOLLOWER, or a non-zero number)",
                     no, TOK_ARG(val, val_n));
@@ -687,8 +684,9 @@ static fault_t *parse_one(const kfk_mock_t *m, const char *s, size_t n, int no, 
         } else if (ieq(key, key_n, "delay")) {
             in.kind = KFK_MOCK_FAULT_DELAY;
             if (parse_int(val, val_n, 0, FAULT_DELAY_MAX_MS, &in.delay_ms) != 0) {
-                say(errstr, errstr_size, "fault %d: bad delay " TOK_FMT " (milliseconds, 0..%d)",
-                    no, TOK_ARG(val, val_n), FAULT_DELAY_MAX_MS);
+                kfk__errstr_set(errstr, errstr_size,
+                                "fault %d: bad delay " TOK_FMT " (milliseconds, 0..%d)", no,
+                                TOK_ARG(val, val_n), FAULT_DELAY_MAX_MS);
                 goto fail;
             }
         } else if (ieq(key, key_n, "close")) {
@@ -697,16 +695,17 @@ static fault_t *parse_one(const kfk_mock_t *m, const char *s, size_t n, int no, 
             } else if (ieq(val, val_n, "after")) {
                 in.kind = KFK_MOCK_FAULT_CLOSE_AFTER;
             } else {
-                say(errstr, errstr_size, "fault %d: bad close " TOK_FMT " (before or after)", no,
-                    TOK_ARG(val, val_n));
+                kfk__errstr_set(errstr, errstr_size,
+                                "fault %d: bad close " TOK_FMT " (before or after)", no,
+                                TOK_ARG(val, val_n));
                 goto fail;
             }
         } else if (ieq(key, key_n, "truncate")) {
             in.kind = KFK_MOCK_FAULT_TRUNCATE;
             if (parse_int(val, val_n, 0, INT32_MAX, &in.at) != 0) {
-                say(errstr, errstr_size,
-                    "fault %d: bad truncate " TOK_FMT " (bytes kept, 0 or more)", no,
-                    TOK_ARG(val, val_n));
+                kfk__errstr_set(errstr, errstr_size,
+                                "fault %d: bad truncate " TOK_FMT " (bytes kept, 0 or more)", no,
+                                TOK_ARG(val, val_n));
                 goto fail;
             }
         } else {
@@ -718,10 +717,11 @@ static fault_t *parse_one(const kfk_mock_t *m, const char *s, size_t n, int no, 
                 size_t off_n = colon ? (size_t)(colon - val) : 0;
                 in.kind = KFK_MOCK_FAULT_PATCH;
                 if (!colon || parse_int(val, off_n, 0, INT32_MAX, &in.at) != 0) {
-                    say(errstr, errstr_size,
-                        "fault %d: bad patch " TOK_FMT " (OFFSET:HEX, the offset counted from "
-                        "the frame's size field)",
-                        no, TOK_ARG(val, val_n));
+                    kfk__errstr_set(errstr, errstr_size,
+                                    "fault %d: bad patch " TOK_FMT
+                                    " (OFFSET:HEX, the offset counted from "
+                                    "the frame's size field)",
+                                    no, TOK_ARG(val, val_n));
                     goto fail;
                 }
                 hex = colon + 1;
@@ -732,22 +732,23 @@ static fault_t *parse_one(const kfk_mock_t *m, const char *s, size_t n, int no, 
             if (!(bytes = hex_parse(hex, hex_n, &in.bytes_len, &hex_why))) {
                 if (strcmp(hex_why, "out of memory") == 0)
                     *nomem = 1;
-                say(errstr, errstr_size, "fault %d: bad bytes " TOK_FMT " in %.*s (%s)", no,
-                    TOK_ARG(hex, hex_n), (int)key_n, key, hex_why);
+                kfk__errstr_set(errstr, errstr_size, "fault %d: bad bytes " TOK_FMT " in %.*s (%s)",
+                                no, TOK_ARG(hex, hex_n), (int)key_n, key, hex_why);
                 goto fail;
             }
             in.bytes = bytes;
         }
     }
     if (!seen[K_ACTION]) {
-        say(errstr, errstr_size,
+        kfk__errstr_set(
+            errstr, errstr_size,
             "fault %d: no action (one of error=, delay=, close=, truncate=, silence, patch=, "
             "replace=)",
             no);
         goto fail;
     }
     if (fault_check(m, &in, why, sizeof(why)) != KFK_ERR_NONE) {
-        say(errstr, errstr_size, "fault %d: %s", no, why);
+        kfk__errstr_set(errstr, errstr_size, "fault %d: %s", no, why);
         goto fail;
     }
     if (!(f = kfk__calloc(1, sizeof(*f)))) {
@@ -762,7 +763,7 @@ static fault_t *parse_one(const kfk_mock_t *m, const char *s, size_t n, int no, 
     return f;
 fail:
     if (*nomem)
-        say(errstr, errstr_size, "fault %d: out of memory", no);
+        kfk__errstr_set(errstr, errstr_size, "fault %d: out of memory", no);
     kfk__free(topic);
     kfk__free(bytes);
     return NULL;
@@ -780,11 +781,11 @@ kfk_err_t kfk_mock_fault_parse(kfk_mock_t *m, const char *spec, char *errstr, si
     if (errstr && errstr_size)
         errstr[0] = '\0';
     if (!m || !spec) {
-        say(errstr, errstr_size, "no mock or no spec");
+        kfk__errstr_set(errstr, errstr_size, "no mock or no spec");
         return KFK_ERR__INVALID_ARG;
     }
     if (m->closing) {
-        say(errstr, errstr_size, "the mock is closing");
+        kfk__errstr_set(errstr, errstr_size, "the mock is closing");
         return KFK_ERR__DESTROYED;
     }
     retired_drop(state_of(m));
@@ -800,8 +801,8 @@ kfk_err_t kfk_mock_fault_parse(kfk_mock_t *m, const char *spec, char *errstr, si
         if (seg_n == 0)
             continue; /* "a;;b" and a trailing ';' */
         if (n == FAULT_MAX) {
-            say(errstr, errstr_size, "fault %zu: too many faults (at most %d at a time)", n + 1,
-                FAULT_MAX);
+            kfk__errstr_set(errstr, errstr_size,
+                            "fault %zu: too many faults (at most %d at a time)", n + 1, FAULT_MAX);
             goto out;
         }
         if (n == cap) {
@@ -809,7 +810,7 @@ kfk_err_t kfk_mock_fault_parse(kfk_mock_t *m, const char *spec, char *errstr, si
             fault_t **nfs = kfk__realloc(fs, ncap * sizeof(*nfs));
             if (!nfs) {
                 nomem = 1;
-                say(errstr, errstr_size, "fault %zu: out of memory", n + 1);
+                kfk__errstr_set(errstr, errstr_size, "fault %zu: out of memory", n + 1);
                 goto out;
             }
             fs = nfs;
@@ -819,23 +820,24 @@ kfk_err_t kfk_mock_fault_parse(kfk_mock_t *m, const char *spec, char *errstr, si
             goto out;
         fs[n++] = f;
         if (fault_bytes(f) > FAULT_BYTES_TOTAL - bytes) {
-            say(errstr, errstr_size, "fault %zu: faults would hold more than %zu bytes in all", n,
-                FAULT_BYTES_TOTAL);
+            kfk__errstr_set(errstr, errstr_size,
+                            "fault %zu: faults would hold more than %zu bytes in all", n,
+                            FAULT_BYTES_TOTAL);
             goto out;
         }
         bytes += fault_bytes(f);
     }
     if (n == 0) {
-        say(errstr, errstr_size, "no fault in the spec");
+        kfk__errstr_set(errstr, errstr_size, "no fault in the spec");
         goto out;
     }
     if (!(s = state_get(m))) {
         nomem = 1;
-        say(errstr, errstr_size, "out of memory");
+        kfk__errstr_set(errstr, errstr_size, "out of memory");
         goto out;
     }
     if ((err = state_reserve(s, n, bytes, why, sizeof(why))) != KFK_ERR_NONE) {
-        say(errstr, errstr_size, "%s", why);
+        kfk__errstr_set(errstr, errstr_size, "%s", why);
         goto out;
     }
     state_append(s, fs, n);

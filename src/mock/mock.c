@@ -11,22 +11,11 @@
 #include <string.h>
 
 #include "mock/mock_int.h"
+#include "protocol/errstr.h"
 #include "protocol/mem.h"
 
 #define MAX_BROKERS 64
 #define MAX_TOPIC_NAME 249
-
-static void set_err(char *errstr, size_t errstr_size, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_err(char *errstr, size_t errstr_size, const char *fmt, ...) {
-    if (!errstr || !errstr_size)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(errstr, errstr_size, fmt, ap);
-    va_end(ap);
-}
 
 /* A random version-4 UUID (never all zeros, Kafka's "no id"). */
 static void new_uuid(kfk_uuid_t *id) {
@@ -152,9 +141,9 @@ static kfk_err_t read_opts(kfk_mock_opts_t *o, const kfk_mock_opts_t *src, char 
     size_t n;
     memcpy(&n, src, sizeof n);
     if (n < sizeof n) {
-        set_err(errstr, errstr_size,
-                "options with struct_size 0: initialize them with %s, then set fields",
-                "KFK_MOCK_OPTS_INIT");
+        kfk__errstr_set(errstr, errstr_size,
+                        "options with struct_size 0: initialize them with %s, then set fields",
+                        "KFK_MOCK_OPTS_INIT");
         return KFK_ERR__INVALID_ARG;
     }
     memcpy(&d, src, n < sizeof d ? n : sizeof d);
@@ -171,9 +160,9 @@ static kfk_err_t read_opts(kfk_mock_opts_t *o, const kfk_mock_opts_t *src, char 
         return KFK_ERR__INVALID_ARG;
     }
     if (d.default_partitions < 1 || d.log_cap_bytes < 1 || d.group_rebalance_delay_ms < 0) {
-        set_err(errstr, errstr_size, "%s",
-                "default_partitions and log_cap_bytes must be positive, "
-                "group_rebalance_delay_ms not negative");
+        kfk__errstr_set(errstr, errstr_size, "%s",
+                        "default_partitions and log_cap_bytes must be positive, "
+                        "group_rebalance_delay_ms not negative");
         return KFK_ERR__INVALID_ARG;
     }
     *o = d;
@@ -197,7 +186,7 @@ kfk_err_t kfk_mock_new(uv_loop_t *loop, const kfk_mock_opts_t *opts, kfk_mock_t 
     if (errstr && errstr_size)
         errstr[0] = '\0';
     if (!loop || !opts || !out) {
-        set_err(errstr, errstr_size, "%s", "loop, opts and out are required");
+        kfk__errstr_set(errstr, errstr_size, "%s", "loop, opts and out are required");
         return KFK_ERR__INVALID_ARG;
     }
     *out = NULL;
@@ -208,7 +197,7 @@ kfk_err_t kfk_mock_new(uv_loop_t *loop, const kfk_mock_opts_t *opts, kfk_mock_t 
     kfk_mock_t *m = kfk__calloc(1, sizeof *m);
     if (!m || !(m->brokers = kfk__calloc((size_t)o.brokers, sizeof *m->brokers))) {
         kfk__free(m);
-        set_err(errstr, errstr_size, "%s", "out of memory");
+        kfk__errstr_set(errstr, errstr_size, "%s", "out of memory");
         return KFK_ERR__NOMEM;
     }
     m->loop = loop;
@@ -226,7 +215,7 @@ kfk_err_t kfk_mock_new(uv_loop_t *loop, const kfk_mock_opts_t *opts, kfk_mock_t 
     for (int32_t i = 0; i < o.brokers && !err; i++)
         err = kfk__mock_listen(&m->brokers[i], errstr, errstr_size);
     if (!err && build_bootstrap(m) != KFK_ERR_NONE) {
-        set_err(errstr, errstr_size, "%s", "out of memory");
+        kfk__errstr_set(errstr, errstr_size, "%s", "out of memory");
         err = KFK_ERR__NOMEM;
     }
     if (err) {

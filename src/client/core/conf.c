@@ -13,6 +13,7 @@
 #include <strings.h>
 
 #include "client/core/conf.h"
+#include "protocol/errstr.h"
 #include "protocol/mem.h"
 
 typedef enum { T_INT, T_BOOL, T_STR, T_ENUM } ptype_t;
@@ -59,15 +60,6 @@ static const kfk_conf_property_t pub_props[] = {KFK_CONF_PROPS(PUB_)};
 #undef PUB_
 
 #define NPROPS (sizeof props / sizeof props[0])
-
-static void errf(char *errstr, size_t size, const char *fmt, ...) {
-    if (!errstr || !size)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(errstr, size, fmt, ap);
-    va_end(ap);
-}
 
 /* True when @p item (@p n bytes) is one of the '|'-separated @p choices (case-sensitive). */
 static int in_choices(const char *choices, const char *item, size_t n) {
@@ -197,12 +189,12 @@ static kfk_err_t set_prop(kfk_conf_t *conf, const prop_t *p, const char *value, 
         errno = 0;
         long long v = strtoll(value, &end, 10);
         if (errno || end == value || *end) {
-            errf(errstr, errsize, "%s: \"%s\" is not an integer", p->name, value);
+            kfk__errstr_set(errstr, errsize, "%s: \"%s\" is not an integer", p->name, value);
             return KFK_ERR__INVALID_CONF;
         }
         if (v < p->min || v > p->max) {
-            errf(errstr, errsize, "%s: %lld is out of range [%lld, %lld]", p->name, v,
-                 (long long)p->min, (long long)p->max);
+            kfk__errstr_set(errstr, errsize, "%s: %lld is out of range [%lld, %lld]", p->name, v,
+                            (long long)p->min, (long long)p->max);
             return KFK_ERR__INVALID_CONF;
         }
         *(int64_t *)field = v;
@@ -214,14 +206,15 @@ static kfk_err_t set_prop(kfk_conf_t *conf, const prop_t *p, const char *value, 
         } else if (!strcasecmp(value, "false") || !strcmp(value, "0")) {
             *(int *)field = 0;
         } else {
-            errf(errstr, errsize, "%s: \"%s\" is not true or false", p->name, value);
+            kfk__errstr_set(errstr, errsize, "%s: \"%s\" is not true or false", p->name, value);
             return KFK_ERR__INVALID_CONF;
         }
         return KFK_ERR_NONE;
     case T_ENUM: {
         int idx = enum_index(p->choices, value);
         if (idx < 0) {
-            errf(errstr, errsize, "%s: \"%s\" is not one of %s", p->name, value, p->choices);
+            kfk__errstr_set(errstr, errsize, "%s: \"%s\" is not one of %s", p->name, value,
+                            p->choices);
             return KFK_ERR__INVALID_CONF;
         }
         *(int *)field = idx;
@@ -231,17 +224,18 @@ static kfk_err_t set_prop(kfk_conf_t *conf, const prop_t *p, const char *value, 
         if (!strcmp(p->name, "partition.assignment.strategy")) {
             char bad[64];
             if (!assignors_valid(p->choices, value, bad, sizeof bad)) {
-                errf(errstr, errsize,
-                     "partition.assignment.strategy: unknown assignor \"%s\" (range, roundrobin, "
-                     "cooperative-sticky)",
-                     bad);
+                kfk__errstr_set(
+                    errstr, errsize,
+                    "partition.assignment.strategy: unknown assignor \"%s\" (range, roundrobin, "
+                    "cooperative-sticky)",
+                    bad);
                 return KFK_ERR__INVALID_CONF;
             }
         }
         if (!strcmp(p->name, "debug")) {
             char bad[64];
             if (!debug_valid(p->choices, value, bad, sizeof bad)) {
-                errf(errstr, errsize, "debug: unknown context \"%s\"", bad);
+                kfk__errstr_set(errstr, errsize, "debug: unknown context \"%s\"", bad);
                 return KFK_ERR__INVALID_CONF;
             }
         }
@@ -314,13 +308,13 @@ kfk_err_t kfk_conf_set(kfk_conf_t *conf, const char *name, const char *value, ch
     if (errstr && errstr_size)
         errstr[0] = '\0';
     if (!conf || !name || !value) {
-        errf(errstr, errstr_size, "kfk_conf_set: NULL argument");
+        kfk__errstr_set(errstr, errstr_size, "kfk_conf_set: NULL argument");
         return KFK_ERR__INVALID_ARG;
     }
     size_t idx;
     const prop_t *p = find_prop(name, &idx);
     if (!p) {
-        errf(errstr, errstr_size, "unknown configuration property \"%s\"", name);
+        kfk__errstr_set(errstr, errstr_size, "unknown configuration property \"%s\"", name);
         return KFK_ERR__UNKNOWN_CONF;
     }
     kfk_err_t err = set_prop(conf, p, value, errstr, errstr_size);
@@ -393,7 +387,7 @@ char *kfk_conf_dump(const kfk_conf_t *conf) {
 kfk_err_t kfk_conf_set_file(kfk_conf_t *conf, const char *path, char *errstr, size_t errstr_size) {
     FILE *f = fopen(path, "r");
     if (!f) {
-        errf(errstr, errstr_size, "%s: %s", path, strerror(errno));
+        kfk__errstr_set(errstr, errstr_size, "%s: %s", path, strerror(errno));
         return KFK_ERR__INVALID_ARG;
     }
     char line[8192];
@@ -403,7 +397,7 @@ kfk_err_t kfk_conf_set_file(kfk_conf_t *conf, const char *path, char *errstr, si
         lineno++;
         size_t n = strlen(line);
         if (n == sizeof line - 1 && line[n - 1] != '\n') {
-            errf(errstr, errstr_size, "%s:%d: line too long", path, lineno);
+            kfk__errstr_set(errstr, errstr_size, "%s:%d: line too long", path, lineno);
             err = KFK_ERR__INVALID_CONF;
             break;
         }
@@ -416,7 +410,7 @@ kfk_err_t kfk_conf_set_file(kfk_conf_t *conf, const char *path, char *errstr, si
             continue;
         char *eq = strchr(p, '=');
         if (!eq) {
-            errf(errstr, errstr_size, "%s:%d: expected key=value", path, lineno);
+            kfk__errstr_set(errstr, errstr_size, "%s:%d: expected key=value", path, lineno);
             err = KFK_ERR__INVALID_CONF;
             break;
         }
@@ -430,7 +424,7 @@ kfk_err_t kfk_conf_set_file(kfk_conf_t *conf, const char *path, char *errstr, si
         char sub[512];
         err = kfk_conf_set(conf, p, v, sub, sizeof sub);
         if (err)
-            errf(errstr, errstr_size, "%s:%d: %s", path, lineno, sub);
+            kfk__errstr_set(errstr, errstr_size, "%s:%d: %s", path, lineno, sub);
     }
     fclose(f);
     return err;
