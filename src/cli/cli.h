@@ -14,12 +14,18 @@
 
 enum { KFK_EXIT_OK = 0, KFK_EXIT_ERR = 1, KFK_EXIT_USAGE = 2, KFK_EXIT_LOCK_HELD = 3 };
 
-/* Common options: -b BROKERS, -X key=value (repeatable), -F file, -h/--help. */
+/* Common options: -b BROKERS, -X key=value (repeatable), -F file, -m SECONDS, -h/--help. */
 typedef struct kfk_cli_common {
     const char *brokers;
     kfk_conf_t *conf;
     int help;
+    /* -m SECONDS (like kcat's -m): how long a command waits for the cluster to become usable
+     * (metadata, a partition's leader, a first answer) before it gives up with the last cause
+     * and exits 1. Default KFK_CLI_DEADLINE_MS. */
+    int64_t deadline_ms;
 } kfk_cli_common_t;
+
+enum { KFK_CLI_DEADLINE_MS = 10000 };
 
 /* Prints "kfk <cmd>: <message>" to stderr. */
 void kfk_cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

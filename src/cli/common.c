@@ -19,6 +19,7 @@ void kfk_cli_error(const char *cmd, const char *fmt, ...) {
 
 int kfk_cli_common_init(kfk_cli_common_t *c, const char *cmd) {
     memset(c, 0, sizeof *c);
+    c->deadline_ms = KFK_CLI_DEADLINE_MS;
     c->conf = kfk_conf_new();
     if (!c->conf) {
         kfk_cli_error(cmd, "out of memory");
@@ -89,6 +90,22 @@ int kfk_cli_common_arg(kfk_cli_common_t *c, const char *cmd, int argc, char **ar
             kfk_cli_error(cmd, "-X %s", errstr);
             return -KFK_EXIT_USAGE;
         }
+        return 1;
+    }
+    if (!strcmp(a, "-m")) {
+        const char *v = kfk_cli_value(cmd, argc, argv, i);
+        if (!v)
+            return -KFK_EXIT_USAGE;
+        char *end;
+        errno = 0;
+        double sec = strtod(v, &end);
+        if (errno || end == v || *end || !(sec > 0) || sec > 86400) {
+            kfk_cli_error(cmd, "-m: \"%s\" is not a number of seconds in (0, 86400]", v);
+            return -KFK_EXIT_USAGE;
+        }
+        c->deadline_ms = (int64_t)(sec * 1000 + 0.5);
+        if (c->deadline_ms < 1)
+            c->deadline_ms = 1;
         return 1;
     }
     if (!strcmp(a, "-F")) {
