@@ -94,18 +94,12 @@ static void on_conn_closed(kfk__conn_t *c, void *opaque) {
     kfk__client_handle_closed(opaque);
 }
 
-static void on_conn_state(kfk__conn_t *c, int state, kfk_err_t err, const char *msg, void *opaque) {
-    kfk__broker_t *b = opaque;
+/* The connection @p c of @p b is done (it failed, or it answered something that did not
+ * decode): drop it, count the failure and back off before the next attempt. Only an answer that
+ * decoded resets the count (kfk__broker_answered), so a broker that accepts connections and then
+ * lies or drops them meets the same exponential schedule as one that refuses them. */
+static void broker_down(kfk__broker_t *b, kfk__conn_t *c, kfk_err_t err, const char *msg) {
     kfk__client_t *cl = b->client;
-    if (state == KFK__CONN_UP) {
-        b->up = 1;
-        b->failures = 0;
-        b->last_err = KFK_ERR_NONE;
-        b->connects++;
-        notify_waiters(b, KFK_ERR_NONE, "up");
-        return;
-    }
-    /* DOWN: the connection is done; drop it and back off before the next attempt. */
     int was_up = b->up;
     b->up = 0;
     b->conn = NULL;
@@ -121,22 +115,58 @@ static void on_conn_state(kfk__conn_t *c, int state, kfk_err_t err, const char *
         else
             snprintf(name, sizeof name, "bootstrap server %s:%d", b->host, b->port);
         kfk__log(&cl->log,
-                 repeat   ? KFK_LOG_DEBUG
-                 : was_up ? KFK_LOG_INFO
-                          : KFK_LOG_WARNING,
+                 repeat                       ? KFK_LOG_DEBUG
+                 : was_up && b->failures == 1 ? KFK_LOG_INFO
+                                              : KFK_LOG_WARNING,
                  KFK_DBG_BROKER, "%s: %s (%s)%s", name, msg, kfk_err_name(err),
                  repeat ? " (again)" : "");
     }
     b->last_err = err;
-    snprintf(b->last_msg, sizeof b->last_msg, "%s", msg);
-    uint64_t wait = was_up ? 0 : backoff_ms(cl, b->failures, err);
+    if (msg != b->last_msg)
+        snprintf(b->last_msg, sizeof b->last_msg, "%s", msg);
+    /* A connection that served answers and then broke is retried after the first step of the
+     * schedule (failures is 1 then); one that never answered waits longer each time. */
+    uint64_t wait = backoff_ms(cl, b->failures, err);
     b->next_attempt_ms = uv_now(cl->loop) + wait;
     cl->handles_open++;
     kfk__conn_close(c, on_conn_closed, cl);
-    notify_waiters(b, err, msg);
+    notify_waiters(b, err, b->last_msg);
     /* Waiters that asked again get a new attempt after the backoff. */
     if (b->waiters && b->timer_open && !cl->closing)
         uv_timer_start(&b->backoff_timer, on_broker_timer, wait, 0);
+}
+
+void kfk__broker_answered(kfk__broker_t *b, kfk_err_t err, const char *msg) {
+    if (err == KFK_ERR_NONE) {
+        b->failures = 0;
+        return;
+    }
+    if (err == KFK_ERR__BAD_MSG && b->conn && !b->client->closing)
+        broker_down(b, b->conn, err, msg);
+}
+
+static void on_conn_state(kfk__conn_t *c, int state, kfk_err_t err, const char *msg, void *opaque) {
+    kfk__broker_t *b = opaque;
+    if (state == KFK__CONN_UP) {
+        /* A broker that shares no Metadata version with kfk cannot be used for anything: a
+         * failed connection (backed off like any other), never an up broker whose every
+         * request fails at once. */
+        if (kfk__conn_version(c, KFK_API_METADATA) < 0) {
+            const kfk_api_t *api = kfk_api_get(KFK_API_METADATA);
+            char m[160];
+            snprintf(m, sizeof m,
+                     "its ApiVersions answer offers no Metadata version kfk speaks (v%d..v%d)",
+                     api ? api->min_version : 0, api ? api->max_version : 0);
+            broker_down(b, c, KFK_ERR__NO_COMMON_VERSION, m);
+            return;
+        }
+        b->up = 1;
+        b->last_err = KFK_ERR_NONE;
+        b->connects++;
+        notify_waiters(b, KFK_ERR_NONE, "up");
+        return;
+    }
+    broker_down(b, c, err, msg);
 }
 
 static void broker_connect(kfk__broker_t *b) {

@@ -100,6 +100,12 @@ kfk_err_t kfk__broker_request(kfk__broker_t *b, int16_t api_key, const void *bod
  */
 void kfk__resp_keep(kfk__resp_t *r, uint8_t **frame, kfk_arena_t *arena);
 
+/* Tells the broker's health tracker that an answer arrived on its connection: KFK_ERR_NONE
+ * (it decoded) resets the reconnect backoff; KFK_ERR__BAD_MSG (it did not) closes the connection
+ * as a failure with @p msg as the cause, so the next attempt waits the backoff. Called by
+ * request.c before the handler runs. */
+void kfk__broker_answered(kfk__broker_t *b, kfk_err_t err, const char *msg);
+
 /* Makes sure the broker is connected or connecting (honouring the backoff), and calls @p cb
  * with @p opaque when it is up or when this attempt fails. @p w is caller storage that must stay
  * valid until the callback (or kfk__broker_cancel_wait). Waiting again with a @p w that waits

@@ -69,6 +69,10 @@ static void on_frame(kfk__conn_t *c, kfk_err_t err, uint8_t *frame, size_t len, 
     r.cls = classify(err);
     if (err)
         r.msg = r.msg_buf;
+    /* The broker's health: an answer that decoded resets its reconnect backoff; one that did
+     * not fails its connection (client.c), so a lying broker meets the backoff schedule. */
+    if (frame)
+        kfk__broker_answered(rq.b, err, r.msg);
     rq.cb(&r, rq.opaque);
     /* What the handler kept (kfk__resp_keep) is NULL here. */
     kfk_arena_free(&r.arena);
