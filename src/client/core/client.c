@@ -138,7 +138,10 @@ static void broker_down(kfk__broker_t *b, kfk__conn_t *c, kfk_err_t err, const c
 
 void kfk__broker_answered(kfk__broker_t *b, kfk_err_t err, const char *msg) {
     if (err == KFK_ERR_NONE) {
+        /* Healthy again: the next failure is news, logged as a warning once more. */
         b->failures = 0;
+        b->last_err = KFK_ERR_NONE;
+        b->last_msg[0] = '\0';
         return;
     }
     if (err == KFK_ERR__BAD_MSG && b->conn && !b->client->closing)
@@ -161,7 +164,6 @@ static void on_conn_state(kfk__conn_t *c, int state, kfk_err_t err, const char *
             return;
         }
         b->up = 1;
-        b->last_err = KFK_ERR_NONE;
         b->connects++;
         notify_waiters(b, KFK_ERR_NONE, "up");
         return;
