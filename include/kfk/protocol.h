@@ -671,6 +671,42 @@ KFK_EXTERN kfk_err_t kfk_schema_encode(const kfk_schema_t *schema, int16_t versi
 KFK_EXTERN kfk_err_t kfk_schema_decode(const kfk_schema_t *schema, int16_t version, bool flexible,
                                        kfk_rbuf_t *r, kfk_arena_t *arena, void *out);
 
+/**
+ * Where and why a decode failed, for a message a person can act on ("at byte 13: brokers:
+ * count 268435455 past the end (107 bytes left)"). Filled by the _ex decoders on their first
+ * failure; untouched fields are zero. Plain data, no pointers: copy it freely.
+ */
+typedef struct kfk_decode_error {
+    size_t offset;   /**< the first byte of the field that did not decode, counted from the
+                          origin the decoder was given (for kfk_response_decode_ex: the first
+                          byte of the frame after its 4-byte size, i.e. the correlation id) */
+    char field[128]; /**< the field's path in the schema, e.g. "brokers",
+                          "topics[2].partitions[0].isr_nodes", "header.tagged_fields";
+                          "" when the failure is not in a field (trailing bytes) */
+    char what[128];  /**< what was wrong, e.g. "count 2147483647 past the end (93 bytes left)",
+                          "negative length -2", "varint longer than 5 bytes",
+                          "null where not nullable", "out of memory" */
+} kfk_decode_error_t;
+
+/**
+ * kfk_schema_decode that also says where and why it failed: on the first failure @p derr (may
+ * be NULL) gets the field path, what was wrong and the offset of the field from @p origin (a
+ * pointer at or before @p r's first byte; NULL: @p r's first byte). Same results otherwise.
+ */
+KFK_EXTERN kfk_err_t kfk_schema_decode_ex(const kfk_schema_t *schema, int16_t version,
+                                          bool flexible, kfk_rbuf_t *r, kfk_arena_t *arena,
+                                          void *out, const uint8_t *origin,
+                                          kfk_decode_error_t *derr);
+
+/**
+ * Writes @p e as one line, "at byte N: FIELD: WHAT" (the field part left out when empty), into
+ * @p buf (always terminated when @p size > 0). @p offset_base is added to the offset: 4 to count
+ * from the first byte of a frame's size, as `kfk mock --fault patch=OFFSET:HEX` does. Returns
+ * @p buf.
+ */
+KFK_EXTERN const char *kfk_decode_error_format(const kfk_decode_error_t *e, size_t offset_base,
+                                               char *buf, size_t size);
+
 /* ============================================================================================
  * APIs, headers and frames.
  * ========================================================================================== */
@@ -768,6 +804,18 @@ KFK_EXTERN kfk_err_t kfk_response_encode(kfk_wbuf_t *w, int16_t api_key, int16_t
 KFK_EXTERN kfk_err_t kfk_response_decode(const uint8_t *frame, size_t len, int16_t api_key,
                                          int16_t version, int32_t *correlation_id,
                                          kfk_arena_t *arena, void **body);
+
+/**
+ * kfk_response_decode that also says where and why a frame did not decode: on failure
+ * (KFK_ERR__BAD_MSG, KFK_ERR__NOMEM) @p derr (may be NULL) gets the field path, what was wrong
+ * and the byte offset counted from @p frame's first byte (the correlation id). Header failures
+ * name "header.correlation_id" or "header.tagged_fields"; bytes left after the body "" with
+ * "N trailing bytes after the body". Same results as kfk_response_decode otherwise.
+ */
+KFK_EXTERN kfk_err_t kfk_response_decode_ex(const uint8_t *frame, size_t len, int16_t api_key,
+                                            int16_t version, int32_t *correlation_id,
+                                            kfk_arena_t *arena, void **body,
+                                            kfk_decode_error_t *derr);
 
 /** The correlation id of a response frame (its first 4 bytes); -1 if it is shorter. */
 KFK_EXTERN int32_t kfk_response_correlation_id(const uint8_t *frame, size_t len);

@@ -11,6 +11,7 @@
  *   answers with a v0 body carrying UNSUPPORTED_VERSION.
  */
 #include <stdio.h>
+#include <string.h>
 
 #include "protocol/schema.h"
 
@@ -124,25 +125,56 @@ kfk_err_t kfk_api_pick_version(int16_t api_key, int16_t broker_min, int16_t brok
 
 /* ---- tagged-field sections of headers (kept raw) ----------------------------------------- */
 
-static kfk_bytes_t read_raw_tags(kfk_rbuf_t *r) {
+/* Reads a tagged-field section kept raw; on failure @p what (may be NULL) says why and *at
+ * where. */
+static kfk_bytes_t read_raw_tags_why(kfk_rbuf_t *r, char *what, size_t size, const uint8_t **at) {
+    const uint8_t *cstart = r->p;
     uint32_t count = kfk_rbuf_get_uvarint(r);
     /* The entries start right after the count as written (it may be in a longer form than
      * needed), and are kept without it: the same form as a struct's unknown_tags. */
     const uint8_t *entries = r->p;
-    if (!r->err && count > kfk_rbuf_left(r) / 2)
+    if (r->err && what) {
+        *at = cstart;
+        snprintf(what, size, "count varint malformed or past the end");
+    }
+    if (!r->err && count > kfk_rbuf_left(r) / 2) {
+        if (what) {
+            *at = cstart;
+            snprintf(what, size, "count %u past the end (%zu bytes left, 2 per field)",
+                     (unsigned)count, kfk_rbuf_left(r));
+        }
         kfk_rbuf_fail(r, KFK_ERR__BAD_MSG);
+    }
     int64_t last = -1;
     for (uint32_t i = 0; i < count && !r->err; i++) {
+        const uint8_t *start = r->p;
         uint32_t tag = kfk_rbuf_get_uvarint(r);
-        uint32_t size = kfk_rbuf_get_uvarint(r);
-        if (!r->err && (int64_t)tag <= last)
+        uint32_t tsize = kfk_rbuf_get_uvarint(r);
+        if (!r->err && (int64_t)tag <= last) {
+            if (what)
+                snprintf(what, size, "tag %u out of order (after %lld)", (unsigned)tag,
+                         (long long)last);
             kfk_rbuf_fail(r, KFK_ERR__BAD_MSG);
-        kfk_rbuf_take(r, size);
+        } else if (!r->err && tsize > kfk_rbuf_left(r)) {
+            if (what)
+                snprintf(what, size, "tag %u of %u bytes past the end (%zu bytes left)",
+                         (unsigned)tag, (unsigned)tsize, kfk_rbuf_left(r));
+        } else if (r->err && what) {
+            snprintf(what, size, "tagged field %u: tag or size varint malformed or past the end",
+                     (unsigned)i);
+        }
+        if (what)
+            *at = start;
+        kfk_rbuf_take(r, tsize);
         last = tag;
     }
     if (r->err || count == 0)
         return (kfk_bytes_t){NULL, 0};
     return (kfk_bytes_t){entries, (int32_t)(r->p - entries)};
+}
+
+static kfk_bytes_t read_raw_tags(kfk_rbuf_t *r) {
+    return read_raw_tags_why(r, NULL, 0, NULL);
 }
 
 static void write_raw_tags(kfk_wbuf_t *w, kfk_bytes_t tags) {
@@ -257,34 +289,70 @@ int32_t kfk_response_correlation_id(const uint8_t *frame, size_t len) {
                      ((uint32_t)frame[2] << 8) | frame[3]);
 }
 
-kfk_err_t kfk_response_decode(const uint8_t *frame, size_t len, int16_t api_key, int16_t version,
-                              int32_t *correlation_id, kfk_arena_t *arena, void **body) {
+/* Fills @p derr (may be NULL) with a failure outside any body field. */
+static void decode_error_set(kfk_decode_error_t *derr, size_t offset, const char *field,
+                             const char *what) {
+    if (!derr)
+        return;
+    memset(derr, 0, sizeof *derr);
+    derr->offset = offset;
+    snprintf(derr->field, sizeof derr->field, "%s", field);
+    snprintf(derr->what, sizeof derr->what, "%s", what);
+}
+
+kfk_err_t kfk_response_decode_ex(const uint8_t *frame, size_t len, int16_t api_key, int16_t version,
+                                 int32_t *correlation_id, kfk_arena_t *arena, void **body,
+                                 kfk_decode_error_t *derr) {
     *body = NULL;
     const kfk_api_t *api = api_in_range(api_key, version);
-    if (!api)
+    if (!api) {
+        decode_error_set(derr, 0, "", "API or version kfk does not speak");
         return KFK_ERR__INVALID_ARG;
+    }
     kfk_rbuf_t r;
     kfk_rbuf_init(&r, frame, len);
     int32_t corr = kfk_rbuf_get_int32(&r);
     if (correlation_id)
         *correlation_id = corr;
-    if (response_header_flexible(api, version))
-        read_raw_tags(&r);
-    if (r.err)
+    if (r.err) {
+        char what[96];
+        snprintf(what, sizeof what, "4-byte value past the end (%zu bytes left)", len);
+        decode_error_set(derr, 0, "header.correlation_id", what);
         return KFK_ERR__BAD_MSG;
+    }
+    if (response_header_flexible(api, version)) {
+        char what[128] = "malformed";
+        const uint8_t *at = r.p;
+        read_raw_tags_why(&r, what, sizeof what, &at);
+        if (r.err) {
+            decode_error_set(derr, (size_t)(at - frame), "header.tagged_fields", what);
+            return KFK_ERR__BAD_MSG;
+        }
+    }
     /* A broker that does not know this ApiVersions version answers with a v0 body holding
      * UNSUPPORTED_VERSION and its own ApiVersions range. */
     if (api_key == KFK_API_API_VERSIONS && version > 0 && kfk_rbuf_left(&r) >= 2 &&
         ((r.p[0] << 8) | r.p[1]) == KFK_ERR_UNSUPPORTED_VERSION)
         version = 0;
     void *msg = kfk_arena_alloc(arena, api->response->size);
-    if (!msg)
+    if (!msg) {
+        decode_error_set(derr, (size_t)(r.p - frame), "", "out of memory");
         return KFK_ERR__NOMEM;
-    kfk_err_t err =
-        kfk_schema_decode(api->response, version, api_flexible(api, version), &r, arena, msg);
-    if (!err && kfk_rbuf_left(&r))
+    }
+    kfk_err_t err = kfk_schema_decode_ex(api->response, version, api_flexible(api, version), &r,
+                                         arena, msg, frame, derr);
+    if (!err && kfk_rbuf_left(&r)) {
+        char what[96];
+        snprintf(what, sizeof what, "%zu trailing bytes after the body", kfk_rbuf_left(&r));
+        decode_error_set(derr, (size_t)(r.p - frame), "", what);
         err = KFK_ERR__BAD_MSG;
+    }
     if (!err)
         *body = msg;
     return err;
+}
+
+kfk_err_t kfk_response_decode(const uint8_t *frame, size_t len, int16_t api_key, int16_t version,
+                              int32_t *correlation_id, kfk_arena_t *arena, void **body) {
+    return kfk_response_decode_ex(frame, len, api_key, version, correlation_id, arena, body, NULL);
 }

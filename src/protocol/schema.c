@@ -11,6 +11,7 @@
  * written only when its value differs from its default; unknown tagged fields kept from a
  * decode are merged back in tag order.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "protocol/mem.h"
@@ -388,13 +389,172 @@ static size_t min_wire_size(const kfk_schema_t *s, int16_t v, bool flex) {
     return n ? n : 1;
 }
 
+#define PATH_MAX_DEPTH 8
+
+typedef struct {
+    const char *name;
+    int32_t index; /* -1: not inside an array element */
+} path_elem_t;
+
+/* Where the decoder is (field names and array indexes) and the first failure's record. Shared
+ * by the sub-decoders of tagged fields, so the innermost failure is the one kept. */
+typedef struct {
+    const uint8_t *origin; /* offsets count from here */
+    kfk_decode_error_t *de;
+    int recorded;
+    int depth;
+    path_elem_t path[PATH_MAX_DEPTH];
+} diag_t;
+
 typedef struct {
     kfk_rbuf_t *r;
     kfk_arena_t *arena;
     int16_t v;
     bool flex;
     kfk_err_t err; /* KFK_ERR__NOMEM from the arena; malformed input is r->err */
+    diag_t *dg;    /* NULL: nobody asked where */
 } dec_t;
+
+static void path_push(dec_t *d, const char *name) {
+    if (!d->dg)
+        return;
+    if (d->dg->depth < PATH_MAX_DEPTH)
+        d->dg->path[d->dg->depth] = (path_elem_t){name, -1};
+    d->dg->depth++;
+}
+
+static void path_pop(dec_t *d) {
+    if (d->dg && d->dg->depth > 0)
+        d->dg->depth--;
+}
+
+static void path_index(dec_t *d, int32_t i) {
+    if (d->dg && d->dg->depth > 0 && d->dg->depth <= PATH_MAX_DEPTH)
+        d->dg->path[d->dg->depth - 1].index = i;
+}
+
+/* Records the first failure: the field path as it stands, the offset of @p at and the text
+ * in @p what (already formatted). Later failures are consequences of the first: ignored. */
+static void note(dec_t *d, const uint8_t *at, const char *what) {
+    diag_t *g = d->dg;
+    if (!g || g->recorded || !g->de)
+        return;
+    g->recorded = 1;
+    kfk_decode_error_t *e = g->de;
+    memset(e, 0, sizeof *e);
+    e->offset = at && g->origin && at >= g->origin ? (size_t)(at - g->origin) : 0;
+    size_t n = 0;
+    int depth = g->depth < PATH_MAX_DEPTH ? g->depth : PATH_MAX_DEPTH;
+    for (int i = 0; i < depth && n < sizeof e->field; i++) {
+        int k;
+        if (g->path[i].index >= 0)
+            k = snprintf(e->field + n, sizeof e->field - n, "%s%s[%d]", i ? "." : "",
+                         g->path[i].name, (int)g->path[i].index);
+        else
+            k = snprintf(e->field + n, sizeof e->field - n, "%s%s", i ? "." : "", g->path[i].name);
+        if (k < 0)
+            break;
+        n += (size_t)k;
+    }
+    snprintf(e->what, sizeof e->what, "%s", what);
+}
+
+/*
+ * Says why a length or count at @p p (up to @p end) is bad, into @p what; false when it is
+ * fine. compact: an unsigned varint of N+1 (0 = null); else a big-endian int of @p width bytes
+ * (-1 = null). @p min_elem: the fewest bytes one element takes (1 for strings and bytes).
+ */
+static bool why_len(const uint8_t *p, const uint8_t *end, bool compact, int width, bool can_null,
+                    size_t min_elem, const char *kind, char *what, size_t size) {
+    int64_t v;
+    size_t hdr;
+    size_t avail = (size_t)(end - p);
+    if (compact) {
+        uint32_t u = 0;
+        size_t i;
+        for (i = 0;; i++) {
+            if (i >= avail) {
+                snprintf(what, size, "%s varint past the end (%zu bytes left)", kind, avail);
+                return true;
+            }
+            if (i == 4 && (p[i] & 0xf0)) {
+                snprintf(what, size, "%s varint longer than 5 bytes", kind);
+                return true;
+            }
+            u |= (uint32_t)(p[i] & 0x7f) << (7 * i);
+            if (!(p[i] & 0x80))
+                break;
+        }
+        hdr = i + 1;
+        v = (int64_t)u - 1;
+    } else {
+        if (avail < (size_t)width) {
+            snprintf(what, size, "%d-byte %s past the end (%zu bytes left)", width, kind, avail);
+            return true;
+        }
+        hdr = (size_t)width;
+        if (width == 2)
+            v = (int16_t)(uint16_t)((p[0] << 8) | p[1]);
+        else
+            v = (int32_t)(((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) |
+                          p[3]);
+    }
+    size_t left = avail - hdr;
+    if (v < -1) {
+        snprintf(what, size, "negative %s %lld", kind, (long long)v);
+        return true;
+    }
+    if (v == -1 && !can_null) {
+        snprintf(what, size, "null where not nullable");
+        return true;
+    }
+    if (min_elem < 1)
+        min_elem = 1;
+    if (v > 0 && (uint64_t)v > left / min_elem) {
+        if (min_elem > 1)
+            snprintf(what, size, "%s %lld past the end (%zu bytes left, %zu per element)", kind,
+                     (long long)v, left, min_elem);
+        else
+            snprintf(what, size, "%s %lld past the end (%zu bytes left)", kind, (long long)v, left);
+        return true;
+    }
+    return false;
+}
+
+/* Records why the value of @p f starting at @p start failed to read (the reader is failed). */
+static void note_value(dec_t *d, const kfk_field_desc_t *f, const uint8_t *start, bool can_null,
+                       bool element) {
+    if (!d->dg || d->dg->recorded)
+        return;
+    char what[128];
+    const uint8_t *end = d->r->end;
+    size_t avail = start <= end ? (size_t)(end - start) : 0;
+    static const int fixed[] = {
+        [KFK_FT_BOOL] = 1,  [KFK_FT_INT8] = 1,  [KFK_FT_INT16] = 2,   [KFK_FT_UINT16] = 2,
+        [KFK_FT_INT32] = 4, [KFK_FT_INT64] = 8, [KFK_FT_FLOAT64] = 8, [KFK_FT_UUID] = 16};
+    kfk_ftype_t t = (kfk_ftype_t)f->type;
+    if (element) {
+        /* An element of an ARRAY_STRING / ARRAY_INT32 / ARRAY_INT64. */
+        if (t == KFK_FT_ARRAY_STRING) {
+            if (!why_len(start, end, d->flex, 2, false, 1, "length", what, sizeof what))
+                snprintf(what, sizeof what, "malformed string");
+        } else {
+            snprintf(what, sizeof what, "%d-byte element past the end (%zu bytes left)",
+                     t == KFK_FT_ARRAY_INT64 ? 8 : 4, avail);
+        }
+    } else if (t <= KFK_FT_UUID) {
+        snprintf(what, sizeof what, "%d-byte value past the end (%zu bytes left)", fixed[t], avail);
+    } else if (t == KFK_FT_STRING) {
+        if (!why_len(start, end, d->flex, 2, can_null, 1, "length", what, sizeof what))
+            snprintf(what, sizeof what, "malformed string");
+    } else if (t == KFK_FT_BYTES || t == KFK_FT_RECORDS) {
+        if (!why_len(start, end, d->flex, 4, can_null, 1, "length", what, sizeof what))
+            snprintf(what, sizeof what, "malformed bytes");
+    } else {
+        snprintf(what, sizeof what, "malformed value");
+    }
+    note(d, start, what);
+}
 
 static void decode_struct(dec_t *d, const kfk_schema_t *s, void *msg);
 
@@ -403,6 +563,9 @@ static void *arena_array(dec_t *d, int32_t count, size_t elem) {
         return NULL;
     void *p = kfk_arena_alloc(d->arena, (size_t)count * elem);
     if (!p) {
+        char what[128];
+        snprintf(what, sizeof what, "out of memory for %d elements (arena limit)", (int)count);
+        note(d, d->r->p, what);
         d->err = KFK_ERR__NOMEM;
         kfk_rbuf_fail(d->r, KFK_ERR__NOMEM);
     }
@@ -412,6 +575,7 @@ static void *arena_array(dec_t *d, int32_t count, size_t elem) {
 static void decode_value(dec_t *d, const kfk_field_desc_t *f, void *p) {
     kfk_rbuf_t *r = d->r;
     bool can_null = nullable(f, d->v);
+    const uint8_t *start = r->p;
     switch ((kfk_ftype_t)f->type) {
     case KFK_FT_BOOL:
         *(bool *)p = kfk_rbuf_get_int8(r) != 0;
@@ -451,7 +615,7 @@ static void decode_value(dec_t *d, const kfk_field_desc_t *f, void *p) {
         break;
     case KFK_FT_STRUCT:
         decode_struct(d, f->sub, p);
-        break;
+        return;
     case KFK_FT_ARRAY_INT32:
     case KFK_FT_ARRAY_INT64:
     case KFK_FT_ARRAY_STRING:
@@ -473,14 +637,22 @@ static void decode_value(dec_t *d, const kfk_field_desc_t *f, void *p) {
         }
         a->items = NULL;
         a->count = kfk_rbuf_get_array_len(r, d->flex, can_null, wire);
+        if (r->err) {
+            char what[128];
+            if (!why_len(start, r->end, d->flex, 4, can_null, wire, "count", what, sizeof what))
+                snprintf(what, sizeof what, "malformed array count");
+            note(d, start, what);
+        }
         if (r->err || a->count <= 0)
-            break;
+            return;
         a->items = arena_array(d, a->count, elem);
         if (!a->items) {
             a->count = 0;
-            break;
+            return;
         }
         for (int32_t i = 0; i < a->count && !r->err; i++) {
+            const uint8_t *at = r->p;
+            path_index(d, i);
             if (f->type == KFK_FT_ARRAY_INT32)
                 ((int32_t *)a->items)[i] = kfk_rbuf_get_int32(r);
             else if (f->type == KFK_FT_ARRAY_INT64)
@@ -489,10 +661,24 @@ static void decode_value(dec_t *d, const kfk_field_desc_t *f, void *p) {
                 ((kfk_str_t *)a->items)[i] = kfk_rbuf_get_str(r, d->flex, false);
             else
                 decode_struct(d, f->sub, (uint8_t *)a->items + (size_t)i * elem);
+            if (r->err && f->type != KFK_FT_ARRAY_STRUCT)
+                note_value(d, f, at, false, true);
         }
-        break;
+        if (!r->err)
+            path_index(d, -1);
+        return;
     }
     }
+    if (r->err)
+        note_value(d, f, start, can_null, false);
+}
+
+/* Decodes one field with its name on the path (kept on failure: the path says where). */
+static void decode_field(dec_t *d, const kfk_field_desc_t *f, void *p) {
+    path_push(d, f->name);
+    decode_value(d, f, p);
+    if (!d->r->err)
+        path_pop(d);
 }
 
 static const kfk_field_desc_t *find_tag(const kfk_schema_t *s, int16_t v, uint32_t tag) {
@@ -506,12 +692,26 @@ static const kfk_field_desc_t *find_tag(const kfk_schema_t *s, int16_t v, uint32
 
 static void decode_tagged(dec_t *d, const kfk_schema_t *s, void *msg) {
     kfk_rbuf_t *r = d->r;
+    char what[128];
+    path_push(d, "tagged_fields");
     /* Each entry takes at least 2 bytes (tag and size), which bounds the count. */
+    const uint8_t *cstart = r->p;
     uint32_t count = kfk_rbuf_get_uvarint(r);
-    if (!r->err && count > kfk_rbuf_left(r) / 2)
+    if (r->err) {
+        if (!why_len(cstart, r->end, true, 0, true, 1, "count", what, sizeof what))
+            snprintf(what, sizeof what, "malformed count");
+        note(d, cstart, what);
+    } else if (count > kfk_rbuf_left(r) / 2) {
+        snprintf(what, sizeof what, "count %u past the end (%zu bytes left, 2 per field)",
+                 (unsigned)count, kfk_rbuf_left(r));
+        note(d, cstart, what);
         kfk_rbuf_fail(r, KFK_ERR__BAD_MSG);
-    if (r->err || count == 0)
+    }
+    if (r->err || count == 0) {
+        if (!r->err)
+            path_pop(d);
         return;
+    }
 
     /* Pass 1: check the framing and tag order, and size the unknown entries. */
     kfk_rbuf_t scan = *r;
@@ -521,8 +721,23 @@ static void decode_tagged(dec_t *d, const kfk_schema_t *s, void *msg) {
         const uint8_t *start = scan.p;
         uint32_t tag = kfk_rbuf_get_uvarint(&scan);
         uint32_t size = kfk_rbuf_get_uvarint(&scan);
-        if (!scan.err && ((int64_t)tag <= last || size > kfk_rbuf_left(&scan)))
+        if (scan.err) {
+            snprintf(what, sizeof what,
+                     "tagged field %u: tag or size varint malformed or past "
+                     "the end",
+                     (unsigned)i);
+            note(d, start, what);
+        } else if ((int64_t)tag <= last) {
+            snprintf(what, sizeof what, "tag %u out of order (after %lld)", (unsigned)tag,
+                     (long long)last);
+            note(d, start, what);
             kfk_rbuf_fail(&scan, KFK_ERR__BAD_MSG);
+        } else if (size > kfk_rbuf_left(&scan)) {
+            snprintf(what, sizeof what, "tag %u of %u bytes past the end (%zu bytes left)",
+                     (unsigned)tag, (unsigned)size, kfk_rbuf_left(&scan));
+            note(d, start, what);
+            kfk_rbuf_fail(&scan, KFK_ERR__BAD_MSG);
+        }
         kfk_rbuf_take(&scan, size);
         last = tag;
         if (!scan.err && !find_tag(s, d->v, tag))
@@ -536,11 +751,13 @@ static void decode_tagged(dec_t *d, const kfk_schema_t *s, void *msg) {
     if (unk_total) {
         unk = kfk_arena_alloc(d->arena, unk_total);
         if (!unk) {
+            note(d, r->p, "out of memory for unknown tagged fields (arena limit)");
             d->err = KFK_ERR__NOMEM;
             kfk_rbuf_fail(r, KFK_ERR__NOMEM);
             return;
         }
     }
+    path_pop(d);
 
     /* Pass 2: decode the known fields, copy the unknown entries (kept raw, contiguous). */
     size_t unk_len = 0;
@@ -556,13 +773,20 @@ static void decode_tagged(dec_t *d, const kfk_schema_t *s, void *msg) {
             dec_t sd = *d;
             sd.r = &sub;
             sd.flex = true;
+            path_push(d, f->name);
             decode_value(&sd, f, FIELD_PTR(msg, f));
             if (sd.err)
                 d->err = sd.err;
             if (sub.err || kfk_rbuf_left(&sub) != 0) {
+                if (!sub.err) {
+                    snprintf(what, sizeof what, "tag %u: %zu bytes left over in its %u",
+                             (unsigned)tag, kfk_rbuf_left(&sub), (unsigned)size);
+                    note(d, start, what);
+                }
                 kfk_rbuf_fail(r, sub.err ? sub.err : KFK_ERR__BAD_MSG);
                 break;
             }
+            path_pop(d);
             kfk_rbuf_take(r, size);
         } else {
             kfk_rbuf_take(r, size);
@@ -581,21 +805,49 @@ static void decode_struct(dec_t *d, const kfk_schema_t *s, void *msg) {
         const kfk_field_desc_t *f = &s->fields[i];
         if (f->tag >= 0 || !in_version(f, d->v))
             continue;
-        decode_value(d, f, FIELD_PTR(msg, f));
+        decode_field(d, f, FIELD_PTR(msg, f));
     }
     if (d->flex && !d->r->err)
         decode_tagged(d, s, msg);
 }
 
-kfk_err_t kfk_schema_decode(const kfk_schema_t *schema, int16_t version, bool flexible,
-                            kfk_rbuf_t *r, kfk_arena_t *arena, void *out) {
+kfk_err_t kfk_schema_decode_ex(const kfk_schema_t *schema, int16_t version, bool flexible,
+                               kfk_rbuf_t *r, kfk_arena_t *arena, void *out, const uint8_t *origin,
+                               kfk_decode_error_t *derr) {
     if (!schema || !r || !arena || !out || version < 0)
         return KFK_ERR__INVALID_ARG;
     if (r->err)
         return r->err;
-    dec_t d = {r, arena, version, flexible, KFK_ERR_NONE};
+    diag_t g;
+    memset(&g, 0, sizeof g);
+    g.origin = origin ? origin : r->p;
+    g.de = derr;
+    dec_t d = {r, arena, version, flexible, KFK_ERR_NONE, derr ? &g : NULL};
+    const uint8_t *begin = r->p;
     decode_struct(&d, schema, out);
-    if (d.err)
-        return d.err;
-    return r->err;
+    kfk_err_t err = d.err ? d.err : r->err;
+    if (err && derr && !g.recorded) {
+        /* Every failure above is noted where it happens; this is a safety net. */
+        g.depth = 0;
+        note(&d, begin, err == KFK_ERR__NOMEM ? "out of memory" : "malformed");
+    }
+    return err;
+}
+
+kfk_err_t kfk_schema_decode(const kfk_schema_t *schema, int16_t version, bool flexible,
+                            kfk_rbuf_t *r, kfk_arena_t *arena, void *out) {
+    return kfk_schema_decode_ex(schema, version, flexible, r, arena, out, NULL, NULL);
+}
+
+const char *kfk_decode_error_format(const kfk_decode_error_t *e, size_t offset_base, char *buf,
+                                    size_t size) {
+    if (!buf || !size)
+        return buf;
+    if (!e) {
+        buf[0] = '\0';
+        return buf;
+    }
+    snprintf(buf, size, "at byte %zu: %s%s%s", e->offset + offset_base, e->field,
+             e->field[0] ? ": " : "", e->what[0] ? e->what : "malformed");
+    return buf;
 }

@@ -53,12 +53,19 @@ static void on_frame(kfk__conn_t *c, kfk_err_t err, uint8_t *frame, size_t len, 
         snprintf(r.msg_buf, sizeof r.msg_buf, "%s v%d request to broker %d: %s",
                  api_name(rq.api_key), rq.version, rq.b->node_id, kfk_err_str(err));
     } else if (frame) {
-        err = kfk_response_decode(frame, len, rq.api_key, rq.version, NULL, &r.arena, &r.body);
+        kfk_decode_error_t de;
+        memset(&de, 0, sizeof de);
+        err = kfk_response_decode_ex(frame, len, rq.api_key, rq.version, NULL, &r.arena, &r.body,
+                                     &de);
         if (err) {
+            /* Where and what: the offset counts from the first byte of the frame's 4-byte
+             * size, as `kfk mock --fault patch=OFFSET:HEX` does. */
             r.body = NULL;
-            snprintf(r.msg_buf, sizeof r.msg_buf,
-                     "malformed %s v%d response from broker %d (%zu bytes): %s",
-                     api_name(rq.api_key), rq.version, rq.b->node_id, len, kfk_err_str(err));
+            int n =
+                snprintf(r.msg_buf, sizeof r.msg_buf, "malformed %s v%d response from broker %d ",
+                         api_name(rq.api_key), rq.version, rq.b->node_id);
+            if (n > 0 && (size_t)n < sizeof r.msg_buf)
+                kfk_decode_error_format(&de, 4, r.msg_buf + n, sizeof r.msg_buf - (size_t)n);
             /* Whatever did not decode is the broker's fault, not a retriable condition of
              * the cluster: one class for every decoder failure. */
             if (err != KFK_ERR__NOMEM)
