@@ -1,12 +1,12 @@
 /*
  * h_cluster.c: the mock's cluster-level handlers, in every version kfk's codec speaks:
- * ApiVersions (kfk's ranges), Metadata v1-12 (brokers that are up, controller, cluster id,
- * topics with leaders, replicas, ISR, epochs and ids; unknown topics created when the mock and
- * the request allow it), CreateTopics v2-7 (validate_only, manual assignments, errors per
- * topic), DeleteTopics v1-6 (by name, or by id from v6), InitProducerId v0-4 (new ids, KIP-360
- * epoch bumps), FindCoordinator v0-3 (a deterministic broker that is up), and the SASL pair,
- * answered as by a broker with no SASL mechanism enabled. Every topic, partition or request
- * answered asks fault.c for an injected error first (kfk__mock_fault_error).
+ * ApiVersions (kfk's ranges, Produce from v0 like Kafka 4.x), Metadata v1-12 (brokers that are
+ * up, controller, cluster id, topics with leaders, replicas, ISR, epochs and ids; unknown topics
+ * created when the mock and the request allow it), CreateTopics v2-7 (validate_only, manual
+ * assignments, errors per topic), DeleteTopics v1-6 (by name, or by id from v6), InitProducerId
+ * v0-4 (new ids, KIP-360 epoch bumps), FindCoordinator v0-3 (a deterministic broker that is up),
+ * and the SASL pair, answered as by a broker with no SASL mechanism enabled. Every topic, partition
+ * or request answered asks fault.c for an injected error first (kfk__mock_fault_error).
  */
 #include <string.h>
 
@@ -43,6 +43,13 @@ int kfk__mock_api_versions(kfk__mreq_t *req, void **resp) {
         v[i].api_key = apis[i].key;
         v[i].min_version = apis[i].min_version;
         v[i].max_version = apis[i].max_version;
+        /* Kafka 4.x advertises Produce from v0 though it serves v3+ only (KAFKA-18659):
+         * librdkafka up to 2.x compresses with gzip, snappy or lz4 only when the broker's
+         * Produce range includes v0, and silently sends uncompressed batches otherwise. A
+         * Produce v0-2 request is still refused (the codec cannot decode it: the connection
+         * closes). */
+        if (apis[i].key == KFK_API_PRODUCE)
+            v[i].min_version = 0;
     }
     r->error_code = fault(req, NULL, 0, -1);
     r->api_keys = (kfk_array_t){v, (int32_t)n};
