@@ -36,9 +36,11 @@
     X("socket.connection.setup.timeout.ms", socket_connection_setup_timeout_ms, INT, "10000", 1,   \
       2147483647, 0, "", "", KFK_CONF_O_CLIENT,                                                    \
       "Time for DNS, TCP connect, TLS, ApiVersions and SASL")                                      \
-    X("reconnect.backoff.ms", reconnect_backoff_ms, INT, "50", 0, 3600000, 0, "", "",              \
-      KFK_CONF_O_CLIENT, "First reconnect backoff (doubles per failure, +-20 % jitter)")           \
-    X("reconnect.backoff.max.ms", reconnect_backoff_max_ms, INT, "1000", 0, 3600000, 0, "", "",    \
+    X("reconnect.backoff.ms", reconnect_backoff_ms, INT, "100", 0, 3600000, 0, "", "",             \
+      KFK_CONF_O_CLIENT,                                                                           \
+      "First reconnect backoff after any connection failure, refused or after setup (doubles "     \
+      "per failure until an answer decodes, +-20 % jitter; librdkafka's default)")                 \
+    X("reconnect.backoff.max.ms", reconnect_backoff_max_ms, INT, "10000", 0, 3600000, 0, "", "",   \
       KFK_CONF_O_CLIENT, "Maximum reconnect backoff (used at once after a fatal error)")           \
     X("metadata.max.age.ms", metadata_max_age_ms, INT, "300000", 1, 2147483647, 0, "", "",         \
       KFK_CONF_O_CLIENT, "Refresh metadata at least this often")                                   \
