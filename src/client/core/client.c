@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "client/core/backoff.h"
 #include "client/core/client.h"
 #include "ev/sasl.h"
 #include "ev/tls.h"
@@ -20,34 +21,12 @@ static void broker_connect(kfk__broker_t *b);
 
 /* ---- helpers -------------------------------------------------------------------------------- */
 
-static uint32_t jitter_state(kfk__client_t *cl) {
-    /* xorshift32 seeded from the loop's clock: jitter needs no quality, only spread. */
-    static const uint32_t k = 2654435761u;
-    uint32_t x = (uint32_t)uv_hrtime() * k ^ (uint32_t)(uintptr_t)cl;
-    x ^= x << 13;
-    x ^= x >> 17;
-    x ^= x << 5;
-    return x;
-}
-
+/* The reconnect wait after @p failures failed attempts; fatal errors (TLS, authentication) wait
+ * the maximum at once, so wrong credentials never become a reconnect storm. */
 static uint64_t backoff_ms(kfk__client_t *cl, uint32_t failures, kfk_err_t err) {
     int64_t base = cl->conf->reconnect_backoff_ms;
     int64_t max = cl->conf->reconnect_backoff_max_ms;
-    if (max < base)
-        max = base;
-    int64_t b = base;
-    if (kfk_err_is_fatal(err))
-        b = max;
-    else
-        for (uint32_t i = 1; i < failures && b < max; i++)
-            b *= 2;
-    if (b > max)
-        b = max;
-    /* +-20 % jitter */
-    int64_t j = b / 5;
-    if (j > 0)
-        b += (int64_t)(jitter_state(cl) % (uint32_t)(2 * j + 1)) - j;
-    return b < 0 ? 0 : (uint64_t)b;
+    return kfk__backoff_ms(base, max, kfk_err_is_fatal(err) ? UINT32_MAX : failures);
 }
 
 /* ---- brokers -------------------------------------------------------------------------------- */

@@ -28,6 +28,7 @@
 #include <string.h>
 
 #include "client/consumer/offsets.h"
+#include "client/core/backoff.h"
 #include "client/consumer/parts.h"
 #include "client/group/assignor.h"
 #include "protocol/mem.h"
@@ -67,7 +68,9 @@ struct kfk__group {
     int awaiting_md;
     kfk__md_waiter_t mw;
     int revoke_commit_sent;
-    int left_poll; /* left for max.poll.interval.ms: rejoin when batches are done */
+    int left_poll;          /* left for max.poll.interval.ms: rejoin when batches are done */
+    uint32_t join_failures; /* JoinGroup/SyncGroup failures since the last assignment */
+    uint64_t join_at;       /* loop time before which no JoinGroup is sent (backoff) */
 };
 
 static void on_hb_timer(uv_timer_t *t);
@@ -161,6 +164,16 @@ static void need_rejoin(kfk__group_t *g, const char *why) {
     if (g->state == G_STABLE)
         g->state = G_IDLE;
     kfk__consumer_kick(g->c);
+}
+
+/* A JoinGroup or SyncGroup that failed: the next JoinGroup waits retry.backoff.ms doubling to
+ * retry.backoff.max.ms, so a coordinator that keeps failing the group meets a schedule, not a
+ * storm of joins. An assignment received resets it. */
+static void join_failed(kfk__group_t *g) {
+    kfk_consumer_t *c = g->c;
+    g->join_failures++;
+    g->join_at = uv_now(c->loop) + kfk__backoff_ms(c->conf->retry_backoff_ms,
+                                                   c->conf->retry_backoff_max_ms, g->join_failures);
 }
 
 /* Fatal group errors: the member cannot go on (e.g. FENCED_INSTANCE_ID). */
@@ -306,6 +319,7 @@ static void on_join(kfk__resp_t *resp, void *opaque) {
             return;
         }
         g->rejoin = 1;
+        join_failed(g);
         kfk__consumer_kick(c);
         return;
     }
@@ -379,6 +393,7 @@ static void send_join(kfk__group_t *g) {
         g->state = G_IDLE;
         g->rejoin = 1;
         c->coord = NULL;
+        join_failed(g);
     }
 }
 
@@ -475,6 +490,7 @@ static void on_sync(kfk__resp_t *resp, void *opaque) {
                  c->conf->group_id, resp->err ? resp->msg : kfk_err_name(err));
         g->state = G_IDLE;
         g->rejoin = 1;
+        join_failed(g);
         if (err == KFK_ERR_UNKNOWN_MEMBER_ID)
             set_str(&g->member_id, (kfk_str_t){"", 0});
         if (coordinator_error(err))
@@ -482,6 +498,7 @@ static void on_sync(kfk__resp_t *resp, void *opaque) {
         if (err == KFK_ERR_FENCED_INSTANCE_ID)
             fatal(g, err);
     } else {
+        g->join_failures = 0;
         apply_assignment(g, &asg);
     }
     kfk__consumer_kick(c);
@@ -863,6 +880,10 @@ static void group_run(kfk__group_t *g) {
             g->state = G_REVOKING;
             g->revoke_deadline = now + (uint64_t)c->conf->max_poll_interval_ms;
             kfk__consumer_kick(c);
+            return;
+        }
+        if (now < g->join_at) {
+            kfk__consumer_arm(c, g->join_at); /* backing off after a failed join */
             return;
         }
         send_join(g);
