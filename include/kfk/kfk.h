@@ -555,6 +555,44 @@ KFK_EXTERN kfk_err_t kfk_consumer_resume(kfk_consumer_t *c, const char *topic, i
 /** Sets the rebalance callback (before subscribe). */
 KFK_EXTERN void kfk_consumer_set_rebalance_cb(kfk_consumer_t *c, kfk_rebalance_cb cb, void *opaque);
 
+/**
+ * An error of one partition of a consumer, handed to the kfk_consumer_error_cb.
+ *
+ * Two kinds. An unusable answer (@p attempt >= 1): the partition's data at @p offset cannot be
+ * used (a batch with a bad CRC, a length past the end, an impossible record count, a malformed
+ * record, a codec that fails, a batch that inflates past the cap): @p err is KFK_ERR__CRC,
+ * KFK_ERR__BAD_MSG, KFK_ERR__DECOMPRESS or KFK_ERR__UNSUPPORTED_COMPRESSION. The partition
+ * fetches that offset again after retry.backoff.ms (doubling up to retry.backoff.max.ms, with
+ * jitter); after 5 unusable answers in a row at the same offset it stops (@p stopped non-zero):
+ * no more Fetch for it, records after the bad ones are not skipped. kfk_consumer_seek restarts
+ * it (at the same offset to try again, past the bad data to skip it: the application decides).
+ * A partition also stops at once when auto.offset.reset=error has no offset to start from.
+ * A transient cause (@p attempt 0, never stopped): no leader, an unknown topic, the leader's
+ * broker unreachable, a broker error code for the partition, a Fetch answer that does not
+ * decode; kfk keeps retrying with the same backoff, and reports each cause once until the
+ * partition gets a usable answer again.
+ */
+typedef struct kfk_consumer_error {
+    kfk_err_t err;     /**< the cause's code */
+    const char *topic; /**< the partition's topic */
+    int32_t partition; /**< the partition */
+    int64_t offset;    /**< where the unusable data starts; -1 for a transient cause */
+    /** The cause in one line, without the topic and partition, e.g. "malformed record batch at
+     * offset 42: record length 900 past the batch end (77 bytes left)". */
+    const char *msg;
+    int attempt; /**< unusable answers in a row at @p offset (1..5); 0 for a transient cause */
+    int stopped; /**< non-zero: the partition is stopped until kfk_consumer_seek */
+} kfk_consumer_error_t;
+
+/** Consumer error callback: @p e and its strings are valid during the call only. Called from
+ * the loop (never inside a kfk call); may seek, pause, reassign or close the consumer. */
+typedef void (*kfk_consumer_error_cb)(kfk_consumer_t *c, const kfk_consumer_error_t *e,
+                                      void *opaque);
+
+/** Sets the error callback (NULL: none; errors are then only logged). */
+KFK_EXTERN void kfk_consumer_set_error_cb(kfk_consumer_t *c, kfk_consumer_error_cb cb,
+                                          void *opaque);
+
 /** Sets a decoder for typed batches (before start). */
 KFK_EXTERN void kfk_consumer_set_decoder(kfk_consumer_t *c, kfk_decode_cb decode,
                                          kfk_free_cb free_obj, void *opaque);

@@ -173,10 +173,11 @@ kfk_err_t kfk_codec_ctx_decompress(kfk_codec_ctx_t *ctx, kfk_codec_t codec, cons
     size_t limit = max_out > SIZE_MAX - 1 - base ? SIZE_MAX - 1 : base + max_out;
     (void)src;
     (void)limit;
+    ctx->over_cap = 0;
     switch (codec) {
     case KFK_CODEC_NONE:
         if (len > max_out) {
-            err = KFK_ERR__DECOMPRESS;
+            err = KFK__DECOMPRESS_OVER_CAP;
             break;
         }
         kfk_wbuf_put_raw(out, in, len);
@@ -207,10 +208,18 @@ kfk_err_t kfk_codec_ctx_decompress(kfk_codec_ctx_t *ctx, kfk_codec_t codec, cons
         break;
     }
     if (!err && out->len > limit)
-        err = KFK_ERR__DECOMPRESS; /* an adapter's last line of defence: the slack byte was used */
+        err = KFK__DECOMPRESS_OVER_CAP; /* an adapter's last line of defence: the slack byte */
+    if (err == KFK__DECOMPRESS_OVER_CAP) {
+        ctx->over_cap = 1; /* the caller sees KFK_ERR__DECOMPRESS, as documented */
+        err = KFK_ERR__DECOMPRESS;
+    }
     if (err)
         out->len = base;
     return err;
+}
+
+int kfk__codec_ctx_over_cap(const kfk_codec_ctx_t *ctx) {
+    return ctx && ctx->over_cap;
 }
 
 kfk_err_t kfk_compress(kfk_codec_t codec, int level, const void *in, size_t len, kfk_wbuf_t *out) {

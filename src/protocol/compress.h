@@ -25,10 +25,19 @@
  * asking the codec twice): on success *dst points at w->data + w->len and *avail (>= 1) bytes may
  * be written there, at least min(@p want, limit + 1 - w->len). Capacity grows geometrically but
  * never past limit + 1 bytes, so a decoder allocates at most its cap plus one byte for its output.
- * Returns KFK_ERR__DECOMPRESS when w->len is already past @p limit (the output is over the cap),
- * KFK_ERR__NOMEM (also set sticky in w->err) when the buffer cannot grow.
+ * Returns KFK__DECOMPRESS_OVER_CAP when w->len is already past @p limit (the output is over the
+ * cap), KFK_ERR__NOMEM (also set sticky in w->err) when the buffer cannot grow.
  */
 kfk_err_t kfk__out_reserve(kfk_wbuf_t *w, size_t want, size_t limit, uint8_t **dst, size_t *avail);
+
+/*
+ * What an adapter (and kfk__out_reserve) returns when the output would pass the cap, so that
+ * compress.c can tell "over the cap" from "corrupt": compress.c returns KFK_ERR__DECOMPRESS to
+ * its caller either way (kfk_decompress's contract) and remembers the cap in the context
+ * (kfk__codec_ctx_over_cap). Kafka's MESSAGE_TOO_LARGE serves as the marker; it never leaves
+ * compress.c.
+ */
+#define KFK__DECOMPRESS_OVER_CAP KFK_ERR_MESSAGE_TOO_LARGE
 
 /* A default-sized first output chunk for an input of @p in_len compressed bytes. */
 size_t kfk__out_first_chunk(size_t in_len);
@@ -54,7 +63,14 @@ struct kfk_codec_ctx {
     void *lz4_dctx;     /* LZ4F_dctx * */
     void *zstd_cctx;    /* ZSTD_CCtx * */
     void *zstd_dctx;    /* ZSTD_DCtx * */
+    int over_cap;       /* the last decompression failed because it passed its cap */
 };
+
+/*
+ * True when the last kfk_codec_ctx_decompress (or kfk_record_iter_init_ctx) with @p ctx failed
+ * because the output would have passed its max_out cap, not because the input was corrupt.
+ */
+int kfk__codec_ctx_over_cap(const kfk_codec_ctx_t *ctx);
 
 #ifdef KFK_HAVE_ZLIB
 kfk_err_t kfk__gzip_compress(kfk_codec_ctx_t *ctx, int level, const uint8_t *in, size_t len,

@@ -179,7 +179,7 @@ kfk_err_t kfk__gzip_decompress(kfk_codec_ctx_t *ctx, const uint8_t *in, size_t l
         left -= in_now - s->avail_in;
         out->len += out_now - s->avail_out;
         if (out->len > limit) {
-            err = KFK_ERR__DECOMPRESS; /* over the cap: the slack byte was written */
+            err = KFK__DECOMPRESS_OVER_CAP; /* the slack byte was written */
             break;
         }
         if (rc == Z_STREAM_END) {

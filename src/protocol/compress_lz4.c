@@ -139,7 +139,7 @@ kfk_err_t kfk__lz4_decompress(kfk_codec_ctx_t *ctx, const uint8_t *in, size_t le
         len -= consumed;
         out->len += produced;
         if (out->len > limit) {
-            err = KFK_ERR__DECOMPRESS; /* over the cap: the slack byte was written */
+            err = KFK__DECOMPRESS_OVER_CAP; /* the slack byte was written */
             break;
         }
         if (r == 0) {

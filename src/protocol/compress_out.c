@@ -31,7 +31,7 @@ size_t kfk__out_first_chunk(size_t in_len) {
 kfk_err_t kfk__out_reserve(kfk_wbuf_t *w, size_t want, size_t limit, uint8_t **dst, size_t *avail) {
     size_t hard = limit + 1; /* compress.c keeps limit <= SIZE_MAX - 1 */
     if (w->len >= hard)
-        return KFK_ERR__DECOMPRESS;
+        return KFK__DECOMPRESS_OVER_CAP;
     if (want == 0)
         want = 1;
     size_t target = want > hard - w->len ? hard : w->len + want;

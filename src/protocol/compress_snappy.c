@@ -75,7 +75,7 @@ static kfk_err_t raw_block(const uint8_t *p, size_t n, size_t limit, kfk_wbuf_t 
     if (n == 0 || snappy_uncompressed_length((const char *)p, n, &ulen) != SNAPPY_OK)
         return KFK_ERR__DECOMPRESS;
     if (ulen > limit - out->len)
-        return KFK_ERR__DECOMPRESS; /* over the cap: refused before allocating */
+        return KFK__DECOMPRESS_OVER_CAP; /* refused before allocating */
     if (n <= SIZE_MAX / 22 && ulen > n * 22)
         return KFK_ERR__DECOMPRESS; /* more than any snappy block of n bytes can expand to */
     uint8_t *dst;

@@ -85,15 +85,22 @@ static kfk_err_t one_frame(ZSTD_DCtx *dctx, const uint8_t *in, size_t len, size_
         return err;
     ZSTD_inBuffer ib = {in, len, 0};
     ZSTD_outBuffer ob = {dst, size, 0}; /* the same buffer for the whole frame (stable mode) */
+    /* Out of room with the room cut by the cap (not by the frame's own bound): over the cap. */
+    int capped = bound > room;
     for (;;) {
         size_t in_was = ib.pos, out_was = ob.pos;
         size_t r = ZSTD_decompressStream(dctx, &ob, &ib);
-        if (ZSTD_isError(r))
-            return zstd_err(r, KFK_ERR__DECOMPRESS); /* incl. dstSize_tooSmall: over the cap */
+        if (ZSTD_isError(r)) {
+            if (capped && ob.pos == ob.size && ZSTD_getErrorCode(r) == ZSTD_error_dstSize_tooSmall)
+                return KFK__DECOMPRESS_OVER_CAP;
+            return zstd_err(r, KFK_ERR__DECOMPRESS);
+        }
         if (r == 0)
             break;
-        if (ib.pos == in_was && ob.pos == out_was)
-            return KFK_ERR__DECOMPRESS; /* truncated, or out of room: no progress either way */
+        if (ib.pos == in_was && ob.pos == out_was) {
+            /* No progress: out of room (over the cap when the cap set the room) or truncated. */
+            return capped && ob.pos == ob.size ? KFK__DECOMPRESS_OVER_CAP : KFK_ERR__DECOMPRESS;
+        }
     }
     if (ib.pos != ib.size)
         return KFK_ERR__DECOMPRESS;

@@ -33,6 +33,10 @@
 /* The smallest legacy message (v0: CRC, magic, attributes, key and value lengths). */
 #define LEGACY_MIN_SIZE 14
 
+/* The smallest v2 record: Length, Attributes, TimestampDelta, OffsetDelta, KeyLength,
+ * ValueLength and header count, one byte each. */
+#define KFK__RECORD_MIN_SIZE 7
+
 /* Output cap for decompressing a control batch (a few bytes in practice). */
 #define KFK__CONTROL_MAX_OUT ((size_t)1 << 20)
 
@@ -148,6 +152,20 @@ const uint8_t *kfk__record_parse(const uint8_t *p, const uint8_t *end, kfk_recor
  * the caller) and verifies its CRC-32. 0, KFK_ERR__CRC or KFK_ERR__BAD_MSG.
  */
 kfk_err_t kfk__legacy_batch_parse(const uint8_t *p, size_t size, kfk_record_batch_t *batch);
+
+/*
+ * Why a records blob is unusable, in one line for an error message (records_why.c); each
+ * writes a NUL-terminated line of at most @p n bytes to @p buf.
+ *
+ * kfk__record_batch_why: kfk_record_batch_next failed (or set truncated) on the batch at @p p,
+ * with @p left bytes from there to the end of the blob: which header field is wrong (length,
+ * magic, CRC, record count) or how much of the batch is missing.
+ * kfk__record_iter_why: kfk_record_iter_init / _next of a v2 batch set it->err to
+ * KFK_ERR__BAD_MSG: the record that does not parse and which of its fields is wrong, or how the
+ * record count disagrees with the bytes.
+ */
+void kfk__record_batch_why(const uint8_t *p, size_t left, char *buf, size_t n);
+void kfk__record_iter_why(const kfk_record_iter_t *it, char *buf, size_t n);
 
 /* kfk_record_iter_init / _next for magic 0 and 1. */
 kfk_err_t kfk__legacy_iter_init(kfk_record_iter_t *it, const kfk_record_batch_t *batch,

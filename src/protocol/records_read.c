@@ -178,9 +178,9 @@ kfk_err_t kfk_record_iter_init_ctx(kfk_record_iter_t *it, const kfk_record_batch
     it->skip = batch->is_control;
     it->p = batch->data + RB_RECORDS;
     it->end = batch->data + batch->size;
-    if (batch->codec == KFK_CODEC_NONE)
-        return KFK_ERR_NONE;
-    if ((int)batch->codec > KFK_CODEC_ZSTD) {
+    if (batch->codec == KFK_CODEC_NONE) {
+        /* nothing to decompress */
+    } else if ((int)batch->codec > KFK_CODEC_ZSTD) {
         it->err = KFK_ERR__UNSUPPORTED_COMPRESSION;
     } else if (!out) {
         it->err = KFK_ERR__INVALID_ARG;
@@ -215,16 +215,28 @@ bool kfk_record_iter_next(kfk_record_iter_t *it, kfk_record_view_t *rec) {
         return kfk__legacy_iter_next(it, rec);
     if (it->skip)
         return false;
+    if (it->index == 0 && it->count > 0) {
+        /* A record takes at least KFK__RECORD_MIN_SIZE bytes: a count the bytes cannot hold is
+         * a lie, refused before any record is handed out (p and end stay, for
+         * kfk__record_iter_why). */
+        size_t bytes = it->p ? (size_t)(it->end - it->p) : 0;
+        if ((uint64_t)it->count > bytes / KFK__RECORD_MIN_SIZE) {
+            it->err = KFK_ERR__BAD_MSG;
+            return false;
+        }
+    }
     if (it->index >= it->count) {
-        /* Bytes left after RecordsCount records: the count is wrong. */
+        /* Bytes left after RecordsCount records: the count is wrong (p stays where the extra
+         * bytes start, for kfk__record_iter_why). */
         if (it->p != it->end)
             it->err = KFK_ERR__BAD_MSG;
-        it->p = it->end;
+        else
+            it->p = it->end;
         return false;
     }
     const uint8_t *p = kfk__record_parse(it->p, it->end, rec);
     if (!p) {
-        it->err = KFK_ERR__BAD_MSG;
+        it->err = KFK_ERR__BAD_MSG; /* it->p stays at the record that failed */
         return false;
     }
     it->p = p;

@@ -26,7 +26,9 @@
 #include "client/consumer/fetcher.h"
 #include "client/consumer/offsets.h"
 #include "client/format/json.h"
+#include "protocol/compress.h"
 #include "protocol/mem.h"
+#include "protocol/records.h"
 
 static void run(uv_timer_t *t);
 
@@ -67,7 +69,40 @@ static struct bpart *batch_part(struct kfk_batch *b, cpart_t *p) {
     return &b->parts[b->nparts++];
 }
 
-/* Moves to the next record batch of @p buf; 0 when the buffer is exhausted. */
+/* Why @p rb's records cannot be read (kfk_record_iter_init failed with @p err): the partition
+ * fails at its position (perr.c), with the cause in words. */
+static void batch_unusable(kfk_consumer_t *c, cpart_t *p, const kfk_record_batch_t *rb,
+                           const kfk_record_iter_t *it, kfk_err_t err) {
+    long long at = (long long)rb->base_offset;
+    int64_t offset = rb->base_offset > p->position ? rb->base_offset : p->position;
+    const char *codec = kfk_codec_name(rb->codec);
+    if (err == KFK_ERR__DECOMPRESS && kfk__codec_ctx_over_cap(c->codec)) {
+        const char *bound;
+        size_t cap = kfk__consumer_inflate_cap(c, &bound);
+        kfk__part_fail(c, p, err, offset, 1, "%s batch at offset %lld inflates past %zu bytes (%s)",
+                       codec, at, cap, bound);
+    } else if (err == KFK_ERR__DECOMPRESS) {
+        kfk__part_fail(c, p, err, offset, 1,
+                       "%s batch at offset %lld does not decompress (corrupt, truncated or a "
+                       "length that lies)",
+                       codec, at);
+    } else if (err == KFK_ERR__UNSUPPORTED_COMPRESSION) {
+        kfk__part_fail(c, p, err, offset, 1,
+                       "record batch at offset %lld: compression codec %d not supported by this "
+                       "build",
+                       at, (int)rb->codec);
+    } else if (err == KFK_ERR__BAD_MSG) {
+        char why[256];
+        kfk__record_iter_why(it, why, sizeof why);
+        kfk__part_fail(c, p, err, offset, 1, "malformed record batch at offset %lld: %s", at, why);
+    } else {
+        kfk__part_fail(c, p, err, offset, 1, "record batch at offset %lld unreadable: %s", at,
+                       kfk_err_str(err));
+    }
+}
+
+/* Moves to the next record batch of @p buf: 1 when there is one, 0 when the buffer is
+ * exhausted, -1 when the batch cannot be read (the partition failed; its buffers are gone). */
 static int next_record_batch(kfk_consumer_t *c, cpart_t *p, cbuf_t *buf) {
     while (kfk_record_batch_next(&buf->rd, &buf->rb)) {
         kfk_record_batch_t *rb = &buf->rb;
@@ -89,15 +124,16 @@ static int next_record_batch(kfk_consumer_t *c, cpart_t *p, cbuf_t *buf) {
         buf->decomp = NULL;
         kfk_wbuf_t out;
         kfk_wbuf_init(&out);
-        size_t cap = (size_t)c->conf->fetch_max_bytes * 4 + (1u << 20);
-        kfk_err_t err = kfk_record_iter_init(&buf->it, rb, &out, cap);
+        if (rb->codec != KFK_CODEC_NONE && !c->codec && kfk_codec_ctx_new(&c->codec) != 0)
+            return 0; /* out of memory: the buffer stays, tried again next turn */
+        size_t cap = kfk__consumer_inflate_cap(c, NULL);
+        kfk_err_t err = kfk_record_iter_init_ctx(&buf->it, rb, c->codec, &out, cap);
         if (err) {
+            /* Never skipped: the partition reports it, backs off and reads it again, and
+             * stops after a few tries (perr.c). */
+            batch_unusable(c, p, rb, &buf->it, err);
             kfk_wbuf_free(&out);
-            kfk__log(&c->cl->log, KFK_LOG_ERR, KFK_DBG_FETCH,
-                     "%s [%d]: record batch at offset %lld unreadable (%s): skipped", p->topic,
-                     p->id, (long long)rb->base_offset, kfk_err_name(err));
-            p->position = next;
-            continue;
+            return -1;
         }
         if (out.len) {
             buf->decomp = kfk__chunk_new(kfk_wbuf_take(&out, NULL));
@@ -117,7 +153,10 @@ static void take_records(kfk_consumer_t *c, struct kfk_batch *b, cpart_t *p, siz
     struct bpart *bp = NULL;
     while (b->n < max && p->bufs) {
         cbuf_t *buf = p->bufs;
-        if (!buf->in_batch && !next_record_batch(c, p, buf)) {
+        int got = buf->in_batch ? 1 : next_record_batch(c, p, buf);
+        if (got < 0)
+            return; /* the partition failed: its buffers are gone */
+        if (!got) {
             p->bufs = buf->next;
             if (!p->bufs)
                 p->bufs_tail = &p->bufs;
@@ -128,6 +167,17 @@ static void take_records(kfk_consumer_t *c, struct kfk_batch *b, cpart_t *p, siz
         }
         kfk_record_view_t v;
         if (!kfk_record_iter_next(&buf->it, &v)) {
+            if (buf->it.err) {
+                /* A record that does not parse, or a count that disagrees with the bytes: the
+                 * records before it were delivered; this one is read again after the backoff
+                 * (never skipped). */
+                char why[256];
+                kfk__record_iter_why(&buf->it, why, sizeof why);
+                int64_t base = buf->rb.base_offset;
+                kfk__part_fail(c, p, buf->it.err, p->position > base ? p->position : base, 1,
+                               "malformed record batch at offset %lld: %s", (long long)base, why);
+                return;
+            }
             /* End of this record batch: the position moves past it (gaps included). */
             int64_t next = kfk_record_batch_next_offset(&buf->rb);
             if (next > p->position)
@@ -390,6 +440,9 @@ static void run(uv_timer_t *t) {
     fill(c, now, &next);
     if (c->buffered < buffered && !c->client_closing)
         kfk__fetcher_run(c, &next); /* consumed bytes may let partitions be fetched again */
+    kfk__consumer_report_errors(c);
+    if (c->client_closing)
+        return;
     if (c->commit_again && !c->commit_in_flight && kfk__consumer_coordinator_up(c))
         kfk__consumer_commit(c, NULL, NULL);
     if (c->conf->enable_auto_commit && c->conf->group_id[0]) {
@@ -471,6 +524,7 @@ kfk_err_t kfk_consumer_seek(kfk_consumer_t *c, const char *topic, int32_t partit
     if (c->forming && p->busy == c->forming)
         kfk__consumer_drop_forming(c);
     kfk__consumer_drop_buffers(c, p);
+    kfk__part_clear(p); /* a stopped partition starts again (perr.c) */
     if (offset >= 0) {
         p->position = p->fetch_offset = offset;
         p->state = CP_READY;
@@ -565,6 +619,7 @@ static void on_client_closed(kfk__client_t *cl, void *opaque) {
     if (c->group)
         c->group_ops->free(c->group);
     kfk__fetcher_free(c);
+    kfk_codec_ctx_free(c->codec);
     while (c->nparts) {
         cpart_t *p = c->parts[--c->nparts];
         kfk__consumer_drop_buffers(c, p);

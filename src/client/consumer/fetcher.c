@@ -15,6 +15,7 @@
 
 #include "client/consumer/fetcher.h"
 #include "protocol/mem.h"
+#include "protocol/records.h"
 
 typedef struct fbroker {
     struct fbroker *next;
@@ -42,20 +43,38 @@ static fbroker_t *fb_get(kfk_consumer_t *c, int32_t node) {
     return f;
 }
 
+static int leads(kfk_consumer_t *c, const cpart_t *p, int32_t node);
+
 static void on_fb_up(kfk__broker_t *b, kfk_err_t err, const char *msg, void *opaque) {
     (void)b;
-    (void)err;
-    (void)msg;
     fbroker_t *f = opaque;
+    kfk_consumer_t *c = f->c;
     f->waiting = 0;
-    if (!f->c->client_closing)
-        kfk__consumer_kick(f->c);
+    if (c->client_closing)
+        return;
+    /* The leader is unreachable (the client backs the reconnects off): a transient cause of
+     * every partition it leads. */
+    for (size_t i = 0; err && i < c->nparts; i++)
+        if (c->parts[i]->state == CP_READY && leads(c, c->parts[i], f->node))
+            kfk__part_transient(c, c->parts[i], err, 0, "leader broker %d unreachable: %s",
+                                (int)f->node, msg && *msg ? msg : kfk_err_str(err));
+    kfk__consumer_kick(c);
 }
 
 /* The broker leading @p p, up and ready; or NULL (a wait or refresh is arranged). */
 static kfk__broker_t *leader_of(kfk_consumer_t *c, cpart_t *p, fbroker_t **fbp) {
     const kfk__topic_md_t *md = kfk__client_topic(c->cl, p->topic);
     if (!md || md->err || p->id >= md->partition_cnt || md->partitions[p->id].leader < 0) {
+        /* No metadata yet is not an error; what the metadata says is. */
+        if (md && md->err)
+            kfk__part_transient(c, p, md->err, 0, "topic %s: %s (%s)", p->topic,
+                                kfk_err_str(md->err), kfk_err_name(md->err));
+        else if (md && p->id >= md->partition_cnt)
+            kfk__part_transient(c, p, KFK_ERR__UNKNOWN_PARTITION, 0,
+                                "no partition %d in the topic's metadata (%d partitions)",
+                                (int)p->id, (int)md->partition_cnt);
+        else if (md)
+            kfk__part_transient(c, p, KFK_ERR_LEADER_NOT_AVAILABLE, 0, "no leader in the metadata");
         kfk__consumer_refresh_metadata(c);
         return NULL;
     }
@@ -117,19 +136,22 @@ static int64_t reset_timestamp(const kfk_consumer_t *c) {
     }
 }
 
+/* Takes one partition's part of a Fetch answer. @p first: no partition before this one in the
+ * answer had records (KIP-74: the broker then sends at least one whole batch, so a partial
+ * batch alone is a broken answer, not a size limit). */
 static void take_partition(kfk_consumer_t *c, cpart_t *p, kfk__chunk_t *frame,
-                           kfk_fetch_response_partition_data_t *pd, int *refresh) {
+                           kfk_fetch_response_partition_data_t *pd, int *refresh, int *first) {
     kfk_err_t err = (kfk_err_t)pd->error_code;
     uint64_t now = uv_now(c->loop);
+    int was_first = *first;
+    if (!err && pd->records.len > 0)
+        *first = 0;
     if (err == KFK_ERR_OFFSET_OUT_OF_RANGE) {
         kfk__consumer_drop_buffers(c, p);
         if (c->conf->auto_offset_reset == KFK_RESET_ERROR) {
             /* Nothing else tells the application: an error, as for a missing commit. */
-            kfk__log(&c->cl->log, KFK_LOG_ERR, KFK_DBG_FETCH,
-                     "%s [%d]: offset %lld out of range and auto.offset.reset=error: partition "
-                     "stopped",
-                     p->topic, p->id, (long long)p->fetch_offset);
-            p->state = CP_ERROR;
+            kfk__part_stop(c, p, err, "offset %lld out of range and auto.offset.reset=error",
+                           (long long)p->fetch_offset);
         } else {
             kfk__log(&c->cl->log, KFK_LOG_WARNING, KFK_DBG_FETCH,
                      "%s [%d]: offset %lld out of range: auto.offset.reset applies", p->topic,
@@ -143,33 +165,45 @@ static void take_partition(kfk_consumer_t *c, cpart_t *p, kfk__chunk_t *frame,
         if (kfk_err_flags(err) & KFK_ERRF_REFRESH || err == KFK_ERR_FENCED_LEADER_EPOCH ||
             err == KFK_ERR_UNKNOWN_LEADER_EPOCH || err == KFK_ERR_OFFSET_NOT_AVAILABLE)
             *refresh = 1;
-        kfk__dbg(&c->cl->log, KFK_DBG_FETCH, "%s [%d]: fetch error %s", p->topic, p->id,
-                 kfk_err_name(err));
-        p->retry_at = now + (uint64_t)c->conf->retry_backoff_ms;
+        kfk__part_transient(c, p, err, 1, "Fetch error %s: %s", kfk_err_name(err),
+                            kfk_err_str(err));
         return;
     }
+    (void)now;
     p->hwm = pd->high_watermark;
-    if (pd->records.len <= 0)
+    if (pd->records.len <= 0) {
+        kfk__part_ok(p);
         return;
+    }
     /* The next fetch starts after the last complete batch of this answer. */
     kfk_record_batch_reader_t rd;
     kfk_record_batch_t rb;
     int64_t next = p->fetch_offset;
     kfk_record_batch_reader_init(&rd, pd->records.ptr, (size_t)pd->records.len);
+    const uint8_t *at = rd.p; /* where the batch being read starts */
     while (kfk_record_batch_next(&rd, &rb)) {
         int64_t n = kfk_record_batch_next_offset(&rb);
         if (n > next)
             next = n;
+        at = rd.p;
     }
-    if (rd.err && next == p->fetch_offset) {
-        kfk__log(&c->cl->log, KFK_LOG_ERR, KFK_DBG_FETCH,
-                 "%s [%d]: unreadable records at offset %lld (%s)", p->topic, p->id,
-                 (long long)p->fetch_offset, kfk_err_name(rd.err));
-        p->retry_at = now + (uint64_t)c->conf->retry_backoff_max_ms;
+    if (next == p->fetch_offset && (rd.err || was_first)) {
+        /* Nothing usable at the fetch offset: a bad first batch, or a partial batch where the
+         * broker owed us a whole one. Batches after good ones are judged when they come first. */
+        char why[256];
+        size_t left = (size_t)(pd->records.ptr + pd->records.len - at);
+        kfk__record_batch_why(at, left, why, sizeof why);
+        kfk__part_fail(c, p, rd.err ? rd.err : KFK_ERR__BAD_MSG, p->fetch_offset, 0,
+                       "malformed record batch at offset %lld: %s", (long long)p->fetch_offset,
+                       why);
         return;
     }
-    if (next == p->fetch_offset)
-        return; /* only a partial batch: the next fetch asks again */
+    if (next == p->fetch_offset) {
+        /* Only a partial batch, cut by the answer's size limit: ask again after a wait. */
+        p->retry_at = uv_now(c->loop) + kfk__consumer_backoff(c, 1);
+        return;
+    }
+    kfk__part_ok(p);
     cbuf_t *buf = kfk__calloc(1, sizeof *buf);
     if (!buf)
         return;
@@ -198,10 +232,6 @@ static void on_fetch(kfk__resp_t *resp, void *opaque) {
     fbroker_t *f = ctx->f;
     kfk__free(ctx);
     f->fetching = 0;
-    /* Partitions marked fetching for this broker are free again whatever happened. */
-    for (size_t i = 0; i < c->nparts; i++)
-        if (c->parts[i]->fetching == f->node + 1)
-            c->parts[i]->fetching = 0;
     if (c->client_closing)
         return;
     int refresh = 0;
@@ -223,10 +253,19 @@ static void on_fetch(kfk__resp_t *resp, void *opaque) {
         kfk__dbg(&c->cl->log, KFK_DBG_FETCH, "fetch from broker %d: %s", f->node,
                  resp->err ? resp->msg : kfk_err_name(err));
         refresh = err == KFK_ERR__TRANSPORT || err == KFK_ERR__TIMED_OUT;
+        /* The partitions of this request back off (growing) and hear why: an answer that does
+         * not decode must not turn into a storm of Fetches while the broker reconnects. */
         for (size_t i = 0; i < c->nparts; i++)
-            if (!c->parts[i]->fetching)
-                c->parts[i]->retry_at = uv_now(c->loop) + (uint64_t)c->conf->retry_backoff_ms;
+            if (c->parts[i]->fetching == f->node + 1 && c->parts[i]->state == CP_READY)
+                kfk__part_transient(
+                    c, c->parts[i], err, 1, "Fetch answer from broker %d: %s", (int)f->node,
+                    resp->err && resp->msg && *resp->msg ? resp->msg : kfk_err_str(err));
     }
+    /* Partitions marked fetching for this broker are free again whatever happened. */
+    for (size_t i = 0; i < c->nparts; i++)
+        if (c->parts[i]->fetching == f->node + 1)
+            c->parts[i]->fetching = 0;
+    int first = 1;
     for (int32_t t = 0; !err && t < r->responses.count; t++) {
         kfk_fetch_response_fetchable_topic_response_t *tr =
             &KFK_ARRAY_AT(r->responses, kfk_fetch_response_fetchable_topic_response_t, t);
@@ -239,7 +278,7 @@ static void on_fetch(kfk__resp_t *resp, void *opaque) {
             cpart_t *p = kfk__consumer_part(c, topic, pd->partition_index);
             if (!p || p->state != CP_READY || p->fetch_sent != p->fetch_offset)
                 continue; /* revoked, seeked or reset meanwhile */
-            take_partition(c, p, chunk, pd, &refresh);
+            take_partition(c, p, chunk, pd, &refresh, &first);
         }
     }
     kfk__dbg(&c->cl->log, KFK_DBG_FETCH, "fetch answer from broker %d: %zu bytes", f->node,
@@ -264,7 +303,8 @@ static size_t part_bound(const kfk_consumer_t *c) {
 
 /* Ready to fetch except, perhaps, for its prefetched bytes. */
 static int wants_fetch(const cpart_t *p, uint64_t now) {
-    return p->state == CP_READY && !p->paused && !p->fetching && !p->revoking && now >= p->retry_at;
+    return p->state == CP_READY && !p->stopped && !p->paused && !p->fetching && !p->revoking &&
+           now >= p->retry_at;
 }
 
 static int fetchable(const kfk_consumer_t *c, const cpart_t *p, uint64_t now, size_t bound) {
@@ -491,9 +531,8 @@ void kfk__fetcher_list_offsets(kfk_consumer_t *c) {
         if (p->start == KFK_OFFSET_STORED && c->conf->group_id[0])
             continue; /* offsets.c asks the coordinator */
         if (p->start == KFK__OFFSET_RESET && c->conf->auto_offset_reset == KFK_RESET_ERROR) {
-            p->state = CP_ERROR;
-            kfk__log(&c->cl->log, KFK_LOG_ERR, KFK_DBG_FETCH,
-                     "%s [%d]: no committed offset and auto.offset.reset=error", p->topic, p->id);
+            kfk__part_stop(c, p, KFK_ERR_OFFSET_OUT_OF_RANGE,
+                           "no committed offset and auto.offset.reset=error");
             continue;
         }
         fbroker_t *f = NULL;

@@ -64,7 +64,26 @@ typedef struct cpart {
     int fetching;      /* in a Fetch request now */
     uint64_t retry_at; /* back off fetching after errors */
     int revoking;
+    /* Errors (perr.c). An unusable answer (bad data at err_offset) counts in fails; at
+     * KFK__CONSUMER_MAX_FAILS in a row at the same offset the partition stops (stopped) until
+     * kfk_consumer_seek. Transient causes (no leader, broker down, an answer that does not
+     * decode, a broker error code) count in retries only, for the backoff. */
+    int stopped;         /* no more Fetch until kfk_consumer_seek (an error stopped it) */
+    int fails;           /* consecutive unusable answers at err_offset */
+    int retries;         /* consecutive transient failures (backoff), 0 after a usable answer */
+    kfk_err_t err;       /* the last cause (0: none) */
+    int64_t err_offset;  /* where it was found (-1: not at an offset) */
+    kfk_err_t transient; /* the last transient cause reported (reported once per cause) */
+    int report;          /* an error event waits for the next loop turn */
+    int report_attempt;  /* its attempt number (0: transient) */
+    char why[320];       /* the last cause in words */
 } cpart_t;
+
+/* Unusable answers in a row at one offset before a partition stops. */
+#define KFK__CONSUMER_MAX_FAILS 5
+
+/* The hard cap on one batch's decompressed bytes (see kfk__consumer_inflate_cap). */
+#define KFK__CONSUMER_INFLATE_HARD_CAP ((size_t)32 << 20)
 
 struct kfk_batch {
     struct kfk_batch *next;
@@ -126,6 +145,9 @@ struct kfk_consumer {
     void *batch_opaque;
     kfk_rebalance_cb rebalance_cb;
     void *rebalance_opaque;
+    kfk_consumer_error_cb error_cb;
+    void *error_opaque;
+    kfk_codec_ctx_t *codec; /* reused for every compressed batch (created on first use) */
     kfk_decode_cb decode;
     kfk_free_cb free_obj;
     void *decode_opaque;
@@ -222,5 +244,38 @@ void kfk__batch_free(struct kfk_batch *b);
 /* Drops the batch being formed (not delivered yet): its partitions rewind to its first
  * records, which are fetched again. */
 void kfk__consumer_drop_forming(kfk_consumer_t *c);
+
+/* ---- perr.c: partition errors --------------------------------------------------------------- */
+
+/* The wait before retry @p attempt (1, 2, ...) of a partition: retry.backoff.ms doubling up to
+ * retry.backoff.max.ms, +-20 % jitter. */
+uint64_t kfk__consumer_backoff(kfk_consumer_t *c, int attempt);
+/* An unusable answer for @p p at @p offset (bad data: CRC, lengths, counts, a codec that fails
+ * or a batch over the inflate cap), its cause printf-style. Found while delivering (@p drop):
+ * the partition's buffers are dropped and it fetches again from its position; found in a Fetch
+ * answer (@p drop 0): buffers before the bad data stay, fetch_offset stays at it. The next Fetch
+ * waits the backoff; after KFK__CONSUMER_MAX_FAILS in a row at @p offset the partition stops
+ * (stopped: no more Fetch, what was buffered before is still delivered). An error event is
+ * queued either way. With @p drop, return right after: the buffers being iterated are gone. */
+void kfk__part_fail(kfk_consumer_t *c, cpart_t *p, kfk_err_t err, int64_t offset, int drop,
+                    const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+/* A transient cause for @p p (no leader, unknown topic, broker down, a broker error code, an
+ * answer that does not decode): queues an event when it differs from the last one reported;
+ * @p backoff non-zero also backs the partition off (retries grow). */
+void kfk__part_transient(kfk_consumer_t *c, cpart_t *p, kfk_err_t err, int backoff, const char *fmt,
+                         ...) __attribute__((format(printf, 5, 6)));
+/* Stops @p p at once with @p err (e.g. auto.offset.reset=error) and queues the event. */
+void kfk__part_stop(kfk_consumer_t *c, cpart_t *p, kfk_err_t err, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* A usable answer for @p p: transient causes and their backoff are over. */
+void kfk__part_ok(cpart_t *p);
+/* Clears @p p's error state (kfk_consumer_seek, a new assignment). */
+void kfk__part_clear(cpart_t *p);
+/* Calls the error callback for every queued event (from the loop's turn, never inside an API
+ * call); safe against the callback seeking, closing or reassigning. */
+void kfk__consumer_report_errors(kfk_consumer_t *c);
+/* The most bytes one batch may decompress to for @p c: min(fetch.max.bytes, 32 MiB), the hard
+ * cap). *why names the bound that applies ("fetch.max.bytes cap" or "hard cap"). */
+size_t kfk__consumer_inflate_cap(const kfk_consumer_t *c, const char **why);
 
 #endif
