@@ -253,20 +253,73 @@ KFK_EXTERN kfk_err_t kfk_admin_new(uv_loop_t *loop, const kfk_conf_t *conf, kfk_
 
 /**
  * Fetches metadata for @p topics (@p n names; n == 0: every topic of the cluster). @p cb runs
- * exactly once, later, on the loop. Errors returned here (KFK_ERR__DESTROYED after close,
+ * exactly once, later, on the loop: with the metadata, or by request.timeout.ms with the last
+ * cause (see kfk_admin_metadata_opts, kfk_admin_errstr). Errors returned here (KFK_ERR__DESTROYED after close,
  * KFK_ERR__NOMEM) mean no callback.
  */
 KFK_EXTERN kfk_err_t kfk_admin_metadata(kfk_admin_t *admin, const char *const *topics, size_t n,
                                         kfk_metadata_cb cb, void *opaque);
 
-/** Creates topics (CreateTopics); @p timeout_ms bounds the broker's wait. One callback. */
+/** Creates topics (CreateTopics); @p timeout_ms bounds the broker's wait. One callback, by
+ * request.timeout.ms + @p timeout_ms at the latest. */
 KFK_EXTERN kfk_err_t kfk_admin_create_topics(kfk_admin_t *admin, const kfk_new_topic_t *topics,
                                              size_t n, int32_t timeout_ms, kfk_topics_cb cb,
                                              void *opaque);
 
-/** Deletes topics by name (DeleteTopics). One callback. */
+/** Deletes topics by name (DeleteTopics). One callback, by request.timeout.ms + @p timeout_ms
+ * at the latest. */
 KFK_EXTERN kfk_err_t kfk_admin_delete_topics(kfk_admin_t *admin, const char *const *names, size_t n,
                                              int32_t timeout_ms, kfk_topics_cb cb, void *opaque);
+
+/**
+ * Options of one admin call (librdkafka's AdminOptions). Start from KFK_ADMIN_OPTS_INIT and set
+ * what you need; kfk reads only the first struct_size bytes, so later fields can be added.
+ */
+typedef struct kfk_admin_opts {
+    size_t struct_size; /**< sizeof(kfk_admin_opts_t), set by KFK_ADMIN_OPTS_INIT */
+    /** How long the whole call may take, connecting and retries included, before its callback
+     * reports the last cause; 0: request.timeout.ms (plus operation_timeout_ms for topic calls). */
+    int32_t timeout_ms;
+    /** CreateTopics / DeleteTopics: how long the broker waits for the controller (the request's
+     * own timeout_ms); 0: 30000. Ignored by metadata calls. */
+    int32_t operation_timeout_ms;
+} kfk_admin_opts_t;
+
+/** Defaults for kfk_admin_opts_t. */
+#define KFK_ADMIN_OPTS_INIT {sizeof(kfk_admin_opts_t), 0, 0}
+
+/**
+ * kfk_admin_metadata with options (@p opts may be NULL: the defaults). The call ends by
+ * opts->timeout_ms: with the metadata, or with the last cause (KFK_ERR__TRANSPORT for a refused
+ * or broken connection, KFK_ERR__BAD_MSG for an answer that did not decode, ...;
+ * kfk_admin_errstr says it in words). Failed attempts are retried meanwhile, each broker after
+ * its reconnect backoff. Errors returned here: KFK_ERR__DESTROYED, KFK_ERR__INVALID_ARG
+ * (negative timeout), KFK_ERR__NOMEM; then no callback.
+ */
+KFK_EXTERN kfk_err_t kfk_admin_metadata_opts(kfk_admin_t *admin, const char *const *topics,
+                                             size_t n, const kfk_admin_opts_t *opts,
+                                             kfk_metadata_cb cb, void *opaque);
+
+/** kfk_admin_create_topics with options (@p opts may be NULL); see kfk_admin_opts_t. */
+KFK_EXTERN kfk_err_t kfk_admin_create_topics_opts(kfk_admin_t *admin,
+                                                  const kfk_new_topic_t *topics, size_t n,
+                                                  const kfk_admin_opts_t *opts, kfk_topics_cb cb,
+                                                  void *opaque);
+
+/** kfk_admin_delete_topics with options (@p opts may be NULL); see kfk_admin_opts_t. */
+KFK_EXTERN kfk_err_t kfk_admin_delete_topics_opts(kfk_admin_t *admin, const char *const *names,
+                                                  size_t n, const kfk_admin_opts_t *opts,
+                                                  kfk_topics_cb cb, void *opaque);
+
+/**
+ * The cause of the error the running admin callback reports, in one line, e.g. "connect to
+ * 127.0.0.1:1 failed: connection refused" or "malformed Metadata v12 response from broker 1 at
+ * byte 13: brokers: count 2147483646 past the end (45 bytes left, 11 per element)". "" when the
+ * callback reports no error, or when called outside an admin callback. Like hiredis'
+ * redisAsyncContext.errstr: the string belongs to @p admin and is valid during the callback
+ * only (copy it to keep it).
+ */
+KFK_EXTERN const char *kfk_admin_errstr(const kfk_admin_t *admin);
 
 /**
  * Closes @p admin: calls still pending complete with KFK_ERR__DESTROYED, connections close, then

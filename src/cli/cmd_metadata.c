@@ -2,6 +2,8 @@
  * cmd_metadata.c: `kfk metadata` (brokers, topics, partitions, leaders, replicas, ISRs, like
  * kcat -L) and `kfk topics create|delete|list`.
  */
+#include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <jansson.h>
@@ -15,7 +17,30 @@ typedef struct {
     int some_topics; /* -t given: not every topic */
     int exit_code;
     kfk_admin_t *admin;
+    int64_t deadline_ms; /* -m: how long the call may take */
 } run_t;
+
+/* "10 s", "2.5 s": a deadline as a person reads it. */
+static const char *secs(int64_t ms, char *buf, size_t size) {
+    if (ms % 1000)
+        snprintf(buf, size, "%.1f s", (double)ms / 1000.0);
+    else
+        snprintf(buf, size, "%lld s", (long long)(ms / 1000));
+    return buf;
+}
+
+/* The one line that says why a call failed: its cause as kfk_admin_errstr gives it. */
+static void call_failed(run_t *r, kfk_admin_t *admin, kfk_err_t err, const char *what) {
+    const char *cause = kfk_admin_errstr(admin);
+    char t[32];
+    if (err == KFK_ERR__DESTROYED)
+        kfk_cli_error(r->cmd, "%s: interrupted", what);
+    else
+        kfk_cli_error(r->cmd, "%s: no usable answer in %s: %s (%s)", what,
+                      secs(r->deadline_ms, t, sizeof t), cause[0] ? cause : kfk_err_str(err),
+                      kfk_err_name(err));
+    r->exit_code = KFK_EXIT_ERR;
+}
 
 static void on_admin_closed(kfk_admin_t *admin, void *opaque) {
     (void)admin;
@@ -115,8 +140,7 @@ static void print_text(const kfk_metadata_t *md, int some) {
 static void on_metadata(kfk_admin_t *admin, kfk_err_t err, const kfk_metadata_t *md, void *opaque) {
     run_t *r = opaque;
     if (err) {
-        kfk_cli_error(r->cmd, "cannot get metadata: %s (%s)", kfk_err_str(err), kfk_err_name(err));
-        r->exit_code = KFK_EXIT_ERR;
+        call_failed(r, admin, err, "cannot get metadata");
     } else {
         if (r->json)
             print_json(md);
@@ -139,6 +163,8 @@ static const char metadata_usage[] =
     "  --json         one JSON document instead of text\n"
     "  -X key=value   any configuration property (security.protocol, sasl.*, ssl.*, ...)\n"
     "  -F file        a properties file of such settings\n"
+    "  -m SECONDS     give up after this long (default 10) with the last cause: a refused\n"
+    "                 connection, a broker that does not answer, an answer that does not decode\n"
     "\n"
     "examples:\n"
     "  kfk metadata -b 127.0.0.1:29000\n"
@@ -165,7 +191,7 @@ int kfk_cmd_metadata(int argc, char **argv) {
         return rc;
     const char *topics[256];
     size_t ntopics = 0;
-    run_t r = {cmd, 0, 0, KFK_EXIT_OK, NULL};
+    run_t r = {cmd, 0, 0, KFK_EXIT_OK, NULL, 0};
     for (int i = 1; i < argc; i++) {
         int k = kfk_cli_common_arg(&c, cmd, argc, argv, &i);
         if (k < 0) {
@@ -200,6 +226,7 @@ int kfk_cmd_metadata(int argc, char **argv) {
         return rc;
     }
     r.some_topics = ntopics > 0;
+    r.deadline_ms = c.deadline_ms;
     uv_loop_t loop;
     uv_loop_init(&loop);
     char errstr[512];
@@ -210,7 +237,9 @@ int kfk_cmd_metadata(int argc, char **argv) {
         uv_loop_close(&loop);
         return err == KFK_ERR__INVALID_CONF ? KFK_EXIT_USAGE : KFK_EXIT_ERR;
     }
-    err = kfk_admin_metadata(r.admin, topics, ntopics, on_metadata, &r);
+    kfk_admin_opts_t ao = KFK_ADMIN_OPTS_INIT;
+    ao.timeout_ms = (int32_t)(r.deadline_ms < INT32_MAX ? r.deadline_ms : INT32_MAX);
+    err = kfk_admin_metadata_opts(r.admin, topics, ntopics, &ao, on_metadata, &r);
     if (err) {
         kfk_cli_error(cmd, "%s", kfk_err_str(err));
         r.exit_code = KFK_EXIT_ERR;
@@ -225,10 +254,10 @@ int kfk_cmd_metadata(int argc, char **argv) {
 static void on_topics(kfk_admin_t *admin, kfk_err_t err, const kfk_topic_result_t *res, size_t n,
                       void *opaque) {
     run_t *r = opaque;
-    if (err) {
-        kfk_cli_error(r->cmd, "%s (%s)", kfk_err_str(err), kfk_err_name(err));
-        r->exit_code = KFK_EXIT_ERR;
-    }
+    if (err)
+        call_failed(r, admin, err,
+                    strcmp(r->cmd, "topics create") ? "cannot delete topics"
+                                                    : "cannot create topics");
     for (size_t i = 0; i < n; i++) {
         if (res[i].err) {
             kfk_cli_error(r->cmd, "topic \"%s\": %s%s%s", res[i].name, kfk_err_name(res[i].err),
@@ -247,6 +276,8 @@ static const char topics_usage[] =
     "                         [--config name=value]... [-X key=value]...\n"
     "       kfk topics delete -b BROKERS -t TOPIC... [-X key=value]...\n"
     "       kfk topics list -b BROKERS [-X key=value]...\n"
+    "\n"
+    "  -m SECONDS     give up after this long (default 10) with the last cause\n"
     "\n"
     "examples:\n"
     "  kfk topics create -b 127.0.0.1:29000 -t events --partitions 6\n"
@@ -328,7 +359,7 @@ int kfk_cmd_topics(int argc, char **argv) {
     }
     uv_loop_t loop;
     uv_loop_init(&loop);
-    run_t r = {cmd, 0, 0, KFK_EXIT_OK, NULL};
+    run_t r = {cmd, 0, 0, KFK_EXIT_OK, NULL, c.deadline_ms};
     char errstr[512];
     kfk_err_t err = kfk_admin_new(&loop, c.conf, &r.admin, errstr, sizeof errstr);
     kfk_cli_common_free(&c);
@@ -347,15 +378,19 @@ int kfk_cmd_topics(int argc, char **argv) {
         pairs[2 * i] = cfgbuf[i];
         pairs[2 * i + 1] = eq + 1;
     }
+    /* The whole call ends by -m; the broker's own wait for the controller fits inside it. */
+    kfk_admin_opts_t ao = KFK_ADMIN_OPTS_INIT;
+    ao.timeout_ms = (int32_t)(r.deadline_ms < INT32_MAX ? r.deadline_ms : INT32_MAX);
+    ao.operation_timeout_ms = ao.timeout_ms < 30000 ? ao.timeout_ms : 30000;
     if (!strcmp(sub, "create")) {
         kfk_new_topic_t nt[256];
         for (size_t i = 0; i < nnames; i++)
             nt[i] = (kfk_new_topic_t){names[i], (int32_t)partitions, (int16_t)rf, pairs, nconf};
-        err = kfk_admin_create_topics(r.admin, nt, nnames, 30000, on_topics, &r);
+        err = kfk_admin_create_topics_opts(r.admin, nt, nnames, &ao, on_topics, &r);
     } else if (!strcmp(sub, "delete")) {
-        err = kfk_admin_delete_topics(r.admin, names, nnames, 30000, on_topics, &r);
+        err = kfk_admin_delete_topics_opts(r.admin, names, nnames, &ao, on_topics, &r);
     } else {
-        err = kfk_admin_metadata(r.admin, NULL, 0, on_metadata, &r);
+        err = kfk_admin_metadata_opts(r.admin, NULL, 0, &ao, on_metadata, &r);
     }
     if (err) {
         kfk_cli_error(cmd, "%s", kfk_err_str(err));

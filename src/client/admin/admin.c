@@ -1,9 +1,13 @@
 /*
  * admin.c: kfk_admin_t, the public admin client: cluster metadata (from the client core's
  * cache after a refresh), CreateTopics and DeleteTopics. Each call is an "op" that completes
- * exactly once: with the broker's answer, with the last error once request.timeout.ms has
- * passed (connections are retried meanwhile), or with KFK_ERR__DESTROYED at close.
+ * exactly once: with the broker's answer, with the last cause once its deadline passed
+ * (request.timeout.ms or kfk_admin_opts_t.timeout_ms; connections are retried meanwhile, each
+ * broker after its reconnect backoff), or with KFK_ERR__DESTROYED at close. One timer per admin
+ * fires at the earliest deadline, so no call outlives its timeout, whatever its broker does.
+ * The cause in words reaches the callback through kfk_admin_errstr.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -24,14 +28,17 @@ typedef struct op {
     /* create / delete */
     kfk_new_topic_t *new_topics; /* deep copies in `names`-like storage below */
     char **configs;              /* per topic: copied pairs (owned strings) */
-    int32_t timeout_ms;
+    int32_t op_timeout_ms;       /* the broker-side timeout of CreateTopics / DeleteTopics */
     kfk_topics_cb topics_cb;
     kfk__waiter_t bw;
     kfk__broker_t *broker;
     uint64_t deadline;
     kfk_err_t last_err;
-    int done;
-    int in_flight; /* a request is out: its callback will finish or retry the op */
+    char cause[256]; /* the last failure in words ("" while none) */
+    int done;        /* its callback ran (an op with a request out is freed when it returns) */
+    int in_flight;   /* a request is out: its callback will finish, retry or free the op */
+    int md_waiting;  /* mw is in the client's metadata waiters */
+    int in_cb;       /* its callback is running: whoever else ends it must not free it */
     void *opaque;
 } op_t;
 
@@ -42,8 +49,14 @@ struct kfk_admin {
     int closing;
     kfk_admin_close_cb close_cb;
     void *close_opaque;
-    void *data; /* kfk_admin_set_data */
+    void *data;         /* kfk_admin_set_data */
+    uv_timer_t timer;   /* fires at the earliest deadline of the ops */
+    int timer_open;     /* until its close callback */
+    int client_open;    /* until the client core's close callback */
+    const char *errstr; /* kfk_admin_errstr during a callback; NULL otherwise */
 };
+
+static void arm(kfk_admin_t *a);
 
 static void op_unlink(kfk_admin_t *a, op_t *op) {
     for (op_t **pp = &a->ops; *pp; pp = &(*pp)->next)
@@ -66,6 +79,12 @@ static void op_free(op_t *op) {
         kfk__free(op->new_topics);
     }
     kfk__free(op);
+}
+
+/* Remembers @p err and @p msg as the op's last cause (a later one replaces it). */
+static void op_cause(op_t *op, kfk_err_t err, const char *msg) {
+    op->last_err = err;
+    snprintf(op->cause, sizeof op->cause, "%s", msg && msg[0] ? msg : kfk_err_str(err));
 }
 
 static char *dup0(const char *s) {
@@ -91,8 +110,11 @@ static void deliver_metadata(op_t *op, kfk_err_t err) {
     kfk_admin_t *a = op->admin;
     kfk__client_t *cl = a->cl;
     if (err || !op->md_cb) {
-        if (op->md_cb)
+        if (op->md_cb) {
+            a->errstr = op->cause;
             op->md_cb(a, err, NULL, op->opaque);
+            a->errstr = NULL;
+        }
         return;
     }
     int32_t nb = 0;
@@ -151,24 +173,79 @@ static void deliver_metadata(op_t *op, kfk_err_t err) {
     kfk__free(parts);
 }
 
-static void on_metadata(kfk__client_t *cl, kfk_err_t err, void *opaque) {
-    (void)cl;
-    op_t *op = opaque;
+/* Ends a metadata op with @p err (its cause already in op->cause when err is set). */
+static void metadata_finish(op_t *op, kfk_err_t err) {
     kfk_admin_t *a = op->admin;
+    if (op->md_waiting) {
+        kfk__client_metadata_cancel(a->cl, &op->mw);
+        op->md_waiting = 0;
+    }
+    op->done = 1;
     op_unlink(a, op);
     deliver_metadata(op, err);
     op_free(op);
+    arm(a);
+}
+
+static void on_metadata(kfk__client_t *cl, kfk_err_t err, void *opaque) {
+    op_t *op = opaque;
+    kfk_admin_t *a = op->admin;
+    op->md_waiting = 0;
+    if (err) {
+        if (err == KFK_ERR__DESTROYED) {
+            op_cause(op, err, "the admin client was closed");
+        } else {
+            char msg[256];
+            kfk__client_metadata_cause(cl, msg, sizeof msg);
+            op_cause(op, err, msg);
+        }
+        /* A refresh that gave up before this call's deadline (its own deadline is
+         * request.timeout.ms) is tried again: the brokers' backoff paces the attempts. */
+        if (err != KFK_ERR__DESTROYED && !kfk_err_is_fatal(err) && !a->closing &&
+            uv_now(a->loop) < op->deadline) {
+            op->md_waiting = 1;
+            kfk__client_metadata_refresh(cl, (const char *const *)op->names, op->name_cnt,
+                                         op->name_cnt == 0, &op->mw, on_metadata, op);
+            return;
+        }
+    }
+    metadata_finish(op, err);
+}
+
+/* The op's deadline: now + @p timeout_ms, or + @p dflt when it is 0. */
+static uint64_t deadline_in(kfk_admin_t *a, int32_t timeout_ms, int64_t dflt) {
+    return uv_now(a->loop) + (uint64_t)(timeout_ms > 0 ? timeout_ms : (dflt > 0 ? dflt : 0));
+}
+
+/* The options as the caller gave them, with defaults for the fields its struct lacks. */
+static kfk_admin_opts_t read_opts(const kfk_admin_opts_t *opts) {
+    kfk_admin_opts_t o = KFK_ADMIN_OPTS_INIT;
+    if (opts && opts->struct_size >= offsetof(kfk_admin_opts_t, timeout_ms) + sizeof(int32_t))
+        o.timeout_ms = opts->timeout_ms;
+    if (opts &&
+        opts->struct_size >= offsetof(kfk_admin_opts_t, operation_timeout_ms) + sizeof(int32_t))
+        o.operation_timeout_ms = opts->operation_timeout_ms;
+    return o;
 }
 
 kfk_err_t kfk_admin_metadata(kfk_admin_t *a, const char *const *topics, size_t n,
                              kfk_metadata_cb cb, void *opaque) {
+    return kfk_admin_metadata_opts(a, topics, n, NULL, cb, opaque);
+}
+
+kfk_err_t kfk_admin_metadata_opts(kfk_admin_t *a, const char *const *topics, size_t n,
+                                  const kfk_admin_opts_t *opts, kfk_metadata_cb cb, void *opaque) {
     if (!a || a->closing)
         return KFK_ERR__DESTROYED;
+    kfk_admin_opts_t o = read_opts(opts);
+    if (o.timeout_ms < 0)
+        return KFK_ERR__INVALID_ARG;
     op_t *op = kfk__calloc(1, sizeof *op);
     if (!op)
         return KFK_ERR__NOMEM;
     op->admin = a;
     op->kind = OP_METADATA;
+    op->deadline = deadline_in(a, o.timeout_ms, a->cl->conf->request_timeout_ms);
     op->md_cb = cb;
     op->opaque = opaque;
     if (n) {
@@ -186,24 +263,41 @@ kfk_err_t kfk_admin_metadata(kfk_admin_t *a, const char *const *topics, size_t n
     }
     op->next = a->ops;
     a->ops = op;
+    op->md_waiting = 1;
     kfk__client_metadata_refresh(a->cl, (const char *const *)op->names, op->name_cnt, n == 0,
                                  &op->mw, on_metadata, op);
+    arm(a);
     return KFK_ERR_NONE;
 }
 
 /* ---- create / delete topics ------------------------------------------------------------------ */
 
+/* Ends a topics op: its callback runs now; the op itself is freed now, or when the request
+ * still out returns (on_topics_response). */
 static void topics_finish(op_t *op, kfk_err_t err, const kfk_topic_result_t *res, size_t n) {
     kfk_admin_t *a = op->admin;
     if (op->done)
         return;
     op->done = 1;
     op_unlink(a, op);
-    if (op->broker)
+    if (op->broker) {
         kfk__broker_cancel_wait(op->broker, &op->bw);
-    if (op->topics_cb)
+        op->broker = NULL;
+    }
+    if (err && !op->cause[0])
+        op_cause(op, err, NULL);
+    if (op->topics_cb) {
+        a->errstr = err ? op->cause : "";
+        op->in_cb = 1;
+        /* A close from inside the callback fails the request still out: on_topics_response
+         * sees in_cb and leaves the freeing to the check below. */
         op->topics_cb(a, err, res, n, op->opaque);
-    op_free(op);
+        op->in_cb = 0;
+        a->errstr = NULL;
+    }
+    if (!op->in_flight)
+        op_free(op);
+    arm(a);
 }
 
 static void topics_try(op_t *op);
@@ -221,13 +315,21 @@ static kfk_topic_result_t topic_result(kfk_str_t name, int16_t code, kfk_str_t m
 static void on_topics_response(kfk__resp_t *r, void *opaque) {
     op_t *op = opaque;
     op->in_flight = 0;
+    if (op->done) {
+        /* Its deadline passed while the request was out: the callback ran already (or runs
+         * now, and frees the op when it returns). */
+        if (!op->in_cb)
+            op_free(op);
+        return;
+    }
     if (r->cls == KFK__RESP_MALFORMED) {
+        op_cause(op, r->err, r->msg);
         topics_finish(op, r->err, NULL, 0);
         return;
     }
     if (r->err) {
         /* topics_try ends the operation when its deadline passed or the admin closes. */
-        op->last_err = r->err;
+        op_cause(op, r->err, r->msg);
         topics_try(op);
         return;
     }
@@ -256,6 +358,12 @@ static void on_topics_response(kfk__resp_t *r, void *opaque) {
         topics_finish(op, KFK_ERR_NONE, res, n);
     kfk__free(res);
     kfk__free(strings);
+}
+
+/* The request's own timeout: what is left of the op's deadline (at least 1 ms). */
+static int64_t request_timeout(const op_t *op) {
+    uint64_t now = uv_now(op->admin->loop);
+    return op->deadline > now + 1 ? (int64_t)(op->deadline - now) : 1;
 }
 
 static void send_topics(op_t *op, kfk__broker_t *b) {
@@ -288,9 +396,8 @@ static void send_topics(op_t *op, kfk__broker_t *b) {
         kfk_create_topics_request_t req;
         memset(&req, 0, sizeof req);
         req.topics = (kfk_array_t){ts, (int32_t)op->name_cnt};
-        req.timeout_ms = op->timeout_ms;
-        err = kfk__broker_request(b, KFK_API_CREATE_TOPICS, &req, 0,
-                                  b->client->conf->request_timeout_ms + op->timeout_ms,
+        req.timeout_ms = op->op_timeout_ms;
+        err = kfk__broker_request(b, KFK_API_CREATE_TOPICS, &req, 0, request_timeout(op),
                                   on_topics_response, op);
         kfk__free(ts);
         kfk__free(cfgs);
@@ -312,9 +419,8 @@ static void send_topics(op_t *op, kfk__broker_t *b) {
         memset(&req, 0, sizeof req);
         req.topics = (kfk_array_t){states, (int32_t)op->name_cnt};
         req.topic_names = (kfk_array_t){names, (int32_t)op->name_cnt};
-        req.timeout_ms = op->timeout_ms;
-        err = kfk__broker_request(b, KFK_API_DELETE_TOPICS, &req, 0,
-                                  b->client->conf->request_timeout_ms + op->timeout_ms,
+        req.timeout_ms = op->op_timeout_ms;
+        err = kfk__broker_request(b, KFK_API_DELETE_TOPICS, &req, 0, request_timeout(op),
                                   on_topics_response, op);
         kfk__free(names);
         kfk__free(states);
@@ -322,7 +428,10 @@ static void send_topics(op_t *op, kfk__broker_t *b) {
     if (!err)
         op->in_flight = 1;
     if (err) {
-        op->last_err = err;
+        char msg[128];
+        snprintf(msg, sizeof msg, "cannot send %s: %s",
+                 op->kind == OP_CREATE ? "CreateTopics" : "DeleteTopics", kfk_err_str(err));
+        op_cause(op, err, msg);
         if (err == KFK_ERR__NO_COMMON_VERSION)
             topics_finish(op, err, NULL, 0);
         else
@@ -331,11 +440,10 @@ static void send_topics(op_t *op, kfk__broker_t *b) {
 }
 
 static void on_topics_broker(kfk__broker_t *b, kfk_err_t err, const char *msg, void *opaque) {
-    (void)msg;
     op_t *op = opaque;
     op->broker = NULL;
     if (err) {
-        op->last_err = err;
+        op_cause(op, err, msg);
         if (err == KFK_ERR__DESTROYED)
             topics_finish(op, err, NULL, 0);
         else
@@ -357,14 +465,17 @@ static void topics_try(op_t *op) {
     }
     kfk__broker_t *b = kfk__client_any_broker(a->cl);
     if (!b) {
+        op_cause(op, KFK_ERR__TRANSPORT, "no broker to ask");
         topics_finish(op, KFK_ERR__TRANSPORT, NULL, 0);
         return;
     }
+    if (!b->up && b->last_err && !op->cause[0])
+        op_cause(op, b->last_err, b->last_msg); /* why it is down, until this attempt says */
     op->broker = b;
     kfk__broker_wait(b, &op->bw, on_topics_broker, op);
 }
 
-static op_t *topics_op(kfk_admin_t *a, op_kind_t kind, size_t n, int32_t timeout_ms,
+static op_t *topics_op(kfk_admin_t *a, op_kind_t kind, size_t n, const kfk_admin_opts_t *o,
                        kfk_topics_cb cb, void *opaque) {
     op_t *op = kfk__calloc(1, sizeof *op);
     if (!op)
@@ -373,26 +484,35 @@ static op_t *topics_op(kfk_admin_t *a, op_kind_t kind, size_t n, int32_t timeout
     op->kind = kind;
     op->topics_cb = cb;
     op->opaque = opaque;
-    op->timeout_ms = timeout_ms;
+    op->op_timeout_ms = o->operation_timeout_ms > 0 ? o->operation_timeout_ms : 30000;
     op->names = kfk__calloc(n ? n : 1, sizeof *op->names);
     op->name_cnt = n;
     if (!op->names) {
         kfk__free(op);
         return NULL;
     }
-    op->deadline = uv_now(a->loop) + (uint64_t)a->cl->conf->request_timeout_ms +
-                   (uint64_t)(timeout_ms > 0 ? timeout_ms : 0);
+    op->deadline =
+        deadline_in(a, o->timeout_ms, a->cl->conf->request_timeout_ms + (int64_t)op->op_timeout_ms);
     op->last_err = KFK_ERR__TIMED_OUT;
     return op;
 }
 
 kfk_err_t kfk_admin_create_topics(kfk_admin_t *a, const kfk_new_topic_t *topics, size_t n,
                                   int32_t timeout_ms, kfk_topics_cb cb, void *opaque) {
+    kfk_admin_opts_t o = KFK_ADMIN_OPTS_INIT;
+    o.operation_timeout_ms = timeout_ms;
+    return kfk_admin_create_topics_opts(a, topics, n, &o, cb, opaque);
+}
+
+kfk_err_t kfk_admin_create_topics_opts(kfk_admin_t *a, const kfk_new_topic_t *topics, size_t n,
+                                       const kfk_admin_opts_t *opts, kfk_topics_cb cb,
+                                       void *opaque) {
     if (!a || a->closing)
         return KFK_ERR__DESTROYED;
-    if (!n || !topics)
+    kfk_admin_opts_t o = read_opts(opts);
+    if (!n || !topics || o.timeout_ms < 0)
         return KFK_ERR__INVALID_ARG;
-    op_t *op = topics_op(a, OP_CREATE, n, timeout_ms, cb, opaque);
+    op_t *op = topics_op(a, OP_CREATE, n, &o, cb, opaque);
     if (!op)
         return KFK_ERR__NOMEM;
     op->new_topics = kfk__calloc(n, sizeof *op->new_topics);
@@ -416,17 +536,27 @@ kfk_err_t kfk_admin_create_topics(kfk_admin_t *a, const kfk_new_topic_t *topics,
     }
     op->next = a->ops;
     a->ops = op;
+    arm(a);
     topics_try(op);
     return KFK_ERR_NONE;
 }
 
 kfk_err_t kfk_admin_delete_topics(kfk_admin_t *a, const char *const *names, size_t n,
                                   int32_t timeout_ms, kfk_topics_cb cb, void *opaque) {
+    kfk_admin_opts_t o = KFK_ADMIN_OPTS_INIT;
+    o.operation_timeout_ms = timeout_ms;
+    return kfk_admin_delete_topics_opts(a, names, n, &o, cb, opaque);
+}
+
+kfk_err_t kfk_admin_delete_topics_opts(kfk_admin_t *a, const char *const *names, size_t n,
+                                       const kfk_admin_opts_t *opts, kfk_topics_cb cb,
+                                       void *opaque) {
     if (!a || a->closing)
         return KFK_ERR__DESTROYED;
-    if (!n || !names)
+    kfk_admin_opts_t o = read_opts(opts);
+    if (!n || !names || o.timeout_ms < 0)
         return KFK_ERR__INVALID_ARG;
-    op_t *op = topics_op(a, OP_DELETE, n, timeout_ms, cb, opaque);
+    op_t *op = topics_op(a, OP_DELETE, n, &o, cb, opaque);
     if (!op)
         return KFK_ERR__NOMEM;
     for (size_t i = 0; i < n; i++)
@@ -436,6 +566,7 @@ kfk_err_t kfk_admin_delete_topics(kfk_admin_t *a, const char *const *names, size
         }
     op->next = a->ops;
     a->ops = op;
+    arm(a);
     topics_try(op);
     return KFK_ERR_NONE;
 }
@@ -454,17 +585,86 @@ kfk_err_t kfk_admin_new(uv_loop_t *loop, const kfk_conf_t *conf, kfk_admin_t **o
         kfk__free(a);
         return err;
     }
+    a->client_open = 1;
+    uv_timer_init(loop, &a->timer);
+    a->timer.data = a;
+    a->timer_open = 1;
     *out = a;
     return KFK_ERR_NONE;
+}
+
+/* ---- deadlines --------------------------------------------------------------------------------
+ */
+
+/* Ends the ops whose deadline passed, each with its last cause. */
+static void on_deadline(uv_timer_t *t) {
+    kfk_admin_t *a = t->data;
+    for (;;) {
+        if (a->closing)
+            return;
+        uint64_t now = uv_now(a->loop);
+        op_t *op = a->ops;
+        while (op && op->deadline > now)
+            op = op->next;
+        if (!op)
+            break;
+        if (op->kind == OP_METADATA) {
+            /* The refresh in flight knows best why nothing came back yet. */
+            char msg[256];
+            kfk_err_t err = kfk__client_metadata_cause(a->cl, msg, sizeof msg);
+            if (err != KFK_ERR__TIMED_OUT || !op->cause[0])
+                op_cause(op, err, msg);
+            metadata_finish(op, op->last_err ? op->last_err : KFK_ERR__TIMED_OUT);
+        } else {
+            if (!op->cause[0])
+                op_cause(op, KFK_ERR__TIMED_OUT, "no broker answered in time");
+            topics_finish(op, op->last_err ? op->last_err : KFK_ERR__TIMED_OUT, NULL, 0);
+        }
+    }
+    arm(a);
+}
+
+/* Points the timer at the earliest deadline of the ops still waiting (none: stopped). */
+static void arm(kfk_admin_t *a) {
+    if (!a->timer_open || a->closing)
+        return;
+    uint64_t first = UINT64_MAX;
+    for (op_t *op = a->ops; op; op = op->next)
+        if (op->deadline < first)
+            first = op->deadline;
+    if (first == UINT64_MAX) {
+        uv_timer_stop(&a->timer);
+        return;
+    }
+    uint64_t now = uv_now(a->loop);
+    uv_timer_start(&a->timer, on_deadline, first > now ? first - now : 0, 0);
+}
+
+/* The admin is freed once both the client core and its timer have closed. */
+static void close_step(kfk_admin_t *a) {
+    if (a->client_open || a->timer_open)
+        return;
+    /* kfk.h: memory stays valid until the callback returns. */
+    if (a->close_cb)
+        a->close_cb(a, a->close_opaque);
+    kfk__free(a);
+}
+
+static void on_timer_closed(uv_handle_t *h) {
+    kfk_admin_t *a = h->data;
+    a->timer_open = 0;
+    close_step(a);
 }
 
 static void on_client_closed(kfk__client_t *cl, void *opaque) {
     (void)cl;
     kfk_admin_t *a = opaque;
-    /* kfk.h: memory stays valid until the callback returns. */
-    if (a->close_cb)
-        a->close_cb(a, a->close_opaque);
-    kfk__free(a);
+    a->client_open = 0;
+    close_step(a);
+}
+
+const char *kfk_admin_errstr(const kfk_admin_t *a) {
+    return a && a->errstr ? a->errstr : "";
 }
 
 void *kfk_admin_get_data(const kfk_admin_t *a) {
@@ -487,9 +687,12 @@ void kfk_admin_close(kfk_admin_t *a, kfk_admin_close_cb cb, void *opaque) {
     op_t *op = a->ops;
     while (op) {
         op_t *next = op->next;
-        if (op->kind != OP_METADATA && !op->in_flight)
+        if (op->kind != OP_METADATA && !op->in_flight) {
+            op_cause(op, KFK_ERR__DESTROYED, "the admin client was closed");
             topics_finish(op, KFK_ERR__DESTROYED, NULL, 0);
+        }
         op = next;
     }
+    uv_close((uv_handle_t *)&a->timer, on_timer_closed);
     kfk__client_close(a->cl, on_client_closed, a);
 }

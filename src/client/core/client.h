@@ -234,6 +234,15 @@ kfk__broker_t *kfk__client_add_broker(kfk__client_t *cl, int32_t node_id, const 
 void kfk__client_metadata_refresh(kfk__client_t *cl, const char *const *topics, size_t n, int all,
                                   kfk__md_waiter_t *w, kfk__metadata_cb cb, void *opaque);
 
+/* Removes a metadata waiter that has not been called yet (a caller whose own deadline passed);
+ * no-op when @p w is not waiting. */
+void kfk__client_metadata_cancel(kfk__client_t *cl, kfk__md_waiter_t *w);
+
+/* The last cause of the refresh in flight (or of the last one): its error (KFK_ERR__TIMED_OUT
+ * while nothing failed yet) and, into @p buf, its text ("connect to h:1 failed: connection
+ * refused", "malformed Metadata v12 response ..."). */
+kfk_err_t kfk__client_metadata_cause(const kfk__client_t *cl, char *buf, size_t size);
+
 /* The cached metadata of @p topic, or NULL. */
 const kfk__topic_md_t *kfk__client_topic(const kfk__client_t *cl, const char *topic);
 

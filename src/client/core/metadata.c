@@ -343,6 +343,12 @@ static void try_broker(kfk__client_t *cl) {
         round_done(cl, KFK_ERR__TRANSPORT);
         return;
     }
+    if (!b->up && b->last_err && cl->md_last_err == KFK_ERR__TIMED_OUT) {
+        /* Nothing failed in this round yet, but the broker it waits for failed before: that
+         * is the cause to report if the round ends waiting ("connection refused"). */
+        cl->md_last_err = b->last_err;
+        snprintf(cl->md_last_msg, sizeof cl->md_last_msg, "%s", b->last_msg);
+    }
     cl->md_broker = b;
     kfk__broker_wait(b, &cl->md_broker_wait, on_md_broker_ready, cl);
 }
@@ -390,4 +396,19 @@ void kfk__client_metadata_refresh(kfk__client_t *cl, const char *const *topics, 
     }
     if (!cl->md_in_flight && !cl->closing)
         start_round(cl);
+}
+
+void kfk__client_metadata_cancel(kfk__client_t *cl, kfk__md_waiter_t *w) {
+    for (kfk__md_waiter_t **pp = &cl->md_waiters; *pp; pp = &(*pp)->next)
+        if (*pp == w) {
+            *pp = w->next;
+            w->next = NULL;
+            return;
+        }
+}
+
+kfk_err_t kfk__client_metadata_cause(const kfk__client_t *cl, char *buf, size_t size) {
+    if (buf && size)
+        snprintf(buf, size, "%s", cl->md_last_msg);
+    return cl->md_last_err;
 }
