@@ -254,8 +254,8 @@ KFK_EXTERN kfk_err_t kfk_admin_new(uv_loop_t *loop, const kfk_conf_t *conf, kfk_
 /**
  * Fetches metadata for @p topics (@p n names; n == 0: every topic of the cluster). @p cb runs
  * exactly once, later, on the loop: with the metadata, or by request.timeout.ms with the last
- * cause (see kfk_admin_metadata_opts, kfk_admin_errstr). Errors returned here (KFK_ERR__DESTROYED after close,
- * KFK_ERR__NOMEM) mean no callback.
+ * cause (see kfk_admin_metadata_opts, kfk_admin_errstr). Errors returned here (KFK_ERR__DESTROYED
+ * after close, KFK_ERR__NOMEM) mean no callback.
  */
 KFK_EXTERN kfk_err_t kfk_admin_metadata(kfk_admin_t *admin, const char *const *topics, size_t n,
                                         kfk_metadata_cb cb, void *opaque);
@@ -286,7 +286,8 @@ typedef struct kfk_admin_opts {
 } kfk_admin_opts_t;
 
 /** Defaults for kfk_admin_opts_t. */
-#define KFK_ADMIN_OPTS_INIT {sizeof(kfk_admin_opts_t), 0, 0}
+#define KFK_ADMIN_OPTS_INIT                                                                        \
+    { sizeof(kfk_admin_opts_t), 0, 0 }
 
 /**
  * kfk_admin_metadata with options (@p opts may be NULL: the defaults). The call ends by
@@ -301,10 +302,9 @@ KFK_EXTERN kfk_err_t kfk_admin_metadata_opts(kfk_admin_t *admin, const char *con
                                              kfk_metadata_cb cb, void *opaque);
 
 /** kfk_admin_create_topics with options (@p opts may be NULL); see kfk_admin_opts_t. */
-KFK_EXTERN kfk_err_t kfk_admin_create_topics_opts(kfk_admin_t *admin,
-                                                  const kfk_new_topic_t *topics, size_t n,
-                                                  const kfk_admin_opts_t *opts, kfk_topics_cb cb,
-                                                  void *opaque);
+KFK_EXTERN kfk_err_t kfk_admin_create_topics_opts(kfk_admin_t *admin, const kfk_new_topic_t *topics,
+                                                  size_t n, const kfk_admin_opts_t *opts,
+                                                  kfk_topics_cb cb, void *opaque);
 
 /** kfk_admin_delete_topics with options (@p opts may be NULL); see kfk_admin_opts_t. */
 KFK_EXTERN kfk_err_t kfk_admin_delete_topics_opts(kfk_admin_t *admin, const char *const *names,
