@@ -156,3 +156,10 @@ Test(reconnect, a_broker_whose_metadata_answer_does_not_decode_is_backed_off) {
 Test(reconnect, a_broker_whose_frames_are_cut_short_is_backed_off) {
     check("api=Metadata,truncate=10,count=all");
 }
+
+Test(reconnect, a_broker_whose_api_versions_lack_metadata_is_backed_off) {
+    /* The mock's ApiVersions v3 answer lists Metadata (key 3) as its fourth key, at byte 32 of
+     * the frame: 0x7ff0 there leaves the broker with no Metadata version. Before, such a
+     * broker counted as up and every request failed at once: a busy loop. */
+    check("api=ApiVersions,patch=32:7ff0,count=all");
+}
