@@ -74,10 +74,10 @@ static kfk_err_t raw_block(const uint8_t *p, size_t n, size_t limit, kfk_wbuf_t 
     size_t ulen;
     if (n == 0 || snappy_uncompressed_length((const char *)p, n, &ulen) != SNAPPY_OK)
         return KFK_ERR__DECOMPRESS;
-    if (ulen > limit - out->len)
-        return KFK__DECOMPRESS_OVER_CAP; /* refused before allocating */
     if (n <= SIZE_MAX / 22 && ulen > n * 22)
         return KFK_ERR__DECOMPRESS; /* more than any snappy block of n bytes can expand to */
+    if (ulen > limit - out->len)
+        return KFK__DECOMPRESS_OVER_CAP; /* refused before allocating */
     uint8_t *dst;
     size_t avail;
     kfk_err_t err = kfk__out_reserve(out, ulen, limit, &dst, &avail);

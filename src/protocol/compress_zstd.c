@@ -90,8 +90,12 @@ static kfk_err_t one_frame(ZSTD_DCtx *dctx, const uint8_t *in, size_t len, size_
     for (;;) {
         size_t in_was = ib.pos, out_was = ob.pos;
         size_t r = ZSTD_decompressStream(dctx, &ob, &ib);
+        /* zstd writes whole blocks into a stable buffer: "full" is less than a block left. */
+        int full = ob.size - ob.pos < ZSTD_BLOCKSIZE_MAX;
         if (ZSTD_isError(r)) {
-            if (capped && ob.pos == ob.size && ZSTD_getErrorCode(r) == ZSTD_error_dstSize_tooSmall)
+            /* Too small a buffer when the cap, not the frame's own bound, set it: over the
+             * cap (zstd may say so before writing anything: the frame declared more). */
+            if (capped && ZSTD_getErrorCode(r) == ZSTD_error_dstSize_tooSmall)
                 return KFK__DECOMPRESS_OVER_CAP;
             return zstd_err(r, KFK_ERR__DECOMPRESS);
         }
@@ -99,7 +103,7 @@ static kfk_err_t one_frame(ZSTD_DCtx *dctx, const uint8_t *in, size_t len, size_
             break;
         if (ib.pos == in_was && ob.pos == out_was) {
             /* No progress: out of room (over the cap when the cap set the room) or truncated. */
-            return capped && ob.pos == ob.size ? KFK__DECOMPRESS_OVER_CAP : KFK_ERR__DECOMPRESS;
+            return capped && full ? KFK__DECOMPRESS_OVER_CAP : KFK_ERR__DECOMPRESS;
         }
     }
     if (ib.pos != ib.size)
