@@ -85,7 +85,12 @@ typedef enum kfk_mock_fault_kind {
     KFK_MOCK_FAULT_TRUNCATE,     /**< send only the first `at` bytes of the answer, then close */
     KFK_MOCK_FAULT_SILENCE,      /**< never answer (the connection stays open) */
     KFK_MOCK_FAULT_PATCH,        /**< overwrite the answer's bytes at offset `at` with `bytes` */
-    KFK_MOCK_FAULT_REPLACE       /**< send `bytes` as the whole answer frame (size included) */
+    KFK_MOCK_FAULT_REPLACE,      /**< send `bytes` as the whole answer frame (size included) */
+    KFK_MOCK_FAULT_RECORDS,      /**< Fetch: the matched partition's records are `bytes` (the
+                                      answer around them encoded normally) */
+    KFK_MOCK_FAULT_BOMB          /**< Fetch: the matched partition's records are one v2 batch
+                                      compressed with `bomb_codec` that inflates to
+                                      `bomb_bytes` bytes */
 } kfk_mock_fault_kind_t;
 
 /**
@@ -105,13 +110,19 @@ typedef struct kfk_mock_fault {
     int64_t delay_ms;           /**< KFK_MOCK_FAULT_DELAY */
     int64_t at;                 /**< TRUNCATE: bytes kept; PATCH: offset in the frame (size
                                      included) */
-    const void *bytes;          /**< PATCH, REPLACE (copied) */
+    const void *bytes;          /**< PATCH, REPLACE, RECORDS (copied) */
     size_t bytes_len;           /**< length of bytes */
+    kfk_codec_t bomb_codec;     /**< BOMB: gzip, snappy, lz4 or zstd */
+    int64_t bomb_bytes;         /**< BOMB: the batch's uncompressed records size (1..2^32) */
+    int bomb_no_size;           /**< BOMB with zstd: 1 leaves the content size out of the frame */
 } kfk_mock_fault_t;
 
 /** A fault matching one request of any API, any broker, any partition (kind ERROR, error 0). */
 #define KFK_MOCK_FAULT_INIT                                                                        \
-    { sizeof(kfk_mock_fault_t), KFK_MOCK_FAULT_ERROR, -1, -1, NULL, -1, 1, 0, 0, 0, 0, NULL, 0 }
+    {                                                                                              \
+        sizeof(kfk_mock_fault_t), KFK_MOCK_FAULT_ERROR, -1, -1, NULL, -1, 1, 0, 0, 0, 0, NULL, 0,  \
+            KFK_CODEC_NONE, 0, 0                                                                   \
+    }
 
 /** Adds a fault (copied). KFK_ERR__INVALID_ARG (with struct_size 0 or a bad kind), _NOMEM. */
 KFK_EXTERN kfk_err_t kfk_mock_fault_add(kfk_mock_t *m, const kfk_mock_fault_t *fault);
@@ -129,6 +140,12 @@ KFK_EXTERN void kfk_mock_fault_clear(kfk_mock_t *m);
 
 /** Requests served so far with API @p api_key (-1: every API), faults included. */
 KFK_EXTERN uint64_t kfk_mock_requests(const kfk_mock_t *m, int16_t api_key);
+
+/**
+ * Connections accepted so far by broker @p broker_id (-1: by every broker), including those
+ * closed at once because the broker was down. 0 for an unknown id.
+ */
+KFK_EXTERN uint64_t kfk_mock_connections(const kfk_mock_t *m, int32_t broker_id);
 
 /**
  * Closes @p m: listeners stop, connections close, waiting requests are dropped; @p cb (may be

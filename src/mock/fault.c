@@ -6,7 +6,10 @@
  * added. Two hooks read it: handlers ask kfk__mock_fault_error once per partition (or group)
  * they answer for, and server.c asks kfk__mock_fault_wire once per request for what to do
  * with the answer's bytes (delay, close, cut, patch, replace, silence). Each hook looks only at
- * its own kind of fault; the first fault that matches applies and counts one use. A fault with
+ * its own kind of fault; the first fault that matches applies and counts one use. A third hook,
+ * kfk__mock_fault_records, is asked by Fetch once per partition answered: a records fault's
+ * bytes, or a bomb fault's batch (fault_bomb.c, built once when the fault is added), become
+ * that partition's records. A fault with
  * `skip` left lets that many matching requests through (counting each, while later faults may
  * still apply to them); a fault whose count reaches 0 is removed. Faults own copies of their
  * topic and bytes.
@@ -58,6 +61,12 @@ static void fault_free(fault_t *f) {
     kfk__free(f);
 }
 
+/* The kinds matched per partition (topic and partition) rather than per answer. */
+static int matches_partitions(kfk_mock_fault_kind_t kind) {
+    return kind == KFK_MOCK_FAULT_ERROR || kind == KFK_MOCK_FAULT_RECORDS ||
+           kind == KFK_MOCK_FAULT_BOMB;
+}
+
 /* The state, or NULL when there is none (no fault was ever added, or the mock closed). */
 static fault_state_t *state_of(const kfk_mock_t *m) {
     return m ? (fault_state_t *)m->fault_state : NULL;
@@ -86,7 +95,7 @@ static fault_state_t *state_get(kfk_mock_t *m) {
  */
 static kfk_err_t fault_check(const kfk_mock_t *m, const kfk_mock_fault_t *f, char *why,
                              size_t why_size) {
-    if (f->kind < KFK_MOCK_FAULT_ERROR || f->kind > KFK_MOCK_FAULT_REPLACE) {
+    if (f->kind < KFK_MOCK_FAULT_ERROR || f->kind > KFK_MOCK_FAULT_BOMB) {
         kfk__errstr_set(why, why_size, "unknown kind %d", (int)f->kind);
         return KFK_ERR__INVALID_ARG;
     }
@@ -108,10 +117,16 @@ static kfk_err_t fault_check(const kfk_mock_t *m, const kfk_mock_fault_t *f, cha
         kfk__errstr_set(why, why_size, "partition %d out of range (-1: any)", (int)f->partition);
         return KFK_ERR__INVALID_ARG;
     }
-    if (f->kind != KFK_MOCK_FAULT_ERROR && (f->topic || f->partition != -1)) {
+    if (!matches_partitions(f->kind) && (f->topic || f->partition != -1)) {
         kfk__errstr_set(why, why_size,
-                        "topic and partition match error faults only (a wire fault "
-                        "applies to a whole request)");
+                        "topic and partition match error, records and bomb faults only (a wire "
+                        "fault applies to a whole request)");
+        return KFK_ERR__INVALID_ARG;
+    }
+    if ((f->kind == KFK_MOCK_FAULT_RECORDS || f->kind == KFK_MOCK_FAULT_BOMB) && f->api_key != -1 &&
+        f->api_key != KFK_API_FETCH) {
+        kfk__errstr_set(why, why_size, "records and bomb faults bend Fetch answers only (api %d)",
+                        (int)f->api_key);
         return KFK_ERR__INVALID_ARG;
     }
     if (f->count == 0 || f->count < -1) {
@@ -144,15 +159,29 @@ static kfk_err_t fault_check(const kfk_mock_t *m, const kfk_mock_fault_t *f, cha
             return KFK_ERR__INVALID_ARG;
         }
         break;
+    case KFK_MOCK_FAULT_BOMB:
+        if (f->bomb_codec < KFK_CODEC_GZIP || f->bomb_codec > KFK_CODEC_ZSTD) {
+            kfk__errstr_set(why, why_size, "bomb codec %d is not gzip, snappy, lz4 or zstd",
+                            (int)f->bomb_codec);
+            return KFK_ERR__INVALID_ARG;
+        }
+        if (f->bomb_bytes < 1 || f->bomb_bytes > KFK__MOCK_BOMB_BYTES_MAX) {
+            kfk__errstr_set(why, why_size, "bomb of %lld bytes out of range (1..%lld)",
+                            (long long)f->bomb_bytes, (long long)KFK__MOCK_BOMB_BYTES_MAX);
+            return KFK_ERR__INVALID_ARG;
+        }
+        break;
     case KFK_MOCK_FAULT_PATCH:
     case KFK_MOCK_FAULT_REPLACE:
+    case KFK_MOCK_FAULT_RECORDS:
         if (f->kind == KFK_MOCK_FAULT_PATCH && (f->at < 0 || f->at > INT32_MAX)) {
             kfk__errstr_set(why, why_size, "patch offset %lld out of range (0..%d)",
                             (long long)f->at, INT32_MAX);
             return KFK_ERR__INVALID_ARG;
         }
         if (!f->bytes || f->bytes_len == 0 || f->bytes_len > FAULT_BYTES_MAX) {
-            kfk__errstr_set(why, why_size, "%zu bytes: a patch or replacement needs 1..%zu bytes",
+            kfk__errstr_set(why, why_size,
+                            "%zu bytes: a patch, replacement or records needs 1..%zu bytes",
                             f->bytes ? f->bytes_len : (size_t)0, FAULT_BYTES_MAX);
             return KFK_ERR__INVALID_ARG;
         }
@@ -163,9 +192,31 @@ static kfk_err_t fault_check(const kfk_mock_t *m, const kfk_mock_fault_t *f, cha
     return KFK_ERR_NONE;
 }
 
-/* The bytes a fault holds (its patch or replacement). */
+/* The bytes a fault holds against FAULT_BYTES_TOTAL (its patch, replacement or records; a
+ * bomb's batch is bounded on its own, by KFK__MOCK_BOMB_OUT_MAX). */
 static size_t fault_bytes(const fault_t *f) {
-    return f->bytes ? f->f.bytes_len : 0;
+    return f->bytes && f->f.kind != KFK_MOCK_FAULT_BOMB ? f->f.bytes_len : 0;
+}
+
+/*
+ * Builds the batch of a bomb fault @p f (its bytes, cached for every use); other kinds are left
+ * alone. KFK_ERR__INVALID_ARG or _UNSUPPORTED_COMPRESSION with why, KFK_ERR__NOMEM.
+ */
+static kfk_err_t fault_arm(fault_t *f, char *why, size_t why_size) {
+    uint8_t *b = NULL;
+    size_t n = 0;
+    kfk_err_t err;
+    if (f->f.kind != KFK_MOCK_FAULT_BOMB)
+        return KFK_ERR_NONE;
+    err = kfk__mock_bomb_build(f->f.bomb_codec, f->f.bomb_no_size, f->f.bomb_bytes, &b, &n, why,
+                               why_size);
+    if (err)
+        return err;
+    kfk__free(f->bytes);
+    f->bytes = b;
+    f->f.bytes = b;
+    f->f.bytes_len = n;
+    return KFK_ERR_NONE;
 }
 
 /* Makes room for @p more faults holding @p bytes more bytes, within the bounds. */
@@ -212,7 +263,8 @@ static fault_t *fault_copy(const kfk_mock_fault_t *in) {
             goto fail;
         f->f.topic = f->topic;
     }
-    if (in->kind == KFK_MOCK_FAULT_PATCH || in->kind == KFK_MOCK_FAULT_REPLACE) {
+    if (in->kind == KFK_MOCK_FAULT_PATCH || in->kind == KFK_MOCK_FAULT_REPLACE ||
+        in->kind == KFK_MOCK_FAULT_RECORDS) {
         f->bytes = kfk__malloc(in->bytes_len);
         if (!f->bytes)
             goto fail;
@@ -265,6 +317,10 @@ kfk_err_t kfk_mock_fault_add(kfk_mock_t *m, const kfk_mock_fault_t *fault) {
         return err;
     if (!(f = fault_copy(&in)))
         return KFK_ERR__NOMEM;
+    if ((err = fault_arm(f, NULL, 0)) != KFK_ERR_NONE) {
+        fault_free(f);
+        return err;
+    }
     state_append(s, &f, 1);
     return KFK_ERR_NONE;
 }
@@ -357,7 +413,7 @@ int kfk__mock_fault_wire(kfk_mock_t *m, int16_t api_key, int32_t broker, kfk__mo
     retired_drop(s);
     for (size_t i = 0; i < s->n; i++) {
         fault_t *f = s->v[i];
-        if (f->f.kind == KFK_MOCK_FAULT_ERROR)
+        if (matches_partitions(f->f.kind))
             continue;
         if (f->f.api_key != -1 && f->f.api_key != api_key)
             continue;
@@ -374,6 +430,43 @@ int kfk__mock_fault_wire(kfk_mock_t *m, int16_t api_key, int32_t broker, kfk__mo
     }
     memset(w, 0, sizeof(*w));
     w->kind = KFK_MOCK_FAULT_ERROR;
+    return 0;
+}
+
+/*
+ * The records hook for Fetch answers (mock_int.h): the first records or bomb fault matching
+ * @p broker, @p topic and @p partition; counted when @p use, peeked otherwise.
+ */
+int kfk__mock_fault_records(kfk_mock_t *m, int32_t broker, const char *topic, size_t topic_len,
+                            int32_t partition, int use, const uint8_t **bytes, size_t *len) {
+    fault_state_t *s = state_of(m);
+    if (!s)
+        return 0;
+    retired_drop(s);
+    for (size_t i = 0; i < s->n; i++) {
+        fault_t *f = s->v[i];
+        int kind = (int)f->f.kind;
+        if (kind != KFK_MOCK_FAULT_RECORDS && kind != KFK_MOCK_FAULT_BOMB)
+            continue;
+        if (f->f.broker != -1 && f->f.broker != broker)
+            continue;
+        if (f->topic &&
+            (!topic || topic_len != f->topic_len || memcmp(topic, f->topic, topic_len) != 0))
+            continue;
+        if (f->f.partition != -1 && f->f.partition != partition)
+            continue;
+        if (!use) {
+            if (f->f.skip > 0)
+                continue;
+            return kind;
+        }
+        if (bytes)
+            *bytes = f->bytes;
+        if (len)
+            *len = f->f.bytes_len;
+        if (fault_use(s, i, 1))
+            return kind;
+    }
     return 0;
 }
 
@@ -541,7 +634,8 @@ static const struct {
     {"error", K_ACTION},   {"delay", K_ACTION},
     {"close", K_ACTION},   {"truncate", K_ACTION},
     {"silence", K_ACTION}, {"patch", K_ACTION},
-    {"replace", K_ACTION},
+    {"replace", K_ACTION}, {"records", K_ACTION},
+    {"bomb", K_ACTION},
 };
 
 /*
@@ -708,8 +802,38 @@ static fault_t *parse_one(const kfk_mock_t *m, const char *s, size_t n, int no, 
                                 TOK_ARG(val, val_n));
                 goto fail;
             }
+        } else if (ieq(key, key_n, "bomb")) {
+            /* bomb=CODEC:BYTES */
+            const char *colon = memchr(val, ':', val_n);
+            size_t codec_n = colon ? (size_t)(colon - val) : 0;
+            in.kind = KFK_MOCK_FAULT_BOMB;
+            if (colon && ieq(val, codec_n, "zstd-nosize")) {
+                in.bomb_codec = KFK_CODEC_ZSTD;
+                in.bomb_no_size = 1;
+            } else if (colon && ieq(val, codec_n, "gzip")) {
+                in.bomb_codec = KFK_CODEC_GZIP;
+            } else if (colon && ieq(val, codec_n, "snappy")) {
+                in.bomb_codec = KFK_CODEC_SNAPPY;
+            } else if (colon && ieq(val, codec_n, "lz4")) {
+                in.bomb_codec = KFK_CODEC_LZ4;
+            } else if (colon && ieq(val, codec_n, "zstd")) {
+                in.bomb_codec = KFK_CODEC_ZSTD;
+            } else {
+                kfk__errstr_set(errstr, errstr_size,
+                                "fault %d: bad bomb " TOK_FMT
+                                " (CODEC:BYTES, CODEC one of gzip, snappy, lz4, zstd, zstd-nosize)",
+                                no, TOK_ARG(val, val_n));
+                goto fail;
+            }
+            if (parse_int(colon + 1, val_n - codec_n - 1, 1, KFK__MOCK_BOMB_BYTES_MAX,
+                          &in.bomb_bytes) != 0) {
+                kfk__errstr_set(errstr, errstr_size,
+                                "fault %d: bad bomb size " TOK_FMT " (bytes, 1..%lld)", no,
+                                TOK_ARG(val, val_n), (long long)KFK__MOCK_BOMB_BYTES_MAX);
+                goto fail;
+            }
         } else {
-            /* patch=OFFSET:HEX or replace=HEX */
+            /* patch=OFFSET:HEX, replace=HEX or records=HEX */
             const char *hex = val, *hex_why = NULL;
             size_t hex_n = val_n;
             if (ieq(key, key_n, "patch")) {
@@ -726,6 +850,8 @@ static fault_t *parse_one(const kfk_mock_t *m, const char *s, size_t n, int no, 
                 }
                 hex = colon + 1;
                 hex_n = val_n - off_n - 1;
+            } else if (ieq(key, key_n, "records")) {
+                in.kind = KFK_MOCK_FAULT_RECORDS;
             } else {
                 in.kind = KFK_MOCK_FAULT_REPLACE;
             }
@@ -743,10 +869,12 @@ static fault_t *parse_one(const kfk_mock_t *m, const char *s, size_t n, int no, 
         kfk__errstr_set(
             errstr, errstr_size,
             "fault %d: no action (one of error=, delay=, close=, truncate=, silence, patch=, "
-            "replace=)",
+            "replace=, records=, bomb=)",
             no);
         goto fail;
     }
+    if ((in.kind == KFK_MOCK_FAULT_RECORDS || in.kind == KFK_MOCK_FAULT_BOMB) && !seen[K_API])
+        in.api_key = KFK_API_FETCH;
     if (fault_check(m, &in, why, sizeof(why)) != KFK_ERR_NONE) {
         kfk__errstr_set(errstr, errstr_size, "fault %d: %s", no, why);
         goto fail;
@@ -760,6 +888,13 @@ static fault_t *parse_one(const kfk_mock_t *m, const char *s, size_t n, int no, 
     f->topic = topic;
     f->topic_len = topic ? strlen(topic) : 0;
     f->bytes = bytes;
+    bytes = NULL;
+    topic = NULL;
+    if (fault_arm(f, why, sizeof(why)) != KFK_ERR_NONE) {
+        kfk__errstr_set(errstr, errstr_size, "fault %d: %s", no, why);
+        fault_free(f);
+        return NULL;
+    }
     return f;
 fail:
     if (*nomem)

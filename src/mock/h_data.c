@@ -28,7 +28,9 @@
  * batch of the first partition with data even when larger (KIP-74). No transactions, so the
  * last stable offset is the high watermark under both isolation levels (read_committed gets
  * an empty aborted list, read_uncommitted none). Fetch sessions are not kept: session_id 0
- * tells the client to send full fetches.
+ * tells the client to send full fetches. A records or bomb fault (fault.c) that matches a
+ * partition with no error replaces the bytes read from its log (records_fault), and its high
+ * watermark is at least the fetch offset + 1, so that a consumer takes them for data to read.
  *
  * The long poll (Kafka's DelayedFetch): an answer is sent at once when max_wait_ms <= 0, no
  * partition was asked, any partition has an error, or min_bytes are readable (counting at most
@@ -342,6 +344,40 @@ static int16_t fetch_check(kfk__mreq_t *req, kfk_str_t topic,
     return KFK_ERR_NONE;
 }
 
+/*
+ * The records or bomb fault (fault.c) for one partition. With @p pd NULL: 1 when one would
+ * apply now (nothing is used). Otherwise, when one applies (one use counted): its bytes copied
+ * into the request's arena as @p pd's records (a bomb's base offset set to @p fetch_offset) and
+ * a high watermark past @p fetch_offset, so that a consumer asks for them; 1. 0 when none
+ * matches or the arena refuses (the partition is then answered from its log).
+ */
+static int records_fault(kfk__mreq_t *req, kfk_str_t topic, int32_t partition, int64_t fetch_offset,
+                         kfk_fetch_response_partition_data_t *pd) {
+    const uint8_t *bytes = NULL;
+    size_t len = 0;
+    size_t tlen = topic.len > 0 ? (size_t)topic.len : 0;
+    if (!pd)
+        return kfk__mock_fault_records(req->m, req->broker->id, topic.ptr, tlen, partition, 0, NULL,
+                                       NULL) != 0;
+    int kind = kfk__mock_fault_records(req->m, req->broker->id, topic.ptr, tlen, partition, 1,
+                                       &bytes, &len);
+    if (!kind || len > INT32_MAX)
+        return 0;
+    uint8_t *copy = kfk_arena_alloc(&req->arena, len ? len : 1);
+    if (!copy)
+        return 0;
+    memcpy(copy, bytes, len);
+    if (kind == KFK_MOCK_FAULT_BOMB && len >= 8) {
+        for (int i = 0; i < 8; i++)
+            copy[i] = (uint8_t)((uint64_t)fetch_offset >> (56 - 8 * i));
+    }
+    kfk__mpartition_t *p = partition_of(topic_of(req->m, topic), partition);
+    int64_t hwm = p ? p->log.hwm : 0;
+    pd->records = (kfk_bytes_t){copy, (int32_t)len};
+    pd->high_watermark = hwm > fetch_offset ? hwm : fetch_offset + 1;
+    return 1;
+}
+
 /* Kafka's DelayedFetch.tryComplete: 1 when the request should be answered now. */
 static int fetch_ready(kfk__mreq_t *req, const int16_t *injected) {
     const kfk_fetch_request_t *q = req->body;
@@ -356,6 +392,8 @@ static int fetch_ready(kfk__mreq_t *req, const int16_t *injected) {
             kfk__mpartition_t *p;
             if (injected[k] || fetch_check(req, ft->topic, fp, &p))
                 return 1;
+            if (records_fault(req, ft->topic, fp->partition, 0, NULL))
+                return 1; /* a records or bomb fault has something to serve now */
             uint64_t avail = kfk__mlog_bytes_after(&p->log, fp->fetch_offset);
             uint64_t limit = fp->partition_max_bytes > 0 ? (uint64_t)fp->partition_max_bytes : 0;
             bytes += avail < limit ? avail : limit;
@@ -415,6 +453,13 @@ static kfk_fetch_response_t *fetch_build(kfk__mreq_t *req, const int16_t *inject
                 e = fetch_check(req, ft->topic, fp, &p);
             if (e) {
                 fetch_partition_error(pd, e);
+                continue;
+            }
+            if (records_fault(req, ft->topic, fp->partition, fp->fetch_offset, pd)) {
+                pd->last_stable_offset = pd->high_watermark;
+                pd->log_start_offset = p->log.log_start;
+                pd->aborted_transactions =
+                    committed ? (kfk_array_t){NULL, 0} : (kfk_array_t){NULL, -1};
                 continue;
             }
             size_t limit = fp->partition_max_bytes > 0 ? (size_t)fp->partition_max_bytes : 0;

@@ -16,7 +16,8 @@
  *                  with real timeouts; coord_members.c SyncGroup, Heartbeat, LeaveGroup;
  *                  coord_offsets.c OffsetCommit, OffsetFetch (the three share coordinator.h)
  *   fault.c        faults as data: matching, the error hook for handlers, the wire hook for
- *                  server.c, the text form
+ *                  server.c, the records hook for Fetch answers, the text form;
+ *                  fault_bomb.c builds compression bombs (one batch, compressed in chunks)
  *
  * Layering: src/mock uses src/ev and src/protocol, never src/client.
  */
@@ -152,6 +153,7 @@ struct kfk__mbroker {
     int listener_open; /* server.c: 0 closed, 1 listening, 2 closing */
     int relisten;      /* server.c: listen again once the closing listener has closed */
     kfk__mconn_t *conns;
+    uint64_t accepted; /* server.c: connections accepted (kfk_mock_connections) */
 };
 
 struct kfk_mock {
@@ -308,6 +310,33 @@ typedef struct kfk__mock_wire {
  * one use. Returns 1 and fills @p w, or 0 (send as is).
  */
 int kfk__mock_fault_wire(kfk_mock_t *m, int16_t api_key, int32_t broker, kfk__mock_wire_t *w);
+
+/*
+ * The records hook for h_data.c's Fetch answers: the first RECORDS or BOMB fault that matches
+ * @p broker, @p topic and @p partition (and has no skip left when @p use is 0). With @p use 0
+ * nothing is counted (a peek) and @p bytes / @p len may be NULL; with @p use 1 the fault counts
+ * one use and *bytes (valid until the next call into fault.c) / *len are what the partition's
+ * records become. Returns the fault's kind, or 0 when none matches.
+ */
+int kfk__mock_fault_records(kfk_mock_t *m, int32_t broker, const char *topic, size_t topic_len,
+                            int32_t partition, int use, const uint8_t **bytes, size_t *len);
+
+/* The most a bomb fault's compressed batch may take (fault_bomb.c). */
+#define KFK__MOCK_BOMB_OUT_MAX ((size_t)64 << 20)
+/* The largest uncompressed size a bomb may declare: its one record's value is an int32 length. */
+#define KFK__MOCK_BOMB_BYTES_MAX ((int64_t)INT32_MAX - 64)
+
+/*
+ * Builds a compression bomb (fault_bomb.c): one RecordBatch v2 (base offset 0, CRC right) with
+ * codec @p codec whose records, once inflated, are one record whose value is @p bytes zero
+ * bytes. The input is compressed in chunks (never held whole); zstd declares the content size
+ * unless @p no_size. The batch is written to a new buffer, *out (kfk__free it), *out_len.
+ * KFK_ERR__UNSUPPORTED_COMPRESSION (a codec not built into the mock), KFK_ERR__INVALID_ARG
+ * (@p bytes out of 1..KFK__MOCK_BOMB_BYTES_MAX, the output over KFK__MOCK_BOMB_OUT_MAX),
+ * KFK_ERR__NOMEM; the reason in @p why.
+ */
+kfk_err_t kfk__mock_bomb_build(kfk_codec_t codec, int no_size, int64_t bytes, uint8_t **out,
+                               size_t *out_len, char *why, size_t why_size);
 
 /* Faults held now, and fault @p i of them in the order added (NULL past the end) with what is
  * left of its count and skip; valid until the next call into fault.c. For unit tests. */

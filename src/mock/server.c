@@ -341,6 +341,7 @@ static void on_connection(uv_stream_t *server, int status) {
     kfk_mock_t *m = b->m;
     if (status < 0)
         return;
+    b->accepted++;
     kfk__mconn_t *c = kfk__calloc(1, sizeof *c);
     if (!c)
         return;
@@ -400,6 +401,17 @@ kfk_err_t kfk__mock_listen(kfk__mbroker_t *b, char *errstr, size_t errstr_size) 
     }
     b->port = port;
     return KFK_ERR_NONE;
+}
+
+uint64_t kfk_mock_connections(const kfk_mock_t *m, int32_t broker_id) {
+    uint64_t n = 0;
+    if (!m || !m->brokers)
+        return 0;
+    for (int32_t i = 0; i < m->o.brokers; i++) {
+        if (broker_id == -1 || m->brokers[i].id == broker_id)
+            n += m->brokers[i].accepted;
+    }
+    return n;
 }
 
 void kfk__mock_broker_close(kfk__mbroker_t *b) {

@@ -194,7 +194,7 @@ Test(mock_fault, refuses_two_actions_none_or_a_key_twice) {
     parse_fails("api=Fetch,silence,close=after", "fault 1: more than one action ('silence' and "
                                                  "'close')");
     parse_fails("api=Fetch", "fault 1: no action (one of error=, delay=, close=, truncate=, "
-                             "silence, patch=, replace=)");
+                             "silence, patch=, replace=, records=, bomb=)");
     parse_fails("api=Fetch,api=Produce,error=6", "fault 1: 'api' given twice");
     parse_fails("api=Fetch,,error=6", "fault 1: empty item (items are key=value, separated by "
                                       "',')");
@@ -204,10 +204,10 @@ Test(mock_fault, refuses_two_actions_none_or_a_key_twice) {
 
 Test(mock_fault, refuses_topic_or_partition_on_a_wire_fault) {
     parse_fails("api=Produce,partition=0,delay=100",
-                "fault 1: topic and partition match error faults only (a wire fault applies "
-                "to a whole request)");
-    parse_fails("topic=t,silence", "fault 1: topic and partition match error faults only (a "
-                                   "wire fault applies to a whole request)");
+                "fault 1: topic and partition match error, records and bomb faults only (a "
+                "wire fault applies to a whole request)");
+    parse_fails("topic=t,silence", "fault 1: topic and partition match error, records and bomb "
+                                   "faults only (a wire fault applies to a whole request)");
 }
 
 Test(mock_fault, refuses_a_broker_the_mock_does_not_have) {
