@@ -3,6 +3,12 @@
  * format, or JSON envelopes with msgpack values rendered as JSON), from chosen partitions or
  * as a group member (-G, committing after each printed batch). -e stops at the end of the
  * partitions, -c after COUNT records; Ctrl-C commits what is printed and leaves.
+ *
+ * Errors (the consumer's error events): with -e, a partition stopped by an error ends the
+ * command at once, and partitions that stay unusable (no records and not at their end: bad
+ * data, no leader, an unknown topic, an unreachable broker) end it after the -m deadline; both
+ * print one line with the last cause and exit 1. Without -e (a long-running consumer) each
+ * event is printed on stderr once per partition and cause, and consuming goes on.
  */
 #include <inttypes.h>
 #include <signal.h>
@@ -38,6 +44,17 @@ typedef struct {
     kfk_admin_t *admin;
     kfk_cli_progress_t progress;
     int exit_code;
+    int64_t deadline_ms;  /* -m: how long -e waits without records or the end */
+    uint64_t progress_ms; /* the start, or the last batch */
+    char cause[512];      /* the last error event: "topic/partition: cause" */
+    int error_cb_set;
+    struct seen {
+        char topic[128];
+        int32_t partition;
+        kfk_err_t err;
+        int stopped;
+    } seen[64]; /* events printed (without -e), once per partition and cause */
+    size_t nseen, seen_next;
 } cons_t;
 
 static void on_closed(kfk_consumer_t *c, void *opaque) {
@@ -235,6 +252,7 @@ static void on_batch(kfk_consumer_t *c, kfk_batch_t *b, void *opaque) {
     (void)c;
     cons_t *cs = opaque;
     size_t n = kfk_batch_count(b);
+    cs->progress_ms = uv_now(&cs->loop);
     for (size_t i = 0; i < n && !cs->stopping; i++) {
         const kfk_message_t *m = kfk_batch_message(b, i);
         if (cs->format == OUT_JSON)
@@ -264,10 +282,66 @@ static void on_batch(kfk_consumer_t *c, kfk_batch_t *b, void *opaque) {
         stop(cs);
 }
 
+/* True (and remembered) the first time this partition reports this cause. */
+static int first_time(cons_t *cs, const kfk_consumer_error_t *e) {
+    for (size_t i = 0; i < cs->nseen; i++) {
+        struct seen *s = &cs->seen[i];
+        if (s->partition == e->partition && s->err == e->err && s->stopped == !!e->stopped &&
+            !strncmp(s->topic, e->topic, sizeof s->topic - 1))
+            return 0;
+    }
+    size_t n = sizeof cs->seen / sizeof cs->seen[0];
+    struct seen *s = &cs->seen[cs->nseen < n ? cs->nseen++ : cs->seen_next++ % n];
+    snprintf(s->topic, sizeof s->topic, "%s", e->topic);
+    s->partition = e->partition;
+    s->err = e->err;
+    s->stopped = !!e->stopped;
+    return 1;
+}
+
+static void on_error(kfk_consumer_t *c, const kfk_consumer_error_t *e, void *opaque) {
+    (void)c;
+    cons_t *cs = opaque;
+    const char *cmd = cs->worker ? "worker" : "consume";
+    snprintf(cs->cause, sizeof cs->cause, "%s/%d: %s", e->topic, (int)e->partition, e->msg);
+    if (cs->stopping)
+        return;
+    if (cs->eof_exit && e->stopped) {
+        /* -e reads to the end, and this partition has none: its error is the answer. */
+        kfk_cli_error(cmd, "%s", cs->cause);
+        cs->exit_code = KFK_EXIT_ERR;
+        stop(cs);
+        return;
+    }
+    if (!cs->eof_exit && first_time(cs, e))
+        kfk_cli_error(cmd, "%s%s", cs->cause,
+                      e->stopped ? " (partition stopped; the others go on)" : "");
+}
+
 static void on_check(uv_timer_t *t) {
     cons_t *cs = t->data;
-    if (cs->eof_exit && cs->assigned && at_end(cs))
+    if (cs->stopping)
+        return;
+    if (cs->worker && !cs->error_cb_set && kfk_worker_consumer(cs->worker)) {
+        kfk_consumer_set_error_cb(kfk_worker_consumer(cs->worker), on_error, cs);
+        cs->error_cb_set = 1;
+    }
+    if (cs->eof_exit && cs->assigned && at_end(cs)) {
         stop(cs);
+        return;
+    }
+    if (cs->eof_exit && uv_now(&cs->loop) - cs->progress_ms >= (uint64_t)cs->deadline_ms) {
+        /* No records and not at the end for -m seconds: the partitions stay unusable. */
+        if (cs->cause[0])
+            kfk_cli_error(cs->worker ? "worker" : "consume", "%s", cs->cause);
+        else
+            kfk_cli_error(cs->worker ? "worker" : "consume",
+                          "%s: no records and not at the end of the partitions within %.1f s "
+                          "(-m)",
+                          cs->topic, (double)cs->deadline_ms / 1000);
+        cs->exit_code = KFK_EXIT_ERR;
+        stop(cs);
+    }
 }
 
 static void on_sigint(uv_signal_t *s, int sig) {
@@ -326,7 +400,10 @@ static const char consume_usage[] =
     "  -o OFFSET      beginning, end, stored (the group's commit) or an offset\n"
     "                 (default: stored with -G, else end)\n"
     "  -c COUNT       exit after COUNT records\n"
-    "  -e             exit at the end of the partitions\n"
+    "  -e             exit at the end of the partitions; exit 1 with the cause when a partition\n"
+    "                 stops with an error, or stays unusable (no records, not at its end) for\n"
+    "                 the -m deadline. Without -e, errors are printed once each and reading goes "
+    "on\n"
     "  --format json  a JSON line per record: topic, partition, offset, key, timestamp,\n"
     "                 headers, value (msgpack values as JSON)\n"
     "  -f FORMAT      kcat-style: %t topic %p partition %o offset %k key %s value %T timestamp\n"
@@ -480,7 +557,9 @@ static int run_consume(int argc, char **argv, int worker) {
         kfk_cli_common_free(&c);
         return rc;
     }
+    cs.deadline_ms = c.deadline_ms;
     uv_loop_init(&cs.loop);
+    cs.progress_ms = uv_now(&cs.loop);
     if (worker) {
         kfk_lock_opts_t lo = KFK_LOCK_OPTS_INIT;
         lo.redis = cs.redis;
@@ -531,6 +610,8 @@ static int run_consume(int argc, char **argv, int worker) {
         return err == KFK_ERR__INVALID_CONF ? KFK_EXIT_USAGE : KFK_EXIT_ERR;
     }
     kfk_consumer_set_rebalance_cb(cs.c, on_rebalance, &cs);
+    kfk_consumer_set_error_cb(cs.c, on_error, &cs);
+    cs.error_cb_set = 1;
     if (cs.group && cs.partition < 0 &&
         (cs.start == KFK_OFFSET_STORED || cs.start == KFK_OFFSET_BEGINNING)) {
         const char *topics[1] = {cs.topic};

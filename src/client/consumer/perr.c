@@ -77,15 +77,17 @@ void kfk__part_fail(kfk_consumer_t *c, cpart_t *p, kfk_err_t err, int64_t offset
         kfk__consumer_drop_buffers(c, p);
         p->fetch_offset = p->position;
     }
+    /* An application with an error callback hears it there; the log then says it at debug. */
+    int quiet = c->error_cb != NULL;
     if (p->fails >= KFK__CONSUMER_MAX_FAILS) {
         p->stopped = 1; /* records buffered before the bad data are still delivered */
-        kfk__log(&c->cl->log, KFK_LOG_ERR, KFK_DBG_FETCH,
+        kfk__log(&c->cl->log, quiet ? KFK_LOG_DEBUG : KFK_LOG_ERR, KFK_DBG_FETCH,
                  "%s [%d]: %s: partition stopped after %d unusable answers (seek to restart)",
                  p->topic, p->id, p->why, p->fails);
     } else {
         uint64_t wait = kfk__consumer_backoff(c, p->fails);
         p->retry_at = uv_now(c->loop) + wait;
-        if (p->fails == 1)
+        if (p->fails == 1 && !quiet)
             kfk__log(&c->cl->log, KFK_LOG_WARNING, KFK_DBG_FETCH,
                      "%s [%d]: %s: fetching again in %llu ms", p->topic, p->id, p->why,
                      (unsigned long long)wait);
@@ -129,8 +131,8 @@ void kfk__part_stop(kfk_consumer_t *c, cpart_t *p, kfk_err_t err, const char *fm
     p->fails = KFK__CONSUMER_MAX_FAILS;
     p->report = 1;
     p->report_attempt = 0;
-    kfk__log(&c->cl->log, KFK_LOG_ERR, KFK_DBG_FETCH, "%s [%d]: %s: partition stopped", p->topic,
-             p->id, p->why);
+    kfk__log(&c->cl->log, c->error_cb ? KFK_LOG_DEBUG : KFK_LOG_ERR, KFK_DBG_FETCH,
+             "%s [%d]: %s: partition stopped", p->topic, p->id, p->why);
     kfk__consumer_kick(c);
 }
 
