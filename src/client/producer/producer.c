@@ -47,6 +47,22 @@ static uint32_t rnd(kfk_producer_t *p) {
     return x;
 }
 
+uint64_t kfk__producer_backoff(kfk_producer_t *p, uint32_t attempts) {
+    uint64_t base = (uint64_t)p->c->retry_backoff_ms, max = (uint64_t)p->c->retry_backoff_max_ms;
+    if (max < base)
+        max = base;
+    uint64_t b = base;
+    for (uint32_t i = 1; i < attempts && b < max; i++)
+        b *= 2;
+    if (b > max)
+        b = max;
+    /* Jitter downwards only, so the wait never exceeds retry.backoff.max.ms. */
+    uint64_t j = b / 5;
+    if (j > 0)
+        b -= rnd(p) % (j + 1);
+    return b;
+}
+
 /* ---- reports --------------------------------------------------------------------------------- */
 
 static void report(kfk_producer_t *p, const char *topic, int32_t partition, const rmeta_t *m,
@@ -313,9 +329,56 @@ static void on_topic_md(kfk__client_t *cl, kfk_err_t err, void *opaque) {
     if (p->client_closing)
         return;
     topic_update(p, t);
-    if (t->nparts < 0)
-        t->md_retry_at = kfk__producer_now_ms(p) + (uint64_t)p->c->retry_backoff_max_ms;
+    if (t->nparts < 0) {
+        /* Still unknown (or failing): ask again on the schedule, not at once. */
+        t->md_attempts++;
+        t->md_retry_at = kfk__producer_now_ms(p) + kfk__producer_backoff(p, t->md_attempts);
+        kfk_err_t cause = t->md_err ? (kfk_err_t)t->md_err : err;
+        if (cause) {
+            int repeat = t->md_logged == (int16_t)cause;
+            kfk__log(&p->cl->log, repeat ? KFK_LOG_DEBUG : KFK_LOG_WARNING, KFK_DBG_PRODUCER,
+                     "topic %s not usable yet: %s; asking again in %llu ms%s", t->name,
+                     kfk_err_name(cause),
+                     (unsigned long long)(t->md_retry_at - kfk__producer_now_ms(p)),
+                     repeat ? " (again)" : "");
+            t->md_logged = (int16_t)cause;
+        }
+    } else {
+        t->md_attempts = 0;
+        t->md_logged = 0;
+    }
     kfk__producer_kick(p);
+}
+
+static void on_producer_md(kfk__client_t *cl, kfk_err_t err, void *opaque) {
+    (void)cl;
+    (void)err;
+    kfk_producer_t *p = opaque;
+    p->md_w_waiting = 0;
+    if (!p->client_closing)
+        kfk__producer_kick(p);
+}
+
+void kfk__producer_md_want(kfk_producer_t *p, uint64_t now) {
+    if (p->client_closing || p->md_w_waiting)
+        return; /* the refresh in flight answers first */
+    if (now < p->md_next_at) {
+        p->md_wanted = 1;
+        return; /* on_timer waits for md_next_at */
+    }
+    p->md_wanted = 0;
+    p->md_attempts++;
+    p->md_next_at = now + kfk__producer_backoff(p, p->md_attempts);
+    p->md_w_waiting = 1;
+    kfk__client_metadata_refresh(p->cl, NULL, 0, 0, &p->md_w, on_producer_md, p);
+}
+
+void kfk__producer_md_ok(kfk_producer_t *p) {
+    p->md_attempts = 0;
+    p->md_wanted = 0;
+    for (ptopic_t *t = p->topics; t; t = t->next)
+        if (t->nparts > 0 && t->md_logged == KFK_ERR_LEADER_NOT_AVAILABLE)
+            t->md_logged = 0; /* the next leaderless spell is news again */
 }
 
 static void topic_refresh(kfk_producer_t *p, ptopic_t *t) {
@@ -477,6 +540,8 @@ static void on_timer(uv_timer_t *h) {
             place_pending(p, t);
             if (t->pending && t->pending->deadline_ms < next)
                 next = t->pending->deadline_ms;
+            if (t->pending && t->nparts < 0 && !t->md_waiting && t->md_retry_at < next)
+                next = t->md_retry_at > now ? t->md_retry_at : now + 1;
         }
         for (int32_t i = 0; i < t->nparts; i++) {
             toppar_t *tp = &t->parts[i];
@@ -511,6 +576,8 @@ static void on_timer(uv_timer_t *h) {
         next = p->pid_retry_at;
     if (p->closing && p->close_deadline < next)
         next = p->close_deadline;
+    if (p->md_wanted && !p->md_w_waiting && p->md_next_at < next)
+        next = p->md_next_at > now ? p->md_next_at : now + 1;
     kfk__producer_check_flush(p);
     if (next != UINT64_MAX && !p->client_closing)
         arm(p, next);
@@ -697,8 +764,8 @@ static kfk_err_t send_checked(kfk_producer_t *p, const kfk_record_t *rec, kfk_by
         /* Partition count unknown yet: hold a copy until the metadata arrives. */
         err = queue_pending(t, rec, key, value, ts, &meta,
                             kfk__producer_now_ms(p) + (uint64_t)p->c->delivery_timeout_ms);
-        if (!err)
-            topic_refresh(p, t);
+        if (!err && kfk__producer_now_ms(p) >= t->md_retry_at)
+            topic_refresh(p, t); /* else the timer asks at md_retry_at (the backoff) */
     } else {
         if (rec->partition >= t->nparts)
             return KFK_ERR__UNKNOWN_PARTITION;

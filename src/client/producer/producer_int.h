@@ -76,6 +76,8 @@ typedef struct ptopic {
     int md_waiting;
     int16_t md_err;
     uint64_t md_retry_at;
+    uint32_t md_attempts; /* refreshes in a row that left it unknown (the backoff's step) */
+    int16_t md_logged;    /* the cause last logged as a warning (then debug only); 0: none */
 } ptopic_t;
 
 typedef struct pbroker {
@@ -113,6 +115,15 @@ struct kfk_producer {
     uint64_t pid_retry_at;
     uint32_t pid_attempts;
 
+    /* The metadata refreshes the producer asks for (leaderless partitions, a leader not in the
+     * metadata, errors that call for one): one at a time, paced by retry.backoff.ms doubling to
+     * retry.backoff.max.ms with jitter (KIP-580), however often something asks. */
+    kfk__md_waiter_t md_w;
+    int md_w_waiting;     /* a refresh asked here is in flight */
+    int md_wanted;        /* one is wanted at md_next_at */
+    uint32_t md_attempts; /* refreshes in a row that did not make everything sendable */
+    uint64_t md_next_at;  /* no refresh is asked before this loop time */
+
     /* Flushes wait in call order, each for the records sent before it (its generation and the
      * older ones), not for what is sent after it. */
     struct flushw {
@@ -144,6 +155,17 @@ struct kfk_producer {
 static inline uint64_t kfk__producer_now_ms(kfk_producer_t *p) {
     return uv_now(p->loop);
 }
+
+/* The wait before retry @p attempts (1, 2, ...): retry.backoff.ms doubling up to
+ * retry.backoff.max.ms, minus up to 20 % jitter (KIP-580; never more than the max). */
+uint64_t kfk__producer_backoff(kfk_producer_t *p, uint32_t attempts);
+
+/* Asks for a metadata refresh on the producer's behalf: at once if the backoff allows, else at
+ * md_next_at (the timer is armed for it). Never more than one in flight. */
+void kfk__producer_md_want(kfk_producer_t *p, uint64_t now);
+
+/* Says the last pass needed no metadata: the next refresh wanted starts the schedule again. */
+void kfk__producer_md_ok(kfk_producer_t *p);
 
 /* Runs the timer soon (sends what is ready, handles linger, retries and timeouts). */
 void kfk__producer_kick(kfk_producer_t *p);

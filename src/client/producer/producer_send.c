@@ -44,9 +44,7 @@ static void on_pid_response(kfk__resp_t *resp, void *opaque) {
     } else {
         p->pid_state = PID_NONE;
         p->pid_attempts++;
-        p->pid_retry_at =
-            kfk__producer_now_ms(p) +
-            (uint64_t)p->c->retry_backoff_ms * (p->pid_attempts > 5 ? 10 : p->pid_attempts);
+        p->pid_retry_at = kfk__producer_now_ms(p) + kfk__producer_backoff(p, p->pid_attempts);
         if (err == KFK_ERR_CLUSTER_AUTHORIZATION_FAILED || err == KFK_ERR_PRODUCER_FENCED) {
             p->fatal = err;
             kfk__log(&p->cl->log, KFK_LOG_ERR, KFK_DBG_PRODUCER, "InitProducerId: %s",
@@ -63,7 +61,7 @@ static void on_pid_broker(kfk__broker_t *b, kfk_err_t err, const char *msg, void
     if (err || p->client_closing) {
         p->pid_state = p->pid_state == PID_REQUESTING ? PID_NONE : p->pid_state;
         p->pid_attempts++;
-        p->pid_retry_at = kfk__producer_now_ms(p) + (uint64_t)p->c->retry_backoff_ms;
+        p->pid_retry_at = kfk__producer_now_ms(p) + kfk__producer_backoff(p, p->pid_attempts);
         if (!p->client_closing)
             kfk__producer_kick(p);
         return;
@@ -79,7 +77,8 @@ static void on_pid_broker(kfk__broker_t *b, kfk_err_t err, const char *msg, void
     kfk_err_t e = kfk__broker_request(b, KFK_API_INIT_PRODUCER_ID, &req, 0, 0, on_pid_response, p);
     if (e) {
         p->pid_state = PID_NONE;
-        p->pid_retry_at = kfk__producer_now_ms(p) + (uint64_t)p->c->retry_backoff_ms;
+        p->pid_attempts++;
+        p->pid_retry_at = kfk__producer_now_ms(p) + kfk__producer_backoff(p, p->pid_attempts);
         kfk__producer_kick(p);
     }
 }
@@ -106,13 +105,9 @@ typedef struct preq {
     pbatch_t *batches[]; /* one per partition */
 } preq_t;
 
+/* Produce retries follow the producer's one exponential rule with jitter. */
 static uint64_t retry_backoff(kfk_producer_t *p, uint32_t attempts) {
-    uint64_t b = (uint64_t)p->c->retry_backoff_ms;
-    for (uint32_t i = 1; i < attempts && b < (uint64_t)p->c->retry_backoff_max_ms; i++)
-        b *= 2;
-    if (b > (uint64_t)p->c->retry_backoff_max_ms)
-        b = (uint64_t)p->c->retry_backoff_max_ms;
-    return b;
+    return kfk__producer_backoff(p, attempts);
 }
 
 /* Splits a batch the broker found too large into two halves, in place in the queue. */
@@ -279,7 +274,7 @@ static void on_produce(kfk__resp_t *r, void *opaque) {
     }
     kfk__free(rq);
     if (refresh && !p->client_closing)
-        kfk__client_metadata_refresh(p->cl, NULL, 0, 0, NULL, NULL, NULL);
+        kfk__producer_md_want(p, kfk__producer_now_ms(p));
     kfk__producer_check_flush(p);
     if (!p->client_closing)
         kfk__producer_kick(p);
@@ -453,6 +448,15 @@ void kfk__producer_send_all(kfk_producer_t *p, uint64_t now) {
                 int32_t leader = md && i < md->partition_cnt ? md->partitions[i].leader : -1;
                 if (leader < 0) {
                     need_md = 1;
+                    if (t->md_logged != KFK_ERR_LEADER_NOT_AVAILABLE) {
+                        /* Once per topic; the refreshes that follow are paced, not logged. */
+                        kfk__log(&p->cl->log, KFK_LOG_WARNING, KFK_DBG_PRODUCER,
+                                 "%s [%d]: no leader in the metadata: refreshing it every "
+                                 "%d ms doubling to %d ms until one is elected",
+                                 t->name, i, (int)p->c->retry_backoff_ms,
+                                 (int)p->c->retry_backoff_max_ms);
+                        t->md_logged = KFK_ERR_LEADER_NOT_AVAILABLE;
+                    }
                     continue;
                 }
                 sent += send_to(p, leader, now, &need_md);
@@ -462,5 +466,7 @@ void kfk__producer_send_all(kfk_producer_t *p, uint64_t now) {
             break;
     }
     if (need_md)
-        kfk__client_metadata_refresh(p->cl, NULL, 0, 0, NULL, NULL, NULL);
+        kfk__producer_md_want(p, now);
+    else
+        kfk__producer_md_ok(p);
 }

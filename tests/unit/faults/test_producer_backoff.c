@@ -1,0 +1,181 @@
+/*
+ * test_producer_backoff.c: a producer whose topic stays unusable asks for metadata on the
+ * retry.backoff.ms -> retry.backoff.max.ms schedule (KIP-580), however often the application
+ * sends: a partition whose leader stays -1 (its only replica's broker is down), a topic that
+ * stays LEADER_NOT_AVAILABLE or UNKNOWN_TOPIC_OR_PARTITION. The application sends a record every
+ * 5 ms for the window (each send wakes the producer); the mock counts the Metadata requests,
+ * which must stay within what the schedule allows. The records fail by delivery.timeout.ms with
+ * an error, each reported once. Before, a leaderless partition drew a Metadata request per
+ * wake-up: thousands in a few seconds.
+ */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <uv.h>
+
+#include "kfk/kfk.h"
+#include "kfk/mock.h"
+
+#define BACKOFF_MS 100
+#define BACKOFF_MAX_MS 800
+#define WINDOW_MS 2500
+#define DELIVERY_TIMEOUT_MS 1000
+
+typedef struct {
+    uv_loop_t loop;
+    uv_timer_t window, tick;
+    kfk_mock_t *mock;
+    kfk_producer_t *p;
+    uint64_t start, end;
+    int sent, reported, failed, destroyed, ok, stopping;
+    kfk_err_t first_err;
+    uint64_t md_reqs, md_before;
+} pb_t;
+
+static void on_mock_closed(kfk_mock_t *m, void *opaque) {
+    (void)m;
+    (void)opaque;
+}
+
+static void on_producer_closed(kfk_producer_t *p, void *opaque) {
+    (void)p;
+    pb_t *t = opaque;
+    kfk_mock_close(t->mock, on_mock_closed, t);
+}
+
+static void on_dr(kfk_producer_t *p, const kfk_delivery_t *d, void *opaque) {
+    (void)p;
+    pb_t *t = opaque;
+    t->reported++;
+    if (d->err == KFK_ERR__DESTROYED)
+        t->destroyed++;
+    else if (d->err) {
+        t->failed++;
+        if (!t->first_err)
+            t->first_err = d->err;
+    } else {
+        t->ok++;
+    }
+}
+
+static void on_tick(uv_timer_t *h) {
+    pb_t *t = h->data;
+    if (t->stopping)
+        return;
+    kfk_record_t r = {.topic = "t", .partition = 1, .value = "v", .value_len = 1};
+    if (kfk_producer_send(t->p, &r, on_dr, t) == KFK_ERR_NONE)
+        t->sent++;
+}
+
+static void on_window(uv_timer_t *h) {
+    pb_t *t = h->data;
+    t->stopping = 1;
+    t->end = uv_now(&t->loop);
+    t->md_reqs = kfk_mock_requests(t->mock, KFK_API_METADATA) - t->md_before;
+    uv_close((uv_handle_t *)&t->window, NULL);
+    uv_close((uv_handle_t *)&t->tick, NULL);
+    kfk_producer_set_close_timeout(t->p, 0);
+    kfk_producer_close(t->p, on_producer_closed, t);
+}
+
+/* The most refreshes a schedule of base BACKOFF_MS doubling to BACKOFF_MAX_MS, each wait
+ * shortened by at most 20 % jitter, allows in @p ms, the first at once. */
+static int schedule_bound(uint64_t ms) {
+    int n = 1;
+    double at = 0, wait = BACKOFF_MS;
+    for (;;) {
+        double w = (wait > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : wait) * 0.8;
+        if (at + w > (double)ms)
+            return n;
+        at += w;
+        n++;
+        wait *= 2;
+    }
+}
+
+typedef enum { LEADERLESS, FAULT } how_t;
+
+static void run(pb_t *t, how_t how, const char *fault) {
+    memset(t, 0, sizeof *t);
+    cr_assert_eq(uv_loop_init(&t->loop), 0);
+    char errstr[512], v[32];
+    kfk_mock_opts_t mo = KFK_MOCK_OPTS_INIT;
+    mo.brokers = 2;
+    cr_assert_eq(kfk_mock_new(&t->loop, &mo, &t->mock, errstr, sizeof errstr), KFK_ERR_NONE, "%s",
+                 errstr);
+    /* Two partitions of one replica each, spread over the two brokers: partition 1 on broker 2
+     * (kfk_mock_topic_create spreads leaders in turn). */
+    cr_assert_eq(kfk_mock_topic_create(t->mock, "t", 2, 1), KFK_ERR_NONE);
+    if (how == LEADERLESS) {
+        /* Broker 2 down: partition 1, whose only replica it holds, has leader -1 in every
+         * answer (broker 1 still answers Metadata). */
+        cr_assert_eq(kfk_mock_broker_set_up(t->mock, 2, 0), KFK_ERR_NONE);
+    } else {
+        cr_assert_eq(kfk_mock_fault_parse(t->mock, fault, errstr, sizeof errstr), KFK_ERR_NONE,
+                     "%s", errstr);
+    }
+    kfk_conf_t *conf = kfk_conf_new();
+    const char *bs = kfk_mock_bootstrap(t->mock);
+    const char *comma = strchr(bs, ',');
+    char first[64];
+    snprintf(first, sizeof first, "%.*s", comma ? (int)(comma - bs) : (int)strlen(bs), bs);
+    cr_assert_eq(kfk_conf_set(conf, "bootstrap.servers", first, errstr, sizeof errstr), 0);
+    snprintf(v, sizeof v, "%d", BACKOFF_MS);
+    cr_assert_eq(kfk_conf_set(conf, "retry.backoff.ms", v, errstr, sizeof errstr), 0);
+    snprintf(v, sizeof v, "%d", BACKOFF_MAX_MS);
+    cr_assert_eq(kfk_conf_set(conf, "retry.backoff.max.ms", v, errstr, sizeof errstr), 0);
+    snprintf(v, sizeof v, "%d", DELIVERY_TIMEOUT_MS);
+    cr_assert_eq(kfk_conf_set(conf, "delivery.timeout.ms", v, errstr, sizeof errstr), 0, "%s",
+                 errstr);
+    cr_assert_eq(kfk_conf_set(conf, "request.timeout.ms", "500", errstr, sizeof errstr), 0);
+    cr_assert_eq(kfk_conf_set(conf, "linger.ms", "0", errstr, sizeof errstr), 0);
+    cr_assert_eq(kfk_conf_set(conf, "log_level", "3", errstr, sizeof errstr), 0);
+    cr_assert_eq(kfk_producer_new(&t->loop, conf, &t->p, errstr, sizeof errstr), KFK_ERR_NONE, "%s",
+                 errstr);
+    kfk_conf_free(conf);
+    t->md_before = kfk_mock_requests(t->mock, KFK_API_METADATA);
+    uv_timer_init(&t->loop, &t->window);
+    uv_timer_init(&t->loop, &t->tick);
+    t->window.data = t->tick.data = t;
+    t->start = uv_now(&t->loop);
+    uv_timer_start(&t->window, on_window, WINDOW_MS, 0);
+    uv_timer_start(&t->tick, on_tick, 0, 5);
+    uv_run(&t->loop, UV_RUN_DEFAULT);
+    cr_assert_eq(uv_loop_close(&t->loop), 0, "a handle was left open");
+}
+
+static void check(pb_t *t, const char *what) {
+    uint64_t elapsed = t->end - t->start;
+    /* The schedule, plus the client's own first refresh and the topic's first lookup. */
+    int bound = schedule_bound(elapsed) + 3;
+    cr_log_info("%s: %llu Metadata requests in %llu ms (bound %d); %d sent, %d failed (%s), %d "
+                "at close, %d delivered",
+                what, (unsigned long long)t->md_reqs, (unsigned long long)elapsed, bound, t->sent,
+                t->failed, kfk_err_name(t->first_err), t->destroyed, t->ok);
+    cr_expect_geq(t->md_reqs, 2, "the producer did not ask again");
+    cr_expect_leq(t->md_reqs, (uint64_t)bound,
+                  "%llu Metadata requests in %llu ms: more than the backoff schedule allows (%d)",
+                  (unsigned long long)t->md_reqs, (unsigned long long)elapsed, bound);
+    cr_expect_eq(t->ok, 0, "a record was delivered to an unusable topic");
+    cr_expect_eq(t->reported, t->sent, "%d records sent, %d reported", t->sent, t->reported);
+    cr_expect_gt(t->failed, 0, "no record failed by delivery.timeout.ms");
+}
+
+Test(producer_backoff, a_partition_whose_leader_stays_minus_one_is_refreshed_on_the_schedule) {
+    pb_t t;
+    run(&t, LEADERLESS, NULL);
+    check(&t, "leaderless partition");
+}
+
+Test(producer_backoff, a_topic_that_stays_leader_not_available_is_refreshed_on_the_schedule) {
+    pb_t t;
+    run(&t, FAULT, "api=Metadata,topic=t,error=LEADER_NOT_AVAILABLE,count=all");
+    check(&t, "LEADER_NOT_AVAILABLE");
+}
+
+Test(producer_backoff, a_topic_that_stays_unknown_is_refreshed_on_the_schedule) {
+    pb_t t;
+    run(&t, FAULT, "api=Metadata,topic=t,error=UNKNOWN_TOPIC_OR_PARTITION,count=all");
+    check(&t, "UNKNOWN_TOPIC_OR_PARTITION");
+}
