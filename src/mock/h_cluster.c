@@ -1,6 +1,6 @@
 /*
  * h_cluster.c: the mock's cluster-level handlers, in every version kfk's codec speaks:
- * ApiVersions (kfk's ranges, Produce from v0 like Kafka 4.x), Metadata v1-12 (brokers that are
+ * ApiVersions (kfk's ranges, Produce from v0 like Kafka 4.x), Metadata v0-12 (brokers that are
  * up, controller, cluster id, topics with leaders, replicas, ISR, epochs and ids; unknown topics
  * created when the mock and the request allow it), CreateTopics v2-7 (validate_only, manual
  * assignments, errors per topic), DeleteTopics v1-6 (by name, or by id from v6), InitProducerId
@@ -145,7 +145,8 @@ int kfk__mock_metadata(kfk__mreq_t *req, void **resp) {
     r->controller_id = broker_up(m, m->controller) ? m->controller : -1;
     r->cluster_authorized_operations = INT32_MIN;
 
-    int all = q->topics.count < 0;
+    /* Every topic: a null array (v1+), or an empty one in v0, which has no null. */
+    int all = q->topics.count < 0 || (req->hdr.api_version == 0 && q->topics.count == 0);
     size_t n = all ? m->ntopics : (size_t)q->topics.count;
     kfk_metadata_response_topic_t *ts = alloc(req, n, sizeof *ts);
     if (!ts)

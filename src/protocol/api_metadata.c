@@ -1,5 +1,5 @@
 /*
- * api_metadata.c: descriptor tables of Metadata (key 3), versions 1-12, flexible from 9 (the
+ * api_metadata.c: descriptor tables of Metadata (key 3), versions 0-12, flexible from 9 (the
  * lists are in include/kfk/msgs/metadata.h). Innermost structs first.
  */
 #include "protocol/schema.h"

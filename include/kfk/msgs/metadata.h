@@ -1,5 +1,7 @@
 /** @file
- * kfk/msgs/metadata.h: Metadata (key 3), versions 1-12, flexible from 9.
+ * kfk/msgs/metadata.h: Metadata (key 3), versions 0-12, flexible from 9. v0 has no rack,
+ * controller id or is_internal, and its topics array is not nullable: an empty one asks for
+ * every topic (the mock serves v0 to peers such as aiokafka's bootstrap; kfk's client asks v1+).
  * Schemas: MetadataRequest.json / MetadataResponse.json. Included by kfk/protocol.h.
  * Line format: F(TYPE, name, min_version, max_version, nullable_from, tag, default, sub).
  * Not described: the response's top-level ErrorCode (v13+, above kfk's range).

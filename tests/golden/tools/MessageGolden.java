@@ -61,7 +61,7 @@ public class MessageGolden {
         {"produce", "Produce", 3, 11},
         {"fetch", "Fetch", 4, 12},
         {"list_offsets", "ListOffsets", 1, 7},
-        {"metadata", "Metadata", 1, 12},
+        {"metadata", "Metadata", 0, 12},
         {"offset_commit", "OffsetCommit", 2, 8},
         {"offset_fetch", "OffsetFetch", 1, 7},
         {"find_coordinator", "FindCoordinator", 0, 3},
