@@ -416,6 +416,19 @@ KFK_EXTERN kfk_err_t kfk_producer_flush(kfk_producer_t *p, kfk_flush_cb cb, void
 KFK_EXTERN size_t kfk_producer_queued(const kfk_producer_t *p);
 
 /**
+ * What stands between @p p and the partitions of @p topic now, for an application or tool that
+ * decides to give up (kfk produce -m): KFK_ERR_NONE when nothing does (every partition has a
+ * leader whose broker is not failing). Otherwise the error and, in @p buf (@p size bytes,
+ * always terminated when size > 0), its cause in one line: no metadata yet and why ("connect to
+ * 127.0.0.1:1 failed: connection refused", KFK_ERR__TRANSPORT; "malformed Metadata v12 response
+ * ...", KFK_ERR__BAD_MSG), the topic's error in the metadata (UNKNOWN_TOPIC_OR_PARTITION,
+ * LEADER_NOT_AVAILABLE), a partition without a leader, or its leader's broker failing. Reads
+ * state only: no request, no callback.
+ */
+KFK_EXTERN kfk_err_t kfk_producer_topic_error(kfk_producer_t *p, const char *topic, char *buf,
+                                              size_t size);
+
+/**
  * Closes @p p: new sends are refused; queued records are flushed for up to the close timeout
  * (kfk_producer_set_close_timeout; default delivery.timeout.ms), then the rest fail with
  * KFK_ERR__DESTROYED (their delivery callbacks and pending flush callbacks run before @p cb);
@@ -427,7 +440,8 @@ KFK_EXTERN void kfk_producer_close(kfk_producer_t *p, kfk_producer_close_cb cb, 
 /**
  * Bounds how long kfk_producer_close keeps sending queued records before it fails them:
  * @p timeout_ms >= 0 milliseconds, < 0 the default (delivery.timeout.ms). Read when
- * kfk_producer_close is called.
+ * kfk_producer_close is called; called during a close, it can shorten the wait (counted from
+ * now), never lengthen it.
  */
 KFK_EXTERN void kfk_producer_set_close_timeout(kfk_producer_t *p, int64_t timeout_ms);
 
@@ -617,7 +631,9 @@ KFK_EXTERN void kfk_consumer_set_rebalance_cb(kfk_consumer_t *c, kfk_rebalance_c
  * KFK_ERR__BAD_MSG, KFK_ERR__DECOMPRESS or KFK_ERR__UNSUPPORTED_COMPRESSION. The partition
  * fetches that offset again after retry.backoff.ms (doubling up to retry.backoff.max.ms, with
  * jitter); after 5 unusable answers in a row at the same offset it stops (@p stopped non-zero):
- * no more Fetch for it, records after the bad ones are not skipped. kfk_consumer_seek restarts
+ * no more Fetch for it, records after the bad ones are not skipped. A batch that inflates past
+ * the cap (min(fetch.max.bytes, 32 MiB) per batch) or uses a codec not built in stops it at
+ * once: the same bytes would fail the same way. kfk_consumer_seek restarts
  * it (at the same offset to try again, past the bad data to skip it: the application decides).
  * A partition also stops at once when auto.offset.reset=error has no offset to start from.
  * A transient cause (@p attempt 0, never stopped): no leader, an unknown topic, the leader's

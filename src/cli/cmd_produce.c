@@ -50,6 +50,11 @@ typedef struct {
     uv_signal_t sigint;
     uv_signal_t sigterm;
     int stopping;
+    /* -m: how long the first delivery may take once a record was sent */
+    uv_timer_t deadline;
+    int64_t deadline_ms;
+    uint64_t first_sent_ms; /* loop time of the first record sent; 0: none yet */
+    int gave_up;
     /* results */
     uint64_t sent, delivered, failed, bad, bytes;
     kfk_err_t first_err;
@@ -63,7 +68,7 @@ static void on_dr(kfk_producer_t *p, const kfk_delivery_t *d, void *opaque) {
     (void)p;
     prod_t *pr = opaque;
     if (d->err) {
-        if (!pr->failed)
+        if (!pr->failed && !pr->gave_up)
             kfk_cli_error(pr->cmd, "delivery to %s [%d] failed: %s (%s)", d->topic, d->partition,
                           kfk_err_str(d->err), kfk_err_name(d->err));
         pr->failed++;
@@ -88,6 +93,8 @@ static void on_closed(kfk_producer_t *p, void *opaque) {
     (void)p;
     prod_t *pr = opaque;
     pr->p = NULL;
+    /* The deadline covers the flush at close too (stdin ends before the cluster answers). */
+    uv_close((uv_handle_t *)&pr->deadline, NULL);
 }
 
 static void finish(prod_t *pr) {
@@ -139,6 +146,8 @@ static int send_value(prod_t *pr, const void *key, size_t keylen, const void *va
         return -1;
     }
     pr->sent++;
+    if (!pr->first_sent_ms)
+        pr->first_sent_ms = uv_now(&pr->loop);
     pr->bytes += vlen + keylen;
     return 0;
 }
@@ -215,6 +224,8 @@ static int emit_line(prod_t *pr, const char *line, size_t n) {
         return -1;
     }
     pr->sent++;
+    if (!pr->first_sent_ms)
+        pr->first_sent_ms = uv_now(&pr->loop);
     pr->bytes += n;
     return 0;
 }
@@ -379,6 +390,42 @@ static void on_idle(uv_idle_t *h) {
     on_read((uv_stream_t *)h, n > 0 ? n : (n == 0 ? UV_EOF : -errno), &b);
 }
 
+/*
+ * -m: the cluster must become usable for the topic within the deadline, counted while records
+ * wait: if no record was delivered (or refused by the broker) by then, the command gives up with
+ * the cause in one line and exits 1. Once one was, the records' own delivery.timeout.ms governs.
+ */
+static void on_deadline(uv_timer_t *h) {
+    prod_t *pr = h->data;
+    if (pr->gave_up || !pr->p || pr->delivered || pr->failed)
+        return; /* the cluster answered: no deadline of ours applies any more */
+    uint64_t waited = pr->sent ? uv_now(&pr->loop) - pr->first_sent_ms : 0;
+    if (waited < (uint64_t)pr->deadline_ms) {
+        /* Nothing waited that long yet (the input is slow): count from the first record. */
+        uv_timer_start(&pr->deadline, on_deadline, (uint64_t)pr->deadline_ms - waited, 0);
+        return;
+    }
+    char cause[512];
+    kfk_err_t err = kfk_producer_topic_error(pr->p, pr->topic, cause, sizeof cause);
+    char secs[32];
+    if (pr->deadline_ms % 1000)
+        snprintf(secs, sizeof secs, "%.1f s", (double)pr->deadline_ms / 1000.0);
+    else
+        snprintf(secs, sizeof secs, "%lld s", (long long)(pr->deadline_ms / 1000));
+    if (err)
+        kfk_cli_error(pr->cmd, "no record delivered to %s in %s: %s (%s)", pr->topic, secs, cause,
+                      kfk_err_name(err));
+    else
+        kfk_cli_error(pr->cmd, "no record delivered to %s in %s: the brokers did not answer",
+                      pr->topic, secs);
+    pr->gave_up = 1;
+    pr->exit_code = KFK_EXIT_ERR;
+    /* What is queued fails at once (KFK_ERR__DESTROYED, not printed). */
+    kfk_producer_set_close_timeout(pr->p, 0);
+    pr->eof = 1;
+    finish(pr);
+}
+
 static void on_sigint(uv_signal_t *s, int sig) {
     (void)sig;
     prod_t *pr = s->data;
@@ -402,6 +449,10 @@ static const char produce_usage[] =
     "  --format json       each line is JSON, sent as a msgpack value\n"
     "  --format msgpack    stdin is a stream of msgpack values\n"
     "  --partition-by PATH with json/msgpack: the key is the field at PATH (e.g. user.id)\n"
+    "  -m SECONDS          give up if no record is delivered this long after the first was\n"
+    "                      sent (default 10): a dead or lying broker, a topic that does not\n"
+    "                      exist or has no leader; once one is delivered, delivery.timeout.ms\n"
+    "                      governs each record\n"
     "\n"
     "examples:\n"
     "  seq 1 1000 | kfk produce -b 127.0.0.1:29000 -t numbers\n"
@@ -564,6 +615,7 @@ static int run_produce(int argc, char **argv, int emit) {
     }
     uv_loop_init(&pr.loop);
     char errstr[512];
+    pr.deadline_ms = c.deadline_ms;
     kfk_err_t err = kfk_producer_new(&pr.loop, c.conf, &pr.p, errstr, sizeof errstr);
     kfk_cli_common_free(&c);
     if (err) {
@@ -584,6 +636,10 @@ static int run_produce(int argc, char **argv, int emit) {
         msgpack_unpacker_init(&pr.unpacker, 65536);
     uv_idle_init(&pr.loop, &pr.idle);
     pr.idle.data = &pr;
+    uv_timer_init(&pr.loop, &pr.deadline);
+    pr.deadline.data = &pr;
+    uv_timer_start(&pr.deadline, on_deadline, (uint64_t)pr.deadline_ms, 0);
+    uv_unref((uv_handle_t *)&pr.deadline); /* it alone keeps no loop alive */
     uv_signal_init(&pr.loop, &pr.sigint);
     pr.sigint.data = &pr;
     uv_signal_start(&pr.sigint, on_sigint, SIGINT);
@@ -611,17 +667,18 @@ static int run_produce(int argc, char **argv, int emit) {
     uv_run(&pr.loop, UV_RUN_DEFAULT);
     int closed = uv_loop_close(&pr.loop) == 0;
     kfk_cli_progress(&pr.progress, pr.delivered + pr.failed, 1);
-    fprintf(stderr, "kfk %s: %llu %s (%llu bytes) delivered to %s, %llu failed%s%s\n", cmd,
-            (unsigned long long)pr.delivered, emit ? "events" : "records",
-            (unsigned long long)pr.bytes, pr.topic, (unsigned long long)(pr.failed + pr.bad),
-            pr.first_err ? ": " : "", pr.first_err ? kfk_err_str(pr.first_err) : "");
+    if (!pr.gave_up) /* else the one line said it all */
+        fprintf(stderr, "kfk %s: %llu %s (%llu bytes) delivered to %s, %llu failed%s%s\n", cmd,
+                (unsigned long long)pr.delivered, emit ? "events" : "records",
+                (unsigned long long)pr.bytes, pr.topic, (unsigned long long)(pr.failed + pr.bad),
+                pr.first_err ? ": " : "", pr.first_err ? kfk_err_str(pr.first_err) : "");
     free(pr.buf);
     msgpack_sbuffer_destroy(&pr.sbuf);
     if (pr.format == FMT_MSGPACK)
         msgpack_unpacker_destroy(&pr.unpacker);
     if (!closed)
         return KFK_EXIT_ERR;
-    return pr.failed || pr.bad ? KFK_EXIT_ERR : KFK_EXIT_OK;
+    return pr.failed || pr.bad || pr.exit_code ? KFK_EXIT_ERR : KFK_EXIT_OK;
 usage:
     kfk_cli_common_free(&c);
     return KFK_EXIT_USAGE;

@@ -943,8 +943,17 @@ void kfk_producer_close(kfk_producer_t *p, kfk_producer_close_cb cb, void *opaqu
 }
 
 void kfk_producer_set_close_timeout(kfk_producer_t *p, int64_t timeout_ms) {
-    if (p)
-        p->close_timeout_ms = timeout_ms;
+    if (!p)
+        return;
+    p->close_timeout_ms = timeout_ms;
+    if (p->closing && timeout_ms >= 0 && !p->client_closing) {
+        /* A close under way: give up sooner (a tool whose own deadline passed). */
+        uint64_t d = kfk__producer_now_ms(p) + (uint64_t)timeout_ms;
+        if (d < p->close_deadline) {
+            p->close_deadline = d;
+            kfk__producer_kick(p);
+        }
+    }
 }
 
 void *kfk_producer_get_data(const kfk_producer_t *p) {

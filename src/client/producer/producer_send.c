@@ -470,3 +470,57 @@ void kfk__producer_send_all(kfk_producer_t *p, uint64_t now) {
     else
         kfk__producer_md_ok(p);
 }
+
+/* ---- why a topic cannot be sent to ------------------------------------------------------------
+ */
+
+kfk_err_t kfk_producer_topic_error(kfk_producer_t *p, const char *topic, char *buf, size_t size) {
+    char tmp[1];
+    if (!buf || !size) {
+        buf = tmp;
+        size = sizeof tmp;
+    }
+    buf[0] = '\0';
+    if (!p || !topic)
+        return KFK_ERR__INVALID_ARG;
+    if (p->fatal) {
+        snprintf(buf, size, "the producer failed: %s", kfk_err_str(p->fatal));
+        return p->fatal;
+    }
+    const kfk__topic_md_t *md = kfk__client_topic(p->cl, topic);
+    if (!md) {
+        char cause[256];
+        kfk_err_t err = kfk__client_metadata_cause(p->cl, cause, sizeof cause);
+        snprintf(buf, size, "no metadata for topic %s: %s", topic, cause);
+        return err ? err : KFK_ERR__TIMED_OUT;
+    }
+    if (md->err) {
+        snprintf(buf, size, "topic %s: %s in the metadata", topic,
+                 kfk_err_name((kfk_err_t)md->err));
+        return (kfk_err_t)md->err;
+    }
+    if (md->partition_cnt <= 0) {
+        snprintf(buf, size, "topic %s has no partitions in the metadata", topic);
+        return KFK_ERR__UNKNOWN_PARTITION;
+    }
+    for (int32_t i = 0; i < md->partition_cnt; i++) {
+        const kfk__partition_md_t *pm = &md->partitions[i];
+        if (pm->leader < 0) {
+            kfk_err_t err = pm->err ? (kfk_err_t)pm->err : KFK_ERR_LEADER_NOT_AVAILABLE;
+            snprintf(buf, size, "%s [%d] has no leader (%s)", topic, pm->id, kfk_err_name(err));
+            return err;
+        }
+        kfk__broker_t *b = kfk__client_broker(p->cl, pm->leader);
+        if (!b) {
+            snprintf(buf, size, "%s [%d]: its leader, broker %d, is not in the metadata", topic,
+                     pm->id, pm->leader);
+            return KFK_ERR_LEADER_NOT_AVAILABLE;
+        }
+        if (!b->up && b->failures > 0 && b->last_err) {
+            snprintf(buf, size, "%s [%d]: its leader, broker %d: %s", topic, pm->id, pm->leader,
+                     b->last_msg);
+            return b->last_err;
+        }
+    }
+    return KFK_ERR_NONE;
+}
