@@ -495,8 +495,8 @@ kfk_err_t kfk_producer_topic_error(kfk_producer_t *p, const char *topic, char *b
         return err ? err : KFK_ERR__TIMED_OUT;
     }
     if (md->err) {
-        snprintf(buf, size, "topic %s: %s in the metadata", topic,
-                 kfk_err_name((kfk_err_t)md->err));
+        snprintf(buf, size, "topic %s: %s (the broker's answer)", topic,
+                 kfk_err_str((kfk_err_t)md->err));
         return (kfk_err_t)md->err;
     }
     if (md->partition_cnt <= 0) {
@@ -507,7 +507,7 @@ kfk_err_t kfk_producer_topic_error(kfk_producer_t *p, const char *topic, char *b
         const kfk__partition_md_t *pm = &md->partitions[i];
         if (pm->leader < 0) {
             kfk_err_t err = pm->err ? (kfk_err_t)pm->err : KFK_ERR_LEADER_NOT_AVAILABLE;
-            snprintf(buf, size, "%s [%d] has no leader (%s)", topic, pm->id, kfk_err_name(err));
+            snprintf(buf, size, "%s [%d] has no leader", topic, pm->id);
             return err;
         }
         kfk__broker_t *b = kfk__client_broker(p->cl, pm->leader);
