@@ -495,8 +495,7 @@ kfk_err_t kfk_producer_topic_error(kfk_producer_t *p, const char *topic, char *b
         return err ? err : KFK_ERR__TIMED_OUT;
     }
     if (md->err) {
-        snprintf(buf, size, "topic %s: %s (the broker's answer)", topic,
-                 kfk_err_str((kfk_err_t)md->err));
+        snprintf(buf, size, "topic %s: %s", topic, kfk_err_str((kfk_err_t)md->err));
         return (kfk_err_t)md->err;
     }
     if (md->partition_cnt <= 0) {
