@@ -70,6 +70,8 @@ static void on_worker_closed(kfk_worker_t *w, void *opaque) {
     cs->c = NULL;
 }
 
+static void on_admin_closed(kfk_admin_t *a, void *opaque);
+
 static void stop(cons_t *cs) {
     if (cs->stopping)
         return;
@@ -78,6 +80,12 @@ static void stop(cons_t *cs) {
     uv_close((uv_handle_t *)&cs->sigterm, NULL);
     uv_close((uv_handle_t *)&cs->check, NULL);
     fflush(stdout);
+    if (cs->admin) {
+        /* A metadata call still pending ends with KFK_ERR__DESTROYED (on_metadata ignores it). */
+        kfk_admin_t *a = cs->admin;
+        cs->admin = NULL;
+        kfk_admin_close(a, on_admin_closed, NULL);
+    }
     if (cs->worker) {
         kfk_worker_set_close_timeout(cs->worker, 10000);
         kfk_worker_close(cs->worker, on_worker_closed, cs);
@@ -330,14 +338,16 @@ static void on_check(uv_timer_t *t) {
         stop(cs);
         return;
     }
+    if (cs->admin)
+        return; /* listing the partitions: that call has the same deadline and says why */
     if (cs->eof_exit && uv_now(&cs->loop) - cs->progress_ms >= (uint64_t)cs->deadline_ms) {
         /* No records and not at the end for -m seconds: the partitions stay unusable. */
         if (cs->cause[0])
             kfk_cli_error(cs->worker ? "worker" : "consume", "%s", cs->cause);
         else
             kfk_cli_error(cs->worker ? "worker" : "consume",
-                          "%s: no records and not at the end of the partitions within %.1f s "
-                          "(-m)",
+                          "%s: timed out: no usable answer (no records, not at the end of the "
+                          "partitions) within the -m deadline of %.1f s",
                           cs->topic, (double)cs->deadline_ms / 1000);
         cs->exit_code = KFK_EXIT_ERR;
         stop(cs);
@@ -370,10 +380,17 @@ static void on_admin_closed(kfk_admin_t *a, void *opaque) {
 /* Without -p: every partition of the topic, from the metadata. */
 static void on_metadata(kfk_admin_t *a, kfk_err_t err, const kfk_metadata_t *md, void *opaque) {
     cons_t *cs = opaque;
+    if (!cs->admin)
+        return; /* closed by stop(): nothing more to do */
+    cs->admin = NULL;
     kfk_err_t terr = err ? err : md->topic_cnt ? md->topics[0].err : KFK_ERR__UNKNOWN_TOPIC;
     if (terr) {
-        kfk_cli_error("consume", "topic %s: %s (%s)", cs->topic, kfk_err_str(terr),
-                      kfk_err_name(terr));
+        const char *why = err ? kfk_admin_errstr(a) : NULL;
+        if (why && *why)
+            kfk_cli_error("consume", "topic %s: %s", cs->topic, why);
+        else
+            kfk_cli_error("consume", "topic %s: %s (%s)", cs->topic, kfk_err_str(terr),
+                          kfk_err_name(terr));
         cs->exit_code = KFK_EXIT_ERR;
         kfk_admin_close(a, on_admin_closed, NULL);
         stop(cs);
@@ -621,7 +638,10 @@ static int run_consume(int argc, char **argv, int worker) {
         err = kfk_consumer_assign(cs.c, &tp, 1);
         cs.assigned = 1;
     } else if (cs.admin) {
-        err = kfk_admin_metadata(cs.admin, &cs.topic, 1, on_metadata, &cs);
+        /* The partition list may take the -m deadline at most, then its cause is printed. */
+        kfk_admin_opts_t ao = KFK_ADMIN_OPTS_INIT;
+        ao.timeout_ms = cs.deadline_ms > INT32_MAX ? INT32_MAX : (int32_t)cs.deadline_ms;
+        err = kfk_admin_metadata_opts(cs.admin, &cs.topic, 1, &ao, on_metadata, &cs);
     }
     if (!err)
         err = kfk_consumer_start(cs.c, on_batch, &cs);

@@ -79,25 +79,28 @@ static void batch_unusable(kfk_consumer_t *c, cpart_t *p, const kfk_record_batch
     if (err == KFK_ERR__DECOMPRESS && kfk__codec_ctx_over_cap(c->codec)) {
         const char *bound;
         size_t cap = kfk__consumer_inflate_cap(c, &bound);
-        kfk__part_fail(c, p, err, offset, 1, "%s batch at offset %lld inflates past %zu bytes (%s)",
-                       codec, at, cap, bound);
+        /* The same bytes inflate the same way: fetching them again cannot help. */
+        kfk__part_fail(c, p, err, offset, KFK__PF_DROP | KFK__PF_FINAL,
+                       "%s batch at offset %lld inflates past %zu bytes (%s)", codec, at, cap,
+                       bound);
     } else if (err == KFK_ERR__DECOMPRESS) {
-        kfk__part_fail(c, p, err, offset, 1,
+        kfk__part_fail(c, p, err, offset, KFK__PF_DROP,
                        "%s batch at offset %lld does not decompress (corrupt, truncated or a "
                        "length that lies)",
                        codec, at);
     } else if (err == KFK_ERR__UNSUPPORTED_COMPRESSION) {
-        kfk__part_fail(c, p, err, offset, 1,
+        kfk__part_fail(c, p, err, offset, KFK__PF_DROP | KFK__PF_FINAL,
                        "record batch at offset %lld: compression codec %d not supported by this "
                        "build",
                        at, (int)rb->codec);
     } else if (err == KFK_ERR__BAD_MSG) {
         char why[256];
         kfk__record_iter_why(it, why, sizeof why);
-        kfk__part_fail(c, p, err, offset, 1, "malformed record batch at offset %lld: %s", at, why);
+        kfk__part_fail(c, p, err, offset, KFK__PF_DROP, "malformed record batch at offset %lld: %s",
+                       at, why);
     } else {
-        kfk__part_fail(c, p, err, offset, 1, "record batch at offset %lld unreadable: %s", at,
-                       kfk_err_str(err));
+        kfk__part_fail(c, p, err, offset, KFK__PF_DROP,
+                       "record batch at offset %lld unreadable: %s", at, kfk_err_str(err));
     }
 }
 
@@ -174,8 +177,9 @@ static void take_records(kfk_consumer_t *c, struct kfk_batch *b, cpart_t *p, siz
                 char why[256];
                 kfk__record_iter_why(&buf->it, why, sizeof why);
                 int64_t base = buf->rb.base_offset;
-                kfk__part_fail(c, p, buf->it.err, p->position > base ? p->position : base, 1,
-                               "malformed record batch at offset %lld: %s", (long long)base, why);
+                kfk__part_fail(c, p, buf->it.err, p->position > base ? p->position : base,
+                               KFK__PF_DROP, "malformed record batch at offset %lld: %s",
+                               (long long)base, why);
                 return;
             }
             /* End of this record batch: the position moves past it (gaps included). */

@@ -65,16 +65,17 @@ static void on_fb_up(kfk__broker_t *b, kfk_err_t err, const char *msg, void *opa
 static kfk__broker_t *leader_of(kfk_consumer_t *c, cpart_t *p, fbroker_t **fbp) {
     const kfk__topic_md_t *md = kfk__client_topic(c->cl, p->topic);
     if (!md || md->err || p->id >= md->partition_cnt || md->partitions[p->id].leader < 0) {
-        /* No metadata yet is not an error; what the metadata says is. */
+        /* No metadata yet is not an error; what the metadata says is, and the partition waits
+         * the backoff before it asks again (no storm of refreshes). */
         if (md && md->err)
-            kfk__part_transient(c, p, md->err, 0, "topic %s: %s (%s)", p->topic,
+            kfk__part_transient(c, p, md->err, 1, "topic %s: %s (%s)", p->topic,
                                 kfk_err_str(md->err), kfk_err_name(md->err));
         else if (md && p->id >= md->partition_cnt)
-            kfk__part_transient(c, p, KFK_ERR__UNKNOWN_PARTITION, 0,
+            kfk__part_transient(c, p, KFK_ERR__UNKNOWN_PARTITION, 1,
                                 "no partition %d in the topic's metadata (%d partitions)",
                                 (int)p->id, (int)md->partition_cnt);
         else if (md)
-            kfk__part_transient(c, p, KFK_ERR_LEADER_NOT_AVAILABLE, 0, "no leader in the metadata");
+            kfk__part_transient(c, p, KFK_ERR_LEADER_NOT_AVAILABLE, 1, "no leader in the metadata");
         kfk__consumer_refresh_metadata(c);
         return NULL;
     }
@@ -82,6 +83,9 @@ static kfk__broker_t *leader_of(kfk_consumer_t *c, cpart_t *p, fbroker_t **fbp) 
     kfk__broker_t *b = kfk__client_broker(c->cl, node);
     fbroker_t *f = fb_get(c, node);
     if (!b || !f) {
+        if (!b)
+            kfk__part_transient(c, p, KFK_ERR_LEADER_NOT_AVAILABLE, 1,
+                                "leader broker %d not in the metadata", (int)node);
         kfk__consumer_refresh_metadata(c);
         return NULL;
     }
@@ -153,9 +157,10 @@ static void take_partition(kfk_consumer_t *c, cpart_t *p, kfk__chunk_t *frame,
             kfk__part_stop(c, p, err, "offset %lld out of range and auto.offset.reset=error",
                            (long long)p->fetch_offset);
         } else {
-            kfk__log(&c->cl->log, KFK_LOG_WARNING, KFK_DBG_FETCH,
-                     "%s [%d]: offset %lld out of range: auto.offset.reset applies", p->topic,
-                     p->id, (long long)p->fetch_offset);
+            /* Reported once; the ListOffsets that follows waits the backoff, so a broker that
+             * says it again and again is not asked again and again at once. */
+            kfk__part_transient(c, p, err, 1, "offset %lld out of range: auto.offset.reset applies",
+                                (long long)p->fetch_offset);
             p->start = KFK__OFFSET_RESET;
             p->state = CP_NEED_OFFSET;
         }
@@ -492,8 +497,10 @@ static void on_list_offsets(kfk__resp_t *resp, void *opaque) {
             if (!p || p->state != CP_OFFSET_PENDING)
                 continue;
             if (pr->error_code || pr->offset < 0) {
+                kfk_err_t perr = pr->error_code ? (kfk_err_t)pr->error_code : KFK_ERR__BAD_MSG;
                 p->state = CP_NEED_OFFSET;
-                p->retry_at = uv_now(c->loop) + (uint64_t)c->conf->retry_backoff_ms;
+                kfk__part_transient(c, p, perr, 1, "ListOffsets error %s: %s", kfk_err_name(perr),
+                                    pr->error_code ? kfk_err_str(perr) : "no offset in the answer");
                 if (kfk_err_flags((kfk_err_t)pr->error_code) & KFK_ERRF_REFRESH)
                     kfk__consumer_refresh_metadata(c);
                 continue;
@@ -509,7 +516,9 @@ static void on_list_offsets(kfk__resp_t *resp, void *opaque) {
             if (c->parts[i]->state == CP_OFFSET_PENDING &&
                 c->parts[i]->fetching == -(f->node + 1)) {
                 c->parts[i]->state = CP_NEED_OFFSET;
-                c->parts[i]->retry_at = uv_now(c->loop) + (uint64_t)c->conf->retry_backoff_ms;
+                kfk__part_transient(c, c->parts[i], err, 1, "ListOffsets answer from broker %d: %s",
+                                    (int)f->node,
+                                    resp->msg && *resp->msg ? resp->msg : kfk_err_str(err));
             }
     for (size_t i = 0; i < c->nparts; i++)
         if (c->parts[i]->fetching == -(f->node + 1))

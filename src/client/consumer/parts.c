@@ -52,12 +52,21 @@ void kfk__consumer_kick(kfk_consumer_t *c) {
 }
 
 static void on_metadata(kfk__client_t *cl, kfk_err_t err, void *opaque) {
-    (void)cl;
-    (void)err;
     kfk_consumer_t *c = opaque;
     c->md_waiting = 0;
-    if (!c->client_closing)
-        kfk__consumer_kick(c);
+    if (c->client_closing)
+        return;
+    if (err) {
+        /* The cluster did not answer: the cause of every partition whose topic has no metadata
+         * yet (the others still have their leaders). */
+        char cause[256];
+        kfk_err_t e = kfk__client_metadata_cause(cl, cause, sizeof cause);
+        for (size_t i = 0; i < c->nparts; i++)
+            if (!kfk__client_topic(cl, c->parts[i]->topic))
+                kfk__part_transient(c, c->parts[i], e ? e : err, 0, "metadata: %s",
+                                    cause[0] ? cause : kfk_err_str(e ? e : err));
+    }
+    kfk__consumer_kick(c);
 }
 
 void kfk__consumer_refresh_metadata(kfk_consumer_t *c) {

@@ -251,14 +251,19 @@ void kfk__consumer_drop_forming(kfk_consumer_t *c);
  * retry.backoff.max.ms, +-20 % jitter. */
 uint64_t kfk__consumer_backoff(kfk_consumer_t *c, int attempt);
 /* An unusable answer for @p p at @p offset (bad data: CRC, lengths, counts, a codec that fails
- * or a batch over the inflate cap), its cause printf-style. Found while delivering (@p drop):
- * the partition's buffers are dropped and it fetches again from its position; found in a Fetch
- * answer (@p drop 0): buffers before the bad data stay, fetch_offset stays at it. The next Fetch
- * waits the backoff; after KFK__CONSUMER_MAX_FAILS in a row at @p offset the partition stops
- * (stopped: no more Fetch, what was buffered before is still delivered). An error event is
- * queued either way. With @p drop, return right after: the buffers being iterated are gone. */
-void kfk__part_fail(kfk_consumer_t *c, cpart_t *p, kfk_err_t err, int64_t offset, int drop,
+ * or a batch over the inflate cap), its cause printf-style. Found while delivering (KFK__PF_DROP in
+ * @p flags): the partition's buffers are dropped and it fetches again from its position; found in a
+ * Fetch answer (no KFK__PF_DROP): buffers before the bad data stay, fetch_offset stays at it. The
+ * next Fetch waits the backoff; after KFK__CONSUMER_MAX_FAILS in a row at @p offset the partition
+ * stops (stopped: no more Fetch, what was buffered before is still delivered), with KFK__PF_FINAL
+ * at once. An error event is queued either way. With KFK__PF_DROP, return right after: the buffers
+ * being iterated are gone. */
+void kfk__part_fail(kfk_consumer_t *c, cpart_t *p, kfk_err_t err, int64_t offset, int flags,
                     const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+/* kfk__part_fail's flags: found while delivering (the buffers go); the same bytes can only fail
+ * the same way (a batch over the inflate cap): stop now, do not fetch them again. */
+#define KFK__PF_DROP 1
+#define KFK__PF_FINAL 2
 /* A transient cause for @p p (no leader, unknown topic, broker down, a broker error code, an
  * answer that does not decode): queues an event when it differs from the last one reported;
  * @p backoff non-zero also backs the partition off (retries grow). */

@@ -58,7 +58,7 @@ static void set_why(cpart_t *p, const char *fmt, va_list ap) {
     vsnprintf(p->why, sizeof p->why, fmt, ap);
 }
 
-void kfk__part_fail(kfk_consumer_t *c, cpart_t *p, kfk_err_t err, int64_t offset, int drop,
+void kfk__part_fail(kfk_consumer_t *c, cpart_t *p, kfk_err_t err, int64_t offset, int flags,
                     const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
@@ -71,7 +71,7 @@ void kfk__part_fail(kfk_consumer_t *c, cpart_t *p, kfk_err_t err, int64_t offset
     p->err_offset = offset;
     p->report = 1;
     p->report_attempt = p->fails;
-    if (drop) {
+    if (flags & KFK__PF_DROP) {
         /* Found while delivering: nothing from the bad data on is kept; the fetch starts again
          * at the next record to deliver. */
         kfk__consumer_drop_buffers(c, p);
@@ -79,10 +79,10 @@ void kfk__part_fail(kfk_consumer_t *c, cpart_t *p, kfk_err_t err, int64_t offset
     }
     /* An application with an error callback hears it there; the log then says it at debug. */
     int quiet = c->error_cb != NULL;
-    if (p->fails >= KFK__CONSUMER_MAX_FAILS) {
+    if (p->fails >= KFK__CONSUMER_MAX_FAILS || (flags & KFK__PF_FINAL)) {
         p->stopped = 1; /* records buffered before the bad data are still delivered */
         kfk__log(&c->cl->log, quiet ? KFK_LOG_DEBUG : KFK_LOG_ERR, KFK_DBG_FETCH,
-                 "%s [%d]: %s: partition stopped after %d unusable answers (seek to restart)",
+                 "%s [%d]: %s: partition stopped after %d unusable answer(s) (seek to restart)",
                  p->topic, p->id, p->why, p->fails);
     } else {
         uint64_t wait = kfk__consumer_backoff(c, p->fails);
