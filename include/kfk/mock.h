@@ -58,7 +58,8 @@ KFK_EXTERN const char *kfk_mock_bootstrap(const kfk_mock_t *m);
 
 /**
  * Creates topic @p name with @p partitions partitions, each with @p replication replicas
- * (at most the broker count) and leaders spread round-robin over the brokers.
+ * (at most the broker count) and leaders spread round-robin over the brokers. The cluster
+ * holds at most 100000 partitions in all.
  * KFK_ERR_TOPIC_ALREADY_EXISTS, KFK_ERR_INVALID_PARTITIONS, KFK_ERR_INVALID_REPLICATION_FACTOR,
  * KFK_ERR__NOMEM.
  */

@@ -301,6 +301,8 @@ static void create_one(kfk__mreq_t *req, const kfk_create_topics_request_creatab
             err = e > 0 ? (int16_t)e : e < 0 ? KFK_ERR_UNKNOWN_SERVER_ERROR : 0;
             if (e == KFK_ERR_INVALID_TOPIC_EXCEPTION)
                 why = "topic names are 1-249 characters of [a-zA-Z0-9._-], not . or ..";
+            else if (e == KFK_ERR_INVALID_PARTITIONS)
+                why = "the mock holds at most 100000 partitions in all";
             if (!err && manual) {
                 for (int32_t i = 0; i < parts; i++) {
                     const kfk_array_t *ids =

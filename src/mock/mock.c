@@ -16,6 +16,9 @@
 
 #define MAX_BROKERS 64
 #define MAX_TOPIC_NAME 249
+/* Partitions in the whole cluster: what any sequence of requests can make the mock allocate for
+ * its partitions (about 20 MB), whatever the counts they ask for. */
+#define MAX_PARTITIONS 100000
 
 /* A random version-4 UUID (never all zeros, Kafka's "no id"). */
 static void new_uuid(kfk_uuid_t *id) {
@@ -362,7 +365,10 @@ kfk_err_t kfk__mock_topic_add(kfk_mock_t *m, const char *name, size_t len, int32
         return KFK_ERR_INVALID_TOPIC_EXCEPTION;
     if (kfk__mock_topic(m, name, len))
         return KFK_ERR_TOPIC_ALREADY_EXISTS;
-    if (partitions < 1 || partitions > 100000)
+    int64_t held = 0;
+    for (size_t i = 0; i < m->ntopics; i++)
+        held += m->topics[i]->nparts;
+    if (partitions < 1 || partitions > MAX_PARTITIONS - held)
         return KFK_ERR_INVALID_PARTITIONS;
     /* Replicas go to the brokers that are up (all of them when none is). */
     int32_t live[MAX_BROKERS], nlive = 0;

@@ -10,6 +10,9 @@ Writes (replacing earlier seeds of the same names, leaving other corpus files al
   fuzz/corpus/request/cap-<client>-<file>     a captured request frame
   fuzz/corpus/consumer_protocol/golden-<kind>-v<N>  selector byte (0 subscription,
                                                     1 assignment) + blob
+  fuzz/corpus/mock/golden-<api>-v<N>          one request frame with its 4-byte size
+  fuzz/corpus/mock/session-<client>[-<part>]  a captured client's request frames in order,
+                                              each with its size (what fuzz/fuzz_mock.c reads)
 The selector bytes are what fuzz/fuzz_response.c reads: byte 0 the API's index in
 kfk_api_list (ordered by key), byte 1 the version minus the API's lowest.
 """
@@ -60,6 +63,11 @@ def response_frame(api, v, corr, body):
     return hdr + body
 
 
+def sized(frame):
+    """A frame as sent on the wire: its 4-byte big-endian size first."""
+    return struct.pack(">i", len(frame)) + frame
+
+
 def write(path, data):
     with open(path, "wb") as f:
         f.write(data)
@@ -69,9 +77,9 @@ def main():
     repo = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "../../..")
     golden = os.path.join(repo, "tests/golden")
     corpus = os.path.join(repo, "fuzz/corpus")
-    for d in ("response", "request", "consumer_protocol"):
+    for d in ("response", "request", "consumer_protocol", "mock"):
         os.makedirs(os.path.join(corpus, d), exist_ok=True)
-    n = {"response": 0, "request": 0, "consumer_protocol": 0}
+    n = {"response": 0, "request": 0, "consumer_protocol": 0, "mock": 0}
 
     for idx, api in enumerate(APIS):
         for v in range(api[2], api[3] + 1):
@@ -83,7 +91,10 @@ def main():
                 body = open(p, "rb").read()
                 name = "golden-%s-v%d" % (api[0], v)
                 if kind == "request":
-                    write(os.path.join(corpus, "request", name), request_frame(api, v, 7, body))
+                    frame = request_frame(api, v, 7, body)
+                    write(os.path.join(corpus, "request", name), frame)
+                    write(os.path.join(corpus, "mock", name), sized(frame))
+                    n["mock"] += 1
                 else:
                     frame = bytes([idx, v - api[2]]) + response_frame(api, v, 7, body)
                     write(os.path.join(corpus, "response", name), frame)
@@ -105,6 +116,7 @@ def main():
         cdir = os.path.join(caps, client)
         if not os.path.isdir(cdir):
             continue
+        session = []
         for f in sorted(os.listdir(cdir)):
             m = pat.match(f)
             if not m:
@@ -119,11 +131,24 @@ def main():
             name = "cap-%s-%s" % (client, f[: -len(".bin")])
             if kind == "request":
                 write(os.path.join(corpus, "request", name), data)
+                session.append(sized(data))
             else:
                 write(os.path.join(corpus, "response", name), bytes([idx, v - api[2]]) + data)
             n[kind] += 1
-    print("seeded: %d response, %d request, %d consumer_protocol inputs"
-          % (n["response"], n["request"], n["consumer_protocol"]))
+        # The whole session, and its thirds (later parts start without the setup: the mock
+        # creates what they name on demand or answers errors, both worth exploring).
+        if session:
+            write(os.path.join(corpus, "mock", "session-" + client), b"".join(session))
+            third = (len(session) + 2) // 3
+            for i in range(3):
+                part = session[i * third:(i + 1) * third]
+                if part:
+                    write(os.path.join(corpus, "mock", "session-%s-%d" % (client, i + 1)),
+                          b"".join(part))
+                    n["mock"] += 1
+            n["mock"] += 1
+    print("seeded: %d response, %d request, %d consumer_protocol, %d mock inputs"
+          % (n["response"], n["request"], n["consumer_protocol"], n["mock"]))
 
 
 if __name__ == "__main__":

@@ -2,8 +2,9 @@
  * test_cluster.c: the mock's cluster-level handlers (src/mock/h_cluster.c) driven with crafted
  * request structs on a 3-broker mock from kfk_mock_new, answers taken from the request's
  * reply_hook (mock_int.h): Metadata's "every topic" forms by version (v0's empty array, the null
- * array from v1, an empty array from v1 asking for none) and ApiVersions' Produce range from v0
- * as Kafka 4.x advertises it. Every test ends with uv_loop_close(loop) == 0.
+ * array from v1, an empty array from v1 asking for none), ApiVersions' Produce range from v0
+ * as Kafka 4.x advertises it, and CreateTopics held to the cluster's partition cap. Every test ends
+ * with uv_loop_close(loop) == 0.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -55,6 +56,7 @@ typedef struct reply {
     int nbrokers;
     int32_t controller;
     int16_t produce_min, produce_max, metadata_min;
+    char messages[8][80];
 } reply_t;
 
 static void on_reply(kfk__mreq_t *req, const void *resp, void *opaque) {
@@ -75,6 +77,19 @@ static void on_reply(kfk__mreq_t *req, const void *resp, void *opaque) {
             r->topics[i][n] = '\0';
             r->parts[i] = t->partitions.count;
             r->errors[i] = t->error_code;
+        }
+    } else if (req->hdr.api_key == KFK_API_CREATE_TOPICS) {
+        const kfk_create_topics_response_t *rs = resp;
+        r->ntopics = rs->topics.count;
+        for (int i = 0; i < rs->topics.count && i < 8; i++) {
+            const kfk_create_topics_response_creatable_topic_result_t *t =
+                &KFK_ARRAY_AT(rs->topics, kfk_create_topics_response_creatable_topic_result_t, i);
+            r->errors[i] = t->error_code;
+            size_t n = t->error_message.len > 0 ? (size_t)t->error_message.len : 0;
+            if (n >= sizeof r->messages[i])
+                n = sizeof r->messages[i] - 1;
+            memcpy(r->messages[i], t->error_message.ptr, n);
+            r->messages[i][n] = '\0';
         }
     } else if (req->hdr.api_key == KFK_API_API_VERSIONS) {
         const kfk_api_versions_response_t *rs = resp;
@@ -181,5 +196,32 @@ Test(mock_cluster, api_versions_advertises_produce_from_v0_like_kafka_4) {
     cr_assert_eq(r.produce_min, 0, "librdkafka compresses only when Produce v0 is advertised");
     cr_assert_eq(r.produce_max, produce->max_version);
     cr_assert_eq(r.metadata_min, md->min_version);
+    stop();
+}
+
+Test(mock_cluster, create_topics_stops_at_the_clusters_partition_cap) {
+    start(); /* 5 partitions already */
+    kfk_create_topics_request_creatable_topic_t t[3];
+    memset(t, 0, sizeof t);
+    const char *names[3] = {"big1", "big2", "small"};
+    int32_t parts[3] = {60000, 60000, 39995};
+    for (int i = 0; i < 3; i++) {
+        t[i].name = kfk_str_c(names[i]);
+        t[i].num_partitions = parts[i];
+        t[i].replication_factor = 1;
+    }
+    kfk_create_topics_request_t q;
+    memset(&q, 0, sizeof q);
+    q.topics = (kfk_array_t){t, 3};
+    q.timeout_ms = 1000;
+    reply_t r;
+    call(kfk__mock_create_topics, KFK_API_CREATE_TOPICS, 7, &q, sizeof q, &r);
+    cr_assert_eq(r.ntopics, 3);
+    cr_assert_eq(r.errors[0], 0);
+    cr_assert_eq(r.errors[1], KFK_ERR_INVALID_PARTITIONS, "60000 more would pass 100000");
+    cr_assert_str_eq(r.messages[1], "the mock holds at most 100000 partitions in all");
+    cr_assert_eq(r.errors[2], 0, "exactly up to the cap");
+    cr_assert_null(kfk__mock_topic(m, "big2", 4));
+    cr_assert_eq(kfk_mock_topic_create(m, "one-more", 1, 1), KFK_ERR_INVALID_PARTITIONS);
     stop();
 }
