@@ -141,15 +141,12 @@ static int64_t reset_timestamp(const kfk_consumer_t *c) {
 }
 
 /* Takes one partition's part of a Fetch answer. @p first: no partition before this one in the
- * answer had records (KIP-74: the broker then sends at least one whole batch, so a partial
- * batch alone is a broken answer, not a size limit). */
+ * answer had records (KIP-74, Kafka's minOneMessage: the broker then sends at least one whole
+ * batch, so a partial batch alone is a broken answer, not a size limit). */
 static void take_partition(kfk_consumer_t *c, cpart_t *p, kfk__chunk_t *frame,
-                           kfk_fetch_response_partition_data_t *pd, int *refresh, int *first) {
+                           kfk_fetch_response_partition_data_t *pd, int *refresh, int first) {
     kfk_err_t err = (kfk_err_t)pd->error_code;
     uint64_t now = uv_now(c->loop);
-    int was_first = *first;
-    if (!err && pd->records.len > 0)
-        *first = 0;
     if (err == KFK_ERR_OFFSET_OUT_OF_RANGE) {
         kfk__consumer_drop_buffers(c, p);
         if (c->conf->auto_offset_reset == KFK_RESET_ERROR) {
@@ -192,7 +189,7 @@ static void take_partition(kfk_consumer_t *c, cpart_t *p, kfk__chunk_t *frame,
             next = n;
         at = rd.p;
     }
-    if (next == p->fetch_offset && (rd.err || was_first)) {
+    if (next == p->fetch_offset && (rd.err || first)) {
         /* Nothing usable at the fetch offset: a bad first batch, or a partial batch where the
          * broker owed us a whole one. Batches after good ones are judged when they come first. */
         char why[256];
@@ -281,9 +278,12 @@ static void on_fetch(kfk__resp_t *resp, void *opaque) {
             kfk_fetch_response_partition_data_t *pd =
                 &KFK_ARRAY_AT(tr->partitions, kfk_fetch_response_partition_data_t, k);
             cpart_t *p = kfk__consumer_part(c, topic, pd->partition_index);
+            int was_first = first;
+            if (!pd->error_code && pd->records.len > 0)
+                first = 0; /* the broker's minOneMessage went to this one */
             if (!p || p->state != CP_READY || p->fetch_sent != p->fetch_offset)
                 continue; /* revoked, seeked or reset meanwhile */
-            take_partition(c, p, chunk, pd, &refresh, &first);
+            take_partition(c, p, chunk, pd, &refresh, was_first);
         }
     }
     kfk__dbg(&c->cl->log, KFK_DBG_FETCH, "fetch answer from broker %d: %zu bytes", f->node,
