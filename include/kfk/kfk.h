@@ -373,6 +373,12 @@ typedef struct kfk_delivery {
     int32_t partition; /**< -1 if none was chosen */
     int64_t offset;    /**< -1 when unknown (acks=0, DUPLICATE_SEQUENCE_NUMBER, errors) */
     int64_t timestamp; /**< the record's timestamp (the broker's for LogAppendTime topics) */
+    /** When err is set, what stood in the way, in one line, if the producer knows more than
+     * kfk_err_str(err) says: "no metadata for topic t: connect to h:1 failed: connection
+     * refused", "t [0] has no leader", "topic t: This server does not host this
+     * topic-partition"; "" otherwise. Never NULL from the producer (a delivery report built by
+     * hand may leave it NULL). */
+    const char *errstr;
 } kfk_delivery_t;
 
 /** Called exactly once per record accepted by kfk_producer_send, on the loop. */

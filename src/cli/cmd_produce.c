@@ -69,8 +69,9 @@ static void on_dr(kfk_producer_t *p, const kfk_delivery_t *d, void *opaque) {
     prod_t *pr = opaque;
     if (d->err) {
         if (!pr->failed && !pr->gave_up)
-            kfk_cli_error(pr->cmd, "delivery to %s [%d] failed: %s (%s)", d->topic, d->partition,
-                          kfk_err_str(d->err), kfk_err_name(d->err));
+            kfk_cli_error(pr->cmd, "delivery to %s [%d] failed: %s (%s)%s%s", d->topic,
+                          d->partition, kfk_err_str(d->err), kfk_err_name(d->err),
+                          d->errstr && d->errstr[0] ? ": " : "", d->errstr ? d->errstr : "");
         pr->failed++;
         if (!pr->first_err)
             pr->first_err = d->err;
@@ -85,7 +86,7 @@ static void on_emitted(kfk_emitter_t *e, kfk_err_t err, const char *id, int32_t 
     (void)e;
     (void)id;
     (void)offset;
-    kfk_delivery_t d = {err, ((prod_t *)opaque)->topic, partition, offset, 0};
+    kfk_delivery_t d = {err, ((prod_t *)opaque)->topic, partition, offset, 0, ""};
     on_dr(NULL, &d, opaque);
 }
 

@@ -188,6 +188,7 @@ struct kfk__client {
     kfk__stats_t stats;
     kfk_err_t md_last_err;
     char md_last_msg[256];
+    char md_logged[256]; /* the refresh failure last logged as a warning (repeats: debug) */
 
     int closing;
     int handles_open;

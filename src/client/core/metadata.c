@@ -280,6 +280,7 @@ static void on_md_response(kfk__resp_t *r, void *opaque) {
         try_broker(cl);
         return;
     }
+    cl->md_logged[0] = '\0'; /* an answer: the next failure is news again */
     kfk_err_t err = apply(cl, r->body, cl->md_round_all);
     kfk__dbg(&cl->log, KFK_DBG_METADATA, "metadata v%d from broker %d: %d topics, %s", r->version,
              r->broker->node_id, cl->topic_cnt, err ? kfk_err_name(err) : "ok");
@@ -332,9 +333,13 @@ static void on_md_broker_ready(kfk__broker_t *b, kfk_err_t err, const char *msg,
 static void try_broker(kfk__client_t *cl) {
     uint64_t now = uv_now(cl->loop);
     if (now >= cl->md_deadline) {
-        kfk__log(&cl->log, KFK_LOG_WARNING, KFK_DBG_METADATA,
-                 "metadata refresh failed after %llu ms: %s",
-                 (unsigned long long)(now - cl->md_started), cl->md_last_msg);
+        /* Once per cause as a warning; the same cause again (a caller retrying) at debug. */
+        int repeat = !strcmp(cl->md_logged, cl->md_last_msg);
+        kfk__log(&cl->log, repeat ? KFK_LOG_DEBUG : KFK_LOG_WARNING, KFK_DBG_METADATA,
+                 "metadata refresh failed after %llu ms: %s%s",
+                 (unsigned long long)(now - cl->md_started), cl->md_last_msg,
+                 repeat ? " (again)" : "");
+        snprintf(cl->md_logged, sizeof cl->md_logged, "%s", cl->md_last_msg);
         round_done(cl, cl->md_last_err ? cl->md_last_err : KFK_ERR__TIMED_OUT);
         return;
     }

@@ -85,7 +85,11 @@ static void report(kfk_producer_t *p, const char *topic, int32_t partition, cons
             }
     }
     if (m->cb) {
-        kfk_delivery_t d = {err, topic, partition, err ? -1 : offset, ts};
+        char why[256] = "";
+        if (err && err != KFK_ERR__DESTROYED &&
+            kfk__producer_why(p, topic, partition, why, sizeof why) == KFK_ERR_NONE)
+            why[0] = '\0'; /* nothing stands in the way now: the error says it all */
+        kfk_delivery_t d = {err, topic, partition, err ? -1 : offset, ts, why};
         m->cb(p, &d, m->opaque);
     }
 }

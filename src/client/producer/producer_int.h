@@ -167,6 +167,10 @@ void kfk__producer_md_want(kfk_producer_t *p, uint64_t now);
 /* Says the last pass needed no metadata: the next refresh wanted starts the schedule again. */
 void kfk__producer_md_ok(kfk_producer_t *p);
 
+/* kfk_producer_topic_error for one @p partition of @p topic (-1: any of them). */
+kfk_err_t kfk__producer_why(kfk_producer_t *p, const char *topic, int32_t partition, char *buf,
+                            size_t size);
+
 /* Runs the timer soon (sends what is ready, handles linger, retries and timeouts). */
 void kfk__producer_kick(kfk_producer_t *p);
 /* Frees a batch and its records' metadata (no reports). */

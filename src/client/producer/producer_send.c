@@ -475,6 +475,11 @@ void kfk__producer_send_all(kfk_producer_t *p, uint64_t now) {
  */
 
 kfk_err_t kfk_producer_topic_error(kfk_producer_t *p, const char *topic, char *buf, size_t size) {
+    return kfk__producer_why(p, topic, -1, buf, size);
+}
+
+kfk_err_t kfk__producer_why(kfk_producer_t *p, const char *topic, int32_t partition, char *buf,
+                            size_t size) {
     char tmp[1];
     if (!buf || !size) {
         buf = tmp;
@@ -504,6 +509,8 @@ kfk_err_t kfk_producer_topic_error(kfk_producer_t *p, const char *topic, char *b
     }
     for (int32_t i = 0; i < md->partition_cnt; i++) {
         const kfk__partition_md_t *pm = &md->partitions[i];
+        if (partition >= 0 && pm->id != partition)
+            continue;
         if (pm->leader < 0) {
             kfk_err_t err = pm->err ? (kfk_err_t)pm->err : KFK_ERR_LEADER_NOT_AVAILABLE;
             snprintf(buf, size, "%s [%d] has no leader", topic, pm->id);

@@ -6,7 +6,8 @@
  * 5 ms for the window (each send wakes the producer); the mock counts the Metadata requests,
  * which must stay within what the schedule allows. The records fail by delivery.timeout.ms with
  * an error, each reported once. Before, a leaderless partition drew a Metadata request per
- * wake-up: thousands in a few seconds.
+ * wake-up: thousands in a few seconds. The delivery reports carry the cause (kfk_delivery_t
+ * errstr: "t [1] has no leader", "topic t: ...").
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -30,6 +31,7 @@ typedef struct {
     uint64_t start, end;
     int sent, reported, failed, destroyed, ok, stopping;
     kfk_err_t first_err;
+    char first_errstr[256]; /* the delivery report's cause of the first failure */
     uint64_t md_reqs, md_before;
 } pb_t;
 
@@ -52,8 +54,10 @@ static void on_dr(kfk_producer_t *p, const kfk_delivery_t *d, void *opaque) {
         t->destroyed++;
     else if (d->err) {
         t->failed++;
-        if (!t->first_err)
+        if (!t->first_err) {
             t->first_err = d->err;
+            snprintf(t->first_errstr, sizeof t->first_errstr, "%s", d->errstr ? d->errstr : "");
+        }
     } else {
         t->ok++;
     }
@@ -145,7 +149,7 @@ static void run(pb_t *t, how_t how, const char *fault) {
     cr_assert_eq(uv_loop_close(&t->loop), 0, "a handle was left open");
 }
 
-static void check(pb_t *t, const char *what) {
+static void check(pb_t *t, const char *what, const char *cause) {
     uint64_t elapsed = t->end - t->start;
     /* The schedule, plus the client's own first refresh and the topic's first lookup. */
     int bound = schedule_bound(elapsed) + 3;
@@ -160,22 +164,24 @@ static void check(pb_t *t, const char *what) {
     cr_expect_eq(t->ok, 0, "a record was delivered to an unusable topic");
     cr_expect_eq(t->reported, t->sent, "%d records sent, %d reported", t->sent, t->reported);
     cr_expect_gt(t->failed, 0, "no record failed by delivery.timeout.ms");
+    cr_expect(strstr(t->first_errstr, cause), "the delivery report says '%s', not '%s'",
+              t->first_errstr, cause);
 }
 
 Test(producer_backoff, a_partition_whose_leader_stays_minus_one_is_refreshed_on_the_schedule) {
     pb_t t;
     run(&t, LEADERLESS, NULL);
-    check(&t, "leaderless partition");
+    check(&t, "leaderless partition", "t [1] has no leader");
 }
 
 Test(producer_backoff, a_topic_that_stays_leader_not_available_is_refreshed_on_the_schedule) {
     pb_t t;
     run(&t, FAULT, "api=Metadata,topic=t,error=LEADER_NOT_AVAILABLE,count=all");
-    check(&t, "LEADER_NOT_AVAILABLE");
+    check(&t, "LEADER_NOT_AVAILABLE", "topic t: There is no leader");
 }
 
 Test(producer_backoff, a_topic_that_stays_unknown_is_refreshed_on_the_schedule) {
     pb_t t;
     run(&t, FAULT, "api=Metadata,topic=t,error=UNKNOWN_TOPIC_OR_PARTITION,count=all");
-    check(&t, "UNKNOWN_TOPIC_OR_PARTITION");
+    check(&t, "UNKNOWN_TOPIC_OR_PARTITION", "topic t: This server does not host");
 }
