@@ -10,6 +10,7 @@
  * the highest kfk speaks, which is what kfk asks the mock for). Each answer frame is printed as
  * rows of 16 bytes prefixed by their offset.
  */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -218,6 +219,7 @@ int hostile_dump(int argc, char **argv) {
     size_t n = 0;
     const kfk_api_t *apis = kfk_api_list(&n);
     memset(&d, 0, sizeof d);
+    signal(SIGPIPE, SIG_IGN);
     d.api = -1;
     for (size_t i = 0; argc > 0 && i < n; i++) {
         if (!strcasecmp(argv[0], apis[i].name)) {

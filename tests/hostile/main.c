@@ -24,6 +24,7 @@
 #include <fnmatch.h>
 #include <stdarg.h>
 #include <regex.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -548,6 +549,9 @@ int main(int argc, char **argv) {
         return hostile_shim(argc - 2, argv + 2);
     if (argc > 1 && !strcmp(argv[1], "--dump"))
         return hostile_dump(argc - 2, argv + 2);
+    /* The mocks write to sockets kfk may have closed (or been killed with): EPIPE, not a
+     * signal. Children get SIG_DFL back (uv_spawn resets dispositions; the shim does too). */
+    signal(SIGPIPE, SIG_IGN);
     kfk_path = getenv("KFK_HOSTILE_KFK");
     if (!kfk_path || !*kfk_path)
         kfk_path = HOSTILE_DEFAULT_KFK;

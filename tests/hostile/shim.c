@@ -54,6 +54,7 @@ int hostile_shim(int argc, char **argv) {
     }
     if (pid == 0) {
         close(fd);
+        signal(SIGPIPE, SIG_DFL);
         execv(argv[2], argv + 2);
         fprintf(stderr, "hostile shim: cannot run %s: %s\n", argv[2], strerror(errno));
         _exit(127);
