@@ -657,6 +657,10 @@ typedef struct kfk_consumer_error {
     const char *msg;
     int attempt; /**< unusable answers in a row at @p offset (1..5); 0 for a transient cause */
     int stopped; /**< non-zero: the partition is stopped until kfk_consumer_seek */
+    /** The offset after the unusable batch as its header says, or -1 when unknown: to skip the
+     * bad data, seek there (a broker answers with whole batches, so a seek inside the batch
+     * fetches the same bad batch again). */
+    int64_t next_offset;
 } kfk_consumer_error_t;
 
 /** Consumer error callback: @p e and its strings are valid during the call only. Called from

@@ -76,6 +76,7 @@ static void batch_unusable(kfk_consumer_t *c, cpart_t *p, const kfk_record_batch
     long long at = (long long)rb->base_offset;
     int64_t offset = rb->base_offset > p->position ? rb->base_offset : p->position;
     const char *codec = kfk_codec_name(rb->codec);
+    kfk__part_fail_next(p, kfk_record_batch_next_offset(rb));
     if (err == KFK_ERR__DECOMPRESS && kfk__codec_ctx_over_cap(c->codec)) {
         const char *bound;
         size_t cap = kfk__consumer_inflate_cap(c, &bound);
@@ -177,6 +178,7 @@ static void take_records(kfk_consumer_t *c, struct kfk_batch *b, cpart_t *p, siz
                 char why[256];
                 kfk__record_iter_why(&buf->it, why, sizeof why);
                 int64_t base = buf->rb.base_offset;
+                kfk__part_fail_next(p, kfk_record_batch_next_offset(&buf->rb));
                 kfk__part_fail(c, p, buf->it.err, p->position > base ? p->position : base,
                                KFK__PF_DROP, "malformed record batch at offset %lld: %s",
                                (long long)base, why);

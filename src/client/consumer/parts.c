@@ -150,6 +150,7 @@ cpart_t *kfk__consumer_add_part(kfk_consumer_t *c, const char *topic, int32_t id
     p->hwm = -1;
     p->leader_epoch = -1;
     p->err_offset = -1;
+    p->err_next = -1;
     p->bufs_tail = &p->bufs;
     c->parts[c->nparts++] = p;
     return p;

@@ -73,6 +73,7 @@ typedef struct cpart {
     int retries;         /* consecutive transient failures (backoff), 0 after a usable answer */
     kfk_err_t err;       /* the last cause (0: none) */
     int64_t err_offset;  /* where it was found (-1: not at an offset) */
+    int64_t err_next;    /* the offset after the bad batch, as its header says (-1: unknown) */
     kfk_err_t transient; /* the last transient cause reported (reported once per cause) */
     int report;          /* an error event waits for the next loop turn */
     int report_attempt;  /* its attempt number (0: transient) */
@@ -264,6 +265,11 @@ void kfk__part_fail(kfk_consumer_t *c, cpart_t *p, kfk_err_t err, int64_t offset
  * the same way (a batch over the inflate cap): stop now, do not fetch them again. */
 #define KFK__PF_DROP 1
 #define KFK__PF_FINAL 2
+
+/* Sets the offset after the bad batch for the next kfk__part_fail of @p p (-1: unknown). */
+static inline void kfk__part_fail_next(cpart_t *p, int64_t next) {
+    p->err_next = next;
+}
 /* A transient cause for @p p (no leader, unknown topic, broker down, a broker error code, an
  * answer that does not decode): queues an event when it differs from the last one reported;
  * @p backoff non-zero also backs the partition off (retries grow). */

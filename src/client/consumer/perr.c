@@ -144,6 +144,7 @@ void kfk__part_ok(cpart_t *p) {
 }
 
 void kfk__part_clear(cpart_t *p) {
+    p->err_next = -1;
     p->stopped = 0;
     p->fails = 0;
     p->retries = 0;
@@ -174,6 +175,7 @@ void kfk__consumer_report_errors(kfk_consumer_t *c) {
         e.msg = msg;
         e.attempt = p->report_attempt;
         e.stopped = p->stopped;
+        e.next_offset = p->report_attempt > 0 ? p->err_next : -1;
         size_t n = c->nparts;
         c->error_cb(c, &e, c->error_opaque);
         if (c->nparts != n)

@@ -76,6 +76,7 @@ static void on_error(kfk_consumer_t *c, const kfk_consumer_error_t *e, void *opa
     }
     if (e->stopped && t->seek_part == e->partition && !t->seeked) {
         t->seeked = 1;
+        t->seek_to = e->next_offset; /* past the bad batch */
         cr_assert_eq(kfk_consumer_seek(c, "t", e->partition, t->seek_to), KFK_ERR_NONE);
     }
 }
@@ -235,6 +236,8 @@ static void expect_tries_then_stop(const ct_t *t, int32_t part, int64_t offset, 
         cr_expect(strstr(e->msg, cause) != NULL, "event %d: \"%s\" does not say \"%s\"", n, e->msg,
                   cause);
         cr_expect_eq(e->stopped, n == tries, "event %d: stopped %d", n, e->stopped);
+        cr_expect_gt(e->next_offset, offset, "event %d: next_offset %lld", n,
+                     (long long)e->next_offset);
     }
     cr_expect_eq(n, tries, "%d events for partition %d, not %d", n, part, tries);
 }
@@ -364,17 +367,17 @@ static int until_read_10(ct_t *t) {
 Test(consumer_errors, a_stopped_partition_restarts_where_the_application_seeks) {
     ct_t t;
     setup(&t, 1);
-    store_good(&t, 0, 1);
-    stored_last(&t, 0)->data[stored_last(&t, 0)->len - 1] ^= 0x01; /* offset 0: bad CRC */
-    store_good(&t, 0, 10);                                         /* offsets 1..10 */
-    t.seek_part = 0;
-    t.seek_to = 1; /* the application decides to skip the bad batch */
+    store_good(&t, 0, 3);
+    stored_last(&t, 0)->data[stored_last(&t, 0)->len - 1] ^= 0x01; /* offsets 0..2: bad CRC */
+    store_good(&t, 0, 10);                                         /* offsets 3..12 */
+    t.seek_part = 0; /* the application skips the bad batch: seeks to next_offset */
     t.until = until_read_10;
     t.settle_ms = 0;
     run(&t, NULL);
     cr_expect(t.seeked, "the partition never stopped");
+    cr_expect_eq(t.seek_to, 3, "next_offset %lld, not 3", (long long)t.seek_to);
     cr_expect_eq(t.records[0], 10, "%d records after the seek", t.records[0]);
-    cr_expect_eq(t.last_offset[0], 10);
+    cr_expect_eq(t.last_offset[0], 12);
 }
 
 static int until_window(ct_t *t) {
