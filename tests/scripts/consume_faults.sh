@@ -60,7 +60,9 @@ preserve=0
 consume() {
     local limit=$1 t0 t1 keep=()
     shift
-    [ "$preserve" = 1 ] && keep=(--preserve-status)
+    # --foreground: one SIGTERM to kfk only (by default timeout also signals its process group,
+    # and a second SIGTERM after kfk's first one closed its handlers kills it: exit 143).
+    [ "$preserve" = 1 ] && keep=(--preserve-status --foreground)
     t0=$(date +%s%N)
     timeout "${keep[@]}" -s TERM "$limit" "$kfk" consume -b "$bs" "$@" >"$tmp/c.out" 2>"$tmp/c.err"
     rc=$?
