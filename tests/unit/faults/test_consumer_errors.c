@@ -43,7 +43,7 @@ typedef struct ct {
     uint64_t deadline_ms; /* the most the test waits for until() */
     uint64_t start, met_at;
     int met, closing;
-    uint64_t fetches_at_met, fetches_end, conns_end;
+    uint64_t fetches_at_met, fetches_end, conns_end, metadata_end;
     /* On the first stopped event, seek this partition to this offset (-1: no). */
     int32_t seek_part;
     int64_t seek_to;
@@ -103,6 +103,7 @@ static void on_tick(uv_timer_t *h) {
     if ((t->met && now - t->met_at >= t->settle_ms) || now - t->start >= t->deadline_ms) {
         t->fetches_end = kfk_mock_requests(t->mock, KFK_API_FETCH);
         t->conns_end = kfk_mock_requests(t->mock, KFK_API_API_VERSIONS);
+        t->metadata_end = kfk_mock_requests(t->mock, KFK_API_METADATA);
         uv_close((uv_handle_t *)&t->tick, NULL);
         kfk_consumer_set_close_timeout(t->c, 0);
         kfk_consumer_close(t->c, on_consumer_closed, t);
@@ -415,4 +416,32 @@ Test(consumer_errors, a_fetch_answer_that_does_not_decode_is_backed_off_and_repo
     cr_expect_geq(seen, 1, "no event said the Fetch answer did not decode");
     for (int i = 0; i < t.nev; i++)
         cr_expect(!t.ev[i].stopped, "a transient cause stopped the partition");
+}
+
+Test(consumer_errors, a_partition_without_a_leader_is_reported_once_and_backed_off) {
+    ct_t t;
+    setup(&t, 1);
+    store_good(&t, 0, 3);
+    /* Metadata v12 answer for topic t on one broker: the partition's leader id (int32) is at
+     * byte 90 (as the hostile suite's md-leader-minus-1 case): -1 in every answer. */
+    char errstr[256];
+    cr_assert_eq(kfk_mock_fault_parse(t.mock, "api=Metadata,count=all,patch=90:FFFFFFFF", errstr,
+                                      sizeof errstr),
+                 KFK_ERR_NONE, "%s", errstr);
+    t.until = until_window;
+    t.deadline_ms = 2500;
+    run(&t, NULL);
+    cr_log_info("%llu Metadata requests in 2.5 s, %d events", (unsigned long long)t.metadata_end,
+                t.nev);
+    cr_expect_eq(t.records[0], 0);
+    /* retry.backoff.ms 50 doubling to 400 (-20 % jitter) allows about 10 refreshes in 2.5 s;
+     * before, every loop turn asked again: tens of thousands. */
+    cr_expect_leq(t.metadata_end, 16, "%llu Metadata requests in 2.5 s",
+                  (unsigned long long)t.metadata_end);
+    int no_leader = 0;
+    for (int i = 0; i < t.nev; i++)
+        no_leader += t.ev[i].err == KFK_ERR_LEADER_NOT_AVAILABLE && t.ev[i].attempt == 0 &&
+                     !t.ev[i].stopped && strstr(t.ev[i].msg, "no leader") != NULL;
+    cr_expect_eq(no_leader, 1, "%d 'no leader' events: once per cause, not per refresh", no_leader);
+    cr_expect_eq(t.nev, 1, "%d events", t.nev);
 }
