@@ -7,6 +7,8 @@
  * and the answer it builds must encode at the request's version (kfk_response_encode), the bytes
  * server.c would send. Answers held for later (a Fetch long poll, a JoinGroup or SyncGroup
  * waiting for the rebalance) are answered by the loop's next turns or dropped by the close.
+ * An input with a SaslHandshake gets a mock with a user (PLAIN, SCRAM-SHA-256), so that the
+ * SASL exchanges of sasl.c are fuzzed too, on one SASL state as on one connection.
  * Nothing may crash, leak, or allocate without a bound the mock sets (libFuzzer's malloc limit).
  */
 #include <stdint.h>
@@ -81,8 +83,9 @@ static void on_closed(kfk_mock_t *m, void *opaque) {
     *(int *)opaque = 1;
 }
 
-/* Serves one frame (copied: the request owns its bytes, as server.c's do). */
-static void serve(kfk_mock_t *m, const uint8_t *p, size_t len) {
+/* Serves one frame (copied: the request owns its bytes, as server.c's do); @p sasl is the
+ * input's SASL state slot (one connection). */
+static void serve(kfk_mock_t *m, const uint8_t *p, size_t len, void **sasl) {
     kfk__mreq_t *req = kfk__calloc(1, sizeof *req);
     uint8_t *frame = kfk__malloc(len ? len : 1);
     if (!req || !frame) {
@@ -96,6 +99,7 @@ static void serve(kfk_mock_t *m, const uint8_t *p, size_t len) {
     req->frame = frame;
     req->len = len;
     req->reply_hook = on_reply;
+    req->sasl_slot = sasl;
     kfk_arena_init(&req->arena);
     kfk__mock_handler_t h = NULL;
     if (kfk_request_decode(frame, len, &req->hdr, &req->arena, &req->body) == KFK_ERR_NONE)
@@ -110,12 +114,34 @@ static void serve(kfk_mock_t *m, const uint8_t *p, size_t len) {
         kfk__mock_reply(req, r == KFK__MOCK_REPLY ? resp : NULL);
 }
 
+/* Whether the input holds a SaslHandshake frame (then the mock gets users: deriving their
+ * SCRAM keys costs a millisecond, too much for every input). */
+static int wants_sasl(const uint8_t *data, size_t size) {
+    for (size_t at = 0; size - at >= 6;) {
+        uint32_t len = (uint32_t)data[at] << 24 | (uint32_t)data[at + 1] << 16 |
+                       (uint32_t)data[at + 2] << 8 | data[at + 3];
+        if ((data[at + 4] << 8 | data[at + 5]) == KFK_API_SASL_HANDSHAKE)
+            return 1;
+        if (len > size - at - 4)
+            return 0;
+        at += 4 + (size_t)len;
+    }
+    return 0;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     uv_loop_t loop;
     if (uv_loop_init(&loop) != 0)
         abort();
     kfk_mock_opts_t o = KFK_MOCK_OPTS_INIT;
     o.log_cap_bytes = 1 << 20;
+    static const kfk_mock_user_t users[] = {
+        {"alice", "alice-secret", KFK_MOCK_SASL_PLAIN | KFK_MOCK_SASL_SCRAM_SHA_256}};
+    if (wants_sasl(data, size)) {
+        o.users = users;
+        o.nusers = 1;
+    }
+    void *sasl = NULL;
     kfk_mock_t *m = NULL;
     char err[256];
     if (kfk_mock_new(&loop, &o, &m, err, sizeof err) != KFK_ERR_NONE)
@@ -127,10 +153,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         at += 4;
         if (len > size - at)
             break;
-        serve(m, data + at, len);
+        serve(m, data + at, len, &sasl);
         at += len;
         uv_run(&loop, UV_RUN_NOWAIT); /* what is due now: held answers released by this one */
     }
+    kfk__mock_sasl_conn_free(sasl);
     int closed = 0;
     kfk_mock_close(m, on_closed, &closed);
     for (int i = 0; i < 1000 && !closed; i++)

@@ -29,6 +29,18 @@ typedef struct kfk_mock kfk_mock_t;
 /** Called once kfk_mock_close finished; the memory is freed after it returns. */
 typedef void (*kfk_mock_close_cb)(kfk_mock_t *m, void *opaque);
 
+/** SASL mechanisms of a mock user (a bit set, kfk_mock_user_t.mechanisms). */
+#define KFK_MOCK_SASL_PLAIN 1
+#define KFK_MOCK_SASL_SCRAM_SHA_256 2 /**< SCRAM-SHA-256 (RFC 7677), 4096 iterations */
+#define KFK_MOCK_SASL_SCRAM_SHA_512 4 /**< SCRAM-SHA-512, 4096 iterations */
+
+/** A SASL user of the mock (kfk_mock_opts_t.users). */
+typedef struct kfk_mock_user {
+    const char *name;     /**< user name (copied) */
+    const char *password; /**< password (copied) */
+    int mechanisms;       /**< KFK_MOCK_SASL_* bits it may use; 0: all three */
+} kfk_mock_user_t;
+
 /** Options of a mock cluster; initialize with KFK_MOCK_OPTS_INIT. */
 typedef struct kfk_mock_opts {
     size_t struct_size;               /**< sizeof(kfk_mock_opts_t), set by KFK_MOCK_OPTS_INIT */
@@ -39,11 +51,17 @@ typedef struct kfk_mock_opts {
     int64_t log_cap_bytes;            /**< per-partition log cap; older batches are dropped and the
                                            log start offset moves (default 64 MiB) */
     int64_t group_rebalance_delay_ms; /**< group.initial.rebalance.delay.ms (default 0) */
+    /** SASL users (copied). With any, every broker is a SASL_PLAINTEXT listener: a connection
+     * sends nothing but ApiVersions, SaslHandshake (v1) and SaslAuthenticate until it
+     * authenticated (anything else closes it, as Kafka does); a wrong password or an unknown
+     * user gets SASL_AUTHENTICATION_FAILED. None (the default): no authentication. */
+    const kfk_mock_user_t *users;
+    size_t nusers; /**< entries of users */
 } kfk_mock_opts_t;
 
 /** The defaults: one broker on a free port, topics created on demand with 1 partition. */
 #define KFK_MOCK_OPTS_INIT                                                                         \
-    { sizeof(kfk_mock_opts_t), 1, 0, 1, 1, 64 << 20, 0 }
+    { sizeof(kfk_mock_opts_t), 1, 0, 1, 1, 64 << 20, 0, NULL, 0 }
 
 /**
  * Starts a mock cluster on @p loop: every listener is bound (and its port known) when this

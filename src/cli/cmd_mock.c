@@ -5,6 +5,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <uv.h>
 
@@ -24,7 +25,7 @@ typedef struct {
 static void usage(FILE *out) {
     fprintf(out,
             "usage: kfk mock [--brokers N] [--port P] [--topic NAME[:PARTITIONS]]... "
-            "[--fault SPEC]...\n\n"
+            "[--fault SPEC]... [--user NAME:PASSWORD[:MECH]]...\n\n"
             "Serves a mock Kafka cluster on 127.0.0.1 until SIGINT/SIGTERM. The first line on\n"
             "stdout is KFK_BOOTSTRAP=host:port,... once every broker listens.\n\n"
             "  --brokers N        brokers, node ids 1..N (default 1, at most 64)\n"
@@ -35,6 +36,9 @@ static void usage(FILE *out) {
             "  --fault SPEC       inject faults, e.g. api=Produce,count=3,"
             "error=NOT_LEADER_OR_FOLLOWER\n"
             "                     or api=Metadata,truncate=20 (see docs/MOCK.md); repeatable\n"
+            "  --user NAME:PASSWORD[:MECH]  a SASL user (MECH PLAIN, SCRAM-SHA-256 or\n"
+            "                     SCRAM-SHA-512; default all three); with any, every broker\n"
+            "                     requires SASL (SASL_PLAINTEXT); repeatable\n"
             "\nexamples:\n"
             "  kfk mock --brokers 3 --topic events:6\n"
             "  kfk mock --fault 'api=Produce,partition=0,count=3,error=NOT_LEADER_OR_FOLLOWER'\n");
@@ -76,6 +80,39 @@ static int parse_topic(const char *spec, char *name, size_t name_size, int32_t *
     return 0;
 }
 
+/* Splits "NAME:PASSWORD[:MECH]" (the password may hold ':' unless a MECH follows) into @p u,
+ * pointing into @p buf (a copy of @p spec); 0 or an exit code. */
+static int parse_user(const char *spec, char *buf, size_t buf_size, kfk_mock_user_t *u) {
+    static const struct {
+        const char *name;
+        int bit;
+    } mechs[] = {{"PLAIN", KFK_MOCK_SASL_PLAIN},
+                 {"SCRAM-SHA-256", KFK_MOCK_SASL_SCRAM_SHA_256},
+                 {"SCRAM-SHA-512", KFK_MOCK_SASL_SCRAM_SHA_512}};
+    size_t len = strlen(spec);
+    char *colon = NULL;
+    if (len < buf_size) {
+        memcpy(buf, spec, len + 1);
+        colon = strchr(buf, ':');
+    }
+    if (!colon || colon == buf) {
+        kfk_cli_error(CMD, "--user %s: expected NAME:PASSWORD[:MECH]", spec);
+        return KFK_EXIT_USAGE;
+    }
+    *colon = '\0';
+    u->name = buf;
+    u->password = colon + 1;
+    u->mechanisms = 0;
+    char *last = strrchr(colon + 1, ':');
+    for (size_t i = 0; last && i < sizeof mechs / sizeof mechs[0]; i++) {
+        if (!strcasecmp(last + 1, mechs[i].name)) {
+            *last = '\0';
+            u->mechanisms = mechs[i].bit;
+        }
+    }
+    return 0;
+}
+
 /* Closes the mock and lets the loop finish (after an error at startup). */
 static int stop_now(mock_run_t *r, int code) {
     kfk_mock_close(r->m, NULL, NULL);
@@ -88,6 +125,9 @@ int kfk_cmd_mock(int argc, char **argv) {
     kfk_mock_opts_t o = KFK_MOCK_OPTS_INIT;
     const char *topics[MAX_ITEMS], *faults[MAX_ITEMS];
     int ntopics = 0, nfaults = 0;
+    static kfk_mock_user_t users[MAX_ITEMS];
+    static char user_bufs[MAX_ITEMS][512];
+    size_t nusers = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         long long v;
@@ -109,6 +149,17 @@ int kfk_cmd_mock(int argc, char **argv) {
             if (!s || kfk_cli_int(CMD, a, s, 1, 100000, &v) != 0)
                 return KFK_EXIT_USAGE;
             o.default_partitions = (int32_t)v;
+        } else if (!strcmp(a, "--user")) {
+            const char *s = kfk_cli_value(CMD, argc, argv, &i);
+            if (!s)
+                return KFK_EXIT_USAGE;
+            if (nusers >= MAX_ITEMS) {
+                kfk_cli_error(CMD, "at most %d --user options", MAX_ITEMS);
+                return KFK_EXIT_USAGE;
+            }
+            if (parse_user(s, user_bufs[nusers], sizeof user_bufs[nusers], &users[nusers]) != 0)
+                return KFK_EXIT_USAGE;
+            nusers++;
         } else if (!strcmp(a, "--no-auto-create")) {
             o.auto_create_topics = 0;
         } else if (!strcmp(a, "--topic") || !strcmp(a, "--fault")) {
@@ -134,6 +185,8 @@ int kfk_cmd_mock(int argc, char **argv) {
         return KFK_EXIT_USAGE;
     }
 
+    o.users = users;
+    o.nusers = nusers;
     mock_run_t r;
     memset(&r, 0, sizeof r);
     if (uv_loop_init(&r.loop) != 0) {

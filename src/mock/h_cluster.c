@@ -4,9 +4,9 @@
  * up, controller, cluster id, topics with leaders, replicas, ISR, epochs and ids; unknown topics
  * created when the mock and the request allow it), CreateTopics v2-7 (validate_only, manual
  * assignments, errors per topic), DeleteTopics v1-6 (by name, or by id from v6), InitProducerId
- * v0-4 (new ids, KIP-360 epoch bumps), FindCoordinator v0-3 (a deterministic broker that is up),
- * and the SASL pair, answered as by a broker with no SASL mechanism enabled. Every topic, partition
- * or request answered asks fault.c for an injected error first (kfk__mock_fault_error).
+ * v0-4 (new ids, KIP-360 epoch bumps) and FindCoordinator v0-3 (a deterministic broker that is
+ * up); the SASL pair is sasl.c's. Every topic, partition or request answered asks fault.c for an
+ * injected error first (kfk__mock_fault_error).
  */
 #include <string.h>
 
@@ -496,33 +496,6 @@ int kfk__mock_find_coordinator(kfk__mreq_t *req, void **resp) {
             r->port = b->port;
         }
     }
-    *resp = r;
-    return KFK__MOCK_REPLY;
-}
-
-/* ---- SASL ---------------------------------------------------------------------------------- */
-
-int kfk__mock_sasl_handshake(kfk__mreq_t *req, void **resp) {
-    kfk_sasl_handshake_response_t *r = alloc(req, 1, sizeof *r);
-    if (!r)
-        return KFK__MOCK_NO_REPLY;
-    r->error_code = fault(req, NULL, 0, -1);
-    if (!r->error_code)
-        r->error_code = KFK_ERR_UNSUPPORTED_SASL_MECHANISM;
-    r->mechanisms = (kfk_array_t){NULL, 0};
-    *resp = r;
-    return KFK__MOCK_REPLY;
-}
-
-int kfk__mock_sasl_authenticate(kfk__mreq_t *req, void **resp) {
-    kfk_sasl_authenticate_response_t *r = alloc(req, 1, sizeof *r);
-    if (!r)
-        return KFK__MOCK_NO_REPLY;
-    r->error_code = fault(req, NULL, 0, -1);
-    if (!r->error_code)
-        r->error_code = KFK_ERR_UNSUPPORTED_SASL_MECHANISM;
-    r->error_message = cstr("no SASL mechanism is configured on this mock broker");
-    r->auth_bytes = (kfk_bytes_t){(const uint8_t *)"", 0};
     *resp = r;
     return KFK__MOCK_REPLY;
 }

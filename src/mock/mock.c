@@ -80,6 +80,7 @@ static void mock_free(kfk_mock_t *m) {
     kfk__free(m->topics);
     kfk__free(m->brokers);
     kfk__free(m->bootstrap);
+    kfk__mock_sasl_free(m);
     kfk__free(m);
 }
 
@@ -215,6 +216,7 @@ kfk_err_t kfk_mock_new(uv_loop_t *loop, const kfk_mock_opts_t *opts, kfk_mock_t 
         b->port = o.port ? o.port + i : 0;
         b->up = 1;
     }
+    err = kfk__mock_sasl_init(m, errstr, errstr_size);
     for (int32_t i = 0; i < o.brokers && !err; i++)
         err = kfk__mock_listen(&m->brokers[i], errstr, errstr_size);
     if (!err && build_bootstrap(m) != KFK_ERR_NONE) {

@@ -8,7 +8,9 @@
  *                  encoded (kfk_response_encode), wire faults applied, bytes out; one request
  *                  at a time per connection, answered in order as Kafka does
  *   h_cluster.c    ApiVersions, Metadata, CreateTopics, DeleteTopics, InitProducerId,
- *                  FindCoordinator, SaslHandshake/SaslAuthenticate
+ *                  FindCoordinator
+ *   sasl.c         SaslHandshake/SaslAuthenticate: the users, PLAIN and SCRAM's server side,
+ *                  each connection's authentication state
  *   log.c          a partition's log: batches as the producer sent them, offsets rewritten,
  *                  a byte cap that drops the oldest batches and moves the log start offset
  *   h_data.c       Produce (acks, idempotent sequences), Fetch (long poll), ListOffsets
@@ -172,6 +174,7 @@ struct kfk_mock {
     void *data_state;  /* h_data.c's: fetches waiting for data */
     void *coord_state; /* coordinator.c's: groups */
     void *fault_state; /* fault.c's: the fault list */
+    void *sasl_state;  /* sasl.c's: the SASL users and their SCRAM credentials, or NULL */
 
     int closing;
     int handles; /* open uv handles; the close callback runs when the last one closed */
@@ -220,6 +223,9 @@ struct kfk__mreq {
      * encoding and sending it (then frees the request as usual). */
     void (*reply_hook)(kfk__mreq_t *req, const void *resp, void *opaque);
     void *reply_opaque;
+    /* Unit tests and the fuzzer, with no connection: the SASL state slot sasl.c uses instead of
+     * the connection's (NULL: none). */
+    void **sasl_slot;
 };
 
 /* What a handler returns. */
@@ -283,6 +289,29 @@ void kfk__mock_fault_close(kfk_mock_t *m);
  * (a leader moved, a topic went, a broker went down) are answered now. Produce calls it itself;
  * mock.c calls it after such changes. */
 void kfk__mock_data_wake(kfk_mock_t *m);
+
+/* ---- SASL (sasl.c) --------------------------------------------------------------------------- */
+
+/*
+ * Copies the users of m->o (then cleared there: the caller's pointers are not kept) with their
+ * SCRAM credentials (a random salt, 4096 iterations). KFK_ERR__INVALID_ARG (a user without a
+ * name or password, an unknown mechanism bit) with errstr, KFK_ERR__NOMEM.
+ */
+kfk_err_t kfk__mock_sasl_init(kfk_mock_t *m, char *errstr, size_t errstr_size);
+
+/* Frees what kfk__mock_sasl_init made (mock.c, when the mock is freed). */
+void kfk__mock_sasl_free(kfk_mock_t *m);
+
+/* Whether connection @p c may send a request of @p api_key now: always without users; with
+ * users, ApiVersions, SaslHandshake and SaslAuthenticate always, anything else once the
+ * connection authenticated. server.c closes the connection otherwise, as Kafka does. */
+int kfk__mock_sasl_allows(kfk_mock_t *m, kfk__mconn_t *c, int16_t api_key);
+
+/* The SASL state slot of connection @p c (server.c keeps it; sasl.c fills it). */
+void **kfk__mock_conn_sasl(kfk__mconn_t *c);
+
+/* Frees a connection's SASL state (server.c, when the connection closes); NULL is fine. */
+void kfk__mock_sasl_conn_free(void *state);
 
 /* ---- faults (fault.c) ------------------------------------------------------------------------ */
 

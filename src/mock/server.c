@@ -34,6 +34,7 @@ struct kfk__mconn {
     kfk__mreq_t *req; /* the request being served, or NULL */
     uint8_t *delayed; /* an answer waiting for its DELAY fault */
     size_t delayed_len;
+    void *sasl; /* sasl.c's state of this connection (kfk__mock_conn_sasl), or NULL */
 };
 
 static void conn_close(kfk__mconn_t *c, int after_write);
@@ -266,6 +267,8 @@ static void serve(kfk__mconn_t *c, uint8_t *frame, size_t len) {
         m->requests_all++;
     }
     kfk__mock_handler_t h = err ? NULL : handler_of(req->hdr.api_key);
+    if (h && !kfk__mock_sasl_allows(m, c, req->hdr.api_key))
+        h = NULL; /* a request before SASL authentication closes the connection, as in Kafka */
     if (!h) {
         int unsupported_av = err == KFK_ERR__INVALID_ARG &&
                              req->hdr.api_key == KFK_API_API_VERSIONS && req->hdr.api_version > 0;
@@ -288,6 +291,10 @@ static void serve(kfk__mconn_t *c, uint8_t *frame, size_t len) {
 }
 
 /* ---- connections --------------------------------------------------------------------------- */
+
+void **kfk__mock_conn_sasl(kfk__mconn_t *c) {
+    return &c->sasl;
+}
 
 static void on_stream_frame(kfk__stream_t *s, uint8_t *frame, size_t len, void *opaque) {
     kfk__mconn_t *c = opaque;
@@ -330,6 +337,8 @@ static void conn_close(kfk__mconn_t *c, int after_write) {
     c->req = NULL;
     kfk__free(c->delayed);
     c->delayed = NULL;
+    kfk__mock_sasl_conn_free(c->sasl);
+    c->sasl = NULL;
     uv_close((uv_handle_t *)&c->delay, on_delay_closed);
     kfk__stream_close(c->s, after_write);
 }
