@@ -188,7 +188,8 @@ struct kfk__client {
     kfk__stats_t stats;
     kfk_err_t md_last_err;
     char md_last_msg[256];
-    char md_logged[256]; /* the refresh failure last logged as a warning (repeats: debug) */
+    char md_logged[256];       /* the refresh failure last logged as a warning (repeats: debug) */
+    uv_timer_t md_round_timer; /* ends a round at md_deadline, whatever it waits for */
 
     int closing;
     int handles_open;

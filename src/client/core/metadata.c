@@ -2,7 +2,9 @@
  * metadata.c: the client's metadata cache (brokers, topics, partitions, leaders) and its
  * refreshes. One refresh is in flight at a time; callers that ask meanwhile join it, or the
  * next round when they need topics it does not cover. A refresh tries brokers in turn (an up
- * one first) until one answers or request.timeout.ms has passed. Brokers missing from an answer
+ * one first) until one answers or request.timeout.ms has passed: a timer ends the round then,
+ * with its last cause, even while it waits for a broker's backoff or a request's answer (an
+ * answer that arrives later still updates the cache). Brokers missing from an answer
  * are dropped (their connections close). The cache is refreshed every metadata.max.age.ms.
  */
 #include <stdio.h>
@@ -23,7 +25,27 @@ static void on_md_timer_closed(uv_handle_t *h) {
     kfk__client_handle_closed(h->data);
 }
 
+static void round_done(kfk__client_t *cl, kfk_err_t err);
+
+/* The round's deadline passed while it waited (for a broker's backoff, a connection, or an
+ * answer): it ends now with its last cause. */
+static void on_round_timer(uv_timer_t *t) {
+    kfk__client_t *cl = t->data;
+    if (cl->closing || !cl->md_in_flight)
+        return;
+    if (cl->md_broker) {
+        kfk__broker_cancel_wait(cl->md_broker, &cl->md_broker_wait);
+        cl->md_broker = NULL;
+    }
+    kfk__log(&cl->log, KFK_LOG_DEBUG, KFK_DBG_METADATA, "metadata refresh timed out: %s",
+             cl->md_last_msg);
+    round_done(cl, cl->md_last_err ? cl->md_last_err : KFK_ERR__TIMED_OUT);
+}
+
 void kfk__client_md_init(kfk__client_t *cl) {
+    uv_timer_init(cl->loop, &cl->md_round_timer);
+    cl->md_round_timer.data = cl;
+    cl->handles_open++;
     uv_timer_init(cl->loop, &cl->md_timer);
     cl->md_timer.data = cl;
     cl->handles_open++;
@@ -73,6 +95,8 @@ void kfk__client_md_close(kfk__client_t *cl) {
     notify(cl, KFK_ERR__DESTROYED, UINT32_MAX);
     if (!uv_is_closing((uv_handle_t *)&cl->md_timer) && cl->md_timer.data == cl)
         uv_close((uv_handle_t *)&cl->md_timer, on_md_timer_closed);
+    if (!uv_is_closing((uv_handle_t *)&cl->md_round_timer) && cl->md_round_timer.data == cl)
+        uv_close((uv_handle_t *)&cl->md_round_timer, on_md_timer_closed);
 }
 
 void kfk__client_md_free(kfk__client_t *cl) {
@@ -259,6 +283,7 @@ static kfk_err_t apply(kfk__client_t *cl, const kfk_metadata_response_t *r, int 
 
 static void round_done(kfk__client_t *cl, kfk_err_t err) {
     uint32_t round = cl->md_round;
+    uv_timer_stop(&cl->md_round_timer);
     cl->md_in_flight = 0;
     cl->md_broker = NULL;
     cl->md_last_err = err;
@@ -271,10 +296,25 @@ static void round_done(kfk__client_t *cl, kfk_err_t err) {
 
 static void try_broker(kfk__client_t *cl);
 
+/* A Metadata request out, and the round it was sent for. */
+typedef struct {
+    kfk__client_t *cl;
+    uint32_t round;
+} md_req_t;
+
 static void on_md_response(kfk__resp_t *r, void *opaque) {
-    kfk__client_t *cl = opaque;
+    md_req_t rq = *(md_req_t *)opaque;
+    kfk__free(opaque);
+    kfk__client_t *cl = rq.cl;
     if (cl->closing)
         return;
+    if (rq.round != cl->md_round || !cl->md_in_flight) {
+        /* Its round ended by its deadline meanwhile: a good answer still refreshes the cache,
+         * for the next round's callers; nobody waits for this one. */
+        if (!r->err)
+            apply(cl, r->body, 0);
+        return;
+    }
     if (r->err) {
         snprintf(cl->md_last_msg, sizeof cl->md_last_msg, "%s", r->msg);
         try_broker(cl);
@@ -320,8 +360,17 @@ static void on_md_broker_ready(kfk__broker_t *b, kfk_err_t err, const char *msg,
         req.topics = (kfk_array_t){topics, (int32_t)cl->wanted_cnt};
     }
     req.allow_auto_topic_creation = false;
-    err = kfk__broker_request(b, KFK_API_METADATA, &req, 0, 0, on_md_response, cl);
+    md_req_t *rq = kfk__malloc(sizeof *rq);
+    if (!rq) {
+        kfk__free(topics);
+        round_done(cl, KFK_ERR__NOMEM);
+        return;
+    }
+    *rq = (md_req_t){cl, cl->md_round};
+    err = kfk__broker_request(b, KFK_API_METADATA, &req, 0, 0, on_md_response, rq);
     kfk__free(topics);
+    if (err)
+        kfk__free(rq);
     if (err) {
         snprintf(cl->md_last_msg, sizeof cl->md_last_msg, "cannot send Metadata: %s",
                  kfk_err_str(err));
@@ -368,6 +417,9 @@ static void start_round(kfk__client_t *cl) {
     cl->md_deadline = cl->md_started + (uint64_t)cl->conf->request_timeout_ms;
     cl->md_last_err = KFK_ERR__TIMED_OUT;
     snprintf(cl->md_last_msg, sizeof cl->md_last_msg, "no broker answered");
+    if (!uv_is_closing((uv_handle_t *)&cl->md_round_timer))
+        uv_timer_start(&cl->md_round_timer, on_round_timer, (uint64_t)cl->conf->request_timeout_ms,
+                       0);
     try_broker(cl);
 }
 
