@@ -73,7 +73,8 @@ static void on_reply(kfk__mreq_t *req, const void *resp, void *opaque) {
                 &KFK_ARRAY_AT(rs->topics, kfk_metadata_response_topic_t, i);
             size_t n = t->name.len > 0 ? (size_t)t->name.len : 0;
             cr_assert_lt(n, sizeof r->topics[i]);
-            memcpy(r->topics[i], t->name.ptr, n);
+            if (n)
+                memcpy(r->topics[i], t->name.ptr, n);
             r->topics[i][n] = '\0';
             r->parts[i] = t->partitions.count;
             r->errors[i] = t->error_code;
@@ -88,7 +89,8 @@ static void on_reply(kfk__mreq_t *req, const void *resp, void *opaque) {
             size_t n = t->error_message.len > 0 ? (size_t)t->error_message.len : 0;
             if (n >= sizeof r->messages[i])
                 n = sizeof r->messages[i] - 1;
-            memcpy(r->messages[i], t->error_message.ptr, n);
+            if (n)
+                memcpy(r->messages[i], t->error_message.ptr, n);
             r->messages[i][n] = '\0';
         }
     } else if (req->hdr.api_key == KFK_API_API_VERSIONS) {
