@@ -64,7 +64,14 @@ static void on_fb_up(kfk__broker_t *b, kfk_err_t err, const char *msg, void *opa
 /* The broker leading @p p, up and ready; or NULL (a wait or refresh is arranged). */
 static kfk__broker_t *leader_of(kfk_consumer_t *c, cpart_t *p, fbroker_t **fbp) {
     const kfk__topic_md_t *md = kfk__client_topic(c->cl, p->topic);
-    if (!md || md->err || p->id >= md->partition_cnt || md->partitions[p->id].leader < 0) {
+    /* A partition error in the metadata (LEADER_NOT_AVAILABLE, LISTENER_NOT_FOUND) makes its
+     * leader unusable, whatever id it names; REPLICA_NOT_AVAILABLE is about followers only. */
+    kfk_err_t perr = md && !md->err && p->id < md->partition_cnt
+                         ? (kfk_err_t)md->partitions[p->id].err
+                         : KFK_ERR_NONE;
+    if (perr == KFK_ERR_REPLICA_NOT_AVAILABLE)
+        perr = KFK_ERR_NONE;
+    if (!md || md->err || p->id >= md->partition_cnt || md->partitions[p->id].leader < 0 || perr) {
         /* No metadata yet is not an error; what the metadata says is, and the partition waits
          * the backoff before it asks again (no storm of refreshes). */
         if (md && md->err)
@@ -74,6 +81,9 @@ static kfk__broker_t *leader_of(kfk_consumer_t *c, cpart_t *p, fbroker_t **fbp) 
             kfk__part_transient(c, p, KFK_ERR__UNKNOWN_PARTITION, 1,
                                 "no partition %d in the topic's metadata (%d partitions)",
                                 (int)p->id, (int)md->partition_cnt);
+        else if (md && perr)
+            kfk__part_transient(c, p, perr, 1, "metadata says %s: %s", kfk_err_name(perr),
+                                kfk_err_str(perr));
         else if (md)
             kfk__part_transient(c, p, KFK_ERR_LEADER_NOT_AVAILABLE, 1, "no leader in the metadata");
         kfk__consumer_refresh_metadata(c);
