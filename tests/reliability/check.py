@@ -53,6 +53,8 @@ def read_consumed(path):
     bad = 0
     with open(path, errors="replace") as f:
         for line in f:
+            if line.startswith("#"):
+                continue  # the harness's own marks ("#kill N")
             parts = line.split()
             if len(parts) < 3:
                 bad += 1

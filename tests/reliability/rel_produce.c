@@ -140,6 +140,8 @@ static void on_tick(uv_timer_t *t) {
     while (r->sent < target) {
         uint32_t id = r->sent;
         int n = snprintf(r->value, r->size + 1, "%010" PRIu32, id);
+        if (n >= 0 && (size_t)n < r->size)
+            r->value[n] = 'x'; /* the id, then padding: no NUL inside the value */
         kfk_record_t rec;
         memset(&rec, 0, sizeof rec);
         rec.topic = r->topic;
