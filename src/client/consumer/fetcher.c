@@ -523,6 +523,7 @@ static void on_list_offsets(kfk__resp_t *resp, void *opaque) {
             }
             p->position = p->fetch_offset = pr->offset;
             p->state = CP_READY;
+            kfk__part_ok(p);
             kfk__dbg(&c->cl->log, KFK_DBG_FETCH, "%s [%d]: starting at offset %lld", p->topic,
                      p->id, (long long)pr->offset);
         }
