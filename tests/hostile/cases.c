@@ -63,6 +63,13 @@
 #define GROUP_C3 "consume -t t -G g -o beginning -c 3"
 #define LINES "a\nb\nc\n"
 
+/* SASL sign-ins (H_SASL cases): -X options after the command. */
+#define SASL_X(mech, user, password)                                                               \
+    " -X security.protocol=SASL_PLAINTEXT -X sasl.mechanism=" mech " -X sasl.username=" user       \
+    " -X sasl.password=" password
+#define ALICE_PLAIN SASL_X("PLAIN", "alice", "alice-secret")
+#define P_AUTH "(authentication|SASL|password|credentials)"
+
 /* VALID outputs. */
 #define OUT_MD "topic \"t\" with 1 partitions"
 #define OUT_R123 "^r1\nr2\nr3$"
@@ -404,6 +411,41 @@ const hcase_t hostile_cases[] = {
      P_BAD("ListOffsets"), NULL, 0, 0, 0},
     {"listoffsets-error-forever", HOSTILE, "api=ListOffsets,count=all,error=NOT_LEADER_OR_FOLLOWER",
      CONSUME, P_LEADER, NULL, 0, 0, 0},
+
+    /* ---- SASL (the mock's users: alice, all mechanisms; bob, PLAIN only) -------------- */
+    {"sasl-plain-valid", VALID, NULL, MD ALICE_PLAIN, OUT_MD, NULL, 0, 0, H_SASL | H_NO_DATA},
+    {"sasl-scram-256-valid", VALID, NULL, MD SASL_X("SCRAM-SHA-256", "alice", "alice-secret"),
+     OUT_MD, NULL, 0, 0, H_SASL | H_NO_DATA},
+    {"sasl-scram-512-consume-valid", VALID, NULL,
+     CONSUME SASL_X("SCRAM-SHA-512", "alice", "alice-secret"), OUT_R123, NULL, 0, 0, H_SASL},
+    /* A wrong password, an unknown user: SASL_AUTHENTICATION_FAILED, not retried forever. */
+    {"sasl-wrong-password", HOSTILE, NULL, MD SASL_X("PLAIN", "alice", "wrong"), P_AUTH, NULL, 0, 0,
+     H_SASL | H_NO_DATA},
+    {"sasl-scram-wrong-password", HOSTILE, NULL, MD SASL_X("SCRAM-SHA-256", "alice", "wrong"),
+     P_AUTH, NULL, 0, 0, H_SASL | H_NO_DATA},
+    {"sasl-unknown-user", HOSTILE, NULL, MD SASL_X("PLAIN", "mallory", "x"), P_AUTH, NULL, 0, 0,
+     H_SASL | H_NO_DATA},
+    /* bob may use PLAIN only. */
+    {"sasl-mechanism-not-allowed", HOSTILE, NULL, MD SASL_X("SCRAM-SHA-512", "bob", "bob-secret"),
+     "(" P_AUTH "|mechanism)", NULL, 0, 0, H_SASL | H_NO_DATA},
+    /* No SASL on the client: the broker closes the connection at Metadata. */
+    {"sasl-client-without-sasl", HOSTILE, NULL, MD, "(" P_CLOSED "|SASL|authentication)", NULL, 0,
+     0, H_SASL | H_NO_DATA},
+    /* SaslHandshake answers UNSUPPORTED_SASL_MECHANISM forever. */
+    {"sasl-handshake-error-forever", HOSTILE,
+     "api=SaslHandshake,count=all,error=UNSUPPORTED_SASL_MECHANISM", MD ALICE_PLAIN,
+     "(mechanism|SASL|handshake)", NULL, 0, 0, H_SASL | H_NO_DATA},
+    /* SaslAuthenticate (v2, flexible: 8 header tags, 9 error, 11 error_message, 12 auth_bytes
+     * length) with an auth_bytes length of 2^31-2. */
+    {"sasl-authenticate-malformed", HOSTILE, "api=SaslAuthenticate,count=all,patch=12:FFFFFFFF07",
+     MD ALICE_PLAIN, P_BAD("SaslAuthenticate"), NULL, 0, 0, H_SASL | H_NO_DATA},
+    {"sasl-authenticate-silence", HOSTILE, "api=SaslAuthenticate,count=all,silence", MD ALICE_PLAIN,
+     P_TIMEOUT, NULL, 0, 0, H_SASL | H_NO_DATA},
+    {"sasl-authenticate-close", HOSTILE, "api=SaslAuthenticate,count=all,close=before",
+     MD ALICE_PLAIN, "(" P_CLOSED "|SASL|authentication)", NULL, 0, 0, H_SASL | H_NO_DATA},
+    /* One SaslAuthenticate closed, then all is well. */
+    {"sasl-authenticate-close-once", VALID, "api=SaslAuthenticate,close=before", MD ALICE_PLAIN,
+     OUT_MD, NULL, 0, 0, H_SASL | H_NO_DATA},
 
     /* ---- groups and offsets ----------------------------------------------------------- */
     {"group-valid", VALID, NULL, GROUP_C3, OUT_R123, NULL, 0, 0, 0},

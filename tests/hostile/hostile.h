@@ -30,6 +30,10 @@ typedef enum hverdict {
 #define H_DOWN 0x1    /* broker 1 is down before the command starts: connections are refused */
 #define H_NO_DATA 0x2 /* no records are produced before the command (else 3: r1, r2, r3) */
 #define H_STDERR 0x4  /* VALID: the pattern is matched against stderr (kfk produce's report) */
+/* The mock has SASL users (every broker a SASL_PLAINTEXT listener): alice / alice-secret (PLAIN,
+ * SCRAM-SHA-256 and -512) and bob / bob-secret (PLAIN only); the set-up producer signs in as
+ * alice with PLAIN, the case's command with what its -X options say. */
+#define H_SASL 0x8
 
 /*
  * One case. The mock has `brokers` brokers (0: 1) and topic "t" with `partitions` partitions

@@ -457,8 +457,14 @@ static void run_start(run_t *r) {
     const hcase_t *c = r->c;
     kfk_mock_opts_t o = KFK_MOCK_OPTS_INIT;
     char errstr[256];
+    static const kfk_mock_user_t users[] = {{"alice", "alice-secret", 0},
+                                            {"bob", "bob-secret", KFK_MOCK_SASL_PLAIN}};
     r->brokers = c->brokers > 0 ? c->brokers : 1;
     o.brokers = r->brokers;
+    if (c->flags & H_SASL) {
+        o.users = users;
+        o.nusers = 2;
+    }
     running++;
     if (kfk_mock_new(loop, &o, &r->mock, errstr, sizeof errstr) != KFK_ERR_NONE) {
         fprintf(stderr, "hostile: %s: mock: %s\n", c->name, errstr);
@@ -469,12 +475,19 @@ static void run_start(run_t *r) {
         run_command(r);
         return;
     }
-    char *args[] = {"produce", "-t", "t", "-p", "0", "-b", (char *)kfk_mock_bootstrap(r->mock),
-                    NULL,      NULL, NULL};
+    static char *sasl[] = {"-X", "security.protocol=SASL_PLAINTEXT",
+                           "-X", "sasl.mechanism=PLAIN",
+                           "-X", "sasl.username=alice",
+                           "-X", "sasl.password=alice-secret"};
+    char *args[24] = {"produce", "-t", "t", "-p", "0", "-b", (char *)kfk_mock_bootstrap(r->mock)};
+    int n = 7;
     if (!opt_no_m) {
-        args[7] = "-m";
-        args[8] = "10";
+        args[n++] = "-m";
+        args[n++] = "10";
     }
+    for (size_t i = 0; (c->flags & H_SASL) && i < sizeof sasl / sizeof sasl[0]; i++)
+        args[n++] = sasl[i];
+    args[n] = NULL;
     if (child_spawn(r, args, SETUP_RECORDS, setup_done) != 0) {
         r->pass = 0;
         snprintf(r->why, sizeof r->why, "cannot spawn the set-up producer");
