@@ -3,10 +3,10 @@
  * ApiVersions (kfk's ranges, Produce from v0 like Kafka 4.x), Metadata v0-12 (brokers that are
  * up, controller, cluster id, topics with leaders, replicas, ISR, epochs and ids; unknown topics
  * created when the mock and the request allow it), CreateTopics v2-7 (validate_only, manual
- * assignments, errors per topic), DeleteTopics v1-6 (by name, or by id from v6), InitProducerId
- * v0-4 (new ids, KIP-360 epoch bumps) and FindCoordinator v0-3 (a deterministic broker that is
- * up); the SASL pair is sasl.c's. Every topic, partition or request answered asks fault.c for an
- * injected error first (kfk__mock_fault_error).
+ * assignments, errors per topic, configs read by topic_config.c), DeleteTopics v1-6 (by name,
+ * or by id from v6), InitProducerId v0-4 (new ids, KIP-360 epoch bumps) and FindCoordinator
+ * v0-3 (a deterministic broker that is up); the SASL pair is sasl.c's. Every topic, partition
+ * or request answered asks fault.c for an injected error first (kfk__mock_fault_error).
  */
 #include <string.h>
 
@@ -265,6 +265,10 @@ static void create_one(kfk__mreq_t *req, const kfk_create_topics_request_creatab
     o->replication_factor = -1;
     o->configs = (kfk_array_t){NULL, 0};
     int16_t err = fault(req, ct->name.ptr, (size_t)ct->name.len, -1);
+    int32_t max_message_bytes = -1;
+    int compact = 0;
+    if (!err)
+        err = kfk__mock_topic_config_read(&ct->configs, &max_message_bytes, &compact, &why);
     if (!err && manual) {
         if (parts != -1 || rf != -1) {
             err = KFK_ERR_INVALID_REQUEST;
@@ -318,8 +322,11 @@ static void create_one(kfk__mreq_t *req, const kfk_create_topics_request_creatab
                             p->leader = p->replicas[k];
                 }
             }
-            if (t)
+            if (t) {
                 o->topic_id = t->id;
+                t->max_message_bytes = max_message_bytes;
+                t->compact = compact;
+            }
         } else {
             /* The name rule, checked by a creation that is undone at once. */
             kfk_err_t e = kfk__mock_topic_add(m, ct->name.ptr, (size_t)ct->name.len, 1, 1, &t);

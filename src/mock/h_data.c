@@ -204,6 +204,8 @@ static int16_t produce_partition(kfk__mreq_t *req, kfk_produce_response_t *r,
         return KFK_ERR_UNSUPPORTED_COMPRESSION_TYPE;
     if (batch.is_transactional)
         return KFK_ERR_INVALID_TXN_STATE;
+    if (kfk__mock_topic_check(req, t, &batch, op)) /* topic configs (topic_config.c) */
+        return op->error_code;
 
     kfk__mpid_t *s = NULL, *fresh = NULL;
     int32_t last_seq = -1;

@@ -401,6 +401,7 @@ kfk_err_t kfk__mock_topic_add(kfk_mock_t *m, const char *name, size_t len, int32
     }
     memcpy(t->name, name, len);
     t->name[len] = '\0';
+    t->max_message_bytes = -1;
     new_uuid(&t->id);
     /* Leaders round-robin, each topic starting one broker further, replicas following. */
     size_t start = m->ntopics;

@@ -11,6 +11,8 @@
  *                  FindCoordinator
  *   sasl.c         SaslHandshake/SaslAuthenticate: the users, PLAIN and SCRAM's server side,
  *                  each connection's authentication state
+ *   topic_config.c topic configs kept from CreateTopics (max.message.bytes, cleanup.policy)
+ *                  and their checks on Produce
  *   log.c          a partition's log: batches as the producer sent them, offsets rewritten,
  *                  a byte cap that drops the oldest batches and moves the log start offset
  *   h_data.c       Produce (acks, idempotent sequences), Fetch (long poll), ListOffsets
@@ -144,7 +146,31 @@ typedef struct kfk__mtopic {
     kfk_uuid_t id;
     kfk__mpartition_t *parts;
     int32_t nparts;
+    /* Topic configs (topic_config.c): CreateTopics' max.message.bytes (-1: not set, no limit)
+     * and cleanup.policy containing compact (records need a key). */
+    int32_t max_message_bytes;
+    int compact;
 } kfk__mtopic_t;
+
+/* ---- topic configs (topic_config.c) -------------------------------------------------------- */
+
+/*
+ * Reads CreateTopics' configs of one topic (kfk_create_topics_request_creatable_topic_config_t
+ * entries) into *max_message_bytes (-1 when absent) and *compact: 0, or INVALID_CONFIG with
+ * Kafka's reason in *why for a value it would refuse. Other config names are accepted and
+ * ignored.
+ */
+int16_t kfk__mock_topic_config_read(const kfk_array_t *configs, int32_t *max_message_bytes,
+                                    int *compact, const char **why);
+
+/*
+ * The Produce check of @p t's configs on one checked batch, as Kafka's LogValidator: a batch
+ * over max.message.bytes is MESSAGE_TOO_LARGE; on a compacted topic a record without a key is
+ * INVALID_RECORD (the batch refused, op->error_message and op->record_errors say which). Sets
+ * op->error_code and returns it (0: the batch may be appended).
+ */
+int16_t kfk__mock_topic_check(kfk__mreq_t *req, const kfk__mtopic_t *t, const kfk_record_batch_t *b,
+                              kfk_produce_response_partition_produce_response_t *op);
 
 struct kfk__mbroker {
     kfk_mock_t *m;

@@ -29,8 +29,6 @@ fi
 
 # Tests not run against the mock, "suite/test reason". Remove a line once the mock serves it.
 EXCLUDED=(
-    "producer/a_batch_over_the_topic_limit_is_split_and_delivered_in_order topic configs: the mock ignores max.message.bytes, so no batch is refused with MESSAGE_TOO_LARGE"
-    "producer/a_record_the_broker_refuses_fails_alone_and_the_rest_is_delivered topic configs: the mock ignores cleanup.policy=compact, so a keyless record is not refused with INVALID_RECORD"
     "consumer/read_committed_skips_aborted_transactions_and_control_records transactions: the mock serves no AddPartitionsToTxn/EndTxn (the test's transactional Java producer cannot start)"
     "consumer/commits_never_pass_a_batch_that_is_not_done Kafka's ConsumerGroupCommand --describe needs DescribeGroups, which the mock does not serve"
     "group/one_then_three_then_two_members_process_every_record_once Kafka's ConsumerGroupCommand --describe needs DescribeGroups, which the mock does not serve"
@@ -45,6 +43,7 @@ EXCLUDED=(
 # Kafka node leads every partition, a broker of three answers NOT_LEADER_OR_FOLLOWER for those
 # it does not lead, as Kafka would. They run against a 1-broker mock.
 SINGLE_NODE=(
+    producer/a_batch_over_the_topic_limit_is_split_and_delivered_in_order
     producer/keeps_per_key_order_over_100k_records_of_1000_keys
     producer/a_header_with_a_null_value_round_trips
     producer/gzip_batches_are_read_back_by_kcat

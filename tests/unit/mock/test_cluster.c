@@ -3,9 +3,12 @@
  * request structs on a 3-broker mock from kfk_mock_new, answers taken from the request's
  * reply_hook (mock_int.h): Metadata's "every topic" forms by version (v0's empty array, the null
  * array from v1, an empty array from v1 asking for none), ApiVersions' Produce range from v0
- * as Kafka 4.x advertises it, and CreateTopics held to the cluster's partition cap. Every test ends
+ * as Kafka 4.x advertises it, CreateTopics held to the cluster's partition cap, and the topic
+ * configs the mock keeps (max.message.bytes, cleanup.policy=compact) checked on Produce
+ * batches (topic_config.c). Every test ends
  * with uv_loop_close(loop) == 0.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -225,5 +228,98 @@ Test(mock_cluster, create_topics_stops_at_the_clusters_partition_cap) {
     cr_assert_eq(r.errors[2], 0, "exactly up to the cap");
     cr_assert_null(kfk__mock_topic(m, "big2", 4));
     cr_assert_eq(kfk_mock_topic_create(m, "one-more", 1, 1), KFK_ERR_INVALID_PARTITIONS);
+    stop();
+}
+
+/* A checked batch of @p n records (gzip when @p gzip), record @p keyless without a key, in
+ * @p w (the caller frees it). */
+static kfk_record_batch_t make_batch(kfk_wbuf_t *w, int n, int keyless, int gzip) {
+    kfk_record_batch_builder_t b;
+    kfk_wbuf_init(w);
+    cr_assert_eq(kfk_record_batch_builder_begin(&b, w), KFK_ERR_NONE);
+    for (int i = 0; i < n; i++) {
+        kfk_bytes_t key = {(const uint8_t *)"k", i == keyless ? -1 : 1};
+        kfk_bytes_t val = {(const uint8_t *)"value-value-value-value", 23};
+        cr_assert_eq(kfk_record_batch_builder_append(&b, key, val, NULL, 0, 1000 + i), 0);
+    }
+    kfk_record_batch_attrs_t at = KFK_RECORD_BATCH_ATTRS_INIT;
+    at.codec = gzip ? KFK_CODEC_GZIP : KFK_CODEC_NONE;
+    cr_assert_eq(kfk_record_batch_builder_finish(&b, &at), KFK_ERR_NONE);
+    kfk_record_batch_t batch;
+    cr_assert_eq(kfk__mlog_check(w->data, w->len, &batch), KFK_ERR_NONE);
+    return batch;
+}
+
+static int16_t create_with(const char *name, const char *key, const char *value, char *msg,
+                           size_t cap) {
+    kfk_create_topics_request_creatable_topic_config_t cfg = {.name = kfk_str_c(key),
+                                                              .value = kfk_str_c(value)};
+    kfk_create_topics_request_creatable_topic_t t;
+    memset(&t, 0, sizeof t);
+    t.name = kfk_str_c(name);
+    t.num_partitions = 1;
+    t.replication_factor = 1;
+    t.configs = (kfk_array_t){&cfg, 1};
+    kfk_create_topics_request_t q;
+    memset(&q, 0, sizeof q);
+    q.topics = (kfk_array_t){&t, 1};
+    reply_t r;
+    call(kfk__mock_create_topics, KFK_API_CREATE_TOPICS, 7, &q, sizeof q, &r);
+    cr_assert_eq(r.ntopics, 1);
+    snprintf(msg, cap, "%s", r.messages[0]);
+    return r.errors[0];
+}
+
+Test(mock_cluster, topic_configs_from_create_topics_are_checked_on_produce) {
+    start();
+    char msg[80];
+    cr_assert_eq(create_with("small", "max.message.bytes", "200", msg, sizeof msg), 0);
+    cr_assert_eq(create_with("compacted", "cleanup.policy", "delete, compact", msg, sizeof msg), 0);
+    cr_assert_eq(create_with("bad", "max.message.bytes", "-1", msg, sizeof msg),
+                 KFK_ERR_INVALID_CONFIG);
+    cr_assert(strstr(msg, "max.message.bytes"), "%s", msg);
+    cr_assert_eq(create_with("bad", "cleanup.policy", "shred", msg, sizeof msg),
+                 KFK_ERR_INVALID_CONFIG);
+    cr_assert_null(kfk__mock_topic(m, "bad", 3));
+    cr_assert_eq(create_with("other", "retention.ms", "1000", msg, sizeof msg), 0, "ignored");
+
+    kfk__mtopic_t *small = kfk__mock_topic(m, "small", 5);
+    kfk__mtopic_t *compacted = kfk__mock_topic(m, "compacted", 9);
+    kfk__mtopic_t *alpha = kfk__mock_topic(m, "alpha", 5);
+    cr_assert_eq(small->max_message_bytes, 200);
+    cr_assert_eq(alpha->max_message_bytes, -1, "no limit unless set");
+    cr_assert(compacted->compact);
+    kfk__mreq_t req;
+    memset(&req, 0, sizeof req);
+    req.m = m;
+    kfk_arena_init(&req.arena);
+    kfk_produce_response_partition_produce_response_t op;
+    kfk_wbuf_t w;
+    kfk_record_batch_t b = make_batch(&w, 3, -1, 0);
+    cr_assert_lt(b.size, 200);
+    cr_assert_eq(kfk__mock_topic_check(&req, small, &b, &op), 0);
+    kfk_wbuf_free(&w);
+    b = make_batch(&w, 10, -1, 0);
+    cr_assert_gt(b.size, 200);
+    cr_assert_eq(kfk__mock_topic_check(&req, small, &b, &op), KFK_ERR_MESSAGE_TOO_LARGE);
+    cr_assert_eq(kfk__mock_topic_check(&req, alpha, &b, &op), 0);
+    cr_assert_eq(kfk__mock_topic_check(&req, compacted, &b, &op), 0, "every record has a key");
+    kfk_wbuf_free(&w);
+    for (int gzip = 0; gzip < 2; gzip++) {
+        memset(&op, 0, sizeof op);
+        b = make_batch(&w, 10, 6, gzip);
+        cr_assert_eq(kfk__mock_topic_check(&req, compacted, &b, &op), KFK_ERR_INVALID_RECORD);
+        cr_assert_eq(op.error_code, KFK_ERR_INVALID_RECORD);
+        cr_assert_eq(op.record_errors.count, 1);
+        cr_assert_eq(
+            KFK_ARRAY_AT(op.record_errors, kfk_produce_response_batch_index_and_error_message_t, 0)
+                .batch_index,
+            6);
+        cr_assert(
+            kfk_str_eq(op.error_message, "Compacted topic cannot accept message without key."));
+        cr_assert_eq(kfk__mock_topic_check(&req, alpha, &b, &op), 0);
+        kfk_wbuf_free(&w);
+    }
+    kfk_arena_free(&req.arena);
     stop();
 }
