@@ -147,8 +147,12 @@ static void on_metadata(kfk_admin_t *admin, kfk_err_t err, const kfk_metadata_t 
         else
             print_text(md, r->some_topics);
         for (int32_t i = 0; i < md->topic_cnt; i++)
-            if (md->topics[i].err)
+            if (md->topics[i].err) {
+                /* Exit 1 says something is wrong; this line says what. */
+                kfk_cli_error(r->cmd, "topic \"%s\": %s (%s)", md->topics[i].name,
+                              kfk_err_str(md->topics[i].err), kfk_err_name(md->topics[i].err));
                 r->exit_code = KFK_EXIT_ERR;
+            }
     }
     kfk_admin_close(admin, on_admin_closed, r);
 }

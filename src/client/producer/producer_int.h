@@ -50,6 +50,7 @@ typedef struct toppar {
     int32_t next_seq;
     int seq_acked;            /* a batch of the current producer id/epoch was acknowledged here */
     uint64_t txmsgs, txbytes; /* records (and their bytes) acknowledged */
+    kfk_err_t last_err;       /* the last Produce error here, while retried; 0 after a success */
 } toppar_t;
 
 typedef struct pending {
@@ -114,6 +115,8 @@ struct kfk_producer {
     kfk__broker_t *pid_broker;
     uint64_t pid_retry_at;
     uint32_t pid_attempts;
+    kfk_err_t pid_last_err; /* why the last InitProducerId failed (0: none since it worked) */
+    char pid_last_msg[160]; /* ... in words */
 
     /* The metadata refreshes the producer asks for (leaderless partitions, a leader not in the
      * metadata, errors that call for one): one at a time, paced by retry.backoff.ms doubling to

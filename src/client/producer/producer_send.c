@@ -38,10 +38,17 @@ static void on_pid_response(kfk__resp_t *resp, void *opaque) {
         p->epoch = r->producer_epoch;
         p->pid_state = PID_READY;
         p->pid_attempts = 0;
+        p->pid_last_err = KFK_ERR_NONE;
         kfk__dbg(&p->cl->log, KFK_DBG_PRODUCER, "producer id %lld epoch %d%s", (long long)p->pid,
                  p->epoch, bump ? " (epoch bump)" : "");
         renumber(p);
     } else {
+        p->pid_last_err = err;
+        if (resp->err)
+            snprintf(p->pid_last_msg, sizeof p->pid_last_msg, "%s", resp->msg);
+        else
+            snprintf(p->pid_last_msg, sizeof p->pid_last_msg, "InitProducerId answered %s",
+                     kfk_err_name(err));
         p->pid_state = PID_NONE;
         p->pid_attempts++;
         p->pid_retry_at = kfk__producer_now_ms(p) + kfk__producer_backoff(p, p->pid_attempts);
@@ -55,9 +62,12 @@ static void on_pid_response(kfk__resp_t *resp, void *opaque) {
 }
 
 static void on_pid_broker(kfk__broker_t *b, kfk_err_t err, const char *msg, void *opaque) {
-    (void)msg;
     kfk_producer_t *p = opaque;
     p->pid_broker = NULL;
+    if (err && !p->client_closing) {
+        p->pid_last_err = err;
+        snprintf(p->pid_last_msg, sizeof p->pid_last_msg, "InitProducerId: %s", msg);
+    }
     if (err || p->client_closing) {
         p->pid_state = p->pid_state == PID_REQUESTING ? PID_NONE : p->pid_state;
         p->pid_attempts++;
@@ -191,6 +201,7 @@ static void handle_partition(kfk_producer_t *p, pbatch_t *b, kfk_err_t err, int6
                              int64_t log_append_time, int *refresh) {
     toppar_t *tp = b->tp;
     if (err == KFK_ERR_NONE || err == KFK_ERR_DUPLICATE_SEQUENCE_NUMBER) {
+        tp->last_err = KFK_ERR_NONE;
         if (p->idempotent) {
             if (tp->head != b)
                 kfk__log(&p->cl->log, KFK_LOG_ERR, KFK_DBG_PRODUCER,
@@ -224,6 +235,7 @@ static void handle_partition(kfk_producer_t *p, pbatch_t *b, kfk_err_t err, int6
                     err == KFK_ERR__TIMED_OUT || err == KFK_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER ||
                     err == KFK_ERR__NO_COMMON_VERSION;
     if (retriable && b->attempts <= (uint32_t)p->c->retries && now < b->deadline_ms) {
+        tp->last_err = err; /* for kfk_producer_topic_error while it retries */
         b->retry_at_ms = now + retry_backoff(p, b->attempts);
         p->stat_retries++;
         kfk__dbg(&p->cl->log, KFK_DBG_PRODUCER, "%s [%d]: %s, retry %u in %llu ms", tp->t->name,
@@ -526,6 +538,23 @@ kfk_err_t kfk__producer_why(kfk_producer_t *p, const char *topic, int32_t partit
             snprintf(buf, size, "%s [%d]: its leader, broker %d: %s", topic, pm->id, pm->leader,
                      b->last_msg);
             return b->last_err;
+        }
+    }
+    if (p->idempotent && p->pid_state != PID_READY && p->pid_last_err) {
+        snprintf(buf, size, "no producer id yet: %s", p->pid_last_msg);
+        return p->pid_last_err;
+    }
+    /* The metadata is fine: what did the leaders answer? */
+    for (ptopic_t *t = p->topics; t; t = t->next) {
+        if (strcmp(t->name, topic))
+            continue;
+        for (int32_t i = 0; i < t->nparts; i++) {
+            const toppar_t *tp = &t->parts[i];
+            if ((partition >= 0 && tp->id != partition) || !tp->last_err)
+                continue;
+            snprintf(buf, size, "%s [%d]: Produce answered %s (retrying)", topic, tp->id,
+                     kfk_err_name(tp->last_err));
+            return tp->last_err;
         }
     }
     return KFK_ERR_NONE;
