@@ -724,6 +724,8 @@ typedef enum kfk_api_key {
     KFK_API_HEARTBEAT = 12,
     KFK_API_LEAVE_GROUP = 13,
     KFK_API_SYNC_GROUP = 14,
+    KFK_API_DESCRIBE_GROUPS = 15,
+    KFK_API_LIST_GROUPS = 16,
     KFK_API_SASL_HANDSHAKE = 17,
     KFK_API_API_VERSIONS = 18,
     KFK_API_CREATE_TOPICS = 19,
@@ -838,6 +840,8 @@ KFK_EXTERN int32_t kfk_response_correlation_id(const uint8_t *frame, size_t len)
 #include "kfk/msgs/sasl_authenticate.h"
 #include "kfk/msgs/create_topics.h"
 #include "kfk/msgs/delete_topics.h"
+#include "kfk/msgs/describe_groups.h"
+#include "kfk/msgs/list_groups.h"
 #include "kfk/msgs/consumer_protocol.h"
 
 /* ============================================================================================

@@ -904,6 +904,11 @@ int kfk__mock_join_group(kfk__mreq_t *req, void **resp) {
 /* ---- for the other two files (contracts in coordinator.h) --------------------------------- */
 
 /* coordinator.h's contract. */
+kfk__cgroup_t *kfk__coord_groups(kfk__coord_t *c) {
+    return c ? c->groups : NULL;
+}
+
+/* coordinator.h's contract. */
 kfk__cgroup_t *kfk__coord_group(kfk__coord_t *c, kfk_str_t id, int create) {
     group_t *g = c ? group_find(c, id) : NULL;
     return g || !create || !c ? g : group_new(c, id);

@@ -1,8 +1,9 @@
 /*
- * coordinator.h: what the mock's group coordinator shares between its three files:
+ * coordinator.h: what the mock's group coordinator shares between its files:
  * coordinator.c (the groups, JoinGroup, rebalancing, the timer, the close), coord_members.c
- * (SyncGroup, Heartbeat, LeaveGroup, the member check of OffsetCommit) and coord_offsets.c
- * (committed offsets: OffsetCommit, OffsetFetch). Only these three files include it.
+ * (SyncGroup, Heartbeat, LeaveGroup, the member check of OffsetCommit), coord_offsets.c
+ * (committed offsets: OffsetCommit, OffsetFetch) and coord_describe.c (DescribeGroups,
+ * ListGroups). Only these files include it.
  */
 #ifndef KFK_MOCK_COORDINATOR_H
 #define KFK_MOCK_COORDINATOR_H
@@ -117,6 +118,9 @@ int16_t kfk__coord_check(kfk__coord_t *c, kfk__mreq_t *req, kfk_str_t gid, int o
 /* The group @p id, or NULL; with @p create a missing one is made (Empty, generation 0; NULL when
  * out of memory or @p c is NULL). */
 kfk__cgroup_t *kfk__coord_group(kfk__coord_t *c, kfk_str_t id, int create);
+
+/* The first of @p c's groups (the others follow through ->next), or NULL. */
+kfk__cgroup_t *kfk__coord_groups(kfk__coord_t *c);
 
 /* The committed offsets of @p g (owned by @p g). */
 kfk__coffsets_t *kfk__coord_offsets(kfk__cgroup_t *g);

@@ -304,6 +304,8 @@ int kfk__mock_heartbeat(kfk__mreq_t *req, void **resp);
 int kfk__mock_leave_group(kfk__mreq_t *req, void **resp);
 int kfk__mock_offset_commit(kfk__mreq_t *req, void **resp);
 int kfk__mock_offset_fetch(kfk__mreq_t *req, void **resp);
+int kfk__mock_describe_groups(kfk__mreq_t *req, void **resp);
+int kfk__mock_list_groups(kfk__mreq_t *req, void **resp);
 
 /* Module shutdown, called by kfk_mock_close before the listeners close: drop waiting
  * requests (kfk__mock_reply(req, NULL)), close timers (kfk__mock_release when closed). */

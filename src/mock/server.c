@@ -77,6 +77,10 @@ static kfk__mock_handler_t handler_of(int16_t api_key) {
         return kfk__mock_leave_group;
     case KFK_API_SYNC_GROUP:
         return kfk__mock_sync_group;
+    case KFK_API_DESCRIBE_GROUPS:
+        return kfk__mock_describe_groups;
+    case KFK_API_LIST_GROUPS:
+        return kfk__mock_list_groups;
     case KFK_API_SASL_HANDSHAKE:
         return kfk__mock_sasl_handshake;
     case KFK_API_API_VERSIONS:

@@ -69,6 +69,8 @@ public class MessageGolden {
         {"heartbeat", "Heartbeat", 0, 4},
         {"leave_group", "LeaveGroup", 0, 4},
         {"sync_group", "SyncGroup", 0, 5},
+        {"describe_groups", "DescribeGroups", 0, 6},
+        {"list_groups", "ListGroups", 0, 5},
         {"sasl_handshake", "SaslHandshake", 0, 1},
         {"api_versions", "ApiVersions", 0, 3},
         {"create_topics", "CreateTopics", 2, 7},

@@ -188,6 +188,37 @@ static void on_reply(kfk__mreq_t *req, const void *resp, void *opaque) {
         }
         break;
     }
+    case KFK_API_DESCRIBE_GROUPS: { /* the first group: error, state, members */
+        const kfk_describe_groups_response_t *rs = resp;
+        cr_assert_eq(rs->groups.count, 1);
+        const kfk_describe_groups_response_described_group_t *g = rs->groups.items;
+        r->error = g->error_code;
+        cpy(r->leader, sizeof r->leader, g->group_state.ptr, g->group_state.len);
+        cpy(r->protocol, sizeof r->protocol, g->protocol_data.ptr, g->protocol_data.len);
+        cpy(r->protocol_type, sizeof r->protocol_type, g->protocol_type.ptr, g->protocol_type.len);
+        r->nmembers = g->members.count;
+        for (int i = 0; i < g->members.count && i < 4; i++) {
+            const kfk_describe_groups_response_described_group_member_t *mb =
+                &KFK_ARRAY_AT(g->members, kfk_describe_groups_response_described_group_member_t, i);
+            cpy(r->members[i], sizeof r->members[i], mb->member_id.ptr, mb->member_id.len);
+            cpy(r->member_meta[i], sizeof r->member_meta[i], mb->client_id.ptr, mb->client_id.len);
+            cpy(r->metadata[i], sizeof r->metadata[i], mb->member_assignment.ptr,
+                mb->member_assignment.len);
+        }
+        break;
+    }
+    case KFK_API_LIST_GROUPS: { /* ids in members[], states in metadata[] */
+        const kfk_list_groups_response_t *rs = resp;
+        r->error = rs->error_code;
+        r->nmembers = rs->groups.count;
+        for (int i = 0; i < rs->groups.count && i < 4; i++) {
+            const kfk_list_groups_response_listed_group_t *g =
+                &KFK_ARRAY_AT(rs->groups, kfk_list_groups_response_listed_group_t, i);
+            cpy(r->members[i], sizeof r->members[i], g->group_id.ptr, g->group_id.len);
+            cpy(r->metadata[i], sizeof r->metadata[i], g->group_state.ptr, g->group_state.len);
+        }
+        break;
+    }
     default:
         cr_assert_fail("an answer to API %d", req->hdr.api_key);
     }
@@ -813,4 +844,77 @@ Test(mock_coordinator, close_drops_a_held_join) {
     cr_assert(run_until(&mock_closed));
     cr_assert_eq(uv_run(&loop, UV_RUN_NOWAIT), 0);
     cr_assert_eq(uv_loop_close(&loop), 0);
+}
+
+/* ---- DescribeGroups, ListGroups (coord_describe.c) ---------------------------------------------
+ */
+
+static void describe(reply_t *out, const char *group) {
+    kfk__mreq_t *req =
+        mkreq(KFK_API_DESCRIBE_GROUPS, 5, out, sizeof(kfk_describe_groups_request_t));
+    kfk_describe_groups_request_t *rq = req->body;
+    kfk_str_t *g = kfk_arena_alloc(&req->arena, sizeof *g);
+    *g = S(group);
+    rq->groups = (kfk_array_t){g, 1};
+    cr_assert_eq(serve(kfk__mock_describe_groups, req), KFK__MOCK_REPLY);
+    cr_assert(out->done);
+}
+
+static void list_groups(reply_t *out, const char *state) {
+    kfk__mreq_t *req = mkreq(KFK_API_LIST_GROUPS, 4, out, sizeof(kfk_list_groups_request_t));
+    kfk_list_groups_request_t *rq = req->body;
+    if (state) {
+        kfk_str_t *f = kfk_arena_alloc(&req->arena, sizeof *f);
+        *f = S(state);
+        rq->states_filter = (kfk_array_t){f, 1};
+    }
+    cr_assert_eq(serve(kfk__mock_list_groups, req), KFK__MOCK_REPLY);
+    cr_assert(out->done);
+}
+
+Test(mock_coordinator, describe_and_list_groups_show_states_members_and_assignments) {
+    start();
+    reply_t a, b, d;
+    describe(&d, "g");
+    cr_assert_eq(d.error, 0);
+    cr_assert_str_eq(d.leader, "Dead", "an unknown group is Dead");
+    cr_assert_eq(d.nmembers, 0);
+    list_groups(&d, NULL);
+    cr_assert_eq(d.nmembers, 0);
+
+    two_members(&a, &b, 10000, 10000);
+    describe(&d, "g");
+    cr_assert_eq(d.error, 0);
+    cr_assert_str_eq(d.leader, "Stable");
+    cr_assert_str_eq(d.protocol_type, "consumer");
+    cr_assert_str_eq(d.protocol, "range");
+    cr_assert_eq(d.nmembers, 2);
+    int ia = strcmp(d.members[0], a.member_id) == 0 ? 0 : 1;
+    cr_assert_str_eq(d.members[ia], a.member_id);
+    cr_assert_str_eq(d.members[1 - ia], b.member_id);
+    cr_assert_str_eq(d.member_meta[ia], "c1", "the client id the member id was made from");
+    cr_assert_str_eq(d.metadata[ia], "asg-A");
+    cr_assert_str_eq(d.metadata[1 - ia], "asg-B");
+    list_groups(&d, NULL);
+    cr_assert_eq(d.nmembers, 1);
+    cr_assert_str_eq(d.members[0], "g");
+    cr_assert_str_eq(d.metadata[0], "Stable");
+    list_groups(&d, "empty");
+    cr_assert_eq(d.nmembers, 0, "filtered out by state");
+
+    /* A third member joins: PreparingRebalance, no protocol, members without assignments. */
+    reply_t c;
+    join_new(&c, 10000, 10000, "meta-C");
+    describe(&d, "g");
+    cr_assert_str_eq(d.leader, "PreparingRebalance");
+    cr_assert_str_eq(d.protocol, "");
+    cr_assert_geq(d.nmembers, 2);
+    cr_assert_str_eq(d.metadata[0], "");
+    cr_assert_str_eq(d.metadata[1], "");
+    list_groups(&d, "PreparingRebalance");
+    cr_assert_eq(d.nmembers, 1);
+
+    describe(&d, "");
+    cr_assert_eq(d.error, KFK_ERR_INVALID_GROUP_ID);
+    stop();
 }
