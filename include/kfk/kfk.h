@@ -646,11 +646,18 @@ KFK_EXTERN void kfk_consumer_set_rebalance_cb(kfk_consumer_t *c, kfk_rebalance_c
  * broker unreachable, a broker error code for the partition, a Fetch answer that does not
  * decode; kfk keeps retrying with the same backoff, and reports each cause once until the
  * partition gets a usable answer again.
+ *
+ * Errors of the group member come the same way with @p topic NULL and @p partition -1: no
+ * coordinator (FindCoordinator failing or not decoding), JoinGroup, SyncGroup or OffsetFetch
+ * failing, an offset commit failing. They are retried with the same backoff and reported once
+ * per cause until the member is assigned again; @p stopped non-zero means the member cannot go
+ * on (GROUP_AUTHORIZATION_FAILED, FENCED_INSTANCE_ID, INVALID_GROUP_ID, ...): the consumer
+ * gets no more partitions and should be closed.
  */
 typedef struct kfk_consumer_error {
     kfk_err_t err;     /**< the cause's code */
-    const char *topic; /**< the partition's topic */
-    int32_t partition; /**< the partition */
+    const char *topic; /**< the partition's topic; NULL for an error of the group */
+    int32_t partition; /**< the partition; -1 for an error of the group */
     int64_t offset;    /**< where the unusable data starts; -1 for a transient cause */
     /** The cause in one line, without the topic and partition, e.g. "malformed record batch at
      * offset 42: record length 900 past the batch end (77 bytes left)". */

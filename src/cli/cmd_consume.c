@@ -44,9 +44,11 @@ typedef struct {
     kfk_admin_t *admin;
     kfk_cli_progress_t progress;
     int exit_code;
-    int64_t deadline_ms;  /* -m: how long -e waits without records or the end */
-    uint64_t progress_ms; /* the start, or the last batch */
-    char cause[512];      /* the last error event: "topic/partition: cause" */
+    int64_t deadline_ms;     /* -m: how long -e waits without records or the end */
+    uint64_t progress_ms;    /* the start, or the last batch */
+    char cause[512];         /* the last error event: "topic/partition: cause" or the group's */
+    uv_timer_t commit_timer; /* bounds the last commit of a group member (-m) */
+    int committing;          /* 1: the last commit is in flight; 2: it ended */
     int error_cb_set;
     struct seen {
         char topic[128];
@@ -72,6 +74,47 @@ static void on_worker_closed(kfk_worker_t *w, void *opaque) {
 
 static void on_admin_closed(kfk_admin_t *a, void *opaque);
 
+static void close_consumer(cons_t *cs) {
+    kfk_consumer_set_close_timeout(cs->c, 10000);
+    kfk_consumer_close(cs->c, on_closed, cs);
+}
+
+/* The last commit ended (@p err) or timed out: report a failure, then close. */
+static void last_commit_done(cons_t *cs, kfk_err_t err, const char *timeout) {
+    if (cs->committing != 1)
+        return;
+    cs->committing = 2;
+    uv_close((uv_handle_t *)&cs->commit_timer, NULL);
+    if (err || timeout) {
+        const char *cmd = "consume";
+        if (timeout)
+            kfk_cli_error(cmd, "offsets of the printed records not committed: %s%s%s", timeout,
+                          cs->cause[0] ? ": " : "", cs->cause);
+        else if (cs->cause[0])
+            kfk_cli_error(cmd, "offsets of the printed records not committed: %s", cs->cause);
+        else
+            kfk_cli_error(cmd,
+                          "offsets of the printed records not committed: offset commit "
+                          "failed: %s (%s)",
+                          kfk_err_str(err), kfk_err_name(err));
+        cs->exit_code = KFK_EXIT_ERR;
+    }
+    close_consumer(cs);
+}
+
+static void on_last_commit(kfk_consumer_t *c, kfk_err_t err, void *opaque) {
+    (void)c;
+    last_commit_done(opaque, err, NULL);
+}
+
+static void on_commit_timeout(uv_timer_t *t) {
+    cons_t *cs = t->data;
+    char why[96];
+    snprintf(why, sizeof why, "no answer within the -m deadline of %.1f s",
+             (double)cs->deadline_ms / 1000);
+    last_commit_done(cs, KFK_ERR__TIMED_OUT, why);
+}
+
 static void stop(cons_t *cs) {
     if (cs->stopping)
         return;
@@ -89,9 +132,16 @@ static void stop(cons_t *cs) {
     if (cs->worker) {
         kfk_worker_set_close_timeout(cs->worker, 10000);
         kfk_worker_close(cs->worker, on_worker_closed, cs);
+    } else if (cs->group && cs->c && !cs->committing && cs->printed > 0 &&
+               kfk_consumer_commit(cs->c, on_last_commit, cs) == KFK_ERR_NONE) {
+        /* A group member promises to commit what it printed: the last commit is waited for
+         * (at most -m), and a failure is the command's failure. */
+        cs->committing = 1;
+        uv_timer_init(&cs->loop, &cs->commit_timer);
+        cs->commit_timer.data = cs;
+        uv_timer_start(&cs->commit_timer, on_commit_timeout, (uint64_t)cs->deadline_ms, 0);
     } else {
-        kfk_consumer_set_close_timeout(cs->c, 10000);
-        kfk_consumer_close(cs->c, on_closed, cs);
+        close_consumer(cs);
     }
 }
 
@@ -295,12 +345,12 @@ static int first_time(cons_t *cs, const kfk_consumer_error_t *e) {
     for (size_t i = 0; i < cs->nseen; i++) {
         struct seen *s = &cs->seen[i];
         if (s->partition == e->partition && s->err == e->err && s->stopped == !!e->stopped &&
-            !strncmp(s->topic, e->topic, sizeof s->topic - 1))
+            !strncmp(s->topic, e->topic ? e->topic : "", sizeof s->topic - 1))
             return 0;
     }
     size_t n = sizeof cs->seen / sizeof cs->seen[0];
     struct seen *s = &cs->seen[cs->nseen < n ? cs->nseen++ : cs->seen_next++ % n];
-    snprintf(s->topic, sizeof s->topic, "%s", e->topic);
+    snprintf(s->topic, sizeof s->topic, "%s", e->topic ? e->topic : "");
     s->partition = e->partition;
     s->err = e->err;
     s->stopped = !!e->stopped;
@@ -311,6 +361,21 @@ static void on_error(kfk_consumer_t *c, const kfk_consumer_error_t *e, void *opa
     (void)c;
     cons_t *cs = opaque;
     const char *cmd = cs->worker ? "worker" : "consume";
+    if (!e->topic) {
+        /* The group's error (its message names the group): a member that cannot go on ends
+         * the command; a transient cause is remembered (and printed once without -e). */
+        snprintf(cs->cause, sizeof cs->cause, "%s", e->msg);
+        if (cs->stopping)
+            return;
+        if (e->stopped) {
+            kfk_cli_error(cmd, "%s", cs->cause);
+            cs->exit_code = KFK_EXIT_ERR;
+            stop(cs);
+        } else if (!cs->eof_exit && first_time(cs, e)) {
+            kfk_cli_error(cmd, "%s", cs->cause);
+        }
+        return;
+    }
     snprintf(cs->cause, sizeof cs->cause, "%s/%d: %s", e->topic, (int)e->partition, e->msg);
     if (cs->stopping)
         return;

@@ -22,26 +22,31 @@ struct commitw {
 
 static void on_coordinator(kfk__resp_t *resp, void *opaque);
 
+/* A coordinator lookup failed (@p why in words): the next one waits retry.backoff.ms doubling to
+ * retry.backoff.max.ms, and the member hears the cause once. */
+static void lookup_failed(kfk_consumer_t *c, kfk_err_t err, const char *why) {
+    c->coord_lookup = 0;
+    c->coord_failures++;
+    c->coord_retry_at = uv_now(c->loop) + kfk__consumer_backoff(c, (int)c->coord_failures);
+    kfk__consumer_group_error(c, err, 0, "no coordinator: %s", why);
+    kfk__consumer_arm(c, c->coord_retry_at);
+}
+
 static void on_coord_broker(kfk__broker_t *b, kfk_err_t err, const char *msg, void *opaque) {
-    (void)msg;
     kfk_consumer_t *c = opaque;
     if (c->client_closing)
         return;
     if (err) {
-        c->coord_lookup = 0;
-        c->coord_retry_at = uv_now(c->loop) + (uint64_t)c->conf->retry_backoff_ms;
-        kfk__consumer_kick(c);
+        lookup_failed(c, err, msg && *msg ? msg : kfk_err_str(err));
         return;
     }
     kfk_find_coordinator_request_t req;
     memset(&req, 0, sizeof req);
     req.key = kfk_str_c(c->conf->group_id);
     req.key_type = 0;
-    if (kfk__broker_request(b, KFK_API_FIND_COORDINATOR, &req, 0, 0, on_coordinator, c) != 0) {
-        c->coord_lookup = 0;
-        c->coord_retry_at = uv_now(c->loop) + (uint64_t)c->conf->retry_backoff_ms;
-        kfk__consumer_kick(c);
-    }
+    kfk_err_t e = kfk__broker_request(b, KFK_API_FIND_COORDINATOR, &req, 0, 0, on_coordinator, c);
+    if (e)
+        lookup_failed(c, e, kfk_err_str(e));
 }
 
 static void on_coordinator(kfk__resp_t *resp, void *opaque) {
@@ -55,6 +60,7 @@ static void on_coordinator(kfk__resp_t *resp, void *opaque) {
     if (!err && r->error_code)
         err = (kfk_err_t)r->error_code;
     if (!err) {
+        c->coord_failures = 0;
         char host[256];
         snprintf(host, sizeof host, "%.*s", r->host.len > 0 ? r->host.len : 0,
                  r->host.ptr ? r->host.ptr : "");
@@ -63,8 +69,14 @@ static void on_coordinator(kfk__resp_t *resp, void *opaque) {
         kfk__dbg(&c->cl->log, KFK_DBG_CGRP, "group %s: coordinator is broker %d", c->conf->group_id,
                  r->node_id);
     } else {
-        kfk__dbg(&c->cl->log, KFK_DBG_CGRP, "FindCoordinator: %s", kfk_err_name(err));
-        c->coord_retry_at = uv_now(c->loop) + (uint64_t)c->conf->retry_backoff_ms;
+        char why[400];
+        if (resp->err)
+            snprintf(why, sizeof why, "%s", resp->msg);
+        else
+            snprintf(why, sizeof why, "FindCoordinator answered %s (%s)", kfk_err_name(err),
+                     kfk_err_str(err));
+        lookup_failed(c, err, why);
+        return;
     }
     kfk__consumer_kick(c); /* a group member joins once the coordinator is up */
 }
@@ -96,9 +108,12 @@ int kfk__consumer_coordinator_up(kfk_consumer_t *c) {
 }
 
 void kfk__consumer_find_coordinator(kfk_consumer_t *c) {
-    if (c->coord_lookup || c->coord || !c->conf->group_id[0] ||
-        uv_now(c->loop) < c->coord_retry_at || c->client_closing)
+    if (c->coord_lookup || c->coord || !c->conf->group_id[0] || c->client_closing)
         return;
+    if (uv_now(c->loop) < c->coord_retry_at) {
+        kfk__consumer_arm(c, c->coord_retry_at); /* backing off: ask again then */
+        return;
+    }
     kfk__broker_t *b = kfk__client_any_broker(c->cl);
     if (!b)
         return;
@@ -191,8 +206,12 @@ static void on_commit(kfk__resp_t *resp, void *opaque) {
     }
     kfk__free(ctx);
     if (first) {
-        kfk__log(&c->cl->log, KFK_LOG_WARNING, KFK_DBG_CGRP, "offset commit failed: %s",
-                 kfk_err_name(first));
+        if (err)
+            kfk__consumer_group_error(c, first, 0, "offset commit failed: %s", resp->msg);
+        else
+            kfk__consumer_group_error(c, first, 0,
+                                      "offset commit failed: OffsetCommit answered %s (%s)",
+                                      kfk_err_name(first), kfk_err_str(first));
         if (first == KFK_ERR_NOT_COORDINATOR || first == KFK_ERR_COORDINATOR_NOT_AVAILABLE ||
             first == KFK_ERR__TRANSPORT || first == KFK_ERR__TIMED_OUT ||
             first == KFK_ERR_REQUEST_TIMED_OUT)
@@ -353,9 +372,12 @@ static void on_offset_fetch(kfk__resp_t *resp, void *opaque) {
                 continue;
             if (pr->error_code) {
                 p->state = CP_NEED_OFFSET; /* e.g. UNSTABLE_OFFSET_COMMIT: ask again */
-                p->retry_at = uv_now(c->loop) + (uint64_t)c->conf->retry_backoff_ms;
+                kfk__part_transient(c, p, (kfk_err_t)pr->error_code, 1,
+                                    "OffsetFetch answered %s for the partition",
+                                    kfk_err_name((kfk_err_t)pr->error_code));
                 continue;
             }
+            kfk__part_ok(p);
             if (pr->committed_offset >= 0) {
                 p->position = p->fetch_offset = p->done = p->committed = pr->committed_offset;
                 p->state = CP_READY;
@@ -366,14 +388,20 @@ static void on_offset_fetch(kfk__resp_t *resp, void *opaque) {
         }
     }
     if (err) {
-        kfk__dbg(&c->cl->log, KFK_DBG_CGRP, "OffsetFetch: %s", kfk_err_name(err));
+        char why[400];
+        if (resp->err)
+            snprintf(why, sizeof why, "%s", resp->msg);
+        else
+            snprintf(why, sizeof why, "OffsetFetch answered %s (%s)", kfk_err_name(err),
+                     kfk_err_str(err));
         if (err == KFK_ERR_NOT_COORDINATOR || err == KFK_ERR_COORDINATOR_NOT_AVAILABLE ||
-            err == KFK_ERR__TRANSPORT)
+            err == KFK_ERR__TRANSPORT || err == KFK_ERR__BAD_MSG)
             c->coord = NULL;
+        kfk__consumer_group_error(c, err, 0, "committed offsets unknown: %s", why);
         for (size_t i = 0; i < c->nparts; i++)
             if (c->parts[i]->state == CP_OFFSET_PENDING) {
                 c->parts[i]->state = CP_NEED_OFFSET;
-                c->parts[i]->retry_at = uv_now(c->loop) + (uint64_t)c->conf->retry_backoff_ms;
+                kfk__part_transient(c, c->parts[i], err, 1, "committed offset unknown: %s", why);
             }
     }
     kfk__consumer_kick(c);

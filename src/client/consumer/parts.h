@@ -148,6 +148,11 @@ struct kfk_consumer {
     void *rebalance_opaque;
     kfk_consumer_error_cb error_cb;
     void *error_opaque;
+    /* The group's errors (perr.c): the member's last cause (coordinator lookup, JoinGroup,
+     * SyncGroup, OffsetFetch, OffsetCommit), reported with topic NULL once per cause. */
+    kfk_err_t gerr;
+    int greport, gstopped;
+    char gwhy[320];
     kfk_codec_ctx_t *codec; /* reused for every compressed batch (created on first use) */
     kfk_decode_cb decode;
     kfk_free_cb free_obj;
@@ -177,6 +182,7 @@ struct kfk_consumer {
     int coord_waiting;
     kfk__waiter_t coord_up_w;
     uint64_t coord_retry_at;
+    uint32_t coord_failures; /* lookups failed in a row (their backoff grows) */
     int commit_in_flight;
     int commit_again;
     struct commitw *commit_waiters;
@@ -270,6 +276,13 @@ void kfk__part_fail(kfk_consumer_t *c, cpart_t *p, kfk_err_t err, int64_t offset
 static inline void kfk__part_fail_next(cpart_t *p, int64_t next) {
     p->err_next = next;
 }
+/* An error of the group member (topic NULL in the event): @p stopped non-zero when the member
+ * cannot go on (a fatal group error); otherwise a transient cause, reported once per cause
+ * until kfk__consumer_group_ok. Logged at debug when the application has an error callback. */
+void kfk__consumer_group_error(kfk_consumer_t *c, kfk_err_t err, int stopped, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* The member is well again (assigned, or a call succeeded): the next cause is news. */
+void kfk__consumer_group_ok(kfk_consumer_t *c);
 /* A transient cause for @p p (no leader, unknown topic, broker down, a broker error code, an
  * answer that does not decode): queues an event when it differs from the last one reported;
  * @p backoff non-zero also backs the partition off (retries grow). */

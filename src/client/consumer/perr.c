@@ -16,30 +16,11 @@
 #include <string.h>
 
 #include "client/consumer/parts.h"
-
-/* xorshift32 over the loop clock and the partition: jitter needs spread, not quality. */
-static uint32_t jitter(const void *salt) {
-    uint32_t x = (uint32_t)uv_hrtime() * 2654435761u ^ (uint32_t)(uintptr_t)salt;
-    x ^= x << 13;
-    x ^= x >> 17;
-    x ^= x << 5;
-    return x;
-}
+#include "client/core/backoff.h"
 
 uint64_t kfk__consumer_backoff(kfk_consumer_t *c, int attempt) {
-    int64_t base = c->conf->retry_backoff_ms;
-    int64_t max = c->conf->retry_backoff_max_ms;
-    if (max < base)
-        max = base;
-    int64_t b = base;
-    for (int i = 1; i < attempt && b < max; i++)
-        b *= 2;
-    if (b > max)
-        b = max;
-    int64_t j = b / 5;
-    if (j > 0)
-        b += (int64_t)(jitter(c) % (uint32_t)(2 * j + 1)) - j;
-    return b < 0 ? 0 : (uint64_t)b;
+    return kfk__backoff_ms(c->conf->retry_backoff_ms, c->conf->retry_backoff_max_ms,
+                           attempt > 0 ? (uint32_t)attempt : 1);
 }
 
 size_t kfk__consumer_inflate_cap(const kfk_consumer_t *c, const char **why) {
@@ -155,8 +136,54 @@ void kfk__part_clear(cpart_t *p) {
     p->retry_at = 0;
 }
 
+void kfk__consumer_group_error(kfk_consumer_t *c, kfk_err_t err, int stopped, const char *fmt,
+                               ...) {
+    if (!stopped && err == c->gerr && !c->gstopped)
+        return; /* reported already */
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(c->gwhy, sizeof c->gwhy, fmt, ap);
+    va_end(ap);
+    c->gerr = err;
+    c->gstopped = stopped;
+    c->greport = 1;
+    kfk__log(&c->cl->log,
+             c->error_cb ? KFK_LOG_DEBUG
+             : stopped   ? KFK_LOG_ERR
+                         : KFK_LOG_WARNING,
+             KFK_DBG_CGRP, "group %s: %s", c->conf->group_id, c->gwhy);
+    kfk__consumer_kick(c);
+}
+
+void kfk__consumer_group_ok(kfk_consumer_t *c) {
+    if (!c->gstopped)
+        c->gerr = 0;
+}
+
+/* The group's event, if one waits: topic NULL, partition -1. */
+static void report_group_error(kfk_consumer_t *c) {
+    if (!c->greport || c->client_closing)
+        return;
+    c->greport = 0;
+    if (!c->error_cb)
+        return;
+    char msg[sizeof c->gwhy + 300];
+    snprintf(msg, sizeof msg, "group %.255s: %s", c->conf->group_id, c->gwhy);
+    kfk_consumer_error_t e;
+    memset(&e, 0, sizeof e);
+    e.err = c->gerr ? c->gerr : KFK_ERR__STATE;
+    e.topic = NULL;
+    e.partition = -1;
+    e.offset = -1;
+    e.msg = msg;
+    e.stopped = c->gstopped;
+    e.next_offset = -1;
+    c->error_cb(c, &e, c->error_opaque);
+}
+
 void kfk__consumer_report_errors(kfk_consumer_t *c) {
     int again = 0;
+    report_group_error(c);
     for (size_t i = 0; i < c->nparts && !c->client_closing; i++) {
         cpart_t *p = c->parts[i];
         if (!p->report)

@@ -177,11 +177,25 @@ static void join_failed(kfk__group_t *g) {
 }
 
 /* Fatal group errors: the member cannot go on (e.g. FENCED_INSTANCE_ID). */
-static void fatal(kfk__group_t *g, kfk_err_t err) {
-    kfk__log(&g->c->cl->log, KFK_LOG_ERR, KFK_DBG_CGRP, "group %s: fatal error %s",
-             g->c->conf->group_id, kfk_err_name(err));
+static void fatal(kfk__group_t *g, kfk_err_t err, const char *why) {
+    kfk__consumer_group_error(g->c, err, 1, "the member cannot go on: %s", why);
     g->c->fatal = err;
     g->state = G_CLOSED;
+    /* Closed for good: so is the heartbeat timer (a close waits for it). */
+    uv_timer_stop(&g->hb);
+    if (g->hb_open && !uv_is_closing((uv_handle_t *)&g->hb))
+        uv_close((uv_handle_t *)&g->hb, on_hb_closed);
+}
+
+/* What failed on @p api, in words: the answer's cause (a malformed answer, a broken
+ * connection) or the error code the coordinator gave. */
+static const char *call_cause(char *buf, size_t size, const char *api, const kfk__resp_t *resp,
+                              kfk_err_t err) {
+    if (resp && resp->err)
+        snprintf(buf, size, "%s", resp->msg);
+    else
+        snprintf(buf, size, "%s answered %s (%s)", api, kfk_err_name(err), kfk_err_str(err));
+    return buf;
 }
 
 static int coordinator_error(kfk_err_t err) {
@@ -307,17 +321,19 @@ static void on_join(kfk__resp_t *resp, void *opaque) {
         return;
     }
     if (err) {
-        kfk__log(&c->cl->log, KFK_LOG_WARNING, KFK_DBG_CGRP, "group %s: JoinGroup: %s",
-                 c->conf->group_id, resp->err ? resp->msg : kfk_err_name(err));
+        char why[400];
+        call_cause(why, sizeof why, "JoinGroup", resp, err);
         if (err == KFK_ERR_UNKNOWN_MEMBER_ID)
             set_str(&g->member_id, (kfk_str_t){"", 0});
         if (coordinator_error(err))
             c->coord = NULL;
         if (kfk_err_is_fatal(err) || err == KFK_ERR_INCONSISTENT_GROUP_PROTOCOL ||
-            err == KFK_ERR_INVALID_SESSION_TIMEOUT || err == KFK_ERR_INVALID_GROUP_ID) {
-            fatal(g, err);
+            err == KFK_ERR_INVALID_SESSION_TIMEOUT || err == KFK_ERR_INVALID_GROUP_ID ||
+            err == KFK_ERR_GROUP_AUTHORIZATION_FAILED) {
+            fatal(g, err, why);
             return;
         }
+        kfk__consumer_group_error(c, err, 0, "%s", why);
         g->rejoin = 1;
         join_failed(g);
         kfk__consumer_kick(c);
@@ -486,8 +502,8 @@ static void on_sync(kfk__resp_t *resp, void *opaque) {
         memset(&asg, 0, sizeof asg); /* an empty assignment */
     free_join(g);
     if (err) {
-        kfk__log(&c->cl->log, KFK_LOG_WARNING, KFK_DBG_CGRP, "group %s: SyncGroup: %s",
-                 c->conf->group_id, resp->err ? resp->msg : kfk_err_name(err));
+        char why[400];
+        call_cause(why, sizeof why, "SyncGroup", resp, err);
         g->state = G_IDLE;
         g->rejoin = 1;
         join_failed(g);
@@ -495,10 +511,13 @@ static void on_sync(kfk__resp_t *resp, void *opaque) {
             set_str(&g->member_id, (kfk_str_t){"", 0});
         if (coordinator_error(err))
             c->coord = NULL;
-        if (err == KFK_ERR_FENCED_INSTANCE_ID)
-            fatal(g, err);
+        if (err == KFK_ERR_FENCED_INSTANCE_ID || err == KFK_ERR_GROUP_AUTHORIZATION_FAILED)
+            fatal(g, err, why);
+        else
+            kfk__consumer_group_error(c, err, 0, "%s", why);
     } else {
         g->join_failures = 0;
+        kfk__consumer_group_ok(c);
         apply_assignment(g, &asg);
     }
     kfk__consumer_kick(c);
@@ -714,8 +733,9 @@ static void on_heartbeat(kfk__resp_t *resp, void *opaque) {
             drop_parts(g, l, n, KFK_REBALANCE_LOST);
         kfk__free(l);
         need_rejoin(g, kfk_err_name(err));
-    } else if (err == KFK_ERR_FENCED_INSTANCE_ID) {
-        fatal(g, err);
+    } else if (err == KFK_ERR_FENCED_INSTANCE_ID || err == KFK_ERR_GROUP_AUTHORIZATION_FAILED) {
+        char why[400];
+        fatal(g, err, call_cause(why, sizeof why, "Heartbeat", resp, err));
     } else if (coordinator_error(err)) {
         c->coord = NULL;
     }

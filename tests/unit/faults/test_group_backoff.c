@@ -164,3 +164,72 @@ Test(group_backoff, a_join_group_answer_that_does_not_decode_is_retried_on_the_s
      * both backed off. */
     check("api=JoinGroup,truncate=12,count=all", 0);
 }
+
+/* ---- errors of the group member as events --------------------------------------------------- */
+
+typedef struct {
+    uv_loop_t loop;
+    kfk_mock_t *mock;
+    kfk_consumer_t *c;
+    int events, group_events, closed;
+    kfk_err_t err;
+    int stopped;
+    char msg[512];
+} ge_t;
+
+static void on_ge_closed(kfk_consumer_t *c, void *opaque) {
+    (void)c;
+    ge_t *t = opaque;
+    t->closed = 1;
+    kfk_mock_close(t->mock, on_mock_closed, t);
+}
+
+static void on_ge_error(kfk_consumer_t *c, const kfk_consumer_error_t *e, void *opaque) {
+    ge_t *t = opaque;
+    t->events++;
+    if (e->topic)
+        return;
+    t->group_events++;
+    cr_expect_eq(e->partition, -1);
+    t->err = e->err;
+    t->stopped = e->stopped;
+    snprintf(t->msg, sizeof t->msg, "%s", e->msg);
+    if (e->stopped)
+        kfk_consumer_close(c, on_ge_closed, t); /* legal from the callback */
+}
+
+/* GROUP_AUTHORIZATION_FAILED on JoinGroup: one event for the group (topic NULL) that says the
+ * member cannot go on, with the cause; and the close that follows ends (it used to wait twice
+ * request.timeout.ms for a heartbeat timer the fatal error had left open: the test's 20 s
+ * timeout is below that). */
+Test(group_errors, a_group_authorization_failure_stops_the_member_with_its_cause, .timeout = 20) {
+    ge_t t;
+    memset(&t, 0, sizeof t);
+    cr_assert_eq(uv_loop_init(&t.loop), 0);
+    char errstr[512];
+    kfk_mock_opts_t mo = KFK_MOCK_OPTS_INIT;
+    cr_assert_eq(kfk_mock_new(&t.loop, &mo, &t.mock, errstr, sizeof errstr), KFK_ERR_NONE);
+    cr_assert_eq(kfk_mock_topic_create(t.mock, "t", 2, 1), KFK_ERR_NONE);
+    cr_assert_eq(kfk_mock_fault_parse(t.mock,
+                                      "api=JoinGroup,count=all,error=GROUP_AUTHORIZATION_FAILED",
+                                      errstr, sizeof errstr),
+                 KFK_ERR_NONE, "%s", errstr);
+    kfk_conf_t *conf = kfk_conf_new();
+    cr_assert_eq(
+        kfk_conf_set(conf, "bootstrap.servers", kfk_mock_bootstrap(t.mock), errstr, sizeof errstr),
+        KFK_ERR_NONE);
+    cr_assert_eq(kfk_conf_set(conf, "group.id", "g", errstr, sizeof errstr), KFK_ERR_NONE);
+    cr_assert_eq(kfk_consumer_new(&t.loop, conf, &t.c, errstr, sizeof errstr), KFK_ERR_NONE);
+    kfk_conf_free(conf);
+    kfk_consumer_set_error_cb(t.c, on_ge_error, &t);
+    const char *topics[] = {"t"};
+    cr_assert_eq(kfk_consumer_subscribe(t.c, topics, 1), KFK_ERR_NONE);
+    cr_assert_eq(kfk_consumer_start(t.c, on_batch, &t), KFK_ERR_NONE);
+    uv_run(&t.loop, UV_RUN_DEFAULT);
+    cr_assert_eq(uv_loop_close(&t.loop), 0, "a handle was left open");
+    cr_expect_eq(t.closed, 1);
+    cr_expect_eq(t.group_events, 1, "%d group events", t.group_events);
+    cr_expect_eq(t.err, KFK_ERR_GROUP_AUTHORIZATION_FAILED, "%s", kfk_err_name(t.err));
+    cr_expect(t.stopped, "the member was not stopped");
+    cr_expect(strstr(t.msg, "group g") && strstr(t.msg, "JoinGroup"), "message: %s", t.msg);
+}
