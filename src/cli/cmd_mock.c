@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include <jansson.h>
 #include <uv.h>
 
 #include "cli/cli.h"
@@ -25,7 +26,7 @@ typedef struct {
 static void usage(FILE *out) {
     fprintf(out,
             "usage: kfk mock [--brokers N] [--port P] [--topic NAME[:PARTITIONS]]... "
-            "[--fault SPEC]... [--user NAME:PASSWORD[:MECH]]...\n\n"
+            "[--fault SPEC]... [--faults-json FILE] [--user NAME:PASSWORD[:MECH]]...\n\n"
             "Serves a mock Kafka cluster on 127.0.0.1 until SIGINT/SIGTERM. The first line on\n"
             "stdout is KFK_BOOTSTRAP=host:port,... once every broker listens.\n\n"
             "  --brokers N        brokers, node ids 1..N (default 1, at most 64)\n"
@@ -36,6 +37,10 @@ static void usage(FILE *out) {
             "  --fault SPEC       inject faults, e.g. api=Produce,count=3,"
             "error=NOT_LEADER_OR_FOLLOWER\n"
             "                     or api=Metadata,truncate=20 (see docs/MOCK.md); repeatable\n"
+            "  --faults-json FILE faults as JSON: an array of objects, one per fault, e.g.\n"
+            "                     [{\"api\": \"Fetch\", \"count\": \"all\", \"bomb\": "
+            "\"gzip:1073741824\"}]\n"
+            "                     (the text form's keys; true for a key with no value)\n"
             "  --user NAME:PASSWORD[:MECH]  a SASL user (MECH PLAIN, SCRAM-SHA-256 or\n"
             "                     SCRAM-SHA-512; default all three); with any, every broker\n"
             "                     requires SASL (SASL_PLAINTEXT); repeatable\n"
@@ -114,6 +119,96 @@ static int parse_user(const char *spec, char *buf, size_t buf_size, kfk_mock_use
 }
 
 /* Closes the mock and lets the loop finish (after an error at startup). */
+/* A growing string for the JSON form's text. */
+typedef struct {
+    char *p;
+    size_t len, cap;
+} text_t;
+
+static int text_add(text_t *t, const char *s, size_t n) {
+    if (t->len + n + 1 > t->cap) {
+        size_t cap = t->cap ? t->cap * 2 : 256;
+        while (cap < t->len + n + 1)
+            cap *= 2;
+        char *p = realloc(t->p, cap);
+        if (!p)
+            return -1;
+        t->p = p;
+        t->cap = cap;
+    }
+    memcpy(t->p + t->len, s, n);
+    t->len += n;
+    t->p[t->len] = '\0';
+    return 0;
+}
+
+/*
+ * Reads --faults-json FILE: an array of objects, each one fault whose members are the text
+ * form's keys (docs/MOCK.md) with a string or integer value, or true for a key with no value
+ * ("silence": true). Returns the faults in their text form (free it), or NULL after printing
+ * why. The mock's own parser checks the faults, so both forms accept the same.
+ */
+static char *faults_json_text(const char *path) {
+    json_error_t jerr;
+    json_t *root = json_load_file(path, 0, &jerr);
+    text_t t = {NULL, 0, 0};
+    size_t i;
+    json_t *f;
+    if (!root) {
+        kfk_cli_error(CMD, "--faults-json %s: line %d: %s", path, jerr.line, jerr.text);
+        return NULL;
+    }
+    if (!json_is_array(root) || json_array_size(root) == 0) {
+        kfk_cli_error(CMD, "--faults-json %s: expected a non-empty array of fault objects", path);
+        goto fail;
+    }
+    json_array_foreach(root, i, f) {
+        const char *key;
+        json_t *v;
+        int first = 1;
+        if (!json_is_object(f) || json_object_size(f) == 0) {
+            kfk_cli_error(CMD, "--faults-json %s: fault %zu is not a non-empty object", path,
+                          i + 1);
+            goto fail;
+        }
+        if (i > 0 && text_add(&t, ";", 1) != 0)
+            goto nomem;
+        json_object_foreach(f, key, v) {
+            char num[32];
+            const char *val = NULL;
+            if (json_is_string(v)) {
+                val = json_string_value(v);
+            } else if (json_is_integer(v)) {
+                snprintf(num, sizeof num, "%lld", (long long)json_integer_value(v));
+                val = num;
+            } else if (!json_is_true(v)) {
+                kfk_cli_error(CMD,
+                              "--faults-json %s: fault %zu: \"%s\" must be a string, an integer "
+                              "or true",
+                              path, i + 1, key);
+                goto fail;
+            }
+            if (strpbrk(key, ",;=") || (val && strpbrk(val, ",;"))) {
+                kfk_cli_error(CMD, "--faults-json %s: fault %zu: \"%s\" holds ',' ';' or '='", path,
+                              i + 1, key);
+                goto fail;
+            }
+            if ((!first && text_add(&t, ",", 1) != 0) || text_add(&t, key, strlen(key)) != 0 ||
+                (val && (text_add(&t, "=", 1) != 0 || text_add(&t, val, strlen(val)) != 0)))
+                goto nomem;
+            first = 0;
+        }
+    }
+    json_decref(root);
+    return t.p;
+nomem:
+    kfk_cli_error(CMD, "--faults-json %s: out of memory", path);
+fail:
+    json_decref(root);
+    free(t.p);
+    return NULL;
+}
+
 static int stop_now(mock_run_t *r, int code) {
     kfk_mock_close(r->m, NULL, NULL);
     uv_run(&r->loop, UV_RUN_DEFAULT);
@@ -123,7 +218,7 @@ static int stop_now(mock_run_t *r, int code) {
 
 int kfk_cmd_mock(int argc, char **argv) {
     kfk_mock_opts_t o = KFK_MOCK_OPTS_INIT;
-    const char *topics[MAX_ITEMS], *faults[MAX_ITEMS];
+    const char *topics[MAX_ITEMS], *faults[MAX_ITEMS], *faults_json = NULL;
     int ntopics = 0, nfaults = 0;
     static kfk_mock_user_t users[MAX_ITEMS];
     static char user_bufs[MAX_ITEMS][512];
@@ -160,6 +255,9 @@ int kfk_cmd_mock(int argc, char **argv) {
             if (parse_user(s, user_bufs[nusers], sizeof user_bufs[nusers], &users[nusers]) != 0)
                 return KFK_EXIT_USAGE;
             nusers++;
+        } else if (!strcmp(a, "--faults-json")) {
+            if (!(faults_json = kfk_cli_value(CMD, argc, argv, &i)))
+                return KFK_EXIT_USAGE;
         } else if (!strcmp(a, "--no-auto-create")) {
             o.auto_create_topics = 0;
         } else if (!strcmp(a, "--topic") || !strcmp(a, "--fault")) {
@@ -216,6 +314,17 @@ int kfk_cmd_mock(int argc, char **argv) {
     for (int i = 0; i < nfaults; i++) {
         if (kfk_mock_fault_parse(r.m, faults[i], errstr, sizeof errstr) != KFK_ERR_NONE) {
             kfk_cli_error(CMD, "--fault %s: %s", faults[i], errstr);
+            return stop_now(&r, KFK_EXIT_USAGE);
+        }
+    }
+    if (faults_json) {
+        char *text = faults_json_text(faults_json);
+        if (!text)
+            return stop_now(&r, KFK_EXIT_USAGE);
+        err = kfk_mock_fault_parse(r.m, text, errstr, sizeof errstr);
+        free(text);
+        if (err != KFK_ERR_NONE) {
+            kfk_cli_error(CMD, "--faults-json %s: %s", faults_json, errstr);
             return stop_now(&r, KFK_EXIT_USAGE);
         }
     }
