@@ -60,6 +60,11 @@ SINGLE_NODE=(
     consumer/reads_snappy_records_written_by_kcat
     consumer/reads_lz4_records_written_by_kcat
     consumer/reads_zstd_records_written_by_kcat
+    # Not a raw look, but a single node's assumption all the same: one Fetch answer carries
+    # every partition, so partition 0's first batch comes among the others'. With 3 brokers
+    # answering apart, partitions 1 and 2 can be drained before it is held, and then nothing
+    # else is delivered during the hold (failed 1 run in 15 against 3 brokers, 0 in 15 against 1).
+    consumer/a_late_batch_done_holds_back_that_partition_only
 )
 
 tmp=$(mktemp -d)
