@@ -13,8 +13,8 @@
  *   - HOSTILE: exit 1 and a last stderr line matching the case's pattern (the cause named);
  *     VALID: exit 0 and stdout matching the case's pattern;
  *   - peak RSS under 64 MiB (not judged with --no-rss: meaningless under ASan);
- *   - connections per broker within the reconnect schedule of reconnect.backoff.ms=50 doubling
- *     to reconnect.backoff.max.ms=1000 with -20 % jitter over the wall time, +1, for each of the
+ *   - connections per broker within the reconnect schedule of reconnect.backoff.ms=100 doubling
+ *     to reconnect.backoff.max.ms=10000 with -20 % jitter over the wall time, +1, for each of the
  *     two client entries a listener may have (its bootstrap entry and its node id);
  *   - requests after the first second at most 50/s per broker (over at least one second);
  *   - CPU at most 5 % of a core over the run plus 0.2 s for start-up (judged from 1 s of wall).
@@ -43,8 +43,8 @@
 #define DEADLINE_S 3
 #define MARGIN_S 2
 #define RSS_MAX_KIB (64 * 1024)
-#define RECONNECT_BASE_MS 50.0
-#define RECONNECT_MAX_MS 1000.0
+#define RECONNECT_BASE_MS 100.0
+#define RECONNECT_MAX_MS 10000.0
 #define JITTER_LOW 0.8
 #define ENTRIES_PER_LISTENER 2
 #define REQ_PER_S_PER_BROKER 50.0
