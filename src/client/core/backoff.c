@@ -28,8 +28,10 @@ uint64_t kfk__backoff_ms(int64_t base, int64_t max, uint32_t attempt) {
         b *= 2;
     if (b > max)
         b = max;
-    int64_t j = b / 5; /* +-20 % */
+    int64_t j = b / 5; /* +-20 %, then capped: the wait never exceeds the maximum */
     if (j > 0)
         b += (int64_t)(jitter() % (uint32_t)(2 * j + 1)) - j;
+    if (b > max)
+        b = max;
     return b < 0 ? 0 : (uint64_t)b;
 }

@@ -10,7 +10,8 @@
 #include <stdint.h>
 
 /* The wait before attempt number @p attempt (1 = the first retry after one failure): @p base
- * doubled (attempt - 1) times, at most @p max, then +-20 % jitter. 0 when base is 0. */
+ * doubled (attempt - 1) times, at most @p max, then +-20 % jitter, never above @p max. 0 when
+ * base is 0. */
 uint64_t kfk__backoff_ms(int64_t base, int64_t max, uint32_t attempt);
 
 #endif

@@ -30,6 +30,7 @@
 #include "protocol/mem.h"
 
 #include "client/producer/producer.h"
+#include "client/core/backoff.h"
 #include "client/producer/producer_int.h"
 
 static int64_t wall_ms(void) {
@@ -48,19 +49,7 @@ static uint32_t rnd(kfk_producer_t *p) {
 }
 
 uint64_t kfk__producer_backoff(kfk_producer_t *p, uint32_t attempts) {
-    uint64_t base = (uint64_t)p->c->retry_backoff_ms, max = (uint64_t)p->c->retry_backoff_max_ms;
-    if (max < base)
-        max = base;
-    uint64_t b = base;
-    for (uint32_t i = 1; i < attempts && b < max; i++)
-        b *= 2;
-    if (b > max)
-        b = max;
-    /* Jitter downwards only, so the wait never exceeds retry.backoff.max.ms. */
-    uint64_t j = b / 5;
-    if (j > 0)
-        b -= rnd(p) % (j + 1);
-    return b;
+    return kfk__backoff_ms(p->c->retry_backoff_ms, p->c->retry_backoff_max_ms, attempts);
 }
 
 /* ---- reports --------------------------------------------------------------------------------- */
