@@ -14,6 +14,7 @@
 
 #include "kfk/kfk.h"
 #include "kfk/mock.h"
+#include "schedule.h"
 
 #define BACKOFF_MS 100
 #define BACKOFF_MAX_MS 800
@@ -82,20 +83,6 @@ static void on_timer(uv_timer_t *h) {
     stop(t);
 }
 
-/* The most attempts a client following the schedule can make in @p ms (jitter -20 %). */
-static int schedule_bound(uint64_t ms) {
-    int n = 1;
-    double t = 0, wait = BACKOFF_MS;
-    for (;;) {
-        double w = (wait > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : wait) * 0.8;
-        if (t + w > (double)ms)
-            return n;
-        t += w;
-        n++;
-        wait *= 2;
-    }
-}
-
 static void run(const char *fault, gb_t *t) {
     memset(t, 0, sizeof *t);
     cr_assert_eq(uv_loop_init(&t->loop), 0);
@@ -134,7 +121,7 @@ static void check(const char *fault, int count_syncs) {
     gb_t t;
     run(fault, &t);
     uint64_t elapsed = t.window_end - t.start;
-    int bound = schedule_bound(elapsed);
+    int bound = kt_schedule_bound(elapsed, BACKOFF_MS, BACKOFF_MAX_MS);
     uint64_t attempts = count_syncs ? t.syncs_in_window : t.joins_in_window;
     cr_log_info("%s: %llu JoinGroup, %llu SyncGroup in %llu ms (bound %d)", fault,
                 (unsigned long long)t.joins_in_window, (unsigned long long)t.syncs_in_window,

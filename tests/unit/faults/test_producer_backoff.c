@@ -17,6 +17,7 @@
 
 #include "kfk/kfk.h"
 #include "kfk/mock.h"
+#include "schedule.h"
 
 #define BACKOFF_MS 100
 #define BACKOFF_MAX_MS 800
@@ -83,21 +84,6 @@ static void on_window(uv_timer_t *h) {
     kfk_producer_close(t->p, on_producer_closed, t);
 }
 
-/* The most refreshes a schedule of base BACKOFF_MS doubling to BACKOFF_MAX_MS, each wait
- * shortened by at most 20 % jitter, allows in @p ms, the first at once. */
-static int schedule_bound(uint64_t ms) {
-    int n = 1;
-    double at = 0, wait = BACKOFF_MS;
-    for (;;) {
-        double w = (wait > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : wait) * 0.8;
-        if (at + w > (double)ms)
-            return n;
-        at += w;
-        n++;
-        wait *= 2;
-    }
-}
-
 typedef enum { LEADERLESS, FAULT } how_t;
 
 static void run(pb_t *t, how_t how, const char *fault) {
@@ -152,7 +138,7 @@ static void run(pb_t *t, how_t how, const char *fault) {
 static void check(pb_t *t, const char *what, const char *cause) {
     uint64_t elapsed = t->end - t->start;
     /* The schedule, plus the client's own first refresh and the topic's first lookup. */
-    int bound = schedule_bound(elapsed) + 3;
+    int bound = kt_schedule_bound(elapsed, BACKOFF_MS, BACKOFF_MAX_MS) + 3;
     cr_log_info("%s: %llu Metadata requests in %llu ms (bound %d); %d sent, %d failed (%s), %d "
                 "at close, %d delivered",
                 what, (unsigned long long)t->md_reqs, (unsigned long long)elapsed, bound, t->sent,

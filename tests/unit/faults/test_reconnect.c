@@ -15,6 +15,7 @@
 
 #include "kfk/kfk.h"
 #include "kfk/mock.h"
+#include "schedule.h"
 
 #define BACKOFF_MS 100
 #define BACKOFF_MAX_MS 800
@@ -74,21 +75,6 @@ static void on_window(uv_timer_t *h) {
     kfk_admin_close(t->admin, on_admin_closed, t);
 }
 
-/* The most connections a client following the schedule can open in @p ms: attempt k (k >= 1)
- * waits min(base * 2^(k-1), max) minus 20 % jitter after the previous one failed. */
-static int schedule_bound(uint64_t ms) {
-    int n = 1; /* the first attempt waits for nothing */
-    double t = 0, wait = BACKOFF_MS;
-    for (;;) {
-        double w = (wait > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : wait) * 0.8;
-        if (t + w > (double)ms)
-            return n;
-        t += w;
-        n++;
-        wait *= 2;
-    }
-}
-
 /* Runs the client against a mock bent by @p fault for WINDOW_MS. */
 static void run(const char *fault, rc_t *t) {
     memset(t, 0, sizeof *t);
@@ -125,7 +111,7 @@ static void check(const char *fault) {
     rc_t t;
     run(fault, &t);
     uint64_t elapsed = t.end - t.start;
-    int bound = schedule_bound(elapsed);
+    int bound = kt_schedule_bound(elapsed, BACKOFF_MS, BACKOFF_MAX_MS);
     cr_log_info("%s: %llu connections, %llu Metadata requests in %llu ms (bound %d), %d "
                 "answers, last %s",
                 fault, (unsigned long long)t.conns, (unsigned long long)t.metadata_reqs,
