@@ -738,7 +738,7 @@ typedef enum kfk_api_key {
 typedef struct kfk_api {
     int16_t key;                  /**< the API key (kfk_api_key_t) */
     const char *name;             /**< Kafka's name, e.g. "Metadata" */
-    int16_t min_version;          /**< kfk's client range */
+    int16_t min_version;          /**< the codec's range (kfk's client asks Metadata v1+) */
     int16_t max_version;          /**< the highest version kfk speaks */
     int16_t flexible_from;        /**< first flexible version; -1: never flexible */
     const kfk_schema_t *request;  /**< the request body's schema */

@@ -28,6 +28,8 @@
     X(heartbeat)                                                                                   \
     X(leave_group)                                                                                 \
     X(sync_group)                                                                                  \
+    X(describe_groups)                                                                             \
+    X(list_groups)                                                                                 \
     X(sasl_handshake)                                                                              \
     X(api_versions)                                                                                \
     X(create_topics)                                                                               \
@@ -48,7 +50,7 @@ static const kfk_api_t apis[] = {
     {KFK_API_FETCH, "Fetch", 4, 12, 12, &kfk_fetch_request_schema, &kfk_fetch_response_schema},
     {KFK_API_LIST_OFFSETS, "ListOffsets", 1, 7, 6, &kfk_list_offsets_request_schema,
      &kfk_list_offsets_response_schema},
-    {KFK_API_METADATA, "Metadata", 1, 12, 9, &kfk_metadata_request_schema,
+    {KFK_API_METADATA, "Metadata", 0, 12, 9, &kfk_metadata_request_schema,
      &kfk_metadata_response_schema},
     {KFK_API_OFFSET_COMMIT, "OffsetCommit", 2, 8, 8, &kfk_offset_commit_request_schema,
      &kfk_offset_commit_response_schema},
@@ -64,6 +66,10 @@ static const kfk_api_t apis[] = {
      &kfk_leave_group_response_schema},
     {KFK_API_SYNC_GROUP, "SyncGroup", 0, 5, 4, &kfk_sync_group_request_schema,
      &kfk_sync_group_response_schema},
+    {KFK_API_DESCRIBE_GROUPS, "DescribeGroups", 0, 6, 5, &kfk_describe_groups_request_schema,
+     &kfk_describe_groups_response_schema},
+    {KFK_API_LIST_GROUPS, "ListGroups", 0, 5, 3, &kfk_list_groups_request_schema,
+     &kfk_list_groups_response_schema},
     {KFK_API_SASL_HANDSHAKE, "SaslHandshake", 0, 1, -1, &kfk_sasl_handshake_request_schema,
      &kfk_sasl_handshake_response_schema},
     {KFK_API_API_VERSIONS, "ApiVersions", 0, 3, 3, &kfk_api_versions_request_schema,
@@ -111,12 +117,16 @@ kfk_err_t kfk_api_pick_version(int16_t api_key, int16_t broker_min, int16_t brok
         return KFK_ERR__INVALID_ARG;
     }
     int16_t hi = broker_max < api->max_version ? broker_max : api->max_version;
-    int16_t lo = broker_min > api->min_version ? broker_min : api->min_version;
+    /* kfk's client asks Metadata v1+ (a controller id, null for every topic); the codec also
+     * speaks v0, which the mock serves to peers (aiokafka's bootstrap). */
+    int16_t client_min =
+        api->key == KFK_API_METADATA && api->min_version < 1 ? 1 : api->min_version;
+    int16_t lo = broker_min > client_min ? broker_min : client_min;
     if (broker_min > broker_max || hi < lo) {
         if (errstr && errstr_size)
             snprintf(errstr, errstr_size,
                      "no common version of %s: broker supports %d-%d, kfk %d-%d", api->name,
-                     broker_min, broker_max, api->min_version, api->max_version);
+                     broker_min, broker_max, client_min, api->max_version);
         return KFK_ERR__NO_COMMON_VERSION;
     }
     *version = hi;

@@ -3,27 +3,24 @@
 0 when every record was read exactly once and the committed offset of each partition is the
 number of records read from it, else 1 with what differed.
 
-aiokafka bootstraps with Metadata v0 unless told the broker's version; kfk's codec (and so the
-mock) starts Metadata at v1, so api_version="2.4.0" is passed (Metadata v1 from the start).
+aiokafka is not told the broker's version: its automatic bootstrap sends Metadata v0 (an empty
+topic list: every topic), then ApiVersions picks the versions it uses, as against Kafka.
 """
 import asyncio
 import sys
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
-API = "2.4.0"
-
 
 async def main(bs, topic, n):
-    p = AIOKafkaProducer(bootstrap_servers=bs, api_version=API, enable_idempotence=True,
-                         acks="all")
+    p = AIOKafkaProducer(bootstrap_servers=bs, enable_idempotence=True, acks="all")
     await p.start()
     try:
         for i in range(n):
             await p.send_and_wait(topic, f"value-{i}".encode(), key=f"key-{i}".encode())
     finally:
         await p.stop()
-    c = AIOKafkaConsumer(topic, bootstrap_servers=bs, api_version=API, group_id="aio",
+    c = AIOKafkaConsumer(topic, bootstrap_servers=bs, group_id="aio",
                          auto_offset_reset="earliest", enable_auto_commit=False)
     await c.start()
     seen, per_part = {}, {}

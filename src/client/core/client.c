@@ -138,7 +138,8 @@ static void on_conn_state(kfk__conn_t *c, int state, kfk_err_t err, const char *
             char m[160];
             snprintf(m, sizeof m,
                      "its ApiVersions answer offers no Metadata version kfk speaks (v%d..v%d)",
-                     api ? api->min_version : 0, api ? api->max_version : 0);
+                     api && api->min_version > 1 ? api->min_version : 1,
+                     api ? api->max_version : 0);
             broker_down(b, c, KFK_ERR__NO_COMMON_VERSION, m);
             return;
         }

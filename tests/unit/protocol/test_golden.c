@@ -498,6 +498,8 @@ GOLDEN_API_TEST(join_group_bodies_match_kafkas_serializer, KFK_API_JOIN_GROUP)
 GOLDEN_API_TEST(heartbeat_bodies_match_kafkas_serializer, KFK_API_HEARTBEAT)
 GOLDEN_API_TEST(leave_group_bodies_match_kafkas_serializer, KFK_API_LEAVE_GROUP)
 GOLDEN_API_TEST(sync_group_bodies_match_kafkas_serializer, KFK_API_SYNC_GROUP)
+GOLDEN_API_TEST(describe_groups_bodies_match_kafkas_serializer, KFK_API_DESCRIBE_GROUPS)
+GOLDEN_API_TEST(list_groups_bodies_match_kafkas_serializer, KFK_API_LIST_GROUPS)
 GOLDEN_API_TEST(sasl_handshake_bodies_match_kafkas_serializer, KFK_API_SASL_HANDSHAKE)
 GOLDEN_API_TEST(api_versions_bodies_match_kafkas_serializer, KFK_API_API_VERSIONS)
 GOLDEN_API_TEST(create_topics_bodies_match_kafkas_serializer, KFK_API_CREATE_TOPICS)
@@ -517,7 +519,7 @@ Test(golden, consumer_assignments_match_kafkas_serializer) {
 Test(golden, every_api_kfk_speaks_has_a_golden_test) {
     size_t n = 0;
     kfk_api_list(&n);
-    cr_expect_eq(n, 17,
+    cr_expect_eq(n, 19,
                  "kfk speaks %zu APIs; add a GOLDEN_API_TEST (and golden files) for the "
                  "new one",
                  n);
