@@ -23,52 +23,6 @@
 
 #define MAX_FRAMES 64
 
-/* server.c's dispatch (handler_of there is static): every API the mock serves. */
-static kfk__mock_handler_t handler_of(int16_t api_key) {
-    switch (api_key) {
-    case KFK_API_PRODUCE:
-        return kfk__mock_produce;
-    case KFK_API_FETCH:
-        return kfk__mock_fetch;
-    case KFK_API_LIST_OFFSETS:
-        return kfk__mock_list_offsets;
-    case KFK_API_METADATA:
-        return kfk__mock_metadata;
-    case KFK_API_OFFSET_COMMIT:
-        return kfk__mock_offset_commit;
-    case KFK_API_OFFSET_FETCH:
-        return kfk__mock_offset_fetch;
-    case KFK_API_FIND_COORDINATOR:
-        return kfk__mock_find_coordinator;
-    case KFK_API_JOIN_GROUP:
-        return kfk__mock_join_group;
-    case KFK_API_HEARTBEAT:
-        return kfk__mock_heartbeat;
-    case KFK_API_LEAVE_GROUP:
-        return kfk__mock_leave_group;
-    case KFK_API_SYNC_GROUP:
-        return kfk__mock_sync_group;
-    case KFK_API_DESCRIBE_GROUPS:
-        return kfk__mock_describe_groups;
-    case KFK_API_LIST_GROUPS:
-        return kfk__mock_list_groups;
-    case KFK_API_SASL_HANDSHAKE:
-        return kfk__mock_sasl_handshake;
-    case KFK_API_API_VERSIONS:
-        return kfk__mock_api_versions;
-    case KFK_API_CREATE_TOPICS:
-        return kfk__mock_create_topics;
-    case KFK_API_DELETE_TOPICS:
-        return kfk__mock_delete_topics;
-    case KFK_API_INIT_PRODUCER_ID:
-        return kfk__mock_init_producer_id;
-    case KFK_API_SASL_AUTHENTICATE:
-        return kfk__mock_sasl_authenticate;
-    default:
-        return NULL;
-    }
-}
-
 /* Encodes an answer as server.c does; one that does not encode is a bug in a handler. */
 static void on_reply(kfk__mreq_t *req, const void *resp, void *opaque) {
     (void)opaque;
@@ -107,7 +61,7 @@ static void serve(kfk_mock_t *m, const uint8_t *p, size_t len, void **sasl) {
     kfk_arena_init(&req->arena);
     kfk__mock_handler_t h = NULL;
     if (kfk_request_decode(frame, len, &req->hdr, &req->arena, &req->body) == KFK_ERR_NONE)
-        h = handler_of(req->hdr.api_key);
+        h = kfk__mock_handler_of(req->hdr.api_key);
     if (!h) {
         kfk__mock_reply(req, NULL); /* server.c closes the connection here */
         return;

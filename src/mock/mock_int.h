@@ -267,6 +267,9 @@ struct kfk__mreq {
  * code in its answer.
  */
 typedef int (*kfk__mock_handler_t)(kfk__mreq_t *req, void **resp);
+/* The handler of @p api_key (server.c's dispatch), or NULL for an API the mock does not serve.
+ * The fuzz target dispatches through it too. */
+kfk__mock_handler_t kfk__mock_handler_of(int16_t api_key);
 
 /*
  * Answers @p req with @p resp (a response struct of its API, or NULL to end it with no answer):

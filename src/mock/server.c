@@ -53,7 +53,7 @@ static void req_free(kfk__mreq_t *req) {
     kfk__free(req);
 }
 
-static kfk__mock_handler_t handler_of(int16_t api_key) {
+kfk__mock_handler_t kfk__mock_handler_of(int16_t api_key) {
     switch (api_key) {
     case KFK_API_PRODUCE:
         return kfk__mock_produce;
@@ -270,7 +270,7 @@ static void serve(kfk__mconn_t *c, uint8_t *frame, size_t len) {
         m->requests[key >= 0 && key < 63 ? key : 63]++;
         m->requests_all++;
     }
-    kfk__mock_handler_t h = err ? NULL : handler_of(req->hdr.api_key);
+    kfk__mock_handler_t h = err ? NULL : kfk__mock_handler_of(req->hdr.api_key);
     if (h && !kfk__mock_sasl_allows(m, c, req->hdr.api_key))
         h = NULL; /* a request before SASL authentication closes the connection, as in Kafka */
     if (!h) {
