@@ -23,9 +23,12 @@ typedef struct kfk_cli_common {
      * (metadata, a partition's leader, a first answer) before it gives up with the last cause
      * and exits 1. Default KFK_CLI_DEADLINE_MS. */
     int64_t deadline_ms;
+    int deadline_set; /* -m was given */
 } kfk_cli_common_t;
 
-enum { KFK_CLI_DEADLINE_MS = 10000 };
+/* The default deadline, and `kfk metadata`'s (kcat -L's 5 s: a metadata answer is all it
+ * waits for). */
+enum { KFK_CLI_DEADLINE_MS = 10000, KFK_CLI_METADATA_DEADLINE_MS = 5000 };
 
 /* Prints "kfk <cmd>: <message>" to stderr. */
 void kfk_cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -167,7 +167,8 @@ static const char metadata_usage[] =
     "  --json         one JSON document instead of text\n"
     "  -X key=value   any configuration property (security.protocol, sasl.*, ssl.*, ...)\n"
     "  -F file        a properties file of such settings\n"
-    "  -m SECONDS     give up after this long (default 10) with the last cause: a refused\n"
+    "  -m SECONDS     give up after this long (default 5, as kcat -L) with the last cause: a "
+    "refused\n"
     "                 connection, a broker that does not answer, an answer that does not decode\n"
     "\n"
     "examples:\n"
@@ -230,7 +231,7 @@ int kfk_cmd_metadata(int argc, char **argv) {
         return rc;
     }
     r.some_topics = ntopics > 0;
-    r.deadline_ms = c.deadline_ms;
+    r.deadline_ms = c.deadline_set ? c.deadline_ms : KFK_CLI_METADATA_DEADLINE_MS;
     uv_loop_t loop;
     uv_loop_init(&loop);
     char errstr[512];

@@ -104,6 +104,7 @@ int kfk_cli_common_arg(kfk_cli_common_t *c, const char *cmd, int argc, char **ar
             return -KFK_EXIT_USAGE;
         }
         c->deadline_ms = (int64_t)(sec * 1000 + 0.5);
+        c->deadline_set = 1;
         if (c->deadline_ms < 1)
             c->deadline_ms = 1;
         return 1;

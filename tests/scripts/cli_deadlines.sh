@@ -98,9 +98,12 @@ expect 1 'cannot delete topics: no usable answer in 2 s: .*connection refused' \
 expect 1 'no record delivered to t in 2 s: no metadata for topic t: connect to 127.0.0.1:1 failed: connection refused \(_TRANSPORT\)' \
     "$tmp/three" -- produce -b 127.0.0.1:1 -t t -m 2
 
-# The default deadline (10 s) bounds a command without -m too.
+# The default deadline bounds a command without -m too: kfk metadata's is kcat -L's 5 s, the
+# others' 10 s.
+LIMIT_MS=11000
+expect 1 'no usable answer in 5 s: .*connection refused' /dev/null -- metadata -b 127.0.0.1:1
 LIMIT_MS=16000
-expect 1 'no usable answer in 10 s: .*connection refused' /dev/null -- metadata -b 127.0.0.1:1
+expect 1 'no usable answer in 10 s: .*connection refused' /dev/null -- topics delete -b 127.0.0.1:1 -t x
 LIMIT_MS=8000
 
 # A broker whose Metadata answers do not decode: the brokers' count at byte 13 is past the end.
