@@ -95,6 +95,16 @@ KFK_EXTERN kfk_err_t kfk_mock_broker_set_up(kfk_mock_t *m, int32_t id, int up);
 KFK_EXTERN kfk_err_t kfk_mock_partition_set_leader(kfk_mock_t *m, const char *topic,
                                                    int32_t partition, int32_t id);
 
+/**
+ * Expires member @p member_id of group @p group_id (NULL: every member) as if its session had
+ * timed out: it leaves the group, its held JoinGroup or SyncGroup is answered
+ * UNKNOWN_MEMBER_ID, and a Stable or CompletingRebalance group rebalances; the member learns it
+ * from its next Heartbeat, SyncGroup or OffsetCommit. KFK_ERR_GROUP_ID_NOT_FOUND for an unknown
+ * group, KFK_ERR_UNKNOWN_MEMBER_ID when no member matched, KFK_ERR__DESTROYED once closing.
+ */
+KFK_EXTERN kfk_err_t kfk_mock_group_expire_member(kfk_mock_t *m, const char *group_id,
+                                                  const char *member_id);
+
 /** What a fault does to the requests it matches. */
 typedef enum kfk_mock_fault_kind {
     KFK_MOCK_FAULT_ERROR = 0,    /**< answer with error code `error` (per partition, per group) */

@@ -249,3 +249,28 @@ int16_t kfk__coord_commit_check(kfk__coord_t *c, kfk__cgroup_t *g, int32_t gen, 
     }
     return g->state == KFK__CG_EMPTY ? 0 : KFK_ERR_UNKNOWN_MEMBER_ID;
 }
+
+/* ---- expiring members on purpose (kfk_mock_group_expire_member) ------------------------------ */
+
+kfk_err_t kfk_mock_group_expire_member(kfk_mock_t *m, const char *group_id, const char *member_id) {
+    if (!m || !group_id)
+        return KFK_ERR__INVALID_ARG;
+    kfk__coord_t *c = kfk__coord_of(m);
+    if (!c)
+        return KFK_ERR__DESTROYED;
+    kfk__cgroup_t *g = kfk__coord_group(c, kfk_str_c(group_id), 0);
+    if (!g)
+        return KFK_ERR_GROUP_ID_NOT_FOUND;
+    int n = 0;
+    kfk__cmember_t *mb = g->members;
+    while (mb) {
+        kfk__cmember_t *next = mb->next;
+        if (!member_id || !strcmp(mb->id, member_id)) {
+            kfk__coord_member_leave(c, g, mb); /* Kafka's session expiry does the same */
+            n++;
+        }
+        mb = next;
+    }
+    kfk__coord_settle(c);
+    return n ? KFK_ERR_NONE : KFK_ERR_UNKNOWN_MEMBER_ID;
+}
