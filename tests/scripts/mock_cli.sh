@@ -160,6 +160,22 @@ grep -q 'TOPIC_AUTHORIZATION_FAILED' "$tmp/f.json" &&
     fail "--fault not applied: $(head -c 300 "$tmp/f.json") $(head -3 "$tmp/f.err")"
 stop INT
 
+# ---- the same fault as JSON (--faults-json), and a bad JSON file -------------------------------
+printf '[{"api": "Metadata", "topic": "foo", "count": "all", "error": "TOPIC_AUTHORIZATION_FAILED"}]' \
+    >"$tmp/faults.json"
+start json --topic foo:2 --faults-json "$tmp/faults.json" || exit 1
+timeout 20 "$kfk" metadata -b "$bs" -t foo --json >"$tmp/j.json" 2>"$tmp/j.err"
+grep -q 'TOPIC_AUTHORIZATION_FAILED' "$tmp/j.json" &&
+    pass "--faults-json: Metadata answers foo with TOPIC_AUTHORIZATION_FAILED" ||
+    fail "--faults-json not applied: $(head -c 300 "$tmp/j.json") $(head -3 "$tmp/j.err")"
+stop TERM
+printf '[{"api": "Metadata", "eror": "TOPIC_AUTHORIZATION_FAILED"}]' >"$tmp/bad.json"
+"$kfk" mock --faults-json "$tmp/bad.json" >"$tmp/bj.out" 2>"$tmp/bj.err"
+rc=$?
+[ "$rc" = 2 ] && [ ! -s "$tmp/bj.out" ] && grep -q "eror" "$tmp/bj.err" &&
+    pass "--faults-json with an unknown key -> 2 ($(head -1 "$tmp/bj.err"))" ||
+    fail "--faults-json with an unknown key exited $rc: $(head -2 "$tmp/bj.err")"
+
 # ---- a port already in use -----------------------------------------------------------------------
 start first || exit 1
 port=$(echo "$bs" | cut -d: -f2)
