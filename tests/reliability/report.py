@@ -67,19 +67,21 @@ names the row that shows it and how to see it again.
    batches (`build-rel/tests/rel_produce -b CLUSTER -t T -n 20000 -r 2000 --out d.txt --stats
    s.txt`; "batches" and "waitresp_cnt" in s.txt). The same cause makes the backlog after an
    outage drain slowly: row 9 delivers what was queued during 40 s down at 200 records/s only
-   21-28 s after the cluster is back, and row 2 times out records sent after the recovery. Java
+   21-28 s after the cluster is back, and row 2 times out records sent after the recovery
+   (139 and 587 in two quick runs). Java
    and librdkafka keep appending to a batch until a slot frees (or build the batch at send
    time). Rows 1 and 2 run at 1,000 and 300 records/s so that they measure the fault, not this.
 2. **A record sent before the leader died can be reported `_MSG_TIMED_OUT` though it was
-   written** (row 2, seen in 1 of the first 2 quick runs: records 1507 and 1509, sent 16 and 23
-   ms after the kills began, are at offsets 251 of partitions 1 and 3 and were reported
-   `_MSG_TIMED_OUT`). The request carrying them was written, the connection died before the
-   answer, the batch went back to wait for a retry and timed out there, losing the fact that it
-   had been sent. Once a request with a batch has been written and not answered, a later timeout
-   must say `_POSSIBLY_PERSISTED` (librdkafka keeps a per-message "possibly persisted" status for
-   this).
+   written** (row 2, in 2 of its 4 runs so far: records 1507 and 1509, sent 16 and 23 ms after
+   the kills began, found at offset 251 of partitions 1 and 3; records 907 and 909, sent 2 s
+   before the kills and still unanswered then, found at offset 151 of partitions 1 and 3; each
+   reported `_MSG_TIMED_OUT` after 6.0 s). The request carrying them was written, the connection
+   died before the answer, the batch went back to wait for a retry and timed out there, losing
+   the fact that it had been sent. Once a request with a batch has been written and not answered,
+   a later timeout must say `_POSSIBLY_PERSISTED` (librdkafka keeps a per-message "possibly
+   persisted" status for this). Row 2 is FAIL whenever this happens.
 3. **After the outage of row 2 the producer takes a new producer id per timed-out partition**
-   (5-6 producer ids in one run, epoch 0 each) rather than bumping the epoch once; no duplicate
+   (3 to 9 producer ids in one run, epoch 0 each) rather than bumping the epoch once; no duplicate
    or reordering came of it. One record was reported with `NOT_LEADER_OR_FOLLOWER` (the last
    error) where its delivery timeout had run out.
 4. **A killed locked worker can be read again from well behind what it printed** (row 3b, seen
