@@ -123,6 +123,10 @@ static void batch_report(kfk_producer_t *p, pbatch_t *b, kfk_err_t err, int64_t 
 /* Removes @p b from its partition and reports it; freed now unless a request still holds it. */
 void kfk__producer_batch_done(kfk_producer_t *p, pbatch_t *b, kfk_err_t err, int64_t base,
                               int64_t log_append_time) {
+    /* An earlier attempt may have been written: whatever ended it, its records are not known
+     * to be absent (closing keeps _DESTROYED). */
+    if (err && err != KFK_ERR__DESTROYED && b->maybe_written)
+        err = KFK_ERR__POSSIBLY_PERSISTED;
     tp_unlink(b->tp, b);
     batch_report(p, b, err, base, log_append_time);
     if (b->in_flight)
@@ -488,10 +492,11 @@ static void expire(kfk_producer_t *p, uint64_t now, int all) {
                 pbatch_t *next = b->next;
                 if (!all && now < b->deadline_ms)
                     break;
-                kfk_err_t err = all            ? KFK_ERR__DESTROYED
-                                : b->in_flight ? KFK_ERR__POSSIBLY_PERSISTED
-                                               : KFK_ERR__MSG_TIMED_OUT;
-                if (!all && b->in_flight && p->idempotent)
+                int maybe = b->in_flight || b->maybe_written;
+                kfk_err_t err = all     ? KFK_ERR__DESTROYED
+                                : maybe ? KFK_ERR__POSSIBLY_PERSISTED
+                                        : KFK_ERR__MSG_TIMED_OUT;
+                if (!all && maybe && p->idempotent)
                     p->pid_state = PID_BUMP; /* a sequence gap follows: new epoch */
                 kfk__producer_batch_done(p, b, err, -1, -1);
                 b = next;

@@ -39,6 +39,10 @@ typedef struct pbatch {
     int in_flight; /* a request carrying it is out */
     int expired;   /* reported already (timed out or closing): free when the request returns */
     uint32_t attempts;
+    /* A request carrying it got no answer that settles it (the connection broke, the request
+     * timed out, the answer did not decode): the broker may have written it, so a failure is
+     * reported _POSSIBLY_PERSISTED, never as "not written". */
+    int maybe_written;
 } pbatch_t;
 
 typedef struct toppar {

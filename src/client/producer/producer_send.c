@@ -261,6 +261,8 @@ static void on_produce(kfk__resp_t *r, void *opaque) {
             kfk__producer_batch_free(b);
             continue;
         }
+        if (err && p->acks != 0)
+            b->maybe_written = 1; /* no answer settled this attempt */
         kfk_err_t perr = err;
         int64_t base = -1, lat = -1;
         if (!err && p->acks != 0) {

@@ -1,0 +1,90 @@
+/*
+ * test_producer_reports.c: what a delivery report may claim. A Produce that the broker wrote
+ * but never answered (the mock's close=before serves the request, then closes instead of
+ * answering) leaves the batch's fate unknown: when its delivery.timeout.ms then runs out while
+ * it waits for a retry, it must be reported _POSSIBLY_PERSISTED, never _MSG_TIMED_OUT ("not
+ * written"), which was the report before (found by scripts/reliability row 2: records reported
+ * timed out were read back).
+ */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <uv.h>
+
+#include "kfk/kfk.h"
+#include "kfk/mock.h"
+
+typedef struct {
+    uv_loop_t loop;
+    kfk_mock_t *mock;
+    kfk_producer_t *p;
+    int reports;
+    kfk_err_t err;
+    uint64_t produce_requests;
+} pr_t;
+
+static void on_mock_closed(kfk_mock_t *m, void *opaque) {
+    (void)m;
+    (void)opaque;
+}
+
+static void on_closed(kfk_producer_t *p, void *opaque) {
+    (void)p;
+    pr_t *t = opaque;
+    kfk_mock_close(t->mock, on_mock_closed, t);
+}
+
+static void on_delivery(kfk_producer_t *p, const kfk_delivery_t *d, void *opaque) {
+    pr_t *t = opaque;
+    t->reports++;
+    t->err = d->err;
+    t->produce_requests = kfk_mock_requests(t->mock, KFK_API_PRODUCE);
+    kfk_producer_set_close_timeout(p, 0);
+    kfk_producer_close(p, on_closed, t);
+}
+
+static void run(pr_t *t, const char *idempotence) {
+    memset(t, 0, sizeof *t);
+    cr_assert_eq(uv_loop_init(&t->loop), 0);
+    char errstr[512];
+    kfk_mock_opts_t mo = KFK_MOCK_OPTS_INIT;
+    cr_assert_eq(kfk_mock_new(&t->loop, &mo, &t->mock, errstr, sizeof errstr), KFK_ERR_NONE);
+    cr_assert_eq(kfk_mock_topic_create(t->mock, "t", 1, 1), KFK_ERR_NONE);
+    cr_assert_eq(
+        kfk_mock_fault_parse(t->mock, "api=Produce,close=before,count=all", errstr, sizeof errstr),
+        KFK_ERR_NONE, "%s", errstr);
+    kfk_conf_t *conf = kfk_conf_new();
+    const char *kv[] = {"bootstrap.servers", kfk_mock_bootstrap(t->mock), "enable.idempotence",
+                        idempotence, "linger.ms", "0",
+                        /* the first attempt is written, then the retry waits past the deadline */
+                        "retry.backoff.ms", "3000", "retry.backoff.max.ms", "3000",
+                        "reconnect.backoff.ms", "3000", "request.timeout.ms", "1000",
+                        "delivery.timeout.ms", "1500", NULL};
+    for (int i = 0; kv[i]; i += 2)
+        cr_assert_eq(kfk_conf_set(conf, kv[i], kv[i + 1], errstr, sizeof errstr), KFK_ERR_NONE,
+                     "%s: %s", kv[i], errstr);
+    cr_assert_eq(kfk_producer_new(&t->loop, conf, &t->p, errstr, sizeof errstr), KFK_ERR_NONE, "%s",
+                 errstr);
+    kfk_conf_free(conf);
+    kfk_record_t rec = {.topic = "t", .partition = 0, .value = "v", .value_len = 1};
+    cr_assert_eq(kfk_producer_send(t->p, &rec, on_delivery, t), KFK_ERR_NONE);
+    uv_run(&t->loop, UV_RUN_DEFAULT);
+    cr_assert_eq(uv_loop_close(&t->loop), 0, "a handle was left open");
+}
+
+Test(producer_reports, a_written_but_unanswered_batch_that_times_out_is_possibly_persisted) {
+    pr_t t;
+    run(&t, "false");
+    cr_expect_eq(t.reports, 1);
+    cr_expect_geq(t.produce_requests, 1, "no Produce reached the broker");
+    cr_expect_eq(t.err, KFK_ERR__POSSIBLY_PERSISTED, "reported %s", kfk_err_name(t.err));
+}
+
+Test(producer_reports, the_same_with_idempotence) {
+    pr_t t;
+    run(&t, "true");
+    cr_expect_eq(t.reports, 1);
+    cr_expect_geq(t.produce_requests, 1, "no Produce reached the broker");
+    cr_expect_eq(t.err, KFK_ERR__POSSIBLY_PERSISTED, "reported %s", kfk_err_name(t.err));
+}
