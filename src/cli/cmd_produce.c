@@ -58,6 +58,7 @@ typedef struct {
     /* results */
     uint64_t sent, delivered, failed, bad, bytes;
     kfk_err_t first_err;
+    char first_why[320]; /* the first failure's cause (kfk_delivery_t.errstr), if any */
     kfk_cli_progress_t progress;
     int exit_code;
 } prod_t;
@@ -73,8 +74,10 @@ static void on_dr(kfk_producer_t *p, const kfk_delivery_t *d, void *opaque) {
                           d->partition, kfk_err_str(d->err), kfk_err_name(d->err),
                           d->errstr && d->errstr[0] ? ": " : "", d->errstr ? d->errstr : "");
         pr->failed++;
-        if (!pr->first_err)
+        if (!pr->first_err) {
             pr->first_err = d->err;
+            snprintf(pr->first_why, sizeof pr->first_why, "%s", d->errstr ? d->errstr : "");
+        }
     } else {
         pr->delivered++;
     }
@@ -669,10 +672,11 @@ static int run_produce(int argc, char **argv, int emit) {
     int closed = uv_loop_close(&pr.loop) == 0;
     kfk_cli_progress(&pr.progress, pr.delivered + pr.failed, 1);
     if (!pr.gave_up) /* else the one line said it all */
-        fprintf(stderr, "kfk %s: %llu %s (%llu bytes) delivered to %s, %llu failed%s%s\n", cmd,
+        fprintf(stderr, "kfk %s: %llu %s (%llu bytes) delivered to %s, %llu failed%s%s%s%s\n", cmd,
                 (unsigned long long)pr.delivered, emit ? "events" : "records",
                 (unsigned long long)pr.bytes, pr.topic, (unsigned long long)(pr.failed + pr.bad),
-                pr.first_err ? ": " : "", pr.first_err ? kfk_err_str(pr.first_err) : "");
+                pr.first_err ? ": " : "", pr.first_err ? kfk_err_str(pr.first_err) : "",
+                pr.first_why[0] ? ": " : "", pr.first_why);
     free(pr.buf);
     msgpack_sbuffer_destroy(&pr.sbuf);
     if (pr.format == FMT_MSGPACK)
