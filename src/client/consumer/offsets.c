@@ -70,12 +70,7 @@ static void on_coordinator(kfk__resp_t *resp, void *opaque) {
                  r->node_id);
     } else {
         char why[400];
-        if (resp->err)
-            snprintf(why, sizeof why, "%s", resp->msg);
-        else
-            snprintf(why, sizeof why, "FindCoordinator answered %s (%s)", kfk_err_name(err),
-                     kfk_err_str(err));
-        lookup_failed(c, err, why);
+        lookup_failed(c, err, kfk__resp_cause(resp, err, why, sizeof why));
         return;
     }
     kfk__consumer_kick(c); /* a group member joins once the coordinator is up */
@@ -206,12 +201,9 @@ static void on_commit(kfk__resp_t *resp, void *opaque) {
     }
     kfk__free(ctx);
     if (first) {
-        if (err)
-            kfk__consumer_group_error(c, first, 0, "offset commit failed: %s", resp->msg);
-        else
-            kfk__consumer_group_error(c, first, 0,
-                                      "offset commit failed: OffsetCommit answered %s (%s)",
-                                      kfk_err_name(first), kfk_err_str(first));
+        char why[400];
+        kfk__consumer_group_error(c, first, 0, "offset commit failed: %s",
+                                  kfk__resp_cause(resp, first, why, sizeof why));
         if (first == KFK_ERR_NOT_COORDINATOR || first == KFK_ERR_COORDINATOR_NOT_AVAILABLE ||
             first == KFK_ERR__TRANSPORT || first == KFK_ERR__TIMED_OUT ||
             first == KFK_ERR_REQUEST_TIMED_OUT)
@@ -389,11 +381,7 @@ static void on_offset_fetch(kfk__resp_t *resp, void *opaque) {
     }
     if (err) {
         char why[400];
-        if (resp->err)
-            snprintf(why, sizeof why, "%s", resp->msg);
-        else
-            snprintf(why, sizeof why, "OffsetFetch answered %s (%s)", kfk_err_name(err),
-                     kfk_err_str(err));
+        kfk__resp_cause(resp, err, why, sizeof why);
         if (err == KFK_ERR_NOT_COORDINATOR || err == KFK_ERR_COORDINATOR_NOT_AVAILABLE ||
             err == KFK_ERR__TRANSPORT || err == KFK_ERR__BAD_MSG)
             c->coord = NULL;

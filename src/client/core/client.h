@@ -100,6 +100,11 @@ kfk_err_t kfk__broker_request(kfk__broker_t *b, int16_t api_key, const void *bod
  */
 void kfk__resp_keep(kfk__resp_t *r, uint8_t **frame, kfk_arena_t *arena);
 
+/* What failed on the call @p r answers, in words, into @p buf: the response's own cause (a
+ * malformed answer, a broken connection) or "<API> answered <error code>" for the error @p err
+ * the body carried. Returns @p buf. */
+const char *kfk__resp_cause(const kfk__resp_t *r, kfk_err_t err, char *buf, size_t size);
+
 /* Tells the broker's health tracker that an answer arrived on its connection: KFK_ERR_NONE
  * (it decoded) resets the reconnect backoff; KFK_ERR__BAD_MSG (it did not) closes the connection
  * as a failure with @p msg as the cause, so the next attempt waits the backoff. Called by

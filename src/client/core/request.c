@@ -103,6 +103,15 @@ kfk_err_t kfk__broker_request(kfk__broker_t *b, int16_t api_key, const void *bod
     return err;
 }
 
+const char *kfk__resp_cause(const kfk__resp_t *r, kfk_err_t err, char *buf, size_t size) {
+    if (r->err)
+        snprintf(buf, size, "%s", r->msg);
+    else
+        snprintf(buf, size, "%s answered %s (%s)", api_name(r->api_key), kfk_err_name(err),
+                 kfk_err_str(err));
+    return buf;
+}
+
 void kfk__resp_keep(kfk__resp_t *r, uint8_t **frame, kfk_arena_t *arena) {
     if (frame) {
         *frame = r->frame;

@@ -187,17 +187,6 @@ static void fatal(kfk__group_t *g, kfk_err_t err, const char *why) {
         uv_close((uv_handle_t *)&g->hb, on_hb_closed);
 }
 
-/* What failed on @p api, in words: the answer's cause (a malformed answer, a broken
- * connection) or the error code the coordinator gave. */
-static const char *call_cause(char *buf, size_t size, const char *api, const kfk__resp_t *resp,
-                              kfk_err_t err) {
-    if (resp && resp->err)
-        snprintf(buf, size, "%s", resp->msg);
-    else
-        snprintf(buf, size, "%s answered %s (%s)", api, kfk_err_name(err), kfk_err_str(err));
-    return buf;
-}
-
 static int coordinator_error(kfk_err_t err) {
     return err == KFK_ERR_NOT_COORDINATOR || err == KFK_ERR_COORDINATOR_NOT_AVAILABLE ||
            err == KFK_ERR__TRANSPORT || err == KFK_ERR__TIMED_OUT;
@@ -322,7 +311,7 @@ static void on_join(kfk__resp_t *resp, void *opaque) {
     }
     if (err) {
         char why[400];
-        call_cause(why, sizeof why, "JoinGroup", resp, err);
+        kfk__resp_cause(resp, err, why, sizeof why);
         if (err == KFK_ERR_UNKNOWN_MEMBER_ID)
             set_str(&g->member_id, (kfk_str_t){"", 0});
         if (coordinator_error(err))
@@ -503,7 +492,7 @@ static void on_sync(kfk__resp_t *resp, void *opaque) {
     free_join(g);
     if (err) {
         char why[400];
-        call_cause(why, sizeof why, "SyncGroup", resp, err);
+        kfk__resp_cause(resp, err, why, sizeof why);
         g->state = G_IDLE;
         g->rejoin = 1;
         join_failed(g);
@@ -735,7 +724,7 @@ static void on_heartbeat(kfk__resp_t *resp, void *opaque) {
         need_rejoin(g, kfk_err_name(err));
     } else if (err == KFK_ERR_FENCED_INSTANCE_ID || err == KFK_ERR_GROUP_AUTHORIZATION_FAILED) {
         char why[400];
-        fatal(g, err, call_cause(why, sizeof why, "Heartbeat", resp, err));
+        fatal(g, err, kfk__resp_cause(resp, err, why, sizeof why));
     } else if (coordinator_error(err)) {
         c->coord = NULL;
     }
