@@ -595,7 +595,11 @@ typedef void (*kfk_free_cb)(void *obj, void *opaque);
 /**
  * Creates a consumer. Configuration: group.id (needed for subscribe and for commits),
  * group.instance.id (static membership), batch.size (records per batch, default 100),
- * batch.timeout.ms (deliver what arrived within this time, default 500), auto.offset.reset
+ * batch.timeout.ms (deliver what arrived within this time, default 500), batch.commit.wait
+ * (true: a partition's next batch is delivered only once the broker acknowledged the commit of
+ * its previous one, so a crash re-reads at most one batch per partition, at one OffsetCommit
+ * round trip per batch; fetching goes on meanwhile; a failed commit is retried on the retry
+ * backoff; needs group.id; default false), auto.offset.reset
  * (earliest|latest|error), enable.auto.commit (false: commit after each done batch; true:
  * commit every auto.commit.interval.ms), fetch.min.bytes, fetch.max.bytes,
  * max.partition.fetch.bytes, fetch.max.wait.ms, queued.max.messages.kbytes, isolation.level,
@@ -975,10 +979,14 @@ typedef void (*kfk_worker_close_cb)(kfk_worker_t *w, void *opaque);
  * Creates and starts a worker on @p loop: takes the lock, then consumes @p opts->partition of
  * @p opts->topic from the group's committed offset (else auto.offset.reset) in batches of
  * batch.size, committing the done watermark after each kfk_batch_done with the simple
- * (non-member) commit of group.id, while the lock is renewed. @p conf needs group.id. Returns
- * KFK_ERR__INVALID_CONF / _INVALID_ARG (also for opts->struct_size 0) / _NOMEM with errstr (no
- * object, no callback); otherwise @p done_cb (may be NULL) runs at most once, later, if the
- * worker finishes by itself, and the worker is ended with kfk_worker_close.
+ * (non-member) commit of group.id, while the lock is renewed. The next batch is handed to
+ * @p batch_cb only once the broker acknowledged the commit of the previous one (always, as
+ * batch.commit.wait=true), so a worker killed at any point re-reads at most the batch it was
+ * processing; a failed commit is retried on the retry backoff with no batch handed out
+ * meanwhile. @p conf needs group.id. Returns KFK_ERR__INVALID_CONF / _INVALID_ARG (also for
+ * opts->struct_size 0) / _NOMEM with errstr (no object, no callback); otherwise @p done_cb
+ * (may be NULL) runs at most once, later, if the worker finishes by itself, and the worker is
+ * ended with kfk_worker_close.
  */
 KFK_EXTERN kfk_err_t kfk_worker_new(uv_loop_t *loop, const kfk_conf_t *conf,
                                     const kfk_worker_opts_t *opts, kfk_batch_cb batch_cb,

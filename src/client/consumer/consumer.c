@@ -12,7 +12,10 @@
  * delivered when full or batch.timeout.ms after it got its first record. A partition's next
  * records are delivered only after the batch holding its previous ones is done, so the done
  * watermark of a partition is simply the end of its last done batch, and commits never pass a
- * record that is not done (unlike a commit per message from concurrent handlers).
+ * record that is not done (unlike a commit per message from concurrent handlers). With
+ * batch.commit.wait (always in the partition worker) a partition's next records wait, beyond
+ * that, until the coordinator acknowledged the commit of that watermark, so a crash re-reads at
+ * most the one batch in processing per partition; fetching goes on meanwhile.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -259,7 +262,7 @@ static void fill(kfk_consumer_t *c, uint64_t now, uint64_t *next) {
         for (size_t k = 0; k < c->nparts && b->n < (size_t)c->batch_size; k++) {
             cpart_t *p = c->parts[(c->rr + k) % c->nparts];
             if (p->state != CP_READY || p->paused || p->revoking || !p->bufs ||
-                (p->busy && p->busy != b))
+                (p->busy && p->busy != b) || kfk__consumer_commit_pending(c, p))
                 continue;
             take_records(c, b, p, (size_t)c->batch_size);
         }
@@ -325,7 +328,7 @@ static void after_done(kfk_consumer_t *c, struct kfk_batch *b, int advanced) {
     }
     if (c->client_closing)
         return;
-    if (advanced && c->conf->group_id[0] && !c->conf->enable_auto_commit)
+    if (advanced && c->conf->group_id[0] && (!c->conf->enable_auto_commit || c->commit_wait))
         kfk__consumer_commit(c, NULL, NULL);
     if (c->group)
         c->group_ops->batches_done(c->group);
@@ -485,6 +488,7 @@ kfk_err_t kfk_consumer_new(uv_loop_t *loop, const kfk_conf_t *conf, kfk_consumer
     c->conf = c->cl->conf;
     kfk__stats_section_add(&c->cl->stats, kfk__consumer_stats, c);
     c->batch_size = KFK_CONF_IS_SET(c->conf, batch_size) ? (int)c->conf->batch_size : 100;
+    c->commit_wait = c->conf->batch_commit_wait && c->conf->group_id[0];
     c->close_timeout_ms = -1;
     if (c->conf->heartbeat_interval_ms >= c->conf->session_timeout_ms) {
         snprintf(errstr, errstr_size, "heartbeat.interval.ms must be below session.timeout.ms");
@@ -576,6 +580,10 @@ void kfk_consumer_set_decoder(kfk_consumer_t *c, kfk_decode_cb decode, kfk_free_
 
 void kfk__consumer_set_batch_limit(kfk_consumer_t *c, int records) {
     c->batch_size = records;
+}
+
+void kfk__consumer_set_commit_wait(kfk_consumer_t *c, int on) {
+    c->commit_wait = on && c->conf->group_id[0];
 }
 
 void kfk__consumer_set_commit_gate(kfk_consumer_t *c, int (*gate)(void *opaque), void *opaque) {

@@ -15,6 +15,11 @@
  * in-flight bound. Call it before kfk_consumer_start. */
 void kfk__consumer_set_batch_limit(kfk_consumer_t *c, int records);
 
+/* Turns batch.commit.wait on (@p on non-zero) or off for @p c: a partition's next batch is
+ * handed out only once the commit of its previous one was acknowledged (needs group.id; a
+ * failed commit is retried on the retry backoff). Call it before kfk_consumer_start. */
+void kfk__consumer_set_commit_wait(kfk_consumer_t *c, int on);
+
 /* Commits go out only while @p gate(@p opaque) says yes (a partition worker's lock); a commit
  * refused by it fails with KFK_ERR__LOCK_LOST. NULL removes the gate. */
 void kfk__consumer_set_commit_gate(kfk_consumer_t *c, int (*gate)(void *opaque), void *opaque);

@@ -210,6 +210,16 @@ static void on_commit(kfk__resp_t *resp, void *opaque) {
             c->coord = NULL;
         if (c->group)
             c->group_ops->commit_failed(c->group, first);
+        if (c->commit_wait) {
+            /* Batches of these partitions wait for this commit: send it again after the
+             * backoff (a lost lock shuts the commit gate, which ends the retries). */
+            c->commit_failures++;
+            c->commit_retry_at =
+                uv_now(c->loop) + kfk__consumer_backoff(c, (int)c->commit_failures);
+            c->commit_again = 1;
+        }
+    } else {
+        c->commit_failures = 0;
     }
     kfk__consumer_finish_commit(c, first);
     if (!c->client_closing)
@@ -234,6 +244,12 @@ kfk_err_t kfk__consumer_commit(kfk_consumer_t *c, kfk_commit_cb cb, void *opaque
         /* The partition worker's lock is gone: nothing may be committed any more. */
         c->commit_again = 0;
         settle(c, KFK_ERR__LOCK_LOST);
+        return KFK_ERR_NONE;
+    }
+    if (c->commit_failures && uv_now(c->loop) < c->commit_retry_at && !c->client_closing) {
+        /* A failed commit is retried on its backoff (run() sends it then). */
+        c->commit_again = 1;
+        kfk__consumer_arm(c, c->commit_retry_at);
         return KFK_ERR_NONE;
     }
     if (!kfk__consumer_coordinator_up(c)) {

@@ -9,8 +9,14 @@
 #include "client/consumer/parts.h"
 
 /* Commits every partition's done watermark past its committed offset; @p cb (optional) runs
- * when this round (or a later one it is folded into) ends. */
+ * when this round (or a later one it is folded into) ends. With c->commit_wait, a failed round
+ * is sent again (its waiters hear the failure), not before c->commit_retry_at. */
 kfk_err_t kfk__consumer_commit(kfk_consumer_t *c, kfk_commit_cb cb, void *opaque);
+/* True when @p p's next records must wait for a commit (batch.commit.wait, or the partition
+ * worker): its done watermark is past the offset the coordinator acknowledged. */
+static inline int kfk__consumer_commit_pending(const kfk_consumer_t *c, const cpart_t *p) {
+    return c->commit_wait && p->done >= 0 && p->done > p->committed;
+}
 /* Starts a FindCoordinator for group.id unless one is known, in flight or backing off. */
 void kfk__consumer_find_coordinator(kfk_consumer_t *c);
 /* True when the coordinator is known and connected; else arranges that it becomes so. */

@@ -185,6 +185,12 @@ struct kfk_consumer {
     uint32_t coord_failures; /* lookups failed in a row (their backoff grows) */
     int commit_in_flight;
     int commit_again;
+    /* batch.commit.wait (or the partition worker): a partition's next batch waits until the
+     * commit of its done watermark is acknowledged; a failed commit is retried after
+     * kfk__consumer_backoff(commit_failures), not before commit_retry_at. */
+    int commit_wait;
+    uint32_t commit_failures;
+    uint64_t commit_retry_at;
     struct commitw *commit_waiters;
     struct commitw *commit_settled; /* ended without a request: called from the next run */
     uint64_t next_auto_commit;

@@ -126,6 +126,9 @@
       "Static membership id (KIP-345); empty: dynamic member")                                     \
     X("batch.timeout.ms", batch_timeout_ms, INT, "500", 0, 3600000, 0, "", "",                     \
       KFK_CONF_O_CONSUMER, "Deliver a batch with what arrived within this time")                   \
+    X("batch.commit.wait", batch_commit_wait, BOOL, "false", 0, 0, 0, "", "", "consumer",          \
+      "true: a partition's next batch waits until the broker acknowledged the commit of its last " \
+      "done batch (a crash re-reads at most one batch per partition); the worker always waits")    \
     X("auto.offset.reset", auto_offset_reset, ENUM, "latest", 0, 0, 0,                             \
       "latest|earliest|error|largest|smallest|end|beginning", "", KFK_CONF_O_CONSUMER,             \
       "Where to start without a valid offset (largest, end: latest; smallest, beginning: "         \

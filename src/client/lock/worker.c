@@ -15,7 +15,15 @@
  * When the lock is lost (renewal refused or timed out, Redis unreachable past the deadline, a
  * loop stall), delivery stops at once, nothing more is committed, and the worker finishes with
  * KFK_ERR__LOCK_LOST. Records of a batch not yet committed then come again to the next holder:
- * at-least-once, at most the batches since the last commit.
+ * at-least-once.
+ *
+ * At most one batch comes again after a crash: the worker's consumer waits for commits
+ * (batch.commit.wait, always on here, whatever the configuration says): the next batch is
+ * handed to the application only once the broker acknowledged the commit of the previous one,
+ * as the seeds' consumer maker does (process a batch, await its commit, take the next), while
+ * fetching goes on underneath. That costs one OffsetCommit round trip per batch. A failed
+ * commit is sent again on the retry backoff (retry.backoff.ms doubling to retry.backoff.max.ms)
+ * and no batch is handed out meanwhile; a lost lock shuts the commit gate and stops the worker.
  *
  * Lifecycle: a worker that finishes by itself (lock held elsewhere, lost, an error) reports it
  * once through done_cb and stays allocated; kfk_worker_close ends it (its own timer handle,
@@ -171,6 +179,7 @@ static void on_acquired(kfk_lock_t *l, kfk_err_t err, int64_t fence, void *opaqu
     }
     w->consumer_open = 1;
     kfk__consumer_set_commit_gate(w->consumer, commit_gate, w);
+    kfk__consumer_set_commit_wait(w->consumer, 1);
     kfk_topic_partition_t tp = {w->topic, w->partition, KFK_OFFSET_STORED};
     e = kfk_consumer_assign(w->consumer, &tp, 1);
     if (!e)
