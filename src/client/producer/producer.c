@@ -181,7 +181,7 @@ kfk_record_batch_attrs_t kfk__producer_batch_attrs(kfk_producer_t *p, const pbat
 }
 
 /* Closes the open batch of @p tp: finishes its header and queues it for sending. */
-static void close_open(kfk_producer_t *p, toppar_t *tp) {
+void kfk__producer_close_open(kfk_producer_t *p, toppar_t *tp) {
     pbatch_t *b = tp->open;
     if (!b)
         return;
@@ -218,10 +218,14 @@ static kfk_err_t append(kfk_producer_t *p, toppar_t *tp, kfk_bytes_t key, kfk_by
                         const kfk_record_header_t *hdrs, size_t nh, int64_t ts,
                         const rmeta_t *meta) {
     size_t bsize = (size_t)p->c->batch_size;
-    if (tp->open) {
+    if (tp->open && tp->open->n > 0) {
         size_t add = kfk_record_batch_builder_append_size(&tp->open->b, key, value, hdrs, nh, ts);
-        if (tp->open->n > 0 && kfk_record_batch_builder_size(&tp->open->b) + add > bsize)
-            close_open(p, tp);
+        /* A batch that cannot go out stays open (see sendable() in producer_send.c), but a
+         * record joins it only while it is young: a batch times out with its first record,
+         * and a record must not get much less than delivery.timeout.ms. */
+        if (kfk_record_batch_builder_size(&tp->open->b) + add > bsize ||
+            kfk__producer_now_ms(p) - tp->open->created_ms >= p->open_age_max)
+            kfk__producer_close_open(p, tp);
     }
     if (!tp->open && !(tp->open = kfk__producer_batch_new(p, tp)))
         return KFK_ERR__NOMEM;
@@ -239,7 +243,7 @@ static kfk_err_t append(kfk_producer_t *p, toppar_t *tp, kfk_bytes_t key, kfk_by
         return err;
     b->meta[b->n++] = *meta;
     if (kfk_record_batch_builder_size(&b->b) >= bsize)
-        close_open(p, tp);
+        kfk__producer_close_open(p, tp);
     return KFK_ERR_NONE;
 }
 
@@ -483,8 +487,9 @@ static void expire(kfk_producer_t *p, uint64_t now, int all) {
             t->pending_tail = &(*t->pending_tail)->next;
         for (int32_t i = 0; i < t->nparts; i++) {
             toppar_t *tp = &t->parts[i];
-            if (all)
-                close_open(p, tp);
+            /* The open batch is the youngest: when it is due, so is everything queued. */
+            if (tp->open && (all || now >= tp->open->deadline_ms))
+                kfk__producer_close_open(p, tp);
             /* Batches are queued in creation order and a split's halves keep its deadline:
              * deadlines never decrease along the queue, so the first live one ends the scan. */
             pbatch_t *b = tp->head;
@@ -496,13 +501,13 @@ static void expire(kfk_producer_t *p, uint64_t now, int all) {
                 kfk_err_t err = all     ? KFK_ERR__DESTROYED
                                 : maybe ? KFK_ERR__POSSIBLY_PERSISTED
                                         : KFK_ERR__MSG_TIMED_OUT;
-                if (!all && maybe && p->idempotent)
-                    p->pid_state = PID_BUMP; /* a sequence gap follows: new epoch */
+                /* Its sequence numbers leave a gap for the batches after it: give them back
+                 * when the broker cannot have seen any of them, else start a new epoch. */
+                if (!all && p->idempotent && kfk__producer_seq_release(p, b) != 0)
+                    p->pid_state = PID_BUMP;
                 kfk__producer_batch_done(p, b, err, -1, -1);
                 b = next;
             }
-            if (tp->open && !all && now >= tp->open->deadline_ms)
-                close_open(p, tp);
         }
     }
 }
@@ -544,11 +549,14 @@ static void on_timer(uv_timer_t *h) {
         for (int32_t i = 0; i < t->nparts; i++) {
             toppar_t *tp = &t->parts[i];
             if (tp->open) {
+                /* A lingered batch is closed when a request can carry it (sendable() in
+                 * producer_send.c); what it waits for then (an answer, a connection, metadata,
+                 * a producer id) wakes the timer, so only a future linger end arms it here. */
                 uint64_t due = tp->open->created_ms + (uint64_t)p->c->linger_ms;
-                if (flushing || now >= due)
-                    close_open(p, tp);
-                else if (due < next)
+                if (!flushing && due > now && due < next)
                     next = due;
+                if (tp->open->deadline_ms < next)
+                    next = tp->open->deadline_ms > now ? tp->open->deadline_ms : now + 1;
             }
             /* The head has the earliest deadline (see expire); only the first batch not in
              * flight can be waiting for a retry (the rest wait behind it). */
@@ -610,11 +618,14 @@ static void render_stats(void *owner, kfk_wbuf_t *w) {
                     p->stat_txmsgs, p->stat_txbytes, p->stat_txerrs);
     kfk__stats_putf(w, ",\"batches\":%" PRIu64 ",\"requests\":%" PRIu64 ",\"retries\":%" PRIu64,
                     p->stat_batches, p->stat_requests, p->stat_retries);
-    kfk__stats_putf(
-        w, ",\"eos\":{\"idemp_state\":\"%s\",\"producer_id\":%lld,\"producer_epoch\":%d}",
-        p->idempotent && p->pid_state >= 0 && p->pid_state <= PID_BUMP ? pid_states[p->pid_state]
-                                                                       : "Disabled",
-        (long long)(p->idempotent ? p->pid : -1), (int)(p->idempotent ? p->epoch : -1));
+    kfk__stats_putf(w,
+                    ",\"eos\":{\"idemp_state\":\"%s\",\"producer_id\":%lld,\"producer_epoch\":%d,"
+                    "\"epoch_cnt\":%" PRIu64 "}",
+                    p->idempotent && p->pid_state >= 0 && p->pid_state <= PID_BUMP
+                        ? pid_states[p->pid_state]
+                        : "Disabled",
+                    (long long)(p->idempotent ? p->pid : -1), (int)(p->idempotent ? p->epoch : -1),
+                    p->stat_epochs);
     kfk__stats_put(w, ",\"topics\":{");
     for (const ptopic_t *t = p->topics; t; t = t->next) {
         if (t != p->topics)
@@ -709,6 +720,9 @@ kfk_err_t kfk_producer_new(uv_loop_t *loop, const kfk_conf_t *conf, kfk_producer
     p->codec = (kfk_codec_t)p->c->compression_type;
     p->max_in_flight_tp = (int)(p->idempotent ? (p->c->max_in_flight < 5 ? p->c->max_in_flight : 5)
                                               : p->c->max_in_flight);
+    uint64_t age = (uint64_t)p->c->delivery_timeout_ms / 8;
+    age = age < 1000 ? age : 1000;
+    p->open_age_max = age > (uint64_t)p->c->linger_ms ? age : (uint64_t)p->c->linger_ms;
     p->pid = -1;
     p->epoch = -1;
     p->rnd = (uint32_t)uv_hrtime() | 1;

@@ -43,6 +43,7 @@ typedef struct pbatch {
      * timed out, the answer did not decode): the broker may have written it, so a failure is
      * reported _POSSIBLY_PERSISTED, never as "not written". */
     int maybe_written;
+    int seq_dirty; /* base_seq changed since its header was written (kfk__producer_seq_release) */
 } pbatch_t;
 
 typedef struct toppar {
@@ -103,6 +104,10 @@ struct kfk_producer {
     int idempotent;
     kfk_codec_t codec;
     int max_in_flight_tp;
+    /* How long an open batch takes records: linger.ms, or while it cannot be sent up to an
+     * eighth of delivery.timeout.ms (at most 1 s), so that a record joining it late still has
+     * at least 7/8 of its delivery timeout. */
+    uint64_t open_age_max;
     ptopic_t *topics;
     pbroker_t *brokers;
     uv_timer_t timer;
@@ -119,6 +124,7 @@ struct kfk_producer {
     kfk__broker_t *pid_broker;
     uint64_t pid_retry_at;
     uint32_t pid_attempts;
+    int pid_renew;          /* the next bump asks for a new producer id (not epoch + 1) */
     kfk_err_t pid_last_err; /* why the last InitProducerId failed (0: none since it worked) */
     char pid_last_msg[160]; /* ... in words */
 
@@ -156,6 +162,7 @@ struct kfk_producer {
     kfk_wbuf_t mp; /* msgpack scratch */
 
     uint64_t stat_batches, stat_requests, stat_retries;
+    uint64_t stat_epochs; /* producer ids and epochs taken (librdkafka's eos.epoch_cnt) */
     uint64_t stat_txmsgs, stat_txbytes, stat_txerrs; /* records acknowledged / failed */
 };
 
@@ -194,5 +201,15 @@ void kfk__producer_check_flush(kfk_producer_t *p);
 
 /* Sends the ready batches of every partition to their leaders (producer_send.c). */
 void kfk__producer_send_all(kfk_producer_t *p, uint64_t now);
+
+/* Closes the open batch of @p tp (its idempotent sequence numbers are assigned now) and queues
+ * it; a batch that fails to finish is reported at once. */
+void kfk__producer_close_open(kfk_producer_t *p, toppar_t *tp);
+
+/* Batch @p b, the first unacknowledged one of its partition, is being reported failed: gives its
+ * sequence numbers back (the batches queued after it are renumbered down) when neither it nor any
+ * batch after it may have reached the broker. Returns 0 if so (or if it has none), -1 if the
+ * producer must start a new epoch instead. */
+int kfk__producer_seq_release(kfk_producer_t *p, pbatch_t *b);
 
 #endif

@@ -20,8 +20,28 @@ static void renumber(kfk_producer_t *p) {
                 tp->next_seq = (int32_t)(((uint32_t)tp->next_seq + (uint32_t)b->n) & 0x7fffffff);
                 kfk_record_batch_set_producer(b->buf.data, b->buf.len, p->pid, p->epoch,
                                               b->base_seq);
+                b->seq_dirty = 0;
             }
         }
+}
+
+int kfk__producer_seq_release(kfk_producer_t *p, pbatch_t *b) {
+    toppar_t *tp = b->tp;
+    if (b->base_seq < 0 || p->pid_state != PID_READY)
+        return 0; /* numbered again when the producer id comes */
+    if (tp->head != b)
+        return -1;
+    for (pbatch_t *x = b; x; x = x->next)
+        if (x->in_flight || x->maybe_written)
+            return -1;
+    uint32_t n = (uint32_t)b->n;
+    for (pbatch_t *x = b->next; x; x = x->next) {
+        x->base_seq = (int32_t)(((uint32_t)x->base_seq - n) & 0x7fffffff);
+        x->seq_dirty = 1; /* its header is rewritten when it is next sent */
+    }
+    tp->next_seq = (int32_t)(((uint32_t)tp->next_seq - n) & 0x7fffffff);
+    b->base_seq = -1;
+    return 0;
 }
 
 static void on_pid_response(kfk__resp_t *resp, void *opaque) {
@@ -37,6 +57,7 @@ static void on_pid_response(kfk__resp_t *resp, void *opaque) {
         p->pid = r->producer_id;
         p->epoch = r->producer_epoch;
         p->pid_state = PID_READY;
+        p->stat_epochs++;
         p->pid_attempts = 0;
         p->pid_last_err = KFK_ERR_NONE;
         kfk__dbg(&p->cl->log, KFK_DBG_PRODUCER, "producer id %lld epoch %d%s", (long long)p->pid,
@@ -224,10 +245,13 @@ static void handle_partition(kfk_producer_t *p, pbatch_t *b, kfk_err_t err, int6
     if (p->idempotent &&
         (err == KFK_ERR_UNKNOWN_PRODUCER_ID || err == KFK_ERR_INVALID_PRODUCER_EPOCH ||
          (err == KFK_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER && tp->head == b))) {
-        /* The broker lost our state or we lost order: new epoch, renumber, resend. */
+        /* The broker lost our state or we lost order: new epoch, renumber, resend. A broker
+         * that holds a higher epoch than ours needs a new producer id. */
         kfk__log(&p->cl->log, KFK_LOG_WARNING, KFK_DBG_PRODUCER,
                  "%s [%d]: %s: bumping the producer epoch", tp->t->name, tp->id, kfk_err_name(err));
         p->pid_state = PID_BUMP;
+        if (err == KFK_ERR_INVALID_PRODUCER_EPOCH)
+            p->pid_renew = 1;
         b->retry_at_ms = now;
         return;
     }
@@ -318,8 +342,19 @@ static void on_broker_up(kfk__broker_t *b, kfk_err_t err, const char *msg, void 
         kfk__producer_kick(pb->p);
 }
 
-/* The first batch of @p tp that may go out now, or NULL. */
-static pbatch_t *sendable(kfk_producer_t *p, toppar_t *tp, uint64_t now) {
+/* The open batch of @p tp has records and has lingered (or a flush or close wants it now). */
+static int open_ready(const kfk_producer_t *p, const toppar_t *tp, uint64_t now) {
+    const pbatch_t *o = tp->open;
+    return o && o->n > 0 &&
+           (p->flushing || p->closing || now >= o->created_ms + (uint64_t)p->c->linger_ms);
+}
+
+/* The first batch of @p tp that may go out now, or NULL. A batch still open is closed here, at
+ * send time, when it has lingered and nothing is queued before it (@p take: close it; else only
+ * say that there is one): until a request can carry it, it goes on taking records up to
+ * batch.size, so a partition that cannot send (its in-flight slots taken, its leader down, no
+ * producer id) gathers records into full batches rather than a queue of linger.ms-sized ones. */
+static pbatch_t *sendable(kfk_producer_t *p, toppar_t *tp, uint64_t now, int take) {
     /* Idempotence: until this partition has acknowledged a batch of the current producer id and
      * epoch, the broker holds no state for it and takes any first sequence, so a later batch in
      * flight could be written while an earlier one is refused (NOT_LEADER_OR_FOLLOWER on a new
@@ -335,7 +370,14 @@ static pbatch_t *sendable(kfk_producer_t *p, toppar_t *tp, uint64_t now) {
             return NULL; /* keep order: nothing after a batch waiting to be retried */
         return b;
     }
-    return NULL;
+    if (!open_ready(p, tp, now))
+        return NULL;
+    if (!take)
+        return tp->open;
+    kfk__producer_close_open(p, tp);
+    /* It is the tail now, unless finishing it failed (then it was reported). */
+    pbatch_t *b = tp->tail;
+    return b && !b->in_flight && b->retry_at_ms <= now ? b : NULL;
 }
 
 /* Sends one Produce request to broker @p node with the next batch of each of its partitions;
@@ -368,7 +410,7 @@ static size_t send_to(kfk_producer_t *p, int32_t node, uint64_t now, int *need_m
         for (int32_t i = 0; i < t->nparts && i < md->partition_cnt; i++) {
             if (md->partitions[i].leader != node)
                 continue;
-            pbatch_t *b = sendable(p, &t->parts[i], now);
+            pbatch_t *b = sendable(p, &t->parts[i], now, 1);
             if (!b)
                 continue;
             if (n == cap) {
@@ -407,6 +449,10 @@ static size_t send_to(kfk_producer_t *p, int32_t node, uint64_t now, int *need_m
             ti++;
         }
         tds[ti - 1].partition_data.count++;
+        if (b->seq_dirty) {
+            kfk_record_batch_set_producer(b->buf.data, b->buf.len, p->pid, p->epoch, b->base_seq);
+            b->seq_dirty = 0;
+        }
         pds[i].index = b->tp->id;
         pds[i].records = (kfk_bytes_t){b->buf.data, (int32_t)b->buf.len};
         rq->batches[i] = b;
@@ -445,20 +491,35 @@ void kfk__producer_send_all(kfk_producer_t *p, uint64_t now) {
     if (p->idempotent && p->pid_state != PID_READY) {
         if (p->pid_state == PID_BUMP && p->in_flight_batches > 0)
             return; /* the epoch bump waits for what is in flight */
-        if (p->pid_state == PID_BUMP)
-            p->pid_state = PID_NONE;
-        request_pid(p);
-        return;
+        if (p->pid_state == PID_BUMP && !p->pid_renew && p->pid >= 0 && p->epoch < INT16_MAX - 1) {
+            /* An idempotent producer bumps its epoch itself, as Java's does (KIP-360): the
+             * broker takes a higher epoch starting again at sequence 0 on every partition.
+             * InitProducerId would hand out a new producer id instead (a non-transactional id
+             * is never bumped by the coordinator), one more for the brokers to keep. */
+            p->epoch++;
+            p->pid_state = PID_READY;
+            p->stat_epochs++;
+            kfk__dbg(&p->cl->log, KFK_DBG_PRODUCER, "producer id %lld epoch %d (epoch bump)",
+                     (long long)p->pid, p->epoch);
+            renumber(p);
+        } else {
+            if (p->pid_state == PID_BUMP)
+                p->pid_state = PID_NONE;
+            p->pid_renew = 0;
+            request_pid(p);
+            return;
+        }
     }
-    int need_md = 0;
+    int need_md = 0, any = 0;
     for (int round = 0; round < 64; round++) {
         size_t sent = 0;
         /* Leaders that have something to send. */
         for (ptopic_t *t = p->topics; t; t = t->next) {
             const kfk__topic_md_t *md = kfk__client_topic(p->cl, t->name);
             for (int32_t i = 0; i < t->nparts; i++) {
-                if (!sendable(p, &t->parts[i], now))
+                if (!sendable(p, &t->parts[i], now, 0))
                     continue;
+                any = 1;
                 int32_t leader = md && i < md->partition_cnt ? md->partitions[i].leader : -1;
                 if (leader < 0) {
                     need_md = 1;
@@ -481,8 +542,8 @@ void kfk__producer_send_all(kfk_producer_t *p, uint64_t now) {
     }
     if (need_md)
         kfk__producer_md_want(p, now);
-    else
-        kfk__producer_md_ok(p);
+    else if (any)
+        kfk__producer_md_ok(p); /* not when nothing was waiting: that proves nothing */
 }
 
 /* ---- why a topic cannot be sent to ------------------------------------------------------------

@@ -1,0 +1,276 @@
+/*
+ * test_producer_batching.c: how the producer batches while it cannot send, and what an
+ * idempotent producer does with the sequence numbers and epochs of batches that fail.
+ *
+ * - A partition whose request slots are taken (the mock answers every Produce 200 ms late, one
+ *   request in flight) keeps appending to its open batch rather than closing one batch per
+ *   linger.ms (found by scripts/reliability rows 1, 2 and 9: 20,000 records at 2,000/s became
+ *   4,992 batches and the delivery latency grew without bound).
+ * - A batch that times out before any request carried it gives its sequence numbers back: the
+ *   next batch is accepted at once (no OUT_OF_ORDER_SEQUENCE_NUMBER, no new epoch).
+ * - A batch that may have been written and then timed out makes the producer bump its epoch
+ *   itself (one InitProducerId in all), not ask for a new producer id (row 2 saw 3 to 9 ids).
+ */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <uv.h>
+
+#include "kfk/kfk.h"
+#include "kfk/mock.h"
+
+#define NREC 400
+
+typedef struct {
+    uv_loop_t loop;
+    uv_timer_t pace;
+    kfk_mock_t *mock;
+    kfk_producer_t *p;
+    int sent, reported, delivered, closing;
+    int64_t offsets[NREC];
+    kfk_err_t errs[NREC];
+    int step; /* the scenario's stage (sequence and epoch tests) */
+} bt_t;
+
+static void on_mock_closed(kfk_mock_t *m, void *opaque) {
+    (void)m;
+    (void)opaque;
+}
+
+static void on_closed(kfk_producer_t *p, void *opaque) {
+    (void)p;
+    bt_t *t = opaque;
+    kfk_mock_close(t->mock, on_mock_closed, t);
+}
+
+static void finish(bt_t *t) {
+    if (t->closing)
+        return;
+    t->closing = 1;
+    kfk_producer_set_close_timeout(t->p, 0);
+    kfk_producer_close(t->p, on_closed, t);
+}
+
+static void new_mock(bt_t *t, const char *fault) {
+    memset(t, 0, sizeof *t);
+    cr_assert_eq(uv_loop_init(&t->loop), 0);
+    char errstr[512];
+    kfk_mock_opts_t mo = KFK_MOCK_OPTS_INIT;
+    cr_assert_eq(kfk_mock_new(&t->loop, &mo, &t->mock, errstr, sizeof errstr), KFK_ERR_NONE);
+    cr_assert_eq(kfk_mock_topic_create(t->mock, "t", 1, 1), KFK_ERR_NONE);
+    if (fault)
+        cr_assert_eq(kfk_mock_fault_parse(t->mock, fault, errstr, sizeof errstr), KFK_ERR_NONE,
+                     "%s", errstr);
+}
+
+static void new_producer(bt_t *t, const char *const *kv) {
+    char errstr[512];
+    kfk_conf_t *conf = kfk_conf_new();
+    cr_assert_eq(
+        kfk_conf_set(conf, "bootstrap.servers", kfk_mock_bootstrap(t->mock), errstr, sizeof errstr),
+        KFK_ERR_NONE);
+    for (int i = 0; kv[i]; i += 2)
+        cr_assert_eq(kfk_conf_set(conf, kv[i], kv[i + 1], errstr, sizeof errstr), KFK_ERR_NONE,
+                     "%s: %s", kv[i], errstr);
+    cr_assert_eq(kfk_producer_new(&t->loop, conf, &t->p, errstr, sizeof errstr), KFK_ERR_NONE, "%s",
+                 errstr);
+    kfk_conf_free(conf);
+}
+
+static void run(bt_t *t) {
+    uv_run(&t->loop, UV_RUN_DEFAULT);
+    cr_assert_eq(uv_loop_close(&t->loop), 0, "a handle was left open");
+}
+
+/* ---- batching while the request slot is taken ----------------------------------------------- */
+
+static void on_paced_delivery(kfk_producer_t *p, const kfk_delivery_t *d, void *opaque) {
+    (void)p;
+    bt_t *t = kfk_producer_get_data(p);
+    int i = (int)(intptr_t)opaque;
+    t->offsets[i] = d->offset;
+    t->errs[i] = d->err;
+    t->reported++;
+    if (!d->err)
+        t->delivered++;
+    if (t->reported == NREC)
+        finish(t);
+}
+
+static void send_one(bt_t *t) {
+    char v[16];
+    int n = snprintf(v, sizeof v, "%d", t->sent);
+    kfk_record_t rec = {.topic = "t", .partition = 0, .value = v, .value_len = (size_t)n};
+    cr_assert_eq(kfk_producer_send(t->p, &rec, on_paced_delivery, (void *)(intptr_t)t->sent),
+                 KFK_ERR_NONE);
+    t->sent++;
+}
+
+static void on_pace(uv_timer_t *h) {
+    bt_t *t = h->data;
+    /* Two records a millisecond (the loop's timers have a 1 ms grain): 400 in about 200 ms,
+     * i.e. about 40 linger.ms periods while the first request waits for its answer. */
+    for (int k = 0; k < 2 && t->sent < NREC; k++)
+        send_one(t);
+    if (t->sent == NREC)
+        uv_close((uv_handle_t *)h, NULL);
+}
+
+static void paced(const char *idempotence) {
+    bt_t t;
+    new_mock(&t, "api=Produce,delay=200,count=all");
+    const char *kv[] = {"enable.idempotence",
+                        idempotence,
+                        "linger.ms",
+                        "5",
+                        "max.in.flight.requests.per.connection",
+                        "1",
+                        NULL};
+    new_producer(&t, kv);
+    kfk_producer_set_data(t.p, &t);
+    cr_assert_eq(uv_timer_init(&t.loop, &t.pace), 0);
+    t.pace.data = &t;
+    cr_assert_eq(uv_timer_start(&t.pace, on_pace, 0, 1), 0);
+    run(&t);
+    uint64_t produces = kfk_mock_requests(t.mock, KFK_API_PRODUCE);
+    cr_expect_eq(t.delivered, NREC, "%d of %d delivered", t.delivered, NREC);
+    for (int i = 0; i < NREC; i++)
+        cr_expect_eq(t.offsets[i], i, "record %d at offset %lld (%s)", i, (long long)t.offsets[i],
+                     kfk_err_name(t.errs[i]));
+    /* One Produce per linger.ms while the slot was taken would be about 40 (each 200 ms late:
+     * 8 s); gathering into the open batch gives the first one, then one for everything sent
+     * while it waited, and perhaps one more for the tail. */
+    cr_expect_leq(produces, 4, "%llu Produce requests for %d records sent in ~200 ms",
+                  (unsigned long long)produces, NREC);
+}
+
+Test(producer_batching, a_partition_that_cannot_send_gathers_records_into_its_open_batch,
+     .timeout = 30) {
+    paced("false");
+}
+
+Test(producer_batching, the_same_with_idempotence, .timeout = 30) {
+    paced("true");
+}
+
+/* ---- sequence numbers and epochs of failed batches ------------------------------------------ */
+
+static void send_at(bt_t *t, int i, kfk_delivery_cb cb) {
+    char v[16];
+    int n = snprintf(v, sizeof v, "%d", i);
+    kfk_record_t rec = {.topic = "t", .partition = 0, .value = v, .value_len = (size_t)n};
+    cr_assert_eq(kfk_producer_send(t->p, &rec, cb, (void *)(intptr_t)i), KFK_ERR_NONE);
+}
+
+static void on_seq_delivery(kfk_producer_t *p, const kfk_delivery_t *d, void *opaque);
+
+/* Waits (5 s at most) until the producer names a cause for partition 0: its broker is gone. */
+static void on_broker_gone(uv_timer_t *h) {
+    bt_t *t = h->data;
+    char why[256];
+    kfk_err_t err = kfk_producer_topic_error(t->p, "t", why, sizeof why);
+    if (err == KFK_ERR_NONE && ++t->step < 1000)
+        return;
+    cr_assert_neq(err, KFK_ERR_NONE, "the producer never saw its broker go");
+    uv_close((uv_handle_t *)h, NULL);
+    send_at(t, 1, on_seq_delivery);
+}
+
+static void on_seq_delivery(kfk_producer_t *p, const kfk_delivery_t *d, void *opaque) {
+    bt_t *t = kfk_producer_get_data(p);
+    int i = (int)(intptr_t)opaque;
+    t->offsets[i] = d->offset;
+    t->errs[i] = d->err;
+    t->reported++;
+    if (i == 0) {
+        /* A was written: take the only broker away; once the producer saw it go (a request
+         * written before would be "possibly persisted"), B cannot go out and times out. */
+        cr_assert_eq(kfk_mock_broker_set_up(t->mock, 1, 0), KFK_ERR_NONE);
+        cr_assert_eq(uv_timer_init(&t->loop, &t->pace), 0);
+        t->pace.data = t;
+        cr_assert_eq(uv_timer_start(&t->pace, on_broker_gone, 5, 5), 0);
+    } else if (i == 1) {
+        cr_assert_eq(kfk_mock_broker_set_up(t->mock, 1, 1), KFK_ERR_NONE);
+        send_at(t, 2, on_seq_delivery);
+    } else {
+        finish(t);
+    }
+}
+
+Test(producer_batching, a_batch_that_times_out_unsent_gives_its_sequence_back, .timeout = 30) {
+    bt_t t;
+    new_mock(&t, NULL);
+    const char *kv[] = {"enable.idempotence",
+                        "true",
+                        "linger.ms",
+                        "0",
+                        "delivery.timeout.ms",
+                        "1500",
+                        "request.timeout.ms",
+                        "1000",
+                        "reconnect.backoff.ms",
+                        "50",
+                        "reconnect.backoff.max.ms",
+                        "200",
+                        NULL};
+    new_producer(&t, kv);
+    kfk_producer_set_data(t.p, &t);
+    send_at(&t, 0, on_seq_delivery);
+    run(&t);
+    cr_expect_eq(t.reported, 3);
+    cr_expect_eq(t.errs[0], KFK_ERR_NONE, "A: %s", kfk_err_name(t.errs[0]));
+    cr_expect_eq(t.errs[1], KFK_ERR__MSG_TIMED_OUT, "B: %s", kfk_err_name(t.errs[1]));
+    cr_expect_eq(t.errs[2], KFK_ERR_NONE, "C: %s", kfk_err_name(t.errs[2]));
+    cr_expect_eq(t.offsets[2], 1, "C at offset %lld", (long long)t.offsets[2]);
+    /* A and C, each accepted at once: a gap left by B would have drawn an
+     * OUT_OF_ORDER_SEQUENCE_NUMBER answer and a second Produce for C. */
+    cr_expect_eq(kfk_mock_requests(t.mock, KFK_API_PRODUCE), 2, "%llu Produce requests",
+                 (unsigned long long)kfk_mock_requests(t.mock, KFK_API_PRODUCE));
+    cr_expect_eq(kfk_mock_requests(t.mock, KFK_API_INIT_PRODUCER_ID), 1);
+}
+
+static void on_bump_delivery(kfk_producer_t *p, const kfk_delivery_t *d, void *opaque) {
+    bt_t *t = kfk_producer_get_data(p);
+    int i = (int)(intptr_t)opaque;
+    t->offsets[i] = d->offset;
+    t->errs[i] = d->err;
+    t->reported++;
+    if (i == 0)
+        send_at(t, 1, on_bump_delivery);
+    else
+        finish(t);
+}
+
+Test(producer_batching, a_possibly_written_batch_that_times_out_bumps_the_epoch_locally,
+     .timeout = 30) {
+    bt_t t;
+    /* The first Produce is written, then its connection closes before the answer; its retry
+     * waits past delivery.timeout.ms, so it is reported possibly persisted: the next record
+     * must go under a new epoch of the same producer id. */
+    new_mock(&t, "api=Produce,close=before,count=1");
+    const char *kv[] = {"enable.idempotence",
+                        "true",
+                        "linger.ms",
+                        "0",
+                        "retry.backoff.ms",
+                        "3000",
+                        "retry.backoff.max.ms",
+                        "3000",
+                        "request.timeout.ms",
+                        "1000",
+                        "delivery.timeout.ms",
+                        "1500",
+                        NULL};
+    new_producer(&t, kv);
+    kfk_producer_set_data(t.p, &t);
+    send_at(&t, 0, on_bump_delivery);
+    run(&t);
+    cr_expect_eq(t.reported, 2);
+    cr_expect_eq(t.errs[0], KFK_ERR__POSSIBLY_PERSISTED, "A: %s", kfk_err_name(t.errs[0]));
+    cr_expect_eq(t.errs[1], KFK_ERR_NONE, "B: %s", kfk_err_name(t.errs[1]));
+    cr_expect_eq(t.offsets[1], 1, "B at offset %lld (A was written at 0)", (long long)t.offsets[1]);
+    cr_expect_eq(kfk_mock_requests(t.mock, KFK_API_INIT_PRODUCER_ID), 1,
+                 "%llu InitProducerId requests: the bump took a new producer id",
+                 (unsigned long long)kfk_mock_requests(t.mock, KFK_API_INIT_PRODUCER_ID));
+}
