@@ -86,7 +86,8 @@
       KFK_CONF_O_PRODUCER,                                                                         \
       "Replicas that must have a record before it is acknowledged (all = -1)")                     \
     X("linger.ms", linger_ms, INT, "5", 0, 900000, 0, "", "queue.buffering.max.ms",                \
-      KFK_CONF_O_PRODUCER, "Wait this long for a batch to fill")                                   \
+      KFK_CONF_O_PRODUCER,                                                                         \
+      "Wait this long for a batch to fill (it fills on while it cannot be sent)")                  \
     X("batch.size", batch_size, INT, "16384", 1, 2147483647, 0, "", "",                            \
       KFK_CONF_O_PRODUCER ", " KFK_CONF_O_CONSUMER,                                                \
       "Producer: batch bytes (default 16384); consumer: records per batch (default 100)")          \

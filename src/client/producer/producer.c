@@ -1,8 +1,10 @@
 /*
  * producer.c: kfk_producer_t. Records are appended straight into per-partition RecordBatch v2
- * buffers (the only copy of their bytes); a batch closes at batch.size bytes or after linger.ms
- * and goes out in one Produce request per leader carrying the next batch of each of its
- * partitions, written to the socket by reference (no coalescing copy).
+ * buffers (the only copy of their bytes); a batch closes at batch.size bytes, or once it has
+ * lingered linger.ms and a request can carry it (until then it goes on taking records, for at
+ * most an eighth of delivery.timeout.ms), and goes out in one Produce request per leader carrying
+ * the next batch of each of its partitions, written to the socket by reference (no coalescing
+ * copy).
  *
  * Delivery: every accepted record gets exactly one report. Retriable errors (leader moves,
  * NOT_ENOUGH_REPLICAS, timeouts, disconnects...) refresh metadata and retry within
