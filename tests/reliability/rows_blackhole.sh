@@ -179,7 +179,7 @@ with open(d + "/deliveries.txt") as f:
 with open(d + "/a.log", "rb") as f:
     before = f.read(cont).decode(errors="replace").splitlines()
     after = f.read().decode(errors="replace").splitlines()
-res = {"s_after": 0, "s_after_before_join": 0, "s_after_join": 0, "d_after": 0,
+res = {"s_after": 0, "s_after_records": 0, "s_after_before_join": 0, "s_after_join": 0, "d_after": 0,
        "joined_after": 0, "lost_after": 0, "refusals": [], "warnings_after": 0}
 started, done = {}, set()
 lines = []
@@ -203,6 +203,7 @@ for line in after:
         continue
     if p[0] == "S":
         res["s_after"] += 1
+        res["s_after_records"] = res.get("s_after_records", 0) + int(p[4])
         res["s_after_join" if joined else "s_after_before_join"] += 1
     elif p[0] == "D":
         res["d_after"] += 1
@@ -229,7 +230,7 @@ EOF2
 row5b() {
     local rounds i d T G ppid apid t0 sa rcb rcc moved fig res rca
     local s_after=0 s_bj=0 s_aj=0 d_after=0 inhand=0 moved_all=0 lost=0 dupmax=0 joined=0 refused=0
-    local exits="" v=PASS gargs
+    local exits="" v=PASS gargs s_recs=0 s_rounds=""
     if [ $quick = 1 ]; then rounds=2; else rounds=10; fi
     gargs=(-X session.timeout.ms=6000 -X heartbeat.interval.ms=1000 -X max.poll.interval.ms=20000)
     for i in $(seq 1 "$rounds"); do
@@ -294,8 +295,10 @@ row5b() {
         res=$(python3 tests/reliability/check.py consume --consumed "$d/consumed.txt" \
             --deliveries "$d/deliveries.txt")
         echo "$res" >"$d/check.json"
-        kfk_log "row 5b: round $i: batches after SIGCONT $(jf "$fig" s_after) (before its rejoin $(jf "$fig" s_after_before_join)), in hand at SIGSTOP $(jf "$fig" in_hand_records) records in $(jf "$fig" in_hand) finished after it $(jf "$fig" d_after), rejoined $(jf "$fig" joined_after), last reader $moved lines, lost $(jf "$res" lost), dup $(jf "$res" duplicated); refusals $(jf "$fig" refusals)"
+        kfk_log "row 5b: round $i: batches after SIGCONT $(jf "$fig" s_after) ($(jf "$fig" s_after_records) records, before its rejoin $(jf "$fig" s_after_before_join)), in hand at SIGSTOP $(jf "$fig" in_hand_records) records in $(jf "$fig" in_hand) finished after it $(jf "$fig" d_after), rejoined $(jf "$fig" joined_after), last reader $moved lines, lost $(jf "$res" lost), dup $(jf "$res" duplicated); refusals $(jf "$fig" refusals)"
         s_after=$((s_after + $(jf "$fig" s_after)))
+        s_recs=$((s_recs + $(jf "$fig" s_after_records)))
+        [ "$(jf "$fig" s_after)" = 0 ] || s_rounds="$s_rounds${s_rounds:+,}$i"
         s_bj=$((s_bj + $(jf "$fig" s_after_before_join)))
         s_aj=$((s_aj + $(jf "$fig" s_after_join)))
         d_after=$((d_after + $(jf "$fig" d_after)))
@@ -313,6 +316,6 @@ row5b() {
     [ $s_after = 0 ] && [ $moved_all = 0 ] && [ $lost = 0 ] && [ $joined = "$rounds" ] || v=FAIL
     case ",$exits," in *,alive,*) v=FAIL ;; esac
     add_row 5b "zombie group member (SIGSTOP)" "kfk_test_group_member (session.timeout.ms 6 s, 300 ms per batch, 2 partitions at 200 records/s) SIGSTOPped 0-1.5 s after its first batch, 8 s; a second member (kfk consume -G -e) takes both partitions and reads to the end; then SIGCONT; $rounds rounds" \
-        "batches handed to the zombie after SIGCONT $s_after ($s_bj before it rejoined, $s_aj after), records the group's offset moved back (its commits after its session expired) $moved_all, batches in hand at SIGSTOP finished after SIGCONT $d_after ($inhand records in hand in all), rounds where it logged a refused or fenced commit $refused, rounds where it rejoined $joined of $rounds, lost $lost, records read twice at most $dupmax per round, zombie exit codes $exits" \
+        "batches handed to the zombie after SIGCONT $s_after ($s_recs records; rounds ${s_rounds:-none}; $s_bj before it rejoined, $s_aj after), records the group's offset moved back (its commits after its session expired) $moved_all, batches in hand at SIGSTOP finished after SIGCONT $d_after ($inhand records in hand in all), rounds where it logged a refused or fenced commit $refused, rounds where it rejoined $joined of $rounds, lost $lost, records read twice at most $dupmax per round, zombie exit codes $exits" \
         "after its session expired: 0 batches delivered, 0 commits landed (offset never moved back), batches in hand may finish; it rejoins; lost 0" "$v"
 }
