@@ -94,6 +94,18 @@ names the row that shows it and how to see it again.
    batch printed since the last acknowledged commit (a slow first commit of a new group on a
    loaded machine is enough); "at most one batch per kill" needs the next
    batch to wait for the previous commit (or the goal must be restated).
+5. **A group member woken after its session expired is handed one more batch before it notices**
+   (row 5b: in 4 of 10 full rounds and 2 of 4 quick ones, one batch of 61-100 records of
+   partitions the broker had already given to the second member, which read them too). On
+   SIGCONT libuv runs the overdue timers in due order; when the consumer's batch.timeout.ms timer
+   or a held batch's `kfk_batch_done` (which forms the next batch at once) comes before the
+   heartbeat timer, `fill()` in src/client/consumer/consumer.c hands out a batch, and only then
+   does `on_hb_timer` (src/client/group/group.c) find no heartbeat answer within
+   session.timeout.ms and drop the partitions as lost (that check is also skipped while a
+   heartbeat is in flight). Commits are fenced: each commit of the zombie after it woke was
+   refused (`OffsetCommit answered UNKNOWN_MEMBER_ID`) or not sent, the group's offset never
+   moved back, nothing was lost. The member should check its session (now - last heartbeat
+   answer > session.timeout.ms) before forming a batch and drop its partitions first.
 """
 
 
