@@ -95,7 +95,7 @@ names the row that shows it and how to see it again.
    loaded machine is enough); "at most one batch per kill" needs the next
    batch to wait for the previous commit (or the goal must be restated).
 5. **A group member woken after its session expired is handed one more batch before it notices**
-   (row 5b: in 4 of 10 full rounds and 2 of 4 quick ones, one batch of 61-100 records of
+   (row 5b: in 4 of 10 full rounds and 2 of 4 quick ones, one batch of 74-100 records of
    partitions the broker had already given to the second member, which read them too). On
    SIGCONT libuv runs the overdue timers in due order; when the consumer's batch.timeout.ms timer
    or a held batch's `kfk_batch_done` (which forms the next batch at once) comes before the
