@@ -3,11 +3,12 @@
  * test_group_peers.c's interoperability test (a kfk member in the same group). Run with Java's
  * single-file launcher against Kafka's client jars:
  *
- *   java -cp "$KFK_KAFKA_LIBS/*" GroupPeer.java BOOTSTRAP GROUP TOPIC SECONDS
+ *   java -cp "$KFK_KAFKA_LIBS/*" GroupPeer.java BOOTSTRAP GROUP TOPIC SECONDS [RECORDS]
  *
  * It joins GROUP (classic protocol, range assignor, no auto commit, earliest when the group has
- * no offset), subscribes to TOPIC and polls for SECONDS seconds, committing (commitSync) after
- * each poll that returned records; then it closes, leaving the group. Stdout, one line each, in
+ * no offset), subscribes to TOPIC and polls for SECONDS seconds (or, with RECORDS, until it has
+ * received that many records, SECONDS at most), committing (commitSync) after each poll that
+ * returned records; then it closes, leaving the group. Stdout, one line each, in
  * the order they happened:
  *
  *   assigned P        partition P was assigned (rebalance listener)
@@ -39,6 +40,7 @@ public class GroupPeer {
     public static void main(String[] args) {
         String bootstrap = args[0], group = args[1], topic = args[2];
         long seconds = Long.parseLong(args[3]);
+        long want = args.length > 4 ? Long.parseLong(args[4]) : -1, got = 0;
         Properties p = new Properties();
         p.put("bootstrap.servers", bootstrap);
         p.put("group.id", group);
@@ -64,12 +66,14 @@ public class GroupPeer {
                 }
             });
             long end = System.nanoTime() + seconds * 1_000_000_000L;
-            while (System.nanoTime() < end) {
+            while (System.nanoTime() < end && (want < 0 || got < want)) {
                 ConsumerRecords<byte[], byte[]> recs = c.poll(Duration.ofMillis(200));
                 if (recs.isEmpty())
                     continue;
-                for (ConsumerRecord<byte[], byte[]> r : recs)
+                for (ConsumerRecord<byte[], byte[]> r : recs) {
                     say("record " + r.partition() + " " + r.offset());
+                    got++;
+                }
                 try {
                     c.commitSync();
                 } catch (KafkaException e) {

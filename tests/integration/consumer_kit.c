@@ -489,31 +489,43 @@ int ck_committed(const char *bootstrap, const char *group, const char *topic, in
 
 int ck_cgc_describe(const char *bootstrap, const char *group, const char *topic, int32_t nparts,
                     int64_t *out) {
-    for (int32_t p = 0; p < nparts; p++)
-        out[p] = -1;
     char path[128];
     snprintf(path, sizeof path, "/tmp/kfk-cgc-%d.out", (int)getpid());
-    int st = ck_sh("java -cp '%s/*' org.apache.kafka.tools.consumer.group.ConsumerGroupCommand "
-                   "--bootstrap-server %s --describe --group %s >%s 2>&1",
-                   kt_env_required("KAFKA_LIBS"), bootstrap, group, path);
-    char *txt = ck_slurp(path, NULL);
-    cr_assert_not_null(txt);
-    cr_assert_eq(st, 0, "ConsumerGroupCommand failed:\n%s", txt);
-    int rows = 0;
-    char *save = NULL;
-    for (char *line = strtok_r(txt, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-        char g[256], t[256], cur[32];
-        int part;
-        if (sscanf(line, "%255s %255s %d %31s", g, t, &part, cur) != 4)
-            continue;
-        if (strcmp(g, group) || strcmp(t, topic) || part < 0 || part >= nparts)
-            continue;
-        out[part] = strcmp(cur, "-") ? strtoll(cur, NULL, 10) : -1;
-        rows++;
+    /* The tool lists no row while the group is still settling (a rebalance after the last
+     * member left, a coordinator loading it): ask again, 30 s at most, then say what it said. */
+    for (double t0 = ck_now_ms();;) {
+        for (int32_t p = 0; p < nparts; p++)
+            out[p] = -1;
+        int st = ck_sh("java -cp '%s/*' org.apache.kafka.tools.consumer.group.ConsumerGroupCommand "
+                       "--bootstrap-server %s --describe --group %s >%s 2>&1",
+                       kt_env_required("KAFKA_LIBS"), bootstrap, group, path);
+        char *txt = ck_slurp(path, NULL);
+        cr_assert_not_null(txt);
+        cr_assert_eq(st, 0, "ConsumerGroupCommand failed:\n%s", txt);
+        int rows = 0;
+        char *all = strdup(txt), *save = NULL;
+        for (char *line = strtok_r(txt, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+            char g[256], t[256], cur[32];
+            int part;
+            if (sscanf(line, "%255s %255s %d %31s", g, t, &part, cur) != 4)
+                continue;
+            if (strcmp(g, group) || strcmp(t, topic) || part < 0 || part >= nparts)
+                continue;
+            out[part] = strcmp(cur, "-") ? strtoll(cur, NULL, 10) : -1;
+            rows++;
+        }
+        free(txt);
+        unlink(path);
+        if (rows > 0 || ck_now_ms() - t0 > 30000) {
+            if (rows == 0)
+                fprintf(stderr, "ConsumerGroupCommand listed no row of %s for 30 s; it said:\n%s\n",
+                        topic, all);
+            free(all);
+            return rows;
+        }
+        free(all);
+        usleep(500000);
     }
-    free(txt);
-    unlink(path);
-    return rows;
 }
 
 /* ---- raw looks at partitions ------------------------------------------------------------------

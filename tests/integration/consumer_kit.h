@@ -149,7 +149,8 @@ int ck_committed(const char *bootstrap, const char *group, const char *topic, in
                  int64_t *out);
 
 /* Runs Kafka's ConsumerGroupCommand --describe for @p group and fills CURRENT-OFFSET of
- * partitions 0..nparts-1 of @p topic (-1 for "-" or absent). Returns the rows of that topic. */
+ * partitions 0..nparts-1 of @p topic (-1 for "-" or absent), again while it lists no row of the
+ * topic (30 s at most; then its output is printed). Returns the rows of that topic. */
 int ck_cgc_describe(const char *bootstrap, const char *group, const char *topic, int32_t nparts,
                     int64_t *out);
 
