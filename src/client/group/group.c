@@ -54,7 +54,8 @@ struct kfk__group {
     uv_timer_t hb;
     int hb_open;
     int hb_in_flight;
-    uint64_t last_hb_ok;
+    uint64_t hb_sent;    /* when the heartbeat in flight was sent */
+    uint64_t last_hb_ok; /* when the last heartbeat answered without error was sent */
     uint64_t revoke_deadline;
     int rejoin; /* a rebalance is needed */
     int rejoin_after_revoke;
@@ -707,7 +708,7 @@ static void on_heartbeat(kfk__resp_t *resp, void *opaque) {
     if (!err && r->error_code)
         err = (kfk_err_t)r->error_code;
     if (!err) {
-        g->last_hb_ok = uv_now(c->loop);
+        g->last_hb_ok = g->hb_sent; /* the coordinator saw it no earlier than that */
         return;
     }
     if (err == KFK_ERR_REBALANCE_IN_PROGRESS) {
@@ -730,25 +731,46 @@ static void on_heartbeat(kfk__resp_t *resp, void *opaque) {
     }
 }
 
+/* The session may have expired at the coordinator: no heartbeat sent within session.timeout.ms
+ * has been answered (last_hb_ok is when the last answered one was sent, never later than the
+ * coordinator saw it). The partitions are lost at once, before anything else can hand out
+ * another batch of them: a process stopped past its session (SIGSTOP, a long pause) wakes with
+ * every overdue timer due together, and the check must not wait for its turn after the
+ * consumer's batch timer or for a heartbeat still in flight. Returns 1 if so. */
+static int session_expired(kfk__group_t *g, uint64_t now) {
+    kfk_consumer_t *c = g->c;
+    if (g->state != G_STABLE && g->state != G_REVOKING)
+        return 0;
+    if (now - g->last_hb_ok <= (uint64_t)c->conf->session_timeout_ms) {
+        /* The loop's time is that of the start of this turn: a callback before us may have
+         * run long (or the process was stopped in one). Look at the clock before saying no. */
+        uv_update_time(c->loop);
+        now = uv_now(c->loop);
+        if (now - g->last_hb_ok <= (uint64_t)c->conf->session_timeout_ms)
+            return 0;
+    }
+    size_t n;
+    kfk_topic_partition_t *l = owned_list(c, &n);
+    kfk__log(&c->cl->log, KFK_LOG_WARNING, KFK_DBG_CGRP,
+             "group %s: no heartbeat answered within session.timeout.ms (%llu ms since the last "
+             "one was sent): partitions lost",
+             c->conf->group_id, (unsigned long long)(now - g->last_hb_ok));
+    if (l)
+        drop_parts(g, l, n, KFK_REBALANCE_LOST);
+    kfk__free(l);
+    set_str(&g->member_id, (kfk_str_t){"", 0});
+    need_rejoin(g, "session lost");
+    return 1;
+}
+
 static void on_hb_timer(uv_timer_t *t) {
     kfk__group_t *g = t->data;
     kfk_consumer_t *c = g->c;
-    if (c->client_closing || g->hb_in_flight || (g->state != G_STABLE && g->state != G_REVOKING))
+    if (c->client_closing || (g->state != G_STABLE && g->state != G_REVOKING))
         return;
     uint64_t now = uv_now(c->loop);
-    if (now - g->last_hb_ok > (uint64_t)c->conf->session_timeout_ms) {
-        size_t n;
-        kfk_topic_partition_t *l = owned_list(c, &n);
-        kfk__log(&c->cl->log, KFK_LOG_WARNING, KFK_DBG_CGRP,
-                 "group %s: no heartbeat answer within session.timeout.ms: partitions lost",
-                 c->conf->group_id);
-        if (l)
-            drop_parts(g, l, n, KFK_REBALANCE_LOST);
-        kfk__free(l);
-        set_str(&g->member_id, (kfk_str_t){"", 0});
-        need_rejoin(g, "session lost");
+    if (session_expired(g, now) || g->hb_in_flight)
         return;
-    }
     if (!kfk__consumer_coordinator_up(c))
         return;
     kfk_heartbeat_request_t req;
@@ -757,8 +779,10 @@ static void on_hb_timer(uv_timer_t *t) {
     req.generation_id = g->generation;
     req.member_id = kfk_str_c(g->member_id);
     req.group_instance_id = instance_str(g);
-    if (kfk__broker_request(c->coord, KFK_API_HEARTBEAT, &req, 0, 0, on_heartbeat, g) == 0)
+    if (kfk__broker_request(c->coord, KFK_API_HEARTBEAT, &req, 0, 0, on_heartbeat, g) == 0) {
         g->hb_in_flight = 1;
+        g->hb_sent = now;
+    }
 }
 
 /* ---- leave ------------------------------------------------------------------------------------
@@ -845,7 +869,7 @@ static void group_run(kfk__group_t *g) {
             g->left_poll = 1;
             return;
         }
-    if (g->left_poll)
+    if (g->left_poll || session_expired(g, now))
         return;
     if (g->state == G_REVOKING) {
         /* Wait (bounded) for the batches of the partitions being revoked. */
