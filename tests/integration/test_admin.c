@@ -635,9 +635,10 @@ static void on_nested_md(kfk_admin_t *a, kfk_err_t err, const kfk_metadata_t *md
         kfk_admin_close(a, on_nested_closed, n);
 }
 
-/* Waits (10 s at most) until an every-topic Metadata answer lists both @p a and @p b: a topic
- * is in the controller's log when CreateTopics answers, and in the broker's metadata a moment
- * later (KRaft applies it asynchronously). */
+/* Waits (300 tries 100 ms apart, 30 s or more) until an every-topic Metadata answer lists both
+ * @p a and @p b: a topic is in the controller's log when CreateTopics answers, and in the
+ * broker's metadata a moment later (KRaft applies it asynchronously; 10 s were once not enough
+ * under ASan on a loaded machine). */
 typedef struct listed {
     const char *a, *b;
     int both, tries;
@@ -650,7 +651,7 @@ static void on_listed_md(kfk_admin_t *adm, kfk_err_t err, const kfk_metadata_t *
     listed_t *l = opaque;
     if (!err && md && md_has(md, l->a) && md_has(md, l->b))
         l->both = 1;
-    if (l->both || ++l->tries >= 100) {
+    if (l->both || ++l->tries >= 300) {
         kfk_admin_close(adm, NULL, NULL);
         uv_close((uv_handle_t *)&l->timer, NULL);
         return;
