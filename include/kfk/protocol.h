@@ -731,7 +731,9 @@ typedef enum kfk_api_key {
     KFK_API_CREATE_TOPICS = 19,
     KFK_API_DELETE_TOPICS = 20,
     KFK_API_INIT_PRODUCER_ID = 22,
-    KFK_API_SASL_AUTHENTICATE = 36
+    KFK_API_SASL_AUTHENTICATE = 36,
+    KFK_API_DELETE_GROUPS = 42,
+    KFK_API_OFFSET_DELETE = 47
 } kfk_api_key_t;
 
 /** What kfk knows of one API: its version range, first flexible version and body schemas. */
@@ -842,6 +844,9 @@ KFK_EXTERN int32_t kfk_response_correlation_id(const uint8_t *frame, size_t len)
 #include "kfk/msgs/delete_topics.h"
 #include "kfk/msgs/describe_groups.h"
 #include "kfk/msgs/list_groups.h"
+#include "kfk/msgs/delete_groups.h"
+#include "kfk/msgs/offset_delete.h"
+#include "kfk/msgs/describe_configs.h"
 #include "kfk/msgs/consumer_protocol.h"
 
 /* ============================================================================================

@@ -35,7 +35,9 @@
     X(create_topics)                                                                               \
     X(delete_topics)                                                                               \
     X(init_producer_id)                                                                            \
-    X(sasl_authenticate)
+    X(sasl_authenticate)                                                                           \
+    X(delete_groups)                                                                               \
+    X(offset_delete)
 
 #define DECLARE_(n)                                                                                \
     extern const kfk_schema_t kfk_##n##_request_schema;                                            \
@@ -82,6 +84,10 @@ static const kfk_api_t apis[] = {
      &kfk_init_producer_id_response_schema},
     {KFK_API_SASL_AUTHENTICATE, "SaslAuthenticate", 0, 2, 2, &kfk_sasl_authenticate_request_schema,
      &kfk_sasl_authenticate_response_schema},
+    {KFK_API_DELETE_GROUPS, "DeleteGroups", 0, 2, 2, &kfk_delete_groups_request_schema,
+     &kfk_delete_groups_response_schema},
+    {KFK_API_OFFSET_DELETE, "OffsetDelete", 0, 0, -1, &kfk_offset_delete_request_schema,
+     &kfk_offset_delete_response_schema},
 };
 
 #define NAPIS (sizeof apis / sizeof apis[0])

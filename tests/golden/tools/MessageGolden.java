@@ -77,6 +77,8 @@ public class MessageGolden {
         {"delete_topics", "DeleteTopics", 1, 6},
         {"init_producer_id", "InitProducerId", 0, 4},
         {"sasl_authenticate", "SaslAuthenticate", 0, 2},
+        {"delete_groups", "DeleteGroups", 0, 2},
+        {"offset_delete", "OffsetDelete", 0, 0},
     };
     static final String[][] BLOBS = {
         {"subscription", "ConsumerProtocolSubscription"},

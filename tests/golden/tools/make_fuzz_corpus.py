@@ -34,12 +34,16 @@ APIS = [
     ("heartbeat", 12, 0, 4, 4),
     ("leave_group", 13, 0, 4, 4),
     ("sync_group", 14, 0, 5, 4),
+    ("describe_groups", 15, 0, 6, 5),
+    ("list_groups", 16, 0, 5, 3),
     ("sasl_handshake", 17, 0, 1, -1),
     ("api_versions", 18, 0, 3, 3),
     ("create_topics", 19, 2, 7, 5),
     ("delete_topics", 20, 1, 6, 4),
     ("init_producer_id", 22, 0, 4, 2),
     ("sasl_authenticate", 36, 0, 2, 2),
+    ("delete_groups", 42, 0, 2, 2),
+    ("offset_delete", 47, 0, 0, -1),
 ]
 BY_NAME = {a[0]: (i, a) for i, a in enumerate(APIS)}
 

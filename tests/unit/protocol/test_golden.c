@@ -506,6 +506,8 @@ GOLDEN_API_TEST(create_topics_bodies_match_kafkas_serializer, KFK_API_CREATE_TOP
 GOLDEN_API_TEST(delete_topics_bodies_match_kafkas_serializer, KFK_API_DELETE_TOPICS)
 GOLDEN_API_TEST(init_producer_id_bodies_match_kafkas_serializer, KFK_API_INIT_PRODUCER_ID)
 GOLDEN_API_TEST(sasl_authenticate_bodies_match_kafkas_serializer, KFK_API_SASL_AUTHENTICATE)
+GOLDEN_API_TEST(delete_groups_bodies_match_kafkas_serializer, KFK_API_DELETE_GROUPS)
+GOLDEN_API_TEST(offset_delete_bodies_match_kafkas_serializer, KFK_API_OFFSET_DELETE)
 
 Test(golden, consumer_subscriptions_match_kafkas_serializer) {
     check_blobs(true);
@@ -519,7 +521,7 @@ Test(golden, consumer_assignments_match_kafkas_serializer) {
 Test(golden, every_api_kfk_speaks_has_a_golden_test) {
     size_t n = 0;
     kfk_api_list(&n);
-    cr_expect_eq(n, 19,
+    cr_expect_eq(n, 21,
                  "kfk speaks %zu APIs; add a GOLDEN_API_TEST (and golden files) for the "
                  "new one",
                  n);
