@@ -311,6 +311,143 @@ KFK_EXTERN kfk_err_t kfk_admin_delete_topics_opts(kfk_admin_t *admin, const char
                                                   size_t n, const kfk_admin_opts_t *opts,
                                                   kfk_topics_cb cb, void *opaque);
 
+/* ---- Admin: consumer groups and offsets ------------------------------------------------------
+ * Every call below is asynchronous: it returns 0 and later calls its callback exactly once
+ * (never from inside the call), or returns an error and never calls it (KFK_ERR__DESTROYED after
+ * kfk_admin_close, KFK_ERR__INVALID_ARG, KFK_ERR__NOMEM). @p opts may be NULL; opts->timeout_ms
+ * (0: request.timeout.ms) bounds the whole call, coordinator lookups, reconnects and retries
+ * (retry.backoff.ms apart) included: by then the callback has run, with the last cause as its
+ * error and kfk_admin_errstr in words. Results, and every string and array in them, belong to
+ * kfk and are valid during the callback only. */
+
+/** KFK_OFFSET_* value for kfk_admin_list_offsets: the offset of the record with the largest
+ * timestamp (ListOffsets v7+, Kafka 3.0+). */
+#define KFK_OFFSET_MAX_TIMESTAMP (-3)
+
+/** One group as ListGroups lists it. */
+typedef struct kfk_group_listing {
+    const char *group_id;      /**< the group's id */
+    const char *state;         /**< "Stable", "Empty", ...; "" from brokers before ListGroups v4 */
+    const char *protocol_type; /**< "consumer" for consumer groups; "" for groups of none */
+    const char *type;          /**< "classic" or "consumer"; "" before ListGroups v5 */
+    int32_t coordinator;       /**< the broker that listed it (its coordinator) */
+} kfk_group_listing_t;
+
+/** List result: @p err is set when the call as a whole failed (then n is 0). */
+typedef void (*kfk_group_list_cb)(kfk_admin_t *admin, kfk_err_t err,
+                                  const kfk_group_listing_t *groups, size_t n, void *opaque);
+
+/**
+ * Lists the groups of the cluster: ListGroups to every broker (each lists the groups it
+ * coordinates), merged, ordered by id. @p states (e.g. "Stable", "Empty"; case-insensitive) and
+ * @p types ("classic", "consumer") filter when non-empty (ListGroups v4 / v5 filter at the
+ * broker; older brokers: states are filtered here where known). A broker that cannot be asked
+ * (down, or an error other than a loading coordinator) fails the call at its deadline with its
+ * cause, as a partial list would hide groups.
+ */
+KFK_EXTERN kfk_err_t kfk_admin_list_groups(kfk_admin_t *admin, const char *const *states,
+                                           size_t state_cnt, const char *const *types,
+                                           size_t type_cnt, const kfk_admin_opts_t *opts,
+                                           kfk_group_list_cb cb, void *opaque);
+
+/** Partitions of one topic (an assignment). */
+typedef struct kfk_topic_partitions {
+    const char *topic;         /**< the topic's name */
+    const int32_t *partitions; /**< partition ids */
+    int32_t partition_cnt;     /**< entries in partitions */
+} kfk_topic_partitions_t;
+
+/** One member of a described group. */
+typedef struct kfk_group_member {
+    const char *member_id;   /**< the member id the coordinator gave it */
+    const char *instance_id; /**< group.instance.id of a static member; NULL otherwise */
+    const char *client_id;   /**< its client.id */
+    const char *host;        /**< the host it connected from, as the broker saw it ("/1.2.3.4") */
+    /** Its assignment decoded (consumer groups in a Stable state; otherwise none). */
+    const kfk_topic_partitions_t *assignment;
+    size_t assignment_cnt; /**< entries in assignment */
+} kfk_group_member_t;
+
+/** One described group. */
+typedef struct kfk_group_description {
+    const char *group_id;         /**< the group's id */
+    kfk_err_t err;                /**< this group's error (0: described) */
+    const char *error_message;    /**< the broker's message for err, or NULL */
+    const char *state;            /**< "Stable", "Empty", "Dead" (no such group), ... */
+    const char *protocol_type;    /**< "consumer" for consumer groups */
+    const char *protocol;         /**< the chosen assignor ("range", ...); "" unless Stable */
+    int32_t coordinator;          /**< the coordinator's broker id */
+    const kfk_group_member_t *members; /**< its members */
+    size_t member_cnt;                 /**< entries in members */
+} kfk_group_description_t;
+
+/** Describe result: one description per group asked for, in the same order; @p err is set
+ * when the call as a whole failed (then n is 0). */
+typedef void (*kfk_group_describe_cb)(kfk_admin_t *admin, kfk_err_t err,
+                                      const kfk_group_description_t *groups, size_t n,
+                                      void *opaque);
+
+/**
+ * Describes @p n groups: FindCoordinator for each, then DescribeGroups at its coordinator:
+ * state, protocol, members with their client ids, hosts and decoded assignments. A group's own
+ * error (e.g. GROUP_AUTHORIZATION_FAILED) is in its description; coordinator errors
+ * (NOT_COORDINATOR, COORDINATOR_LOAD_IN_PROGRESS, ...) are retried until the deadline.
+ */
+KFK_EXTERN kfk_err_t kfk_admin_describe_groups(kfk_admin_t *admin, const char *const *groups,
+                                               size_t n, const kfk_admin_opts_t *opts,
+                                               kfk_group_describe_cb cb, void *opaque);
+
+/** A partition's offset: a group's commit, an offset to commit, or a ListOffsets answer. */
+typedef struct kfk_partition_offset {
+    const char *topic;    /**< the topic's name */
+    int32_t partition;    /**< the partition id */
+    int64_t offset;       /**< the offset; -1: none (nothing committed, no such record) */
+    int32_t leader_epoch; /**< its leader epoch; -1: unknown */
+    int64_t timestamp;    /**< kfk_admin_list_offsets: the record's timestamp (-1: none) */
+    const char *metadata; /**< a commit's metadata string (NULL: none) */
+    kfk_err_t err;        /**< this partition's error (0: none) */
+} kfk_partition_offset_t;
+
+/** Offsets result: per-partition outcomes in @p offsets (valid during the call). */
+typedef void (*kfk_offsets_cb)(kfk_admin_t *admin, kfk_err_t err,
+                               const kfk_partition_offset_t *offsets, size_t n, void *opaque);
+
+/**
+ * The offsets @p group committed, every partition it has a commit for (OffsetFetch v2+ with null
+ * topics, at the group's coordinator), ordered by topic and partition. @p err is the group's
+ * error (GROUP_AUTHORIZATION_FAILED, ...); a group with no commits gives n 0 and no error.
+ */
+KFK_EXTERN kfk_err_t kfk_admin_list_group_offsets(kfk_admin_t *admin, const char *group,
+                                                  const kfk_admin_opts_t *opts, kfk_offsets_cb cb,
+                                                  void *opaque);
+
+/**
+ * Commits @p n offsets for @p group as an admin does (OffsetCommit with generation -1 and an
+ * empty member id, as Java's AdminClient.alterConsumerGroupOffsets): topic, partition, offset
+ * and, optionally, leader_epoch (-1: none) and metadata of each entry are read; the result
+ * repeats them with each partition's err. The coordinator accepts it only while the group has
+ * no members: otherwise @p err is UNKNOWN_MEMBER_ID, ILLEGAL_GENERATION or REBALANCE_IN_PROGRESS
+ * and kfk_admin_errstr says that the group has active members. Any other partition error is
+ * @p err too (the first one), named with its partition by kfk_admin_errstr.
+ */
+KFK_EXTERN kfk_err_t kfk_admin_alter_group_offsets(kfk_admin_t *admin, const char *group,
+                                                   const kfk_partition_offset_t *offsets, size_t n,
+                                                   const kfk_admin_opts_t *opts, kfk_offsets_cb cb,
+                                                   void *opaque);
+
+/**
+ * Offsets of @p n partitions by ListOffsets at each partition's leader: parts[i].offset is the
+ * query (the other fields but topic and partition are ignored), KFK_OFFSET_BEGINNING (earliest), KFK_OFFSET_END (latest: the log end offset),
+ * KFK_OFFSET_MAX_TIMESTAMP, or a timestamp in ms (the first offset whose timestamp is at or
+ * after it; offset -1 when none is). Read uncommitted. The result has one entry per query in
+ * the same order with offset, timestamp, leader_epoch and err (UNKNOWN_TOPIC_OR_PARTITION for a
+ * partition the cluster does not have). Leader moves are followed until the deadline.
+ */
+KFK_EXTERN kfk_err_t kfk_admin_list_offsets(kfk_admin_t *admin,
+                                            const kfk_partition_offset_t *parts, size_t n,
+                                            const kfk_admin_opts_t *opts, kfk_offsets_cb cb,
+                                            void *opaque);
+
 /**
  * The cause of the error the running admin callback reports, in one line, e.g. "connect to
  * 127.0.0.1:1 failed: connection refused" or "malformed Metadata v12 response from broker 1 at

@@ -11,7 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "client/core/client.h"
+#include "client/admin/admin_int.h"
 #include "protocol/mem.h"
 
 typedef enum { OP_METADATA, OP_CREATE, OP_DELETE } op_kind_t;
@@ -41,20 +41,6 @@ typedef struct op {
     int in_cb;       /* its callback is running: whoever else ends it must not free it */
     void *opaque;
 } op_t;
-
-struct kfk_admin {
-    uv_loop_t *loop;
-    kfk__client_t *cl;
-    op_t *ops;
-    int closing;
-    kfk_admin_close_cb close_cb;
-    void *close_opaque;
-    void *data;         /* kfk_admin_set_data */
-    uv_timer_t timer;   /* fires at the earliest deadline of the ops */
-    int timer_open;     /* until its close callback */
-    int client_open;    /* until the client core's close callback */
-    const char *errstr; /* kfk_admin_errstr during a callback; NULL otherwise */
-};
 
 static void arm(kfk_admin_t *a);
 
@@ -599,6 +585,7 @@ kfk_err_t kfk_admin_new(uv_loop_t *loop, const kfk_conf_t *conf, kfk_admin_t **o
 /* Ends the ops whose deadline passed, each with its last cause. */
 static void on_deadline(uv_timer_t *t) {
     kfk_admin_t *a = t->data;
+    kfk__admin_groups_expire(a);
     for (;;) {
         if (a->closing)
             return;
@@ -624,11 +611,15 @@ static void on_deadline(uv_timer_t *t) {
     arm(a);
 }
 
+void kfk__admin_arm(kfk_admin_t *a) {
+    arm(a);
+}
+
 /* Points the timer at the earliest deadline of the ops still waiting (none: stopped). */
 static void arm(kfk_admin_t *a) {
     if (!a->timer_open || a->closing)
         return;
-    uint64_t first = UINT64_MAX;
+    uint64_t first = kfk__admin_groups_next(a);
     for (op_t *op = a->ops; op; op = op->next)
         if (op->deadline < first)
             first = op->deadline;
@@ -693,6 +684,7 @@ void kfk_admin_close(kfk_admin_t *a, kfk_admin_close_cb cb, void *opaque) {
         }
         op = next;
     }
+    kfk__admin_groups_close(a);
     uv_close((uv_handle_t *)&a->timer, on_timer_closed);
     kfk__client_close(a->cl, on_client_closed, a);
 }
