@@ -747,8 +747,21 @@ typedef void (*kfk_free_cb)(void *obj, void *opaque);
 KFK_EXTERN kfk_err_t kfk_consumer_new(uv_loop_t *loop, const kfk_conf_t *conf, kfk_consumer_t **out,
                                       char *errstr, size_t errstr_size);
 
-/** Joins the group (group.id) for @p topics; partitions come through the rebalance callback.
- * KFK_ERR__STATE after assign, KFK_ERR__INVALID_CONF without group.id. */
+/**
+ * Joins the group (group.id) for @p topics (copied); partitions come through the rebalance
+ * callback. An entry starting with '^' is a POSIX extended regular expression, as librdkafka's
+ * convention has it: the subscription is then every topic of the cluster whose name it matches
+ * (anywhere after the '^': end it with '$' to match whole names), internal topics such as
+ * __consumer_offsets left out, plus the other entries as they are. Every metadata.max.age.ms
+ * the member asks for the metadata of every topic and rejoins when the matched set changed
+ * (topics created or deleted); it joins first once that metadata answered. Either way a member
+ * rejoins when a subscribed topic's partition count differs from that at its assignment, or the
+ * topic appeared or disappeared, as seen at a metadata refresh (every metadata.max.age.ms), so
+ * partitions added to a topic are consumed within metadata.max.age.ms plus one rebalance.
+ * Subscribing again replaces the subscription (and rejoins). Errors: KFK_ERR__STATE after
+ * assign, KFK_ERR__INVALID_CONF without group.id, KFK_ERR__INVALID_ARG (no topics, an empty
+ * name, a pattern regcomp refuses), KFK_ERR__DESTROYED, KFK_ERR__NOMEM; no callback follows.
+ */
 KFK_EXTERN kfk_err_t kfk_consumer_subscribe(kfk_consumer_t *c, const char *const *topics, size_t n);
 
 /** Consumes exactly these partitions (no group membership). Offsets: an offset,
@@ -760,6 +773,32 @@ KFK_EXTERN kfk_err_t kfk_consumer_assign(kfk_consumer_t *c, const kfk_topic_part
 /** Moves an assigned partition's position; buffered records are dropped. */
 KFK_EXTERN kfk_err_t kfk_consumer_seek(kfk_consumer_t *c, const char *topic, int32_t partition,
                                        int64_t offset);
+
+/**
+ * The result of kfk_consumer_seek_timestamp: @p offset is where the partition now starts (the
+ * first record whose timestamp is at or after the time, or the end offset when there is none),
+ * with @p err 0; or @p err says why not (offset -1). @p topic is valid during the call.
+ */
+typedef void (*kfk_seek_cb)(kfk_consumer_t *c, const char *topic, int32_t partition,
+                            int64_t offset, kfk_err_t err, void *opaque);
+
+/**
+ * Moves an assigned partition to the first record whose timestamp is at or after
+ * @p timestamp_ms (ms since the epoch), found by ListOffsets with that time (Kafka's
+ * offsetsForTimes); with no such record, to the end offset. Buffered records are dropped at
+ * once; nothing of the partition is delivered until the offset is known. Asynchronous: @p cb
+ * (may be NULL) is called once from the loop, never inside this call, with the offset, or with
+ * an error: the broker's code for the partition when it is not retriable (the partition then
+ * stops, and the consumer's error callback reports the cause as well; retriable codes are
+ * retried on the retry backoff and reported there), KFK_ERR__STATE when a later seek replaced
+ * this one, KFK_ERR__UNKNOWN_PARTITION when the partition was revoked meanwhile,
+ * KFK_ERR__DESTROYED when the consumer closed. Errors returned (no callback then):
+ * KFK_ERR__UNKNOWN_PARTITION (not assigned), KFK_ERR__INVALID_ARG (a negative time),
+ * KFK_ERR__DESTROYED (closing), KFK_ERR__NOMEM.
+ */
+KFK_EXTERN kfk_err_t kfk_consumer_seek_timestamp(kfk_consumer_t *c, const char *topic,
+                                                 int32_t partition, int64_t timestamp_ms,
+                                                 kfk_seek_cb cb, void *opaque);
 
 /** Stops fetching and delivering one assigned partition (until kfk_consumer_resume). */
 KFK_EXTERN kfk_err_t kfk_consumer_pause(kfk_consumer_t *c, const char *topic, int32_t partition);

@@ -85,6 +85,15 @@ KFK_EXTERN kfk_err_t kfk_mock_topic_create(kfk_mock_t *m, const char *name, int3
                                            int16_t replication);
 
 /**
+ * Grows topic @p name to @p total partitions (as CreatePartitions does): the new ones are empty,
+ * with the replica count of partition 0 and leaders among its replicas. Clients see them at
+ * their next Metadata request. KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION, KFK_ERR_INVALID_PARTITIONS
+ * (@p total not above the current count, or over the cluster's cap), KFK_ERR__NOMEM.
+ */
+KFK_EXTERN kfk_err_t kfk_mock_topic_add_partitions(kfk_mock_t *m, const char *name,
+                                                   int32_t total);
+
+/**
  * Takes broker @p id down (its listener stops accepting and its connections close; it leaves
  * the metadata, and partitions it led elect another replica or have no leader) or up again.
  * KFK_ERR__INVALID_ARG for an unknown id.

@@ -2,7 +2,10 @@
  * cmd_consume.c: `kfk consume`: prints records, one per line (raw values, a kcat-style -f
  * format, or JSON envelopes with msgpack values rendered as JSON), from chosen partitions or
  * as a group member (-G, committing after each printed batch). -e stops at the end of the
- * partitions, -c after COUNT records; Ctrl-C commits what is printed and leaves.
+ * partitions, -c after COUNT records; Ctrl-C commits what is printed and leaves. As in kcat,
+ * -o s@MS starts each partition at its first record at or after time MS (ListOffsets by time,
+ * kfk_consumer_seek_timestamp) and -o e@MS ends a partition at its first record at or after MS
+ * (not printed); the command ends once every partition ended.
  *
  * Errors (the consumer's error events): with -e, a partition stopped by an error ends the
  * command at once, and partitions that stay unusable (no records and not at their end: bad
@@ -31,6 +34,10 @@ typedef struct {
     int32_t partition; /* -1: all partitions */
     const char *group;
     int64_t start;
+    int64_t start_ts;   /* -o s@MS: start at this time (-1: not given) */
+    int64_t end_ts;     /* -o e@MS: end each partition at this time (-1: not given) */
+    int32_t ended[256]; /* partitions that reached end_ts */
+    size_t nended;
     int64_t count; /* 0: unlimited */
     int eof_exit;
     int format;
@@ -289,7 +296,29 @@ static void print_json(const kfk_message_t *m) {
     free(head);
 }
 
-/* True when every assigned partition's position reached its high watermark. */
+static int is_ended(const cons_t *cs, int32_t partition) {
+    for (size_t i = 0; i < cs->nended; i++)
+        if (cs->ended[i] == partition)
+            return 1;
+    return 0;
+}
+
+/* -o e@MS: true when every assigned partition reached a record at or after the end time. */
+static int all_ended(cons_t *cs) {
+    kfk_topic_partition_t parts[256];
+    if (cs->end_ts < 0 || !cs->c)
+        return 0;
+    size_t n = kfk_consumer_assignment(cs->c, parts, 256);
+    if (n == 0 || n > 256)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!is_ended(cs, parts[i].partition))
+            return 0;
+    return 1;
+}
+
+/* True when every assigned partition's position reached its high watermark (or, with
+ * -o e@MS, its end time). */
 static int at_end(cons_t *cs) {
     kfk_topic_partition_t parts[1024];
     if (cs->worker && !(cs->c = kfk_worker_consumer(cs->worker)))
@@ -299,6 +328,8 @@ static int at_end(cons_t *cs) {
         return 0;
     for (size_t i = 0; i < n; i++) {
         int64_t pos, hwm;
+        if (is_ended(cs, parts[i].partition))
+            continue;
         if (kfk_consumer_position(cs->c, parts[i].topic, parts[i].partition, &pos, &hwm) != 0 ||
             pos < 0 || hwm < 0 || pos < hwm)
             return 0;
@@ -311,8 +342,21 @@ static void on_batch(kfk_consumer_t *c, kfk_batch_t *b, void *opaque) {
     cons_t *cs = opaque;
     size_t n = kfk_batch_count(b);
     cs->progress_ms = uv_now(&cs->loop);
+    int32_t cut[256]; /* partitions that ended inside this batch */
+    size_t ncut = 0;
     for (size_t i = 0; i < n && !cs->stopping; i++) {
         const kfk_message_t *m = kfk_batch_message(b, i);
+        if (cs->end_ts >= 0 && is_ended(cs, m->partition))
+            continue;
+        if (cs->end_ts >= 0 && m->timestamp >= cs->end_ts) {
+            /* -o e@MS: this partition ends here; what follows of it is not printed. */
+            if (cs->nended < sizeof cs->ended / sizeof cs->ended[0])
+                cs->ended[cs->nended++] = m->partition;
+            if (ncut < sizeof cut / sizeof cut[0])
+                cut[ncut++] = m->partition;
+            kfk_consumer_pause(c, m->topic, m->partition);
+            continue;
+        }
         if (cs->format == OUT_JSON)
             print_json(m);
         else if (cs->fmt)
@@ -333,10 +377,26 @@ static void on_batch(kfk_consumer_t *c, kfk_batch_t *b, void *opaque) {
     }
     /* Printed lines reach stdout before their offsets may be committed. */
     fflush(stdout);
+    /* A partition cut by -o e@MS is not done (as with -c: nothing unprinted is committed). */
+    if (b && ncut) {
+        int others = 0; /* a partition of the batch that was not cut keeps the batch alive */
+        for (size_t i = 0; i < n && !others; i++) {
+            int was_cut = 0;
+            for (size_t j = 0; j < ncut; j++)
+                was_cut |= cut[j] == kfk_batch_message(b, i)->partition;
+            others = !was_cut;
+        }
+        if (!others) {
+            kfk_batch_done(b, KFK_ERR__STATE);
+            b = NULL;
+        }
+        for (size_t j = 0; b && j < ncut; j++)
+            kfk_batch_done_partition(b, cs->topic, cut[j], KFK_ERR__STATE);
+    }
     if (b)
         kfk_batch_done(b, KFK_ERR_NONE);
     kfk_cli_progress(&cs->progress, cs->printed, 0);
-    if (cs->count && cs->printed >= (uint64_t)cs->count)
+    if ((cs->count && cs->printed >= (uint64_t)cs->count) || all_ended(cs))
         stop(cs);
 }
 
@@ -399,7 +459,7 @@ static void on_check(uv_timer_t *t) {
         kfk_consumer_set_error_cb(kfk_worker_consumer(cs->worker), on_error, cs);
         cs->error_cb_set = 1;
     }
-    if (cs->eof_exit && cs->assigned && at_end(cs)) {
+    if ((cs->eof_exit && cs->assigned && at_end(cs)) || all_ended(cs)) {
         stop(cs);
         return;
     }
@@ -428,13 +488,50 @@ static void on_sigint(uv_signal_t *s, int sig) {
     stop(cs);
 }
 
+/* -o s@MS: the seek by time of one partition ended; a failure (the cause is the broker's, or
+ * kfk's) ends the command. Seeks ended by a close, a revoke or a later seek say nothing. */
+static void on_seek(kfk_consumer_t *c, const char *topic, int32_t partition, int64_t offset,
+                    kfk_err_t err, void *opaque) {
+    (void)c;
+    cons_t *cs = opaque;
+    if (!err || cs->stopping || err == KFK_ERR__DESTROYED || err == KFK_ERR__STATE ||
+        err == KFK_ERR__UNKNOWN_PARTITION) {
+        (void)offset;
+        return;
+    }
+    kfk_cli_error("consume", "%s [%d]: -o s@%lld: offsets for the time: %s (%s)", topic,
+                  (int)partition, (long long)cs->start_ts, kfk_err_str(err), kfk_err_name(err));
+    cs->exit_code = KFK_EXIT_ERR;
+    stop(cs);
+}
+
+/* -o s@MS: moves @p parts to their first record at or after the time. */
+static kfk_err_t seek_time(cons_t *cs, const kfk_topic_partition_t *parts, size_t n) {
+    for (size_t i = 0; cs->start_ts >= 0 && i < n; i++) {
+        kfk_err_t err = kfk_consumer_seek_timestamp(cs->c, parts[i].topic, parts[i].partition,
+                                                    cs->start_ts, on_seek, cs);
+        if (err)
+            return err;
+    }
+    return KFK_ERR_NONE;
+}
+
 static void on_rebalance(kfk_consumer_t *c, kfk_rebalance_event_t ev,
                          const kfk_topic_partition_t *parts, size_t n, void *opaque) {
     (void)c;
-    (void)parts;
     cons_t *cs = opaque;
-    if (ev == KFK_REBALANCE_ASSIGNED && n)
+    if (ev == KFK_REBALANCE_ASSIGNED && n) {
         cs->assigned = 1;
+        /* A group member given -o s@MS starts its new partitions at the time, not at the
+         * group's commit. */
+        kfk_err_t err = seek_time(cs, parts, n);
+        if (err) {
+            kfk_cli_error("consume", "-o s@%lld: %s (%s)", (long long)cs->start_ts,
+                          kfk_err_str(err), kfk_err_name(err));
+            cs->exit_code = KFK_EXIT_ERR;
+            stop(cs);
+        }
+    }
 }
 
 static void on_admin_closed(kfk_admin_t *a, void *opaque) {
@@ -465,8 +562,16 @@ static void on_metadata(kfk_admin_t *a, kfk_err_t err, const kfk_metadata_t *md,
     kfk_topic_partition_t *parts = calloc((size_t)t->partition_cnt + 1, sizeof *parts);
     for (int32_t i = 0; parts && i < t->partition_cnt; i++)
         parts[i] = (kfk_topic_partition_t){cs->topic, t->partitions[i].id, cs->start};
-    if (parts && kfk_consumer_assign(cs->c, parts, (size_t)t->partition_cnt) == 0)
+    if (parts && kfk_consumer_assign(cs->c, parts, (size_t)t->partition_cnt) == 0) {
         cs->assigned = 1;
+        kfk_err_t serr = seek_time(cs, parts, (size_t)t->partition_cnt);
+        if (serr) {
+            kfk_cli_error("consume", "-o s@%lld: %s (%s)", (long long)cs->start_ts,
+                          kfk_err_str(serr), kfk_err_name(serr));
+            cs->exit_code = KFK_EXIT_ERR;
+            stop(cs);
+        }
+    }
     free(parts);
     kfk_admin_close(a, on_admin_closed, NULL);
 }
@@ -480,7 +585,10 @@ static const char consume_usage[] =
     "  -p PARTITION   only this partition (default: all)\n"
     "  -G GROUP       join consumer group GROUP and commit after each printed batch\n"
     "  -o OFFSET      beginning, end, stored (the group's commit) or an offset\n"
-    "                 (default: stored with -G, else end)\n"
+    "                 (default: stored with -G, else end); s@MS: the first record at or after\n"
+    "                 time MS (ms since the epoch); e@MS (may be given as well): a partition\n"
+    "                 ends at its first record at or after time MS, which is not printed,\n"
+    "                 and the command once every partition ended\n"
     "  -c COUNT       exit after COUNT records\n"
     "  -e             exit at the end of the partitions; exit 1 with the cause when a partition\n"
     "                 stops with an error, or stays unusable (no records, not at its end) for\n"
@@ -495,6 +603,7 @@ static const char consume_usage[] =
     "  kfk consume -b 127.0.0.1:29000 -t events -o beginning -e\n"
     "  kfk consume -b 127.0.0.1:29000 -t events -G analytics_context --format json\n"
     "  kfk consume -b 127.0.0.1:29000 -t events -p 0 -o 100 -c 10 -f '%p:%o %k=%s\\n'\n"
+    "  kfk consume -b 127.0.0.1:29000 -t events -o s@1700000000000 -o e@1700003600000\n"
     "\n"
     "exit: 0 ok, 1 error, 2 usage error\n";
 
@@ -532,6 +641,8 @@ static int run_consume(int argc, char **argv, int worker) {
     memset(&cs, 0, sizeof cs);
     cs.partition = -1;
     cs.start = KFK_OFFSET_END - 1000; /* not given */
+    cs.start_ts = -1;
+    cs.end_ts = -1;
     kfk_cli_common_t c;
     int rc = kfk_cli_common_init(&c, cmd);
     if (rc)
@@ -562,6 +673,18 @@ static int run_consume(int argc, char **argv, int worker) {
         } else if (!strcmp(a, "-o") || !strcmp(a, "--offset")) {
             if (!(v = kfk_cli_value(cmd, argc, argv, &i)))
                 goto usage;
+            if (!worker && (!strncmp(v, "s@", 2) || !strncmp(v, "e@", 2))) {
+                if (kfk_cli_int(cmd, "-o", v + 2, 0, INT64_MAX, &num))
+                    goto usage;
+                if (v[0] == 'e') {
+                    cs.end_ts = num;
+                } else {
+                    cs.start_ts = num;
+                    cs.start = KFK_OFFSET_END; /* until the seek by time (after assigning) */
+                }
+                continue;
+            }
+            cs.start_ts = -1;
             if (!strcmp(v, "beginning"))
                 cs.start = KFK_OFFSET_BEGINNING;
             else if (!strcmp(v, "end"))
@@ -695,12 +818,14 @@ static int run_consume(int argc, char **argv, int worker) {
     kfk_consumer_set_error_cb(cs.c, on_error, &cs);
     cs.error_cb_set = 1;
     if (cs.group && cs.partition < 0 &&
-        (cs.start == KFK_OFFSET_STORED || cs.start == KFK_OFFSET_BEGINNING)) {
+        (cs.start == KFK_OFFSET_STORED || cs.start == KFK_OFFSET_BEGINNING || cs.start_ts >= 0)) {
         const char *topics[1] = {cs.topic};
         err = kfk_consumer_subscribe(cs.c, topics, 1);
     } else if (cs.partition >= 0) {
         kfk_topic_partition_t tp = {cs.topic, cs.partition, cs.start};
         err = kfk_consumer_assign(cs.c, &tp, 1);
+        if (!err)
+            err = seek_time(&cs, &tp, 1);
         cs.assigned = 1;
     } else if (cs.admin) {
         /* The partition list may take the -m deadline at most, then its cause is printed. */

@@ -442,6 +442,44 @@ kfk_err_t kfk__mock_topic_delete(kfk_mock_t *m, const char *name, size_t len) {
     return KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION;
 }
 
+kfk_err_t kfk_mock_topic_add_partitions(kfk_mock_t *m, const char *name, int32_t total) {
+    if (!m || !name || m->closing)
+        return KFK_ERR__INVALID_ARG;
+    kfk__mtopic_t *t = kfk__mock_topic(m, name, strlen(name));
+    if (!t)
+        return KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION;
+    int64_t held = 0;
+    for (size_t i = 0; i < m->ntopics; i++)
+        held += m->topics[i]->nparts;
+    if (total <= t->nparts || total - t->nparts > MAX_PARTITIONS - held)
+        return KFK_ERR_INVALID_PARTITIONS;
+    /* Nothing keeps a pointer into parts across requests: the array may move. */
+    kfk__mpartition_t *parts = kfk__realloc(t->parts, (size_t)total * sizeof *parts);
+    if (!parts)
+        return KFK_ERR__NOMEM;
+    t->parts = parts;
+    int32_t rf = t->nparts > 0 ? t->parts[0].nreplicas : 1;
+    for (int32_t i = t->nparts; i < total; i++) {
+        kfk__mpartition_t *p = &t->parts[i];
+        memset(p, 0, sizeof *p);
+        p->id = i;
+        p->replicas = kfk__calloc((size_t)rf, sizeof *p->replicas);
+        if (!p->replicas) {
+            t->nparts = i;
+            return KFK_ERR__NOMEM;
+        }
+        p->nreplicas = rf;
+        for (int32_t r = 0; r < rf; r++) /* the replicas of partition 0, moved on by i */
+            p->replicas[r] = t->parts[0].replicas[(r + i) % rf];
+        p->leader = -1;
+        p->leader_epoch = -1;
+        elect(m, p);
+        kfk__mlog_init(&p->log, m->o.log_cap_bytes);
+        t->nparts = i + 1;
+    }
+    return KFK_ERR_NONE;
+}
+
 kfk_err_t kfk_mock_topic_create(kfk_mock_t *m, const char *name, int32_t partitions,
                                 int16_t replication) {
     if (!m || !name || m->closing)

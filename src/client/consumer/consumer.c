@@ -431,6 +431,9 @@ static void run(uv_timer_t *t) {
     kfk__consumer_run_settled(c);
     if (c->client_closing)
         return;
+    kfk__consumer_run_seeks(c);
+    if (c->client_closing)
+        return;
     uint64_t now = uv_now(c->loop);
     uint64_t next = now + 1000;
     if (c->closing) {
@@ -535,6 +538,7 @@ kfk_err_t kfk_consumer_seek(kfk_consumer_t *c, const char *topic, int32_t partit
         kfk__consumer_drop_forming(c);
     kfk__consumer_drop_buffers(c, p);
     kfk__part_clear(p); /* a stopped partition starts again (perr.c) */
+    kfk__consumer_seek_settle(c, p, -1, KFK_ERR__STATE); /* a later seek replaces it */
     if (offset >= 0) {
         p->position = p->fetch_offset = offset;
         p->state = CP_READY;
@@ -543,6 +547,29 @@ kfk_err_t kfk_consumer_seek(kfk_consumer_t *c, const char *topic, int32_t partit
         p->state = CP_NEED_OFFSET;
     }
     kfk__consumer_kick(c);
+    return KFK_ERR_NONE;
+}
+
+kfk_err_t kfk_consumer_seek_timestamp(kfk_consumer_t *c, const char *topic, int32_t partition,
+                                      int64_t timestamp_ms, kfk_seek_cb cb, void *opaque) {
+    if (!c || c->closing)
+        return KFK_ERR__DESTROYED;
+    if (timestamp_ms < 0)
+        return KFK_ERR__INVALID_ARG;
+    cpart_t *p = topic ? kfk__consumer_part(c, topic, partition) : NULL;
+    if (!p)
+        return KFK_ERR__UNKNOWN_PARTITION;
+    kfk__seek_t *s = kfk__calloc(1, sizeof *s);
+    if (!s)
+        return KFK_ERR__NOMEM;
+    kfk_err_t err = kfk_consumer_seek(c, topic, partition, KFK__OFFSET_TIME);
+    if (err) {
+        kfk__free(s);
+        return err;
+    }
+    p->start_ts = timestamp_ms;
+    *s = (kfk__seek_t){NULL, cb, opaque, p->topic, partition, -1, KFK_ERR_NONE};
+    p->seek = s;
     return KFK_ERR_NONE;
 }
 
@@ -712,6 +739,9 @@ static void close_step(kfk_consumer_t *c, uint64_t now) {
     for (struct kfk_batch *b = c->outstanding; b; b = b->next)
         b->void_ = 1;
     kfk__consumer_run_settled(c);
+    for (size_t i = 0; i < c->nparts; i++)
+        kfk__consumer_seek_settle(c, c->parts[i], -1, KFK_ERR__DESTROYED);
+    kfk__consumer_run_seeks(c);
     kfk__consumer_finish_commit(c, KFK_ERR__DESTROYED);
     kfk__fetcher_close(c);
     uv_timer_stop(&c->timer);

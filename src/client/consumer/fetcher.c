@@ -512,6 +512,20 @@ static void on_list_offsets(kfk__resp_t *resp, void *opaque) {
             cpart_t *p = kfk__consumer_part(c, topic, pr->partition_index);
             if (!p || p->state != CP_OFFSET_PENDING)
                 continue;
+            if (p->start == KFK__OFFSET_TIME && !pr->error_code && pr->offset < 0) {
+                /* No record at or after the time: start at the end (asked next). */
+                p->start = KFK_OFFSET_END;
+                p->state = CP_NEED_OFFSET;
+                continue;
+            }
+            if (p->start == KFK__OFFSET_TIME && pr->error_code &&
+                !kfk_err_is_retriable((kfk_err_t)pr->error_code)) {
+                kfk_err_t perr = (kfk_err_t)pr->error_code;
+                kfk__part_stop(c, p, perr, "ListOffsets for time %lld: %s: %s",
+                               (long long)p->start_ts, kfk_err_name(perr), kfk_err_str(perr));
+                kfk__consumer_seek_settle(c, p, -1, perr);
+                continue;
+            }
             if (pr->error_code || pr->offset < 0) {
                 kfk_err_t perr = pr->error_code ? (kfk_err_t)pr->error_code : KFK_ERR__BAD_MSG;
                 p->state = CP_NEED_OFFSET;
@@ -524,6 +538,7 @@ static void on_list_offsets(kfk__resp_t *resp, void *opaque) {
             p->position = p->fetch_offset = pr->offset;
             p->state = CP_READY;
             kfk__part_ok(p);
+            kfk__consumer_seek_settle(c, p, pr->offset, KFK_ERR_NONE);
             kfk__dbg(&c->cl->log, KFK_DBG_FETCH, "%s [%d]: starting at offset %lld", p->topic,
                      p->id, (long long)pr->offset);
         }
@@ -603,6 +618,7 @@ void kfk__fetcher_list_offsets(kfk_consumer_t *c) {
                 parts[k].current_leader_epoch = -1;
                 parts[k].timestamp = q->start == KFK_OFFSET_BEGINNING ? -2
                                      : q->start == KFK_OFFSET_END     ? -1
+                                     : q->start == KFK__OFFSET_TIME   ? q->start_ts
                                                                       : reset_timestamp(c);
                 k++;
                 topics[t].partitions.count++;

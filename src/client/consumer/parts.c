@@ -195,7 +195,32 @@ void kfk__consumer_drop_forming(kfk_consumer_t *c) {
     c->forming = NULL;
 }
 
+void kfk__consumer_seek_settle(kfk_consumer_t *c, cpart_t *p, int64_t offset, kfk_err_t err) {
+    kfk__seek_t *s = p->seek;
+    if (!s)
+        return;
+    p->seek = NULL;
+    s->offset = err ? -1 : offset;
+    s->err = err;
+    kfk__seek_t **tail = &c->seeks_done;
+    while (*tail)
+        tail = &(*tail)->next;
+    *tail = s;
+    kfk__consumer_kick(c);
+}
+
+void kfk__consumer_run_seeks(kfk_consumer_t *c) {
+    while (c->seeks_done) {
+        kfk__seek_t *s = c->seeks_done;
+        c->seeks_done = s->next;
+        if (s->cb)
+            s->cb(c, s->topic, s->partition, s->offset, s->err, s->opaque);
+        kfk__free(s);
+    }
+}
+
 void kfk__consumer_remove_part(kfk_consumer_t *c, cpart_t *p) {
+    kfk__consumer_seek_settle(c, p, -1, KFK_ERR__UNKNOWN_PARTITION);
     /* The forming batch is dropped (its records come again to whoever owns the partition). */
     kfk__consumer_drop_forming(c);
     kfk__consumer_void_batches(c, p);

@@ -43,6 +43,21 @@ enum { CP_NEED_OFFSET, CP_OFFSET_PENDING, CP_READY, CP_ERROR };
 
 /* cpart_t.start: "apply auto.offset.reset". */
 #define KFK__OFFSET_RESET (KFK_OFFSET_END - 100)
+/* cpart_t.start: "the first record at or after start_ts" (kfk_consumer_seek_timestamp). */
+#define KFK__OFFSET_TIME (KFK_OFFSET_END - 101)
+
+/* A kfk_consumer_seek_timestamp whose callback waits: on its partition (cpart_t.seek) until the
+ * offset is known or the seek ends otherwise, then on the consumer's list of settled seeks,
+ * called from the next loop turn. */
+typedef struct kfk__seek {
+    struct kfk__seek *next;
+    kfk_seek_cb cb;
+    void *opaque;
+    const char *topic; /* interned */
+    int32_t partition;
+    int64_t offset;
+    kfk_err_t err;
+} kfk__seek_t;
 
 typedef struct cpart {
     struct kfk_consumer *c;
@@ -51,6 +66,8 @@ typedef struct cpart {
     int state;
     int paused;
     int64_t start;        /* requested start: an offset or KFK_OFFSET_* */
+    int64_t start_ts;     /* start == KFK__OFFSET_TIME: the time (ms since the epoch) */
+    kfk__seek_t *seek;    /* a kfk_consumer_seek_timestamp waiting for its offset, or NULL */
     int64_t fetch_offset; /* next offset to fetch */
     int64_t fetch_sent;   /* fetch_offset of the Fetch in flight */
     int64_t position;     /* next offset to deliver */
@@ -214,6 +231,7 @@ struct kfk_consumer {
     int closing;
     int close_phase;
     int64_t close_timeout_ms; /* kfk_consumer_set_close_timeout; < 0: max.poll.interval.ms */
+    kfk__seek_t *seeks_done;  /* settled seeks whose callbacks the next loop turn calls */
     void *data;               /* kfk_consumer_set_data */
     uint64_t close_deadline;
     kfk_consumer_close_cb close_cb;
@@ -241,7 +259,13 @@ cpart_t *kfk__consumer_part(kfk_consumer_t *c, const char *topic, int32_t id);
 /* Adds (or finds) a partition starting at @p start (an offset or KFK_OFFSET_* or
  * KFK__OFFSET_RESET), and follows its topic's metadata; NULL when out of memory. */
 cpart_t *kfk__consumer_add_part(kfk_consumer_t *c, const char *topic, int32_t id, int64_t start);
-/* Removes and frees @p p: the forming batch is dropped, batches holding its records are void. */
+/* Ends @p p's pending kfk_consumer_seek_timestamp (if any) with @p offset or @p err: its
+ * callback is called from the next loop turn (kfk__consumer_run_seeks). */
+void kfk__consumer_seek_settle(kfk_consumer_t *c, cpart_t *p, int64_t offset, kfk_err_t err);
+/* Calls the callbacks of the settled seeks (from the loop's turn or the close). */
+void kfk__consumer_run_seeks(kfk_consumer_t *c);
+/* Removes and frees @p p: the forming batch is dropped, batches holding its records are void;
+ * a seek waiting on it ends with KFK_ERR__UNKNOWN_PARTITION. */
 void kfk__consumer_remove_part(kfk_consumer_t *c, cpart_t *p);
 /* Frees @p p's fetched, undelivered buffers. */
 void kfk__consumer_drop_buffers(kfk_consumer_t *c, cpart_t *p);
