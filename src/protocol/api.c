@@ -37,7 +37,9 @@
     X(init_producer_id)                                                                            \
     X(sasl_authenticate)                                                                           \
     X(delete_groups)                                                                               \
-    X(offset_delete)
+    X(offset_delete)                                                                               \
+    X(describe_configs)                                                                            \
+    X(incremental_alter_configs)
 
 #define DECLARE_(n)                                                                                \
     extern const kfk_schema_t kfk_##n##_request_schema;                                            \
@@ -82,10 +84,14 @@ static const kfk_api_t apis[] = {
      &kfk_delete_topics_response_schema},
     {KFK_API_INIT_PRODUCER_ID, "InitProducerId", 0, 4, 2, &kfk_init_producer_id_request_schema,
      &kfk_init_producer_id_response_schema},
+    {KFK_API_DESCRIBE_CONFIGS, "DescribeConfigs", 1, 4, 4, &kfk_describe_configs_request_schema,
+     &kfk_describe_configs_response_schema},
     {KFK_API_SASL_AUTHENTICATE, "SaslAuthenticate", 0, 2, 2, &kfk_sasl_authenticate_request_schema,
      &kfk_sasl_authenticate_response_schema},
     {KFK_API_DELETE_GROUPS, "DeleteGroups", 0, 2, 2, &kfk_delete_groups_request_schema,
      &kfk_delete_groups_response_schema},
+    {KFK_API_INCREMENTAL_ALTER_CONFIGS, "IncrementalAlterConfigs", 0, 1, 1,
+     &kfk_incremental_alter_configs_request_schema, &kfk_incremental_alter_configs_response_schema},
     {KFK_API_OFFSET_DELETE, "OffsetDelete", 0, 0, -1, &kfk_offset_delete_request_schema,
      &kfk_offset_delete_response_schema},
 };

@@ -79,6 +79,8 @@ public class MessageGolden {
         {"sasl_authenticate", "SaslAuthenticate", 0, 2},
         {"delete_groups", "DeleteGroups", 0, 2},
         {"offset_delete", "OffsetDelete", 0, 0},
+        {"describe_configs", "DescribeConfigs", 1, 4},
+        {"incremental_alter_configs", "IncrementalAlterConfigs", 0, 1},
     };
     static final String[][] BLOBS = {
         {"subscription", "ConsumerProtocolSubscription"},

@@ -508,6 +508,9 @@ GOLDEN_API_TEST(init_producer_id_bodies_match_kafkas_serializer, KFK_API_INIT_PR
 GOLDEN_API_TEST(sasl_authenticate_bodies_match_kafkas_serializer, KFK_API_SASL_AUTHENTICATE)
 GOLDEN_API_TEST(delete_groups_bodies_match_kafkas_serializer, KFK_API_DELETE_GROUPS)
 GOLDEN_API_TEST(offset_delete_bodies_match_kafkas_serializer, KFK_API_OFFSET_DELETE)
+GOLDEN_API_TEST(describe_configs_bodies_match_kafkas_serializer, KFK_API_DESCRIBE_CONFIGS)
+GOLDEN_API_TEST(incremental_alter_configs_bodies_match_kafkas_serializer,
+                KFK_API_INCREMENTAL_ALTER_CONFIGS)
 
 Test(golden, consumer_subscriptions_match_kafkas_serializer) {
     check_blobs(true);
@@ -521,7 +524,7 @@ Test(golden, consumer_assignments_match_kafkas_serializer) {
 Test(golden, every_api_kfk_speaks_has_a_golden_test) {
     size_t n = 0;
     kfk_api_list(&n);
-    cr_expect_eq(n, 21,
+    cr_expect_eq(n, 23,
                  "kfk speaks %zu APIs; add a GOLDEN_API_TEST (and golden files) for the "
                  "new one",
                  n);
