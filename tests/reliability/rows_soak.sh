@@ -347,8 +347,12 @@ row11() {
     else
         # The integration binaries need a single 4.3.1 node (every listener) besides the cluster
         # and Redis this script started: one on this script's ports, stopped after the row.
-        scripts/kafka env --nodes 1 >/dev/null 2>&1 || single=1
-        mapfile -t one_env < <(scripts/kafka start --nodes 1 2>>"$d/services.err")
+        if [ ${#integ[@]} -gt 0 ]; then
+            scripts/kafka env --nodes 1 >/dev/null 2>&1 || single=1
+            mapfile -t one_env < <(scripts/kafka start --nodes 1 2>>"$d/services.err")
+            # The events tests' Python peers (aiokafka, msgpack), as scripts/test provides them.
+            one_env+=("KFK_PYTHON=${KFK_PYTHON:-$(scripts/pyenv 2>>"$d/services.err" || true)}")
+        fi
         mapfile -t cl_env < <(scripts/kafka env --nodes 3 | sed 's/^KFK_/KFK_CLUSTER_/')
         for b in "${integ[@]}"; do
             t=$(kfk_now)
