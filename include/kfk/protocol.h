@@ -730,12 +730,15 @@ typedef enum kfk_api_key {
     KFK_API_API_VERSIONS = 18,
     KFK_API_CREATE_TOPICS = 19,
     KFK_API_DELETE_TOPICS = 20,
+    KFK_API_DELETE_RECORDS = 21,
     KFK_API_INIT_PRODUCER_ID = 22,
     KFK_API_DESCRIBE_CONFIGS = 32,
     KFK_API_SASL_AUTHENTICATE = 36,
+    KFK_API_CREATE_PARTITIONS = 37,
     KFK_API_DELETE_GROUPS = 42,
     KFK_API_INCREMENTAL_ALTER_CONFIGS = 44,
-    KFK_API_OFFSET_DELETE = 47
+    KFK_API_OFFSET_DELETE = 47,
+    KFK_API_DESCRIBE_CLUSTER = 60
 } kfk_api_key_t;
 
 /** What kfk knows of one API: its version range, first flexible version and body schemas. */
@@ -850,6 +853,9 @@ KFK_EXTERN int32_t kfk_response_correlation_id(const uint8_t *frame, size_t len)
 #include "kfk/msgs/offset_delete.h"
 #include "kfk/msgs/describe_configs.h"
 #include "kfk/msgs/incremental_alter_configs.h"
+#include "kfk/msgs/create_partitions.h"
+#include "kfk/msgs/delete_records.h"
+#include "kfk/msgs/describe_cluster.h"
 #include "kfk/msgs/consumer_protocol.h"
 
 /* ============================================================================================

@@ -39,7 +39,10 @@
     X(delete_groups)                                                                               \
     X(offset_delete)                                                                               \
     X(describe_configs)                                                                            \
-    X(incremental_alter_configs)
+    X(incremental_alter_configs)                                                                   \
+    X(create_partitions)                                                                           \
+    X(delete_records)                                                                              \
+    X(describe_cluster)
 
 #define DECLARE_(n)                                                                                \
     extern const kfk_schema_t kfk_##n##_request_schema;                                            \
@@ -82,18 +85,24 @@ static const kfk_api_t apis[] = {
      &kfk_create_topics_response_schema},
     {KFK_API_DELETE_TOPICS, "DeleteTopics", 1, 6, 4, &kfk_delete_topics_request_schema,
      &kfk_delete_topics_response_schema},
+    {KFK_API_DELETE_RECORDS, "DeleteRecords", 0, 2, 2, &kfk_delete_records_request_schema,
+     &kfk_delete_records_response_schema},
     {KFK_API_INIT_PRODUCER_ID, "InitProducerId", 0, 4, 2, &kfk_init_producer_id_request_schema,
      &kfk_init_producer_id_response_schema},
     {KFK_API_DESCRIBE_CONFIGS, "DescribeConfigs", 1, 4, 4, &kfk_describe_configs_request_schema,
      &kfk_describe_configs_response_schema},
     {KFK_API_SASL_AUTHENTICATE, "SaslAuthenticate", 0, 2, 2, &kfk_sasl_authenticate_request_schema,
      &kfk_sasl_authenticate_response_schema},
+    {KFK_API_CREATE_PARTITIONS, "CreatePartitions", 0, 3, 2, &kfk_create_partitions_request_schema,
+     &kfk_create_partitions_response_schema},
     {KFK_API_DELETE_GROUPS, "DeleteGroups", 0, 2, 2, &kfk_delete_groups_request_schema,
      &kfk_delete_groups_response_schema},
     {KFK_API_INCREMENTAL_ALTER_CONFIGS, "IncrementalAlterConfigs", 0, 1, 1,
      &kfk_incremental_alter_configs_request_schema, &kfk_incremental_alter_configs_response_schema},
     {KFK_API_OFFSET_DELETE, "OffsetDelete", 0, 0, -1, &kfk_offset_delete_request_schema,
      &kfk_offset_delete_response_schema},
+    {KFK_API_DESCRIBE_CLUSTER, "DescribeCluster", 0, 2, 0, &kfk_describe_cluster_request_schema,
+     &kfk_describe_cluster_response_schema},
 };
 
 #define NAPIS (sizeof apis / sizeof apis[0])

@@ -81,6 +81,9 @@ public class MessageGolden {
         {"offset_delete", "OffsetDelete", 0, 0},
         {"describe_configs", "DescribeConfigs", 1, 4},
         {"incremental_alter_configs", "IncrementalAlterConfigs", 0, 1},
+        {"create_partitions", "CreatePartitions", 0, 3},
+        {"delete_records", "DeleteRecords", 0, 2},
+        {"describe_cluster", "DescribeCluster", 0, 2},
     };
     static final String[][] BLOBS = {
         {"subscription", "ConsumerProtocolSubscription"},

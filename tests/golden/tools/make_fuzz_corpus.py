@@ -40,12 +40,15 @@ APIS = [
     ("api_versions", 18, 0, 3, 3),
     ("create_topics", 19, 2, 7, 5),
     ("delete_topics", 20, 1, 6, 4),
+    ("delete_records", 21, 0, 2, 2),
     ("init_producer_id", 22, 0, 4, 2),
     ("describe_configs", 32, 1, 4, 4),
     ("sasl_authenticate", 36, 0, 2, 2),
+    ("create_partitions", 37, 0, 3, 2),
     ("delete_groups", 42, 0, 2, 2),
     ("incremental_alter_configs", 44, 0, 1, 1),
     ("offset_delete", 47, 0, 0, -1),
+    ("describe_cluster", 60, 0, 2, 0),
 ]
 BY_NAME = {a[0]: (i, a) for i, a in enumerate(APIS)}
 

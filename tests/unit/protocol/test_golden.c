@@ -511,6 +511,9 @@ GOLDEN_API_TEST(offset_delete_bodies_match_kafkas_serializer, KFK_API_OFFSET_DEL
 GOLDEN_API_TEST(describe_configs_bodies_match_kafkas_serializer, KFK_API_DESCRIBE_CONFIGS)
 GOLDEN_API_TEST(incremental_alter_configs_bodies_match_kafkas_serializer,
                 KFK_API_INCREMENTAL_ALTER_CONFIGS)
+GOLDEN_API_TEST(create_partitions_bodies_match_kafkas_serializer, KFK_API_CREATE_PARTITIONS)
+GOLDEN_API_TEST(delete_records_bodies_match_kafkas_serializer, KFK_API_DELETE_RECORDS)
+GOLDEN_API_TEST(describe_cluster_bodies_match_kafkas_serializer, KFK_API_DESCRIBE_CLUSTER)
 
 Test(golden, consumer_subscriptions_match_kafkas_serializer) {
     check_blobs(true);
@@ -524,7 +527,7 @@ Test(golden, consumer_assignments_match_kafkas_serializer) {
 Test(golden, every_api_kfk_speaks_has_a_golden_test) {
     size_t n = 0;
     kfk_api_list(&n);
-    cr_expect_eq(n, 23,
+    cr_expect_eq(n, 26,
                  "kfk speaks %zu APIs; add a GOLDEN_API_TEST (and golden files) for the "
                  "new one",
                  n);
