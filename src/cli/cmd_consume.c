@@ -38,6 +38,8 @@ typedef struct {
     int64_t end_ts;     /* -o e@MS: end each partition at this time (-1: not given) */
     int32_t ended[256]; /* partitions that reached end_ts */
     size_t nended;
+    int32_t sought[256]; /* partitions moved to start_ts already (a group member's) */
+    size_t nsought;
     int64_t count; /* 0: unlimited */
     int eof_exit;
     int format;
@@ -505,9 +507,17 @@ static void on_seek(kfk_consumer_t *c, const char *topic, int32_t partition, int
     stop(cs);
 }
 
-/* -o s@MS: moves @p parts to their first record at or after the time. */
+/* -o s@MS: moves @p parts to their first record at or after the time, each partition once
+ * (a group member given it again by a later rebalance goes on from the group's commit). */
 static kfk_err_t seek_time(cons_t *cs, const kfk_topic_partition_t *parts, size_t n) {
     for (size_t i = 0; cs->start_ts >= 0 && i < n; i++) {
+        size_t k = 0;
+        while (k < cs->nsought && cs->sought[k] != parts[i].partition)
+            k++;
+        if (k < cs->nsought)
+            continue;
+        if (cs->nsought < sizeof cs->sought / sizeof cs->sought[0])
+            cs->sought[cs->nsought++] = parts[i].partition;
         kfk_err_t err = kfk_consumer_seek_timestamp(cs->c, parts[i].topic, parts[i].partition,
                                                     cs->start_ts, on_seek, cs);
         if (err)
@@ -582,6 +592,8 @@ static const char consume_usage[] =
     "\n"
     "Prints one record per line.\n"
     "\n"
+    "  -t TOPIC       the topic; with -G, ^REGEX (POSIX extended) subscribes to every topic it\n"
+    "                 matches, followed as topics are created and deleted\n"
     "  -p PARTITION   only this partition (default: all)\n"
     "  -G GROUP       join consumer group GROUP and commit after each printed batch\n"
     "  -o OFFSET      beginning, end, stored (the group's commit) or an offset\n"
@@ -743,6 +755,14 @@ static int run_consume(int argc, char **argv, int worker) {
     }
     if (!cs.topic) {
         kfk_cli_error(cmd, "give the topic with -t TOPIC");
+        goto usage;
+    }
+    if (cs.topic[0] == '^' &&
+        (worker || !cs.group || cs.partition >= 0 || cs.start_ts >= 0 || cs.end_ts >= 0)) {
+        kfk_cli_error(cmd,
+                      "-t %s: a pattern subscribes a group member: give -G, and neither -p "
+                      "nor -o s@MS / e@MS",
+                      cs.topic);
         goto usage;
     }
     if (worker && (cs.partition < 0 || !cs.group || !cs.redis)) {
