@@ -869,6 +869,36 @@ KFK_EXTERN kfk_err_t kfk_consumer_start(kfk_consumer_t *c, kfk_batch_cb cb, void
 /** Commits the done watermark of every partition now; @p cb (may be NULL) runs once. */
 KFK_EXTERN kfk_err_t kfk_consumer_commit(kfk_consumer_t *c, kfk_commit_cb cb, void *opaque);
 
+/** An offset to commit explicitly (kfk_consumer_commit_offsets). */
+typedef struct kfk_commit_offset {
+    const char *topic;    /**< the topic */
+    int32_t partition;    /**< the partition */
+    int64_t offset;       /**< the next offset to read (the last processed + 1), >= 0 */
+    const char *metadata; /**< stored with the offset (NULL: ""); the broker caps its length
+                               (offset.metadata.max.bytes, 4096 by default) */
+} kfk_commit_offset_t;
+
+/**
+ * Commits exactly these offsets for group.id, with their metadata strings, beside (and
+ * independent of) the done-watermark commits: for applications that keep their own offset store
+ * or commit what they choose. Nothing is copied from the batches; @p offsets and its strings are
+ * copied before this returns. The OffsetCommit goes out from the loop once the coordinator is
+ * known and, for a subscribed member, while it is in a stable generation; an offset lower than
+ * what was committed before is committed as given (the group's offset moves back). A
+ * successful commit of an assigned partition past its done watermark also keeps the watermark
+ * commits from committing lower offsets. @p cb (may be NULL) runs once, never inside this call:
+ * 0 when every offset was committed; else the first partition's error (e.g.
+ * OFFSET_METADATA_TOO_LARGE, ILLEGAL_GENERATION after a rebalance, UNKNOWN_MEMBER_ID), the
+ * request's (KFK_ERR__TRANSPORT, ...), KFK_ERR__TIMED_OUT when it could not be sent within
+ * request.timeout.ms, or KFK_ERR__DESTROYED when the consumer closed first. Errors returned (no
+ * callback then): KFK_ERR__INVALID_CONF (no group.id), KFK_ERR__INVALID_ARG (no offsets, a
+ * NULL or empty topic, a negative partition or offset), KFK_ERR__DESTROYED (closing),
+ * KFK_ERR__NOMEM.
+ */
+KFK_EXTERN kfk_err_t kfk_consumer_commit_offsets(kfk_consumer_t *c,
+                                                 const kfk_commit_offset_t *offsets, size_t n,
+                                                 kfk_commit_cb cb, void *opaque);
+
 /**
  * The next offset @p c delivers for an assigned partition (*position, -1 while unknown) and the
  * partition's high watermark from the last fetch (*high_watermark, -1 while unknown).

@@ -446,6 +446,11 @@ static void run(uv_timer_t *t) {
     if (c->conf->group_id[0] && !c->coord)
         kfk__consumer_find_coordinator(c);
     kfk__consumer_fetch_committed(c, now);
+    if (c->xcommits) {
+        kfk__consumer_run_xcommits(c, now, &next);
+        if (c->client_closing)
+            return;
+    }
     kfk__fetcher_list_offsets(c);
     kfk__fetcher_run(c, &next);
     size_t buffered = c->buffered;
@@ -742,6 +747,7 @@ static void close_step(kfk_consumer_t *c, uint64_t now) {
     for (size_t i = 0; i < c->nparts; i++)
         kfk__consumer_seek_settle(c, c->parts[i], -1, KFK_ERR__DESTROYED);
     kfk__consumer_run_seeks(c);
+    kfk__consumer_run_xcommits(c, now, &(uint64_t){0});
     kfk__consumer_finish_commit(c, KFK_ERR__DESTROYED);
     kfk__fetcher_close(c);
     uv_timer_stop(&c->timer);

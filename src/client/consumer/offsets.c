@@ -354,6 +354,198 @@ kfk_err_t kfk_consumer_commit(kfk_consumer_t *c, kfk_commit_cb cb, void *opaque)
     return kfk__consumer_commit(c, cb, opaque);
 }
 
+/* ---- explicit commits (kfk_consumer_commit_offsets) -------------------------------------- */
+
+/* Offsets the application gave, waiting for the coordinator (and a stable member) until their
+ * deadline, then in one OffsetCommit of their own. */
+struct xcommit {
+    struct xcommit *next;
+    kfk_consumer_t *c;
+    kfk_commit_cb cb;
+    void *opaque;
+    uint64_t deadline;
+    size_t n;
+    struct xitem {
+        char *topic;
+        int32_t partition;
+        int64_t offset;
+        char *metadata;
+    } items[];
+};
+
+static void xcommit_free(struct xcommit *x) {
+    for (size_t i = 0; i < x->n; i++) {
+        kfk__free(x->items[i].topic);
+        kfk__free(x->items[i].metadata);
+    }
+    kfk__free(x);
+}
+
+/* Ends @p x with @p err: its callback, then it is freed. */
+static void xcommit_end(struct xcommit *x, kfk_err_t err) {
+    kfk_consumer_t *c = x->c;
+    kfk_commit_cb cb = x->cb;
+    void *opaque = x->opaque;
+    xcommit_free(x);
+    if (cb)
+        cb(c, err, opaque);
+}
+
+static void on_xcommit(kfk__resp_t *resp, void *opaque) {
+    struct xcommit *x = opaque;
+    kfk_consumer_t *c = x->c;
+    kfk_err_t first = resp->err;
+    kfk_offset_commit_response_t *r = resp->body;
+    for (int32_t t = 0; !resp->err && r && t < r->topics.count; t++) {
+        kfk_offset_commit_response_topic_t *tr =
+            &KFK_ARRAY_AT(r->topics, kfk_offset_commit_response_topic_t, t);
+        for (int32_t k = 0; k < tr->partitions.count; k++) {
+            kfk_offset_commit_response_partition_t *pr =
+                &KFK_ARRAY_AT(tr->partitions, kfk_offset_commit_response_partition_t, k);
+            if (pr->error_code) {
+                if (!first)
+                    first = (kfk_err_t)pr->error_code;
+                continue;
+            }
+            for (size_t i = 0; !c->client_closing && i < x->n; i++) {
+                if (x->items[i].partition != pr->partition_index ||
+                    !kfk_str_eq(tr->name, x->items[i].topic))
+                    continue;
+                cpart_t *p = kfk__consumer_part(c, x->items[i].topic, x->items[i].partition);
+                if (p && x->items[i].offset > p->committed)
+                    p->committed = x->items[i].offset;
+            }
+        }
+    }
+    if (first && !c->client_closing) {
+        char why[400];
+        kfk__consumer_group_error(c, first, 0, "offset commit (explicit offsets) failed: %s",
+                                  kfk__resp_cause(resp, first, why, sizeof why));
+        if (first == KFK_ERR_NOT_COORDINATOR || first == KFK_ERR_COORDINATOR_NOT_AVAILABLE ||
+            first == KFK_ERR__TRANSPORT || first == KFK_ERR__TIMED_OUT ||
+            first == KFK_ERR_REQUEST_TIMED_OUT)
+            c->coord = NULL;
+        if (c->group)
+            c->group_ops->commit_failed(c->group, first);
+    }
+    if (!c->client_closing)
+        kfk__consumer_kick(c);
+    xcommit_end(x, c->client_closing && !first ? KFK_ERR__DESTROYED : first);
+}
+
+/* Sends @p x now: 0, or why not (it stays queued then). */
+static kfk_err_t xcommit_send(kfk_consumer_t *c, struct xcommit *x) {
+    int32_t gen = -1;
+    const char *member = "", *instance = NULL;
+    if (c->group && !c->group_ops->stable(c->group, &gen, &member, &instance))
+        return KFK_ERR__STATE;
+    kfk_offset_commit_request_topic_t *topics = kfk__calloc(x->n, sizeof *topics);
+    kfk_offset_commit_request_partition_t *parts = kfk__calloc(x->n, sizeof *parts);
+    if (!topics || !parts) {
+        kfk__free(topics);
+        kfk__free(parts);
+        return KFK_ERR__NOMEM;
+    }
+    size_t nt = 0, k = 0;
+    for (size_t i = 0; i < x->n; i++) {
+        size_t t;
+        for (t = 0; t < nt; t++)
+            if (kfk_str_eq(topics[t].name, x->items[i].topic))
+                break;
+        if (t == nt)
+            topics[nt++].name = kfk_str_c(x->items[i].topic);
+    }
+    for (size_t t = 0; t < nt; t++) {
+        topics[t].partitions.items = &parts[k];
+        for (size_t i = 0; i < x->n; i++) {
+            if (!kfk_str_eq(topics[t].name, x->items[i].topic))
+                continue;
+            parts[k].partition_index = x->items[i].partition;
+            parts[k].committed_offset = x->items[i].offset;
+            parts[k].committed_leader_epoch = -1;
+            parts[k].committed_metadata = kfk_str_c(x->items[i].metadata);
+            k++;
+            topics[t].partitions.count++;
+        }
+    }
+    kfk_offset_commit_request_t req;
+    memset(&req, 0, sizeof req);
+    req.group_id = kfk_str_c(c->conf->group_id);
+    req.generation_id_or_member_epoch = gen;
+    req.member_id = kfk_str_c(member);
+    req.group_instance_id = instance ? kfk_str_c(instance) : (kfk_str_t){NULL, -1};
+    req.retention_time_ms = -1;
+    req.topics = (kfk_array_t){topics, (int32_t)nt};
+    kfk_err_t err = kfk__broker_request(c->coord, KFK_API_OFFSET_COMMIT, &req, 0, 0, on_xcommit, x);
+    kfk__free(topics);
+    kfk__free(parts);
+    if (err)
+        c->coord = NULL;
+    return err;
+}
+
+void kfk__consumer_run_xcommits(kfk_consumer_t *c, uint64_t now, uint64_t *next) {
+    struct xcommit **pp = &c->xcommits;
+    while (*pp) {
+        struct xcommit *x = *pp;
+        int closing = c->client_closing;
+        if (closing || now >= x->deadline) {
+            *pp = x->next;
+            xcommit_end(x, closing ? KFK_ERR__DESTROYED : KFK_ERR__TIMED_OUT);
+            if (c->client_closing && !closing)
+                return;        /* the callback closed the consumer: the close ends the others */
+            pp = &c->xcommits; /* the callback may have queued or ended others */
+            continue;
+        }
+        if (kfk__consumer_coordinator_up(c) && xcommit_send(c, x) == KFK_ERR_NONE) {
+            *pp = x->next; /* on_xcommit ends it */
+            continue;
+        }
+        if (x->deadline < *next)
+            *next = x->deadline;
+        pp = &x->next;
+    }
+}
+
+kfk_err_t kfk_consumer_commit_offsets(kfk_consumer_t *c, const kfk_commit_offset_t *offsets,
+                                      size_t n, kfk_commit_cb cb, void *opaque) {
+    if (!c || c->closing || c->client_closing)
+        return KFK_ERR__DESTROYED;
+    if (!c->conf->group_id[0])
+        return KFK_ERR__INVALID_CONF;
+    if (!offsets || n == 0 || n > 100000)
+        return KFK_ERR__INVALID_ARG;
+    for (size_t i = 0; i < n; i++)
+        if (!offsets[i].topic || !offsets[i].topic[0] || offsets[i].partition < 0 ||
+            offsets[i].offset < 0)
+            return KFK_ERR__INVALID_ARG;
+    struct xcommit *x = kfk__calloc(1, sizeof *x + n * sizeof x->items[0]);
+    if (!x)
+        return KFK_ERR__NOMEM;
+    x->c = c;
+    x->cb = cb;
+    x->opaque = opaque;
+    x->deadline = uv_now(c->loop) + (uint64_t)c->conf->request_timeout_ms;
+    for (size_t i = 0; i < n; i++, x->n++) {
+        const char *md = offsets[i].metadata ? offsets[i].metadata : "";
+        x->items[i].topic = kfk__strndup(offsets[i].topic, strlen(offsets[i].topic));
+        x->items[i].metadata = kfk__strndup(md, strlen(md));
+        x->items[i].partition = offsets[i].partition;
+        x->items[i].offset = offsets[i].offset;
+        if (!x->items[i].topic || !x->items[i].metadata) {
+            x->n++;
+            xcommit_free(x);
+            return KFK_ERR__NOMEM;
+        }
+    }
+    struct xcommit **tail = &c->xcommits;
+    while (*tail)
+        tail = &(*tail)->next;
+    *tail = x;
+    kfk__consumer_kick(c); /* sent from the loop's turn */
+    return KFK_ERR_NONE;
+}
+
 /* ---- starting offsets: the group's commits (OffsetFetch) ---------------------------------- */
 
 static void on_offset_fetch(kfk__resp_t *resp, void *opaque) {

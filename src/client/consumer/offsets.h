@@ -27,6 +27,10 @@ void kfk__consumer_finish_commit(kfk_consumer_t *c, kfk_err_t err);
  * worker's lock gone): from the consumer's loop, never inside the kfk_consumer_commit that
  * registered them. */
 void kfk__consumer_run_settled(kfk_consumer_t *c);
+/* Sends the explicit commits (kfk_consumer_commit_offsets) that can go now; ends those past
+ * their deadline with KFK_ERR__TIMED_OUT, or all of them with KFK_ERR__DESTROYED once the client
+ * is closing; lowers @p next to the earliest deadline left. */
+void kfk__consumer_run_xcommits(kfk_consumer_t *c, uint64_t now, uint64_t *next);
 /* Asks the coordinator for the committed offsets of partitions starting from STORED. */
 void kfk__consumer_fetch_committed(kfk_consumer_t *c, uint64_t now);
 

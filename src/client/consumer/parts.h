@@ -210,6 +210,7 @@ struct kfk_consumer {
     uint64_t commit_retry_at;
     struct commitw *commit_waiters;
     struct commitw *commit_settled; /* ended without a request: called from the next run */
+    struct xcommit *xcommits;       /* kfk_consumer_commit_offsets waiting to be sent */
     uint64_t next_auto_commit;
     int offsets_fetching;
     int list_offsets_in_flight;
