@@ -18,6 +18,8 @@
 
 #include "kfk/kfk.h"
 #include "kfk/mock.h"
+
+#include "support.h"
 #include "mock/mock_int.h"
 #include "protocol/records.h"
 
@@ -81,15 +83,10 @@ static void on_error(kfk_consumer_t *c, const kfk_consumer_error_t *e, void *opa
     }
 }
 
-static void on_mock_closed(kfk_mock_t *m, void *opaque) {
-    (void)m;
-    (void)opaque;
-}
-
 static void on_consumer_closed(kfk_consumer_t *c, void *opaque) {
     (void)c;
     ct_t *t = opaque;
-    kfk_mock_close(t->mock, on_mock_closed, t);
+    kfk_mock_close(t->mock, kt_mock_closed, t);
 }
 
 static void on_tick(uv_timer_t *h) {

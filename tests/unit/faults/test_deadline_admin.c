@@ -17,6 +17,8 @@
 #include "kfk/kfk.h"
 #include "kfk/mock.h"
 
+#include "support.h"
+
 #define WATCHDOG_MS 10000
 
 typedef struct {
@@ -31,16 +33,11 @@ typedef struct {
     uint64_t md_reqs; /* Metadata requests the mock saw when the callback came */
 } dl_t;
 
-static void on_mock_closed(kfk_mock_t *m, void *opaque) {
-    (void)m;
-    (void)opaque;
-}
-
 static void on_admin_closed(kfk_admin_t *a, void *opaque) {
     (void)a;
     dl_t *t = opaque;
     if (t->mock)
-        kfk_mock_close(t->mock, on_mock_closed, t);
+        kfk_mock_close(t->mock, kt_mock_closed, t);
 }
 
 /* Records the outcome and closes everything (from inside the callback, as kfk allows). */

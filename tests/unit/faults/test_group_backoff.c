@@ -14,6 +14,8 @@
 
 #include "kfk/kfk.h"
 #include "kfk/mock.h"
+
+#include "support.h"
 #include "schedule.h"
 
 #define BACKOFF_MS 100
@@ -32,15 +34,10 @@ typedef struct {
     int assigned, timed_out;
 } gb_t;
 
-static void on_mock_closed(kfk_mock_t *m, void *opaque) {
-    (void)m;
-    (void)opaque;
-}
-
 static void on_consumer_closed(kfk_consumer_t *c, void *opaque) {
     (void)c;
     gb_t *t = opaque;
-    kfk_mock_close(t->mock, on_mock_closed, t);
+    kfk_mock_close(t->mock, kt_mock_closed, t);
 }
 
 static void stop(gb_t *t) {
@@ -168,7 +165,7 @@ static void on_ge_closed(kfk_consumer_t *c, void *opaque) {
     (void)c;
     ge_t *t = opaque;
     t->closed = 1;
-    kfk_mock_close(t->mock, on_mock_closed, t);
+    kfk_mock_close(t->mock, kt_mock_closed, t);
 }
 
 static void on_ge_error(kfk_consumer_t *c, const kfk_consumer_error_t *e, void *opaque) {

@@ -13,6 +13,8 @@
 #include "kfk/kfk.h"
 #include "kfk/mock.h"
 
+#include "support.h"
+
 typedef struct {
     uv_loop_t loop;
     uv_timer_t deadline;
@@ -22,15 +24,10 @@ typedef struct {
     kfk_err_t expire_err;
 } ex_t;
 
-static void on_mock_closed(kfk_mock_t *m, void *opaque) {
-    (void)m;
-    (void)opaque;
-}
-
 static void on_closed(kfk_consumer_t *c, void *opaque) {
     (void)c;
     ex_t *t = opaque;
-    kfk_mock_close(t->mock, on_mock_closed, t);
+    kfk_mock_close(t->mock, kt_mock_closed, t);
 }
 
 static void stop(ex_t *t) {

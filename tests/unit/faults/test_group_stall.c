@@ -19,6 +19,8 @@
 #include "kfk/kfk.h"
 #include "kfk/mock.h"
 
+#include "support.h"
+
 #define NREC 300
 
 typedef struct {
@@ -31,15 +33,10 @@ typedef struct {
     int delivered, batches, stalled, lost, assigned, after_stall_before_lost, timed_out;
 } st_t;
 
-static void on_mock_closed(kfk_mock_t *m, void *opaque) {
-    (void)m;
-    (void)opaque;
-}
-
 static void on_consumer_closed(kfk_consumer_t *c, void *opaque) {
     (void)c;
     st_t *t = opaque;
-    kfk_mock_close(t->mock, on_mock_closed, t);
+    kfk_mock_close(t->mock, kt_mock_closed, t);
 }
 
 static void stop(st_t *t) {
@@ -97,10 +94,7 @@ static void on_deadline(uv_timer_t *h) {
 
 static void start_consumer(st_t *t) {
     char errstr[512];
-    kfk_conf_t *conf = kfk_conf_new();
-    const char *kv[] = {"bootstrap.servers",
-                        kfk_mock_bootstrap(t->mock),
-                        "group.id",
+    const char *kv[] = {"group.id",
                         "g",
                         "session.timeout.ms",
                         "1000",
@@ -111,9 +105,7 @@ static void start_consumer(st_t *t) {
                         "batch.size",
                         "100",
                         NULL};
-    for (int i = 0; kv[i]; i += 2)
-        cr_assert_eq(kfk_conf_set(conf, kv[i], kv[i + 1], errstr, sizeof errstr), KFK_ERR_NONE,
-                     "%s: %s", kv[i], errstr);
+    kfk_conf_t *conf = kt_conf(kfk_mock_bootstrap(t->mock), kv);
     cr_assert_eq(kfk_consumer_new(&t->loop, conf, &t->c, errstr, sizeof errstr), KFK_ERR_NONE, "%s",
                  errstr);
     kfk_conf_free(conf);
@@ -141,13 +133,9 @@ Test(group_stall, a_member_that_wakes_past_its_session_hands_out_no_batch_before
     memset(&t, 0, sizeof t);
     cr_assert_eq(uv_loop_init(&t.loop), 0);
     char errstr[512];
-    kfk_mock_opts_t mo = KFK_MOCK_OPTS_INIT;
-    cr_assert_eq(kfk_mock_new(&t.loop, &mo, &t.mock, errstr, sizeof errstr), KFK_ERR_NONE);
+    t.mock = kt_mock(&t.loop, 0);
     cr_assert_eq(kfk_mock_topic_create(t.mock, "t", 1, 1), KFK_ERR_NONE);
-    kfk_conf_t *conf = kfk_conf_new();
-    cr_assert_eq(
-        kfk_conf_set(conf, "bootstrap.servers", kfk_mock_bootstrap(t.mock), errstr, sizeof errstr),
-        KFK_ERR_NONE);
+    kfk_conf_t *conf = kt_conf(kfk_mock_bootstrap(t.mock), NULL);
     cr_assert_eq(kfk_producer_new(&t.loop, conf, &t.p, errstr, sizeof errstr), KFK_ERR_NONE);
     kfk_conf_free(conf);
     for (int i = 0; i < NREC; i++) {

@@ -17,6 +17,8 @@
 
 #include "kfk/kfk.h"
 #include "kfk/mock.h"
+
+#include "support.h"
 #include "schedule.h"
 
 #define BACKOFF_MS 100
@@ -36,15 +38,10 @@ typedef struct {
     uint64_t md_reqs, md_before;
 } pb_t;
 
-static void on_mock_closed(kfk_mock_t *m, void *opaque) {
-    (void)m;
-    (void)opaque;
-}
-
 static void on_producer_closed(kfk_producer_t *p, void *opaque) {
     (void)p;
     pb_t *t = opaque;
-    kfk_mock_close(t->mock, on_mock_closed, t);
+    kfk_mock_close(t->mock, kt_mock_closed, t);
 }
 
 static void on_dr(kfk_producer_t *p, const kfk_delivery_t *d, void *opaque) {

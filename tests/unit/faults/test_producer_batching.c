@@ -20,6 +20,8 @@
 #include "kfk/kfk.h"
 #include "kfk/mock.h"
 
+#include "support.h"
+
 #define NREC 400
 
 typedef struct {
@@ -35,17 +37,12 @@ typedef struct {
     uint64_t produces, init_pids;
 } bt_t;
 
-static void on_mock_closed(kfk_mock_t *m, void *opaque) {
-    (void)m;
-    (void)opaque;
-}
-
 static void on_closed(kfk_producer_t *p, void *opaque) {
     (void)p;
     bt_t *t = opaque;
     t->produces = kfk_mock_requests(t->mock, KFK_API_PRODUCE);
     t->init_pids = kfk_mock_requests(t->mock, KFK_API_INIT_PRODUCER_ID);
-    kfk_mock_close(t->mock, on_mock_closed, t);
+    kfk_mock_close(t->mock, kt_mock_closed, t);
 }
 
 static void finish(bt_t *t) {
@@ -59,10 +56,9 @@ static void finish(bt_t *t) {
 static void new_mock(bt_t *t, const char *fault) {
     memset(t, 0, sizeof *t);
     cr_assert_eq(uv_loop_init(&t->loop), 0);
-    char errstr[512];
-    kfk_mock_opts_t mo = KFK_MOCK_OPTS_INIT;
-    cr_assert_eq(kfk_mock_new(&t->loop, &mo, &t->mock, errstr, sizeof errstr), KFK_ERR_NONE);
+    t->mock = kt_mock(&t->loop, 0);
     cr_assert_eq(kfk_mock_topic_create(t->mock, "t", 1, 1), KFK_ERR_NONE);
+    char errstr[512];
     if (fault)
         cr_assert_eq(kfk_mock_fault_parse(t->mock, fault, errstr, sizeof errstr), KFK_ERR_NONE,
                      "%s", errstr);
@@ -70,13 +66,7 @@ static void new_mock(bt_t *t, const char *fault) {
 
 static void new_producer(bt_t *t, const char *const *kv) {
     char errstr[512];
-    kfk_conf_t *conf = kfk_conf_new();
-    cr_assert_eq(
-        kfk_conf_set(conf, "bootstrap.servers", kfk_mock_bootstrap(t->mock), errstr, sizeof errstr),
-        KFK_ERR_NONE);
-    for (int i = 0; kv[i]; i += 2)
-        cr_assert_eq(kfk_conf_set(conf, kv[i], kv[i + 1], errstr, sizeof errstr), KFK_ERR_NONE,
-                     "%s: %s", kv[i], errstr);
+    kfk_conf_t *conf = kt_conf(kfk_mock_bootstrap(t->mock), kv);
     cr_assert_eq(kfk_producer_new(&t->loop, conf, &t->p, errstr, sizeof errstr), KFK_ERR_NONE, "%s",
                  errstr);
     kfk_conf_free(conf);

@@ -15,6 +15,8 @@
 #include "kfk/kfk.h"
 #include "kfk/mock.h"
 
+#include "support.h"
+
 typedef struct {
     uv_loop_t loop;
     kfk_mock_t *mock;
@@ -24,15 +26,10 @@ typedef struct {
     uint64_t produce_requests;
 } pr_t;
 
-static void on_mock_closed(kfk_mock_t *m, void *opaque) {
-    (void)m;
-    (void)opaque;
-}
-
 static void on_closed(kfk_producer_t *p, void *opaque) {
     (void)p;
     pr_t *t = opaque;
-    kfk_mock_close(t->mock, on_mock_closed, t);
+    kfk_mock_close(t->mock, kt_mock_closed, t);
 }
 
 static void on_delivery(kfk_producer_t *p, const kfk_delivery_t *d, void *opaque) {
@@ -48,22 +45,17 @@ static void run(pr_t *t, const char *idempotence) {
     memset(t, 0, sizeof *t);
     cr_assert_eq(uv_loop_init(&t->loop), 0);
     char errstr[512];
-    kfk_mock_opts_t mo = KFK_MOCK_OPTS_INIT;
-    cr_assert_eq(kfk_mock_new(&t->loop, &mo, &t->mock, errstr, sizeof errstr), KFK_ERR_NONE);
+    t->mock = kt_mock(&t->loop, 0);
     cr_assert_eq(kfk_mock_topic_create(t->mock, "t", 1, 1), KFK_ERR_NONE);
     cr_assert_eq(
         kfk_mock_fault_parse(t->mock, "api=Produce,close=before,count=all", errstr, sizeof errstr),
         KFK_ERR_NONE, "%s", errstr);
-    kfk_conf_t *conf = kfk_conf_new();
-    const char *kv[] = {"bootstrap.servers", kfk_mock_bootstrap(t->mock), "enable.idempotence",
-                        idempotence, "linger.ms", "0",
+    const char *kv[] = {"enable.idempotence", idempotence, "linger.ms", "0",
                         /* the first attempt is written, then the retry waits past the deadline */
                         "retry.backoff.ms", "3000", "retry.backoff.max.ms", "3000",
                         "reconnect.backoff.ms", "3000", "request.timeout.ms", "1000",
                         "delivery.timeout.ms", "1500", NULL};
-    for (int i = 0; kv[i]; i += 2)
-        cr_assert_eq(kfk_conf_set(conf, kv[i], kv[i + 1], errstr, sizeof errstr), KFK_ERR_NONE,
-                     "%s: %s", kv[i], errstr);
+    kfk_conf_t *conf = kt_conf(kfk_mock_bootstrap(t->mock), kv);
     cr_assert_eq(kfk_producer_new(&t->loop, conf, &t->p, errstr, sizeof errstr), KFK_ERR_NONE, "%s",
                  errstr);
     kfk_conf_free(conf);

@@ -15,6 +15,8 @@
 
 #include "kfk/kfk.h"
 #include "kfk/mock.h"
+
+#include "support.h"
 #include "schedule.h"
 
 #define BACKOFF_MS 100
@@ -53,15 +55,10 @@ static void on_md(kfk_admin_t *a, kfk_err_t err, const kfk_metadata_t *md, void 
         ask(t);
 }
 
-static void on_mock_closed(kfk_mock_t *m, void *opaque) {
-    (void)m;
-    (void)opaque;
-}
-
 static void on_admin_closed(kfk_admin_t *a, void *opaque) {
     (void)a;
     rc_t *t = opaque;
-    kfk_mock_close(t->mock, on_mock_closed, t);
+    kfk_mock_close(t->mock, kt_mock_closed, t);
 }
 
 static void on_window(uv_timer_t *h) {
