@@ -448,6 +448,37 @@ KFK_EXTERN kfk_err_t kfk_admin_list_offsets(kfk_admin_t *admin,
                                             const kfk_admin_opts_t *opts, kfk_offsets_cb cb,
                                             void *opaque);
 
+/** The outcome for one group of kfk_admin_delete_groups. */
+typedef struct kfk_group_result {
+    const char *group_id; /**< the group's id */
+    kfk_err_t err; /**< 0: deleted; else e.g. NON_EMPTY_GROUP (it has members), GROUP_ID_NOT_FOUND */
+} kfk_group_result_t;
+
+/** Delete result: one outcome per group asked for, in the same order; @p err is set when the
+ * call as a whole failed (then n is 0). */
+typedef void (*kfk_groups_cb)(kfk_admin_t *admin, kfk_err_t err, const kfk_group_result_t *results,
+                              size_t n, void *opaque);
+
+/**
+ * Deletes @p n groups and their committed offsets (DeleteGroups at each group's coordinator,
+ * Kafka 1.1+). Kafka deletes only groups without members: a group with members gets
+ * NON_EMPTY_GROUP in its result, an unknown one GROUP_ID_NOT_FOUND.
+ */
+KFK_EXTERN kfk_err_t kfk_admin_delete_groups(kfk_admin_t *admin, const char *const *groups,
+                                             size_t n, const kfk_admin_opts_t *opts,
+                                             kfk_groups_cb cb, void *opaque);
+
+/**
+ * Deletes @p group's committed offsets of @p n partitions (topic and partition of each entry
+ * are read; OffsetDelete, Kafka 2.4+). The result repeats them with each partition's err; the
+ * call's @p err is the group's error (GROUP_ID_NOT_FOUND, ...) or the first partition error,
+ * e.g. GROUP_SUBSCRIBED_TO_TOPIC while a member consumes the topic, named by kfk_admin_errstr.
+ */
+KFK_EXTERN kfk_err_t kfk_admin_delete_group_offsets(kfk_admin_t *admin, const char *group,
+                                                    const kfk_partition_offset_t *parts, size_t n,
+                                                    const kfk_admin_opts_t *opts,
+                                                    kfk_offsets_cb cb, void *opaque);
+
 /**
  * The cause of the error the running admin callback reports, in one line, e.g. "connect to
  * 127.0.0.1:1 failed: connection refused" or "malformed Metadata v12 response from broker 1 at

@@ -79,5 +79,6 @@ int kfk_cmd_demo(int argc, char **argv);
 int kfk_cmd_bench(int argc, char **argv);
 int kfk_cmd_config(int argc, char **argv);
 int kfk_cmd_mock(int argc, char **argv);
+int kfk_cmd_groups(int argc, char **argv);
 
 #endif

@@ -77,6 +77,10 @@ static const char *api_name(gkind_t k) {
         return "OffsetFetch";
     case G_COMMIT:
         return "OffsetCommit";
+    case G_DELETE:
+        return "DeleteGroups";
+    case G_OFFSET_DELETE:
+        return "OffsetDelete";
     default:
         return "ListOffsets";
     }
@@ -134,6 +138,10 @@ static void deliver(gop_t *op, kfk_err_t err, int results) {
         ((kfk_group_describe_cb)op->cb)(a, err, results ? op->descs : NULL,
                                         results ? op->group_cnt : 0, op->opaque);
         break;
+    case G_DELETE:
+        ((kfk_groups_cb)op->cb)(a, err, results ? op->gres : NULL, results ? op->group_cnt : 0,
+                                op->opaque);
+        break;
     case G_FETCH:
         if (results && op->off_cnt)
             qsort(op->offs, op->off_cnt, sizeof *op->offs, cmp_offset);
@@ -182,6 +190,7 @@ size_t kfk__gop_pending(const gop_t *op) {
     case G_LIST:
         return op->pending;
     case G_DESCRIBE:
+    case G_DELETE:
         for (size_t i = 0; i < op->group_cnt; i++)
             n += !op->item_done[i];
         return n;
@@ -219,7 +228,8 @@ static void round_end(gop_t *op) {
         return;
     }
     if (!kfk__gop_pending(op)) {
-        finish(op, op->kind == G_COMMIT ? kfk__gop_commit_outcome(op) : KFK_ERR_NONE, 1);
+        int per_partition = op->kind == G_COMMIT || op->kind == G_OFFSET_DELETE;
+        finish(op, per_partition ? kfk__gop_commit_outcome(op) : KFK_ERR_NONE, 1);
         return;
     }
     op->retry_at = uv_now(op->admin->loop) + backoff(op);
@@ -240,6 +250,10 @@ static void sub_items_failed(sub_t *s, kfk_err_t err) {
     switch (op->kind) {
     case G_DESCRIBE:
         op->descs[s->group].err = err;
+        op->item_done[s->group] = 1;
+        break;
+    case G_DELETE:
+        op->gres[s->group].err = err;
         op->item_done[s->group] = 1;
         break;
     case G_LIST_OFFSETS:
@@ -307,6 +321,12 @@ void kfk__gop_on_response(kfk__resp_t *r, void *opaque) {
     case G_COMMIT:
         kfk__gop_handle_commit(s, r);
         break;
+    case G_DELETE:
+        kfk__gop_handle_delete(s, r);
+        break;
+    case G_OFFSET_DELETE:
+        kfk__gop_handle_offset_delete(s, r);
+        break;
     default:
         kfk__gop_handle_list_offsets(s, r);
     }
@@ -343,6 +363,12 @@ static void on_broker(kfk__broker_t *b, kfk_err_t err, const char *msg, void *op
         break;
     case G_COMMIT:
         e = kfk__gop_send_commit(s, b);
+        break;
+    case G_DELETE:
+        e = kfk__gop_send_delete(s, b);
+        break;
+    case G_OFFSET_DELETE:
+        e = kfk__gop_send_offset_delete(s, b);
         break;
     default:
         e = kfk__gop_send_list_offsets(s, b);
@@ -453,7 +479,7 @@ static void subs_start(gop_t *op) {
     if (op->kind == G_LIST) {
         for (kfk__broker_t *b = a->cl->brokers; b; b = b->next)
             cap++;
-    } else if (op->kind == G_DESCRIBE) {
+    } else if (op->kind == G_DESCRIBE || op->kind == G_DELETE) {
         cap = op->group_cnt;
     } else if (op->kind == G_LIST_OFFSETS) {
         cap = op->off_cnt;
@@ -478,6 +504,7 @@ static void subs_start(gop_t *op) {
             }
         break;
     case G_DESCRIBE:
+    case G_DELETE:
         for (size_t i = 0; i < op->group_cnt; i++)
             if (!op->item_done[i]) {
                 subs[n].coord = 1;
@@ -844,6 +871,25 @@ uint64_t kfk__admin_groups_next(const kfk_admin_t *a) {
     return first;
 }
 
+/* At the deadline: the best cause of what the call still waits for (the metadata refresh in
+ * flight, a broker that does not come up), else its last one, else "no answer in time". */
+static void last_cause(gop_t *op) {
+    char msg[256];
+    if (op->md_waiting) {
+        kfk_err_t err = kfk__client_metadata_cause(op->admin->cl, msg, sizeof msg);
+        if (err != KFK_ERR__TIMED_OUT || !op->cause[0])
+            kfk__gop_cause(op, err, "%s", msg);
+        return;
+    }
+    for (size_t i = 0; i < op->sub_cnt && !op->cause[0]; i++) {
+        const kfk__broker_t *b = op->subs[i].broker;
+        if (b && !b->up && b->last_err)
+            kfk__gop_cause(op, b->last_err, "%s", b->last_msg);
+    }
+    if (!op->cause[0])
+        kfk__gop_cause(op, KFK_ERR__TIMED_OUT, "no answer in time");
+}
+
 void kfk__admin_groups_expire(kfk_admin_t *a) {
     for (;;) {
         if (a->closing)
@@ -853,8 +899,7 @@ void kfk__admin_groups_expire(kfk_admin_t *a) {
         while (op && op->deadline > now)
             op = op->next;
         if (op) {
-            if (!op->cause[0])
-                kfk__gop_cause(op, KFK_ERR__TIMED_OUT, "no answer in time");
+            last_cause(op);
             finish(op, op->last_err ? op->last_err : KFK_ERR__TIMED_OUT, 0);
             continue;
         }

@@ -11,7 +11,15 @@
 
 #include "client/admin/admin_int.h"
 
-typedef enum { G_LIST, G_DESCRIBE, G_FETCH, G_COMMIT, G_LIST_OFFSETS } gkind_t;
+typedef enum {
+    G_LIST,
+    G_DESCRIBE,
+    G_FETCH,
+    G_COMMIT,
+    G_LIST_OFFSETS,
+    G_DELETE,
+    G_OFFSET_DELETE
+} gkind_t;
 
 struct gop;
 
@@ -60,6 +68,7 @@ typedef struct gop {
     size_t listed_cnt;
     size_t pending; /* list: brokers not answered in the round */
     kfk_group_description_t *descs;
+    kfk_group_result_t *gres; /* delete groups */
     kfk_partition_offset_t *offs;
     size_t off_cnt, off_cap;
     char *item_done; /* describe: per group; commit / list offsets: per partition */
@@ -110,5 +119,22 @@ kfk_err_t kfk__gop_send_list_offsets(sub_t *s, kfk__broker_t *b);
 void kfk__gop_handle_fetch(sub_t *s, const kfk__resp_t *r);
 void kfk__gop_handle_commit(sub_t *s, const kfk__resp_t *r);
 void kfk__gop_handle_list_offsets(sub_t *s, const kfk__resp_t *r);
+
+/* ---- deletes (admin_delete.c) ---- */
+
+kfk_err_t kfk__gop_send_delete(sub_t *s, kfk__broker_t *b);
+kfk_err_t kfk__gop_send_offset_delete(sub_t *s, kfk__broker_t *b);
+void kfk__gop_handle_delete(sub_t *s, const kfk__resp_t *r);
+void kfk__gop_handle_offset_delete(sub_t *s, const kfk__resp_t *r);
+/* The call on one group (fetch, commit, offset delete) with room for @p items items; NULL with
+ * *err set. */
+gop_t *kfk__gop_group_op(kfk_admin_t *a, gkind_t kind, const char *group, size_t items,
+                         const kfk_admin_opts_t *opts, kfk_offsets_cb cb, void *opaque,
+                         kfk_err_t *err);
+/* The index of the pending item for @p topic / @p partition among those of @p s (all of the
+ * call's when @p s has no item list), or -1. */
+long kfk__gop_find_item(const gop_t *op, const sub_t *s, kfk_str_t topic, int32_t partition);
+/* Copies @p n partitions into the call's items (offs); -1: no memory or a bad entry. */
+int kfk__gop_copy_partitions(gop_t *op, const kfk_partition_offset_t *v, size_t n);
 
 #endif

@@ -17,16 +17,23 @@ kfk_err_t kfk__gop_commit_outcome(gop_t *op) {
         kfk_err_t e = op->offs[i].err;
         if (!e)
             continue;
-        if (e == KFK_ERR_UNKNOWN_MEMBER_ID || e == KFK_ERR_ILLEGAL_GENERATION ||
-            e == KFK_ERR_REBALANCE_IN_PROGRESS)
+        const char *api = op->kind == G_COMMIT ? "OffsetCommit" : "OffsetDelete";
+        if (op->kind == G_COMMIT &&
+            (e == KFK_ERR_UNKNOWN_MEMBER_ID || e == KFK_ERR_ILLEGAL_GENERATION ||
+             e == KFK_ERR_REBALANCE_IN_PROGRESS))
             kfk__gop_cause(
                 op, e,
                 "group %s has active members: OffsetCommit answered %s (a group's offsets can "
                 "be altered only while it has no members)",
                 op->groups[0], kfk_err_name(e));
+        else if (e == KFK_ERR_GROUP_SUBSCRIBED_TO_TOPIC)
+            kfk__gop_cause(op, e,
+                           "group %s has members subscribed to %s: OffsetDelete answered %s (a "
+                           "topic's offsets can be deleted only while no member consumes it)",
+                           op->groups[0], op->offs[i].topic, kfk_err_name(e));
         else
-            kfk__gop_cause(op, e, "OffsetCommit answered %s for %s [%d]", kfk_err_name(e),
-                           op->offs[i].topic, op->offs[i].partition);
+            kfk__gop_cause(op, e, "%s answered %s for %s [%d] of group %s", api, kfk_err_name(e),
+                           op->offs[i].topic, op->offs[i].partition, op->groups[0]);
         return e;
     }
     return KFK_ERR_NONE;
@@ -204,7 +211,7 @@ kfk_err_t kfk__gop_send_commit(sub_t *s, kfk__broker_t *b) {
 }
 
 /* The pending item for @p topic / @p partition (commit and list offsets), or -1. */
-static long find_item(const gop_t *op, const sub_t *s, kfk_str_t topic, int32_t partition) {
+long kfk__gop_find_item(const gop_t *op, const sub_t *s, kfk_str_t topic, int32_t partition) {
     size_t n = s->items ? s->item_cnt : op->off_cnt;
     for (size_t k = 0; k < n; k++) {
         size_t i = s->items ? s->items[k] : k;
@@ -224,7 +231,7 @@ void kfk__gop_handle_commit(sub_t *s, const kfk__resp_t *r) {
         for (int32_t k = 0; k < t->partitions.count; k++) {
             const kfk_offset_commit_response_partition_t *p =
                 &KFK_ARRAY_AT(t->partitions, kfk_offset_commit_response_partition_t, k);
-            long idx = find_item(op, s, t->name, p->partition_index);
+            long idx = kfk__gop_find_item(op, s, t->name, p->partition_index);
             if (idx < 0)
                 continue;
             kfk_err_t err = (kfk_err_t)p->error_code;
@@ -303,7 +310,7 @@ void kfk__gop_handle_list_offsets(sub_t *s, const kfk__resp_t *r) {
         for (int32_t k = 0; k < t->partitions.count; k++) {
             const kfk_list_offsets_response_list_offsets_partition_response_t *p = &KFK_ARRAY_AT(
                 t->partitions, kfk_list_offsets_response_list_offsets_partition_response_t, k);
-            long idx = find_item(op, s, t->name, p->partition_index);
+            long idx = kfk__gop_find_item(op, s, t->name, p->partition_index);
             if (idx < 0)
                 continue;
             kfk_partition_offset_t *o = &op->offs[idx];
@@ -323,9 +330,9 @@ void kfk__gop_handle_list_offsets(sub_t *s, const kfk__resp_t *r) {
 }
 
 /* A call on one group (fetch, commit). */
-static gop_t *group_op(kfk_admin_t *a, gkind_t kind, const char *group, size_t items,
-                       const kfk_admin_opts_t *opts, kfk_offsets_cb cb, void *opaque,
-                       kfk_err_t *err) {
+gop_t *kfk__gop_group_op(kfk_admin_t *a, gkind_t kind, const char *group, size_t items,
+                         const kfk_admin_opts_t *opts, kfk_offsets_cb cb, void *opaque,
+                         kfk_err_t *err) {
     if (!group || !group[0]) {
         *err = a && !a->closing ? KFK_ERR__INVALID_ARG : KFK_ERR__DESTROYED;
         return NULL;
@@ -347,12 +354,12 @@ kfk_err_t kfk_admin_list_group_offsets(kfk_admin_t *a, const char *group,
                                        const kfk_admin_opts_t *opts, kfk_offsets_cb cb,
                                        void *opaque) {
     kfk_err_t err;
-    gop_t *op = group_op(a, G_FETCH, group, 1, opts, cb, opaque, &err);
+    gop_t *op = kfk__gop_group_op(a, G_FETCH, group, 1, opts, cb, opaque, &err);
     return op ? kfk__gop_start(op) : err;
 }
 
 /* Copies @p n partitions into the call's items (offs); -1: no memory or a bad entry. */
-static int copy_partitions(gop_t *op, const kfk_partition_offset_t *v, size_t n) {
+int kfk__gop_copy_partitions(gop_t *op, const kfk_partition_offset_t *v, size_t n) {
     op->offs = kfk__calloc(n, sizeof *op->offs);
     if (!op->offs)
         return -1;
@@ -380,10 +387,10 @@ kfk_err_t kfk_admin_alter_group_offsets(kfk_admin_t *a, const char *group,
     for (size_t i = 0; i < n; i++)
         if (offsets[i].offset < 0)
             return KFK_ERR__INVALID_ARG;
-    gop_t *op = group_op(a, G_COMMIT, group, n, opts, cb, opaque, &err);
+    gop_t *op = kfk__gop_group_op(a, G_COMMIT, group, n, opts, cb, opaque, &err);
     if (!op)
         return err;
-    if (copy_partitions(op, offsets, n) != 0) {
+    if (kfk__gop_copy_partitions(op, offsets, n) != 0) {
         kfk__gop_free(op);
         return KFK_ERR__INVALID_ARG;
     }
@@ -403,7 +410,7 @@ kfk_err_t kfk_admin_list_offsets(kfk_admin_t *a, const kfk_partition_offset_t *p
         return err;
     op->item_done = kfk_arena_alloc(&op->mem, n);
     op->topics = kfk_arena_alloc(&op->mem, n * sizeof *op->topics);
-    if (!op->item_done || !op->topics || copy_partitions(op, parts, n) != 0) {
+    if (!op->item_done || !op->topics || kfk__gop_copy_partitions(op, parts, n) != 0) {
         kfk__gop_free(op);
         return KFK_ERR__INVALID_ARG;
     }

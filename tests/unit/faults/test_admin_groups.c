@@ -359,6 +359,29 @@ Test(admin_groups, a_call_no_broker_answers_ends_by_its_deadline_with_the_cause)
     cr_expect_lt(t.took, 5000, "took %llu ms", (unsigned long long)t.took);
 }
 
+static void on_list_failed(kfk_admin_t *a, kfk_err_t err, const kfk_group_listing_t *gs, size_t n,
+                           void *opaque) {
+    (void)gs;
+    ag_t *t = opaque;
+    saw(t, a, err);
+    append(t, "list:%s:%zu", kfk_err_name(err), n);
+    stop(t);
+}
+
+/* ListGroups first waits for a metadata refresh: its deadline names why that has no answer. */
+Test(admin_groups, a_list_no_broker_answers_ends_by_its_deadline_with_the_cause) {
+    ag_t t;
+    setup(&t, 1);
+    kfk_admin_opts_t o = KFK_ADMIN_OPTS_INIT;
+    o.timeout_ms = 500;
+    cr_assert_eq(kfk_admin_list_groups(t.admin, NULL, 0, NULL, 0, &o, on_list_failed, &t),
+                 KFK_ERR_NONE);
+    run(&t);
+    cr_expect_str_eq(t.text, "list:_TRANSPORT:0");
+    cr_expect(strstr(t.errstr, "refused"), "errstr: %s", t.errstr);
+    cr_expect_lt(t.took, 5000, "took %llu ms", (unsigned long long)t.took);
+}
+
 static void on_offsets_closed(kfk_admin_t *a, kfk_err_t err, const kfk_partition_offset_t *offs,
                               size_t n, void *opaque) {
     (void)offs;
