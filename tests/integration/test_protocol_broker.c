@@ -107,7 +107,9 @@ Test(protocol_broker, metadata_create_produce_fetch_and_list_offsets_round_trip)
 
     /* Metadata until the topic has a leader for partition 0. */
     int32_t leader = -1;
-    for (int i = 0; i < 100 && leader < 0; i++) {
+    /* 300 tries 100 ms apart (30 s or more): a broker on a loaded machine may take over 10 s to
+     * elect the new topic's leaders. */
+    for (int i = 0; i < 300 && leader < 0; i++) {
         kfk_metadata_request_topic_t mt;
         memset(&mt, 0, sizeof mt);
         mt.name = kfk_str_c(topic);
