@@ -18,22 +18,15 @@
  * its partitions instead: batches in flight then are void and may be processed again by the new
  * owner (at most one batch per moved partition).
  *
- * Following the topics: every member (not only the leader, as librdkafka does) remembers the
- * partition count of each subscribed topic at its assignment (the leader: of every topic it
- * assigned) and compares them with the metadata cache whenever it was refreshed (every
- * metadata.max.age.ms for the followed topics, or sooner when something asked): a topic that
- * gained partitions, appeared or disappeared makes it rejoin, so new partitions are assigned
- * within metadata.max.age.ms plus one rebalance. A subscription entry starting with '^' is a
- * POSIX extended regular expression (librdkafka's convention); the member then asks for the
- * metadata of every topic every metadata.max.age.ms, subscribes to the topics it matches
- * (internal topics left out), and rejoins when that set changes.
+ * Following the topics (follow.c): a member rejoins when a topic's partition count changed
+ * since its assignment, the topic appeared or disappeared, or the topics a pattern subscription
+ * ('^' entries) matches changed, as seen at a metadata refresh (every metadata.max.age.ms).
  *
  * The group sits above the consumer: kfk_consumer_subscribe (here) makes a consumer a member;
  * the member adds and removes the consumer's partitions (consumer/parts.h) and commits through
  * consumer/offsets.h, and the consumer calls the member only through the kfk__group_ops_t this
  * file installs.
  */
-#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +35,7 @@
 #include "client/core/backoff.h"
 #include "client/consumer/parts.h"
 #include "client/group/assignor.h"
+#include "client/group/follow.h"
 #include "protocol/mem.h"
 
 enum {
@@ -83,24 +77,7 @@ struct kfk__group {
     int left_poll;          /* left for max.poll.interval.ms: rejoin when batches are done */
     uint32_t join_failures; /* JoinGroup/SyncGroup failures since the last assignment */
     uint64_t join_at;       /* loop time before which no JoinGroup is sent (backoff) */
-    /* Partition counts at the last assignment (-1: the topic did not exist), compared with
-     * each metadata refresh (md_seen: the cache's update time last compared). */
-    struct seen {
-        char *topic;
-        int32_t count;
-    } * seen;
-    size_t nseen;
-    uint64_t md_seen;
-    /* Pattern subscription: the '^' entries compiled, the literal ones, and the full metadata
-     * refresh asked every metadata.max.age.ms (no JoinGroup before the first has answered). */
-    regex_t *regs;
-    size_t nregs;
-    char **lits;
-    size_t nlits;
-    int patterns_known;
-    int pw_waiting;
-    kfk__md_waiter_t pw;
-    uint64_t pw_next;
+    kfk__follow_t follow;   /* the subscription and the partition counts it was assigned */
 };
 
 static void on_hb_timer(uv_timer_t *t);
@@ -125,6 +102,7 @@ static kfk_err_t group_new(kfk_consumer_t *c, kfk__group_t **out) {
     if (!g)
         return KFK_ERR__NOMEM;
     g->c = c;
+    g->follow.c = c;
     g->member_id = kfk__strndup("", 0);
     g->generation = -1;
     if (!g->member_id) {
@@ -144,33 +122,11 @@ static void on_hb_closed(uv_handle_t *h) {
     g->hb_open = 0;
 }
 
-static void seen_clear(kfk__group_t *g) {
-    for (size_t i = 0; i < g->nseen; i++)
-        kfk__free(g->seen[i].topic);
-    kfk__free(g->seen);
-    g->seen = NULL;
-    g->nseen = 0;
-}
-
-static void subs_clear(kfk__group_t *g) {
-    for (size_t i = 0; i < g->nregs; i++)
-        regfree(&g->regs[i]);
-    kfk__free(g->regs);
-    g->regs = NULL;
-    g->nregs = 0;
-    for (size_t i = 0; i < g->nlits; i++)
-        kfk__free(g->lits[i]);
-    kfk__free(g->lits);
-    g->lits = NULL;
-    g->nlits = 0;
-}
-
 static void group_free(kfk__group_t *g) {
     /* The heartbeat timer was closed in group_close (and has finished closing: the client
      * closed after it, on a later loop turn). */
     free_join(g);
-    seen_clear(g);
-    subs_clear(g);
+    kfk__follow_free(&g->follow);
     kfk__free(g->member_id);
     kfk__free(g->protocol);
     kfk__free(g->revoking);
@@ -219,155 +175,11 @@ static void need_rejoin(kfk__group_t *g, const char *why) {
     kfk__consumer_kick(g->c);
 }
 
-/* ---- following the subscribed topics ------------------------------------------------------- */
-
-/* The partition count the metadata cache knows for @p topic: 0 when the topic does not exist,
- * -1 when unknown (never asked, or an error that says nothing of its partitions). */
-static int32_t cached_count(const kfk__group_t *g, const char *topic) {
-    const kfk__topic_md_t *md = kfk__client_topic(g->c->cl, topic);
-    if (!md)
-        return -1;
-    if (md->err == KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION)
-        return 0;
-    return md->err ? -1 : md->partition_cnt;
-}
-
-/* Remembers @p count partitions of @p topic for this assignment (an unknown count is not
- * remembered; the first count remembered for a topic stays). */
-static void seen_add(kfk__group_t *g, const char *topic, int32_t count) {
-    if (count < 0)
-        return;
-    for (size_t i = 0; i < g->nseen; i++)
-        if (!strcmp(g->seen[i].topic, topic))
-            return;
-    struct seen *n = kfk__realloc(g->seen, (g->nseen + 1) * sizeof *n);
-    if (!n)
-        return;
-    g->seen = n;
-    if ((n[g->nseen].topic = kfk__strndup(topic, strlen(topic))) != NULL)
-        n[g->nseen++].count = count;
-}
-
-static int regs_match(const kfk__group_t *g, const char *topic) {
-    for (size_t i = 0; i < g->nregs; i++)
-        if (regexec(&g->regs[i], topic, 0, NULL, 0) == 0)
-            return 1;
-    return 0;
-}
-
-static int name_in(char *const *l, size_t n, const char *name) {
-    for (size_t i = 0; i < n; i++)
-        if (!strcmp(l[i], name))
-            return 1;
-    return 0;
-}
-
-/* Pattern subscription: the literal topics plus every topic of the cache (which the last full
- * refresh listed) that a pattern matches, internal topics and topics with errors left out.
- * When that set differs from the subscribed one, it becomes the subscription and the member
- * rejoins. */
-static void match_patterns(kfk__group_t *g) {
-    kfk_consumer_t *c = g->c;
-    kfk__client_t *cl = c->cl;
-    size_t cap = g->nlits + (size_t)(cl->topic_cnt > 0 ? cl->topic_cnt : 0);
-    char **l = kfk__calloc(cap ? cap : 1, sizeof *l);
-    size_t n = 0;
-    if (!l)
-        return;
-    for (size_t i = 0; i < g->nlits; i++)
-        if (!name_in(l, n, g->lits[i]))
-            l[n++] = g->lits[i];
-    for (int32_t i = 0; i < cl->topic_cnt; i++) {
-        const kfk__topic_md_t *t = &cl->topics[i];
-        if (!t->is_internal && !t->err && !name_in(l, n, t->name) && regs_match(g, t->name))
-            l[n++] = t->name;
-    }
-    int same = n == c->ntopics;
-    for (size_t i = 0; same && i < n; i++)
-        same = name_in(c->topics, c->ntopics, l[i]);
-    char **names = same ? NULL : kfk__calloc(n ? n : 1, sizeof *names);
-    size_t k = 0;
-    for (; names && k < n; k++)
-        if (!(names[k] = kfk__strndup(l[k], strlen(l[k]))))
-            break;
-    kfk__free(l);
-    if (!names)
-        return;
-    if (k < n) {
-        while (k--)
-            kfk__free(names[k]);
-        kfk__free(names);
-        return;
-    }
-    for (size_t i = 0; i < c->ntopics; i++)
-        kfk__free(c->topics[i]);
-    kfk__free(c->topics);
-    c->topics = names;
-    c->ntopics = n;
-    for (size_t i = 0; i < n; i++)
-        kfk__client_follow_topic(cl, names[i]);
-    kfk__log(&cl->log, KFK_LOG_INFO, KFK_DBG_CGRP, "group %s: the subscription matches %zu topics",
-             c->conf->group_id, n);
-    if (g->generation >= 0)
-        need_rejoin(g, "the topics matching the subscription changed");
-    else
-        kfk__consumer_kick(c);
-}
-
-/* After a metadata refresh (the cache's update time moved): patterns are matched again, and a
- * stable member whose topics changed their partition count, appeared or disappeared since its
- * assignment rejoins. */
+/* After a metadata refresh: rejoin when the topics changed (follow.c). */
 static void check_topics(kfk__group_t *g) {
-    kfk__client_t *cl = g->c->cl;
-    if (cl->md_updated_ms == g->md_seen)
-        return;
-    g->md_seen = cl->md_updated_ms;
-    if (g->nregs && g->patterns_known)
-        match_patterns(g);
-    if (g->state != G_STABLE)
-        return;
-    for (size_t i = 0; i < g->nseen; i++) {
-        int32_t now = cached_count(g, g->seen[i].topic);
-        if (now < 0 || now == g->seen[i].count)
-            continue;
-        char why[400];
-        snprintf(why, sizeof why, "topic %s has %d partitions, %d when assigned", g->seen[i].topic,
-                 (int)now, (int)g->seen[i].count);
+    char why[400];
+    if (kfk__follow_check(&g->follow, g->state == G_STABLE, g->generation >= 0, why, sizeof why))
         need_rejoin(g, why);
-        return;
-    }
-}
-
-static void on_pattern_md(kfk__client_t *cl, kfk_err_t err, void *opaque) {
-    (void)cl;
-    kfk__group_t *g = opaque;
-    kfk_consumer_t *c = g->c;
-    g->pw_waiting = 0;
-    if (c->client_closing || err == KFK_ERR__DESTROYED)
-        return;
-    uint64_t now = uv_now(c->loop);
-    if (!err) {
-        g->patterns_known = 1;
-        g->md_seen = 0; /* match again now */
-        g->pw_next = now + (uint64_t)c->conf->metadata_max_age_ms;
-    } else {
-        g->pw_next = now + (uint64_t)c->conf->retry_backoff_ms;
-    }
-    kfk__consumer_kick(c);
-}
-
-/* Pattern subscription: every metadata.max.age.ms a refresh of every topic of the cluster. */
-static void refresh_patterns(kfk__group_t *g, uint64_t now) {
-    kfk_consumer_t *c = g->c;
-    if (!g->nregs || g->pw_waiting)
-        return;
-    if (now < g->pw_next) {
-        kfk__consumer_arm(c, g->pw_next);
-        return;
-    }
-    g->pw_waiting = 1;
-    g->pw_next = now + (uint64_t)c->conf->metadata_max_age_ms;
-    kfk__client_metadata_refresh(c->cl, NULL, 0, 1, &g->pw, on_pattern_md, g);
 }
 
 /* A JoinGroup or SyncGroup that failed: the next JoinGroup waits retry.backoff.ms doubling to
@@ -534,7 +346,7 @@ static void on_join(kfk__resp_t *resp, void *opaque) {
     }
     g->generation = r->generation_id;
     g->joins++;
-    seen_clear(g);
+    kfk__follow_forget(&g->follow);
     set_str(&g->member_id, r->member_id);
     set_str(&g->protocol, r->protocol_name);
     g->cooperative = g->protocol && !strcmp(g->protocol, "cooperative-sticky");
@@ -659,8 +471,7 @@ static void apply_assignment(kfk__group_t *g, const kfk_consumer_protocol_assign
     g->last_hb_ok = uv_now(c->loop);
     c->generation = g->generation;
     for (size_t i = 0; i < c->ntopics; i++)
-        seen_add(g, c->topics[i], cached_count(g, c->topics[i]));
-    g->md_seen = 0; /* compare with the cache as it is now */
+        kfk__follow_remember(&g->follow, c->topics[i]);
     if (ngone) {
         /* Cooperative: revoke what moved away, then rebalance again so it can move. */
         kfk__free(g->revoking);
@@ -808,7 +619,7 @@ static int leader_assignments(kfk__group_t *g, kfk_sync_group_request_assignment
     for (size_t k = 0; !err && !missing && k < nt; k++) {
         /* The leader follows every topic it assigned: a change makes it rejoin. */
         kfk__client_follow_topic(c->cl, tnames[k]);
-        seen_add(g, tnames[k], cached_count(g, tnames[k]));
+        kfk__follow_remember(&g->follow, tnames[k]);
     }
     if (!err && !missing) {
         *out = kfk__calloc(nm ? nm : 1, sizeof **out);
@@ -1086,7 +897,7 @@ static void group_run(kfk__group_t *g) {
         }
     if (g->left_poll || session_expired(g, now))
         return;
-    refresh_patterns(g, now);
+    kfk__follow_refresh(&g->follow, now);
     check_topics(g);
     if (g->state == G_REVOKING) {
         /* Wait (bounded) for the batches of the partitions being revoked. */
@@ -1136,7 +947,7 @@ static void group_run(kfk__group_t *g) {
             kfk__consumer_arm(c, g->join_at); /* backing off after a failed join */
             return;
         }
-        if (g->nregs && !g->patterns_known)
+        if (kfk__follow_waiting(&g->follow))
             return; /* on_pattern_md kicks the consumer once the topics are known */
         send_join(g);
     }
@@ -1155,38 +966,6 @@ static const kfk__group_ops_t group_ops = {
     .closed = group_closed,
     .free = group_free,
 };
-
-/* Compiles the '^' entries of @p topics into @p g's patterns and copies the others into its
- * literal topics, replacing the previous subscription's only when all of them succeeded. */
-static kfk_err_t subs_set(kfk__group_t *g, const char *const *topics, size_t n) {
-    kfk__group_t t;
-    memset(&t, 0, sizeof t);
-    t.regs = kfk__calloc(n, sizeof *t.regs);
-    t.lits = kfk__calloc(n, sizeof *t.lits);
-    kfk_err_t err = t.regs && t.lits ? KFK_ERR_NONE : KFK_ERR__NOMEM;
-    for (size_t i = 0; !err && i < n; i++) {
-        if (topics[i][0] == '^') {
-            if (regcomp(&t.regs[t.nregs], topics[i], REG_EXTENDED | REG_NOSUB) != 0)
-                err = KFK_ERR__INVALID_ARG;
-            else
-                t.nregs++;
-        } else if ((t.lits[t.nlits] = kfk__strndup(topics[i], strlen(topics[i]))) != NULL) {
-            t.nlits++;
-        } else {
-            err = KFK_ERR__NOMEM;
-        }
-    }
-    if (err) {
-        subs_clear(&t);
-        return err;
-    }
-    subs_clear(g);
-    g->regs = t.regs;
-    g->nregs = t.nregs;
-    g->lits = t.lits;
-    g->nlits = t.nlits;
-    return KFK_ERR_NONE;
-}
 
 /* Subscribing makes the consumer a group member: this file's member drives its partitions.
  * Entries starting with '^' are patterns (kfk.h); a new subscription of a member that joined
@@ -1211,30 +990,10 @@ kfk_err_t kfk_consumer_subscribe(kfk_consumer_t *c, const char *const *topics, s
         c->group_ops = &group_ops;
     }
     kfk__group_t *g = c->group;
-    kfk_err_t err = subs_set(g, topics, n);
+    kfk_err_t err = kfk__follow_subscribe(&g->follow, c, topics, n);
     if (err)
         return err;
-    char **names = kfk__calloc(g->nlits ? g->nlits : 1, sizeof *names);
-    if (!names)
-        return KFK_ERR__NOMEM;
-    for (size_t i = 0; i < g->nlits; i++)
-        if (!(names[i] = kfk__strndup(g->lits[i], strlen(g->lits[i])))) {
-            while (i--)
-                kfk__free(names[i]);
-            kfk__free(names);
-            return KFK_ERR__NOMEM;
-        }
-    for (size_t i = 0; i < c->ntopics; i++)
-        kfk__free(c->topics[i]);
-    kfk__free(c->topics);
-    c->topics = names;
-    c->ntopics = g->nlits;
     c->subscribed = 1;
-    for (size_t i = 0; i < g->nlits; i++)
-        kfk__client_follow_topic(c->cl, names[i]);
-    /* Patterns: the topics are known once a full metadata refresh answered. */
-    g->patterns_known = 0;
-    g->pw_next = 0;
     if (joined)
         need_rejoin(g, "the subscription changed");
     kfk__consumer_refresh_metadata(c);
