@@ -423,14 +423,16 @@ static void on_describe(kfk_admin_t *a, kfk_err_t err, const kfk_group_descripti
         call_failed(r, err ? err : KFK_ERR__BAD_MSG, "describe group");
         return;
     }
-    if (gs[0].err) {
+    /* Kafka 4's DescribeGroups v6 answers GROUP_ID_NOT_FOUND where older ones say "Dead". */
+    int missing = gs[0].err == KFK_ERR_GROUP_ID_NOT_FOUND || !strcmp(gs[0].state, "Dead");
+    if (gs[0].err && !missing) {
         kfk_cli_error(r->cmd, "group %s: %s (%s)%s%s", r->group, kfk_err_str(gs[0].err),
                       kfk_err_name(gs[0].err), gs[0].error_message ? ": " : "",
                       gs[0].error_message ? gs[0].error_message : "");
         end(r, KFK_EXIT_ERR);
         return;
     }
-    if (r->sub == SUB_DESCRIBE && !strcmp(gs[0].state, "Dead")) {
+    if (r->sub == SUB_DESCRIBE && missing) {
         kfk_cli_error(r->cmd, "consumer group '%s' does not exist", r->group);
         end(r, KFK_EXIT_ERR);
         return;

@@ -47,11 +47,25 @@ static const kfk__partition_md_t *partition_md(const kfk__topic_md_t *t, int32_t
     return NULL;
 }
 
-/* Adds partition @p item to the sub of @p leader in @p subs; -1: no memory. */
-static int add_to_leader(sub_t *subs, size_t *n, int32_t leader, size_t item, size_t cap) {
+/* Whether sub @p s asks for the partition of item @p item already. */
+static int sub_has(const gop_t *op, const sub_t *s, size_t item) {
+    const kfk_partition_offset_t *o = &op->offs[item];
+    for (size_t k = 0; k < s->item_cnt; k++) {
+        const kfk_partition_offset_t *q = &op->offs[s->items[k]];
+        if (q->partition == o->partition && !strcmp(q->topic, o->topic))
+            return 1;
+    }
+    return 0;
+}
+
+/* Adds partition @p item to a sub of @p leader in @p subs: one that does not ask for that
+ * partition yet (Kafka answers INVALID_REQUEST to a ListOffsets naming a partition twice, so
+ * two queries of one partition go in two requests); -1: no memory. */
+static int add_to_leader(const gop_t *op, sub_t *subs, size_t *n, int32_t leader, size_t item,
+                         size_t cap) {
     sub_t *s = NULL;
     for (size_t i = 0; i < *n && !s; i++)
-        if (subs[i].node_id == leader)
+        if (subs[i].node_id == leader && !sub_has(op, &subs[i], item))
             s = &subs[i];
     if (!s) {
         s = &subs[(*n)++];
@@ -84,7 +98,7 @@ int kfk__gop_plan_list_offsets(gop_t *op, sub_t *subs, size_t *n) {
                            "no leader for %s [%d] in the metadata", o->topic, o->partition);
             continue;
         }
-        if (add_to_leader(subs, n, p->leader, i, op->off_cnt) != 0)
+        if (add_to_leader(op, subs, n, p->leader, i, op->off_cnt) != 0)
             return -1;
     }
     return 0;

@@ -302,6 +302,32 @@ Test(admin_groups, commits_and_reads_the_offsets_of_an_empty_group_and_lists_off
                      "nosuch/0=-1:UNKNOWN_TOPIC_OR_PARTITION");
 }
 
+/* Kafka answers INVALID_REQUEST to a ListOffsets naming a partition twice (the mock does not):
+ * two queries of one partition go in two requests. */
+static void on_twice(kfk_admin_t *a, kfk_err_t err, const kfk_partition_offset_t *offs, size_t n,
+                     void *opaque) {
+    ag_t *t = opaque;
+    saw(t, a, err);
+    append(t, "offsets:%s:%zu", kfk_err_name(err), n);
+    for (size_t i = 0; i < n; i++)
+        append(t, " %s/%d=%lld", offs[i].topic, offs[i].partition, (long long)offs[i].offset);
+    append(t, " requests=%llu",
+           (unsigned long long)kfk_mock_requests(t->mock, KFK_API_LIST_OFFSETS));
+    stop(t);
+}
+
+Test(admin_groups, asks_for_one_partition_twice_in_two_requests) {
+    ag_t t;
+    setup(&t, 0);
+    kfk_partition_offset_t q[] = {
+        {"t", 0, KFK_OFFSET_BEGINNING, 0, 0, NULL, 0},
+        {"t", 0, KFK_OFFSET_END, 0, 0, NULL, 0},
+    };
+    cr_assert_eq(kfk_admin_list_offsets(t.admin, q, 2, NULL, on_twice, &t), KFK_ERR_NONE);
+    run(&t);
+    cr_expect_str_eq(t.text, "offsets:NONE:2 t/0=0 t/0=0 requests=2");
+}
+
 /* ---- coordinator errors are retried ------------------------------------------------------------
  */
 
