@@ -370,13 +370,13 @@ typedef struct kfk_group_member {
 
 /** One described group. */
 typedef struct kfk_group_description {
-    const char *group_id;         /**< the group's id */
-    kfk_err_t err;                /**< this group's error (0: described) */
-    const char *error_message;    /**< the broker's message for err, or NULL */
-    const char *state;            /**< "Stable", "Empty", "Dead" (no such group), ... */
-    const char *protocol_type;    /**< "consumer" for consumer groups */
-    const char *protocol;         /**< the chosen assignor ("range", ...); "" unless Stable */
-    int32_t coordinator;          /**< the coordinator's broker id */
+    const char *group_id;              /**< the group's id */
+    kfk_err_t err;                     /**< this group's error (0: described) */
+    const char *error_message;         /**< the broker's message for err, or NULL */
+    const char *state;                 /**< "Stable", "Empty", "Dead" (no such group), ... */
+    const char *protocol_type;         /**< "consumer" for consumer groups */
+    const char *protocol;              /**< the chosen assignor ("range", ...); "" unless Stable */
+    int32_t coordinator;               /**< the coordinator's broker id */
     const kfk_group_member_t *members; /**< its members */
     size_t member_cnt;                 /**< entries in members */
 } kfk_group_description_t;
@@ -437,21 +437,21 @@ KFK_EXTERN kfk_err_t kfk_admin_alter_group_offsets(kfk_admin_t *admin, const cha
 
 /**
  * Offsets of @p n partitions by ListOffsets at each partition's leader: parts[i].offset is the
- * query (the other fields but topic and partition are ignored), KFK_OFFSET_BEGINNING (earliest), KFK_OFFSET_END (latest: the log end offset),
- * KFK_OFFSET_MAX_TIMESTAMP, or a timestamp in ms (the first offset whose timestamp is at or
- * after it; offset -1 when none is). Read uncommitted. The result has one entry per query in
- * the same order with offset, timestamp, leader_epoch and err (UNKNOWN_TOPIC_OR_PARTITION for a
- * partition the cluster does not have). Leader moves are followed until the deadline.
+ * query (the other fields but topic and partition are ignored), KFK_OFFSET_BEGINNING (earliest),
+ * KFK_OFFSET_END (latest: the log end offset), KFK_OFFSET_MAX_TIMESTAMP, or a timestamp in ms (the
+ * first offset whose timestamp is at or after it; offset -1 when none is). Read uncommitted. The
+ * result has one entry per query in the same order with offset, timestamp, leader_epoch and err
+ * (UNKNOWN_TOPIC_OR_PARTITION for a partition the cluster does not have). Leader moves are followed
+ * until the deadline.
  */
-KFK_EXTERN kfk_err_t kfk_admin_list_offsets(kfk_admin_t *admin,
-                                            const kfk_partition_offset_t *parts, size_t n,
-                                            const kfk_admin_opts_t *opts, kfk_offsets_cb cb,
-                                            void *opaque);
+KFK_EXTERN kfk_err_t kfk_admin_list_offsets(kfk_admin_t *admin, const kfk_partition_offset_t *parts,
+                                            size_t n, const kfk_admin_opts_t *opts,
+                                            kfk_offsets_cb cb, void *opaque);
 
 /** The outcome for one group of kfk_admin_delete_groups. */
 typedef struct kfk_group_result {
     const char *group_id; /**< the group's id */
-    kfk_err_t err; /**< 0: deleted; else e.g. NON_EMPTY_GROUP (it has members), GROUP_ID_NOT_FOUND */
+    kfk_err_t err;        /**< 0: deleted; else NON_EMPTY_GROUP, GROUP_ID_NOT_FOUND, ... */
 } kfk_group_result_t;
 
 /** Delete result: one outcome per group asked for, in the same order; @p err is set when the
@@ -476,8 +476,8 @@ KFK_EXTERN kfk_err_t kfk_admin_delete_groups(kfk_admin_t *admin, const char *con
  */
 KFK_EXTERN kfk_err_t kfk_admin_delete_group_offsets(kfk_admin_t *admin, const char *group,
                                                     const kfk_partition_offset_t *parts, size_t n,
-                                                    const kfk_admin_opts_t *opts,
-                                                    kfk_offsets_cb cb, void *opaque);
+                                                    const kfk_admin_opts_t *opts, kfk_offsets_cb cb,
+                                                    void *opaque);
 
 /**
  * The cause of the error the running admin callback reports, in one line, e.g. "connect to
