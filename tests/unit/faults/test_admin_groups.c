@@ -268,8 +268,10 @@ static void on_fetch(kfk_admin_t *a, kfk_err_t err, const kfk_partition_offset_t
         {"t", 3, KFK_OFFSET_END, 0, 0, NULL, 0},
         {"t", 9, KFK_OFFSET_END, 0, 0, NULL, 0},
         {"nosuch", 0, 1700000000000, 0, 0, NULL, 0},
+        {"t", 1, KFK_OFFSET_MAX_TIMESTAMP, 0, 0, NULL, 0},
+        {"t", 2, 1700000000000, 0, 0, NULL, 0},
     };
-    cr_assert_eq(kfk_admin_list_offsets(a, q, 4, NULL, on_list_offsets, t), KFK_ERR_NONE);
+    cr_assert_eq(kfk_admin_list_offsets(a, q, 6, NULL, on_list_offsets, t), KFK_ERR_NONE);
 }
 
 static void on_alter(kfk_admin_t *a, kfk_err_t err, const kfk_partition_offset_t *offs, size_t n,
@@ -298,8 +300,8 @@ Test(admin_groups, commits_and_reads_the_offsets_of_an_empty_group_and_lists_off
     cr_expect_str_eq(t.text,
                      "alter:NONE:2 t/2=NONE t/1=NONE\n"
                      "fetch:NONE:2 t/1=5(m) t/2=7()\n"
-                     "offsets:NONE:4 t/0=0:NONE t/3=0:NONE t/9=-1:UNKNOWN_TOPIC_OR_PARTITION "
-                     "nosuch/0=-1:UNKNOWN_TOPIC_OR_PARTITION");
+                     "offsets:NONE:6 t/0=0:NONE t/3=0:NONE t/9=-1:UNKNOWN_TOPIC_OR_PARTITION "
+                     "nosuch/0=-1:UNKNOWN_TOPIC_OR_PARTITION t/1=-1:NONE t/2=-1:NONE");
 }
 
 /* Kafka answers INVALID_REQUEST to a ListOffsets naming a partition twice (the mock does not):
