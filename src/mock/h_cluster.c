@@ -39,20 +39,26 @@ int kfk__mock_api_versions(kfk__mreq_t *req, void **resp) {
     kfk_api_versions_response_api_version_t *v = alloc(req, n, sizeof *v);
     if (!r || !v)
         return KFK__MOCK_NO_REPLY;
+    size_t k = 0;
     for (size_t i = 0; i < n; i++) {
-        v[i].api_key = apis[i].key;
-        v[i].min_version = apis[i].min_version;
-        v[i].max_version = apis[i].max_version;
+        /* Only what it serves: the codec knows more APIs than the mock answers (the admin
+         * ones), and a client that saw one advertised would send it and lose its connection. */
+        if (!kfk__mock_handler_of(apis[i].key))
+            continue;
+        kfk_api_versions_response_api_version_t *a = &v[k++];
+        a->api_key = apis[i].key;
+        a->min_version = apis[i].min_version;
+        a->max_version = apis[i].max_version;
         /* Kafka 4.x advertises Produce from v0 though it serves v3+ only (KAFKA-18659):
          * librdkafka up to 2.x compresses with gzip, snappy or lz4 only when the broker's
          * Produce range includes v0, and silently sends uncompressed batches otherwise. A
          * Produce v0-2 request is still refused (the codec cannot decode it: the connection
          * closes). */
         if (apis[i].key == KFK_API_PRODUCE)
-            v[i].min_version = 0;
+            a->min_version = 0;
     }
     r->error_code = fault(req, NULL, 0, -1);
-    r->api_keys = (kfk_array_t){v, (int32_t)n};
+    r->api_keys = (kfk_array_t){v, (int32_t)k};
     r->finalized_features_epoch = -1;
     *resp = r;
     return KFK__MOCK_REPLY;
