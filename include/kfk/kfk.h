@@ -810,8 +810,8 @@ KFK_EXTERN kfk_err_t kfk_consumer_seek(kfk_consumer_t *c, const char *topic, int
  * first record whose timestamp is at or after the time, or the end offset when there is none),
  * with @p err 0; or @p err says why not (offset -1). @p topic is valid during the call.
  */
-typedef void (*kfk_seek_cb)(kfk_consumer_t *c, const char *topic, int32_t partition,
-                            int64_t offset, kfk_err_t err, void *opaque);
+typedef void (*kfk_seek_cb)(kfk_consumer_t *c, const char *topic, int32_t partition, int64_t offset,
+                            kfk_err_t err, void *opaque);
 
 /**
  * Moves an assigned partition to the first record whose timestamp is at or after

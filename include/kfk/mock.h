@@ -90,8 +90,7 @@ KFK_EXTERN kfk_err_t kfk_mock_topic_create(kfk_mock_t *m, const char *name, int3
  * their next Metadata request. KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION, KFK_ERR_INVALID_PARTITIONS
  * (@p total not above the current count, or over the cluster's cap), KFK_ERR__NOMEM.
  */
-KFK_EXTERN kfk_err_t kfk_mock_topic_add_partitions(kfk_mock_t *m, const char *name,
-                                                   int32_t total);
+KFK_EXTERN kfk_err_t kfk_mock_topic_add_partitions(kfk_mock_t *m, const char *name, int32_t total);
 
 /**
  * Takes broker @p id down (its listener stops accepting and its connections close; it leaves
