@@ -5,7 +5,8 @@
 # (tests/integration/GroupPeer.java) lists the same rows (topic, partition, committed offset,
 # log end offset, lag, consumer id, host, client id); a reset while they run is refused; once
 # they left, reset-offsets --to-earliest / --shift-by are the offsets Kafka's tool shows and a
-# new kfk member starts from; `kfk groups delete` removes the group from Kafka's --list.
+# new kfk member starts from, --to-offset what a new Java member starts from; `kfk groups
+# delete` removes the group from Kafka's --list.
 # Exit 77 without a broker or the jars.
 set -uo pipefail
 build=$1
@@ -83,12 +84,15 @@ kill -TERM "$kpid" "$jpid" 2>/dev/null
 wait "$kpid" "$jpid" 2>/dev/null
 
 # ---- reset once the group is empty ----------------------------------------------------------------
-ok=
-for _ in $(seq 1 60); do
-    timeout 30 "$kfk" groups describe "$group" -b "$bs" --state 2>/dev/null | grep -q ' Empty ' && { ok=1; break; }
-    sleep 1
-done
-[ -n "$ok" ] || fail "the group did not become Empty after its members left"
+# wait_empty: until the group has no members (60 s at most).
+wait_empty() {
+    for _ in $(seq 1 60); do
+        timeout 30 "$kfk" groups describe "$group" -b "$bs" --state 2>/dev/null | grep -q ' Empty ' && return 0
+        sleep 1
+    done
+    fail "the group did not become Empty after its members left"
+}
+wait_empty
 timeout 30 "$kfk" groups reset-offsets "$group" -b "$bs" --topic "$topic" --to-earliest >/dev/null 2>"$tmp/r.err" ||
     fail "reset --to-earliest: $(cat "$tmp/r.err")"
 timeout 30 "$kfk" groups reset-offsets "$group" -b "$bs" --topic "$topic:2,3" --shift-by 3 >/dev/null 2>"$tmp/r.err" ||
@@ -105,12 +109,18 @@ n=$(awk '$1 >= 2 && $2 < 3' "$tmp/next" | wc -l)
     pass "a new kfk member starts at the reset offsets (20 records, none below 3 on partitions 2, 3)" ||
     fail "the next member read $(wc -l <"$tmp/next") records, $n below the reset offsets"
 
+# ... and the next Java member: --to-offset 1 everywhere, then 26 - 4 records, none at offset 0.
+wait_empty
+timeout 30 "$kfk" groups reset-offsets "$group" -b "$bs" --all-topics --to-offset 1 >/dev/null 2>"$tmp/r.err" ||
+    fail "reset --to-offset 1: $(cat "$tmp/r.err")"
+timeout 150 java -cp "$KFK_KAFKA_LIBS/*" "$here/../integration/GroupPeer.java" "$bs" "$group" "$topic" 90 22 >"$tmp/j2.out" 2>"$tmp/j2.err"
+got=$(awk '$1 == "record"' "$tmp/j2.out" | wc -l)
+low=$(awk '$1 == "record" && $3 == 0' "$tmp/j2.out" | wc -l)
+[ "$got" = 22 ] && [ "$low" = 0 ] && pass "a new Java member starts at the reset offsets (22 records, none at offset 0)" ||
+    fail "the Java member read $got records, $low at offset 0: $(head -5 "$tmp/j2.err")"
+
 # ---- delete ----------------------------------------------------------------------------------------
-ok=
-for _ in $(seq 1 60); do
-    timeout 30 "$kfk" groups describe "$group" -b "$bs" --state 2>/dev/null | grep -q ' Empty ' && { ok=1; break; }
-    sleep 1
-done
+wait_empty
 timeout 30 "$kfk" groups delete "$group" -b "$bs" >"$tmp/d.out" 2>"$tmp/d.err" &&
     grep -q "Deleted group '$group'" "$tmp/d.out" && pass "kfk groups delete: $(cat "$tmp/d.out")" ||
     fail "delete: $(cat "$tmp/d.out" "$tmp/d.err")"
