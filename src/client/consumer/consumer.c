@@ -669,7 +669,13 @@ static void on_client_closed(kfk__client_t *cl, void *opaque) {
     while (c->nparts) {
         cpart_t *p = c->parts[--c->nparts];
         kfk__consumer_drop_buffers(c, p);
+        kfk__free(p->seek); /* none: close_step ended them (their callbacks ran there) */
         kfk__free(p);
+    }
+    while (c->seeks_done) {
+        kfk__seek_t *s = c->seeks_done;
+        c->seeks_done = s->next;
+        kfk__free(s);
     }
     while (c->tnames) {
         struct tname *t = c->tnames;
