@@ -208,6 +208,113 @@ Test(consumer_follow, the_mock_grows_topics_only) {
     finish(&t);
 }
 
+/* ---- topics that appear and disappear ------------------------------------------------------ */
+
+typedef struct {
+    fw_t t;
+    kfk_admin_t *admin;
+    int phase; /* 0: waiting for a and b; 1: b deleted, waiting for an assignment without it */
+    int b_revoked;
+    kfk_err_t del_err;
+} gone_t;
+
+static void on_admin_closed(kfk_admin_t *a, void *opaque) {
+    (void)a;
+    (void)opaque;
+}
+
+static void on_deleted(kfk_admin_t *a, kfk_err_t err, const kfk_topic_result_t *r, size_t n,
+                       void *opaque) {
+    gone_t *g = opaque;
+    g->del_err = err ? err : n ? r[0].err : KFK_ERR__BAD_MSG;
+    kfk_admin_close(a, on_admin_closed, NULL);
+    g->admin = NULL;
+}
+
+static void on_rebalance_gone(kfk_consumer_t *c, kfk_rebalance_event_t ev,
+                              const kfk_topic_partition_t *parts, size_t n, void *opaque) {
+    gone_t *g = opaque;
+    int has_b = 0;
+    for (size_t i = 0; i < n; i++)
+        has_b |= !strcmp(parts[i].topic, "b");
+    if (ev != KFK_REBALANCE_ASSIGNED) {
+        g->b_revoked |= has_b;
+        return;
+    }
+    g->t.assigned++;
+    kfk_topic_partition_t now[8];
+    size_t nn = kfk_consumer_assignment(c, now, 8);
+    int holds_b = 0;
+    for (size_t i = 0; i < nn && i < 8; i++)
+        holds_b |= !strcmp(now[i].topic, "b");
+    if (g->phase == 0 && holds_b) {
+        /* Assigned a and b: b is deleted; the member must let its partition go. */
+        g->phase = 1;
+        const char *names[] = {"b"};
+        cr_assert_eq(kfk_admin_delete_topics(g->admin, names, 1, 5000, on_deleted, g),
+                     KFK_ERR_NONE);
+    } else if (g->phase == 1 && !holds_b && nn > 0) {
+        g->t.got = 1;
+        stop(&g->t);
+    }
+}
+
+Test(consumer_follow, a_deleted_topic_is_given_up_at_the_next_refresh) {
+    gone_t g;
+    memset(&g, 0, sizeof g);
+    setup(&g.t);
+    cr_assert_eq(kfk_mock_topic_create(g.t.mock, "a", 1, 1), KFK_ERR_NONE);
+    cr_assert_eq(kfk_mock_topic_create(g.t.mock, "b", 1, 1), KFK_ERR_NONE);
+    char errstr[256];
+    kfk_conf_t *conf = conf_for(&g.t, "g-gone");
+    cr_assert_eq(kfk_consumer_new(&g.t.loop, conf, &g.t.c, errstr, sizeof errstr), KFK_ERR_NONE);
+    cr_assert_eq(kfk_admin_new(&g.t.loop, conf, &g.admin, errstr, sizeof errstr), KFK_ERR_NONE);
+    kfk_conf_free(conf);
+    kfk_consumer_set_rebalance_cb(g.t.c, on_rebalance_gone, &g);
+    const char *topics[] = {"a", "b"};
+    cr_assert_eq(kfk_consumer_subscribe(g.t.c, topics, 2), KFK_ERR_NONE);
+    cr_assert_eq(kfk_consumer_start(g.t.c, on_batch, &g.t), KFK_ERR_NONE);
+    finish(&g.t);
+    cr_expect_eq(g.del_err, KFK_ERR_NONE, "%s", kfk_err_name(g.del_err));
+    cr_expect_eq(g.t.timed_out, 0, "still assigned the deleted topic after 20 s (phase %d)",
+                 g.phase);
+    cr_expect(g.b_revoked, "the deleted topic's partition was not revoked");
+}
+
+static void on_rebalance_appear(kfk_consumer_t *c, kfk_rebalance_event_t ev,
+                                const kfk_topic_partition_t *parts, size_t n, void *opaque) {
+    (void)c;
+    (void)parts;
+    fw_t *t = opaque;
+    if (ev != KFK_REBALANCE_ASSIGNED || n == 0)
+        return;
+    t->assigned++;
+    if (!t->grown) {
+        /* Assigned "here" only: "later", subscribed too, is created now. */
+        t->grown = 1;
+        t->change_err = kfk_mock_topic_create(t->mock, "later", 1, 1);
+        produce(t, "later", 0, "on a subscribed topic created later", 0);
+    }
+}
+
+Test(consumer_follow, a_subscribed_topic_created_later_is_assigned) {
+    fw_t t;
+    setup(&t);
+    cr_assert_eq(kfk_mock_topic_create(t.mock, "here", 1, 1), KFK_ERR_NONE);
+    snprintf(t.wanted, sizeof t.wanted, "later");
+    char errstr[256];
+    kfk_conf_t *conf = conf_for(&t, "g-appear");
+    cr_assert_eq(kfk_consumer_new(&t.loop, conf, &t.c, errstr, sizeof errstr), KFK_ERR_NONE);
+    kfk_conf_free(conf);
+    kfk_consumer_set_rebalance_cb(t.c, on_rebalance_appear, &t);
+    const char *topics[] = {"here", "later"};
+    cr_assert_eq(kfk_consumer_subscribe(t.c, topics, 2), KFK_ERR_NONE);
+    cr_assert_eq(kfk_consumer_start(t.c, on_batch, &t), KFK_ERR_NONE);
+    finish(&t);
+    cr_expect_eq(t.change_err, KFK_ERR_NONE, "%s", kfk_err_name(t.change_err));
+    cr_expect_eq(t.timed_out, 0, "the record on topic later was not consumed within 20 s");
+}
+
 /* ---- pattern subscription ------------------------------------------------------------------ */
 
 static void on_rebalance_pattern(kfk_consumer_t *c, kfk_rebalance_event_t ev,
