@@ -46,6 +46,8 @@ typedef struct {
     int group_cnt;
     const char *states[16];
     size_t state_cnt;
+    const char *types[16];
+    size_t type_cnt;
     const char *topics[64]; /* reset: --topic T or T:P,P */
     size_t topic_cnt;
     reset_t to;
@@ -57,7 +59,8 @@ typedef struct {
 } run_t;
 
 static const char groups_usage[] =
-    "usage: kfk groups list [--state STATE]... [--json] [-b BROKERS] [-X k=v] [-m SECONDS]\n"
+    "usage: kfk groups list [--state STATE]... [--type TYPE]... [--json] [-b BROKERS] [-X k=v] [-m "
+    "SECONDS]\n"
     "       kfk groups describe GROUP [--members | --state] [--json]\n"
     "       kfk groups reset-offsets GROUP (--topic TOPIC[:P,P...]... | --all-topics)\n"
     "           (--to-earliest | --to-latest | --to-datetime ISO8601 | --to-offset N |\n"
@@ -66,7 +69,7 @@ static const char groups_usage[] =
     "\n"
     "Consumer groups, as Kafka's kafka-consumer-groups.sh shows and changes them.\n"
     "  list           every group of the cluster: GROUP STATE TYPE PROTOCOL-TYPE\n"
-    "                 (--state filters, repeatable, e.g. --state Stable)\n"
+    "                 (--state and --type filter, repeatable: --state Stable, --type classic)\n"
     "  describe       per partition: committed offset, log end offset, lag and the member\n"
     "                 owning it; --members: the members and their assignments; --state: the\n"
     "                 group's state, assignor and member count; --json: all of it as JSON\n"
@@ -433,7 +436,10 @@ static void on_describe(kfk_admin_t *a, kfk_err_t err, const kfk_group_descripti
         return;
     }
     if (r->sub == SUB_DESCRIBE && missing) {
-        kfk_cli_error(r->cmd, "consumer group '%s' does not exist", r->group);
+        /* Kafka 4 names a group of the new consumer protocol (KIP-848) here too. */
+        const char *msg = gs[0].error_message;
+        kfk_cli_error(r->cmd, "consumer group '%s' does not exist%s%s%s", r->group,
+                      msg ? " (the broker says: " : "", msg ? msg : "", msg ? ")" : "");
         end(r, KFK_EXIT_ERR);
         return;
     }
@@ -765,8 +771,15 @@ static int groups_arg(run_t *r, int argc, char **argv, int *i) {
         r->to = TO_LATEST;
     else if (!strcmp(a, "--state") && r->sub == SUB_DESCRIBE)
         r->state = 1;
-    else if (!strcmp(a, "--state") || !strcmp(a, "--topic") || !strcmp(a, "-t") ||
-             !strcmp(a, "--to-datetime") || !strcmp(a, "--to-offset") || !strcmp(a, "--shift-by")) {
+    else if (!strcmp(a, "--type") && r->sub == SUB_LIST) {
+        if (!(v = kfk_cli_value(r->cmd, argc, argv, i)))
+            return -KFK_EXIT_USAGE;
+        if (r->type_cnt == sizeof r->types / sizeof r->types[0])
+            return -KFK_EXIT_USAGE;
+        r->types[r->type_cnt++] = v;
+    } else if (!strcmp(a, "--state") || !strcmp(a, "--topic") || !strcmp(a, "-t") ||
+               !strcmp(a, "--to-datetime") || !strcmp(a, "--to-offset") ||
+               !strcmp(a, "--shift-by")) {
         if (!(v = kfk_cli_value(r->cmd, argc, argv, i)))
             return -KFK_EXIT_USAGE;
         if (!strcmp(a, "--state")) {
@@ -834,7 +847,8 @@ static void start(run_t *r) {
     switch (r->sub) {
     case SUB_LIST:
         CALL(r, "list groups",
-             kfk_admin_list_groups(r->admin, r->states, r->state_cnt, NULL, 0, &o, on_list, r));
+             kfk_admin_list_groups(r->admin, r->states, r->state_cnt, r->types, r->type_cnt, &o,
+                                   on_list, r));
         break;
     case SUB_DESCRIBE:
     case SUB_RESET:

@@ -134,6 +134,9 @@ echo "$out" | grep -q '^g1 *Empty *classic ' && echo "$out" | grep -q '^g2 *Stab
 out=$(g list --state stable 2>&1)
 echo "$out" | grep -q '^g2 ' && ! echo "$out" | grep -q '^g1 ' && pass "list --state stable: g2 only" ||
     fail "list --state stable: $out"
+out=$(g list --type consumer 2>&1)
+[ "$(echo "$out" | wc -l)" = 1 ] && g list --type CLASSIC 2>&1 | grep -q '^g2 ' &&
+    pass "list --type: the mock's groups are classic ones" || fail "list --type consumer: $out"
 kill -TERM "$cpid"
 wait "$cpid" 2>/dev/null
 
