@@ -445,3 +445,44 @@ Test(admin_groups, close_ends_pending_calls_with_destroyed_and_refuses_new_ones)
     cr_expect(strstr(t.text, "offsets:_DESTROYED:0;") && strstr(t.text, "list:_DESTROYED:0;"), "%s",
               t.text);
 }
+
+/* A close while a DescribeGroups is out (the mock answers it 2 s late): the call ends with
+ * KFK_ERR__DESTROYED at once, and the request's end later frees it (ASan: no use after free). */
+static void on_describe_closed(kfk_admin_t *a, kfk_err_t err, const kfk_group_description_t *gs,
+                               size_t n, void *opaque) {
+    (void)gs;
+    ag_t *t = opaque;
+    saw(t, a, err);
+    append(t, "describe:%s:%zu", kfk_err_name(err), n);
+}
+
+static void on_described_yet(uv_timer_t *h) {
+    ag_t *t = h->data;
+    /* The DescribeGroups is out now (FindCoordinator came back long ago). */
+    if (kfk_mock_requests(t->mock, KFK_API_DESCRIBE_GROUPS) == 0) {
+        uv_timer_again(h);
+        return;
+    }
+    uv_close((uv_handle_t *)h, NULL);
+    stop(t);
+}
+
+Test(admin_groups, close_with_a_request_out_ends_the_call_with_destroyed) {
+    ag_t t;
+    setup(&t, 0);
+    char errstr[256];
+    cr_assert_eq(kfk_mock_fault_parse(t.mock, "api=DescribeGroups,count=all,delay=2000", errstr,
+                                      sizeof errstr),
+                 KFK_ERR_NONE, "%s", errstr);
+    const char *groups[] = {"g"};
+    cr_assert_eq(kfk_admin_describe_groups(t.admin, groups, 1, NULL, on_describe_closed, &t),
+                 KFK_ERR_NONE);
+    uv_timer_t poll;
+    uv_timer_init(&t.loop, &poll);
+    poll.data = &t;
+    uv_timer_start(&poll, on_described_yet, 10, 10);
+    run(&t);
+    cr_expect_str_eq(t.text, "describe:_DESTROYED:0");
+    cr_expect_lt(t.took, 1900, "took %llu ms: the close waited for the answer",
+                 (unsigned long long)t.took);
+}
