@@ -85,6 +85,13 @@ static const char groups_usage[] =
     "  -X key=value   any configuration property (kfk config lists them); -F file\n"
     "  -m SECONDS     give up after this long (default 10) with the last cause\n"
     "\n"
+    "examples:\n"
+    "  kfk groups list -b 127.0.0.1:29000 --state Stable\n"
+    "  kfk groups describe analytics_context -b 127.0.0.1:29000\n"
+    "  kfk groups reset-offsets analytics_context -b 127.0.0.1:29000 --topic events \\\n"
+    "      --to-datetime 2026-12-06T09:00:00Z --dry-run\n"
+    "  kfk groups delete old_group -b 127.0.0.1:29000\n"
+    "\n"
     "exit: 0 ok, 1 error (the cause on stderr), 2 usage error\n";
 
 /* ---- common --------------------------------------------------------------------------------- */
