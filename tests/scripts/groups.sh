@@ -141,7 +141,7 @@ kill -TERM "$cpid"
 wait "$cpid" 2>/dev/null
 
 # ---- delete, usage, nothing listening ---------------------------------------------------------------
-# The mock has no DeleteGroups: it closes the connection, retried until -m.
+# The mock does not serve (nor advertise) DeleteGroups: exit 1 naming it.
 g delete g1 -m 2 >"$tmp/del.out" 2>"$tmp/del.err"
 rc=$?
 [ "$rc" = 1 ] && grep -q 'DeleteGroups' "$tmp/del.err" &&
