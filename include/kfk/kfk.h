@@ -479,6 +479,135 @@ KFK_EXTERN kfk_err_t kfk_admin_delete_group_offsets(kfk_admin_t *admin, const ch
                                                     const kfk_admin_opts_t *opts, kfk_offsets_cb cb,
                                                     void *opaque);
 
+/* ---- Admin: configs, partitions, records, the cluster -----------------------------------------
+ * The same conventions as the group calls above: asynchronous, bounded by opts->timeout_ms,
+ * kfk_admin_errstr naming the cause, results valid during the callback only. */
+
+/** Kafka's resource types for configs (DescribeConfigs / IncrementalAlterConfigs). */
+#define KFK_RESOURCE_TOPIC 2
+#define KFK_RESOURCE_BROKER 4
+
+/** Kafka's ConfigSource: where a config's value comes from. */
+#define KFK_CONFIG_SOURCE_DYNAMIC_TOPIC 1
+#define KFK_CONFIG_SOURCE_DYNAMIC_BROKER 2
+#define KFK_CONFIG_SOURCE_DYNAMIC_DEFAULT_BROKER 3
+#define KFK_CONFIG_SOURCE_STATIC_BROKER 4
+#define KFK_CONFIG_SOURCE_DEFAULT 5
+#define KFK_CONFIG_SOURCE_DYNAMIC_BROKER_LOGGER 6
+
+/** One config of a resource as DescribeConfigs describes it. */
+typedef struct kfk_config_entry {
+    const char *name;  /**< the config's name */
+    const char *value; /**< its value; NULL when sensitive or unset */
+    int source;        /**< a KFK_CONFIG_SOURCE_* (0: unknown) */
+    int read_only;     /**< non-zero: cannot be altered */
+    int is_sensitive;  /**< non-zero: the value is hidden (NULL) */
+    int is_default; /**< non-zero: the value is Kafka's default (source KFK_CONFIG_SOURCE_DEFAULT)
+                     */
+} kfk_config_entry_t;
+
+/** A topic or broker and, in results, its configs. */
+typedef struct kfk_config_resource {
+    int8_t type;                       /**< KFK_RESOURCE_TOPIC or KFK_RESOURCE_BROKER */
+    const char *name;                  /**< the topic's name, or the broker's id in decimal */
+    kfk_err_t err;                     /**< results: this resource's error (0: none) */
+    const char *message;               /**< results: the broker's message, or NULL */
+    const kfk_config_entry_t *entries; /**< results: its configs, in the broker's order */
+    size_t entry_cnt;                  /**< entries in entries */
+} kfk_config_resource_t;
+
+/** Configs result: one entry per resource asked for, in the same order; @p err is set when the
+ * call as a whole failed (then n is 0). */
+typedef void (*kfk_configs_cb)(kfk_admin_t *admin, kfk_err_t err,
+                               const kfk_config_resource_t *resources, size_t n, void *opaque);
+
+/**
+ * Describes the configs of @p n resources (type and name of each entry are read): DescribeConfigs
+ * v1-4 to the broker itself for a broker resource, to any broker for topics. Each result has the
+ * resource's err (UNKNOWN_TOPIC_OR_PARTITION for a topic that does not exist) and its configs with
+ * value, source, read-only, sensitive and default flags.
+ */
+KFK_EXTERN kfk_err_t kfk_admin_describe_configs(kfk_admin_t *admin,
+                                                const kfk_config_resource_t *resources, size_t n,
+                                                const kfk_admin_opts_t *opts, kfk_configs_cb cb,
+                                                void *opaque);
+
+/** IncrementalAlterConfigs operations. */
+#define KFK_CONFIG_OP_SET 0
+#define KFK_CONFIG_OP_DELETE 1
+#define KFK_CONFIG_OP_APPEND 2
+#define KFK_CONFIG_OP_SUBTRACT 3
+
+/** One change of a config. */
+typedef struct kfk_config_op {
+    const char *name;  /**< the config's name */
+    int op;            /**< a KFK_CONFIG_OP_* */
+    const char *value; /**< the value to set, append or subtract (ignored by delete) */
+} kfk_config_op_t;
+
+/**
+ * Changes @p n configs of one resource (@p type KFK_RESOURCE_TOPIC or KFK_RESOURCE_BROKER,
+ * @p name a topic or a broker id in decimal; "" with a broker: the cluster-wide default) by
+ * IncrementalAlterConfigs v0-1, to the broker itself for a broker, to any broker for a topic.
+ * Delete returns a config to its default. The result is the one resource with its err
+ * (INVALID_CONFIG, POLICY_VIOLATION, ... with the broker's message in kfk_admin_errstr); the
+ * call's @p err is that error too.
+ */
+KFK_EXTERN kfk_err_t kfk_admin_incremental_alter_configs(kfk_admin_t *admin, int8_t type,
+                                                         const char *name,
+                                                         const kfk_config_op_t *ops, size_t n,
+                                                         const kfk_admin_opts_t *opts,
+                                                         kfk_configs_cb cb, void *opaque);
+
+/** A topic's new partition count for kfk_admin_create_partitions. */
+typedef struct kfk_new_partitions {
+    const char *topic;   /**< the topic's name */
+    int32_t total_count; /**< the partitions it shall have in all (more than now) */
+} kfk_new_partitions_t;
+
+/**
+ * Raises the partition count of @p n topics (CreatePartitions v0-3 to any broker; Kafka forwards
+ * it to the controller). Replicas are placed by Kafka. opts->operation_timeout_ms is the
+ * request's own timeout (0: 30000). Per-topic outcomes in the callback's results
+ * (INVALID_PARTITIONS when the count is not larger, UNKNOWN_TOPIC_OR_PARTITION, ...).
+ */
+KFK_EXTERN kfk_err_t kfk_admin_create_partitions(kfk_admin_t *admin,
+                                                 const kfk_new_partitions_t *topics, size_t n,
+                                                 const kfk_admin_opts_t *opts, kfk_topics_cb cb,
+                                                 void *opaque);
+
+/**
+ * Deletes the records of @p n partitions before parts[i].offset (-1: the high watermark, every
+ * record) by DeleteRecords v0-2 at each partition's leader: topic, partition and offset of each
+ * entry are read. The result repeats them with offset the partition's new log start offset (its
+ * low watermark) and err (OFFSET_OUT_OF_RANGE past the high watermark, ...). The call's @p err is
+ * the first partition error, named by kfk_admin_errstr.
+ */
+KFK_EXTERN kfk_err_t kfk_admin_delete_records(kfk_admin_t *admin,
+                                              const kfk_partition_offset_t *parts, size_t n,
+                                              const kfk_admin_opts_t *opts, kfk_offsets_cb cb,
+                                              void *opaque);
+
+/** The cluster as DescribeCluster describes it; valid during the callback. */
+typedef struct kfk_cluster {
+    const char *cluster_id;               /**< the cluster's id */
+    int32_t controller_id;                /**< the controller's broker id (-1: unknown) */
+    const kfk_metadata_broker_t *brokers; /**< the brokers, ordered by id */
+    int32_t broker_cnt;                   /**< entries in brokers */
+} kfk_cluster_t;
+
+/** DescribeCluster result: @p cluster is NULL on error. */
+typedef void (*kfk_cluster_cb)(kfk_admin_t *admin, kfk_err_t err, const kfk_cluster_t *cluster,
+                               void *opaque);
+
+/**
+ * Describes the cluster by DescribeCluster v0-2 (Kafka 2.8+) at any broker: its id, the controller
+ * and the brokers. A broker without DescribeCluster ends the call with KFK_ERR__NO_COMMON_VERSION
+ * and kfk_admin_errstr naming the API.
+ */
+KFK_EXTERN kfk_err_t kfk_admin_describe_cluster(kfk_admin_t *admin, const kfk_admin_opts_t *opts,
+                                                kfk_cluster_cb cb, void *opaque);
+
 /**
  * The cause of the error the running admin callback reports, in one line, e.g. "connect to
  * 127.0.0.1:1 failed: connection refused" or "malformed Metadata v12 response from broker 1 at

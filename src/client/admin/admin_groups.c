@@ -81,6 +81,16 @@ static const char *api_name(gkind_t k) {
         return "DeleteGroups";
     case G_OFFSET_DELETE:
         return "OffsetDelete";
+    case G_DESCRIBE_CONFIGS:
+        return "DescribeConfigs";
+    case G_ALTER_CONFIGS:
+        return "IncrementalAlterConfigs";
+    case G_CREATE_PARTITIONS:
+        return "CreatePartitions";
+    case G_DELETE_RECORDS:
+        return "DeleteRecords";
+    case G_DESCRIBE_CLUSTER:
+        return "DescribeCluster";
     default:
         return "ListOffsets";
     }
@@ -127,6 +137,10 @@ static int cmp_offset(const void *x, const void *y) {
 /* Calls the callback with the results (none when @p err failed the call as a whole). */
 static void deliver(gop_t *op, kfk_err_t err, int results) {
     kfk_admin_t *a = op->admin;
+    if (KFK__GOP_IS_CONFIGS(op->kind)) {
+        kfk__cop_deliver(op, err, results);
+        return;
+    }
     switch (op->kind) {
     case G_LIST:
         if (results && op->listing_cnt)
@@ -186,6 +200,8 @@ static void finish(gop_t *op, kfk_err_t err, int results) {
 /* Items not done yet (list: brokers not answered; fetch: the one group). */
 size_t kfk__gop_pending(const gop_t *op) {
     size_t n = 0;
+    if (KFK__GOP_IS_CONFIGS(op->kind))
+        return kfk__cop_pending(op);
     switch (op->kind) {
     case G_LIST:
         return op->pending;
@@ -229,7 +245,10 @@ static void round_end(gop_t *op) {
     }
     if (!kfk__gop_pending(op)) {
         int per_partition = op->kind == G_COMMIT || op->kind == G_OFFSET_DELETE;
-        finish(op, per_partition ? kfk__gop_commit_outcome(op) : KFK_ERR_NONE, 1);
+        if (KFK__GOP_IS_CONFIGS(op->kind) || op->kind == G_DELETE_RECORDS)
+            finish(op, kfk__cop_outcome(op), 1);
+        else
+            finish(op, per_partition ? kfk__gop_commit_outcome(op) : KFK_ERR_NONE, 1);
         return;
     }
     op->retry_at = uv_now(op->admin->loop) + backoff(op);
@@ -247,6 +266,10 @@ static void sub_end(sub_t *s) {
 /* The item(s) of @p s failed with @p err for good. */
 static void sub_items_failed(sub_t *s, kfk_err_t err) {
     gop_t *op = s->op;
+    if (KFK__GOP_IS_CONFIGS(op->kind)) {
+        kfk__cop_items_failed(s, err);
+        return;
+    }
     switch (op->kind) {
     case G_DESCRIBE:
         op->descs[s->group].err = err;
@@ -257,6 +280,7 @@ static void sub_items_failed(sub_t *s, kfk_err_t err) {
         op->item_done[s->group] = 1;
         break;
     case G_LIST_OFFSETS:
+    case G_DELETE_RECORDS:
         for (size_t i = 0; i < s->item_cnt; i++) {
             op->offs[s->items[i]].err = err;
             op->offs[s->items[i]].offset = -1;
@@ -327,8 +351,12 @@ void kfk__gop_on_response(kfk__resp_t *r, void *opaque) {
     case G_OFFSET_DELETE:
         kfk__gop_handle_offset_delete(s, r);
         break;
-    default:
+    case G_LIST_OFFSETS:
         kfk__gop_handle_list_offsets(s, r);
+        break;
+    default:
+        kfk__cop_handle(s, r);
+        break;
     }
     sub_end(s);
 }
@@ -370,8 +398,11 @@ static void on_broker(kfk__broker_t *b, kfk_err_t err, const char *msg, void *op
     case G_OFFSET_DELETE:
         e = kfk__gop_send_offset_delete(s, b);
         break;
-    default:
+    case G_LIST_OFFSETS:
         e = kfk__gop_send_list_offsets(s, b);
+        break;
+    default:
+        e = kfk__cop_send(s, b);
     }
     if (e == KFK_ERR_NONE) {
         op->in_flight++;
@@ -445,6 +476,13 @@ static void on_find_broker(kfk__broker_t *b, kfk_err_t err, const char *msg, voi
 static void sub_go(sub_t *s) {
     gop_t *op = s->op;
     kfk__broker_t *b;
+    if (s->any) {
+        b = kfk__client_any_broker(op->admin->cl);
+        s->node_id = b->node_id;
+        s->broker = b;
+        kfk__broker_wait(b, &s->w, on_broker, s);
+        return;
+    }
     if (s->coord) {
         b = kfk__client_any_broker(op->admin->cl);
         s->broker = b;
@@ -481,8 +519,10 @@ static void subs_start(gop_t *op) {
             cap++;
     } else if (op->kind == G_DESCRIBE || op->kind == G_DELETE) {
         cap = op->group_cnt;
-    } else if (op->kind == G_LIST_OFFSETS) {
+    } else if (op->kind == G_LIST_OFFSETS || op->kind == G_DELETE_RECORDS) {
         cap = op->off_cnt;
+    } else if (KFK__GOP_IS_CONFIGS(op->kind)) {
+        cap = kfk__cop_sub_cap(op);
     } else {
         cap = 1;
     }
@@ -511,7 +551,14 @@ static void subs_start(gop_t *op) {
                 subs[n++].group = i;
             }
         break;
+    case G_DESCRIBE_CONFIGS:
+    case G_ALTER_CONFIGS:
+    case G_CREATE_PARTITIONS:
+    case G_DESCRIBE_CLUSTER:
+        kfk__cop_plan(op, subs, &n);
+        break;
     case G_LIST_OFFSETS:
+    case G_DELETE_RECORDS:
         if (kfk__gop_plan_list_offsets(op, subs, &n) != 0) {
             op->sub_cnt = n;
             finish(op, KFK_ERR__NOMEM, 0);
@@ -562,7 +609,8 @@ static void round_start(gop_t *op) {
     kfk_admin_t *a = op->admin;
     op->retry_at = 0;
     op->rounds++;
-    if (op->kind == G_LIST || op->kind == G_LIST_OFFSETS) {
+    if (op->kind == G_LIST || op->kind == G_LIST_OFFSETS || op->kind == G_DELETE_RECORDS ||
+        op->kind == G_DESCRIBE_CONFIGS || op->kind == G_ALTER_CONFIGS) {
         op->md_waiting = 1;
         kfk__client_metadata_refresh(a->cl, (const char *const *)op->topics, op->topic_cnt, 0,
                                      &op->mw, on_metadata, op);

@@ -18,8 +18,20 @@ typedef enum {
     G_COMMIT,
     G_LIST_OFFSETS,
     G_DELETE,
-    G_OFFSET_DELETE
+    G_OFFSET_DELETE,
+    /* admin_configs.c's calls */
+    G_DESCRIBE_CONFIGS,
+    G_ALTER_CONFIGS,
+    G_CREATE_PARTITIONS,
+    G_DELETE_RECORDS,
+    G_DESCRIBE_CLUSTER
 } gkind_t;
+
+/* Whether @p k is one of admin_configs.c's calls other than DeleteRecords (which works on
+ * partitions as ListOffsets does). */
+#define KFK__GOP_IS_CONFIGS(k)                                                                     \
+    ((k) == G_DESCRIBE_CONFIGS || (k) == G_ALTER_CONFIGS || (k) == G_CREATE_PARTITIONS ||          \
+     (k) == G_DESCRIBE_CLUSTER)
 
 struct gop;
 
@@ -27,6 +39,7 @@ struct gop;
 typedef struct sub {
     struct gop *op;
     int coord;             /* find the coordinator of groups[group] first */
+    int any;               /* send to any broker (admin_configs.c's calls) */
     size_t group;          /* coordinator calls: the group's index */
     int32_t node_id;       /* the broker asked (for coordinator calls: once found) */
     kfk__broker_t *broker; /* the broker waited on, if any (cancelled when the call ends) */
@@ -72,6 +85,16 @@ typedef struct gop {
     kfk_partition_offset_t *offs;
     size_t off_cnt, off_cap;
     char *item_done; /* describe: per group; commit / list offsets: per partition */
+    /* admin_configs.c's calls (item_done per resource / topic; per partition for DeleteRecords) */
+    kfk_config_resource_t *cres; /* describe / alter configs: the resources and results */
+    size_t cres_cnt;
+    kfk_config_op_t *cops; /* alter: the changes of cres[0] */
+    size_t cop_cnt;
+    kfk_topic_result_t *tres; /* create partitions: per topic */
+    int32_t *counts;
+    size_t tres_cnt;
+    int32_t op_timeout_ms;
+    kfk_cluster_t *cluster; /* describe cluster */
 } gop_t;
 
 /* ---- the engine (admin_groups.c) ---- */
@@ -136,5 +159,18 @@ gop_t *kfk__gop_group_op(kfk_admin_t *a, gkind_t kind, const char *group, size_t
 long kfk__gop_find_item(const gop_t *op, const sub_t *s, kfk_str_t topic, int32_t partition);
 /* Copies @p n partitions into the call's items (offs); -1: no memory or a bad entry. */
 int kfk__gop_copy_partitions(gop_t *op, const kfk_partition_offset_t *v, size_t n);
+
+/* ---- configs, partitions, records, the cluster (admin_configs.c) ---- */
+
+/* The hooks of the engine's switches for KFK__GOP_IS_CONFIGS kinds and G_DELETE_RECORDS. */
+size_t kfk__cop_pending(const gop_t *op);
+size_t kfk__cop_sub_cap(const gop_t *op);
+void kfk__cop_plan(gop_t *op, sub_t *subs, size_t *n);
+void kfk__cop_items_failed(sub_t *s, kfk_err_t err);
+kfk_err_t kfk__cop_send(sub_t *s, kfk__broker_t *b);
+void kfk__cop_handle(sub_t *s, const kfk__resp_t *r);
+/* The call's error once every item is answered (its first item error, the cause in words). */
+kfk_err_t kfk__cop_outcome(gop_t *op);
+void kfk__cop_deliver(gop_t *op, kfk_err_t err, int results);
 
 #endif
