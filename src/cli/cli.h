@@ -80,5 +80,10 @@ int kfk_cmd_bench(int argc, char **argv);
 int kfk_cmd_config(int argc, char **argv);
 int kfk_cmd_mock(int argc, char **argv);
 int kfk_cmd_groups(int argc, char **argv);
+int kfk_cmd_configs(int argc, char **argv);
+int kfk_cmd_cluster(int argc, char **argv);
+/* `kfk topics add-partitions` and `kfk topics delete-records` (cmd_configs.c); argv[1] names
+ * which. */
+int kfk_cmd_topics_more(int argc, char **argv);
 
 #endif

@@ -281,6 +281,8 @@ static const char topics_usage[] =
     "                         [--config name=value]... [-X key=value]...\n"
     "       kfk topics delete -b BROKERS -t TOPIC... [-X key=value]...\n"
     "       kfk topics list -b BROKERS [-X key=value]...\n"
+    "       kfk topics add-partitions -b BROKERS -t TOPIC --partitions N\n"
+    "       kfk topics delete-records -b BROKERS -t TOPIC -p PARTITION --before OFFSET\n"
     "\n"
     "  -m SECONDS     give up after this long (default 10) with the last cause\n"
     "\n"
@@ -297,12 +299,17 @@ int kfk_cmd_topics(int argc, char **argv) {
         return argc < 2 ? KFK_EXIT_USAGE : KFK_EXIT_OK;
     }
     const char *sub = argv[1];
+    if (!strcmp(sub, "add-partitions") || !strcmp(sub, "delete-records"))
+        return kfk_cmd_topics_more(argc, argv); /* cmd_configs.c */
     const char *cmd = !strcmp(sub, "create")   ? "topics create"
                       : !strcmp(sub, "delete") ? "topics delete"
                       : !strcmp(sub, "list")   ? "topics list"
                                                : NULL;
     if (!cmd) {
-        kfk_cli_error("topics", "unknown subcommand '%s' (create, delete, list)", sub);
+        kfk_cli_error("topics",
+                      "unknown subcommand '%s' (create, delete, list, add-partitions, "
+                      "delete-records)",
+                      sub);
         return KFK_EXIT_USAGE;
     }
     kfk_cli_common_t c;

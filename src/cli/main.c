@@ -16,6 +16,8 @@ static const struct {
     {"metadata", kfk_cmd_metadata, "brokers, topics, partitions, leaders (like kcat -L)"},
     {"topics", kfk_cmd_topics, "create, delete or list topics"},
     {"groups", kfk_cmd_groups, "consumer groups: list, describe (lag), reset-offsets, delete"},
+    {"configs", kfk_cmd_configs, "describe or alter a topic's or a broker's configs"},
+    {"cluster", kfk_cmd_cluster, "the cluster id, the controller and the brokers"},
     {"produce", kfk_cmd_produce, "send stdin lines (raw, JSON as msgpack) as records"},
     {"consume", kfk_cmd_consume, "print records (raw, -f format, JSON); -G joins a group"},
     {"worker", kfk_cmd_worker, "consume one partition behind a Redis lock (exit 3: held)"},

@@ -53,6 +53,13 @@ void kfk__cop_plan(gop_t *op, sub_t *subs, size_t *n) {
         if (op->item_done[i])
             continue;
         int32_t node = broker_of(&op->cres[i]);
+        if (node >= 0 && !kfk__client_broker(op->admin->cl, node)) {
+            /* The metadata was just refreshed (round_start): no such broker in the cluster. */
+            op->cres[i].err = KFK_ERR_BROKER_NOT_AVAILABLE;
+            op->cres[i].message = "no such broker in the cluster's metadata";
+            op->item_done[i] = 1;
+            continue;
+        }
         subs[*n].group = i;
         subs[*n].any = node < 0;
         subs[*n].node_id = node;
@@ -219,9 +226,11 @@ kfk_err_t kfk__cop_send(sub_t *s, kfk__broker_t *b) {
 
 /* ---- answers -------------------------------------------------------------------------------- */
 
-/* Whether a resource or partition error is worth another round (the item stays pending). */
+/* Whether a resource or partition error is worth another round (the item stays pending). A
+ * topic that does not exist is final here, as in Java's AdminClient: the caller named it. */
 static int again(kfk_err_t err) {
-    return kfk_err_is_retriable(err) || err == KFK_ERR_NOT_CONTROLLER;
+    return (kfk_err_is_retriable(err) && err != KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION) ||
+           err == KFK_ERR_NOT_CONTROLLER;
 }
 
 /* The message of an answer (NULL for null or empty) in the call's arena. */
