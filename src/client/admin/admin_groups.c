@@ -408,13 +408,17 @@ static void on_broker(kfk__broker_t *b, kfk_err_t err, const char *msg, void *op
         op->in_flight++;
         return;
     }
-    char msg2[256];
-    if (e == KFK_ERR__NO_COMMON_VERSION)
-        snprintf(msg2, sizeof msg2, "broker %d does not support %s at a version kfk speaks",
-                 s->node_id, api_name(op->kind));
+    char msg2[512], who[300];
+    if (b->node_id >= 0) /* a bootstrap server (node id < 0) is named by its address */
+        snprintf(who, sizeof who, "broker %d", b->node_id);
     else
-        snprintf(msg2, sizeof msg2, "cannot send %s to broker %d: %s", api_name(op->kind),
-                 s->node_id, kfk_err_str(e));
+        snprintf(who, sizeof who, "the broker at %s:%d", b->host ? b->host : "?", b->port);
+    if (e == KFK_ERR__NO_COMMON_VERSION)
+        snprintf(msg2, sizeof msg2, "%s does not support %s at a version kfk speaks", who,
+                 api_name(op->kind));
+    else
+        snprintf(msg2, sizeof msg2, "cannot send %s to %s: %s", api_name(op->kind), who,
+                 kfk_err_str(e));
     sub_failed(s, e, msg2);
 }
 
