@@ -128,6 +128,11 @@ static void resource_words(const run_t *r, char *buf, size_t n) {
 
 /* ---- configs describe / alter --------------------------------------------------------------- */
 
+static int cmp_entry(const void *x, const void *y) {
+    return strcmp((*(const kfk_config_entry_t *const *)x)->name,
+                  (*(const kfk_config_entry_t *const *)y)->name);
+}
+
 static void on_described(kfk_admin_t *a, kfk_err_t err, const kfk_config_resource_t *res, size_t n,
                          void *opaque) {
     (void)a;
@@ -171,14 +176,28 @@ static void on_described(kfk_admin_t *a, kfk_err_t err, const kfk_config_resourc
     int own = r->type == KFK_RESOURCE_TOPIC ? KFK_CONFIG_SOURCE_DYNAMIC_TOPIC
               : r->name[0]                  ? KFK_CONFIG_SOURCE_DYNAMIC_BROKER
                                             : KFK_CONFIG_SOURCE_DYNAMIC_DEFAULT_BROKER;
-    printf("%s configs for %s are:\n", r->all ? "All" : "Dynamic", words);
+    if (r->type == KFK_RESOURCE_BROKER && !r->name[0])
+        printf("%s configs for brokers in the cluster are:\n", r->all ? "All default" : "Default");
+    else
+        printf("%s configs for %s are:\n", r->all ? "All" : "Dynamic", words);
+    /* By name, as ConfigCommand prints them. */
+    const kfk_config_entry_t **v = calloc(res->entry_cnt + 1, sizeof *v);
+    if (!v) {
+        kfk_cli_error(r->cmd, "out of memory");
+        end(r, KFK_EXIT_ERR);
+        return;
+    }
+    for (size_t i = 0; i < res->entry_cnt; i++)
+        v[i] = &res->entries[i];
+    qsort(v, res->entry_cnt, sizeof *v, cmp_entry);
     for (size_t i = 0; i < res->entry_cnt; i++) {
-        const kfk_config_entry_t *c = &res->entries[i];
+        const kfk_config_entry_t *c = v[i];
         if (!r->all && c->source != own)
             continue;
         printf("  %s=%s sensitive=%s source=%s\n", c->name, c->value ? c->value : "null",
                c->is_sensitive ? "true" : "false", source_name(c->source));
     }
+    free(v);
     end(r, 0);
 }
 
