@@ -497,7 +497,7 @@ int ck_cgc_describe(const char *bootstrap, const char *group, const char *topic,
         for (int32_t p = 0; p < nparts; p++)
             out[p] = -1;
         int st = ck_sh("java -cp '%s/*' org.apache.kafka.tools.consumer.group.ConsumerGroupCommand "
-                       "--bootstrap-server %s --describe --group %s >%s 2>&1",
+                       "--bootstrap-server %s --describe --group %s --timeout 30000 >%s 2>&1",
                        kt_env_required("KAFKA_LIBS"), bootstrap, group, path);
         char *txt = ck_slurp(path, NULL);
         cr_assert_not_null(txt);
