@@ -105,6 +105,16 @@ static kfk__broker_t *leader_of(kfk_consumer_t *c, cpart_t *p, fbroker_t **fbp) 
             f->waiting = 1;
             kfk__broker_wait(b, &f->w, on_fb_up, f);
         }
+        if (b->failures > 0) {
+            /* The leader the metadata names is down, not just connecting: the cluster may have
+             * moved the partition (Kafka does once the broker's session ends, seconds after
+             * the one refresh that followed the failed fetch). Ask again on the partition's
+             * backoff rather than wait for this broker to come back. */
+            kfk__part_transient(c, p, b->last_err ? b->last_err : KFK_ERR__TRANSPORT, 1,
+                                "leader broker %d unreachable: %s", (int)node,
+                                b->last_msg[0] ? b->last_msg : "connection failed");
+            kfk__consumer_refresh_metadata(c);
+        }
         return NULL;
     }
     return b;
