@@ -30,6 +30,22 @@ cc() { java_tool kafka.admin.ConfigCommand --bootstrap-server "$bs" "$@"; }
 # The "  name=value" lines of a describe, sorted (Kafka's synonyms and kfk's source cut off).
 pairs() { sed -n 's/^  \([^ ]*\) sensitive=.*/\1/p' | sort; }
 kfk_pairs() { timeout 30 "$kfk" configs describe -b "$bs" "$@" 2>/dev/null | pairs; }
+# kfk_pairs_until WANT_REGEX|! ARGS...: kfk_pairs once a line matches WANT_REGEX (with "!": once
+# none does), 10 s at most. A broker applies an alter through its metadata log: the broker
+# that describes may show it a moment later (Kafka 3.9 does, for broker defaults).
+kfk_pairs_until() {
+    local want=$1 out
+    shift
+    for _ in $(seq 1 50); do
+        out=$(kfk_pairs "$@")
+        case $want in
+        !*) echo "$out" | grep -q -- "${want#!}" || break ;;
+        *) echo "$out" | grep -q -- "$want" && break ;;
+        esac
+        sleep 0.2
+    done
+    echo "$out"
+}
 
 timeout 30 "$kfk" topics create -b "$bs" -t "$topic" --partitions 1 >/dev/null 2>"$tmp/ct.err" ||
     { echo "cannot create $topic: $(cat "$tmp/ct.err")" >&2; exit 1; }
@@ -39,7 +55,7 @@ out=$(timeout 30 "$kfk" configs alter -b "$bs" --topic "$topic" \
     --set 'retention.ms=3600000,cleanup.policy=[compact,delete]' 2>&1)
 [ "$out" = "Completed updating config for topic $topic." ] && pass "kfk configs alter --set" ||
     fail "alter --set said: $out"
-a=$(kfk_pairs --topic "$topic")
+a=$(kfk_pairs_until '^retention.ms=3600000$' --topic "$topic")
 b=$(cc --describe --entity-type topics --entity-name "$topic" | pairs)
 want=$'cleanup.policy=compact,delete\nretention.ms=3600000'
 [ "$a" = "$want" ] && [ "$a" = "$b" ] && pass "describe = ConfigCommand --describe (2 configs)" ||
@@ -53,7 +69,7 @@ timeout 30 "$kfk" configs describe -b "$bs" --topic "$topic" 2>/dev/null | head 
 
 # ---- alter with Kafka's tool, describe with kfk ---------------------------------------------------
 cc --alter --entity-type topics --entity-name "$topic" --add-config segment.ms=600000 >/dev/null
-a=$(kfk_pairs --topic "$topic")
+a=$(kfk_pairs_until '^segment.ms=600000$' --topic "$topic")
 echo "$a" | grep -qx 'segment.ms=600000' && pass "a config set by ConfigCommand is described" ||
     fail "segment.ms missing: $a"
 timeout 30 "$kfk" configs describe -b "$bs" --topic "$topic" --json >"$tmp/j" 2>&1
@@ -70,19 +86,19 @@ PY
 # ---- delete ----------------------------------------------------------------------------------------
 timeout 30 "$kfk" configs alter -b "$bs" --topic "$topic" \
     --delete retention.ms,cleanup.policy,segment.ms >/dev/null 2>"$tmp/d.err" || fail "alter --delete: $(cat "$tmp/d.err")"
-a=$(kfk_pairs --topic "$topic")
+a=$(kfk_pairs_until '!=' --topic "$topic")
 b=$(cc --describe --entity-type topics --entity-name "$topic" | pairs)
 [ -z "$a" ] && [ -z "$b" ] && pass "--delete leaves no dynamic config (both tools)" ||
     fail "after delete: kfk: $a / ConfigCommand: $b"
 
 # ---- the broker defaults ------------------------------------------------------------------------
 timeout 30 "$kfk" configs alter -b "$bs" --broker-defaults --set log.cleaner.backoff.ms=16000 >/dev/null 2>&1
-a=$(kfk_pairs --broker-defaults)
+a=$(kfk_pairs_until '^log.cleaner.backoff.ms=16000$' --broker-defaults)
 b=$(cc --describe --entity-type brokers --entity-default | pairs)
 echo "$a" | grep -qx 'log.cleaner.backoff.ms=16000' && [ "$a" = "$b" ] &&
     pass "broker defaults = ConfigCommand --entity-default" || fail "defaults: kfk: $a / ConfigCommand: $b"
 timeout 30 "$kfk" configs alter -b "$bs" --broker-defaults --delete log.cleaner.backoff.ms >/dev/null 2>&1
-a=$(kfk_pairs --broker-defaults)
+a=$(kfk_pairs_until '!^log.cleaner.backoff.ms=' --broker-defaults)
 echo "$a" | grep -q 'log.cleaner.backoff.ms' && fail "default not deleted: $a" || pass "broker default deleted"
 
 # ---- errors --------------------------------------------------------------------------------------
