@@ -5,7 +5,8 @@
 # ConfigCommand --describe lists (name=value, the same lines up to Kafka's synonyms) and the other
 # way round; --delete leaves none; the broker defaults agree; kfk cluster's id is ClusterTool's;
 # add-partitions gives TopicCommand's PartitionCount; delete-records moves the log start offset
-# GetOffsetShell --time -2 reports. Usage and unknown-topic errors exit 2 and 1 with the cause.
+# GetOffsetShell --time -2 reports, --before -1 deletes every record, past the end is refused.
+# Usage and unknown-topic errors exit 2 and 1 with the cause.
 # Exit 77 without a broker or the jars.
 set -uo pipefail
 build=$1
@@ -129,6 +130,14 @@ out=$(timeout 30 "$kfk" topics delete-records -b "$bs" -t "$topic" -p 0 --before
     pass "delete-records --before 2: kafka-delete-records.sh's lines" || fail "delete-records said: $out"
 b=$(java_tool org.apache.kafka.tools.GetOffsetShell --bootstrap-server "$bs" --topic "$topic" --partitions 0 --time -2)
 [ "$b" = "$topic:0:2" ] && pass "GetOffsetShell --time -2: log start offset 2" || fail "GetOffsetShell: $b"
+seq 1 4 | timeout 30 "$kfk" produce -b "$bs" -t "$topic" -p 1 >/dev/null 2>&1 || fail "produce"
+out=$(timeout 30 "$kfk" topics delete-records -b "$bs" -t "$topic" -p 1 --before -1 2>&1 | tail -1)
+[ "$out" = "partition: $topic-1"$'\t'"low_watermark: 4" ] &&
+    pass "delete-records --before -1: every record (low watermark 4)" || fail "--before -1 said: $out"
+timeout 30 "$kfk" topics delete-records -b "$bs" -t "$topic" -p 1 --before 99 >/dev/null 2>"$tmp/e"
+rc=$?
+[ "$rc" = 1 ] && grep -q 'OFFSET_OUT_OF_RANGE' "$tmp/e" &&
+    pass "delete-records past the end: exit 1 (OFFSET_OUT_OF_RANGE)" || fail "past the end: exit $rc: $(cat "$tmp/e")"
 
 timeout 30 "$kfk" topics delete -b "$bs" -t "$topic" >/dev/null 2>&1
 [ "$failures" = 0 ] || {
