@@ -14,7 +14,7 @@ static const struct {
     const char *summary;
 } commands[] = {
     {"metadata", kfk_cmd_metadata, "brokers, topics, partitions, leaders (like kcat -L)"},
-    {"topics", kfk_cmd_topics, "create, delete or list topics"},
+    {"topics", kfk_cmd_topics, "create, delete, list topics; add partitions, delete records"},
     {"groups", kfk_cmd_groups, "consumer groups: list, describe (lag), reset-offsets, delete"},
     {"configs", kfk_cmd_configs, "describe or alter a topic's or a broker's configs"},
     {"cluster", kfk_cmd_cluster, "the cluster id, the controller and the brokers"},
