@@ -75,7 +75,16 @@ expect 1 "UNKNOWN_TOPIC|Unknown topic" -- timeout 30 "$kfk" consume -b "$b" -t "
 # -X statistics.interval.ms: the statistics documents, one JSON line each, on stderr.
 "$kfk" topics create -b "$b" -t "$s-stats" --partitions 1 >/dev/null 2>&1
 rc=0
-(seq 1 10; sleep 0.6; seq 11 20) | "$kfk" produce -b "$b" -t "$s-stats" \
+# stdin stays open until three documents came (30 s at most), whatever the machine's speed.
+: >"$tmp/err"
+(
+    seq 1 10
+    for _ in $(seq 1 300); do
+        [ "$(grep -c '^{' "$tmp/err" 2>/dev/null)" -ge 3 ] && break
+        sleep 0.1
+    done
+    seq 11 20
+) | "$kfk" produce -b "$b" -t "$s-stats" \
     -X statistics.interval.ms=100 >"$tmp/out" 2>"$tmp/err" || rc=$?
 python3 - "$tmp/err" <<'EOF' && [ "$rc" = 0 ] && pass "produce -X statistics.interval.ms=100 prints producer statistics on stderr" || fail "statistics lines (rc $rc): $(head -c 300 "$tmp/err")"
 import json, sys
