@@ -484,16 +484,16 @@ KFK_EXTERN kfk_err_t kfk_admin_delete_group_offsets(kfk_admin_t *admin, const ch
  * kfk_admin_errstr naming the cause, results valid during the callback only. */
 
 /** Kafka's resource types for configs (DescribeConfigs / IncrementalAlterConfigs). */
-#define KFK_RESOURCE_TOPIC 2
-#define KFK_RESOURCE_BROKER 4
+#define KFK_RESOURCE_TOPIC 2  /**< a topic, named by its name */
+#define KFK_RESOURCE_BROKER 4 /**< a broker, named by its id in decimal ("" for the default) */
 
 /** Kafka's ConfigSource: where a config's value comes from. */
-#define KFK_CONFIG_SOURCE_DYNAMIC_TOPIC 1
-#define KFK_CONFIG_SOURCE_DYNAMIC_BROKER 2
-#define KFK_CONFIG_SOURCE_DYNAMIC_DEFAULT_BROKER 3
-#define KFK_CONFIG_SOURCE_STATIC_BROKER 4
-#define KFK_CONFIG_SOURCE_DEFAULT 5
-#define KFK_CONFIG_SOURCE_DYNAMIC_BROKER_LOGGER 6
+#define KFK_CONFIG_SOURCE_DYNAMIC_TOPIC 1          /**< set on the topic */
+#define KFK_CONFIG_SOURCE_DYNAMIC_BROKER 2         /**< set on this broker at run time */
+#define KFK_CONFIG_SOURCE_DYNAMIC_DEFAULT_BROKER 3 /**< set as the cluster-wide default */
+#define KFK_CONFIG_SOURCE_STATIC_BROKER 4          /**< from the broker's properties file */
+#define KFK_CONFIG_SOURCE_DEFAULT 5                /**< Kafka's own default */
+#define KFK_CONFIG_SOURCE_DYNAMIC_BROKER_LOGGER 6  /**< a broker logger's level */
 
 /** One config of a resource as DescribeConfigs describes it. */
 typedef struct kfk_config_entry {
@@ -533,10 +533,10 @@ KFK_EXTERN kfk_err_t kfk_admin_describe_configs(kfk_admin_t *admin,
                                                 void *opaque);
 
 /** IncrementalAlterConfigs operations. */
-#define KFK_CONFIG_OP_SET 0
-#define KFK_CONFIG_OP_DELETE 1
-#define KFK_CONFIG_OP_APPEND 2
-#define KFK_CONFIG_OP_SUBTRACT 3
+#define KFK_CONFIG_OP_SET 0      /**< set the value */
+#define KFK_CONFIG_OP_DELETE 1   /**< remove the setting: back to the default */
+#define KFK_CONFIG_OP_APPEND 2   /**< add to a list value */
+#define KFK_CONFIG_OP_SUBTRACT 3 /**< remove from a list value */
 
 /** One change of a config. */
 typedef struct kfk_config_op {
