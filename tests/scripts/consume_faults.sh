@@ -27,6 +27,9 @@ fail() {
 # topic t unless noproduce=1; sets bs and mpid.
 noproduce=0
 mock() {
+    # The previous mock's file goes first: the new one truncates it only once it runs, and the
+    # loop below could read the old (dead) mock's address meanwhile.
+    rm -f "$tmp/mock.out" "$tmp/mock.err"
     "$kfk" mock "$@" >"$tmp/mock.out" 2>"$tmp/mock.err" &
     mpid=$!
     pids+=("$mpid")

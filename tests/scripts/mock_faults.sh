@@ -29,6 +29,9 @@ now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
 # start ARGS...: kfk mock ARGS in the background; waits (5 s at most) for KFK_BOOTSTRAP=...
 start() {
+    # The previous mock's file goes first: the new one truncates it only once it runs, and the
+    # loop below could read the old (dead) mock's address meanwhile.
+    rm -f "$tmp/mock.out" "$tmp/mock.err"
     "$kfk" mock "$@" >"$tmp/mock.out" 2>"$tmp/mock.err" &
     pid=$!
     bs=
