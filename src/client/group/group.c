@@ -25,7 +25,8 @@
  * The group sits above the consumer: kfk_consumer_subscribe (here) makes a consumer a member;
  * the member adds and removes the consumer's partitions (consumer/parts.h) and commits through
  * consumer/offsets.h, and the consumer calls the member only through the kfk__group_ops_t this
- * file installs.
+ * file installs. As leader it decodes the members' subscriptions and encodes their assignments
+ * through leader.c around the assignor (assignor.c).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,6 +37,7 @@
 #include "client/consumer/parts.h"
 #include "client/group/assignor.h"
 #include "client/group/follow.h"
+#include "client/group/leader.h"
 #include "protocol/mem.h"
 
 enum {
@@ -540,137 +542,48 @@ static void on_sync_metadata(kfk__client_t *cl, kfk_err_t err, void *opaque) {
         send_sync(g);
 }
 
-/* As leader: assignments for every member; returns 1 when it had to wait for metadata. */
+/* As leader: assignments for every member (leader.c decodes and encodes, the assignor
+ * decides); returns 1 when it had to wait for metadata of a subscribed topic. */
 static int leader_assignments(kfk__group_t *g, kfk_sync_group_request_assignment_t **out,
                               kfk_wbuf_t **blobs, size_t *n, kfk_err_t *errp) {
     kfk_consumer_t *c = g->c;
-    kfk_join_group_response_t *r = g->join;
-    size_t nm = (size_t)r->members.count;
-    kfk__assign_member_t *mem = kfk__calloc(nm ? nm : 1, sizeof *mem);
-    kfk_consumer_protocol_subscription_t *subs = kfk__calloc(nm ? nm : 1, sizeof *subs);
-    char **ids = kfk__calloc(nm ? nm : 1, sizeof *ids);
-    kfk_err_t err = mem && subs && ids ? KFK_ERR_NONE : KFK_ERR__NOMEM;
-    /* Topics of every member: their partition counts must be known. */
-    const char *tnames[512];
-    size_t nt = 0;
+    kfk__leader_t l;
+    kfk_err_t err = kfk__leader_read(&l, g->join, &g->join_arena);
+    /* Every subscribed topic's partition count must be known. */
+    kfk__assign_topic_t *topics = kfk__calloc(l.nt ? l.nt : 1, sizeof *topics);
     int missing = 0;
-    for (size_t i = 0; !err && i < nm; i++) {
-        kfk_join_group_response_member_t *m =
-            &KFK_ARRAY_AT(r->members, kfk_join_group_response_member_t, i);
-        int16_t v;
-        if (kfk_consumer_subscription_decode(m->metadata.ptr, (size_t)m->metadata.len,
-                                             &g->join_arena, &subs[i], &v) != 0)
-            continue; /* a member we cannot read gets nothing */
-        ids[i] = kfk__strndup(m->member_id.ptr ? m->member_id.ptr : "",
-                              m->member_id.len > 0 ? (size_t)m->member_id.len : 0);
-        mem[i].member_id = ids[i] ? ids[i] : "";
-        mem[i].instance_id = NULL;
-        const char **tl =
-            kfk_arena_alloc(&g->join_arena, (size_t)(subs[i].topics.count + 1) * sizeof(char *));
-        for (int32_t t = 0; tl && t < subs[i].topics.count; t++) {
-            kfk_str_t ts = KFK_ARRAY_AT(subs[i].topics, kfk_str_t, t);
-            char *name = kfk_arena_alloc(&g->join_arena, (size_t)ts.len + 1);
-            if (!name)
-                break;
-            memcpy(name, ts.ptr, (size_t)ts.len);
-            tl[mem[i].ntopics++] = name;
-            size_t k;
-            for (k = 0; k < nt; k++)
-                if (!strcmp(tnames[k], name))
-                    break;
-            if (k == nt && nt < 512)
-                tnames[nt++] = name;
-        }
-        mem[i].topics = tl;
-        /* Owned partitions (cooperative-sticky). */
-        size_t no = 0;
-        for (int32_t t = 0; t < subs[i].owned_partitions.count; t++)
-            no += (size_t)KFK_ARRAY_AT(subs[i].owned_partitions,
-                                       kfk_consumer_protocol_subscription_topic_partition_t, t)
-                      .partitions.count;
-        mem[i].owned = kfk_arena_alloc(&g->join_arena, (no + 1) * sizeof *mem[i].owned);
-        for (int32_t t = 0; mem[i].owned && t < subs[i].owned_partitions.count; t++) {
-            kfk_consumer_protocol_subscription_topic_partition_t *tp = &KFK_ARRAY_AT(
-                subs[i].owned_partitions, kfk_consumer_protocol_subscription_topic_partition_t, t);
-            char *name = kfk_arena_alloc(&g->join_arena, (size_t)tp->topic.len + 1);
-            if (!name)
-                break;
-            memcpy(name, tp->topic.ptr, (size_t)tp->topic.len);
-            for (int32_t k = 0; k < tp->partitions.count; k++)
-                mem[i].owned[mem[i].nowned++] =
-                    (kfk_topic_partition_t){name, KFK_ARRAY_AT(tp->partitions, int32_t, k), -1};
-        }
-    }
-    kfk__assign_topic_t *topics = kfk__calloc(nt ? nt : 1, sizeof *topics);
-    for (size_t k = 0; !err && topics && k < nt; k++) {
-        const kfk__topic_md_t *md = kfk__client_topic(c->cl, tnames[k]);
+    if (!err && !topics)
+        err = KFK_ERR__NOMEM;
+    for (size_t k = 0; !err && k < l.nt; k++) {
+        const kfk__topic_md_t *md = kfk__client_topic(c->cl, l.topics[k]);
         if (!md) {
-            kfk__client_follow_topic(c->cl, tnames[k]);
+            kfk__client_follow_topic(c->cl, l.topics[k]);
             missing = 1;
         }
-        topics[k] = (kfk__assign_topic_t){tnames[k], md && !md->err ? md->partition_cnt : 0};
+        topics[k] = (kfk__assign_topic_t){l.topics[k], md && !md->err ? md->partition_cnt : 0};
     }
     if (!err && missing && !g->awaiting_md) {
         g->awaiting_md = 1;
-        kfk__client_metadata_refresh(c->cl, tnames, nt, 0, &g->mw, on_sync_metadata, g);
+        kfk__client_metadata_refresh(c->cl, l.topics, l.nt, 0, &g->mw, on_sync_metadata, g);
     }
     if (!err && !missing)
-        err = topics ? kfk__assign(g->protocol, mem, nm, topics, nt) : KFK_ERR__NOMEM;
-    for (size_t k = 0; !err && !missing && k < nt; k++) {
+        err = kfk__assign(g->protocol, l.mem, l.nm, topics, l.nt);
+    for (size_t k = 0; !err && !missing && k < l.nt; k++) {
         /* The leader follows every topic it assigned: a change makes it rejoin. */
-        kfk__client_follow_topic(c->cl, tnames[k]);
-        kfk__follow_remember(&g->follow, tnames[k]);
+        kfk__client_follow_topic(c->cl, l.topics[k]);
+        kfk__follow_remember(&g->follow, l.topics[k]);
     }
     if (!err && !missing) {
-        *out = kfk__calloc(nm ? nm : 1, sizeof **out);
-        *blobs = kfk__calloc(nm ? nm : 1, sizeof **blobs);
-        for (size_t i = 0; *out && *blobs && i < nm; i++) {
-            kfk_consumer_protocol_assignment_topic_partition_t tps[512];
-            int32_t pids[4096];
-            memset(tps, 0, sizeof tps);
-            size_t ntp = 0, np = 0;
-            for (size_t a = 0; a < mem[i].nassigned && np < 4096; a++) {
-                size_t t;
-                for (t = 0; t < ntp; t++)
-                    if (kfk_str_eq(tps[t].topic, mem[i].assigned[a].topic))
-                        break;
-                if (t == ntp && ntp < 512) {
-                    tps[ntp].topic = kfk_str_c(mem[i].assigned[a].topic);
-                    tps[ntp].partitions = (kfk_array_t){NULL, 0};
-                    memset(&tps[ntp].unknown_tags, 0, sizeof tps[ntp].unknown_tags);
-                    ntp++;
-                }
-            }
-            for (size_t t = 0; t < ntp; t++) {
-                tps[t].partitions.items = &pids[np];
-                for (size_t a = 0; a < mem[i].nassigned && np < 4096; a++)
-                    if (kfk_str_eq(tps[t].topic, mem[i].assigned[a].topic)) {
-                        pids[np++] = mem[i].assigned[a].partition;
-                        tps[t].partitions.count++;
-                    }
-            }
-            kfk_consumer_protocol_assignment_t asg;
-            memset(&asg, 0, sizeof asg);
-            asg.assigned_partitions = (kfk_array_t){tps, (int32_t)ntp};
-            asg.user_data = (kfk_bytes_t){NULL, -1};
-            kfk_wbuf_init(&(*blobs)[i]);
-            kfk_consumer_assignment_encode(&asg, 1, &(*blobs)[i]);
-            kfk_join_group_response_member_t *m =
-                &KFK_ARRAY_AT(r->members, kfk_join_group_response_member_t, i);
-            (*out)[i].member_id = m->member_id;
-            (*out)[i].assignment = (kfk_bytes_t){(*blobs)[i].data, (int32_t)(*blobs)[i].len};
+        err = kfk__leader_encode(&l, g->join, out, blobs);
+        *n = l.nm;
+        if (err) {
+            kfk__leader_free_assignments(*out, *blobs, l.nm);
+            *out = NULL;
+            *blobs = NULL;
+            *n = 0;
         }
-        *n = nm;
-        if (!*out || !*blobs)
-            err = KFK_ERR__NOMEM;
     }
-    for (size_t i = 0; mem && i < nm; i++) {
-        kfk__free(mem[i].assigned);
-        kfk__free(ids ? ids[i] : NULL);
-    }
-    kfk__free(mem);
-    kfk__free(subs);
-    kfk__free(ids);
+    kfk__leader_free(&l);
     kfk__free(topics);
     *errp = err;
     return missing;
@@ -705,10 +618,7 @@ static void send_sync(kfk__group_t *g) {
     if (c->coord && c->coord->up)
         err = kfk__broker_request(c->coord, KFK_API_SYNC_GROUP, &req, 0,
                                   c->conf->max_poll_interval_ms + 5000, on_sync, g);
-    for (size_t i = 0; blobs && i < n; i++)
-        kfk_wbuf_free(&blobs[i]);
-    kfk__free(blobs);
-    kfk__free(asgs);
+    kfk__leader_free_assignments(asgs, blobs, n);
     if (err) {
         free_join(g);
         g->state = G_IDLE;
