@@ -346,18 +346,10 @@ static void handle_delete_records(sub_t *s, const kfk__resp_t *r) {
         for (int32_t k = 0; k < t->partitions.count; k++) {
             const kfk_delete_records_response_delete_records_partition_result_t *p = &KFK_ARRAY_AT(
                 t->partitions, kfk_delete_records_response_delete_records_partition_result_t, k);
-            long idx = kfk__gop_find_item(op, s, t->name, p->partition_index);
-            if (idx < 0)
-                continue;
-            kfk_err_t err = (kfk_err_t)p->error_code;
-            if (again(err)) {
-                kfk__gop_cause(op, err, "DeleteRecords answered %s for %s [%d]", kfk_err_name(err),
-                               op->offs[idx].topic, op->offs[idx].partition);
-                continue;
-            }
-            op->offs[idx].err = err;
-            op->offs[idx].offset = err ? -1 : p->low_watermark;
-            op->item_done[idx] = 1;
+            long idx = kfk__gop_answer(op, s, "DeleteRecords", t->name, p->partition_index,
+                                       p->error_code, again);
+            if (idx >= 0)
+                op->offs[idx].offset = op->offs[idx].err ? -1 : p->low_watermark;
         }
     }
 }

@@ -127,22 +127,11 @@ void kfk__gop_handle_offset_delete(sub_t *s, const kfk__resp_t *r) {
         for (int32_t k = 0; k < t->partitions.count; k++) {
             const kfk_offset_delete_response_partition_t *p =
                 &KFK_ARRAY_AT(t->partitions, kfk_offset_delete_response_partition_t, k);
-            long idx = kfk__gop_find_item(op, s, t->name, p->partition_index);
-            if (idx < 0)
-                continue;
-            kfk_err_t e = (kfk_err_t)p->error_code;
-            if (kfk__gop_coord_retry(e)) {
-                kfk__gop_cause(op, e, "OffsetDelete answered %s for group %s", kfk_err_name(e),
-                               op->groups[0]);
-                continue;
-            }
-            op->offs[idx].err = e;
-            op->item_done[idx] = 1;
+            kfk__gop_answer(op, s, "OffsetDelete", t->name, p->partition_index, p->error_code,
+                            kfk__gop_coord_retry);
         }
     }
-    if (kfk__gop_pending(op) && !op->cause[0])
-        kfk__gop_cause(op, KFK_ERR__BAD_MSG,
-                       "OffsetDelete from broker %d left partitions unanswered", s->node_id);
+    kfk__gop_unanswered(op, s, "OffsetDelete");
 }
 
 kfk_err_t kfk_admin_delete_group_offsets(kfk_admin_t *a, const char *group,

@@ -157,6 +157,15 @@ gop_t *kfk__gop_group_op(kfk_admin_t *a, gkind_t kind, const char *group, size_t
 /* The index of the pending item for @p topic / @p partition among those of @p s (all of the
  * call's when @p s has no item list), or -1. */
 long kfk__gop_find_item(const gop_t *op, const sub_t *s, kfk_str_t topic, int32_t partition);
+/* One partition's answer in a per-partition reply of @p api ("OffsetCommit", ...): the index of
+ * its pending item, now done with the answer's error (the caller adds the answer's values when
+ * it is 0), or -1 when no item is pending for it or @p again says the error is to be retried
+ * (then the call's cause names it, and the item stays pending for the next round). */
+long kfk__gop_answer(gop_t *op, const sub_t *s, const char *api, kfk_str_t topic, int32_t partition,
+                     int16_t code, int (*again)(kfk_err_t));
+/* After a per-partition reply of @p api: items of @p s's broker still pending without a cause
+ * make one ("... left partitions unanswered"). */
+void kfk__gop_unanswered(gop_t *op, const sub_t *s, const char *api);
 /* Copies @p n partitions into the call's items (offs); -1: no memory or a bad entry. */
 int kfk__gop_copy_partitions(gop_t *op, const kfk_partition_offset_t *v, size_t n);
 

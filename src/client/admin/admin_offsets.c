@@ -236,6 +236,34 @@ long kfk__gop_find_item(const gop_t *op, const sub_t *s, kfk_str_t topic, int32_
     return -1;
 }
 
+long kfk__gop_answer(gop_t *op, const sub_t *s, const char *api, kfk_str_t topic, int32_t partition,
+                     int16_t code, int (*again)(kfk_err_t)) {
+    long idx = kfk__gop_find_item(op, s, topic, partition);
+    if (idx < 0)
+        return -1;
+    kfk_err_t err = (kfk_err_t)code;
+    if (err && again(err)) {
+        if (op->kind == G_COMMIT || op->kind == G_OFFSET_DELETE)
+            kfk__gop_cause(op, err, "%s answered %s for %s [%d] of group %s from broker %d", api,
+                           kfk_err_name(err), op->offs[idx].topic, op->offs[idx].partition,
+                           op->groups[0], s->node_id);
+        else
+            kfk__gop_cause(op, err, "%s answered %s for %s [%d] from broker %d", api,
+                           kfk_err_name(err), op->offs[idx].topic, op->offs[idx].partition,
+                           s->node_id);
+        return -1;
+    }
+    op->offs[idx].err = err;
+    op->item_done[idx] = 1;
+    return idx;
+}
+
+void kfk__gop_unanswered(gop_t *op, const sub_t *s, const char *api) {
+    if (kfk__gop_pending(op) && !op->cause[0])
+        kfk__gop_cause(op, KFK_ERR__BAD_MSG, "%s from broker %d left partitions unanswered", api,
+                       s->node_id);
+}
+
 void kfk__gop_handle_commit(sub_t *s, const kfk__resp_t *r) {
     gop_t *op = s->op;
     const kfk_offset_commit_response_t *body = r->body;
@@ -245,22 +273,11 @@ void kfk__gop_handle_commit(sub_t *s, const kfk__resp_t *r) {
         for (int32_t k = 0; k < t->partitions.count; k++) {
             const kfk_offset_commit_response_partition_t *p =
                 &KFK_ARRAY_AT(t->partitions, kfk_offset_commit_response_partition_t, k);
-            long idx = kfk__gop_find_item(op, s, t->name, p->partition_index);
-            if (idx < 0)
-                continue;
-            kfk_err_t err = (kfk_err_t)p->error_code;
-            if (kfk__gop_coord_retry(err)) {
-                kfk__gop_cause(op, err, "OffsetCommit answered %s for group %s", kfk_err_name(err),
-                               op->groups[0]);
-                continue;
-            }
-            op->offs[idx].err = err;
-            op->item_done[idx] = 1;
+            kfk__gop_answer(op, s, "OffsetCommit", t->name, p->partition_index, p->error_code,
+                            kfk__gop_coord_retry);
         }
     }
-    if (kfk__gop_pending(op) && !op->cause[0])
-        kfk__gop_cause(op, KFK_ERR__BAD_MSG,
-                       "OffsetCommit from broker %d left partitions unanswered", s->node_id);
+    kfk__gop_unanswered(op, s, "OffsetCommit");
 }
 
 kfk_err_t kfk__gop_send_list_offsets(sub_t *s, kfk__broker_t *b) {
@@ -324,21 +341,15 @@ void kfk__gop_handle_list_offsets(sub_t *s, const kfk__resp_t *r) {
         for (int32_t k = 0; k < t->partitions.count; k++) {
             const kfk_list_offsets_response_list_offsets_partition_response_t *p = &KFK_ARRAY_AT(
                 t->partitions, kfk_list_offsets_response_list_offsets_partition_response_t, k);
-            long idx = kfk__gop_find_item(op, s, t->name, p->partition_index);
+            long idx = kfk__gop_answer(op, s, "ListOffsets", t->name, p->partition_index,
+                                       p->error_code, kfk_err_is_retriable);
             if (idx < 0)
                 continue;
             kfk_partition_offset_t *o = &op->offs[idx];
-            kfk_err_t err = (kfk_err_t)p->error_code;
-            if (err && kfk_err_is_retriable(err)) {
-                kfk__gop_cause(op, err, "ListOffsets answered %s for %s [%d] from broker %d",
-                               kfk_err_name(err), o->topic, o->partition, s->node_id);
-                continue;
-            }
-            o->err = err;
+            kfk_err_t err = o->err;
             o->offset = err ? -1 : p->offset;
             o->timestamp = err ? -1 : p->timestamp;
             o->leader_epoch = err || r->version < 4 ? -1 : p->leader_epoch;
-            op->item_done[idx] = 1;
         }
     }
 }
