@@ -6,8 +6,8 @@
 # looks at partitions ask the first bootstrap broker for every partition, as a single-node
 # Kafka answers them (SINGLE_NODE below), run against a 1-broker mock instead. A suite passes
 # when Criterion reports every selected test passing. The suites use kcat, Redis (KFK_REDIS),
-# Kafka's Java jars (KFK_KAFKA_LIBS, for the Java group peer) and aiokafka (KFK_PYTHON):
-# exit 77 when one of them is missing (scripts/test provides them all).
+# Kafka's Java jars (KFK_KAFKA_LIBS, for the Java group peer): exit 77 when one of them is
+# missing (scripts/test provides them all).
 #
 #   mock_suites.sh BUILD_DIR [SUITE...]   SUITE: producer consumer group worker events
 set -uo pipefail
@@ -21,7 +21,6 @@ command -v kcat >/dev/null || missing+=("kcat")
 command -v java >/dev/null || missing+=("java")
 [ -n "${KFK_REDIS:-}" ] || missing+=("KFK_REDIS")
 [ -n "${KFK_KAFKA_LIBS:-}" ] || missing+=("KFK_KAFKA_LIBS")
-[ -n "${KFK_PYTHON:-}" ] || missing+=("KFK_PYTHON")
 if [ ${#missing[@]} -gt 0 ]; then
     echo "skipped: ${missing[*]} missing (scripts/test provides them)" >&2
     exit 77
@@ -38,12 +37,6 @@ NEEDS_DESCRIBE_GROUPS=(
     consumer/commits_never_pass_a_batch_that_is_not_done
     group/one_then_three_then_two_members_process_every_record_once
     worker/consumes_in_batches_commits_on_stop_releases_the_lock_and_a_fresh_worker_continues
-)
-NEEDS_METADATA_V0=(
-    events/emitted_json_envelopes_read_by_python
-    events/emitted_msgpack_envelopes_read_by_python
-    events/python_json_envelopes_reach_their_handlers
-    events/python_msgpack_envelopes_reach_their_handlers
 )
 # Tests whose kit reads batches or offsets raw from the first bootstrap broker for every
 # partition (consumer_kit.c's ck_batches_visit, producer_kit.c's pk_fetch_batches): a single
@@ -136,11 +129,6 @@ apis=$(timeout 10 kcat -b "$bs_one" -L -m 5 -d protocol,feature 2>&1 | grep 'Api
 if ! grep -q 'ApiKey DescribeGroups (15)' <<<"$apis"; then
     for t in "${NEEDS_DESCRIBE_GROUPS[@]}"; do
         EXCLUDED+=("$t Kafka's ConsumerGroupCommand --describe needs DescribeGroups, which kfk's codec (and so the mock) does not speak yet")
-    done
-fi
-if ! grep -q 'ApiKey Metadata (3) Versions 0\.\.' <<<"$apis"; then
-    for t in "${NEEDS_METADATA_V0[@]}"; do
-        EXCLUDED+=("$t aiokafka's automatic bootstrap sends Metadata v0, which kfk's codec (and so the mock) does not speak yet")
     done
 fi
 for e in "${EXCLUDED[@]}"; do echo "excluded ${e%% *}: ${e#* }"; done
