@@ -184,6 +184,7 @@ def dispytch_to_kfk(args, ser, new_flags):
         good = True
         if V >= (0, 11):
             good &= check(g.get("type") is None, f"{what}: type {g.get('type')!r}, want null")
+            good &= check(g.get("id") is None, f"{what}: id {g.get('id')!r}, want null")
             good &= check(canon(g.get("body")) == canon(v), f"{what}: body {g.get('body')}")
         else:
             good &= check(g.get("type") == v["type"], f"{what}: type {g.get('type')!r}")
@@ -196,8 +197,10 @@ def dispytch_to_kfk(args, ser, new_flags):
         ok += good
     if check(ok == len(specs), f"Dispytch {VERSION} -> kfk ({ser}): {ok} of {len(specs)} events"):
         passes += 1
-        print(f"ok   Dispytch {VERSION} -> kfk listen ({ser}): {ok} events, type, id, "
-              f"timestamp, body{', key' if got and 'key' in got[0] else ''} and partition as sent",
+        fields = ("type and id null, the value as body" if V >= (0, 11) else
+                  "type, id, timestamp (null in 0.9), body")
+        print(f"ok   Dispytch {VERSION} -> kfk listen ({ser}): {ok} events once each: {fields}"
+              f"{', key' if got and 'key' in got[0] else ''}, topic, partition, offset as sent",
               flush=True)
 
 
@@ -206,9 +209,16 @@ def dispytch_to_kfk(args, ser, new_flags):
 def kfk_key_flags(type_, new_flags):
     field = "user" if type_ == "UserRegistered" else "order"
     if V >= (0, 11):
+        # 0.11's KafkaEventConfig(partition_key="{user[id]}"), the same template.
         return ["--partition-key", "{%s[id]}" % field]
-    # 0.9 keys by a path, 0.10 by a literal the service passes (the event's id); kfk keys both
-    # by the path to that id.
+    if V < (0, 10):
+        # 0.9's partition_by walks the envelope ("body.user.id"); kfk takes that and the path
+        # over the body alike: one type each.
+        return ["--partition-by", "body.user.id" if field == "user" else "order.id"]
+    # 0.10's partition_key is a literal the service passes (the event's id): kfk keys by the
+    # path to it, or by the template naming it.
+    if new_flags and field == "order":
+        return ["--partition-key", "{order[id]}"]
     return ["--partition-by", f"{field}.id"]
 
 
@@ -220,7 +230,9 @@ def kfk_to_dispytch(args, ser, new_flags):
     specs = events(args.events, "kd")
     for type_ in ("UserRegistered", "OrderPlaced"):
         bodies = [s["fields"] for s in specs if s["type"] == type_]
-        cmd = [args.kfk, "emit", "-b", args.bootstrap, "-t", topics[type_]]
+        # 0.11's topic is KafkaEventRoute(topic="BASE.{kind}"): kfk takes the same template.
+        topic = base + ".{kind}" if V >= (0, 11) else topics[type_]
+        cmd = [args.kfk, "emit", "-b", args.bootstrap, "-t", topic]
         if V < (0, 11):
             cmd += ["--type", type_]
         cmd += envelope_flags(ser, new_flags) + kfk_key_flags(type_, new_flags)
