@@ -1320,21 +1320,34 @@ typedef struct kfk_worker_opts {
     int32_t partition;           /**< the partition consumed */
     const char *lock_prefix;     /**< NULL: "kfk:lock" */
     const kfk_lock_opts_t *lock; /**< Redis address, TTL, ... (needed); conf NULL: the worker's */
+    /** Typed batches (NULL: untyped): set on the worker's consumer as kfk_consumer_set_decoder
+     * does, so each record of a batch comes with its object in kfk_message_t.decoded, or with
+     * its own decode error in kfk_message_t.err (the batch is still delivered). */
+    kfk_decode_cb decode;
+    /** Frees an object made by decode when its batch is done (may be NULL; needs decode). */
+    kfk_free_cb free_obj;
+    /** Passed to decode and free_obj; must stay valid while batches may be freed (until every
+     * batch handed out is done and the worker is closed). */
+    void *decode_opaque;
 } kfk_worker_opts_t;
 
 /** Every option at its default; set .topic, .partition and .lock before use. */
 #define KFK_WORKER_OPTS_INIT                                                                       \
-    { sizeof(kfk_worker_opts_t), NULL, 0, NULL, NULL }
+    { sizeof(kfk_worker_opts_t), NULL, 0, NULL, NULL, NULL, NULL, NULL }
 
 /**
  * The worker finished by itself (not called after kfk_worker_close): @p err is
  * KFK_ERR__LOCK_HELD when another worker holds the lock (nothing was consumed),
  * KFK_ERR__LOCK_LOST when the lock was lost (delivery stopped at once, nothing committed after
  * the lease ended; a batch still in processing stays valid until it is marked done, which then
- * commits nothing, or until max.poll.interval.ms), or the error that stopped it. Its consumer
- * and lock are closed by then; the worker itself stays allocated until kfk_worker_close (which
- * may be called from here). Batches not marked done by then are void (do not mark them done
- * afterwards).
+ * commits nothing, or until max.poll.interval.ms), KFK_ERR__MAX_POLL_EXCEEDED when a batch was
+ * not marked done within max.poll.interval.ms of its delivery (the progress deadline: the lock
+ * was released at once, so that the next worker gets the partition and that batch's records;
+ * nothing of the batch was committed; it stays valid, and a late kfk_batch_done on it is
+ * harmless: it only frees it, even after kfk_worker_close), or the error that stopped it.
+ * kfk_worker_errstr says why in words. Its consumer and lock are closed by then; the worker
+ * itself stays allocated until kfk_worker_close (which may be called from here). Other batches
+ * not marked done by then are void (do not mark them done afterwards).
  */
 typedef void (*kfk_worker_done_cb)(kfk_worker_t *w, kfk_err_t err, void *opaque);
 
@@ -1345,14 +1358,17 @@ typedef void (*kfk_worker_close_cb)(kfk_worker_t *w, void *opaque);
  * Creates and starts a worker on @p loop: takes the lock, then consumes @p opts->partition of
  * @p opts->topic from the group's committed offset (else auto.offset.reset) in batches of
  * batch.size, committing the done watermark after each kfk_batch_done with the simple
- * (non-member) commit of group.id, while the lock is renewed. The next batch is handed to
- * @p batch_cb only once the broker acknowledged the commit of the previous one (always, as
- * batch.commit.wait=true), so a worker killed at any point re-reads at most the batch it was
- * processing; a failed commit is retried on the retry backoff with no batch handed out
- * meanwhile. @p conf needs group.id. Returns KFK_ERR__INVALID_CONF / _INVALID_ARG (also for
- * opts->struct_size 0) / _NOMEM with errstr (no object, no callback); otherwise @p done_cb
- * (may be NULL) runs at most once, later, if the worker finishes by itself, and the worker is
- * ended with kfk_worker_close.
+ * (non-member) commit of group.id, while the lock is renewed (typed batches with
+ * opts->decode). A batch must be marked done within max.poll.interval.ms (default 300000):
+ * otherwise the worker releases the lock and finishes with KFK_ERR__MAX_POLL_EXCEEDED (see
+ * kfk_worker_done_cb), so that a hung handler cannot hold the partition. The next batch is
+ * handed to @p batch_cb only once the broker acknowledged the commit of the previous one
+ * (always, as batch.commit.wait=true), so a worker killed at any point re-reads at most the
+ * batch it was processing; a failed commit is retried on the retry backoff with no batch
+ * handed out meanwhile. @p conf needs group.id. Returns KFK_ERR__INVALID_CONF / _INVALID_ARG
+ * (also for opts->struct_size 0, or free_obj without decode) / _NOMEM with errstr (no object,
+ * no callback); otherwise @p done_cb (may be NULL) runs at most once, later, if the worker
+ * finishes by itself, and the worker is ended with kfk_worker_close.
  */
 KFK_EXTERN kfk_err_t kfk_worker_new(uv_loop_t *loop, const kfk_conf_t *conf,
                                     const kfk_worker_opts_t *opts, kfk_batch_cb batch_cb,
@@ -1361,11 +1377,12 @@ KFK_EXTERN kfk_err_t kfk_worker_new(uv_loop_t *loop, const kfk_conf_t *conf,
 
 /**
  * Closes @p w: no more batches; waits up to the close timeout (kfk_worker_set_close_timeout;
- * default max.poll.interval.ms) for undone batches, commits what is done (while the lease
- * lasts), releases the lock, closes the consumer and the lock; then @p cb (may be NULL, never
- * inside this call) runs and the memory is freed after it returns. done_cb is not called after
- * this. Batches not done by then are void. Legal at any time, from inside any callback (the
- * batch and done callbacks included); a second call is ignored.
+ * default max.poll.interval.ms) for undone batches (one that reaches max.poll.interval.ms
+ * since its delivery meanwhile is given up: never committed, valid until marked done), commits
+ * what is done (while the lease lasts), releases the lock, closes the consumer and the lock; then
+ * @p cb (may be NULL, never inside this call) runs and the memory is freed after it returns.
+ * done_cb is not called after this. Batches not done by then are void. Legal at any time, from
+ * inside any callback (the batch and done callbacks included); a second call is ignored.
  */
 KFK_EXTERN void kfk_worker_close(kfk_worker_t *w, kfk_worker_close_cb cb, void *opaque);
 
@@ -1388,6 +1405,14 @@ KFK_EXTERN const char *kfk_worker_lock_key(const kfk_worker_t *w);
 /** The worker's consumer (NULL before the lock is held and after it closed). Owned by the
  * worker: do not close it. */
 KFK_EXTERN kfk_consumer_t *kfk_worker_consumer(const kfk_worker_t *w);
+
+/**
+ * Why @p w finished by itself, in words naming the cause (e.g. "handler did not finish the
+ * batch of t [3] (offsets 10-19) within max.poll.interval.ms 5000: lock kfk:lock:g:t:3
+ * released"), from done_cb on; "" before, and for a worker that finished by itself without an
+ * error. Owned by @p w: valid until the close callback returns.
+ */
+KFK_EXTERN const char *kfk_worker_errstr(const kfk_worker_t *w);
 
 /* ============================================================================================
  * Events: a Dispytch-compatible emitter and listener

@@ -219,7 +219,8 @@ extern "C" {
     X(_CORRELATION, -132, KFK_ERRF_RETRIABLE, "Response correlation id matches no request") \
     X(_NO_HANDLER, -133, 0, "No handler registered for the event type") \
     X(_INCOMPLETE, -134, 0, "More input is needed") \
-    X(_HANDLER_FAILED, -135, 0, "Event handler failed after its retries")
+    X(_HANDLER_FAILED, -135, 0, "Event handler failed after its retries") \
+    X(_MAX_POLL_EXCEEDED, -136, 0, "A batch was not done within max.poll.interval.ms")
 // clang-format on
 
 /** The error type of every fallible kfk call: 0 is success. */

@@ -317,6 +317,11 @@ static void after_done(kfk_consumer_t *c, struct kfk_batch *b, int advanced) {
     size_t left = 0;
     for (size_t i = 0; i < b->nparts; i++)
         left += !b->parts[i].done;
+    if (!c) { /* abandoned (kfk__consumer_abandon_batches): the batch is all that is left */
+        if (left == 0)
+            kfk__batch_free(b);
+        return;
+    }
     if (left == 0) {
         for (struct kfk_batch **pp = &c->outstanding; *pp; pp = &(*pp)->next)
             if (*pp == b) {

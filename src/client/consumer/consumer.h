@@ -33,6 +33,19 @@ uv_loop_t *kfk__consumer_loop(kfk_consumer_t *c);
 /* max.poll.interval.ms of @p c: how long a batch may stay in the application's hands. */
 int64_t kfk__consumer_max_poll_interval_ms(const kfk_consumer_t *c);
 
+/* When the oldest batch in the application's hands was delivered (uv_now of @p c's loop), or
+ * UINT64_MAX when every batch handed out is done. */
+uint64_t kfk__consumer_oldest_batch_ms(const kfk_consumer_t *c);
+
+/* Gives up the batches in the application's hands delivered before @p delivered_before (uv_now
+ * milliseconds): each becomes void (kfk_batch_done on it commits nothing, moves nothing and
+ * frees it), leaves @p c (closing neither waits for it nor frees it) and keeps what its records
+ * point to (chunks, decoded objects, its own copy of the topic names, the decoder's free
+ * function), so it stays valid after @p c is freed, until kfk_batch_done. Its partitions'
+ * records come again from the batch's first offset. Returns how many were given up (a batch
+ * whose names cannot be copied, out of memory, stays). */
+size_t kfk__consumer_abandon_batches(kfk_consumer_t *c, uint64_t delivered_before);
+
 /* Stops handing batches to @p cb(@p opaque) if that is the callback kfk_consumer_start was
  * given: the consumer stays open and keeps its assignment, but delivers nothing more until
  * started again. Batches already handed out stay valid until kfk_batch_done. */

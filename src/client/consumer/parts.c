@@ -5,6 +5,7 @@
  */
 #include <string.h>
 
+#include "client/consumer/consumer.h"
 #include "client/consumer/parts.h"
 #include "protocol/mem.h"
 
@@ -168,16 +169,82 @@ void kfk__consumer_void_batches(kfk_consumer_t *c, cpart_t *p) {
 
 void kfk__batch_free(struct kfk_batch *b) {
     kfk_consumer_t *c = b->c;
-    if (c->free_obj)
+    kfk_free_cb free_obj = c ? c->free_obj : b->free_obj;
+    void *free_opaque = c ? c->decode_opaque : b->free_opaque;
+    if (free_obj)
         for (size_t i = 0; i < b->n; i++)
             if (b->msgs[i].decoded)
-                c->free_obj(b->msgs[i].decoded, c->decode_opaque);
+                free_obj(b->msgs[i].decoded, free_opaque);
+    kfk__free(b->names);
     for (size_t i = 0; i < b->nchunks; i++)
         kfk__chunk_unref(b->chunks[i]);
     kfk__free(b->chunks);
     kfk__free(b->parts);
     kfk__free(b->msgs);
     kfk__free(b);
+}
+
+/* Gives @p b its own copies of its topic names (in one block, b->names) and points its parts
+ * and records at them. -1 when out of memory (nothing changed). */
+static int batch_own_names(struct kfk_batch *b) {
+    size_t len = 0;
+    for (size_t i = 0; i < b->nparts; i++)
+        len += strlen(b->parts[i].topic) + 1;
+    char *names = kfk__malloc(len ? len : 1), *at = names;
+    if (!names)
+        return -1;
+    for (size_t i = 0; i < b->nparts; i++) {
+        const char *old = b->parts[i].topic;
+        size_t n = strlen(old) + 1;
+        memcpy(at, old, n);
+        for (size_t j = 0; j < b->n; j++)
+            if (b->msgs[j].topic == old)
+                b->msgs[j].topic = at;
+        b->parts[i].topic = at;
+        at += n;
+    }
+    b->names = names;
+    return 0;
+}
+
+size_t kfk__consumer_abandon_batches(kfk_consumer_t *c, uint64_t delivered_before) {
+    size_t n = 0;
+    for (struct kfk_batch **pp = &c->outstanding; *pp;) {
+        struct kfk_batch *b = *pp;
+        if (b->delivered_ms >= delivered_before || batch_own_names(b) != 0) {
+            pp = &b->next;
+            continue;
+        }
+        *pp = b->next;
+        c->noutstanding--;
+        for (size_t i = 0; i < b->nparts; i++) {
+            cpart_t *p = b->parts[i].p;
+            b->parts[i].p = NULL;
+            if (!p || p->busy != b)
+                continue;
+            /* As kfk_batch_done with an error: the partition's records come again. */
+            p->busy = NULL;
+            kfk__consumer_drop_buffers(c, p);
+            p->position = p->fetch_offset = b->parts[i].first;
+        }
+        b->void_ = 1;
+        b->free_obj = c->free_obj;
+        b->free_opaque = c->decode_opaque;
+        b->next = NULL;
+        b->c = NULL;
+        n++;
+    }
+    if (n)
+        kfk__consumer_kick(c);
+    return n;
+}
+
+uint64_t kfk__consumer_oldest_batch_ms(const kfk_consumer_t *c) {
+    uint64_t oldest = UINT64_MAX;
+    for (const struct kfk_batch *b = c->outstanding; b; b = b->next)
+        if (b->delivered_ms < oldest)
+            oldest = b->delivered_ms;
+    return oldest;
 }
 
 void kfk__consumer_drop_forming(kfk_consumer_t *c) {

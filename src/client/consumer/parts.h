@@ -122,6 +122,11 @@ struct kfk_batch {
     int32_t generation;
     int delivered;
     int void_; /* the consumer closed or the partitions were revoked: done() only frees */
+    /* Abandoned (kfk__consumer_abandon_batches): c is NULL and the batch holds what outlives
+     * its consumer: its topic names (names) and the decoder's free function. */
+    kfk_free_cb free_obj;
+    void *free_opaque;
+    char *names;
 };
 
 /* The group member (group/group.c), opaque to the consumer. */

@@ -25,10 +25,27 @@
  * commit is sent again on the retry backoff (retry.backoff.ms doubling to retry.backoff.max.ms)
  * and no batch is handed out meanwhile; a lost lock shuts the commit gate and stops the worker.
  *
+ * Typed batches: a decoder in the options is set on the consumer as soon as it is created
+ * (inside the lock's acquire callback, before it starts), so every batch reaches the handler
+ * with each record's decoded object or decode error (kfk_consumer_set_decoder's contract).
+ *
+ * Progress deadline: a batch not marked done within max.poll.interval.ms of its delivery ends
+ * the worker (KFK_ERR__MAX_POLL_EXCEEDED), so that a hung handler cannot keep renewing the lock
+ * forever: the lock is released at once (renewals stop; the key is deleted only if it still
+ * holds our token), the batch is given up by the consumer (kfk__consumer_abandon_batches: void,
+ * never committed, yet valid until the handler marks it done, even after the worker is freed,
+ * so a late kfk_batch_done is harmless), and the consumer closes with nothing left to wait for.
+ * The next holder of the lock gets the batch's records again. One timer (the worker's own, the
+ * handle closed last) is armed for the oldest batch in the handler's hands; while the worker is
+ * already stopping (lock lost, kfk_worker_close) it only gives up overdue batches so that the
+ * consumer's close does not wait for them any longer.
+ *
  * Lifecycle: a worker that finishes by itself (lock held elsewhere, lost, an error) reports it
- * once through done_cb and stays allocated; kfk_worker_close ends it (its own timer handle,
- * closed last, makes the close callback asynchronous even when nothing else is open).
+ * once through done_cb (and in words through kfk_worker_errstr) and stays allocated;
+ * kfk_worker_close ends it (its own timer handle, closed last, makes the close callback
+ * asynchronous even when nothing else is open).
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -48,7 +65,14 @@ struct kfk_worker {
     kfk_batch_cb batch_cb;
     kfk_worker_done_cb done_cb;
     void *opaque;
+    kfk_decode_cb decode;
+    kfk_free_cb free_obj;
+    void *decode_opaque;
+    int64_t max_poll_ms;            /* the consumer's max.poll.interval.ms */
+    int64_t batch_first, batch_end; /* offsets of the last batch delivered */
     kfk_err_t result;
+    char why[640]; /* kfk_worker_errstr */
+    int releasing; /* kfk_lock_release under way: on_released closes the lock */
     int stopping;
     int consumer_open;
     int lock_open;
@@ -58,7 +82,8 @@ struct kfk_worker {
     kfk_worker_close_cb close_cb;
     void *close_opaque;
     void *data;
-    uv_timer_t timer; /* closed last: the close callback runs from its close callback */
+    uv_timer_t timer; /* the progress deadline; closed last: the close callback runs from its
+                         close callback */
 };
 
 static void on_timer_closed(uv_handle_t *h) {
@@ -93,9 +118,30 @@ static void on_lock_closed(kfk_lock_t *l, void *opaque) {
 
 static void on_released(kfk_lock_t *l, kfk_err_t err, void *opaque) {
     kfk_worker_t *w = opaque;
+    w->releasing = 0;
     if (err && !w->result)
         w->result = err; /* the lease ran out before the release */
+    size_t n = strlen(w->why);
+    if (w->result == KFK_ERR__MAX_POLL_EXCEEDED && n < sizeof w->why) {
+        if (err)
+            snprintf(w->why + n, sizeof w->why - n,
+                     ": lock %s not released (%s): its key expires after its TTL", w->key,
+                     kfk_err_name(err));
+        else
+            snprintf(w->why + n, sizeof w->why - n, ": lock %s released", w->key);
+    }
     kfk_lock_close(l, on_lock_closed, w);
+}
+
+/* Lets the lock go: released (the key deleted if it still holds our token), then closed. */
+static void let_lock_go(kfk_worker_t *w) {
+    if (!w->lock_open || w->releasing)
+        return; /* closed or closing, or on_released closes it */
+    w->releasing = 1;
+    if (kfk_lock_release(w->lock, on_released, w) != KFK_ERR_NONE) {
+        w->releasing = 0; /* nothing to release (never granted, lost): close it */
+        kfk_lock_close(w->lock, on_lock_closed, w);
+    }
 }
 
 static void on_consumer_closed(kfk_consumer_t *c, void *opaque) {
@@ -103,10 +149,11 @@ static void on_consumer_closed(kfk_consumer_t *c, void *opaque) {
     kfk_worker_t *w = opaque;
     w->consumer_open = 0;
     w->consumer = NULL;
+    uv_timer_stop(&w->timer);
     /* The consumer committed what was done (while the lease lasted): now let the lock go. */
-    if (w->lock_open && kfk_lock_is_held(w->lock))
-        kfk_lock_release(w->lock, on_released, w);
-    else if (w->lock_open)
+    if (w->lock_open && !w->releasing && kfk_lock_is_held(w->lock))
+        let_lock_go(w);
+    else if (w->lock_open && !w->releasing)
         kfk_lock_close(w->lock, on_lock_closed, w);
     finish_if_closed(w);
 }
@@ -131,6 +178,66 @@ static int commit_gate(void *opaque) {
     return w->lock && kfk_lock_is_held(w->lock);
 }
 
+static void on_progress(uv_timer_t *t);
+
+/* Arms the progress timer for the oldest batch in the handler's hands (none: not armed; the
+ * next batch arms it). */
+static void arm_progress(kfk_worker_t *w) {
+    if (!w->consumer || uv_is_closing((uv_handle_t *)&w->timer))
+        return;
+    uint64_t oldest = kfk__consumer_oldest_batch_ms(w->consumer);
+    uint64_t now = uv_now(w->loop);
+    if (oldest == UINT64_MAX) {
+        uv_timer_stop(&w->timer);
+        return;
+    }
+    uint64_t due = oldest + (uint64_t)w->max_poll_ms;
+    uv_timer_start(&w->timer, on_progress, due > now ? due - now : 0, 0);
+}
+
+/* The oldest batch is max.poll.interval.ms old and still not done. */
+static void progress_exceeded(kfk_worker_t *w, uint64_t now) {
+    kfk__logger_t *log = kfk__consumer_log(w->consumer);
+    if (w->stopping) {
+        /* Already stopping (lock lost, kfk_worker_close): the consumer's close need not wait
+         * for this batch any longer; it stays valid for a late kfk_batch_done. */
+        size_t n = kfk__consumer_abandon_batches(w->consumer, now - (uint64_t)w->max_poll_ms + 1);
+        kfk__log(log, KFK_LOG_WARNING, KFK_DBG_LOCK,
+                 "worker %s [%d]: %zu batch(es) not done within max.poll.interval.ms %lld while "
+                 "stopping: given up (not committed)",
+                 w->topic, w->partition, n, (long long)w->max_poll_ms);
+        arm_progress(w);
+        return;
+    }
+    snprintf(w->why, sizeof w->why,
+             "handler did not finish the batch of %s [%d] (offsets %lld-%lld) within "
+             "max.poll.interval.ms %lld",
+             w->topic, w->partition, (long long)w->batch_first, (long long)w->batch_end - 1,
+             (long long)w->max_poll_ms);
+    kfk__log(log, KFK_LOG_WARNING, KFK_DBG_LOCK,
+             "worker: %s; releasing lock %s; the batch is not committed (its records come again "
+             "to the next holder)",
+             w->why, w->key);
+    w->result = KFK_ERR__MAX_POLL_EXCEEDED;
+    /* Renewals stop now (and commits with them: the gate is the lease); the consumer gives up
+     * every batch in the handler's hands, so its close has nothing to wait for or commit. */
+    let_lock_go(w);
+    kfk__consumer_abandon_batches(w->consumer, UINT64_MAX);
+    shut(w, KFK_ERR__MAX_POLL_EXCEEDED, 0);
+}
+
+static void on_progress(uv_timer_t *t) {
+    kfk_worker_t *w = t->data;
+    if (!w->consumer)
+        return;
+    uint64_t now = uv_now(w->loop);
+    uint64_t oldest = kfk__consumer_oldest_batch_ms(w->consumer);
+    if (oldest != UINT64_MAX && now >= oldest + (uint64_t)w->max_poll_ms)
+        progress_exceeded(w, now);
+    else
+        arm_progress(w);
+}
+
 static void on_batch(kfk_consumer_t *c, kfk_batch_t *b, void *opaque) {
     kfk_worker_t *w = opaque;
     if (!kfk_lock_is_held(w->lock)) {
@@ -138,9 +245,20 @@ static void on_batch(kfk_consumer_t *c, kfk_batch_t *b, void *opaque) {
         kfk_batch_done(b, KFK_ERR__LOCK_LOST);
         kfk__log(kfk__consumer_log(c), KFK_LOG_WARNING, KFK_DBG_LOCK,
                  "worker %s [%d]: lease ended: stopping", w->topic, w->partition);
+        if (!w->stopping)
+            snprintf(w->why, sizeof w->why,
+                     "lock %s: the lease ended (its deadline passed before a renewal, e.g. the "
+                     "loop was blocked): stopped without committing",
+                     w->key);
         shut(w, KFK_ERR__LOCK_LOST, 0);
         return;
     }
+    size_t n = kfk_batch_count(b);
+    if (n) {
+        w->batch_first = kfk_batch_message(b, 0)->offset;
+        w->batch_end = kfk_batch_message(b, n - 1)->offset + 1;
+    }
+    arm_progress(w); /* before the handler: it may mark the batch done in the callback */
     w->batch_cb(c, b, w->opaque);
 }
 
@@ -151,6 +269,9 @@ static void on_lost(kfk_lock_t *l, kfk_err_t reason, void *opaque) {
         kfk__log(kfk__consumer_log(w->consumer), KFK_LOG_WARNING, KFK_DBG_LOCK,
                  "worker %s [%d]: lock %s lost (%s): stopping without committing", w->topic,
                  w->partition, w->key, kfk_err_name(reason));
+    if (!w->stopping)
+        snprintf(w->why, sizeof w->why, "lock %s lost (%s): stopped without committing", w->key,
+                 kfk_err_name(reason));
     if (w->consumer)
         kfk_consumer_pause(w->consumer, w->topic, w->partition);
     /* A batch in the application's hands stays valid until it is marked done (which commits
@@ -166,6 +287,10 @@ static void on_acquired(kfk_lock_t *l, kfk_err_t err, int64_t fence, void *opaqu
         return;
     if (err) {
         /* Held by another worker (the seed's "task exits immediately"), or Redis failed. */
+        if (err == KFK_ERR__LOCK_HELD)
+            snprintf(w->why, sizeof w->why, "lock %s is held by another worker", w->key);
+        else
+            snprintf(w->why, sizeof w->why, "cannot take lock %s: %s", w->key, kfk_err_str(err));
         shut(w, err, 0);
         return;
     }
@@ -174,10 +299,14 @@ static void on_acquired(kfk_lock_t *l, kfk_err_t err, int64_t fence, void *opaqu
     kfk_err_t e = kfk_consumer_new(w->loop, w->conf, &w->consumer, errstr, sizeof errstr);
     if (e) {
         fprintf(stderr, "%%3|kfk|worker: %s [%d]: %s\n", w->topic, w->partition, errstr);
+        snprintf(w->why, sizeof w->why, "%s", errstr);
         shut(w, e, 0);
         return;
     }
     w->consumer_open = 1;
+    w->max_poll_ms = kfk__consumer_max_poll_interval_ms(w->consumer);
+    if (w->decode)
+        kfk_consumer_set_decoder(w->consumer, w->decode, w->free_obj, w->decode_opaque);
     kfk__consumer_set_commit_gate(w->consumer, commit_gate, w);
     kfk__consumer_set_commit_wait(w->consumer, 1);
     kfk_topic_partition_t tp = {w->topic, w->partition, KFK_OFFSET_STORED};
@@ -210,6 +339,10 @@ kfk_err_t kfk_worker_new(uv_loop_t *loop, const kfk_conf_t *conf, const kfk_work
         snprintf(errstr, errstr_size, "kfk_worker_new: topic, partition and lock are needed");
         return KFK_ERR__INVALID_ARG;
     }
+    if (!o.decode && o.free_obj) {
+        snprintf(errstr, errstr_size, "kfk_worker_new: free_obj is set but decode is not");
+        return KFK_ERR__INVALID_ARG;
+    }
     if (kfk__opts_read(&lo, sizeof lo, o.lock, "KFK_LOCK_OPTS_INIT", errstr, errstr_size))
         return KFK_ERR__INVALID_ARG;
     char group[256];
@@ -226,6 +359,9 @@ kfk_err_t kfk_worker_new(uv_loop_t *loop, const kfk_conf_t *conf, const kfk_work
     w->batch_cb = batch_cb;
     w->done_cb = done_cb;
     w->opaque = opaque;
+    w->decode = o.decode;
+    w->free_obj = o.free_obj;
+    w->decode_opaque = o.decode_opaque;
     w->fence = -1;
     w->close_timeout_ms = -1;
     w->conf = kfk_conf_dup(conf);
@@ -299,4 +435,8 @@ const char *kfk_worker_lock_key(const kfk_worker_t *w) {
 
 kfk_consumer_t *kfk_worker_consumer(const kfk_worker_t *w) {
     return w->consumer;
+}
+
+const char *kfk_worker_errstr(const kfk_worker_t *w) {
+    return w && w->done ? w->why : "";
 }
