@@ -11,8 +11,10 @@
  * with KFK_ERR__MAX_POLL_EXCEEDED and a message naming the cause, commits nothing of that batch,
  * and the batch stays valid (a late kfk_batch_done frees it, objects included, even after the
  * worker is closed); a second worker, refused while the first kept renewing, then takes the
- * partition and processes the records the first never finished. Figures go to stderr. Every
- * test ends with uv_loop_close() == 0.
+ * partition and processes the records the first never finished. kfk_worker_close with a batch
+ * in processing waits for it only until its deadline (not the longer close timeout), commits
+ * the batches done before it and leaves it valid. Figures go to stderr. Every test ends with
+ * uv_loop_close() == 0.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -455,6 +457,11 @@ static int hang_at_batch_1(wk_t *k, kfk_batch_t *b) {
     return 1;
 }
 
+static int wk_holds(void *arg) {
+    wk_t *k = arg;
+    return k->held || k->finished;
+}
+
 Test(worker_typed,
      a_hung_handler_gives_up_the_lock_after_max_poll_interval_and_another_worker_takes_over) {
     tctx_t t;
@@ -475,10 +482,8 @@ Test(worker_typed,
     a.hook = hang_at_batch_1;
     wopts_t o = {group, topic, 10, TTL, "4000", 0};
     wk_start(&a, &o);
-    wcount_t two = {&a, 20};
-    cr_assert(run_until(&t, wk_has, &two, 30000), "got %zu of 20 records", a.n);
+    cr_assert(run_until(&t, wk_holds, &a, 30000), "batch 1 did not come (%zu records)", a.n);
     cr_assert_not(a.finished, "%s: %s", kfk_err_name(a.err), a.errstr);
-    cr_assert_not_null(a.held, "batch 1 is in the handler's hands");
     double hung = a.held_ms;
 
     /* A second worker tries every 100 ms: refused while the first holds the lock. */
@@ -566,5 +571,55 @@ Test(worker_typed,
             "(the last %.0f ms into the hang), taken over after %.0f ms; '%s'\n",
             (long long)first, (long long)(first + a.held_n - 1), MAX_POLL, TTL, RENEW, gave_up,
             MAX_POLL + RENEW, refused, last_refused - hung, took, a.errstr);
+    tctx_finish(&t);
+}
+
+/* ---- kfk_worker_close with a batch past its deadline --------------------------------------- */
+
+static int hang_at_batch_1_then_close(wk_t *k, kfk_batch_t *b) {
+    if (!hang_at_batch_1(k, b))
+        return 0;
+    kfk_worker_set_close_timeout(k->w, 20000);
+    kfk_worker_close(k->w, wk_on_closed, k); /* from the batch callback */
+    return 1;
+}
+
+Test(worker_typed,
+     closing_with_a_batch_in_processing_waits_at_most_until_its_deadline_and_commits_the_rest) {
+    tctx_t t;
+    tctx_init(&t);
+    const char *bs = kt_env_required("BOOTSTRAP");
+    char topic[128], group[128];
+    ck_topic_create(bs, topic, sizeof topic, "wclose", 1, 1, NULL);
+    unique_name(group, sizeof group, "close");
+    enum { N = 30, MAX_POLL = 2000 };
+    produce_users(topic, 0, N, -1);
+
+    /* The handler keeps batch 1 and closes the worker with a 20 s close timeout: the close
+     * waits for the batch only until max.poll.interval.ms after it came, then gives it up (not
+     * committed, still valid) and ends without done_cb, batch 0 committed. */
+    objs_t objs = {0, 0, 0};
+    wk_t k;
+    wk_init(&k, &t, "close", &objs, -1);
+    k.hook = hang_at_batch_1_then_close;
+    wopts_t o = {group, topic, 10, 3000, "2000", 0};
+    wk_start(&k, &o);
+    cr_assert(run_until(&t, wk_is_finished, &k, 30000), "the worker did not close");
+    cr_assert_not_null(k.held, "batch 1 never came");
+    double closed = ck_now_ms() - k.held_ms;
+    cr_assert_not(k.done, "done_cb after kfk_worker_close");
+    cr_assert_geq(closed, MAX_POLL - 50, "closed %.0f ms after the batch came", closed);
+    cr_assert_leq(closed, MAX_POLL + 1000, "closed %.0f ms after the batch came", closed);
+    cr_assert_eq(committed(group, topic), k.held_first, "batch 0 committed, the held one not");
+    size_t freed = objs.freed;
+    cr_assert_eq(kfk_batch_message(k.held, 0)->offset, k.held_first);
+    kfk_batch_done(k.held, KFK_ERR_NONE);
+    cr_assert_eq(objs.freed, freed + (size_t)k.held_n);
+    cr_assert_eq(objs.freed, objs.made);
+    cr_assert_eq(committed(group, topic), k.held_first);
+    fprintf(stderr,
+            "worker_typed: kfk_worker_close (close timeout 20 s) with a batch in processing "
+            "ended %.0f ms after the batch came (max.poll.interval.ms %d); committed %lld\n",
+            closed, MAX_POLL, (long long)k.held_first);
     tctx_finish(&t);
 }
