@@ -1125,6 +1125,15 @@ struct msgpack_object;
  */
 KFK_EXTERN kfk_err_t kfk_msgpack_to_json(const struct msgpack_object *o, kfk_wbuf_t *out);
 
+/**
+ * The value at dotted @p path ("user.id") in @p obj: each segment names a string key of a map,
+ * or (digits) an index of an array; "" is @p obj itself. Returns a pointer into @p obj (valid as
+ * long as @p obj is: its msgpack_unpacked or zone), or NULL when a segment is missing, @p obj or
+ * @p path is NULL, or a segment is empty ("a..b").
+ */
+KFK_EXTERN const struct msgpack_object *kfk_msgpack_get(const struct msgpack_object *obj,
+                                                        const char *path);
+
 /* ============================================================================================
  * Redis lock: a lease on one key of one Redis server, with fencing numbers
  * ========================================================================================== */
@@ -1419,18 +1428,40 @@ KFK_EXTERN const char *kfk_worker_errstr(const kfk_worker_t *w);
  * ========================================================================================== */
 
 /**
- * Envelope encodings. Both carry Dispytch's envelope, a map {id, type, body, timestamp}:
- * id a UUID4 string, type the event type, body the event's fields, timestamp milliseconds
- * since the epoch (optional when reading). JSON is Dispytch's default; msgpack is its msgpack
- * serializer (strings as str, binaries as bin).
+ * Envelopes: the wire form of an event, as each released Dispytch writes it, crossed with its two
+ * serializers (JSON, its default, and msgpack with strings as str and binaries as bin):
+ * - Dispytch 0.10 (KFK_ENVELOPE_JSON, KFK_ENVELOPE_MSGPACK; also named
+ *   KFK_ENVELOPE_DISPYTCH_JSON / _MSGPACK): a map {id, type, body, timestamp}, id a UUID4 string,
+ *   type the event type, body the event's fields, timestamp milliseconds since the epoch
+ *   (optional when reading);
+ * - Dispytch 0.9 (KFK_ENVELOPE_DISPYTCH09_*): {id, type, body}, no timestamp;
+ * - none, Dispytch 0.11 (KFK_ENVELOPE_NONE_*): the record value is the event's fields themselves;
+ *   there is no id and no type (a listener routes such events by topic).
  */
 struct msgpack_object;
 
-/** The encoding of event envelopes (see above). */
+/** The envelope of events (see above): its layout and serializer. */
 typedef enum kfk_envelope {
-    KFK_ENVELOPE_JSON = 0,   /**< JSON text, Dispytch's default */
-    KFK_ENVELOPE_MSGPACK = 1 /**< msgpack, Dispytch's msgpack serializer */
+    KFK_ENVELOPE_EMITTER = -1,           /**< in kfk_event_def_opts_t only: the emitter's */
+    KFK_ENVELOPE_JSON = 0,               /**< Dispytch 0.10's envelope as JSON text (its default) */
+    KFK_ENVELOPE_MSGPACK = 1,            /**< Dispytch 0.10's envelope as msgpack */
+    KFK_ENVELOPE_DISPYTCH09_JSON = 2,    /**< Dispytch 0.9's envelope (no timestamp) as JSON */
+    KFK_ENVELOPE_DISPYTCH09_MSGPACK = 3, /**< Dispytch 0.9's envelope as msgpack */
+    KFK_ENVELOPE_NONE_JSON = 4,          /**< no envelope (Dispytch 0.11): the event as JSON */
+    KFK_ENVELOPE_NONE_MSGPACK = 5,       /**< no envelope (Dispytch 0.11): the event as msgpack */
+    KFK_ENVELOPE_DISPYTCH_JSON = KFK_ENVELOPE_JSON,      /**< the same as KFK_ENVELOPE_JSON */
+    KFK_ENVELOPE_DISPYTCH_MSGPACK = KFK_ENVELOPE_MSGPACK /**< the same as KFK_ENVELOPE_MSGPACK */
 } kfk_envelope_t;
+
+/**
+ * The envelope named by @p format ("dispytch" or "dispytch-0.10", "dispytch-0.9", "none"; NULL:
+ * "dispytch") and @p serializer ("json" or "msgpack"; NULL: json), as the CLI's --envelope and
+ * --serializer take them. For the CLI's older spelling, @p format "json" or "msgpack" is the
+ * Dispytch 0.10 envelope with that serializer (then @p serializer must be NULL or the same).
+ * KFK_ERR__INVALID_ARG for any other name; no callback.
+ */
+KFK_EXTERN kfk_err_t kfk_envelope_parse(const char *format, const char *serializer,
+                                        kfk_envelope_t *out);
 
 /** An emitter: events as records, over a producer the caller owns. */
 typedef struct kfk_emitter kfk_emitter_t;
@@ -1440,7 +1471,11 @@ typedef struct kfk_emitter kfk_emitter_t;
 typedef struct kfk_emit_opts {
     /** sizeof(kfk_emit_opts_t) as the caller was built: set by KFK_EMIT_OPTS_INIT. */
     size_t struct_size;
-    const char *partition_by;    /**< dotted path into body ("user.id"): its value is the key */
+    /** dotted path into body ("user.id"): str() of its value (a string, integer or boolean) is
+     * the key. With the Dispytch 0.9 envelope the path walks the envelope, as 0.9's partition_by
+     * does ("body.user.id"; "id" and "type" are the envelope's); a path that starts with
+     * neither walks the body. */
+    const char *partition_by;
     const void *key;             /**< an explicit key instead (ignored with partition_by) */
     size_t key_len;              /**< bytes at key */
     int32_t partition;           /**< an explicit partition; 0 with has_partition = 0 means any */
@@ -1449,16 +1484,20 @@ typedef struct kfk_emit_opts {
     size_t header_cnt;           /**< entries in headers */
     const char *id;              /**< NULL: a new UUID4 */
     int64_t timestamp;           /**< 0: now */
+    char *errstr;       /**< when an emit is refused, why ("partition key template {user[id]}: field
+                           user.id missing from the event"); NULL: not told */
+    size_t errstr_size; /**< bytes at errstr */
 } kfk_emit_opts_t;
 
 /** Every option at its default (any partition, a new id, now). */
 #define KFK_EMIT_OPTS_INIT                                                                         \
-    { sizeof(kfk_emit_opts_t), NULL, NULL, 0, 0, 0, NULL, 0, NULL, 0 }
+    { sizeof(kfk_emit_opts_t), NULL, NULL, 0, 0, 0, NULL, 0, NULL, 0, NULL, 0 }
 
 /** Called once kfk_emitter_close finished; the memory is freed after it returns. */
 typedef void (*kfk_emitter_close_cb)(kfk_emitter_t *e, void *opaque);
 
-/** The outcome of one event: @p id is the envelope's id (valid during the call). */
+/** The outcome of one event: @p id is the envelope's id (valid during the call; "" for
+ * envelopes without one, KFK_ENVELOPE_NONE_*). */
 typedef void (*kfk_emit_cb)(kfk_emitter_t *e, kfk_err_t err, const char *id, int32_t partition,
                             int64_t offset, void *opaque);
 
@@ -1506,6 +1545,76 @@ KFK_EXTERN kfk_err_t kfk_emitter_emit_pack(kfk_emitter_t *e, const char *topic, 
                                            const kfk_emit_opts_t *opts, kfk_emit_cb cb,
                                            void *opaque);
 
+/**
+ * A declared event: what Dispytch declares once per event class (__topic__, __event_type__,
+ * __partition_by__, KafkaEventRoute, KafkaEventConfig(partition_key=...)), made once and emitted
+ * many times with kfk_emitter_emit_event_json / _msgpack / _pack. Immutable once made: one
+ * definition may serve any number of emitters.
+ */
+typedef struct kfk_event_def kfk_event_def_t;
+
+/**
+ * What a declared event is (start from KFK_EVENT_DEF_OPTS_INIT; new fields are only ever added at
+ * the end).
+ *
+ * Templates (topic, partition_key) are Python str.format strings as Dispytch 0.11 fills them from
+ * the event's fields: literal text with {{ and }} escapes and fields such as {region},
+ * {user[id]} or {user.id} (both read the field id of the map user; a key of digits,
+ * {items[0]}, indexes an array), optionally with !s, !r or !a; no format specs. A value is
+ * written as Python's str() writes it: integers in decimal, strings as they are, True, False,
+ * None, floats in their shortest form (1.5, 1e+16), containers as Python's repr ({'id': 1}).
+ */
+typedef struct kfk_event_def_opts {
+    /** sizeof(kfk_event_def_opts_t) as the caller was built: set by KFK_EVENT_DEF_OPTS_INIT. */
+    size_t struct_size;
+    const char *topic;         /**< the topic, or a template ("users.{region}"); required */
+    const char *type;          /**< the event type; required unless the envelope is none (where
+                                  it is not sent) */
+    const char *partition_by;  /**< a dotted path, as kfk_emit_opts_t.partition_by */
+    const char *partition_key; /**< or a key template ("{user[id]}"); at most one of the two */
+    kfk_envelope_t envelope;   /**< KFK_ENVELOPE_EMITTER (default): the emitter's */
+} kfk_event_def_opts_t;
+
+/** A definition with no topic, type or key yet, in the emitter's envelope. */
+#define KFK_EVENT_DEF_OPTS_INIT                                                                    \
+    { sizeof(kfk_event_def_opts_t), NULL, NULL, NULL, NULL, KFK_ENVELOPE_EMITTER }
+
+/**
+ * Makes a declared event from @p opts (its strings are copied). KFK_ERR__INVALID_ARG with the
+ * reason in @p errstr (may be NULL) for a missing topic or type, both partition_by and
+ * partition_key, a malformed template ("topic template users.{: ..."), an unknown envelope or
+ * struct_size 0; KFK_ERR__NOMEM. Free with kfk_event_def_free.
+ */
+KFK_EXTERN kfk_err_t kfk_event_def_new(const kfk_event_def_opts_t *opts, kfk_event_def_t **out,
+                                       char *errstr, size_t errstr_size);
+
+/** Frees @p def (NULL is ignored). Events already emitted do not need it. */
+KFK_EXTERN void kfk_event_def_free(kfk_event_def_t *def);
+
+/**
+ * Emits an event of @p def whose body (the event's fields) is JSON text: the topic and key come
+ * from @p def's templates or path filled from the body, in @p def's envelope. @p opts as for
+ * kfk_emitter_emit_json; its partition, partition_by or key, when set, win over @p def's key.
+ * Returns as kfk_emitter_emit_json, and KFK_ERR__KEY_PATH when a template's field or the path is
+ * missing from the event (the reason in opts->errstr when given); otherwise @p cb runs once.
+ */
+KFK_EXTERN kfk_err_t kfk_emitter_emit_event_json(kfk_emitter_t *e, const kfk_event_def_t *def,
+                                                 const char *body_json, size_t body_len,
+                                                 const kfk_emit_opts_t *opts, kfk_emit_cb cb,
+                                                 void *opaque);
+
+/** As kfk_emitter_emit_event_json with the body as packed msgpack bytes (a map). */
+KFK_EXTERN kfk_err_t kfk_emitter_emit_event_msgpack(kfk_emitter_t *e, const kfk_event_def_t *def,
+                                                    const void *body, size_t body_len,
+                                                    const kfk_emit_opts_t *opts, kfk_emit_cb cb,
+                                                    void *opaque);
+
+/** As kfk_emitter_emit_event_json with the body packed by @p pack. */
+KFK_EXTERN kfk_err_t kfk_emitter_emit_event_pack(kfk_emitter_t *e, const kfk_event_def_t *def,
+                                                 kfk_pack_cb pack, const void *obj,
+                                                 void *pack_opaque, const kfk_emit_opts_t *opts,
+                                                 kfk_emit_cb cb, void *opaque);
+
 /** A listener: routes events to handlers by (topic, type), over a consumer the caller owns. */
 typedef struct kfk_listener kfk_listener_t;
 
@@ -1514,10 +1623,11 @@ typedef struct kfk_event {
     const char *topic;                 /**< the record's topic */
     int32_t partition;                 /**< the record's partition */
     int64_t offset;                    /**< the record's offset */
-    const char *id;                    /**< the envelope's id */
-    const char *type;                  /**< the envelope's event type */
+    const char *id;                    /**< the envelope's id (NULL: none, as in envelope none) */
+    const char *type;                  /**< the envelope's event type (NULL: envelope none) */
     int64_t timestamp;                 /**< -1 when the envelope has none */
-    const struct msgpack_object *body; /**< the body (include <msgpack.h> to read it) */
+    const struct msgpack_object *body; /**< the body, with envelope none the whole value
+                                          (include <msgpack.h> to read it) */
     const char *body_json;             /**< the body as JSON text (NUL-terminated) */
     const kfk_message_t *message;      /**< the record */
     uint32_t attempt;                  /**< 0 on the first try, 1.. on retries */
@@ -1596,9 +1706,15 @@ typedef struct kfk_listener_stats {
 KFK_EXTERN kfk_err_t kfk_listener_new(kfk_consumer_t *c, kfk_envelope_t envelope,
                                       const kfk_listener_opts_t *opts, kfk_listener_t **out);
 
-/** Routes events of @p type (NULL: any type) on @p topic (NULL: any topic) to @p handler; the
- * first registration that matches an event wins. @p policy (NULL: no retry) is copied.
- * KFK_ERR__INVALID_ARG (also a policy with struct_size 0), KFK_ERR__DESTROYED after close. */
+/**
+ * Routes events of @p type (NULL: any type, and the only way to receive events without a type,
+ * envelope none) on @p topic to @p handler. @p topic is a name, a pattern where each '*' matches
+ * any run of characters ("orders.*", "*"; Dispytch 0.11 routes by topic this way), or NULL: any
+ * topic. When several registrations match an event, the most specific wins: one naming the
+ * event's type beats one for any type; then an exact topic beats a pattern, and a pattern beats
+ * any topic; among equals the first registered. @p policy (NULL: no retry) is copied.
+ * KFK_ERR__INVALID_ARG (also a policy with struct_size 0), KFK_ERR__DESTROYED after close.
+ */
 KFK_EXTERN kfk_err_t kfk_listener_on(kfk_listener_t *l, const char *topic, const char *type,
                                      kfk_handler_cb handler, const kfk_retry_policy_t *policy,
                                      void *opaque);

@@ -54,6 +54,11 @@ const char *kfk_cli_value(const char *cmd, int argc, char **argv, int *i);
 int kfk_cli_int(const char *cmd, const char *opt, const char *s, long long min, long long max,
                 long long *out);
 
+/* The envelope named by --envelope @p format and --serializer @p serializer (either NULL: the
+ * default), for `kfk emit` and `kfk listen` (cmd_listen.c); -1 with the usage error printed. */
+int kfk_cli_envelope(const char *cmd, const char *format, const char *serializer,
+                     kfk_envelope_t *out);
+
 /* A JSON value as msgpack (json_pack.c): 0, or -1 for a value msgpack cannot hold. */
 int kfk_cli_json_to_msgpack(const json_t *j, msgpack_packer *pk);
 

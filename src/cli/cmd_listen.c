@@ -1,7 +1,9 @@
 /*
- * cmd_listen.c: `kfk listen`: joins a consumer group and prints each event (a Dispytch
- * envelope, JSON or msgpack) as one JSON line: type, id, timestamp, topic, partition, offset,
- * body. --type filters (repeatable); events of other types are skipped and committed. Bad
+ * cmd_listen.c: `kfk listen`: joins a consumer group and prints each event (in the envelope of
+ * any released Dispytch: 0.10, 0.9, or none as 0.11; JSON or msgpack) as one JSON line: type,
+ * id, timestamp, topic, partition, offset, key, body (with --envelope none type and id are null and
+ * the body is the whole value). --type filters (repeatable); events of other types are skipped
+ * and committed. Bad
  * envelopes are reported on stderr and skipped. -c COUNT exits after COUNT events, -e at the end
  * of the assigned partitions; Ctrl-C commits what was printed and leaves the group.
  */
@@ -63,6 +65,39 @@ static void stop(listen_t *ls) {
     kfk_consumer_close(ls->c, on_closed, ls);
 }
 
+int kfk_cli_envelope(const char *cmd, const char *format, const char *serializer,
+                     kfk_envelope_t *out) {
+    if (kfk_envelope_parse(format, serializer, out) == KFK_ERR_NONE)
+        return 0;
+    if (serializer && strcmp(serializer, "json") && strcmp(serializer, "msgpack"))
+        kfk_cli_error(cmd, "--serializer %s: expected json or msgpack", serializer);
+    else if (format && (!strcmp(format, "json") || !strcmp(format, "msgpack")))
+        kfk_cli_error(cmd,
+                      "--envelope %s means the dispytch envelope with --serializer %s: it "
+                      "conflicts with --serializer %s",
+                      format, format, serializer);
+    else
+        kfk_cli_error(cmd,
+                      "--envelope %s: expected dispytch (0.10), dispytch-0.9 or none (0.11); "
+                      "json and msgpack are still accepted for dispytch with that serializer",
+                      format);
+    return -1;
+}
+
+/* Prints @p s as a JSON string, or null. */
+static void print_string(const char *s) {
+    if (!s) {
+        fputs("null", stdout);
+        return;
+    }
+    json_t *j = json_string(s);
+    if (!j) { /* not UTF-8 */
+        j = json_stringn_nocheck(s, strlen(s));
+    }
+    json_dumpf(j, stdout, JSON_ENCODE_ANY);
+    json_decref(j);
+}
+
 static void on_event(kfk_listener_t *l, const kfk_event_t *ev, void *opaque) {
     (void)l;
     listen_t *ls = opaque;
@@ -72,24 +107,28 @@ static void on_event(kfk_listener_t *l, const kfk_event_t *ev, void *opaque) {
         return;
     }
     printf("{\"type\":");
-    json_t *s = json_string(ev->type);
-    json_dumpf(s, stdout, JSON_ENCODE_ANY);
-    json_decref(s);
+    print_string(ev->type);
     printf(",\"id\":");
-    s = json_string(ev->id);
-    json_dumpf(s, stdout, JSON_ENCODE_ANY);
-    json_decref(s);
+    print_string(ev->id);
     printf(",\"timestamp\":");
     if (ev->timestamp >= 0)
         printf("%" PRId64, ev->timestamp);
     else
         printf("null");
     printf(",\"topic\":");
-    s = json_string(ev->topic);
-    json_dumpf(s, stdout, JSON_ENCODE_ANY);
-    json_decref(s);
-    printf(",\"partition\":%" PRId32 ",\"offset\":%" PRId64 ",\"body\":%s}\n", ev->partition,
-           ev->offset, ev->body_json);
+    print_string(ev->topic);
+    printf(",\"partition\":%" PRId32 ",\"offset\":%" PRId64 ",\"key\":", ev->partition, ev->offset);
+    const kfk_message_t *m = ev->message;
+    if (m->key && m->key_len >= 0) {
+        json_t *k = json_stringn(m->key, (size_t)m->key_len);
+        if (!k) /* not UTF-8: its bytes as they are */
+            k = json_stringn_nocheck(m->key, (size_t)m->key_len);
+        json_dumpf(k, stdout, JSON_ENCODE_ANY);
+        json_decref(k);
+    } else {
+        fputs("null", stdout);
+    }
+    printf(",\"body\":%s}\n", ev->body_json);
     ls->printed++;
     kfk_event_done(ev, KFK_ERR_NONE);
     kfk_cli_progress(&ls->progress, ls->printed, 0);
@@ -136,16 +175,22 @@ static void on_sigint(uv_signal_t *s, int sig) {
 }
 
 static const char listen_usage[] =
-    "usage: kfk listen -b BROKERS -t TOPIC -G GROUP [--type TYPE]... [--envelope json|msgpack]\n"
+    "usage: kfk listen -b BROKERS -t TOPIC -G GROUP [--type TYPE]...\n"
+    "                  [--envelope dispytch|dispytch-0.9|none] [--serializer json|msgpack]\n"
     "                  [-c COUNT] [-e] [-X key=value]... [-F file]\n"
     "\n"
-    "Joins consumer group GROUP and prints each event (a Dispytch envelope) as one JSON line:\n"
-    "type, id, timestamp, topic, partition, offset, body. Offsets are committed after each\n"
-    "printed batch.\n"
+    "Joins consumer group GROUP and prints each event as one JSON line: type, id, timestamp,\n"
+    "topic, partition, offset, key (the record's key as text, or null), body. Offsets are\n"
+    "committed after each printed batch.\n"
     "\n"
-    "  --type TYPE          only events of this type (repeatable); others are skipped\n"
-    "  --envelope json      Dispytch's default serializer (default)\n"
-    "  --envelope msgpack   Dispytch's msgpack serializer\n"
+    "  --envelope dispytch      Dispytch 0.10's {id, type, body, timestamp} (default)\n"
+    "  --envelope dispytch-0.9  Dispytch 0.9's {id, type, body} (timestamp null)\n"
+    "  --envelope none          Dispytch 0.11: the value is the event; printed with type and\n"
+    "                           id null and the whole value as body\n"
+    "  --serializer json        JSON text, Dispytch's default serializer (default)\n"
+    "  --serializer msgpack     msgpack, Dispytch's msgpack serializer\n"
+    "  --envelope json|msgpack  the older spelling: dispytch with that serializer\n"
+    "  --type TYPE              only events of this type (repeatable); others are skipped\n"
     "  -c COUNT             exit after COUNT events\n"
     "  -e                   exit at the end of the assigned partitions\n"
     "\n"
@@ -159,6 +204,7 @@ int kfk_cmd_listen(int argc, char **argv) {
     static listen_t ls;
     memset(&ls, 0, sizeof ls);
     const char *group = NULL;
+    const char *envelope_name = NULL, *serializer_name = NULL;
     kfk_cli_common_t c;
     int rc = kfk_cli_common_init(&c, cmd);
     if (rc)
@@ -188,16 +234,11 @@ int kfk_cmd_listen(int argc, char **argv) {
             }
             ls.types[ls.ntypes++] = v;
         } else if (!strcmp(a, "--envelope")) {
-            if (!(v = kfk_cli_value(cmd, argc, argv, &i)))
+            if (!(envelope_name = kfk_cli_value(cmd, argc, argv, &i)))
                 goto usage;
-            if (!strcmp(v, "json"))
-                ls.envelope = KFK_ENVELOPE_JSON;
-            else if (!strcmp(v, "msgpack"))
-                ls.envelope = KFK_ENVELOPE_MSGPACK;
-            else {
-                kfk_cli_error(cmd, "--envelope %s: expected json or msgpack", v);
+        } else if (!strcmp(a, "--serializer")) {
+            if (!(serializer_name = kfk_cli_value(cmd, argc, argv, &i)))
                 goto usage;
-            }
         } else if (!strcmp(a, "-c") || !strcmp(a, "--count")) {
             if (!(v = kfk_cli_value(cmd, argc, argv, &i)) ||
                 kfk_cli_int(cmd, "-c", v, 1, INT64_MAX, &num))
@@ -217,6 +258,13 @@ int kfk_cmd_listen(int argc, char **argv) {
     }
     if (!ls.topic || !group) {
         kfk_cli_error(cmd, "give the topic with -t TOPIC and the group with -G GROUP");
+        goto usage;
+    }
+    if (kfk_cli_envelope(cmd, envelope_name, serializer_name, &ls.envelope))
+        goto usage;
+    if (ls.ntypes &&
+        (ls.envelope == KFK_ENVELOPE_NONE_JSON || ls.envelope == KFK_ENVELOPE_NONE_MSGPACK)) {
+        kfk_cli_error(cmd, "--type: events have no type with --envelope none");
         goto usage;
     }
     char errstr[512];

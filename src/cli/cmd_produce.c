@@ -1,7 +1,9 @@
 /*
  * cmd_produce.c: `kfk produce`: one record per stdin line (raw, key-delimited, or JSON turned
  * into msgpack; or a stream of msgpack values), with a summary on stderr and a progress line on
- * terminals. `kfk emit`: one event per stdin line (a JSON body), in a Dispytch envelope. Stdin is
+ * terminals. `kfk emit`: one event per stdin line (a JSON body), a declared event (kfk_event_def_t)
+ * in the envelope of any released Dispytch (0.10, 0.9, or none as 0.11), topic and key from
+ * templates or a path. Stdin is
  * read on the loop (a pipe or terminal asynchronously; a regular file in chunks from an idle
  * handle), and reading pauses while the producer's queue is full.
  */
@@ -27,10 +29,12 @@ typedef struct {
     char keydelim;
     int format;
     const char *partition_by;
-    const char *cmd;         /* "produce" or "emit" */
-    kfk_emitter_t *emitter;  /* emit */
-    const char *event_type;  /* emit: --type */
-    kfk_envelope_t envelope; /* emit: --envelope */
+    const char *cmd;           /* "produce" or "emit" */
+    kfk_emitter_t *emitter;    /* emit */
+    const char *event_type;    /* emit: --type */
+    const char *partition_key; /* emit: --partition-key template */
+    kfk_envelope_t envelope;   /* emit: --envelope, --serializer */
+    kfk_event_def_t *def;      /* emit: the event declared from -t, --type, the key options */
     kfk_header_t headers[64];
     size_t nheaders;
     /* input */
@@ -204,7 +208,9 @@ static int pack_json_line(prod_t *pr, const char *line, size_t n) {
 /* One event: @p line is its JSON body. Returns as send_value. */
 static int emit_line(prod_t *pr, const char *line, size_t n) {
     kfk_emit_opts_t o = KFK_EMIT_OPTS_INIT;
-    o.partition_by = pr->partition_by;
+    char why[512];
+    o.errstr = why;
+    o.errstr_size = sizeof why;
     if (pr->key) {
         o.key = pr->key;
         o.key_len = strlen(pr->key);
@@ -213,17 +219,15 @@ static int emit_line(prod_t *pr, const char *line, size_t n) {
     o.has_partition = pr->partition != KFK_PARTITION_ANY;
     o.headers = pr->headers;
     o.header_cnt = pr->nheaders;
-    if (pack_json_line(pr, line, n))
-        return -1;
-    kfk_err_t err = kfk_emitter_emit_msgpack(pr->emitter, pr->topic, pr->event_type, pr->sbuf.data,
-                                             pr->sbuf.size, &o, on_emitted, pr);
+    kfk_err_t err = kfk_emitter_emit_event_json(pr->emitter, pr->def, line, n, &o, on_emitted, pr);
     if (err == KFK_ERR__QUEUE_FULL)
         return 1;
     if (err) {
         kfk_cli_error(pr->cmd, "line %llu: %s", (unsigned long long)pr->lineno,
-                      err == KFK_ERR__VALUE_DECODE ? "not a JSON object"
-                      : err == KFK_ERR__KEY_PATH   ? "--partition-by path missing or not a scalar"
-                                                   : kfk_err_str(err));
+                      why[0]                         ? why
+                      : err == KFK_ERR__VALUE_DECODE ? "not a JSON object"
+                      : err == KFK_ERR__KEY_PATH     ? "--partition-by path missing or not a scalar"
+                                                     : kfk_err_str(err));
         pr->bad++;
         return -1;
     }
@@ -466,24 +470,39 @@ static const char produce_usage[] =
     "exit: 0 all delivered, 1 some failed or were refused, 2 usage error\n";
 
 static const char emit_usage[] =
-    "usage: kfk emit -b BROKERS -t TOPIC --type TYPE [--partition-by PATH | -k KEY | -p "
-    "PARTITION]\n"
-    "                [--envelope json|msgpack] [-H name=value]... [-z CODEC] [-X key=value]...\n"
-    "                [-F file]\n"
+    "usage: kfk emit -b BROKERS -t TOPIC [--type TYPE]\n"
+    "                [--partition-by PATH | --partition-key TEMPLATE | -k KEY | -p PARTITION]\n"
+    "                [--envelope dispytch|dispytch-0.9|none] [--serializer json|msgpack]\n"
+    "                [-H name=value]... [-z CODEC] [-X key=value]... [-F file]\n"
     "\n"
-    "Reads one JSON object per stdin line, the body of an event of type TYPE, and sends it in a\n"
-    "Dispytch envelope {id, type, body, timestamp} (a new UUID4 id, the time now).\n"
+    "Reads one JSON object per stdin line, the fields of an event, and sends it as the Dispytch\n"
+    "release named by --envelope sends it:\n"
+    "  dispytch      (0.10, the default) {id, type, body, timestamp}: a new UUID4 id, the time "
+    "now\n"
+    "  dispytch-0.9  {id, type, body}\n"
+    "  none          (0.11) the event itself, no id and no type (--type not needed)\n"
     "\n"
-    "  --type TYPE          the event type\n"
-    "  --partition-by PATH  the key is str() of the body's field at PATH (e.g. user.id), as\n"
-    "                       Dispytch's __partition_by__ keys it\n"
-    "  --envelope json      Dispytch's default serializer (default)\n"
-    "  --envelope msgpack   Dispytch's msgpack serializer\n"
+    "  -t TOPIC                  the topic, or a Python str.format template filled from the\n"
+    "                            event's fields (users.{region}), as Dispytch 0.11's\n"
+    "                            KafkaEventRoute\n"
+    "  --type TYPE               the event type (__event_type__); required but with none\n"
+    "  --partition-by PATH       the key is str() of the field at dotted PATH (user.id), as\n"
+    "                            Dispytch 0.9's __partition_by__ keys it (with dispytch-0.9 the\n"
+    "                            path may walk the envelope: body.user.id)\n"
+    "  --partition-key TEMPLATE  the key is a Python str.format template filled from the\n"
+    "                            event's fields ({user[id]}), as KafkaEventConfig(partition_key=)\n"
+    "  -k KEY                    a literal key\n"
+    "  --serializer json         JSON text, Dispytch's default serializer (default)\n"
+    "  --serializer msgpack      msgpack, Dispytch's msgpack serializer\n"
+    "  --envelope json|msgpack   the older spelling: dispytch with that serializer\n"
     "\n"
     "examples:\n"
     "  echo '{\"user\": {\"id\": 42, \"email\": \"a@b.c\"}}' | \\\n"
     "      kfk emit -b 127.0.0.1:29000 -t user_events --type UserRegistered --partition-by "
     "user.id\n"
+    "  echo '{\"user\": {\"id\": 42}}' | \\\n"
+    "      kfk emit -b 127.0.0.1:29000 -t user_events --envelope none --partition-key "
+    "'{user[id]}'\n"
     "\n"
     "exit: 0 all delivered, 1 some failed or were refused, 2 usage error\n";
 
@@ -510,6 +529,7 @@ static int run_produce(int argc, char **argv, int emit) {
     if (rc)
         return rc;
     static char hdrbuf[64][512];
+    const char *envelope_name = NULL, *serializer_name = NULL;
     for (int i = 1; i < argc; i++) {
         int k = kfk_cli_common_arg(&c, cmd, argc, argv, &i);
         if (k < 0) {
@@ -537,16 +557,14 @@ static int run_produce(int argc, char **argv, int emit) {
             if (!(pr.event_type = kfk_cli_value(cmd, argc, argv, &i)))
                 goto usage;
         } else if (emit && !strcmp(a, "--envelope")) {
-            if (!(v = kfk_cli_value(cmd, argc, argv, &i)))
+            if (!(envelope_name = kfk_cli_value(cmd, argc, argv, &i)))
                 goto usage;
-            if (!strcmp(v, "json"))
-                pr.envelope = KFK_ENVELOPE_JSON;
-            else if (!strcmp(v, "msgpack"))
-                pr.envelope = KFK_ENVELOPE_MSGPACK;
-            else {
-                kfk_cli_error(cmd, "--envelope %s: expected json or msgpack", v);
+        } else if (emit && !strcmp(a, "--serializer")) {
+            if (!(serializer_name = kfk_cli_value(cmd, argc, argv, &i)))
                 goto usage;
-            }
+        } else if (emit && !strcmp(a, "--partition-key")) {
+            if (!(pr.partition_key = kfk_cli_value(cmd, argc, argv, &i)))
+                goto usage;
         } else if (!emit && !strcmp(a, "-K")) {
             if (!(v = kfk_cli_value(cmd, argc, argv, &i)))
                 goto usage;
@@ -605,15 +623,37 @@ static int run_produce(int argc, char **argv, int emit) {
         kfk_cli_error(cmd, "give the topic with -t TOPIC");
         goto usage;
     }
-    if (emit && !pr.event_type) {
-        kfk_cli_error(cmd, "give the event type with --type TYPE");
+    if (emit && kfk_cli_envelope(cmd, envelope_name, serializer_name, &pr.envelope))
         goto usage;
+    if (emit && !pr.event_type && pr.envelope != KFK_ENVELOPE_NONE_JSON &&
+        pr.envelope != KFK_ENVELOPE_NONE_MSGPACK) {
+        kfk_cli_error(cmd, "give the event type with --type TYPE (only --envelope none goes "
+                           "without)");
+        goto usage;
+    }
+    if (emit && pr.partition_key && (pr.partition_by || pr.key)) {
+        kfk_cli_error(cmd, "--partition-key: give one of --partition-by, --partition-key, -k");
+        goto usage;
+    }
+    if (emit) {
+        kfk_event_def_opts_t dopt = KFK_EVENT_DEF_OPTS_INIT;
+        char derr[512];
+        dopt.topic = pr.topic;
+        dopt.type = pr.event_type;
+        dopt.partition_by = pr.partition_by;
+        dopt.partition_key = pr.partition_key;
+        dopt.envelope = pr.envelope;
+        if (kfk_event_def_new(&dopt, &pr.def, derr, sizeof derr)) {
+            kfk_cli_error(cmd, "%s", derr);
+            goto usage;
+        }
     }
     if (pr.partition_by && pr.format == FMT_RAW) {
         kfk_cli_error(cmd, "--partition-by needs --format json or msgpack");
         goto usage;
     }
     if ((rc = kfk_cli_common_finish(&c, cmd)) != 0) {
+        kfk_event_def_free(pr.def);
         kfk_cli_common_free(&c);
         return rc;
     }
@@ -624,11 +664,13 @@ static int run_produce(int argc, char **argv, int emit) {
     kfk_cli_common_free(&c);
     if (err) {
         kfk_cli_error(cmd, "%s", errstr);
+        kfk_event_def_free(pr.def);
         uv_loop_close(&pr.loop);
         return err == KFK_ERR__INVALID_CONF ? KFK_EXIT_USAGE : KFK_EXIT_ERR;
     }
     if (emit && (err = kfk_emitter_new(pr.p, pr.envelope, &pr.emitter)) != 0) {
         kfk_cli_error(cmd, "%s", kfk_err_str(err));
+        kfk_event_def_free(pr.def);
         kfk_producer_set_close_timeout(pr.p, 0);
         kfk_producer_close(pr.p, NULL, NULL);
         uv_run(&pr.loop, UV_RUN_DEFAULT);
@@ -678,6 +720,7 @@ static int run_produce(int argc, char **argv, int emit) {
                 pr.first_err ? ": " : "", pr.first_err ? kfk_err_str(pr.first_err) : "",
                 pr.first_why[0] ? ": " : "", pr.first_why);
     free(pr.buf);
+    kfk_event_def_free(pr.def);
     msgpack_sbuffer_destroy(&pr.sbuf);
     if (pr.format == FMT_MSGPACK)
         msgpack_unpacker_destroy(&pr.unpacker);
@@ -685,6 +728,7 @@ static int run_produce(int argc, char **argv, int emit) {
         return KFK_EXIT_ERR;
     return pr.failed || pr.bad || pr.exit_code ? KFK_EXIT_ERR : KFK_EXIT_OK;
 usage:
+    kfk_event_def_free(pr.def);
     kfk_cli_common_free(&c);
     return KFK_EXIT_USAGE;
 }

@@ -364,7 +364,151 @@ static void put_double(kfk_wbuf_t *w, double d) {
     kfk_wbuf_put_raw(w, num, (size_t)n);
 }
 
-static void put_obj(kfk_wbuf_t *w, const msgpack_object *o, int depth) {
+/* repr(float): the shortest digits that read back to @p d, fixed notation for exponents -4..15,
+ * else d.ddde+XX, as Python's float_repr_style 'short'. */
+void kfk__py_float(kfk_wbuf_t *w, double d) {
+    char buf[64];
+    if (isnan(d)) {
+        kfk_wbuf_put_raw(w, "nan", 3);
+        return;
+    }
+    if (isinf(d)) {
+        kfk_wbuf_put_raw(w, d < 0 ? "-inf" : "inf", d < 0 ? 4 : 3);
+        return;
+    }
+    int prec;
+    for (prec = 1; prec < 17; prec++) {
+        snprintf(buf, sizeof buf, "%.*e", prec - 1, d);
+        if (strtod(buf, NULL) == d)
+            break;
+    }
+    snprintf(buf, sizeof buf, "%.*e", prec - 1, d);
+    /* buf: [-]D[.DDD]e[+-]XX */
+    char digits[32];
+    size_t nd = 0;
+    const char *p = buf;
+    int neg = 0;
+    if (*p == '-') {
+        neg = 1;
+        p++;
+    }
+    for (; *p && *p != 'e'; p++)
+        if (*p != '.')
+            digits[nd++] = *p;
+    int exp = atoi(p + 1);
+    while (nd > 1 && digits[nd - 1] == '0')
+        nd--;
+    char out[64];
+    size_t k = 0;
+    if (neg)
+        out[k++] = '-';
+    if (exp >= -4 && exp < 16) {
+        if (exp < 0) {
+            out[k++] = '0';
+            out[k++] = '.';
+            for (int i = 0; i < -exp - 1; i++)
+                out[k++] = '0';
+            for (size_t i = 0; i < nd; i++)
+                out[k++] = digits[i];
+        } else {
+            for (int i = 0; i <= exp; i++)
+                out[k++] = (size_t)i < nd ? digits[i] : '0';
+            out[k++] = '.';
+            if ((size_t)exp + 1 < nd)
+                for (size_t i = (size_t)exp + 1; i < nd; i++)
+                    out[k++] = digits[i];
+            else
+                out[k++] = '0';
+        }
+    } else {
+        out[k++] = digits[0];
+        if (nd > 1) {
+            out[k++] = '.';
+            for (size_t i = 1; i < nd; i++)
+                out[k++] = digits[i];
+        }
+        k += (size_t)snprintf(out + k, sizeof out - k, "e%c%02d", exp < 0 ? '-' : '+',
+                              exp < 0 ? -exp : exp);
+    }
+    kfk_wbuf_put_raw(w, out, k);
+}
+
+/* A JSON string as Python's json.dumps writes it (ensure_ascii): short escapes for \b \f \n
+ * \r \t, \u00XX for other controls, every non-ASCII character as \uXXXX (lowercase, astral
+ * ones as a surrogate pair); a byte that is not UTF-8 as \ufffd. */
+static void put_py_string(kfk_wbuf_t *w, const char *str, size_t n) {
+    static const char hex[] = "0123456789abcdef";
+    const unsigned char *s = (const unsigned char *)str;
+    kfk_wbuf_put_raw(w, "\"", 1);
+    for (size_t i = 0; i < n;) {
+        unsigned c = s[i];
+        const char *sh = c == '\b'   ? "\\b"
+                         : c == '\f' ? "\\f"
+                         : c == '\n' ? "\\n"
+                         : c == '\r' ? "\\r"
+                         : c == '\t' ? "\\t"
+                         : c == '"'  ? "\\\""
+                         : c == '\\' ? "\\\\"
+                                     : NULL;
+        if (sh) {
+            kfk_wbuf_put_raw(w, sh, 2);
+            i++;
+            continue;
+        }
+        if (c >= 0x20 && c < 0x7f) {
+            kfk_wbuf_put_raw(w, &s[i], 1);
+            i++;
+            continue;
+        }
+        uint32_t cp = 0xfffd;
+        size_t len = 1;
+        if (c < 0x80) {
+            cp = c;
+        } else if ((c & 0xe0) == 0xc0 && i + 1 < n && (s[i + 1] & 0xc0) == 0x80) {
+            cp = ((c & 0x1fu) << 6) | (s[i + 1] & 0x3fu);
+            len = cp >= 0x80 ? 2 : 1;
+            if (cp < 0x80)
+                cp = 0xfffd;
+        } else if ((c & 0xf0) == 0xe0 && i + 2 < n && (s[i + 1] & 0xc0) == 0x80 &&
+                   (s[i + 2] & 0xc0) == 0x80) {
+            cp = ((c & 0x0fu) << 12) | ((s[i + 1] & 0x3fu) << 6) | (s[i + 2] & 0x3fu);
+            len = 3;
+            if (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff)) {
+                cp = 0xfffd;
+                len = 1;
+            }
+        } else if ((c & 0xf8) == 0xf0 && i + 3 < n && (s[i + 1] & 0xc0) == 0x80 &&
+                   (s[i + 2] & 0xc0) == 0x80 && (s[i + 3] & 0xc0) == 0x80) {
+            cp = ((c & 0x07u) << 18) | ((s[i + 1] & 0x3fu) << 12) | ((s[i + 2] & 0x3fu) << 6) |
+                 (s[i + 3] & 0x3fu);
+            len = 4;
+            if (cp < 0x10000 || cp > 0x10ffff) {
+                cp = 0xfffd;
+                len = 1;
+            }
+        }
+        i += len;
+        uint32_t units[2] = {cp, 0};
+        int nu = 1;
+        if (cp >= 0x10000) {
+            units[0] = 0xd800 + ((cp - 0x10000) >> 10);
+            units[1] = 0xdc00 + ((cp - 0x10000) & 0x3ff);
+            nu = 2;
+        }
+        for (int u = 0; u < nu; u++) {
+            char e[6] = {'\\',
+                         'u',
+                         hex[(units[u] >> 12) & 15],
+                         hex[(units[u] >> 8) & 15],
+                         hex[(units[u] >> 4) & 15],
+                         hex[units[u] & 15]};
+            kfk_wbuf_put_raw(w, e, 6);
+        }
+    }
+    kfk_wbuf_put_raw(w, "\"", 1);
+}
+
+static void put_obj(kfk_wbuf_t *w, const msgpack_object *o, int depth, int py) {
     char num[64];
     if (depth > MAX_DEPTH) {
         kfk_wbuf_put_raw(w, "null", 4);
@@ -386,23 +530,29 @@ static void put_obj(kfk_wbuf_t *w, const msgpack_object *o, int depth) {
         break;
     case MSGPACK_OBJECT_FLOAT32:
     case MSGPACK_OBJECT_FLOAT64:
-        if (isfinite(o->via.f64))
+        if (py && isnan(o->via.f64)) /* json.dumps: its allow_nan spellings */
+            kfk_wbuf_put_raw(w, "NaN", 3);
+        else if (py && isinf(o->via.f64))
+            kfk_wbuf_put_raw(w, o->via.f64 < 0 ? "-Infinity" : "Infinity", o->via.f64 < 0 ? 9 : 8);
+        else if (py)
+            kfk__py_float(w, o->via.f64);
+        else if (isfinite(o->via.f64))
             put_double(w, o->via.f64);
         else
             kfk_wbuf_put_raw(w, "null", 4);
         break;
     case MSGPACK_OBJECT_STR:
-        put_json_string(w, o->via.str.ptr, o->via.str.size);
+        (py ? put_py_string : put_json_string)(w, o->via.str.ptr, o->via.str.size);
         break;
     case MSGPACK_OBJECT_BIN:
-        put_json_string(w, o->via.bin.ptr, o->via.bin.size);
+        (py ? put_py_string : put_json_string)(w, o->via.bin.ptr, o->via.bin.size);
         break;
     case MSGPACK_OBJECT_ARRAY:
         kfk_wbuf_put_raw(w, "[", 1);
         for (uint32_t i = 0; i < o->via.array.size; i++) {
             if (i)
-                kfk_wbuf_put_raw(w, ",", 1);
-            put_obj(w, &o->via.array.ptr[i], depth + 1);
+                kfk_wbuf_put_raw(w, ", ", py ? 2 : 1);
+            put_obj(w, &o->via.array.ptr[i], depth + 1, py);
         }
         kfk_wbuf_put_raw(w, "]", 1);
         break;
@@ -411,11 +561,11 @@ static void put_obj(kfk_wbuf_t *w, const msgpack_object *o, int depth) {
         for (uint32_t i = 0; i < o->via.map.size; i++) {
             const msgpack_object *k = &o->via.map.ptr[i].key;
             if (i)
-                kfk_wbuf_put_raw(w, ",", 1);
+                kfk_wbuf_put_raw(w, ", ", py ? 2 : 1);
             if (k->type == MSGPACK_OBJECT_STR) {
-                put_json_string(w, k->via.str.ptr, k->via.str.size);
+                (py ? put_py_string : put_json_string)(w, k->via.str.ptr, k->via.str.size);
             } else if (k->type == MSGPACK_OBJECT_BIN) {
-                put_json_string(w, k->via.bin.ptr, k->via.bin.size);
+                (py ? put_py_string : put_json_string)(w, k->via.bin.ptr, k->via.bin.size);
             } else if (k->type == MSGPACK_OBJECT_ARRAY || k->type == MSGPACK_OBJECT_MAP) {
                 /* No nested rendering: quoting JSON inside JSON doubles its escapes at every
                  * level (exponential in the depth). Python's json.dumps refuses such keys. */
@@ -426,12 +576,12 @@ static void put_obj(kfk_wbuf_t *w, const msgpack_object *o, int depth) {
                  * json.dumps does for int, float, bool and None keys). */
                 kfk_wbuf_t kw;
                 kfk_wbuf_init(&kw);
-                put_obj(&kw, k, depth + 1);
+                put_obj(&kw, k, depth + 1, py);
                 put_json_string(w, (const char *)kw.data, kw.len);
                 kfk_wbuf_free(&kw);
             }
-            kfk_wbuf_put_raw(w, ":", 1);
-            put_obj(w, &o->via.map.ptr[i].val, depth + 1);
+            kfk_wbuf_put_raw(w, ": ", py ? 2 : 1);
+            put_obj(w, &o->via.map.ptr[i].val, depth + 1, py);
         }
         kfk_wbuf_put_raw(w, "}", 1);
         break;
@@ -441,13 +591,17 @@ static void put_obj(kfk_wbuf_t *w, const msgpack_object *o, int depth) {
 }
 
 void kfk__msgpack_object_to_json(const msgpack_object *o, kfk_wbuf_t *out) {
-    put_obj(out, o, 0);
+    put_obj(out, o, 0, 0);
+}
+
+void kfk__msgpack_object_to_pyjson(const msgpack_object *o, kfk_wbuf_t *out) {
+    put_obj(out, o, 0, 1);
 }
 
 /* The public form of kfk__msgpack_object_to_json (see kfk/kfk.h). */
 kfk_err_t kfk_msgpack_to_json(const struct msgpack_object *o, kfk_wbuf_t *out) {
     if (!o || !out)
         return KFK_ERR__INVALID_ARG;
-    put_obj(out, o, 0);
+    put_obj(out, o, 0, 0);
     return out->err;
 }

@@ -25,6 +25,14 @@ void kfk__msgpack_object_to_json(const msgpack_object *o, kfk_wbuf_t *out);
  */
 int kfk__msgpack_check(const void *data, size_t len, size_t *used);
 
+/* Appends @p o as Python's json.dumps writes it (Dispytch's JSON serializer): separators ", " and
+ * ": ", ensure_ascii escapes, floats as Python's repr (NaN, Infinity allowed). */
+void kfk__msgpack_object_to_pyjson(const msgpack_object *o, kfk_wbuf_t *out);
+
+/* Appends Python's repr() of the double @p d: the shortest digits that read back to it, fixed
+ * notation for exponents -4..15 (1.5, 100.0, 0.0001), else 1e+16 / 1.5e-05; inf, nan. */
+void kfk__py_float(kfk_wbuf_t *w, double d);
+
 /* Appends a JSON string literal of @p s. */
 void kfk__json_put_string(kfk_wbuf_t *w, const char *s, size_t n);
 

@@ -2,10 +2,14 @@
  * msgpack_key.c: finds a dotted path ("user.id") in a msgpack map without allocating and turns
  * the scalar there into a record key the way a Python producer keying by str(value) would:
  * strings as their bytes, integers in decimal, booleans as "True"/"False". A small, bounded
- * reader of the msgpack format (depth-limited, every length checked against the input).
+ * reader of the msgpack format (depth-limited, every length checked against the input). Also
+ * kfk_msgpack_get, the same dotted paths over an unpacked msgpack_object.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include <msgpack.h>
 
 #include "client/format/json.h"
 #include "kfk/kfk.h"
@@ -265,4 +269,37 @@ int kfk__msgpack_check(const void *data, size_t len, size_t *used) {
     if (used)
         *used = (size_t)(m.p - (const uint8_t *)data);
     return 1;
+}
+
+const msgpack_object *kfk_msgpack_get(const msgpack_object *obj, const char *path) {
+    if (!obj || !path)
+        return NULL;
+    const char *seg = path;
+    while (*path) {
+        const char *dot = strchr(seg, '.');
+        size_t len = dot ? (size_t)(dot - seg) : strlen(seg);
+        if (len == 0)
+            return NULL;
+        const msgpack_object *next = NULL;
+        if (obj->type == MSGPACK_OBJECT_MAP) {
+            for (uint32_t i = 0; i < obj->via.map.size && !next; i++) {
+                const msgpack_object *k = &obj->via.map.ptr[i].key;
+                if (k->type == MSGPACK_OBJECT_STR && k->via.str.size == len &&
+                    !memcmp(k->via.str.ptr, seg, len))
+                    next = &obj->via.map.ptr[i].val;
+            }
+        } else if (obj->type == MSGPACK_OBJECT_ARRAY && len <= 9 &&
+                   strspn(seg, "0123456789") >= len) {
+            unsigned long ix = strtoul(seg, NULL, 10);
+            if (ix < obj->via.array.size)
+                next = &obj->via.array.ptr[ix];
+        }
+        if (!next)
+            return NULL;
+        obj = next;
+        if (!dot)
+            break;
+        seg = dot + 1;
+    }
+    return obj;
 }

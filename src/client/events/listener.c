@@ -1,9 +1,8 @@
 /*
- * events.c: a Dispytch-compatible event emitter and listener.
- *
- * Wire format: Dispytch's envelope {id, type, body, timestamp} as JSON (its default) or msgpack;
- * the partition key is the value at a dotted path inside body, as text the way Python's str()
- * renders it, so a Python emitter and kfk put a user's events on the same partition.
+ * listener.c: Dispytch-compatible events in: a listener over a consumer that decodes each record
+ * in its envelope (Dispytch 0.10 or 0.9: {id, type, body[, timestamp]}; none, Dispytch 0.11: the
+ * value is the event, with no type) as JSON or msgpack, and routes it to a handler by type and
+ * topic (names or '*' patterns, the most specific registration first).
  *
  * Where kfk does better than Dispytch's listener: events of a partition are bounded in flight
  * (the consumer delivers at most max_in_flight records of a partition at a time, not one task
@@ -13,302 +12,32 @@
  * stops its partition, instead of being acknowledged and forgotten; a handler that never
  * finishes holds only its own partition.
  *
- * Lifecycle: both objects have an embedded uv_timer_t (on the producer's / consumer's loop)
- * that is closed last, so their close callbacks always run from the loop. The emitter's close
- * waits for the producer's reports of events in flight; the listener's close stops delivery,
- * waits up to its close timeout for events in flight, then fails the rest (their partitions
- * done with KFK_ERR__DESTROYED, on_error told) and keeps their memory until its close callback
- * returned, so a late kfk_event_done is harmless.
+ * Lifecycle: the listener has an embedded uv_timer_t (on the consumer's loop) that is closed
+ * last, so its close callback always runs from the loop. Its close stops delivery, waits up to
+ * its close timeout for events in flight, then fails the rest (their partitions done with
+ * KFK_ERR__DESTROYED, on_error told) and keeps their memory until its close callback returned,
+ * so a late kfk_event_done is harmless.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <msgpack.h>
-#include <openssl/rand.h>
 
 #include "client/consumer/consumer.h"
 #include "client/core/opts.h"
+#include "client/events/events.h"
 #include "client/format/json.h"
-#include "client/producer/producer.h"
 #include "protocol/mem.h"
-
-/* ---- emitter ----------------------------------------------------------------------------------
- */
-
-struct kfk_emitter {
-    kfk_producer_t *p;
-    kfk_envelope_t envelope;
-    kfk_wbuf_t body;   /* scratch: the body as msgpack */
-    kfk_wbuf_t envbuf; /* scratch: the envelope */
-    uint64_t in_flight;
-    int closing;
-    kfk_emitter_close_cb close_cb;
-    void *close_opaque;
-    void *data;
-    uv_timer_t timer; /* never started: closed last, so the close callback is asynchronous */
-};
-
-typedef struct {
-    kfk_emitter_t *e;
-    kfk_emit_cb cb;
-    void *opaque;
-    char id[64];
-} emit_ctx_t;
-
-static int wbuf_write(void *data, const char *buf, size_t len) {
-    kfk_wbuf_put_raw(data, buf, len);
-    return ((kfk_wbuf_t *)data)->err ? -1 : 0;
-}
-
-static void uuid4(char out[37]) {
-    uint8_t b[16];
-    if (RAND_bytes(b, sizeof b) != 1) {
-        /* No CSPRNG output: ids need uniqueness, not secrecy. */
-        uint64_t t = uv_hrtime();
-        for (int i = 0; i < 16; i++)
-            b[i] = (uint8_t)(t >> (8 * (i % 8))) ^ (uint8_t)(i * 131);
-    }
-    b[6] = (uint8_t)((b[6] & 0x0f) | 0x40);
-    b[8] = (uint8_t)((b[8] & 0x3f) | 0x80);
-    static const char hex[] = "0123456789abcdef";
-    int k = 0;
-    for (int i = 0; i < 16; i++) {
-        if (i == 4 || i == 6 || i == 8 || i == 10)
-            out[k++] = '-';
-        out[k++] = hex[b[i] >> 4];
-        out[k++] = hex[b[i] & 15];
-    }
-    out[k] = '\0';
-}
-
-static int64_t now_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-kfk_err_t kfk_emitter_new(kfk_producer_t *p, kfk_envelope_t envelope, kfk_emitter_t **out) {
-    if (!p || !out || (envelope != KFK_ENVELOPE_JSON && envelope != KFK_ENVELOPE_MSGPACK))
-        return KFK_ERR__INVALID_ARG;
-    kfk_emitter_t *e = kfk__calloc(1, sizeof *e);
-    if (!e)
-        return KFK_ERR__NOMEM;
-    e->p = p;
-    e->envelope = envelope;
-    uv_timer_init(kfk__producer_loop(p), &e->timer);
-    e->timer.data = e;
-    *out = e;
-    return KFK_ERR_NONE;
-}
-
-static void on_emitter_closed(uv_handle_t *h) {
-    kfk_emitter_t *e = h->data;
-    if (e->close_cb)
-        e->close_cb(e, e->close_opaque); /* kfk.h: memory valid until it returns */
-    kfk_wbuf_free(&e->body);
-    kfk_wbuf_free(&e->envbuf);
-    kfk__free(e);
-}
-
-static void emitter_release(kfk_emitter_t *e) {
-    if (e->closing && e->in_flight == 0 && !uv_is_closing((uv_handle_t *)&e->timer))
-        uv_close((uv_handle_t *)&e->timer, on_emitter_closed);
-}
-
-void kfk_emitter_close(kfk_emitter_t *e, kfk_emitter_close_cb cb, void *opaque) {
-    if (!e || e->closing)
-        return;
-    e->closing = 1;
-    e->close_cb = cb;
-    e->close_opaque = opaque;
-    emitter_release(e);
-}
-
-void *kfk_emitter_get_data(const kfk_emitter_t *e) {
-    return e ? e->data : NULL;
-}
-
-void kfk_emitter_set_data(kfk_emitter_t *e, void *data) {
-    if (e)
-        e->data = data;
-}
-
-static void on_emitted(kfk_producer_t *p, const kfk_delivery_t *d, void *opaque) {
-    (void)p;
-    emit_ctx_t *ctx = opaque;
-    kfk_emitter_t *e = ctx->e;
-    /* Still counted during the callback: kfk_emitter_close there must not free e under us. */
-    if (ctx->cb) /* also after kfk_emitter_close: every emitted event gets its report */
-        ctx->cb(e, d->err, ctx->id, d->partition, d->offset, ctx->opaque);
-    e->in_flight--;
-    kfk__free(ctx);
-    emitter_release(e);
-}
-
-/* Builds the envelope around e->body (msgpack) and sends it. @p body_json: the body's JSON
- * text when the caller gave JSON (kept as written in a JSON envelope). */
-static kfk_err_t emit(kfk_emitter_t *e, const char *topic, const char *type, const char *body_json,
-                      size_t body_json_len, const kfk_emit_opts_t *o, kfk_emit_cb cb,
-                      void *opaque) {
-    kfk_emit_opts_t ob = KFK_EMIT_OPTS_INIT;
-    if (o) {
-        char errstr[128];
-        if (kfk__opts_read(&ob, sizeof ob, o, "KFK_EMIT_OPTS_INIT", errstr, sizeof errstr)) {
-            kfk__log(kfk__producer_log(e->p), KFK_LOG_ERR, KFK_DBG_PRODUCER, "emitter: %s", errstr);
-            return KFK_ERR__INVALID_ARG;
-        }
-    }
-    o = &ob;
-    if (!topic || !type)
-        return KFK_ERR__INVALID_ARG;
-    if (e->body.err)
-        return e->body.err;
-    /* Dispytch's body is a map (the event's fields), and one well-formed value. */
-    uint8_t m = e->body.len ? e->body.data[0] : 0;
-    size_t used = 0;
-    if (!((m & 0xf0) == 0x80 || m == 0xde || m == 0xdf) ||
-        !kfk__msgpack_check(e->body.data, e->body.len, &used) || used != e->body.len)
-        return KFK_ERR__VALUE_DECODE;
-    char key[256];
-    size_t keylen = 0;
-    kfk_record_t r;
-    memset(&r, 0, sizeof r);
-    r.topic = topic;
-    r.partition = o->has_partition ? o->partition : KFK_PARTITION_ANY;
-    if (o->partition_by) {
-        kfk_err_t err = kfk_msgpack_key_at(e->body.data, e->body.len, o->partition_by, key,
-                                           sizeof key, &keylen);
-        if (err)
-            return err == KFK_ERR__BAD_MSG ? KFK_ERR__VALUE_DECODE : err;
-        r.key = key;
-        r.key_len = keylen;
-    } else if (o->key) {
-        r.key = o->key;
-        r.key_len = o->key_len;
-    }
-    emit_ctx_t *ctx = kfk__calloc(1, sizeof *ctx);
-    if (!ctx)
-        return KFK_ERR__NOMEM;
-    if (o->id && strlen(o->id) < sizeof ctx->id)
-        snprintf(ctx->id, sizeof ctx->id, "%s", o->id);
-    else
-        uuid4(ctx->id);
-    int64_t ts = o->timestamp > 0 ? o->timestamp : now_ms();
-    kfk_wbuf_t *w = &e->envbuf;
-    w->len = 0;
-    w->err = KFK_ERR_NONE;
-    if (e->envelope == KFK_ENVELOPE_MSGPACK) {
-        msgpack_packer pk;
-        msgpack_packer_init(&pk, w, wbuf_write);
-        msgpack_pack_map(&pk, 4);
-        msgpack_pack_str_with_body(&pk, "id", 2);
-        msgpack_pack_str_with_body(&pk, ctx->id, strlen(ctx->id));
-        msgpack_pack_str_with_body(&pk, "type", 4);
-        msgpack_pack_str_with_body(&pk, type, strlen(type));
-        msgpack_pack_str_with_body(&pk, "body", 4);
-        kfk_wbuf_put_raw(w, e->body.data, e->body.len); /* already msgpack */
-        msgpack_pack_str_with_body(&pk, "timestamp", 9);
-        msgpack_pack_int64(&pk, ts);
-    } else {
-        kfk_wbuf_put_raw(w, "{\"id\": ", 7);
-        kfk__json_put_string(w, ctx->id, strlen(ctx->id));
-        kfk_wbuf_put_raw(w, ", \"type\": ", 10);
-        kfk__json_put_string(w, type, strlen(type));
-        kfk_wbuf_put_raw(w, ", \"body\": ", 10);
-        if (body_json) {
-            kfk_wbuf_put_raw(w, body_json, body_json_len);
-        } else {
-            msgpack_unpacked u;
-            msgpack_unpacked_init(&u);
-            size_t off = 0;
-            if (msgpack_unpack_next(&u, (const char *)e->body.data, e->body.len, &off) !=
-                MSGPACK_UNPACK_SUCCESS) {
-                msgpack_unpacked_destroy(&u);
-                kfk__free(ctx);
-                return KFK_ERR__VALUE_DECODE;
-            }
-            kfk__msgpack_object_to_json(&u.data, w);
-            msgpack_unpacked_destroy(&u);
-        }
-        char tsbuf[40];
-        int n = snprintf(tsbuf, sizeof tsbuf, ", \"timestamp\": %lld}", (long long)ts);
-        kfk_wbuf_put_raw(w, tsbuf, (size_t)n);
-    }
-    if (w->err) {
-        kfk__free(ctx);
-        return w->err;
-    }
-    r.value = w->data;
-    r.value_len = w->len;
-    r.headers = o->headers;
-    r.header_cnt = o->header_cnt;
-    r.timestamp = ts;
-    ctx->e = e;
-    ctx->cb = cb;
-    ctx->opaque = opaque;
-    kfk_err_t err = kfk_producer_send(e->p, &r, on_emitted, ctx);
-    if (err) {
-        kfk__free(ctx);
-        return err;
-    }
-    e->in_flight++;
-    return KFK_ERR_NONE;
-}
-
-kfk_err_t kfk_emitter_emit_json(kfk_emitter_t *e, const char *topic, const char *type,
-                                const char *body_json, size_t body_len, const kfk_emit_opts_t *opts,
-                                kfk_emit_cb cb, void *opaque) {
-    if (!e || !body_json)
-        return KFK_ERR__INVALID_ARG;
-    if (e->closing)
-        return KFK_ERR__DESTROYED;
-    e->body.len = 0;
-    e->body.err = KFK_ERR_NONE;
-    char errstr[128];
-    kfk_err_t err = kfk__json_to_msgpack(body_json, body_len, &e->body, errstr, sizeof errstr);
-    if (err)
-        return err;
-    return emit(e, topic, type, body_json, body_len, opts, cb, opaque);
-}
-
-kfk_err_t kfk_emitter_emit_msgpack(kfk_emitter_t *e, const char *topic, const char *type,
-                                   const void *body, size_t body_len, const kfk_emit_opts_t *opts,
-                                   kfk_emit_cb cb, void *opaque) {
-    if (!e || !body)
-        return KFK_ERR__INVALID_ARG;
-    if (e->closing)
-        return KFK_ERR__DESTROYED;
-    e->body.len = 0;
-    e->body.err = KFK_ERR_NONE;
-    kfk_wbuf_put_raw(&e->body, body, body_len);
-    return emit(e, topic, type, NULL, 0, opts, cb, opaque);
-}
-
-kfk_err_t kfk_emitter_emit_pack(kfk_emitter_t *e, const char *topic, const char *type,
-                                kfk_pack_cb pack, const void *obj, void *pack_opaque,
-                                const kfk_emit_opts_t *opts, kfk_emit_cb cb, void *opaque) {
-    if (!e || !pack)
-        return KFK_ERR__INVALID_ARG;
-    if (e->closing)
-        return KFK_ERR__DESTROYED;
-    e->body.len = 0;
-    e->body.err = KFK_ERR_NONE;
-    msgpack_packer pk;
-    msgpack_packer_init(&pk, &e->body, wbuf_write);
-    if (pack(&pk, obj, pack_opaque) != 0)
-        return KFK_ERR__INVALID_ARG;
-    return emit(e, topic, type, NULL, 0, opts, cb, opaque);
-}
 
 /* ---- listener ---------------------------------------------------------------------------------
  */
 
 typedef struct handler {
     struct handler *next;
-    char *topic; /* NULL: any */
-    char *type;
+    char *topic;          /* NULL: any */
+    int topic_is_pattern; /* holds '*' */
+    char *type;           /* NULL: any, events without a type included */
     kfk_handler_cb cb;
     kfk_retry_policy_t policy;
     void *opaque;
@@ -367,7 +96,7 @@ struct kfk_listener {
 
 kfk_err_t kfk_listener_new(kfk_consumer_t *c, kfk_envelope_t envelope,
                            const kfk_listener_opts_t *opts, kfk_listener_t **out) {
-    if (!c || !out || (envelope != KFK_ENVELOPE_JSON && envelope != KFK_ENVELOPE_MSGPACK))
+    if (!c || !out || !kfk__envelope_valid(envelope))
         return KFK_ERR__INVALID_ARG;
     kfk_listener_t *l = kfk__calloc(1, sizeof *l);
     if (!l)
@@ -426,6 +155,7 @@ kfk_err_t kfk_listener_on(kfk_listener_t *l, const char *topic, const char *type
         kfk__free(h);
         return KFK_ERR__NOMEM;
     }
+    h->topic_is_pattern = topic && strchr(topic, '*');
     h->cb = handler;
     h->opaque = opaque;
     h->policy = pol;
@@ -433,7 +163,7 @@ kfk_err_t kfk_listener_on(kfk_listener_t *l, const char *topic, const char *type
         h->policy.interval_ms = 1250;
     if (!h->policy.max_interval_ms)
         h->policy.max_interval_ms = 30000;
-    /* Appended: the first registration wins when two match. */
+    /* Appended: the first registration wins among equally specific ones. */
     handler_t **pp = &l->handlers;
     while (*pp)
         pp = &(*pp)->next;
@@ -441,11 +171,53 @@ kfk_err_t kfk_listener_on(kfk_listener_t *l, const char *topic, const char *type
     return KFK_ERR_NONE;
 }
 
+/* 1 when @p s matches @p pat, where each '*' matches any run of characters (none included). */
+static int glob_match(const char *pat, const char *s) {
+    const char *star = NULL, *resume = NULL;
+    while (*s) {
+        if (*pat == '*') {
+            star = pat++;
+            resume = s;
+        } else if (*pat == *s) {
+            pat++;
+            s++;
+        } else if (star) {
+            pat = star + 1;
+            s = ++resume;
+        } else {
+            return 0;
+        }
+    }
+    while (*pat == '*')
+        pat++;
+    return *pat == '\0';
+}
+
+/* The most specific handler for an event (kfk.h, kfk_listener_on): a named type first, then an
+ * exact topic, a pattern, any topic; the first registered among equals. @p type NULL: the event
+ * has none (envelope none), only handlers for any type match. */
 static handler_t *route(kfk_listener_t *l, const char *topic, const char *type) {
-    for (handler_t *h = l->handlers; h; h = h->next)
-        if ((!h->type || !strcmp(h->type, type)) && (!h->topic || !strcmp(h->topic, topic)))
-            return h;
-    return NULL;
+    handler_t *best = NULL;
+    int best_score = -1;
+    for (handler_t *h = l->handlers; h; h = h->next) {
+        if (h->type && (!type || strcmp(h->type, type)))
+            continue;
+        int t;
+        if (!h->topic)
+            t = 0;
+        else if (h->topic_is_pattern)
+            t = glob_match(h->topic, topic) ? 1 : -1;
+        else
+            t = strcmp(h->topic, topic) ? -1 : 2;
+        if (t < 0)
+            continue;
+        int score = (h->type ? 4 : 0) + t;
+        if (score > best_score) {
+            best = h;
+            best_score = score;
+        }
+    }
+    return best;
 }
 
 static void lbatch_free(lbatch_t *lb) {
@@ -633,7 +405,7 @@ static const char *decode_envelope(kfk_listener_t *l, levent_t *e) {
         return "empty value";
     const char *data = m->value;
     size_t len = (size_t)m->value_len;
-    if (l->envelope == KFK_ENVELOPE_JSON) {
+    if (!kfk__envelope_is_msgpack(l->envelope)) {
         char errstr[128];
         if (kfk__json_to_msgpack(m->value, len, &e->mp, errstr, sizeof errstr) != 0)
             return "not JSON";
@@ -648,6 +420,14 @@ static const char *decode_envelope(kfk_listener_t *l, levent_t *e) {
     if (msgpack_unpack_next(&e->u, data, len, &off) != MSGPACK_UNPACK_SUCCESS || off != len)
         return "not msgpack";
     const msgpack_object *o = &e->u.data;
+    if (kfk__envelope_format(l->envelope) == FORMAT_NONE) {
+        /* Dispytch 0.11: the value is the event; no id, no type, no timestamp. */
+        e->ev.type = NULL;
+        e->ev.id = NULL;
+        e->ev.timestamp = -1;
+        e->ev.body = o;
+        goto body;
+    }
     if (o->type != MSGPACK_OBJECT_MAP)
         return "not a map";
     const msgpack_object *id = NULL, *type = NULL, *body = NULL, *ts = NULL;
@@ -687,7 +467,8 @@ static const char *decode_envelope(kfk_listener_t *l, levent_t *e) {
     e->ev.id = e->id;
     e->ev.timestamp = ts && ts->type == MSGPACK_OBJECT_POSITIVE_INTEGER ? (int64_t)ts->via.u64 : -1;
     e->ev.body = body;
-    kfk__msgpack_object_to_json(body, &e->json);
+body:
+    kfk__msgpack_object_to_json(e->ev.body, &e->json);
     kfk_wbuf_put_raw(&e->json, "", 1);
     if (e->json.err)
         return "out of memory";
@@ -760,7 +541,7 @@ static void on_batch(kfk_consumer_t *c, kfk_batch_t *b, void *opaque) {
             }
             continue;
         }
-        e->h = route(l, e->ev.topic, e->type);
+        e->h = route(l, e->ev.topic, e->ev.type);
         if (!e->h) {
             l->st.unhandled++;
             if (l->o.unhandled_is_error) {
