@@ -138,8 +138,13 @@ static void let_lock_go(kfk_worker_t *w) {
     if (!w->lock_open || w->releasing)
         return; /* closed or closing, or on_released closes it */
     w->releasing = 1;
-    if (kfk_lock_release(w->lock, on_released, w) != KFK_ERR_NONE) {
+    kfk_err_t err = kfk_lock_release(w->lock, on_released, w);
+    if (err != KFK_ERR_NONE) {
         w->releasing = 0; /* nothing to release (never granted, lost): close it */
+        size_t n = strlen(w->why);
+        if (w->result == KFK_ERR__MAX_POLL_EXCEEDED && n < sizeof w->why)
+            snprintf(w->why + n, sizeof w->why - n, ": lock %s closed (release: %s)", w->key,
+                     kfk_err_name(err));
         kfk_lock_close(w->lock, on_lock_closed, w);
     }
 }
