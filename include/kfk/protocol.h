@@ -733,6 +733,10 @@ typedef enum kfk_api_key {
     KFK_API_DELETE_TOPICS = 20,
     KFK_API_DELETE_RECORDS = 21,
     KFK_API_INIT_PRODUCER_ID = 22,
+    KFK_API_ADD_PARTITIONS_TO_TXN = 24,
+    KFK_API_ADD_OFFSETS_TO_TXN = 25,
+    KFK_API_END_TXN = 26,
+    KFK_API_TXN_OFFSET_COMMIT = 28,
     KFK_API_DESCRIBE_CONFIGS = 32,
     KFK_API_SASL_AUTHENTICATE = 36,
     KFK_API_CREATE_PARTITIONS = 37,
@@ -844,6 +848,10 @@ KFK_EXTERN int32_t kfk_response_correlation_id(const uint8_t *frame, size_t len)
 #include "kfk/msgs/offset_commit.h"
 #include "kfk/msgs/offset_fetch.h"
 #include "kfk/msgs/init_producer_id.h"
+#include "kfk/msgs/add_partitions_to_txn.h"
+#include "kfk/msgs/add_offsets_to_txn.h"
+#include "kfk/msgs/end_txn.h"
+#include "kfk/msgs/txn_offset_commit.h"
 #include "kfk/msgs/sasl_handshake.h"
 #include "kfk/msgs/sasl_authenticate.h"
 #include "kfk/msgs/create_topics.h"

@@ -35,6 +35,10 @@
     X(create_topics)                                                                               \
     X(delete_topics)                                                                               \
     X(init_producer_id)                                                                            \
+    X(add_partitions_to_txn)                                                                       \
+    X(add_offsets_to_txn)                                                                          \
+    X(end_txn)                                                                                     \
+    X(txn_offset_commit)                                                                           \
     X(sasl_authenticate)                                                                           \
     X(delete_groups)                                                                               \
     X(offset_delete)                                                                               \
@@ -87,8 +91,15 @@ static const kfk_api_t apis[] = {
      &kfk_delete_topics_response_schema},
     {KFK_API_DELETE_RECORDS, "DeleteRecords", 0, 2, 2, &kfk_delete_records_request_schema,
      &kfk_delete_records_response_schema},
-    {KFK_API_INIT_PRODUCER_ID, "InitProducerId", 0, 4, 2, &kfk_init_producer_id_request_schema,
+    {KFK_API_INIT_PRODUCER_ID, "InitProducerId", 0, 5, 2, &kfk_init_producer_id_request_schema,
      &kfk_init_producer_id_response_schema},
+    {KFK_API_ADD_PARTITIONS_TO_TXN, "AddPartitionsToTxn", 0, 3, 3,
+     &kfk_add_partitions_to_txn_request_schema, &kfk_add_partitions_to_txn_response_schema},
+    {KFK_API_ADD_OFFSETS_TO_TXN, "AddOffsetsToTxn", 0, 4, 3, &kfk_add_offsets_to_txn_request_schema,
+     &kfk_add_offsets_to_txn_response_schema},
+    {KFK_API_END_TXN, "EndTxn", 0, 5, 3, &kfk_end_txn_request_schema, &kfk_end_txn_response_schema},
+    {KFK_API_TXN_OFFSET_COMMIT, "TxnOffsetCommit", 0, 5, 3, &kfk_txn_offset_commit_request_schema,
+     &kfk_txn_offset_commit_response_schema},
     {KFK_API_DESCRIBE_CONFIGS, "DescribeConfigs", 1, 4, 4, &kfk_describe_configs_request_schema,
      &kfk_describe_configs_response_schema},
     {KFK_API_SASL_AUTHENTICATE, "SaslAuthenticate", 0, 2, 2, &kfk_sasl_authenticate_request_schema,

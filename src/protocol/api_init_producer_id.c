@@ -1,5 +1,5 @@
 /*
- * api_init_producer_id.c: descriptor tables of InitProducerId (key 22), versions 0-4, flexible
+ * api_init_producer_id.c: descriptor tables of InitProducerId (key 22), versions 0-5, flexible
  * from 2 (the lists are in include/kfk/msgs/init_producer_id.h).
  */
 #include "protocol/schema.h"

@@ -61,6 +61,39 @@ Test(err, authentication_and_fencing_are_fatal) {
     cr_assert_not(kfk_err_is_fatal(KFK_ERR__TIMED_OUT));
 }
 
+Test(err, transaction_codes_keep_kafkas_numbers_names_and_flags) {
+    /* The codes a transactional producer meets (Errors.java of Kafka 4.3.1), with Java's
+     * retriable flag: only CONCURRENT_TRANSACTIONS is a RetriableException; fencing and
+     * authorization end the producer. */
+    static const struct {
+        kfk_err_t code;
+        int number;
+        const char *name;
+        int flags;
+    } want[] = {
+        {KFK_ERR_INVALID_PRODUCER_EPOCH, 47, "INVALID_PRODUCER_EPOCH", 0},
+        {KFK_ERR_INVALID_TXN_STATE, 48, "INVALID_TXN_STATE", 0},
+        {KFK_ERR_INVALID_PRODUCER_ID_MAPPING, 49, "INVALID_PRODUCER_ID_MAPPING", 0},
+        {KFK_ERR_INVALID_TRANSACTION_TIMEOUT, 50, "INVALID_TRANSACTION_TIMEOUT", 0},
+        {KFK_ERR_CONCURRENT_TRANSACTIONS, 51, "CONCURRENT_TRANSACTIONS", KFK_ERRF_RETRIABLE},
+        {KFK_ERR_TRANSACTION_COORDINATOR_FENCED, 52, "TRANSACTION_COORDINATOR_FENCED", 0},
+        {KFK_ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED, 53, "TRANSACTIONAL_ID_AUTHORIZATION_FAILED",
+         KFK_ERRF_FATAL},
+        {KFK_ERR_UNKNOWN_PRODUCER_ID, 59, "UNKNOWN_PRODUCER_ID", 0},
+        {KFK_ERR_PRODUCER_FENCED, 90, "PRODUCER_FENCED", KFK_ERRF_FATAL},
+        {KFK_ERR_TRANSACTIONAL_ID_NOT_FOUND, 105, "TRANSACTIONAL_ID_NOT_FOUND", 0},
+        {KFK_ERR_TRANSACTION_ABORTABLE, 120, "TRANSACTION_ABORTABLE", 0},
+    };
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        cr_expect_eq((int)want[i].code, want[i].number, "%s", want[i].name);
+        cr_expect_str_eq(kfk_err_name(want[i].code), want[i].name);
+        cr_expect_eq(kfk_err_flags(want[i].code), want[i].flags, "%s", want[i].name);
+        cr_expect_gt(strlen(kfk_err_str(want[i].code)), 10, "%s", want[i].name);
+    }
+    cr_assert_str_eq(kfk_err_str(KFK_ERR_TRANSACTION_ABORTABLE),
+                     "The server encountered an error with the transaction");
+}
+
 Test(err, local_codes_are_negative_below_minus_100_with_underscore_names) {
     static const kfk_err_t locals[] = {KFK_ERR__BAD_MSG,   KFK_ERR__TIMED_OUT, KFK_ERR__QUEUE_FULL,
                                        KFK_ERR__LOCK_HELD, KFK_ERR__LOCK_LOST, KFK_ERR__DESTROYED,

@@ -514,6 +514,10 @@ GOLDEN_API_TEST(incremental_alter_configs_bodies_match_kafkas_serializer,
 GOLDEN_API_TEST(create_partitions_bodies_match_kafkas_serializer, KFK_API_CREATE_PARTITIONS)
 GOLDEN_API_TEST(delete_records_bodies_match_kafkas_serializer, KFK_API_DELETE_RECORDS)
 GOLDEN_API_TEST(describe_cluster_bodies_match_kafkas_serializer, KFK_API_DESCRIBE_CLUSTER)
+GOLDEN_API_TEST(add_partitions_to_txn_bodies_match_kafkas_serializer, KFK_API_ADD_PARTITIONS_TO_TXN)
+GOLDEN_API_TEST(add_offsets_to_txn_bodies_match_kafkas_serializer, KFK_API_ADD_OFFSETS_TO_TXN)
+GOLDEN_API_TEST(end_txn_bodies_match_kafkas_serializer, KFK_API_END_TXN)
+GOLDEN_API_TEST(txn_offset_commit_bodies_match_kafkas_serializer, KFK_API_TXN_OFFSET_COMMIT)
 
 Test(golden, consumer_subscriptions_match_kafkas_serializer) {
     check_blobs(true);
@@ -527,7 +531,7 @@ Test(golden, consumer_assignments_match_kafkas_serializer) {
 Test(golden, every_api_kfk_speaks_has_a_golden_test) {
     size_t n = 0;
     kfk_api_list(&n);
-    cr_expect_eq(n, 26,
+    cr_expect_eq(n, 30,
                  "kfk speaks %zu APIs; add a GOLDEN_API_TEST (and golden files) for the "
                  "new one",
                  n);
