@@ -213,7 +213,7 @@ int main(int argc, char **argv) {
     kfk_conf_t *c = conf_new(bootstrap);
     char bbuf[32], err[256];
     snprintf(bbuf, sizeof bbuf, "%ld", batch);
-    set(c, "batch.size", bbuf);
+    set(c, "max.poll.records", bbuf);
     for (int i = 0; i < nextra; i++) {
         char kv[256];
         snprintf(kv, sizeof kv, "%s", extra[i]);

@@ -45,7 +45,7 @@ typedef struct {
 typedef struct {
     const char *topic;
     const char *group_id;
-    const char *batch_size;
+    const char *batch_size; /* the consumer's max.poll.records */
     kfk_decode_cb decode;
     kfk_free_cb free_obj;
 } consumer_repository_t;
@@ -202,7 +202,7 @@ int main(int argc, char **argv) {
     if (kfk_conf_set(conf, "bootstrap.servers", bootstrap ? bootstrap : "127.0.0.1:29000", errstr,
                      sizeof errstr) ||
         kfk_conf_set(conf, "group.id", repo->group_id, errstr, sizeof errstr) ||
-        kfk_conf_set(conf, "batch.size", repo->batch_size, errstr, sizeof errstr) ||
+        kfk_conf_set(conf, "max.poll.records", repo->batch_size, errstr, sizeof errstr) ||
         kfk_conf_set(conf, "auto.offset.reset", "earliest", errstr, sizeof errstr)) {
         fprintf(stderr, "%s\n", errstr);
         return 2;

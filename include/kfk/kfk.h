@@ -688,12 +688,16 @@ typedef void (*kfk_flush_cb)(kfk_producer_t *p, void *opaque);
 typedef void (*kfk_producer_close_cb)(kfk_producer_t *p, void *opaque);
 
 /**
- * Creates a producer on @p loop. Configuration: acks (all), linger.ms (5), batch.size (16384),
- * compression.type, enable.idempotence (true; needs acks=all and at most 5 requests in flight),
- * retries, retry.backoff.ms, delivery.timeout.ms (120000), partitioner (murmur2_random:
- * Java-compatible murmur2 for keys, sticky for null keys), queue.buffering.max.messages /
- * .max.kbytes, message.max.bytes, and the connection settings. Errors: KFK_ERR__INVALID_CONF
- * (conflicting settings, with errstr), KFK_ERR__SSL, KFK_ERR__NOMEM. No callback follows.
+ * Creates a producer on @p loop. Configuration: acks (all), linger.ms (5), batch.size (16384
+ * bytes per partition's batch; at least 68, one record's batch: a 61-byte header and a 7-byte
+ * record; a record larger than batch.size travels in a batch of its own), compression.type,
+ * enable.idempotence (true; needs acks=all and at most 5 requests in flight), retries,
+ * retry.backoff.ms, delivery.timeout.ms (120000), partitioner (murmur2_random: Java-compatible
+ * murmur2 for keys, sticky for null keys), queue.buffering.max.messages / .max.kbytes,
+ * message.max.bytes, allow.auto.create.topics (true: a topic the broker does not know is
+ * created on first use where the broker has auto.create.topics.enable), and the connection
+ * settings. Errors: KFK_ERR__INVALID_CONF (conflicting settings, or batch.size below 68, with
+ * errstr), KFK_ERR__SSL, KFK_ERR__NOMEM. No callback follows.
  */
 KFK_EXTERN kfk_err_t kfk_producer_new(uv_loop_t *loop, const kfk_conf_t *conf, kfk_producer_t **out,
                                       char *errstr, size_t errstr_size);
@@ -831,7 +835,7 @@ typedef struct kfk_message {
     void *decoded; /**< the typed object, when a decoder is set and it succeeded */
 } kfk_message_t;
 
-/** Number of records in @p batch (at most batch.size). */
+/** Number of records in @p batch (at most max.poll.records). */
 KFK_EXTERN size_t kfk_batch_count(const kfk_batch_t *batch);
 
 /** Record @p i of @p batch (0 <= i < count), in offset order per partition. */
@@ -891,7 +895,10 @@ typedef void (*kfk_free_cb)(void *obj, void *opaque);
 
 /**
  * Creates a consumer. Configuration: group.id (needed for subscribe and for commits),
- * group.instance.id (static membership), batch.size (records per batch, default 100),
+ * group.instance.id (static membership), max.poll.records (records per batch, default 100;
+ * batch.size is the producer's batch in bytes and is not read here: set alone, it only logs a
+ * notice), allow.auto.create.topics (true: the broker may create a topic the consumer asks
+ * about, where it has auto.create.topics.enable),
  * batch.timeout.ms (deliver what arrived within this time, default 500), batch.commit.wait
  * (true: a partition's next batch is delivered only once the broker acknowledged the commit of
  * its previous one, so a crash re-reads at most one batch per partition, at one OffsetCommit
@@ -1366,7 +1373,7 @@ typedef void (*kfk_worker_close_cb)(kfk_worker_t *w, void *opaque);
 /**
  * Creates and starts a worker on @p loop: takes the lock, then consumes @p opts->partition of
  * @p opts->topic from the group's committed offset (else auto.offset.reset) in batches of
- * batch.size, committing the done watermark after each kfk_batch_done with the simple
+ * max.poll.records, committing the done watermark after each kfk_batch_done with the simple
  * (non-member) commit of group.id, while the lock is renewed (typed batches with
  * opts->decode). A batch must be marked done within max.poll.interval.ms (default 300000):
  * otherwise the worker releases the lock and finishes with KFK_ERR__MAX_POLL_EXCEEDED (see
@@ -1698,10 +1705,10 @@ typedef struct kfk_listener_stats {
 
 /**
  * Creates a listener over consumer @p c (subscribed or assigned by the caller, not yet
- * started; not owned: close the listener first, then the consumer). The listener sets
- * batch.size-like bounds itself through max_in_flight. Errors (no object, no callback):
- * KFK_ERR__INVALID_ARG (also @p opts with struct_size 0, logged through the consumer's log),
- * KFK_ERR__NOMEM.
+ * started; not owned: close the listener first, then the consumer). The listener sets the
+ * consumer's records per batch itself, to max_in_flight (max.poll.records does not apply).
+ * Errors (no object, no callback): KFK_ERR__INVALID_ARG (also @p opts with struct_size 0, logged
+ * through the consumer's log), KFK_ERR__NOMEM.
  */
 KFK_EXTERN kfk_err_t kfk_listener_new(kfk_consumer_t *c, kfk_envelope_t envelope,
                                       const kfk_listener_opts_t *opts, kfk_listener_t **out);

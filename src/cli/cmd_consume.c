@@ -630,7 +630,7 @@ static const char worker_usage[] =
     "\n"
     "  --redis HOST:PORT   Redis (or unix:/path/to/socket)\n"
     "  --lock-ttl MS       lock TTL (default 30000; renewed every TTL/3)\n"
-    "  --batch-size N      records per batch (default 100)\n"
+    "  --batch-size N      records per batch (max.poll.records, default 100)\n"
     "\n"
     "examples:\n"
     "  kfk worker -b 127.0.0.1:29000 -t events -p 3 -G analytics_context --redis 127.0.0.1:6379\n"
@@ -723,7 +723,7 @@ static int run_consume(int argc, char **argv, int worker) {
             char errstr[256];
             if (!(v = kfk_cli_value(cmd, argc, argv, &i)))
                 goto usage;
-            if (kfk_conf_set(c.conf, "batch.size", v, errstr, sizeof errstr)) {
+            if (kfk_conf_set(c.conf, "max.poll.records", v, errstr, sizeof errstr)) {
                 kfk_cli_error(cmd, "--batch-size: %s", errstr);
                 goto usage;
             }

@@ -416,7 +416,7 @@ static const char demo_usage[] =
     "  -n EVENTS          events to emit (default 200000)\n"
     "  --users N          distinct user ids (default 10000)\n"
     "  --partitions N     partitions of the new topic (default 6)\n"
-    "  --batch-size N     records per batch (default 500)\n"
+    "  --batch-size N     records per worker batch (max.poll.records, default 500)\n"
     "  -t TOPIC           topic name (default kfk-demo-<time>; must not exist)\n"
     "\n"
     "examples:\n"
@@ -510,7 +510,7 @@ int kfk_cmd_demo(int argc, char **argv) {
     char errstr[512], num[32];
     snprintf(num, sizeof num, "%d", d.batch_size);
     if (kfk_conf_set(c.conf, "group.id", d.group, errstr, sizeof errstr) ||
-        kfk_conf_set(c.conf, "batch.size", num, errstr, sizeof errstr) ||
+        kfk_conf_set(c.conf, "max.poll.records", num, errstr, sizeof errstr) ||
         kfk_conf_set(c.conf, "auto.offset.reset", "earliest", errstr, sizeof errstr)) {
         kfk_cli_error(cmd, "%s", errstr);
         goto usage;

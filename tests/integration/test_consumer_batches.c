@@ -1,6 +1,6 @@
 /*
  * test_consumer_batches.c: kfk_consumer_t's batches against the real broker (issue 7), with
- * manual assignment: batch.size and batch.timeout.ms (a caught-up partition does not stall a
+ * manual assignment: max.poll.records and batch.timeout.ms (a caught-up partition does not stall a
  * busy one, a trickle comes within the timeout), kfk_batch_done late (it holds back that
  * partition only) and with an error (the same records again). Helpers: consumer_tests.h,
  * consumer_kit.h. Part of integration_consumer, registered COMPAT (Kafka 4.3.1 and 3.9.x);
@@ -17,9 +17,9 @@
 #include "consumer_tests.h"
 #include "kfk/kfk.h"
 
-/* ==== batch.size and batch.timeout.ms ========================================================= */
+/* ==== max.poll.records and batch.timeout.ms =================================================== */
 
-Test(consumer, batch_size_7_gives_batches_of_at_most_7_records, .timeout = 60) {
+Test(consumer, max_poll_records_7_gives_batches_of_at_most_7_records, .timeout = 60) {
     enum { N = 100, PARTS = 3 };
     char topic[96];
     ck_topic_create(ct_bs(), topic, sizeof topic, "b7", PARTS, 1, NULL);
@@ -27,7 +27,7 @@ Test(consumer, batch_size_7_gives_batches_of_at_most_7_records, .timeout = 60) {
     uv_loop_t loop;
     uv_loop_init(&loop);
     ck_cons_t k = {0};
-    ck_cons_init(&k, &loop, ck_conf(ct_bs(), (const char *[]){"batch.size", "7", NULL}));
+    ck_cons_init(&k, &loop, ck_conf(ct_bs(), (const char *[]){"max.poll.records", "7", NULL}));
     ct_assign_all(k.c, topic, PARTS, KFK_OFFSET_BEGINNING);
     ck_cons_start(&k);
     ck_count_target_t tgt = {&k.n, N};
@@ -44,7 +44,7 @@ Test(consumer, batch_size_7_gives_batches_of_at_most_7_records, .timeout = 60) {
     cr_assert_eq(k.n, (size_t)N);
     cr_assert_geq(k.nb, (N + 6) / 7);
     cr_assert_geq(full, 10, "only %zu of %zu batches were full", full, k.nb);
-    fprintf(stderr, "batch.size=7: %zu batches, %zu full\n", k.nb, full);
+    fprintf(stderr, "max.poll.records=7: %zu batches, %zu full\n", k.nb, full);
     ck_cons_free(&k);
 }
 
@@ -148,8 +148,8 @@ Test(consumer, a_trickle_is_delivered_within_batch_timeout_ms, .timeout = 60) {
     tr.total = N;
     ck_cons_t k = {.hook = trickle_hook, .user = &tr};
     ck_cons_init(&k, &loop,
-                 ck_conf(ct_bs(), (const char *[]){"batch.size", "100", "batch.timeout.ms", "300",
-                                                   "fetch.max.wait.ms", "100", NULL}));
+                 ck_conf(ct_bs(), (const char *[]){"max.poll.records", "100", "batch.timeout.ms",
+                                                   "300", "fetch.max.wait.ms", "100", NULL}));
     ct_assign_all(k.c, topic, 1, 0);
     ck_cons_start(&k);
     kfk_conf_t *pc = ck_conf(ct_bs(), (const char *[]){"linger.ms", "0", NULL});
@@ -244,7 +244,7 @@ Test(consumer, a_late_batch_done_holds_back_that_partition_only, .timeout = 60) 
     late_t l = {0};
     ck_cons_t k = {.hook = late_hook, .user = &l};
     l.k = &k;
-    ck_cons_init(&k, &loop, ck_conf(ct_bs(), (const char *[]){"batch.size", "10", NULL}));
+    ck_cons_init(&k, &loop, ck_conf(ct_bs(), (const char *[]){"max.poll.records", "10", NULL}));
     ct_assign_all(k.c, topic, PARTS, KFK_OFFSET_BEGINNING);
     ck_cons_start(&k);
     ck_count_target_t tgt = {&k.n, N};
@@ -313,7 +313,7 @@ Test(consumer, a_batch_done_with_an_error_comes_again, .timeout = 60) {
     redo_t r = {2, 1};
     ck_cons_t k = {.hook = redo_hook, .user = &r};
     ck_cons_init(&k, &loop,
-                 ck_conf(ct_bs(), (const char *[]){"batch.size", "5", "group.id", group,
+                 ck_conf(ct_bs(), (const char *[]){"max.poll.records", "5", "group.id", group,
                                                    "auto.offset.reset", "earliest", NULL}));
     ct_assign_all(k.c, topic, 1, KFK_OFFSET_STORED);
     ck_cons_start(&k);

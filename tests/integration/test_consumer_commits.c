@@ -147,7 +147,7 @@ Test(consumer, commits_never_pass_a_batch_that_is_not_done, .timeout = 120) {
     ck_cons_t k = {.hook = wm_hook, .user = &w};
     w.k = &k;
     ck_cons_init(&k, &loop,
-                 ck_conf(ct_bs(), (const char *[]){"batch.size", "10", "group.id", group,
+                 ck_conf(ct_bs(), (const char *[]){"max.poll.records", "10", "group.id", group,
                                                    "auto.offset.reset", "earliest", NULL}));
     ct_assign_all(k.c, topic, PARTS, KFK_OFFSET_STORED);
     uv_timer_init(&loop, &w.check);
@@ -287,7 +287,7 @@ Test(consumer, close_waits_for_an_outstanding_batch_and_commits_it, .timeout = 6
     ck_cons_t k = {.hook = closer_hook, .user = &cl};
     cl.k = &k;
     ck_cons_init(&k, &loop,
-                 ck_conf(ct_bs(), (const char *[]){"batch.size", "20", "group.id", group,
+                 ck_conf(ct_bs(), (const char *[]){"max.poll.records", "20", "group.id", group,
                                                    "auto.offset.reset", "earliest", NULL}));
     ct_assign_all(k.c, topic, 1, KFK_OFFSET_STORED);
     ck_cons_start(&k);
@@ -332,7 +332,7 @@ Test(consumer, reassigning_with_a_commit_in_flight_is_safe, .timeout = 60) {
     reassign_t r = {topic, 0, 0};
     ck_cons_t k = {.hook = reassign_hook, .user = &r};
     ck_cons_init(&k, &loop,
-                 ck_conf(ct_bs(), (const char *[]){"batch.size", "5", "group.id", group,
+                 ck_conf(ct_bs(), (const char *[]){"max.poll.records", "5", "group.id", group,
                                                    "auto.offset.reset", "earliest", NULL}));
     kfk_topic_partition_t tp = {topic, 0, KFK_OFFSET_STORED};
     cr_assert_eq(kfk_consumer_assign(k.c, &tp, 1), 0);
@@ -398,7 +398,7 @@ Test(consumer, a_commit_is_not_held_behind_a_long_polling_fetch, .timeout = 90) 
      * Fetch on a shared connection could not be answered in time. Java and librdkafka talk to
      * the coordinator on a connection of its own; so does kfk. */
     ck_cons_init(&k, &loop,
-                 ck_conf(ct_bs(), (const char *[]){"batch.size", "10", "group.id", group,
+                 ck_conf(ct_bs(), (const char *[]){"max.poll.records", "10", "group.id", group,
                                                    "auto.offset.reset", "earliest",
                                                    "fetch.max.wait.ms", "60000", NULL}));
     ct_assign_all(k.c, topic, 1, KFK_OFFSET_STORED);
@@ -467,7 +467,7 @@ Test(consumer, a_commit_with_nothing_to_commit_calls_back_later_from_the_loop, .
     again_t a = {0};
     ck_cons_t k = {.hook = again_hook, .user = &a};
     ck_cons_init(&k, &loop,
-                 ck_conf(ct_bs(), (const char *[]){"batch.size", "10", "group.id", group,
+                 ck_conf(ct_bs(), (const char *[]){"max.poll.records", "10", "group.id", group,
                                                    "auto.offset.reset", "earliest", NULL}));
     ct_assign_all(k.c, topic, 1, KFK_OFFSET_STORED);
     ck_cons_start(&k);

@@ -54,7 +54,7 @@ Test(consumer, seek_moves_the_position_back_to_the_beginning_and_to_the_end, .ti
     uv_loop_init(&loop);
     seeker_t s = {topic, 0, 0};
     ck_cons_t k = {.hook = seek_hook, .user = &s};
-    ck_cons_init(&k, &loop, ck_conf(ct_bs(), (const char *[]){"batch.size", "10", NULL}));
+    ck_cons_init(&k, &loop, ck_conf(ct_bs(), (const char *[]){"max.poll.records", "10", NULL}));
     ct_assign_all(k.c, topic, 1, KFK_OFFSET_BEGINNING);
     ck_cons_start(&k);
     /* 0..59, 20..99, 0..9, then the end. */
@@ -113,9 +113,9 @@ Test(consumer, seek_drops_the_records_of_a_batch_still_forming, .timeout = 60) {
     ck_cons_t k = {0};
     /* batch.timeout.ms 5000: the 100 records fetched in the first second are a batch still
      * forming when the seek comes at 2500 ms. */
-    ck_cons_init(
-        &k, &loop,
-        ck_conf(ct_bs(), (const char *[]){"batch.size", "1000", "batch.timeout.ms", "5000", NULL}));
+    ck_cons_init(&k, &loop,
+                 ck_conf(ct_bs(), (const char *[]){"max.poll.records", "1000", "batch.timeout.ms",
+                                                   "5000", NULL}));
     ct_assign_all(k.c, topic, 1, KFK_OFFSET_BEGINNING);
     timed_seek_t s = {k.c, topic, {0}, 0, 0, &k.n};
     uv_timer_init(&loop, &s.t);
@@ -180,9 +180,9 @@ Test(consumer, pause_stops_a_partition_and_resume_restarts_it, .timeout = 60) {
     uv_loop_init(&loop);
     pauser_t ps = {topic, 0, 0, 0};
     ck_cons_t k = {.hook = pause_hook, .user = &ps};
-    ck_cons_init(
-        &k, &loop,
-        ck_conf(ct_bs(), (const char *[]){"batch.size", "10", "batch.timeout.ms", "100", NULL}));
+    ck_cons_init(&k, &loop,
+                 ck_conf(ct_bs(), (const char *[]){"max.poll.records", "10", "batch.timeout.ms",
+                                                   "100", NULL}));
     ct_assign_all(k.c, topic, 2, KFK_OFFSET_BEGINNING);
     cr_assert_eq(kfk_consumer_pause(k.c, topic, 0), 0);
     cr_assert_eq(kfk_consumer_pause(k.c, topic, 7), KFK_ERR__UNKNOWN_PARTITION);
@@ -233,9 +233,9 @@ Test(consumer, pause_holds_back_records_of_a_batch_still_forming, .timeout = 60)
     uv_loop_t loop;
     uv_loop_init(&loop);
     ck_cons_t k = {0};
-    ck_cons_init(
-        &k, &loop,
-        ck_conf(ct_bs(), (const char *[]){"batch.size", "1000", "batch.timeout.ms", "5000", NULL}));
+    ck_cons_init(&k, &loop,
+                 ck_conf(ct_bs(), (const char *[]){"max.poll.records", "1000", "batch.timeout.ms",
+                                                   "5000", NULL}));
     ct_assign_all(k.c, topic, 1, KFK_OFFSET_BEGINNING);
     timed_pause_t s = {k.c, topic, {0}, 0};
     uv_timer_init(&loop, &s.t);

@@ -131,7 +131,7 @@ Test(consumer, reads_back_100k_keyed_records_once_each_in_partition_order, .time
     uv_loop_init(&loop);
     keycheck_t kc = {0};
     ck_cons_t k = {.hook = key_hook, .user = &kc};
-    ck_cons_init(&k, &loop, ck_conf(ct_bs(), (const char *[]){"batch.size", "500", NULL}));
+    ck_cons_init(&k, &loop, ck_conf(ct_bs(), (const char *[]){"max.poll.records", "500", NULL}));
     ct_assign_all(k.c, topic, PARTS, KFK_OFFSET_BEGINNING);
     double t0 = ck_now_ms();
     ck_cons_start(&k);
@@ -207,7 +207,7 @@ static void kcat_codec_case(const char *codec, kfk_codec_t want) {
     uv_loop_init(&loop);
     copies_t cs = {0};
     ck_cons_t k = {.hook = copy_hook, .user = &cs};
-    ck_cons_init(&k, &loop, ck_conf(ct_bs(), (const char *[]){"batch.size", "300", NULL}));
+    ck_cons_init(&k, &loop, ck_conf(ct_bs(), (const char *[]){"max.poll.records", "300", NULL}));
     ct_assign_all(k.c, topic, PARTS, KFK_OFFSET_BEGINNING);
     ck_cons_start(&k);
     ck_count_target_t tgt = {&cs.n, N};

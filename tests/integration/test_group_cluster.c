@@ -209,7 +209,7 @@ Test(group_cluster, the_coordinator_killed_and_restarted_loses_nothing_and_commi
     ck_cons_init(
         &k, &loop,
         ck_conf(bs, (const char *[]){"group.id", group, "auto.offset.reset", "earliest",
-                                     "batch.size", "50", "heartbeat.interval.ms", "500",
+                                     "max.poll.records", "50", "heartbeat.interval.ms", "500",
                                      "session.timeout.ms", "10000", "debug", "cgrp", "log_level",
                                      "7", "request.timeout.ms", "5000", NULL}));
     char err[256];

@@ -30,7 +30,7 @@ Test(group, a_member_killed_mid_batch_loses_nothing_and_repeats_at_most_one_batc
     int64_t end[MAXT][MAXP] = {{0}};
     gk_produce_to(&w, 0, 300, end, "k");
     const char *a[16];
-    const char *const more[] = {"batch.size=10", "hold.ms=300", NULL};
+    const char *const more[] = {"max.poll.records=10", "hold.ms=300", NULL};
     gk_args(a, more);
     int m1 = gk_start_member(&w, "m1", a);
     int m2 = gk_start_member(&w, "m2", a);
@@ -96,9 +96,9 @@ Test(group, a_member_frozen_past_its_session_is_fenced_and_its_late_commits_do_n
     const char *a1[16], *a2[16];
     /* m1's heartbeat is slower than its hold: after SIGCONT its batch is done (and committed)
      * before it notices the lost session. */
-    const char *const more1[] = {"batch.size=10", "hold.ms=300", "heartbeat.interval.ms=1000",
+    const char *const more1[] = {"max.poll.records=10", "hold.ms=300", "heartbeat.interval.ms=1000",
                                  NULL};
-    const char *const more2[] = {"batch.size=10", "hold.ms=300", NULL};
+    const char *const more2[] = {"max.poll.records=10", "hold.ms=300", NULL};
     gk_args(a1, more1);
     gk_args(a2, more2);
     int m1 = gk_start_member(&w, "m1", a1);
@@ -185,13 +185,11 @@ Test(group, a_batch_held_past_max_poll_interval_makes_the_member_leave, .timeout
     int64_t end[MAXT][MAXP] = {{0}};
     const char *a1[16], *a2[16];
     /* m1 holds its first batches 8 s with max.poll.interval.ms 4 s. */
-    const char *const more1[] = {"batch.size=10",
-                                 "hold.ms=20",
-                                 "slow.n=100",
-                                 "slow.ms=8000",
-                                 "max.poll.interval.ms=4000",
+    const char *const more1[] = {
+        "max.poll.records=10",       "hold.ms=20", "slow.n=100", "slow.ms=8000",
+        "max.poll.interval.ms=4000", NULL};
+    const char *const more2[] = {"max.poll.records=10", "hold.ms=20", "max.poll.interval.ms=4000",
                                  NULL};
-    const char *const more2[] = {"batch.size=10", "hold.ms=20", "max.poll.interval.ms=4000", NULL};
     gk_args(a1, more1);
     gk_args(a2, more2);
     int m2 = gk_start_member(&w, "m2", a2);

@@ -28,7 +28,7 @@ Test(group, one_then_three_then_two_members_process_every_record_once, .timeout 
     int64_t end[MAXT][MAXP] = {{0}};
     gk_produce_to(&w, 0, 2000, end, "r");
     const char *a[16];
-    const char *const more[] = {"batch.size=20", "hold.ms=100", NULL};
+    const char *const more[] = {"max.poll.records=20", "hold.ms=100", NULL};
     gk_args(a, more);
     double t0 = ck_now_ms();
     int m1 = gk_start_member(&w, "m1", a);
@@ -223,8 +223,8 @@ Test(group, cooperative_sticky_revokes_only_the_partitions_that_move, .timeout =
     int64_t end[MAXT][MAXP] = {{0}};
     gk_produce_to(&w, 0, 200, end, "c");
     const char *a[16];
-    const char *const more[] = {"partition.assignment.strategy=cooperative-sticky", "batch.size=10",
-                                "hold.ms=50", NULL};
+    const char *const more[] = {"partition.assignment.strategy=cooperative-sticky",
+                                "max.poll.records=10", "hold.ms=50", NULL};
     gk_args(a, more);
     int m1 = gk_start_member(&w, "m1", a);
     int m2 = gk_start_member(&w, "m2", a);

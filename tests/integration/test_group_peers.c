@@ -29,7 +29,7 @@ Test(group, a_group_shared_with_kcat_splits_partitions_by_range, .timeout = 120)
     gk_world_init(&w, "kcat");
     gk_add_topic(&w, "gkcat", PARTS);
     const char *a[16];
-    const char *const more[] = {"batch.size=50", NULL};
+    const char *const more[] = {"max.poll.records=50", NULL};
     gk_args(a, more);
     int m1 = gk_start_member(&w, "m1", a);
     gk_wait_count(&w, m1, 'A', 1, 20000);

@@ -209,8 +209,9 @@ static int c_has_batch(void *arg) {
 }
 
 static kfk_consumer_t *consumer_on(const char *topic, const char *group) {
-    kfk_conf_t *c = conf((const char *[]){"group.id", group, "batch.size", "10", "batch.timeout.ms",
-                                          "50", "auto.offset.reset", "earliest", NULL});
+    kfk_conf_t *c =
+        conf((const char *[]){"group.id", group, "max.poll.records", "10", "batch.timeout.ms", "50",
+                              "auto.offset.reset", "earliest", NULL});
     kfk_consumer_t *k;
     char err[256];
     cr_assert_eq(kfk_consumer_new(&loop, c, &k, err, sizeof err), 0, "%s", err);
@@ -441,8 +442,9 @@ static void worker_on_new_topic(const char *tag) {
     ck_topic_create(bs, topic, sizeof topic, tag, 1, 1, NULL);
     free(ck_produce(bs, topic, 50, 0, 1, 0, tag));
     snprintf(group, sizeof group, "%s-g", topic);
-    kfk_conf_t *c = conf((const char *[]){"group.id", group, "batch.size", "10", "batch.timeout.ms",
-                                          "50", "auto.offset.reset", "earliest", NULL});
+    kfk_conf_t *c =
+        conf((const char *[]){"group.id", group, "max.poll.records", "10", "batch.timeout.ms", "50",
+                              "auto.offset.reset", "earliest", NULL});
     kfk_lock_opts_t lo = KFK_LOCK_OPTS_INIT;
     lo.redis = kt_env_required("REDIS");
     lo.ttl_ms = 10000;

@@ -380,7 +380,11 @@ Test(producer, an_unknown_topic_is_reported_within_delivery_timeout, .timeout = 
     uv_loop_init(&loop);
     tally_t t = {0};
     t.loop = &loop;
-    kfk_producer_t *p = pk_producer(&loop, (const char *[]){"delivery.timeout.ms", "2000", NULL});
+    /* The broker creates topics on request (auto.create.topics.enable=true): a producer that
+     * may ask for it would create this one (test_settings.c). */
+    kfk_producer_t *p =
+        pk_producer(&loop, (const char *[]){"delivery.timeout.ms", "2000",
+                                            "allow.auto.create.topics", "false", NULL});
     char topic[96];
     snprintf(topic, sizeof topic, "kfk-p-missing-%d-%u", (int)getpid(),
              (unsigned)(uv_hrtime() % 1000000));

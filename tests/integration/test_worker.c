@@ -5,8 +5,8 @@
  * test) for the tests that freeze or kill Redis.
  *
  * Covers: a second worker on a held partition finishes at once with LOCK_HELD and consumes
- * nothing, and the CLI exits 3; a normal run (batches of batch.size, a commit after each, the
- * commit of stop, the key released, a fresh worker continuing exactly after the commit, Kafka's
+ * nothing, and the CLI exits 3; a normal run (batches of max.poll.records, a commit after each,
+ * the commit of stop, the key released, a fresh worker continuing exactly after the commit, Kafka's
  * ConsumerGroupCommand agreeing); processing past the TTL with renewals blocked (Redis frozen
  * with SIGSTOP: the worker does not hand out its lock for kfk__lock_test_block_renew); Redis
  * killed mid-run and restarted; commits keeping up with the batches (a crash redoes at most one
@@ -276,7 +276,7 @@ static void wk_start(wk_t *k, const wopts_t *o) {
     snprintf(bs, sizeof bs, "%d", o->batch);
     const char *kv[] = {"group.id",
                         o->group,
-                        "batch.size",
+                        "max.poll.records",
                         bs,
                         "auto.offset.reset",
                         "earliest",
@@ -633,7 +633,8 @@ Test(worker, consumes_in_batches_commits_on_stop_releases_the_lock_and_a_fresh_w
     }
     for (size_t i = 0; i < k.nb; i++)
         cr_assert(k.b[i].n <= 10 && (k.b[i].n == 10 || i + 1 == k.nb),
-                  "batch %zu has %zu records (batch.size 10, all records there)", i, k.b[i].n);
+                  "batch %zu has %zu records (max.poll.records 10, all records there)", i,
+                  k.b[i].n);
     cr_assert_eq(k.nb, 10);
 
     /* The lock: the derived key, a fence, a TTL within the configured one. */
@@ -928,7 +929,7 @@ Test(worker, each_commit_lands_before_the_next_batch_is_done_so_a_crash_redoes_a
     cr_assert_eq(k.err, 0, "%s", kfk_err_name(k.err));
     fprintf(stderr,
             "worker: with 100 ms batches, the committed offset lagged the done batches by up to "
-            "%lld record(s) (batch.size 10) at +%.0f ms\n",
+            "%lld record(s) (max.poll.records 10) at +%.0f ms\n",
             (long long)worst, worst_at - k.b[0].at_ms);
     cr_expect_leq(worst, 10,
                   "the committed offset lagged %lld records (%lld batches) behind the done "
@@ -1081,7 +1082,7 @@ Test(worker,
     fprintf(stderr,
             "worker: kfk worker (TTL %d ms) SIGKILLed after printing %zu records (committed "
             "%lld, key PTTL %lld ms); takeover after %.0f ms (%d attempts); %zu duplicate(s) "
-            "(batch.size %d)\n",
+            "(max.poll.records %d)\n",
             TTL, cli_lines, (long long)c_kill, pttl, takeover, k.attempts, dups, BATCH);
     cr_assert_leq(dups, BATCH, "%zu duplicates: more than one batch", dups);
     unlink(out);

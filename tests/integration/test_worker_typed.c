@@ -303,16 +303,6 @@ typedef struct {
     int v1;               /* pass worker_opts_v1_t (no decoder fields) */
 } wopts_t;
 
-/* The consumer's records-per-batch setting: max.poll.records (issue 21), or batch.size in a
- * build from before that name. */
-static const char *batch_records_key(void) {
-    kfk_conf_t *c = kfk_conf_new();
-    cr_assert_not_null(c);
-    kfk_err_t e = kfk_conf_set(c, "max.poll.records", "10", NULL, 0);
-    kfk_conf_free(c);
-    return e == KFK_ERR__UNKNOWN_CONF ? "batch.size" : "max.poll.records";
-}
-
 static void wk_init(wk_t *k, tctx_t *t, const char *name, objs_t *objs, int64_t bad) {
     memset(k, 0, sizeof *k);
     k->t = t;
@@ -326,7 +316,7 @@ static void wk_start(wk_t *k, const wopts_t *o) {
     snprintf(bs, sizeof bs, "%d", o->batch);
     const char *kv[] = {"group.id",
                         o->group,
-                        batch_records_key(),
+                        "max.poll.records",
                         bs,
                         "auto.offset.reset",
                         "earliest",

@@ -93,7 +93,7 @@ row3() {
     [ "$landed" = "$kills" ] || v=FAIL
     sum="records $(jf "$res" delivered), kills $landed, lost $(jf "$res" lost), duplicates $(jf "$res" duplicated) in all, per kill at most $(jf "$res" dup_per_kill_max) (at most $(jf "$res" dup_per_kill_partition_max) of one partition)"
     add_row 3a "consumer SIGKILL (group)" "kfk consume -G -X batch.commit.wait=true, 6 partitions, 500 records/s produced meanwhile; SIGKILL 0-1.5 s after it printed, $kills times" \
-        "$sum" "lost 0; duplicates per kill <= one batch (batch.size 100) per partition" "$v"
+        "$sum" "lost 0; duplicates per kill <= one batch (max.poll.records 100) per partition" "$v"
 
     # A locked worker: one partition behind its Redis lock (TTL 3 s, so that the killed
     # worker's lock expires soon; until then the new one exits 3 and is started again).

@@ -49,7 +49,7 @@ out=$(timeout 60 "$ex/example_batch_consumer" "$b" "$s-b" 1000 2>/dev/null)
 echo "$out" | tail -1
 grep -q '^consumed 1000 events in [0-9]* batches (0 undecodable)$' <<<"$out" || fail "batch_consumer"
 big=$(sed -n 's/^batch [0-9]*: \([0-9]*\) events.*/\1/p' <<<"$out" | awk '$1 > 100' | wc -l)
-[ "$big" = 0 ] || fail "$big batches over batch_size 100"
+[ "$big" = 0 ] || fail "$big batches over batch_size (max.poll.records) 100"
 
 out=$(timeout 60 "$ex/example_events" "$b" "$s-ev" 100 2>/dev/null)
 echo "$out" | tail -1

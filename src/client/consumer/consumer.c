@@ -8,14 +8,15 @@
  * Batches: records are taken from the fetched responses without copying (kfk_message_t points
  * into the response frame, or into the decompressed records of a compressed batch; both are
  * reference-counted "chunks" a batch holds until it is done). A batch takes records from
- * partitions that are not in another undone batch, round robin, up to batch.size records; it is
- * delivered when full or batch.timeout.ms after it got its first record. A partition's next
- * records are delivered only after the batch holding its previous ones is done, so the done
- * watermark of a partition is simply the end of its last done batch, and commits never pass a
- * record that is not done (unlike a commit per message from concurrent handlers). With
- * batch.commit.wait (always in the partition worker) a partition's next records wait, beyond
- * that, until the coordinator acknowledged the commit of that watermark, so a crash re-reads at
- * most the one batch in processing per partition; fetching goes on meanwhile.
+ * partitions that are not in another undone batch, round robin, up to max.poll.records records
+ * (batch.size is the producer's and is not read here); it is delivered when full or
+ * batch.timeout.ms after it got its first record. A partition's next records are delivered only
+ * after the batch holding its previous ones is done, so the done watermark of a partition is
+ * simply the end of its last done batch, and commits never pass a record that is not done
+ * (unlike a commit per message from concurrent handlers). With batch.commit.wait (always in the
+ * partition worker) a partition's next records wait, beyond that, until the coordinator
+ * acknowledged the commit of that watermark, so a crash re-reads at most the one batch in
+ * processing per partition; fetching goes on meanwhile.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -199,7 +200,7 @@ static void take_records(kfk_consumer_t *c, struct kfk_batch *b, cpart_t *p, siz
         if (!bp && !(bp = batch_part(b, p)))
             return;
         if (b->n == b->cap) {
-            size_t cap = b->cap ? b->cap * 2 : (size_t)c->batch_size;
+            size_t cap = b->cap ? b->cap * 2 : (size_t)c->max_records;
             kfk_message_t *m = kfk__realloc(b->msgs, cap * sizeof *m);
             if (!m)
                 return;
@@ -259,12 +260,12 @@ static void fill(kfk_consumer_t *c, uint64_t now, uint64_t *next) {
         }
         struct kfk_batch *b = c->forming;
         size_t n0 = b->n;
-        for (size_t k = 0; k < c->nparts && b->n < (size_t)c->batch_size; k++) {
+        for (size_t k = 0; k < c->nparts && b->n < (size_t)c->max_records; k++) {
             cpart_t *p = c->parts[(c->rr + k) % c->nparts];
             if (p->state != CP_READY || p->paused || p->revoking || !p->bufs ||
                 (p->busy && p->busy != b) || kfk__consumer_commit_pending(c, p))
                 continue;
-            take_records(c, b, p, (size_t)c->batch_size);
+            take_records(c, b, p, (size_t)c->max_records);
         }
         if (c->nparts)
             c->rr = (c->rr + 1) % (uint32_t)c->nparts;
@@ -272,7 +273,7 @@ static void fill(kfk_consumer_t *c, uint64_t now, uint64_t *next) {
             c->forming_since = now;
         if (b->n == 0)
             return;
-        if (b->n >= (size_t)c->batch_size ||
+        if (b->n >= (size_t)c->max_records ||
             now >= c->forming_since + (uint64_t)c->conf->batch_timeout_ms) {
             deliver(c);
             if (c->closing || c->client_closing)
@@ -499,8 +500,17 @@ kfk_err_t kfk_consumer_new(uv_loop_t *loop, const kfk_conf_t *conf, kfk_consumer
         return err;
     }
     c->conf = c->cl->conf;
+    c->cl->md_auto_create = c->conf->allow_auto_create_topics;
     kfk__stats_section_add(&c->cl->stats, kfk__consumer_stats, c);
-    c->batch_size = KFK_CONF_IS_SET(c->conf, batch_size) ? (int)c->conf->batch_size : 100;
+    c->max_records = (int)c->conf->max_poll_records;
+    if (KFK_CONF_IS_SET(c->conf, batch_size) && !KFK_CONF_IS_SET(c->conf, max_poll_records))
+        /* A configuration shared with a producer, or one written when batch.size also meant
+         * the consumer's records per batch: as in Java and librdkafka, it does not reach the
+         * consumer. */
+        kfk__log(&c->cl->log, KFK_LOG_NOTICE, KFK_DBG_CONSUMER,
+                 "batch.size=%lld is the producer's batch in bytes and does not set the "
+                 "consumer's batch; set max.poll.records for records per batch (now %d)",
+                 (long long)c->conf->batch_size, c->max_records);
     c->commit_wait = c->conf->batch_commit_wait && c->conf->group_id[0];
     c->close_timeout_ms = -1;
     if (c->conf->heartbeat_interval_ms >= c->conf->session_timeout_ms) {
@@ -616,7 +626,7 @@ void kfk_consumer_set_decoder(kfk_consumer_t *c, kfk_decode_cb decode, kfk_free_
 }
 
 void kfk__consumer_set_batch_limit(kfk_consumer_t *c, int records) {
-    c->batch_size = records;
+    c->max_records = records;
 }
 
 void kfk__consumer_set_commit_wait(kfk_consumer_t *c, int on) {

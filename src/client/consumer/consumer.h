@@ -11,7 +11,7 @@
 #include "ev/log.h"
 #include "kfk/kfk.h"
 
-/* Sets how many records a batch holds at most (the batch.size setting), e.g. a listener's
+/* Sets how many records a batch holds at most (the max.poll.records setting), e.g. a listener's
  * in-flight bound. Call it before kfk_consumer_start. */
 void kfk__consumer_set_batch_limit(kfk_consumer_t *c, int records);
 

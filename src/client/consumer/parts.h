@@ -187,7 +187,7 @@ struct kfk_consumer {
     size_t buffered;      /* bytes prefetched in all partitions */
     uint32_t fetch_round; /* counts kfk__fetcher_run calls */
     uint32_t rr;          /* round-robin start for batch filling */
-    int batch_size;
+    int max_records;      /* records per batch: max.poll.records, or a listener's bound */
 
     uv_timer_t timer;
     uv_timer_cb run; /* the loop's turn (consumer.c), which kfk__consumer_kick schedules */

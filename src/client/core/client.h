@@ -187,6 +187,10 @@ struct kfk__client {
     kfk__broker_t *md_broker;
     char **wanted; /* topics the cache follows */
     size_t wanted_cnt;
+    /* Metadata requests for the followed topics ask the broker to create unknown ones: the
+     * producer and the consumer set it from allow.auto.create.topics; the admin never does. */
+    int md_auto_create;
+    uint32_t md_creating_attempts; /* refreshes in a row that found a followed topic unknown */
     uv_timer_t md_timer;
     /* The statistics document (stats.h): the core's section first (client.c), then the
      * owner's (the producer's or the consumer's, added when it is created). */

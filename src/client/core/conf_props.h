@@ -25,6 +25,7 @@
 #define KFK_CONF_O_PRODUCER "producer"
 #define KFK_CONF_O_CONSUMER "consumer, worker"
 #define KFK_CONF_O_RETRY "producer, consumer, worker"
+#define KFK_CONF_O_TOPICS "producer, consumer, worker"
 
 #define KFK_CONF_PROPS(X)                                                                          \
     X("bootstrap.servers", bootstrap_servers, STR, "", 0, 0, 0, "", "metadata.broker.list",        \
@@ -42,6 +43,11 @@
       "per failure until an answer decodes, +-20 % jitter; librdkafka's default)")                 \
     X("reconnect.backoff.max.ms", reconnect_backoff_max_ms, INT, "10000", 0, 3600000, 0, "", "",   \
       KFK_CONF_O_CLIENT, "Maximum reconnect backoff (used at once after a fatal error)")           \
+    X("allow.auto.create.topics", allow_auto_create_topics, BOOL, "true", 0, 0, 0, "", "",         \
+      KFK_CONF_O_TOPICS,                                                                           \
+      "Metadata requests ask the broker to create an unknown topic (it does where "                \
+      "auto.create.topics.enable=true; metadata is refreshed on the retry backoff until the "      \
+      "topic appears); false: an unknown topic stays UNKNOWN_TOPIC_OR_PARTITION")                  \
     X("metadata.max.age.ms", metadata_max_age_ms, INT, "300000", 1, 2147483647, 0, "", "",         \
       KFK_CONF_O_CLIENT, "Refresh metadata at least this often")                                   \
     X("receive.message.max.bytes", receive_message_max_bytes, INT, "100000000", 1000, 2147483647,  \
@@ -88,9 +94,10 @@
     X("linger.ms", linger_ms, INT, "5", 0, 900000, 0, "", "queue.buffering.max.ms",                \
       KFK_CONF_O_PRODUCER,                                                                         \
       "Wait this long for a batch to fill (it fills on while it cannot be sent)")                  \
-    X("batch.size", batch_size, INT, "16384", 1, 2147483647, 0, "", "",                            \
-      KFK_CONF_O_PRODUCER ", " KFK_CONF_O_CONSUMER,                                                \
-      "Producer: batch bytes (default 16384); consumer: records per batch (default 100)")          \
+    X("batch.size", batch_size, INT, "16384", 1, 2147483647, 0, "", "", KFK_CONF_O_PRODUCER,       \
+      "Bytes of a partition's batch; at least 68 (a 61-byte batch header and the smallest "        \
+      "record: kfk_producer_new refuses less; set below 1024, a warning); a larger record goes "   \
+      "in a batch of its own. Not read by the consumer (see max.poll.records)")                    \
     X("compression.type", compression_type, ENUM, "none", 0, 0, 0, "none|gzip|snappy|lz4|zstd",    \
       "compression.codec", KFK_CONF_O_PRODUCER,                                                    \
       "Codec of produced batches (one not built in fails kfk_producer_new)")                       \
@@ -125,6 +132,10 @@
       "Consumer group (commits, subscribe; required by the worker)")                               \
     X("group.instance.id", group_instance_id, STR, "", 0, 0, 0, "", "", KFK_CONF_O_CONSUMER,       \
       "Static membership id (KIP-345); empty: dynamic member")                                     \
+    X("max.poll.records", max_poll_records, INT, "100", 1, 2147483647, 0, "", "",                  \
+      KFK_CONF_O_CONSUMER,                                                                         \
+      "Records per batch handed to the application at most (batch.size, the producer's bytes, "    \
+      "does not set it: set alone, a notice says so)")                                             \
     X("batch.timeout.ms", batch_timeout_ms, INT, "500", 0, 3600000, 0, "", "",                     \
       KFK_CONF_O_CONSUMER, "Deliver a batch with what arrived within this time")                   \
     X("batch.commit.wait", batch_commit_wait, BOOL, "false", 0, 0, 0, "", "", "consumer",          \

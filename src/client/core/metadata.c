@@ -6,10 +6,14 @@
  * with its last cause, even while it waits for a broker's backoff or a request's answer (an
  * answer that arrives later still updates the cache). Brokers missing from an answer
  * are dropped (their connections close). The cache is refreshed every metadata.max.age.ms.
+ * Requests ask the broker to create unknown topics when the owner allows it
+ * (allow.auto.create.topics: the producer and the consumer; never the admin); while a followed
+ * topic is still unknown then, refreshes come on the retry backoff.
  */
 #include <stdio.h>
 #include <string.h>
 
+#include "client/core/backoff.h"
 #include "client/core/client.h"
 #include "protocol/mem.h"
 
@@ -302,6 +306,30 @@ typedef struct {
     uint32_t round;
 } md_req_t;
 
+/* With auto-creation asked, a followed topic the broker answered unknown or leaderless is
+ * being created (or the broker does not create topics): the next refresh comes on the retry
+ * backoff (retry.backoff.ms doubling to retry.backoff.max.ms) instead of metadata.max.age.ms,
+ * as Java's clients do, so that a group member subscribed to it sees its partitions within a
+ * heartbeat of its creation (follow.c) rather than minutes later. */
+static void schedule_creating(kfk__client_t *cl) {
+    int creating = 0;
+    for (size_t i = 0; cl->md_auto_create && !creating && i < cl->wanted_cnt; i++) {
+        const kfk__topic_md_t *t = kfk__client_topic(cl, cl->wanted[i]);
+        creating = t && (t->err == KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION ||
+                         t->err == KFK_ERR_LEADER_NOT_AVAILABLE);
+    }
+    if (!creating) {
+        cl->md_creating_attempts = 0;
+        return;
+    }
+    cl->md_creating_attempts++;
+    uint64_t age = (uint64_t)cl->conf->metadata_max_age_ms;
+    uint64_t in = kfk__backoff_ms(cl->conf->retry_backoff_ms, cl->conf->retry_backoff_max_ms,
+                                  cl->md_creating_attempts);
+    if (!uv_is_closing((uv_handle_t *)&cl->md_timer))
+        uv_timer_start(&cl->md_timer, on_md_timer, in < age ? in : age, age);
+}
+
 static void on_md_response(kfk__resp_t *r, void *opaque) {
     md_req_t rq = *(md_req_t *)opaque;
     kfk__free(opaque);
@@ -324,6 +352,8 @@ static void on_md_response(kfk__resp_t *r, void *opaque) {
     kfk_err_t err = apply(cl, r->body, cl->md_round_all);
     kfk__dbg(&cl->log, KFK_DBG_METADATA, "metadata v%d from broker %d: %d topics, %s", r->version,
              r->broker->node_id, cl->topic_cnt, err ? kfk_err_name(err) : "ok");
+    if (!err)
+        schedule_creating(cl);
     round_done(cl, err);
 }
 
@@ -359,7 +389,10 @@ static void on_md_broker_ready(kfk__broker_t *b, kfk_err_t err, const char *msg,
             topics[i].name = kfk_str_c(cl->wanted[i]);
         req.topics = (kfk_array_t){topics, (int32_t)cl->wanted_cnt};
     }
-    req.allow_auto_topic_creation = false;
+    /* The producer and the consumer per allow.auto.create.topics (default true: Java's producer
+     * always asks, its consumer by default), the admin never; a request for every topic names
+     * none to create. */
+    req.allow_auto_topic_creation = cl->md_auto_create && !cl->md_round_all;
     md_req_t *rq = kfk__malloc(sizeof *rq);
     if (!rq) {
         kfk__free(topics);

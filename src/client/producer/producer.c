@@ -1,10 +1,10 @@
 /*
  * producer.c: kfk_producer_t. Records are appended straight into per-partition RecordBatch v2
- * buffers (the only copy of their bytes); a batch closes at batch.size bytes, or once it has
- * lingered linger.ms and a request can carry it (until then it goes on taking records, for at
- * most an eighth of delivery.timeout.ms), and goes out in one Produce request per leader carrying
- * the next batch of each of its partitions, written to the socket by reference (no coalescing
- * copy).
+ * buffers (the only copy of their bytes); a batch closes at batch.size bytes (a larger record
+ * travels alone, as in Java), or once it has lingered linger.ms and a request can carry it (until
+ * then it goes on taking records, for at most an eighth of delivery.timeout.ms), and goes out in
+ * one Produce request per leader carrying the next batch of each of its partitions, written to
+ * the socket by reference (no coalescing copy).
  *
  * Delivery: every accepted record gets exactly one report. Retriable errors (leader moves,
  * NOT_ENOUGH_REPLICAS, timeouts, disconnects...) refresh metadata and retry within
@@ -339,12 +339,17 @@ static void on_topic_md(kfk__client_t *cl, kfk_err_t err, void *opaque) {
         kfk_err_t cause = t->md_err ? (kfk_err_t)t->md_err : err;
         if (cause) {
             int repeat = t->md_logged == (int16_t)cause;
-            kfk__log(&p->cl->log, repeat ? KFK_LOG_DEBUG : KFK_LOG_WARNING, KFK_DBG_PRODUCER,
-                     "topic %s not usable yet: %s; asking again in %llu ms%s", t->name,
-                     kfk_err_name(cause),
+            /* Expected while the broker creates the topic we asked for: no warning for it. */
+            int creating = t->md_attempts == 1 && p->c->allow_auto_create_topics &&
+                           (cause == KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION ||
+                            cause == KFK_ERR_LEADER_NOT_AVAILABLE);
+            kfk__log(&p->cl->log, repeat || creating ? KFK_LOG_DEBUG : KFK_LOG_WARNING,
+                     KFK_DBG_PRODUCER, "topic %s not usable yet: %s%s; asking again in %llu ms%s",
+                     t->name, kfk_err_name(cause), creating ? " (auto-creation asked)" : "",
                      (unsigned long long)(t->md_retry_at - kfk__producer_now_ms(p)),
                      repeat ? " (again)" : "");
-            t->md_logged = (int16_t)cause;
+            if (!creating)
+                t->md_logged = (int16_t)cause;
         }
     } else {
         t->md_attempts = 0;
@@ -685,6 +690,14 @@ static kfk_err_t check_conf(kfk_conf_t *c, int *idempotent, char *errstr, size_t
         snprintf(errstr, errstr_size, "enable.idempotence=true needs retries > 0");
         return KFK_ERR__INVALID_CONF;
     }
+    if (c->batch_size < KFK__PRODUCER_BATCH_SIZE_MIN) {
+        snprintf(errstr, errstr_size,
+                 "batch.size=%lld is below 68 bytes, the smallest batch that holds one record (a "
+                 "61-byte batch header and a 7-byte record); batch.size is the producer's batch "
+                 "in bytes (a consumer's records per batch is max.poll.records)",
+                 (long long)c->batch_size);
+        return KFK_ERR__INVALID_CONF;
+    }
     if (c->compression_type != KFK_CODEC_NONE &&
         !kfk_codec_available((kfk_codec_t)c->compression_type)) {
         snprintf(errstr, errstr_size, "compression.type=%s is not built into this kfk",
@@ -711,6 +724,7 @@ kfk_err_t kfk_producer_new(uv_loop_t *loop, const kfk_conf_t *conf, kfk_producer
         return err;
     }
     p->c = p->cl->conf;
+    p->cl->md_auto_create = p->c->allow_auto_create_topics;
     kfk__stats_section_add(&p->cl->stats, render_stats, p);
     err = check_conf(p->c, &p->idempotent, errstr, errstr_size);
     if (err) {
@@ -718,6 +732,12 @@ kfk_err_t kfk_producer_new(uv_loop_t *loop, const kfk_conf_t *conf, kfk_producer
         kfk__free(p);
         return err;
     }
+    if (KFK_CONF_IS_SET(p->c, batch_size) && p->c->batch_size < KFK__PRODUCER_BATCH_SIZE_SMALL)
+        kfk__log(&p->cl->log, KFK_LOG_WARNING, KFK_DBG_PRODUCER,
+                 "batch.size=%lld: each batch holds at most %lld bytes, a few small records; "
+                 "batch.size is the producer's batch in bytes (a consumer's records per batch "
+                 "is max.poll.records)",
+                 (long long)p->c->batch_size, (long long)p->c->batch_size);
     p->acks = kfk__conf_acks(p->c);
     p->codec = (kfk_codec_t)p->c->compression_type;
     p->max_in_flight_tp = (int)(p->idempotent ? (p->c->max_in_flight < 5 ? p->c->max_in_flight : 5)

@@ -16,6 +16,16 @@
 #include "client/core/client.h"
 #include "protocol/mem.h"
 
+/* The smallest batch.size kfk_producer_new accepts: a batch that holds one record, the 61-byte
+ * RecordBatch v2 header and the smallest record (7 bytes: its length, attributes, timestamp
+ * delta 0, offset delta 0, null key, null value and no headers, one byte each). */
+#define KFK__PRODUCER_BATCH_SIZE_MIN (KFK_RECORD_BATCH_HEADER_SIZE + 7) /* 68, as errstr says */
+
+/* An explicit batch.size below this gets a warning at kfk_producer_new: a batch of a few small
+ * records at most is most likely a records-per-batch count meant for a consumer (kfk's consumer
+ * read batch.size that way before max.poll.records) in a configuration shared with it. */
+#define KFK__PRODUCER_BATCH_SIZE_SMALL 1024
+
 typedef struct rmeta {
     kfk_delivery_cb cb;
     void *opaque;

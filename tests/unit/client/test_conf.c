@@ -63,12 +63,17 @@ Test(conf, starts_with_the_documented_defaults) {
     cr_expect_str_eq(get(conf, "enable.auto.commit"), "false");
     cr_expect_str_eq(get(conf, "auto.offset.reset"), "latest");
     cr_expect_str_eq(get(conf, "partition.assignment.strategy"), "range,cooperative-sticky");
+    cr_expect_str_eq(get(conf, "batch.size"), "16384");
+    cr_expect_str_eq(get(conf, "max.poll.records"), "100");
+    cr_expect_str_eq(get(conf, "allow.auto.create.topics"), "true");
 }
 
 Test(conf, stores_defaults_in_typed_fields_marked_as_not_set) {
     cr_expect_eq(conf->request_timeout_ms, 30000);
     cr_expect_eq(conf->linger_ms, 5);
     cr_expect_eq(conf->batch_size, 16384);
+    cr_expect_eq(conf->max_poll_records, 100);
+    cr_expect_eq(conf->allow_auto_create_topics, 1);
     cr_expect_eq(conf->security_protocol, KFK_SEC_PLAINTEXT);
     cr_expect_eq(conf->acks, KFK_ACKS_ALL);
     cr_expect_eq(kfk__conf_acks(conf), -1);
@@ -191,6 +196,49 @@ Test(conf, does_not_mark_a_property_set_when_its_value_is_rejected) {
     expect_set("batch.size", "0", KFK_ERR__INVALID_CONF,
                "batch.size: 0 is out of range [1, 2147483647]");
     cr_expect_not(KFK_CONF_IS_SET(conf, batch_size));
+}
+
+/* ---- the producer's batch bytes and the consumer's batch records ----------------------------- */
+
+/* The row of @p name in the public table. */
+static const kfk_conf_property_t *row(const char *name) {
+    for (size_t i = 0; i < kfk_conf_property_count(); i++)
+        if (!strcmp(kfk_conf_property(i)->name, name))
+            return kfk_conf_property(i);
+    cr_assert_fail("no row %s", name);
+    return NULL;
+}
+
+Test(conf, batch_size_is_read_by_the_producer_only_and_max_poll_records_by_the_consumer) {
+    cr_expect_str_eq(row("batch.size")->objects, "producer");
+    cr_expect_str_eq(row("max.poll.records")->objects, "consumer, worker");
+    cr_expect_str_eq(row("allow.auto.create.topics")->objects, "producer, consumer, worker");
+    cr_expect(strstr(row("batch.size")->description, "at least 68"), "%s",
+              row("batch.size")->description);
+    cr_expect(strstr(row("batch.size")->description, "max.poll.records"), "%s",
+              row("batch.size")->description);
+}
+
+Test(conf, batch_size_and_max_poll_records_are_separate_settings) {
+    expect_set("batch.size", "100", KFK_ERR_NONE, "");
+    cr_expect_eq(conf->batch_size, 100);
+    cr_expect_eq(conf->max_poll_records, 100);
+    cr_expect(KFK_CONF_IS_SET(conf, batch_size));
+    cr_expect_not(KFK_CONF_IS_SET(conf, max_poll_records));
+    expect_set("max.poll.records", "10", KFK_ERR_NONE, "");
+    cr_expect_eq(conf->max_poll_records, 10);
+    cr_expect_eq(conf->batch_size, 100);
+    cr_expect(KFK_CONF_IS_SET(conf, max_poll_records));
+    expect_set("max.poll.records", "0", KFK_ERR__INVALID_CONF,
+               "max.poll.records: 0 is out of range [1, 2147483647]");
+}
+
+Test(conf, allow_auto_create_topics_is_a_boolean) {
+    expect_set("allow.auto.create.topics", "false", KFK_ERR_NONE, "");
+    cr_expect_eq(conf->allow_auto_create_topics, 0);
+    cr_expect(KFK_CONF_IS_SET(conf, allow_auto_create_topics));
+    expect_set("allow.auto.create.topics", "maybe", KFK_ERR__INVALID_CONF,
+               "allow.auto.create.topics: \"maybe\" is not true or false");
 }
 
 /* ---- booleans -------------------------------------------------------------------------------- */

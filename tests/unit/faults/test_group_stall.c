@@ -102,7 +102,7 @@ static void start_consumer(st_t *t) {
                         "200",
                         "auto.offset.reset",
                         "earliest",
-                        "batch.size",
+                        "max.poll.records",
                         "100",
                         NULL};
     kfk_conf_t *conf = kt_conf(kfk_mock_bootstrap(t->mock), kv);

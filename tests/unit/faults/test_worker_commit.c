@@ -381,7 +381,7 @@ static kfk_conf_t *make_conf(wt_t *t) {
                         "g",
                         "auto.offset.reset",
                         "earliest",
-                        "batch.size",
+                        "max.poll.records",
                         "100",
                         "batch.timeout.ms",
                         "10",
