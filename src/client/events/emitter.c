@@ -31,10 +31,8 @@
 struct kfk_emitter {
     kfk_producer_t *p;
     kfk_envelope_t envelope;
-    kfk_wbuf_t body;   /* scratch: the body as msgpack */
-    kfk_wbuf_t envbuf; /* scratch: the envelope */
-    kfk_wbuf_t topic;  /* scratch: a topic filled from its template */
-    kfk_wbuf_t key;    /* scratch: a key filled from its template */
+    kfk_wbuf_t body;        /* scratch: the body as msgpack */
+    kfk__event_bufs_t bufs; /* scratch: the record's value, topic and key */
     uint64_t in_flight;
     int closing;
     kfk_emitter_close_cb close_cb;
@@ -58,16 +56,6 @@ typedef struct {
     void *opaque;
     char id[64];
 } emit_ctx_t;
-
-/* What one emit is: from the per-call arguments or a declared event. */
-typedef struct {
-    kfk_envelope_t envelope;
-    const char *topic;
-    int topic_is_template;
-    const char *type;
-    const char *partition_by;
-    const char *partition_key; /* template */
-} emit_spec_t;
 
 int kfk__envelope_valid(kfk_envelope_t env) {
     return env >= KFK_ENVELOPE_JSON && env <= KFK_ENVELOPE_NONE_MSGPACK;
@@ -163,9 +151,7 @@ static void on_emitter_closed(uv_handle_t *h) {
     if (e->close_cb)
         e->close_cb(e, e->close_opaque); /* kfk.h: memory valid until it returns */
     kfk_wbuf_free(&e->body);
-    kfk_wbuf_free(&e->envbuf);
-    kfk_wbuf_free(&e->topic);
-    kfk_wbuf_free(&e->key);
+    kfk__event_bufs_free(&e->bufs);
     kfk__free(e);
 }
 
@@ -284,15 +270,6 @@ static void on_emitted(kfk_producer_t *p, const kfk_delivery_t *d, void *opaque)
     emitter_release(e);
 }
 
-/* The body's msgpack unpacked into @p u (for templates and for JSON written from msgpack). */
-static int unpack_body(kfk_emitter_t *e, msgpack_unpacked *u) {
-    size_t off = 0;
-    return msgpack_unpack_next(u, (const char *)e->body.data, e->body.len, &off) ==
-                   MSGPACK_UNPACK_SUCCESS
-               ? 0
-               : -1;
-}
-
 /* The key at a dotted path, str() of the scalar there as Python writes it (Dispytch 0.9 hands
  * the value to aiokafka, whose key serializer is str(v).encode()): over the body, or with the
  * 0.9 envelope over the envelope ("body.user.id", "id", "type"). Appended to @p out. */
@@ -324,20 +301,9 @@ static kfk_err_t key_from_path(const msgpack_object *body, kfk__event_format_t f
     return out->err;
 }
 
-/* Builds the record for the event in e->body (msgpack) as @p sp says, and sends it.
- * @p body_json: the body's JSON text when the caller gave JSON (written as it is). */
-static kfk_err_t emit(kfk_emitter_t *e, const emit_spec_t *sp, const char *body_json,
-                      size_t body_json_len, const kfk_emit_opts_t *o, kfk_emit_cb cb,
-                      void *opaque) {
-    kfk_emit_opts_t ob = KFK_EMIT_OPTS_INIT;
-    if (o) {
-        char errstr[128];
-        if (kfk__opts_read(&ob, sizeof ob, o, "KFK_EMIT_OPTS_INIT", errstr, sizeof errstr)) {
-            kfk__log(kfk__producer_log(e->p), KFK_LOG_ERR, KFK_DBG_PRODUCER, "emitter: %s", errstr);
-            return KFK_ERR__INVALID_ARG;
-        }
-    }
-    o = &ob;
+kfk_err_t kfk__event_encode(kfk__event_bufs_t *b, const kfk__event_spec_t *sp, const void *body,
+                            size_t body_len, const char *body_json, size_t body_json_len,
+                            const kfk_emit_opts_t *o, const char *id, int64_t ts, kfk_record_t *r) {
     char *errstr = o->errstr;
     size_t errsize = o->errstr ? o->errstr_size : 0;
     if (errstr && errsize)
@@ -348,78 +314,58 @@ static kfk_err_t emit(kfk_emitter_t *e, const emit_spec_t *sp, const char *body_
         set_err(errstr, errsize, sp->topic ? "no event type" : "no topic");
         return KFK_ERR__INVALID_ARG;
     }
-    if (e->body.err)
-        return e->body.err;
     /* Dispytch's body is a map (the event's fields), and one well-formed value. */
-    uint8_t m = e->body.len ? e->body.data[0] : 0;
+    const uint8_t *bd = body;
+    uint8_t m = body_len ? bd[0] : 0;
     size_t used = 0;
     if (!((m & 0xf0) == 0x80 || m == 0xde || m == 0xdf) ||
-        !kfk__msgpack_check(e->body.data, e->body.len, &used) || used != e->body.len) {
+        !kfk__msgpack_check(body, body_len, &used) || used != body_len) {
         set_err(errstr, errsize, "the event is not a map (a JSON object)");
         return KFK_ERR__VALUE_DECODE;
     }
     /* Unpacked once for templates, paths and JSON written from msgpack (checked above). */
     msgpack_unpacked u;
     msgpack_unpacked_init(&u);
-    if (unpack_body(e, &u)) {
+    size_t off = 0;
+    if (msgpack_unpack_next(&u, body, body_len, &off) != MSGPACK_UNPACK_SUCCESS) {
         msgpack_unpacked_destroy(&u);
         return KFK_ERR__VALUE_DECODE;
     }
     kfk_err_t err = KFK_ERR_NONE;
-    emit_ctx_t *ctx = NULL;
-    kfk_wbuf_t *k = &e->key;
-    k->len = 0;
-    k->err = KFK_ERR_NONE;
-    kfk_record_t r;
-    memset(&r, 0, sizeof r);
-    r.topic = sp->topic;
+    kfk_wbuf_t *k = &b->key, *w = &b->value, *t = &b->topic;
+    k->len = w->len = t->len = 0;
+    k->err = w->err = t->err = KFK_ERR_NONE;
+    memset(r, 0, sizeof *r);
+    r->topic = sp->topic;
     if (sp->topic_is_template) {
-        kfk_wbuf_t *t = &e->topic;
-        t->len = 0;
-        t->err = KFK_ERR_NONE;
         if ((err = kfk__template_render(sp->topic, &u.data, "topic template", t, errstr,
                                         errsize)) != 0)
             goto out;
         kfk_wbuf_put_raw(t, "", 1);
         if ((err = t->err) != 0)
             goto out;
-        r.topic = (const char *)t->data;
+        r->topic = (const char *)t->data;
     }
-    ctx = kfk__calloc(1, sizeof *ctx);
-    if (!ctx) {
-        err = KFK_ERR__NOMEM;
-        goto out;
-    }
-    if (fmt != FORMAT_NONE) {
-        if (o->id && strlen(o->id) < sizeof ctx->id)
-            snprintf(ctx->id, sizeof ctx->id, "%s", o->id);
-        else
-            uuid4(ctx->id);
-    }
-    r.partition = o->has_partition ? o->partition : KFK_PARTITION_ANY;
+    r->partition = o->has_partition ? o->partition : KFK_PARTITION_ANY;
     const char *path = o->partition_by ? o->partition_by : o->key ? NULL : sp->partition_by;
     if (path) {
-        if ((err = key_from_path(&u.data, fmt, path, ctx->id, sp->type, k, errstr, errsize)) != 0)
+        if ((err = key_from_path(&u.data, fmt, path, id, sp->type, k, errstr, errsize)) != 0)
             goto out;
-        r.key = k->data ? (const void *)k->data : (const void *)"";
-        r.key_len = k->len;
+        r->key = k->data ? (const void *)k->data : (const void *)"";
+        r->key_len = k->len;
     } else if (o->key) {
-        r.key = o->key;
-        r.key_len = o->key_len;
+        r->key = o->key;
+        r->key_len = o->key_len;
     } else if (sp->partition_key) {
         if ((err = kfk__template_render(sp->partition_key, &u.data, "partition key template", k,
                                         errstr, errsize)) != 0)
             goto out;
-        r.key = k->data ? (const void *)k->data : (const void *)"";
-        r.key_len = k->len;
+        r->key = k->data ? (const void *)k->data : (const void *)"";
+        r->key_len = k->len;
     }
-    int64_t ts = o->timestamp > 0 ? o->timestamp : now_ms();
-    kfk_wbuf_t *w = &e->envbuf;
-    w->len = 0;
-    w->err = KFK_ERR_NONE;
     if (fmt == FORMAT_NONE) {
         if (as_msgpack)
-            kfk_wbuf_put_raw(w, e->body.data, e->body.len);
+            kfk_wbuf_put_raw(w, body, body_len);
         else if (body_json)
             kfk_wbuf_put_raw(w, body_json, body_json_len);
         else
@@ -429,18 +375,18 @@ static kfk_err_t emit(kfk_emitter_t *e, const emit_spec_t *sp, const char *body_
         msgpack_packer_init(&pk, w, wbuf_write);
         msgpack_pack_map(&pk, fmt == FORMAT_DISPYTCH_10 ? 4 : 3);
         msgpack_pack_str_with_body(&pk, "id", 2);
-        msgpack_pack_str_with_body(&pk, ctx->id, strlen(ctx->id));
+        msgpack_pack_str_with_body(&pk, id, strlen(id));
         msgpack_pack_str_with_body(&pk, "type", 4);
         msgpack_pack_str_with_body(&pk, sp->type, strlen(sp->type));
         msgpack_pack_str_with_body(&pk, "body", 4);
-        kfk_wbuf_put_raw(w, e->body.data, e->body.len); /* already msgpack */
+        kfk_wbuf_put_raw(w, body, body_len); /* already msgpack */
         if (fmt == FORMAT_DISPYTCH_10) {
             msgpack_pack_str_with_body(&pk, "timestamp", 9);
             msgpack_pack_int64(&pk, ts);
         }
     } else {
         kfk_wbuf_put_raw(w, "{\"id\": ", 7);
-        kfk__json_put_string(w, ctx->id, strlen(ctx->id));
+        kfk__json_put_string(w, id, strlen(id));
         kfk_wbuf_put_raw(w, ", \"type\": ", 10);
         kfk__json_put_string(w, sp->type, strlen(sp->type));
         kfk_wbuf_put_raw(w, ", \"body\": ", 10);
@@ -458,22 +404,62 @@ static kfk_err_t emit(kfk_emitter_t *e, const emit_spec_t *sp, const char *body_
     }
     if ((err = w->err) != 0)
         goto out;
-    r.value = w->data;
-    r.value_len = w->len;
-    r.headers = o->headers;
-    r.header_cnt = o->header_cnt;
-    r.timestamp = ts;
-    ctx->e = e;
-    ctx->cb = cb;
-    ctx->opaque = opaque;
-    if ((err = kfk_producer_send(e->p, &r, on_emitted, ctx)) != 0)
-        goto out;
-    ctx = NULL;
-    e->in_flight++;
+    r->value = w->data;
+    r->value_len = w->len;
+    r->headers = o->headers;
+    r->header_cnt = o->header_cnt;
+    r->timestamp = ts;
 out:
-    kfk__free(ctx);
     msgpack_unpacked_destroy(&u);
     return err;
+}
+
+void kfk__event_bufs_free(kfk__event_bufs_t *b) {
+    kfk_wbuf_free(&b->value);
+    kfk_wbuf_free(&b->topic);
+    kfk_wbuf_free(&b->key);
+}
+
+/* Encodes the event in e->body as @p sp says and sends it. @p body_json: the body's JSON text
+ * when the caller gave JSON (written as it is). */
+static kfk_err_t emit(kfk_emitter_t *e, const kfk__event_spec_t *sp, const char *body_json,
+                      size_t body_json_len, const kfk_emit_opts_t *o, kfk_emit_cb cb,
+                      void *opaque) {
+    kfk_emit_opts_t ob = KFK_EMIT_OPTS_INIT;
+    if (o) {
+        char errstr[128];
+        if (kfk__opts_read(&ob, sizeof ob, o, "KFK_EMIT_OPTS_INIT", errstr, sizeof errstr)) {
+            kfk__log(kfk__producer_log(e->p), KFK_LOG_ERR, KFK_DBG_PRODUCER, "emitter: %s", errstr);
+            return KFK_ERR__INVALID_ARG;
+        }
+    }
+    if (e->body.err)
+        return e->body.err;
+    emit_ctx_t *ctx = kfk__calloc(1, sizeof *ctx);
+    if (!ctx)
+        return KFK_ERR__NOMEM;
+    if (kfk__envelope_format(sp->envelope) != FORMAT_NONE) {
+        if (ob.id && strlen(ob.id) < sizeof ctx->id)
+            snprintf(ctx->id, sizeof ctx->id, "%s", ob.id);
+        else
+            uuid4(ctx->id);
+    }
+    kfk_record_t r;
+    kfk_err_t err =
+        kfk__event_encode(&e->bufs, sp, e->body.data, e->body.len, body_json, body_json_len, &ob,
+                          ctx->id, ob.timestamp > 0 ? ob.timestamp : now_ms(), &r);
+    if (!err) {
+        ctx->e = e;
+        ctx->cb = cb;
+        ctx->opaque = opaque;
+        err = kfk_producer_send(e->p, &r, on_emitted, ctx);
+    }
+    if (err) {
+        kfk__free(ctx);
+        return err;
+    }
+    e->in_flight++;
+    return KFK_ERR_NONE;
 }
 
 /* Starts an emit: the body scratch emptied, or the refusal when closing. */
@@ -501,18 +487,18 @@ static kfk_err_t body_from_pack(kfk_emitter_t *e, kfk_pack_cb pack, const void *
     return pack(&pk, obj, pack_opaque) != 0 ? KFK_ERR__INVALID_ARG : KFK_ERR_NONE;
 }
 
-static emit_spec_t spec_plain(const kfk_emitter_t *e, const char *topic, const char *type) {
-    emit_spec_t sp = {e->envelope, topic, 0, type, NULL, NULL};
+static kfk__event_spec_t spec_plain(const kfk_emitter_t *e, const char *topic, const char *type) {
+    kfk__event_spec_t sp = {e->envelope, topic, 0, type, NULL, NULL};
     return sp;
 }
 
-static emit_spec_t spec_def(const kfk_emitter_t *e, const kfk_event_def_t *d) {
-    emit_spec_t sp = {d->envelope == KFK_ENVELOPE_EMITTER ? e->envelope : d->envelope,
-                      d->topic,
-                      d->topic_is_template,
-                      d->type,
-                      d->partition_by,
-                      d->partition_key};
+static kfk__event_spec_t spec_def(const kfk_emitter_t *e, const kfk_event_def_t *d) {
+    kfk__event_spec_t sp = {d->envelope == KFK_ENVELOPE_EMITTER ? e->envelope : d->envelope,
+                            d->topic,
+                            d->topic_is_template,
+                            d->type,
+                            d->partition_by,
+                            d->partition_key};
     return sp;
 }
 
@@ -524,7 +510,7 @@ kfk_err_t kfk_emitter_emit_json(kfk_emitter_t *e, const char *topic, const char 
         return KFK_ERR__INVALID_ARG;
     if ((err = body_reset(e)) || (err = body_from_json(e, body_json, body_len, opts)))
         return err;
-    emit_spec_t sp = spec_plain(e, topic, type);
+    kfk__event_spec_t sp = spec_plain(e, topic, type);
     return emit(e, &sp, body_json, body_len, opts, cb, opaque);
 }
 
@@ -537,7 +523,7 @@ kfk_err_t kfk_emitter_emit_msgpack(kfk_emitter_t *e, const char *topic, const ch
     if ((err = body_reset(e)))
         return err;
     kfk_wbuf_put_raw(&e->body, body, body_len);
-    emit_spec_t sp = spec_plain(e, topic, type);
+    kfk__event_spec_t sp = spec_plain(e, topic, type);
     return emit(e, &sp, NULL, 0, opts, cb, opaque);
 }
 
@@ -549,7 +535,7 @@ kfk_err_t kfk_emitter_emit_pack(kfk_emitter_t *e, const char *topic, const char 
         return KFK_ERR__INVALID_ARG;
     if ((err = body_reset(e)) || (err = body_from_pack(e, pack, obj, pack_opaque)))
         return err;
-    emit_spec_t sp = spec_plain(e, topic, type);
+    kfk__event_spec_t sp = spec_plain(e, topic, type);
     return emit(e, &sp, NULL, 0, opts, cb, opaque);
 }
 
@@ -561,7 +547,7 @@ kfk_err_t kfk_emitter_emit_event_json(kfk_emitter_t *e, const kfk_event_def_t *d
         return KFK_ERR__INVALID_ARG;
     if ((err = body_reset(e)) || (err = body_from_json(e, body_json, body_len, opts)))
         return err;
-    emit_spec_t sp = spec_def(e, def);
+    kfk__event_spec_t sp = spec_def(e, def);
     return emit(e, &sp, body_json, body_len, opts, cb, opaque);
 }
 
@@ -575,7 +561,7 @@ kfk_err_t kfk_emitter_emit_event_msgpack(kfk_emitter_t *e, const kfk_event_def_t
     if ((err = body_reset(e)))
         return err;
     kfk_wbuf_put_raw(&e->body, body, body_len);
-    emit_spec_t sp = spec_def(e, def);
+    kfk__event_spec_t sp = spec_def(e, def);
     return emit(e, &sp, NULL, 0, opts, cb, opaque);
 }
 
@@ -587,6 +573,6 @@ kfk_err_t kfk_emitter_emit_event_pack(kfk_emitter_t *e, const kfk_event_def_t *d
         return KFK_ERR__INVALID_ARG;
     if ((err = body_reset(e)) || (err = body_from_pack(e, pack, obj, pack_opaque)))
         return err;
-    emit_spec_t sp = spec_def(e, def);
+    kfk__event_spec_t sp = spec_def(e, def);
     return emit(e, &sp, NULL, 0, opts, cb, opaque);
 }

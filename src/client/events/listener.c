@@ -50,13 +50,8 @@ typedef struct levent {
     struct lbatch *lb;
     size_t part; /* index into lb->parts */
     handler_t *h;
-    msgpack_unpacked u;
-    int unpacked;
-    kfk_wbuf_t mp;   /* JSON envelopes: the msgpack form */
-    kfk_wbuf_t json; /* the body as JSON text */
-    char id[64];
-    char type[128];
-    uv_timer_t *retry; /* allocated for retries only */
+    kfk__event_decoded_t dec; /* what ev points into */
+    uv_timer_t *retry;        /* allocated for retries only */
     int finished;
     int dead_lettering; /* its record is with the DLQ producer: finished by its report */
 } levent_t;
@@ -172,7 +167,7 @@ kfk_err_t kfk_listener_on(kfk_listener_t *l, const char *topic, const char *type
 }
 
 /* 1 when @p s matches @p pat, where each '*' matches any run of characters (none included). */
-static int glob_match(const char *pat, const char *s) {
+int kfk__topic_match(const char *pat, const char *s) {
     const char *star = NULL, *resume = NULL;
     while (*s) {
         if (*pat == '*') {
@@ -206,7 +201,7 @@ static handler_t *route(kfk_listener_t *l, const char *topic, const char *type) 
         if (!h->topic)
             t = 0;
         else if (h->topic_is_pattern)
-            t = glob_match(h->topic, topic) ? 1 : -1;
+            t = kfk__topic_match(h->topic, topic) ? 1 : -1;
         else
             t = strcmp(h->topic, topic) ? -1 : 2;
         if (t < 0)
@@ -228,10 +223,7 @@ static void lbatch_free(lbatch_t *lb) {
         }
     for (size_t i = 0; i < lb->n; i++) {
         levent_t *e = &lb->events[i];
-        if (e->unpacked)
-            msgpack_unpacked_destroy(&e->u);
-        kfk_wbuf_free(&e->mp);
-        kfk_wbuf_free(&e->json);
+        kfk__event_decoded_free(&e->dec);
     }
     kfk__free(lb->events);
     kfk__free(lb->parts);
@@ -398,16 +390,23 @@ void kfk_event_done(const kfk_event_t *ev, kfk_err_t err) {
     give_up(e, err, "handler failed after its retries");
 }
 
-/* Decodes the envelope of @p e's record; 0 or the reason it is bad. */
-static const char *decode_envelope(kfk_listener_t *l, levent_t *e) {
-    const kfk_message_t *m = e->ev.message;
-    if (!m->value || m->value_len <= 0)
+void kfk__event_decoded_free(kfk__event_decoded_t *d) {
+    if (d->unpacked)
+        msgpack_unpacked_destroy(&d->u);
+    d->unpacked = 0;
+    kfk_wbuf_free(&d->mp);
+    kfk_wbuf_free(&d->json);
+}
+
+const char *kfk__event_decode(kfk_envelope_t envelope, const void *value, int32_t value_len,
+                              kfk__event_decoded_t *e, kfk_event_t *ev) {
+    if (!value || value_len <= 0)
         return "empty value";
-    const char *data = m->value;
-    size_t len = (size_t)m->value_len;
-    if (!kfk__envelope_is_msgpack(l->envelope)) {
+    const char *data = value;
+    size_t len = (size_t)value_len;
+    if (!kfk__envelope_is_msgpack(envelope)) {
         char errstr[128];
-        if (kfk__json_to_msgpack(m->value, len, &e->mp, errstr, sizeof errstr) != 0)
+        if (kfk__json_to_msgpack(value, len, &e->mp, errstr, sizeof errstr) != 0)
             return "not JSON";
         data = (const char *)e->mp.data;
         len = e->mp.len;
@@ -420,12 +419,12 @@ static const char *decode_envelope(kfk_listener_t *l, levent_t *e) {
     if (msgpack_unpack_next(&e->u, data, len, &off) != MSGPACK_UNPACK_SUCCESS || off != len)
         return "not msgpack";
     const msgpack_object *o = &e->u.data;
-    if (kfk__envelope_format(l->envelope) == FORMAT_NONE) {
+    if (kfk__envelope_format(envelope) == FORMAT_NONE) {
         /* Dispytch 0.11: the value is the event; no id, no type, no timestamp. */
-        e->ev.type = NULL;
-        e->ev.id = NULL;
-        e->ev.timestamp = -1;
-        e->ev.body = o;
+        ev->type = NULL;
+        ev->id = NULL;
+        ev->timestamp = -1;
+        ev->body = o;
         goto body;
     }
     if (o->type != MSGPACK_OBJECT_MAP)
@@ -463,16 +462,16 @@ static const char *decode_envelope(kfk_listener_t *l, levent_t *e) {
         memcpy(e->id, id->via.str.ptr, id->via.str.size);
         e->id[id->via.str.size] = '\0';
     }
-    e->ev.type = e->type;
-    e->ev.id = e->id;
-    e->ev.timestamp = ts && ts->type == MSGPACK_OBJECT_POSITIVE_INTEGER ? (int64_t)ts->via.u64 : -1;
-    e->ev.body = body;
+    ev->type = e->type;
+    ev->id = e->id;
+    ev->timestamp = ts && ts->type == MSGPACK_OBJECT_POSITIVE_INTEGER ? (int64_t)ts->via.u64 : -1;
+    ev->body = body;
 body:
-    kfk__msgpack_object_to_json(e->ev.body, &e->json);
+    kfk__msgpack_object_to_json(ev->body, &e->json);
     kfk_wbuf_put_raw(&e->json, "", 1);
     if (e->json.err)
         return "out of memory";
-    e->ev.body_json = (const char *)e->json.data;
+    ev->body_json = (const char *)e->json.data;
     return NULL;
 }
 
@@ -529,7 +528,8 @@ static void on_batch(kfk_consumer_t *c, kfk_batch_t *b, void *opaque) {
     lb->unfinished++;
     for (size_t i = 0; i < n; i++) {
         levent_t *e = &lb->events[i];
-        const char *bad = decode_envelope(l, e);
+        const kfk_message_t *m = e->ev.message;
+        const char *bad = kfk__event_decode(l->envelope, m->value, m->value_len, &e->dec, &e->ev);
         if (bad) {
             l->st.bad_envelopes++;
             if (l->o.on_error)
