@@ -1530,8 +1530,9 @@ KFK_EXTERN void kfk_emitter_set_data(kfk_emitter_t *e, void *data);
 
 /**
  * Emits an event whose body is JSON text (an object). Returns, with no callback:
- * KFK_ERR__VALUE_DECODE (not a JSON object), KFK_ERR__KEY_PATH (partition_by missing or not a
- * scalar), KFK_ERR__INVALID_ARG (also @p opts with struct_size 0), KFK_ERR__DESTROYED (after
+ * KFK_ERR__VALUE_DECODE (not a JSON object, or nested deeper than a listener reads: 31 levels
+ * inside an envelope, 32 with none), KFK_ERR__KEY_PATH (partition_by missing or not a scalar),
+ * KFK_ERR__INVALID_ARG (also @p opts with struct_size 0), KFK_ERR__DESTROYED (after
  * kfk_emitter_close), or the producer's refusals (KFK_ERR__QUEUE_FULL, ...). Otherwise @p cb runs
  * once, after the producer's own retries within delivery.timeout.ms.
  */

@@ -301,6 +301,30 @@ static kfk_err_t key_from_path(const msgpack_object *body, kfk__event_format_t f
     return out->err;
 }
 
+/* The nesting of @p o (a scalar 0, a container 1 + its deepest item), counted up to past @p max. */
+static int depth_of(const msgpack_object *o, int depth, int max) {
+    int d = 0;
+    if (depth > max)
+        return 1;
+    if (o->type == MSGPACK_OBJECT_ARRAY) {
+        for (uint32_t i = 0; i < o->via.array.size && d <= max; i++) {
+            int x = depth_of(&o->via.array.ptr[i], depth + 1, max);
+            d = x > d ? x : d;
+        }
+        return d + 1;
+    }
+    if (o->type == MSGPACK_OBJECT_MAP) {
+        for (uint32_t i = 0; i < o->via.map.size && d <= max; i++) {
+            int x = depth_of(&o->via.map.ptr[i].key, depth + 1, max);
+            int y = depth_of(&o->via.map.ptr[i].val, depth + 1, max);
+            d = x > d ? x : d;
+            d = y > d ? y : d;
+        }
+        return d + 1;
+    }
+    return 0;
+}
+
 kfk_err_t kfk__event_encode(kfk__event_bufs_t *b, const kfk__event_spec_t *sp, const void *body,
                             size_t body_len, const char *body_json, size_t body_json_len,
                             const kfk_emit_opts_t *o, const char *id, int64_t ts, kfk_record_t *r) {
@@ -327,8 +351,15 @@ kfk_err_t kfk__event_encode(kfk__event_bufs_t *b, const kfk__event_spec_t *sp, c
     msgpack_unpacked u;
     msgpack_unpacked_init(&u);
     size_t off = 0;
-    if (msgpack_unpack_next(&u, body, body_len, &off) != MSGPACK_UNPACK_SUCCESS) {
+    /* A listener (msgpack-c's unpacker) reads KFK__EVENT_MAX_DEPTH nested containers, the
+     * envelope's map included: deeper events are refused here rather than sent unreadable. */
+    int limit = KFK__EVENT_MAX_DEPTH - (fmt == FORMAT_NONE ? 0 : 1);
+    if (msgpack_unpack_next(&u, body, body_len, &off) != MSGPACK_UNPACK_SUCCESS ||
+        depth_of(&u.data, 0, limit) > limit) {
         msgpack_unpacked_destroy(&u);
+        if (errstr && errsize)
+            snprintf(errstr, errsize,
+                     "the event nests deeper than %d levels: a listener could not read it", limit);
         return KFK_ERR__VALUE_DECODE;
     }
     kfk_err_t err = KFK_ERR_NONE;

@@ -9,6 +9,10 @@
 
 #include "kfk/kfk.h"
 
+/* Nested containers a listener reads in one record value (msgpack-c's unpacker stack,
+ * MSGPACK_EMBED_STACK_SIZE); the emitter refuses events that would nest deeper. */
+#define KFK__EVENT_MAX_DEPTH 32
+
 /* The wire form of an envelope value: which Dispytch release's layout. */
 typedef enum { FORMAT_DISPYTCH_10, FORMAT_DISPYTCH_09, FORMAT_NONE } kfk__event_format_t;
 

@@ -416,8 +416,10 @@ const char *kfk__event_decode(kfk_envelope_t envelope, const void *value, int32_
         return "not msgpack"; /* (or counts past its bytes: msgpack-c would allocate them) */
     msgpack_unpacked_init(&e->u);
     e->unpacked = 1;
+    /* Well-formed (checked above), so a refusal here is msgpack-c's unpacker, which reads at
+     * most KFK__EVENT_MAX_DEPTH nested containers. */
     if (msgpack_unpack_next(&e->u, data, len, &off) != MSGPACK_UNPACK_SUCCESS || off != len)
-        return "not msgpack";
+        return "nested deeper than msgpack-c reads (32 levels)";
     const msgpack_object *o = &e->u.data;
     if (kfk__envelope_format(envelope) == FORMAT_NONE) {
         /* Dispytch 0.11: the value is the event; no id, no type, no timestamp. */

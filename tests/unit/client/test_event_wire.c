@@ -486,3 +486,55 @@ Test(event_wire, topic_patterns_glob_with_stars) {
     cr_expect(kfk__topic_match("**x", "yx"));
     cr_expect(!kfk__topic_match("users", "users2"));
 }
+
+/* What msgpack-c's unpacker reads (32 nested containers) bounds what kfk emits: an event that
+ * would nest deeper inside its envelope is refused, not sent unreadable (found by fuzz_event). */
+Test(event_wire, events_nest_no_deeper_than_a_listener_reads) {
+    static uint8_t body[64];
+    size_t n = 0;
+    body[n++] = 0x81; /* {"a": [[[...1...]]]}: the map and 31 arrays, 32 containers */
+    body[n++] = 0xa1;
+    body[n++] = 'a';
+    for (int i = 0; i < 31; i++)
+        body[n++] = 0x91;
+    body[n++] = 0x01;
+    kfk_envelope_t envs[] = {KFK_ENVELOPE_JSON,
+                             KFK_ENVELOPE_MSGPACK,
+                             KFK_ENVELOPE_DISPYTCH09_JSON,
+                             KFK_ENVELOPE_DISPYTCH09_MSGPACK,
+                             KFK_ENVELOPE_NONE_JSON,
+                             KFK_ENVELOPE_NONE_MSGPACK};
+    for (int i = 0; i < 6; i++) {
+        int none = i >= 4;
+        kfk__event_spec_t sp = {envs[i], "t", 0, none ? NULL : "T", NULL, NULL};
+        kfk__event_bufs_t b;
+        memset(&b, 0, sizeof b);
+        kfk_emit_opts_t o = KFK_EMIT_OPTS_INIT;
+        char errstr[256] = "";
+        o.errstr = errstr;
+        o.errstr_size = sizeof errstr;
+        kfk_record_t r;
+        kfk_err_t err = kfk__event_encode(&b, &sp, body, n, NULL, 0, &o, none ? "" : ID, TS, &r);
+        if (none) {
+            cr_expect_eq(err, 0, "envelope %d: %s", envs[i], errstr);
+            dec_t x;
+            decode(&x, envs[i], r.value, r.value_len);
+            cr_expect_null(x.bad, "envelope %d: %s", envs[i], x.bad);
+            kfk__event_decoded_free(&x.d);
+        } else {
+            cr_expect_eq(err, KFK_ERR__VALUE_DECODE, "envelope %d", envs[i]);
+            cr_expect_str_eq(errstr,
+                             "the event nests deeper than 31 levels: a listener could not read it");
+        }
+        kfk__event_bufs_free(&b);
+    }
+    /* 40 levels: well-formed msgpack, past what msgpack-c reads. */
+    uint8_t deep[48];
+    memset(deep, 0x91, 40);
+    deep[40] = 0x01;
+    dec_t x;
+    decode(&x, KFK_ENVELOPE_NONE_MSGPACK, deep, 41);
+    cr_expect(x.bad && !strcmp(x.bad, "nested deeper than msgpack-c reads (32 levels)"), "%s",
+              x.bad ? x.bad : "accepted");
+    kfk__event_decoded_free(&x.d);
+}
