@@ -31,8 +31,9 @@
  *   a call that returns an error never calls its callback.
  * - Plain values (kfk_conf_t) are not loop objects: kfk_conf_new / kfk_conf_free, synchronous.
  * - Option structs (kfk_lock_opts_t, kfk_worker_opts_t, kfk_emit_opts_t, kfk_event_def_opts_t,
- *   kfk_listener_opts_t, kfk_retry_policy_t) start with `size_t struct_size` and are initialized with their macro
- *   (KFK_LOCK_OPTS_INIT, ...), which sets struct_size to the sizeof the program was built with
+ *   kfk_listener_opts_t, kfk_retry_policy_t) start with `size_t struct_size` and are
+ *   initialized with their macro (KFK_LOCK_OPTS_INIT, ...), which sets struct_size to the
+ *   sizeof the program was built with
  *   and every field to its default. The library reads only the fields that lie within
  *   struct_size, so a struct that grows new fields at its end stays compatible both ways; a
  *   struct_size of 0 (a struct not initialized with its macro) is KFK_ERR__INVALID_ARG.
