@@ -1717,12 +1717,13 @@ KFK_EXTERN kfk_err_t kfk_listener_new(kfk_consumer_t *c, kfk_envelope_t envelope
 
 /**
  * Routes events of @p type (NULL: any type, and the only way to receive events without a type,
- * envelope none) on @p topic to @p handler. @p topic is a name, a pattern where each '*' matches
- * any run of characters ("orders.*", "*"; Dispytch 0.11 routes by topic this way), or NULL: any
- * topic. When several registrations match an event, the most specific wins: one naming the
- * event's type beats one for any type; then an exact topic beats a pattern, and a pattern beats
- * any topic; among equals the first registered. @p policy (NULL: no retry) is copied.
- * KFK_ERR__INVALID_ARG (also a policy with struct_size 0), KFK_ERR__DESTROYED after close.
+ * envelope none) on @p topic to @p handler. @p topic is a name, a pattern where each '*' or
+ * "{name}" matches any run of characters ("orders.*", "users.{region}", "*"; Dispytch 0.11 routes
+ * by topic this way), or NULL: any topic. When several registrations match an event, the most
+ * specific wins: one naming the event's type beats one for any type; then an exact topic beats a
+ * pattern, and a pattern beats any topic; among equals the first registered. @p policy (NULL: no
+ * retry) is copied. KFK_ERR__INVALID_ARG (also a policy with struct_size 0), KFK_ERR__DESTROYED
+ * after close.
  */
 KFK_EXTERN kfk_err_t kfk_listener_on(kfk_listener_t *l, const char *topic, const char *type,
                                      kfk_handler_cb handler, const kfk_retry_policy_t *policy,

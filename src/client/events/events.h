@@ -100,8 +100,8 @@ typedef struct {
 const char *kfk__event_decode(kfk_envelope_t envelope, const void *value, int32_t value_len,
                               kfk__event_decoded_t *d, kfk_event_t *ev);
 
-/* 1 when @p topic matches the handler topic @p pattern, where each '*' matches any run of
- * characters (none included), else 0. */
+/* 1 when @p topic matches the handler topic @p pattern, where each '*' or "{name}" (Dispytch's
+ * field segment) matches any run of characters (none included), else 0. */
 int kfk__topic_match(const char *pattern, const char *topic);
 
 /* Frees what kfk__event_decode kept in @p d (zeroed or decoded). */

@@ -36,7 +36,7 @@
 typedef struct handler {
     struct handler *next;
     char *topic;          /* NULL: any */
-    int topic_is_pattern; /* holds '*' */
+    int topic_is_pattern; /* holds '*' or "{name}" */
     char *type;           /* NULL: any, events without a type included */
     kfk_handler_cb cb;
     kfk_retry_policy_t policy;
@@ -150,7 +150,7 @@ kfk_err_t kfk_listener_on(kfk_listener_t *l, const char *topic, const char *type
         kfk__free(h);
         return KFK_ERR__NOMEM;
     }
-    h->topic_is_pattern = topic && strchr(topic, '*');
+    h->topic_is_pattern = topic && strpbrk(topic, "*{");
     h->cb = handler;
     h->opaque = opaque;
     h->policy = pol;
@@ -166,25 +166,40 @@ kfk_err_t kfk_listener_on(kfk_listener_t *l, const char *topic, const char *type
     return KFK_ERR_NONE;
 }
 
-/* 1 when @p s matches @p pat, where each '*' matches any run of characters (none included). */
+/* The length of the wildcard at @p p: 1 for '*', the whole "{name}" for a Dispytch field
+ * segment, 0 for none. */
+static size_t wildcard_at(const char *p) {
+    if (*p == '*')
+        return 1;
+    if (*p == '{') {
+        const char *end = strchr(p, '}');
+        return end ? (size_t)(end - p) + 1 : 0;
+    }
+    return 0;
+}
+
+/* 1 when @p s matches @p pat, where each '*' or "{name}" matches any run of characters (none
+ * included); a Kafka topic name holds neither. */
 int kfk__topic_match(const char *pat, const char *s) {
-    const char *star = NULL, *resume = NULL;
+    const char *after = NULL, *resume = NULL; /* past the last wildcard; where it stopped */
+    size_t w;
     while (*s) {
-        if (*pat == '*') {
-            star = pat++;
+        if ((w = wildcard_at(pat)) != 0) {
+            pat += w;
+            after = pat;
             resume = s;
         } else if (*pat == *s) {
             pat++;
             s++;
-        } else if (star) {
-            pat = star + 1;
+        } else if (after) {
+            pat = after;
             s = ++resume;
         } else {
             return 0;
         }
     }
-    while (*pat == '*')
-        pat++;
+    while ((w = wildcard_at(pat)) != 0)
+        pat += w;
     return *pat == '\0';
 }
 

@@ -485,6 +485,13 @@ Test(event_wire, topic_patterns_glob_with_stars) {
     cr_expect(!kfk__topic_match("a*b*c", "acb"));
     cr_expect(kfk__topic_match("**x", "yx"));
     cr_expect(!kfk__topic_match("users", "users2"));
+    /* Dispytch's {name} segments are wildcards too; a '{' without '}' is a character. */
+    cr_expect(kfk__topic_match("users.{region}", "users.eu"));
+    cr_expect(kfk__topic_match("{service}.{kind}.v1", "billing.created.v1"));
+    cr_expect(!kfk__topic_match("users.{region}.x", "users.eu"));
+    cr_expect(kfk__topic_match("{x}", "anything"));
+    cr_expect(kfk__topic_match("a{b", "a{b"));
+    cr_expect(!kfk__topic_match("a{b", "axb"));
 }
 
 /* What msgpack-c's unpacker reads (32 nested containers) bounds what kfk emits: an event that
