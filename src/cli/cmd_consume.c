@@ -158,14 +158,17 @@ static void stop(cons_t *cs) {
 static void on_worker_done(kfk_worker_t *w, kfk_err_t err, void *opaque) {
     cons_t *cs = opaque;
     cs->c = NULL;
-    kfk_worker_close(w, on_worker_closed, cs);
+    const char *why = kfk_worker_errstr(w);
     if (err == KFK_ERR__LOCK_HELD) {
         kfk_cli_error("worker", "the partition is locked by another worker: exiting");
         cs->exit_code = KFK_EXIT_LOCK_HELD;
     } else if (err) {
-        kfk_cli_error("worker", "%s (%s)", kfk_err_str(err), kfk_err_name(err));
+        /* MAX_POLL_EXCEEDED and the lock's failures come with their cause in words. */
+        kfk_cli_error("worker", "%s (%s)", why && why[0] ? why : kfk_err_str(err),
+                      kfk_err_name(err));
         cs->exit_code = KFK_EXIT_ERR;
     }
+    kfk_worker_close(w, on_worker_closed, cs);
     if (!cs->stopping) {
         cs->stopping = 1;
         uv_close((uv_handle_t *)&cs->sigint, NULL);

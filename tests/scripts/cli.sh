@@ -136,7 +136,7 @@ assert all(g["type"] == "UserRegistered" and len(g["id"]) == 36 and g["timestamp
 EOF
 expect 2 "--type TYPE" -- "$kfk" emit -b "$b" -t "$s-ev"
 printf '[1,2]\n' >"$tmp/notobj"
-expect 1 "line 1: not a JSON object" -- "$kfk" emit -b "$b" -t "$s-ev" --type X <"$tmp/notobj"
+expect 1 "line 1: the event is not a map" -- "$kfk" emit -b "$b" -t "$s-ev" --type X <"$tmp/notobj"
 
 # ---- worker and its lock ---------------------------------------------------------------------
 expect 0 "" -- timeout 60 "$kfk" worker -b "$b" -t "$s-raw" -p 0 -G "$s-w" --redis "$KFK_REDIS" \

@@ -169,8 +169,8 @@
       KFK_CONF_O_CONSUMER, "Group heartbeat interval")                                             \
     X("max.poll.interval.ms", max_poll_interval_ms, INT, "300000", 1, 86400000, 0, "", "",         \
       KFK_CONF_O_CONSUMER,                                                                         \
-      "A batch not done within this leaves the group; also the rebalance timeout and the default " \
-      "close wait")                                                                                \
+      "A batch not done within this leaves the group (a locked worker: releases its lock and "     \
+      "ends with MAX_POLL_EXCEEDED); also the rebalance timeout and the default close wait")       \
     X("partition.assignment.strategy", partition_assignment_strategy, STR,                         \
       "range,cooperative-sticky", 0, 0, 0, "range|roundrobin|cooperative-sticky", "",              \
       KFK_CONF_O_CONSUMER, "Comma-separated assignors in preference order")
