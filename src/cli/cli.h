@@ -30,6 +30,16 @@ typedef struct kfk_cli_common {
  * waits for). */
 enum { KFK_CLI_DEADLINE_MS = 10000, KFK_CLI_METADATA_DEADLINE_MS = 5000 };
 
+/*
+ * Gives the memory freed since the last call back to the OS (glibc's malloc_trim; nothing
+ * elsewhere), at most every 10 s of @p now_ms. A backlog (records queued while a broker was
+ * away, a burst of fetched batches) leaves freed chunks between live ones, which a heap keeps
+ * resident: the tool calls this once such work is done so that its RSS comes back down (row 10
+ * of scripts/reliability judges RSS over a soak with broker kills). The library never trims:
+ * an application decides that.
+ */
+void kfk_cli_trim(uint64_t now_ms);
+
 /* Prints "kfk <cmd>: <message>" to stderr. */
 void kfk_cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

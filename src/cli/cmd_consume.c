@@ -347,6 +347,7 @@ static void on_batch(kfk_consumer_t *c, kfk_batch_t *b, void *opaque) {
     cons_t *cs = opaque;
     size_t n = kfk_batch_count(b);
     cs->progress_ms = uv_now(&cs->loop);
+    kfk_cli_trim(cs->progress_ms);
     int32_t cut[256]; /* partitions that ended inside this batch */
     size_t ncut = 0;
     for (size_t i = 0; i < n && !cs->stopping; i++) {

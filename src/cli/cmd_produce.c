@@ -86,6 +86,8 @@ static void on_dr(kfk_producer_t *p, const kfk_delivery_t *d, void *opaque) {
         pr->delivered++;
     }
     kfk_cli_progress(&pr->progress, pr->delivered + pr->failed, 0);
+    if (pr->delivered + pr->failed == pr->sent)
+        kfk_cli_trim(uv_now(&pr->loop)); /* nothing queued: a backlog's memory goes back */
 }
 
 static void on_emitted(kfk_emitter_t *e, kfk_err_t err, const char *id, int32_t partition,

@@ -5,6 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include "cli/cli.h"
 
@@ -15,6 +18,16 @@ void kfk_cli_error(const char *cmd, const char *fmt, ...) {
     vfprintf(stderr, fmt, ap);
     fputc('\n', stderr);
     va_end(ap);
+}
+
+void kfk_cli_trim(uint64_t now_ms) {
+    static uint64_t last_ms;
+    if (last_ms && now_ms - last_ms < 10000)
+        return;
+    last_ms = now_ms;
+#ifdef __GLIBC__
+    malloc_trim(0);
+#endif
 }
 
 int kfk_cli_common_init(kfk_cli_common_t *c, const char *cmd) {

@@ -175,12 +175,47 @@ def commit():
     return rev + (" (with uncommitted changes in src/ or include/)" if dirty else "")
 
 
+def table_rows(section):
+    """The '| # | ...' rows of a section's table, keyed by their first cell, in order."""
+    rows = []
+    for line in section.splitlines():
+        m = re.match(r"\| ([0-9]+[ab]?) \|", line)
+        if m:
+            rows.append((m.group(1), line))
+    return rows
+
+
+def merge(old, chosen, new, now):
+    """A run of some rows (--rows) replaces those rows of the section and keeps the others,
+    each still under the run it came from: the header says which rows ran when."""
+    new_rows = dict(table_rows(new))
+    old_rows = table_rows(old)
+    keys = [k for k, _ in old_rows] + [k for k in new_rows if k not in dict(old_rows)]
+    def ran(k):
+        return k in new_rows
+    kept = [k for k in keys if not ran(k)]
+    if not kept:
+        return new
+    head_new = new.split("\n\n")[1]
+    heads = [p for p in old.split("\n\n") if p and not p.startswith("#") and not p.startswith("|")]
+    head_old = " / ".join(re.sub(r"^Rows [^:]*: ", "", h.strip()) for h in heads)
+    lines = []
+    for k in keys:
+        lines.append(new_rows[k] if ran(k) else dict(old_rows)[k])
+    table = new.split("\n\n", 2)[2].splitlines()[:2]
+    return "## %s\n\nRows %s: %s\n\nRows %s: %s\n\n%s\n" % (
+        old.splitlines()[0].lstrip("# "), ", ".join(k for k in keys if ran(k)), head_new,
+        ", ".join(kept), head_old, "\n".join(table + lines))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--mode", choices=["full", "quick"], required=True)
     ap.add_argument("--seconds", required=True)
     ap.add_argument("--table", required=True)
     ap.add_argument("--out", required=True)
+    ap.add_argument("--rows", default="",
+                    help="the rows this run chose (--rows): the section's other rows are kept")
     a = ap.parse_args()
     with open(a.table) as f:
         table = f.read().rstrip("\n")
@@ -196,6 +231,8 @@ def main():
             s = re.search(r"<!-- %s:begin -->\n(.*?)<!-- %s:end -->" % (m, m), old, re.S)
             if s:
                 sections[m] = s.group(1)
+    if a.rows and a.mode in sections:
+        body = merge(sections[a.mode], a.rows.split(","), body, now)
     sections[a.mode] = body
     out = HEAD
     for m in ("full", "quick"):
