@@ -3,6 +3,9 @@
  *
  * The caller owns the uv_loop_t and runs it; kfk starts no thread and never blocks. Every
  * fallible call returns a kfk_err_t (0 = success, see kfk/protocol.h for the table).
+ * Sockets are written with libuv's write(2), which raises SIGPIPE when the peer (a broker,
+ * Redis, a mock cluster's client) has closed first: as in any libuv program, ignore SIGPIPE
+ * (signal(SIGPIPE, SIG_IGN)); kfk does not change signal dispositions.
  *
  * One lifecycle for every object that lives on the loop (producer, consumer, admin, lock,
  * worker, emitter, listener), the rule of libuv's handles:
