@@ -169,7 +169,11 @@ def machine():
     return "%s %s, %d cores (%s), %s" % (platform.system(), platform.release(), os.cpu_count() or 0, cpu, mem)
 
 
-def commit():
+def commit(rev=""):
+    """The commit the run's binaries were built from (scripts/reliability passes the one it
+    built at its start: main may move during a run of an hour and more)."""
+    if rev:
+        return rev
     rev = sh("git", "rev-parse", "--short", "HEAD")
     dirty = sh("git", "status", "--porcelain", "--untracked-files=no", "--", "src", "include")
     return rev + (" (with uncommitted changes in src/ or include/)" if dirty else "")
@@ -214,6 +218,7 @@ def main():
     ap.add_argument("--seconds", required=True)
     ap.add_argument("--table", required=True)
     ap.add_argument("--out", required=True)
+    ap.add_argument("--commit", default="", help="the commit the binaries were built from")
     ap.add_argument("--rows", default="",
                     help="the rows this run chose (--rows): the section's other rows are kept")
     a = ap.parse_args()
@@ -221,7 +226,7 @@ def main():
         table = f.read().rstrip("\n")
     now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     body = "## %s run\n\n%s, on %s, commit %s; %s s in all.\n\n%s\n" % (
-        "Full" if a.mode == "full" else "Quick (`--quick`)", now, machine(), commit(),
+        "Full" if a.mode == "full" else "Quick (`--quick`)", now, machine(), commit(a.commit),
         a.seconds, table)
     sections = {}
     if os.path.exists(a.out):
