@@ -23,224 +23,12 @@
 #include <uv.h>
 
 #include "env.h"
+#include "events_kit.h"
 #include "kfk/kfk.h"
 
 #define MAXEV 256
 
-/* ---- the loop ------------------------------------------------------------------------------ */
-
-static uv_loop_t loop;
-static uv_timer_t tick;
-
-static void on_tick(uv_timer_t *t) {
-    (void)t;
-}
-
-static uint64_t now_ms(void) {
-    return uv_hrtime() / 1000000u;
-}
-
-/* Runs the loop until @p cond(arg) or @p timeout_ms; returns cond's last value. */
-static int run_until(int (*cond)(void *), void *arg, int64_t timeout_ms) {
-    uint64_t end = now_ms() + (uint64_t)timeout_ms;
-    uv_timer_start(&tick, on_tick, 5, 5);
-    int ok;
-    while (!(ok = cond(arg)) && now_ms() < end)
-        uv_run(&loop, UV_RUN_ONCE);
-    uv_timer_stop(&tick);
-    return ok;
-}
-
-static int int_reached(void *arg) {
-    int *p = arg;
-    return p[0] >= p[1];
-}
-
-/* Runs until *v >= want. */
-static int wait_int(int *v, int want, int64_t timeout_ms) {
-    int pair[2];
-    uint64_t end = now_ms() + (uint64_t)timeout_ms;
-    for (;;) {
-        pair[0] = *v;
-        pair[1] = want;
-        if (int_reached(pair))
-            return 1;
-        if (now_ms() >= end)
-            return 0;
-        uv_timer_start(&tick, on_tick, 5, 5);
-        uv_run(&loop, UV_RUN_ONCE);
-        uv_timer_stop(&tick);
-    }
-}
-
-static int never(void *arg) {
-    (void)arg;
-    return 0;
-}
-
-static void run_for(int64_t ms) {
-    run_until(never, NULL, ms);
-}
-
-static void setup(void) {
-    cr_assert_eq(uv_loop_init(&loop), 0);
-    uv_timer_init(&loop, &tick);
-}
-
-static void walk_close(uv_handle_t *h, void *arg) {
-    (void)arg;
-    if (!uv_is_closing(h))
-        uv_close(h, NULL);
-}
-
-static void teardown(void) {
-    uv_close((uv_handle_t *)&tick, NULL);
-    uv_run(&loop, UV_RUN_DEFAULT);
-    int rc = uv_loop_close(&loop);
-    if (rc != 0) {
-        uv_walk(&loop, walk_close, NULL);
-        uv_run(&loop, UV_RUN_DEFAULT);
-        cr_expect_eq(rc, 0, "handles left open on the loop");
-        uv_loop_close(&loop);
-    }
-}
-
-TestSuite(events, .init = setup, .fini = teardown, .timeout = 240);
-
-/* ---- clients ----------------------------------------------------------------------------- */
-
-static kfk_conf_t *conf_base(void) {
-    kfk_conf_t *c = kfk_conf_new();
-    char err[256];
-    cr_assert_eq(
-        kfk_conf_set(c, "bootstrap.servers", kt_env_required("BOOTSTRAP"), err, sizeof err), 0,
-        "%s", err);
-    return c;
-}
-
-static void conf_put(kfk_conf_t *c, const char *k, const char *v) {
-    char err[256];
-    cr_assert_eq(kfk_conf_set(c, k, v, err, sizeof err), 0, "%s=%s: %s", k, v, err);
-}
-
-static void unique_name(char *out, size_t cap, const char *what) {
-    static int seq;
-    snprintf(out, cap, "kfk-ev-%s-%d-%lld-%d", what, (int)getpid(), (long long)time(NULL), seq++);
-}
-
-static int topics_done;
-
-static void on_topics(kfk_admin_t *a, kfk_err_t err, const kfk_topic_result_t *r, size_t n,
-                      void *opaque) {
-    (void)a;
-    (void)opaque;
-    cr_expect_eq(err, 0, "create topics: %s", kfk_err_name(err));
-    for (size_t i = 0; i < n; i++)
-        cr_expect_eq(r[i].err, 0, "%s: %s", r[i].name, kfk_err_name(r[i].err));
-    topics_done = 1;
-}
-
-static int admin_closed;
-
-static void on_admin_closed(kfk_admin_t *a, void *opaque) {
-    (void)a;
-    (void)opaque;
-    admin_closed = 1;
-}
-
-static void make_topic(const char *name, int32_t partitions) {
-    kfk_conf_t *c = conf_base();
-    kfk_admin_t *a;
-    char err[256];
-    cr_assert_eq(kfk_admin_new(&loop, c, &a, err, sizeof err), 0, "%s", err);
-    kfk_conf_free(c);
-    kfk_new_topic_t nt = {name, partitions, 1, NULL, 0};
-    topics_done = 0;
-    cr_assert_eq(kfk_admin_create_topics(a, &nt, 1, 15000, on_topics, NULL), 0);
-    cr_assert(wait_int(&topics_done, 1, 30000), "create %s timed out", name);
-    admin_closed = 0;
-    kfk_admin_close(a, on_admin_closed, NULL);
-    cr_assert(wait_int(&admin_closed, 1, 10000));
-}
-
-static kfk_producer_t *producer(void) {
-    kfk_conf_t *c = conf_base();
-    conf_put(c, "linger.ms", "1");
-    kfk_producer_t *p;
-    char err[256];
-    cr_assert_eq(kfk_producer_new(&loop, c, &p, err, sizeof err), 0, "%s", err);
-    kfk_conf_free(c);
-    return p;
-}
-
-static int producer_closed;
-
-static void on_producer_closed(kfk_producer_t *p, void *opaque) {
-    (void)p;
-    (void)opaque;
-    producer_closed++;
-}
-
-static void producer_close(kfk_producer_t *p) {
-    int want = producer_closed + 1;
-    kfk_producer_set_close_timeout(p, 10000);
-    kfk_producer_close(p, on_producer_closed, NULL);
-    cr_assert(wait_int(&producer_closed, want, 20000));
-}
-
-static kfk_consumer_t *group_consumer(const char *topic, const char *group) {
-    kfk_conf_t *c = conf_base();
-    conf_put(c, "group.id", group);
-    conf_put(c, "auto.offset.reset", "earliest");
-    conf_put(c, "batch.timeout.ms", "50");
-    conf_put(c, "session.timeout.ms", "10000");
-    conf_put(c, "heartbeat.interval.ms", "500");
-    kfk_consumer_t *k;
-    char err[256];
-    cr_assert_eq(kfk_consumer_new(&loop, c, &k, err, sizeof err), 0, "%s", err);
-    kfk_conf_free(c);
-    const char *topics[] = {topic};
-    cr_assert_eq(kfk_consumer_subscribe(k, topics, 1), 0);
-    return k;
-}
-
-static int consumer_closed;
-
-static void on_consumer_closed(kfk_consumer_t *c, void *opaque) {
-    (void)c;
-    (void)opaque;
-    consumer_closed++;
-}
-
-static void consumer_close(kfk_consumer_t *k) {
-    int want = consumer_closed + 1;
-    kfk_consumer_set_close_timeout(k, 5000);
-    kfk_consumer_close(k, on_consumer_closed, NULL);
-    cr_assert(wait_int(&consumer_closed, want, 30000));
-}
-
-/* Sends one raw record (for bad envelopes) and waits for it. */
-static int raw_sent;
-
-static void on_raw_sent(kfk_producer_t *p, const kfk_delivery_t *d, void *opaque) {
-    (void)p;
-    (void)opaque;
-    cr_expect_eq(d->err, 0, "%s", kfk_err_name(d->err));
-    raw_sent++;
-}
-
-static void send_raw(kfk_producer_t *p, const char *topic, int32_t partition, const void *v,
-                     size_t len) {
-    kfk_record_t r;
-    memset(&r, 0, sizeof r);
-    r.topic = topic;
-    r.partition = partition;
-    r.value = v;
-    r.value_len = len;
-    int want = raw_sent + 1;
-    cr_assert_eq(kfk_producer_send(p, &r, on_raw_sent, NULL), 0);
-    cr_assert(wait_int(&raw_sent, want, 20000));
-}
+TestSuite(events, .init = ek_setup, .fini = ek_teardown, .timeout = 240);
 
 /* ---- a recording listener ------------------------------------------------------------------ */
 
@@ -353,7 +141,7 @@ static void listener_free(kfk_listener_t *l) {
     int want = listener_closed + 1;
     kfk_listener_set_close_timeout(l, 10000);
     kfk_listener_close(l, on_listener_closed, NULL);
-    cr_assert(wait_int(&listener_closed, want, 20000), "the listener did not close");
+    cr_assert(ek_wait_int(&listener_closed, want, 20000), "the listener did not close");
 }
 
 /* ---- round trip: emitter -> listener ------------------------------------------------------ */
@@ -400,10 +188,10 @@ static int pack_user(struct msgpack_packer *pk, const void *obj, void *opaque) {
 
 static void emitter_round_trip(const char *kind, kfk_envelope_t env) {
     char topic[128], group[160];
-    unique_name(topic, sizeof topic, kind);
+    ek_unique_name(topic, sizeof topic, kind);
     snprintf(group, sizeof group, "%s-g", topic);
-    make_topic(topic, 4);
-    kfk_producer_t *p = producer();
+    ek_make_topic(topic, 4);
+    kfk_producer_t *p = ek_producer();
     kfk_emitter_t *e;
     cr_assert_eq(kfk_emitter_new(p, env, &e), 0);
     enum { N = 48 };
@@ -464,13 +252,13 @@ static void emitter_round_trip(const char *kind, kfk_envelope_t env) {
                  KFK_ERR__KEY_PATH);
     cr_expect_eq(kfk_emitter_emit_json(e, topic, "X", "{\"user\": ", 9, NULL, NULL, NULL),
                  KFK_ERR__VALUE_DECODE);
-    cr_assert(wait_int(&emitted_count, N, 30000));
+    cr_assert(ek_wait_int(&emitted_count, N, 30000));
     for (int i = 0; i < N; i++)
         cr_assert_eq(out[i].err, 0, "event %d: %s", i, kfk_err_name(out[i].err));
     kfk_emitter_close(e, NULL, NULL);
-    producer_close(p);
+    ek_producer_close(p);
 
-    kfk_consumer_t *c = group_consumer(topic, group);
+    kfk_consumer_t *c = ek_group_consumer(topic, group);
     kfk_listener_t *l;
     static rec_t got;
     memset(&got, 0, sizeof got);
@@ -479,7 +267,7 @@ static void emitter_round_trip(const char *kind, kfk_envelope_t env) {
     cr_assert_eq(kfk_listener_on(l, topic, "UserUpdated", on_event, NULL, &got), 0);
     cr_assert_eq(kfk_listener_start(l), 0);
     stats_want_t w = {l, N, 0, 0, 0, 0};
-    cr_assert(run_until(stats_reached, &w, 60000), "handled %d of %d", got.n, N);
+    cr_assert(ek_run_until(stats_reached, &w, 60000), "handled %d of %d", got.n, N);
     cr_expect_eq(got.n, N, "every event once");
     int parts_used[4] = {0};
     for (int i = 0; i < N; i++) {
@@ -505,7 +293,7 @@ static void emitter_round_trip(const char *kind, kfk_envelope_t env) {
     for (int k = 0; k < 4; k++)
         cr_expect_gt(parts_used[k], 0, "48 keys spread over all 4 partitions");
     listener_free(l);
-    consumer_close(c);
+    ek_consumer_close(c);
     rec_free(&got);
 }
 
@@ -521,7 +309,7 @@ Test(events, emitted_msgpack_envelopes_reach_the_listener_keyed_by_path) {
 
 /* Emits @p n events of @p type on partition @p part (JSON envelopes) and waits for them. */
 static void emit_n(const char *topic, int32_t part, const char *type, int n) {
-    kfk_producer_t *p = producer();
+    kfk_producer_t *p = ek_producer();
     kfk_emitter_t *e;
     cr_assert_eq(kfk_emitter_new(p, KFK_ENVELOPE_JSON, &e), 0);
     emitted_count = 0;
@@ -538,21 +326,21 @@ static void emit_n(const char *topic, int32_t part, const char *type, int n) {
     }
     /* Closed at once: every event emitted before still gets its callback, then the close. */
     kfk_emitter_close(e, NULL, NULL);
-    cr_assert(wait_int(&emitted_count, n, 30000), "%d of %d callbacks after kfk_emitter_close",
+    cr_assert(ek_wait_int(&emitted_count, n, 30000), "%d of %d callbacks after kfk_emitter_close",
               emitted_count, n);
     for (int i = 0; i < n; i++)
         cr_assert_eq(out[i].err, 0);
-    producer_close(p);
+    ek_producer_close(p);
 }
 
 Test(events, out_of_order_finishing_never_commits_past_an_unfinished_event) {
     char topic[128], group[160];
-    unique_name(topic, sizeof topic, "order");
+    ek_unique_name(topic, sizeof topic, "order");
     snprintf(group, sizeof group, "%s-g", topic);
-    make_topic(topic, 1);
+    ek_make_topic(topic, 1);
     emit_n(topic, 0, "Tick", 10);
 
-    kfk_consumer_t *c = group_consumer(topic, group);
+    kfk_consumer_t *c = ek_group_consumer(topic, group);
     kfk_listener_t *l;
     kfk_listener_opts_t o = KFK_LISTENER_OPTS_INIT;
     o.max_in_flight = 10;
@@ -563,14 +351,14 @@ Test(events, out_of_order_finishing_never_commits_past_an_unfinished_event) {
     r.hold_part = -1;
     cr_assert_eq(kfk_listener_on(l, topic, "Tick", on_event, NULL, &r), 0);
     cr_assert_eq(kfk_listener_start(l), 0);
-    cr_assert(wait_int(&r.n, 10, 30000), "got %d of 10 events", r.n);
+    cr_assert(ek_wait_int(&r.n, 10, 30000), "got %d of 10 events", r.n);
     cr_assert_eq(r.ev[0].offset, 0);
     /* Finish 9..1 (backwards), leave offset 0 unfinished: nothing may be committed. */
     for (int i = 9; i >= 1; i--) {
         kfk_event_done(r.ev[i].ev, 0);
-        run_for(30);
+        ek_run_for(30);
     }
-    run_for(1500);
+    ek_run_for(1500);
     kfk_listener_stats_t st;
     kfk_listener_stats(l, &st);
     cr_expect_eq(st.handled, 9);
@@ -579,10 +367,10 @@ Test(events, out_of_order_finishing_never_commits_past_an_unfinished_event) {
                   (long long)kfk_consumer_committed(c, topic, 0));
     kfk_event_done(r.ev[0].ev, 0);
     committed_want_t cw = {c, topic, 0, 10};
-    cr_expect(run_until(committed_reached, &cw, 15000), "committed %lld, want 10",
+    cr_expect(ek_run_until(committed_reached, &cw, 15000), "committed %lld, want 10",
               (long long)kfk_consumer_committed(c, topic, 0));
     listener_free(l);
-    consumer_close(c);
+    ek_consumer_close(c);
     rec_free(&r);
 }
 
@@ -616,18 +404,18 @@ static void on_dlq_batch(kfk_consumer_t *c, kfk_batch_t *b, void *opaque) {
 }
 
 static void read_dlq(const char *topic, dlq_t *d, int n) {
-    kfk_conf_t *cf = conf_base();
-    conf_put(cf, "batch.timeout.ms", "50");
+    kfk_conf_t *cf = ek_conf_base();
+    ek_conf_put(cf, "batch.timeout.ms", "50");
     kfk_consumer_t *c;
     char err[256];
-    cr_assert_eq(kfk_consumer_new(&loop, cf, &c, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(kfk_consumer_new(&ek_loop, cf, &c, err, sizeof err), 0, "%s", err);
     kfk_conf_free(cf);
     kfk_topic_partition_t tp = {topic, 0, KFK_OFFSET_BEGINNING};
     cr_assert_eq(kfk_consumer_assign(c, &tp, 1), 0);
     memset(d, 0, sizeof *d);
     cr_assert_eq(kfk_consumer_start(c, on_dlq_batch, d), 0);
-    cr_assert(wait_int(&d->n, n, 30000), "dead-letter topic has %d of %d records", d->n, n);
-    consumer_close(c);
+    cr_assert(ek_wait_int(&d->n, n, 30000), "dead-letter topic has %d of %d records", d->n, n);
+    ek_consumer_close(c);
 }
 
 static int retry_on_transport_only(kfk_err_t err, void *opaque) {
@@ -637,20 +425,20 @@ static int retry_on_transport_only(kfk_err_t err, void *opaque) {
 
 Test(events, retries_then_dead_letter_topic_and_bad_envelopes) {
     char topic[128], dlq[160], group[160];
-    unique_name(topic, sizeof topic, "dlq");
+    ek_unique_name(topic, sizeof topic, "dlq");
     snprintf(dlq, sizeof dlq, "%s-dead", topic);
     snprintf(group, sizeof group, "%s-g", topic);
-    make_topic(topic, 1);
-    make_topic(dlq, 1);
+    ek_make_topic(topic, 1);
+    ek_make_topic(dlq, 1);
     emit_n(topic, 0, "Flaky", 2);     /* offsets 0, 1: fail 3 times, then dead-lettered */
     emit_n(topic, 0, "Permanent", 1); /* offset 2: an error retry_on refuses: no retry */
-    kfk_producer_t *p = producer();
-    send_raw(p, topic, 0, "not json at all", 15);                      /* offset 3 */
-    send_raw(p, topic, 0, "{\"id\": \"x\", \"body\": {}}", 23);        /* offset 4: no type */
-    send_raw(p, topic, 0, "{\"type\": 7, \"body\": {}}", 23);          /* offset 5: bad type */
-    send_raw(p, topic, 0, "{\"type\": \"Nobody\", \"body\": {}}", 30); /* offset 6: no handler */
+    kfk_producer_t *p = ek_producer();
+    ek_send_raw(p, topic, 0, "not json at all", 15);                      /* offset 3 */
+    ek_send_raw(p, topic, 0, "{\"id\": \"x\", \"body\": {}}", 23);        /* offset 4: no type */
+    ek_send_raw(p, topic, 0, "{\"type\": 7, \"body\": {}}", 23);          /* offset 5: bad type */
+    ek_send_raw(p, topic, 0, "{\"type\": \"Nobody\", \"body\": {}}", 30); /* offset 6: no handler */
 
-    kfk_consumer_t *c = group_consumer(topic, group);
+    kfk_consumer_t *c = ek_group_consumer(topic, group);
     kfk_listener_t *l;
     kfk_listener_opts_t o = KFK_LISTENER_OPTS_INIT;
     o.dlq = p;
@@ -672,10 +460,10 @@ Test(events, retries_then_dead_letter_topic_and_bad_envelopes) {
     pol.retry_on = retry_on_transport_only;
     cr_assert_eq(kfk_listener_on(l, topic, "Flaky", on_event, &pol, &flaky), 0);
     cr_assert_eq(kfk_listener_on(l, topic, "Permanent", on_event, &pol, &perm), 0);
-    uint64_t t0 = now_ms();
+    uint64_t t0 = ek_now_ms();
     cr_assert_eq(kfk_listener_start(l), 0);
     stats_want_t w = {l, 0, 1, 3, 6, 3};
-    cr_assert(run_until(stats_reached, &w, 60000));
+    cr_assert(ek_run_until(stats_reached, &w, 60000));
     kfk_listener_stats_t st;
     kfk_listener_stats(l, &st);
     cr_expect_eq(flaky.attempts, 8, "2 events x (1 + 3 retries)");
@@ -687,12 +475,12 @@ Test(events, retries_then_dead_letter_topic_and_bad_envelopes) {
     cr_expect_eq(st.dead_lettered, 6, "3 failed events + 3 bad envelopes");
     cr_expect_eq(errs.errors, 3, "on_error for each bad envelope");
     /* Exponential waits 40 + 80 + 160 ms before the last attempt. */
-    cr_expect_geq(now_ms() - t0, 280);
+    cr_expect_geq(ek_now_ms() - t0, 280);
     committed_want_t cw = {c, topic, 0, 7};
-    cr_expect(run_until(committed_reached, &cw, 15000), "committed %lld, want 7",
+    cr_expect(ek_run_until(committed_reached, &cw, 15000), "committed %lld, want 7",
               (long long)kfk_consumer_committed(c, topic, 0));
     listener_free(l);
-    consumer_close(c);
+    ek_consumer_close(c);
 
     dlq_t d;
     read_dlq(dlq, &d, 6);
@@ -715,20 +503,20 @@ Test(events, retries_then_dead_letter_topic_and_bad_envelopes) {
     }
     cr_expect_eq(found_bad, 1);
     cr_expect_eq(found_flaky, 1);
-    producer_close(p);
+    ek_producer_close(p);
 }
 
 Test(events, unhandled_is_error_pauses_the_partition_and_keeps_its_offset) {
     char topic[128], group[160];
-    unique_name(topic, sizeof topic, "stop");
+    ek_unique_name(topic, sizeof topic, "stop");
     snprintf(group, sizeof group, "%s-g", topic);
-    make_topic(topic, 2);
+    ek_make_topic(topic, 2);
     emit_n(topic, 0, "Good", 3);   /* partition 0: offsets 0..2 handled */
     emit_n(topic, 1, "Good", 1);   /* partition 1: offset 0 handled */
     emit_n(topic, 1, "Nobody", 1); /* partition 1: offset 1 unhandled: an error here */
     emit_n(topic, 1, "Good", 1);   /* partition 1: offset 2 must not be committed */
 
-    kfk_consumer_t *c = group_consumer(topic, group);
+    kfk_consumer_t *c = ek_group_consumer(topic, group);
     kfk_listener_t *l;
     kfk_listener_opts_t o = KFK_LISTENER_OPTS_INIT;
     o.unhandled_is_error = 1;
@@ -742,8 +530,8 @@ Test(events, unhandled_is_error_pauses_the_partition_and_keeps_its_offset) {
     cr_assert_eq(kfk_listener_on(l, topic, "Good", on_event, NULL, &good), 0);
     cr_assert_eq(kfk_listener_start(l), 0);
     committed_want_t cw = {c, topic, 0, 3};
-    cr_assert(run_until(committed_reached, &cw, 30000));
-    run_for(1500);
+    cr_assert(ek_run_until(committed_reached, &cw, 30000));
+    ek_run_for(1500);
     cr_expect_eq(good.n, 4, "partition 0's three and partition 1's first");
     cr_expect_eq(kfk_consumer_committed(c, topic, 1), 1, "stopped at the unhandled event");
     cr_expect_geq(errs.errors, 1);
@@ -752,7 +540,7 @@ Test(events, unhandled_is_error_pauses_the_partition_and_keeps_its_offset) {
     cr_expect_eq(st.unhandled, 1);
     cr_expect_eq(st.in_flight, 0);
     listener_free(l);
-    consumer_close(c);
+    ek_consumer_close(c);
     rec_free(&good);
 }
 
@@ -777,13 +565,13 @@ static int hold_reached(void *arg) {
 
 Test(events, a_handler_that_never_finishes_holds_only_its_partition) {
     char topic[128], group[160];
-    unique_name(topic, sizeof topic, "hold");
+    ek_unique_name(topic, sizeof topic, "hold");
     snprintf(group, sizeof group, "%s-g", topic);
-    make_topic(topic, 2);
+    ek_make_topic(topic, 2);
     emit_n(topic, 0, "Slow", 4);
     emit_n(topic, 1, "Slow", 30);
 
-    kfk_consumer_t *c = group_consumer(topic, group);
+    kfk_consumer_t *c = ek_group_consumer(topic, group);
     kfk_listener_t *l;
     kfk_listener_opts_t o = KFK_LISTENER_OPTS_INIT;
     o.max_in_flight = 8;
@@ -798,7 +586,7 @@ Test(events, a_handler_that_never_finishes_holds_only_its_partition) {
      * whole before partition 0's first Fetch is answered (seen against a 3-broker mock, where
      * the two partitions have different leaders). */
     hold_want_t hw = {{c, topic, 1, 30}, &r};
-    cr_expect(run_until(hold_reached, &hw, 30000),
+    cr_expect(ek_run_until(hold_reached, &hw, 30000),
               "partition 1 committed %lld of 30, partition 0's events held %d of 4",
               (long long)kfk_consumer_committed(c, topic, 1), held_count(&r));
     cr_expect_leq(kfk_consumer_committed(c, topic, 0), 0);
@@ -813,8 +601,8 @@ Test(events, a_handler_that_never_finishes_holds_only_its_partition) {
         if (r.ev[i].ev)
             kfk_event_done(r.ev[i].ev, 0);
     committed_want_t cw0 = {c, topic, 0, 4};
-    cr_expect(run_until(committed_reached, &cw0, 15000));
+    cr_expect(ek_run_until(committed_reached, &cw0, 15000));
     listener_free(l);
-    consumer_close(c);
+    ek_consumer_close(c);
     rec_free(&r);
 }

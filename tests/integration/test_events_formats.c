@@ -21,224 +21,12 @@
 #include <uv.h>
 
 #include "env.h"
+#include "events_kit.h"
 #include "kfk/kfk.h"
 
 #define MAXEV 256
 
-/* ---- the loop ------------------------------------------------------------------------------ */
-
-static uv_loop_t loop;
-static uv_timer_t tick;
-
-static void on_tick(uv_timer_t *t) {
-    (void)t;
-}
-
-static uint64_t now_ms(void) {
-    return uv_hrtime() / 1000000u;
-}
-
-/* Runs the loop until @p cond(arg) or @p timeout_ms; returns cond's last value. */
-static int run_until(int (*cond)(void *), void *arg, int64_t timeout_ms) {
-    uint64_t end = now_ms() + (uint64_t)timeout_ms;
-    uv_timer_start(&tick, on_tick, 5, 5);
-    int ok;
-    while (!(ok = cond(arg)) && now_ms() < end)
-        uv_run(&loop, UV_RUN_ONCE);
-    uv_timer_stop(&tick);
-    return ok;
-}
-
-static int int_reached(void *arg) {
-    int *p = arg;
-    return p[0] >= p[1];
-}
-
-/* Runs until *v >= want. */
-static int wait_int(int *v, int want, int64_t timeout_ms) {
-    int pair[2];
-    uint64_t end = now_ms() + (uint64_t)timeout_ms;
-    for (;;) {
-        pair[0] = *v;
-        pair[1] = want;
-        if (int_reached(pair))
-            return 1;
-        if (now_ms() >= end)
-            return 0;
-        uv_timer_start(&tick, on_tick, 5, 5);
-        uv_run(&loop, UV_RUN_ONCE);
-        uv_timer_stop(&tick);
-    }
-}
-
-static int never(void *arg) {
-    (void)arg;
-    return 0;
-}
-
-static void run_for(int64_t ms) {
-    run_until(never, NULL, ms);
-}
-
-static void setup(void) {
-    cr_assert_eq(uv_loop_init(&loop), 0);
-    uv_timer_init(&loop, &tick);
-}
-
-static void walk_close(uv_handle_t *h, void *arg) {
-    (void)arg;
-    if (!uv_is_closing(h))
-        uv_close(h, NULL);
-}
-
-static void teardown(void) {
-    uv_close((uv_handle_t *)&tick, NULL);
-    uv_run(&loop, UV_RUN_DEFAULT);
-    int rc = uv_loop_close(&loop);
-    if (rc != 0) {
-        uv_walk(&loop, walk_close, NULL);
-        uv_run(&loop, UV_RUN_DEFAULT);
-        cr_expect_eq(rc, 0, "handles left open on the loop");
-        uv_loop_close(&loop);
-    }
-}
-
-TestSuite(event_formats, .init = setup, .fini = teardown, .timeout = 300);
-
-/* ---- clients ----------------------------------------------------------------------------- */
-
-static kfk_conf_t *conf_base(void) {
-    kfk_conf_t *c = kfk_conf_new();
-    char err[256];
-    cr_assert_eq(
-        kfk_conf_set(c, "bootstrap.servers", kt_env_required("BOOTSTRAP"), err, sizeof err), 0,
-        "%s", err);
-    return c;
-}
-
-static void conf_put(kfk_conf_t *c, const char *k, const char *v) {
-    char err[256];
-    cr_assert_eq(kfk_conf_set(c, k, v, err, sizeof err), 0, "%s=%s: %s", k, v, err);
-}
-
-static void unique_name(char *out, size_t cap, const char *what) {
-    static int seq;
-    snprintf(out, cap, "kfk-evf-%s-%d-%lld-%d", what, (int)getpid(), (long long)time(NULL), seq++);
-}
-
-static int topics_done;
-
-static void on_topics(kfk_admin_t *a, kfk_err_t err, const kfk_topic_result_t *r, size_t n,
-                      void *opaque) {
-    (void)a;
-    (void)opaque;
-    cr_expect_eq(err, 0, "create topics: %s", kfk_err_name(err));
-    for (size_t i = 0; i < n; i++)
-        cr_expect_eq(r[i].err, 0, "%s: %s", r[i].name, kfk_err_name(r[i].err));
-    topics_done = 1;
-}
-
-static int admin_closed;
-
-static void on_admin_closed(kfk_admin_t *a, void *opaque) {
-    (void)a;
-    (void)opaque;
-    admin_closed = 1;
-}
-
-static void make_topic(const char *name, int32_t partitions) {
-    kfk_conf_t *c = conf_base();
-    kfk_admin_t *a;
-    char err[256];
-    cr_assert_eq(kfk_admin_new(&loop, c, &a, err, sizeof err), 0, "%s", err);
-    kfk_conf_free(c);
-    kfk_new_topic_t nt = {name, partitions, 1, NULL, 0};
-    topics_done = 0;
-    cr_assert_eq(kfk_admin_create_topics(a, &nt, 1, 15000, on_topics, NULL), 0);
-    cr_assert(wait_int(&topics_done, 1, 30000), "create %s timed out", name);
-    admin_closed = 0;
-    kfk_admin_close(a, on_admin_closed, NULL);
-    cr_assert(wait_int(&admin_closed, 1, 10000));
-}
-
-static kfk_producer_t *producer(void) {
-    kfk_conf_t *c = conf_base();
-    conf_put(c, "linger.ms", "1");
-    kfk_producer_t *p;
-    char err[256];
-    cr_assert_eq(kfk_producer_new(&loop, c, &p, err, sizeof err), 0, "%s", err);
-    kfk_conf_free(c);
-    return p;
-}
-
-static int producer_closed;
-
-static void on_producer_closed(kfk_producer_t *p, void *opaque) {
-    (void)p;
-    (void)opaque;
-    producer_closed++;
-}
-
-static void producer_close(kfk_producer_t *p) {
-    int want = producer_closed + 1;
-    kfk_producer_set_close_timeout(p, 10000);
-    kfk_producer_close(p, on_producer_closed, NULL);
-    cr_assert(wait_int(&producer_closed, want, 20000));
-}
-
-static kfk_consumer_t *group_consumer(const char *topic, const char *group) {
-    kfk_conf_t *c = conf_base();
-    conf_put(c, "group.id", group);
-    conf_put(c, "auto.offset.reset", "earliest");
-    conf_put(c, "batch.timeout.ms", "50");
-    conf_put(c, "session.timeout.ms", "10000");
-    conf_put(c, "heartbeat.interval.ms", "500");
-    kfk_consumer_t *k;
-    char err[256];
-    cr_assert_eq(kfk_consumer_new(&loop, c, &k, err, sizeof err), 0, "%s", err);
-    kfk_conf_free(c);
-    const char *topics[] = {topic};
-    cr_assert_eq(kfk_consumer_subscribe(k, topics, 1), 0);
-    return k;
-}
-
-static int consumer_closed;
-
-static void on_consumer_closed(kfk_consumer_t *c, void *opaque) {
-    (void)c;
-    (void)opaque;
-    consumer_closed++;
-}
-
-static void consumer_close(kfk_consumer_t *k) {
-    int want = consumer_closed + 1;
-    kfk_consumer_set_close_timeout(k, 5000);
-    kfk_consumer_close(k, on_consumer_closed, NULL);
-    cr_assert(wait_int(&consumer_closed, want, 30000));
-}
-
-/* Sends one raw record (for bad envelopes) and waits for it. */
-static int raw_sent;
-
-static void on_raw_sent(kfk_producer_t *p, const kfk_delivery_t *d, void *opaque) {
-    (void)p;
-    (void)opaque;
-    cr_expect_eq(d->err, 0, "%s", kfk_err_name(d->err));
-    raw_sent++;
-}
-
-static void send_raw(kfk_producer_t *p, const char *topic, int32_t partition, const void *v,
-                     size_t len) {
-    kfk_record_t r;
-    memset(&r, 0, sizeof r);
-    r.topic = topic;
-    r.partition = partition;
-    r.value = v;
-    r.value_len = len;
-    int want = raw_sent + 1;
-    cr_assert_eq(kfk_producer_send(p, &r, on_raw_sent, NULL), 0);
-    cr_assert(wait_int(&raw_sent, want, 20000));
-}
+TestSuite(event_formats, .init = ek_setup, .fini = ek_teardown, .timeout = 300);
 
 /* ---- a recording handler --------------------------------------------------------------- */
 
@@ -334,13 +122,13 @@ static int all_seen(void *arg) {
  * @p key_template or @p path; a listener in the same envelope. */
 static void round_trip(kfk_envelope_t env, const char *key_template, const char *path) {
     char base[160], ta[200], tb[200], group[200], tpl[220];
-    unique_name(base, sizeof base, "fmt");
+    ek_unique_name(base, sizeof base, "fmt");
     snprintf(ta, sizeof ta, "%s.a", base);
     snprintf(tb, sizeof tb, "%s.b", base);
     snprintf(group, sizeof group, "%s-g", base);
     snprintf(tpl, sizeof tpl, "%s.{kind}", base);
-    make_topic(ta, 3);
-    make_topic(tb, 3);
+    ek_make_topic(ta, 3);
+    ek_make_topic(tb, 3);
     int none = env == KFK_ENVELOPE_NONE_JSON || env == KFK_ENVELOPE_NONE_MSGPACK;
 
     kfk_event_def_opts_t o = KFK_EVENT_DEF_OPTS_INIT;
@@ -352,7 +140,7 @@ static void round_trip(kfk_envelope_t env, const char *key_template, const char 
     kfk_event_def_t *def;
     char err[256];
     cr_assert_eq(kfk_event_def_new(&o, &def, err, sizeof err), 0, "%s", err);
-    kfk_producer_t *p = producer();
+    kfk_producer_t *p = ek_producer();
     kfk_emitter_t *e;
     /* The emitter's own envelope is another one: the definition's wins. */
     cr_assert_eq(kfk_emitter_new(p, none ? KFK_ENVELOPE_JSON : KFK_ENVELOPE_NONE_MSGPACK, &e), 0);
@@ -402,17 +190,17 @@ static void round_trip(kfk_envelope_t env, const char *key_template, const char 
     cr_expect_eq(kfk_emitter_emit_event_json(e, def, "{\"user\": {}}", 12, &bad, NULL, NULL),
                  KFK_ERR__KEY_PATH);
     cr_expect(strstr(err, "missing from the event"), "%s", err);
-    cr_assert(wait_int(&emitted, N, 30000), "%d of %d emitted", emitted, N);
+    cr_assert(ek_wait_int(&emitted, N, 30000), "%d of %d emitted", emitted, N);
     cr_assert_eq(emit_failed, 0);
     kfk_emitter_close(e, NULL, NULL);
     kfk_event_def_free(def); /* events already emitted do not need it */
 
     /* A record in another format on BASE.a: a bad envelope for this listener (a JSON array is
      * fine as a none event, so that one gets msgpack garbage). */
-    send_raw(p, ta, 0, none ? "\xc1" : "[1]", none ? 1 : 3);
-    producer_close(p);
+    ek_send_raw(p, ta, 0, none ? "\xc1" : "[1]", none ? 1 : 3);
+    ek_producer_close(p);
 
-    kfk_consumer_t *k = group_consumer(ta, group);
+    kfk_consumer_t *k = ek_group_consumer(ta, group);
     const char *topics[] = {ta, tb};
     cr_assert_eq(kfk_consumer_subscribe(k, topics, 2), 0);
     static rec_t exact, pattern, any, typed;
@@ -434,9 +222,9 @@ static void round_trip(kfk_envelope_t env, const char *key_template, const char 
     cr_assert_eq(kfk_listener_on(l, NULL, "UserRegistered", on_event, NULL, &typed), 0);
     cr_assert_eq(kfk_listener_start(l), 0);
     all_t a = {{&exact, &pattern, &any, &typed}, 4, N, &any, 1};
-    cr_assert(run_until(all_seen, &a, 60000), "exact %d pattern %d any %d typed %d errors %d",
+    cr_assert(ek_run_until(all_seen, &a, 60000), "exact %d pattern %d any %d typed %d errors %d",
               exact.n, pattern.n, any.n, typed.n, any.errors);
-    run_for(300); /* nothing more comes */
+    ek_run_for(300); /* nothing more comes */
     cr_expect_eq(any.n, 0, "no event goes to the least specific handler");
     cr_expect_eq(any.errors, 1, "the record in another format is a bad envelope");
     if (none) {
@@ -488,8 +276,8 @@ static void round_trip(kfk_envelope_t env, const char *key_template, const char 
         cr_expect_eq(seen_seq[i], 1, "event %d seen %d times", i, seen_seq[i]);
     listener_closed = 0;
     kfk_listener_close(l, on_listener_closed, NULL);
-    cr_assert(wait_int(&listener_closed, 1, 20000));
-    consumer_close(k);
+    cr_assert(ek_wait_int(&listener_closed, 1, 20000));
+    ek_consumer_close(k);
 }
 
 Test(event_formats, dispytch_10_json_keyed_by_template) {
