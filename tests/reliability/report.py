@@ -191,25 +191,34 @@ def table_rows(section):
 
 def merge(old, chosen, new, now):
     """A run of some rows (--rows) replaces those rows of the section and keeps the others,
-    each still under the run it came from: the header says which rows ran when."""
+    each still under the run it came from: one header paragraph per run ("Rows 1, 2: <date,
+    machine, commit>"), a run's paragraph gone once none of its rows is left."""
     new_rows = dict(table_rows(new))
     old_rows = table_rows(old)
     keys = [k for k, _ in old_rows] + [k for k in new_rows if k not in dict(old_rows)]
-    def ran(k):
-        return k in new_rows
-    kept = [k for k in keys if not ran(k)]
+    kept = [k for k in keys if k not in new_rows]
     if not kept:
         return new
-    head_new = new.split("\n\n")[1]
-    heads = [p for p in old.split("\n\n") if p and not p.startswith("#") and not p.startswith("|")]
-    head_old = " / ".join(re.sub(r"^Rows [^:]*: ", "", h.strip()) for h in heads)
-    lines = []
-    for k in keys:
-        lines.append(new_rows[k] if ran(k) else dict(old_rows)[k])
+    # The old section's runs: "Rows a, b: head" paragraphs, or one plain head for all its rows.
+    runs = []
+    for p in old.split("\n\n"):
+        p = p.strip()
+        if not p or p.startswith("#") or p.startswith("|"):
+            continue
+        m = re.match(r"^Rows? ([0-9ab, ]+): (.*)$", p, re.S)
+        if m:
+            runs.append(([x.strip() for x in m.group(1).split(",")], m.group(2)))
+        else:
+            runs.append(([k for k, _ in old_rows], p))
+    heads = ["Rows %s: %s" % (", ".join(k for k in keys if k in new_rows), new.split("\n\n")[1])]
+    for rows, head in runs:
+        left = [k for k in rows if k in kept]
+        if left:
+            heads.append("Rows %s: %s" % (", ".join(left), head))
+    lines = [new_rows[k] if k in new_rows else dict(old_rows)[k] for k in keys]
     table = new.split("\n\n", 2)[2].splitlines()[:2]
-    return "## %s\n\nRows %s: %s\n\nRows %s: %s\n\n%s\n" % (
-        old.splitlines()[0].lstrip("# "), ", ".join(k for k in keys if ran(k)), head_new,
-        ", ".join(kept), head_old, "\n".join(table + lines))
+    return "## %s\n\n%s\n\n%s\n" % (old.splitlines()[0].lstrip("# "), "\n\n".join(heads),
+                                       "\n".join(table + lines))
 
 
 def main():
