@@ -323,6 +323,10 @@ static int32_t pick_partition(kfk_producer_t *p, ptopic_t *t, int32_t want, kfk_
     return t->sticky;
 }
 
+/* After asking for auto-creation, "unknown" answers for this long are the creation (seen: two
+ * over 1.65 s, 3.9.2 under ASan): logged at debug. */
+enum { CREATE_QUIET_MS = 5000 };
+
 static void on_topic_md(kfk__client_t *cl, kfk_err_t err, void *opaque) {
     (void)cl;
     (void)err;
@@ -334,13 +338,16 @@ static void on_topic_md(kfk__client_t *cl, kfk_err_t err, void *opaque) {
     topic_update(p, t);
     if (t->nparts < 0) {
         /* Still unknown (or failing): ask again on the schedule, not at once. */
-        t->md_attempts++;
-        t->md_retry_at = kfk__producer_now_ms(p) + kfk__producer_backoff(p, t->md_attempts);
+        uint64_t now = kfk__producer_now_ms(p);
+        if (t->md_attempts++ == 0)
+            t->md_unknown_since = now;
+        t->md_retry_at = now + kfk__producer_backoff(p, t->md_attempts);
         kfk_err_t cause = t->md_err ? (kfk_err_t)t->md_err : err;
         if (cause) {
             int repeat = t->md_logged == (int16_t)cause;
             /* Expected while the broker creates the topic we asked for: no warning for it. */
-            int creating = t->md_attempts == 1 && p->c->allow_auto_create_topics &&
+            int creating = now - t->md_unknown_since < CREATE_QUIET_MS &&
+                           p->c->allow_auto_create_topics &&
                            (cause == KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION ||
                             cause == KFK_ERR_LEADER_NOT_AVAILABLE);
             kfk__log(&p->cl->log, repeat || creating ? KFK_LOG_DEBUG : KFK_LOG_WARNING,

@@ -92,8 +92,9 @@ typedef struct ptopic {
     int md_waiting;
     int16_t md_err;
     uint64_t md_retry_at;
-    uint32_t md_attempts; /* refreshes in a row that left it unknown (the backoff's step) */
-    int16_t md_logged;    /* the cause last logged as a warning (then debug only); 0: none */
+    uint32_t md_attempts;      /* refreshes in a row that left it unknown (the backoff's step) */
+    uint64_t md_unknown_since; /* when the first of them answered (producer clock, ms) */
+    int16_t md_logged;         /* the cause last logged as a warning (then debug only); 0: none */
 } ptopic_t;
 
 typedef struct pbroker {
