@@ -544,8 +544,10 @@ Test(events, unhandled_is_error_pauses_the_partition_and_keeps_its_offset) {
     rec_free(&good);
 }
 
-/* Partition 1 committed to its end and partition 0's 4 events delivered (and held): the two
- * partitions are fetched independently, so either may come first. */
+/* Partition 1 committed to its end and partition 0's first batch delivered (and held): the two
+ * partitions are fetched independently, so either may come first. Partition 0's 4 events may
+ * come in one batch or more (the producer may send them in two requests), and a partition's
+ * next batch comes only after its batch before is done: at least one is held. */
 typedef struct {
     committed_want_t p1;
     rec_t *r;
@@ -560,7 +562,7 @@ static int held_count(const rec_t *r) {
 
 static int hold_reached(void *arg) {
     hold_want_t *w = arg;
-    return committed_reached(&w->p1) && held_count(w->r) >= 4;
+    return committed_reached(&w->p1) && held_count(w->r) >= 1;
 }
 
 Test(events, a_handler_that_never_finishes_holds_only_its_partition) {
@@ -587,7 +589,7 @@ Test(events, a_handler_that_never_finishes_holds_only_its_partition) {
      * the two partitions have different leaders). */
     hold_want_t hw = {{c, topic, 1, 30}, &r};
     cr_expect(ek_run_until(hold_reached, &hw, 30000),
-              "partition 1 committed %lld of 30, partition 0's events held %d of 4",
+              "partition 1 committed %lld of 30, partition 0's events held %d (want >= 1)",
               (long long)kfk_consumer_committed(c, topic, 1), held_count(&r));
     cr_expect_leq(kfk_consumer_committed(c, topic, 0), 0);
     int held = 0;
@@ -596,12 +598,20 @@ Test(events, a_handler_that_never_finishes_holds_only_its_partition) {
             held++;
             cr_expect_eq(r.ev[i].partition, 0);
         }
-    cr_expect_eq(held, 4, "partition 0's events delivered and held");
+    cr_expect_geq(held, 1, "partition 0's events delivered and held");
+    cr_expect_eq(r.n, held + 30, "%d events handled: partition 0's held %d and partition 1's 30",
+                 r.n, held);
+    /* Let partition 0 go: the held events are done, the rest of it is done as it comes. */
+    r.hold = 0;
     for (int i = 0; i < r.n; i++)
         if (r.ev[i].ev)
             kfk_event_done(r.ev[i].ev, 0);
     committed_want_t cw0 = {c, topic, 0, 4};
     cr_expect(ek_run_until(committed_reached, &cw0, 15000));
+    int p0 = 0;
+    for (int i = 0; i < r.n; i++)
+        p0 += r.ev[i].partition == 0;
+    cr_expect_eq(p0, 4, "partition 0's events handled: %d of 4", p0);
     listener_free(l);
     ek_consumer_close(c);
     rec_free(&r);
