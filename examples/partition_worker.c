@@ -50,27 +50,15 @@ typedef struct {
     kfk_free_cb free_obj;
 } consumer_repository_t;
 
-static const msgpack_object *get(const msgpack_object *map, const char *key) {
-    if (!map || map->type != MSGPACK_OBJECT_MAP)
-        return NULL;
-    for (uint32_t i = 0; i < map->via.map.size; i++) {
-        const msgpack_object_kv *kv = &map->via.map.ptr[i];
-        if (kv->key.type == MSGPACK_OBJECT_STR && kv->key.via.str.size == strlen(key) &&
-            !memcmp(kv->key.via.str.ptr, key, kv->key.via.str.size))
-            return &kv->val;
-    }
-    return NULL;
-}
-
 /* msgpack -> profile_open_app_event_t; a record that does not fit fails alone (m->err). */
 static kfk_err_t decode_event(const kfk_message_t *m, void **out, void *opaque) {
     (void)opaque;
     msgpack_unpacked u;
     msgpack_unpacked_init(&u);
     kfk_err_t err = kfk_message_msgpack(m, &u);
-    const msgpack_object *user = err ? NULL : get(&u.data, "user");
-    const msgpack_object *id = get(user, "id"), *country = get(user, "country");
-    const msgpack_object *at = err ? NULL : get(&u.data, "opened_at");
+    const msgpack_object *id = err ? NULL : kfk_msgpack_get(&u.data, "user.id");
+    const msgpack_object *country = err ? NULL : kfk_msgpack_get(&u.data, "user.country");
+    const msgpack_object *at = err ? NULL : kfk_msgpack_get(&u.data, "opened_at");
     profile_open_app_event_t *ev = NULL;
     if (id && id->type == MSGPACK_OBJECT_POSITIVE_INTEGER && country &&
         country->type == MSGPACK_OBJECT_STR && at && at->type == MSGPACK_OBJECT_POSITIVE_INTEGER &&

@@ -323,13 +323,8 @@ static int32_t pick_partition(kfk_producer_t *p, ptopic_t *t, int32_t want, kfk_
     return t->sticky;
 }
 
-/* After asking for auto-creation, "unknown" answers for this long are the creation (seen: two
- * over 1.65 s, 3.9.2 under ASan): logged at debug. */
-enum { CREATE_QUIET_MS = 5000 };
-
 static void on_topic_md(kfk__client_t *cl, kfk_err_t err, void *opaque) {
     (void)cl;
-    (void)err;
     ptopic_t *t = opaque;
     t->md_waiting = 0;
     kfk_producer_t *p = t->p;
@@ -345,16 +340,14 @@ static void on_topic_md(kfk__client_t *cl, kfk_err_t err, void *opaque) {
         kfk_err_t cause = t->md_err ? (kfk_err_t)t->md_err : err;
         if (cause) {
             int repeat = t->md_logged == (int16_t)cause;
-            /* Expected while the broker creates the topic we asked for: no warning for it. */
-            int creating = now - t->md_unknown_since < CREATE_QUIET_MS &&
+            int creating = now - t->md_unknown_since < KFK__CREATE_QUIET_MS &&
                            p->c->allow_auto_create_topics &&
                            (cause == KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION ||
                             cause == KFK_ERR_LEADER_NOT_AVAILABLE);
             kfk__log(&p->cl->log, repeat || creating ? KFK_LOG_DEBUG : KFK_LOG_WARNING,
                      KFK_DBG_PRODUCER, "topic %s not usable yet: %s%s; asking again in %llu ms%s",
                      t->name, kfk_err_name(cause), creating ? " (auto-creation asked)" : "",
-                     (unsigned long long)(t->md_retry_at - kfk__producer_now_ms(p)),
-                     repeat ? " (again)" : "");
+                     (unsigned long long)(t->md_retry_at - now), repeat ? " (again)" : "");
             if (!creating)
                 t->md_logged = (int16_t)cause;
         }
