@@ -4,7 +4,7 @@
  *
  *   bench_producer -b BROKERS -t TOPIC [-n RECORDS] [-s VALUE_BYTES] [-a 1|all] [-l LINGER_MS]
  *                  [-z none|gzip|snappy|lz4|zstd] [-k KEYS] [-X name=value]... [-c PARTITIONS]
- *                  [-d]
+ *                  [-d] [-r RATE [-L CDF_FILE]]
  *
  * Workload: RECORDS records, key "key-%06d" (record number modulo KEYS, murmur2-partitioned),
  * value VALUE_BYTES bytes of a fixed pseudo-random text (16 letters: compressible, as log lines
@@ -15,8 +15,15 @@
  * partitions; -d deletes it at the end (scripts/bench keeps the broker's disk small); with -n 0
  * that is all it does.
  *
+ * Latency (-r RATE): the records are offered at RATE per second instead of as fast as possible
+ * (a 1 ms timer sends what is due), and each record's delivery latency (kfk_producer_send to its
+ * delivery report) is kept; the output line adds p50_ms, p99_ms, p999_ms and max_ms, and -L
+ * writes the latency CDF to CDF_FILE (bench_latency_report in bench_util.h). bench/run runs it
+ * next to bench_rdkafka_producer -r.
+ *
  * Output, one line: client=kfk records=... value_bytes=... acks=... linger_ms=... codec=...
  * secs=... records_per_s=... mb_per_s=... cpu_s=... cpu_s_per_m=... max_rss_kb=... failed=...
+ * [p50_ms=... p99_ms=... p999_ms=... max_ms=...]
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,17 +43,64 @@ typedef struct bench {
     long delivered, failed;
     kfk_err_t first_err;
     int flushed;
+    /* latency mode (-r) */
+    uv_timer_t tick;
+    const char *topic;
+    long n, next, size, keys, rate;
+    char *pool, *val;
+    uint64_t t0, *sent_ns;
+    uint32_t *lat_us;
 } bench_t;
+
+static bench_t b;
 
 static void on_delivery(kfk_producer_t *p, const kfk_delivery_t *d, void *opaque) {
     (void)p;
-    bench_t *b = opaque;
+    (void)opaque;
     if (d->err) {
-        if (!b->failed++)
-            b->first_err = d->err;
+        if (!b.failed++)
+            b.first_err = d->err;
     } else {
-        b->delivered++;
+        b.delivered++;
     }
+}
+
+/* Latency mode: the report of record number (uintptr_t)opaque. */
+static void on_delivery_timed(kfk_producer_t *p, const kfk_delivery_t *d, void *opaque) {
+    uintptr_t i = (uintptr_t)opaque;
+    b.lat_us[i] = (uint32_t)((uv_hrtime() - b.sent_ns[i]) / 1000);
+    on_delivery(p, d, NULL);
+}
+
+/* Fills b.val with record @p i's value and @p key with its key; returns the key's length. */
+static int record_make(long i, char key[16]) {
+    char num[32];
+    int kl = snprintf(key, 16, "key-%06ld", i % b.keys);
+    memcpy(b.val, b.pool + i % 64, (size_t)b.size);
+    snprintf(num, sizeof num, "%08ld", i);
+    memcpy(b.val, num, 8);
+    return kl;
+}
+
+/* Latency mode: every millisecond, sends the records due by then at b.rate per second. */
+static void on_tick(uv_timer_t *t) {
+    long due = (long)((double)(uv_hrtime() - b.t0) / 1e9 * (double)b.rate) + 1;
+    if (due > b.n)
+        due = b.n;
+    for (; b.next < due; b.next++) {
+        char key[16];
+        int kl = record_make(b.next, key);
+        kfk_record_t rec = {
+            b.topic, KFK_PARTITION_ANY, key, (size_t)kl, b.val, (size_t)b.size, NULL, 0, 0};
+        b.sent_ns[b.next] = uv_hrtime();
+        kfk_err_t e = kfk_producer_send(b.p, &rec, on_delivery_timed, (void *)(uintptr_t)b.next);
+        if (e == KFK_ERR__QUEUE_FULL)
+            break; /* the next tick tries again */
+        if (e)
+            bench_die("kfk_producer_send", kfk_err_name(e));
+    }
+    if (b.next >= b.n)
+        uv_timer_stop(t);
 }
 
 static void on_flushed(kfk_producer_t *p, void *opaque) {
@@ -63,21 +117,22 @@ static void set(kfk_conf_t *c, const char *k, const char *v) {
         bench_die("configuration", err);
 }
 
-static void wait_flushed(bench_t *b) {
-    b->flushed = 0;
-    if (kfk_producer_flush(b->p, on_flushed, b))
+static void wait_flushed(void) {
+    b.flushed = 0;
+    if (kfk_producer_flush(b.p, on_flushed, &b))
         bench_die("kfk_producer_flush", NULL);
-    while (!b->flushed)
-        uv_run(&b->loop, UV_RUN_ONCE);
+    while (!b.flushed)
+        uv_run(&b.loop, UV_RUN_ONCE);
 }
 
 int main(int argc, char **argv) {
     const char *bootstrap = getenv("KFK_BOOTSTRAP"), *topic = NULL, *acks = "1", *codec = "none";
-    long n = 1000000, size = 100, keys = 10000, linger = 5;
+    long n = 1000000, size = 100, keys = 10000, linger = 5, rate = 0;
+    const char *cdf = NULL;
     int create = 0, del = 0;
     const char *extra[32];
     int nextra = 0, opt;
-    while ((opt = getopt(argc, argv, "b:t:n:s:a:l:z:k:X:c:d")) != -1) {
+    while ((opt = getopt(argc, argv, "b:t:n:s:a:l:z:k:X:c:dr:L:")) != -1) {
         switch (opt) {
         case 'b':
             bootstrap = optarg;
@@ -109,17 +164,24 @@ int main(int argc, char **argv) {
         case 'd':
             del = 1;
             break;
+        case 'r':
+            rate = strtol(optarg, NULL, 10);
+            break;
+        case 'L':
+            cdf = optarg;
+            break;
         case 'X':
             if (nextra < 32)
                 extra[nextra++] = optarg;
             break;
         default:
             fprintf(stderr, "usage: bench_producer -b BROKERS -t TOPIC [-n N] [-s BYTES] "
-                            "[-a 1|all] [-l MS] [-z CODEC] [-k KEYS] [-X k=v] [-c PARTS] [-d]\n");
+                            "[-a 1|all] [-l MS] [-z CODEC] [-k KEYS] [-X k=v] [-c PARTS] [-d] "
+                            "[-r RATE [-L CDF_FILE]]\n");
             return 2;
         }
     }
-    if (!bootstrap || !topic || size < 8 || keys < 1 || n < 0)
+    if (!bootstrap || !topic || size < 8 || keys < 1 || n < 0 || rate < 0)
         bench_die("-b (or KFK_BOOTSTRAP) and -t are needed; -s at least 8", NULL);
     if (create > 0)
         (void)bench_topic_parts(bootstrap, topic, create);
@@ -129,8 +191,6 @@ int main(int argc, char **argv) {
         return 0;
     }
 
-    bench_t b;
-    memset(&b, 0, sizeof b);
     uv_loop_init(&b.loop);
     kfk_conf_t *c = kfk_conf_new();
     char lbuf[32], err[256];
@@ -164,32 +224,49 @@ int main(int argc, char **argv) {
         pool[i] = (char)('a' + (x & 15));
     }
     char *val = malloc((size_t)size);
+    b.topic = topic;
+    b.n = n;
+    b.size = size;
+    b.keys = keys;
+    b.rate = rate;
+    b.pool = pool;
+    b.val = val;
 
     kfk_record_t warm = {topic, KFK_PARTITION_ANY, "warm-up", 7, "warm-up", 7, NULL, 0, 0};
-    if (kfk_producer_send(b.p, &warm, on_delivery, &b))
+    if (kfk_producer_send(b.p, &warm, on_delivery, NULL))
         bench_die("warm-up send", NULL);
-    wait_flushed(&b);
+    wait_flushed();
     if (b.failed)
         bench_die("warm-up record failed", kfk_err_name(b.first_err));
     b.delivered = 0;
 
     double cpu0 = bench_cpu_seconds();
     uint64_t t0 = uv_hrtime();
-    for (long i = 0; i < n; i++) {
-        char key[16];
-        int kl = snprintf(key, sizeof key, "key-%06ld", i % keys);
-        memcpy(val, pool + i % 64, (size_t)size);
-        snprintf(lbuf, sizeof lbuf, "%08ld", i);
-        memcpy(val, lbuf, 8);
-        kfk_record_t rec = {topic, KFK_PARTITION_ANY, key, (size_t)kl, val, (size_t)size, NULL, 0,
-                            0};
-        kfk_err_t e;
-        while ((e = kfk_producer_send(b.p, &rec, on_delivery, &b)) == KFK_ERR__QUEUE_FULL)
+    if (rate > 0) {
+        b.sent_ns = calloc((size_t)n, sizeof *b.sent_ns);
+        b.lat_us = calloc((size_t)n, sizeof *b.lat_us);
+        if (!b.sent_ns || !b.lat_us)
+            bench_die("out of memory", NULL);
+        b.t0 = t0;
+        uv_timer_init(&b.loop, &b.tick);
+        uv_timer_start(&b.tick, on_tick, 0, 1);
+        while (b.next < n)
             uv_run(&b.loop, UV_RUN_ONCE);
-        if (e)
-            bench_die("kfk_producer_send", kfk_err_name(e));
+        uv_close((uv_handle_t *)&b.tick, NULL);
+    } else {
+        for (long i = 0; i < n; i++) {
+            char key[16];
+            int kl = record_make(i, key);
+            kfk_record_t rec = {
+                topic, KFK_PARTITION_ANY, key, (size_t)kl, val, (size_t)size, NULL, 0, 0};
+            kfk_err_t e;
+            while ((e = kfk_producer_send(b.p, &rec, on_delivery, NULL)) == KFK_ERR__QUEUE_FULL)
+                uv_run(&b.loop, UV_RUN_ONCE);
+            if (e)
+                bench_die("kfk_producer_send", kfk_err_name(e));
+        }
     }
-    wait_flushed(&b);
+    wait_flushed();
     double secs = (double)(uv_hrtime() - t0) / 1e9;
     double cpu = bench_cpu_seconds() - cpu0;
     kfk_producer_set_close_timeout(b.p, 10000);
@@ -197,17 +274,24 @@ int main(int argc, char **argv) {
     uv_run(&b.loop, UV_RUN_DEFAULT);
     uv_loop_close(&b.loop);
 
+    char lat[128] = "";
+    if (rate > 0) {
+        lat[0] = ' ';
+        bench_latency_report(b.lat_us, b.delivered == n ? n : 0, cdf, lat + 1, sizeof lat - 1);
+    }
     printf("client=kfk records=%ld value_bytes=%ld acks=%s linger_ms=%ld codec=%s secs=%.3f "
            "records_per_s=%.0f mb_per_s=%.2f cpu_s=%.3f cpu_s_per_m=%.3f max_rss_kb=%ld "
-           "failed=%ld\n",
+           "failed=%ld%s\n",
            n, size, acks, linger, codec, secs, (double)n / secs,
            (double)n * (double)size / secs / 1e6, cpu, cpu / (double)n * 1e6, bench_max_rss_kb(),
-           b.failed);
+           b.failed, lat);
     if (b.failed)
         fprintf(stderr, "bench_producer: %ld records failed, first: %s\n", b.failed,
                 kfk_err_name(b.first_err));
     free(pool);
     free(val);
+    free(b.sent_ns);
+    free(b.lat_us);
     if (del)
         bench_topic_delete(bootstrap, topic);
     return b.failed || b.delivered != n ? 1 : 0;

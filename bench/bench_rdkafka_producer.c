@@ -5,12 +5,18 @@
  *
  *   bench_rdkafka_producer -b BROKERS -t TOPIC [-n RECORDS] [-s VALUE_BYTES] [-a 1|all]
  *                          [-l LINGER_MS] [-z none|gzip|snappy|lz4|zstd] [-k KEYS] [-X k=v]...
+ *                          [-r RATE [-L CDF_FILE]]
  *
  * Same semantics as the kfk run: acks as given, enable.idempotence=true for acks=all and false
  * for acks=1, linger.ms, compression.type, partitioner=murmur2_random (Java's, which kfk uses
  * by default), the same keys and values, one warm-up record flushed before the clock starts.
  * Everything else stays at librdkafka's defaults. CPU time counts all of librdkafka's threads
  * (getrusage RUSAGE_SELF).
+ *
+ * Latency (-r RATE), as in bench_producer: records offered at RATE per second (each millisecond
+ * what is due), delivery latency from rd_kafka_producev to the delivery report callback (served
+ * by rd_kafka_poll between sends, which returns as soon as a report is queued); the output adds
+ * p50_ms, p99_ms, p999_ms and max_ms and -L writes the CDF.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,11 +31,17 @@
 typedef struct bench {
     long delivered, failed;
     rd_kafka_resp_err_t first_err;
+    double *sent; /* latency mode: when each record was produced (bench_now_s) */
+    uint32_t *lat_us;
 } bench_t;
 
 static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
     (void)rk;
     bench_t *b = opaque;
+    if (b->sent && m->_private) {
+        uintptr_t i = (uintptr_t)m->_private - 1;
+        b->lat_us[i] = (uint32_t)((bench_now_s() - b->sent[i]) * 1e6);
+    }
     if (m->err) {
         if (!b->failed++)
             b->first_err = m->err;
@@ -44,13 +56,14 @@ static void set(rd_kafka_conf_t *c, const char *k, const char *v) {
         bench_die("configuration", err);
 }
 
+/* Produces one record (a copy); @p tag, when not 0, comes back in the delivery report. */
 static void produce(rd_kafka_t *rk, const char *topic, const char *key, size_t klen,
-                    const char *val, size_t vlen) {
+                    const char *val, size_t vlen, uintptr_t tag) {
     for (;;) {
-        rd_kafka_resp_err_t e =
-            rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_KEY(key, klen),
-                              RD_KAFKA_V_VALUE((void *)val, vlen),
-                              RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
+        rd_kafka_resp_err_t e = rd_kafka_producev(
+            rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_KEY(key, klen),
+            RD_KAFKA_V_VALUE((void *)val, vlen), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+            RD_KAFKA_V_OPAQUE((void *)tag), RD_KAFKA_V_END);
         if (e == RD_KAFKA_RESP_ERR_NO_ERROR)
             return;
         if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL)
@@ -61,10 +74,10 @@ static void produce(rd_kafka_t *rk, const char *topic, const char *key, size_t k
 
 int main(int argc, char **argv) {
     const char *bootstrap = getenv("KFK_BOOTSTRAP"), *topic = NULL, *acks = "1", *codec = "none";
-    long n = 1000000, size = 100, keys = 10000, linger = 5;
-    const char *extra[32];
+    long n = 1000000, size = 100, keys = 10000, linger = 5, rate = 0;
+    const char *extra[32], *cdf = NULL;
     int nextra = 0, opt;
-    while ((opt = getopt(argc, argv, "b:t:n:s:a:l:z:k:X:")) != -1) {
+    while ((opt = getopt(argc, argv, "b:t:n:s:a:l:z:k:X:r:L:")) != -1) {
         switch (opt) {
         case 'b':
             bootstrap = optarg;
@@ -94,13 +107,20 @@ int main(int argc, char **argv) {
             if (nextra < 32)
                 extra[nextra++] = optarg;
             break;
+        case 'r':
+            rate = strtol(optarg, NULL, 10);
+            break;
+        case 'L':
+            cdf = optarg;
+            break;
         default:
             fprintf(stderr, "usage: bench_rdkafka_producer -b BROKERS -t TOPIC [-n N] [-s BYTES] "
-                            "[-a 1|all] [-l MS] [-z CODEC] [-k KEYS] [-X k=v]\n");
+                            "[-a 1|all] [-l MS] [-z CODEC] [-k KEYS] [-X k=v] "
+                            "[-r RATE [-L CDF_FILE]]\n");
             return 2;
         }
     }
-    if (!bootstrap || !topic || size < 8 || keys < 1 || n < 1)
+    if (!bootstrap || !topic || size < 8 || keys < 1 || n < 1 || rate < 0)
         bench_die("-b (or KFK_BOOTSTRAP) and -t are needed; -s at least 8", NULL);
 
     bench_t b;
@@ -139,21 +159,35 @@ int main(int argc, char **argv) {
     }
     char *val = malloc((size_t)size);
 
-    produce(rk, topic, "warm-up", 7, "warm-up", 7);
+    produce(rk, topic, "warm-up", 7, "warm-up", 7, 0);
     rd_kafka_flush(rk, 30000);
     if (b.failed || b.delivered != 1)
         bench_die("warm-up record failed", rd_kafka_err2str(b.first_err));
     b.delivered = 0;
 
+    if (rate > 0) {
+        b.sent = calloc((size_t)n, sizeof *b.sent);
+        b.lat_us = calloc((size_t)n, sizeof *b.lat_us);
+        if (!b.sent || !b.lat_us)
+            bench_die("out of memory", NULL);
+    }
     double cpu0 = bench_cpu_seconds();
     double t0 = bench_now_s();
     for (long i = 0; i < n; i++) {
+        if (rate > 0) {
+            /* Wait (serving delivery reports) until record i is due, a millisecond at a time. */
+            double due = t0 + (double)i / (double)rate, now;
+            while ((now = bench_now_s()) < due)
+                rd_kafka_poll(rk, 1);
+        }
         char key[16];
         int kl = snprintf(key, sizeof key, "key-%06ld", i % keys);
         memcpy(val, pool + i % 64, (size_t)size);
         snprintf(lbuf, sizeof lbuf, "%08ld", i);
         memcpy(val, lbuf, 8);
-        produce(rk, topic, key, (size_t)kl, val, (size_t)size);
+        if (rate > 0)
+            b.sent[i] = bench_now_s();
+        produce(rk, topic, key, (size_t)kl, val, (size_t)size, rate > 0 ? (uintptr_t)i + 1 : 0);
         if ((i & 1023) == 0)
             rd_kafka_poll(rk, 0);
     }
@@ -163,16 +197,23 @@ int main(int argc, char **argv) {
     double cpu = bench_cpu_seconds() - cpu0;
     rd_kafka_destroy(rk);
 
+    char lat[128] = "";
+    if (rate > 0) {
+        lat[0] = ' ';
+        bench_latency_report(b.lat_us, b.delivered == n ? n : 0, cdf, lat + 1, sizeof lat - 1);
+    }
     printf("client=librdkafka records=%ld value_bytes=%ld acks=%s linger_ms=%ld codec=%s "
            "secs=%.3f records_per_s=%.0f mb_per_s=%.2f cpu_s=%.3f cpu_s_per_m=%.3f "
-           "max_rss_kb=%ld failed=%ld\n",
+           "max_rss_kb=%ld failed=%ld%s\n",
            n, size, acks, linger, codec, secs, (double)n / secs,
            (double)n * (double)size / secs / 1e6, cpu, cpu / (double)n * 1e6, bench_max_rss_kb(),
-           b.failed);
+           b.failed, lat);
     if (b.failed)
         fprintf(stderr, "bench_rdkafka_producer: %ld records failed, first: %s\n", b.failed,
                 rd_kafka_err2str(b.first_err));
     free(pool);
     free(val);
+    free(b.sent);
+    free(b.lat_us);
     return b.failed || b.delivered != n ? 1 : 0;
 }
