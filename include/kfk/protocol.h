@@ -625,6 +625,12 @@ typedef struct kfk_schema kfk_schema_t;
 #define KFK_CT_RECORDS(sub) kfk_bytes_t
 /** C type of a STRUCT field: the struct @p sub. */
 #define KFK_CT_STRUCT(sub) struct sub
+/**
+ * C type of a NULLABLE_STRUCT field: a pointer to the struct @p sub, NULL for null (decoded: in
+ * the arena; encoded: the caller's). On the wire an int8 marker (-1 null, 1 present) comes first
+ * in the versions where the field is nullable.
+ */
+#define KFK_CT_NULLABLE_STRUCT(sub) struct sub *
 /** C type of an ARRAY_INT32 field (int32_t elements). */
 #define KFK_CT_ARRAY_INT32(sub) kfk_array_t
 /** C type of an ARRAY_INT64 field (int64_t elements). */
@@ -743,7 +749,9 @@ typedef enum kfk_api_key {
     KFK_API_DELETE_GROUPS = 42,
     KFK_API_INCREMENTAL_ALTER_CONFIGS = 44,
     KFK_API_OFFSET_DELETE = 47,
-    KFK_API_DESCRIBE_CLUSTER = 60
+    KFK_API_DESCRIBE_CLUSTER = 60,
+    KFK_API_CONSUMER_GROUP_HEARTBEAT = 68,
+    KFK_API_CONSUMER_GROUP_DESCRIBE = 69
 } kfk_api_key_t;
 
 /** What kfk knows of one API: its version range, first flexible version and body schemas. */
@@ -865,6 +873,8 @@ KFK_EXTERN int32_t kfk_response_correlation_id(const uint8_t *frame, size_t len)
 #include "kfk/msgs/create_partitions.h"
 #include "kfk/msgs/delete_records.h"
 #include "kfk/msgs/describe_cluster.h"
+#include "kfk/msgs/consumer_group_heartbeat.h"
+#include "kfk/msgs/consumer_group_describe.h"
 #include "kfk/msgs/consumer_protocol.h"
 
 /* ============================================================================================

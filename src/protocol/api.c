@@ -46,7 +46,9 @@
     X(incremental_alter_configs)                                                                   \
     X(create_partitions)                                                                           \
     X(delete_records)                                                                              \
-    X(describe_cluster)
+    X(describe_cluster)                                                                            \
+    X(consumer_group_heartbeat)                                                                    \
+    X(consumer_group_describe)
 
 #define DECLARE_(n)                                                                                \
     extern const kfk_schema_t kfk_##n##_request_schema;                                            \
@@ -63,7 +65,7 @@ static const kfk_api_t apis[] = {
      &kfk_list_offsets_response_schema},
     {KFK_API_METADATA, "Metadata", 0, 12, 9, &kfk_metadata_request_schema,
      &kfk_metadata_response_schema},
-    {KFK_API_OFFSET_COMMIT, "OffsetCommit", 2, 8, 8, &kfk_offset_commit_request_schema,
+    {KFK_API_OFFSET_COMMIT, "OffsetCommit", 2, 9, 8, &kfk_offset_commit_request_schema,
      &kfk_offset_commit_response_schema},
     {KFK_API_OFFSET_FETCH, "OffsetFetch", 1, 7, 6, &kfk_offset_fetch_request_schema,
      &kfk_offset_fetch_response_schema},
@@ -114,6 +116,10 @@ static const kfk_api_t apis[] = {
      &kfk_offset_delete_response_schema},
     {KFK_API_DESCRIBE_CLUSTER, "DescribeCluster", 0, 2, 0, &kfk_describe_cluster_request_schema,
      &kfk_describe_cluster_response_schema},
+    {KFK_API_CONSUMER_GROUP_HEARTBEAT, "ConsumerGroupHeartbeat", 0, 1, 0,
+     &kfk_consumer_group_heartbeat_request_schema, &kfk_consumer_group_heartbeat_response_schema},
+    {KFK_API_CONSUMER_GROUP_DESCRIBE, "ConsumerGroupDescribe", 0, 1, 0,
+     &kfk_consumer_group_describe_request_schema, &kfk_consumer_group_describe_response_schema},
 };
 
 #define NAPIS (sizeof apis / sizeof apis[0])

@@ -76,6 +76,9 @@ static void set_default(const kfk_field_desc_t *f, void *p) {
     case KFK_FT_STRUCT:
         set_defaults(f->sub, p);
         break;
+    case KFK_FT_NULLABLE_STRUCT:
+        *(void **)p = NULL;
+        break;
     case KFK_FT_ARRAY_INT32:
     case KFK_FT_ARRAY_INT64:
     case KFK_FT_ARRAY_STRING:
@@ -123,6 +126,8 @@ static bool is_default(const kfk_field_desc_t *f, const void *p) {
     }
     case KFK_FT_STRUCT:
         return is_default_struct(f->sub, p);
+    case KFK_FT_NULLABLE_STRUCT:
+        return *(void *const *)p == NULL;
     case KFK_FT_ARRAY_INT32:
     case KFK_FT_ARRAY_INT64:
     case KFK_FT_ARRAY_STRING:
@@ -213,6 +218,18 @@ static void encode_value(const kfk_field_desc_t *f, int16_t v, bool flex, const 
     case KFK_FT_STRUCT:
         encode_struct(f->sub, v, flex, p, w);
         break;
+    case KFK_FT_NULLABLE_STRUCT: {
+        const void *sp = *(const void *const *)p;
+        if (!sp && !can_null) {
+            fail_w(w, KFK_ERR__INVALID_ARG);
+            return;
+        }
+        if (can_null)
+            kfk_wbuf_put_int8(w, sp ? 1 : -1);
+        if (sp)
+            encode_struct(f->sub, v, flex, sp, w);
+        break;
+    }
     case KFK_FT_ARRAY_INT32:
     case KFK_FT_ARRAY_INT64:
     case KFK_FT_ARRAY_STRING:
@@ -375,6 +392,9 @@ static size_t min_wire_size(const kfk_schema_t *s, int16_t v, bool flex) {
             break;
         case KFK_FT_STRUCT:
             n += min_wire_size(f->sub, v, flex);
+            break;
+        case KFK_FT_NULLABLE_STRUCT: /* the null marker alone where nullable */
+            n += nullable(f, v) ? 1 : min_wire_size(f->sub, v, flex);
             break;
         case KFK_FT_BYTES:
         case KFK_FT_RECORDS:
@@ -616,6 +636,28 @@ static void decode_value(dec_t *d, const kfk_field_desc_t *f, void *p) {
     case KFK_FT_STRUCT:
         decode_struct(d, f->sub, p);
         return;
+    case KFK_FT_NULLABLE_STRUCT: {
+        *(void **)p = NULL;
+        if (can_null) {
+            int8_t marker = kfk_rbuf_get_int8(r);
+            if (r->err) {
+                note(d, start, "null marker past the end");
+                return;
+            }
+            if (marker < 0)
+                return;
+        }
+        void *sp = kfk_arena_alloc(d->arena, f->sub->size);
+        if (!sp) {
+            note(d, r->p, "out of memory for a struct (arena limit)");
+            d->err = KFK_ERR__NOMEM;
+            kfk_rbuf_fail(r, KFK_ERR__NOMEM);
+            return;
+        }
+        *(void **)p = sp;
+        decode_struct(d, f->sub, sp);
+        return;
+    }
     case KFK_FT_ARRAY_INT32:
     case KFK_FT_ARRAY_INT64:
     case KFK_FT_ARRAY_STRING:

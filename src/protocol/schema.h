@@ -30,6 +30,7 @@ typedef enum kfk_ftype {
     KFK_FT_BYTES,
     KFK_FT_RECORDS,
     KFK_FT_STRUCT,
+    KFK_FT_NULLABLE_STRUCT, /* C type: struct sub * (NULL is null), int8 marker on the wire */
     KFK_FT_ARRAY_INT32,
     KFK_FT_ARRAY_INT64,
     KFK_FT_ARRAY_STRING,
@@ -68,6 +69,7 @@ struct kfk_schema {
 #define KFK_SUB_BYTES(sub) NULL
 #define KFK_SUB_RECORDS(sub) NULL
 #define KFK_SUB_STRUCT(sub) &sub##_schema
+#define KFK_SUB_NULLABLE_STRUCT(sub) &sub##_schema
 #define KFK_SUB_ARRAY_INT32(sub) NULL
 #define KFK_SUB_ARRAY_INT64(sub) NULL
 #define KFK_SUB_ARRAY_STRING(sub) NULL

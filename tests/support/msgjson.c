@@ -92,6 +92,8 @@ static bool is_default(const kfk_field_desc_t *f, const void *p) {
         return f->dflt < 0 ? ((const kfk_bytes_t *)p)->len < 0 : ((const kfk_bytes_t *)p)->len == 0;
     case KFK_FT_STRUCT:
         return is_default_struct(f->sub, p);
+    case KFK_FT_NULLABLE_STRUCT:
+        return *(void *const *)p == NULL;
     case KFK_FT_ARRAY_INT32:
     case KFK_FT_ARRAY_INT64:
     case KFK_FT_ARRAY_STRING:
@@ -139,6 +141,10 @@ static json_t *value_json(const kfk_field_desc_t *f, int16_t v, bool flex, const
     }
     case KFK_FT_STRUCT:
         return struct_json(f->sub, v, flex, p);
+    case KFK_FT_NULLABLE_STRUCT: {
+        const void *sp = *(const void *const *)p;
+        return sp ? struct_json(f->sub, v, flex, sp) : json_null();
+    }
     case KFK_FT_ARRAY_INT32:
     case KFK_FT_ARRAY_INT64:
     case KFK_FT_ARRAY_STRING:

@@ -1,8 +1,9 @@
 /** @file
- * kfk/msgs/offset_commit.h: OffsetCommit (key 8), versions 2-8, flexible from 8.
+ * kfk/msgs/offset_commit.h: OffsetCommit (key 8), versions 2-9, flexible from 8.
  * Schemas: OffsetCommitRequest.json / OffsetCommitResponse.json (Kafka 4.3, where a topic's
  * Name runs to v9 and TopicId starts at v10). Included by kfk/protocol.h.
  * Line format: F(TYPE, name, min_version, max_version, nullable_from, tag, default, sub).
+ * v9 is v8 on the wire; a broker takes it as the KIP-848 member epoch in generation_id.
  * Not described: TopicId (v10+, above kfk's range) and the v1-only CommitTimestamp, which
  * Kafka 4.x dropped from its schema with versions 0-1.
  */

@@ -62,7 +62,7 @@ public class MessageGolden {
         {"fetch", "Fetch", 4, 12},
         {"list_offsets", "ListOffsets", 1, 7},
         {"metadata", "Metadata", 0, 12},
-        {"offset_commit", "OffsetCommit", 2, 8},
+        {"offset_commit", "OffsetCommit", 2, 9},
         {"offset_fetch", "OffsetFetch", 1, 7},
         {"find_coordinator", "FindCoordinator", 0, 3},
         {"join_group", "JoinGroup", 0, 7},
@@ -88,6 +88,8 @@ public class MessageGolden {
         {"create_partitions", "CreatePartitions", 0, 3},
         {"delete_records", "DeleteRecords", 0, 2},
         {"describe_cluster", "DescribeCluster", 0, 2},
+        {"consumer_group_heartbeat", "ConsumerGroupHeartbeat", 0, 1},
+        {"consumer_group_describe", "ConsumerGroupDescribe", 0, 1},
     };
     static final String[][] BLOBS = {
         {"subscription", "ConsumerProtocolSubscription"},

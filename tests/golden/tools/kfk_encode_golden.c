@@ -189,6 +189,17 @@ static int from_json_value(const kfk_field_desc_t *f, int16_t v, bool flex, json
     }
     case KFK_FT_STRUCT:
         return from_json_struct(f->sub, v, flex, j, p, a);
+    case KFK_FT_NULLABLE_STRUCT: {
+        if (json_is_null(j)) {
+            *(void **)p = NULL;
+            return 0;
+        }
+        void *sp = kfk_arena_alloc(a, f->sub->size);
+        if (!sp)
+            return -1;
+        *(void **)p = sp;
+        return from_json_struct(f->sub, v, flex, j, sp, a);
+    }
     case KFK_FT_ARRAY_INT32:
     case KFK_FT_ARRAY_INT64:
     case KFK_FT_ARRAY_STRING:
@@ -265,6 +276,11 @@ static void copy_unknown(const kfk_schema_t *s, int16_t v, const void *from, voi
         uint8_t *tp = (uint8_t *)to + f->offset;
         if (f->type == KFK_FT_STRUCT) {
             copy_unknown(f->sub, v, fp, tp);
+        } else if (f->type == KFK_FT_NULLABLE_STRUCT) {
+            const void *fs = *(const void *const *)fp;
+            void *ts = *(void **)tp;
+            if (fs && ts)
+                copy_unknown(f->sub, v, fs, ts);
         } else if (f->type == KFK_FT_ARRAY_STRUCT) {
             const kfk_array_t *fa = (const kfk_array_t *)fp;
             kfk_array_t *ta = (kfk_array_t *)tp;

@@ -27,7 +27,7 @@ APIS = [
     ("fetch", 1, 4, 12, 12),
     ("list_offsets", 2, 1, 7, 6),
     ("metadata", 3, 1, 12, 9),
-    ("offset_commit", 8, 2, 8, 8),
+    ("offset_commit", 8, 2, 9, 8),
     ("offset_fetch", 9, 1, 7, 6),
     ("find_coordinator", 10, 0, 3, 3),
     ("join_group", 11, 0, 7, 6),
@@ -53,6 +53,8 @@ APIS = [
     ("incremental_alter_configs", 44, 0, 1, 1),
     ("offset_delete", 47, 0, 0, -1),
     ("describe_cluster", 60, 0, 2, 0),
+    ("consumer_group_heartbeat", 68, 0, 1, 0),
+    ("consumer_group_describe", 69, 0, 1, 0),
 ]
 BY_NAME = {a[0]: (i, a) for i, a in enumerate(APIS)}
 

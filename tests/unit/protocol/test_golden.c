@@ -179,6 +179,8 @@ static bool same_default(const kfk_field_desc_t *f, const json_t *d) {
         return json_is_array(d) && json_array_size(d) == 0;
     case KFK_FT_STRUCT:
         return true;
+    case KFK_FT_NULLABLE_STRUCT: /* kfk: NULL */
+        return json_is_null(d);
     }
     return false;
 }
@@ -208,6 +210,7 @@ static const char *type_name(kfk_ftype_t t) {
     case KFK_FT_RECORDS:
         return "records";
     case KFK_FT_STRUCT:
+    case KFK_FT_NULLABLE_STRUCT:
         return "struct";
     case KFK_FT_ARRAY_INT32:
         return "[]int32";
@@ -359,7 +362,8 @@ static int check_fields(const kfk_schema_t *s, const json_t *d, const range_t *r
             free(k);
             bad++;
         }
-        if (f->type == KFK_FT_STRUCT || f->type == KFK_FT_ARRAY_STRUCT) {
+        if (f->type == KFK_FT_STRUCT || f->type == KFK_FT_NULLABLE_STRUCT ||
+            f->type == KFK_FT_ARRAY_STRUCT) {
             char elem[600];
             snprintf(elem, sizeof elem, "%s%s", sub, f->type == KFK_FT_ARRAY_STRUCT ? "[]" : "");
             range_t inner = *r;
@@ -518,6 +522,10 @@ GOLDEN_API_TEST(add_partitions_to_txn_bodies_match_kafkas_serializer, KFK_API_AD
 GOLDEN_API_TEST(add_offsets_to_txn_bodies_match_kafkas_serializer, KFK_API_ADD_OFFSETS_TO_TXN)
 GOLDEN_API_TEST(end_txn_bodies_match_kafkas_serializer, KFK_API_END_TXN)
 GOLDEN_API_TEST(txn_offset_commit_bodies_match_kafkas_serializer, KFK_API_TXN_OFFSET_COMMIT)
+GOLDEN_API_TEST(consumer_group_heartbeat_bodies_match_kafkas_serializer,
+                KFK_API_CONSUMER_GROUP_HEARTBEAT)
+GOLDEN_API_TEST(consumer_group_describe_bodies_match_kafkas_serializer,
+                KFK_API_CONSUMER_GROUP_DESCRIBE)
 
 Test(golden, consumer_subscriptions_match_kafkas_serializer) {
     check_blobs(true);
@@ -531,7 +539,7 @@ Test(golden, consumer_assignments_match_kafkas_serializer) {
 Test(golden, every_api_kfk_speaks_has_a_golden_test) {
     size_t n = 0;
     kfk_api_list(&n);
-    cr_expect_eq(n, 30,
+    cr_expect_eq(n, 32,
                  "kfk speaks %zu APIs; add a GOLDEN_API_TEST (and golden files) for the "
                  "new one",
                  n);
