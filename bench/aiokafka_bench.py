@@ -1,7 +1,7 @@
 """bench/aiokafka_bench.py: the aiokafka (PyPI) peer of bench/run, in the shape of the CLI clients.
 
     python aiokafka_bench.py produce -b BROKERS -t TOPIC [-a 1|all] [-z none|lz4|...] [-l LINGER_MS]
-    python aiokafka_bench.py consume -b BROKERS -t TOPIC -n RECORDS
+    python aiokafka_bench.py consume -b BROKERS -t TOPIC
 
 produce: reads stdin, one record per line, KEY:VALUE (split at the first ':', as `kfk produce -K :`
 and `kcat -K :` read the same file), and sends each with AIOKafkaProducer.send() (which queues
@@ -12,8 +12,9 @@ on, acks=1 off (as for the other clients). Exit 0 when every record was delivere
 (the count and the first error on stderr).
 
 consume: assigns every partition of TOPIC, seeks to the beginning, and writes each value and a
-newline to stdout (as `kfk consume -o beginning -e`) until RECORDS records came; getmany() in
-batches. Exit 0 when RECORDS came, 1 otherwise.
+newline to stdout (as `kfk consume -o beginning -e`) until every partition reached the end
+offset it had at the start (aiokafka has no end-of-partition event: end_offsets() asks, as a
+user reading a topic to its end would); getmany() in batches. bench/run counts the lines.
 
 Timed from outside (bench/bench_time), as every client in bench/run.
 """
@@ -64,7 +65,10 @@ async def produce(args):
 
 
 async def consume(args):
-    c = AIOKafkaConsumer(bootstrap_servers=args.bootstrap, enable_auto_commit=False, group_id=None)
+    # auto_offset_reset="earliest": the partitions start at the beginning by themselves; with
+    # the default ("latest") the reset could land after seek_to_beginning() and read nothing.
+    c = AIOKafkaConsumer(bootstrap_servers=args.bootstrap, enable_auto_commit=False, group_id=None,
+                         auto_offset_reset="earliest")
     await c.start()
     got = 0
     out = sys.stdout.buffer
@@ -80,18 +84,22 @@ async def consume(args):
             return 1
         tps = [TopicPartition(args.topic, p) for p in sorted(parts)]
         c.assign(tps)
+        ends = await c.end_offsets(tps)
         await c.seek_to_beginning(*tps)
-        while got < args.records:
-            batches = await c.getmany(timeout_ms=1000, max_records=10000)
-            for msgs in batches.values():
+        left = {tp for tp in tps if ends[tp] > 0}
+        while left:
+            batches = await c.getmany(*left, timeout_ms=1000, max_records=10000)
+            for tp, msgs in batches.items():
                 for m in msgs:
                     out.write(m.value)
                     out.write(b"\n")
                 got += len(msgs)
+                if msgs and msgs[-1].offset + 1 >= ends[tp]:
+                    left.discard(tp)
         out.flush()
     finally:
         await c.stop()
-    return 0 if got >= args.records else 1
+    return 0
 
 
 def main():
@@ -102,7 +110,6 @@ def main():
     ap.add_argument("-a", dest="acks", default="1")
     ap.add_argument("-z", dest="codec", default="none")
     ap.add_argument("-l", dest="linger", type=int, default=5)
-    ap.add_argument("-n", dest="records", type=int, default=0)
     args = ap.parse_args()
     run = produce if args.mode == "produce" else consume
     sys.exit(asyncio.run(run(args)))

@@ -2,7 +2,11 @@
  * bench_rdkafka_consumer.c: the consumer workload of bench_consumer.c on librdkafka (Debian's
  * librdkafka-dev), for scripts/bench-consume. Same options (consume mode only), same output.
  *
- *   bench_rdkafka_consumer -b BROKERS -t TOPIC -n RECORDS [-B BATCH] [-X name=value]...
+ *   bench_rdkafka_consumer -b BROKERS -t TOPIC (-n RECORDS | -e) [-B BATCH] [-X name=value]...
+ *
+ * With -e, instead of stopping at RECORDS, it reads until every partition reported its end
+ * (enable.partition.eof: RD_KAFKA_RESP_ERR__PARTITION_EOF at the high watermark), as `kcat -e`
+ * and `kfk consume -e` do: the same task as theirs, without knowing the count beforehand.
  *
  * librdkafka's consumer with a manual assignment of every partition from the beginning
  * (rd_kafka_assign, no subscribe, no commits), read with rd_kafka_consume_batch_queue() on the
@@ -30,9 +34,10 @@ static void set(rd_kafka_conf_t *c, const char *k, const char *v) {
 int main(int argc, char **argv) {
     const char *bootstrap = getenv("KFK_BOOTSTRAP"), *topic = NULL;
     long n = 0, batch = 1000;
+    int to_eof = 0;
     const char *extra[32];
     int nextra = 0, opt;
-    while ((opt = getopt(argc, argv, "b:t:n:B:X:")) != -1) {
+    while ((opt = getopt(argc, argv, "b:t:n:B:X:e")) != -1) {
         switch (opt) {
         case 'b':
             bootstrap = optarg;
@@ -46,18 +51,24 @@ int main(int argc, char **argv) {
         case 'B':
             batch = strtol(optarg, NULL, 10);
             break;
+        case 'e':
+            to_eof = 1;
+            break;
         case 'X':
             if (nextra < 32)
                 extra[nextra++] = optarg;
             break;
         default:
             fprintf(stderr,
-                    "usage: bench_rdkafka_consumer -b BROKERS -t TOPIC -n N [-B BATCH] [-X k=v]\n");
+                    "usage: bench_rdkafka_consumer -b BROKERS -t TOPIC (-n N | -e) [-B BATCH] "
+                    "[-X k=v]\n");
             return 2;
         }
     }
-    if (!bootstrap || !topic || n <= 0 || batch < 1)
-        bench_die("-b (or KFK_BOOTSTRAP), -t and -n are needed", NULL);
+    if (!bootstrap || !topic || (n <= 0 && !to_eof) || batch < 1)
+        bench_die("-b (or KFK_BOOTSTRAP), -t and -n (or -e) are needed", NULL);
+    if (to_eof)
+        n = -1;
 
     double cpu0 = bench_cpu_seconds(), t0 = bench_now_s();
     rd_kafka_conf_t *c = rd_kafka_conf_new();
@@ -67,7 +78,7 @@ int main(int argc, char **argv) {
     set(c, "group.id", group);
     set(c, "enable.auto.commit", "false");
     set(c, "enable.auto.offset.store", "false");
-    set(c, "enable.partition.eof", "false");
+    set(c, "enable.partition.eof", to_eof ? "true" : "false");
     for (int i = 0; i < nextra; i++) {
         char kv[256];
         snprintf(kv, sizeof kv, "%s", extra[i]);
@@ -104,16 +115,24 @@ int main(int argc, char **argv) {
     long got = 0;
     long long bytes = 0;
     double first_at = 0, last_at = 0;
-    while (got < n) {
+    char *at_end = calloc((size_t)parts, 1); /* -e: which partitions reported their end */
+    int ends = 0;
+    while (to_eof ? ends < parts : got < n) {
         /* No more than the records still to come: rd_kafka_consume_batch_queue waits for a
-         * full batch (or its timeout), so asking 1000 for the last 300 would add a second. */
-        long want = n - got < batch ? n - got : batch;
-        ssize_t k = rd_kafka_consume_batch_queue(q, 1000, msgs, (size_t)want);
+         * full batch (or its timeout), so asking 1000 for the last 300 would add a second.
+         * With -e the count is unknown: short timeouts, so that the ends are seen at once. */
+        long want = to_eof || n - got >= batch ? batch : n - got;
+        ssize_t k = rd_kafka_consume_batch_queue(q, to_eof ? 10 : 1000, msgs, (size_t)want);
         if (k < 0)
             bench_die("rd_kafka_consume_batch_queue", rd_kafka_err2str(rd_kafka_last_error()));
         for (ssize_t i = 0; i < k; i++) {
             rd_kafka_message_t *m = msgs[i];
-            if (m->err) {
+            if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+                if (m->partition >= 0 && m->partition < parts && !at_end[m->partition]) {
+                    at_end[m->partition] = 1;
+                    ends++;
+                }
+            } else if (m->err) {
                 fprintf(stderr, "bench_rdkafka_consumer: %s\n", rd_kafka_message_errstr(m));
             } else {
                 if (!got)
@@ -125,6 +144,7 @@ int main(int argc, char **argv) {
         }
     }
     last_at = bench_now_s();
+    free(at_end);
     free(msgs);
     rd_kafka_queue_destroy(q);
     rd_kafka_consumer_close(rk);
