@@ -692,14 +692,14 @@ typedef void (*kfk_flush_cb)(kfk_producer_t *p, void *opaque);
 typedef void (*kfk_producer_close_cb)(kfk_producer_t *p, void *opaque);
 
 /**
- * Creates a producer on @p loop. Configuration: acks (all), linger.ms (5), batch.size (16384
- * bytes per partition's batch; at least 68, one record's batch: a 61-byte header and a 7-byte
- * record; a record larger than batch.size travels in a batch of its own), compression.type,
- * enable.idempotence (true; needs acks=all and at most 5 requests in flight), retries,
- * retry.backoff.ms, delivery.timeout.ms (120000), partitioner (murmur2_random: Java-compatible
- * murmur2 for keys, sticky for null keys), queue.buffering.max.messages / .max.kbytes,
- * message.max.bytes, allow.auto.create.topics (true: a topic the broker does not know is
- * created on first use where the broker has auto.create.topics.enable), and the connection
+ * Creates a producer on @p loop. Configuration: acks (all), linger.ms (5), batch.size (1000000
+ * bytes per partition's batch, as librdkafka; at least 68, one record's batch: a 61-byte header and
+ * a 7-byte record; a record larger than batch.size travels in a batch of its own),
+ * compression.type, enable.idempotence (true; needs acks=all and at most 5 requests in flight),
+ * retries, retry.backoff.ms, delivery.timeout.ms (120000), partitioner (murmur2_random:
+ * Java-compatible murmur2 for keys, sticky for null keys), queue.buffering.max.messages /
+ * .max.kbytes, message.max.bytes, allow.auto.create.topics (true: a topic the broker does not know
+ * is created on first use where the broker has auto.create.topics.enable), and the connection
  * settings. Errors: KFK_ERR__INVALID_CONF (conflicting settings, or batch.size below 68, with
  * errstr), KFK_ERR__SSL, KFK_ERR__NOMEM. No callback follows.
  */

@@ -135,6 +135,19 @@ static inline uint8_t *kfk__varlong_put(uint8_t *p, int64_t v) {
     return p;
 }
 
+/* The sizes of those encodings, branch-free (kfk_varint_size and friends in buf.c say the same
+ * for the public API; these inline into the record builder's per-record arithmetic). */
+static inline size_t kfk__uvarint_len(uint32_t v) {
+    return 1 + (size_t)(31 - __builtin_clz(v | 1)) / 7;
+}
+static inline size_t kfk__varint_len(int32_t v) {
+    return kfk__uvarint_len(((uint32_t)v << 1) ^ (uint32_t)(v >> 31));
+}
+static inline size_t kfk__varlong_len(int64_t v) {
+    uint64_t u = ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
+    return 1 + (size_t)(63 - __builtin_clzll(u | 1)) / 7;
+}
+
 /* a + b on int64 with two's complement wrap-around (hostile input must not be UB). */
 static inline int64_t kfk__add64(int64_t a, int64_t b) {
     return (int64_t)((uint64_t)a + (uint64_t)b);
@@ -152,6 +165,15 @@ const uint8_t *kfk__record_parse(const uint8_t *p, const uint8_t *end, kfk_recor
  * the caller) and verifies its CRC-32. 0, KFK_ERR__CRC or KFK_ERR__BAD_MSG.
  */
 kfk_err_t kfk__legacy_batch_parse(const uint8_t *p, size_t size, kfk_record_batch_t *batch);
+
+/*
+ * kfk_record_batch_next without the CRC-32C check of v2 batches (legacy entries are checked as
+ * before): for a pass that only needs the batches' offsets and lengths, when another pass reads
+ * the records with the check (the consumer's fetcher finds where the next fetch starts; the
+ * delivery pass checks each batch just before its records are read, while the bytes are in the
+ * cache, instead of reading every fetched byte twice).
+ */
+bool kfk__record_batch_next_unchecked(kfk_record_batch_reader_t *r, kfk_record_batch_t *batch);
 
 /*
  * Why a records blob is unusable, in one line for an error message (records_why.c); each

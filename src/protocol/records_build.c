@@ -45,16 +45,16 @@ static kfk_err_t record_body_size(const kfk_record_batch_builder_t *b, kfk_bytes
     if (key.len < -1 || value.len < -1 || (key.len > 0 && !key.ptr) ||
         (value.len > 0 && !value.ptr) || header_count > INT32_MAX || (header_count && !headers))
         return KFK_ERR__INVALID_ARG;
-    uint64_t n = 1 + kfk_varlong_size(ts_delta) + kfk_varint_size(b->count) +
-                 kfk_varint_size(key.len) + (key.len > 0 ? (uint64_t)key.len : 0) +
-                 kfk_varint_size(value.len) + (value.len > 0 ? (uint64_t)value.len : 0) +
-                 kfk_varint_size((int32_t)header_count);
+    uint64_t n = 1 + kfk__varlong_len(ts_delta) + kfk__varint_len(b->count) +
+                 kfk__varint_len(key.len) + (key.len > 0 ? (uint64_t)key.len : 0) +
+                 kfk__varint_len(value.len) + (value.len > 0 ? (uint64_t)value.len : 0) +
+                 kfk__varint_len((int32_t)header_count);
     for (size_t i = 0; i < header_count; i++) {
         const kfk_record_header_t *h = &headers[i];
         if (h->key.len < 0 || h->value.len < -1 || (h->key.len > 0 && !h->key.ptr) ||
             (h->value.len > 0 && !h->value.ptr))
             return KFK_ERR__INVALID_ARG;
-        n += kfk_varint_size(h->key.len) + (uint64_t)h->key.len + kfk_varint_size(h->value.len) +
+        n += kfk__varint_len(h->key.len) + (uint64_t)h->key.len + kfk__varint_len(h->value.len) +
              (h->value.len > 0 ? (uint64_t)h->value.len : 0);
         if (n > INT32_MAX)
             return KFK_ERR__MSG_SIZE_TOO_LARGE;
@@ -75,7 +75,7 @@ size_t kfk_record_batch_builder_append_size(const kfk_record_batch_builder_t *b,
     uint64_t body;
     if (record_body_size(b, key, value, headers, header_count, ts_delta_of(b, timestamp), &body))
         return SIZE_MAX;
-    return (size_t)body + kfk_varint_size((int32_t)body);
+    return (size_t)body + kfk__varint_len((int32_t)body);
 }
 
 static inline uint8_t *put_raw(uint8_t *p, const void *src, int32_t len) {
@@ -98,7 +98,7 @@ kfk_err_t kfk_record_batch_builder_append(kfk_record_batch_builder_t *b, kfk_byt
     kfk_err_t err = record_body_size(b, key, value, headers, header_count, ts_delta, &body);
     if (err)
         return err;
-    size_t total = (size_t)body + kfk_varint_size((int32_t)body);
+    size_t total = (size_t)body + kfk__varint_len((int32_t)body);
     kfk_wbuf_t *w = b->buf;
     /* BatchLength (an int32) counts everything after its own field. */
     if ((uint64_t)(w->len - b->start) + total - RB_LOG_OVERHEAD > INT32_MAX)

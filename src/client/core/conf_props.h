@@ -94,10 +94,11 @@
     X("linger.ms", linger_ms, INT, "5", 0, 900000, 0, "", "queue.buffering.max.ms",                \
       KFK_CONF_O_PRODUCER,                                                                         \
       "Wait this long for a batch to fill (it fills on while it cannot be sent)")                  \
-    X("batch.size", batch_size, INT, "16384", 1, 2147483647, 0, "", "", KFK_CONF_O_PRODUCER,       \
-      "Bytes of a partition's batch; at least 68 (a 61-byte batch header and the smallest "        \
-      "record: kfk_producer_new refuses less; set below 1024, a warning); a larger record goes "   \
-      "in a batch of its own. Not read by the consumer (see max.poll.records)")                    \
+    X("batch.size", batch_size, INT, "1000000", 1, 2147483647, 0, "", "", KFK_CONF_O_PRODUCER,     \
+      "Bytes of a partition's batch (librdkafka's default; Java's is 16384); at least 68 (a "      \
+      "61-byte batch header and the smallest record: kfk_producer_new refuses less; set below "    \
+      "1024, a warning); a larger record goes in a batch of its own. Not read by the consumer "    \
+      "(see max.poll.records)")                                                                    \
     X("compression.type", compression_type, ENUM, "none", 0, 0, 0, "none|gzip|snappy|lz4|zstd",    \
       "compression.codec", KFK_CONF_O_PRODUCER,                                                    \
       "Codec of produced batches (one not built in fails kfk_producer_new)")                       \

@@ -76,7 +76,8 @@ static void report(kfk_producer_t *p, const char *topic, int32_t partition, cons
             }
     }
     if (m->cb) {
-        char why[256] = "";
+        char why[256];
+        why[0] = '\0';
         if (err && err != KFK_ERR__DESTROYED &&
             kfk__producer_why(p, topic, partition, why, sizeof why) == KFK_ERR_NONE)
             why[0] = '\0'; /* nothing stands in the way now: the error says it all */
@@ -86,7 +87,10 @@ static void report(kfk_producer_t *p, const char *topic, int32_t partition, cons
 }
 
 void kfk__producer_batch_free(pbatch_t *b) {
-    kfk_wbuf_free(&b->buf);
+    kfk_producer_t *p = b->tp->t->p;
+    kfk__bufpool_put(&p->pool, &b->buf);
+    if (p->queued_msgs == 0)
+        kfk__bufpool_clear(&p->pool); /* idle: what it held goes back */
     kfk__free(b->meta);
     kfk__free(b);
 }
@@ -163,6 +167,7 @@ pbatch_t *kfk__producer_batch_new(kfk_producer_t *p, toppar_t *tp) {
     b->base_seq = -1;
     b->created_ms = kfk__producer_now_ms(p);
     b->deadline_ms = b->created_ms + (uint64_t)p->c->delivery_timeout_ms;
+    kfk__bufpool_get(&p->pool, &b->buf);
     if (kfk_record_batch_builder_begin(&b->b, &b->buf) != 0) {
         kfk__producer_batch_free(b);
         return NULL;
@@ -596,75 +601,6 @@ static void on_timer(uv_timer_t *h) {
         arm(p, next);
 }
 
-/* ---- statistics: the producer's section (core/stats.c describes the document) ------------- */
-
-static void put_toppar(kfk_wbuf_t *w, const toppar_t *tp, int32_t leader) {
-    uint64_t queued = tp->open ? (uint64_t)tp->open->n : 0, inflight = 0;
-    for (const pbatch_t *b = tp->head; b; b = b->next) {
-        if (b->in_flight)
-            inflight += (uint64_t)b->n;
-        else
-            queued += (uint64_t)b->n;
-    }
-    kfk__stats_putf(w, "\"%d\":{\"partition\":%d,\"leader\":%d", (int)tp->id, (int)tp->id,
-                    (int)leader);
-    kfk__stats_putf(w, ",\"msgq_cnt\":%" PRIu64 ",\"msgs_inflight\":%" PRIu64, queued, inflight);
-    kfk__stats_putf(w, ",\"txmsgs\":%" PRIu64 ",\"txbytes\":%" PRIu64 "}", tp->txmsgs, tp->txbytes);
-}
-
-static void render_stats(void *owner, kfk_wbuf_t *w) {
-    const kfk_producer_t *p = owner;
-    static const char *const pid_states[] = {"Init", "WaitPID", "Assigned", "DrainBump"};
-    kfk__stats_putf(w, ",\"type\":\"producer\",\"msg_cnt\":%zu,\"msg_size\":%zu", p->queued_msgs,
-                    p->queued_bytes);
-    kfk__stats_putf(w, ",\"msg_max\":%lld,\"msg_size_max\":%lld",
-                    (long long)p->c->queue_buffering_max_messages,
-                    (long long)p->c->queue_buffering_max_kbytes * 1024);
-    kfk__stats_putf(w,
-                    ",\"txmsgs\":%" PRIu64 ",\"txmsg_bytes\":%" PRIu64 ",\"txmsg_errs\":%" PRIu64,
-                    p->stat_txmsgs, p->stat_txbytes, p->stat_txerrs);
-    kfk__stats_putf(w, ",\"batches\":%" PRIu64 ",\"requests\":%" PRIu64 ",\"retries\":%" PRIu64,
-                    p->stat_batches, p->stat_requests, p->stat_retries);
-    kfk__stats_putf(w,
-                    ",\"eos\":{\"idemp_state\":\"%s\",\"producer_id\":%lld,\"producer_epoch\":%d,"
-                    "\"epoch_cnt\":%" PRIu64 "}",
-                    p->idempotent && p->pid_state >= 0 && p->pid_state <= PID_BUMP
-                        ? pid_states[p->pid_state]
-                        : "Disabled",
-                    (long long)(p->idempotent ? p->pid : -1), (int)(p->idempotent ? p->epoch : -1),
-                    p->stat_epochs);
-    kfk__stats_put(w, ",\"topics\":{");
-    for (const ptopic_t *t = p->topics; t; t = t->next) {
-        if (t != p->topics)
-            kfk__stats_put(w, ",");
-        kfk__stats_put_str(w, t->name);
-        kfk__stats_put(w, ":{\"topic\":");
-        kfk__stats_put_str(w, t->name);
-        kfk__stats_put(w, ",\"partitions\":{");
-        uint64_t pending = 0;
-        for (const pending_t *r = t->pending; r; r = r->next)
-            pending++;
-        const kfk__topic_md_t *md = kfk__client_topic(p->cl, t->name);
-        int first = 1;
-        if (pending) {
-            kfk__stats_putf(w,
-                            "\"-1\":{\"partition\":-1,\"leader\":-1,\"msgq_cnt\":%" PRIu64
-                            ",\"msgs_inflight\":0,\"txmsgs\":0,\"txbytes\":0}",
-                            pending);
-            first = 0;
-        }
-        for (int32_t i = 0; i < t->nparts; i++) {
-            if (!first)
-                kfk__stats_put(w, ",");
-            first = 0;
-            put_toppar(w, &t->parts[i],
-                       md && i < md->partition_cnt ? md->partitions[i].leader : -1);
-        }
-        kfk__stats_put(w, "}}");
-    }
-    kfk__stats_put(w, "}");
-}
-
 /* ---- public API ------------------------------------------------------------------------------ */
 
 static kfk_err_t check_conf(kfk_conf_t *c, int *idempotent, char *errstr, size_t errstr_size) {
@@ -725,7 +661,7 @@ kfk_err_t kfk_producer_new(uv_loop_t *loop, const kfk_conf_t *conf, kfk_producer
     }
     p->c = p->cl->conf;
     p->cl->md_auto_create = p->c->allow_auto_create_topics;
-    kfk__stats_section_add(&p->cl->stats, render_stats, p);
+    kfk__stats_section_add(&p->cl->stats, kfk__producer_render_stats, p);
     err = check_conf(p->c, &p->idempotent, errstr, errstr_size);
     if (err) {
         kfk__client_close(p->cl, NULL, NULL);
@@ -750,6 +686,7 @@ kfk_err_t kfk_producer_new(uv_loop_t *loop, const kfk_conf_t *conf, kfk_producer
     p->rnd = (uint32_t)uv_hrtime() | 1;
     p->flushes_tail = &p->flushes;
     p->close_timeout_ms = -1;
+    kfk__bufpool_init(&p->pool, (size_t)16 << 20);
     uv_timer_init(loop, &p->timer);
     p->timer.data = p;
     *out = p;
@@ -923,6 +860,7 @@ static void free_state(kfk_producer_t *p) {
         kfk__free(b);
     }
     kfk_wbuf_free(&p->mp);
+    kfk__bufpool_clear(&p->pool);
 }
 
 static void on_client_closed(kfk__client_t *cl, void *opaque) {

@@ -13,6 +13,7 @@
 
 #include <msgpack.h>
 
+#include "client/core/bufpool.h"
 #include "client/core/client.h"
 #include "protocol/mem.h"
 
@@ -174,7 +175,8 @@ struct kfk_producer {
     int client_closing;
 
     kfk_err_t fatal;
-    kfk_wbuf_t mp; /* msgpack scratch */
+    kfk_wbuf_t mp;       /* msgpack scratch */
+    kfk__bufpool_t pool; /* buffers of sent batches, for the next ones (emptied when idle) */
 
     uint64_t stat_batches, stat_requests, stat_retries;
     uint64_t stat_epochs; /* producer ids and epochs taken (librdkafka's eos.epoch_cnt) */
@@ -195,6 +197,9 @@ void kfk__producer_md_want(kfk_producer_t *p, uint64_t now);
 
 /* Says the last pass needed no metadata: the next refresh wanted starts the schedule again. */
 void kfk__producer_md_ok(kfk_producer_t *p);
+
+/* Writes the producer's section of the statistics document (producer_stats.c). */
+void kfk__producer_render_stats(void *owner, kfk_wbuf_t *w);
 
 /* kfk_producer_topic_error for one @p partition of @p topic (-1: any of them). */
 kfk_err_t kfk__producer_why(kfk_producer_t *p, const char *topic, int32_t partition, char *buf,

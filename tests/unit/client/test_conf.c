@@ -63,7 +63,7 @@ Test(conf, starts_with_the_documented_defaults) {
     cr_expect_str_eq(get(conf, "enable.auto.commit"), "false");
     cr_expect_str_eq(get(conf, "auto.offset.reset"), "latest");
     cr_expect_str_eq(get(conf, "partition.assignment.strategy"), "range,cooperative-sticky");
-    cr_expect_str_eq(get(conf, "batch.size"), "16384");
+    cr_expect_str_eq(get(conf, "batch.size"), "1000000");
     cr_expect_str_eq(get(conf, "max.poll.records"), "100");
     cr_expect_str_eq(get(conf, "allow.auto.create.topics"), "true");
 }
@@ -71,7 +71,7 @@ Test(conf, starts_with_the_documented_defaults) {
 Test(conf, stores_defaults_in_typed_fields_marked_as_not_set) {
     cr_expect_eq(conf->request_timeout_ms, 30000);
     cr_expect_eq(conf->linger_ms, 5);
-    cr_expect_eq(conf->batch_size, 16384);
+    cr_expect_eq(conf->batch_size, 1000000);
     cr_expect_eq(conf->max_poll_records, 100);
     cr_expect_eq(conf->allow_auto_create_topics, 1);
     cr_expect_eq(conf->security_protocol, KFK_SEC_PLAINTEXT);

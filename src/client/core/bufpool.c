@@ -1,0 +1,66 @@
+/* bufpool.c: spare output buffers for reuse (see bufpool.h). */
+#include <string.h>
+
+#include "client/core/bufpool.h"
+#include "protocol/mem.h"
+
+void kfk__bufpool_init(kfk__bufpool_t *bp, size_t max_bytes) {
+    memset(bp, 0, sizeof *bp);
+    bp->max_bytes = max_bytes;
+}
+
+void kfk__bufpool_get(kfk__bufpool_t *bp, kfk_wbuf_t *w) {
+    kfk_wbuf_init(w);
+    if (bp->n == 0)
+        return;
+    int best = 0;
+    for (int i = 1; i < bp->n; i++)
+        if (bp->cap[i] > bp->cap[best])
+            best = i;
+    w->data = bp->data[best];
+    w->cap = bp->cap[best];
+    bp->bytes -= bp->cap[best];
+    bp->n--;
+    bp->data[best] = bp->data[bp->n];
+    bp->cap[best] = bp->cap[bp->n];
+}
+
+void kfk__bufpool_put(kfk__bufpool_t *bp, kfk_wbuf_t *w) {
+    if (!w->data || w->err || w->nsegs || w->cap > bp->max_bytes) {
+        kfk_wbuf_free(w);
+        return;
+    }
+    if (bp->n == KFK__BUFPOOL_SLOTS || bp->bytes + w->cap > bp->max_bytes) {
+        /* Full: keep the larger buffers (they spare the most growth). */
+        int least = 0;
+        for (int i = 1; i < bp->n; i++)
+            if (bp->cap[i] < bp->cap[least])
+                least = i;
+        if (bp->n == 0 || bp->cap[least] >= w->cap) {
+            kfk_wbuf_free(w);
+            return;
+        }
+        bp->bytes -= bp->cap[least];
+        kfk__free(bp->data[least]);
+        bp->n--;
+        bp->data[least] = bp->data[bp->n];
+        bp->cap[least] = bp->cap[bp->n];
+        if (bp->bytes + w->cap > bp->max_bytes) {
+            kfk_wbuf_free(w);
+            return;
+        }
+    }
+    bp->data[bp->n] = w->data;
+    bp->cap[bp->n] = w->cap;
+    bp->n++;
+    bp->bytes += w->cap;
+    kfk__free(w->segs);
+    memset(w, 0, sizeof *w);
+}
+
+void kfk__bufpool_clear(kfk__bufpool_t *bp) {
+    for (int i = 0; i < bp->n; i++)
+        kfk__free(bp->data[i]);
+    bp->n = 0;
+    bp->bytes = 0;
+}

@@ -1,0 +1,40 @@
+/*
+ * bufpool.h: a few spare output buffers kept for reuse. The producer builds each batch in a
+ * buffer of its own that grows by doubling (realloc) up to batch.size; with large batches the
+ * growth copies cost more than the records' one copy into the batch. Buffers of sent batches
+ * come back here and the next batches start with their capacity: no growth, no allocation. The
+ * pool is bounded (KFK__BUFPOOL_SLOTS buffers, at most max_bytes of capacity in all) and its
+ * owner empties it when it goes idle, so what it holds is a fixed amount, not a leak.
+ */
+#ifndef KFK_CLIENT_CORE_BUFPOOL_H
+#define KFK_CLIENT_CORE_BUFPOOL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kfk/protocol.h"
+
+enum { KFK__BUFPOOL_SLOTS = 8 };
+
+typedef struct kfk__bufpool {
+    uint8_t *data[KFK__BUFPOOL_SLOTS];
+    size_t cap[KFK__BUFPOOL_SLOTS];
+    int n;
+    size_t bytes;     /* capacity held */
+    size_t max_bytes; /* capacity held at most */
+} kfk__bufpool_t;
+
+/* An empty pool holding at most @p max_bytes of capacity. */
+void kfk__bufpool_init(kfk__bufpool_t *bp, size_t max_bytes);
+
+/* Sets @p w to an empty buffer: the largest spare one (its capacity kept), else none. */
+void kfk__bufpool_get(kfk__bufpool_t *bp, kfk_wbuf_t *w);
+
+/* Takes @p w's memory back for reuse (or frees it when the pool is full, or @p w holds spliced
+ * segments or an error); @p w is left empty. */
+void kfk__bufpool_put(kfk__bufpool_t *bp, kfk_wbuf_t *w);
+
+/* Frees every spare buffer. */
+void kfk__bufpool_clear(kfk__bufpool_t *bp);
+
+#endif
