@@ -40,6 +40,13 @@ enum { KFK_CLI_DEADLINE_MS = 10000, KFK_CLI_METADATA_DEADLINE_MS = 5000 };
  */
 void kfk_cli_trim(uint64_t now_ms);
 
+/*
+ * Gives stdout a 64 KiB buffer when it is not a terminal (stdio's default for a pipe or a file is
+ * 4 KiB: a write(2) per 4 KiB of records). Commands that print as records come flush after each
+ * batch, so a reader of the pipe waits no longer than a batch. Call before the first output.
+ */
+void kfk_cli_stdout_buffer(void);
+
 /* Prints "kfk <cmd>: <message>" to stderr. */
 void kfk_cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -663,6 +663,11 @@ static int run_consume(int argc, char **argv, int worker) {
     int rc = kfk_cli_common_init(&c, cmd);
     if (rc)
         return rc;
+    /* Records are printed as they come, as kcat does: a batch does not wait to fill (the
+     * library's batch.timeout.ms of 500 ms would hold the last records of a topic that long
+     * before -e could see the end). -X batch.timeout.ms=N or -F still sets it. */
+    if (!worker)
+        kfk_conf_set(c.conf, "batch.timeout.ms", "0", NULL, 0);
     for (int i = 1; i < argc; i++) {
         int k = kfk_cli_common_arg(&c, cmd, argc, argv, &i);
         if (k < 0) {
@@ -787,6 +792,7 @@ static int run_consume(int argc, char **argv, int worker) {
         return rc;
     }
     cs.deadline_ms = c.deadline_ms;
+    kfk_cli_stdout_buffer(); /* on_batch flushes after each batch */
     uv_loop_init(&cs.loop);
     cs.progress_ms = uv_now(&cs.loop);
     if (worker) {

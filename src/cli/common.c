@@ -30,6 +30,12 @@ void kfk_cli_trim(uint64_t now_ms) {
 #endif
 }
 
+void kfk_cli_stdout_buffer(void) {
+    static char buf[1 << 16];
+    if (!isatty(1))
+        setvbuf(stdout, buf, _IOFBF, sizeof buf);
+}
+
 int kfk_cli_common_init(kfk_cli_common_t *c, const char *cmd) {
     memset(c, 0, sizeof *c);
     c->deadline_ms = KFK_CLI_DEADLINE_MS;

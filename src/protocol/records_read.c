@@ -27,8 +27,9 @@ static bool reader_fail(kfk_record_batch_reader_t *r, kfk_err_t err) {
     return false;
 }
 
-/* Fills batch from the v2 header at p (size bytes, at least 61) and verifies the CRC. */
-static kfk_err_t v2_batch_parse(const uint8_t *p, size_t size, kfk_record_batch_t *b) {
+/* Fills batch from the v2 header at p (size bytes, at least 61) and verifies the CRC (when
+ * @p check). */
+static kfk_err_t v2_batch_parse(const uint8_t *p, size_t size, kfk_record_batch_t *b, bool check) {
     b->base_offset = (int64_t)kfk__rd64(p + RB_BASE_OFFSET);
     b->batch_length = (int32_t)kfk__rd32(p + RB_LENGTH);
     b->partition_leader_epoch = (int32_t)kfk__rd32(p + RB_LEADER_EPOCH);
@@ -52,12 +53,12 @@ static kfk_err_t v2_batch_parse(const uint8_t *p, size_t size, kfk_record_batch_
     b->size = size;
     if (b->records_count < 0)
         return KFK_ERR__BAD_MSG;
-    if (kfk_crc32c(0, p + RB_ATTRIBUTES, size - RB_ATTRIBUTES) != b->crc)
+    if (check && kfk_crc32c(0, p + RB_ATTRIBUTES, size - RB_ATTRIBUTES) != b->crc)
         return KFK_ERR__CRC;
     return KFK_ERR_NONE;
 }
 
-bool kfk_record_batch_next(kfk_record_batch_reader_t *r, kfk_record_batch_t *batch) {
+static bool batch_next(kfk_record_batch_reader_t *r, kfk_record_batch_t *batch, bool check) {
     if (r->err || r->p >= r->end)
         return false;
     size_t left = (size_t)(r->end - r->p);
@@ -85,7 +86,7 @@ bool kfk_record_batch_next(kfk_record_batch_reader_t *r, kfk_record_batch_t *bat
     if (magic == 2) {
         if (size < RB_RECORDS)
             return reader_fail(r, KFK_ERR__BAD_MSG);
-        err = v2_batch_parse(p, size, batch);
+        err = v2_batch_parse(p, size, batch, check);
     } else {
         err = kfk__legacy_batch_parse(p, size, batch);
     }
@@ -93,6 +94,14 @@ bool kfk_record_batch_next(kfk_record_batch_reader_t *r, kfk_record_batch_t *bat
         return reader_fail(r, err);
     r->p += size;
     return true;
+}
+
+bool kfk_record_batch_next(kfk_record_batch_reader_t *r, kfk_record_batch_t *batch) {
+    return batch_next(r, batch, true);
+}
+
+bool kfk__record_batch_next_unchecked(kfk_record_batch_reader_t *r, kfk_record_batch_t *batch) {
+    return batch_next(r, batch, false);
 }
 
 int64_t kfk_record_batch_next_offset(const kfk_record_batch_t *batch) {

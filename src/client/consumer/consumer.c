@@ -109,10 +109,27 @@ static void batch_unusable(kfk_consumer_t *c, cpart_t *p, const kfk_record_batch
     }
 }
 
+/* The batch at @p at of @p buf failed kfk_record_batch_next (its CRC, found here as its records
+ * are about to be read; the fetcher walked it unchecked): the partition fails there, as for a
+ * bad batch the fetcher finds first, and the batch is read again after the backoff. */
+static void batch_corrupt(kfk_consumer_t *c, cpart_t *p, cbuf_t *buf, const uint8_t *at) {
+    char why[256];
+    size_t left = (size_t)(buf->records + buf->records_len - at);
+    kfk__record_batch_why(at, left, why, sizeof why);
+    int64_t base = left >= 8 ? (int64_t)kfk__rd64(at) : p->position;
+    int64_t after = -1;
+    if (left >= RB_RECORDS && at[RB_MAGIC] == 2)
+        after = base + (int32_t)kfk__rd32(at + RB_LAST_OFFSET_DELTA) + 1;
+    kfk__part_fail_next(p, after > p->position ? after : -1);
+    kfk__part_fail(c, p, buf->rd.err, base > p->position ? base : p->position, KFK__PF_DROP,
+                   "malformed record batch at offset %lld: %s", (long long)base, why);
+}
+
 /* Moves to the next record batch of @p buf: 1 when there is one, 0 when the buffer is
  * exhausted, -1 when the batch cannot be read (the partition failed; its buffers are gone). */
 static int next_record_batch(kfk_consumer_t *c, cpart_t *p, cbuf_t *buf) {
-    while (kfk_record_batch_next(&buf->rd, &buf->rb)) {
+    const uint8_t *at = buf->rd.p; /* where the batch being read starts */
+    for (; kfk_record_batch_next(&buf->rd, &buf->rb); at = buf->rd.p) {
         kfk_record_batch_t *rb = &buf->rb;
         int64_t next = kfk_record_batch_next_offset(rb);
         if (next <= p->position)
@@ -153,7 +170,9 @@ static int next_record_batch(kfk_consumer_t *c, cpart_t *p, cbuf_t *buf) {
         buf->in_batch = 1;
         return 1;
     }
-    return 0;
+    if (buf->rd.err)
+        batch_corrupt(c, p, buf, at);
+    return buf->rd.err ? -1 : 0;
 }
 
 /* Appends @p p's buffered records to @p b until it holds @p max records. */

@@ -197,13 +197,14 @@ static void take_partition(kfk_consumer_t *c, cpart_t *p, kfk__chunk_t *frame,
         kfk__part_ok(p);
         return;
     }
-    /* The next fetch starts after the last complete batch of this answer. */
+    /* The next fetch starts after the last complete batch of this answer. CRCs are checked by
+     * the delivery pass (consumer.c), batch by batch as their records are read. */
     kfk_record_batch_reader_t rd;
     kfk_record_batch_t rb;
     int64_t next = p->fetch_offset;
     kfk_record_batch_reader_init(&rd, pd->records.ptr, (size_t)pd->records.len);
     const uint8_t *at = rd.p; /* where the batch being read starts */
-    while (kfk_record_batch_next(&rd, &rb)) {
+    while (kfk__record_batch_next_unchecked(&rd, &rb)) {
         int64_t n = kfk_record_batch_next_offset(&rb);
         if (n > next)
             next = n;
