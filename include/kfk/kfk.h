@@ -383,6 +383,9 @@ typedef struct kfk_group_description {
     int32_t coordinator;               /**< the coordinator's broker id */
     const kfk_group_member_t *members; /**< its members */
     size_t member_cnt;                 /**< entries in members */
+    /** "classic" (JoinGroup/SyncGroup) or "consumer" (KIP-848: described with
+     * ConsumerGroupDescribe; protocol is then the server-side assignor); "" if not described */
+    const char *type;
 } kfk_group_description_t;
 
 /** Describe result: one description per group asked for, in the same order; @p err is set
@@ -393,7 +396,9 @@ typedef void (*kfk_group_describe_cb)(kfk_admin_t *admin, kfk_err_t err,
 
 /**
  * Describes @p n groups: FindCoordinator for each, then DescribeGroups at its coordinator:
- * state, protocol, members with their client ids, hosts and decoded assignments. A group's own
+ * state, protocol, members with their client ids, hosts and decoded assignments. A group of
+ * the consumer protocol (KIP-848, which Kafka 4's DescribeGroups answers GROUP_ID_NOT_FOUND)
+ * is described with ConsumerGroupDescribe instead (type "consumer"). A group's own
  * error (e.g. GROUP_AUTHORIZATION_FAILED) is in its description; coordinator errors
  * (NOT_COORDINATOR, COORDINATOR_LOAD_IN_PROGRESS, ...) are retried until the deadline.
  */

@@ -308,12 +308,13 @@ static void print_describe(run_t *r) {
         snprintf(coord, sizeof coord, "(%lld)",
                  (long long)json_integer_value(json_object_get(d, "coordinator")));
         int gw = (int)strlen(r->group) > 15 ? (int)strlen(r->group) : 15;
-        printf("\n%-*s %-25s %-20s %-20s %s\n", gw, "GROUP", "COORDINATOR (ID)",
-               "ASSIGNMENT-STRATEGY", "STATE", "#MEMBERS");
+        printf("\n%-*s %-25s %-20s %-20s %-10s %s\n", gw, "GROUP", "COORDINATOR (ID)",
+               "ASSIGNMENT-STRATEGY", "STATE", "TYPE", "#MEMBERS");
         const char *proto = json_string_value(json_object_get(d, "protocol"));
-        printf("%-*s %-25s %-20s %-20s %zu\n\n", gw, r->group, coord,
+        const char *type = json_string_value(json_object_get(d, "type"));
+        printf("%-*s %-25s %-20s %-20s %-10s %zu\n\n", gw, r->group, coord,
                proto && proto[0] ? proto : "-", json_string_value(json_object_get(d, "state")),
-               json_array_size(ms));
+               type && type[0] ? type : "-", json_array_size(ms));
     } else if (r->members) {
         print_members_text(r);
     } else {
@@ -392,9 +393,9 @@ static void on_committed(kfk_admin_t *a, kfk_err_t err, const kfk_partition_offs
 
 /* The group's description as JSON (kept after the callback), and rows for its assignments. */
 static json_t *describe_json(run_t *r, const kfk_group_description_t *g) {
-    json_t *d = json_pack("{s:s, s:s, s:s, s:s, s:i}", "group", g->group_id, "state", g->state,
-                          "protocol_type", g->protocol_type, "protocol", g->protocol, "coordinator",
-                          (int)g->coordinator);
+    json_t *d = json_pack("{s:s, s:s, s:s, s:s, s:s, s:i}", "group", g->group_id, "state", g->state,
+                          "type", g->type ? g->type : "", "protocol_type", g->protocol_type,
+                          "protocol", g->protocol, "coordinator", (int)g->coordinator);
     json_t *ms = json_array();
     for (size_t i = 0; i < g->member_cnt; i++) {
         const kfk_group_member_t *m = &g->members[i];

@@ -337,7 +337,10 @@ void kfk__gop_on_response(kfk__resp_t *r, void *opaque) {
         handle_list(s, r);
         break;
     case G_DESCRIBE:
-        handle_describe(s, r);
+        if (r->api_key == KFK_API_CONSUMER_GROUP_DESCRIBE)
+            kfk__gop_handle_cg_describe(s, r);
+        else
+            handle_describe(s, r);
         break;
     case G_FETCH:
         kfk__gop_handle_fetch(s, r);
@@ -714,6 +717,8 @@ static void handle_list(sub_t *s, const kfk__resp_t *r) {
 
 static kfk_err_t send_describe(sub_t *s, kfk__broker_t *b) {
     gop_t *op = s->op;
+    if (op->cg_describe[s->group])
+        return kfk__gop_send_cg_describe(s, b);
     kfk_str_t g = kfk_str_c(op->groups[s->group]);
     kfk_describe_groups_request_t req;
     memset(&req, 0, sizeof req);
@@ -772,8 +777,18 @@ static void handle_describe(sub_t *s, const kfk__resp_t *r) {
                        op->groups[s->group]);
         return;
     }
+    /* Kafka 4 answers GROUP_ID_NOT_FOUND for a group of the consumer protocol (KIP-848) too:
+     * ask ConsumerGroupDescribe next round, where the coordinator offers it. */
+    if (err == KFK_ERR_GROUP_ID_NOT_FOUND && r->broker &&
+        kfk__broker_version(r->broker, KFK_API_CONSUMER_GROUP_DESCRIBE) >= 0) {
+        op->cg_describe[s->group] = 1;
+        kfk__gop_cause(op, err, "DescribeGroups: group %s is not a classic group",
+                       op->groups[s->group]);
+        return;
+    }
     op->item_done[s->group] = 1;
     d->err = err;
+    d->type = "classic";
     d->error_message = g->error_message.len >= 0 ? kfk__gop_astr(op, g->error_message) : NULL;
     d->state = kfk__gop_astr(op, g->group_state);
     d->protocol_type = kfk__gop_astr(op, g->protocol_type);
@@ -897,14 +912,20 @@ kfk_err_t kfk_admin_describe_groups(kfk_admin_t *a, const char *const *groups, s
         return err;
     op->descs = kfk_arena_alloc(&op->mem, n * sizeof *op->descs);
     op->item_done = kfk_arena_alloc(&op->mem, n);
-    if (!op->descs || !op->item_done || kfk__gop_copy_strings(op, groups, n, &op->groups) != 0) {
+    op->cg_describe = kfk_arena_alloc(&op->mem, n);
+    if (!op->descs || !op->item_done || !op->cg_describe ||
+        kfk__gop_copy_strings(op, groups, n, &op->groups) != 0) {
+        kfk_err_t e =
+            op->descs && op->item_done && op->cg_describe ? KFK_ERR__INVALID_ARG : KFK_ERR__NOMEM;
         kfk__gop_free(op);
-        return op->descs && op->item_done ? KFK_ERR__INVALID_ARG : KFK_ERR__NOMEM;
+        return e;
     }
+    memset(op->cg_describe, 0, n);
     op->group_cnt = n;
     for (size_t i = 0; i < n; i++) {
         op->descs[i].group_id = op->groups[i];
         op->descs[i].state = op->descs[i].protocol_type = op->descs[i].protocol = "";
+        op->descs[i].type = "";
         op->descs[i].coordinator = -1;
     }
     return kfk__gop_start(op);

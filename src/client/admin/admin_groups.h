@@ -84,7 +84,8 @@ typedef struct gop {
     kfk_group_result_t *gres; /* delete groups */
     kfk_partition_offset_t *offs;
     size_t off_cnt, off_cap;
-    char *item_done; /* describe: per group; commit / list offsets: per partition */
+    char *item_done;   /* describe: per group; commit / list offsets: per partition */
+    char *cg_describe; /* describe: per group, ask ConsumerGroupDescribe (a KIP-848 group) */
     /* admin_configs.c's calls (item_done per resource / topic; per partition for DeleteRecords) */
     kfk_config_resource_t *cres; /* describe / alter configs: the resources and results */
     size_t cres_cnt;
@@ -136,6 +137,13 @@ kfk_err_t kfk__gop_commit_outcome(gop_t *op);
 int kfk__gop_plan_list_offsets(gop_t *op, sub_t *subs, size_t *n);
 /* Each kind's request for sub @p s on the up broker @p b (kfk__broker_request's result). */
 kfk_err_t kfk__gop_send_fetch(sub_t *s, kfk__broker_t *b);
+
+/* ---- consumer-protocol groups (admin_cgroups.c) ---- */
+
+/* ConsumerGroupDescribe of groups[s->group] (a group of the KIP-848 protocol). */
+kfk_err_t kfk__gop_send_cg_describe(sub_t *s, kfk__broker_t *b);
+/* Its answer into descs[s->group] (type "consumer"). */
+void kfk__gop_handle_cg_describe(sub_t *s, const kfk__resp_t *r);
 kfk_err_t kfk__gop_send_commit(sub_t *s, kfk__broker_t *b);
 kfk_err_t kfk__gop_send_list_offsets(sub_t *s, kfk__broker_t *b);
 /* Each kind's reading of a decoded answer: items done, or left pending with a cause. */

@@ -133,6 +133,14 @@
       "Consumer group (commits, subscribe; required by the worker)")                               \
     X("group.instance.id", group_instance_id, STR, "", 0, 0, 0, "", "", KFK_CONF_O_CONSUMER,       \
       "Static membership id (KIP-345); empty: dynamic member")                                     \
+    X("group.protocol", group_protocol, ENUM, "classic", 0, 0, 0, "classic|consumer", "",          \
+      KFK_CONF_O_CONSUMER,                                                                         \
+      "classic: JoinGroup/SyncGroup/Heartbeat; consumer: KIP-848 (ConsumerGroupHeartbeat, the "    \
+      "broker assigns; Kafka 4.0+, refused with a clear error elsewhere)")                         \
+    X("group.remote.assignor", group_remote_assignor, STR, "", 0, 0, 0, "", "",                    \
+      KFK_CONF_O_CONSUMER,                                                                         \
+      "group.protocol=consumer: the broker's assignor (uniform, range); empty: the broker's "      \
+      "default")                                                                                   \
     X("max.poll.records", max_poll_records, INT, "100", 1, 2147483647, 0, "", "",                  \
       KFK_CONF_O_CONSUMER,                                                                         \
       "Records per batch handed to the application at most (batch.size, the producer's bytes, "    \

@@ -36,6 +36,7 @@
 #include "client/core/backoff.h"
 #include "client/consumer/parts.h"
 #include "client/group/assignor.h"
+#include "client/group/consumer_protocol.h"
 #include "client/group/follow.h"
 #include "client/group/leader.h"
 #include "protocol/mem.h"
@@ -892,6 +893,8 @@ kfk_err_t kfk_consumer_subscribe(kfk_consumer_t *c, const char *const *topics, s
     for (size_t i = 0; i < n; i++)
         if (!topics[i] || !topics[i][0])
             return KFK_ERR__INVALID_ARG;
+    if (c->conf->group_protocol == KFK__GROUP_PROTOCOL_CONSUMER)
+        return kfk__cgroup_subscribe(c, topics, n);
     int joined = c->group && c->group->generation >= 0;
     if (!c->group) {
         kfk_err_t err = group_new(c, &c->group);
