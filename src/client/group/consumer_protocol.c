@@ -284,7 +284,7 @@ static void on_heartbeat(kfk__resp_t *resp, void *opaque) {
             char w2[600];
             snprintf(w2, sizeof w2,
                      "group.protocol=consumer: the cluster does not support the consumer group "
-                     "protocol (KIP-848; Kafka 4.0+, or 3.x with "
+                     "protocol (KIP-848: Kafka 4.0+; 3.7-3.9 only as a preview, with "
                      "group.coordinator.rebalance.protocols=classic,consumer); set "
                      "group.protocol=classic: %s",
                      why);

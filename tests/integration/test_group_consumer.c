@@ -1,0 +1,457 @@
+/*
+ * test_group_consumer.c: kfk consumer groups on the KIP-848 consumer group protocol
+ * (group.protocol=consumer) against the real broker (issue 20, Kafka 4.3.1, single node):
+ *  - two kfk members and Apache Kafka's Java consumer (GroupPeer.java, group.protocol=consumer)
+ *    split a 12-partition topic; a third kfk member joins, one leaves (SIGTERM), one is killed
+ *    (SIGKILL); every record is processed, no partition's records are processed by two members
+ *    at once, and Kafka's ConsumerGroupCommand lists the group as type Consumer with the kfk
+ *    members;
+ *  - the time a running group takes to settle when a member joins, classic (range) against
+ *    consumer protocol (printed, for the issue's note);
+ *  - on Kafka 3.x (protocol off by default) a member with group.protocol=consumer stops with a
+ *    clear error.
+ * kfk members run as separate processes (group_kit.h, kfk_test_group_member).
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+#include <uv.h>
+
+#include "consumer_kit.h"
+#include "env.h"
+#include "group_kit.h"
+#include "kfk/kfk.h"
+
+enum { PARTS = 12 };
+#define ALL ((1ull << PARTS) - 1)
+
+static int is_kafka3(void) {
+    const char *v = kt_kafka_version();
+    return v && !strncmp(v, "3.", 2);
+}
+
+/* ---- the Java member (GroupPeer.java with PROTOCOL consumer: lines end with a time) -------- */
+
+typedef struct jrec {
+    int32_t p;
+    int64_t o;
+    double t;
+} jrec_t;
+
+typedef struct jv {
+    uint64_t own;
+    jrec_t *rec;
+    size_t nrec;
+    int assigned;
+} jv_t;
+
+static jv_t jv_read(const char *path) {
+    jv_t v = {0};
+    char *txt = ck_slurp(path, NULL);
+    size_t cap = 0;
+    char *save = NULL;
+    for (char *line = txt ? strtok_r(txt, "\n", &save) : NULL; line;
+         line = strtok_r(NULL, "\n", &save)) {
+        int p;
+        long long o;
+        double t;
+        if (sscanf(line, "record %d %lld %lf", &p, &o, &t) == 3) {
+            cr_assert(p >= 0 && p < PARTS, "GroupPeer: %s", line);
+            if (v.nrec == cap)
+                v.rec = realloc(v.rec, (cap = cap ? 2 * cap : 1024) * sizeof *v.rec);
+            v.rec[v.nrec++] = (jrec_t){p, o, t};
+        } else if (sscanf(line, "assigned %d", &p) == 1) {
+            v.own |= 1ull << p;
+            v.assigned++;
+        } else if (sscanf(line, "revoked %d", &p) == 1) {
+            v.own &= ~(1ull << p);
+        }
+    }
+    free(txt);
+    return v;
+}
+
+static int java_missing(void) {
+    if (kt_env("KAFKA_LIBS") && ck_sh("command -v java >/dev/null 2>&1") == 0)
+        return 0;
+    const char *req = getenv("KFK_REQUIRE_BROKER");
+    cr_assert(!(req && req[0] == '1'), "java or KFK_KAFKA_LIBS missing");
+    return 1;
+}
+
+/* True when the kfk members of @p which and the Java member (when @p jout) each own something
+ * and together own every partition exactly once. */
+static int settled(const world_t *w, unsigned which, const char *jout) {
+    evs_t es = gk_read_logs(w);
+    uint64_t all = 0;
+    int ok = 1;
+    for (int m = 0; m < w->nm && ok; m++) {
+        if (!(which >> m & 1))
+            continue;
+        uint64_t own[MAXT];
+        gk_owned(&es, m, own);
+        ok = own[0] && !(own[0] & all);
+        all |= own[0];
+    }
+    free(es.v);
+    if (ok && jout) {
+        jv_t v = jv_read(jout);
+        ok = v.own && !(v.own & all);
+        all |= v.own;
+        free(v.rec);
+    }
+    return ok && all == ALL;
+}
+
+/* Waits (up to @p max_ms) until settled(); returns how long it took in ms. */
+static double wait_settled(const world_t *w, unsigned which, const char *jout, int max_ms,
+                           const char *what) {
+    double t0 = ck_now_ms();
+    while (!settled(w, which, jout)) {
+        cr_assert_lt(ck_now_ms() - t0, max_ms, "%s: the group did not settle in %d ms", what,
+                     max_ms);
+        usleep(20000);
+    }
+    return ck_now_ms() - t0;
+}
+
+/* ==== two kfk members and a Java member, joining, leaving, killed ========================== */
+
+Test(group_consumer, kfk_and_java_members_share_a_group_through_joins_leaves_and_a_kill,
+     .timeout = 240) {
+    if (is_kafka3())
+        cr_skip_test("Kafka %s keeps the consumer group protocol off", kt_kafka_version());
+    if (java_missing())
+        cr_skip_test("java or KFK_KAFKA_LIBS missing: no Java consumer to share the group with");
+    world_t w;
+    gk_world_init(&w, "kip848");
+    gk_add_topic(&w, "g848", PARTS);
+    int64_t end[MAXT][MAXP] = {{0}};
+    gk_produce_to(&w, 0, 150, end, "a");
+    const char *a[16];
+    const char *const more[] = {"group.protocol=consumer", "max.poll.records=20", "hold.ms=40",
+                                NULL};
+    gk_args(a, more);
+
+    char jout[128], jerr[128], libs[1024];
+    snprintf(jout, sizeof jout, "/tmp/kfk-tgc-%d-java.out", (int)getpid());
+    snprintf(jerr, sizeof jerr, "/tmp/kfk-tgc-%d-java.err", (int)getpid());
+    unlink(jout);
+    unlink(jerr);
+    snprintf(libs, sizeof libs, "%s/*", kt_env_required("KAFKA_LIBS"));
+    char *jargv[] = {"java",
+                     "-cp",
+                     libs,
+                     KFK_SOURCE_DIR "/tests/integration/GroupPeer.java",
+                     (char *)gk_bs(),
+                     w.group,
+                     w.topics[0],
+                     "180",
+                     "-1",
+                     "consumer",
+                     NULL};
+    pid_t java = ck_spawn(jargv, jout, jerr);
+    int m1 = gk_start_member(&w, "m1", a);
+    int m2 = gk_start_member(&w, "m2", a);
+    double t0 = ck_now_ms();
+    wait_settled(&w, 1u << m1 | 1u << m2, jout, 90000, "m1, m2 and Java");
+    double three_at = ck_now_ms() - t0;
+
+    /* Kafka's own tool sees a Consumer-type group with the kfk members. */
+    char cgc[128];
+    snprintf(cgc, sizeof cgc, "/tmp/kfk-tgc-%d-cgc.out", (int)getpid());
+    ck_sh("java -cp '%s/*' org.apache.kafka.tools.consumer.group.ConsumerGroupCommand "
+          "--bootstrap-server %s --list --type >%s 2>&1",
+          kt_env_required("KAFKA_LIBS"), gk_bs(), cgc);
+    char *list = ck_slurp(cgc, NULL);
+    char want[200];
+    snprintf(want, sizeof want, "%s", w.group);
+    char *row = list ? strstr(list, want) : NULL;
+    cr_assert(row && !strncmp(row + strcspn(row, " "), " ", 1) && strstr(row, "Consumer") &&
+                  strstr(row, "Consumer") < strchr(row, '\n'),
+              "ConsumerGroupCommand --list --type:\n%s", list ? list : "");
+    free(list);
+    ck_sh("java -cp '%s/*' org.apache.kafka.tools.consumer.group.ConsumerGroupCommand "
+          "--bootstrap-server %s --describe --group %s --members >%s 2>&1",
+          kt_env_required("KAFKA_LIBS"), gk_bs(), w.group, cgc);
+    char *members = ck_slurp(cgc, NULL);
+    cr_assert(members && strstr(members, " m1 ") && strstr(members, " m2 "),
+              "ConsumerGroupCommand --describe --members lists the kfk members:\n%s",
+              members ? members : "");
+    fprintf(stderr, "ConsumerGroupCommand --describe --members:\n%s", members);
+    free(members);
+    unlink(cgc);
+
+    /* A third kfk member joins. */
+    int m3 = gk_start_member(&w, "m3", a);
+    double join_settle = wait_settled(&w, 1u << m1 | 1u << m2 | 1u << m3, jout, 60000, "m3 joined");
+    usleep(1000000);
+    /* m2 leaves (SIGTERM: commits, leaves with epoch -1). */
+    gk_stop_member(&w, m2);
+    double leave_settle = wait_settled(&w, 1u << m1 | 1u << m3, jout, 60000, "m2 left");
+    gk_produce_to(&w, 0, 600, end, "b");
+    /* m1 is killed mid-batch: its partitions move after the broker's session (6 s). */
+    evs_t es = gk_read_logs(&w);
+    int starts = gk_count_type(&es, m1, 'S');
+    uint64_t victim[MAXT];
+    gk_owned(&es, m1, victim);
+    free(es.v);
+    gk_wait_count(&w, m1, 'S', starts + 1, 10000);
+    gk_kill_member(&w, m1);
+    double kill_settle = wait_settled(&w, 1u << m3, jout, 60000, "m1 killed");
+    gk_produce_to(&w, 0, 50, end, "c");
+    gk_wait_committed(&w, end, 90000);
+    gk_stop_all(&w);
+    int st = ck_stop(java, SIGTERM, 20000);
+    (void)st;
+
+    /* Every record processed: by a kfk batch marked done, or by Java. */
+    es = gk_read_logs(&w);
+    check_t c = gk_check_processing(&w, &es, end);
+    jv_t v = jv_read(jout);
+    static int seen[PARTS][1024];
+    memset(seen, 0, sizeof seen);
+    for (size_t i = 0; i < es.n; i++) {
+        if (es.v[i].type != 'S')
+            continue;
+        int done = 0;
+        for (size_t k = i + 1; k < es.n && !done; k++)
+            done = es.v[k].type == 'D' && es.v[k].m == es.v[i].m && es.v[k].batch == es.v[i].batch;
+        for (int k = 0; done && k < es.v[i].ntp; k++)
+            for (int64_t o = es.v[i].tp[k].first; o <= es.v[i].tp[k].last && o < 1024; o++)
+                seen[es.v[i].tp[k].part][o]++;
+    }
+    for (size_t i = 0; i < v.nrec; i++)
+        if (v.rec[i].o < 1024)
+            seen[v.rec[i].p][v.rec[i].o]++;
+    size_t missing = 0, dups = 0, total = 0;
+    char first_missing[64] = "";
+    for (int p = 0; p < PARTS; p++)
+        for (int64_t o = 0; o < end[0][p]; o++) {
+            total++;
+            if (!seen[p][o] && !missing++)
+                snprintf(first_missing, sizeof first_missing, "partition %d offset %lld", p,
+                         (long long)o);
+            if (seen[p][o] > 1) {
+                dups += (size_t)seen[p][o] - 1;
+                cr_assert(victim[0] >> p & 1,
+                          "partition %d offset %lld processed %d times (not the killed member's)",
+                          p, (long long)o, seen[p][o]);
+            }
+        }
+    /* Java never processed a record while a kfk member held a batch of that partition. */
+    size_t java_overlaps = 0;
+    char first_jo[200] = "";
+    for (size_t i = 0; i < v.nrec; i++)
+        for (size_t k = 0; k < es.n; k++) {
+            const ev_t *s = &es.v[k];
+            if (s->type != 'S' || s->t > v.rec[i].t)
+                continue;
+            int has = 0;
+            for (int q = 0; q < s->ntp; q++)
+                has |= s->tp[q].part == v.rec[i].p;
+            if (!has)
+                continue;
+            double until = w.m[s->m].killed_at > 0 ? w.m[s->m].killed_at : 1e18;
+            for (size_t d = k + 1; d < es.n; d++)
+                if (es.v[d].type == 'D' && es.v[d].m == s->m && es.v[d].batch == s->batch) {
+                    until = es.v[d].t;
+                    break;
+                }
+            if (v.rec[i].t < until && !java_overlaps++)
+                snprintf(first_jo, sizeof first_jo,
+                         "Java record %d:%lld at %.0f while %s held batch %u (%.0f-%.0f)",
+                         v.rec[i].p, (long long)v.rec[i].o, v.rec[i].t, w.m[s->m].name, s->batch,
+                         s->t, until);
+        }
+    size_t by_kfk = 0;
+    for (size_t i = 0; i < es.n; i++)
+        if (es.v[i].type == 'S')
+            for (int k = 0; k < es.v[i].ntp; k++)
+                by_kfk += (size_t)es.v[i].tp[k].count;
+    char *je = ck_slurp(jerr, NULL);
+    fprintf(stderr,
+            "KIP-848 group (2 kfk + Java, then +m3, -m2 SIGTERM, -m1 SIGKILL): %zu records, kfk "
+            "%zu, Java %zu; settled: 3 members %.1f s after start, m3 joining %.2f s, m2 "
+            "leaving %.2f s, m1 killed %.2f s; %zu duplicates (killed member's partitions), "
+            "kfk overlaps %zu, Java overlaps %zu\n",
+            total, by_kfk, v.nrec, three_at / 1e3, join_settle / 1e3, leave_settle / 1e3,
+            kill_settle / 1e3, dups, c.overlaps, java_overlaps);
+    cr_assert_eq(missing, 0, "%zu records never processed, first: %s\nJava's stderr:\n%s", missing,
+                 first_missing, je ? je : "");
+    cr_assert_eq(c.overlaps, 0, "%zu kfk overlaps, first: %s", c.overlaps, c.first_overlap);
+    cr_assert_eq(java_overlaps, 0, "%zu, first: %s", java_overlaps, first_jo);
+    cr_assert_gt(v.nrec, 0, "Java processed nothing");
+    cr_assert_leq(c.max_dup_batches_per_part, 1);
+    for (int m = 0; m < w.nm; m++)
+        cr_assert_eq(gk_count_type(&es, m, 'L'), 0, "member %s lost partitions", w.m[m].name);
+    free(je);
+    free(v.rec);
+    free(es.v);
+    unlink(jout);
+    unlink(jerr);
+    gk_cleanup(&w);
+}
+
+/* ==== rebalance time when a member joins a running group: classic against consumer ======== */
+
+/* Two members settle on a 12-partition topic with records flowing, a third starts: the time
+ * from its start until the three own every partition once (3 runs, the median). */
+static double join_time(const char *protocol, double *all) {
+    double best[3];
+    for (int run = 0; run < 3; run++) {
+        world_t w;
+        char tag[32];
+        snprintf(tag, sizeof tag, "jt-%s", protocol);
+        gk_world_init(&w, tag);
+        gk_add_topic(&w, "gjt", PARTS);
+        int64_t end[MAXT][MAXP] = {{0}};
+        gk_produce_to(&w, 0, 200, end, "j");
+        char proto[64];
+        snprintf(proto, sizeof proto, "group.protocol=%s", protocol);
+        const char *a[16];
+        const char *const more[] = {proto, "max.poll.records=20", "hold.ms=20", NULL};
+        gk_args(a, more);
+        int m1 = gk_start_member(&w, "m1", a);
+        int m2 = gk_start_member(&w, "m2", a);
+        wait_settled(&w, 1u << m1 | 1u << m2, NULL, 60000, "two members");
+        usleep(1000000);
+        int m3 = gk_start_member(&w, "m3", a);
+        best[run] = wait_settled(&w, 1u << m1 | 1u << m2 | 1u << m3, NULL, 60000, "third member");
+        gk_stop_all(&w);
+        gk_cleanup(&w);
+    }
+    for (int i = 0; i < 3; i++)
+        all[i] = best[i];
+    double x = best[0], y = best[1], z = best[2];
+    return x > y ? (y > z ? y : (x > z ? z : x)) : (x > z ? x : (y > z ? z : y));
+}
+
+Test(group_consumer, a_member_joining_a_running_group_classic_against_consumer_protocol,
+     .timeout = 300) {
+    if (is_kafka3())
+        cr_skip_test("Kafka %s keeps the consumer group protocol off", kt_kafka_version());
+    double c3[3], k3[3];
+    double classic = join_time("classic", c3);
+    double consumer = join_time("consumer", k3);
+    fprintf(stderr,
+            "a third member joining a running group of two (12 partitions, records flowing; "
+            "time from its process start until the three own every partition once): classic "
+            "(range, heartbeat 300 ms) %.2f s (runs %.2f %.2f %.2f), consumer protocol "
+            "(uniform, broker heartbeat 500 ms) %.2f s (runs %.2f %.2f %.2f)\n",
+            classic / 1e3, c3[0] / 1e3, c3[1] / 1e3, c3[2] / 1e3, consumer / 1e3, k3[0] / 1e3,
+            k3[1] / 1e3, k3[2] / 1e3);
+    cr_assert_gt(classic, 0);
+    cr_assert_gt(consumer, 0);
+}
+
+/* ==== Kafka 3.x: a clear error ============================================================== */
+
+static void on_err(kfk_consumer_t *c, const kfk_consumer_error_t *e, void *opaque) {
+    (void)c;
+    kfk_err_t *got = opaque;
+    if (!e->topic && e->err && !*got)
+        *got = e->err;
+}
+
+Test(group_consumer, a_broker_with_the_protocol_off_stops_the_member_with_a_clear_error,
+     .timeout = 60) {
+    if (!is_kafka3())
+        cr_skip_test("Kafka %s speaks the consumer group protocol", kt_kafka_version());
+    world_t w;
+    gk_world_init(&w, "off");
+    gk_add_topic(&w, "goff", 2);
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    kfk_err_t got = 0;
+    ck_cons_t k = {0};
+    ck_cons_init(&k, &loop,
+                 ck_conf(gk_bs(), (const char *[]){"group.id", w.group, "group.protocol",
+                                                   "consumer", NULL}));
+    kfk_consumer_set_error_cb(k.c, on_err, &got);
+    const char *topic = w.topics[0];
+    cr_assert_eq(kfk_consumer_subscribe(k.c, &topic, 1), 0);
+    ck_cons_start(&k);
+    double t0 = ck_now_ms();
+    while (!got && ck_now_ms() - t0 < 30000)
+        ck_run_for(&loop, 100);
+    cr_assert_eq(got, KFK_ERR_UNSUPPORTED_VERSION, "the member's error: %s", kfk_err_name(got));
+    ck_cons_close(&k, 5000);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    cr_assert_eq(uv_loop_close(&loop), 0, "handles left on the loop");
+    gk_cleanup(&w);
+}
+
+/* ==== the kfk tool: consume -G and groups describe ========================================= */
+
+Test(group_consumer, kfk_consume_joins_with_the_consumer_protocol_and_groups_describe_shows_it,
+     .timeout = 90) {
+    if (is_kafka3())
+        cr_skip_test("Kafka %s keeps the consumer group protocol off", kt_kafka_version());
+    world_t w;
+    gk_world_init(&w, "cli");
+    gk_add_topic(&w, "gcli", 3);
+    int64_t end[MAXT][MAXP] = {{0}};
+    gk_produce_to(&w, 0, 100, end, "x");
+    char out[128], err[128], desc[128];
+    snprintf(out, sizeof out, "/tmp/kfk-tgc-%d-cli.out", (int)getpid());
+    snprintf(err, sizeof err, "/tmp/kfk-tgc-%d-cli.err", (int)getpid());
+    snprintf(desc, sizeof desc, "/tmp/kfk-tgc-%d-desc.out", (int)getpid());
+    /* A member that stays: kfk consume -G with the consumer protocol, reading everything. */
+    char *argv[] = {KFK_CLI_PATH, "consume",
+                    "-b",         (char *)gk_bs(),
+                    "-t",         w.topics[0],
+                    "-G",         w.group,
+                    "-o",         "beginning",
+                    "-X",         "group.protocol=consumer",
+                    "-X",         "client.id=kfk-cli-848",
+                    NULL};
+    pid_t pid = ck_spawn(argv, out, err);
+    double t0 = ck_now_ms();
+    for (;;) {
+        size_t len = 0;
+        char *txt = ck_slurp(out, &len);
+        size_t lines = 0;
+        for (size_t i = 0; txt && i < len; i++)
+            lines += txt[i] == '\n';
+        free(txt);
+        if (lines >= 300)
+            break;
+        cr_assert_lt(ck_now_ms() - t0, 30000, "kfk consume printed %zu lines of 300", lines);
+        usleep(100000);
+    }
+    /* While it runs, kfk groups describe shows a consumer-type group with it as the member
+     * owning all three partitions. */
+    int st =
+        ck_sh("%s groups describe %s -b %s --json >%s 2>&1", KFK_CLI_PATH, w.group, gk_bs(), desc);
+    char *d = ck_slurp(desc, NULL);
+    cr_assert_eq(st, 0, "kfk groups describe:\n%s", d ? d : "");
+    cr_assert(d && strstr(d, "\"type\":\"consumer\"") && strstr(d, "\"state\":\"Stable\"") &&
+                  strstr(d, "\"client_id\":\"kfk-cli-848\"") && strstr(d, "\"partitions\":[0,1,2]"),
+              "kfk groups describe --json:\n%s", d ? d : "");
+    free(d);
+    st = ck_stop(pid, SIGTERM, 15000);
+    cr_assert(WIFEXITED(st), "kfk consume did not exit");
+    /* It committed what it printed, and left: the group is Empty at the ends. */
+    int64_t committed[3];
+    cr_assert_eq(ck_committed(gk_bs(), w.group, w.topics[0], 3, committed), 0);
+    for (int p = 0; p < 3; p++)
+        cr_assert_eq(committed[p], end[0][p], "partition %d committed %lld of %lld", p,
+                     (long long)committed[p], (long long)end[0][p]);
+    st =
+        ck_sh("%s groups describe %s -b %s --state >%s 2>&1", KFK_CLI_PATH, w.group, gk_bs(), desc);
+    d = ck_slurp(desc, NULL);
+    cr_assert(st == 0 && d && strstr(d, "Empty") && strstr(d, "consumer"), "after it left:\n%s",
+              d ? d : "");
+    fprintf(stderr, "kfk groups describe --state after kfk consume left:%s", d);
+    free(d);
+    unlink(out);
+    unlink(err);
+    unlink(desc);
+    gk_cleanup(&w);
+}
