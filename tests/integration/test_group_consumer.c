@@ -300,10 +300,43 @@ Test(group_consumer, kfk_and_java_members_share_a_group_through_joins_leaves_and
 
 /* ==== rebalance time when a member joins a running group: classic against consumer ======== */
 
+/* What a join cost the group, from the members' logs after the third one started: partitions
+ * revoked from their owner, and the longest a revoked partition went unowned (its revocation
+ * until some member was assigned it). */
+typedef struct {
+    double settle_ms;
+    int revoked;
+    double gap_ms;
+} join_cost_t;
+
+static join_cost_t join_cost(const world_t *w, double started, double settle_ms) {
+    join_cost_t jc = {settle_ms, 0, 0};
+    evs_t es = gk_read_logs(w);
+    for (size_t i = 0; i < es.n; i++) {
+        const ev_t *r = &es.v[i];
+        if (r->type != 'R' || r->t < started)
+            continue;
+        for (int k = 0; k < r->ntp; k++) {
+            jc.revoked++;
+            for (size_t j = i + 1; j < es.n; j++) {
+                int has = 0;
+                for (int q = 0; es.v[j].type == 'A' && q < es.v[j].ntp; q++)
+                    has |= es.v[j].tp[q].part == r->tp[k].part;
+                if (has) {
+                    if (es.v[j].t - r->t > jc.gap_ms)
+                        jc.gap_ms = es.v[j].t - r->t;
+                    break;
+                }
+            }
+        }
+    }
+    free(es.v);
+    return jc;
+}
+
 /* Two members settle on a 12-partition topic with records flowing, a third starts: the time
- * from its start until the three own every partition once (3 runs, the median). */
-static double join_time(const char *protocol, double *all) {
-    double best[3];
+ * from its start until the three own every partition once, and what it cost (3 runs). */
+static void join_runs(const char *protocol, join_cost_t out[3]) {
     for (int run = 0; run < 3; run++) {
         world_t w;
         char tag[32];
@@ -321,14 +354,17 @@ static double join_time(const char *protocol, double *all) {
         int m2 = gk_start_member(&w, "m2", a);
         wait_settled(&w, 1u << m1 | 1u << m2, NULL, 60000, "two members");
         usleep(1000000);
+        double started = ck_now_ms();
         int m3 = gk_start_member(&w, "m3", a);
-        best[run] = wait_settled(&w, 1u << m1 | 1u << m2 | 1u << m3, NULL, 60000, "third member");
+        double ms = wait_settled(&w, 1u << m1 | 1u << m2 | 1u << m3, NULL, 60000, "third member");
+        usleep(300000);
+        out[run] = join_cost(&w, started, ms);
         gk_stop_all(&w);
         gk_cleanup(&w);
     }
-    for (int i = 0; i < 3; i++)
-        all[i] = best[i];
-    double x = best[0], y = best[1], z = best[2];
+}
+
+static double median3(double x, double y, double z) {
     return x > y ? (y > z ? y : (x > z ? z : x)) : (x > z ? x : (y > z ? z : y));
 }
 
@@ -336,18 +372,29 @@ Test(group_consumer, a_member_joining_a_running_group_classic_against_consumer_p
      .timeout = 300) {
     if (is_kafka3())
         cr_skip_test("Kafka %s keeps the consumer group protocol off", kt_kafka_version());
-    double c3[3], k3[3];
-    double classic = join_time("classic", c3);
-    double consumer = join_time("consumer", k3);
+    join_cost_t c[3], k[3];
+    join_runs("classic", c);
+    join_runs("consumer", k);
     fprintf(stderr,
-            "a third member joining a running group of two (12 partitions, records flowing; "
-            "time from its process start until the three own every partition once): classic "
-            "(range, heartbeat 300 ms) %.2f s (runs %.2f %.2f %.2f), consumer protocol "
-            "(uniform, broker heartbeat 500 ms) %.2f s (runs %.2f %.2f %.2f)\n",
-            classic / 1e3, c3[0] / 1e3, c3[1] / 1e3, c3[2] / 1e3, consumer / 1e3, k3[0] / 1e3,
-            k3[1] / 1e3, k3[2] / 1e3);
-    cr_assert_gt(classic, 0);
-    cr_assert_gt(consumer, 0);
+            "a third member joining a running group of two (12 partitions, records flowing), "
+            "median of 3 runs [runs]: until the three own every partition once: classic (range, "
+            "heartbeat 300 ms) %.2f s [%.2f %.2f %.2f], consumer protocol (uniform, the "
+            "broker's heartbeat 500 ms) %.2f s [%.2f %.2f %.2f]; partitions revoked: classic "
+            "%d/%d/%d, consumer %d/%d/%d; longest a revoked partition went unowned: classic "
+            "%.0f ms, consumer %.0f ms\n",
+            median3(c[0].settle_ms, c[1].settle_ms, c[2].settle_ms) / 1e3, c[0].settle_ms / 1e3,
+            c[1].settle_ms / 1e3, c[2].settle_ms / 1e3,
+            median3(k[0].settle_ms, k[1].settle_ms, k[2].settle_ms) / 1e3, k[0].settle_ms / 1e3,
+            k[1].settle_ms / 1e3, k[2].settle_ms / 1e3, c[0].revoked, c[1].revoked, c[2].revoked,
+            k[0].revoked, k[1].revoked, k[2].revoked,
+            median3(c[0].gap_ms, c[1].gap_ms, c[2].gap_ms),
+            median3(k[0].gap_ms, k[1].gap_ms, k[2].gap_ms));
+    /* The consumer protocol moves only what the newcomer gets (4 of 12 with uniform). */
+    for (int i = 0; i < 3; i++) {
+        cr_assert_gt(k[i].revoked, 0);
+        cr_assert_leq(k[i].revoked, 4, "consumer protocol run %d revoked %d partitions", i,
+                      k[i].revoked);
+    }
 }
 
 /* ==== Kafka 3.x: a clear error ============================================================== */
