@@ -7,7 +7,10 @@
  *    at once, and Kafka's ConsumerGroupCommand lists the group as type Consumer with the kfk
  *    members;
  *  - the time a running group takes to settle when a member joins, classic (range) against
- *    consumer protocol (printed, for the issue's note);
+ *    consumer protocol, and what it cost (printed, for the issue's note);
+ *  - static membership: a member that closes (epoch -2) and comes back with the same
+ *    group.instance.id gets its partitions back, the other member untouched;
+ *  - kfk consume -G and kfk groups describe with the consumer protocol;
  *  - on Kafka 3.x (protocol off by default) a member with group.protocol=consumer stops with a
  *    clear error.
  * kfk members run as separate processes (group_kit.h, kfk_test_group_member).
@@ -395,6 +398,68 @@ Test(group_consumer, a_member_joining_a_running_group_classic_against_consumer_p
         cr_assert_leq(k[i].revoked, 4, "consumer protocol run %d revoked %d partitions", i,
                       k[i].revoked);
     }
+}
+
+/* ==== static membership: leave with epoch -2, come back to the same partitions ============== */
+
+Test(group_consumer, a_static_member_that_comes_back_gets_its_partitions_and_the_other_keeps_its,
+     .timeout = 120) {
+    if (is_kafka3())
+        cr_skip_test("Kafka %s keeps the consumer group protocol off", kt_kafka_version());
+    world_t w;
+    gk_world_init(&w, "cstatic");
+    gk_add_topic(&w, "gcstatic", PARTS);
+    int64_t end[MAXT][MAXP] = {{0}};
+    gk_produce_to(&w, 0, 50, end, "s1");
+    const char *a1[16], *a2[16];
+    const char *const more1[] = {"group.protocol=consumer", "group.instance.id=i1", NULL};
+    const char *const more2[] = {"group.protocol=consumer", "group.instance.id=i2", NULL};
+    gk_args(a1, more1);
+    gk_args(a2, more2);
+    int m1 = gk_start_member(&w, "m1", a1);
+    int m2 = gk_start_member(&w, "m2", a2);
+    wait_settled(&w, 1u << m1 | 1u << m2, NULL, 60000, "two static members");
+    usleep(1000000);
+    evs_t es = gk_read_logs(&w);
+    uint64_t before[MAXT], other_before[MAXT];
+    gk_owned(&es, m1, before);
+    gk_owned(&es, m2, other_before);
+    int other_events =
+        gk_count_type(&es, m2, 'A') + gk_count_type(&es, m2, 'R') + gk_count_type(&es, m2, 'L');
+    int assigned_before = gk_count_type(&es, m1, 'A');
+    free(es.v);
+    /* m1 closes (SIGTERM: leaves with epoch -2, the broker keeps its assignment for the
+     * session, 6 s) and a new process with the same group.instance.id comes back. */
+    double t_stop = ck_now_ms();
+    gk_stop_member(&w, m1);
+    gk_start_member(&w, "m1", a1);
+    gk_wait_count(&w, m1, 'A', assigned_before + 1, 20000);
+    double back = ck_now_ms() - t_stop;
+    gk_produce_to(&w, 0, 50, end, "s2");
+    gk_wait_committed(&w, end, 60000);
+    gk_stop_all(&w);
+    es = gk_read_logs(&w);
+    uint64_t after[MAXT], other_after[MAXT];
+    gk_owned(&es, m1, after);
+    gk_owned(&es, m2, other_after);
+    int other_events_after =
+        gk_count_type(&es, m2, 'A') + gk_count_type(&es, m2, 'R') + gk_count_type(&es, m2, 'L');
+    check_t c = gk_check_processing(&w, &es, end);
+    fprintf(stderr,
+            "static member (consumer protocol): m1 %#llx back after %.2f s with %#llx; m2 kept "
+            "%#llx (%d rebalance events during the restart); %zu missing, %zu overlaps\n",
+            (unsigned long long)before[0], back / 1e3, (unsigned long long)after[0],
+            (unsigned long long)other_after[0], other_events_after - other_events, c.missing,
+            c.overlaps);
+    cr_assert_eq(after[0], before[0], "m1 came back to %#llx, had %#llx",
+                 (unsigned long long)after[0], (unsigned long long)before[0]);
+    cr_assert_eq(other_after[0], other_before[0], "m2's partitions moved");
+    cr_assert_eq(other_events_after, other_events, "m2 was rebalanced during m1's restart");
+    cr_assert_eq(c.missing, 0, "%zu records never processed, first: %s", c.missing,
+                 c.first_missing);
+    cr_assert_eq(c.overlaps, 0, "%zu overlaps, first: %s", c.overlaps, c.first_overlap);
+    free(es.v);
+    gk_cleanup(&w);
 }
 
 /* ==== Kafka 3.x: a clear error ============================================================== */
