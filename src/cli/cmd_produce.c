@@ -51,6 +51,7 @@ typedef struct {
     msgpack_unpacker unpacker;
     msgpack_sbuffer sbuf;
     int mp_pending; /* sbuf holds a msgpack value the full queue did not take yet */
+    int room_wait;  /* the queue was full: input resumes at the next delivery report */
     uv_signal_t sigint;
     uv_signal_t sigterm;
     int stopping;
@@ -88,6 +89,12 @@ static void on_dr(kfk_producer_t *p, const kfk_delivery_t *d, void *opaque) {
     kfk_cli_progress(&pr->progress, pr->delivered + pr->failed, 0);
     if (pr->delivered + pr->failed == pr->sent)
         kfk_cli_trim(uv_now(&pr->loop)); /* nothing queued: a backlog's memory goes back */
+    if (pr->room_wait && !pr->stopping) {
+        /* Room in the queue: input goes on once this answer's reports are all in. */
+        pr->room_wait = 0;
+        if (!uv_is_active((uv_handle_t *)&pr->idle))
+            uv_idle_start(&pr->idle, on_idle);
+    }
 }
 
 static void on_emitted(kfk_emitter_t *e, kfk_err_t err, const char *id, int32_t partition,
@@ -325,13 +332,16 @@ static void process(prod_t *pr) {
     }
     kfk_cli_progress(&pr->progress, pr->delivered + pr->failed, 0);
     if (full) {
-        /* Wait for deliveries: the idle handle retries. */
+        /* Wait for deliveries, reading nothing: the next delivery report starts the idle
+         * handle, which goes on (a handle left active here would spin the loop while the
+         * broker works). */
         if (pr->in && pr->reading) {
             uv_read_stop(pr->in);
             pr->reading = 0;
         }
-        if (!uv_is_active((uv_handle_t *)&pr->idle))
-            uv_idle_start(&pr->idle, on_idle);
+        if (uv_is_active((uv_handle_t *)&pr->idle))
+            uv_idle_stop(&pr->idle);
+        pr->room_wait = 1;
         return;
     }
     if (pr->eof && (pr->format == FMT_MSGPACK ? !pr->mp_pending : pr->len == 0))
@@ -383,8 +393,7 @@ static void on_idle(uv_idle_t *h) {
         /* Retrying after a full queue. */
         uv_idle_stop(h);
         process(pr);
-        if (!pr->stopping && pr->in && !pr->reading && !pr->eof &&
-            !uv_is_active((uv_handle_t *)&pr->idle)) {
+        if (!pr->stopping && pr->in && !pr->reading && !pr->eof && !pr->room_wait) {
             uv_read_start(pr->in, on_alloc, on_read);
             pr->reading = 1;
         }

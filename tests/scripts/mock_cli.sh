@@ -2,8 +2,8 @@
 # mock_cli.sh BUILD_DIR: `kfk mock` through its real binary, with no broker: it prints
 # KFK_BOOTSTRAP=... first once listening (waited for with a deadline, time reported), kcat -L
 # (when installed) and kfk's own admin (kfk metadata, kfk topics) list its brokers and topics,
-# a --fault reaches the answers, bad options are usage errors, and SIGTERM/SIGINT end it with
-# exit 0.
+# a --fault reaches the answers, bad options are usage errors, SIGTERM/SIGINT end it with
+# exit 0, and kfk produce waits for room in a full queue without spinning.
 set -uo pipefail
 build=$1
 kfk=$build/kfk
@@ -175,6 +175,48 @@ rc=$?
 [ "$rc" = 2 ] && [ ! -s "$tmp/bj.out" ] && grep -q "eror" "$tmp/bj.err" &&
     pass "--faults-json with an unknown key -> 2 ($(head -1 "$tmp/bj.err"))" ||
     fail "--faults-json with an unknown key exited $rc: $(head -2 "$tmp/bj.err")"
+
+# ---- kfk produce waits for room in a full queue without spinning -----------------------------
+# Every Produce answered 1 s late and a queue of 100 records: kfk produce spends most of the run
+# waiting for room, and while it waits it must sleep in its loop. Judged from the scheduler's
+# own account (/proc/PID/schedstat: time on a CPU plus time waiting for one) over 2 s of the
+# wait, which does not depend on how busy the machine is: a process that spins is runnable all
+# the time (a handle left active while the queue was full did that), one that sleeps is not.
+start slow --topic slow:1 --fault 'api=Produce,count=all,delay=1000' || exit 1
+seq 1 400 >"$tmp/400.txt"
+"$kfk" produce -b "$bs" -t slow -X queue.buffering.max.messages=100 -X linger.ms=0 \
+    -X batch.size=1024 <"$tmp/400.txt" >"$tmp/slow.out" 2>"$tmp/slow.err" &
+kp=$!
+pids+=("$kp")
+sleep 1
+s1=$(cat "/proc/$kp/schedstat" 2>/dev/null)
+t1=$(date +%s%N)
+sleep 2
+s2=$(cat "/proc/$kp/schedstat" 2>/dev/null)
+t2=$(date +%s%N)
+for _ in $(seq 1 600); do
+    kill -0 "$kp" 2>/dev/null || break
+    sleep 0.1
+done
+if kill -0 "$kp" 2>/dev/null; then
+    fail "kfk produce through 1 s answers still runs after 60 s"
+else
+    wait "$kp"
+    rc=$?
+    if [ -z "$s1" ] || [ -z "$s2" ]; then
+        fail "no /proc/$kp/schedstat to judge the wait by (kfk produce exited $rc)"
+    else
+        read -r c1 w1 _ <<<"$s1"
+        read -r c2 w2 _ <<<"$s2"
+        pct=$(((c2 - c1 + w2 - w1) * 100 / (t2 - t1)))
+        if [ "$rc" = 0 ] && [ "$pct" -lt 50 ]; then
+            pass "a full queue waited on: runnable ${pct}% of 2 s of waiting ($(tail -1 "$tmp/slow.err"))"
+        else
+            fail "a full queue: exit $rc, runnable ${pct}% of 2 s of waiting (a spin is ~100%, under 50% expected): $(tail -2 "$tmp/slow.err")"
+        fi
+    fi
+fi
+stop TERM
 
 # ---- a port already in use -----------------------------------------------------------------------
 start first || exit 1
