@@ -10,6 +10,7 @@
  *    consumer protocol, and what it cost (printed, for the issue's note);
  *  - static membership: a member that closes (epoch -2) and comes back with the same
  *    group.instance.id gets its partitions back, the other member untouched;
+ *  - a member frozen (SIGSTOP) past the broker's session loses its partitions and rejoins;
  *  - kfk consume -G and kfk groups describe with the consumer protocol;
  *  - on Kafka 3.x (protocol off by default) a member with group.protocol=consumer stops with a
  *    clear error.
@@ -458,6 +459,102 @@ Test(group_consumer, a_static_member_that_comes_back_gets_its_partitions_and_the
     cr_assert_eq(c.missing, 0, "%zu records never processed, first: %s", c.missing,
                  c.first_missing);
     cr_assert_eq(c.overlaps, 0, "%zu overlaps, first: %s", c.overlaps, c.first_overlap);
+    free(es.v);
+    gk_cleanup(&w);
+}
+
+/* ==== a member frozen (SIGSTOP) past the broker's session ================================== */
+
+/* The broker fences m1 after its session (6 s) and gives m2 everything; when m1 wakes, its own
+ * bound (session.timeout.ms, 6 s as the broker's here) makes it lose its partitions before it
+ * hands out another batch, and it rejoins with epoch 0. Its late commits are refused (a fenced
+ * epoch): committed offsets never go back. */
+Test(group_consumer, a_member_frozen_past_its_session_loses_its_partitions_and_rejoins,
+     .timeout = 150) {
+    if (is_kafka3())
+        cr_skip_test("Kafka %s keeps the consumer group protocol off", kt_kafka_version());
+    enum { FP = 6, BATCH = 10 };
+    world_t w;
+    gk_world_init(&w, "cstop");
+    gk_add_topic(&w, "gcstop", FP);
+    int64_t end[MAXT][MAXP] = {{0}};
+    gk_produce_to(&w, 0, 300, end, "z");
+    const char *a[16];
+    const char *const more[] = {"group.protocol=consumer", "max.poll.records=10", "hold.ms=300",
+                                NULL};
+    gk_args(a, more);
+    int m1 = gk_start_member(&w, "m1", a);
+    int m2 = gk_start_member(&w, "m2", a);
+    gk_wait_settled(&w, 1u << m1 | 1u << m2, 30000, 1000);
+    evs_t es = gk_read_logs(&w);
+    int starts = gk_count_type(&es, m1, 'S');
+    int joins = gk_count_type(&es, m1, 'J');
+    uint64_t frozen_own[MAXT];
+    gk_owned(&es, m1, frozen_own);
+    free(es.v);
+    gk_wait_count(&w, m1, 'S', starts + 1, 10000);
+    usleep(50000);
+    kill(w.m[m1].pid, SIGSTOP);
+    w.m[m1].cut[w.m[m1].ncut++] = ck_now_ms();
+    double t0 = ck_now_ms();
+    for (;;) {
+        evs_t e2 = gk_read_logs(&w);
+        uint64_t own[MAXT];
+        gk_owned(&e2, m2, own);
+        free(e2.v);
+        if (own[0] == (1ull << FP) - 1)
+            break;
+        cr_assert_lt(ck_now_ms() - t0, 30000, "m2 never got the frozen member's partitions");
+        usleep(100000);
+    }
+    double took = ck_now_ms() - t0;
+    int64_t before[MAXP];
+    ck_committed(gk_bs(), w.group, w.topics[0], FP, before);
+    kill(w.m[m1].pid, SIGCONT);
+    int64_t last[MAXP];
+    memcpy(last, before, sizeof last);
+    int went_back = 0;
+    char what[160] = "";
+    for (double t1 = ck_now_ms(); ck_now_ms() - t1 < 3000;) {
+        int64_t now[MAXP];
+        ck_committed(gk_bs(), w.group, w.topics[0], FP, now);
+        for (int p = 0; p < FP; p++) {
+            if (now[p] < last[p] && !went_back++)
+                snprintf(what, sizeof what, "partition %d: committed %lld after %lld", p,
+                         (long long)now[p], (long long)last[p]);
+            last[p] = now[p];
+        }
+        usleep(100000);
+    }
+    /* m1 is a member again: the two share the topic. */
+    gk_wait_settled(&w, 1u << m1 | 1u << m2, 30000, 500);
+    gk_wait_committed(&w, end, 90000);
+    gk_stop_all(&w);
+
+    es = gk_read_logs(&w);
+    check_t c = gk_check_processing(&w, &es, end);
+    int lost = gk_count_type(&es, m1, 'L');
+    int rejoined = gk_count_type(&es, m1, 'J') - joins;
+    char fs[128];
+    gk_own_str(&w, frozen_own, fs, sizeof fs);
+    fprintf(stderr,
+            "SIGSTOP (consumer protocol): m1 (%s) frozen 50 ms into a batch; m2 had everything "
+            "%.1f s later; after SIGCONT m1 logged %d lost event(s) and joined %d time(s) "
+            "again; %zu duplicate records, at most %d batch(es) per partition\n",
+            fs, took / 1e3, lost, rejoined, c.dups, c.max_dup_batches_per_part);
+    cr_assert_eq(went_back, 0, "the woken member moved a commit back: %s", what);
+    cr_assert_gt(lost, 0, "m1 never reported its partitions lost");
+    cr_assert_gt(rejoined, 0, "m1 never joined again");
+    cr_assert_eq(c.missing, 0, "%zu records never processed, first: %s", c.missing,
+                 c.first_missing);
+    cr_assert_eq(c.overlaps, 0, "%zu overlaps, first: %s", c.overlaps, c.first_overlap);
+    for (int p = 0; p < FP; p++) {
+        cr_assert_leq(c.dup_per_part[0][p], BATCH, "partition %d: %lld duplicates", p,
+                      (long long)c.dup_per_part[0][p]);
+        if (c.dup_per_part[0][p])
+            cr_assert(frozen_own[0] >> p & 1,
+                      "partition %d (not the frozen member's) has duplicates", p);
+    }
     free(es.v);
     gk_cleanup(&w);
 }
