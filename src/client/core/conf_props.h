@@ -177,8 +177,7 @@
       "Group session timeout (must be above heartbeat.interval.ms); group.protocol=consumer: the " \
       "broker's decides, this bounds how long kfk goes on without an answered heartbeat")          \
     X("heartbeat.interval.ms", heartbeat_interval_ms, INT, "3000", 1, 3600000, 0, "", "",          \
-      KFK_CONF_O_CONSUMER,                                                                         \
-      "Group heartbeat interval (group.protocol=consumer: the broker's)")                          \
+      KFK_CONF_O_CONSUMER, "Group heartbeat interval (group.protocol=consumer: the broker's)")     \
     X("max.poll.interval.ms", max_poll_interval_ms, INT, "300000", 1, 86400000, 0, "", "",         \
       KFK_CONF_O_CONSUMER,                                                                         \
       "A batch not done within this leaves the group (a locked worker: releases its lock and "     \
