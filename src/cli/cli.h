@@ -47,6 +47,16 @@ void kfk_cli_trim(uint64_t now_ms);
  */
 void kfk_cli_stdout_buffer(void);
 
+/*
+ * Records for stdout without stdio's copy: kfk_cli_out queues @p len bytes at @p p, which must
+ * stay valid until kfk_cli_out_flush (values of 256 bytes or more are written from where they
+ * are with writev, smaller pieces are copied into a 64 KiB buffer); kfk_cli_out_flush writes
+ * everything queued (after stdio's own buffer), waiting when stdout is non-blocking and full.
+ * After a failed write (a closed pipe) the rest is dropped. Not thread-safe: one printer.
+ */
+void kfk_cli_out(const void *p, size_t len);
+void kfk_cli_out_flush(void);
+
 /* Prints "kfk <cmd>: <message>" to stderr. */
 void kfk_cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -131,7 +131,7 @@ static void stop(cons_t *cs) {
     uv_close((uv_handle_t *)&cs->sigint, NULL);
     uv_close((uv_handle_t *)&cs->sigterm, NULL);
     uv_close((uv_handle_t *)&cs->check, NULL);
-    fflush(stdout);
+    kfk_cli_out_flush();
     if (cs->admin) {
         /* A metadata call still pending ends with KFK_ERR__DESTROYED (on_metadata ignores it). */
         kfk_admin_t *a = cs->admin;
@@ -180,10 +180,8 @@ static void on_worker_done(kfk_worker_t *w, kfk_err_t err, void *opaque) {
 /* One thread prints: where the C library has them, stdio calls that take no lock per record. */
 #ifdef __GLIBC__
 #define out_write(p, n) fwrite_unlocked((p), 1, (n), stdout)
-#define out_putc(c) putc_unlocked((c), stdout)
 #else
 #define out_write(p, n) fwrite((p), 1, (n), stdout)
-#define out_putc(c) putc((c), stdout)
 #endif
 
 static void put_escaped(const void *p, int32_t len) {
@@ -377,13 +375,15 @@ static void on_batch(kfk_consumer_t *c, kfk_batch_t *b, void *opaque) {
         else if (cs->fmt)
             print_format(cs, m);
         else {
-            put_escaped(m->value, m->value_len);
-            out_putc('\n');
+            if (m->value_len > 0)
+                kfk_cli_out(m->value, (size_t)m->value_len);
+            kfk_cli_out("\n", 1);
         }
         cs->printed++;
         if (cs->count && cs->printed >= (uint64_t)cs->count) {
             /* Only what was printed counts as done: the rest of the batch comes again. */
             if (i + 1 < n) {
+                kfk_cli_out_flush(); /* the values printed lie in the batch's memory */
                 kfk_batch_done(b, KFK_ERR__STATE);
                 b = NULL;
             }
@@ -391,7 +391,7 @@ static void on_batch(kfk_consumer_t *c, kfk_batch_t *b, void *opaque) {
         }
     }
     /* Printed lines reach stdout before their offsets may be committed. */
-    fflush(stdout);
+    kfk_cli_out_flush();
     /* A partition cut by -o e@MS is not done (as with -c: nothing unprinted is committed). */
     if (b && ncut) {
         int others = 0; /* a partition of the batch that was not cut keeps the batch alive */

@@ -5,6 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <poll.h>
+#include <stdint.h>
+#include <sys/uio.h>
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
@@ -34,6 +37,70 @@ void kfk_cli_stdout_buffer(void) {
     static char buf[1 << 16];
     if (!isatty(1))
         setvbuf(stdout, buf, _IOFBF, sizeof buf);
+}
+
+/* Records for stdout: values of OUT_COPY_MIN bytes or more are written from where they lie (the
+ * fetched bytes), smaller ones and the separators are gathered in buf; one writev per OUT_IOV
+ * pieces or per flush. */
+enum { OUT_IOV = 256, OUT_COPY_MIN = 256 };
+static struct {
+    struct iovec iov[OUT_IOV];
+    int n;
+    size_t used; /* bytes of buf taken */
+    int failed;  /* a write failed (a closed pipe): what follows is dropped */
+    char buf[1 << 16];
+} recout;
+
+void kfk_cli_out(const void *p, size_t len) {
+    if (len == 0)
+        return;
+    if (len >= OUT_COPY_MIN) {
+        if (recout.n == OUT_IOV)
+            kfk_cli_out_flush();
+        recout.iov[recout.n++] = (struct iovec){(void *)(uintptr_t)p, len};
+        return;
+    }
+    if (recout.n == OUT_IOV || sizeof recout.buf - recout.used < len)
+        kfk_cli_out_flush();
+    char *d = recout.buf + recout.used;
+    memcpy(d, p, len);
+    recout.used += len;
+    struct iovec *last = recout.n ? &recout.iov[recout.n - 1] : NULL;
+    if (last && (char *)last->iov_base + last->iov_len == d)
+        last->iov_len += len;
+    else
+        recout.iov[recout.n++] = (struct iovec){d, len};
+}
+
+void kfk_cli_out_flush(void) {
+    fflush(stdout);
+    struct iovec *v = recout.iov;
+    int n = recout.n;
+    while (n > 0 && !recout.failed) {
+        ssize_t w = writev(1, v, n);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            if (errno == EAGAIN || errno == EWOULDBLOCK) {
+                struct pollfd pfd = {1, POLLOUT, 0};
+                poll(&pfd, 1, -1); /* a non-blocking stdout: wait until it takes more */
+                continue;
+            }
+            recout.failed = 1;
+            break;
+        }
+        while (n > 0 && (size_t)w >= v->iov_len) {
+            w -= (ssize_t)v->iov_len;
+            v++;
+            n--;
+        }
+        if (n > 0) {
+            v->iov_base = (char *)v->iov_base + w;
+            v->iov_len -= (size_t)w;
+        }
+    }
+    recout.n = 0;
+    recout.used = 0;
 }
 
 int kfk_cli_common_init(kfk_cli_common_t *c, const char *cmd) {
