@@ -281,7 +281,7 @@ static void on_heartbeat(kfk__resp_t *resp, void *opaque) {
             snprintf(why + strlen(why), sizeof why - strlen(why), " (%.*s)",
                      (int)r->error_message.len, r->error_message.ptr);
         if (err == KFK_ERR_UNSUPPORTED_VERSION || err == KFK_ERR__NO_COMMON_VERSION) {
-            char w2[600];
+            char w2[sizeof why + 256]; /* the text below and all of why */
             snprintf(w2, sizeof w2,
                      "group.protocol=consumer: the cluster does not support the consumer group "
                      "protocol (KIP-848: Kafka 4.0+; 3.7-3.9 only as a preview, with "
