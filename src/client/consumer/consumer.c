@@ -170,9 +170,10 @@ static int next_record_batch(kfk_consumer_t *c, cpart_t *p, cbuf_t *buf) {
         buf->in_batch = 1;
         return 1;
     }
-    if (buf->rd.err)
-        batch_corrupt(c, p, buf, at);
-    return buf->rd.err ? -1 : 0;
+    if (!buf->rd.err)
+        return 0;
+    batch_corrupt(c, p, buf, at); /* the partition's buffers, buf among them, are gone */
+    return -1;
 }
 
 /* Appends @p p's buffered records to @p b until it holds @p max records. */
