@@ -11,6 +11,7 @@
  *  - static membership: a member that closes (epoch -2) and comes back with the same
  *    group.instance.id gets its partitions back, the other member untouched;
  *  - a member frozen (SIGSTOP) past the broker's session loses its partitions and rejoins;
+ *  - a batch held past max.poll.interval.ms makes the member leave (epoch -1);
  *  - kfk consume -G and kfk groups describe with the consumer protocol;
  *  - on Kafka 3.x (protocol off by default) a member with group.protocol=consumer stops with a
  *    clear error.
@@ -32,7 +33,6 @@
 #include "kfk/kfk.h"
 
 enum { PARTS = 12 };
-#define ALL ((1ull << PARTS) - 1)
 
 static int is_kafka3(void) {
     const char *v = kt_kafka_version();
@@ -89,7 +89,7 @@ static int java_missing(void) {
 }
 
 /* True when the kfk members of @p which and the Java member (when @p jout) each own something
- * and together own every partition exactly once. */
+ * and together own every partition of the first topic exactly once. */
 static int settled(const world_t *w, unsigned which, const char *jout) {
     evs_t es = gk_read_logs(w);
     uint64_t all = 0;
@@ -109,7 +109,7 @@ static int settled(const world_t *w, unsigned which, const char *jout) {
         all |= v.own;
         free(v.rec);
     }
-    return ok && all == ALL;
+    return ok && all == (1ull << w->nparts[0]) - 1;
 }
 
 /* Waits (up to @p max_ms) until settled(); returns how long it took in ms. */
@@ -555,6 +555,65 @@ Test(group_consumer, a_member_frozen_past_its_session_loses_its_partitions_and_r
             cr_assert(frozen_own[0] >> p & 1,
                       "partition %d (not the frozen member's) has duplicates", p);
     }
+    free(es.v);
+    gk_cleanup(&w);
+}
+
+/* ==== a batch held past max.poll.interval.ms ================================================= */
+
+/* m1 holds its batches 8 s with max.poll.interval.ms 4 s (also the rebalance timeout it sends):
+ * it leaves with epoch -1, loses its partitions (the broker gives them to m2 at once) and joins
+ * again when its batches are done. */
+Test(group_consumer, a_batch_held_past_max_poll_interval_makes_the_member_leave, .timeout = 150) {
+    if (is_kafka3())
+        cr_skip_test("Kafka %s keeps the consumer group protocol off", kt_kafka_version());
+    enum { FP = 6, BATCH = 10 };
+    world_t w;
+    gk_world_init(&w, "cpoll");
+    gk_add_topic(&w, "gcpoll", FP);
+    int64_t end[MAXT][MAXP] = {{0}};
+    const char *a1[16], *a2[16];
+    const char *const more1[] = {"group.protocol=consumer",
+                                 "max.poll.records=10",
+                                 "hold.ms=20",
+                                 "slow.n=100",
+                                 "slow.ms=8000",
+                                 "max.poll.interval.ms=4000",
+                                 NULL};
+    const char *const more2[] = {"group.protocol=consumer", "max.poll.records=10", "hold.ms=20",
+                                 "max.poll.interval.ms=4000", NULL};
+    gk_args(a1, more1);
+    gk_args(a2, more2);
+    int m2 = gk_start_member(&w, "m2", a2);
+    gk_wait_count(&w, m2, 'A', 1, 20000);
+    int m1 = gk_start_member(&w, "m1", a1);
+    wait_settled(&w, 1u << m1 | 1u << m2, NULL, 30000, "two members");
+    gk_produce_to(&w, 0, 100, end, "q");
+    gk_wait_count(&w, m1, 'S', 1, 20000);
+    double t0 = ck_now_ms();
+    gk_wait_committed(&w, end, 60000);
+    double took = ck_now_ms() - t0;
+    gk_stop_all(&w);
+    evs_t es = gk_read_logs(&w);
+    check_t c = gk_check_processing(&w, &es, end);
+    int left = 0;
+    for (size_t i = 0; i < es.n; i++)
+        left += es.v[i].m == m1 && es.v[i].type == 'W' && es.v[i].mid[0] == 'P';
+    int lost = gk_count_type(&es, m1, 'L');
+    fprintf(stderr,
+            "max.poll.interval.ms (consumer protocol): m1 left %d time(s) (lost events %d); "
+            "everything committed %.1f s after its first batch; %zu duplicate records, at most "
+            "%d batch(es) per partition\n",
+            left, lost, took / 1e3, c.dups, c.max_dup_batches_per_part);
+    cr_assert_geq(left, 1, "m1 did not leave the group");
+    cr_assert_gt(lost, 0);
+    cr_assert_lt(took, 8000, "the other member waited for the slow batches");
+    cr_assert_eq(c.missing, 0, "%zu records never processed, first: %s", c.missing,
+                 c.first_missing);
+    cr_assert_eq(c.overlaps, 0, "%zu overlaps, first: %s", c.overlaps, c.first_overlap);
+    cr_assert_leq(c.max_dup_batches_per_part, 1);
+    for (int p = 0; p < FP; p++)
+        cr_assert_leq(c.dup_per_part[0][p], BATCH);
     free(es.v);
     gk_cleanup(&w);
 }

@@ -56,6 +56,8 @@ typedef struct kfk__cgroup {
     uint64_t hb_sent, hb_due;
     uint64_t last_hb_ok; /* when the last heartbeat answered without error was sent */
     int hb_now;          /* news: heartbeat at once */
+    uint32_t losses;     /* times the member lost its partitions (lose_all) */
+    uint32_t hb_losses;  /* losses when the heartbeat in flight was sent */
     uint32_t failures;   /* heartbeats failed in a row (backoff) */
     uint64_t retry_at;
     /* The target assignment: the last one the broker gave, and whether it is reconciled. */
@@ -115,6 +117,7 @@ static void lose_all(kfk__cgroup_t *g, const char *why) {
              "group %s: member %s epoch %d: %s: partitions lost, joining again", c->conf->group_id,
              g->member_id, g->epoch, why);
     drop_parts(g, 1, KFK_REBALANCE_LOST);
+    g->losses++; /* the answer to a heartbeat in flight now speaks for a member that is gone */
     g->epoch = 0;
     g->have_target = 0;
     g->ntarget = 0;
@@ -153,6 +156,9 @@ static int reconcile(kfk__cgroup_t *g, uint64_t now) {
     /* Every target topic must be known by id. */
     for (size_t i = 0; i < g->ntarget; i++)
         if (!topic_of(g, &g->target[i].topic_id)) {
+            kfk__dbg(&c->cl->log, KFK_DBG_CGRP,
+                     "group %s: epoch %d: an assigned topic id is not in the metadata yet",
+                     c->conf->group_id, g->epoch);
             kfk__consumer_refresh_metadata(c);
             kfk__consumer_arm(c, now + 200);
             return 1;
@@ -270,6 +276,12 @@ static void on_heartbeat(kfk__resp_t *resp, void *opaque) {
     g->hb_in_flight = 0;
     if (c->client_closing || g->state != CG_ACTIVE)
         return;
+    if (g->hb_losses != g->losses) {
+        /* Sent before the member lost its partitions (its session, max.poll.interval.ms): it
+         * joins again with epoch 0 whatever this says. */
+        kfk__consumer_kick(c);
+        return;
+    }
     kfk_err_t err = resp->err;
     kfk_consumer_group_heartbeat_response_t *r = resp->body;
     if (!err && r->error_code)
@@ -417,6 +429,7 @@ static void heartbeat(kfk__cgroup_t *g, uint64_t now) {
     }
     g->hb_in_flight = 1;
     g->hb_sent = now;
+    g->hb_losses = g->losses;
     g->hb_now = 0;
 }
 
