@@ -705,8 +705,10 @@ typedef void (*kfk_producer_close_cb)(kfk_producer_t *p, void *opaque);
  * Java-compatible murmur2 for keys, sticky for null keys), queue.buffering.max.messages /
  * .max.kbytes, message.max.bytes, allow.auto.create.topics (true: a topic the broker does not know
  * is created on first use where the broker has auto.create.topics.enable), and the connection
- * settings. Errors: KFK_ERR__INVALID_CONF (conflicting settings, or batch.size below 68, with
- * errstr), KFK_ERR__SSL, KFK_ERR__NOMEM. No callback follows.
+ * settings; transactional.id and transaction.timeout.ms make it transactional (see
+ * kfk_producer_init_txns). Errors: KFK_ERR__INVALID_CONF (conflicting settings, such as
+ * transactional.id with acks other than all, or batch.size below 68, with errstr),
+ * KFK_ERR__SSL, KFK_ERR__NOMEM. No callback follows.
  */
 KFK_EXTERN kfk_err_t kfk_producer_new(uv_loop_t *loop, const kfk_conf_t *conf, kfk_producer_t **out,
                                       char *errstr, size_t errstr_size);
@@ -717,7 +719,8 @@ KFK_EXTERN kfk_err_t kfk_producer_new(uv_loop_t *loop, const kfk_conf_t *conf, k
  * would be exceeded: back off and retry), KFK_ERR__MSG_SIZE_TOO_LARGE (over message.max.bytes),
  * KFK_ERR__UNKNOWN_PARTITION (an explicit partition the topic does not have),
  * KFK_ERR__INVALID_ARG, KFK_ERR__DESTROYED (after close), KFK_ERR__FATAL (the producer hit a
- * fatal error, e.g. PRODUCER_FENCED).
+ * fatal error, e.g. PRODUCER_FENCED), KFK_ERR__STATE (transactional.id is set and no transaction
+ * is open, or it is ending or must be aborted).
  */
 KFK_EXTERN kfk_err_t kfk_producer_send(kfk_producer_t *p, const kfk_record_t *rec,
                                        kfk_delivery_cb cb, void *opaque);
@@ -766,6 +769,65 @@ KFK_EXTERN void *kfk_producer_get_data(const kfk_producer_t *p);
 
 /** Sets the user pointer of @p p; kfk never reads it. */
 KFK_EXTERN void kfk_producer_set_data(kfk_producer_t *p, void *data);
+
+/* ---- transactions (transactional.id) -------------------------------------------------------- */
+
+/** What the caller does after a transaction call failed (Java's exception classes). */
+typedef enum kfk_txn_class {
+    KFK_TXN_OK = 0,    /**< it worked */
+    KFK_TXN_RETRIABLE, /**< timed out on a passing cause: call the same function again */
+    KFK_TXN_ABORTABLE, /**< the transaction cannot commit: call kfk_producer_abort_txn */
+    KFK_TXN_FATAL      /**< the producer is unusable (fenced, not authorized): close it */
+} kfk_txn_class_t;
+
+/** The outcome of kfk_producer_init_txns, _commit_txn or _abort_txn. Valid during the callback. */
+typedef struct kfk_txn_result {
+    kfk_err_t err;       /**< 0, or the cause (PRODUCER_FENCED, a record's error, _TIMED_OUT) */
+    kfk_txn_class_t cls; /**< what to do next */
+    const char *errstr;  /**< the cause in one line ("" when err is 0); never NULL */
+} kfk_txn_result_t;
+
+/** Called once with the outcome of a transaction call, on the loop, never inside that call. */
+typedef void (*kfk_txn_cb)(kfk_producer_t *p, const kfk_txn_result_t *r, void *opaque);
+
+/**
+ * Gets the producer id of a transactional producer (transactional.id) from its transaction
+ * coordinator (FindCoordinator, InitProducerId), which fences older producers with the same
+ * transactional.id and aborts a transaction they left open. Call once, before the first
+ * kfk_producer_begin_txn. @p cb (not NULL) follows with KFK_TXN_OK, KFK_TXN_RETRIABLE (not done
+ * within transaction.timeout.ms: call again) or KFK_TXN_FATAL. Returns, with no callback:
+ * KFK_ERR__INVALID_ARG, KFK_ERR__STATE (not transactional, done already, or another call in
+ * progress), KFK_ERR__DESTROYED, KFK_ERR__FATAL.
+ */
+KFK_EXTERN kfk_err_t kfk_producer_init_txns(kfk_producer_t *p, kfk_txn_cb cb, void *opaque);
+
+/**
+ * Starts a transaction: kfk_producer_send accepts records until commit or abort (outside a
+ * transaction it refuses them with KFK_ERR__STATE). Local and synchronous, as in Java: the
+ * partitions join the transaction on the coordinator (AddPartitionsToTxn) as records go to them.
+ * Returns KFK_ERR__STATE (init not done, or a transaction open), KFK_ERR__FATAL,
+ * KFK_ERR__DESTROYED, KFK_ERR__INVALID_ARG.
+ */
+KFK_EXTERN kfk_err_t kfk_producer_begin_txn(kfk_producer_t *p);
+
+/**
+ * Commits the open transaction: sends and waits for every record sent in it (a flush), then
+ * EndTxn. @p cb (not NULL) follows: KFK_TXN_OK; KFK_TXN_ABORTABLE when a record of the
+ * transaction failed (r->err is its error: call kfk_producer_abort_txn); KFK_TXN_RETRIABLE
+ * (the coordinator did not answer within transaction.timeout.ms: call commit again);
+ * KFK_TXN_FATAL (fenced). Returns, with no callback: KFK_ERR__STATE (no transaction open, or it
+ * must be aborted), KFK_ERR__FATAL, KFK_ERR__DESTROYED, KFK_ERR__INVALID_ARG.
+ */
+KFK_EXTERN kfk_err_t kfk_producer_commit_txn(kfk_producer_t *p, kfk_txn_cb cb, void *opaque);
+
+/**
+ * Aborts the open transaction: waits for the requests in flight, fails the records not sent
+ * yet with KFK_ERR__TXN_ABORTED (their delivery callbacks run), then EndTxn; records the broker
+ * took stay invisible to read_committed consumers. Legal after a KFK_TXN_ABORTABLE outcome. @p cb
+ * (not NULL) follows as for commit. Returns, with no callback: KFK_ERR__STATE (no transaction
+ * open), KFK_ERR__FATAL, KFK_ERR__DESTROYED, KFK_ERR__INVALID_ARG.
+ */
+KFK_EXTERN kfk_err_t kfk_producer_abort_txn(kfk_producer_t *p, kfk_txn_cb cb, void *opaque);
 
 /* ---- msgpack: the "Producible" way ---------------------------------------------------------- */
 

@@ -220,7 +220,8 @@ extern "C" {
     X(_NO_HANDLER, -133, 0, "No handler registered for the event type") \
     X(_INCOMPLETE, -134, 0, "More input is needed") \
     X(_HANDLER_FAILED, -135, 0, "Event handler failed after its retries") \
-    X(_MAX_POLL_EXCEEDED, -136, 0, "A batch was not done within max.poll.interval.ms")
+    X(_MAX_POLL_EXCEEDED, -136, 0, "A batch was not done within max.poll.interval.ms") \
+    X(_TXN_ABORTED, -137, 0, "The record's transaction was aborted before it was sent")
 // clang-format on
 
 /** The error type of every fallible kfk call: 0 is success. */

@@ -5,7 +5,10 @@
  * in the envelope of any released Dispytch (0.10, 0.9, or none as 0.11), topic and key from
  * templates or a path. Stdin is
  * read on the loop (a pipe or terminal asynchronously; a regular file in chunks from an idle
- * handle), and reading pauses while the producer's queue is full.
+ * handle), and reading pauses while the producer's queue is full. With transactional.id and
+ * --txn-records N, `kfk produce` sends stdin in transactions of N records (the last may hold
+ * fewer), committing each, or aborting every K-th with --abort-every K; reading pauses while a
+ * transaction ends.
  */
 #include <errno.h>
 #include <signal.h>
@@ -66,14 +69,28 @@ typedef struct {
     char first_why[320]; /* the first failure's cause (kfk_delivery_t.errstr), if any */
     kfk_cli_progress_t progress;
     int exit_code;
+    /* transactions: --txn-records, --abort-every */
+    int64_t txn_records, abort_every;
+    int txn_open;      /* a transaction was begun */
+    int txn_busy;      /* init, commit or abort in progress: input waits */
+    int txn_final;     /* the end of input: finish once the last transaction ended */
+    int txn_aborting;  /* the call in progress is an abort */
+    int txn_retries;   /* RETRIABLE outcomes of the call in a row */
+    int64_t txn_count; /* records in the open transaction */
+    uint64_t txn_no;   /* transactions begun */
+    uint64_t committed, committed_recs, aborted, aborted_recs;
 } prod_t;
 
 static void on_idle(uv_idle_t *h);
+static void finish(prod_t *pr);
+static void txn_end(prod_t *pr);
 
 static void on_dr(kfk_producer_t *p, const kfk_delivery_t *d, void *opaque) {
     (void)p;
     prod_t *pr = opaque;
-    if (d->err) {
+    if (d->err == KFK_ERR__TXN_ABORTED) {
+        pr->delivered++; /* never sent: its transaction was aborted (counted there) */
+    } else if (d->err) {
         if (!pr->failed && !pr->gave_up)
             kfk_cli_error(pr->cmd, "delivery to %s [%d] failed: %s (%s)%s%s", d->topic,
                           d->partition, kfk_err_str(d->err), kfk_err_name(d->err),
@@ -106,6 +123,114 @@ static void on_emitted(kfk_emitter_t *e, kfk_err_t err, const char *id, int32_t 
     on_dr(NULL, &d, opaque);
 }
 
+/* Input goes on (after a transaction call ended): the idle handle restarts reading. */
+static void txn_resume(prod_t *pr) {
+    pr->txn_busy = 0;
+    if (pr->stopping)
+        return;
+    if (pr->txn_final && !pr->txn_open) {
+        finish(pr);
+        return;
+    }
+    if (!uv_is_active((uv_handle_t *)&pr->idle))
+        uv_idle_start(&pr->idle, on_idle);
+}
+
+static void on_txn(kfk_producer_t *p, const kfk_txn_result_t *r, void *opaque) {
+    (void)p;
+    prod_t *pr = opaque;
+    if (r->cls == KFK_TXN_RETRIABLE && ++pr->txn_retries <= 5) {
+        kfk_cli_error(pr->cmd, "%s (%s): trying again", r->errstr, kfk_err_name(r->err));
+        if (!pr->txn_open)
+            kfk_producer_init_txns(pr->p, on_txn, pr);
+        else if (pr->txn_aborting)
+            kfk_producer_abort_txn(pr->p, on_txn, pr);
+        else
+            kfk_producer_commit_txn(pr->p, on_txn, pr);
+        return;
+    }
+    pr->txn_retries = 0;
+    if (r->cls == KFK_TXN_ABORTABLE && pr->txn_open && !pr->txn_aborting) {
+        kfk_cli_error(pr->cmd, "transaction %llu cannot commit: %s (%s): aborting it",
+                      (unsigned long long)pr->txn_no, r->errstr, kfk_err_name(r->err));
+        pr->exit_code = KFK_EXIT_ERR;
+        pr->txn_aborting = 1;
+        kfk_err_t err = kfk_producer_abort_txn(pr->p, on_txn, pr);
+        if (!err)
+            return;
+        kfk_cli_error(pr->cmd, "cannot abort: %s (%s)", kfk_err_str(err), kfk_err_name(err));
+    } else if (r->err) {
+        kfk_cli_error(pr->cmd, "%s (%s)", r->errstr, kfk_err_name(r->err));
+    }
+    if (r->err) {
+        pr->exit_code = KFK_EXIT_ERR;
+        pr->eof = 1;
+        pr->txn_busy = 0;
+        finish(pr);
+        return;
+    }
+    if (pr->txn_open) {
+        if (pr->txn_aborting) {
+            pr->aborted++;
+            pr->aborted_recs += (uint64_t)pr->txn_count;
+        } else {
+            pr->committed++;
+            pr->committed_recs += (uint64_t)pr->txn_count;
+        }
+        pr->txn_open = 0;
+        pr->txn_count = 0;
+    }
+    txn_resume(pr);
+}
+
+static void txn_failed(prod_t *pr, kfk_err_t err) {
+    kfk_cli_error(pr->cmd, "cannot end transaction %llu: %s (%s)", (unsigned long long)pr->txn_no,
+                  kfk_err_str(err), kfk_err_name(err));
+    pr->exit_code = KFK_EXIT_ERR;
+    pr->txn_busy = 0;
+    pr->eof = 1;
+    finish(pr);
+}
+
+/* The records of a transaction to abort are written first (a demo of what read_committed
+ * consumers never see), then it is aborted. */
+static void on_abort_flushed(kfk_producer_t *p, void *opaque) {
+    prod_t *pr = opaque;
+    kfk_err_t err = kfk_producer_abort_txn(p, on_txn, pr);
+    if (err)
+        txn_failed(pr, err);
+}
+
+/* Ends the open transaction: every abort_every-th is aborted, the others committed. */
+static void txn_end(prod_t *pr) {
+    pr->txn_busy = 1;
+    pr->txn_aborting = pr->abort_every > 0 && pr->txn_no % (uint64_t)pr->abort_every == 0;
+    kfk_err_t err = pr->txn_aborting ? kfk_producer_flush(pr->p, on_abort_flushed, pr)
+                                     : kfk_producer_commit_txn(pr->p, on_txn, pr);
+    if (err)
+        txn_failed(pr, err);
+}
+
+/* Before a record: 0 when it may be sent (a transaction is open), 2 to wait for one. */
+static int txn_before_send(prod_t *pr) {
+    if (pr->txn_busy || pr->stopping)
+        return 2;
+    if (pr->txn_open)
+        return 0;
+    kfk_err_t err = kfk_producer_begin_txn(pr->p);
+    if (err) {
+        kfk_cli_error(pr->cmd, "cannot begin a transaction: %s (%s)", kfk_err_str(err),
+                      kfk_err_name(err));
+        pr->exit_code = KFK_EXIT_ERR;
+        pr->eof = 1;
+        finish(pr);
+        return 2;
+    }
+    pr->txn_open = 1;
+    pr->txn_no++;
+    return 0;
+}
+
 static void on_closed(kfk_producer_t *p, void *opaque) {
     (void)p;
     prod_t *pr = opaque;
@@ -117,6 +242,15 @@ static void on_closed(kfk_producer_t *p, void *opaque) {
 static void finish(prod_t *pr) {
     if (pr->stopping)
         return;
+    if (pr->txn_records && pr->txn_open && !pr->txn_busy && pr->eof && !pr->exit_code) {
+        pr->txn_final = 1; /* the last transaction ends first */
+        txn_end(pr);
+        return;
+    }
+    if (pr->txn_busy && pr->eof && !pr->exit_code) {
+        pr->txn_final = 1;
+        return;
+    }
     pr->stopping = 1;
     if (pr->in && pr->reading) {
         uv_read_stop(pr->in);
@@ -138,9 +272,13 @@ static void finish(prod_t *pr) {
     kfk_producer_close(pr->p, on_closed, pr);
 }
 
-/* Sends one record; returns 0, 1 when the queue is full (try again later), -1 on bad input. */
+/* Sends one record; returns 0, 1 when the queue is full (try again later), 2 when it waits for
+ * a transaction to end, -1 on bad input. */
 static int send_value(prod_t *pr, const void *key, size_t keylen, const void *val, size_t vlen,
                       int have_key) {
+    int w = pr->txn_records ? txn_before_send(pr) : 0;
+    if (w)
+        return w;
     kfk_record_t r;
     memset(&r, 0, sizeof r);
     r.topic = pr->topic;
@@ -166,6 +304,8 @@ static int send_value(prod_t *pr, const void *key, size_t keylen, const void *va
     if (!pr->first_sent_ms)
         pr->first_sent_ms = uv_now(&pr->loop);
     pr->bytes += vlen + keylen;
+    if (pr->txn_records && ++pr->txn_count == pr->txn_records)
+        txn_end(pr);
     return 0;
 }
 
@@ -283,8 +423,9 @@ static void process(prod_t *pr) {
         msgpack_unpacked u;
         msgpack_unpacked_init(&u);
         if (pr->mp_pending) {
-            if (send_msgpack(pr, pr->sbuf.data, pr->sbuf.size) == 1)
-                full = 1;
+            int rc = send_msgpack(pr, pr->sbuf.data, pr->sbuf.size);
+            if (rc >= 1)
+                full = rc;
             else
                 pr->mp_pending = 0;
         }
@@ -303,10 +444,12 @@ static void process(prod_t *pr) {
             msgpack_packer pk;
             msgpack_packer_init(&pk, &pr->sbuf, msgpack_sbuffer_write);
             msgpack_pack_object(&pk, u.data);
-            if (send_msgpack(pr, pr->sbuf.data, pr->sbuf.size) == 1) {
-                /* Queue full: keep the value and try it again once deliveries made room. */
+            int rc = send_msgpack(pr, pr->sbuf.data, pr->sbuf.size);
+            if (rc >= 1) {
+                /* Queue full (or a transaction ending): keep the value and try it again once
+                 * deliveries made room. */
                 pr->mp_pending = 1;
-                full = 1;
+                full = rc;
             }
         }
         msgpack_unpacked_destroy(&u);
@@ -320,9 +463,9 @@ static void process(prod_t *pr) {
                 break;
             uint64_t before = pr->lineno;
             int rc = handle_line(pr, pr->buf + off, n);
-            if (rc == 1) {
+            if (rc >= 1) {
                 pr->lineno = before; /* not consumed */
-                full = 1;
+                full = rc;
                 break;
             }
             off += n + (nl ? 1 : 0);
@@ -334,14 +477,14 @@ static void process(prod_t *pr) {
     if (full) {
         /* Wait for deliveries, reading nothing: the next delivery report starts the idle
          * handle, which goes on (a handle left active here would spin the loop while the
-         * broker works). */
+         * broker works); for a transaction that is ending, txn_resume starts it. */
         if (pr->in && pr->reading) {
             uv_read_stop(pr->in);
             pr->reading = 0;
         }
         if (uv_is_active((uv_handle_t *)&pr->idle))
             uv_idle_stop(&pr->idle);
-        pr->room_wait = 1;
+        pr->room_wait = full == 1;
         return;
     }
     if (pr->eof && (pr->format == FMT_MSGPACK ? !pr->mp_pending : pr->len == 0))
@@ -389,6 +532,10 @@ static void on_idle(uv_idle_t *h) {
     prod_t *pr = h->data;
     if (pr->stopping)
         return;
+    if (pr->txn_busy) {
+        uv_idle_stop(h); /* txn_resume starts it again */
+        return;
+    }
     if (!pr->in_file) {
         /* Retrying after a full queue. */
         uv_idle_stop(h);
@@ -468,6 +615,9 @@ static const char produce_usage[] =
     "  --format json       each line is JSON, sent as a msgpack value\n"
     "  --format msgpack    stdin is a stream of msgpack values\n"
     "  --partition-by PATH with json/msgpack: the key is the field at PATH (e.g. user.id)\n"
+    "  --txn-records N     with -X transactional.id=ID: send stdin in transactions of N\n"
+    "                      records (the last may hold fewer), each committed\n"
+    "  --abort-every K     with --txn-records: abort every K-th transaction instead\n"
     "  -m SECONDS          give up if no record is delivered this long after the first was\n"
     "                      sent (default 10): a dead or lying broker, a topic that does not\n"
     "                      exist or has no leader; once one is delivered, delivery.timeout.ms\n"
@@ -616,6 +766,16 @@ static int run_produce(int argc, char **argv, int emit) {
                 kfk_cli_error(cmd, "--format %s: expected raw, json or msgpack", v);
                 goto usage;
             }
+        } else if (!emit && !strcmp(a, "--txn-records")) {
+            if (!(v = kfk_cli_value(cmd, argc, argv, &i)) ||
+                kfk_cli_int(cmd, "--txn-records", v, 1, INT32_MAX, &num))
+                goto usage;
+            pr.txn_records = num;
+        } else if (!emit && !strcmp(a, "--abort-every")) {
+            if (!(v = kfk_cli_value(cmd, argc, argv, &i)) ||
+                kfk_cli_int(cmd, "--abort-every", v, 1, INT32_MAX, &num))
+                goto usage;
+            pr.abort_every = num;
         } else if (!strcmp(a, "--partition-by")) {
             if (!(v = kfk_cli_value(cmd, argc, argv, &i)))
                 goto usage;
@@ -658,6 +818,19 @@ static int run_produce(int argc, char **argv, int emit) {
             kfk_cli_error(cmd, "%s", derr);
             goto usage;
         }
+    }
+    char tid[256] = "";
+    size_t tid_size = sizeof tid;
+    if (kfk_conf_get(c.conf, "transactional.id", tid, &tid_size) != KFK_ERR_NONE)
+        tid[0] = '\0';
+    if ((pr.txn_records > 0) != (tid[0] != '\0')) {
+        kfk_cli_error(cmd, pr.txn_records ? "--txn-records needs -X transactional.id=ID"
+                                          : "transactional.id needs --txn-records N");
+        goto usage;
+    }
+    if (pr.abort_every && !pr.txn_records) {
+        kfk_cli_error(cmd, "--abort-every needs --txn-records N");
+        goto usage;
     }
     if (pr.partition_by && pr.format == FMT_RAW) {
         kfk_cli_error(cmd, "--partition-by needs --format json or msgpack");
@@ -716,8 +889,22 @@ static int run_produce(int argc, char **argv, int emit) {
         uv_pipe_open(&pr.pipe, 0);
         pr.in = (uv_stream_t *)&pr.pipe;
     }
-    if (pr.in) {
+    if (pr.in)
         pr.in->data = &pr;
+    if (pr.txn_records) {
+        /* Input waits for the producer id (txn_resume starts it). */
+        pr.txn_busy = 1;
+        if (uv_is_active((uv_handle_t *)&pr.idle))
+            uv_idle_stop(&pr.idle);
+        if ((err = kfk_producer_init_txns(pr.p, on_txn, &pr)) != 0) {
+            kfk_cli_error(cmd, "cannot start transactions: %s (%s)", kfk_err_str(err),
+                          kfk_err_name(err));
+            pr.exit_code = KFK_EXIT_ERR;
+            pr.txn_busy = 0;
+            pr.eof = 1;
+            finish(&pr);
+        }
+    } else if (pr.in) {
         uv_read_start(pr.in, on_alloc, on_read);
         pr.reading = 1;
     }
@@ -730,6 +917,12 @@ static int run_produce(int argc, char **argv, int emit) {
                 (unsigned long long)pr.bytes, pr.topic, (unsigned long long)(pr.failed + pr.bad),
                 pr.first_err ? ": " : "", pr.first_err ? kfk_err_str(pr.first_err) : "",
                 pr.first_why[0] ? ": " : "", pr.first_why);
+    if (pr.txn_records && !pr.gave_up)
+        fprintf(stderr,
+                "kfk %s: %llu transactions committed (%llu records), %llu aborted (%llu "
+                "records)\n",
+                cmd, (unsigned long long)pr.committed, (unsigned long long)pr.committed_recs,
+                (unsigned long long)pr.aborted, (unsigned long long)pr.aborted_recs);
     free(pr.buf);
     kfk_event_def_free(pr.def);
     msgpack_sbuffer_destroy(&pr.sbuf);

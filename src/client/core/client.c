@@ -218,7 +218,8 @@ void kfk__broker_cancel_wait(kfk__broker_t *b, kfk__waiter_t *w) {
 }
 
 int16_t kfk__broker_version(const kfk__broker_t *b, int16_t api_key) {
-    return b->up && b->conn ? kfk__conn_version(b->conn, api_key) : -1;
+    return b->up && b->conn ? kfk__api_version_cap(api_key, kfk__conn_version(b->conn, api_key))
+                            : -1;
 }
 
 static void on_timer_closed(uv_handle_t *h) {

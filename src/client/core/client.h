@@ -120,7 +120,12 @@ void kfk__broker_wait(kfk__broker_t *b, kfk__waiter_t *w, kfk__broker_ready_cb c
 /* Removes a waiter that has not fired yet. */
 void kfk__broker_cancel_wait(kfk__broker_t *b, kfk__waiter_t *w);
 
-/* The version of @p api_key chosen with this broker, or -1. */
+/* @p version of @p api_key, or the highest version kfk's client sends of that API if lower (a
+ * per-API cap kept in request.c: EndTxn and TxnOffsetCommit stay at v4, transaction version 1).
+ * -1 stays -1. */
+int16_t kfk__api_version_cap(int16_t api_key, int16_t version);
+
+/* The version of @p api_key chosen with this broker (capped by kfk__api_version_cap), or -1. */
 int16_t kfk__broker_version(const kfk__broker_t *b, int16_t api_key);
 
 /* ---- metadata cache ------------------------------------------------------------------------- */

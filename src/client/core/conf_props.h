@@ -128,6 +128,13 @@
       "max.request.size", KFK_CONF_O_PRODUCER,                                                     \
       "Largest record send accepts (key, value and headers plus 64 bytes; larger: "                \
       "MSG_SIZE_TOO_LARGE)")                                                                       \
+    X("transactional.id", transactional_id, STR, "", 0, 0, 0, "", "", KFK_CONF_O_PRODUCER,         \
+      "Makes the producer transactional (kfk_producer_init_txns, begin/commit/abort; needs "       \
+      "idempotence and acks=all); a newer producer with the same id fences older ones")            \
+    X("transaction.timeout.ms", transaction_timeout_ms, INT, "60000", 1, 2147483647, 0, "", "",    \
+      KFK_CONF_O_PRODUCER,                                                                         \
+      "A transaction open longer is aborted by the coordinator; also the time an init, commit "    \
+      "or abort may spend on the coordinator before it ends as retriable")                         \
     /* consumer (the worker runs a consumer) */                                                    \
     X("group.id", group_id, STR, "", 0, 0, 0, "", "", KFK_CONF_O_CONSUMER,                         \
       "Consumer group (commits, subscribe; required by the worker)")                               \

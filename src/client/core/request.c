@@ -86,11 +86,31 @@ static void on_frame(kfk__conn_t *c, kfk_err_t err, uint8_t *frame, size_t len, 
     kfk__free(r.frame);
 }
 
+/* The highest version kfk's client sends of an API whose newer versions the client does not
+ * follow, whatever the codec speaks and the broker offers. EndTxn v5 and TxnOffsetCommit v5 are
+ * "transaction version 2" (KIP-890 part 2), which also needs Produce v12: kfk's producer
+ * stops at Produce v11, so it stays at transaction version 1, as Java's client does when the
+ * cluster has not finalized transaction.version 2. AddPartitionsToTxn v4+ is for brokers only. */
+static const struct {
+    int16_t api_key, max;
+} version_caps[] = {
+    {KFK_API_END_TXN, 4},
+    {KFK_API_TXN_OFFSET_COMMIT, 4},
+    {KFK_API_ADD_PARTITIONS_TO_TXN, 3},
+};
+
+int16_t kfk__api_version_cap(int16_t api_key, int16_t version) {
+    for (size_t i = 0; i < sizeof version_caps / sizeof version_caps[0]; i++)
+        if (version_caps[i].api_key == api_key && version > version_caps[i].max)
+            return version_caps[i].max;
+    return version;
+}
+
 kfk_err_t kfk__broker_request(kfk__broker_t *b, int16_t api_key, const void *body, unsigned flags,
                               int64_t timeout_ms, kfk__response_cb cb, void *opaque) {
     if (!b->up || !b->conn)
         return KFK_ERR__TRANSPORT;
-    int16_t v = kfk__conn_version(b->conn, api_key);
+    int16_t v = kfk__api_version_cap(api_key, kfk__conn_version(b->conn, api_key));
     if (v < 0)
         return KFK_ERR__NO_COMMON_VERSION;
     request_t *rq = kfk__malloc(sizeof *rq);

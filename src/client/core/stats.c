@@ -11,11 +11,12 @@
  *      "waitresp_cnt" (sent, not answered), "tx", "txbytes", "rx", "rxbytes", "req_timeouts",
  *      "rtt": {"avg", "max", "cnt"} (microseconds)}}}
  *
- * A producer adds (producer.c; counters since it was created):
+ * A producer adds (producer_stats.c; counters since it was created):
  *   "type": "producer", "msg_cnt" / "msg_size" (records and bytes sent and not yet reported),
  *   "msg_max" / "msg_size_max" (the queue.buffering.max.* limits), "txmsgs" / "txmsg_bytes"
  *   (records acknowledged), "txmsg_errs" (records reported with an error), "batches",
- *   "requests", "retries", "eos": {"idemp_state", "producer_id", "producer_epoch"},
+ *   "requests", "retries", "eos": {"idemp_state", "producer_id", "producer_epoch",
+ *   "epoch_cnt", "txn_state" (the transaction's state, "Disabled" without transactional.id)},
  *   "topics": {name: {"topic", "partitions": {id: {"partition", "leader", "msgq_cnt" (records
  *   waiting to be sent), "msgs_inflight" (sent, not answered), "txmsgs", "txbytes"}}}}; partition
  *   "-1" holds the records that wait for the topic's metadata.

@@ -62,6 +62,8 @@ static void report(kfk_producer_t *p, const char *topic, int32_t partition, cons
     p->queued_bytes -= m->bytes;
     if (err) {
         p->stat_txerrs++;
+        if (p->txn)
+            kfk__txn_record_failed(p, err, topic, partition);
     } else {
         p->stat_txmsgs++;
         p->stat_txbytes += m->bytes;
@@ -131,7 +133,7 @@ void kfk__producer_batch_done(kfk_producer_t *p, pbatch_t *b, kfk_err_t err, int
                               int64_t log_append_time) {
     /* An earlier attempt may have been written: whatever ended it, its records are not known
      * to be absent (closing keeps _DESTROYED). */
-    if (err && err != KFK_ERR__DESTROYED && b->maybe_written)
+    if (err && err != KFK_ERR__DESTROYED && err != KFK_ERR__TXN_ABORTED && b->maybe_written)
         err = KFK_ERR__POSSIBLY_PERSISTED;
     tp_unlink(b->tp, b);
     batch_report(p, b, err, base, log_append_time);
@@ -183,6 +185,7 @@ kfk_record_batch_attrs_t kfk__producer_batch_attrs(kfk_producer_t *p, const pbat
         a.producer_id = p->pid_state == PID_READY ? p->pid : -1;
         a.producer_epoch = p->pid_state == PID_READY ? p->epoch : -1;
         a.base_sequence = b->base_seq;
+        a.transactional = p->txn != NULL;
     }
     return a;
 }
@@ -478,7 +481,8 @@ static kfk_err_t queue_pending(ptopic_t *t, const kfk_record_t *rec, kfk_bytes_t
 
 /* ---- the timer: linger, retries, timeouts -------------------------------------------------- */
 
-static void expire(kfk_producer_t *p, uint64_t now, int all) {
+/* Fails what is past its deadline, or with @p all (an error) everything. */
+static void expire(kfk_producer_t *p, uint64_t now, kfk_err_t all) {
     for (ptopic_t *t = p->topics; t; t = t->next) {
         pending_t **pp = &t->pending;
         while (*pp) {
@@ -488,9 +492,7 @@ static void expire(kfk_producer_t *p, uint64_t now, int all) {
                 continue;
             }
             *pp = r->next;
-            kfk_err_t err = all         ? KFK_ERR__DESTROYED
-                            : t->md_err ? (kfk_err_t)t->md_err
-                                        : KFK_ERR__MSG_TIMED_OUT;
+            kfk_err_t err = all ? all : t->md_err ? (kfk_err_t)t->md_err : KFK_ERR__MSG_TIMED_OUT;
             report(p, t->name, r->partition, &r->meta, err, -1, r->ts);
             free_pending(r);
         }
@@ -510,18 +512,23 @@ static void expire(kfk_producer_t *p, uint64_t now, int all) {
                 if (!all && now < b->deadline_ms)
                     break;
                 int maybe = b->in_flight || b->maybe_written;
-                kfk_err_t err = all     ? KFK_ERR__DESTROYED
+                kfk_err_t err = all     ? all
                                 : maybe ? KFK_ERR__POSSIBLY_PERSISTED
                                         : KFK_ERR__MSG_TIMED_OUT;
                 /* Its sequence numbers leave a gap for the batches after it: give them back
                  * when the broker cannot have seen any of them, else start a new epoch. */
-                if (!all && p->idempotent && kfk__producer_seq_release(p, b) != 0)
+                if (!all && p->idempotent && !p->txn && kfk__producer_seq_release(p, b) != 0)
                     p->pid_state = PID_BUMP;
                 kfk__producer_batch_done(p, b, err, -1, -1);
                 b = next;
             }
         }
     }
+}
+
+void kfk__producer_fail_unsent(kfk_producer_t *p, kfk_err_t err) {
+    expire(p, kfk__producer_now_ms(p), err);
+    kfk__producer_check_flush(p);
 }
 
 static void on_timer(uv_timer_t *h);
@@ -589,6 +596,8 @@ static void on_timer(uv_timer_t *h) {
         return;
     }
     kfk__producer_send_all(p, now);
+    uint64_t txn_due = p->txn ? kfk__txn_due(p, now) : UINT64_MAX;
+    next = txn_due < next ? txn_due : next;
     if (p->idempotent && p->pid_state != PID_READY && p->pid_retry_at > now &&
         p->pid_retry_at < next)
         next = p->pid_retry_at;
@@ -606,6 +615,13 @@ static void on_timer(uv_timer_t *h) {
 static kfk_err_t check_conf(kfk_conf_t *c, int *idempotent, char *errstr, size_t errstr_size) {
     int16_t acks = kfk__conf_acks(c);
     *idempotent = c->enable_idempotence;
+    if (c->transactional_id[0] && (!c->enable_idempotence || acks != -1 || c->max_in_flight > 5)) {
+        snprintf(errstr, errstr_size,
+                 "transactional.id needs idempotence: enable.idempotence=true, acks=all and "
+                 "max.in.flight.requests.per.connection <= 5 (got %s, acks=%d, %lld)",
+                 c->enable_idempotence ? "true" : "false", acks, (long long)c->max_in_flight);
+        return KFK_ERR__INVALID_CONF;
+    }
     if (*idempotent && acks != -1) {
         if (KFK_CONF_IS_SET(c, enable_idempotence)) {
             snprintf(errstr, errstr_size, "enable.idempotence=true needs acks=all (got acks=%d)",
@@ -681,6 +697,11 @@ kfk_err_t kfk_producer_new(uv_loop_t *loop, const kfk_conf_t *conf, kfk_producer
     uint64_t age = (uint64_t)p->c->delivery_timeout_ms / 8;
     age = age < 1000 ? age : 1000;
     p->open_age_max = age > (uint64_t)p->c->linger_ms ? age : (uint64_t)p->c->linger_ms;
+    if (p->c->transactional_id[0] && kfk__txn_new(p) != KFK_ERR_NONE) {
+        kfk__client_close(p->cl, NULL, NULL);
+        kfk__free(p);
+        return KFK_ERR__NOMEM;
+    }
     p->pid = -1;
     p->epoch = -1;
     p->rnd = (uint32_t)uv_hrtime() | 1;
@@ -701,6 +722,8 @@ static kfk_err_t send_checked(kfk_producer_t *p, const kfk_record_t *rec, kfk_by
         return KFK_ERR__DESTROYED;
     if (p->fatal)
         return KFK_ERR__FATAL;
+    if (p->txn && kfk__txn_check_send(p))
+        return KFK_ERR__STATE; /* outside a transaction, or one that must be aborted */
     if (rec->header_cnt > 64 || (rec->header_cnt && !rec->headers))
         return KFK_ERR__INVALID_ARG;
     if (rec->partition < KFK_PARTITION_ANY)
@@ -861,6 +884,7 @@ static void free_state(kfk_producer_t *p) {
     }
     kfk_wbuf_free(&p->mp);
     kfk__bufpool_clear(&p->pool);
+    kfk__free(p->txn);
 }
 
 static void on_client_closed(kfk__client_t *cl, void *opaque) {
@@ -884,8 +908,10 @@ static void close_finish(kfk_producer_t *p) {
         return;
     p->client_closing = 1;
     /* Everything left fails now, exactly once; then no more callbacks but the close one. */
-    expire(p, kfk__producer_now_ms(p), 1);
+    expire(p, kfk__producer_now_ms(p), KFK_ERR__DESTROYED);
     kfk__producer_check_flush(p);
+    if (p->txn)
+        kfk__txn_close(p);
     for (pbroker_t *b = p->brokers; b; b = b->next)
         if (b->waiting) {
             kfk__broker_t *br = kfk__client_broker(p->cl, b->node_id);

@@ -71,7 +71,14 @@ typedef struct toppar {
     int seq_acked;            /* a batch of the current producer id/epoch was acknowledged here */
     uint64_t txmsgs, txbytes; /* records (and their bytes) acknowledged */
     kfk_err_t last_err;       /* the last Produce error here, while retried; 0 after a success */
+    int txn_added;            /* transactional: KFK__TXN_TP_* (in the open transaction yet?) */
 } toppar_t;
+
+/* Where a partition stands in the open transaction (txn.c): not in it, wanted in it (it has
+ * records), asked for (AddPartitionsToTxn in flight), in it (its batches may be sent). */
+enum { KFK__TXN_TP_NONE, KFK__TXN_TP_WANT, KFK__TXN_TP_SENT, KFK__TXN_TP_ADDED };
+
+typedef struct kfk__txn kfk__txn_t;
 
 typedef struct pending {
     struct pending *next;
@@ -177,6 +184,7 @@ struct kfk_producer {
     kfk_err_t fatal;
     kfk_wbuf_t mp;       /* msgpack scratch */
     kfk__bufpool_t pool; /* buffers of sent batches, for the next ones (emptied when idle) */
+    kfk__txn_t *txn;     /* transactional.id set: the transaction state machine (txn.c) */
 
     uint64_t stat_batches, stat_requests, stat_retries;
     uint64_t stat_epochs; /* producer ids and epochs taken (librdkafka's eos.epoch_cnt) */
@@ -231,5 +239,39 @@ void kfk__producer_close_open(kfk_producer_t *p, toppar_t *tp);
  * batch after it may have reached the broker. Returns 0 if so (or if it has none), -1 if the
  * producer must start a new epoch instead. */
 int kfk__producer_seq_release(kfk_producer_t *p, pbatch_t *b);
+
+/* After a new producer id or epoch: every unacknowledged batch is numbered again from 0. */
+void kfk__producer_renumber(kfk_producer_t *p);
+
+/* Fails every record not in flight (pending, open, queued) with @p err, and any in flight too
+ * (reported now, freed when answered), then calls back the flushes that completes. */
+void kfk__producer_fail_unsent(kfk_producer_t *p, kfk_err_t err);
+
+/* The producer's section of the statistics document (producer_stats.c). */
+void kfk__producer_render_stats(void *owner, kfk_wbuf_t *w);
+
+/* ---- transactions (txn.c) ------------------------------------------------------------------ */
+
+/* Makes @p p transactional (transactional.id is set): KFK_ERR__NOMEM or 0. */
+kfk_err_t kfk__txn_new(kfk_producer_t *p);
+/* Runs the transaction's state machine (coordinator lookups, InitProducerId, AddPartitionsToTxn,
+ * EndTxn, the abort's drain); called by the producer's timer before it sends. */
+void kfk__txn_step(kfk_producer_t *p, uint64_t now);
+/* When the timer must run next for the transaction (UINT64_MAX: nothing to wait for). */
+uint64_t kfk__txn_due(kfk_producer_t *p, uint64_t now);
+/* 1 when @p tp, which has records, may send them (it is in the open transaction); else 0, and
+ * it is asked into the transaction. */
+int kfk__txn_may_send(kfk_producer_t *p, toppar_t *tp);
+/* 0 when kfk_producer_send may take a record now (a transaction is open), else its error. */
+kfk_err_t kfk__txn_check_send(kfk_producer_t *p);
+/* A record of @p topic [@p partition] failed with @p err: the transaction must be aborted. */
+void kfk__txn_record_failed(kfk_producer_t *p, kfk_err_t err, const char *topic, int32_t partition);
+/* A Produce answered @p err: 1 when the batch fails now (fenced: the producer is done; a lost
+ * producer state: the transaction must be aborted), 0 to handle it as any producer does. */
+int kfk__txn_produce_error(kfk_producer_t *p, kfk_err_t err);
+/* The state's name for the statistics ("Disabled" when not transactional). */
+const char *kfk__txn_state_name(const kfk_producer_t *p);
+/* Closing: stops waiting for brokers, ends a call in progress with KFK_ERR__DESTROYED. */
+void kfk__txn_close(kfk_producer_t *p);
 
 #endif

@@ -8,7 +8,7 @@
 /* ---- idempotence: producer id -----------------------------------------------------------------
  */
 
-static void renumber(kfk_producer_t *p) {
+void kfk__producer_renumber(kfk_producer_t *p) {
     /* After a new id or epoch, every unacked batch starts again from sequence 0. */
     for (ptopic_t *t = p->topics; t; t = t->next)
         for (int32_t i = 0; i < (t->nparts > 0 ? t->nparts : 0); i++) {
@@ -62,7 +62,7 @@ static void on_pid_response(kfk__resp_t *resp, void *opaque) {
         p->pid_last_err = KFK_ERR_NONE;
         kfk__dbg(&p->cl->log, KFK_DBG_PRODUCER, "producer id %lld epoch %d%s", (long long)p->pid,
                  p->epoch, bump ? " (epoch bump)" : "");
-        renumber(p);
+        kfk__producer_renumber(p);
     } else {
         p->pid_last_err = err;
         if (resp->err)
@@ -242,6 +242,10 @@ static void handle_partition(kfk_producer_t *p, pbatch_t *b, kfk_err_t err, int6
                  "%s [%d]: batch too large for the broker: split in two", tp->t->name, tp->id);
         return;
     }
+    if (p->txn && kfk__txn_produce_error(p, err)) {
+        kfk__producer_batch_done(p, b, err, -1, -1);
+        return;
+    }
     if (p->idempotent &&
         (err == KFK_ERR_UNKNOWN_PRODUCER_ID || err == KFK_ERR_INVALID_PRODUCER_EPOCH ||
          (err == KFK_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER && tp->head == b))) {
@@ -361,6 +365,9 @@ static pbatch_t *sendable(kfk_producer_t *p, toppar_t *tp, uint64_t now, int tak
      * partition, a leader move...), and the earlier one's retry would land after it. Send one
      * batch at a time until the first acknowledgement. */
     int max = p->idempotent && !tp->seq_acked ? 1 : p->max_in_flight_tp;
+    /* Transactional: a partition with records joins the transaction before its first batch. */
+    if (p->txn && (tp->head || (tp->open && tp->open->n > 0)) && !kfk__txn_may_send(p, tp))
+        return NULL;
     if (tp->in_flight >= max)
         return NULL;
     for (pbatch_t *b = tp->head; b; b = b->next) {
@@ -459,7 +466,7 @@ static size_t send_to(kfk_producer_t *p, int32_t node, uint64_t now, int *need_m
     }
     kfk_produce_request_t req;
     memset(&req, 0, sizeof req);
-    req.transactional_id = (kfk_str_t){NULL, -1};
+    req.transactional_id = p->txn ? kfk_str_c(p->c->transactional_id) : (kfk_str_t){NULL, -1};
     req.acks = p->acks;
     req.timeout_ms = (int32_t)p->c->request_timeout_ms;
     req.topic_data = (kfk_array_t){tds, (int32_t)ti};
@@ -488,6 +495,11 @@ static size_t send_to(kfk_producer_t *p, int32_t node, uint64_t now, int *need_m
 }
 
 void kfk__producer_send_all(kfk_producer_t *p, uint64_t now) {
+    if (p->txn) {
+        kfk__txn_step(p, now); /* its producer id comes from the transaction coordinator */
+        if (p->pid_state != PID_READY || p->client_closing)
+            return;
+    }
     if (p->idempotent && p->pid_state != PID_READY) {
         if (p->pid_state == PID_BUMP && p->in_flight_batches > 0)
             return; /* the epoch bump waits for what is in flight */
@@ -501,7 +513,7 @@ void kfk__producer_send_all(kfk_producer_t *p, uint64_t now) {
             p->stat_epochs++;
             kfk__dbg(&p->cl->log, KFK_DBG_PRODUCER, "producer id %lld epoch %d (epoch bump)",
                      (long long)p->pid, p->epoch);
-            renumber(p);
+            kfk__producer_renumber(p);
         } else {
             if (p->pid_state == PID_BUMP)
                 p->pid_state = PID_NONE;

@@ -1,7 +1,8 @@
 /*
  * producer_stats.c: the producer's section of the statistics document (statistics.interval.ms;
  * core/stats.c describes the document, in librdkafka's names): queue, batches, requests, the
- * idempotence state and each partition's queued, in-flight and acknowledged records.
+ * idempotence and transaction state and each partition's queued, in-flight and acknowledged
+ * records.
  */
 #include <inttypes.h>
 
@@ -37,12 +38,12 @@ void kfk__producer_render_stats(void *owner, kfk_wbuf_t *w) {
                     p->stat_batches, p->stat_requests, p->stat_retries);
     kfk__stats_putf(w,
                     ",\"eos\":{\"idemp_state\":\"%s\",\"producer_id\":%lld,\"producer_epoch\":%d,"
-                    "\"epoch_cnt\":%" PRIu64 "}",
+                    "\"epoch_cnt\":%" PRIu64 ",\"txn_state\":\"%s\"}",
                     p->idempotent && p->pid_state >= 0 && p->pid_state <= PID_BUMP
                         ? pid_states[p->pid_state]
                         : "Disabled",
                     (long long)(p->idempotent ? p->pid : -1), (int)(p->idempotent ? p->epoch : -1),
-                    p->stat_epochs);
+                    p->stat_epochs, kfk__txn_state_name(p));
     kfk__stats_put(w, ",\"topics\":{");
     for (const ptopic_t *t = p->topics; t; t = t->next) {
         if (t != p->topics)
