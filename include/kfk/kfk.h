@@ -1137,6 +1137,58 @@ KFK_EXTERN kfk_err_t kfk_consumer_commit_offsets(kfk_consumer_t *c,
                                                  const kfk_commit_offset_t *offsets, size_t n,
                                                  kfk_commit_cb cb, void *opaque);
 
+/* ---- consume-transform-produce: a batch's offsets in a producer's transaction ------------- */
+
+/** A consumer group member's identity at a moment (Java's ConsumerGroupMetadata, KIP-447). */
+typedef struct kfk_group_metadata {
+    const char *group_id;          /**< group.id */
+    int32_t generation_id;         /**< the member's generation; -1 without membership */
+    const char *member_id;         /**< the id the coordinator gave it; "" without membership */
+    const char *group_instance_id; /**< group.instance.id of a static member; NULL otherwise */
+} kfk_group_metadata_t;
+
+/**
+ * Fills @p out with @p c's group identity now, for kfk_producer_send_offsets_to_txn: a
+ * subscribed member's generation and member id (KIP-447 fencing of zombie members), or
+ * generation -1 and "" for assigned partitions. Strings are valid until the next rebalance or
+ * the close. KFK_ERR__INVALID_CONF without group.id, KFK_ERR__STATE while a subscribed member
+ * is not in a stable generation (joining, rebalancing), KFK_ERR__INVALID_ARG.
+ */
+KFK_EXTERN kfk_err_t kfk_consumer_group_metadata(const kfk_consumer_t *c,
+                                                 kfk_group_metadata_t *out);
+
+/**
+ * Writes the offsets that commit @p batch (per partition: its last record's offset + 1) to
+ * @p out, at most @p max entries; returns how many partitions the batch has. Topic strings live
+ * as long as the consumer; metadata is NULL.
+ */
+KFK_EXTERN size_t kfk_batch_offsets(const kfk_batch_t *batch, kfk_commit_offset_t *out, size_t max);
+
+/**
+ * With @p on, @p c commits nothing itself (neither after kfk_batch_done nor at a rebalance or
+ * the close): its offsets go into a producer's transactions (kfk_producer_send_offsets_to_txn)
+ * and become the group's when a transaction commits. Done batches still advance the partition
+ * and a batch done with an error is delivered again (what an aborted transaction needs).
+ */
+KFK_EXTERN void kfk_consumer_set_offsets_in_txn(kfk_consumer_t *c, int on);
+
+/**
+ * Adds consumer group offsets to the open transaction of @p p (AddOffsetsToTxn, then
+ * TxnOffsetCommit to the group's coordinator with @p group's generation and member id): they
+ * become the group's committed offsets when the transaction commits, and never if it aborts.
+ * @p offsets and @p group are copied. @p cb (not NULL) follows: KFK_TXN_OK; KFK_TXN_ABORTABLE
+ * (ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID or FENCED_INSTANCE_ID after a rebalance, an
+ * authorization error: abort); KFK_TXN_RETRIABLE (not done within transaction.timeout.ms:
+ * call again); KFK_TXN_FATAL (fenced). Returns, with no callback: KFK_ERR__INVALID_ARG (no
+ * offsets, an empty topic, a negative partition or offset, no group id), KFK_ERR__STATE (no
+ * transaction open, or another call in progress), KFK_ERR__FATAL, KFK_ERR__DESTROYED,
+ * KFK_ERR__NOMEM.
+ */
+KFK_EXTERN kfk_err_t kfk_producer_send_offsets_to_txn(kfk_producer_t *p,
+                                                      const kfk_commit_offset_t *offsets, size_t n,
+                                                      const kfk_group_metadata_t *group,
+                                                      kfk_txn_cb cb, void *opaque);
+
 /**
  * The next offset @p c delivers for an assigned partition (*position, -1 while unknown) and the
  * partition's high watermark from the last fetch (*high_watermark, -1 while unknown).

@@ -6,7 +6,12 @@
  * read_uncommitted every record (the aborted ones were written). A second producer with the
  * same transactional.id fences the first: its next commit ends KFK_TXN_FATAL with
  * PRODUCER_FENCED (or INVALID_PRODUCER_EPOCH) and a message saying so, and every later call is
- * refused with KFK_ERR__FATAL, while the new producer commits.
+ * refused with KFK_ERR__FATAL, while the new producer commits. An abort fails the records not
+ * sent yet with KFK_ERR__TXN_ABORTED and the next transaction commits. Consume-transform-produce:
+ * a subscribed consumer that commits nothing itself hands each batch's offsets to the
+ * transaction carrying its output (kfk_producer_send_offsets_to_txn with its generation and
+ * member id); after an abort the group's offset has not moved and the batch comes again; after
+ * the commits the group's offset is the end and read_committed sees each output record once.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -237,5 +242,134 @@ Test(producer_txn, abort_fails_unsent_records_and_the_next_transaction_commits, 
 
     char *got = java_read(topic, "read_committed");
     cr_assert_str_eq(got, "0:kept1\n0:kept2\n0:after\nend 3\n");
+    free(got);
+}
+
+/* ---- consume-transform-produce ----------------------------------------------------------------
+ */
+
+typedef struct {
+    uv_loop_t *loop;
+    kfk_producer_t *p;
+    kfk_consumer_t *c;
+    const char *in, *out, *group;
+    kfk_batch_t *b;
+    int round;
+    int64_t first_offset[8];
+    int64_t committed_after_abort;
+    size_t committed_records;
+    int closed;
+} ctp_t;
+
+static void ctp_ended(kfk_producer_t *p, const kfk_txn_result_t *r, void *opaque) {
+    (void)p;
+    ctp_t *x = opaque;
+    cr_assert_eq(r->err, 0, "round %d: end: %s: %s", x->round, kfk_err_name(r->err), r->errstr);
+    kfk_batch_t *b = x->b;
+    x->b = NULL;
+    if (x->round == 1) {
+        /* Aborted: the group's offset has not moved; the batch comes again. */
+        int64_t off[1];
+        cr_assert_eq(ck_committed(kt_env_required("BOOTSTRAP"), x->group, x->in, 1, off), 0);
+        x->committed_after_abort = off[0];
+        kfk_batch_done(b, KFK_ERR__TXN_ABORTED);
+        return;
+    }
+    x->committed_records += kfk_batch_count(b);
+    kfk_batch_done(b, KFK_ERR_NONE);
+}
+
+static void ctp_offsets_sent(kfk_producer_t *p, const kfk_txn_result_t *r, void *opaque) {
+    ctp_t *x = opaque;
+    cr_assert_eq(r->err, 0, "round %d: offsets: %s: %s", x->round, kfk_err_name(r->err), r->errstr);
+    kfk_err_t e = x->round == 1 ? kfk_producer_abort_txn(p, ctp_ended, x)
+                                : kfk_producer_commit_txn(p, ctp_ended, x);
+    cr_assert_eq(e, 0);
+}
+
+static void ctp_batch(kfk_consumer_t *c, kfk_batch_t *b, void *opaque) {
+    ctp_t *x = opaque;
+    cr_assert_null(x->b, "one batch at a time");
+    x->b = b;
+    x->round++;
+    cr_assert_lt(x->round, 8);
+    x->first_offset[x->round] = kfk_batch_message(b, 0)->offset;
+    cr_assert_eq(kfk_producer_begin_txn(x->p), 0);
+    for (size_t i = 0; i < kfk_batch_count(b); i++) {
+        const kfk_message_t *m = kfk_batch_message(b, i);
+        char v[64];
+        int n = snprintf(v, sizeof v, "x-%.*s", (int)m->value_len, (const char *)m->value);
+        kfk_record_t rec = {.topic = x->out, .partition = 0, .value = v, .value_len = (size_t)n};
+        cr_assert_eq(kfk_producer_send(x->p, &rec, NULL, NULL), 0);
+    }
+    kfk_commit_offset_t offs[4];
+    size_t n = kfk_batch_offsets(b, offs, 4);
+    cr_assert_eq(n, 1);
+    cr_assert_eq(offs[0].offset, kfk_batch_message(b, kfk_batch_count(b) - 1)->offset + 1);
+    kfk_group_metadata_t gm;
+    cr_assert_eq(kfk_consumer_group_metadata(c, &gm), 0);
+    cr_assert_geq(gm.generation_id, 1, "a subscribed member's generation");
+    cr_assert(gm.member_id[0], "a subscribed member's id");
+    cr_assert_eq(kfk_producer_send_offsets_to_txn(x->p, offs, n, &gm, ctp_offsets_sent, x), 0);
+}
+
+static void ctp_closed(kfk_consumer_t *c, void *opaque) {
+    (void)c;
+    ((ctp_t *)opaque)->closed = 1;
+}
+
+Test(producer_txn, consume_transform_produce_commits_offsets_only_with_the_transaction,
+     .timeout = 300) {
+    enum { N = 20 };
+    const char *bs = kt_env_required("BOOTSTRAP");
+    char in[96], out[96], group[128], tid[128];
+    pk_topic_create(in, sizeof in, "txn-in", 1, NULL);
+    pk_topic_create(out, sizeof out, "txn-out", 1, NULL);
+    snprintf(group, sizeof group, "%s-g", in);
+    snprintf(tid, sizeof tid, "%s-tx", in);
+    free(ck_produce(bs, in, N, 0, 1, 0, "in"));
+
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    ctp_t x = {.loop = &loop, .in = in, .out = out, .group = group, .committed_after_abort = -2};
+    const char *kv[] = {"transactional.id", tid, "linger.ms", "1", NULL};
+    x.p = pk_producer(&loop, kv);
+    txn_res_t r = txn_call(&loop, x.p, kfk_producer_init_txns);
+    cr_assert_eq(r.err, 0, "init: %s: %s", kfk_err_name(r.err), r.msg);
+    kfk_conf_t *cc = ck_conf(bs, (const char *[]){"group.id", group, "max.poll.records", "10",
+                                                  "auto.offset.reset", "earliest", NULL});
+    char err[256];
+    cr_assert_eq(kfk_consumer_new(&loop, cc, &x.c, err, sizeof err), 0, "%s", err);
+    kfk_conf_free(cc);
+    kfk_consumer_set_offsets_in_txn(x.c, 1);
+    const char *topics[] = {in};
+    cr_assert_eq(kfk_consumer_subscribe(x.c, topics, 1), 0);
+    cr_assert_eq(kfk_consumer_start(x.c, ctp_batch, &x), 0);
+    ck_count_target_t done = {&x.committed_records, N};
+    ck_run_until(&loop, ck_pred_count, &done, 120000);
+    cr_assert_eq(x.committed_records, N);
+    cr_assert_eq(x.committed_after_abort, -1,
+                 "the aborted transaction's offset was committed: %lld",
+                 (long long)x.committed_after_abort);
+    cr_assert_eq(x.first_offset[2], x.first_offset[1], "the aborted batch came again");
+
+    kfk_consumer_close(x.c, ctp_closed, &x);
+    tally_t t = {0};
+    pk_close_all(&loop, x.p, 5000, &t);
+    cr_assert(x.closed);
+
+    /* The last commit's offsets are the group's once its markers are written. */
+    int64_t off[1] = {-1};
+    double t0 = ck_now_ms();
+    while (ck_committed(bs, group, in, 1, off) == 0 && off[0] != N && ck_now_ms() - t0 < 15000)
+        usleep(100000);
+    cr_assert_eq(off[0], N, "the group's offset after the commits: %lld", (long long)off[0]);
+    char want[2048];
+    size_t len = 0;
+    for (int i = 0; i < N; i++)
+        len += (size_t)snprintf(want + len, sizeof want - len, "0:x-in:%d:\n", i);
+    snprintf(want + len, sizeof want - len, "end %d\n", N);
+    char *got = java_read(out, "read_committed");
+    cr_assert_str_eq(got, want, "read_committed output:\n%s", got);
     free(got);
 }

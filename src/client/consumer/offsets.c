@@ -240,6 +240,12 @@ kfk_err_t kfk__consumer_commit(kfk_consumer_t *c, kfk_commit_cb cb, void *opaque
         c->commit_again = 1;
         return KFK_ERR_NONE;
     }
+    if (c->offsets_in_txn) {
+        /* The offsets go into a producer's transactions: nothing to commit here. */
+        c->commit_again = 0;
+        settle(c, KFK_ERR_NONE);
+        return KFK_ERR_NONE;
+    }
     if (c->commit_gate && !c->commit_gate(c->commit_gate_opaque)) {
         /* The partition worker's lock is gone: nothing may be committed any more. */
         c->commit_again = 0;
@@ -659,4 +665,35 @@ void kfk__consumer_fetch_committed(kfk_consumer_t *c, uint64_t now) {
     }
     kfk__free(topics);
     kfk__free(ids);
+}
+
+/* ---- offsets in a producer's transaction ---------------------------------------------------- */
+
+kfk_err_t kfk_consumer_group_metadata(const kfk_consumer_t *c, kfk_group_metadata_t *out) {
+    if (!c || !out)
+        return KFK_ERR__INVALID_ARG;
+    if (!c->conf->group_id[0])
+        return KFK_ERR__INVALID_CONF;
+    out->group_id = c->conf->group_id;
+    out->generation_id = -1;
+    out->member_id = "";
+    out->group_instance_id = NULL;
+    if (c->group && !c->group_ops->stable(c->group, &out->generation_id, &out->member_id,
+                                          &out->group_instance_id))
+        return KFK_ERR__STATE;
+    return KFK_ERR_NONE;
+}
+
+size_t kfk_batch_offsets(const kfk_batch_t *b, kfk_commit_offset_t *out, size_t max) {
+    if (!b)
+        return 0;
+    for (size_t i = 0; out && i < b->nparts && i < max; i++)
+        out[i] =
+            (kfk_commit_offset_t){b->parts[i].topic, b->parts[i].partition, b->parts[i].end, NULL};
+    return b->nparts;
+}
+
+void kfk_consumer_set_offsets_in_txn(kfk_consumer_t *c, int on) {
+    if (c)
+        c->offsets_in_txn = on != 0;
 }

@@ -233,6 +233,7 @@ struct kfk_consumer {
     /* A commit goes out only while this says yes (the partition worker's lock). */
     int (*commit_gate)(void *opaque);
     void *commit_gate_opaque;
+    int offsets_in_txn; /* kfk_consumer_set_offsets_in_txn: never commits itself */
 
     int closing;
     int close_phase;

@@ -23,53 +23,11 @@
  */
 #include <stdarg.h>
 
-#include "client/producer/producer_int.h"
-
-enum {
-    TS_UNINIT,
-    TS_INIT,
-    TS_READY,
-    TS_IN_TXN,
-    TS_COMMIT_FLUSH,
-    TS_END,
-    TS_ABORT_DRAIN,
-    TS_BUMP,
-    TS_ABORTABLE,
-    TS_FATAL
-};
-enum { OP_NONE, OP_INIT, OP_COMMIT, OP_ABORT };
+#include "client/producer/txn.h"
 
 static const char *const state_names[] = {
     "Uninit", "Init",     "Ready",     "InTransaction",  "Flushing",
     "EndTxn", "Aborting", "BumpEpoch", "AbortableError", "FatalError"};
-
-struct kfk__txn {
-    int state;
-    int op; /* the user call in progress (OP_NONE: none, or it ended as retriable) */
-    kfk_txn_cb cb;
-    void *opaque;
-    uint64_t deadline; /* of the coordinator phase of op */
-    int end_commit;    /* TS_END: commit (1) or abort (0) */
-    int started;       /* a partition joined the transaction on the coordinator */
-    int bump;          /* a record of this transaction failed: new epoch after the abort */
-    int flush_pending; /* the commit's flush has not called back */
-    int failed_all;    /* TS_FATAL: the queued records were failed */
-    kfk_err_t err;     /* the abortable or fatal cause, or the last retriable one */
-    char msg[400];
-    /* the transaction coordinator */
-    kfk__broker_t *coord;
-    kfk__broker_t *lookup_broker; /* FindCoordinator goes to it (waiting for it to be up) */
-    int lookup;                   /* a FindCoordinator is under way */
-    int coord_waiting;
-    kfk__waiter_t lookup_w, coord_w;
-    int busy; /* a request to the coordinator is in flight */
-    uint64_t retry_at;
-    uint32_t attempts;
-};
-
-static const char *tid(const kfk_producer_t *p) {
-    return p->c->transactional_id;
-}
 
 static void set_msg(kfk__txn_t *t, kfk_err_t err, const char *fmt, ...) {
     va_list ap;
@@ -80,7 +38,7 @@ static void set_msg(kfk__txn_t *t, kfk_err_t err, const char *fmt, ...) {
 }
 
 /* Ends the user call in progress with @p err of class @p cls (t->msg says why). */
-static void finish(kfk_producer_t *p, kfk_err_t err, kfk_txn_class_t cls) {
+void kfk__txn_finish(kfk_producer_t *p, kfk_err_t err, kfk_txn_class_t cls) {
     kfk__txn_t *t = p->txn;
     kfk_txn_cb cb = t->cb;
     void *opaque = t->opaque;
@@ -93,7 +51,7 @@ static void finish(kfk_producer_t *p, kfk_err_t err, kfk_txn_class_t cls) {
 }
 
 /* The producer is unusable: every call is refused with KFK_ERR__FATAL from now on. */
-static void fatal(kfk_producer_t *p, kfk_err_t err, const char *api) {
+void kfk__txn_fatal(kfk_producer_t *p, kfk_err_t err, const char *api) {
     kfk__txn_t *t = p->txn;
     if (t->state == TS_FATAL)
         return;
@@ -101,19 +59,19 @@ static void fatal(kfk_producer_t *p, kfk_err_t err, const char *api) {
         set_msg(t, err,
                 "transactional.id %s: fenced by a newer producer with the same transactional.id "
                 "(%s answered %s)",
-                tid(p), api, kfk_err_name(err));
+                kfk__txn_id(p), api, kfk_err_name(err));
     else
         set_msg(t, err, "transactional.id %s: %s answered %s (%s): the producer cannot go on",
-                tid(p), api, kfk_err_name(err), kfk_err_str(err));
+                kfk__txn_id(p), api, kfk_err_name(err), kfk_err_str(err));
     t->state = TS_FATAL;
     p->fatal = err;
     kfk__log(&p->cl->log, KFK_LOG_ERR, KFK_DBG_PRODUCER, "%s", t->msg);
-    finish(p, err, KFK_TXN_FATAL);
+    kfk__txn_finish(p, err, KFK_TXN_FATAL);
     kfk__producer_kick(p); /* the timer fails what is queued */
 }
 
 /* The open transaction cannot commit any more: the caller must abort it. */
-static void abortable(kfk_producer_t *p, kfk_err_t err, const char *fmt, ...) {
+void kfk__txn_abortable(kfk_producer_t *p, kfk_err_t err, const char *fmt, ...) {
     kfk__txn_t *t = p->txn;
     if (t->state != TS_IN_TXN && t->state != TS_COMMIT_FLUSH)
         return;
@@ -124,27 +82,29 @@ static void abortable(kfk_producer_t *p, kfk_err_t err, const char *fmt, ...) {
     t->err = err;
     t->state = TS_ABORTABLE;
     kfk__log(&p->cl->log, KFK_LOG_WARNING, KFK_DBG_PRODUCER,
-             "transactional.id %s: %s: the transaction must be aborted", tid(p), t->msg);
-    if (t->op == OP_COMMIT)
-        finish(p, err, KFK_TXN_ABORTABLE);
+             "transactional.id %s: %s: the transaction must be aborted", kfk__txn_id(p), t->msg);
+    if (t->op == OP_OFFSETS)
+        kfk__txn_offsets_clear(p);
+    if (t->op == OP_COMMIT || t->op == OP_OFFSETS)
+        kfk__txn_finish(p, err, KFK_TXN_ABORTABLE);
 }
 
 /* A passing failure: the next attempt waits the backoff (and the coordinator is looked up
  * again when @p lost says it moved). */
-static void retry_later(kfk_producer_t *p, kfk_err_t err, int lost, const char *why) {
+void kfk__txn_retry(kfk_producer_t *p, kfk_err_t err, int lost, const char *why) {
     kfk__txn_t *t = p->txn;
     t->attempts++;
     t->retry_at = kfk__producer_now_ms(p) + kfk__producer_backoff(p, t->attempts);
     if (lost)
         t->coord = NULL;
     set_msg(t, err, "%s", why);
-    kfk__dbg(&p->cl->log, KFK_DBG_PRODUCER, "transactional.id %s: %s; retrying in %llu ms", tid(p),
-             why, (unsigned long long)(t->retry_at - kfk__producer_now_ms(p)));
+    kfk__dbg(&p->cl->log, KFK_DBG_PRODUCER, "transactional.id %s: %s; retrying in %llu ms",
+             kfk__txn_id(p), why, (unsigned long long)(t->retry_at - kfk__producer_now_ms(p)));
     kfk__producer_kick(p);
 }
 
 /* The errors a transaction call retries; *lost: the coordinator must be looked up again. */
-static int retriable(kfk_err_t err, int *lost) {
+int kfk__txn_retriable(kfk_err_t err, int *lost) {
     *lost = err == KFK_ERR_NOT_COORDINATOR || err == KFK_ERR_COORDINATOR_NOT_AVAILABLE;
     return *lost || err == KFK_ERR_COORDINATOR_LOAD_IN_PROGRESS ||
            err == KFK_ERR_CONCURRENT_TRANSACTIONS || err == KFK_ERR_UNKNOWN_TOPIC_OR_PARTITION ||
@@ -153,7 +113,7 @@ static int retriable(kfk_err_t err, int *lost) {
 }
 
 /* The errors that end a transactional producer (Java's fatal errors; fenced above all). */
-static int is_fatal(kfk_err_t err) {
+int kfk__txn_is_fatal(kfk_err_t err) {
     return err == KFK_ERR_PRODUCER_FENCED || err == KFK_ERR_INVALID_PRODUCER_EPOCH ||
            err == KFK_ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED ||
            err == KFK_ERR_CLUSTER_AUTHORIZATION_FAILED || err == KFK_ERR_INVALID_TXN_STATE ||
@@ -189,7 +149,7 @@ static int16_t needed(kfk_producer_t *p) {
         return t->op != OP_NONE ? KFK_API_END_TXN : -1;
     case TS_IN_TXN:
     case TS_COMMIT_FLUSH:
-        return partitions_wanted(p) ? KFK_API_ADD_PARTITIONS_TO_TXN : -1;
+        return partitions_wanted(p) ? KFK_API_ADD_PARTITIONS_TO_TXN : kfk__txn_offsets_needed(p);
     default:
         return -1;
     }
@@ -209,18 +169,18 @@ static void on_find(kfk__resp_t *resp, void *opaque) {
     if (err) {
         int lost;
         kfk__resp_cause(resp, err, why, sizeof why);
-        if (is_fatal(err) || !retriable(err, &lost))
-            fatal(p, err, "FindCoordinator");
+        if (kfk__txn_is_fatal(err) || !kfk__txn_retriable(err, &lost))
+            kfk__txn_fatal(p, err, "FindCoordinator");
         else
-            retry_later(p, err, 1, why);
+            kfk__txn_retry(p, err, 1, why);
         return;
     }
     char host[256];
     snprintf(host, sizeof host, "%.*s", r->host.len > 0 ? r->host.len : 0,
              r->host.ptr ? r->host.ptr : "");
     t->coord = kfk__client_add_broker(p->cl, KFK__COORD_NODE_ID(r->node_id), host, r->port, NULL);
-    kfk__dbg(&p->cl->log, KFK_DBG_PRODUCER, "transactional.id %s: coordinator is broker %d", tid(p),
-             r->node_id);
+    kfk__dbg(&p->cl->log, KFK_DBG_PRODUCER, "transactional.id %s: coordinator is broker %d",
+             kfk__txn_id(p), r->node_id);
     kfk__producer_kick(p);
 }
 
@@ -236,7 +196,7 @@ static void on_lookup_broker(kfk__broker_t *b, kfk_err_t err, const char *msg, v
     if (!e) {
         kfk_find_coordinator_request_t req;
         memset(&req, 0, sizeof req);
-        req.key = kfk_str_c(tid(p));
+        req.key = kfk_str_c(kfk__txn_id(p));
         req.key_type = 1; /* a transaction */
         e = kfk__broker_request(b, KFK_API_FIND_COORDINATOR, &req, 0, 0, on_find, p);
         if (!e)
@@ -246,7 +206,7 @@ static void on_lookup_broker(kfk__broker_t *b, kfk_err_t err, const char *msg, v
     t->lookup = 0;
     char why[400];
     snprintf(why, sizeof why, "no transaction coordinator: %s", msg && *msg ? msg : "?");
-    retry_later(p, e, 1, why);
+    kfk__txn_retry(p, e, 1, why);
 }
 
 static void on_coord_up(kfk__broker_t *b, kfk_err_t err, const char *msg, void *opaque) {
@@ -259,14 +219,14 @@ static void on_coord_up(kfk__broker_t *b, kfk_err_t err, const char *msg, void *
     if (err) {
         char why[400];
         snprintf(why, sizeof why, "transaction coordinator: %s", msg && *msg ? msg : "?");
-        retry_later(p, err, 1, why);
+        kfk__txn_retry(p, err, 1, why);
         return;
     }
     kfk__producer_kick(p);
 }
 
 /* 1 when the coordinator's connection is up; else sets about it and returns 0. */
-static int coordinator_up(kfk_producer_t *p) {
+int kfk__txn_coordinator_up(kfk_producer_t *p) {
     kfk__txn_t *t = p->txn;
     if (t->coord && t->coord->up)
         return 1;
@@ -301,10 +261,10 @@ static void on_init(kfk__resp_t *resp, void *opaque) {
     if (err) {
         int lost;
         char why[400];
-        if (is_fatal(err) || !retriable(err, &lost))
-            fatal(p, err, "InitProducerId");
+        if (kfk__txn_is_fatal(err) || !kfk__txn_retriable(err, &lost))
+            kfk__txn_fatal(p, err, "InitProducerId");
         else
-            retry_later(p, err, lost, kfk__resp_cause(resp, err, why, sizeof why));
+            kfk__txn_retry(p, err, lost, kfk__resp_cause(resp, err, why, sizeof why));
         return;
     }
     int bump = t->state == TS_BUMP;
@@ -318,9 +278,9 @@ static void on_init(kfk__resp_t *resp, void *opaque) {
     t->bump = 0;
     t->state = TS_READY;
     kfk__log(&p->cl->log, bump ? KFK_LOG_INFO : KFK_LOG_DEBUG, KFK_DBG_PRODUCER,
-             "transactional.id %s: producer id %lld epoch %d%s", tid(p), (long long)p->pid,
+             "transactional.id %s: producer id %lld epoch %d%s", kfk__txn_id(p), (long long)p->pid,
              p->epoch, bump ? " (new epoch after the abort)" : "");
-    finish(p, KFK_ERR_NONE, KFK_TXN_OK);
+    kfk__txn_finish(p, KFK_ERR_NONE, KFK_TXN_OK);
     kfk__producer_kick(p);
 }
 
@@ -328,7 +288,7 @@ static kfk_err_t send_init(kfk_producer_t *p) {
     kfk__txn_t *t = p->txn;
     kfk_init_producer_id_request_t req;
     memset(&req, 0, sizeof req);
-    req.transactional_id = kfk_str_c(tid(p));
+    req.transactional_id = kfk_str_c(kfk__txn_id(p));
     req.transaction_timeout_ms = (int32_t)p->c->transaction_timeout_ms;
     /* The bump after an abort names the current id and epoch (KIP-360, v3+): a producer that
      * was fenced meanwhile hears PRODUCER_FENCED instead of taking the id back. */
@@ -386,13 +346,15 @@ static void on_add(kfk__resp_t *resp, void *opaque) {
             }
             tp->txn_added = KFK__TXN_TP_WANT;
             /* OPERATION_NOT_ATTEMPTED: another partition's error stopped it. */
-            if (e != KFK_ERR_OPERATION_NOT_ATTEMPTED && (!worst || is_fatal(e))) {
+            if (e != KFK_ERR_OPERATION_NOT_ATTEMPTED && (!worst || kfk__txn_is_fatal(e))) {
                 worst = e;
                 snprintf(why, sizeof why, "AddPartitionsToTxn answered %s for %.*s [%d]",
                          kfk_err_name(e), tr->name.len, tr->name.ptr, pr->partition_index);
             }
         }
     }
+    kfk__dbg(&p->cl->log, KFK_DBG_PRODUCER, "transactional.id %s: %d partition(s) added%s%s",
+             kfk__txn_id(p), added, worst ? ": " : "", worst ? kfk_err_name(worst) : "");
     sent_back_to_wanted(p); /* any the answer did not name */
     if (added) {
         t->started = 1;
@@ -400,12 +362,12 @@ static void on_add(kfk__resp_t *resp, void *opaque) {
     }
     if (worst) {
         int lost;
-        if (is_fatal(worst))
-            fatal(p, worst, "AddPartitionsToTxn");
-        else if (retriable(worst, &lost))
-            retry_later(p, worst, lost, why);
+        if (kfk__txn_is_fatal(worst))
+            kfk__txn_fatal(p, worst, "AddPartitionsToTxn");
+        else if (kfk__txn_retriable(worst, &lost))
+            kfk__txn_retry(p, worst, lost, why);
         else
-            abortable(p, worst, "%s", why);
+            kfk__txn_abortable(p, worst, "%s", why);
     }
     kfk__producer_kick(p);
 }
@@ -442,7 +404,7 @@ static kfk_err_t send_add(kfk_producer_t *p) {
     }
     kfk_add_partitions_to_txn_request_t req;
     memset(&req, 0, sizeof req);
-    req.v3_and_below_transactional_id = kfk_str_c(tid(p));
+    req.v3_and_below_transactional_id = kfk_str_c(kfk__txn_id(p));
     req.v3_and_below_producer_id = p->pid;
     req.v3_and_below_producer_epoch = p->epoch;
     req.v3_and_below_topics = (kfk_array_t){tops, (int32_t)ti};
@@ -471,15 +433,15 @@ static void on_end(kfk__resp_t *resp, void *opaque) {
     if (err) {
         int lost;
         char why[400];
-        if (is_fatal(err) || !retriable(err, &lost))
-            fatal(p, err, "EndTxn");
+        if (kfk__txn_is_fatal(err) || !kfk__txn_retriable(err, &lost))
+            kfk__txn_fatal(p, err, "EndTxn");
         else
-            retry_later(p, err, lost, kfk__resp_cause(resp, err, why, sizeof why));
+            kfk__txn_retry(p, err, lost, kfk__resp_cause(resp, err, why, sizeof why));
         return;
     }
     t->attempts = 0;
     reset_partitions(p);
-    kfk__dbg(&p->cl->log, KFK_DBG_PRODUCER, "transactional.id %s: transaction %s", tid(p),
+    kfk__dbg(&p->cl->log, KFK_DBG_PRODUCER, "transactional.id %s: transaction %s", kfk__txn_id(p),
              t->end_commit ? "committed" : "aborted");
     if (!t->end_commit && t->bump) {
         t->state = TS_BUMP; /* the abort goes on: a new epoch */
@@ -487,14 +449,14 @@ static void on_end(kfk__resp_t *resp, void *opaque) {
         return;
     }
     t->state = TS_READY;
-    finish(p, KFK_ERR_NONE, KFK_TXN_OK);
+    kfk__txn_finish(p, KFK_ERR_NONE, KFK_TXN_OK);
 }
 
 static kfk_err_t send_end(kfk_producer_t *p) {
     kfk__txn_t *t = p->txn;
     kfk_end_txn_request_t req;
     memset(&req, 0, sizeof req);
-    req.transactional_id = kfk_str_c(tid(p));
+    req.transactional_id = kfk_str_c(kfk__txn_id(p));
     req.producer_id = p->pid;
     req.producer_epoch = p->epoch;
     req.committed = t->end_commit != 0;
@@ -526,7 +488,7 @@ static void drain_done(kfk_producer_t *p) {
     } else {
         reset_partitions(p); /* nothing reached the coordinator: nothing to end */
         t->state = TS_READY;
-        finish(p, KFK_ERR_NONE, KFK_TXN_OK);
+        kfk__txn_finish(p, KFK_ERR_NONE, KFK_TXN_OK);
     }
 }
 
@@ -550,15 +512,27 @@ void kfk__txn_step(kfk_producer_t *p, uint64_t now) {
         set_msg(t, t->err,
                 "transactional.id %.100s: %s not done within transaction.timeout.ms "
                 "(%lld ms)%s%.160s",
-                tid(p), api == KFK_API_END_TXN ? "EndTxn" : "InitProducerId",
+                kfk__txn_id(p), kfk_api_get(api) ? kfk_api_get(api)->name : "a request",
                 (long long)p->c->transaction_timeout_ms, t->err ? ": " : "", t->err ? cause : "");
         kfk_err_t err = t->err ? t->err : KFK_ERR__TIMED_OUT;
         if (t->state == TS_INIT)
             t->state = TS_UNINIT;
-        finish(p, err, KFK_TXN_RETRIABLE);
+        if (t->op == OP_OFFSETS)
+            kfk__txn_offsets_clear(p); /* called again, it starts over */
+        kfk__txn_finish(p, err, KFK_TXN_RETRIABLE);
         return;
     }
-    if (t->busy || now < t->retry_at || !coordinator_up(p))
+    if (t->busy || now < t->retry_at)
+        return;
+    kfk__dbg(&p->cl->log, KFK_DBG_PRODUCER, "transactional.id %s: %s next (%s)", kfk__txn_id(p),
+             kfk_api_get(api) ? kfk_api_get(api)->name : "?", state_names[t->state]);
+    if (api == KFK_API_ADD_OFFSETS_TO_TXN || api == KFK_API_TXN_OFFSET_COMMIT) {
+        kfk_err_t e = kfk__txn_offsets_send(p, api); /* it waits for its coordinator itself */
+        if (e && !p->client_closing)
+            kfk__txn_retry(p, e, 0, "the transaction's offsets could not be sent");
+        return;
+    }
+    if (!kfk__txn_coordinator_up(p))
         return;
     kfk_err_t err = api == KFK_API_END_TXN            ? send_end(p)
                     : api == KFK_API_INIT_PRODUCER_ID ? send_init(p)
@@ -569,10 +543,10 @@ void kfk__txn_step(kfk_producer_t *p, uint64_t now) {
     }
     char why[200];
     snprintf(why, sizeof why, "transaction coordinator: %s", kfk_err_str(err));
-    if (is_fatal(err))
-        fatal(p, err, kfk_api_get(api) ? kfk_api_get(api)->name : "a transaction request");
+    if (kfk__txn_is_fatal(err))
+        kfk__txn_fatal(p, err, kfk_api_get(api) ? kfk_api_get(api)->name : "a transaction request");
     else
-        retry_later(p, err, err == KFK_ERR__TRANSPORT, why);
+        kfk__txn_retry(p, err, err == KFK_ERR__TRANSPORT, why);
 }
 
 uint64_t kfk__txn_due(kfk_producer_t *p, uint64_t now) {
@@ -611,14 +585,14 @@ void kfk__txn_record_failed(kfk_producer_t *p, kfk_err_t err, const char *topic,
         return;
     t->bump = 1; /* its sequence numbers leave a gap: the next transaction needs a new epoch */
     if (err != KFK_ERR__TXN_ABORTED)
-        abortable(p, err, "a record to %s [%d] failed: %s", topic, (int)partition,
-                  kfk_err_name(err));
+        kfk__txn_abortable(p, err, "a record to %s [%d] failed: %s", topic, (int)partition,
+                           kfk_err_name(err));
 }
 
 int kfk__txn_produce_error(kfk_producer_t *p, kfk_err_t err) {
     if (err == KFK_ERR_PRODUCER_FENCED || err == KFK_ERR_INVALID_PRODUCER_EPOCH ||
         err == KFK_ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED || err == KFK_ERR_INVALID_TXN_STATE) {
-        fatal(p, err, "Produce");
+        kfk__txn_fatal(p, err, "Produce");
         return 1;
     }
     /* The broker lost the producer's state or the order: the transaction must be aborted (and
@@ -646,8 +620,9 @@ void kfk__txn_close(kfk_producer_t *p) {
         kfk__broker_cancel_wait(t->coord, &t->coord_w);
         t->coord_waiting = 0;
     }
+    kfk__txn_offsets_close(p);
     set_msg(t, KFK_ERR__DESTROYED, "the producer was closed");
-    finish(p, KFK_ERR__DESTROYED, KFK_TXN_FATAL);
+    kfk__txn_finish(p, KFK_ERR__DESTROYED, KFK_TXN_FATAL);
 }
 
 /* ---- public API ----------------------------------------------------------------------------- */
@@ -709,7 +684,7 @@ static void on_commit_flushed(kfk_producer_t *p, void *opaque) {
         return; /* the transaction became abortable (the commit was told) */
     if (!t->started) {
         t->state = TS_READY; /* no record: nothing to commit on the coordinator */
-        finish(p, KFK_ERR_NONE, KFK_TXN_OK);
+        kfk__txn_finish(p, KFK_ERR_NONE, KFK_TXN_OK);
         return;
     }
     t->end_commit = 1;
@@ -751,5 +726,25 @@ kfk_err_t kfk_producer_abort_txn(kfk_producer_t *p, kfk_txn_cb cb, void *opaque)
     if (!again)
         t->state = TS_ABORT_DRAIN;
     start(p, OP_ABORT, cb, opaque);
+    return KFK_ERR_NONE;
+}
+
+kfk_err_t kfk_producer_send_offsets_to_txn(kfk_producer_t *p, const kfk_commit_offset_t *offsets,
+                                           size_t n, const kfk_group_metadata_t *group,
+                                           kfk_txn_cb cb, void *opaque) {
+    kfk_err_t err = usable(p, cb, 1);
+    if (err)
+        return err;
+    if (!offsets || !n || !group || !group->group_id || !group->group_id[0])
+        return KFK_ERR__INVALID_ARG;
+    for (size_t i = 0; i < n; i++)
+        if (!offsets[i].topic || !offsets[i].topic[0] || offsets[i].partition < 0 ||
+            offsets[i].offset < 0)
+            return KFK_ERR__INVALID_ARG;
+    if (p->txn->state != TS_IN_TXN)
+        return KFK_ERR__STATE;
+    if ((err = kfk__txn_offsets_copy(p, offsets, n, group)) != 0)
+        return err;
+    start(p, OP_OFFSETS, cb, opaque);
     return KFK_ERR_NONE;
 }
