@@ -4,7 +4,7 @@
  *
  *   bench_producer -b BROKERS -t TOPIC [-n RECORDS] [-s VALUE_BYTES] [-a 1|all] [-l LINGER_MS]
  *                  [-z none|gzip|snappy|lz4|zstd] [-k KEYS] [-X name=value]... [-c PARTITIONS]
- *                  [-d] [-r RATE [-L CDF_FILE]]
+ *                  [-d] [-r RATE [-L CDF_FILE]] [-T RECORDS_PER_TXN]
  *
  * Workload: RECORDS records, key "key-%06d" (record number modulo KEYS, murmur2-partitioned),
  * value VALUE_BYTES bytes of a fixed pseudo-random text (16 letters: compressible, as log lines
@@ -20,6 +20,10 @@
  * delivery report) is kept; the output line adds p50_ms, p99_ms, p999_ms and max_ms, and -L
  * writes the latency CDF to CDF_FILE (bench_latency_report in bench_util.h). bench/run runs it
  * next to bench_rdkafka_producer -r.
+ *
+ * Transactions (-T N, with -X transactional.id=ID): the records go in transactions of N (the
+ * warm-up record in one of its own); each is committed (a flush and EndTxn) before the next
+ * begins, as bench_rdkafka_producer -T does; the output adds txn=N.
  *
  * Output, one line: client=kfk records=... value_bytes=... acks=... linger_ms=... codec=...
  * secs=... records_per_s=... mb_per_s=... cpu_s=... cpu_s_per_m=... max_rss_kb=... failed=...
@@ -53,6 +57,26 @@ typedef struct bench {
 } bench_t;
 
 static bench_t b;
+
+static int txn_ended;
+
+static void on_txn(kfk_producer_t *p, const kfk_txn_result_t *r, void *opaque) {
+    (void)p;
+    (void)opaque;
+    if (r->err)
+        bench_die("transaction", r->errstr);
+    txn_ended = 1;
+}
+
+/* Runs kfk_producer_init_txns or _commit_txn to its callback. */
+static void txn_wait(kfk_err_t (*fn)(kfk_producer_t *, kfk_txn_cb, void *)) {
+    txn_ended = 0;
+    kfk_err_t e = fn(b.p, on_txn, NULL);
+    if (e)
+        bench_die("transaction call", kfk_err_name(e));
+    while (!txn_ended)
+        uv_run(&b.loop, UV_RUN_ONCE);
+}
 
 static void on_delivery(kfk_producer_t *p, const kfk_delivery_t *d, void *opaque) {
     (void)p;
@@ -127,12 +151,12 @@ static void wait_flushed(void) {
 
 int main(int argc, char **argv) {
     const char *bootstrap = getenv("KFK_BOOTSTRAP"), *topic = NULL, *acks = "1", *codec = "none";
-    long n = 1000000, size = 100, keys = 10000, linger = 5, rate = 0;
+    long n = 1000000, size = 100, keys = 10000, linger = 5, rate = 0, per_txn = 0;
     const char *cdf = NULL;
     int create = 0, del = 0;
     const char *extra[32];
     int nextra = 0, opt;
-    while ((opt = getopt(argc, argv, "b:t:n:s:a:l:z:k:X:c:dr:L:")) != -1) {
+    while ((opt = getopt(argc, argv, "b:t:n:s:a:l:z:k:X:c:dr:L:T:")) != -1) {
         switch (opt) {
         case 'b':
             bootstrap = optarg;
@@ -167,6 +191,9 @@ int main(int argc, char **argv) {
         case 'r':
             rate = strtol(optarg, NULL, 10);
             break;
+        case 'T':
+            per_txn = strtol(optarg, NULL, 10);
+            break;
         case 'L':
             cdf = optarg;
             break;
@@ -181,8 +208,9 @@ int main(int argc, char **argv) {
             return 2;
         }
     }
-    if (!bootstrap || !topic || size < 8 || keys < 1 || n < 0 || rate < 0)
-        bench_die("-b (or KFK_BOOTSTRAP) and -t are needed; -s at least 8", NULL);
+    if (!bootstrap || !topic || size < 8 || keys < 1 || n < 0 || rate < 0 || per_txn < 0 ||
+        (per_txn && rate))
+        bench_die("-b (or KFK_BOOTSTRAP) and -t are needed; -s at least 8; -T not with -r", NULL);
     if (create > 0)
         (void)bench_topic_parts(bootstrap, topic, create);
     if (n == 0) {
@@ -233,9 +261,18 @@ int main(int argc, char **argv) {
     b.val = val;
 
     kfk_record_t warm = {topic, KFK_PARTITION_ANY, "warm-up", 7, "warm-up", 7, NULL, 0, 0};
+    if (per_txn) {
+        txn_wait(kfk_producer_init_txns);
+        if (kfk_producer_begin_txn(b.p))
+            bench_die("kfk_producer_begin_txn", NULL);
+    }
     if (kfk_producer_send(b.p, &warm, on_delivery, NULL))
         bench_die("warm-up send", NULL);
-    wait_flushed();
+    /* A commit flushes: its callback comes once every record was reported. */
+    if (per_txn)
+        txn_wait(kfk_producer_commit_txn);
+    else
+        wait_flushed();
     if (b.failed)
         bench_die("warm-up record failed", kfk_err_name(b.first_err));
     b.delivered = 0;
@@ -255,6 +292,8 @@ int main(int argc, char **argv) {
         uv_close((uv_handle_t *)&b.tick, NULL);
     } else {
         for (long i = 0; i < n; i++) {
+            if (per_txn && i % per_txn == 0 && kfk_producer_begin_txn(b.p))
+                bench_die("kfk_producer_begin_txn", NULL);
             char key[16];
             int kl = record_make(i, key);
             kfk_record_t rec = {
@@ -264,9 +303,12 @@ int main(int argc, char **argv) {
                 uv_run(&b.loop, UV_RUN_ONCE);
             if (e)
                 bench_die("kfk_producer_send", kfk_err_name(e));
+            if (per_txn && ((i + 1) % per_txn == 0 || i + 1 == n))
+                txn_wait(kfk_producer_commit_txn);
         }
     }
-    wait_flushed();
+    if (!per_txn)
+        wait_flushed();
     double secs = (double)(uv_hrtime() - t0) / 1e9;
     double cpu = bench_cpu_seconds() - cpu0;
     kfk_producer_set_close_timeout(b.p, 10000);
@@ -278,6 +320,8 @@ int main(int argc, char **argv) {
     if (rate > 0) {
         lat[0] = ' ';
         bench_latency_report(b.lat_us, b.delivered == n ? n : 0, cdf, lat + 1, sizeof lat - 1);
+    } else if (per_txn) {
+        snprintf(lat, sizeof lat, " txn=%ld", per_txn);
     }
     printf("client=kfk records=%ld value_bytes=%ld acks=%s linger_ms=%ld codec=%s secs=%.3f "
            "records_per_s=%.0f mb_per_s=%.2f cpu_s=%.3f cpu_s_per_m=%.3f max_rss_kb=%ld "

@@ -5,7 +5,7 @@
  *
  *   bench_rdkafka_producer -b BROKERS -t TOPIC [-n RECORDS] [-s VALUE_BYTES] [-a 1|all]
  *                          [-l LINGER_MS] [-z none|gzip|snappy|lz4|zstd] [-k KEYS] [-X k=v]...
- *                          [-r RATE [-L CDF_FILE]]
+ *                          [-r RATE [-L CDF_FILE]] [-T RECORDS_PER_TXN]
  *
  * Same semantics as the kfk run: acks as given, enable.idempotence=true for acks=all and false
  * for acks=1, linger.ms, compression.type, partitioner=murmur2_random (Java's, which kfk uses
@@ -17,6 +17,10 @@
  * what is due), delivery latency from rd_kafka_producev to the delivery report callback (served
  * by rd_kafka_poll between sends, which returns as soon as a report is queued); the output adds
  * p50_ms, p99_ms, p999_ms and max_ms and -L writes the CDF.
+ *
+ * Transactions (-T N, with -X transactional.id=ID), as bench_producer -T: the records in
+ * transactions of N, each committed (rd_kafka_commit_transaction flushes first) before the next
+ * begins; the output adds txn=N.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,12 +76,22 @@ static void produce(rd_kafka_t *rk, const char *topic, const char *key, size_t k
     }
 }
 
+/* A transaction call's error ends the run. */
+static void txn_check(rd_kafka_error_t *e) {
+    if (!e)
+        return;
+    char why[512];
+    snprintf(why, sizeof why, "%s", rd_kafka_error_string(e));
+    rd_kafka_error_destroy(e);
+    bench_die("transaction", why);
+}
+
 int main(int argc, char **argv) {
     const char *bootstrap = getenv("KFK_BOOTSTRAP"), *topic = NULL, *acks = "1", *codec = "none";
-    long n = 1000000, size = 100, keys = 10000, linger = 5, rate = 0;
+    long n = 1000000, size = 100, keys = 10000, linger = 5, rate = 0, per_txn = 0;
     const char *extra[32], *cdf = NULL;
     int nextra = 0, opt;
-    while ((opt = getopt(argc, argv, "b:t:n:s:a:l:z:k:X:r:L:")) != -1) {
+    while ((opt = getopt(argc, argv, "b:t:n:s:a:l:z:k:X:r:L:T:")) != -1) {
         switch (opt) {
         case 'b':
             bootstrap = optarg;
@@ -110,6 +124,9 @@ int main(int argc, char **argv) {
         case 'r':
             rate = strtol(optarg, NULL, 10);
             break;
+        case 'T':
+            per_txn = strtol(optarg, NULL, 10);
+            break;
         case 'L':
             cdf = optarg;
             break;
@@ -120,8 +137,9 @@ int main(int argc, char **argv) {
             return 2;
         }
     }
-    if (!bootstrap || !topic || size < 8 || keys < 1 || n < 1 || rate < 0)
-        bench_die("-b (or KFK_BOOTSTRAP) and -t are needed; -s at least 8", NULL);
+    if (!bootstrap || !topic || size < 8 || keys < 1 || n < 1 || rate < 0 || per_txn < 0 ||
+        (per_txn && rate))
+        bench_die("-b (or KFK_BOOTSTRAP) and -t are needed; -s at least 8; -T not with -r", NULL);
 
     bench_t b;
     memset(&b, 0, sizeof b);
@@ -159,7 +177,13 @@ int main(int argc, char **argv) {
     }
     char *val = malloc((size_t)size);
 
+    if (per_txn) {
+        txn_check(rd_kafka_init_transactions(rk, 60000));
+        txn_check(rd_kafka_begin_transaction(rk));
+    }
     produce(rk, topic, "warm-up", 7, "warm-up", 7, 0);
+    if (per_txn)
+        txn_check(rd_kafka_commit_transaction(rk, 60000));
     rd_kafka_flush(rk, 30000);
     if (b.failed || b.delivered != 1)
         bench_die("warm-up record failed", rd_kafka_err2str(b.first_err));
@@ -180,6 +204,8 @@ int main(int argc, char **argv) {
             while ((now = bench_now_s()) < due)
                 rd_kafka_poll(rk, 1);
         }
+        if (per_txn && i % per_txn == 0)
+            txn_check(rd_kafka_begin_transaction(rk));
         char key[16];
         int kl = snprintf(key, sizeof key, "key-%06ld", i % keys);
         memcpy(val, pool + i % 64, (size_t)size);
@@ -190,6 +216,8 @@ int main(int argc, char **argv) {
         produce(rk, topic, key, (size_t)kl, val, (size_t)size, rate > 0 ? (uintptr_t)i + 1 : 0);
         if ((i & 1023) == 0)
             rd_kafka_poll(rk, 0);
+        if (per_txn && ((i + 1) % per_txn == 0 || i + 1 == n))
+            txn_check(rd_kafka_commit_transaction(rk, 60000));
     }
     while (b.delivered + b.failed < n)
         rd_kafka_flush(rk, 1000);
@@ -201,6 +229,8 @@ int main(int argc, char **argv) {
     if (rate > 0) {
         lat[0] = ' ';
         bench_latency_report(b.lat_us, b.delivered == n ? n : 0, cdf, lat + 1, sizeof lat - 1);
+    } else if (per_txn) {
+        snprintf(lat, sizeof lat, " txn=%ld", per_txn);
     }
     printf("client=librdkafka records=%ld value_bytes=%ld acks=%s linger_ms=%ld codec=%s "
            "secs=%.3f records_per_s=%.0f mb_per_s=%.2f cpu_s=%.3f cpu_s_per_m=%.3f "
