@@ -470,7 +470,8 @@ static void process(prod_t *pr) {
             }
             off += n + (nl ? 1 : 0);
         }
-        memmove(pr->buf, pr->buf + off, pr->len - off);
+        if (off) /* buf is NULL until the first read (a transaction's start comes first) */
+            memmove(pr->buf, pr->buf + off, pr->len - off);
         pr->len -= off;
     }
     kfk_cli_progress(&pr->progress, pr->delivered + pr->failed, 0);
