@@ -9,6 +9,16 @@ void kfk__bufpool_init(kfk__bufpool_t *bp, size_t max_bytes) {
     bp->max_bytes = max_bytes;
 }
 
+/* Takes slot @p i out of the pool (the last slot moves into its place); returns its buffer. */
+static uint8_t *take(kfk__bufpool_t *bp, int i) {
+    uint8_t *d = bp->data[i];
+    bp->bytes -= bp->cap[i];
+    bp->n--;
+    bp->data[i] = bp->data[bp->n];
+    bp->cap[i] = bp->cap[bp->n];
+    return d;
+}
+
 void kfk__bufpool_get(kfk__bufpool_t *bp, kfk_wbuf_t *w) {
     kfk_wbuf_init(w);
     if (bp->n == 0)
@@ -17,12 +27,8 @@ void kfk__bufpool_get(kfk__bufpool_t *bp, kfk_wbuf_t *w) {
     for (int i = 1; i < bp->n; i++)
         if (bp->cap[i] > bp->cap[best])
             best = i;
-    w->data = bp->data[best];
     w->cap = bp->cap[best];
-    bp->bytes -= bp->cap[best];
-    bp->n--;
-    bp->data[best] = bp->data[bp->n];
-    bp->cap[best] = bp->cap[bp->n];
+    w->data = take(bp, best);
 }
 
 void kfk__bufpool_put(kfk__bufpool_t *bp, kfk_wbuf_t *w) {
@@ -40,11 +46,7 @@ void kfk__bufpool_put(kfk__bufpool_t *bp, kfk_wbuf_t *w) {
             kfk_wbuf_free(w);
             return;
         }
-        bp->bytes -= bp->cap[least];
-        kfk__free(bp->data[least]);
-        bp->n--;
-        bp->data[least] = bp->data[bp->n];
-        bp->cap[least] = bp->cap[bp->n];
+        kfk__free(take(bp, least));
         if (bp->bytes + w->cap > bp->max_bytes) {
             kfk_wbuf_free(w);
             return;
