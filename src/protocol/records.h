@@ -166,6 +166,16 @@ const uint8_t *kfk__record_parse(const uint8_t *p, const uint8_t *end, kfk_recor
  */
 kfk_err_t kfk__legacy_batch_parse(const uint8_t *p, size_t size, kfk_record_batch_t *batch);
 
+/* The offset after the v2 batch whose header starts at @p at (@p left bytes from there), read
+ * from the header alone (it may be corrupt: the sum wraps), or -1 without a whole v2 header. */
+static inline int64_t kfk__batch_header_next_offset(const uint8_t *at, size_t left) {
+    if (left < RB_RECORDS || at[RB_MAGIC] != 2)
+        return -1;
+    return kfk__add64(kfk__add64((int64_t)kfk__rd64(at + RB_BASE_OFFSET),
+                                 (int32_t)kfk__rd32(at + RB_LAST_OFFSET_DELTA)),
+                      1);
+}
+
 /*
  * kfk_record_batch_next without the CRC-32C check of v2 batches (legacy entries are checked as
  * before): for a pass that only needs the batches' offsets and lengths, when another pass reads

@@ -117,9 +117,7 @@ static void batch_corrupt(kfk_consumer_t *c, cpart_t *p, cbuf_t *buf, const uint
     size_t left = (size_t)(buf->records + buf->records_len - at);
     kfk__record_batch_why(at, left, why, sizeof why);
     int64_t base = left >= 8 ? (int64_t)kfk__rd64(at) : p->position;
-    int64_t after = -1;
-    if (left >= RB_RECORDS && at[RB_MAGIC] == 2)
-        after = base + (int32_t)kfk__rd32(at + RB_LAST_OFFSET_DELTA) + 1;
+    int64_t after = kfk__batch_header_next_offset(at, left);
     kfk__part_fail_next(p, after > p->position ? after : -1);
     kfk__part_fail(c, p, buf->rd.err, base > p->position ? base : p->position, KFK__PF_DROP,
                    "malformed record batch at offset %lld: %s", (long long)base, why);

@@ -217,10 +217,7 @@ static void take_partition(kfk_consumer_t *c, cpart_t *p, kfk__chunk_t *frame,
         size_t left = (size_t)(pd->records.ptr + pd->records.len - at);
         kfk__record_batch_why(at, left, why, sizeof why);
         /* The header's own word on where the batch ends, when there is a v2 header to read. */
-        int64_t after = -1;
-        if (left >= RB_RECORDS && at[RB_MAGIC] == 2)
-            after = (int64_t)kfk__rd64(at + RB_BASE_OFFSET) +
-                    (int32_t)kfk__rd32(at + RB_LAST_OFFSET_DELTA) + 1;
+        int64_t after = kfk__batch_header_next_offset(at, left);
         kfk__part_fail_next(p, after > p->fetch_offset ? after : -1);
         kfk__part_fail(c, p, rd.err ? rd.err : KFK_ERR__BAD_MSG, p->fetch_offset, 0,
                        "malformed record batch at offset %lld: %s", (long long)p->fetch_offset,
