@@ -1468,11 +1468,26 @@ typedef struct kfk_worker_opts {
     /** Passed to decode and free_obj; must stay valid while batches may be freed (until every
      * batch handed out is done and the worker is closed). */
     void *decode_opaque;
+    /**
+     * Consume-transform-produce (NULL: the worker commits its offsets itself): a producer with
+     * a transactional.id of this partition's own (e.g. from kfk_worker_lock_key), not yet
+     * initialised, owned by the caller and kept open until the worker finished. Once the lock
+     * is taken the worker calls kfk_producer_init_txns on it, which fences the producer of any
+     * earlier holder and ends its open transaction, and only then reads the group's committed
+     * offset and starts consuming; the worker commits nothing itself
+     * (kfk_consumer_set_offsets_in_txn): the handler sends each batch's output and offsets
+     * (kfk_batch_offsets, kfk_consumer_group_metadata of kfk_worker_consumer,
+     * kfk_producer_send_offsets_to_txn) in one transaction, commits it, then marks the batch
+     * done (with an error after an abort: the batch comes again). A worker that lost its lock
+     * is a zombie whose commit fails as fenced once the next holder started. An init that
+     * fails ends the worker with its error (kfk_worker_errstr says why).
+     */
+    kfk_producer_t *txn_producer;
 } kfk_worker_opts_t;
 
 /** Every option at its default; set .topic, .partition and .lock before use. */
 #define KFK_WORKER_OPTS_INIT                                                                       \
-    { sizeof(kfk_worker_opts_t), NULL, 0, NULL, NULL, NULL, NULL, NULL }
+    { sizeof(kfk_worker_opts_t), NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL }
 
 /**
  * The worker finished by itself (not called after kfk_worker_close): @p err is

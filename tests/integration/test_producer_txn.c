@@ -12,6 +12,11 @@
  * transaction carrying its output (kfk_producer_send_offsets_to_txn with its generation and
  * member id); after an abort the group's offset has not moved and the batch comes again; after
  * the commits the group's offset is the end and read_committed sees each output record once.
+ * The locked worker does the same with its transactional producer (one transactional.id per
+ * partition, KFK_REDIS for the lock): a worker that finds the lock held leaves its producer
+ * uninitialised (the holder is not fenced); a holder that lost its lock with a transaction open
+ * is fenced by the next holder's init, which starts from the last committed transaction's
+ * offsets.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +29,7 @@
 #include "consumer_kit.h"
 #include "env.h"
 #include "producer_kit.h"
+#include "redis_kit.h"
 
 /* Runs TxnReader.java on @p topic with @p isolation; returns its stdout (free it). */
 static char *java_read(const char *topic, const char *isolation) {
@@ -371,5 +377,254 @@ Test(producer_txn, consume_transform_produce_commits_offsets_only_with_the_trans
     snprintf(want + len, sizeof want - len, "end %d\n", N);
     char *got = java_read(out, "read_committed");
     cr_assert_str_eq(got, want, "read_committed output:\n%s", got);
+    free(got);
+}
+
+/* ---- the locked worker hands its batches' offsets to the transaction ---------------------- */
+
+typedef struct {
+    kfk_producer_t *p;
+    kfk_worker_t *w;
+    kfk_batch_t *b; /* the batch in hand */
+    int batches;
+    int finished;
+    kfk_err_t err;
+    char why[640];
+    int closed;
+    int sent, reported, fenced; /* records of the last transaction: sent, reported, fenced */
+    kfk_err_t other;            /* a delivery error other than fencing */
+} wtx_t;
+
+static int is_fenced(kfk_err_t e) {
+    return e == KFK_ERR_PRODUCER_FENCED || e == KFK_ERR_INVALID_PRODUCER_EPOCH;
+}
+
+static void wtx_delivered(kfk_producer_t *p, const kfk_delivery_t *r, void *opaque) {
+    (void)p;
+    wtx_t *k = opaque;
+    k->reported++;
+    if (is_fenced(r->err))
+        k->fenced++;
+    else if (r->err && !k->other)
+        k->other = r->err;
+}
+
+static void wtx_batch(kfk_consumer_t *c, kfk_batch_t *b, void *opaque) {
+    (void)c;
+    wtx_t *k = opaque;
+    cr_assert_null(k->b, "one batch at a time (the worker waits for each batch's end)");
+    k->b = b;
+    k->batches++;
+}
+
+static void wtx_done(kfk_worker_t *w, kfk_err_t err, void *opaque) {
+    wtx_t *k = opaque;
+    k->finished = 1;
+    k->err = err;
+    snprintf(k->why, sizeof k->why, "%s", kfk_worker_errstr(w));
+}
+
+static void wtx_closed(kfk_worker_t *w, void *opaque) {
+    (void)w;
+    ((wtx_t *)opaque)->closed = 1;
+}
+
+static void wtx_start(uv_loop_t *loop, wtx_t *k, const char *in, const char *group,
+                      const char *tid) {
+    const char *kv[] = {"transactional.id", tid, "linger.ms", "1", NULL};
+    k->p = pk_producer(loop, kv);
+    kfk_conf_t *conf = ck_conf(kt_env_required("BOOTSTRAP"),
+                               (const char *[]){"group.id", group, "max.poll.records", "10",
+                                                "auto.offset.reset", "earliest", NULL});
+    kfk_lock_opts_t lo = KFK_LOCK_OPTS_INIT;
+    lo.redis = kt_redis();
+    lo.ttl_ms = 3000;
+    lo.renew_interval_ms = 300;
+    lo.command_timeout_ms = 1000;
+    kfk_worker_opts_t wo = KFK_WORKER_OPTS_INIT;
+    wo.topic = in;
+    wo.partition = 0;
+    wo.lock = &lo;
+    wo.txn_producer = k->p;
+    char err[512] = "";
+    cr_assert_eq(kfk_worker_new(loop, conf, &wo, wtx_batch, wtx_done, k, &k->w, err, sizeof err), 0,
+                 "%s", err);
+    kfk_conf_free(conf);
+}
+
+static int wtx_has_batch(void *arg) {
+    wtx_t *k = arg;
+    return k->b != NULL || k->finished;
+}
+
+static int wtx_is_finished(void *arg) {
+    return ((wtx_t *)arg)->finished;
+}
+
+/* Begins a transaction on the worker's producer with the batch's records transformed into
+ * @p out, and adds the batch's offsets (the worker's group identity: a simple commit). */
+static void wtx_transform(uv_loop_t *loop, wtx_t *k, const char *out) {
+    kfk_batch_t *b = k->b;
+    cr_assert_eq(kfk_producer_begin_txn(k->p), 0);
+    k->sent = k->reported = k->fenced = 0;
+    k->other = KFK_ERR_NONE;
+    for (size_t i = 0; i < kfk_batch_count(b); i++) {
+        const kfk_message_t *m = kfk_batch_message(b, i);
+        char v[64];
+        int n = snprintf(v, sizeof v, "x-%.*s", (int)m->value_len, (const char *)m->value);
+        kfk_record_t rec = {.topic = out, .partition = 0, .value = v, .value_len = (size_t)n};
+        cr_assert_eq(kfk_producer_send(k->p, &rec, wtx_delivered, k), 0);
+        k->sent++;
+    }
+    kfk_commit_offset_t offs[2];
+    cr_assert_eq(kfk_batch_offsets(b, offs, 2), 1);
+    kfk_group_metadata_t gm;
+    cr_assert_eq(kfk_consumer_group_metadata(kfk_worker_consumer(k->w), &gm), 0);
+    cr_assert_eq(gm.generation_id, -1, "an assigned partition: no generation");
+    txn_res_t r;
+    memset(&r, 0, sizeof r);
+    cr_assert_eq(kfk_producer_send_offsets_to_txn(k->p, offs, 1, &gm, on_txn, &r), 0);
+    pk_run_until(loop, &r.calls, 90000);
+    cr_assert_eq(r.err, 0, "offsets: %s: %s", kfk_err_name(r.err), r.msg);
+}
+
+static int64_t group_offset(const char *group, const char *topic) {
+    int64_t off[1] = {-2};
+    cr_assert_eq(ck_committed(kt_env_required("BOOTSTRAP"), group, topic, 1, off), 0);
+    return off[0];
+}
+
+Test(producer_txn, a_locked_worker_commits_its_offsets_with_its_output_and_fences_its_zombie,
+     .timeout = 300) {
+    enum { N = 20 };
+    const char *bs = kt_env_required("BOOTSTRAP");
+    char in[96], out[96], group[128], tid[160];
+    pk_topic_create(in, sizeof in, "txn-win", 1, NULL);
+    pk_topic_create(out, sizeof out, "txn-wout", 1, NULL);
+    snprintf(group, sizeof group, "%s-g", in);
+    snprintf(tid, sizeof tid, "%s-0-tx", in); /* one transactional id per partition */
+    free(ck_produce(bs, in, N, 0, 1, 0, "in"));
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+
+    /* A takes the lock, initialises its producer, then gets the first batch. */
+    wtx_t a = {0}, b = {0}, c = {0};
+    wtx_start(&loop, &a, in, group, tid);
+    ck_run_until(&loop, wtx_has_batch, &a, 60000);
+    cr_assert_not_null(a.b, "no first batch: %s %s", kfk_err_name(a.err), a.why);
+    int64_t first1 = kfk_batch_message(a.b, 0)->offset;
+    size_t n1 = kfk_batch_count(a.b);
+    cr_assert_eq(first1, 0);
+    wtx_transform(&loop, &a, out);
+
+    /* C finds the lock held: it finishes at once and leaves its producer uninitialised, so
+     * the holder's transaction is not fenced by a worker that never held the lock. */
+    wtx_start(&loop, &c, in, group, tid);
+    ck_run_until(&loop, wtx_is_finished, &c, 30000);
+    cr_assert_eq(c.err, KFK_ERR__LOCK_HELD, "%s: %s", kfk_err_name(c.err), c.why);
+    cr_assert_eq(c.batches, 0);
+    cr_assert_eq(kfk_producer_begin_txn(c.p), KFK_ERR__STATE, "C's producer was initialised");
+    kfk_worker_close(c.w, wtx_closed, &c);
+    tally_t tc = {0};
+    kfk_producer_close(c.p, pk_on_closed, &tc);
+    pk_run_until(&loop, &tc.closed, 10000);
+    pk_run_until(&loop, &c.closed, 10000);
+    cr_assert(c.closed && tc.closed);
+
+    /* A aborts: the group's offset has not moved and the batch comes again. */
+    txn_res_t r = txn_call(&loop, a.p, kfk_producer_abort_txn);
+    cr_assert_eq(r.err, 0, "abort: %s: %s", kfk_err_name(r.err), r.msg);
+    cr_assert_eq(group_offset(group, in), -1, "the aborted transaction's offsets were committed");
+    kfk_batch_t *done = a.b;
+    a.b = NULL;
+    kfk_batch_done(done, KFK_ERR__TXN_ABORTED);
+    ck_run_until(&loop, wtx_has_batch, &a, 60000);
+    cr_assert_not_null(a.b, "the aborted batch did not come again: %s", a.why);
+    cr_assert_eq(kfk_batch_message(a.b, 0)->offset, first1, "the aborted batch came again");
+    cr_assert_eq(kfk_batch_count(a.b), n1);
+
+    /* A commits it: output and offsets together. */
+    wtx_transform(&loop, &a, out);
+    r = txn_call(&loop, a.p, kfk_producer_commit_txn);
+    cr_assert_eq(r.err, 0, "commit: %s: %s", kfk_err_name(r.err), r.msg);
+    done = a.b;
+    a.b = NULL;
+    kfk_batch_done(done, KFK_ERR_NONE);
+
+    /* A's next batch goes into a transaction, and then A loses its lock (the key is deleted,
+     * as an expiry during a stall would): A is a zombie with an open transaction. */
+    ck_run_until(&loop, wtx_has_batch, &a, 60000);
+    cr_assert_not_null(a.b, "no second batch: %s", a.why);
+    cr_assert_eq(kfk_batch_message(a.b, 0)->offset, first1 + (int64_t)n1);
+    wtx_transform(&loop, &a, out);
+    redisContext *side = side_connect(kt_redis());
+    const char *del[] = {"DEL", kfk_worker_lock_key(a.w)};
+    freeReplyObject(side_cmd(side, 2, del));
+    redisFree(side);
+
+    /* B takes the lock, fences A's producer (ending A's transaction) and commits the rest. */
+    wtx_start(&loop, &b, in, group, tid);
+    size_t b_records = 0;
+    while (b_records < N - n1) {
+        ck_run_until(&loop, wtx_has_batch, &b, 60000);
+        cr_assert_not_null(b.b, "B: no batch after %zu records: %s %s", b_records,
+                           kfk_err_name(b.err), b.why);
+        if (b_records == 0)
+            cr_assert_eq(kfk_batch_message(b.b, 0)->offset, first1 + (int64_t)n1,
+                         "B starts where A's last commit left the group");
+        wtx_transform(&loop, &b, out);
+        r = txn_call(&loop, b.p, kfk_producer_commit_txn);
+        cr_assert_eq(r.err, 0, "B's commit: %s: %s", kfk_err_name(r.err), r.msg);
+        b_records += kfk_batch_count(b.b);
+        done = b.b;
+        b.b = NULL;
+        kfk_batch_done(done, KFK_ERR_NONE);
+    }
+    cr_assert_eq(b_records, N - n1);
+
+    /* The zombie's commit fails as fenced: by its callback, or at once (KFK_ERR__FATAL) when
+     * its records, still being sent when B's init bumped the epoch, were refused as fenced.
+     * Its worker, stopped for the lost lock, finishes once the batch in its hands is done, and
+     * delivered nothing more. */
+    memset(&r, 0, sizeof r);
+    kfk_err_t e = kfk_producer_commit_txn(a.p, on_txn, &r);
+    if (e == KFK_ERR_NONE) {
+        pk_run_until(&loop, &r.calls, 90000);
+        cr_assert(is_fenced(r.err), "the zombie's commit: %s: %s", kfk_err_name(r.err), r.msg);
+        cr_assert_eq(r.cls, KFK_TXN_FATAL);
+    } else {
+        cr_assert_eq(e, KFK_ERR__FATAL, "the zombie's commit: %s", kfk_err_name(e));
+        double t1 = ck_now_ms();
+        while (a.reported < a.sent && !a.fenced && ck_now_ms() - t1 < 30000)
+            pk_run_once(&loop);
+        cr_assert_gt(a.fenced, 0, "the zombie's producer is fatal, but no record was fenced (%s)",
+                     kfk_err_name(a.other));
+    }
+    done = a.b;
+    a.b = NULL;
+    kfk_batch_done(done, KFK_ERR__TXN_ABORTED);
+    ck_run_until(&loop, wtx_is_finished, &a, 30000);
+    cr_assert_eq(a.err, KFK_ERR__LOCK_LOST, "%s: %s", kfk_err_name(a.err), a.why);
+    cr_assert_eq(a.batches, 3);
+
+    kfk_worker_close(a.w, wtx_closed, &a);
+    kfk_worker_close(b.w, wtx_closed, &b);
+    tally_t ta = {0}, tb = {0};
+    kfk_producer_close(a.p, pk_on_closed, &ta);
+    pk_close_all(&loop, b.p, 5000, &tb);
+    cr_assert(a.closed && b.closed && ta.closed);
+
+    int64_t off = -1;
+    double t0 = ck_now_ms();
+    while ((off = group_offset(group, in)) != N && ck_now_ms() - t0 < 15000)
+        usleep(100000);
+    cr_assert_eq(off, N, "the group's offset after the commits: %lld", (long long)off);
+    char want[2048];
+    size_t len = 0;
+    for (int i = 0; i < N; i++)
+        len += (size_t)snprintf(want + len, sizeof want - len, "0:x-in:%d:\n", i);
+    snprintf(want + len, sizeof want - len, "end %d\n", N);
+    char *got = java_read(out, "read_committed");
+    cr_assert_str_eq(got, want, "read_committed output (each input record once):\n%s", got);
     free(got);
 }

@@ -211,11 +211,14 @@ def merge(old, chosen, new, now):
             runs.append(([x.strip() for x in m.group(1).split(",")], m.group(2)))
         else:
             runs.append(([k for k, _ in old_rows], p))
-    heads = ["Rows %s: %s" % (", ".join(k for k in keys if k in new_rows), new.split("\n\n")[1])]
+    def head_of(rows, head):
+        return "Row%s %s: %s" % ("s" if len(rows) > 1 else "", ", ".join(rows), head)
+
+    heads = [head_of([k for k in keys if k in new_rows], new.split("\n\n")[1])]
     for rows, head in runs:
         left = [k for k in rows if k in kept]
         if left:
-            heads.append("Rows %s: %s" % (", ".join(left), head))
+            heads.append(head_of(left, head))
     lines = [new_rows[k] if k in new_rows else dict(old_rows)[k] for k in keys]
     table = new.split("\n\n", 2)[2].splitlines()[:2]
     return "## %s\n\n%s\n\n%s\n" % (old.splitlines()[0].lstrip("# "), "\n\n".join(heads),

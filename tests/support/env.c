@@ -30,6 +30,14 @@ const char *kt_env_required(const char *name) {
     return v;
 }
 
+const char *kt_redis(void) {
+    const char *v = getenv("KFK_REDIS");
+    if (!v || !*v)
+        cr_assert_fail("KFK_REDIS is not set: start the services with scripts/test or eval "
+                       "\"$(scripts/redis start)\"");
+    return v;
+}
+
 const char *kt_kafka_version(void) {
     const char *v = kt_env("KAFKA_VERSION");
     return v ? v : "unknown";

@@ -14,6 +14,10 @@ const char *kt_env(const char *name);
 /* Like kt_env, but a missing variable fails the current Criterion test. */
 const char *kt_env_required(const char *name);
 
+/* KFK_REDIS, whichever broker KFK_TARGET names (one Redis serves every target); fails the
+ * test when it is not set. */
+const char *kt_redis(void);
+
 /* "4.3.1", "3.9.2", ... of the broker under test (KFK_KAFKA_VERSION), or "unknown". */
 const char *kt_kafka_version(void);
 

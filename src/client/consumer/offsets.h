@@ -13,9 +13,11 @@
  * is sent again (its waiters hear the failure), not before c->commit_retry_at. */
 kfk_err_t kfk__consumer_commit(kfk_consumer_t *c, kfk_commit_cb cb, void *opaque);
 /* True when @p p's next records must wait for a commit (batch.commit.wait, or the partition
- * worker): its done watermark is past the offset the coordinator acknowledged. */
+ * worker): its done watermark is past the offset the coordinator acknowledged. Never with the
+ * offsets in transactions: the consumer sends no commit, and the handler marks a batch done
+ * once the transaction holding its offsets committed. */
 static inline int kfk__consumer_commit_pending(const kfk_consumer_t *c, const cpart_t *p) {
-    return c->commit_wait && p->done >= 0 && p->done > p->committed;
+    return c->commit_wait && !c->offsets_in_txn && p->done >= 0 && p->done > p->committed;
 }
 /* Starts a FindCoordinator for group.id unless one is known, in flight or backing off. */
 void kfk__consumer_find_coordinator(kfk_consumer_t *c);

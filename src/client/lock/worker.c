@@ -40,6 +40,15 @@
  * already stopping (lock lost, kfk_worker_close) it only gives up overdue batches so that the
  * consumer's close does not wait for them any longer.
  *
+ * Transactions (opts.txn_producer): the lock keeps workers apart, and the producer's
+ * transactional.id (one per partition) fences the zombie the lock cannot stop: a holder that
+ * lost its lease while its transaction was open. The worker initialises the producer only once
+ * the lock is granted (a worker that finds the lock held must not fence the holder), and starts
+ * its consumer only after the init, which ends the earlier holder's open transaction, so the
+ * committed offset it reads (OffsetFetch with require_stable) already counts that
+ * transaction's outcome. Its consumer then commits nothing itself: the offsets go into the
+ * handler's transactions.
+ *
  * Lifecycle: a worker that finishes by itself (lock held elsewhere, lost, an error) reports it
  * once through done_cb (and in words through kfk_worker_errstr) and stays allocated;
  * kfk_worker_close ends it (its own timer handle, closed last, makes the close callback
@@ -68,6 +77,8 @@ struct kfk_worker {
     kfk_decode_cb decode;
     kfk_free_cb free_obj;
     void *decode_opaque;
+    kfk_producer_t *txn;            /* opts.txn_producer (the caller's) */
+    int txn_init_pending;           /* kfk_producer_init_txns under way: its callback still comes */
     int64_t max_poll_ms;            /* the consumer's max.poll.interval.ms */
     int64_t batch_first, batch_end; /* offsets of the last batch delivered */
     kfk_err_t result;
@@ -96,7 +107,7 @@ static void on_timer_closed(uv_handle_t *h) {
 }
 
 static void finish_if_closed(kfk_worker_t *w) {
-    if (w->consumer_open || w->lock_open)
+    if (w->consumer_open || w->lock_open || w->txn_init_pending)
         return;
     if (!w->done) {
         w->done = 1;
@@ -285,6 +296,59 @@ static void on_lost(kfk_lock_t *l, kfk_err_t reason, void *opaque) {
     shut(w, KFK_ERR__LOCK_LOST, -1);
 }
 
+static void start_consumer(kfk_worker_t *w) {
+    char errstr[512];
+    kfk_err_t e = kfk_consumer_new(w->loop, w->conf, &w->consumer, errstr, sizeof errstr);
+    if (e) {
+        fprintf(stderr, "%%3|kfk|worker: %s [%d]: %s\n", w->topic, w->partition, errstr);
+        snprintf(w->why, sizeof w->why, "%s", errstr);
+        shut(w, e, 0);
+        return;
+    }
+    w->consumer_open = 1;
+    w->max_poll_ms = kfk__consumer_max_poll_interval_ms(w->consumer);
+    if (w->decode)
+        kfk_consumer_set_decoder(w->consumer, w->decode, w->free_obj, w->decode_opaque);
+    kfk__consumer_set_commit_gate(w->consumer, commit_gate, w);
+    kfk__consumer_set_commit_wait(w->consumer, 1);
+    if (w->txn)
+        kfk_consumer_set_offsets_in_txn(w->consumer, 1);
+    kfk_topic_partition_t tp = {w->topic, w->partition, KFK_OFFSET_STORED};
+    e = kfk_consumer_assign(w->consumer, &tp, 1);
+    if (!e)
+        e = kfk_consumer_start(w->consumer, on_batch, w);
+    if (e)
+        shut(w, e, 0);
+}
+
+static void on_txn_init(kfk_producer_t *p, const kfk_txn_result_t *r, void *opaque) {
+    (void)p;
+    kfk_worker_t *w = opaque;
+    w->txn_init_pending = 0;
+    if (w->stopping) {
+        finish_if_closed(w); /* closed or lost meanwhile: its closes waited for this */
+        return;
+    }
+    if (r->err) {
+        snprintf(w->why, sizeof w->why,
+                 "lock %s taken, but its transactional producer could not be initialised (%s): "
+                 "%s",
+                 w->key, kfk_err_name(r->err), r->errstr ? r->errstr : "");
+        shut(w, r->err, 0);
+        return;
+    }
+    if (!kfk_lock_is_held(w->lock)) {
+        /* The init outlasted the lease: deliver nothing (on_lost says why, or says it here). */
+        snprintf(w->why, sizeof w->why,
+                 "lock %s: the lease ended while its transactional producer was being "
+                 "initialised: stopped without consuming",
+                 w->key);
+        shut(w, KFK_ERR__LOCK_LOST, 0);
+        return;
+    }
+    start_consumer(w);
+}
+
 static void on_acquired(kfk_lock_t *l, kfk_err_t err, int64_t fence, void *opaque) {
     (void)l;
     kfk_worker_t *w = opaque;
@@ -300,26 +364,21 @@ static void on_acquired(kfk_lock_t *l, kfk_err_t err, int64_t fence, void *opaqu
         return;
     }
     w->fence = fence;
-    char errstr[512];
-    kfk_err_t e = kfk_consumer_new(w->loop, w->conf, &w->consumer, errstr, sizeof errstr);
-    if (e) {
-        fprintf(stderr, "%%3|kfk|worker: %s [%d]: %s\n", w->topic, w->partition, errstr);
-        snprintf(w->why, sizeof w->why, "%s", errstr);
-        shut(w, e, 0);
+    if (!w->txn) {
+        start_consumer(w);
         return;
     }
-    w->consumer_open = 1;
-    w->max_poll_ms = kfk__consumer_max_poll_interval_ms(w->consumer);
-    if (w->decode)
-        kfk_consumer_set_decoder(w->consumer, w->decode, w->free_obj, w->decode_opaque);
-    kfk__consumer_set_commit_gate(w->consumer, commit_gate, w);
-    kfk__consumer_set_commit_wait(w->consumer, 1);
-    kfk_topic_partition_t tp = {w->topic, w->partition, KFK_OFFSET_STORED};
-    e = kfk_consumer_assign(w->consumer, &tp, 1);
-    if (!e)
-        e = kfk_consumer_start(w->consumer, on_batch, w);
-    if (e)
+    /* Fence the earlier holder's producer and end its transaction before reading offsets. */
+    w->txn_init_pending = 1;
+    kfk_err_t e = kfk_producer_init_txns(w->txn, on_txn_init, w);
+    if (e) {
+        w->txn_init_pending = 0;
+        snprintf(w->why, sizeof w->why,
+                 "lock %s taken, but kfk_producer_init_txns refused its producer (%s): it needs "
+                 "a transactional.id and no earlier init",
+                 w->key, kfk_err_name(e));
         shut(w, e, 0);
+    }
 }
 
 kfk_err_t kfk_worker_new(uv_loop_t *loop, const kfk_conf_t *conf, const kfk_worker_opts_t *opts_in,
@@ -367,6 +426,7 @@ kfk_err_t kfk_worker_new(uv_loop_t *loop, const kfk_conf_t *conf, const kfk_work
     w->decode = o.decode;
     w->free_obj = o.free_obj;
     w->decode_opaque = o.decode_opaque;
+    w->txn = o.txn_producer;
     w->fence = -1;
     w->close_timeout_ms = -1;
     w->conf = kfk_conf_dup(conf);

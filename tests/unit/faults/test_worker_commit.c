@@ -263,6 +263,9 @@ struct wt {
     kfk_err_t done_err; /* what the worker finished with by itself (0: it did not) */
     int finished, closing;
     int refuse_after_commits; /* > 0: the fake Redis refuses renewals after this many commits */
+    kfk_producer_t *txn;      /* the worker's transactional producer (opts.txn_producer) */
+    uint64_t inits_at_first;  /* InitProducerId requests when the first batch came */
+    char why[640];            /* kfk_worker_errstr when it finished by itself */
     uint64_t start, deadline_ms;
 };
 
@@ -276,6 +279,8 @@ static void on_batch(kfk_consumer_t *c, kfk_batch_t *b, void *opaque) {
     cr_assert_lt(t->nbatches, MAX_BATCHES);
     t->first[t->nbatches] = kfk_batch_message(b, 0)->offset;
     t->committed[t->nbatches] = kfk_consumer_committed(c, "t", 0);
+    if (t->nbatches == 0)
+        t->inits_at_first = kfk_mock_requests(t->mock, KFK_API_INIT_PRODUCER_ID);
     t->nbatches++;
     t->records += (int)kfk_batch_count(b);
     kfk_batch_done(b, KFK_ERR_NONE);
@@ -293,9 +298,18 @@ static void close_rest(wt_t *t) {
     fredis_close(&t->redis);
 }
 
+static void on_producer_closed(kfk_producer_t *p, void *opaque) {
+    (void)p;
+    close_rest(opaque);
+}
+
 static void on_worker_closed(kfk_worker_t *w, void *opaque) {
     (void)w;
-    close_rest(opaque);
+    wt_t *t = opaque;
+    if (t->txn)
+        kfk_producer_close(t->txn, on_producer_closed, t);
+    else
+        close_rest(t);
 }
 
 static void on_consumer_closed(kfk_consumer_t *c, void *opaque) {
@@ -324,6 +338,7 @@ static void on_worker_done(kfk_worker_t *w, kfk_err_t err, void *opaque) {
     wt_t *t = opaque;
     t->done_err = err;
     t->finished = 1;
+    snprintf(t->why, sizeof t->why, "%s", kfk_worker_errstr(w));
     end_run(t);
 }
 
@@ -334,7 +349,7 @@ static void on_tick(uv_timer_t *h) {
     if (t->refuse_after_commits &&
         kfk_mock_requests(t->mock, KFK_API_OFFSET_COMMIT) >= (uint64_t)t->refuse_after_commits)
         t->redis.refuse_renew = 1;
-    if (c && t->records >= RECORDS && kfk_consumer_committed(c, "t", 0) >= RECORDS)
+    if (c && t->records >= RECORDS && (t->txn || kfk_consumer_committed(c, "t", 0) >= RECORDS))
         end_run(t);
     else if (now - t->start >= t->deadline_ms)
         end_run(t);
@@ -419,6 +434,7 @@ static void run_worker(wt_t *t, int64_t ttl_ms) {
     wo.topic = "t";
     wo.partition = 0;
     wo.lock = &lo;
+    wo.txn_producer = t->txn;
     cr_assert_eq(kfk_worker_new(&t->loop, conf, &wo, on_batch, on_worker_done, t, &t->w, errstr,
                                 sizeof errstr),
                  KFK_ERR_NONE, "%s", errstr);
@@ -529,4 +545,59 @@ Test(worker_commit, a_consumer_with_batch_commit_wait_waits_for_a_slow_commit) {
     expect_each_batch_after_the_last_commit(&t);
     cr_expect_eq(t.commits_at_end, RECORDS / BATCH, "%llu commits, not one per batch",
                  (unsigned long long)t.commits_at_end);
+}
+
+/* ---- with a transactional producer (consume-transform-produce) --------------------------- */
+
+static void make_txn_producer(wt_t *t) {
+    char errstr[512];
+    kfk_conf_t *conf = kfk_conf_new();
+    cr_assert_eq(
+        kfk_conf_set(conf, "bootstrap.servers", kfk_mock_bootstrap(t->mock), errstr, sizeof errstr),
+        0);
+    cr_assert_eq(kfk_conf_set(conf, "transactional.id", "t-0-tx", errstr, sizeof errstr), 0);
+    cr_assert_eq(kfk_conf_set(conf, "retry.backoff.ms", "20", errstr, sizeof errstr), 0);
+    cr_assert_eq(kfk_producer_new(&t->loop, conf, &t->txn, errstr, sizeof errstr), KFK_ERR_NONE,
+                 "%s", errstr);
+    kfk_conf_free(conf);
+}
+
+Test(worker_commit, a_transactional_worker_inits_first_and_commits_nothing_itself) {
+    wt_t t;
+    setup(&t);
+    make_txn_producer(&t);
+    /* Its offsets go into the handler's transactions: no OffsetCommit, and the next batch
+     * comes once the last is done (no acknowledged commit to wait for). */
+    run_worker(&t, 30000);
+    cr_expect_eq(t.done_err, KFK_ERR_NONE, "the worker finished by itself: %s: %s",
+                 kfk_err_name(t.done_err), t.why);
+    cr_expect_eq(t.records, RECORDS, "%d records read, not %d", t.records, RECORDS);
+    cr_expect_eq(t.nbatches, RECORDS / BATCH);
+    cr_expect_geq(t.inits_at_first, 1, "the first batch came before the producer's init");
+    cr_expect_eq(t.commits_at_end, 0,
+                 "%llu OffsetCommit requests from a worker whose offsets "
+                 "go into transactions",
+                 (unsigned long long)t.commits_at_end);
+}
+
+Test(worker_commit, a_transactional_worker_whose_init_is_refused_finishes_with_the_cause) {
+    wt_t t;
+    setup(&t);
+    make_txn_producer(&t);
+    kfk_mock_fault_t f = KFK_MOCK_FAULT_INIT;
+    f.kind = KFK_MOCK_FAULT_ERROR;
+    f.api_key = KFK_API_INIT_PRODUCER_ID;
+    f.error = KFK_ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED;
+    f.count = -1;
+    cr_assert_eq(kfk_mock_fault_add(t.mock, &f), KFK_ERR_NONE);
+    run_worker(&t, 30000);
+    cr_expect(t.finished, "the worker did not stop by itself");
+    cr_expect_eq(t.done_err, KFK_ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED, "%s: %s",
+                 kfk_err_name(t.done_err), t.why);
+    cr_expect_eq(t.nbatches, 0, "%d batches handed out without a transactional producer",
+                 t.nbatches);
+    cr_expect(strstr(t.why, "transactional producer") && strstr(t.why, "AUTHORIZATION"),
+              "kfk_worker_errstr does not name the cause: %s", t.why);
+    cr_expect_lt(t.end_at - t.start, 10000, "the worker took %llu ms to give up",
+                 (unsigned long long)(t.end_at - t.start));
 }
