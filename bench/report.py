@@ -176,11 +176,13 @@ def table(d):
       "librdkafka's in the same row (records/s: above 1 is faster than librdkafka; CPU: below 1 is "
       "cheaper).\n")
     groups = group_runs(runs)
-    for wl in ("produce", "consume"):
+    titles = {"produce": "Produce", "consume": "Consume",
+              "txn": f"Transactional produce (transactions of {txn_per(d)} records)"}
+    for wl in ("produce", "txn", "consume"):
         keys = [k for k in groups if k[0] == wl]  # in bench/run's order: size, acks, codec
         if not keys:
             continue
-        w(f"## {wl.capitalize()}\n")
+        w(f"## {titles[wl]}\n")
         w("| workload | client | records/s | MB/s | client CPU s / 1M | broker CPU s / 1M | peak RSS MB "
           "| x librdkafka rec/s | x librdkafka CPU | runs ok |")
         w("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
@@ -191,7 +193,7 @@ def table(d):
             for client in sorted(summ, key=lambda c: CLIENT_ORDER.index(c) if c in CLIENT_ORDER else 99):
                 s = summ[client]
                 label = f"{count_label(s['n'])} x {size_label(size)}"
-                label += f", acks={acks}, {codec}" if wl == "produce" else f", {codec}"
+                label += f", acks={acks}, {codec}" if wl != "consume" else f", {codec}"
                 name = CLIENT_NAMES.get(client, client)
                 ok = f"{s['good']}/{s['runs']}"
                 if not s["good"]:
@@ -245,6 +247,18 @@ def table(d):
         f.write("\n".join(out).rstrip() + "\n")
 
 
+def txn_per(d):
+    """Records per transaction of the txn rows (meta.txt's txn_per, written by bench/run)."""
+    try:
+        with open(os.path.join(d, "raw", "meta.txt")) as f:
+            for line in f:
+                if line.startswith("txn_per="):
+                    return f"{int(line.split('=', 1)[1]):,}"
+    except (OSError, ValueError):
+        pass
+    return "?"
+
+
 def plot(d):
     try:
         import matplotlib
@@ -261,7 +275,7 @@ def plot(d):
     # One figure per workload shape (produce acks x codec, consume codec): two panels,
     # records/s and client CPU per 1M records against record size, a line per client,
     # the median as a point and min..max as an error bar.
-    shapes = sorted({(k[0], k[2], k[3]) for k in groups})
+    shapes = sorted({(k[0], k[2], k[3]) for k in groups if k[0] != "txn"})  # txn: one size
     for wl, acks, codec in shapes:
         fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
         clients = sorted({c for k, g in groups.items() if (k[0], k[2], k[3]) == (wl, acks, codec) for c in g},
