@@ -1038,6 +1038,8 @@ typedef struct kfk_record_batch_builder {
     int64_t base_timestamp; /**< the first record's timestamp */
     int64_t max_timestamp;  /**< the largest timestamp (-1 when none is larger) */
     int state;              /**< 0 idle, 1 open, 2 finished */
+    uint32_t records_crc;   /**< CRC-32C of the records up to records_crc_end (internal) */
+    size_t records_crc_end; /**< offset in buf that records_crc covers up to (internal) */
 } kfk_record_batch_builder_t;
 
 /** What kfk_record_batch_builder_finish writes into the header besides the counts. */
@@ -1071,7 +1073,9 @@ KFK_EXTERN kfk_err_t kfk_record_batch_builder_begin(kfk_record_batch_builder_t *
  * Appends one record in wire format: its offset delta is the number of records before it, its
  * timestamp delta is @p timestamp (ms) minus the first record's. @p key and @p value with len
  * -1 are null; @p headers (@p header_count of them, NULL when 0) must have non-null keys. The
- * bytes are copied once, into the batch; nothing is retained after the call.
+ * bytes are copied once, into the batch; nothing is retained after the call. The records of
+ * an uncompressed batch are checksummed as they are appended: their bytes in the buffer must
+ * not change before kfk_record_batch_builder_finish.
  * Errors: KFK_ERR__STATE (no open batch), KFK_ERR__INVALID_ARG (length below -1, null header
  * key, NULL pointer with a positive length, more than INT32_MAX records or headers),
  * KFK_ERR__MSG_SIZE_TOO_LARGE (the batch would pass INT32_MAX bytes), KFK_ERR__NOMEM (then the

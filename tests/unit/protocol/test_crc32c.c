@@ -80,6 +80,28 @@ Test(crc32c, hardware_and_table_agree_on_random_lengths_and_alignments) {
     free(buf);
 }
 
+Test(crc32c, combine_joins_two_crcs_at_every_cut) {
+    size_t cap = 20000;
+    uint8_t *buf = malloc(cap);
+    cr_assert_not_null(buf);
+    uint64_t seed = 0x243F6A8885A308D3ull;
+    for (size_t i = 0; i < cap; i++)
+        buf[i] = (uint8_t)rng_next(&seed);
+    for (int round = 0; round < 2000; round++) {
+        size_t len = round < 64 ? (size_t)round : rng_next(&seed) % cap;
+        size_t cut = len ? rng_next(&seed) % (len + 1) : 0;
+        if (round < 64)
+            cut = (size_t)round / 2;
+        uint32_t a = kfk_crc32c(0, buf, cut), b = kfk_crc32c(0, buf + cut, len - cut);
+        cr_assert_eq(kfk__crc32c_combine(a, b, len - cut), kfk_crc32c(0, buf, len),
+                     "len %zu cut %zu", len, cut);
+    }
+    /* B empty: A's CRC; A empty: B's. */
+    cr_assert_eq(kfk__crc32c_combine(0xE3069283u, 0, 0), 0xE3069283u);
+    cr_assert_eq(kfk__crc32c_combine(0, kfk_crc32c(0, "123456789", 9), 9), 0xE3069283u);
+    free(buf);
+}
+
 Test(crc32, matches_the_ieee_check_value) {
     cr_assert_eq(kfk_crc32(0, "123456789", 9), 0xCBF43926u);
     cr_assert_eq(kfk_crc32(0, "", 0), 0);

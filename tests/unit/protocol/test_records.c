@@ -13,6 +13,7 @@
 
 #include "kfk/protocol.h"
 #include "protocol/mem.h"
+#include "protocol/records.h"
 #include "codec_check.h"
 
 #define B(s) ((kfk_bytes_t){(const uint8_t *)(s), (int32_t)(sizeof(s) - 1)})
@@ -556,6 +557,41 @@ Test(records, a_flipped_bit_fails_the_crc) {
     buf[12] = 0;
     cr_assert_eq(one_batch(buf, sizeof buf, &b), 1);
     cr_assert_eq(b.base_offset, 9);
+}
+
+/* The records of an uncompressed batch are checksummed while appended, in runs of 8 KiB, and
+ * joined to the header's CRC at finish: the CRC written must be that of the bytes, for records
+ * small and large (one record of 20 KiB, many of 1..300 bytes), whatever the run boundaries. */
+Test(records, a_large_batch_checksummed_while_built_has_the_crc_of_its_bytes) {
+    static uint8_t val[20000];
+    for (size_t i = 0; i < sizeof val; i++)
+        val[i] = (uint8_t)(i * 131 + 7);
+    for (int shape = 0; shape < 3; shape++) {
+        kfk_wbuf_t w;
+        kfk_wbuf_init(&w);
+        kfk_wbuf_put_int32(&w, 12345); /* the batch does not start at the buffer's start */
+        kfk_record_batch_builder_t b;
+        cr_assert_eq(kfk_record_batch_builder_begin(&b, &w), 0);
+        for (int i = 0; i < 400; i++) {
+            size_t n = shape == 0   ? (size_t)(1 + (i * 37) % 300)
+                       : shape == 1 ? (i % 50 == 0 ? sizeof val : 100)
+                                    : 8191 + (size_t)(i % 3);
+            kfk_bytes_t key = {NULL, -1}, v = {val, (int32_t)n};
+            cr_assert_eq(kfk_record_batch_builder_append(&b, key, v, NULL, 0, 1000 + i), 0);
+        }
+        kfk_record_batch_attrs_t a = KFK_RECORD_BATCH_ATTRS_INIT;
+        a.producer_id = 77;
+        a.producer_epoch = 3;
+        a.base_sequence = 10;
+        cr_assert_eq(kfk_record_batch_builder_finish(&b, &a), 0);
+        const uint8_t *batch = w.data + 4;
+        size_t len = w.len - 4;
+        cr_assert_eq(kfk__rd32(batch + 17), kfk_crc32c(0, batch + 21, len - 21), "shape %d", shape);
+        kfk_record_batch_t rb;
+        cr_assert_eq(one_batch(batch, len, &rb), 1, "shape %d", shape);
+        cr_assert_eq(rb.records_count, 400);
+        kfk_wbuf_free(&w);
+    }
 }
 
 Test(records, an_error_sticks_and_stops_the_reader) {
