@@ -319,6 +319,17 @@ static void ctp_batch(kfk_consumer_t *c, kfk_batch_t *b, void *opaque) {
     cr_assert_eq(kfk_producer_send_offsets_to_txn(x->p, offs, n, &gm, ctp_offsets_sent, x), 0);
 }
 
+/* Topics IN and OUT (one partition each, named from the tags), the group IN-g, the
+ * transactional id IN-@p tid_tail, and @p n records "in:0".. in IN. */
+static void ctp_topics(char in[96], char out[96], char group[128], char tid[160],
+                       const char *tag_in, const char *tag_out, const char *tid_tail, int n) {
+    pk_topic_create(in, 96, tag_in, 1, NULL);
+    pk_topic_create(out, 96, tag_out, 1, NULL);
+    snprintf(group, 128, "%s-g", in);
+    snprintf(tid, 160, "%s-%s", in, tid_tail);
+    free(ck_produce(kt_env_required("BOOTSTRAP"), in, n, 0, 1, 0, "in"));
+}
+
 static void ctp_closed(kfk_consumer_t *c, void *opaque) {
     (void)c;
     ((ctp_t *)opaque)->closed = 1;
@@ -328,12 +339,8 @@ Test(producer_txn, consume_transform_produce_commits_offsets_only_with_the_trans
      .timeout = 300) {
     enum { N = 20 };
     const char *bs = kt_env_required("BOOTSTRAP");
-    char in[96], out[96], group[128], tid[128];
-    pk_topic_create(in, sizeof in, "txn-in", 1, NULL);
-    pk_topic_create(out, sizeof out, "txn-out", 1, NULL);
-    snprintf(group, sizeof group, "%s-g", in);
-    snprintf(tid, sizeof tid, "%s-tx", in);
-    free(ck_produce(bs, in, N, 0, 1, 0, "in"));
+    char in[96], out[96], group[128], tid[160];
+    ctp_topics(in, out, group, tid, "txn-in", "txn-out", "tx", N);
 
     uv_loop_t loop;
     uv_loop_init(&loop);
@@ -500,13 +507,8 @@ static int64_t group_offset(const char *group, const char *topic) {
 Test(producer_txn, a_locked_worker_commits_its_offsets_with_its_output_and_fences_its_zombie,
      .timeout = 300) {
     enum { N = 20 };
-    const char *bs = kt_env_required("BOOTSTRAP");
     char in[96], out[96], group[128], tid[160];
-    pk_topic_create(in, sizeof in, "txn-win", 1, NULL);
-    pk_topic_create(out, sizeof out, "txn-wout", 1, NULL);
-    snprintf(group, sizeof group, "%s-g", in);
-    snprintf(tid, sizeof tid, "%s-0-tx", in); /* one transactional id per partition */
-    free(ck_produce(bs, in, N, 0, 1, 0, "in"));
+    ctp_topics(in, out, group, tid, "txn-win", "txn-wout", "0-tx", N); /* an id per partition */
     uv_loop_t loop;
     uv_loop_init(&loop);
 

@@ -23,6 +23,7 @@
  */
 #include <stdarg.h>
 
+#include "client/core/backoff.h"
 #include "client/producer/txn.h"
 
 static const char *const state_names[] = {
@@ -89,12 +90,20 @@ void kfk__txn_abortable(kfk_producer_t *p, kfk_err_t err, const char *fmt, ...) 
         kfk__txn_finish(p, err, KFK_TXN_ABORTABLE);
 }
 
+static void retry_in(kfk_producer_t *p, kfk_err_t err, int lost, const char *why, uint64_t wait_ms);
+
 /* A passing failure: the next attempt waits the backoff (and the coordinator is looked up
  * again when @p lost says it moved). */
 void kfk__txn_retry(kfk_producer_t *p, kfk_err_t err, int lost, const char *why) {
+    p->txn->attempts++;
+    retry_in(p, err, lost, why, kfk__producer_backoff(p, p->txn->attempts));
+}
+
+/* The next attempt @p wait_ms from now. */
+static void retry_in(kfk_producer_t *p, kfk_err_t err, int lost, const char *why,
+                     uint64_t wait_ms) {
     kfk__txn_t *t = p->txn;
-    t->attempts++;
-    t->retry_at = kfk__producer_now_ms(p) + kfk__producer_backoff(p, t->attempts);
+    t->retry_at = kfk__producer_now_ms(p) + wait_ms;
     if (lost)
         t->coord = NULL;
     set_msg(t, err, "%s", why);
@@ -300,6 +309,8 @@ static kfk_err_t send_init(kfk_producer_t *p) {
 
 /* ---- AddPartitionsToTxn --------------------------------------------------------------------- */
 
+#define TXN_ADD_FIRST_BACKOFF_MS 20
+
 static toppar_t *find_tp(kfk_producer_t *p, kfk_str_t topic, int32_t id) {
     for (ptopic_t *tp = p->topics; tp; tp = tp->next)
         if (kfk_str_eq(topic, tp->name) && id >= 0 && id < tp->nparts)
@@ -362,12 +373,23 @@ static void on_add(kfk__resp_t *resp, void *opaque) {
     }
     if (worst) {
         int lost;
-        if (kfk__txn_is_fatal(worst))
+        if (kfk__txn_is_fatal(worst)) {
             kfk__txn_fatal(p, worst, "AddPartitionsToTxn");
-        else if (kfk__txn_retriable(worst, &lost))
+        } else if (worst == KFK_ERR_CONCURRENT_TRANSACTIONS && !t->started) {
+            /* The first partitions of a transaction meet the previous one's markers still
+             * being written (a few ms after its EndTxn): retried from 20 ms, doubling, not
+             * from retry.backoff.ms (Java's ADD_PARTITIONS_RETRY_BACKOFF_MS, KAFKA-5482).
+             * At 100 ms a transaction of 10,000 records waited longer for this than it took
+             * to send. */
+            t->attempts++;
+            retry_in(
+                p, worst, 0, why,
+                kfk__backoff_ms(TXN_ADD_FIRST_BACKOFF_MS, p->c->retry_backoff_max_ms, t->attempts));
+        } else if (kfk__txn_retriable(worst, &lost)) {
             kfk__txn_retry(p, worst, lost, why);
-        else
+        } else {
             kfk__txn_abortable(p, worst, "%s", why);
+        }
     }
     kfk__producer_kick(p);
 }
