@@ -330,6 +330,26 @@ static void ctp_topics(char in[96], char out[96], char group[128], char tid[160]
     free(ck_produce(kt_env_required("BOOTSTRAP"), in, n, 0, 1, 0, "in"));
 }
 
+/* The group's offset on IN reaches @p n (once the last commit's markers are written), and a
+ * read_committed reader of OUT sees "x-in:0".. "x-in:@p n - 1" once each, in order. */
+static void ctp_expect_exactly_once(const char *group, const char *in, const char *out, int n) {
+    int64_t off[1] = {-1};
+    double t0 = ck_now_ms();
+    while (ck_committed(kt_env_required("BOOTSTRAP"), group, in, 1, off) == 0 && off[0] != n &&
+           ck_now_ms() - t0 < 15000)
+        usleep(100000);
+    cr_assert_eq(off[0], n, "the group's offset after the commits: %lld", (long long)off[0]);
+    char want[4096];
+    size_t len = 0;
+    for (int i = 0; i < n && len < sizeof want; i++)
+        len += (size_t)snprintf(want + len, sizeof want - len, "0:x-in:%d:\n", i);
+    if (len < sizeof want)
+        snprintf(want + len, sizeof want - len, "end %d\n", n);
+    char *got = java_read(out, "read_committed");
+    cr_assert_str_eq(got, want, "read_committed output (each input record once):\n%s", got);
+    free(got);
+}
+
 static void ctp_closed(kfk_consumer_t *c, void *opaque) {
     (void)c;
     ((ctp_t *)opaque)->closed = 1;
@@ -372,19 +392,7 @@ Test(producer_txn, consume_transform_produce_commits_offsets_only_with_the_trans
     cr_assert(x.closed);
 
     /* The last commit's offsets are the group's once its markers are written. */
-    int64_t off[1] = {-1};
-    double t0 = ck_now_ms();
-    while (ck_committed(bs, group, in, 1, off) == 0 && off[0] != N && ck_now_ms() - t0 < 15000)
-        usleep(100000);
-    cr_assert_eq(off[0], N, "the group's offset after the commits: %lld", (long long)off[0]);
-    char want[2048];
-    size_t len = 0;
-    for (int i = 0; i < N; i++)
-        len += (size_t)snprintf(want + len, sizeof want - len, "0:x-in:%d:\n", i);
-    snprintf(want + len, sizeof want - len, "end %d\n", N);
-    char *got = java_read(out, "read_committed");
-    cr_assert_str_eq(got, want, "read_committed output:\n%s", got);
-    free(got);
+    ctp_expect_exactly_once(group, in, out, N);
 }
 
 /* ---- the locked worker hands its batches' offsets to the transaction ---------------------- */
@@ -622,17 +630,5 @@ Test(producer_txn, a_locked_worker_commits_its_offsets_with_its_output_and_fence
     pk_close_all(&loop, b.p, 5000, &tb);
     cr_assert(a.closed && b.closed && ta.closed);
 
-    int64_t off = -1;
-    double t0 = ck_now_ms();
-    while ((off = group_offset(group, in)) != N && ck_now_ms() - t0 < 15000)
-        usleep(100000);
-    cr_assert_eq(off, N, "the group's offset after the commits: %lld", (long long)off);
-    char want[2048];
-    size_t len = 0;
-    for (int i = 0; i < N; i++)
-        len += (size_t)snprintf(want + len, sizeof want - len, "0:x-in:%d:\n", i);
-    snprintf(want + len, sizeof want - len, "end %d\n", N);
-    char *got = java_read(out, "read_committed");
-    cr_assert_str_eq(got, want, "read_committed output (each input record once):\n%s", got);
-    free(got);
+    ctp_expect_exactly_once(group, in, out, N);
 }
