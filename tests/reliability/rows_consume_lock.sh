@@ -8,32 +8,17 @@
 # kill. Exit code 3 (a worker whose lock is still held by the killed one) is retried after
 # 0.3 s. Prints how many kills landed.
 kill_loop() {
-    local d=$1 kills=$2 k=0 pid size t0 rc
+    local d=$1 kills=$2 k=0
     shift 2
     while [ $k -lt "$kills" ]; do
-        size=$(stat -c %s "$d/consumed.txt")
-        "$@" >>"$d/consumed.txt" 2>>"$d/consumer.err" &
-        pid=$!
-        children+=("$pid")
-        t0=$(date +%s)
-        # Wait for a new line (a member joins, a worker takes its lock), 60 s at most.
-        while kfk_alive "$pid" && [ "$(stat -c %s "$d/consumed.txt")" = "$size" ]; do
-            if [ $(($(date +%s) - t0)) -ge 60 ]; then
-                kfk_log "row 3: no record printed within 60 s: $*"
-                break
-            fi
-            sleep 0.05
-        done
-        if ! kfk_alive "$pid"; then
-            rc=0
-            wait "$pid" || rc=$?
-            [ $rc = 3 ] || kfk_log "row 3: consumer exited with $rc before its kill: $(tail -n 2 "$d/consumer.err")"
+        # Until a new line (a member joins, a worker takes its lock), 60 s at most.
+        if ! spawn_until_output "$d/consumed.txt" "$d/consumer.err" 60 "row 3" "$@"; then
+            [ "$SPAWNED_RC" = 3 ] ||
+                kfk_log "row 3: consumer exited with $SPAWNED_RC before its kill: $(tail -n 2 "$d/consumer.err")"
             sleep 0.3
             continue
         fi
-        sleep "$(awk -v r=$RANDOM 'BEGIN { printf "%.2f", r / 32767 * 1.5 }')"
-        kill -KILL "$pid" 2>/dev/null || true
-        wait "$pid" 2>/dev/null || true
+        kill_soon "$SPAWNED_PID"
         echo "#kill $k" >>"$d/consumed.txt"
         k=$((k + 1))
     done

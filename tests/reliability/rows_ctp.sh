@@ -10,7 +10,7 @@
 # killed -9 and restarted. A last instance runs until it saw no batch for 15 s; OUT read with
 # read_committed must hold every id IN received exactly once.
 row12() {
-    local kills n d T_in T_out G X ppid k pid size t0 rc leader res sum v=PASS
+    local kills n d T_in T_out G X ppid k rc leader res sum v=PASS
     if [ $quick = 1 ]; then kills=5 n=5000; else kills=20 n=30000; fi
     d=$work/row12
     rm -rf "$d" && mkdir -p "$d"
@@ -27,28 +27,14 @@ row12() {
     children+=("$ppid")
     k=0
     while [ $k -lt $kills ]; do
-        size=$(stat -c %s "$d/ctp.out")
-        "$RELC" -b "$BOOT" -i "$T_in" -o "$T_out" -G "$G" -x "$X" >>"$d/ctp.out" 2>>"$d/ctp.err" &
-        pid=$!
-        children+=("$pid")
-        t0=$(date +%s)
-        while kfk_alive "$pid" && [ "$(stat -c %s "$d/ctp.out")" = "$size" ]; do
-            if [ $(($(date +%s) - t0)) -ge 90 ]; then
-                kfk_log "row 12: no commit within 90 s"
-                break
-            fi
-            sleep 0.05
-        done
-        if ! kfk_alive "$pid"; then
-            rc=0
-            wait "$pid" || rc=$?
-            kfk_log "row 12: rel_ctp exited with $rc before its kill: $(tail -n 2 "$d/ctp.err")"
+        # Until it printed a commit, 90 s at most.
+        if ! spawn_until_output "$d/ctp.out" "$d/ctp.err" 90 "row 12" \
+            "$RELC" -b "$BOOT" -i "$T_in" -o "$T_out" -G "$G" -x "$X"; then
+            kfk_log "row 12: rel_ctp exited with $SPAWNED_RC before its kill: $(tail -n 2 "$d/ctp.err")"
             v=FAIL
             break
         fi
-        sleep "$(awk -v r=$RANDOM 'BEGIN { printf "%.2f", r / 32767 * 1.5 }')"
-        kill -KILL "$pid" 2>/dev/null || true
-        wait "$pid" 2>/dev/null || true
+        kill_soon "$SPAWNED_PID"
         echo "#kill $k" >>"$d/ctp.out"
         k=$((k + 1))
         if [ $k = $((kills / 2)) ]; then
