@@ -90,26 +90,26 @@ void kfk__txn_abortable(kfk_producer_t *p, kfk_err_t err, const char *fmt, ...) 
         kfk__txn_finish(p, err, KFK_TXN_ABORTABLE);
 }
 
-static void retry_in(kfk_producer_t *p, kfk_err_t err, int lost, const char *why, uint64_t wait_ms);
-
-/* A passing failure: the next attempt waits the backoff (and the coordinator is looked up
- * again when @p lost says it moved). */
-void kfk__txn_retry(kfk_producer_t *p, kfk_err_t err, int lost, const char *why) {
-    p->txn->attempts++;
-    retry_in(p, err, lost, why, kfk__producer_backoff(p, p->txn->attempts));
-}
-
-/* The next attempt @p wait_ms from now. */
-static void retry_in(kfk_producer_t *p, kfk_err_t err, int lost, const char *why,
-                     uint64_t wait_ms) {
+/* A passing failure: the next attempt waits the backoff from @p base_ms (doubling per attempt
+ * up to retry.backoff.max.ms, with jitter), and the coordinator is looked up again when @p lost
+ * says it moved. */
+static void retry_from(kfk_producer_t *p, kfk_err_t err, int lost, const char *why,
+                       int64_t base_ms) {
     kfk__txn_t *t = p->txn;
-    t->retry_at = kfk__producer_now_ms(p) + wait_ms;
+    t->attempts++;
+    t->retry_at =
+        kfk__producer_now_ms(p) + kfk__backoff_ms(base_ms, p->c->retry_backoff_max_ms, t->attempts);
     if (lost)
         t->coord = NULL;
     set_msg(t, err, "%s", why);
     kfk__dbg(&p->cl->log, KFK_DBG_PRODUCER, "transactional.id %s: %s; retrying in %llu ms",
              kfk__txn_id(p), why, (unsigned long long)(t->retry_at - kfk__producer_now_ms(p)));
     kfk__producer_kick(p);
+}
+
+/* A passing failure: the next attempt waits retry.backoff.ms doubling (see retry_from). */
+void kfk__txn_retry(kfk_producer_t *p, kfk_err_t err, int lost, const char *why) {
+    retry_from(p, err, lost, why, p->c->retry_backoff_ms);
 }
 
 /* The errors a transaction call retries; *lost: the coordinator must be looked up again. */
@@ -381,10 +381,7 @@ static void on_add(kfk__resp_t *resp, void *opaque) {
              * from retry.backoff.ms (Java's ADD_PARTITIONS_RETRY_BACKOFF_MS, KAFKA-5482).
              * At 100 ms a transaction of 10,000 records waited longer for this than it took
              * to send. */
-            t->attempts++;
-            retry_in(
-                p, worst, 0, why,
-                kfk__backoff_ms(TXN_ADD_FIRST_BACKOFF_MS, p->c->retry_backoff_max_ms, t->attempts));
+            retry_from(p, worst, 0, why, TXN_ADD_FIRST_BACKOFF_MS);
         } else if (kfk__txn_retriable(worst, &lost)) {
             kfk__txn_retry(p, worst, lost, why);
         } else {
