@@ -716,7 +716,8 @@ KFK_EXTERN kfk_err_t kfk_producer_new(uv_loop_t *loop, const kfk_conf_t *conf, k
 /**
  * Queues @p rec for sending and returns at once. On success @p cb (may be NULL) runs exactly
  * once later with the outcome. Returns, with no callback: KFK_ERR__QUEUE_FULL (the queue limits
- * would be exceeded: back off and retry), KFK_ERR__MSG_SIZE_TOO_LARGE (over message.max.bytes),
+ * would be exceeded: back off and retry), KFK_ERR__MSG_SIZE_TOO_LARGE (over message.max.bytes,
+ * or larger than the whole queue, queue.buffering.max.kbytes),
  * KFK_ERR__UNKNOWN_PARTITION (an explicit partition the topic does not have),
  * KFK_ERR__INVALID_ARG, KFK_ERR__DESTROYED (after close), KFK_ERR__FATAL (the producer hit a
  * fatal error, e.g. PRODUCER_FENCED), KFK_ERR__STATE (transactional.id is set and no transaction

@@ -43,7 +43,8 @@ void kfk_cli_trim(uint64_t now_ms);
 /*
  * Gives stdout a 64 KiB buffer when it is not a terminal (stdio's default for a pipe or a file is
  * 4 KiB: a write(2) per 4 KiB of records). Commands that print as records come flush after each
- * batch, so a reader of the pipe waits no longer than a batch. Call before the first output.
+ * batch, so a reader of the pipe waits no longer than a batch. A pipe on stdout is grown to
+ * 1 MiB where Linux allows it (F_SETPIPE_SZ). Call before the first output.
  */
 void kfk_cli_stdout_buffer(void);
 

@@ -53,8 +53,11 @@ typedef struct {
     uint64_t lineno;
     msgpack_unpacker unpacker;
     msgpack_sbuffer sbuf;
-    int mp_pending; /* sbuf holds a msgpack value the full queue did not take yet */
-    int room_wait;  /* the queue was full: input resumes at the next delivery report */
+    int mp_pending;  /* sbuf holds a msgpack value the full queue did not take yet */
+    int room_wait;   /* the queue was full: input resumes at the next delivery report */
+    int drain;       /* lines stopped by a full queue are still in buf: send them before reading */
+    size_t max_line; /* a longer line cannot be a record (message.max.bytes): it is skipped */
+    int skipping;    /* inside such a line: bytes are dropped up to its newline */
     uv_signal_t sigint;
     uv_signal_t sigterm;
     int stopping;
@@ -454,8 +457,22 @@ static void process(prod_t *pr) {
         }
         msgpack_unpacked_destroy(&u);
     } else {
+        if (pr->skipping) {
+            char *nl = memchr(pr->buf, '\n', pr->len);
+            off = nl ? (size_t)(nl - pr->buf) + 1 : pr->len;
+            pr->skipping = !nl;
+        }
         while (off < pr->len) {
             char *nl = memchr(pr->buf + off, '\n', pr->len - off);
+            if (!nl && !pr->eof && pr->len - off > pr->max_line) {
+                /* Bounded: a line no record can hold is not read whole. */
+                kfk_cli_error(pr->cmd, "line %llu is longer than message.max.bytes (%zu): skipped",
+                              (unsigned long long)++pr->lineno, pr->max_line);
+                pr->bad++;
+                pr->skipping = 1;
+                off = pr->len;
+                break;
+            }
             if (!nl && !pr->eof)
                 break;
             size_t n = nl ? (size_t)(nl - (pr->buf + off)) : pr->len - off;
@@ -486,8 +503,10 @@ static void process(prod_t *pr) {
         if (uv_is_active((uv_handle_t *)&pr->idle))
             uv_idle_stop(&pr->idle);
         pr->room_wait = full == 1;
+        pr->drain = 1;
         return;
     }
+    pr->drain = 0;
     if (pr->eof && (pr->format == FMT_MSGPACK ? !pr->mp_pending : pr->len == 0))
         finish(pr);
 }
@@ -547,8 +566,8 @@ static void on_idle(uv_idle_t *h) {
         }
         return;
     }
-    if (pr->len > 1 << 20) {
-        process(pr); /* drain before reading more */
+    if (pr->drain) {
+        process(pr); /* what the full queue stopped goes before reading more */
         return;
     }
     uv_buf_t b;
@@ -601,6 +620,30 @@ static void on_sigint(uv_signal_t *s, int sig) {
     finish(pr);
 }
 
+/*
+ * The producer queue of `kfk produce`: 32 MiB (Java's buffer.memory) instead of the library's
+ * 1 GiB (librdkafka's default). Reading stdin further ahead of the broker gains no throughput,
+ * only memory and page faults: producing 20,000 records of 16 KiB, 9.2-11.3 CPU s per million
+ * records and 50 MB of RSS against 12.7-18.0 s and 136-273 MB with 1 GiB. A record larger than
+ * the bound (message.max.bytes raised past it) would never fit: the bound grows to hold one,
+ * unless -X or -F chose a bound of their own.
+ */
+#define CLI_QUEUE_KB "32768"
+
+static void cli_queue_bound(kfk_conf_t *conf) {
+    char q[32], m[32];
+    size_t qs = sizeof q, ms = sizeof m;
+    if (kfk_conf_get(conf, "queue.buffering.max.kbytes", q, &qs) != KFK_ERR_NONE ||
+        strcmp(q, CLI_QUEUE_KB) != 0 ||
+        kfk_conf_get(conf, "message.max.bytes", m, &ms) != KFK_ERR_NONE)
+        return;
+    long long need = (atoll(m) + 1023) / 1024;
+    if (need > atoll(CLI_QUEUE_KB)) {
+        snprintf(q, sizeof q, "%lld", need);
+        (void)kfk_conf_set(conf, "queue.buffering.max.kbytes", q, NULL, 0);
+    }
+}
+
 static const char produce_usage[] =
     "usage: kfk produce -b BROKERS -t TOPIC [-p PARTITION] [-k KEY | -K DELIM] [-H name=value]...\n"
     "                   [-z CODEC] [--format raw|json|msgpack] [--partition-by PATH]\n"
@@ -623,6 +666,8 @@ static const char produce_usage[] =
     "                      sent (default 10): a dead or lying broker, a topic that does not\n"
     "                      exist or has no leader; once one is delivered, delivery.timeout.ms\n"
     "                      governs each record\n"
+    "  -X queue.buffering.max.kbytes=KB  how far reading runs ahead of deliveries\n"
+    "                      (default here 32768, 32 MiB; the library's is 1 GiB)\n"
     "\n"
     "examples:\n"
     "  seq 1 1000 | kfk produce -b 127.0.0.1:29000 -t numbers\n"
@@ -690,6 +735,11 @@ static int run_produce(int argc, char **argv, int emit) {
     int rc = kfk_cli_common_init(&c, cmd);
     if (rc)
         return rc;
+    /* The tool's own queue bound (-X or -F may set another): see cli_queue_bound. */
+    if (kfk_conf_set(c.conf, "queue.buffering.max.kbytes", CLI_QUEUE_KB, NULL, 0)) {
+        kfk_cli_common_free(&c);
+        return KFK_EXIT_ERR;
+    }
     static char hdrbuf[64][512];
     const char *envelope_name = NULL, *serializer_name = NULL;
     for (int i = 1; i < argc; i++) {
@@ -836,6 +886,14 @@ static int run_produce(int argc, char **argv, int emit) {
     if (pr.partition_by && pr.format == FMT_RAW) {
         kfk_cli_error(cmd, "--partition-by needs --format json or msgpack");
         goto usage;
+    }
+    cli_queue_bound(c.conf);
+    {
+        char m[32];
+        size_t ms = sizeof m;
+        pr.max_line = kfk_conf_get(c.conf, "message.max.bytes", m, &ms) == KFK_ERR_NONE
+                          ? (size_t)atoll(m)
+                          : (size_t)1 << 20;
     }
     if ((rc = kfk_cli_common_finish(&c, cmd)) != 0) {
         kfk_event_def_free(pr.def);

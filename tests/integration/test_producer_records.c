@@ -109,6 +109,25 @@ Test(producer, a_record_over_message_max_bytes_is_refused_at_once, .timeout = 30
                  "header bytes count too");
     pk_close_all(&loop, p, 0, &t);
     cr_assert_eq(s.calls, 0);
+
+    /* A record larger than the whole queue could never be queued: too large, not QUEUE_FULL
+     * (which asks the caller to retry forever). */
+    char topic[96];
+    pk_topic_create(topic, sizeof topic, "queue-bound", 1, NULL);
+    uv_loop_init(&loop);
+    tally_t t2 = {0};
+    sent_t s2 = {0};
+    p = pk_producer(&loop, (const char *[]){"queue.buffering.max.kbytes", "16", NULL});
+    rec.topic = topic;
+    rec.value_len = 17000;
+    cr_assert_eq(kfk_producer_send(p, &rec, pk_on_delivery, &s2), KFK_ERR__MSG_SIZE_TOO_LARGE);
+    rec.value_len = 16000;
+    s2.t = &t2;
+    cr_assert_eq(kfk_producer_send(p, &rec, pk_on_delivery, &s2), KFK_ERR_NONE, "one that fits");
+    pk_flush_wait(&loop, p, &t2, 20000);
+    pk_close_all(&loop, p, -1, &t2);
+    cr_assert_eq(s2.calls, 1);
+    cr_assert_eq(s2.err, KFK_ERR_NONE, "%s", kfk_err_name(s2.err));
     free(big);
 }
 

@@ -3,7 +3,8 @@
 # KFK_BOOTSTRAP=... first once listening (waited for with a deadline, time reported), kcat -L
 # (when installed) and kfk's own admin (kfk metadata, kfk topics) list its brokers and topics,
 # a --fault reaches the answers, bad options are usage errors, SIGTERM/SIGINT end it with
-# exit 0, and kfk produce waits for room in a full queue without spinning.
+# exit 0, kfk produce waits for room in a full queue without spinning and skips a line no record
+# can hold.
 set -uo pipefail
 build=$1
 kfk=$build/kfk
@@ -216,6 +217,26 @@ else
         fi
     fi
 fi
+stop TERM
+
+# ---- kfk produce skips a line no record can hold, and goes on --------------------------------------
+# A 3 MB line (message.max.bytes is 1 MB) between two short ones, from a file and from a pipe: it
+# is reported and skipped as it is read (not held whole), the two others are delivered, exit 1.
+# From a file this once spun for ever: a partial line over 1 MiB stopped all further reading.
+start long --topic long:1 || exit 1
+{ echo a; head -c 3000000 /dev/zero | tr '\0' x; echo; echo b; } >"$tmp/long.txt"
+for how in file pipe; do
+    if [ $how = file ]; then
+        timeout 30 "$kfk" produce -b "$bs" -t long <"$tmp/long.txt" >"$tmp/long.out" 2>"$tmp/long.err"
+    else
+        cat "$tmp/long.txt" | timeout 30 "$kfk" produce -b "$bs" -t long >"$tmp/long.out" 2>"$tmp/long.err"
+    fi
+    rc=$?
+    [ "$rc" = 1 ] && grep -q "line 2 is longer than message.max.bytes (1048576): skipped" "$tmp/long.err" &&
+        grep -q "^kfk produce: 2 records (2 bytes) delivered" "$tmp/long.err" &&
+        pass "a 3 MB line from a $how: skipped, the 2 others delivered, exit 1 ($(tail -1 "$tmp/long.err"))" ||
+        fail "a 3 MB line from a $how: exit $rc (124: still running after 30 s): $(tail -2 "$tmp/long.err")"
+done
 stop TERM
 
 # ---- a port already in use -----------------------------------------------------------------------

@@ -734,7 +734,9 @@ static kfk_err_t send_checked(kfk_producer_t *p, const kfk_record_t *rec, kfk_by
             return KFK_ERR__INVALID_ARG;
         bytes += strlen(rec->headers[i].key) + rec->headers[i].value_len;
     }
-    if (bytes + 64 > (size_t)p->c->message_max_bytes)
+    /* A record the queue could never hold would be QUEUE_FULL forever: refused as too large. */
+    if (bytes + 64 > (size_t)p->c->message_max_bytes ||
+        bytes > (size_t)p->c->queue_buffering_max_kbytes * 1024)
         return KFK_ERR__MSG_SIZE_TOO_LARGE;
     if (p->queued_msgs + 1 > (size_t)p->c->queue_buffering_max_messages ||
         p->queued_bytes + bytes > (size_t)p->c->queue_buffering_max_kbytes * 1024)
