@@ -127,7 +127,9 @@ static void batch_corrupt(kfk_consumer_t *c, cpart_t *p, cbuf_t *buf, const uint
  * exhausted, -1 when the batch cannot be read (the partition failed; its buffers are gone). */
 static int next_record_batch(kfk_consumer_t *c, cpart_t *p, cbuf_t *buf) {
     const uint8_t *at = buf->rd.p; /* where the batch being read starts */
-    for (; kfk_record_batch_next(&buf->rd, &buf->rb); at = buf->rd.p) {
+    bool (*next_batch)(kfk_record_batch_reader_t *, kfk_record_batch_t *) =
+        c->conf->check_crcs ? kfk_record_batch_next : kfk__record_batch_next_unchecked;
+    for (; next_batch(&buf->rd, &buf->rb); at = buf->rd.p) {
         kfk_record_batch_t *rb = &buf->rb;
         int64_t next = kfk_record_batch_next_offset(rb);
         if (next <= p->position)

@@ -172,6 +172,9 @@
       KFK_CONF_O_CONSUMER, "Bytes per fetch response")                                             \
     X("max.partition.fetch.bytes", max_partition_fetch_bytes, INT, "1048576", 1, 2147483647, 0,    \
       "", "", KFK_CONF_O_CONSUMER, "Bytes per partition per fetch")                                \
+    X("check.crcs", check_crcs, BOOL, "true", 0, 0, 0, "", "", KFK_CONF_O_CONSUMER,                \
+      "Verify each v2 record batch's CRC-32C before delivering its records; false (librdkafka's "  \
+      "default) skips that read of every fetched byte")                                            \
     X("fetch.max.wait.ms", fetch_max_wait_ms, INT, "500", 0, 300000, 0, "", "",                    \
       KFK_CONF_O_CONSUMER, "Longest a fetch waits for fetch.min.bytes")                            \
     X("queued.max.messages.kbytes", queued_max_messages_kbytes, INT, "65536", 1, 2097151, 0, "",   \

@@ -321,6 +321,26 @@ Test(consumer_errors, a_batch_with_a_bad_crc_is_reported_and_stops_its_partition
     expect_five_then_stop(&t, 0, 0, KFK_ERR__CRC, "CRC-32C mismatch");
 }
 
+static int until_read_5(ct_t *t) {
+    return t->records[0] >= 5;
+}
+
+/* check.crcs=false (librdkafka's default) takes the batch as it comes: a changed value byte,
+ * which the CRC would have caught, is delivered, and nothing is reported. */
+Test(consumer_errors, with_check_crcs_false_a_batch_with_a_bad_crc_is_delivered) {
+    ct_t t;
+    setup(&t, 1);
+    store_good(&t, 0, 5);
+    kfk__mbatch_t *mb = stored_last(&t, 0);
+    mb->data[mb->len - 2] ^= 0x01; /* the last value, "r4", reads "r5" */
+    t.until = until_read_5;
+    t.settle_ms = 300;
+    run(&t, (const char *const[]){"check.crcs", "false", NULL});
+    cr_expect_eq(t.records[0], 5);
+    cr_expect_eq(t.last_offset[0], 4);
+    cr_expect_eq(t.nev, 0, "%d error events, the first: %s", t.nev, t.nev ? t.msgs[0] : "");
+}
+
 Test(consumer_errors, a_gzip_bomb_stops_its_partition_at_once_at_the_fetch_max_bytes_cap) {
     ct_t t;
     setup(&t, 1);
