@@ -621,14 +621,16 @@ static void on_sigint(uv_signal_t *s, int sig) {
 }
 
 /*
- * The producer queue of `kfk produce`: 32 MiB (Java's buffer.memory) instead of the library's
- * 1 GiB (librdkafka's default). Reading stdin further ahead of the broker gains no throughput,
- * only memory and page faults: producing 20,000 records of 16 KiB, 9.2-11.3 CPU s per million
- * records and 50 MB of RSS against 12.7-18.0 s and 136-273 MB with 1 GiB. A record larger than
- * the bound (message.max.bytes raised past it) would never fit: the bound grows to hold one,
- * unless -X or -F chose a bound of their own.
+ * The producer queue of `kfk produce`: 64 MiB instead of the library's 1 GiB (librdkafka's
+ * default). Reading stdin further ahead of the broker gains no throughput, only memory and page
+ * faults: 20,000 records of 16 KiB took 9.9-12.0 CPU s per million records and about 80 MB of
+ * RSS against 13.4-37.8 s and up to 320 MB with 1 GiB, at the same records/s. Less is not better:
+ * with 32 MiB (Java's buffer.memory, for Java's 16 KiB batches) the requests in flight, up to 5
+ * of one 1 MB batch per partition, left no room to fill the next ones, and lz4 lost 12% of its
+ * records/s. A record larger than the bound (message.max.bytes raised past it) would never fit:
+ * the bound grows to hold one, unless -X or -F chose a bound of their own.
  */
-#define CLI_QUEUE_KB "32768"
+#define CLI_QUEUE_KB "65536"
 
 static void cli_queue_bound(kfk_conf_t *conf) {
     char q[32], m[32];
@@ -667,7 +669,7 @@ static const char produce_usage[] =
     "                      exist or has no leader; once one is delivered, delivery.timeout.ms\n"
     "                      governs each record\n"
     "  -X queue.buffering.max.kbytes=KB  how far reading runs ahead of deliveries\n"
-    "                      (default here 32768, 32 MiB; the library's is 1 GiB)\n"
+    "                      (default here 65536, 64 MiB; the library's is 1 GiB)\n"
     "\n"
     "examples:\n"
     "  seq 1 1000 | kfk produce -b 127.0.0.1:29000 -t numbers\n"
