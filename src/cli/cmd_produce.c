@@ -620,32 +620,6 @@ static void on_sigint(uv_signal_t *s, int sig) {
     finish(pr);
 }
 
-/*
- * The producer queue of `kfk produce`: 64 MiB instead of the library's 1 GiB (librdkafka's
- * default). Reading stdin further ahead of the broker gains no throughput, only memory and page
- * faults: 20,000 records of 16 KiB took 9.9-12.0 CPU s per million records and about 80 MB of
- * RSS against 13.4-37.8 s and up to 320 MB with 1 GiB, at the same records/s. Less is not better:
- * with 32 MiB (Java's buffer.memory, for Java's 16 KiB batches) the requests in flight, up to 5
- * of one 1 MB batch per partition, left no room to fill the next ones, and lz4 lost 12% of its
- * records/s. A record larger than the bound (message.max.bytes raised past it) would never fit:
- * the bound grows to hold one, unless -X or -F chose a bound of their own.
- */
-#define CLI_QUEUE_KB "65536"
-
-static void cli_queue_bound(kfk_conf_t *conf) {
-    char q[32], m[32];
-    size_t qs = sizeof q, ms = sizeof m;
-    if (kfk_conf_get(conf, "queue.buffering.max.kbytes", q, &qs) != KFK_ERR_NONE ||
-        strcmp(q, CLI_QUEUE_KB) != 0 ||
-        kfk_conf_get(conf, "message.max.bytes", m, &ms) != KFK_ERR_NONE)
-        return;
-    long long need = (atoll(m) + 1023) / 1024;
-    if (need > atoll(CLI_QUEUE_KB)) {
-        snprintf(q, sizeof q, "%lld", need);
-        (void)kfk_conf_set(conf, "queue.buffering.max.kbytes", q, NULL, 0);
-    }
-}
-
 static const char produce_usage[] =
     "usage: kfk produce -b BROKERS -t TOPIC [-p PARTITION] [-k KEY | -K DELIM] [-H name=value]...\n"
     "                   [-z CODEC] [--format raw|json|msgpack] [--partition-by PATH]\n"
@@ -669,7 +643,7 @@ static const char produce_usage[] =
     "                      exist or has no leader; once one is delivered, delivery.timeout.ms\n"
     "                      governs each record\n"
     "  -X queue.buffering.max.kbytes=KB  how far reading runs ahead of deliveries\n"
-    "                      (default here 65536, 64 MiB; the library's is 1 GiB)\n"
+    "                      (default 65536: 64 MiB)\n"
     "\n"
     "examples:\n"
     "  seq 1 1000 | kfk produce -b 127.0.0.1:29000 -t numbers\n"
@@ -737,11 +711,6 @@ static int run_produce(int argc, char **argv, int emit) {
     int rc = kfk_cli_common_init(&c, cmd);
     if (rc)
         return rc;
-    /* The tool's own queue bound (-X or -F may set another): see cli_queue_bound. */
-    if (kfk_conf_set(c.conf, "queue.buffering.max.kbytes", CLI_QUEUE_KB, NULL, 0)) {
-        kfk_cli_common_free(&c);
-        return KFK_EXIT_ERR;
-    }
     static char hdrbuf[64][512];
     const char *envelope_name = NULL, *serializer_name = NULL;
     for (int i = 1; i < argc; i++) {
@@ -889,7 +858,6 @@ static int run_produce(int argc, char **argv, int emit) {
         kfk_cli_error(cmd, "--partition-by needs --format json or msgpack");
         goto usage;
     }
-    cli_queue_bound(c.conf);
     {
         char m[32];
         size_t ms = sizeof m;

@@ -690,6 +690,14 @@ kfk_err_t kfk_producer_new(uv_loop_t *loop, const kfk_conf_t *conf, kfk_producer
                  "batch.size is the producer's batch in bytes (a consumer's records per batch "
                  "is max.poll.records)",
                  (long long)p->c->batch_size, (long long)p->c->batch_size);
+    /* The default queue bound, 64 MiB, not librdkafka's 1 GiB: a producer that sends faster
+     * than the broker takes gains no throughput from a deeper queue, only memory and page
+     * faults (20,000 x 16 KiB: 9.4 CPU s per 1M and 75 MB of RSS, against 17.5-18.2 s and
+     * 328 MB with 1 GiB, same records/s). Unset, it holds at least one record of
+     * message.max.bytes, which would otherwise be refused as too large. */
+    if (!KFK_CONF_IS_SET(p->c, queue_buffering_max_kbytes) &&
+        p->c->message_max_bytes > p->c->queue_buffering_max_kbytes * 1024)
+        p->c->queue_buffering_max_kbytes = (p->c->message_max_bytes + 1023) / 1024;
     p->acks = kfk__conf_acks(p->c);
     p->codec = (kfk_codec_t)p->c->compression_type;
     p->max_in_flight_tp = (int)(p->idempotent ? (p->c->max_in_flight < 5 ? p->c->max_in_flight : 5)

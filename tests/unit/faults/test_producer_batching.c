@@ -266,3 +266,29 @@ Test(producer_batching, a_possibly_written_batch_that_times_out_bumps_the_epoch_
     cr_expect_eq(t.init_pids, 1, "%llu InitProducerId requests: the bump took a new producer id",
                  (unsigned long long)t.init_pids);
 }
+
+/* ---- the queue bound ----------------------------------------------------------------------------
+ */
+
+/* Unset, queue.buffering.max.kbytes (64 MiB) grows to hold one record of message.max.bytes: a
+ * record message.max.bytes allows is not refused for the queue's sake. Set, it is the user's
+ * bound: a record larger than the whole queue is too large (not QUEUE_FULL for ever). */
+Test(producer_batching, the_default_queue_bound_holds_a_record_of_message_max_bytes) {
+    size_t n = 68000000; /* over 64 MiB, under message.max.bytes */
+    char *v = calloc(1, n);
+    cr_assert(v);
+    kfk_record_t rec = {"t", KFK_PARTITION_ANY, NULL, 0, v, n, NULL, 0, 0};
+    bt_t t;
+    new_mock(&t, NULL);
+    new_producer(&t, (const char *const[]){"message.max.bytes", "70000000", NULL});
+    cr_expect_eq(kfk_producer_send(t.p, &rec, NULL, NULL), KFK_ERR_NONE);
+    finish(&t);
+    run(&t);
+    new_mock(&t, NULL);
+    new_producer(&t, (const char *const[]){"message.max.bytes", "70000000",
+                                           "queue.buffering.max.kbytes", "65536", NULL});
+    cr_expect_eq(kfk_producer_send(t.p, &rec, NULL, NULL), KFK_ERR__MSG_SIZE_TOO_LARGE);
+    finish(&t);
+    run(&t);
+    free(v);
+}
