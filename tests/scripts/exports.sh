@@ -16,7 +16,10 @@ if [ -n "$internal" ]; then
     printf '%s\n' "$internal"
     exit 1
 fi
+# grep -q would exit at the first match while printf still writes: printf then dies of SIGPIPE
+# and, with pipefail, a symbol that is there reads as missing (it failed CI once). A here-string
+# has no writer left to kill.
 for s in kfk_err_name kfk_err_str kfk_version_str; do
-    printf '%s\n' "$syms" | grep -qx "$s" || { echo "missing export: $s"; exit 1; }
+    grep -qx "$s" <<<"$syms" || { echo "missing export: $s"; exit 1; }
 done
 echo "exports ok: $(printf '%s\n' "$syms" | grep -c '^kfk_') kfk_* symbols, nothing else"
