@@ -56,7 +56,7 @@ typedef struct {
     int mp_pending;  /* sbuf holds a msgpack value the full queue did not take yet */
     int room_wait;   /* the queue was full: input resumes at the next delivery report */
     int drain;       /* lines stopped by a full queue are still in buf: send them before reading */
-    size_t max_line; /* a longer line cannot be a record (message.max.bytes): it is skipped */
+    size_t max_line; /* a longer line cannot be a record: message.max.bytes (x4 for JSON) */
     int skipping;    /* inside such a line: bytes are dropped up to its newline */
     uv_signal_t sigint;
     uv_signal_t sigterm;
@@ -466,7 +466,9 @@ static void process(prod_t *pr) {
             char *nl = memchr(pr->buf + off, '\n', pr->len - off);
             if (!nl && !pr->eof && pr->len - off > pr->max_line) {
                 /* Bounded: a line no record can hold is not read whole. */
-                kfk_cli_error(pr->cmd, "line %llu is longer than message.max.bytes (%zu): skipped",
+                kfk_cli_error(pr->cmd,
+                              "line %llu is longer than %zu bytes, more than a record of "
+                              "message.max.bytes can hold: skipped",
                               (unsigned long long)++pr->lineno, pr->max_line);
                 pr->bad++;
                 pr->skipping = 1;
@@ -864,6 +866,9 @@ static int run_produce(int argc, char **argv, int emit) {
         pr.max_line = kfk_conf_get(c.conf, "message.max.bytes", m, &ms) == KFK_ERR_NONE
                           ? (size_t)atoll(m)
                           : (size_t)1 << 20;
+        /* A JSON line shrinks as msgpack (spaces, quotes, digits): it may be longer. */
+        if (pr.format == FMT_JSON || pr.format == FMT_EVENT)
+            pr.max_line *= 4;
     }
     if ((rc = kfk_cli_common_finish(&c, cmd)) != 0) {
         kfk_event_def_free(pr.def);

@@ -232,7 +232,7 @@ for how in file pipe; do
         cat "$tmp/long.txt" | timeout 30 "$kfk" produce -b "$bs" -t long >"$tmp/long.out" 2>"$tmp/long.err"
     fi
     rc=$?
-    [ "$rc" = 1 ] && grep -q "line 2 is longer than message.max.bytes (1048576): skipped" "$tmp/long.err" &&
+    [ "$rc" = 1 ] && grep -q "line 2 is longer than 1048576 bytes, more than a record of message.max.bytes can hold: skipped" "$tmp/long.err" &&
         grep -q "^kfk produce: 2 records (2 bytes) delivered" "$tmp/long.err" &&
         pass "a 3 MB line from a $how: skipped, the 2 others delivered, exit 1 ($(tail -1 "$tmp/long.err"))" ||
         fail "a 3 MB line from a $how: exit $rc (124: still running after 30 s): $(tail -2 "$tmp/long.err")"
