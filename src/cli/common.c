@@ -1,15 +1,15 @@
 /* common.c: option helpers and the progress line shared by the kfk tool's subcommands
  * (see cli.h). */
-#define _GNU_SOURCE
+#define _GNU_SOURCE /* F_SETPIPE_SZ */
 #include <errno.h>
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <poll.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #ifdef __GLIBC__
 #include <malloc.h>
