@@ -1105,6 +1105,15 @@ KFK_EXTERN size_t kfk_record_batch_builder_size(const kfk_record_batch_builder_t
 KFK_EXTERN int32_t kfk_record_batch_builder_count(const kfk_record_batch_builder_t *b);
 
 /**
+ * Says that kfk_record_batch_builder_finish will compress the records: from here on, append no
+ * longer keeps the running CRC-32C of the uncompressed records, which only an uncompressed batch
+ * uses (finish checksums the compressed bytes). Finishing with KFK_CODEC_NONE stays correct:
+ * the CRC is then computed over the whole batch at once.
+ * Errors: KFK_ERR__STATE (no open batch).
+ */
+KFK_EXTERN kfk_err_t kfk_record_batch_builder_will_compress(kfk_record_batch_builder_t *b);
+
+/**
  * Completes the batch: with a codec other than NONE, compresses the records (the compressor
  * reads them where they are, with attrs->codec_ctx's state if given, and its output replaces
  * them in @p buf; the compressed bytes pass through one temporary buffer), then patches

@@ -108,6 +108,8 @@ kfk_err_t kfk__lz4_compress(kfk_codec_ctx_t *ctx, int level, const uint8_t *in, 
     return err;
 }
 
+enum { LZ4_BLOCK_ROOM = 64 * 1024 };
+
 kfk_err_t kfk__lz4_decompress(kfk_codec_ctx_t *ctx, const uint8_t *in, size_t len, size_t limit,
                               kfk_wbuf_t *out) {
     if (len == 0)
@@ -125,7 +127,11 @@ kfk_err_t kfk__lz4_decompress(kfk_codec_ctx_t *ctx, const uint8_t *in, size_t le
     for (;;) {
         uint8_t *dst;
         size_t avail;
-        err = kfk__out_reserve(out, want, limit, &dst, &avail);
+        /* A whole 64 KiB block (Kafka's block size) decompresses straight into the buffer: with
+         * that much room left, no growth (a caller may hand a buffer sized for the batch). */
+        size_t room = out->cap - out->len;
+        err = kfk__out_reserve(out, room >= LZ4_BLOCK_ROOM ? LZ4_BLOCK_ROOM : want, limit, &dst,
+                               &avail);
         if (err)
             break;
         size_t produced = avail;

@@ -139,11 +139,18 @@ kfk_err_t kfk_record_batch_builder_append(kfk_record_batch_builder_t *b, kfk_byt
     if (timestamp > b->max_timestamp)
         b->max_timestamp = timestamp;
     b->count++;
-    if (w->len - b->records_crc_end >= CRC_STEP) {
+    if (b->records_crc_end != SIZE_MAX && w->len - b->records_crc_end >= CRC_STEP) {
         b->records_crc =
             kfk_crc32c(b->records_crc, w->data + b->records_crc_end, w->len - b->records_crc_end);
         b->records_crc_end = w->len;
     }
+    return KFK_ERR_NONE;
+}
+
+kfk_err_t kfk_record_batch_builder_will_compress(kfk_record_batch_builder_t *b) {
+    if (!b || b->state != B_OPEN)
+        return KFK_ERR__STATE;
+    b->records_crc_end = SIZE_MAX; /* finish's whole-batch CRC, never the running one */
     return KFK_ERR_NONE;
 }
 

@@ -25,7 +25,8 @@ enum {
     PER_TICK = 6,
     KILL_AT_MS = 4000,
     RESTART_AT_MS = 14000,
-    STOP_AT_MS = 22000
+    STOP_AT_MS = 22000,
+    JOIN_WAIT_MS = 60000 /* the first batch before the kill, at most this long after KILL_AT_MS */
 };
 
 static int victim = -1; /* the node killed, for the fini hook */
@@ -142,15 +143,21 @@ static void on_tick(uv_timer_t *t) {
                 r->sent++;
         }
     }
-    if (r->phase == 0 && el >= KILL_AT_MS) {
+    /* The kill waits for the consumer to be at work (a batch came): on a slow machine its join
+     * may take longer than KILL_AT_MS, and a kill during the join tests something else. The
+     * later phases keep their distances from the kill. */
+    if (r->phase == 0 && el >= KILL_AT_MS && r->batches[0] > 0) {
         script(r, "kill", victim);
         r->kill_at = el;
         r->phase = 1;
-    } else if (r->phase == 1 && el >= RESTART_AT_MS && r->spawn_done) {
+    } else if (r->phase == 0 && el >= KILL_AT_MS + JOIN_WAIT_MS) {
+        cr_assert_fail("no batch in %.1f s before the kill: the consumer never got to work",
+                       el / 1e3);
+    } else if (r->phase == 1 && el - r->kill_at >= RESTART_AT_MS - KILL_AT_MS && r->spawn_done) {
         script(r, "restart", victim);
         r->restart_at = el;
         r->phase = 2;
-    } else if (r->phase == 2 && el >= STOP_AT_MS) {
+    } else if (r->phase == 2 && el - r->kill_at >= STOP_AT_MS - KILL_AT_MS) {
         r->phase = 3;
     }
     if (!r->commit_pending && r->k->n > 0 && el - r->last_commit >= 500) {
@@ -228,7 +235,7 @@ Test(group_cluster, the_coordinator_killed_and_restarted_loses_nothing_and_commi
     uv_timer_start(&r.tick, on_tick, RATE_TICK_MS, RATE_TICK_MS);
     for (double w0 = ck_now_ms(); !all_in(&r);) {
         uv_run(&loop, UV_RUN_ONCE);
-        if (ck_now_ms() - w0 > STOP_AT_MS + 90000) {
+        if (ck_now_ms() - w0 > (r.kill_at > 0 ? r.kill_at - KILL_AT_MS : 0) + STOP_AT_MS + 90000) {
             size_t delivered = 0, unreported = 0;
             for (size_t i = 0; i < r.sent; i++) {
                 delivered += r.pos[i].partition >= 0;

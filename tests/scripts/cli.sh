@@ -15,12 +15,7 @@ b=$KFK_BOOTSTRAP
 s=cli-$$-$(date +%s)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-failures=0
-pass() { echo "ok   $*"; }
-fail() {
-    echo "FAIL $*" >&2
-    failures=$((failures + 1))
-}
+. "$(dirname "$0")/testlib.sh"
 # expect CODE PATTERN -- command...: exit code and a stderr line matching PATTERN.
 expect() {
     local code=$1 pat=$2 rc=0
@@ -190,5 +185,4 @@ grep -q '^20[0-9]* records consumed' "$tmp/out" && pass "bench consume: $(head -
     fail "bench consume: $(cat "$tmp/out")"
 
 "$kfk" topics delete -b "$b" -t "$s-raw" -t "$s-json" -t "$s-ev" -t "$s-stats" >/dev/null 2>&1 || true
-echo "cli: $failures failure(s)"
-[ "$failures" = 0 ]
+finish cli

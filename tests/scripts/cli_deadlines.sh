@@ -18,12 +18,7 @@ cleanup() {
     rm -rf "$tmp"
 }
 trap cleanup EXIT
-failures=0
-pass() { echo "ok   $*"; }
-fail() {
-    echo "FAIL $*" >&2
-    failures=$((failures + 1))
-}
+. "$(dirname "$0")/testlib.sh"
 LIMIT_MS=8000 # -m 2 plus a generous margin
 
 # start NAME ARGS...: runs kfk mock ARGS in the background and waits (5 s at most) for its
@@ -126,8 +121,4 @@ if start cluster --no-auto-create --topic ok:2 \
     expect 0 '' /dev/null -- topics create -b "$bs" -t fresh -m 2
 fi
 
-if [ "$failures" -gt 0 ]; then
-    echo "$failures failure(s)" >&2
-    exit 1
-fi
-echo "all passed"
+finish cli_deadlines

@@ -16,12 +16,7 @@ cleanup() {
     rm -rf "$tmp"
 }
 trap cleanup EXIT
-failures=0
-pass() { echo "ok   $*"; }
-fail() {
-    echo "FAIL $*" >&2
-    failures=$((failures + 1))
-}
+. "$(dirname "$0")/testlib.sh"
 
 "$kfk" mock --topic e10:1 --topic e09:1 --topic enone:1 --topic users.pro:1 --topic ealias:1 \
     >"$tmp/mock.out" 2>"$tmp/mock.err" &
@@ -122,4 +117,4 @@ if [ $rc -eq 1 ] && grep -q "line 1: partition key template {user\[id\]}: field 
     pass "a missing template field refuses the line"
 else fail "missing template field: exit $rc, $(cat "$tmp/err")"; fi
 
-[ "$failures" -eq 0 ] || exit 1
+finish cli_events

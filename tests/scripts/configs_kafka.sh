@@ -18,12 +18,7 @@ kfk=$build/kfk
 bs=$KFK_BOOTSTRAP
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-failures=0
-pass() { echo "ok   $*"; }
-fail() {
-    echo "FAIL $*" >&2
-    failures=$((failures + 1))
-}
+. "$(dirname "$0")/testlib.sh"
 topic=configs-$$-$(date +%s%N)
 
 java_tool() { timeout 120 java -cp "$KFK_KAFKA_LIBS/*" "$@" 2>/dev/null; }
@@ -140,8 +135,4 @@ rc=$?
     pass "delete-records past the end: exit 1 (OFFSET_OUT_OF_RANGE)" || fail "past the end: exit $rc: $(cat "$tmp/e")"
 
 timeout 30 "$kfk" topics delete -b "$bs" -t "$topic" >/dev/null 2>&1
-[ "$failures" = 0 ] || {
-    echo "$failures failure(s)" >&2
-    exit 1
-}
-echo "all passed"
+finish configs_kafka

@@ -16,12 +16,7 @@ cleanup() {
     rm -rf "$tmp"
 }
 trap cleanup EXIT
-failures=0
-pass() { echo "ok   $*"; }
-fail() {
-    echo "FAIL $*" >&2
-    failures=$((failures + 1))
-}
+. "$(dirname "$0")/testlib.sh"
 
 # mock ARGS...: starts kfk mock ARGS (5 s at most to listen), produces one record "hello" to
 # topic t unless noproduce=1; sets bs and mpid.
@@ -135,4 +130,4 @@ else
 fi
 unmock
 
-[ "$failures" = 0 ] || exit 1
+finish consume_faults

@@ -17,12 +17,7 @@ cleanup() {
     rm -rf "$tmp"
 }
 trap cleanup EXIT
-failures=0
-pass() { echo "ok   $*"; }
-fail() {
-    echo "FAIL $*" >&2
-    failures=$((failures + 1))
-}
+. "$(dirname "$0")/testlib.sh"
 
 "$kfk" mock --topic tt:2 >"$tmp/mock.out" 2>"$tmp/mock.err" &
 mpid=$!
@@ -105,4 +100,4 @@ fi
 kill -TERM "$mpid" 2>/dev/null
 wait "$mpid" 2>/dev/null
 mpid=
-[ "$failures" = 0 ] || exit 1
+finish consume_time

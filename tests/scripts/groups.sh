@@ -17,12 +17,7 @@ cleanup() {
     rm -rf "$tmp"
 }
 trap cleanup EXIT
-failures=0
-pass() { echo "ok   $*"; }
-fail() {
-    echo "FAIL $*" >&2
-    failures=$((failures + 1))
-}
+. "$(dirname "$0")/testlib.sh"
 
 "$kfk" mock --brokers 3 --topic t:4 >"$tmp/mock.out" 2>"$tmp/mock.err" &
 pids+=($!)
@@ -166,8 +161,4 @@ ms=$((($(date +%s%N) - t0) / 1000000))
 kill -TERM "${pids[0]}"
 wait "${pids[0]}" 2>/dev/null
 
-[ "$failures" = 0 ] || {
-    echo "$failures failure(s)" >&2
-    exit 1
-}
-echo "all passed"
+finish groups

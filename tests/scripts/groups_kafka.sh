@@ -24,12 +24,7 @@ cleanup() {
     rm -rf "$tmp"
 }
 trap cleanup EXIT
-failures=0
-pass() { echo "ok   $*"; }
-fail() {
-    echo "FAIL $*" >&2
-    failures=$((failures + 1))
-}
+. "$(dirname "$0")/testlib.sh"
 run_id=$$-$(date +%s%N)
 topic=groups-$run_id
 group=kg-$run_id
@@ -132,8 +127,4 @@ rc=$?
     fail "second delete exited $rc: $(cat "$tmp/d.err")"
 timeout 30 "$kfk" topics delete -b "$bs" -t "$topic" >/dev/null 2>&1
 
-[ "$failures" = 0 ] || {
-    echo "$failures failure(s)" >&2
-    exit 1
-}
-echo "all passed"
+finish groups_kafka

@@ -15,12 +15,7 @@ cleanup() {
     rm -rf "$tmp"
 }
 trap cleanup EXIT
-failures=0
-pass() { echo "ok   $*"; }
-fail() {
-    echo "FAIL $*" >&2
-    failures=$((failures + 1))
-}
+. "$(dirname "$0")/testlib.sh"
 
 # start NAME ARGS...: runs kfk mock ARGS in the background and waits (5 s at most) for its
 # first stdout line; sets bs (the bootstrap list), pid and ready_ms.
@@ -249,8 +244,4 @@ rc=$?
     fail "kfk mock --port $port (taken) exited $rc: $(head -2 "$tmp/p.err")"
 stop TERM
 
-[ "$failures" = 0 ] || {
-    echo "$failures failure(s)" >&2
-    exit 1
-}
-echo "all passed"
+finish mock_cli

@@ -19,12 +19,7 @@ cleanup() {
     rm -rf "$tmp"
 }
 trap cleanup EXIT
-failures=0
-pass() { echo "ok   $*"; }
-fail() {
-    echo "FAIL $*" >&2
-    failures=$((failures + 1))
-}
+. "$(dirname "$0")/testlib.sh"
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
 # start ARGS...: kfk mock ARGS in the background; waits (5 s at most) for KFK_BOOTSTRAP=...
@@ -156,8 +151,4 @@ else
 fi
 stop
 
-[ "$failures" = 0 ] || {
-    echo "$failures failure(s)" >&2
-    exit 1
-}
-echo "all passed"
+finish mock_faults

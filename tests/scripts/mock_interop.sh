@@ -19,16 +19,7 @@ cleanup() {
     rm -rf "$tmp"
 }
 trap cleanup EXIT
-failures=0
-passes=0
-pass() {
-    echo "ok   $*"
-    passes=$((passes + 1))
-}
-fail() {
-    echo "FAIL $*" >&2
-    failures=$((failures + 1))
-}
+. "$(dirname "$0")/testlib.sh"
 
 # wait_for SECONDS COMMAND...: runs COMMAND every 20 ms until it succeeds; 1 after SECONDS.
 wait_for() {
@@ -135,5 +126,4 @@ if wait_for 5 eval '! kill -0 '"$mock"' 2>/dev/null'; then
 else
     fail "kfk mock still runs 5 s after SIGTERM"
 fi
-echo "$passes passed, $failures failed"
-[ "$failures" = 0 ]
+finish mock_interop

@@ -19,16 +19,7 @@ cleanup() {
     rm -rf "$tmp"
 }
 trap cleanup EXIT
-failures=0
-passes=0
-pass() {
-    echo "ok   $*"
-    passes=$((passes + 1))
-}
-fail() {
-    echo "FAIL $*" >&2
-    failures=$((failures + 1))
-}
+. "$(dirname "$0")/testlib.sh"
 "$build/kfk" mock --brokers 3 --topic jv:3 >"$tmp/mock.out" 2>"$tmp/mock.err" &
 mock=$!
 for _ in $(seq 1 250); do
@@ -75,5 +66,4 @@ wait "$mock"
 mrc=$?
 mock=
 [ $mrc = 0 ] || fail "kfk mock exited $mrc on SIGTERM"
-echo "$passes passed, $failures failed"
-[ "$failures" = 0 ]
+finish mock_java

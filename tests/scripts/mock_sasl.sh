@@ -19,16 +19,7 @@ cleanup() {
     rm -rf "$tmp"
 }
 trap cleanup EXIT
-failures=0
-passes=0
-pass() {
-    echo "ok   $*"
-    passes=$((passes + 1))
-}
-fail() {
-    echo "FAIL $*" >&2
-    failures=$((failures + 1))
-}
+. "$(dirname "$0")/testlib.sh"
 
 "$kfk" mock --brokers 2 --topic s:2 --user alice:alice-secret --user 'bob:b:0b:SCRAM-SHA-512' \
     >"$tmp/mock.out" 2>"$tmp/mock.err" &
@@ -119,5 +110,4 @@ wait "$mock"
 rc=$?
 mock=
 [ $rc = 0 ] && pass "kfk mock exits 0 on SIGTERM" || fail "kfk mock exited $rc on SIGTERM"
-echo "$passes passed, $failures failed"
-[ $failures = 0 ]
+finish mock_sasl

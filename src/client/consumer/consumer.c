@@ -149,23 +149,31 @@ static int next_record_batch(kfk_consumer_t *c, cpart_t *p, cbuf_t *buf) {
         buf->decomp = NULL;
         kfk_wbuf_t out;
         kfk_wbuf_init(&out);
-        if (rb->codec != KFK_CODEC_NONE && !c->codec && kfk_codec_ctx_new(&c->codec) != 0)
-            return 0; /* out of memory: the buffer stays, tried again next turn */
+        if (rb->codec != KFK_CODEC_NONE) {
+            if (!c->codec && kfk_codec_ctx_new(&c->codec) != 0)
+                return 0; /* out of memory: the buffer stays, tried again next turn */
+            kfk__bufpool_get(&c->inflate_pool, &out);
+            c->inflate_idle_at = uv_now(c->loop) + KFK__INFLATE_POOL_IDLE_MS;
+        }
         size_t cap = kfk__consumer_inflate_cap(c, NULL);
         kfk_err_t err = kfk_record_iter_init_ctx(&buf->it, rb, c->codec, &out, cap);
         if (err) {
             /* Never skipped: the partition reports it, backs off and reads it again, and
              * stops after a few tries (perr.c). */
             batch_unusable(c, p, rb, &buf->it, err);
-            kfk_wbuf_free(&out);
+            kfk__bufpool_put(&c->inflate_pool, &out);
             return -1;
         }
         if (out.len) {
-            buf->decomp = kfk__chunk_new(kfk_wbuf_take(&out, NULL));
-            if (!buf->decomp)
+            size_t ocap = out.cap;
+            buf->decomp = kfk__chunk_new_pooled(out.data, ocap, &c->inflate_pool);
+            if (!buf->decomp) {
+                kfk__bufpool_put(&c->inflate_pool, &out);
                 return 0;
+            }
+            kfk_wbuf_init(&out); /* the chunk owns the memory now */
         } else {
-            kfk_wbuf_free(&out);
+            kfk__bufpool_put(&c->inflate_pool, &out);
         }
         buf->in_batch = 1;
         return 1;
@@ -477,6 +485,9 @@ static void run(uv_timer_t *t) {
         if (c->client_closing)
             return;
     }
+    /* Idle a while (nothing buffered or outstanding): the spare inflate buffers go back. */
+    if (c->inflate_pool.n && !c->noutstanding && !c->buffered && now >= c->inflate_idle_at)
+        kfk__bufpool_clear(&c->inflate_pool);
     kfk__fetcher_list_offsets(c);
     kfk__fetcher_run(c, &next);
     size_t buffered = c->buffered;
@@ -514,6 +525,7 @@ kfk_err_t kfk_consumer_new(uv_loop_t *loop, const kfk_conf_t *conf, kfk_consumer
     if (!c)
         return KFK_ERR__NOMEM;
     c->loop = loop;
+    kfk__bufpool_init(&c->inflate_pool, (size_t)32 << 20);
     kfk_err_t err = kfk__client_new(loop, conf, &c->cl, errstr, errstr_size);
     if (err) {
         kfk__free(c);
@@ -729,6 +741,7 @@ static void on_client_closed(kfk__client_t *cl, void *opaque) {
     }
     if (c->forming)
         kfk__batch_free(c->forming);
+    kfk__bufpool_clear(&c->inflate_pool); /* after the last chunk went back to it */
     kfk__free(c);
 }
 

@@ -12,11 +12,17 @@
 /* ---- chunks -------------------------------------------------------------------------------- */
 
 kfk__chunk_t *kfk__chunk_new(uint8_t *mem) {
+    return kfk__chunk_new_pooled(mem, 0, NULL);
+}
+
+kfk__chunk_t *kfk__chunk_new_pooled(uint8_t *mem, size_t cap, kfk__bufpool_t *pool) {
     kfk__chunk_t *ch = kfk__malloc(sizeof *ch);
     if (!ch)
         return NULL;
     ch->mem = mem;
     ch->refs = 1;
+    ch->pool = pool;
+    ch->cap = cap;
     return ch;
 }
 
@@ -26,7 +32,15 @@ void kfk__chunk_ref(kfk__chunk_t *ch) {
 
 void kfk__chunk_unref(kfk__chunk_t *ch) {
     if (ch && --ch->refs == 0) {
-        kfk__free(ch->mem);
+        if (ch->pool) {
+            kfk_wbuf_t w;
+            kfk_wbuf_init(&w);
+            w.data = ch->mem;
+            w.cap = ch->cap;
+            kfk__bufpool_put(ch->pool, &w);
+        } else {
+            kfk__free(ch->mem);
+        }
         kfk__free(ch);
     }
 }

@@ -10,16 +10,24 @@
 #ifndef KFK_CLIENT_CONSUMER_PARTS_H
 #define KFK_CLIENT_CONSUMER_PARTS_H
 
+#include "client/core/bufpool.h"
 #include "client/core/client.h"
 
 /* Reference-counted memory that delivered records point into: a fetch response frame, or the
  * decompressed records of a compressed batch. */
+/* How long the consumer keeps its spare inflate buffers once idle. */
+enum { KFK__INFLATE_POOL_IDLE_MS = 1000 };
+
 typedef struct kfk__chunk {
     uint8_t *mem;
     int refs;
+    kfk__bufpool_t *pool; /* where mem goes back when the last reference goes, or NULL: freed */
+    size_t cap;           /* mem's capacity, for the pool */
 } kfk__chunk_t;
 
 kfk__chunk_t *kfk__chunk_new(uint8_t *mem);
+/* A chunk whose memory (@p cap bytes) goes back to @p pool, which must outlive it. */
+kfk__chunk_t *kfk__chunk_new_pooled(uint8_t *mem, size_t cap, kfk__bufpool_t *pool);
 void kfk__chunk_ref(kfk__chunk_t *ch);
 void kfk__chunk_unref(kfk__chunk_t *ch);
 
@@ -176,6 +184,10 @@ struct kfk_consumer {
     int greport, gstopped;
     char gwhy[320];
     kfk_codec_ctx_t *codec; /* reused for every compressed batch (created on first use) */
+    /* Spare buffers for decompressed records: a compressed batch inflates into one, and it
+     * comes back when the last record pointing into it is done (no growth, no page faults). */
+    kfk__bufpool_t inflate_pool;
+    uint64_t inflate_idle_at; /* the pool is emptied after this, once nothing is buffered */
     kfk_decode_cb decode;
     kfk_free_cb free_obj;
     void *decode_opaque;

@@ -1,10 +1,11 @@
 /*
- * bufpool.h: a few spare output buffers kept for reuse. The producer builds each batch in a
- * buffer of its own that grows by doubling (realloc) up to batch.size; with large batches the
- * growth copies cost more than the records' one copy into the batch. Buffers of sent batches
- * come back here and the next batches start with their capacity: no growth, no allocation. The
- * pool is bounded (KFK__BUFPOOL_SLOTS buffers, at most max_bytes of capacity in all) and its
- * owner empties it when it goes idle, so what it holds is a fixed amount, not a leak.
+ * bufpool.h: spare output buffers kept for reuse. The producer builds each batch in a buffer of
+ * its own that grows by doubling (realloc) up to batch.size; the consumer inflates each
+ * compressed batch into a buffer that its records point into until they are done. Fresh buffers
+ * cost growth copies and page faults (the kernel zeroes every new page) that can outweigh the
+ * records' own copy; buffers that come back here start the next batches with their capacity.
+ * The pool is bounded (KFK__BUFPOOL_SLOTS buffers, at most max_bytes of capacity in all) and its
+ * owner empties it once it has been idle a while, so what it holds is a fixed amount, not a leak.
  */
 #ifndef KFK_CLIENT_CORE_BUFPOOL_H
 #define KFK_CLIENT_CORE_BUFPOOL_H
@@ -14,7 +15,7 @@
 
 #include "kfk/protocol.h"
 
-enum { KFK__BUFPOOL_SLOTS = 8 };
+enum { KFK__BUFPOOL_SLOTS = 64 };
 
 typedef struct kfk__bufpool {
     uint8_t *data[KFK__BUFPOOL_SLOTS];

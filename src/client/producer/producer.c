@@ -88,11 +88,18 @@ static void report(kfk_producer_t *p, const char *topic, int32_t partition, cons
     }
 }
 
+static void arm(kfk_producer_t *p, uint64_t due);
+
 void kfk__producer_batch_free(pbatch_t *b) {
     kfk_producer_t *p = b->tp->t->p;
     kfk__bufpool_put(&p->pool, &b->buf);
-    if (p->queued_msgs == 0)
-        kfk__bufpool_clear(&p->pool); /* idle: what it held goes back */
+    /* Idle: what the pool holds goes back once the producer has stayed idle a while (on_timer).
+     * Not at once: a producer fed in bursts (a pipe, a file read in chunks) goes idle between
+     * them, and its next batches would grow their buffers again, page by page. */
+    if (p->queued_msgs == 0 && p->pool.n && !p->client_closing) {
+        p->pool_idle_at = kfk__producer_now_ms(p) + KFK__POOL_IDLE_MS;
+        arm(p, p->pool_idle_at);
+    }
     kfk__free(b->meta);
     kfk__free(b);
 }
@@ -174,6 +181,9 @@ pbatch_t *kfk__producer_batch_new(kfk_producer_t *p, toppar_t *tp) {
         kfk__producer_batch_free(b);
         return NULL;
     }
+    /* A compressed batch's CRC covers the compressed bytes: no running CRC while appending. */
+    if (p->codec != KFK_CODEC_NONE)
+        kfk_record_batch_builder_will_compress(&b->b);
     return b;
 }
 
@@ -591,6 +601,12 @@ static void on_timer(uv_timer_t *h) {
         }
     }
     expire(p, now, 0);
+    if (p->pool.n && p->queued_msgs == 0) {
+        if (now >= p->pool_idle_at)
+            kfk__bufpool_clear(&p->pool);
+        else if (p->pool_idle_at < next)
+            next = p->pool_idle_at;
+    }
     if (p->closing && (p->queued_msgs == 0 || now >= p->close_deadline)) {
         close_finish(p);
         return;

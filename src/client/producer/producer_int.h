@@ -30,6 +30,8 @@
 /* After asking for auto-creation, "unknown" answers for this long are the broker creating the
  * topic (seen: two over 1.65 s, 3.9.2 under ASan): logged at debug, not as warnings. */
 enum { KFK__CREATE_QUIET_MS = 5000 };
+/* How long the producer stays idle (nothing queued) before its spare batch buffers are freed. */
+enum { KFK__POOL_IDLE_MS = 1000 };
 
 typedef struct rmeta {
     kfk_delivery_cb cb;
@@ -135,6 +137,7 @@ struct kfk_producer {
     pbroker_t *brokers;
     uv_timer_t timer;
     uint64_t timer_due;
+    uint64_t pool_idle_at; /* the spare batch buffers go back to the OS then, if still idle */
     int timer_armed;
     size_t queued_msgs, queued_bytes;
     size_t in_flight_batches;

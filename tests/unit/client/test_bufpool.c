@@ -1,14 +1,17 @@
 /*
- * test_bufpool.c: the producer's spare batch buffers (client/core/bufpool.h): a buffer put back
+ * test_bufpool.c: the spare buffers of the producer's batches and of the consumer's inflated
+ * records (client/core/bufpool.h): a buffer put back
  * comes out again with its capacity and no bytes, the largest first; the pool never holds more
  * than its slots or its byte bound (what does not fit is freed, the smaller ones first); buffers
- * with an error or spliced segments are never kept. ASan (scripts/test) checks that nothing
+ * with an error or spliced segments are never kept; a pooled chunk's memory goes back to its pool
+ * with its last reference, not before. ASan (scripts/test) checks that nothing
  * leaks or is freed twice.
  */
 #include <string.h>
 
 #include <criterion/criterion.h>
 
+#include "client/consumer/parts.h"
 #include "client/core/bufpool.h"
 #include "kfk/protocol.h"
 
@@ -64,7 +67,7 @@ Test(bufpool, the_largest_comes_out_first) {
 
 Test(bufpool, it_holds_no_more_than_its_slots_and_bytes_keeping_the_larger) {
     kfk__bufpool_t bp;
-    kfk__bufpool_init(&bp, 100000);
+    kfk__bufpool_init(&bp, (size_t)4 << 20); /* the slots bind first */
     for (int i = 0; i < 3 * KFK__BUFPOOL_SLOTS; i++) {
         kfk_wbuf_t w;
         filled(&w, (size_t)1000 + (size_t)i * 100);
@@ -79,7 +82,7 @@ Test(bufpool, it_holds_no_more_than_its_slots_and_bytes_keeping_the_larger) {
                       "slot %d holds %zu bytes: a smaller buffer was kept over a larger one", i,
                       bp.cap[i]);
     kfk_wbuf_t big;
-    filled(&big, 200000);
+    filled(&big, (size_t)5 << 20);
     kfk__bufpool_put(&bp, &big);
     cr_assert_null(big.data);
     cr_assert_leq(bp.bytes, bp.max_bytes, "a buffer above the bound is freed, not kept");
@@ -103,4 +106,32 @@ Test(bufpool, a_buffer_with_an_error_or_segments_is_not_kept) {
     kfk__bufpool_put(&bp, &w);
     cr_assert_eq(bp.n, 0);
     cr_assert_null(w.data);
+}
+
+Test(bufpool, a_pooled_chunk_goes_back_to_its_pool_with_its_last_reference) {
+    kfk__bufpool_t bp;
+    kfk__bufpool_init(&bp, 1 << 20);
+    kfk_wbuf_t w;
+    filled(&w, 8192);
+    uint8_t *mem = w.data;
+    size_t cap = w.cap;
+    kfk__chunk_t *ch = kfk__chunk_new_pooled(w.data, w.cap, &bp);
+    cr_assert_not_null(ch);
+    kfk__chunk_ref(ch); /* a batch holds it too */
+    kfk__chunk_unref(ch);
+    cr_assert_eq(bp.n, 0, "still referenced: not back yet");
+    kfk__chunk_unref(ch);
+    cr_assert_eq(bp.n, 1);
+    kfk_wbuf_t again;
+    kfk__bufpool_get(&bp, &again);
+    cr_assert_eq(again.data, mem, "the same memory comes out again");
+    cr_assert_eq(again.cap, cap);
+    cr_assert_eq(again.len, 0);
+    kfk_wbuf_free(&again);
+    /* Without a pool, the memory is freed (ASan reports a leak otherwise). */
+    filled(&w, 4096);
+    ch = kfk__chunk_new(w.data);
+    cr_assert_not_null(ch);
+    kfk__chunk_unref(ch);
+    kfk__bufpool_clear(&bp);
 }

@@ -594,6 +594,45 @@ Test(records, a_large_batch_checksummed_while_built_has_the_crc_of_its_bytes) {
     }
 }
 
+/* A batch declared compressed keeps no running CRC; whatever finish is then asked for, the CRC
+ * written is that of the finished bytes and the records read back whole. */
+Test(records, a_batch_declared_compressed_has_the_crc_of_its_bytes_with_or_without_a_codec) {
+    static uint8_t val[20000];
+    for (size_t i = 0; i < sizeof val; i++)
+        val[i] = (uint8_t)(i * 131 + 7);
+    kfk_record_batch_builder_t idle;
+    memset(&idle, 0, sizeof idle);
+    cr_assert_eq(kfk_record_batch_builder_will_compress(&idle), KFK_ERR__STATE);
+    cr_assert_eq(kfk_record_batch_builder_will_compress(NULL), KFK_ERR__STATE);
+    kfk_codec_t codecs[] = {KFK_CODEC_NONE, KFK_CODEC_GZIP, KFK_CODEC_SNAPPY, KFK_CODEC_LZ4,
+                            KFK_CODEC_ZSTD};
+    for (size_t c = 0; c < sizeof codecs / sizeof codecs[0]; c++) {
+        if (!kfk_codec_available(codecs[c]))
+            continue;
+        kfk_wbuf_t w;
+        kfk_wbuf_init(&w);
+        kfk_wbuf_put_int32(&w, 12345); /* the batch does not start at the buffer's start */
+        kfk_record_batch_builder_t b;
+        cr_assert_eq(kfk_record_batch_builder_begin(&b, &w), 0);
+        cr_assert_eq(kfk_record_batch_builder_will_compress(&b), 0);
+        for (int i = 0; i < 100; i++) {
+            kfk_bytes_t key = {NULL, -1}, v = {val, (int32_t)(i % 10 == 0 ? sizeof val : 300)};
+            cr_assert_eq(kfk_record_batch_builder_append(&b, key, v, NULL, 0, 1000 + i), 0);
+        }
+        kfk_record_batch_attrs_t a = KFK_RECORD_BATCH_ATTRS_INIT;
+        a.codec = codecs[c];
+        cr_assert_eq(kfk_record_batch_builder_finish(&b, &a), 0);
+        const uint8_t *batch = w.data + 4;
+        size_t len = w.len - 4;
+        cr_assert_eq(kfk__rd32(batch + 17), kfk_crc32c(0, batch + 21, len - 21), "codec %d",
+                     (int)codecs[c]);
+        kfk_record_batch_t rb;
+        cr_assert_eq(one_batch(batch, len, &rb), 1, "codec %d", (int)codecs[c]);
+        cr_assert_eq(rb.records_count, 100);
+        kfk_wbuf_free(&w);
+    }
+}
+
 Test(records, an_error_sticks_and_stops_the_reader) {
     uint8_t buf[2 * sizeof HAND_BATCH];
     memcpy(buf, HAND_BATCH, sizeof HAND_BATCH);
