@@ -485,8 +485,9 @@ static void run(uv_timer_t *t) {
         if (c->client_closing)
             return;
     }
-    /* Idle a while (nothing buffered or outstanding): the spare inflate buffers go back. */
-    if (c->inflate_pool.n && !c->noutstanding && !c->buffered && now >= c->inflate_idle_at)
+    /* No batch inflated for a while: the spare inflate buffers go back (those records still
+     * point into are not spare; they come back to the pool when done, and go at the next turn). */
+    if (c->inflate_pool.n && now >= c->inflate_idle_at)
         kfk__bufpool_clear(&c->inflate_pool);
     kfk__fetcher_list_offsets(c);
     kfk__fetcher_run(c, &next);

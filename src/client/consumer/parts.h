@@ -187,7 +187,7 @@ struct kfk_consumer {
     /* Spare buffers for decompressed records: a compressed batch inflates into one, and it
      * comes back when the last record pointing into it is done (no growth, no page faults). */
     kfk__bufpool_t inflate_pool;
-    uint64_t inflate_idle_at; /* the pool is emptied after this, once nothing is buffered */
+    uint64_t inflate_idle_at; /* no batch inflated since a while before this: pool emptied */
     kfk_decode_cb decode;
     kfk_free_cb free_obj;
     void *decode_opaque;
