@@ -71,12 +71,15 @@ expect 1 "UNKNOWN_TOPIC|Unknown topic" -- timeout 30 "$kfk" consume -b "$b" -t "
 # -X statistics.interval.ms: the statistics documents, one JSON line each, on stderr.
 "$kfk" topics create -b "$b" -t "$s-stats" --partitions 1 >/dev/null 2>&1
 rc=0
-# stdin stays open until three documents came (30 s at most), whatever the machine's speed.
+# stdin stays open until three documents came and one counts the first 10 records sent (30 s
+# at most), whatever the machine's speed: kfk prints no last document when it exits, so a run
+# whose first documents came before the records were acknowledged would show none with 10.
 : >"$tmp/err"
 (
     seq 1 10
     for _ in $(seq 1 300); do
-        [ "$(grep -c '^{' "$tmp/err" 2>/dev/null)" -ge 3 ] && break
+        [ "$(grep -c '^{' "$tmp/err" 2>/dev/null)" -ge 3 ] &&
+            grep -Eq '"txmsgs":([1-9][0-9]+)' "$tmp/err" && break
         sleep 0.1
     done
     seq 11 20
@@ -165,10 +168,15 @@ rc=0
 wait $pid || rc=$?
 grep -q "100 records .* delivered" "$tmp/p1err" && pass "produce: SIGINT flushes and reports 100 delivered (exit $rc)" ||
     fail "produce SIGINT: $(cat "$tmp/p1err")"
-# worker: SIGINT releases the lock, so the next worker gets it at once.
+# worker: SIGINT releases the lock, so the next worker gets it at once. The signal goes once
+# the worker holds the lock (30 s at most): by then its handler is in place (a background job
+# starts with SIGINT ignored, so an early one would be lost and the worker run on).
 "$kfk" worker -b "$b" -t "$s-raw" -p 0 -G "$s-w2" --redis "$KFK_REDIS" >/dev/null 2>"$tmp/w1err" &
 pid=$!
-sleep 2
+for _ in $(seq 1 300); do
+    [ -n "$(redis-cli -u "redis://$KFK_REDIS" GET "kfk:lock:$s-w2:$s-raw:0" 2>/dev/null)" ] && break
+    sleep 0.1
+done
 kill -INT $pid
 rc=0
 wait $pid || rc=$?
