@@ -23,6 +23,6 @@ finish() {
         exit 0
     fi
     echo "$1: $passes passed, $failures failed:" >&2
-    for f in "${failed[@]}"; do echo "  FAIL $f" | head -c 2000 >&2; echo >&2; done
+    for f in "${failed[@]}"; do printf '  FAIL %.2000s\n' "$f" >&2; done
     exit 1
 }
