@@ -950,8 +950,10 @@ KFK_EXTERN kfk_err_t kfk_decompress(kfk_codec_t codec, const void *in, size_t le
 /**
  * Reusable codec state. kfk_compress / kfk_decompress build and free the zlib, lz4 or zstd
  * context on every call (tens of microseconds for zstd); a kfk_codec_ctx_t keeps them between
- * calls, which matters for small batches. It holds no data between calls, only library state,
- * and serves every codec. One context must not be used by two threads at once.
+ * calls, which matters for small batches. It holds no data between calls, only library state
+ * and, once kfk_record_batch_builder_finish has compressed with it, that call's output buffer
+ * (reused by the next batch; freed with the context). It serves every codec. One context must
+ * not be used by two threads at once.
  */
 typedef struct kfk_codec_ctx kfk_codec_ctx_t;
 
@@ -1053,7 +1055,7 @@ typedef struct kfk_record_batch_attrs {
     int32_t base_sequence;               /**< -1: not idempotent */
     bool transactional;                  /**< attributes bit 4 */
     bool control;                        /**< attributes bit 5 (transaction markers) */
-    kfk_codec_ctx_t *codec_ctx;          /**< reusable compressor state, or NULL */
+    kfk_codec_ctx_t *codec_ctx;          /**< reusable compressor state and buffer, or NULL */
 } kfk_record_batch_attrs_t;
 
 /** The attributes of a plain, uncompressed, non-idempotent CreateTime batch. */

@@ -109,10 +109,15 @@ static void ctx_release(kfk_codec_ctx_t *ctx) {
     (void)ctx;
 }
 
-void kfk_codec_ctx_free(kfk_codec_ctx_t *ctx) {
+void kfk__codec_ctx_trim(kfk_codec_ctx_t *ctx) {
     if (!ctx)
         return;
     ctx_release(ctx);
+    kfk_wbuf_free(&ctx->batch_out);
+}
+
+void kfk_codec_ctx_free(kfk_codec_ctx_t *ctx) {
+    kfk__codec_ctx_trim(ctx);
     kfk__free(ctx);
 }
 

@@ -64,7 +64,15 @@ struct kfk_codec_ctx {
     void *zstd_cctx;    /* ZSTD_CCtx * */
     void *zstd_dctx;    /* ZSTD_DCtx * */
     int over_cap;       /* the last decompression failed because it passed its cap */
+    /* A finished batch's compressed records before they go back into its buffer: kept between
+     * batches, so a producer does not allocate (and fault in) a buffer of its batch size per batch.
+     * Freed with the context or by kfk__codec_ctx_trim. */
+    kfk_wbuf_t batch_out;
 };
+
+/* Frees what @p ctx keeps between calls (library contexts and batch_out); it stays usable. For
+ * an owner gone idle. */
+void kfk__codec_ctx_trim(kfk_codec_ctx_t *ctx);
 
 /*
  * True when the last kfk_codec_ctx_decompress (or kfk_record_iter_init_ctx) with @p ctx failed

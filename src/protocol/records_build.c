@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "kfk/protocol.h"
+#include "protocol/compress.h"
 #include "protocol/crc32c.h"
 #include "protocol/records.h"
 
@@ -178,22 +179,29 @@ static kfk_err_t compress_records(kfk_record_batch_builder_t *b,
     kfk_wbuf_t *w = b->buf;
     size_t rec_off = b->start + RB_RECORDS;
     size_t rec_len = w->len - rec_off;
-    kfk_wbuf_t tmp;
-    kfk_wbuf_init(&tmp);
+    /* With a context, its buffer of the last batch takes the output (no allocation per batch). */
+    kfk_wbuf_t own, *tmp = attrs->codec_ctx ? &attrs->codec_ctx->batch_out : &own;
+    if (tmp == &own)
+        kfk_wbuf_init(&own);
+    tmp->len = 0;
+    tmp->err = KFK_ERR_NONE;
     kfk_err_t err = kfk_codec_ctx_compress(attrs->codec_ctx, attrs->codec, attrs->compression_level,
-                                           w->data + rec_off, rec_len, &tmp);
-    if (!err && tmp.err)
-        err = tmp.err;
-    if (!err && tmp.len > (size_t)INT32_MAX - (RB_RECORDS - RB_LOG_OVERHEAD))
+                                           w->data + rec_off, rec_len, tmp);
+    if (!err && tmp->err)
+        err = tmp->err;
+    if (!err && tmp->len > (size_t)INT32_MAX - (RB_RECORDS - RB_LOG_OVERHEAD))
         err = KFK_ERR__MSG_SIZE_TOO_LARGE;
-    if (!err && tmp.len > rec_len && kfk_wbuf_grow(w, tmp.len - rec_len))
+    if (!err && tmp->len > rec_len && kfk_wbuf_grow(w, tmp->len - rec_len))
         err = w->err ? w->err : KFK_ERR__NOMEM;
     if (!err) {
-        if (tmp.len)
-            memcpy(w->data + rec_off, tmp.data, tmp.len);
-        w->len = rec_off + tmp.len;
+        if (tmp->len)
+            memcpy(w->data + rec_off, tmp->data, tmp->len);
+        w->len = rec_off + tmp->len;
     }
-    kfk_wbuf_free(&tmp);
+    if (tmp == &own)
+        kfk_wbuf_free(&own);
+    else
+        tmp->len = 0;
     return err;
 }
 

@@ -29,6 +29,7 @@
 #include <msgpack.h>
 
 #include "client/core/client.h"
+#include "protocol/compress.h"
 #include "protocol/mem.h"
 
 #include "client/producer/producer.h"
@@ -191,6 +192,10 @@ kfk_record_batch_attrs_t kfk__producer_batch_attrs(kfk_producer_t *p, const pbat
     kfk_record_batch_attrs_t a = KFK_RECORD_BATCH_ATTRS_INIT;
     a.codec = p->codec;
     a.compression_level = (int)p->c->compression_level;
+    /* Without one (out of memory), each batch builds its own: slower, not wrong. */
+    if (p->codec != KFK_CODEC_NONE && !p->codec_ctx && kfk_codec_ctx_new(&p->codec_ctx) != 0)
+        p->codec_ctx = NULL;
+    a.codec_ctx = p->codec_ctx;
     if (p->idempotent) {
         a.producer_id = p->pid_state == PID_READY ? p->pid : -1;
         a.producer_epoch = p->pid_state == PID_READY ? p->epoch : -1;
@@ -602,9 +607,10 @@ static void on_timer(uv_timer_t *h) {
     }
     expire(p, now, 0);
     if (p->pool.n && p->queued_msgs == 0) {
-        if (now >= p->pool_idle_at)
+        if (now >= p->pool_idle_at) {
             kfk__bufpool_clear(&p->pool);
-        else if (p->pool_idle_at < next)
+            kfk__codec_ctx_trim(p->codec_ctx);
+        } else if (p->pool_idle_at < next)
             next = p->pool_idle_at;
     }
     if (p->closing && (p->queued_msgs == 0 || now >= p->close_deadline)) {
@@ -910,6 +916,8 @@ static void free_state(kfk_producer_t *p) {
     }
     kfk_wbuf_free(&p->mp);
     kfk__bufpool_clear(&p->pool);
+    kfk_codec_ctx_free(p->codec_ctx);
+    p->codec_ctx = NULL;
     kfk__free(p->txn);
 }
 

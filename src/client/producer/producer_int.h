@@ -187,7 +187,10 @@ struct kfk_producer {
     kfk_err_t fatal;
     kfk_wbuf_t mp;       /* msgpack scratch */
     kfk__bufpool_t pool; /* buffers of sent batches, for the next ones (emptied when idle) */
-    kfk__txn_t *txn;     /* transactional.id set: the transaction state machine (txn.c) */
+    /* The compressor's state and its output buffer, kept between batches (created on the first
+     * compressed batch, trimmed with the pool when idle). */
+    kfk_codec_ctx_t *codec_ctx;
+    kfk__txn_t *txn; /* transactional.id set: the transaction state machine (txn.c) */
 
     uint64_t stat_batches, stat_requests, stat_retries;
     uint64_t stat_epochs; /* producer ids and epochs taken (librdkafka's eos.epoch_cnt) */

@@ -12,6 +12,7 @@
 #include <criterion/criterion.h>
 
 #include "kfk/protocol.h"
+#include "protocol/compress.h"
 #include "protocol/mem.h"
 #include "protocol/records.h"
 #include "codec_check.h"
@@ -630,6 +631,59 @@ Test(records, a_batch_declared_compressed_has_the_crc_of_its_bytes_with_or_witho
         cr_assert_eq(one_batch(batch, len, &rb), 1, "codec %d", (int)codecs[c]);
         cr_assert_eq(rb.records_count, 100);
         kfk_wbuf_free(&w);
+    }
+}
+
+/* Builds a batch of @p n records (values of @p vlen bytes) with @p codec and @p ctx into @p w. */
+static void build_compressed(kfk_wbuf_t *w, kfk_codec_t codec, kfk_codec_ctx_t *ctx, int n,
+                             size_t vlen) {
+    static uint8_t val[20000];
+    for (size_t i = 0; i < sizeof val; i++)
+        val[i] = (uint8_t)(i * 131 + 7);
+    cr_assert_leq(vlen, sizeof val);
+    kfk_wbuf_init(w);
+    kfk_record_batch_builder_t b;
+    cr_assert_eq(kfk_record_batch_builder_begin(&b, w), 0);
+    cr_assert_eq(kfk_record_batch_builder_will_compress(&b), 0);
+    for (int i = 0; i < n; i++) {
+        kfk_bytes_t key = {NULL, -1}, v = {val + i % 7, (int32_t)vlen};
+        cr_assert_eq(kfk_record_batch_builder_append(&b, key, v, NULL, 0, 1000 + i), 0);
+    }
+    kfk_record_batch_attrs_t a = KFK_RECORD_BATCH_ATTRS_INIT;
+    a.codec = codec;
+    a.codec_ctx = ctx;
+    cr_assert_eq(kfk_record_batch_builder_finish(&b, &a), 0);
+}
+
+Test(records, batches_finished_with_one_codec_context_match_batches_finished_without) {
+    kfk_codec_t codecs[] = {KFK_CODEC_GZIP, KFK_CODEC_SNAPPY, KFK_CODEC_LZ4, KFK_CODEC_ZSTD};
+    /* A large batch, then smaller ones in the buffer it left, then after a trim. */
+    struct {
+        int n;
+        size_t vlen;
+    } shapes[] = {{200, 5000}, {3, 10}, {50, 300}, {1, 0}, {20, 20000}};
+    for (size_t c = 0; c < sizeof codecs / sizeof codecs[0]; c++) {
+        if (!kfk_codec_available(codecs[c]))
+            continue;
+        kfk_codec_ctx_t *ctx;
+        cr_assert_eq(kfk_codec_ctx_new(&ctx), 0);
+        for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
+            if (s == 3)
+                kfk__codec_ctx_trim(ctx);
+            kfk_wbuf_t plain, reused;
+            build_compressed(&plain, codecs[c], NULL, shapes[s].n, shapes[s].vlen);
+            build_compressed(&reused, codecs[c], ctx, shapes[s].n, shapes[s].vlen);
+            cr_assert_eq(reused.len, plain.len, "codec %d shape %zu", (int)codecs[c], s);
+            cr_assert_eq(memcmp(reused.data, plain.data, plain.len), 0, "codec %d shape %zu",
+                         (int)codecs[c], s);
+            kfk_record_batch_t rb;
+            cr_assert_eq(one_batch(reused.data, reused.len, &rb), 1);
+            cr_assert_eq(rb.records_count, shapes[s].n);
+            cr_assert_eq(ctx->batch_out.len, 0, "the kept buffer holds nothing between batches");
+            kfk_wbuf_free(&plain);
+            kfk_wbuf_free(&reused);
+        }
+        kfk_codec_ctx_free(ctx);
     }
 }
 
