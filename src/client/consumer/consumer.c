@@ -165,8 +165,7 @@ static int next_record_batch(kfk_consumer_t *c, cpart_t *p, cbuf_t *buf) {
             return -1;
         }
         if (out.len) {
-            size_t ocap = out.cap;
-            buf->decomp = kfk__chunk_new_pooled(out.data, ocap, &c->inflate_pool);
+            buf->decomp = kfk__chunk_new_pooled(out.data, out.cap, &c->inflate_pool);
             if (!buf->decomp) {
                 kfk__bufpool_put(&c->inflate_pool, &out);
                 return 0;

@@ -32,15 +32,10 @@ void kfk__chunk_ref(kfk__chunk_t *ch) {
 
 void kfk__chunk_unref(kfk__chunk_t *ch) {
     if (ch && --ch->refs == 0) {
-        if (ch->pool) {
-            kfk_wbuf_t w;
-            kfk_wbuf_init(&w);
-            w.data = ch->mem;
-            w.cap = ch->cap;
-            kfk__bufpool_put(ch->pool, &w);
-        } else {
+        if (ch->pool)
+            kfk__bufpool_put_mem(ch->pool, ch->mem, ch->cap);
+        else
             kfk__free(ch->mem);
-        }
         kfk__free(ch);
     }
 }

@@ -31,31 +31,41 @@ void kfk__bufpool_get(kfk__bufpool_t *bp, kfk_wbuf_t *w) {
     w->data = take(bp, best);
 }
 
-void kfk__bufpool_put(kfk__bufpool_t *bp, kfk_wbuf_t *w) {
-    if (!w->data || w->err || w->nsegs || w->cap > bp->max_bytes) {
-        kfk_wbuf_free(w);
+void kfk__bufpool_put_mem(kfk__bufpool_t *bp, uint8_t *data, size_t cap) {
+    if (!data)
+        return;
+    if (cap > bp->max_bytes) {
+        kfk__free(data);
         return;
     }
-    if (bp->n == KFK__BUFPOOL_SLOTS || bp->bytes + w->cap > bp->max_bytes) {
+    if (bp->n == KFK__BUFPOOL_SLOTS || bp->bytes + cap > bp->max_bytes) {
         /* Full: keep the larger buffers (they spare the most growth). */
         int least = 0;
         for (int i = 1; i < bp->n; i++)
             if (bp->cap[i] < bp->cap[least])
                 least = i;
-        if (bp->n == 0 || bp->cap[least] >= w->cap) {
-            kfk_wbuf_free(w);
+        if (bp->n == 0 || bp->cap[least] >= cap) {
+            kfk__free(data);
             return;
         }
         kfk__free(take(bp, least));
-        if (bp->bytes + w->cap > bp->max_bytes) {
-            kfk_wbuf_free(w);
+        if (bp->bytes + cap > bp->max_bytes) {
+            kfk__free(data);
             return;
         }
     }
-    bp->data[bp->n] = w->data;
-    bp->cap[bp->n] = w->cap;
+    bp->data[bp->n] = data;
+    bp->cap[bp->n] = cap;
     bp->n++;
-    bp->bytes += w->cap;
+    bp->bytes += cap;
+}
+
+void kfk__bufpool_put(kfk__bufpool_t *bp, kfk_wbuf_t *w) {
+    if (w->err || w->nsegs) {
+        kfk_wbuf_free(w);
+        return;
+    }
+    kfk__bufpool_put_mem(bp, w->data, w->cap);
     kfk__free(w->segs);
     memset(w, 0, sizeof *w);
 }

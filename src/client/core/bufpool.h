@@ -35,6 +35,10 @@ void kfk__bufpool_get(kfk__bufpool_t *bp, kfk_wbuf_t *w);
  * segments or an error); @p w is left empty. */
 void kfk__bufpool_put(kfk__bufpool_t *bp, kfk_wbuf_t *w);
 
+/* Takes @p data, @p cap bytes from kfk__malloc, back for reuse (or frees it when the pool is
+ * full). */
+void kfk__bufpool_put_mem(kfk__bufpool_t *bp, uint8_t *data, size_t cap);
+
 /* Frees every spare buffer. */
 void kfk__bufpool_clear(kfk__bufpool_t *bp);
 
