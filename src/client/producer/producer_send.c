@@ -403,8 +403,9 @@ static size_t send_to(kfk_producer_t *p, int32_t node, uint64_t now, int *need_m
         }
         return 0;
     }
-    /* Collect the batches (one per partition led by this broker). */
-    size_t n = 0, cap = 16;
+    /* Collect the batches (one per partition led by this broker), up to KFK__PRODUCE_REQUEST_MAX
+     * bytes in all; the first always goes. */
+    size_t n = 0, cap = 16, bytes = 0;
     pbatch_t **list = kfk__mallocarray(cap, sizeof *list);
     size_t ntopics = 0;
     if (!list)
@@ -417,9 +418,13 @@ static size_t send_to(kfk_producer_t *p, int32_t node, uint64_t now, int *need_m
         for (int32_t i = 0; i < t->nparts && i < md->partition_cnt; i++) {
             if (md->partitions[i].leader != node)
                 continue;
-            pbatch_t *b = sendable(p, &t->parts[i], now, 1);
-            if (!b)
+            pbatch_t *b = sendable(p, &t->parts[i], now, 0);
+            /* An open batch's length only shrinks when it is finished (compressed). */
+            if (!b || (n > 0 && bytes + b->buf.len > KFK__PRODUCE_REQUEST_MAX))
                 continue;
+            if (!(b = sendable(p, &t->parts[i], now, 1)))
+                continue;
+            bytes += b->buf.len;
             if (n == cap) {
                 pbatch_t **l = kfk__realloc(list, 2 * cap * sizeof *l);
                 if (!l)

@@ -34,7 +34,7 @@ typedef struct {
     kfk_err_t errs[NREC];
     int step; /* the scenario's stage (sequence and epoch tests) */
     /* The mock's request counts, read as the producer closes: the mock is freed once closed. */
-    uint64_t produces, init_pids;
+    uint64_t produces, init_pids, connections;
 } bt_t;
 
 static void on_closed(kfk_producer_t *p, void *opaque) {
@@ -42,6 +42,7 @@ static void on_closed(kfk_producer_t *p, void *opaque) {
     bt_t *t = opaque;
     t->produces = kfk_mock_requests(t->mock, KFK_API_PRODUCE);
     t->init_pids = kfk_mock_requests(t->mock, KFK_API_INIT_PRODUCER_ID);
+    t->connections = kfk_mock_connections(t->mock, 1);
     kfk_mock_close(t->mock, kt_mock_closed, t);
 }
 
@@ -291,4 +292,55 @@ Test(producer_batching, the_default_queue_bound_holds_a_record_of_message_max_by
     finish(&t);
     run(&t);
     free(v);
+}
+
+/* ---- the size of a request ------------------------------------------------------------------ */
+
+#define BIG_PARTS 105
+#define BIG_VALUE 1000000
+
+static void on_big_delivery(kfk_producer_t *p, const kfk_delivery_t *d, void *opaque) {
+    (void)opaque;
+    bt_t *t = kfk_producer_get_data(p);
+    t->reported++;
+    if (!d->err)
+        t->delivered++;
+    else if (t->reported - t->delivered == 1)
+        cr_log_warn("first failure: %s", kfk_err_name(d->err));
+    if (t->reported == BIG_PARTS)
+        finish(t);
+}
+
+/* 105 batches of 1 MB ready at once for one broker are 105 MB: one request would pass the
+ * broker's (and the mock's) 100 MiB frame limit and have the connection closed, retry after
+ * retry. They go in requests of at most 32 MiB. */
+Test(producer_batching, batches_for_one_broker_past_its_frame_limit_go_in_several_requests,
+     .timeout = 60) {
+    bt_t t;
+    memset(&t, 0, sizeof t);
+    cr_assert_eq(uv_loop_init(&t.loop), 0);
+    t.mock = kt_mock(&t.loop, 0);
+    cr_assert_eq(kfk_mock_topic_create(t.mock, "t", BIG_PARTS, 1), KFK_ERR_NONE);
+    new_producer(&t, (const char *const[]){"queue.buffering.max.kbytes", "200000",
+                                           "delivery.timeout.ms", "20000", NULL});
+    kfk_producer_set_data(t.p, &t);
+    char *v = malloc(BIG_VALUE);
+    cr_assert(v);
+    memset(v, 'v', BIG_VALUE);
+    /* Sent before the loop runs: all wait for the metadata, then are placed at once, each a
+     * batch of its own (a record over batch.size closes its batch). */
+    for (int i = 0; i < BIG_PARTS; i++) {
+        kfk_record_t rec = {.topic = "t", .partition = i, .value = v, .value_len = BIG_VALUE};
+        cr_assert_eq(kfk_producer_send(t.p, &rec, on_big_delivery, NULL), KFK_ERR_NONE);
+    }
+    free(v);
+    run(&t);
+    cr_expect_eq(t.delivered, BIG_PARTS, "%d of %d delivered", t.delivered, BIG_PARTS);
+    cr_expect_geq(t.produces, 4, "%llu Produce requests for %d MB", (unsigned long long)t.produces,
+                  BIG_PARTS);
+    cr_expect_leq(t.produces, 2 * BIG_PARTS, "%llu Produce requests",
+                  (unsigned long long)t.produces);
+    /* Bootstrap's and the leader's (one broker, two connections), never closed by the mock. */
+    cr_expect_eq(t.connections, 2, "%llu connections to the broker",
+                 (unsigned long long)t.connections);
 }
