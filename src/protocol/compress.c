@@ -116,6 +116,11 @@ void kfk__codec_ctx_trim(kfk_codec_ctx_t *ctx) {
     kfk_wbuf_free(&ctx->batch_out);
 }
 
+int kfk__codec_ctx_holds(const kfk_codec_ctx_t *ctx) {
+    return ctx && (ctx->gzip_deflate || ctx->gzip_inflate || ctx->lz4_cctx || ctx->lz4_dctx ||
+                   ctx->zstd_cctx || ctx->zstd_dctx || ctx->batch_out.data);
+}
+
 void kfk_codec_ctx_free(kfk_codec_ctx_t *ctx) {
     kfk__codec_ctx_trim(ctx);
     kfk__free(ctx);

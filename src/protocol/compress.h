@@ -74,6 +74,9 @@ struct kfk_codec_ctx {
  * an owner gone idle. */
 void kfk__codec_ctx_trim(kfk_codec_ctx_t *ctx);
 
+/* True when @p ctx holds memory that kfk__codec_ctx_trim would free. NULL: false. */
+int kfk__codec_ctx_holds(const kfk_codec_ctx_t *ctx);
+
 /*
  * True when the last kfk_codec_ctx_decompress (or kfk_record_iter_init_ctx) with @p ctx failed
  * because the output would have passed its max_out cap, not because the input was corrupt.

@@ -91,13 +91,16 @@ static void report(kfk_producer_t *p, const char *topic, int32_t partition, cons
 
 static void arm(kfk_producer_t *p, uint64_t due);
 
+/* Memory kept for the next batches (spare buffers, the compressor): freed after KFK__POOL_IDLE_MS
+ * idle (on_timer), not at once, or a producer fed in bursts would grow it again after each. */
+static int idle_holds(const kfk_producer_t *p) {
+    return p->pool.n || kfk__codec_ctx_holds(p->codec_ctx);
+}
+
 void kfk__producer_batch_free(pbatch_t *b) {
     kfk_producer_t *p = b->tp->t->p;
     kfk__bufpool_put(&p->pool, &b->buf);
-    /* Idle: what the pool holds goes back once the producer has stayed idle a while (on_timer).
-     * Not at once: a producer fed in bursts (a pipe, a file read in chunks) goes idle between
-     * them, and its next batches would grow their buffers again, page by page. */
-    if (p->queued_msgs == 0 && p->pool.n && !p->client_closing) {
+    if (p->queued_msgs == 0 && idle_holds(p) && !p->client_closing) {
         p->pool_idle_at = kfk__producer_now_ms(p) + KFK__POOL_IDLE_MS;
         arm(p, p->pool_idle_at);
     }
@@ -192,9 +195,9 @@ kfk_record_batch_attrs_t kfk__producer_batch_attrs(kfk_producer_t *p, const pbat
     kfk_record_batch_attrs_t a = KFK_RECORD_BATCH_ATTRS_INIT;
     a.codec = p->codec;
     a.compression_level = (int)p->c->compression_level;
-    /* Without one (out of memory), each batch builds its own: slower, not wrong. */
-    if (p->codec != KFK_CODEC_NONE && !p->codec_ctx && kfk_codec_ctx_new(&p->codec_ctx) != 0)
-        p->codec_ctx = NULL;
+    /* Left NULL when out of memory: each batch then builds its own, slower, not wrong. */
+    if (p->codec != KFK_CODEC_NONE && !p->codec_ctx)
+        (void)kfk_codec_ctx_new(&p->codec_ctx);
     a.codec_ctx = p->codec_ctx;
     if (p->idempotent) {
         a.producer_id = p->pid_state == PID_READY ? p->pid : -1;
@@ -606,7 +609,7 @@ static void on_timer(uv_timer_t *h) {
         }
     }
     expire(p, now, 0);
-    if (p->pool.n && p->queued_msgs == 0) {
+    if (p->queued_msgs == 0 && idle_holds(p)) {
         if (now >= p->pool_idle_at) {
             kfk__bufpool_clear(&p->pool);
             kfk__codec_ctx_trim(p->codec_ctx);
@@ -917,7 +920,6 @@ static void free_state(kfk_producer_t *p) {
     kfk_wbuf_free(&p->mp);
     kfk__bufpool_clear(&p->pool);
     kfk_codec_ctx_free(p->codec_ctx);
-    p->codec_ctx = NULL;
     kfk__free(p->txn);
 }
 
