@@ -180,9 +180,9 @@ static kfk_err_t compress_records(kfk_record_batch_builder_t *b,
     size_t rec_off = b->start + RB_RECORDS;
     size_t rec_len = w->len - rec_off;
     /* With a context, its buffer of the last batch takes the output (no allocation per batch). */
-    kfk_wbuf_t own, *tmp = attrs->codec_ctx ? &attrs->codec_ctx->batch_out : &own;
-    if (tmp == &own)
-        kfk_wbuf_init(&own);
+    kfk_wbuf_t own;
+    kfk_wbuf_init(&own);
+    kfk_wbuf_t *tmp = attrs->codec_ctx ? &attrs->codec_ctx->batch_out : &own;
     tmp->len = 0;
     tmp->err = KFK_ERR_NONE;
     kfk_err_t err = kfk_codec_ctx_compress(attrs->codec_ctx, attrs->codec, attrs->compression_level,
@@ -198,10 +198,8 @@ static kfk_err_t compress_records(kfk_record_batch_builder_t *b,
             memcpy(w->data + rec_off, tmp->data, tmp->len);
         w->len = rec_off + tmp->len;
     }
-    if (tmp == &own)
-        kfk_wbuf_free(&own);
-    else
-        tmp->len = 0;
+    tmp->len = 0;
+    kfk_wbuf_free(&own); /* empty when the context's buffer was used */
     return err;
 }
 
