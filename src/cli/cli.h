@@ -53,10 +53,12 @@ void kfk_cli_stdout_buffer(void);
  * stay valid until kfk_cli_out_flush (values of 256 bytes or more are written from where they
  * are with writev, smaller pieces are copied into a 64 KiB buffer); kfk_cli_out_flush writes
  * everything queued (after stdio's own buffer), waiting when stdout is non-blocking and full.
- * After a failed write (a closed pipe) the rest is dropped. Not thread-safe: one printer.
+ * After a failed write (a closed pipe, a full disk) the rest is dropped, and kfk_cli_out_flush
+ * returns that write's errno from then on (0 while every write succeeded). Not thread-safe: one
+ * printer.
  */
 void kfk_cli_out(const void *p, size_t len);
-void kfk_cli_out_flush(void);
+int kfk_cli_out_flush(void);
 
 /* Prints "kfk <cmd>: <message>" to stderr. */
 void kfk_cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

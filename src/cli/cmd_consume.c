@@ -13,6 +13,7 @@
  * print one line with the last cause and exit 1. Without -e (a long-running consumer) each
  * event is printed on stderr once per partition and cause, and consuming goes on.
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -349,6 +350,20 @@ static int at_end(cons_t *cs) {
     return 1;
 }
 
+/* Stdout took no more (errno @p werr): nothing of the batch counts as done, so no offset past
+ * what reached stdout is committed, and the command stops. A reader that left (EPIPE: kfk
+ * consume | head) ends it quietly with exit 0; any other failure (a full disk) is an error. */
+static void out_failed(cons_t *cs, int werr) {
+    if (werr != EPIPE && !cs->stopping) {
+        kfk_cli_error(cs->worker ? "worker" : "consume",
+                      "cannot write stdout: %s: stopping (the records not written are not "
+                      "committed)",
+                      strerror(werr));
+        cs->exit_code = KFK_EXIT_ERR;
+    }
+    stop(cs);
+}
+
 static void on_batch(kfk_consumer_t *c, kfk_batch_t *b, void *opaque) {
     (void)c;
     cons_t *cs = opaque;
@@ -383,15 +398,25 @@ static void on_batch(kfk_consumer_t *c, kfk_batch_t *b, void *opaque) {
         if (cs->count && cs->printed >= (uint64_t)cs->count) {
             /* Only what was printed counts as done: the rest of the batch comes again. */
             if (i + 1 < n) {
-                kfk_cli_out_flush(); /* the values printed lie in the batch's memory */
+                int werr = kfk_cli_out_flush(); /* the values printed lie in the batch's memory */
                 kfk_batch_done(b, KFK_ERR__STATE);
+                if (werr) {
+                    out_failed(cs, werr);
+                    return;
+                }
                 b = NULL;
             }
             break;
         }
     }
     /* Printed lines reach stdout before their offsets may be committed. */
-    kfk_cli_out_flush();
+    int werr = kfk_cli_out_flush();
+    if (werr) {
+        if (b)
+            kfk_batch_done(b, KFK_ERR__STATE);
+        out_failed(cs, werr);
+        return;
+    }
     /* A partition cut by -o e@MS is not done (as with -c: nothing unprinted is committed). */
     if (b && ncut) {
         int others = 0; /* a partition of the batch that was not cut keeps the batch alive */

@@ -7,6 +7,7 @@
  * envelopes are reported on stderr and skipped. -c COUNT exits after COUNT events, -e at the end
  * of the assigned partitions; Ctrl-C commits what was printed and leaves the group.
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -30,6 +31,7 @@ typedef struct {
     uv_signal_t sigint, sigterm;
     uv_timer_t check;
     int stopping;
+    int out_failed; /* stdout took no more: the events not done are not failures to report */
     int exit_code;
     kfk_cli_progress_t progress;
 } listen_t;
@@ -129,6 +131,23 @@ static void on_event(kfk_listener_t *l, const kfk_event_t *ev, void *opaque) {
         fputs("null", stdout);
     }
     printf(",\"body\":%s}\n", ev->body_json);
+    /* The line reaches stdout before the event is done (its offset may be committed then). A
+     * stdout that takes no more stops the command, the event not done: a reader that left (EPIPE)
+     * quietly, any other failure (a full disk) as an error. */
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        int werr = errno ? errno : EIO;
+        ls->out_failed = 1;
+        kfk_event_done(ev, KFK_ERR__DESTROYED);
+        if (werr != EPIPE && !ls->stopping) {
+            kfk_cli_error(
+                "listen",
+                "cannot write stdout: %s: stopping (the events not written are not committed)",
+                strerror(werr));
+            ls->exit_code = KFK_EXIT_ERR;
+        }
+        stop(ls);
+        return;
+    }
     ls->printed++;
     kfk_event_done(ev, KFK_ERR_NONE);
     kfk_cli_progress(&ls->progress, ls->printed, 0);
@@ -139,8 +158,9 @@ static void on_event(kfk_listener_t *l, const kfk_event_t *ev, void *opaque) {
 static void on_error(kfk_listener_t *l, kfk_err_t err, const char *what, const kfk_message_t *m,
                      void *opaque) {
     (void)l;
-    (void)err;
     listen_t *ls = opaque;
+    if (ls->out_failed || err == KFK_ERR__DESTROYED)
+        return; /* not printed, so not done: not a bad event */
     ls->bad++;
     kfk_cli_error("listen", "%s [%d] offset %lld: %s: skipped", m->topic, m->partition,
                   (long long)m->offset, what);

@@ -544,6 +544,10 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *b) {
         else
             pr->len += (size_t)n;
     } else if (n < 0) {
+        if (n != UV_EOF && !pr->exit_code) {
+            kfk_cli_error(pr->cmd, "cannot read stdin: %s", uv_strerror((int)n));
+            pr->exit_code = KFK_EXIT_ERR;
+        }
         pr->eof = 1;
     }
     process(pr);
@@ -575,7 +579,9 @@ static void on_idle(uv_idle_t *h) {
     uv_buf_t b;
     on_alloc((uv_handle_t *)h, 0, &b);
     ssize_t n = read(0, b.base, b.len);
-    on_read((uv_stream_t *)h, n > 0 ? n : (n == 0 ? UV_EOF : -errno), &b);
+    if (n < 0 && errno == EINTR)
+        return; /* the next idle pass reads again */
+    on_read((uv_stream_t *)h, n > 0 ? n : (n == 0 ? UV_EOF : uv_translate_sys_error(errno)), &b);
 }
 
 /*
@@ -911,13 +917,16 @@ static int run_produce(int argc, char **argv, int emit) {
     pr.sigterm.data = &pr;
     uv_signal_start(&pr.sigterm, on_sigint, SIGTERM);
     kfk_cli_progress_init(&pr.progress, emit ? "emitted" : "produced", 0);
-    struct stat st;
-    if (fstat(0, &st) == 0 && S_ISREG(st.st_mode)) {
-        pr.in_file = 1;
-        uv_idle_start(&pr.idle, on_idle);
-    } else if (isatty(0)) {
+    /* A terminal, a pipe or a socket is polled; anything else (a file, /dev/null, a directory,
+     * a closed stdin) cannot be (epoll refuses it) and is read with read(2), which says what is
+     * wrong with it. */
+    uv_handle_type in_type = uv_guess_handle(0);
+    if (in_type == UV_TTY) {
         uv_tty_init(&pr.loop, &pr.tty, 0, 1);
         pr.in = (uv_stream_t *)&pr.tty;
+    } else if (in_type != UV_NAMED_PIPE && in_type != UV_TCP) {
+        pr.in_file = 1;
+        uv_idle_start(&pr.idle, on_idle);
     } else {
         uv_pipe_init(&pr.loop, &pr.pipe, 0);
         uv_pipe_open(&pr.pipe, 0);

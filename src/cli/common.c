@@ -61,7 +61,7 @@ static struct {
     struct iovec iov[OUT_IOV];
     int n;
     size_t used; /* bytes of buf taken */
-    int failed;  /* a write failed (a closed pipe): what follows is dropped */
+    int failed;  /* errno of a failed write (a closed pipe): what follows is dropped */
     char buf[1 << 16];
 } recout;
 
@@ -86,8 +86,9 @@ void kfk_cli_out(const void *p, size_t len) {
         recout.iov[recout.n++] = (struct iovec){d, len};
 }
 
-void kfk_cli_out_flush(void) {
-    fflush(stdout);
+int kfk_cli_out_flush(void) {
+    if ((fflush(stdout) != 0 || ferror(stdout)) && !recout.failed)
+        recout.failed = errno ? errno : EIO;
     struct iovec *v = recout.iov;
     int n = recout.n;
     while (n > 0 && !recout.failed) {
@@ -100,7 +101,7 @@ void kfk_cli_out_flush(void) {
                 poll(&pfd, 1, -1); /* a non-blocking stdout: wait until it takes more */
                 continue;
             }
-            recout.failed = 1;
+            recout.failed = errno ? errno : EIO;
             break;
         }
         while (n > 0 && (size_t)w >= v->iov_len) {
@@ -115,6 +116,7 @@ void kfk_cli_out_flush(void) {
     }
     recout.n = 0;
     recout.used = 0;
+    return recout.failed;
 }
 
 int kfk_cli_common_init(kfk_cli_common_t *c, const char *cmd) {

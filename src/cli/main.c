@@ -2,9 +2,12 @@
  * main.c: the kfk command-line tool. Each subcommand lives in its own file (cmd_*.c).
  * Exit codes: 0 success, 1 error, 2 usage error, 3 lock held elsewhere.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 
@@ -53,7 +56,19 @@ static int print_version(void) {
     return KFK_EXIT_OK;
 }
 
+/* A closed stdin, stdout or stderr would give its number to the next file kfk opens (libuv's
+ * epoll and eventfd, a broker's socket): records would be read from the loop's eventfd, output
+ * written to a broker, and libuv aborts closing an fd under 3. Each closed one gets /dev/null
+ * opened the wrong way round instead (write-only as stdin, read-only as stdout and stderr), so it
+ * keeps its number and reading or writing it still fails with EBADF, as a closed one does. */
+static void hold_closed_stdio(void) {
+    for (int fd = 0; fd <= 2; fd++)
+        if (fcntl(fd, F_GETFD) == -1 && errno == EBADF)
+            (void)open("/dev/null", (fd == 0 ? O_WRONLY : O_RDONLY) | O_CLOEXEC);
+}
+
 int main(int argc, char **argv) {
+    hold_closed_stdio();
     /* A closed pipe (kfk consume | head) or a dropped socket is an error to handle, not a
      * reason to die: libuv and hiredis write with write(2). */
     signal(SIGPIPE, SIG_IGN);

@@ -117,4 +117,18 @@ if [ $rc -eq 1 ] && grep -q "line 1: partition key template {user\[id\]}: field 
     pass "a missing template field refuses the line"
 else fail "missing template field: exit $rc, $(cat "$tmp/err")"; fi
 
+# kfk listen into a full disk: an error, and the event is not committed (it was, unwritten):
+# the same group then gets it.
+if [ -w /dev/full ]; then
+    g="g-full-$RANDOM"
+    timeout 30 "$kfk" listen -b "$bs" -G "$g" -t e10 -e >/dev/full 2>"$tmp/err"
+    rc=$?
+    if [ $rc -eq 1 ] && grep -q "^kfk listen: cannot write stdout: No space left on device" "$tmp/err"; then
+        pass "listen >/dev/full -> 1 ($(grep '^kfk listen' "$tmp/err" | head -1))"
+    else fail "listen >/dev/full: exit $rc, $(grep -v '^%' "$tmp/err" | head -2)"; fi
+    out=$(timeout 30 "$kfk" listen -b "$bs" -G "$g" -t e10 -e 2>"$tmp/err")
+    [[ "$out" =~ \"type\":\"UserRegistered\" ]] && pass "the same group then gets the event" ||
+        fail "the same group then got '$out': $(grep -v '^%' "$tmp/err" | tail -2)"
+fi
+
 finish cli_events

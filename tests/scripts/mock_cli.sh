@@ -234,6 +234,58 @@ for how in file pipe; do
 done
 stop TERM
 
+# ---- stdin and stdout that are not pipes or terminals -------------------------------------------
+# kfk produce from /dev/null (a character device epoll refuses: libuv aborted on it), from a
+# closed stdin (libuv's own fds took number 0 and aborted closing it) and from a directory. kfk
+# consume into a full disk and a closed stdout: an error, and no offset committed past what
+# reached stdout (the records went on being committed unwritten); into a reader that leaves
+# (| head -2), without -e: it ends (it went on reading the topic into nothing).
+start stdio --topic out:1 || exit 1
+t0=$(date +%s%N)
+timeout 30 "$kfk" produce -b "$bs" -t out </dev/null >"$tmp/in.out" 2>"$tmp/in.err"
+rc=$?
+[ "$rc" = 0 ] && grep -q "^kfk produce: 0 records (0 bytes) delivered to out, 0 failed" "$tmp/in.err" &&
+    pass "kfk produce </dev/null -> 0 ($(tail -1 "$tmp/in.err"))" ||
+    fail "kfk produce </dev/null exited $rc (134: abort): $(tail -2 "$tmp/in.err")"
+timeout 30 "$kfk" produce -b "$bs" -t out <&- >"$tmp/in.out" 2>"$tmp/in.err"
+rc=$?
+[ "$rc" = 1 ] && grep -q "^kfk produce: cannot read stdin: bad file descriptor" "$tmp/in.err" &&
+    pass "kfk produce with stdin closed -> 1 ($(head -1 "$tmp/in.err"))" ||
+    fail "kfk produce with stdin closed exited $rc (134: abort): $(tail -2 "$tmp/in.err")"
+timeout 30 "$kfk" produce -b "$bs" -t out <"$tmp" >"$tmp/in.out" 2>"$tmp/in.err"
+rc=$?
+[ "$rc" = 1 ] && grep -q "^kfk produce: cannot read stdin: illegal operation on a directory" "$tmp/in.err" &&
+    pass "kfk produce <directory -> 1 ($(head -1 "$tmp/in.err"))" ||
+    fail "kfk produce <directory exited $rc: $(tail -2 "$tmp/in.err")"
+seq 1 1000 | timeout 30 "$kfk" produce -b "$bs" -t out 2>"$tmp/in.err" ||
+    fail "kfk produce of 1000 lines: $(tail -2 "$tmp/in.err")"
+if [ -w /dev/full ]; then
+    timeout 30 "$kfk" consume -b "$bs" -t out -G full -o beginning -e >/dev/full 2>"$tmp/full.err"
+    rc=$?
+    timeout 30 "$kfk" groups describe -b "$bs" full >"$tmp/full.desc" 2>&1
+    committed=$(awk '$1 == "full" && $2 == "out" {print $4}' "$tmp/full.desc")
+    [ "$rc" = 1 ] && grep -q "cannot write stdout: No space left on device" "$tmp/full.err" &&
+        [ -z "$committed" ] &&
+        pass "kfk consume -G >/dev/full -> 1, no offset committed ($(grep -v '^%' "$tmp/full.err" | head -1))" ||
+        fail "kfk consume -G >/dev/full exited $rc, committed '${committed}': $(grep -v '^%' "$tmp/full.err" | head -2)"
+    n=$(timeout 30 "$kfk" consume -b "$bs" -t out -G full -o beginning -e 2>"$tmp/full.err" | wc -l)
+    [ "$n" = 1000 ] && pass "the same group then reads all 1000 records" ||
+        fail "the same group then read $n records, not 1000: $(grep -v '^%' "$tmp/full.err" | tail -2)"
+fi
+timeout 30 "$kfk" consume -b "$bs" -t out -o beginning -e >&- 2>"$tmp/closed.err"
+rc=$?
+[ "$rc" = 1 ] && grep -q "cannot write stdout: Bad file descriptor" "$tmp/closed.err" &&
+    pass "kfk consume with stdout closed -> 1 ($(head -1 "$tmp/closed.err"))" ||
+    fail "kfk consume with stdout closed exited $rc: $(tail -2 "$tmp/closed.err")"
+timeout 30 "$kfk" consume -b "$bs" -t out -o beginning 2>"$tmp/head.err" | head -2 >"$tmp/head.out"
+rc=${PIPESTATUS[0]}
+[ "$rc" = 0 ] && [ "$(cat "$tmp/head.out" | tr '\n' ' ')" = "1 2 " ] &&
+    pass "kfk consume (following) | head -2 -> 0, ends when head does" ||
+    fail "kfk consume (following) | head -2 exited $rc (124: still running after 30 s), printed '$(head -c 40 "$tmp/head.out")': $(tail -2 "$tmp/head.err")"
+t1=$(date +%s%N)
+echo "# stdin/stdout checks took $(((t1 - t0) / 1000000)) ms"
+stop TERM
+
 # ---- a port already in use -----------------------------------------------------------------------
 start first || exit 1
 port=$(echo "$bs" | cut -d: -f2)
