@@ -3,6 +3,8 @@
  * until SIGINT or SIGTERM. Its first stdout line, once every listener is up, is
  * KFK_BOOTSTRAP=host:port,... so that a script can wait for it and point any client there.
  */
+#include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -334,7 +336,14 @@ int kfk_cmd_mock(int argc, char **argv) {
     uv_signal_start(&r.sigint, on_signal, SIGINT);
     uv_signal_start(&r.sigterm, on_signal, SIGTERM);
     printf("KFK_BOOTSTRAP=%s\n", kfk_mock_bootstrap(r.m));
-    fflush(stdout);
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        /* Whoever waits for the line would wait in vain: say so and stop. */
+        kfk_cli_error(CMD, "cannot write the KFK_BOOTSTRAP line to stdout: %s", strerror(errno));
+        on_signal(&r.sigint, SIGTERM);
+        uv_run(&r.loop, UV_RUN_DEFAULT);
+        uv_loop_close(&r.loop);
+        return KFK_EXIT_ERR;
+    }
     fprintf(stderr, "kfk mock: %d broker%s listening; SIGINT or SIGTERM stops\n", (int)o.brokers,
             o.brokers == 1 ? "" : "s");
     uv_run(&r.loop, UV_RUN_DEFAULT);

@@ -239,7 +239,8 @@ stop TERM
 # closed stdin (libuv's own fds took number 0 and aborted closing it) and from a directory. kfk
 # consume into a full disk and a closed stdout: an error, and no offset committed past what
 # reached stdout (the records went on being committed unwritten); into a reader that leaves
-# (| head -2), without -e: it ends (it went on reading the topic into nothing).
+# (| head -2), without -e: it ends (it went on reading the topic into nothing). kfk mock whose
+# KFK_BOOTSTRAP line cannot be written: an error (it served on, nobody knowing where).
 start stdio --topic out:1 || exit 1
 t0=$(date +%s%N)
 timeout 30 "$kfk" produce -b "$bs" -t out </dev/null >"$tmp/in.out" 2>"$tmp/in.err"
@@ -282,6 +283,13 @@ rc=${PIPESTATUS[0]}
 [ "$rc" = 0 ] && [ "$(cat "$tmp/head.out" | tr '\n' ' ')" = "1 2 " ] &&
     pass "kfk consume (following) | head -2 -> 0, ends when head does" ||
     fail "kfk consume (following) | head -2 exited $rc (124: still running after 30 s), printed '$(head -c 40 "$tmp/head.out")': $(tail -2 "$tmp/head.err")"
+if [ -w /dev/full ]; then
+    timeout 10 "$kfk" mock >/dev/full 2>"$tmp/mfull.err"
+    rc=$?
+    [ "$rc" = 1 ] && grep -q "cannot write the KFK_BOOTSTRAP line to stdout: No space left on device" "$tmp/mfull.err" &&
+        pass "kfk mock >/dev/full -> 1 ($(head -1 "$tmp/mfull.err"))" ||
+        fail "kfk mock >/dev/full exited $rc (124: served on, its line lost): $(head -2 "$tmp/mfull.err")"
+fi
 t1=$(date +%s%N)
 echo "# stdin/stdout checks took $(((t1 - t0) / 1000000)) ms"
 stop TERM
