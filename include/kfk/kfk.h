@@ -109,7 +109,8 @@ KFK_EXTERN char *kfk_conf_dump(const kfk_conf_t *conf);
 
 /**
  * Reads a Java-style properties file (key=value lines, # or ! comments) into @p conf; stops at
- * the first bad line with its error (errstr names the file and line).
+ * the first bad line with its error (errstr names the file and line). A line over 8 KiB, a NUL
+ * byte, a file over 4 MiB and one that cannot be read (a directory) are errors too.
  */
 KFK_EXTERN kfk_err_t kfk_conf_set_file(kfk_conf_t *conf, const char *path, char *errstr,
                                        size_t errstr_size);
@@ -860,6 +861,14 @@ KFK_EXTERN kfk_err_t kfk_producer_send_msgpack(kfk_producer_t *p, const kfk_reco
  */
 KFK_EXTERN kfk_err_t kfk_msgpack_key_at(const void *data, size_t len, const char *path, char *out,
                                         size_t cap, size_t *keylen);
+
+/**
+ * Measures the first msgpack value in @p data (@p len bytes, e.g. a stream read so far) without
+ * allocating anything, whatever counts it declares: 1 with its length in *size; 0 when the
+ * bytes end inside it (a stream: read more); -1 when it is not msgpack (the unused byte 0xc1,
+ * or more than 65 levels of nested containers).
+ */
+KFK_EXTERN int kfk_msgpack_value_size(const void *data, size_t len, size_t *size);
 
 /* ============================================================================================
  * Consumer: batches, offsets, consumer groups

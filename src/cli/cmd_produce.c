@@ -51,9 +51,7 @@ typedef struct {
     char *buf;
     size_t len, cap;
     uint64_t lineno;
-    msgpack_unpacker unpacker;
     msgpack_sbuffer sbuf;
-    int mp_pending;  /* sbuf holds a msgpack value the full queue did not take yet */
     int room_wait;   /* the queue was full: input resumes at the next delivery report */
     int drain;       /* lines stopped by a full queue are still in buf: send them before reading */
     size_t max_line; /* a longer line cannot be a record: message.max.bytes (x4 for JSON) */
@@ -423,39 +421,44 @@ static void process(prod_t *pr) {
     size_t off = 0;
     int full = 0;
     if (pr->format == FMT_MSGPACK) {
-        msgpack_unpacked u;
-        msgpack_unpacked_init(&u);
-        if (pr->mp_pending) {
-            int rc = send_msgpack(pr, pr->sbuf.data, pr->sbuf.size);
-            if (rc >= 1)
-                full = rc;
-            else
-                pr->mp_pending = 0;
-        }
-        while (!full) {
-            msgpack_unpack_return r = msgpack_unpacker_next(&pr->unpacker, &u);
-            if (r == MSGPACK_UNPACK_PARSE_ERROR) {
-                kfk_cli_error("produce", "stdin is not a msgpack stream");
+        /* Each value is measured in the bytes read so far (no allocation from the counts it
+         * declares) and sent as it came. */
+        while (off < pr->len) {
+            size_t size = 0;
+            int r = kfk_msgpack_value_size(pr->buf + off, pr->len - off, &size);
+            if (r == 0 && !pr->eof && pr->len - off <= pr->max_line)
+                break; /* read more */
+            if (r <= 0) {
+                if (r < 0)
+                    kfk_cli_error(
+                        pr->cmd,
+                        "stdin is not a msgpack stream: value %llu is "
+                        "malformed (the byte 0xc1, or more than 65 levels of nested containers)",
+                        (unsigned long long)pr->lineno + 1);
+                else if (pr->eof)
+                    kfk_cli_error(pr->cmd,
+                                  "stdin ends inside msgpack value %llu (%zu bytes of "
+                                  "it read)",
+                                  (unsigned long long)pr->lineno + 1, pr->len - off);
+                else
+                    kfk_cli_error(pr->cmd,
+                                  "msgpack value %llu is longer than %zu bytes, more "
+                                  "than a record of message.max.bytes can hold: stopping",
+                                  (unsigned long long)pr->lineno + 1, pr->max_line);
                 pr->bad++;
-                pr->eof = 1;
+                pr->eof = 1; /* what follows cannot be framed: nothing more is read */
+                off = pr->len;
                 break;
             }
-            if (r != MSGPACK_UNPACK_SUCCESS)
-                break;
-            pr->lineno++;
-            pr->sbuf.size = 0;
-            msgpack_packer pk;
-            msgpack_packer_init(&pk, &pr->sbuf, msgpack_sbuffer_write);
-            msgpack_pack_object(&pk, u.data);
-            int rc = send_msgpack(pr, pr->sbuf.data, pr->sbuf.size);
+            uint64_t before = pr->lineno++;
+            int rc = send_msgpack(pr, pr->buf + off, size);
             if (rc >= 1) {
-                /* Queue full (or a transaction ending): keep the value and try it again once
-                 * deliveries made room. */
-                pr->mp_pending = 1;
+                pr->lineno = before; /* not consumed: sent again once there is room */
                 full = rc;
+                break;
             }
+            off += size;
         }
-        msgpack_unpacked_destroy(&u);
     } else {
         if (pr->skipping) {
             char *nl = memchr(pr->buf, '\n', pr->len);
@@ -489,10 +492,10 @@ static void process(prod_t *pr) {
             }
             off += n + (nl ? 1 : 0);
         }
-        if (off) /* buf is NULL until the first read (a transaction's start comes first) */
-            memmove(pr->buf, pr->buf + off, pr->len - off);
-        pr->len -= off;
     }
+    if (off) /* buf is NULL until the first read (a transaction's start comes first) */
+        memmove(pr->buf, pr->buf + off, pr->len - off);
+    pr->len -= off;
     kfk_cli_progress(&pr->progress, pr->delivered + pr->failed, 0);
     if (full) {
         /* Wait for deliveries, reading nothing: the next delivery report starts the idle
@@ -509,19 +512,13 @@ static void process(prod_t *pr) {
         return;
     }
     pr->drain = 0;
-    if (pr->eof && (pr->format == FMT_MSGPACK ? !pr->mp_pending : pr->len == 0))
+    if (pr->eof && pr->len == 0)
         finish(pr);
 }
 
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *b) {
     (void)suggested;
     prod_t *pr = h->data;
-    if (pr->format == FMT_MSGPACK) {
-        msgpack_unpacker_reserve_buffer(&pr->unpacker, 65536);
-        *b = uv_buf_init(msgpack_unpacker_buffer(&pr->unpacker),
-                         (unsigned)msgpack_unpacker_buffer_capacity(&pr->unpacker));
-        return;
-    }
     if (pr->cap - pr->len < 65536) {
         size_t cap = pr->cap ? pr->cap * 2 : 131072;
         char *nb = realloc(pr->buf, cap);
@@ -539,10 +536,7 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *b) {
     (void)b;
     prod_t *pr = s->data;
     if (n > 0) {
-        if (pr->format == FMT_MSGPACK)
-            msgpack_unpacker_buffer_consumed(&pr->unpacker, (size_t)n);
-        else
-            pr->len += (size_t)n;
+        pr->len += (size_t)n;
     } else if (n < 0) {
         if (n != UV_EOF && !pr->exit_code) {
             kfk_cli_error(pr->cmd, "cannot read stdin: %s", uv_strerror((int)n));
@@ -902,8 +896,6 @@ static int run_produce(int argc, char **argv, int emit) {
         return KFK_EXIT_ERR;
     }
     msgpack_sbuffer_init(&pr.sbuf);
-    if (pr.format == FMT_MSGPACK)
-        msgpack_unpacker_init(&pr.unpacker, 65536);
     uv_idle_init(&pr.loop, &pr.idle);
     pr.idle.data = &pr;
     uv_timer_init(&pr.loop, &pr.deadline);
@@ -969,8 +961,6 @@ static int run_produce(int argc, char **argv, int emit) {
     free(pr.buf);
     kfk_event_def_free(pr.def);
     msgpack_sbuffer_destroy(&pr.sbuf);
-    if (pr.format == FMT_MSGPACK)
-        msgpack_unpacker_destroy(&pr.unpacker);
     if (!closed)
         return KFK_EXIT_ERR;
     return pr.failed || pr.bad || pr.exit_code ? KFK_EXIT_ERR : KFK_EXIT_OK;

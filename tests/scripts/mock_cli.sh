@@ -294,6 +294,49 @@ t1=$(date +%s%N)
 echo "# stdin/stdout checks took $(((t1 - t0) / 1000000)) ms"
 stop TERM
 
+# ---- kfk produce --format msgpack ----------------------------------------------------------------
+# Values sent byte for byte as they came (a map, a string, an int, keys from --partition-by); a
+# stream that ends inside a value, a value declaring 2^32-1 items in 5 bytes (msgpack-c's
+# unpacker allocated from that count), the byte 0xc1 and a value past message.max.bytes: exit 1,
+# the cause named, the values before it delivered. These ended with exit 0 and the bad bytes
+# dropped unsaid.
+start mp --topic mp:1 --topic mpk:1 || exit 1
+mp_run() { # NAME TOPIC PYTHON-BYTES [ARGS]: kfk produce --format msgpack of those bytes
+    local name=$1 topic=$2 bytes=$3
+    shift 3
+    python3 -c "import sys; sys.stdout.buffer.write($bytes)" |
+        timeout 30 "$kfk" produce -b "$bs" -t "$topic" --format msgpack "$@" >"$tmp/$name.out" 2>"$tmp/$name.err"
+}
+good="bytes.fromhex('82a16101a16292c3c0') + bytes.fromhex('a3616263') + bytes.fromhex('cd0102')"
+mp_run ok mp "$good"
+rc=$?
+got=$(timeout 30 "$kfk" consume -b "$bs" -t mp -o beginning -e -f '%s|' 2>/dev/null | od -An -tx1 | tr -d ' \n')
+[ "$rc" = 0 ] && [ "$got" = "82a16101a16292c3c07ca36162637ccd01027c" ] &&
+    pass "--format msgpack: 3 values sent byte for byte ($(tail -1 "$tmp/ok.err"))" ||
+    fail "--format msgpack: exit $rc, consumed $got: $(tail -2 "$tmp/ok.err")"
+mp_run key mpk "bytes.fromhex('81a2696405') + bytes.fromhex('81a26964a178')" --partition-by id
+got=$(timeout 30 "$kfk" consume -b "$bs" -t mpk -o beginning -e -f '%k\n' 2>/dev/null | tr '\n' ' ')
+[ "$got" = "5 x " ] && pass "--format msgpack --partition-by id: keys 5 and x" ||
+    fail "--format msgpack --partition-by id: keys '$got': $(tail -2 "$tmp/key.err")"
+mp_check() { # NAME PYTHON-BYTES WANT-MESSAGE WANT-SUMMARY WHAT
+    mp_run "$1" mp "$2"
+    local rc=$?
+    [ "$rc" = 1 ] && grep -qF "$3" "$tmp/$1.err" && grep -qF "$4" "$tmp/$1.err" &&
+        pass "$5 -> 1 ($(head -1 "$tmp/$1.err"))" ||
+        fail "$5: exit $rc (124: still running): $(head -3 "$tmp/$1.err")"
+}
+mp_check cut "bytes.fromhex('a3616263') + bytes.fromhex('93010203')[:3]" \
+    "stdin ends inside msgpack value 2 (3 bytes of it read)" "1 records (4 bytes) delivered" \
+    "a stream cut inside its second value"
+mp_check huge "bytes.fromhex('ddffffffff')" "stdin ends inside msgpack value 1 (5 bytes of it read)" \
+    "0 records (0 bytes) delivered" "5 bytes declaring 2^32-1 items"
+mp_check c1 "bytes.fromhex('01c102')" "value 2 is malformed (the byte 0xc1" \
+    "1 records (1 bytes) delivered" "the byte 0xc1 as the second value"
+mp_check big "bytes.fromhex('01') + bytes.fromhex('db00200000') + b'x' * (2 << 20)" \
+    "msgpack value 2 is longer than 1048576 bytes, more than a record of message.max.bytes can hold: stopping" \
+    "1 records (1 bytes) delivered" "a 2 MiB string after a value"
+stop TERM
+
 # ---- a port already in use -----------------------------------------------------------------------
 start first || exit 1
 port=$(echo "$bs" | cut -d: -f2)

@@ -384,6 +384,10 @@ char *kfk_conf_dump(const kfk_conf_t *conf) {
     return (char *)kfk_wbuf_take(&w, NULL);
 }
 
+/* A properties file larger than this is refused (a configuration is a few KiB; a stream that
+ * never ends, such as a pipe from yes, is not read for ever). */
+#define KFK__CONF_FILE_MAX (4 << 20)
+
 kfk_err_t kfk_conf_set_file(kfk_conf_t *conf, const char *path, char *errstr, size_t errstr_size) {
     FILE *f = fopen(path, "r");
     if (!f) {
@@ -392,12 +396,37 @@ kfk_err_t kfk_conf_set_file(kfk_conf_t *conf, const char *path, char *errstr, si
     }
     char line[8192];
     int lineno = 0;
+    size_t total = 0;
     kfk_err_t err = KFK_ERR_NONE;
-    while (!err && fgets(line, sizeof line, f)) {
+    while (!err) {
+        /* One line, by hand: fgets cannot tell a NUL byte from the line's end, and a file of
+         * NULs (-F /dev/zero) then read as empty lines for ever. */
+        size_t n = 0;
+        int ch = EOF;
+        while (n < sizeof line - 1 && (ch = getc(f)) != EOF && ch != '\0') {
+            line[n++] = (char)ch;
+            if (ch == '\n')
+                break;
+        }
+        line[n] = '\0';
+        if (n == 0 && ch == EOF)
+            break;
         lineno++;
-        size_t n = strlen(line);
+        total += n;
+        if (ch == '\0') {
+            kfk__errstr_set(errstr, errstr_size, "%s:%d: a NUL byte: not a properties file", path,
+                            lineno);
+            err = KFK_ERR__INVALID_CONF;
+            break;
+        }
         if (n == sizeof line - 1 && line[n - 1] != '\n') {
             kfk__errstr_set(errstr, errstr_size, "%s:%d: line too long", path, lineno);
+            err = KFK_ERR__INVALID_CONF;
+            break;
+        }
+        if (total > KFK__CONF_FILE_MAX) {
+            kfk__errstr_set(errstr, errstr_size, "%s: larger than %d bytes", path,
+                            KFK__CONF_FILE_MAX);
             err = KFK_ERR__INVALID_CONF;
             break;
         }
@@ -425,6 +454,11 @@ kfk_err_t kfk_conf_set_file(kfk_conf_t *conf, const char *path, char *errstr, si
         err = kfk_conf_set(conf, p, v, sub, sizeof sub);
         if (err)
             kfk__errstr_set(errstr, errstr_size, "%s:%d: %s", path, lineno, sub);
+    }
+    if (!err && ferror(f)) {
+        /* A directory, an I/O error: not an empty file. */
+        kfk__errstr_set(errstr, errstr_size, "%s: %s", path, strerror(errno));
+        err = KFK_ERR__INVALID_CONF;
     }
     fclose(f);
     return err;

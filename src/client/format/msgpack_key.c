@@ -19,11 +19,14 @@
 typedef struct {
     const uint8_t *p, *end;
     int bad;
+    int short_; /* bad because the bytes ended (more of a stream could complete the value) */
 } mp_t;
 
 static int need(mp_t *m, size_t n) {
-    if (m->bad || (size_t)(m->end - m->p) < n) {
-        m->bad = 1;
+    if (m->bad)
+        return 0;
+    if ((size_t)(m->end - m->p) < n) {
+        m->bad = m->short_ = 1;
         return 0;
     }
     return 1;
@@ -183,7 +186,7 @@ static int skip_items(mp_t *m, const mval_t *v, int depth) {
         uint64_t items = v->type == T_MAP ? 2 * v->u : v->u;
         /* Every item takes at least one byte: a count past the input is malformed. */
         if (items > (uint64_t)(m->end - m->p)) {
-            m->bad = 1;
+            m->bad = m->short_ = 1;
             return 0;
         }
         for (uint64_t i = 0; i < items; i++)
@@ -206,7 +209,7 @@ static int skip(mp_t *m, int depth) {
 
 kfk_err_t kfk_msgpack_key_at(const void *data, size_t len, const char *path, char *out, size_t cap,
                              size_t *keylen) {
-    mp_t m = {data, (const uint8_t *)data + len, 0};
+    mp_t m = {data, (const uint8_t *)data + len, 0, 0};
     const char *seg = path;
     mval_t v;
     if (!path || !*path)
@@ -263,11 +266,21 @@ kfk_err_t kfk_msgpack_key_at(const void *data, size_t len, const char *path, cha
 }
 
 int kfk__msgpack_check(const void *data, size_t len, size_t *used) {
-    mp_t m = {data, (const uint8_t *)data + len, 0};
+    mp_t m = {data, (const uint8_t *)data + len, 0, 0};
     if (!skip(&m, 0))
         return 0;
     if (used)
         *used = (size_t)(m.p - (const uint8_t *)data);
+    return 1;
+}
+
+int kfk_msgpack_value_size(const void *data, size_t len, size_t *size) {
+    mp_t m = {data, (const uint8_t *)data + len, 0, 0};
+    if (!data || !size)
+        return -1;
+    if (!skip(&m, 0))
+        return m.short_ ? 0 : -1;
+    *size = (size_t)(m.p - (const uint8_t *)data);
     return 1;
 }
 

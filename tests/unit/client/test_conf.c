@@ -593,6 +593,54 @@ Test(conf, rejects_a_file_line_too_long_to_read) {
     cr_expect_str_eq(conf->client_id, "kfk");
 }
 
+Test(conf, rejects_a_file_with_a_nul_byte_and_applies_nothing_after_it) {
+    /* A file of NULs (-F /dev/zero) read as empty lines for ever. */
+    char errstr[256];
+    cr_expect_eq(kfk_conf_set_file(conf, "/dev/zero", errstr, sizeof errstr),
+                 KFK_ERR__INVALID_CONF);
+    cr_expect_str_eq(errstr, "/dev/zero:1: a NUL byte: not a properties file");
+
+    char path[64], want[256];
+    write_file(path, "linger.ms=9\nclient.id=a\n"); /* then a NUL and a third line */
+    FILE *f = fopen(path, "a");
+    cr_assert_not_null(f);
+    fputs("client.id=b", f);
+    fputc('\0', f);
+    fputs("\nclient.id=c\n", f);
+    fclose(f);
+    kfk_err_t err = kfk_conf_set_file(conf, path, errstr, sizeof errstr);
+    unlink(path);
+    cr_expect_eq(err, KFK_ERR__INVALID_CONF);
+    snprintf(want, sizeof want, "%s:3: a NUL byte: not a properties file", path);
+    cr_expect_str_eq(errstr, want);
+    cr_expect_eq(conf->linger_ms, 9);
+    cr_expect_str_eq(conf->client_id, "a");
+}
+
+Test(conf, rejects_a_directory_as_a_properties_file) {
+    /* It read as an empty file: nothing set, no error. */
+    char errstr[256];
+    cr_expect_eq(kfk_conf_set_file(conf, "/tmp", errstr, sizeof errstr), KFK_ERR__INVALID_CONF);
+    cr_expect_str_eq(errstr, "/tmp: Is a directory");
+}
+
+Test(conf, rejects_a_file_past_4_mib) {
+    char path[64], errstr[256], want[256];
+    snprintf(path, sizeof path, "/tmp/kfk-test-conf-XXXXXX");
+    int fd = mkstemp(path);
+    cr_assert_geq(fd, 0);
+    FILE *f = fdopen(fd, "w");
+    cr_assert_not_null(f);
+    for (int i = 0; i < 300000; i++) /* 300,000 lines of 16 bytes: 4.6 MiB */
+        fputs("linger.ms=12345\n", f);
+    fclose(f);
+    kfk_err_t err = kfk_conf_set_file(conf, path, errstr, sizeof errstr);
+    unlink(path);
+    cr_expect_eq(err, KFK_ERR__INVALID_CONF);
+    snprintf(want, sizeof want, "%s: larger than 4194304 bytes", path);
+    cr_expect_str_eq(errstr, want);
+}
+
 Test(conf, reports_a_missing_file_with_the_system_error) {
     char errstr[256];
     cr_expect_eq(kfk_conf_set_file(conf, "/nonexistent/kfk.properties", errstr, sizeof errstr),

@@ -335,3 +335,57 @@ Test(msgpack_check, allows_65_levels_of_nesting_and_no_more) {
     data[65] = 0x90; /* the empty array now sits at depth 65 */
     cr_expect_eq(kfk__msgpack_check(data, 66, NULL), 0);
 }
+
+/* ---- kfk_msgpack_value_size: values in a stream ------------------------------------------ */
+
+/* kfk_msgpack_value_size on exactly the bytes written as @p hex (a heap copy of that size). */
+static int size_hex(const char *hex, size_t *size) {
+    uint8_t data[512];
+    size_t len = 0;
+    put_hex(data, sizeof data, &len, hex);
+    uint8_t *copy = malloc(len ? len : 1);
+    cr_assert_not_null(copy);
+    memcpy(copy, data, len);
+    int r = kfk_msgpack_value_size(copy, len, size);
+    free(copy);
+    return r;
+}
+
+Test(msgpack_value_size, measures_every_type_and_asks_for_more_on_every_prefix) {
+    for (size_t i = 0; i < N_TYPES; i++) {
+        size_t size = 0, n = (strlen(every_type[i]) + 1) / 3;
+        cr_expect_eq(size_hex(every_type[i], &size), 1, "%s", every_type[i]);
+        cr_expect_eq(size, n, "%s: size %zu, want %zu", every_type[i], size, n);
+        for (size_t k = 0; k < n; k++) {
+            char prefix[128];
+            snprintf(prefix, sizeof prefix, "%.*s", (int)(k * 3), every_type[i]);
+            cr_expect_eq(size_hex(prefix, &size), 0, "%s cut to %zu bytes", every_type[i], k);
+        }
+    }
+}
+
+Test(msgpack_value_size, measures_the_first_value_of_a_stream) {
+    size_t size = 0;
+    cr_expect_eq(size_hex("92 01 02 93 01", &size), 1);
+    cr_expect_eq(size, 3);
+}
+
+Test(msgpack_value_size, asks_for_more_when_counts_pass_the_bytes_instead_of_refusing) {
+    /* In a stream the rest may follow; nothing is allocated from the counts either way. */
+    size_t size = 0;
+    cr_expect_eq(size_hex("dd ff ff ff ff", &size), 0);
+    cr_expect_eq(size_hex("df ff ff ff ff c0 c0", &size), 0);
+    cr_expect_eq(size_hex("db ff ff ff ff 61", &size), 0);
+    cr_expect_eq(size_hex("81 01", &size), 0);
+}
+
+Test(msgpack_value_size, refuses_the_never_used_byte_and_deep_nesting) {
+    size_t size = 7;
+    cr_expect_eq(size_hex("c1", &size), -1);
+    cr_expect_eq(size_hex("93 01 c1 02", &size), -1);
+    uint8_t data[80];
+    memset(data, 0x91, sizeof data); /* 80 one-item arrays, unfinished: too deep already */
+    cr_expect_eq(kfk_msgpack_value_size(data, sizeof data, &size), -1);
+    cr_expect_eq(size, 7);
+    cr_expect_eq(kfk_msgpack_value_size(NULL, 0, &size), -1);
+}
