@@ -1417,6 +1417,11 @@ KFK_EXTERN const char *kfk_lock_key(const kfk_lock_t *lock);
  * before the first grant. Valid until the next acquire, release or close. */
 KFK_EXTERN const char *kfk_lock_token(const kfk_lock_t *lock);
 
+/** The cause of the lock's last failure in words, "" before any: "redis 127.0.0.1:6379:
+ * Connection refused", "redis host:6379: no answer within 5000 ms", "lock K (fence 7) lost:
+ * renewal failed: ...". Valid until the next call on the lock. */
+KFK_EXTERN const char *kfk_lock_last_error(const kfk_lock_t *lock);
+
 /**
  * Ends the lease (held, or lost and not yet released): renewals stop at once, is_held() turns
  * false, and the key is deleted if it still holds our token. @p cb (may be NULL) runs once, later

@@ -57,6 +57,11 @@ void kfk_cli_stdout_buffer(void);
  * returns that write's errno from then on (0 while every write succeeded). Not thread-safe: one
  * printer.
  */
+/* 1 when stdout is a pipe or a socket whose reader has left (kfk consume | head, once head
+ * exited): a command following a quiet topic learns it without waiting for its next write.
+ * One poll(2) with no wait. */
+int kfk_cli_stdout_gone(void);
+
 void kfk_cli_out(const void *p, size_t len);
 int kfk_cli_out_flush(void);
 

@@ -503,6 +503,10 @@ static void on_check(uv_timer_t *t) {
         stop(cs);
         return;
     }
+    if (kfk_cli_stdout_gone()) {
+        out_failed(cs, EPIPE); /* the reader left while no record came */
+        return;
+    }
     if (cs->admin)
         return; /* listing the partitions: that call has the same deadline and says why */
     if (cs->eof_exit && uv_now(&cs->loop) - cs->progress_ms >= (uint64_t)cs->deadline_ms) {

@@ -185,6 +185,8 @@ static void on_check(uv_timer_t *t) {
     listen_t *ls = t->data;
     if (ls->eof_exit && at_end(ls))
         stop(ls);
+    else if (kfk_cli_stdout_gone())
+        stop(ls); /* the reader left (| head) while no event came: quietly, exit 0 */
 }
 
 static void on_sigint(uv_signal_t *s, int sig) {

@@ -119,6 +119,18 @@ int kfk_cli_out_flush(void) {
     return recout.failed;
 }
 
+int kfk_cli_stdout_gone(void) {
+    static int kind = -1; /* 1: a pipe or a socket, whose reader can leave */
+    if (kind < 0) {
+        struct stat st;
+        kind = fstat(1, &st) == 0 && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode));
+    }
+    if (!kind)
+        return 0;
+    struct pollfd pfd = {1, 0, 0};
+    return poll(&pfd, 1, 0) == 1 && (pfd.revents & (POLLERR | POLLHUP));
+}
+
 int kfk_cli_common_init(kfk_cli_common_t *c, const char *cmd) {
     memset(c, 0, sizeof *c);
     c->deadline_ms = KFK_CLI_DEADLINE_MS;

@@ -587,6 +587,13 @@ Test(lock, redis_killed_mid_run_every_holder_notices_by_its_deadline_and_acquire
     /* While Redis is down an acquire fails fast. */
     op_t down = acquire(&t, l[0], keys[0]);
     cr_assert_eq(down.err, KFK_ERR__REDIS, "%s", kfk_err_name(down.err));
+    cr_assert(strstr(kfk_lock_last_error(l[0]), "Connection refused"), "%s",
+              kfk_lock_last_error(l[0]));
+    /* Each holder's loss is named too. */
+    for (int i = 1; i < NHOLDERS; i++)
+        cr_assert(!strncmp(kfk_lock_last_error(l[i]), "lock ", 5) &&
+                      strstr(kfk_lock_last_error(l[i]), ") lost: "),
+                  "holder %d: %s", i, kfk_lock_last_error(l[i]));
 
     kredis_start(&r); /* same port, no data */
     for (int i = 0; i < NHOLDERS; i++) {
@@ -676,7 +683,9 @@ Test(lock, auth_select_unix_socket_and_host_names, .fini = kredis_fini) {
     cr_assert_eq(kfk_lock_new(&t.loop, &o, &l[3], NULL, 0), 0);
 
     cr_assert_eq(acquire(&t, l[0], key).err, KFK_ERR__REDIS, "NOAUTH");
+    cr_assert(strstr(kfk_lock_last_error(l[0]), "NOAUTH"), "%s", kfk_lock_last_error(l[0]));
     cr_assert_eq(acquire(&t, l[1], key).err, KFK_ERR__REDIS, "wrong password");
+    cr_assert(strstr(kfk_lock_last_error(l[1]), "AUTH refused: "), "%s", kfk_lock_last_error(l[1]));
     op_t ok = acquire(&t, l[2], key);
     cr_assert_eq(ok.err, 0, "%s", kfk_err_name(ok.err));
     cr_assert_eq(acquire(&t, l[3], key).err, KFK_ERR__LOCK_HELD, "same server, same db");
@@ -835,9 +844,11 @@ Test(lock, close_in_flight_from_callbacks_and_without_redis) {
     cr_assert_eq(c4.err, KFK_ERR__DESTROYED);
     cr_assert_eq(c4.close_at, 2);
 
-    /* Nobody listening: the acquire fails with REDIS, close completes. */
+    /* Nobody listening: the acquire fails with REDIS and the cause in words, close completes. */
     kfk_lock_t *d = lock_new(&t, "127.0.0.1:1", 5000, 0, 0, 0);
+    cr_assert_str_eq(kfk_lock_last_error(d), "");
     cr_assert_eq(acquire(&t, d, "k").err, KFK_ERR__REDIS);
+    cr_assert_str_eq(kfk_lock_last_error(d), "redis 127.0.0.1:1: Connection refused");
 
     /* A held lock closed without a release: the key is deleted. */
     unique_key(key, sizeof key, "close-held");

@@ -131,4 +131,11 @@ if [ -w /dev/full ]; then
         fail "the same group then got '$out': $(grep -v '^%' "$tmp/err" | tail -2)"
 fi
 
+# kfk listen (following, no -e or -c) | head -1: it ends when head does, not at its next event.
+timeout 30 "$kfk" listen -b "$bs" -G "g-head-$RANDOM" -t e10 2>"$tmp/err" | head -1 >"$tmp/head.out"
+rc=${PIPESTATUS[0]}
+if [ "$rc" = 0 ] && grep -q '"type":"UserRegistered"' "$tmp/head.out"; then
+    pass "listen | head -1 -> 0, ends when head does"
+else fail "listen | head -1: exit $rc (124: still running after 30 s): $(cat "$tmp/head.out") $(grep -v '^%' "$tmp/err" | tail -2)"; fi
+
 finish cli_events

@@ -290,6 +290,13 @@ if [ -w /dev/full ]; then
         pass "kfk mock >/dev/full -> 1 ($(head -1 "$tmp/mfull.err"))" ||
         fail "kfk mock >/dev/full exited $rc (124: served on, its line lost): $(head -2 "$tmp/mfull.err")"
 fi
+# kfk worker whose Redis refuses connections: the cause in its last line (it said only "Redis
+# command failed").
+timeout 30 "$kfk" worker -b "$bs" -t out -p 0 -G w --redis 127.0.0.1:1 -e </dev/null >"$tmp/w.out" 2>"$tmp/w.err"
+rc=$?
+[ "$rc" = 1 ] && grep -q "^kfk worker: cannot take lock kfk:lock:w:out:0: redis 127.0.0.1:1: Connection refused" "$tmp/w.err" &&
+    pass "kfk worker --redis 127.0.0.1:1 -> 1 ($(grep '^kfk worker' "$tmp/w.err"))" ||
+    fail "kfk worker --redis 127.0.0.1:1 exited $rc: $(grep -v '^%' "$tmp/w.err" | head -2)"
 t1=$(date +%s%N)
 echo "# stdin/stdout checks took $(((t1 - t0) / 1000000)) ms"
 stop TERM

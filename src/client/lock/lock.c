@@ -89,6 +89,7 @@ void kfk__lock_log_conn_error(kfk_lock_t *lk, kfk_err_t err, const char *msg, in
              KFK_DBG_LOCK, "redis %s: %s (%s)%s", lk->addr, msg, kfk_err_name(err),
              repeat ? " (again)" : "");
     snprintf(lk->last_err, sizeof lk->last_err, "%s", msg);
+    snprintf(lk->cause, sizeof lk->cause, "redis %s: %s", lk->addr, msg);
 }
 
 static void to_hex(const unsigned char *in, size_t n, char *out) {
@@ -235,6 +236,8 @@ static void lose(kfk_lock_t *lk, kfk_err_t reason, const char *why) {
     stop_lease_timers(lk);
     kfk__log(&lk->log, KFK_LOG_WARNING, KFK_DBG_LOCK, "lock %s (fence %" PRId64 ") lost: %s",
              lk->key, lk->fence, why);
+    snprintf(lk->cause, sizeof lk->cause, "lock %s (fence %" PRId64 ") lost: %s", lk->key,
+             lk->fence, why);
     if (lk->lost_cb && !lk->closing)
         lk->lost_cb(lk, reason, lk->lost_opaque);
 }
@@ -363,10 +366,14 @@ static void on_acquire_done(kfk_lock_t *lk, cmd_t *c, const redisReply *r, kfk_e
     } else if (r->type == REDIS_REPLY_INTEGER) {
         if (uv_hrtime() >= deadline) {
             res = KFK_ERR__TIMED_OUT;
+            uint64_t late_ms = (uv_hrtime() - c->issued_ns) / NS_PER_MS;
             kfk__log(&lk->log, KFK_LOG_WARNING, KFK_DBG_LOCK,
                      "lock %s: granted after its own deadline (%" PRIu64 " ms after sending): "
                      "released",
-                     lk->key, (uv_hrtime() - c->issued_ns) / NS_PER_MS);
+                     lk->key, late_ms);
+            snprintf(lk->cause, sizeof lk->cause,
+                     "redis %s: granted after its own deadline (%" PRIu64 " ms after sending)",
+                     lk->addr, late_ms);
             release_internal(lk, lk->key, lk->token);
             drop_token(lk, 0);
         } else {
@@ -389,8 +396,10 @@ static void on_acquire_done(kfk_lock_t *lk, cmd_t *c, const redisReply *r, kfk_e
         drop_token(lk, 0);
     } else {
         res = KFK_ERR__REDIS;
+        const char *what = r->type == REDIS_REPLY_ERROR && r->str ? r->str : "unexpected answer";
         kfk__log(&lk->log, KFK_LOG_WARNING, KFK_DBG_LOCK, "lock %s: acquire failed: %s", lk->key,
-                 r->type == REDIS_REPLY_ERROR && r->str ? r->str : "unexpected answer");
+                 what);
+        snprintf(lk->cause, sizeof lk->cause, "redis %s: acquire refused: %s", lk->addr, what);
         drop_token(lk, 1); /* a script error after SET leaves the key set */
     }
     if (lk->state == ST_ACQUIRING)
@@ -748,6 +757,7 @@ kfk_err_t kfk_lock_acquire(kfk_lock_t *lk, const char *key, kfk_lock_acquire_cb 
     lk->key = k;
     memcpy(lk->token, token, sizeof token);
     lk->state = ST_ACQUIRING;
+    lk->cause[0] = '\0'; /* what fails from here on is this acquire's */
     lk->acquire_cb = cb;
     lk->op_opaque = opaque;
     return KFK_ERR_NONE;
@@ -810,6 +820,10 @@ int64_t kfk_lock_fence(const kfk_lock_t *lk) {
 
 const char *kfk_lock_key(const kfk_lock_t *lk) {
     return lk && (lk->state == ST_HELD || lk->state == ST_LOST) ? lk->key : NULL;
+}
+
+const char *kfk_lock_last_error(const kfk_lock_t *lk) {
+    return lk ? lk->cause : "";
 }
 
 const char *kfk_lock_token(const kfk_lock_t *lk) {

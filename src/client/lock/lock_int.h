@@ -78,6 +78,7 @@ struct kfk_lock {
     /* connection */
     conn_t *conn;
     char last_err[200];
+    char cause[320]; /* the last failure in words (kfk_lock_last_error) */
     /* the lease */
     int state;
     uint64_t gen;

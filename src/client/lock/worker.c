@@ -286,8 +286,8 @@ static void on_lost(kfk_lock_t *l, kfk_err_t reason, void *opaque) {
                  "worker %s [%d]: lock %s lost (%s): stopping without committing", w->topic,
                  w->partition, w->key, kfk_err_name(reason));
     if (!w->stopping)
-        snprintf(w->why, sizeof w->why, "lock %s lost (%s): stopped without committing", w->key,
-                 kfk_err_name(reason));
+        snprintf(w->why, sizeof w->why, "%s (%s): stopped without committing",
+                 kfk_lock_last_error(l), kfk_err_name(reason));
     if (w->consumer)
         kfk_consumer_pause(w->consumer, w->topic, w->partition);
     /* A batch in the application's hands stays valid until it is marked done (which commits
@@ -359,7 +359,8 @@ static void on_acquired(kfk_lock_t *l, kfk_err_t err, int64_t fence, void *opaqu
         if (err == KFK_ERR__LOCK_HELD)
             snprintf(w->why, sizeof w->why, "lock %s is held by another worker", w->key);
         else
-            snprintf(w->why, sizeof w->why, "cannot take lock %s: %s", w->key, kfk_err_str(err));
+            snprintf(w->why, sizeof w->why, "cannot take lock %s: %s", w->key,
+                     kfk_lock_last_error(l)[0] ? kfk_lock_last_error(l) : kfk_err_str(err));
         shut(w, err, 0);
         return;
     }
