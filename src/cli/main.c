@@ -67,6 +67,19 @@ static void hold_closed_stdio(void) {
             (void)open("/dev/null", (fd == 0 ? O_WRONLY : O_RDONLY) | O_CLOEXEC);
 }
 
+/* Whatever stdio still holds goes out now: output that cannot be written (a full disk, a
+ * closed stdout) is an error, not exit 0. A reader that left (EPIPE: kfk metadata | head -1)
+ * keeps the command's own exit code. */
+static int flush_stdout(int rc) {
+    errno = 0;
+    if (fflush(stdout) == 0 && !ferror(stdout))
+        return rc;
+    if (errno == EPIPE)
+        return rc;
+    fprintf(stderr, "kfk: cannot write stdout: %s\n", strerror(errno ? errno : EIO));
+    return rc ? rc : KFK_EXIT_ERR;
+}
+
 int main(int argc, char **argv) {
     hold_closed_stdio();
     /* A closed pipe (kfk consume | head) or a dropped socket is an error to handle, not a
@@ -78,20 +91,20 @@ int main(int argc, char **argv) {
     }
     const char *cmd = argv[1];
     if (!strcmp(cmd, "--version") || !strcmp(cmd, "-V") || !strcmp(cmd, "version"))
-        return print_version();
+        return flush_stdout(print_version());
     if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
         if (argc > 2)
             for (size_t i = 0; i < NCOMMANDS; i++)
                 if (!strcmp(argv[2], commands[i].name)) {
                     char *args[] = {argv[2], "--help", NULL};
-                    return commands[i].run(2, args);
+                    return flush_stdout(commands[i].run(2, args));
                 }
         usage(stdout);
-        return KFK_EXIT_OK;
+        return flush_stdout(KFK_EXIT_OK);
     }
     for (size_t i = 0; i < NCOMMANDS; i++)
         if (!strcmp(cmd, commands[i].name))
-            return commands[i].run(argc - 1, argv + 1);
+            return flush_stdout(commands[i].run(argc - 1, argv + 1));
     fprintf(stderr, "kfk: unknown command '%s' (see kfk help)\n", cmd);
     return KFK_EXIT_USAGE;
 }

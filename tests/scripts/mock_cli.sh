@@ -290,6 +290,14 @@ if [ -w /dev/full ]; then
         pass "kfk mock >/dev/full -> 1 ($(head -1 "$tmp/mfull.err"))" ||
         fail "kfk mock >/dev/full exited $rc (124: served on, its line lost): $(head -2 "$tmp/mfull.err")"
 fi
+# A command's stdio output that cannot be written: exit 1 and the cause (it was exit 0).
+if [ -w /dev/full ]; then
+    timeout 30 "$kfk" metadata -b "$bs" >/dev/full 2>"$tmp/md.err"
+    rc=$?
+    [ "$rc" = 1 ] && grep -q "^kfk: cannot write stdout: No space left on device" "$tmp/md.err" &&
+        pass "kfk metadata >/dev/full -> 1 ($(head -1 "$tmp/md.err"))" ||
+        fail "kfk metadata >/dev/full exited $rc: $(head -2 "$tmp/md.err")"
+fi
 # kfk worker whose Redis refuses connections: the cause in its last line (it said only "Redis
 # command failed").
 timeout 30 "$kfk" worker -b "$bs" -t out -p 0 -G w --redis 127.0.0.1:1 -e </dev/null >"$tmp/w.out" 2>"$tmp/w.err"
