@@ -261,17 +261,22 @@ Test(msgpack_key, refuses_to_skip_nesting_deeper_than_64) {
 
 /* ---- kfk__msgpack_check --------------------------------------------------------------------- */
 
-/* kfk__msgpack_check on exactly the bytes written as @p hex (a heap copy of that size). */
-static int check_hex(const char *hex, size_t *used) {
+/* @p fn (kfk__msgpack_check or kfk_msgpack_value_size) on exactly the bytes written as @p hex
+ * (a heap copy of that size, so that a read past them is ASan's to see). */
+static int on_hex(int (*fn)(const void *, size_t, size_t *), const char *hex, size_t *out) {
     uint8_t data[512];
     size_t len = 0;
     put_hex(data, sizeof data, &len, hex);
     uint8_t *copy = malloc(len ? len : 1);
     cr_assert_not_null(copy);
     memcpy(copy, data, len);
-    int ok = kfk__msgpack_check(copy, len, used);
+    int r = fn(copy, len, out);
     free(copy);
-    return ok;
+    return r;
+}
+
+static int check_hex(const char *hex, size_t *used) {
+    return on_hex(kfk__msgpack_check, hex, used);
 }
 
 Test(msgpack_check, accepts_every_type_with_its_exact_size) {
@@ -338,17 +343,8 @@ Test(msgpack_check, allows_65_levels_of_nesting_and_no_more) {
 
 /* ---- kfk_msgpack_value_size: values in a stream ------------------------------------------ */
 
-/* kfk_msgpack_value_size on exactly the bytes written as @p hex (a heap copy of that size). */
 static int size_hex(const char *hex, size_t *size) {
-    uint8_t data[512];
-    size_t len = 0;
-    put_hex(data, sizeof data, &len, hex);
-    uint8_t *copy = malloc(len ? len : 1);
-    cr_assert_not_null(copy);
-    memcpy(copy, data, len);
-    int r = kfk_msgpack_value_size(copy, len, size);
-    free(copy);
-    return r;
+    return on_hex(kfk_msgpack_value_size, hex, size);
 }
 
 Test(msgpack_value_size, measures_every_type_and_asks_for_more_on_every_prefix) {
