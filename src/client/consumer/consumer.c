@@ -393,16 +393,22 @@ kfk_err_t kfk_batch_done_partition(kfk_batch_t *b, const char *topic, int32_t pa
 }
 
 size_t kfk_batch_count(const kfk_batch_t *b) {
-    return b->n;
+    return b ? b->n : 0;
 }
 
 const kfk_message_t *kfk_batch_message(const kfk_batch_t *b, size_t i) {
-    return i < b->n ? &b->msgs[i] : NULL;
+    return b && i < b->n ? &b->msgs[i] : NULL;
 }
 
 void kfk_message_header_iter(const kfk_message_t *m, kfk_record_header_iter_t *it) {
+    if (!it)
+        return;
     kfk_record_view_t v;
     memset(&v, 0, sizeof v);
+    if (!m) {
+        kfk_record_header_iter_init(it, &v); /* no headers */
+        return;
+    }
     v.header_count = m->header_count;
     v.headers = m->headers;
     v.headers_size = m->headers_size;
@@ -426,6 +432,8 @@ kfk_err_t kfk_message_msgpack(const kfk_message_t *m, struct msgpack_unpacked *o
 
 kfk_err_t kfk_consumer_position(const kfk_consumer_t *c, const char *topic, int32_t partition,
                                 int64_t *position, int64_t *high_watermark) {
+    if (!c || !topic || !position || !high_watermark)
+        return KFK_ERR__INVALID_ARG;
     cpart_t *p = kfk__consumer_part((kfk_consumer_t *)c, topic, partition);
     if (!p)
         return KFK_ERR__UNKNOWN_PARTITION;
@@ -435,6 +443,10 @@ kfk_err_t kfk_consumer_position(const kfk_consumer_t *c, const char *topic, int3
 }
 
 size_t kfk_consumer_assignment(const kfk_consumer_t *c, kfk_topic_partition_t *out, size_t max) {
+    if (!c)
+        return 0;
+    if (!out)
+        max = 0;
     for (size_t i = 0; i < c->nparts && i < max; i++)
         out[i] =
             (kfk_topic_partition_t){c->parts[i]->topic, c->parts[i]->id,
@@ -443,10 +455,12 @@ size_t kfk_consumer_assignment(const kfk_consumer_t *c, kfk_topic_partition_t *o
 }
 
 size_t kfk_consumer_outstanding(const kfk_consumer_t *c) {
-    return c->noutstanding + (c->forming && c->forming->n ? 1 : 0);
+    return c ? c->noutstanding + (c->forming && c->forming->n ? 1 : 0) : 0;
 }
 
 int64_t kfk_consumer_committed(const kfk_consumer_t *c, const char *topic, int32_t partition) {
+    if (!c || !topic)
+        return -1;
     cpart_t *p = kfk__consumer_part((kfk_consumer_t *)c, topic, partition);
     return p ? p->committed : -1;
 }
@@ -646,12 +660,16 @@ kfk_err_t kfk_consumer_resume(kfk_consumer_t *c, const char *topic, int32_t part
 }
 
 void kfk_consumer_set_rebalance_cb(kfk_consumer_t *c, kfk_rebalance_cb cb, void *opaque) {
+    if (!c)
+        return;
     c->rebalance_cb = cb;
     c->rebalance_opaque = opaque;
 }
 
 void kfk_consumer_set_decoder(kfk_consumer_t *c, kfk_decode_cb decode, kfk_free_cb free_obj,
                               void *opaque) {
+    if (!c)
+        return;
     c->decode = decode;
     c->free_obj = free_obj;
     c->decode_opaque = opaque;

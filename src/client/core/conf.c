@@ -283,6 +283,8 @@ void kfk_conf_free(kfk_conf_t *conf) {
 }
 
 kfk_conf_t *kfk_conf_dup(const kfk_conf_t *conf) {
+    if (!conf)
+        return NULL;
     kfk_conf_t *d = kfk__malloc(sizeof *d);
     if (!d)
         return NULL;
@@ -363,6 +365,8 @@ kfk_err_t kfk_conf_get(const kfk_conf_t *conf, const char *name, char *buf, size
 }
 
 char *kfk_conf_dump(const kfk_conf_t *conf) {
+    if (!conf)
+        return NULL;
     kfk_wbuf_t w;
     kfk_wbuf_init(&w);
     for (size_t i = 0; i < NPROPS; i++) {
@@ -465,11 +469,15 @@ kfk_err_t kfk_conf_set_file(kfk_conf_t *conf, const char *path, char *errstr, si
 }
 
 void kfk_conf_set_log_cb(kfk_conf_t *conf, kfk_log_cb cb, void *opaque) {
+    if (!conf)
+        return;
     conf->log_cb = cb;
     conf->log_opaque = opaque;
 }
 
 void kfk_conf_set_stats_cb(kfk_conf_t *conf, kfk_stats_cb cb, void *opaque) {
+    if (!conf)
+        return;
     conf->stats_cb = cb;
     conf->stats_opaque = opaque;
 }

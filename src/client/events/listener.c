@@ -586,6 +586,12 @@ kfk_err_t kfk_listener_start(kfk_listener_t *l) {
 }
 
 void kfk_listener_stats(const kfk_listener_t *l, kfk_listener_stats_t *st) {
+    if (!st)
+        return;
+    if (!l) {
+        memset(st, 0, sizeof *st);
+        return;
+    }
     *st = l->st;
 }
 

@@ -492,15 +492,15 @@ void kfk_worker_set_data(kfk_worker_t *w, void *data) {
 }
 
 int64_t kfk_worker_fence(const kfk_worker_t *w) {
-    return w->fence;
+    return w ? w->fence : 0;
 }
 
 const char *kfk_worker_lock_key(const kfk_worker_t *w) {
-    return w->key;
+    return w ? w->key : NULL;
 }
 
 kfk_consumer_t *kfk_worker_consumer(const kfk_worker_t *w) {
-    return w->consumer;
+    return w ? w->consumer : NULL;
 }
 
 const char *kfk_worker_errstr(const kfk_worker_t *w) {

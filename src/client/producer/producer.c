@@ -884,7 +884,7 @@ uv_loop_t *kfk__producer_loop(kfk_producer_t *p) {
 }
 
 size_t kfk_producer_queued(const kfk_producer_t *p) {
-    return p->queued_msgs;
+    return p ? p->queued_msgs : 0;
 }
 
 static void free_state(kfk_producer_t *p) {
