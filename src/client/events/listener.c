@@ -340,7 +340,7 @@ static void give_up(levent_t *e, kfk_err_t err, const char *reason) {
         r.value_len = m->value_len > 0 ? (size_t)m->value_len : 0;
         r.headers = hs;
         r.header_cnt = nh;
-        r.timestamp = m->timestamp;
+        r.timestamp = m->timestamp > 0 ? m->timestamp : 0; /* -1 (none): now */
         if (kfk_producer_send(l->o.dlq, &r, on_dead_lettered, e) == KFK_ERR_NONE) {
             e->dead_lettering = 1;
             return;
