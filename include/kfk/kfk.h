@@ -1015,11 +1015,14 @@ KFK_EXTERN kfk_err_t kfk_consumer_subscribe(kfk_consumer_t *c, const char *const
 
 /** Consumes exactly these partitions (no group membership). Offsets: an offset,
  * KFK_OFFSET_BEGINNING, KFK_OFFSET_END or KFK_OFFSET_STORED (the group's commit when group.id is
- * set, else auto.offset.reset). Replaces any previous assignment. */
+ * set, else auto.offset.reset). Replaces any previous assignment. KFK_ERR__INVALID_ARG (any
+ * entry without a topic, with a negative partition or another negative offset) changes
+ * nothing. */
 KFK_EXTERN kfk_err_t kfk_consumer_assign(kfk_consumer_t *c, const kfk_topic_partition_t *parts,
                                          size_t n);
 
-/** Moves an assigned partition's position; buffered records are dropped. */
+/** Moves an assigned partition's position (an offset, or a KFK_OFFSET_* as in
+ * kfk_consumer_assign, else KFK_ERR__INVALID_ARG); buffered records are dropped. */
 KFK_EXTERN kfk_err_t kfk_consumer_seek(kfk_consumer_t *c, const char *topic, int32_t partition,
                                        int64_t offset);
 

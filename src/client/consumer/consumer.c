@@ -573,16 +573,28 @@ kfk_err_t kfk_consumer_new(uv_loop_t *loop, const kfk_conf_t *conf, kfk_consumer
     return KFK_ERR_NONE;
 }
 
+/* An offset a caller may start from: a position, or one of kfk.h's KFK_OFFSET_* (never one of
+ * kfk's own markers, such as KFK__OFFSET_RESET). */
+static int valid_start(int64_t offset) {
+    return offset >= 0 || offset == KFK_OFFSET_BEGINNING || offset == KFK_OFFSET_END ||
+           offset == KFK_OFFSET_STORED;
+}
+
 kfk_err_t kfk_consumer_assign(kfk_consumer_t *c, const kfk_topic_partition_t *parts, size_t n) {
     if (!c || c->closing)
         return KFK_ERR__DESTROYED;
     if (c->subscribed)
         return KFK_ERR__STATE;
+    if (n && !parts)
+        return KFK_ERR__INVALID_ARG;
+    /* All checked first: a refused call leaves the assignment as it was. */
+    for (size_t i = 0; i < n; i++)
+        if (!parts[i].topic || !parts[i].topic[0] || parts[i].partition < 0 ||
+            !valid_start(parts[i].offset))
+            return KFK_ERR__INVALID_ARG;
     while (c->nparts)
         kfk__consumer_remove_part(c, c->parts[c->nparts - 1]);
     for (size_t i = 0; i < n; i++) {
-        if (!parts[i].topic || parts[i].partition < 0)
-            return KFK_ERR__INVALID_ARG;
         int64_t start = parts[i].offset;
         if (start == KFK_OFFSET_STORED && !c->conf->group_id[0])
             start = KFK__OFFSET_RESET; /* auto.offset.reset */
@@ -596,6 +608,8 @@ kfk_err_t kfk_consumer_assign(kfk_consumer_t *c, const kfk_topic_partition_t *pa
 
 kfk_err_t kfk_consumer_seek(kfk_consumer_t *c, const char *topic, int32_t partition,
                             int64_t offset) {
+    if (!topic || !valid_start(offset))
+        return KFK_ERR__INVALID_ARG;
     cpart_t *p = c ? kfk__consumer_part(c, topic, partition) : NULL;
     if (!p)
         return KFK_ERR__UNKNOWN_PARTITION;

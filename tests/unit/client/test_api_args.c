@@ -122,3 +122,38 @@ Test(api_args, producer_send_refuses_bad_record_fields_at_once) {
     cr_expect_eq(uv_loop_close(&loop), 0);
     kfk_conf_free(c);
 }
+
+Test(api_args, consumer_assign_and_seek_refuse_bad_entries_and_change_nothing) {
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    kfk_conf_t *c = kfk_conf_new();
+    char es[256];
+    cr_assert_eq(kfk_conf_set(c, "bootstrap.servers", "127.0.0.1:1", es, sizeof es), 0);
+    kfk_consumer_t *co = NULL;
+    cr_assert_eq(kfk_consumer_new(&loop, c, &co, es, sizeof es), 0, "%s", es);
+    kfk_topic_partition_t first[] = {{"a", 0, 5}};
+    cr_assert_eq(kfk_consumer_assign(co, first, 1), 0);
+    /* The last entry of each is bad: before, the old assignment was gone and the good entries
+     * in; an offset of -100 (or kfk's own -101 marker) was taken. */
+    kfk_topic_partition_t bad[][2] = {
+        {{"b", 0, 0}, {"b", 1, -100}}, {{"b", 0, 0}, {"b", 1, -101}}, {{"b", 0, 0}, {"b", -1, 0}},
+        {{"b", 0, 0}, {NULL, 1, 0}},   {{"b", 0, 0}, {"", 1, 0}},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        cr_expect_eq(kfk_consumer_assign(co, bad[i], 2), KFK_ERR__INVALID_ARG, "case %zu", i);
+        kfk_topic_partition_t now[4];
+        cr_assert_eq(kfk_consumer_assignment(co, now, 4), 1, "case %zu", i);
+        cr_expect_str_eq(now[0].topic, "a");
+        cr_expect_eq(now[0].partition, 0);
+    }
+    cr_expect_eq(kfk_consumer_assign(co, NULL, 3), KFK_ERR__INVALID_ARG);
+    cr_expect_eq(kfk_consumer_seek(co, "a", 0, -100), KFK_ERR__INVALID_ARG);
+    cr_expect_eq(kfk_consumer_seek(co, NULL, 0, 0), KFK_ERR__INVALID_ARG);
+    cr_expect_eq(kfk_consumer_seek(co, "a", 0, KFK_OFFSET_BEGINNING), KFK_ERR_NONE);
+    cr_expect_eq(kfk_consumer_seek(co, "a", 1, 0), KFK_ERR__UNKNOWN_PARTITION);
+    kfk_consumer_set_close_timeout(co, 0);
+    kfk_consumer_close(co, NULL, NULL);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    cr_expect_eq(uv_loop_close(&loop), 0);
+    kfk_conf_free(c);
+}
