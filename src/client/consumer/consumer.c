@@ -606,10 +606,8 @@ kfk_err_t kfk_consumer_assign(kfk_consumer_t *c, const kfk_topic_partition_t *pa
     return KFK_ERR_NONE;
 }
 
-kfk_err_t kfk_consumer_seek(kfk_consumer_t *c, const char *topic, int32_t partition,
-                            int64_t offset) {
-    if (!topic || !valid_start(offset))
-        return KFK_ERR__INVALID_ARG;
+/* kfk_consumer_seek without the check of @p offset: kfk's own markers (KFK__OFFSET_TIME) too. */
+static kfk_err_t seek_to(kfk_consumer_t *c, const char *topic, int32_t partition, int64_t offset) {
     cpart_t *p = c ? kfk__consumer_part(c, topic, partition) : NULL;
     if (!p)
         return KFK_ERR__UNKNOWN_PARTITION;
@@ -630,6 +628,13 @@ kfk_err_t kfk_consumer_seek(kfk_consumer_t *c, const char *topic, int32_t partit
     return KFK_ERR_NONE;
 }
 
+kfk_err_t kfk_consumer_seek(kfk_consumer_t *c, const char *topic, int32_t partition,
+                            int64_t offset) {
+    if (!topic || !valid_start(offset))
+        return KFK_ERR__INVALID_ARG;
+    return seek_to(c, topic, partition, offset);
+}
+
 kfk_err_t kfk_consumer_seek_timestamp(kfk_consumer_t *c, const char *topic, int32_t partition,
                                       int64_t timestamp_ms, kfk_seek_cb cb, void *opaque) {
     if (!c || c->closing)
@@ -642,7 +647,7 @@ kfk_err_t kfk_consumer_seek_timestamp(kfk_consumer_t *c, const char *topic, int3
     kfk__seek_t *s = kfk__calloc(1, sizeof *s);
     if (!s)
         return KFK_ERR__NOMEM;
-    kfk_err_t err = kfk_consumer_seek(c, topic, partition, KFK__OFFSET_TIME);
+    kfk_err_t err = seek_to(c, topic, partition, KFK__OFFSET_TIME);
     if (err) {
         kfk__free(s);
         return err;

@@ -91,6 +91,8 @@ void kfk__consumer_refresh_metadata(kfk_consumer_t *c) {
 /* ---- partitions --------------------------------------------------------------------------- */
 
 cpart_t *kfk__consumer_part(kfk_consumer_t *c, const char *topic, int32_t id) {
+    if (!topic)
+        return NULL;
     for (size_t i = 0; i < c->nparts; i++)
         if (c->parts[i]->id == id && !strcmp(c->parts[i]->topic, topic))
             return c->parts[i];
