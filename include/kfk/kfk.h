@@ -266,7 +266,8 @@ KFK_EXTERN kfk_err_t kfk_admin_metadata(kfk_admin_t *admin, const char *const *t
                                         kfk_metadata_cb cb, void *opaque);
 
 /** Creates topics (CreateTopics); @p timeout_ms bounds the broker's wait. One callback, by
- * request.timeout.ms + @p timeout_ms at the latest. */
+ * request.timeout.ms + @p timeout_ms at the latest. KFK_ERR__INVALID_ARG, with no callback: no
+ * topics, a topic without a name, more than 1024 configs, or a config without a name. */
 KFK_EXTERN kfk_err_t kfk_admin_create_topics(kfk_admin_t *admin, const kfk_new_topic_t *topics,
                                              size_t n, int32_t timeout_ms, kfk_topics_cb cb,
                                              void *opaque);

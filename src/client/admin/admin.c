@@ -77,6 +77,20 @@ static char *dup0(const char *s) {
     return kfk__strndup(s ? s : "", strlen(s ? s : ""));
 }
 
+/* Configs one new topic may carry (Kafka's topic configs number about 40): a count past it is
+ * a caller's mistake, not a reason to allocate. */
+#define KFK__ADMIN_MAX_CONFIGS 1024
+
+/* @p n names, none of them NULL (an empty list may be NULL). */
+static int names_ok(const char *const *names, size_t n) {
+    if (n && !names)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!names[i])
+            return 0;
+    return 1;
+}
+
 /* ---- metadata --------------------------------------------------------------------------- */
 
 static void fill_partition(const kfk__partition_md_t *p, kfk_metadata_partition_t *o) {
@@ -224,7 +238,7 @@ kfk_err_t kfk_admin_metadata_opts(kfk_admin_t *a, const char *const *topics, siz
     if (!a || a->closing)
         return KFK_ERR__DESTROYED;
     kfk_admin_opts_t o = read_opts(opts);
-    if (o.timeout_ms < 0)
+    if (o.timeout_ms < 0 || !names_ok(topics, n))
         return KFK_ERR__INVALID_ARG;
     op_t *op = kfk__calloc(1, sizeof *op);
     if (!op)
@@ -498,6 +512,15 @@ kfk_err_t kfk_admin_create_topics_opts(kfk_admin_t *a, const kfk_new_topic_t *to
     kfk_admin_opts_t o = read_opts(opts);
     if (!n || !topics || o.timeout_ms < 0)
         return KFK_ERR__INVALID_ARG;
+    for (size_t i = 0; i < n; i++) {
+        /* A name, and configs as name/value pairs with every name given (a value may be NULL). */
+        const kfk_new_topic_t *t = &topics[i];
+        if (!t->name || t->config_cnt > KFK__ADMIN_MAX_CONFIGS || (t->config_cnt && !t->configs))
+            return KFK_ERR__INVALID_ARG;
+        for (size_t k = 0; k < t->config_cnt; k++)
+            if (!t->configs[2 * k])
+                return KFK_ERR__INVALID_ARG;
+    }
     op_t *op = topics_op(a, OP_CREATE, n, &o, cb, opaque);
     if (!op)
         return KFK_ERR__NOMEM;
@@ -540,7 +563,7 @@ kfk_err_t kfk_admin_delete_topics_opts(kfk_admin_t *a, const char *const *names,
     if (!a || a->closing)
         return KFK_ERR__DESTROYED;
     kfk_admin_opts_t o = read_opts(opts);
-    if (!n || !names || o.timeout_ms < 0)
+    if (!n || !names_ok(names, n) || o.timeout_ms < 0)
         return KFK_ERR__INVALID_ARG;
     op_t *op = topics_op(a, OP_DELETE, n, &o, cb, opaque);
     if (!op)

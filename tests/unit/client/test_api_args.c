@@ -157,3 +157,51 @@ Test(api_args, consumer_assign_and_seek_refuse_bad_entries_and_change_nothing) {
     cr_expect_eq(uv_loop_close(&loop), 0);
     kfk_conf_free(c);
 }
+
+static int admin_calls;
+static void on_md(kfk_admin_t *a, kfk_err_t err, const kfk_metadata_t *md, void *opaque) {
+    (void)a;
+    (void)err;
+    (void)md;
+    (void)opaque;
+    admin_calls++;
+}
+static void on_topics(kfk_admin_t *a, kfk_err_t err, const kfk_topic_result_t *res, size_t n,
+                      void *opaque) {
+    (void)a;
+    (void)err;
+    (void)res;
+    (void)n;
+    (void)opaque;
+    admin_calls++;
+}
+
+Test(api_args, admin_topic_calls_refuse_missing_names_with_no_callback) {
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    kfk_conf_t *c = kfk_conf_new();
+    char es[256];
+    cr_assert_eq(kfk_conf_set(c, "bootstrap.servers", "127.0.0.1:1", es, sizeof es), 0);
+    kfk_admin_t *a = NULL;
+    cr_assert_eq(kfk_admin_new(&loop, c, &a, es, sizeof es), 0, "%s", es);
+    const char *some[] = {"t", NULL};
+    /* A NULL list of 3 names was read (a crash); NULL names went out as "". */
+    cr_expect_eq(kfk_admin_metadata(a, NULL, 3, on_md, NULL), KFK_ERR__INVALID_ARG);
+    cr_expect_eq(kfk_admin_metadata(a, some, 2, on_md, NULL), KFK_ERR__INVALID_ARG);
+    cr_expect_eq(kfk_admin_delete_topics(a, some, 2, 1000, on_topics, NULL), KFK_ERR__INVALID_ARG);
+    const char *cfg_unnamed[] = {NULL, "1"};
+    kfk_new_topic_t bad[] = {
+        {NULL, 1, 1, NULL, 0},              /* no name */
+        {"t", 1, 1, NULL, 2},               /* 2 configs, no array */
+        {"t", 1, 1, cfg_unnamed, 1},        /* a config without a name */
+        {"t", 1, 1, cfg_unnamed, SIZE_MAX}, /* a count no array can hold */
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        cr_expect_eq(kfk_admin_create_topics(a, &bad[i], 1, 1000, on_topics, NULL),
+                     KFK_ERR__INVALID_ARG, "case %zu", i);
+    kfk_admin_close(a, NULL, NULL);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    cr_expect_eq(admin_calls, 0, "a refused call got a callback");
+    cr_expect_eq(uv_loop_close(&loop), 0);
+    kfk_conf_free(c);
+}
