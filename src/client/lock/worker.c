@@ -400,7 +400,7 @@ kfk_err_t kfk_worker_new(uv_loop_t *loop, const kfk_conf_t *conf, const kfk_work
     const kfk_worker_opts_t *opts = &o;
     if (kfk__opts_read(&o, sizeof o, opts_in, "KFK_WORKER_OPTS_INIT", errstr, errstr_size))
         return KFK_ERR__INVALID_ARG;
-    if (!o.topic || o.partition < 0 || !o.lock) {
+    if (!o.topic || !o.topic[0] || o.partition < 0 || !o.lock) {
         snprintf(errstr, errstr_size, "kfk_worker_new: topic, partition and lock are needed");
         return KFK_ERR__INVALID_ARG;
     }

@@ -205,3 +205,33 @@ Test(api_args, admin_topic_calls_refuse_missing_names_with_no_callback) {
     cr_expect_eq(uv_loop_close(&loop), 0);
     kfk_conf_free(c);
 }
+
+static void on_worker_batch(kfk_consumer_t *c, kfk_batch_t *b, void *opaque) {
+    (void)c;
+    (void)opaque;
+    kfk_batch_done(b, KFK_ERR_NONE);
+}
+
+Test(api_args, worker_new_refuses_an_empty_topic) {
+    /* It was taken, and the lock key became "kfk:lock:<group>::0". */
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    kfk_conf_t *c = kfk_conf_new();
+    char es[256];
+    cr_assert_eq(kfk_conf_set(c, "bootstrap.servers", "127.0.0.1:1", es, sizeof es), 0);
+    cr_assert_eq(kfk_conf_set(c, "group.id", "g", es, sizeof es), 0);
+    kfk_lock_opts_t lo = KFK_LOCK_OPTS_INIT;
+    lo.redis = "127.0.0.1:1";
+    kfk_worker_opts_t wo = KFK_WORKER_OPTS_INIT;
+    wo.topic = "";
+    wo.partition = 0;
+    wo.lock = &lo;
+    kfk_worker_t *w = NULL;
+    cr_expect_eq(kfk_worker_new(&loop, c, &wo, on_worker_batch, NULL, NULL, &w, es, sizeof es),
+                 KFK_ERR__INVALID_ARG);
+    cr_expect_str_eq(es, "kfk_worker_new: topic, partition and lock are needed");
+    cr_expect_null(w);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    cr_expect_eq(uv_loop_close(&loop), 0);
+    kfk_conf_free(c);
+}
