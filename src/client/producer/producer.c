@@ -349,6 +349,8 @@ static int32_t pick_partition(kfk_producer_t *p, ptopic_t *t, int32_t want, kfk_
     return t->sticky;
 }
 
+static void expire(kfk_producer_t *p, uint64_t now, kfk_err_t all);
+
 static void on_topic_md(kfk__client_t *cl, kfk_err_t err, void *opaque) {
     (void)cl;
     ptopic_t *t = opaque;
@@ -364,7 +366,17 @@ static void on_topic_md(kfk__client_t *cl, kfk_err_t err, void *opaque) {
             t->md_unknown_since = now;
         t->md_retry_at = now + kfk__producer_backoff(p, t->md_attempts);
         kfk_err_t cause = t->md_err ? (kfk_err_t)t->md_err : err;
-        if (cause) {
+        /* No retry mends these (Java's send fails on them too): held records fail now. */
+        int final = t->md_err == KFK_ERR_INVALID_TOPIC_EXCEPTION ||
+                    t->md_err == KFK_ERR_TOPIC_AUTHORIZATION_FAILED;
+        if (final) {
+            kfk__log(&p->cl->log, KFK_LOG_WARNING, KFK_DBG_PRODUCER,
+                     "topic %s: %s: its records fail now (no retry mends it)", t->name,
+                     kfk_err_name(cause));
+            for (pending_t *r = t->pending; r; r = r->next)
+                r->deadline_ms = now;
+            expire(p, now, KFK_ERR_NONE);
+        } else if (cause) {
             int repeat = t->md_logged == (int16_t)cause;
             int creating = now - t->md_unknown_since < KFK__CREATE_QUIET_MS &&
                            p->c->allow_auto_create_topics &&
@@ -637,53 +649,6 @@ static void on_timer(uv_timer_t *h) {
 
 /* ---- public API ------------------------------------------------------------------------------ */
 
-static kfk_err_t check_conf(kfk_conf_t *c, int *idempotent, char *errstr, size_t errstr_size) {
-    int16_t acks = kfk__conf_acks(c);
-    *idempotent = c->enable_idempotence;
-    if (c->transactional_id[0] && (!c->enable_idempotence || acks != -1 || c->max_in_flight > 5)) {
-        snprintf(errstr, errstr_size,
-                 "transactional.id needs idempotence: enable.idempotence=true, acks=all and "
-                 "max.in.flight.requests.per.connection <= 5 (got %s, acks=%d, %lld)",
-                 c->enable_idempotence ? "true" : "false", acks, (long long)c->max_in_flight);
-        return KFK_ERR__INVALID_CONF;
-    }
-    if (*idempotent && acks != -1) {
-        if (KFK_CONF_IS_SET(c, enable_idempotence)) {
-            snprintf(errstr, errstr_size, "enable.idempotence=true needs acks=all (got acks=%d)",
-                     acks);
-            return KFK_ERR__INVALID_CONF;
-        }
-        *idempotent = 0; /* as Java: an explicit acks=0/1 turns the default idempotence off */
-    }
-    if (*idempotent && c->max_in_flight > 5) {
-        if (KFK_CONF_IS_SET(c, enable_idempotence)) {
-            snprintf(errstr, errstr_size,
-                     "enable.idempotence=true needs max.in.flight.requests.per.connection <= 5");
-            return KFK_ERR__INVALID_CONF;
-        }
-        *idempotent = 0;
-    }
-    if (*idempotent && c->retries == 0) {
-        snprintf(errstr, errstr_size, "enable.idempotence=true needs retries > 0");
-        return KFK_ERR__INVALID_CONF;
-    }
-    if (c->batch_size < KFK__PRODUCER_BATCH_SIZE_MIN) {
-        snprintf(errstr, errstr_size,
-                 "batch.size=%lld is below 68 bytes, the smallest batch that holds one record (a "
-                 "61-byte batch header and a 7-byte record); batch.size is the producer's batch "
-                 "in bytes (a consumer's records per batch is max.poll.records)",
-                 (long long)c->batch_size);
-        return KFK_ERR__INVALID_CONF;
-    }
-    if (c->compression_type != KFK_CODEC_NONE &&
-        !kfk_codec_available((kfk_codec_t)c->compression_type)) {
-        snprintf(errstr, errstr_size, "compression.type=%s is not built into this kfk",
-                 kfk_codec_name((kfk_codec_t)c->compression_type));
-        return KFK_ERR__INVALID_CONF;
-    }
-    return KFK_ERR_NONE;
-}
-
 kfk_err_t kfk_producer_new(uv_loop_t *loop, const kfk_conf_t *conf, kfk_producer_t **out,
                            char *errstr, size_t errstr_size) {
     char dummy[8];
@@ -703,7 +668,7 @@ kfk_err_t kfk_producer_new(uv_loop_t *loop, const kfk_conf_t *conf, kfk_producer
     p->c = p->cl->conf;
     p->cl->md_auto_create = p->c->allow_auto_create_topics;
     kfk__stats_section_add(&p->cl->stats, kfk__producer_render_stats, p);
-    err = check_conf(p->c, &p->idempotent, errstr, errstr_size);
+    err = kfk__producer_check_conf(p->c, &p->idempotent, errstr, errstr_size);
     if (err) {
         kfk__client_close(p->cl, NULL, NULL);
         kfk__free(p);

@@ -220,6 +220,11 @@ void kfk__producer_md_want(kfk_producer_t *p, uint64_t now);
 /* Says the last pass needed no metadata: the next refresh wanted starts the schedule again. */
 void kfk__producer_md_ok(kfk_producer_t *p);
 
+/* Checks @p c as a producer's configuration (producer_conf.c): KFK_ERR__INVALID_CONF with the
+ * reason in @p errstr, or 0 with *idempotent set to whether the producer is idempotent. */
+kfk_err_t kfk__producer_check_conf(kfk_conf_t *c, int *idempotent, char *errstr,
+                                   size_t errstr_size);
+
 /* Writes the producer's section of the statistics document (producer_stats.c). */
 void kfk__producer_render_stats(void *owner, kfk_wbuf_t *w);
 

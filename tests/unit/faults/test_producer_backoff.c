@@ -8,6 +8,10 @@
  * an error, each reported once. Before, a leaderless partition drew a Metadata request per
  * wake-up: thousands in a few seconds. The delivery reports carry the cause (kfk_delivery_t
  * errstr: "t [1] has no leader", "topic t: ...").
+ *
+ * A topic answered with an error no retry mends (TOPIC_AUTHORIZATION_FAILED,
+ * INVALID_TOPIC_EXCEPTION) fails its records at the answer, as Java's send does: they waited
+ * for delivery.timeout.ms (two minutes by default) before.
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -36,6 +40,8 @@ typedef struct {
     kfk_err_t first_err;
     char first_errstr[256]; /* the delivery report's cause of the first failure */
     uint64_t md_reqs, md_before;
+    uint64_t sent_at[1024]; /* uv_now at each accepted send, in order */
+    uint64_t max_wait;      /* the longest send-to-failure time of a failed record */
 } pb_t;
 
 static void on_producer_closed(kfk_producer_t *p, void *opaque) {
@@ -47,6 +53,12 @@ static void on_producer_closed(kfk_producer_t *p, void *opaque) {
 static void on_dr(kfk_producer_t *p, const kfk_delivery_t *d, void *opaque) {
     (void)p;
     pb_t *t = opaque;
+    /* One topic, one partition: reports come in send order. */
+    if (d->err && d->err != KFK_ERR__DESTROYED && t->reported < 1024) {
+        uint64_t wait = uv_now(&t->loop) - t->sent_at[t->reported];
+        if (wait > t->max_wait)
+            t->max_wait = wait;
+    }
     t->reported++;
     if (d->err == KFK_ERR__DESTROYED)
         t->destroyed++;
@@ -66,8 +78,8 @@ static void on_tick(uv_timer_t *h) {
     if (t->stopping)
         return;
     kfk_record_t r = {.topic = "t", .partition = 1, .value = "v", .value_len = 1};
-    if (kfk_producer_send(t->p, &r, on_dr, t) == KFK_ERR_NONE)
-        t->sent++;
+    if (t->sent < 1024 && kfk_producer_send(t->p, &r, on_dr, t) == KFK_ERR_NONE)
+        t->sent_at[t->sent++] = uv_now(&t->loop);
 }
 
 static void on_window(uv_timer_t *h) {
@@ -83,7 +95,7 @@ static void on_window(uv_timer_t *h) {
 
 typedef enum { LEADERLESS, FAULT } how_t;
 
-static void run(pb_t *t, how_t how, const char *fault) {
+static void run(pb_t *t, how_t how, const char *fault, int delivery_timeout_ms) {
     memset(t, 0, sizeof *t);
     cr_assert_eq(uv_loop_init(&t->loop), 0);
     char errstr[512], v[32];
@@ -112,7 +124,7 @@ static void run(pb_t *t, how_t how, const char *fault) {
     cr_assert_eq(kfk_conf_set(conf, "retry.backoff.ms", v, errstr, sizeof errstr), 0);
     snprintf(v, sizeof v, "%d", BACKOFF_MAX_MS);
     cr_assert_eq(kfk_conf_set(conf, "retry.backoff.max.ms", v, errstr, sizeof errstr), 0);
-    snprintf(v, sizeof v, "%d", DELIVERY_TIMEOUT_MS);
+    snprintf(v, sizeof v, "%d", delivery_timeout_ms);
     cr_assert_eq(kfk_conf_set(conf, "delivery.timeout.ms", v, errstr, sizeof errstr), 0, "%s",
                  errstr);
     cr_assert_eq(kfk_conf_set(conf, "request.timeout.ms", "500", errstr, sizeof errstr), 0);
@@ -153,18 +165,47 @@ static void check(pb_t *t, const char *what, const char *cause) {
 
 Test(producer_backoff, a_partition_whose_leader_stays_minus_one_is_refreshed_on_the_schedule) {
     pb_t t;
-    run(&t, LEADERLESS, NULL);
+    run(&t, LEADERLESS, NULL, DELIVERY_TIMEOUT_MS);
     check(&t, "leaderless partition", "t [1] has no leader");
 }
 
 Test(producer_backoff, a_topic_that_stays_leader_not_available_is_refreshed_on_the_schedule) {
     pb_t t;
-    run(&t, FAULT, "api=Metadata,topic=t,error=LEADER_NOT_AVAILABLE,count=all");
+    run(&t, FAULT, "api=Metadata,topic=t,error=LEADER_NOT_AVAILABLE,count=all",
+        DELIVERY_TIMEOUT_MS);
     check(&t, "LEADER_NOT_AVAILABLE", "topic t: There is no leader");
 }
 
 Test(producer_backoff, a_topic_that_stays_unknown_is_refreshed_on_the_schedule) {
     pb_t t;
-    run(&t, FAULT, "api=Metadata,topic=t,error=UNKNOWN_TOPIC_OR_PARTITION,count=all");
+    run(&t, FAULT, "api=Metadata,topic=t,error=UNKNOWN_TOPIC_OR_PARTITION,count=all",
+        DELIVERY_TIMEOUT_MS);
     check(&t, "UNKNOWN_TOPIC_OR_PARTITION", "topic t: This server does not host");
+}
+
+/* The records fail at the answer: none waits for delivery.timeout.ms (30 s here, past the
+ * window), the longest wait is the metadata backoff; Metadata still follows the schedule. */
+static void check_final(pb_t *t, const char *what, kfk_err_t want, const char *cause) {
+    check(t, what, cause);
+    cr_log_info("%s: %d of %d records failed in the window, the longest after %llu ms", what,
+                t->failed, t->sent, (unsigned long long)t->max_wait);
+    cr_expect_eq(t->first_err, want, "%s", kfk_err_name(t->first_err));
+    cr_expect_leq(t->max_wait, BACKOFF_MAX_MS + 500, "a record failed %llu ms after it was sent",
+                  (unsigned long long)t->max_wait);
+    cr_expect_geq(t->failed, t->sent / 2, "%d of %d records failed in the window", t->failed,
+                  t->sent);
+}
+
+Test(producer_backoff, a_topic_not_authorized_fails_its_records_at_the_answer) {
+    pb_t t;
+    run(&t, FAULT, "api=Metadata,topic=t,error=TOPIC_AUTHORIZATION_FAILED,count=all", 30000);
+    check_final(&t, "TOPIC_AUTHORIZATION_FAILED", KFK_ERR_TOPIC_AUTHORIZATION_FAILED,
+                "topic t: Topic authorization failed");
+}
+
+Test(producer_backoff, an_invalid_topic_fails_its_records_at_the_answer) {
+    pb_t t;
+    run(&t, FAULT, "api=Metadata,topic=t,error=INVALID_TOPIC_EXCEPTION,count=all", 30000);
+    check_final(&t, "INVALID_TOPIC_EXCEPTION", KFK_ERR_INVALID_TOPIC_EXCEPTION,
+                "topic t: The request attempted to perform an operation on an invalid topic");
 }
