@@ -345,7 +345,7 @@ int kfk_cmd_topics(int argc, char **argv) {
             if (!(v = kfk_cli_value(cmd, argc, argv, &i)) || nconf >= 510)
                 goto usage;
             const char *eq = strchr(v, '=');
-            if (!eq) {
+            if (!eq || eq == v) {
                 kfk_cli_error(cmd, "--config %s: expected name=value", v);
                 goto usage;
             }

@@ -140,6 +140,11 @@ assert all(len(p["replicas"]) == 3 for p in t["partitions"]), t' "$tmp/made.json
 else
     fail "kfk topics create/delete: $(cat "$tmp/tc.out" | head -5) $(head -c 300 "$tmp/made.json")"
 fi
+timeout 20 "$kfk" topics create -b "$bs" -t unnamed --config =x >"$tmp/tc3.out" 2>&1
+rc=$?
+[ "$rc" = 2 ] && grep -q "^kfk topics create: --config =x: expected name=value" "$tmp/tc3.out" &&
+    pass "kfk topics create --config =x -> 2 (a config without a name; it was sent)" ||
+    fail "kfk topics create --config =x exited $rc: $(head -2 "$tmp/tc3.out")"
 timeout 20 "$kfk" topics create -b "$bs" -t foo >"$tmp/tc2.out" 2>&1
 rc=$?
 [ "$rc" = 1 ] && grep -qi 'already exists' "$tmp/tc2.out" &&
