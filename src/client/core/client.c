@@ -21,11 +21,19 @@ static void broker_connect(kfk__broker_t *b);
 
 /* ---- helpers -------------------------------------------------------------------------------- */
 
+/* The shortest reconnect wait, whatever the settings: with reconnect.backoff.ms=0 a refused
+ * connection was retried in a loop (2.4 s of CPU in 3 s against a closed port). */
+#define KFK__RECONNECT_MIN_MS 10
+
 /* The reconnect wait after @p failures failed attempts; fatal errors (TLS, authentication) wait
  * the maximum at once, so wrong credentials never become a reconnect storm. */
 static uint64_t backoff_ms(kfk__client_t *cl, uint32_t failures, kfk_err_t err) {
     int64_t base = cl->conf->reconnect_backoff_ms;
     int64_t max = cl->conf->reconnect_backoff_max_ms;
+    if (base < KFK__RECONNECT_MIN_MS)
+        base = KFK__RECONNECT_MIN_MS;
+    if (max < base)
+        max = base;
     return kfk__backoff_ms(base, max, kfk_err_is_fatal(err) ? UINT32_MAX : failures);
 }
 

@@ -40,7 +40,8 @@
     X("reconnect.backoff.ms", reconnect_backoff_ms, INT, "100", 0, 3600000, 0, "", "",             \
       KFK_CONF_O_CLIENT,                                                                           \
       "First reconnect backoff after any connection failure, refused or after setup (doubles "     \
-      "per failure until an answer decodes, +-20 % jitter; librdkafka's default)")                 \
+      "per failure until an answer decodes, +-20 % jitter; librdkafka's default; below 10 acts "   \
+      "as 10: a refused connection is never retried in a loop)")                                   \
     X("reconnect.backoff.max.ms", reconnect_backoff_max_ms, INT, "10000", 0, 3600000, 0, "", "",   \
       KFK_CONF_O_CLIENT, "Maximum reconnect backoff (used at once after a fatal error)")           \
     X("allow.auto.create.topics", allow_auto_create_topics, BOOL, "true", 0, 0, 0, "", "",         \

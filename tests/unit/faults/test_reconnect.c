@@ -5,7 +5,8 @@
  * same exponential reconnect schedule as a broker that refuses connections: the number of
  * connections the mock sees (one ApiVersions each) stays within what reconnect.backoff.ms /
  * reconnect.backoff.max.ms allow over the time the client kept asking. Before the rule, such a
- * broker saw thousands of connections a second.
+ * broker saw thousands of connections a second. Settings of 0 mean a 10 ms floor: with
+ * reconnect.backoff.ms=0 and reconnect.backoff.max.ms=0 the client reconnected in a loop.
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -73,7 +74,7 @@ static void on_window(uv_timer_t *h) {
 }
 
 /* Runs the client against a mock bent by @p fault for WINDOW_MS. */
-static void run(const char *fault, rc_t *t) {
+static void run(const char *fault, rc_t *t, int base_ms, int max_ms) {
     memset(t, 0, sizeof *t);
     cr_assert_eq(uv_loop_init(&t->loop), 0);
     char errstr[512];
@@ -88,9 +89,9 @@ static void run(const char *fault, rc_t *t) {
     cr_assert_eq(
         kfk_conf_set(conf, "bootstrap.servers", kfk_mock_bootstrap(t->mock), errstr, sizeof errstr),
         KFK_ERR_NONE);
-    snprintf(v, sizeof v, "%d", BACKOFF_MS);
+    snprintf(v, sizeof v, "%d", base_ms);
     cr_assert_eq(kfk_conf_set(conf, "reconnect.backoff.ms", v, errstr, sizeof errstr), 0);
-    snprintf(v, sizeof v, "%d", BACKOFF_MAX_MS);
+    snprintf(v, sizeof v, "%d", max_ms);
     cr_assert_eq(kfk_conf_set(conf, "reconnect.backoff.max.ms", v, errstr, sizeof errstr), 0);
     cr_assert_eq(kfk_admin_new(&t->loop, conf, &t->admin, errstr, sizeof errstr), KFK_ERR_NONE,
                  "%s", errstr);
@@ -104,11 +105,12 @@ static void run(const char *fault, rc_t *t) {
     cr_assert_eq(uv_loop_close(&t->loop), 0, "a handle was left open");
 }
 
-static void check(const char *fault) {
+static void check_with(const char *fault, int base_ms, int max_ms, int floor_ms) {
     rc_t t;
-    run(fault, &t);
+    run(fault, &t, base_ms, max_ms);
     uint64_t elapsed = t.end - t.start;
-    int bound = kt_schedule_bound(elapsed, BACKOFF_MS, BACKOFF_MAX_MS);
+    int bound = kt_schedule_bound(elapsed, base_ms > floor_ms ? base_ms : floor_ms,
+                                  max_ms > floor_ms ? max_ms : floor_ms);
     cr_log_info("%s: %llu connections, %llu Metadata requests in %llu ms (bound %d), %d "
                 "answers, last %s",
                 fault, (unsigned long long)t.conns, (unsigned long long)t.metadata_reqs,
@@ -119,6 +121,15 @@ static void check(const char *fault) {
     cr_expect_leq(t.conns, (uint64_t)bound,
                   "%llu connections in %llu ms: more than the backoff schedule allows (%d)",
                   (unsigned long long)t.conns, (unsigned long long)elapsed, bound);
+}
+
+static void check(const char *fault) {
+    check_with(fault, BACKOFF_MS, BACKOFF_MAX_MS, 0);
+}
+
+Test(reconnect, backoff_settings_of_zero_still_wait_10_ms) {
+    /* About 250 connections in the window at most, not thousands. */
+    check_with("api=Metadata,close=before,count=all", 0, 0, 10);
 }
 
 Test(reconnect, a_broker_that_closes_before_answering_is_backed_off) {
