@@ -754,7 +754,10 @@ KFK_EXTERN kfk_err_t kfk_producer_topic_error(kfk_producer_t *p, const char *top
 /**
  * Closes @p p: new sends are refused; queued records are flushed for up to the close timeout
  * (kfk_producer_set_close_timeout; default delivery.timeout.ms), then the rest fail with
- * KFK_ERR__DESTROYED (their delivery callbacks and pending flush callbacks run before @p cb);
+ * KFK_ERR__DESTROYED, except those the broker may have written (in a request sent and not
+ * answered: KFK_ERR__POSSIBLY_PERSISTED) and those past their own delivery.timeout.ms
+ * (KFK_ERR__MSG_TIMED_OUT, or the topic's error); their delivery callbacks and pending flush
+ * callbacks run before @p cb;
  * then connections close, @p cb runs (may be NULL, never inside this call) and the memory is
  * freed after it returns. Legal from inside any producer callback; a second call is ignored.
  */

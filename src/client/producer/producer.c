@@ -242,9 +242,12 @@ void kfk__producer_close_open(kfk_producer_t *p, toppar_t *tp) {
 }
 
 /* Appends a record to partition @p tp (opening batches as needed). */
+/* Appends a record to its partition's open batch; @p deadline (0: from now) is the record's
+ * own when it waited for metadata: its batch times out by it (delivery.timeout.ms counts from
+ * the send, not from when the partition count arrived). */
 static kfk_err_t append(kfk_producer_t *p, toppar_t *tp, kfk_bytes_t key, kfk_bytes_t value,
-                        const kfk_record_header_t *hdrs, size_t nh, int64_t ts,
-                        const rmeta_t *meta) {
+                        const kfk_record_header_t *hdrs, size_t nh, int64_t ts, const rmeta_t *meta,
+                        uint64_t deadline) {
     size_t bsize = (size_t)p->c->batch_size;
     if (tp->open && tp->open->n > 0) {
         size_t add = kfk_record_batch_builder_append_size(&tp->open->b, key, value, hdrs, nh, ts);
@@ -270,6 +273,8 @@ static kfk_err_t append(kfk_producer_t *p, toppar_t *tp, kfk_bytes_t key, kfk_by
     if (err)
         return err;
     b->meta[b->n++] = *meta;
+    if (deadline && deadline < b->deadline_ms)
+        b->deadline_ms = deadline;
     if (kfk_record_batch_builder_size(&b->b) >= bsize)
         kfk__producer_close_open(p, tp);
     return KFK_ERR_NONE;
@@ -451,7 +456,7 @@ static void place_pending(kfk_producer_t *p, ptopic_t *t) {
         kfk_err_t err = part >= t->nparts ? KFK_ERR__UNKNOWN_PARTITION : KFK_ERR_NONE;
         if (!err)
             err = append(p, &t->parts[part], r->key, r->value, r->headers, r->header_cnt, r->ts,
-                         &r->meta);
+                         &r->meta, r->deadline_ms);
         if (err)
             report(p, t->name, part, &r->meta, err, -1, r->ts);
         free_pending(r);
@@ -522,7 +527,9 @@ static void expire(kfk_producer_t *p, uint64_t now, kfk_err_t all) {
                 continue;
             }
             *pp = r->next;
-            kfk_err_t err = all ? all : t->md_err ? (kfk_err_t)t->md_err : KFK_ERR__MSG_TIMED_OUT;
+            kfk_err_t err = all && (all != KFK_ERR__DESTROYED || now < r->deadline_ms) ? all
+                            : t->md_err ? (kfk_err_t)t->md_err
+                                        : KFK_ERR__MSG_TIMED_OUT;
             report(p, t->name, r->partition, &r->meta, err, -1, r->ts);
             free_pending(r);
         }
@@ -542,9 +549,13 @@ static void expire(kfk_producer_t *p, uint64_t now, kfk_err_t all) {
                 if (!all && now < b->deadline_ms)
                     break;
                 int maybe = b->in_flight || b->maybe_written;
-                kfk_err_t err = all     ? all
-                                : maybe ? KFK_ERR__POSSIBLY_PERSISTED
-                                        : KFK_ERR__MSG_TIMED_OUT;
+                /* At close (DESTROYED) a batch the broker may have written says so, and one past
+                 * its own deadline times out as it would have: a close never hides either. */
+                int closing = all == KFK_ERR__DESTROYED;
+                kfk_err_t err = all && !closing               ? all
+                                : maybe                       ? KFK_ERR__POSSIBLY_PERSISTED
+                                : all && now < b->deadline_ms ? all
+                                                              : KFK_ERR__MSG_TIMED_OUT;
                 /* Its sequence numbers leave a gap for the batches after it: give them back
                  * when the broker cannot have seen any of them, else start a new epoch. */
                 if (!all && p->idempotent && !p->txn && kfk__producer_seq_release(p, b) != 0)
@@ -764,7 +775,7 @@ static kfk_err_t send_checked(kfk_producer_t *p, const kfk_record_t *rec, kfk_by
         if (rec->partition >= t->nparts)
             return KFK_ERR__UNKNOWN_PARTITION;
         int32_t part = pick_partition(p, t, rec->partition, key);
-        err = append(p, &t->parts[part], key, value, hs, rec->header_cnt, ts, &meta);
+        err = append(p, &t->parts[part], key, value, hs, rec->header_cnt, ts, &meta, 0);
     }
     if (err)
         return err;
