@@ -671,7 +671,7 @@ typedef struct kfk_record {
     size_t value_len;            /**< bytes at value */
     const kfk_header_t *headers; /**< the record's headers (NULL when header_cnt is 0) */
     size_t header_cnt;           /**< entries in headers */
-    int64_t timestamp;           /**< milliseconds since the epoch; 0: now; never negative */
+    int64_t timestamp;           /**< milliseconds since the epoch; 0 or -1 (none): now */
 } kfk_record_t;
 
 /** What became of one record. Strings are valid during the callback only. */
@@ -721,7 +721,7 @@ KFK_EXTERN kfk_err_t kfk_producer_new(uv_loop_t *loop, const kfk_conf_t *conf, k
  * would be exceeded: back off and retry), KFK_ERR__MSG_SIZE_TOO_LARGE (over message.max.bytes,
  * or larger than the whole queue, queue.buffering.max.kbytes),
  * KFK_ERR__UNKNOWN_PARTITION (an explicit partition the topic does not have),
- * KFK_ERR__INVALID_ARG (no topic, a negative timestamp, over 64 headers or a header without a
+ * KFK_ERR__INVALID_ARG (no topic, a timestamp below -1, over 64 headers or a header without a
  * name), KFK_ERR__DESTROYED (after close), KFK_ERR__FATAL (the producer hit a fatal error, e.g.
  * PRODUCER_FENCED), KFK_ERR__STATE (transactional.id is set and no transaction is open, or it
  * is ending or must be aborted).

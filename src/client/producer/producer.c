@@ -733,8 +733,8 @@ static kfk_err_t send_checked(kfk_producer_t *p, const kfk_record_t *rec, kfk_by
         return KFK_ERR__FATAL;
     if (p->txn && kfk__txn_check_send(p))
         return KFK_ERR__STATE; /* outside a transaction, or one that must be aborted */
-    if (rec->header_cnt > 64 || (rec->header_cnt && !rec->headers) || rec->timestamp < 0)
-        return KFK_ERR__INVALID_ARG; /* a negative timestamp too, as Java's ProducerRecord */
+    if (rec->header_cnt > 64 || (rec->header_cnt && !rec->headers) || rec->timestamp < -1)
+        return KFK_ERR__INVALID_ARG; /* -1 is Kafka's "none" (now, as 0); below, nonsense */
     if (rec->partition < KFK_PARTITION_ANY)
         return KFK_ERR__UNKNOWN_PARTITION; /* never taken for "any", metadata or not */
     size_t bytes = (key.len > 0 ? (size_t)key.len : 0) + (value.len > 0 ? (size_t)value.len : 0);

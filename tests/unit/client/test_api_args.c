@@ -92,8 +92,8 @@ Test(api_args, producer_send_refuses_bad_record_fields_at_once) {
     } cases[] = {
         {"no topic", {NULL, KFK_PARTITION_ANY, NULL, 0, "v", 1, NULL, 0, 0}, KFK_ERR__INVALID_ARG},
         {"empty topic", {"", KFK_PARTITION_ANY, NULL, 0, "v", 1, NULL, 0, 0}, KFK_ERR__INVALID_ARG},
-        {"timestamp -1",
-         {"t", KFK_PARTITION_ANY, NULL, 0, "v", 1, NULL, 0, -1},
+        {"timestamp -2",
+         {"t", KFK_PARTITION_ANY, NULL, 0, "v", 1, NULL, 0, -2},
          KFK_ERR__INVALID_ARG},
         {"timestamp INT64_MIN",
          {"t", KFK_PARTITION_ANY, NULL, 0, "v", 1, NULL, 0, INT64_MIN},
