@@ -241,10 +241,9 @@ void kfk__producer_close_open(kfk_producer_t *p, toppar_t *tp) {
         tp->t->sticky = -1;
 }
 
-/* Appends a record to partition @p tp (opening batches as needed). */
-/* Appends a record to its partition's open batch; @p deadline (0: from now) is the record's
- * own when it waited for metadata: its batch times out by it (delivery.timeout.ms counts from
- * the send, not from when the partition count arrived). */
+/* Appends a record to partition @p tp (opening batches as needed); @p deadline (0: from now) is the
+ * record's own when it waited for metadata: its batch times out by it (delivery.timeout.ms counts
+ * from the send, not from when the partition count arrived). */
 static kfk_err_t append(kfk_producer_t *p, toppar_t *tp, kfk_bytes_t key, kfk_bytes_t value,
                         const kfk_record_header_t *hdrs, size_t nh, int64_t ts, const rmeta_t *meta,
                         uint64_t deadline) {

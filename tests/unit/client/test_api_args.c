@@ -65,6 +65,17 @@ Test(api_args, worker_and_listener_accessors_answer_nothing_for_null) {
     kfk_listener_stats(NULL, NULL);
 }
 
+/* Starts @p loop and returns a configuration whose bootstrap has nothing listening: the calls
+ * below are refused before any connection matters. */
+static kfk_conf_t *dead_conf(uv_loop_t *loop) {
+    cr_assert_eq(uv_loop_init(loop), 0);
+    kfk_conf_t *c = kfk_conf_new();
+    cr_assert_not_null(c);
+    char es[256];
+    cr_assert_eq(kfk_conf_set(c, "bootstrap.servers", "127.0.0.1:1", es, sizeof es), 0, "%s", es);
+    return c;
+}
+
 static int reports;
 static void on_report(kfk_producer_t *p, const kfk_delivery_t *d, void *opaque) {
     (void)p;
@@ -75,10 +86,8 @@ static void on_report(kfk_producer_t *p, const kfk_delivery_t *d, void *opaque) 
 
 Test(api_args, producer_send_refuses_bad_record_fields_at_once) {
     uv_loop_t loop;
-    uv_loop_init(&loop);
-    kfk_conf_t *c = kfk_conf_new();
+    kfk_conf_t *c = dead_conf(&loop);
     char es[256];
-    cr_assert_eq(kfk_conf_set(c, "bootstrap.servers", "127.0.0.1:1", es, sizeof es), 0);
     kfk_producer_t *p = NULL;
     cr_assert_eq(kfk_producer_new(&loop, c, &p, es, sizeof es), 0, "%s", es);
     kfk_header_t hs[65];
@@ -125,10 +134,8 @@ Test(api_args, producer_send_refuses_bad_record_fields_at_once) {
 
 Test(api_args, consumer_assign_and_seek_refuse_bad_entries_and_change_nothing) {
     uv_loop_t loop;
-    uv_loop_init(&loop);
-    kfk_conf_t *c = kfk_conf_new();
+    kfk_conf_t *c = dead_conf(&loop);
     char es[256];
-    cr_assert_eq(kfk_conf_set(c, "bootstrap.servers", "127.0.0.1:1", es, sizeof es), 0);
     kfk_consumer_t *co = NULL;
     cr_assert_eq(kfk_consumer_new(&loop, c, &co, es, sizeof es), 0, "%s", es);
     kfk_topic_partition_t first[] = {{"a", 0, 5}};
@@ -178,10 +185,8 @@ static void on_topics(kfk_admin_t *a, kfk_err_t err, const kfk_topic_result_t *r
 
 Test(api_args, admin_topic_calls_refuse_missing_names_with_no_callback) {
     uv_loop_t loop;
-    uv_loop_init(&loop);
-    kfk_conf_t *c = kfk_conf_new();
+    kfk_conf_t *c = dead_conf(&loop);
     char es[256];
-    cr_assert_eq(kfk_conf_set(c, "bootstrap.servers", "127.0.0.1:1", es, sizeof es), 0);
     kfk_admin_t *a = NULL;
     cr_assert_eq(kfk_admin_new(&loop, c, &a, es, sizeof es), 0, "%s", es);
     const char *some[] = {"t", NULL};
@@ -215,10 +220,8 @@ static void on_worker_batch(kfk_consumer_t *c, kfk_batch_t *b, void *opaque) {
 Test(api_args, worker_new_refuses_an_empty_topic) {
     /* It was taken, and the lock key became "kfk:lock:<group>::0". */
     uv_loop_t loop;
-    uv_loop_init(&loop);
-    kfk_conf_t *c = kfk_conf_new();
+    kfk_conf_t *c = dead_conf(&loop);
     char es[256];
-    cr_assert_eq(kfk_conf_set(c, "bootstrap.servers", "127.0.0.1:1", es, sizeof es), 0);
     cr_assert_eq(kfk_conf_set(c, "group.id", "g", es, sizeof es), 0);
     kfk_lock_opts_t lo = KFK_LOCK_OPTS_INIT;
     lo.redis = "127.0.0.1:1";
