@@ -1122,7 +1122,10 @@ KFK_EXTERN void kfk_consumer_set_decoder(kfk_consumer_t *c, kfk_decode_cb decode
 /** Starts delivering batches to @p cb. */
 KFK_EXTERN kfk_err_t kfk_consumer_start(kfk_consumer_t *c, kfk_batch_cb cb, void *opaque);
 
-/** Commits the done watermark of every partition now; @p cb (may be NULL) runs once. */
+/** Commits the done watermark of every partition now; @p cb (may be NULL) runs once, with the
+ * outcome of the first OffsetCommit carrying the watermarks as they are at the call, or
+ * KFK_ERR__TIMED_OUT when none could be sent within request.timeout.ms (no coordinator, a
+ * rebalance; the error callback says which). */
 KFK_EXTERN kfk_err_t kfk_consumer_commit(kfk_consumer_t *c, kfk_commit_cb cb, void *opaque);
 
 /** An offset to commit explicitly (kfk_consumer_commit_offsets). */

@@ -498,6 +498,8 @@ static void run(uv_timer_t *t) {
         if (c->client_closing)
             return;
     }
+    if (c->commit_waiters)
+        kfk__consumer_run_commit_deadlines(c, now, &next);
     /* No batch inflated for a while: the spare inflate buffers go back (those records still
      * point into are not spare; they come back to the pool when done, and go at the next turn). */
     if (c->inflate_pool.n && now >= c->inflate_idle_at)

@@ -15,8 +15,26 @@ struct commitw {
     struct commitw *next;
     kfk_commit_cb cb;
     void *opaque;
-    kfk_err_t err; /* on c->commit_settled: the outcome to report */
+    uint64_t deadline; /* on c->commit_waiters: ends with KFK_ERR__TIMED_OUT then, unsent */
+    kfk_err_t err;     /* on c->commit_settled: the outcome to report */
 };
+
+/* Appends the list @p w to the list at @p head. */
+static void waiters_append(struct commitw **head, struct commitw *w) {
+    while (*head)
+        head = &(*head)->next;
+    *head = w;
+}
+
+static void waiters_call(kfk_consumer_t *c, struct commitw *list, kfk_err_t err) {
+    while (list) {
+        struct commitw *w = list;
+        list = w->next;
+        if (w->cb)
+            w->cb(c, err, w->opaque);
+        kfk__free(w);
+    }
+}
 
 /* ---- the coordinator --------------------------------------------------------------------- */
 
@@ -132,20 +150,65 @@ typedef struct {
 
 void kfk__consumer_finish_commit(kfk_consumer_t *c, kfk_err_t err) {
     c->commit_in_flight = 0;
-    struct commitw *list = c->commit_waiters;
-    if (c->commit_again && !err && !c->client_closing) {
+    /* The waiters of the round that ended hear its outcome. Those that came while it was in
+     * flight go with the next round, sent now: their offsets may be past this round's. After a
+     * failure (or at close) they hear it too. */
+    struct commitw *list = c->commit_sent;
+    c->commit_sent = NULL;
+    if (err || c->client_closing) {
+        waiters_append(&list, c->commit_waiters);
+        c->commit_waiters = NULL;
+    } else if (c->commit_again) {
         c->commit_again = 0;
         kfk__consumer_commit(c, NULL, NULL);
-        return; /* waiters stay for the next round */
     }
-    c->commit_waiters = NULL;
-    while (list) {
-        struct commitw *w = list;
-        list = w->next;
-        if (w->cb)
-            w->cb(c, err, w->opaque);
-        kfk__free(w);
+    waiters_call(c, list, err);
+}
+
+/* Why a commit round is not sent now, in words, into @p buf. */
+static const char *unsent_why(kfk_consumer_t *c, char *buf, size_t size) {
+    int32_t gen = -1;
+    const char *member = "", *instance = NULL;
+    const char *state = !c->coord             ? "no coordinator known"
+                        : !c->coord->up       ? "the coordinator not connected"
+                        : c->commit_in_flight ? "the commit before it unanswered"
+                        : c->commit_failures && uv_now(c->loop) < c->commit_retry_at
+                            ? "backing off after a failed commit"
+                        : c->group && !c->group_ops->stable(c->group, &gen, &member, &instance)
+                            ? "not a stable group member (rebalancing)"
+                            : "waiting to be sent";
+    if (c->gerr)
+        snprintf(buf, size, "%s; last group error: %s", state, c->gwhy);
+    else
+        snprintf(buf, size, "%s", state);
+    return buf;
+}
+
+void kfk__consumer_run_commit_deadlines(kfk_consumer_t *c, uint64_t now, uint64_t *next) {
+    struct commitw *late = NULL, **tail = &late;
+    for (struct commitw **pp = &c->commit_waiters; *pp;) {
+        struct commitw *w = *pp;
+        if (now < w->deadline) {
+            if (w->deadline < *next)
+                *next = w->deadline;
+            pp = &w->next;
+            continue;
+        }
+        *pp = w->next;
+        w->next = NULL;
+        w->err = KFK_ERR__TIMED_OUT;
+        *tail = w;
+        tail = &w->next;
     }
+    if (!late)
+        return;
+    char why[sizeof c->gwhy + 64];
+    unsent_why(c, why, sizeof why);
+    kfk__consumer_group_error(c, KFK_ERR__TIMED_OUT, 0,
+                              "offset commit not sent within request.timeout.ms (%lld ms): %s",
+                              (long long)c->conf->request_timeout_ms, why);
+    waiters_append(&c->commit_settled, late);
+    kfk__consumer_kick(c);
 }
 
 /* A commit round that ended without a request: its waiters hear @p err from the next run of
@@ -233,8 +296,8 @@ kfk_err_t kfk__consumer_commit(kfk_consumer_t *c, kfk_commit_cb cb, void *opaque
             return KFK_ERR__NOMEM;
         w->cb = cb;
         w->opaque = opaque;
-        w->next = c->commit_waiters;
-        c->commit_waiters = w;
+        w->deadline = uv_now(c->loop) + (uint64_t)c->conf->request_timeout_ms;
+        waiters_append(&c->commit_waiters, w);
     }
     if (c->commit_in_flight) {
         c->commit_again = 1;
@@ -348,6 +411,10 @@ kfk_err_t kfk__consumer_commit(kfk_consumer_t *c, kfk_commit_cb cb, void *opaque
         c->commit_again = 1;
         c->coord = NULL;
         kfk__consumer_kick(c);
+    } else {
+        /* The waiters so far are answered by this round. */
+        waiters_append(&c->commit_sent, c->commit_waiters);
+        c->commit_waiters = NULL;
     }
     return KFK_ERR_NONE;
 }

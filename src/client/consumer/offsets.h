@@ -23,12 +23,16 @@ static inline int kfk__consumer_commit_pending(const kfk_consumer_t *c, const cp
 void kfk__consumer_find_coordinator(kfk_consumer_t *c);
 /* True when the coordinator is known and connected; else arranges that it becomes so. */
 int kfk__consumer_coordinator_up(kfk_consumer_t *c);
-/* Ends the commit in flight: runs a queued commit round, or calls the waiters with @p err. */
+/* Ends the commit in flight: its waiters hear @p err; a round asked for meanwhile is sent (its
+ * waiters go with it), or after a failure they hear @p err too. */
 void kfk__consumer_finish_commit(kfk_consumer_t *c, kfk_err_t err);
 /* Calls the waiters of commit rounds that ended without a request (nothing to commit, or the
  * worker's lock gone): from the consumer's loop, never inside the kfk_consumer_commit that
  * registered them. */
 void kfk__consumer_run_settled(kfk_consumer_t *c);
+/* Ends the commit waiters not sent within request.timeout.ms with KFK_ERR__TIMED_OUT (the group
+ * error says why they were not sent); lowers @p next to the earliest deadline left. */
+void kfk__consumer_run_commit_deadlines(kfk_consumer_t *c, uint64_t now, uint64_t *next);
 /* Sends the explicit commits (kfk_consumer_commit_offsets) that can go now; ends those past
  * their deadline with KFK_ERR__TIMED_OUT, or all of them with KFK_ERR__DESTROYED once the client
  * is closing; lowers @p next to the earliest deadline left. */

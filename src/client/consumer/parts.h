@@ -225,7 +225,8 @@ struct kfk_consumer {
     int commit_wait;
     uint32_t commit_failures;
     uint64_t commit_retry_at;
-    struct commitw *commit_waiters;
+    struct commitw *commit_waiters; /* kfk_consumer_commit callers for the next round */
+    struct commitw *commit_sent;    /* those the round in flight answers */
     struct commitw *commit_settled; /* ended without a request: called from the next run */
     struct xcommit *xcommits;       /* kfk_consumer_commit_offsets waiting to be sent */
     uint64_t next_auto_commit;
