@@ -29,7 +29,8 @@ enum {
     JOIN_WAIT_MS = 60000 /* the first batch before the kill, at most this long after KILL_AT_MS */
 };
 
-static int victim = -1; /* the node killed, for the fini hook */
+static int victim = -1;         /* the node killed, for the fini hook */
+static double last_delivery_ms; /* when the last delivery report came (ck_now_ms) */
 
 static void restart_victim(void) {
     if (victim > 0) {
@@ -63,6 +64,8 @@ typedef struct run {
     int spawned, spawn_done, spawn_status;
     uv_process_t proc;
     int prod_closed;
+    double last_batch;    /* when the last batch came (ck_now_ms) */
+    double spawn_done_at; /* when the last scripts/kafka run ended (ms after t0) */
 } run_t;
 
 static void on_kfk_log(int level, const char *ctx, const char *msg, void *opaque) {
@@ -83,6 +86,7 @@ static void on_kfk_log(int level, const char *ctx, const char *msg, void *opaque
 static void on_delivery(kfk_producer_t *p, const kfk_delivery_t *d, void *opaque) {
     (void)p;
     ck_pos_t *pos = opaque;
+    last_delivery_ms = ck_now_ms();
     pos->partition = d->err ? -2 : d->partition;
     pos->offset = d->err ? -1 : d->offset;
 }
@@ -92,6 +96,7 @@ static void on_spawn_exit(uv_process_t *proc, int64_t status, int sig) {
     (void)sig;
     r->spawn_done = 1;
     r->spawn_status = (int)status;
+    r->spawn_done_at = ck_now_ms() - r->t0;
     uv_close((uv_handle_t *)proc, NULL);
 }
 
@@ -173,6 +178,7 @@ static int count_hook(ck_cons_t *k, kfk_batch_t *b, uint32_t no) {
     (void)no;
     run_t *r = k->user;
     r->batches[r->phase]++;
+    r->last_batch = ck_now_ms();
     return 0;
 }
 
@@ -304,11 +310,14 @@ Test(group_cluster, the_coordinator_killed_and_restarted_loses_nothing_and_commi
     }
     int32_t node_after = ck_coordinator(bs, group, coord, sizeof coord);
     fprintf(stderr,
-            "coordinator %d killed at %.1f s, restarted at %.1f s, caught up at %.1f s: %zu "
-            "records delivered (%zu failed), %zu received, %zu duplicates, %zu missing; batches "
+            "coordinator %d killed at %.1f s, restarted at %.1f s (the script done at %.1f s), "
+            "caught up at %.1f s: %zu "
+            "records delivered (%zu failed, the last report at %.1f s), %zu received (the last "
+            "batch at %.1f s), %zu duplicates, %zu missing; batches "
             "before/killed/restarted/after %zu/%zu/%zu/%zu; commits ok %zu/%zu/%zu/%zu, failed "
             "%zu/%zu/%zu/%zu; kfk saw coordinators",
-            node, r.kill_at / 1e3, r.restart_at / 1e3, caught_up / 1e3, delivered, failed, k.n,
+            node, r.kill_at / 1e3, r.restart_at / 1e3, r.spawn_done_at / 1e3, caught_up / 1e3,
+            delivered, failed, (last_delivery_ms - r.t0) / 1e3, k.n, (r.last_batch - r.t0) / 1e3,
             dups, missing, r.batches[0], r.batches[1], r.batches[2], r.batches[3], r.commits_ok[0],
             r.commits_ok[1], r.commits_ok[2], r.commits_ok[3], r.commits_failed[0],
             r.commits_failed[1], r.commits_failed[2], r.commits_failed[3]);
