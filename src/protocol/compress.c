@@ -1,8 +1,9 @@
 /*
  * compress.c: Kafka's compression codecs behind one door: codec names and availability, argument
  * checks, and the dispatch of kfk_compress / kfk_decompress to the per-codec adapters
- * (compress_gzip.c, compress_snappy.c, compress_lz4.c, compress_zstd.c), each built only when its
- * library was found (KFK_HAVE_ZLIB, KFK_HAVE_SNAPPY, KFK_HAVE_LZ4, KFK_HAVE_ZSTD).
+ * (compress_gzip.c, compress_snappy.c, compress_lz4.c, compress_zstd.c): snappy is kfk's own code
+ * and always there, the others built only when their library was found (KFK_HAVE_ZLIB,
+ * KFK_HAVE_LZ4, KFK_HAVE_ZSTD).
  *
  * It owns kfk_codec_ctx_t, the library contexts kept between calls (kfk_compress /
  * kfk_decompress use a temporary one). Whatever an adapter returns, the caller's buffer length
@@ -27,10 +28,8 @@ int kfk_codec_available(kfk_codec_t codec) {
     case KFK_CODEC_GZIP:
         return 1;
 #endif
-#ifdef KFK_HAVE_SNAPPY
     case KFK_CODEC_SNAPPY:
         return 1;
-#endif
 #ifdef KFK_HAVE_LZ4
     case KFK_CODEC_LZ4:
         return 1;
@@ -147,11 +146,9 @@ kfk_err_t kfk_codec_ctx_compress(kfk_codec_ctx_t *ctx, kfk_codec_t codec, int le
         err = kfk__gzip_compress(ctx, level, src, len, out);
         break;
 #endif
-#ifdef KFK_HAVE_SNAPPY
     case KFK_CODEC_SNAPPY:
         err = kfk__snappy_compress(src, len, out);
         break;
-#endif
 #ifdef KFK_HAVE_LZ4
     case KFK_CODEC_LZ4:
         err = kfk__lz4_compress(ctx, level, src, len, out);
@@ -198,11 +195,9 @@ kfk_err_t kfk_codec_ctx_decompress(kfk_codec_ctx_t *ctx, kfk_codec_t codec, cons
         err = kfk__gzip_decompress(ctx, src, len, limit, out);
         break;
 #endif
-#ifdef KFK_HAVE_SNAPPY
     case KFK_CODEC_SNAPPY:
         err = kfk__snappy_decompress(src, len, limit, out);
         break;
-#endif
 #ifdef KFK_HAVE_LZ4
     case KFK_CODEC_LZ4:
         err = kfk__lz4_decompress(ctx, src, len, limit, out);

@@ -91,11 +91,19 @@ kfk_err_t kfk__gzip_decompress(kfk_codec_ctx_t *ctx, const uint8_t *in, size_t l
 /* Frees @p ctx's zlib state (its slots become NULL). */
 void kfk__gzip_release(kfk_codec_ctx_t *ctx);
 #endif
-#ifdef KFK_HAVE_SNAPPY
-/* libsnappy keeps no state between calls: no context slots. */
+/* snappy (always built: kfk's own code) keeps no state between calls: no context slots. */
 kfk_err_t kfk__snappy_compress(const uint8_t *in, size_t len, kfk_wbuf_t *out);
 kfk_err_t kfk__snappy_decompress(const uint8_t *in, size_t len, size_t limit, kfk_wbuf_t *out);
-#endif
+/* The raw snappy block format (snappy_block.c). The most a block of @p n input bytes takes. */
+size_t kfk__snappy_max_compressed(size_t n);
+/* Compresses @p n bytes into @p dst (kfk__snappy_max_compressed(n) bytes); returns the length. */
+size_t kfk__snappy_block_compress(const uint8_t *in, size_t n, uint8_t *dst);
+/* Reads a block's uncompressed length (its varint preamble, below 2^32) into @p ulen and the
+ * preamble's size into @p hdr: 0, or -1 when @p p does not start with one. */
+int kfk__snappy_uncompressed_length(const uint8_t *p, size_t n, size_t *ulen, size_t *hdr);
+/* Decodes the block @p in (@p n bytes) into @p dst, which holds exactly @p ulen bytes (the
+ * block's declared length, checked): KFK_ERR__DECOMPRESS for anything malformed. */
+kfk_err_t kfk__snappy_block_decompress(const uint8_t *in, size_t n, uint8_t *dst, size_t ulen);
 #ifdef KFK_HAVE_LZ4
 kfk_err_t kfk__lz4_compress(kfk_codec_ctx_t *ctx, int level, const uint8_t *in, size_t len,
                             kfk_wbuf_t *out);

@@ -1,5 +1,6 @@
 /*
- * compress_snappy.c: Kafka's snappy codec (attributes codec 2) on Debian's libsnappy C API.
+ * compress_snappy.c: Kafka's snappy codec (attributes codec 2) on kfk's raw snappy block codec
+ * (snappy_block.c).
  *
  * Write: the xerial snappy-java stream framing that Java's producer writes (SnappyCompression
  * wraps a SnappyOutputStream with its default 32 KiB block size): the 8-byte magic
@@ -15,17 +16,12 @@
  * against the most a snappy block of its size can expand to (a 3-byte copy element yields at
  * most 64 bytes).
  *
- * libsnappy allocates its own scratch memory with C++ new; kfk's buffers go through kfk__malloc.
- * Compiled to nothing unless KFK_HAVE_SNAPPY.
+ * Memory: kfk's buffers only (kfk__malloc); the compressor's hash table is on the stack.
  */
 #include "kfk/protocol.h"
 #include "protocol/compress.h"
 
-#ifdef KFK_HAVE_SNAPPY
-
 #include <string.h>
-
-#include <snappy-c.h>
 
 #define XERIAL_BLOCK (32 * 1024)
 #define XERIAL_HEADER_LEN 16
@@ -52,15 +48,13 @@ kfk_err_t kfk__snappy_compress(const uint8_t *in, size_t len, kfk_wbuf_t *out) {
     kfk_wbuf_put_int32(out, 1); /* compatible version */
     if (out->err)
         return out->err;
-    size_t bound = snappy_max_compressed_length(XERIAL_BLOCK);
+    size_t bound = kfk__snappy_max_compressed(XERIAL_BLOCK);
     while (len > 0) {
         size_t n = len < XERIAL_BLOCK ? len : XERIAL_BLOCK;
         if (kfk_wbuf_grow(out, 4 + bound) != 0)
             return out->err;
         uint8_t *dst = out->data + out->len;
-        size_t clen = bound;
-        if (snappy_compress((const char *)in, n, (char *)dst + 4, &clen) != SNAPPY_OK)
-            return KFK_ERR__INVALID_ARG; /* not reached: the buffer is snappy's own bound */
+        size_t clen = kfk__snappy_block_compress(in, n, dst + 4);
         put_be32(dst, (uint32_t)clen);
         out->len += 4 + clen;
         in += n;
@@ -71,8 +65,8 @@ kfk_err_t kfk__snappy_compress(const uint8_t *in, size_t len, kfk_wbuf_t *out) {
 
 /* Decodes one raw snappy block of @p n bytes, appending to @p out within @p limit. */
 static kfk_err_t raw_block(const uint8_t *p, size_t n, size_t limit, kfk_wbuf_t *out) {
-    size_t ulen;
-    if (n == 0 || snappy_uncompressed_length((const char *)p, n, &ulen) != SNAPPY_OK)
+    size_t ulen, hdr;
+    if (n == 0 || kfk__snappy_uncompressed_length(p, n, &ulen, &hdr) != 0)
         return KFK_ERR__DECOMPRESS;
     if (n <= SIZE_MAX / 22 && ulen > n * 22)
         return KFK_ERR__DECOMPRESS; /* more than any snappy block of n bytes can expand to */
@@ -83,8 +77,8 @@ static kfk_err_t raw_block(const uint8_t *p, size_t n, size_t limit, kfk_wbuf_t 
     kfk_err_t err = kfk__out_reserve(out, ulen, limit, &dst, &avail);
     if (err)
         return err;
-    size_t got = avail;
-    if (snappy_uncompress((const char *)p, n, (char *)dst, &got) != SNAPPY_OK || got != ulen)
+    (void)avail; /* at least ulen */
+    if (kfk__snappy_block_decompress(p, n, dst, ulen) != KFK_ERR_NONE)
         return KFK_ERR__DECOMPRESS;
     out->len += ulen;
     return KFK_ERR_NONE;
@@ -126,10 +120,3 @@ kfk_err_t kfk__snappy_decompress(const uint8_t *in, size_t len, size_t limit, kf
     }
     return KFK_ERR_NONE;
 }
-
-#else
-
-/* Keeps this translation unit non-empty when snappy is not built in (ISO C). */
-typedef int kfk__snappy_unused_t;
-
-#endif

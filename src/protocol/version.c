@@ -13,11 +13,7 @@ const char *kfk_version_str(void) {
 #else
 #define FEAT_GZIP ""
 #endif
-#ifdef KFK_HAVE_SNAPPY
-#define FEAT_SNAPPY ",snappy"
-#else
-#define FEAT_SNAPPY ""
-#endif
+#define FEAT_SNAPPY ",snappy" /* kfk's own code: always */
 #ifdef KFK_HAVE_LZ4
 #define FEAT_LZ4 ",lz4"
 #else
