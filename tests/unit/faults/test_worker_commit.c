@@ -23,8 +23,7 @@
 
 #include "kfk/kfk.h"
 #include "kfk/mock.h"
-#include "mock/mock_int.h"
-#include "protocol/records.h"
+#include "mock_records.h"
 #include "schedule.h"
 
 #define BACKOFF_MS 50
@@ -365,25 +364,7 @@ static void setup(wt_t *t) {
     cr_assert_eq(kfk_mock_new(&t->loop, &mo, &t->mock, errstr, sizeof errstr), KFK_ERR_NONE, "%s",
                  errstr);
     cr_assert_eq(kfk_mock_topic_create(t->mock, "t", 1, 1), KFK_ERR_NONE);
-    kfk_wbuf_t w;
-    kfk_wbuf_init(&w);
-    kfk_record_batch_builder_t b;
-    cr_assert_eq(kfk_record_batch_builder_begin(&b, &w), KFK_ERR_NONE);
-    for (int i = 0; i < RECORDS; i++) {
-        char v[16];
-        int len = snprintf(v, sizeof v, "r%d", i);
-        kfk_bytes_t key = {NULL, -1}, val = {(const uint8_t *)v, len};
-        cr_assert_eq(kfk_record_batch_builder_append(&b, key, val, NULL, 0, 1000 + i),
-                     KFK_ERR_NONE);
-    }
-    cr_assert_eq(kfk_record_batch_builder_finish(&b, NULL), KFK_ERR_NONE);
-    kfk__mtopic_t *tp = kfk__mock_topic(t->mock, "t", 1);
-    kfk_record_batch_t rb;
-    cr_assert_eq(kfk__mlog_check(w.data, w.len, &rb), KFK_ERR_NONE);
-    int64_t base;
-    cr_assert_eq(kfk__mlog_append(&tp->parts[0].log, &rb, tp->parts[0].leader_epoch, &base),
-                 KFK_ERR_NONE);
-    kfk_wbuf_free(&w);
+    kt_mock_fill(t->mock, "t", 0, RECORDS);
     fredis_start(&t->loop, &t->redis);
 }
 
