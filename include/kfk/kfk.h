@@ -1046,8 +1046,10 @@ typedef void (*kfk_seek_cb)(kfk_consumer_t *c, const char *topic, int32_t partit
  * (may be NULL) is called once from the loop, never inside this call, with the offset, or with
  * an error: the broker's code for the partition when it is not retriable (the partition then
  * stops, and the consumer's error callback reports the cause as well; retriable codes are
- * retried on the retry backoff and reported there), KFK_ERR__STATE when a later seek replaced
- * this one, KFK_ERR__UNKNOWN_PARTITION when the partition was revoked meanwhile,
+ * retried on the retry backoff and reported there), KFK_ERR__TIMED_OUT when no answer settled
+ * it within request.timeout.ms (the partition keeps asking on the retry backoff and starts at
+ * the time's offset once one comes; seek again to go elsewhere), KFK_ERR__STATE when a later
+ * seek replaced this one, KFK_ERR__UNKNOWN_PARTITION when the partition was revoked meanwhile,
  * KFK_ERR__DESTROYED when the consumer closed. Errors returned (no callback then):
  * KFK_ERR__UNKNOWN_PARTITION (not assigned), KFK_ERR__INVALID_ARG (a negative time),
  * KFK_ERR__DESTROYED (closing), KFK_ERR__NOMEM.

@@ -500,6 +500,7 @@ static void run(uv_timer_t *t) {
     }
     if (c->commit_waiters)
         kfk__consumer_run_commit_deadlines(c, now, &next);
+    kfk__consumer_seek_deadlines(c, now, &next);
     /* No batch inflated for a while: the spare inflate buffers go back (those records still
      * point into are not spare; they come back to the pool when done, and go at the next turn). */
     if (c->inflate_pool.n && now >= c->inflate_idle_at)
@@ -655,7 +656,9 @@ kfk_err_t kfk_consumer_seek_timestamp(kfk_consumer_t *c, const char *topic, int3
         return err;
     }
     p->start_ts = timestamp_ms;
-    *s = (kfk__seek_t){NULL, cb, opaque, p->topic, partition, -1, KFK_ERR_NONE};
+    *s = (kfk__seek_t){
+        NULL,      cb, opaque,       p->topic,
+        partition, -1, KFK_ERR_NONE, uv_now(c->loop) + (uint64_t)c->conf->request_timeout_ms};
     p->seek = s;
     return KFK_ERR_NONE;
 }

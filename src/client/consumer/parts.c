@@ -287,6 +287,18 @@ void kfk__consumer_seek_settle(kfk_consumer_t *c, cpart_t *p, int64_t offset, kf
     kfk__consumer_kick(c);
 }
 
+void kfk__consumer_seek_deadlines(kfk_consumer_t *c, uint64_t now, uint64_t *next) {
+    for (size_t i = 0; i < c->nparts; i++) {
+        cpart_t *p = c->parts[i];
+        if (!p->seek)
+            continue;
+        if (now >= p->seek->deadline)
+            kfk__consumer_seek_settle(c, p, -1, KFK_ERR__TIMED_OUT);
+        else if (p->seek->deadline < *next)
+            *next = p->seek->deadline;
+    }
+}
+
 void kfk__consumer_run_seeks(kfk_consumer_t *c) {
     while (c->seeks_done) {
         kfk__seek_t *s = c->seeks_done;

@@ -65,6 +65,8 @@ typedef struct kfk__seek {
     int32_t partition;
     int64_t offset;
     kfk_err_t err;
+    uint64_t
+        deadline; /* waiting past it: settled with KFK_ERR__TIMED_OUT (the partition asks on) */
 } kfk__seek_t;
 
 typedef struct cpart {
@@ -284,6 +286,10 @@ cpart_t *kfk__consumer_add_part(kfk_consumer_t *c, const char *topic, int32_t id
 void kfk__consumer_seek_settle(kfk_consumer_t *c, cpart_t *p, int64_t offset, kfk_err_t err);
 /* Calls the callbacks of the settled seeks (from the loop's turn or the close). */
 void kfk__consumer_run_seeks(kfk_consumer_t *c);
+/* Settles with KFK_ERR__TIMED_OUT the seeks still waiting at their deadline (request.timeout.ms
+ * after the call; their partitions keep asking on the retry backoff); lowers @p next to the
+ * earliest deadline left. */
+void kfk__consumer_seek_deadlines(kfk_consumer_t *c, uint64_t now, uint64_t *next);
 /* Removes and frees @p p: the forming batch is dropped, batches holding its records are void;
  * a seek waiting on it ends with KFK_ERR__UNKNOWN_PARTITION. */
 void kfk__consumer_remove_part(kfk_consumer_t *c, cpart_t *p);
