@@ -64,6 +64,10 @@ int kfk_cli_stdout_gone(void);
 
 void kfk_cli_out(const void *p, size_t len);
 int kfk_cli_out_flush(void);
+/* A command that reported a failed write to stdout itself says so here (kfk_cli_stdout_failed
+ * (1)); main's last flush then does not report it a second time. kfk_cli_stdout_failed(0) asks:
+ * 1 once reported. */
+int kfk_cli_stdout_failed(int reported);
 
 /* Prints "kfk <cmd>: <message>" to stderr. */
 void kfk_cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

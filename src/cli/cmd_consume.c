@@ -355,6 +355,7 @@ static int at_end(cons_t *cs) {
  * consume | head) ends it quietly with exit 0; any other failure (a full disk) is an error. */
 static void out_failed(cons_t *cs, int werr) {
     if (werr != EPIPE && !cs->stopping) {
+        kfk_cli_stdout_failed(1);
         kfk_cli_error(cs->worker ? "worker" : "consume",
                       "cannot write stdout: %s: stopping (the records not written are not "
                       "committed)",

@@ -139,6 +139,7 @@ static void on_event(kfk_listener_t *l, const kfk_event_t *ev, void *opaque) {
         ls->out_failed = 1;
         kfk_event_done(ev, KFK_ERR__DESTROYED);
         if (werr != EPIPE && !ls->stopping) {
+            kfk_cli_stdout_failed(1);
             kfk_cli_error(
                 "listen",
                 "cannot write stdout: %s: stopping (the events not written are not committed)",

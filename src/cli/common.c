@@ -119,6 +119,13 @@ int kfk_cli_out_flush(void) {
     return recout.failed;
 }
 
+int kfk_cli_stdout_failed(int reported) {
+    static int was;
+    if (reported)
+        was = 1;
+    return was;
+}
+
 int kfk_cli_stdout_gone(void) {
     static int kind = -1; /* 1: a pipe or a socket, whose reader can leave */
     if (kind < 0) {

@@ -76,6 +76,8 @@ static int flush_stdout(int rc) {
         return rc;
     if (errno == EPIPE)
         return rc;
+    if (kfk_cli_stdout_failed(0))
+        return rc ? rc : KFK_EXIT_ERR; /* the command said so already */
     fprintf(stderr, "kfk: cannot write stdout: %s\n", strerror(errno ? errno : EIO));
     return rc ? rc : KFK_EXIT_ERR;
 }

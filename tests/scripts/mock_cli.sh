@@ -274,6 +274,15 @@ if [ -w /dev/full ]; then
         [ -z "$committed" ] &&
         pass "kfk consume -G >/dev/full -> 1, no offset committed ($(grep -v '^%' "$tmp/full.err" | head -1))" ||
         fail "kfk consume -G >/dev/full exited $rc, committed '${committed}': $(grep -v '^%' "$tmp/full.err" | head -2)"
+    # Through stdio (-f, JSON) as through the raw writer: the cause is said once, by the command.
+    for fmt in "-f %s\n" "--format json"; do
+        timeout 30 "$kfk" consume -b "$bs" -t out -o beginning -e $fmt >/dev/full 2>"$tmp/full.err"
+        rc=$?
+        said=$(grep -c "cannot write stdout" "$tmp/full.err")
+        [ "$rc" = 1 ] && [ "$said" = 1 ] &&
+            pass "kfk consume $fmt >/dev/full -> 1, the cause said once" ||
+            fail "kfk consume $fmt >/dev/full exited $rc, said $said times: $(grep -v '^%' "$tmp/full.err" | head -3)"
+    done
     n=$(timeout 30 "$kfk" consume -b "$bs" -t out -G full -o beginning -e 2>"$tmp/full.err" | wc -l)
     [ "$n" = 1000 ] && pass "the same group then reads all 1000 records" ||
         fail "the same group then read $n records, not 1000: $(grep -v '^%' "$tmp/full.err" | tail -2)"
