@@ -419,6 +419,33 @@ kfk_err_t kfk__consumer_commit(kfk_consumer_t *c, kfk_commit_cb cb, void *opaque
     return KFK_ERR_NONE;
 }
 
+static void on_revoke_commit(kfk_consumer_t *c, kfk_err_t err, void *opaque) {
+    (void)err;
+    (void)opaque;
+    c->revoke_commit_ended = 1;
+    kfk__consumer_kick(c);
+}
+
+int kfk__consumer_revoke_commit_wait(kfk_consumer_t *c, int *sent, uint64_t now,
+                                     uint64_t deadline) {
+    int pending = 0;
+    for (size_t i = 0; i < c->nparts; i++)
+        if (c->parts[i]->revoking && c->parts[i]->done > c->parts[i]->committed)
+            pending = 1;
+    if (!pending || now >= deadline)
+        return 0;
+    if (!*sent) {
+        /* The round carrying them answers this waiter (the round in flight, if any, does not:
+         * a waiter goes with the next round). Its commit runs with the current generation. */
+        *sent = 1;
+        c->revoke_commit_ended = 0;
+        if (kfk__consumer_commit(c, on_revoke_commit, NULL) != KFK_ERR_NONE)
+            return 0;
+        return 1;
+    }
+    return !c->revoke_commit_ended;
+}
+
 kfk_err_t kfk_consumer_commit(kfk_consumer_t *c, kfk_commit_cb cb, void *opaque) {
     if (!c || c->client_closing)
         return KFK_ERR__DESTROYED;

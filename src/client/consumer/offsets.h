@@ -19,6 +19,12 @@ kfk_err_t kfk__consumer_commit(kfk_consumer_t *c, kfk_commit_cb cb, void *opaque
 static inline int kfk__consumer_commit_pending(const kfk_consumer_t *c, const cpart_t *p) {
     return c->commit_wait && !c->offsets_in_txn && p->done >= 0 && p->done > p->committed;
 }
+/* For a revocation (classic or KIP-848 member): 1 while it must wait for the commit of the
+ * revoking partitions' done watermarks (*@p sent records that it was asked for: once), 0 when
+ * none is uncommitted, that commit ended (acknowledged or not), or @p deadline passed. Commits
+ * of the partitions kept do not hold it up: a round is asked for, and the wait is for the
+ * revoking partitions' offsets, not for a moment with no commit in flight. */
+int kfk__consumer_revoke_commit_wait(kfk_consumer_t *c, int *sent, uint64_t now, uint64_t deadline);
 /* Starts a FindCoordinator for group.id unless one is known, in flight or backing off. */
 void kfk__consumer_find_coordinator(kfk_consumer_t *c);
 /* True when the coordinator is known and connected; else arranges that it becomes so. */

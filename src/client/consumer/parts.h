@@ -229,6 +229,7 @@ struct kfk_consumer {
     uint64_t commit_retry_at;
     struct commitw *commit_waiters; /* kfk_consumer_commit callers for the next round */
     struct commitw *commit_sent;    /* those the round in flight answers */
+    int revoke_commit_ended; /* the commit a revocation asked for has ended (its callback ran) */
     struct commitw *commit_settled; /* ended without a request: called from the next run */
     struct xcommit *xcommits;       /* kfk_consumer_commit_offsets waiting to be sent */
     uint64_t next_auto_commit;

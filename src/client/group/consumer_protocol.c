@@ -180,17 +180,8 @@ static int reconcile(kfk__cgroup_t *g, uint64_t now) {
             g->revoke_deadline = now + (uint64_t)c->conf->max_poll_interval_ms;
         if (!ready && now < g->revoke_deadline)
             return 1;
-        if (c->commit_in_flight)
+        if (kfk__consumer_revoke_commit_wait(c, &g->revoke_commit_sent, now, g->revoke_deadline))
             return 1;
-        int pending = 0;
-        for (size_t i = 0; i < c->nparts; i++)
-            if (c->parts[i]->revoking && c->parts[i]->done > c->parts[i]->committed)
-                pending = 1;
-        if (pending && now < g->revoke_deadline && !g->revoke_commit_sent) {
-            g->revoke_commit_sent = 1;
-            kfk__consumer_commit(c, NULL, NULL);
-            return 1;
-        }
         drop_parts(g, 0, KFK_REBALANCE_REVOKED);
     }
     g->revoke_commit_sent = 0;

@@ -816,18 +816,8 @@ static void group_run(kfk__group_t *g) {
         size_t n = g->rejoin_after_revoke ? g->nrevoking : 0;
         if (!revoke_ready(g, l, n) && now < g->revoke_deadline)
             return;
-        if (c->commit_in_flight)
+        if (kfk__consumer_revoke_commit_wait(c, &g->revoke_commit_sent, now, g->revoke_deadline))
             return;
-        /* Commit what is done; the commit runs with the current generation. */
-        int pending = 0;
-        for (size_t i = 0; i < c->nparts; i++)
-            if (c->parts[i]->revoking && c->parts[i]->done > c->parts[i]->committed)
-                pending = 1;
-        if (pending && now < g->revoke_deadline && !g->revoke_commit_sent) {
-            g->revoke_commit_sent = 1;
-            kfk__consumer_commit(c, NULL, NULL);
-            return;
-        }
         g->revoke_commit_sent = 0;
         size_t nr;
         kfk_topic_partition_t *rl = NULL;
