@@ -1,8 +1,8 @@
 /*
  * mock_records.h: records placed straight into the in-process mock's log, for the unit_faults
- * tests that consume (no producer, no Produce request): one v2 batch of @p n records with values
- * "r0".."r<n-1>", no keys, timestamps 1000 + i, appended to @p topic / @p part as a Produce
- * would append it (checked first). Returns only on success.
+ * tests that consume (no producer, no Produce request): kt_mock_fill appends one v2 batch of
+ * @p n records (kt_batch_build: values "r0".."r<n-1>", no keys, timestamps 1000 + i) to @p topic
+ * / @p part as a Produce would append it (checked first). Each returns only on success.
  */
 #ifndef KFK_TESTS_FAULTS_MOCK_RECORDS_H
 #define KFK_TESTS_FAULTS_MOCK_RECORDS_H
@@ -14,11 +14,11 @@
 #include "mock/mock_int.h"
 #include "protocol/records.h"
 
-static inline void kt_mock_fill(kfk_mock_t *m, const char *topic, int32_t part, int n) {
-    kfk_wbuf_t w;
-    kfk_wbuf_init(&w);
+/* Appends to @p w a finished v2 batch of @p n records "r0".."r<n-1>" (no keys, timestamps
+ * 1000 + i). */
+static inline void kt_batch_build(kfk_wbuf_t *w, int n) {
     kfk_record_batch_builder_t b;
-    cr_assert_eq(kfk_record_batch_builder_begin(&b, &w), KFK_ERR_NONE);
+    cr_assert_eq(kfk_record_batch_builder_begin(&b, w), KFK_ERR_NONE);
     for (int i = 0; i < n; i++) {
         char v[16];
         int len = snprintf(v, sizeof v, "r%d", i);
@@ -27,6 +27,12 @@ static inline void kt_mock_fill(kfk_mock_t *m, const char *topic, int32_t part, 
                      KFK_ERR_NONE);
     }
     cr_assert_eq(kfk_record_batch_builder_finish(&b, NULL), KFK_ERR_NONE);
+}
+
+static inline void kt_mock_fill(kfk_mock_t *m, const char *topic, int32_t part, int n) {
+    kfk_wbuf_t w;
+    kfk_wbuf_init(&w);
+    kt_batch_build(&w, n);
     kfk__mtopic_t *tp = kfk__mock_topic(m, topic, 1);
     cr_assert_not_null(tp, "no topic %s in the mock", topic);
     kfk_record_batch_t rb;

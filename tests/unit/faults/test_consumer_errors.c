@@ -19,9 +19,8 @@
 #include "kfk/kfk.h"
 #include "kfk/mock.h"
 
+#include "mock_records.h"
 #include "support.h"
-#include "mock/mock_int.h"
-#include "protocol/records.h"
 
 #define BACKOFF_MS 50
 #define BACKOFF_MAX_MS 400
@@ -107,20 +106,6 @@ static void on_tick(uv_timer_t *h) {
     }
 }
 
-/* A finished batch of @p n records "r0".."r<n-1>" appended to @p w. */
-static void good_batch(kfk_wbuf_t *w, int n) {
-    kfk_record_batch_builder_t b;
-    cr_assert_eq(kfk_record_batch_builder_begin(&b, w), KFK_ERR_NONE);
-    for (int i = 0; i < n; i++) {
-        char v[16];
-        int len = snprintf(v, sizeof v, "r%d", i);
-        kfk_bytes_t key = {NULL, -1}, val = {(const uint8_t *)v, len};
-        cr_assert_eq(kfk_record_batch_builder_append(&b, key, val, NULL, 0, 1000 + i),
-                     KFK_ERR_NONE);
-    }
-    cr_assert_eq(kfk_record_batch_builder_finish(&b, NULL), KFK_ERR_NONE);
-}
-
 /* Recomputes the CRC-32C of the v2 batch of @p len bytes at @p p. */
 static void fix_crc(uint8_t *p, size_t len) {
     kfk__wr32(p + RB_CRC, kfk_crc32c(0, p + RB_ATTRIBUTES, len - RB_ATTRIBUTES));
@@ -140,7 +125,7 @@ static void store(ct_t *t, int32_t part, const uint8_t *p, size_t len) {
 static void store_good(ct_t *t, int32_t part, int n) {
     kfk_wbuf_t w;
     kfk_wbuf_init(&w);
-    good_batch(&w, n);
+    kt_batch_build(&w, n);
     store(t, part, w.data, w.len);
     kfk_wbuf_free(&w);
 }
@@ -254,7 +239,7 @@ Test(consumer_errors, a_malformed_record_stops_its_partition_and_the_good_one_is
      * the end of the batch; the CRC is made right again, so only the record is wrong. */
     kfk_wbuf_t w;
     kfk_wbuf_init(&w);
-    good_batch(&w, 3);
+    kt_batch_build(&w, 3);
     uint8_t *r = w.data + RB_RECORDS;
     for (int i = 0; i < 2; i++)
         r += 1 + (r[0] >> 1); /* skip records 0 and 1: length varint + length */
@@ -285,7 +270,7 @@ Test(consumer_errors, an_unusable_partition_is_fetched_a_bounded_number_of_times
     /* RecordsCount 1,000,000 (and LastOffsetDelta to match) over three records' bytes. */
     kfk_wbuf_t w;
     kfk_wbuf_init(&w);
-    good_batch(&w, 3);
+    kt_batch_build(&w, 3);
     kfk__wr32(w.data + RB_RECORDS_COUNT, 1000000);
     kfk__wr32(w.data + RB_LAST_OFFSET_DELTA, 999999);
     fix_crc(w.data, w.len);
@@ -354,7 +339,7 @@ Test(consumer_errors, a_gzip_bomb_stops_its_partition_at_once_at_the_fetch_max_b
     free(zeros);
     kfk_wbuf_t w;
     kfk_wbuf_init(&w);
-    good_batch(&w, 1);
+    kt_batch_build(&w, 1);
     w.len = RB_RECORDS;
     kfk_wbuf_put_raw(&w, z.data, z.len);
     kfk__wr32(w.data + RB_LENGTH, (uint32_t)(w.len - RB_LOG_OVERHEAD));
