@@ -65,8 +65,8 @@ typedef struct kfk__seek {
     int32_t partition;
     int64_t offset;
     kfk_err_t err;
-    uint64_t
-        deadline; /* waiting past it: settled with KFK_ERR__TIMED_OUT (the partition asks on) */
+    /* Still waiting then: settled with KFK_ERR__TIMED_OUT (the partition asks on). */
+    uint64_t deadline;
 } kfk__seek_t;
 
 typedef struct cpart {
