@@ -484,6 +484,10 @@ static void handle_frame(kfk__conn_t *c, uint8_t *frame, size_t len) {
     kfk__conn_pump(c);
 }
 
+const uint32_t *kfk__conn_frame_blocks(const kfk__conn_t *c, const uint8_t *frame, size_t *n) {
+    return kfk__framer_blocks_of(&c->framer, frame, n);
+}
+
 /* The framer's frame callback: non-zero once the connection is down (reading stops). */
 static int on_frame(void *opaque, uint8_t *frame, size_t len) {
     kfk__conn_t *c = opaque;
@@ -710,6 +714,7 @@ kfk_err_t kfk__conn_new(uv_loop_t *loop, const kfk__conn_opts_t *opts, kfk__conn
     c->sasl_pass = dupstr(opts->sasl_pass);
     c->rbuf = kfk__malloc(RBUF_SIZE);
     kfk__framer_init(&c->framer, opts->max_frame);
+    kfk__framer_crc_blocks(&c->framer, opts->frame_crc);
     c->state_cb = state_cb;
     c->opaque = opaque;
     c->use_tls = opts->security == KFK__SEC_SSL || opts->security == KFK__SEC_SASL_SSL;

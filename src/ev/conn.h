@@ -34,6 +34,7 @@ typedef struct kfk__conn_opts {
     int64_t request_timeout_ms; /* default per request */
     int max_in_flight;
     int64_t max_frame; /* receive.message.max.bytes */
+    int frame_crc;     /* large frames get block CRC registers (check.crcs; see framer.h) */
     int security;      /* KFK__SEC_* */
     SSL_CTX *ssl_ctx;  /* for SSL / SASL_SSL; owned by the caller */
     int ssl_verify_host;
@@ -96,6 +97,11 @@ typedef struct kfk__conn_stats {
 } kfk__conn_stats_t;
 
 void kfk__conn_stats(const kfk__conn_t *c, kfk__conn_stats_t *st);
+
+/* Inside a response callback of @p c: the CRC-32C registers of @p frame's whole KFK__CRC_BLOCK
+ * blocks, taken as its bytes arrived (they live in the frame's allocation, as long as it does),
+ * and their count in *n; NULL when the frame has none (small, or no hardware CRC). */
+const uint32_t *kfk__conn_frame_blocks(const kfk__conn_t *c, const uint8_t *frame, size_t *n);
 
 /* Fails what is pending with KFK_ERR__DESTROYED, closes every handle, then calls @p cb and frees
  * the connection. Legal from inside any callback of this connection. */

@@ -18,18 +18,42 @@
 
 typedef struct kfk__framer {
     int64_t max_frame; /* the largest size accepted (receive.message.max.bytes) */
+    int crc_blocks;    /* give large frames block CRC registers (kfk__framer_crc_blocks) */
     uint8_t hdr[4];
     size_t hdr_have;
     uint8_t *frame; /* the frame being filled, or NULL */
     size_t frame_len, frame_have;
+    /* For a frame of KFK__FRAMER_CRC_MIN bytes or more: the CRC-32C registers of its whole
+     * KFK__CRC_BLOCK-byte blocks (kfk__crc32c_blocks), taken as the bytes land, while they are
+     * in the cache, and kept after the frame's bytes in the same allocation; else NULL. */
+    uint32_t *blocks;
+    size_t nblocks, blocks_done;
+    /* During the frame callback: the registers of the frame being handed over (NULL if none),
+     * which live as long as the frame; kfk__crc32c_span joins them. */
+    const uint8_t *cb_frame;
+    const uint32_t *cb_blocks;
+    size_t cb_nblocks;
 } kfk__framer_t;
+
+/* Frames from this size on get block CRC registers (smaller ones are read while still hot). */
+#define KFK__FRAMER_CRC_MIN ((size_t)64 * 1024)
 
 /*
  * Called for each complete frame, in order: @p frame (@p len bytes, without the size) becomes
  * the callee's (free it with kfk__free). Returns 0 to go on, non-zero to stop feeding (the
- * reader went down): the bytes after that frame are dropped.
+ * reader went down): the bytes after that frame are dropped. The framer's cb_blocks and
+ * cb_nblocks describe the frame meanwhile.
  */
 typedef int (*kfk__frame_cb)(void *opaque, uint8_t *frame, size_t len);
+
+/* From now on (@p on), frames of KFK__FRAMER_CRC_MIN bytes or more get the CRC-32C registers of
+ * their whole blocks as their bytes land, for a reader that checks the record batches in them
+ * (a consumer with check.crcs); off after kfk__framer_init. */
+void kfk__framer_crc_blocks(kfk__framer_t *f, int on);
+
+/* The block CRC registers of @p frame when it is the frame being handed to the frame callback
+ * and has them (*n set), else NULL. */
+const uint32_t *kfk__framer_blocks_of(const kfk__framer_t *f, const uint8_t *frame, size_t *n);
 
 /* Prepares @p f to accept frames of 4 .. @p max_frame bytes. Allocates nothing. */
 void kfk__framer_init(kfk__framer_t *f, int64_t max_frame);

@@ -24,7 +24,7 @@
 
 #ifdef KFK_CRC32C_X86
 /* Bytes per chain in the three-chain hardware loop. */
-#define KFK_CRC_BLOCK 1024
+#define KFK_CRC_BLOCK KFK__CRC_BLOCK
 
 /* crc32c_shift1k[k][b] is the raw CRC-32C register (no inversions) reached from the register
  * b << 8k after KFK_CRC_BLOCK zero bytes, computed by running the byte-wise recurrence
@@ -757,9 +757,77 @@ __attribute__((target("sse4.2"))) uint32_t kfk__crc32c_hw(uint32_t crc, const vo
         c = __builtin_ia32_crc32qi((uint32_t)c, *p++);
     return ~(uint32_t)c;
 }
+
+/* Three chains over three adjacent blocks at a time (as in kfk__crc32c_hw), each kept. */
+__attribute__((target("sse4.2"))) static void blocks_hw(const uint8_t *p, size_t n, uint32_t *out) {
+    for (; n >= 3; n -= 3, p += 3 * KFK_CRC_BLOCK, out += 3) {
+        uint64_t c0 = 0, c1 = 0, c2 = 0;
+        const uint8_t *p1 = p + KFK_CRC_BLOCK, *p2 = p + 2 * KFK_CRC_BLOCK;
+        for (size_t i = 0; i < KFK_CRC_BLOCK; i += 8) {
+            uint64_t w0, w1, w2;
+            memcpy(&w0, p + i, 8);
+            memcpy(&w1, p1 + i, 8);
+            memcpy(&w2, p2 + i, 8);
+            c0 = __builtin_ia32_crc32di(c0, w0);
+            c1 = __builtin_ia32_crc32di(c1, w1);
+            c2 = __builtin_ia32_crc32di(c2, w2);
+        }
+        out[0] = (uint32_t)c0;
+        out[1] = (uint32_t)c1;
+        out[2] = (uint32_t)c2;
+    }
+    for (; n; n--, p += KFK_CRC_BLOCK, out++) {
+        uint64_t c = 0;
+        for (size_t i = 0; i < KFK_CRC_BLOCK; i += 8) {
+            uint64_t w;
+            memcpy(&w, p + i, 8);
+            c = __builtin_ia32_crc32di(c, w);
+        }
+        *out = (uint32_t)c;
+    }
+}
+
+int kfk__crc32c_blocks(const void *data, size_t n, uint32_t *out) {
+    if (!__builtin_cpu_supports("sse4.2"))
+        return 0;
+    blocks_hw(data, n, out);
+    return 1;
+}
+
+uint32_t kfk__crc32c_span(const uint8_t *base, const uint32_t *blocks, size_t nblocks, size_t off,
+                          size_t len) {
+    size_t end = off + len;
+    size_t b0 = (off + KFK_CRC_BLOCK - 1) / KFK_CRC_BLOCK; /* the first whole block */
+    size_t b1 = end / KFK_CRC_BLOCK;                       /* past the last one */
+    if (b1 > nblocks)
+        b1 = nblocks;
+    if (!blocks || b1 <= b0 || end < off)
+        return kfk_crc32c(0, base + off, len);
+    /* The raw register after the head (from the initial ~0), moved over each whole block and
+     * joined with its register (CRC linearity: reg(A B) = shift(reg(A)) ^ reg0(B)), then the
+     * tail read as usual. */
+    uint32_t r = ~kfk_crc32c(0, base + off, b0 * KFK_CRC_BLOCK - off);
+    for (size_t i = b0; i < b1; i++)
+        r = shift_block(r) ^ blocks[i];
+    return kfk_crc32c(~r, base + b1 * KFK_CRC_BLOCK, end - b1 * KFK_CRC_BLOCK);
+}
 #else
 int kfk__crc32c_hw_available(void) {
     return 0;
+}
+
+int kfk__crc32c_blocks(const void *data, size_t n, uint32_t *out) {
+    (void)data;
+    (void)n;
+    (void)out;
+    return 0;
+}
+
+uint32_t kfk__crc32c_span(const uint8_t *base, const uint32_t *blocks, size_t nblocks, size_t off,
+                          size_t len) {
+    (void)blocks;
+    (void)nblocks;
+    return kfk_crc32c(0, base + off, len);
 }
 
 uint32_t kfk__crc32c_hw(uint32_t crc, const void *data, size_t len) {

@@ -23,4 +23,23 @@ uint32_t kfk__crc32c_hw(uint32_t crc, const void *data, size_t len);
  * are appended, while they are in the cache, and the header, written last, is joined here). */
 uint32_t kfk__crc32c_combine(uint32_t crc_a, uint32_t crc_b, uint64_t len_b);
 
+/* The block of kfk__crc32c_blocks: 1 KiB. */
+#define KFK__CRC_BLOCK 1024
+
+/*
+ * The raw CRC-32C registers (from 0, no inversions) of the @p n consecutive KFK__CRC_BLOCK-byte
+ * blocks at @p data into out[0..n): for checksumming received bytes while they are in the cache,
+ * and joining them later (kfk__crc32c_span). Returns 0 when this build or CPU has no hardware
+ * CRC (nothing is written then: use kfk_crc32c).
+ */
+int kfk__crc32c_blocks(const void *data, size_t n, uint32_t *out);
+
+/*
+ * kfk_crc32c(0, base + off, len), reading only the partial blocks at either end: the whole
+ * KFK__CRC_BLOCK-byte blocks of base inside the span come from @p blocks (kfk__crc32c_blocks of
+ * base, @p nblocks of them; blocks past nblocks are read). @p blocks may be NULL.
+ */
+uint32_t kfk__crc32c_span(const uint8_t *base, const uint32_t *blocks, size_t nblocks, size_t off,
+                          size_t len);
+
 #endif

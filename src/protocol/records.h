@@ -180,10 +180,25 @@ static inline int64_t kfk__batch_header_next_offset(const uint8_t *at, size_t le
  * kfk_record_batch_next without the CRC-32C check of v2 batches (legacy entries are checked as
  * before): for a pass that only needs the batches' offsets and lengths, when another pass reads
  * the records with the check (the consumer's fetcher finds where the next fetch starts; the
- * delivery pass checks each batch just before its records are read, while the bytes are in the
- * cache, instead of reading every fetched byte twice).
+ * delivery pass checks each batch before its records are read, joining the CRC from the block
+ * registers the frame got as it arrived, kfk__record_batch_next_blocks).
  */
 bool kfk__record_batch_next_unchecked(kfk_record_batch_reader_t *r, kfk_record_batch_t *batch);
+
+/* The memory a reader's bytes lie in (from base on) and the CRC-32C registers of its whole
+ * KFK__CRC_BLOCK-byte blocks (kfk__crc32c_blocks): nblocks of them, or blocks NULL. */
+typedef struct kfk__crc_blocks {
+    const uint8_t *base;
+    const uint32_t *blocks;
+    size_t nblocks;
+} kfk__crc_blocks_t;
+
+/* kfk_record_batch_next, with each v2 batch's CRC joined from @p bl's block registers where
+ * the batch covers whole blocks (kfk__crc32c_span): the same result, reading only the partial
+ * blocks at the batch's ends. @p bl may be NULL or have no blocks (then as
+ * kfk_record_batch_next). */
+bool kfk__record_batch_next_blocks(kfk_record_batch_reader_t *r, kfk_record_batch_t *batch,
+                                   const kfk__crc_blocks_t *bl);
 
 /*
  * Why a records blob is unusable, in one line for an error message (records_why.c); each

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "kfk/protocol.h"
+#include "protocol/crc32c.h"
 #include "protocol/records.h"
 
 void kfk_record_batch_reader_init(kfk_record_batch_reader_t *r, const void *data, size_t len) {
@@ -27,9 +28,18 @@ static bool reader_fail(kfk_record_batch_reader_t *r, kfk_err_t err) {
     return false;
 }
 
+/* The CRC-32C of the @p len bytes at @p p: joined from @p bl's block registers when p lies in
+ * the blocks' memory, else read. */
+static uint32_t crc_of(const uint8_t *p, size_t len, const kfk__crc_blocks_t *bl) {
+    if (bl && bl->blocks && p >= bl->base)
+        return kfk__crc32c_span(bl->base, bl->blocks, bl->nblocks, (size_t)(p - bl->base), len);
+    return kfk_crc32c(0, p, len);
+}
+
 /* Fills batch from the v2 header at p (size bytes, at least 61) and verifies the CRC (when
- * @p check). */
-static kfk_err_t v2_batch_parse(const uint8_t *p, size_t size, kfk_record_batch_t *b, bool check) {
+ * @p check; with @p bl's registers when given). */
+static kfk_err_t v2_batch_parse(const uint8_t *p, size_t size, kfk_record_batch_t *b, bool check,
+                                const kfk__crc_blocks_t *bl) {
     b->base_offset = (int64_t)kfk__rd64(p + RB_BASE_OFFSET);
     b->batch_length = (int32_t)kfk__rd32(p + RB_LENGTH);
     b->partition_leader_epoch = (int32_t)kfk__rd32(p + RB_LEADER_EPOCH);
@@ -53,12 +63,13 @@ static kfk_err_t v2_batch_parse(const uint8_t *p, size_t size, kfk_record_batch_
     b->size = size;
     if (b->records_count < 0)
         return KFK_ERR__BAD_MSG;
-    if (check && kfk_crc32c(0, p + RB_ATTRIBUTES, size - RB_ATTRIBUTES) != b->crc)
+    if (check && crc_of(p + RB_ATTRIBUTES, size - RB_ATTRIBUTES, bl) != b->crc)
         return KFK_ERR__CRC;
     return KFK_ERR_NONE;
 }
 
-static bool batch_next(kfk_record_batch_reader_t *r, kfk_record_batch_t *batch, bool check) {
+static bool batch_next(kfk_record_batch_reader_t *r, kfk_record_batch_t *batch, bool check,
+                       const kfk__crc_blocks_t *bl) {
     if (r->err || r->p >= r->end)
         return false;
     size_t left = (size_t)(r->end - r->p);
@@ -86,7 +97,7 @@ static bool batch_next(kfk_record_batch_reader_t *r, kfk_record_batch_t *batch, 
     if (magic == 2) {
         if (size < RB_RECORDS)
             return reader_fail(r, KFK_ERR__BAD_MSG);
-        err = v2_batch_parse(p, size, batch, check);
+        err = v2_batch_parse(p, size, batch, check, bl);
     } else {
         err = kfk__legacy_batch_parse(p, size, batch);
     }
@@ -97,11 +108,16 @@ static bool batch_next(kfk_record_batch_reader_t *r, kfk_record_batch_t *batch, 
 }
 
 bool kfk_record_batch_next(kfk_record_batch_reader_t *r, kfk_record_batch_t *batch) {
-    return batch_next(r, batch, true);
+    return batch_next(r, batch, true, NULL);
 }
 
 bool kfk__record_batch_next_unchecked(kfk_record_batch_reader_t *r, kfk_record_batch_t *batch) {
-    return batch_next(r, batch, false);
+    return batch_next(r, batch, false, NULL);
+}
+
+bool kfk__record_batch_next_blocks(kfk_record_batch_reader_t *r, kfk_record_batch_t *batch,
+                                   const kfk__crc_blocks_t *bl) {
+    return batch_next(r, batch, true, bl);
 }
 
 int64_t kfk_record_batch_next_offset(const kfk_record_batch_t *batch) {

@@ -127,9 +127,14 @@ static void batch_corrupt(kfk_consumer_t *c, cpart_t *p, cbuf_t *buf, const uint
  * exhausted, -1 when the batch cannot be read (the partition failed; its buffers are gone). */
 static int next_record_batch(kfk_consumer_t *c, cpart_t *p, cbuf_t *buf) {
     const uint8_t *at = buf->rd.p; /* where the batch being read starts */
-    bool (*next_batch)(kfk_record_batch_reader_t *, kfk_record_batch_t *) =
-        c->conf->check_crcs ? kfk_record_batch_next : kfk__record_batch_next_unchecked;
-    for (; next_batch(&buf->rd, &buf->rb); at = buf->rd.p) {
+    /* The CRC check joins the block registers the frame got as it arrived (hot in the cache
+     * then) instead of reading the batch again now, when it has long left the cache. */
+    const kfk__chunk_t *fr = buf->frame;
+    kfk__crc_blocks_t blocks = {fr ? fr->mem : NULL, fr ? fr->crc_blocks : NULL,
+                                fr ? fr->crc_nblocks : 0};
+    for (; c->conf->check_crcs ? kfk__record_batch_next_blocks(&buf->rd, &buf->rb, &blocks)
+                               : kfk__record_batch_next_unchecked(&buf->rd, &buf->rb);
+         at = buf->rd.p) {
         kfk_record_batch_t *rb = &buf->rb;
         int64_t next = kfk_record_batch_next_offset(rb);
         if (next <= p->position)

@@ -270,6 +270,9 @@ static void on_fetch(kfk__resp_t *resp, void *opaque) {
         if (!(chunk = kfk__chunk_new(frame))) {
             kfk__free(frame);
             err = KFK_ERR__NOMEM;
+        } else {
+            chunk->crc_blocks = resp->crc_blocks;
+            chunk->crc_nblocks = resp->crc_nblocks;
         }
     }
     kfk_fetch_response_t *r = resp->body;

@@ -23,6 +23,8 @@ kfk__chunk_t *kfk__chunk_new_pooled(uint8_t *mem, size_t cap, kfk__bufpool_t *po
     ch->refs = 1;
     ch->pool = pool;
     ch->cap = cap;
+    ch->crc_blocks = NULL;
+    ch->crc_nblocks = 0;
     return ch;
 }
 

@@ -23,6 +23,10 @@ typedef struct kfk__chunk {
     int refs;
     kfk__bufpool_t *pool; /* where mem goes back when the last reference goes, or NULL: freed */
     size_t cap;           /* mem's capacity, for the pool */
+    /* A fetch frame's CRC-32C registers of its whole 1 KiB blocks from mem on (in the same
+     * allocation), taken as it arrived; NULL when none. */
+    const uint32_t *crc_blocks;
+    size_t crc_nblocks;
 } kfk__chunk_t;
 
 kfk__chunk_t *kfk__chunk_new(uint8_t *mem);

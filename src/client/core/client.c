@@ -172,6 +172,7 @@ static void broker_connect(kfk__broker_t *b) {
     o.request_timeout_ms = conf->request_timeout_ms;
     o.max_in_flight = (int)conf->max_in_flight;
     o.max_frame = conf->receive_message_max_bytes;
+    o.frame_crc = conf->check_crcs; /* Fetch answers: the consumer joins batch CRCs from them */
     o.security = conf->security_protocol; /* same order as KFK__SEC_* */
     o.ssl_ctx = cl->ssl_ctx;
     o.ssl_verify_host = conf->ssl_endpoint_identification == KFK_SSL_ENDPOINT_HTTPS &&

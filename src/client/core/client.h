@@ -75,6 +75,10 @@ typedef struct kfk__resp {
                         sent with KFK__REQ_NO_RESPONSE) */
     uint8_t *frame;  /* the frame the body's byte slices point into (records, assignments) */
     size_t len;
+    /* The CRC-32C registers of the frame's whole 1 KiB blocks, taken as it arrived (they live
+     * in the frame's allocation: kept with it), or NULL; crc_nblocks of them. */
+    const uint32_t *crc_blocks;
+    size_t crc_nblocks;
     kfk_arena_t arena; /* where the body lives */
     char msg_buf[160];
 } kfk__resp_t;

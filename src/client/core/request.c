@@ -36,7 +36,6 @@ static kfk__resp_class_t classify(kfk_err_t err) {
 }
 
 static void on_frame(kfk__conn_t *c, kfk_err_t err, uint8_t *frame, size_t len, void *opaque) {
-    (void)c;
     request_t rq = *(request_t *)opaque;
     kfk__free(opaque);
 
@@ -47,6 +46,7 @@ static void on_frame(kfk__conn_t *c, kfk_err_t err, uint8_t *frame, size_t len, 
     r.version = rq.version;
     r.frame = frame;
     r.len = len;
+    r.crc_blocks = frame && c ? kfk__conn_frame_blocks(c, frame, &r.crc_nblocks) : NULL;
     r.msg = "";
     kfk_arena_init(&r.arena);
     if (err) {

@@ -2,8 +2,8 @@
  * test_framer.c: the response framer (src/ev/framer.c) fed scripted bytes, with no socket:
  * frames split at every byte boundary, several frames in one read, sizes refused before any
  * allocation (each error naming the size), the read-into-the-tail path conn.c uses for large
- * frames, a callback that stops the feed, a truncated frame at the end of the stream, and an
- * allocation failure.
+ * frames, a callback that stops the feed, a truncated frame at the end of the stream, an
+ * allocation failure, and the CRC registers a large frame's blocks get as its bytes land.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -12,6 +12,7 @@
 #include <criterion/criterion.h>
 
 #include "ev/framer.h"
+#include "protocol/crc32c.h"
 #include "protocol/mem.h"
 
 #define MAX_FRAMES 16
@@ -20,12 +21,28 @@ typedef struct {
     size_t n;
     uint8_t *frame[MAX_FRAMES];
     size_t len[MAX_FRAMES];
-    int stop_after; /* the callback returns non-zero after this many frames (0: never) */
+    int stop_after;         /* the callback returns non-zero after this many frames (0: never) */
+    const kfk__framer_t *f; /* when set: each frame's block registers are checked */
+    size_t with_blocks;     /* frames that had them */
 } sink_t;
 
 static int on_frame(void *opaque, uint8_t *frame, size_t len) {
     sink_t *s = opaque;
     cr_assert_lt(s->n, MAX_FRAMES);
+    if (s->f) {
+        size_t nb = 0;
+        const uint32_t *b = kfk__framer_blocks_of(s->f, frame, &nb);
+        if (b) {
+            cr_assert_eq(nb, len / KFK__CRC_BLOCK);
+            uint32_t *want = malloc((nb ? nb : 1) * sizeof *want);
+            cr_assert_eq(kfk__crc32c_blocks(frame, nb, want), 1);
+            for (size_t i = 0; i < nb; i++)
+                cr_assert_eq(b[i], want[i], "frame %zu block %zu", s->n, i);
+            free(want);
+            s->with_blocks++;
+        }
+        cr_assert_null(kfk__framer_blocks_of(s->f, frame + 1, &nb), "another pointer");
+    }
     s->frame[s->n] = frame;
     s->len[s->n] = len;
     s->n++;
@@ -231,6 +248,64 @@ Test(framer, hands_out_the_unfilled_tail_of_a_large_frame) {
     cr_assert_eq(kfk__framer_tail(&f, 1, &ptr, &len), 0, "the frame was handed over");
     sink_free(&s);
     kfk__framer_free(&f);
+}
+
+/* With kfk__framer_crc_blocks on, a frame of KFK__FRAMER_CRC_MIN bytes or more gets the CRC
+ * registers of its whole blocks, whichever way its bytes come (fed in odd pieces, read into the
+ * tail, both); a smaller one gets none, and none gets them with it off. */
+Test(framer, gives_a_large_frame_the_crc_registers_of_its_blocks) {
+    if (!kfk__crc32c_blocks(NULL, 0, NULL))
+        cr_skip_test("no hardware CRC-32C here: frames get no block registers");
+    const uint32_t big = (uint32_t)KFK__FRAMER_CRC_MIN + 3 * KFK__CRC_BLOCK + 77;
+    const uint32_t small = (uint32_t)KFK__FRAMER_CRC_MIN - 1;
+    size_t cap = 3 * (4 + (size_t)big) + 1000 + 4 + small, n = 0;
+    uint8_t *wire = malloc(cap);
+    put_frame(wire, &n, big, 0x11);
+    put_frame(wire, &n, small, 0x22);
+    put_frame(wire, &n, big, 0x33);
+    put_frame(wire, &n, big + 1000, 0x44);
+    const size_t pieces[] = {1, 7, 1000, 1024, 4099, 65536, 100000};
+    for (size_t k = 0; k < sizeof pieces / sizeof *pieces; k++) {
+        kfk__framer_t f;
+        kfk__framer_init(&f, 1 << 20);
+        kfk__framer_crc_blocks(&f, 1);
+        sink_t s = {0};
+        s.f = &f;
+        size_t at = 0, turn = 0;
+        while (at < n) {
+            uint8_t *ptr;
+            size_t left, step = pieces[(k + turn++) % (sizeof pieces / sizeof *pieces)];
+            if (turn % 2 && kfk__framer_tail(&f, 1, &ptr, &left)) {
+                size_t take = step < left ? step : left; /* a read into the tail */
+                memcpy(ptr, wire + at, take);
+                at += take;
+                kfk__framer_filled(&f, take, on_frame, &s);
+            } else {
+                size_t take = step < n - at ? step : n - at;
+                cr_assert_eq(kfk__framer_feed(&f, wire + at, take, on_frame, &s, NULL, 0), 0);
+                at += take;
+            }
+        }
+        cr_assert_eq(s.n, 4, "pieces from %zu: %zu frames", pieces[k], s.n);
+        expect_frame(&s, 0, big, 0x11);
+        expect_frame(&s, 1, small, 0x22);
+        expect_frame(&s, 3, big + 1000, 0x44);
+        cr_assert_eq(s.with_blocks, 3, "pieces from %zu: %zu frames with registers", pieces[k],
+                     s.with_blocks);
+        sink_free(&s);
+        kfk__framer_free(&f);
+    }
+    /* Off (a framer of a reader with no CRC check): no registers. */
+    kfk__framer_t f;
+    kfk__framer_init(&f, 1 << 20);
+    sink_t s = {0};
+    s.f = &f;
+    cr_assert_eq(kfk__framer_feed(&f, wire, n, on_frame, &s, NULL, 0), 0);
+    cr_assert_eq(s.n, 4);
+    cr_assert_eq(s.with_blocks, 0);
+    sink_free(&s);
+    kfk__framer_free(&f);
+    free(wire);
 }
 
 Test(framer, stops_feeding_when_the_callback_says_so) {

@@ -326,6 +326,60 @@ Test(consumer_errors, with_check_crcs_false_a_batch_with_a_bad_crc_is_delivered)
     cr_expect_eq(t.nev, 0, "%d error events, the first: %s", t.nev, t.nev ? t.msgs[0] : "");
 }
 
+/* A batch of @p n records of 4,000 bytes each (value i: byte i + k at position k): with its
+ * Fetch answer over KFK__FRAMER_CRC_MIN bytes, its CRC is joined from the frame's block
+ * registers (ev/framer.c) instead of read again. */
+static void store_big(ct_t *t, int32_t part, int n) {
+    kfk_wbuf_t w;
+    kfk_wbuf_init(&w);
+    kfk_record_batch_builder_t b;
+    cr_assert_eq(kfk_record_batch_builder_begin(&b, &w), KFK_ERR_NONE);
+    static uint8_t v[4000];
+    for (int i = 0; i < n; i++) {
+        for (size_t k = 0; k < sizeof v; k++)
+            v[k] = (uint8_t)(i + (int)k);
+        kfk_bytes_t key = {NULL, -1}, val = {v, (int32_t)sizeof v};
+        cr_assert_eq(kfk_record_batch_builder_append(&b, key, val, NULL, 0, 1000 + i),
+                     KFK_ERR_NONE);
+    }
+    cr_assert_eq(kfk_record_batch_builder_finish(&b, NULL), KFK_ERR_NONE);
+    cr_assert_gt(w.len, 2 * 64 * 1024, "the batch must make a frame with block registers");
+    store(t, part, w.data, w.len);
+    kfk_wbuf_free(&w);
+}
+
+static int until_read_80(ct_t *t) {
+    return t->records[0] >= 80;
+}
+
+Test(consumer_errors, large_batches_pass_the_crc_check_joined_from_block_registers) {
+    ct_t t;
+    setup(&t, 1);
+    store_big(&t, 0, 40);
+    store_big(&t, 0, 40);
+    t.until = until_read_80;
+    t.settle_ms = 200;
+    run(&t, NULL);
+    cr_expect_eq(t.records[0], 80);
+    cr_expect_eq(t.last_offset[0], 79);
+    cr_expect_eq(t.nev, 0, "%d error events, the first: %s", t.nev, t.nev ? t.msgs[0] : "");
+}
+
+/* One bit changed in the middle of a large batch (inside whole 1 KiB blocks, so the check uses
+ * the block registers there) is a CRC mismatch, as in a small one. */
+Test(consumer_errors, a_bit_changed_inside_a_large_batch_is_a_crc_mismatch) {
+    ct_t t;
+    setup(&t, 1);
+    store_big(&t, 0, 40);
+    kfk__mbatch_t *mb = stored_last(&t, 0);
+    mb->data[mb->len / 2] ^= 0x10;
+    t.until = until_p0_stopped;
+    t.settle_ms = 300;
+    run(&t, NULL);
+    cr_expect_eq(t.records[0], 0);
+    expect_five_then_stop(&t, 0, 0, KFK_ERR__CRC, "CRC-32C mismatch");
+}
+
 Test(consumer_errors, a_gzip_bomb_stops_its_partition_at_once_at_the_fetch_max_bytes_cap) {
     ct_t t;
     setup(&t, 1);

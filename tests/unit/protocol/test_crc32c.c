@@ -102,6 +102,55 @@ Test(crc32c, combine_joins_two_crcs_at_every_cut) {
     free(buf);
 }
 
+/* A span's CRC from block registers (kfk__crc32c_span) equals the CRC read byte by byte, for
+ * spans starting and ending inside, on and between blocks, short spans, and blocks that stop
+ * before the span ends (nblocks smaller than the buffer's). */
+Test(crc32c, span_from_block_registers_matches_the_direct_crc) {
+    enum { N = 23 * KFK__CRC_BLOCK + 321 };
+    uint8_t *buf = malloc(N);
+    cr_assert_not_null(buf);
+    uint64_t seed = 7;
+    for (size_t i = 0; i < N; i++)
+        buf[i] = (uint8_t)rng_next(&seed);
+    size_t nb = N / KFK__CRC_BLOCK;
+    uint32_t blocks[N / KFK__CRC_BLOCK];
+    if (!kfk__crc32c_blocks(buf, nb, blocks)) {
+        cr_assert_eq(kfk__crc32c_span(buf, NULL, 0, 5, 5000), kfk_crc32c(0, buf + 5, 5000));
+        free(buf);
+        cr_skip_test("no hardware CRC-32C here: kfk__crc32c_span reads every byte");
+    }
+    for (size_t i = 0; i < nb; i++) {
+        /* Each register is the raw CRC of its block from 0: kfk_crc32c with the inversions
+         * undone is the register from ~0, so compare through the join of a one-block span. */
+        cr_assert_eq(kfk__crc32c_span(buf, blocks, nb, i * KFK__CRC_BLOCK, KFK__CRC_BLOCK),
+                     kfk_crc32c(0, buf + i * KFK__CRC_BLOCK, KFK__CRC_BLOCK), "block %zu", i);
+    }
+    const size_t offs[] = {0, 1, 7, 61, 1023, 1024, 1025, 2047, 3000, 5120, 9999};
+    const size_t lens[] = {0, 1, 60, 1023, 1024, 1025, 2048, 3071, 3072, 4097, 10000, 20000};
+    size_t checked = 0;
+    for (size_t a = 0; a < sizeof offs / sizeof *offs; a++) {
+        for (size_t b = 0; b < sizeof lens / sizeof *lens; b++) {
+            size_t off = offs[a], len = lens[b];
+            if (off + len > N)
+                continue;
+            uint32_t want = kfk_crc32c(0, buf + off, len);
+            for (size_t use = 0; use <= nb; use += 7) {
+                cr_assert_eq(kfk__crc32c_span(buf, blocks, use, off, len), want,
+                             "off %zu len %zu with %zu blocks", off, len, use);
+                checked++;
+            }
+            cr_assert_eq(kfk__crc32c_span(buf, blocks, nb, off, len), want);
+            cr_assert_eq(kfk__crc32c_span(buf, NULL, 0, off, len), want);
+        }
+    }
+    cr_assert_gt(checked, 300);
+    /* A wrong block register shows: the span's CRC changes. */
+    blocks[4] ^= 1;
+    cr_assert_neq(kfk__crc32c_span(buf, blocks, nb, 100, 10 * KFK__CRC_BLOCK),
+                  kfk_crc32c(0, buf + 100, 10 * KFK__CRC_BLOCK));
+    free(buf);
+}
+
 Test(crc32, matches_the_ieee_check_value) {
     cr_assert_eq(kfk_crc32(0, "123456789", 9), 0xCBF43926u);
     cr_assert_eq(kfk_crc32(0, "", 0), 0);
