@@ -705,6 +705,24 @@ static inline uint32_t shift_block(uint32_t r) {
            crc32c_shift1k[2][(r >> 16) & 0xff] ^ crc32c_shift1k[3][r >> 24];
 }
 
+/* Runs the raw registers r[0..2] over the three adjacent blocks at @p p, one chain each. */
+__attribute__((target("sse4.2"))) static inline void three_chains(const uint8_t *p, uint64_t r[3]) {
+    const uint8_t *p1 = p + KFK_CRC_BLOCK, *p2 = p + 2 * KFK_CRC_BLOCK;
+    uint64_t c0 = r[0], c1 = r[1], c2 = r[2];
+    for (size_t i = 0; i < KFK_CRC_BLOCK; i += 8) {
+        uint64_t w0, w1, w2;
+        memcpy(&w0, p + i, 8);
+        memcpy(&w1, p1 + i, 8);
+        memcpy(&w2, p2 + i, 8);
+        c0 = __builtin_ia32_crc32di(c0, w0);
+        c1 = __builtin_ia32_crc32di(c1, w1);
+        c2 = __builtin_ia32_crc32di(c2, w2);
+    }
+    r[0] = c0;
+    r[1] = c1;
+    r[2] = c2;
+}
+
 __attribute__((target("sse4.2"))) uint32_t kfk__crc32c_hw(uint32_t crc, const void *data,
                                                           size_t len) {
     const uint8_t *p = data;
@@ -718,18 +736,9 @@ __attribute__((target("sse4.2"))) uint32_t kfk__crc32c_hw(uint32_t crc, const vo
      * chains join as reg(A B C) = shift(shift(reg(A)) ^ reg(B)) ^ reg(C), where reg(B) and reg(C)
      * start from 0 and shift() feeds one block of zeros. */
     while (len >= 3 * KFK_CRC_BLOCK) {
-        uint64_t c1 = 0, c2 = 0;
-        const uint8_t *p1 = p + KFK_CRC_BLOCK, *p2 = p + 2 * KFK_CRC_BLOCK;
-        for (size_t i = 0; i < KFK_CRC_BLOCK; i += 8) {
-            uint64_t w0, w1, w2;
-            memcpy(&w0, p + i, 8);
-            memcpy(&w1, p1 + i, 8);
-            memcpy(&w2, p2 + i, 8);
-            c = __builtin_ia32_crc32di(c, w0);
-            c1 = __builtin_ia32_crc32di(c1, w1);
-            c2 = __builtin_ia32_crc32di(c2, w2);
-        }
-        c = shift_block(shift_block((uint32_t)c) ^ (uint32_t)c1) ^ (uint32_t)c2;
+        uint64_t r[3] = {c, 0, 0};
+        three_chains(p, r);
+        c = shift_block(shift_block((uint32_t)r[0]) ^ (uint32_t)r[1]) ^ (uint32_t)r[2];
         p += 3 * KFK_CRC_BLOCK;
         len -= 3 * KFK_CRC_BLOCK;
     }
@@ -761,20 +770,11 @@ __attribute__((target("sse4.2"))) uint32_t kfk__crc32c_hw(uint32_t crc, const vo
 /* Three chains over three adjacent blocks at a time (as in kfk__crc32c_hw), each kept. */
 __attribute__((target("sse4.2"))) static void blocks_hw(const uint8_t *p, size_t n, uint32_t *out) {
     for (; n >= 3; n -= 3, p += 3 * KFK_CRC_BLOCK, out += 3) {
-        uint64_t c0 = 0, c1 = 0, c2 = 0;
-        const uint8_t *p1 = p + KFK_CRC_BLOCK, *p2 = p + 2 * KFK_CRC_BLOCK;
-        for (size_t i = 0; i < KFK_CRC_BLOCK; i += 8) {
-            uint64_t w0, w1, w2;
-            memcpy(&w0, p + i, 8);
-            memcpy(&w1, p1 + i, 8);
-            memcpy(&w2, p2 + i, 8);
-            c0 = __builtin_ia32_crc32di(c0, w0);
-            c1 = __builtin_ia32_crc32di(c1, w1);
-            c2 = __builtin_ia32_crc32di(c2, w2);
-        }
-        out[0] = (uint32_t)c0;
-        out[1] = (uint32_t)c1;
-        out[2] = (uint32_t)c2;
+        uint64_t r[3] = {0, 0, 0};
+        three_chains(p, r);
+        out[0] = (uint32_t)r[0];
+        out[1] = (uint32_t)r[1];
+        out[2] = (uint32_t)r[2];
     }
     for (; n; n--, p += KFK_CRC_BLOCK, out++) {
         uint64_t c = 0;
