@@ -561,13 +561,14 @@ Test(records, a_flipped_bit_fails_the_crc) {
 }
 
 /* The records of an uncompressed batch are checksummed while appended, in runs of 8 KiB, and
- * joined to the header's CRC at finish: the CRC written must be that of the bytes, for records
- * small and large (one record of 20 KiB, many of 1..300 bytes), whatever the run boundaries. */
+ * joined to the header's CRC at finish: the CRC written must be that of the bytes, and the
+ * values read back whole, for records small and large (one record of 20 KiB, many of 1..300
+ * bytes, 3-9 KiB ones), whatever the run boundaries. */
 Test(records, a_large_batch_checksummed_while_built_has_the_crc_of_its_bytes) {
     static uint8_t val[20000];
     for (size_t i = 0; i < sizeof val; i++)
         val[i] = (uint8_t)(i * 131 + 7);
-    for (int shape = 0; shape < 3; shape++) {
+    for (int shape = 0; shape < 4; shape++) {
         kfk_wbuf_t w;
         kfk_wbuf_init(&w);
         kfk_wbuf_put_int32(&w, 12345); /* the batch does not start at the buffer's start */
@@ -576,7 +577,8 @@ Test(records, a_large_batch_checksummed_while_built_has_the_crc_of_its_bytes) {
         for (int i = 0; i < 400; i++) {
             size_t n = shape == 0   ? (size_t)(1 + (i * 37) % 300)
                        : shape == 1 ? (i % 50 == 0 ? sizeof val : 100)
-                                    : 8191 + (size_t)(i % 3);
+                       : shape == 2 ? 8191 + (size_t)(i % 3)
+                                    : 3070 + (size_t)(i % 7) * 1021 + (size_t)(i % 3);
             kfk_bytes_t key = {NULL, -1}, v = {val, (int32_t)n};
             cr_assert_eq(kfk_record_batch_builder_append(&b, key, v, NULL, 0, 1000 + i), 0);
         }
@@ -591,6 +593,15 @@ Test(records, a_large_batch_checksummed_while_built_has_the_crc_of_its_bytes) {
         kfk_record_batch_t rb;
         cr_assert_eq(one_batch(batch, len, &rb), 1, "shape %d", shape);
         cr_assert_eq(rb.records_count, 400);
+        kfk_record_iter_t it;
+        cr_assert_eq(kfk_record_iter_init(&it, &rb, NULL, 0), 0);
+        kfk_record_view_t r;
+        for (int i = 0; kfk_record_iter_next(&it, &r); i++) {
+            cr_assert_geq(r.value.len, 1);
+            cr_assert_eq(memcmp(r.value.ptr, val, (size_t)r.value.len), 0, "shape %d record %d",
+                         shape, i);
+        }
+        cr_assert_eq(it.err, 0);
         kfk_wbuf_free(&w);
     }
 }
