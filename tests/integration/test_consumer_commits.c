@@ -539,6 +539,7 @@ Test(consumer, statistics_report_group_offsets_and_lag_per_partition, .timeout =
     cr_assert_eq(kt_json_int(doc, "rxmsgs"), N, "%s", cs.st.last);
     cr_assert_geq(kt_json_int(doc, "rx_batches"), (json_int_t)((N + 99) / 100));
     cr_assert_eq(kt_json_int(doc, "batches_outstanding"), 0);
+    cr_assert_geq(kt_json_int(doc, "fetch_requests"), 1, "%s", cs.st.last);
     json_t *cg = json_object_get(doc, "cgrp");
     cr_assert_str_eq(kt_json_str(cg, "state"), "stable", "%s", cs.st.last);
     cr_assert_eq(kt_json_int(cg, "assignment_size"), PARTS);

@@ -44,8 +44,9 @@ void kfk__consumer_stats(void *owner, kfk_wbuf_t *w) {
                     ",\"type\":\"consumer\",\"rxmsgs\":%" PRIu64 ",\"rxmsg_bytes\":%" PRIu64
                     ",\"rx_batches\":%" PRIu64,
                     c->stat_rxmsgs, c->stat_rxbytes, c->stat_batches);
-    kfk__stats_putf(w, ",\"batches_outstanding\":%zu,\"fetchq_size\":%zu", c->noutstanding,
-                    c->buffered);
+    kfk__stats_putf(w,
+                    ",\"batches_outstanding\":%zu,\"fetchq_size\":%zu,\"fetch_requests\":%" PRIu64,
+                    c->noutstanding, c->buffered, c->stat_fetches);
     if (c->group) {
         int32_t gen;
         uint64_t joins;

@@ -478,6 +478,7 @@ void kfk__fetcher_run(kfk_consumer_t *c, uint64_t *next) {
                      "fetch to broker %d: %zu partition(s), %zu KiB buffered", f->node, ns,
                      c->buffered / 1024);
             f->fetching = 1;
+            c->stat_fetches++;
             for (size_t s = 0; s < ns; s++) {
                 sel[s]->fetching = f->node + 1;
                 sel[s]->fetch_sent = sel[s]->fetch_offset;

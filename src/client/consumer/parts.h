@@ -267,6 +267,7 @@ struct kfk_consumer {
     int32_t generation;
     kfk_err_t fatal;
     uint64_t stat_rxmsgs, stat_rxbytes, stat_batches; /* delivered to the application */
+    uint64_t stat_fetches;                            /* Fetch requests sent */
 };
 
 /* ---- parts.c ------------------------------------------------------------------------------ */

@@ -23,8 +23,9 @@
  * A consumer adds (consumer/consumer_stats.c):
  *   "type": "consumer", "rxmsgs" / "rxmsg_bytes" / "rx_batches" (records, key+value bytes and
  *   batches delivered to the application), "batches_outstanding" (delivered, not done),
- *   "fetchq_size" (prefetched bytes), "cgrp": {"state", "generation", "rebalance_cnt",
- *   "assignment_size"} with a group.id, and "topics": {name: {"topic", "partitions": {id:
+ *   "fetchq_size" (prefetched bytes), "fetch_requests" (Fetch requests sent), "cgrp":
+ *   {"state", "generation", "rebalance_cnt", "assignment_size"} with a group.id, and
+ *   "topics": {name: {"topic", "partitions": {id:
  *   {"partition", "fetch_state" ("offset-query", "offset-wait", "active", "paused", "error"),
  *   "fetchq_size", "next_offset" (next to fetch), "app_offset" (next to deliver),
  *   "stored_offset" (the done watermark, what a commit would store), "committed_offset",
