@@ -645,7 +645,7 @@ static const char produce_usage[] =
     "                      exist or has no leader; once one is delivered, delivery.timeout.ms\n"
     "                      governs each record\n"
     "  -X queue.buffering.max.kbytes=KB  how far reading runs ahead of deliveries\n"
-    "                      (default 65536: 64 MiB)\n"
+    "                      (default 32768: 32 MiB)\n"
     "\n"
     "examples:\n"
     "  seq 1 1000 | kfk produce -b 127.0.0.1:29000 -t numbers\n"

@@ -20,6 +20,7 @@
 #include "kfk/kfk.h"
 #include "kfk/mock.h"
 
+#include "client/producer/producer_int.h"
 #include "support.h"
 
 #define NREC 400
@@ -271,11 +272,11 @@ Test(producer_batching, a_possibly_written_batch_that_times_out_bumps_the_epoch_
 /* ---- the queue bound ----------------------------------------------------------------------------
  */
 
-/* Unset, queue.buffering.max.kbytes (64 MiB) grows to hold one record of message.max.bytes: a
+/* Unset, queue.buffering.max.kbytes (32 MiB) grows to hold one record of message.max.bytes: a
  * record message.max.bytes allows is not refused for the queue's sake. Set, it is the user's
  * bound: a record larger than the whole queue is too large (not QUEUE_FULL for ever). */
 Test(producer_batching, the_default_queue_bound_holds_a_record_of_message_max_bytes) {
-    size_t n = 68000000; /* over 64 MiB, under message.max.bytes */
+    size_t n = 68000000; /* over the default and 64 MiB, under message.max.bytes */
     char *v = calloc(1, n);
     cr_assert(v);
     kfk_record_t rec = {"t", KFK_PARTITION_ANY, NULL, 0, v, n, NULL, 0, 0};
@@ -346,4 +347,75 @@ Test(producer_batching, batches_for_one_broker_past_its_frame_limit_go_in_severa
     /* Bootstrap's and the leader's (one broker, two connections), never closed by the mock. */
     cr_expect_eq(t.connections, 2, "%llu connections to the broker",
                  (unsigned long long)t.connections);
+}
+
+/* ---- spare buffers ------------------------------------------------------------------------------
+ */
+
+#define POOL_QUEUE_KB 256
+#define POOL_VALUE 1000
+#define POOL_RECORDS 3000
+
+typedef struct {
+    bt_t *t;
+    char value[POOL_VALUE];
+    size_t pool_max; /* the most the pool held after a delivery */
+    int pool_used;   /* a batch buffer came back and was kept */
+    int full_seen;   /* QUEUE_FULL once at least */
+} pool_run_t;
+
+static void pool_fill(pool_run_t *r);
+
+static void on_pool_delivery(kfk_producer_t *p, const kfk_delivery_t *d, void *opaque) {
+    pool_run_t *r = opaque;
+    bt_t *t = r->t;
+    cr_expect_eq(d->err, KFK_ERR_NONE, "%s", kfk_err_name(d->err));
+    t->reported++;
+    if (p->pool.bytes > r->pool_max)
+        r->pool_max = p->pool.bytes;
+    r->pool_used |= p->pool.n > 0;
+    if (t->reported == POOL_RECORDS)
+        finish(t);
+    else
+        pool_fill(r);
+}
+
+/* Sends until the queue is full or every record is sent. */
+static void pool_fill(pool_run_t *r) {
+    bt_t *t = r->t;
+    while (t->sent < POOL_RECORDS) {
+        kfk_record_t rec = {
+            .topic = "t", .partition = 0, .value = r->value, .value_len = POOL_VALUE};
+        kfk_err_t err = kfk_producer_send(t->p, &rec, on_pool_delivery, r);
+        if (err == KFK_ERR__QUEUE_FULL) {
+            r->full_seen = 1;
+            return;
+        }
+        cr_assert_eq(err, KFK_ERR_NONE, "%s", kfk_err_name(err));
+        t->sent++;
+    }
+}
+
+/* The buffers of delivered batches kept for the next ones never hold more than a quarter of
+ * queue.buffering.max.kbytes: the queue's own batches hold the rest. They were a fixed 16 MiB
+ * whatever the queue, so a producer bounded to 2 MiB peaked at about 9 MiB of batch buffers. */
+Test(producer_batching, spare_buffers_stay_within_a_quarter_of_the_queue_bound) {
+    bt_t t;
+    new_mock(&t, NULL);
+    char kb[16];
+    snprintf(kb, sizeof kb, "%d", POOL_QUEUE_KB);
+    new_producer(&t, (const char *const[]){"queue.buffering.max.kbytes", kb, "batch.size", "16384",
+                                           "linger.ms", "0", NULL});
+    pool_run_t r;
+    memset(&r, 0, sizeof r);
+    r.t = &t;
+    memset(r.value, 'p', sizeof r.value);
+    pool_fill(&r);
+    run(&t);
+    cr_expect_eq(t.reported, POOL_RECORDS, "%d of %d reported", t.reported, POOL_RECORDS);
+    cr_expect(r.full_seen, "the queue was never full: the bound was not tested");
+    cr_expect(r.pool_used, "no buffer was ever kept: the pool was not tested");
+    cr_log_info("spare buffers: at most %zu bytes", r.pool_max);
+    cr_expect_leq(r.pool_max, (size_t)POOL_QUEUE_KB * 1024 / 4, "the pool held %zu bytes",
+                  r.pool_max);
 }
