@@ -126,8 +126,8 @@
     X("queue.buffering.max.kbytes", queue_buffering_max_kbytes, INT, "32768", 1, 2147483647, 0,    \
       "", "", KFK_CONF_O_PRODUCER,                                                                 \
       "Queued KiB (records not yet delivered) before send returns QUEUE_FULL (Java's "             \
-      "buffer.memory; "                                                                            \
-      "librdkafka: 1 GiB; unset, it grows to hold one record of message.max.bytes)")               \
+      "buffer.memory; librdkafka: 1 GiB; unset, it grows to hold one record of "                   \
+      "message.max.bytes)")                                                                        \
     X("message.max.bytes", message_max_bytes, INT, "1048576", 1000, 1000000000, 0, "",             \
       "max.request.size", KFK_CONF_O_PRODUCER,                                                     \
       "Largest record send accepts (key, value and headers plus 64 bytes; larger: "                \
