@@ -109,8 +109,7 @@ static void bench_read(size_t value_size, double secs, double *rps, double *mbps
     free(value);
 }
 
-static double bench_crc(int hw, double secs) {
-    size_t n = (size_t)1 << 20;
+static double bench_crc(int hw, size_t n, double secs) {
     uint8_t *buf = malloc(n);
     for (size_t i = 0; i < n; i++)
         buf[i] = (uint8_t)(i * 7);
@@ -118,9 +117,11 @@ static double bench_crc(int hw, double secs) {
     uint32_t c = 0;
     double t0 = now(), t;
     do {
-        for (int i = 0; i < 64; i++)
-            c ^= hw ? kfk__crc32c_hw(0, buf, n) : kfk__crc32c_sw(0, buf, n);
-        bytes += (uint64_t)n * 64;
+        for (size_t i = 0; i < ((size_t)64 << 20) / n; i++)
+            c ^= hw == 2   ? kfk__crc32c_hw(0, buf, n)
+                 : hw == 1 ? kfk__crc32c_chains(0, buf, n)
+                           : kfk__crc32c_sw(0, buf, n);
+        bytes += (uint64_t)n * (((size_t)64 << 20) / n);
         t = now() - t0;
     } while (t < secs);
     sink = c;
@@ -141,10 +142,14 @@ int main(int argc, char **argv) {
         bench_read(sizes[i], secs, &rps, &mbps);
         printf("read,  %4zu B values        %14.0f %12.0f\n", sizes[i], rps, mbps);
     }
-    if (kfk__crc32c_hw_available())
-        printf("crc32c sse4.2               %14s %9.2f GB/s\n", "", bench_crc(1, secs));
-    else
-        printf("crc32c sse4.2               %14s %12s\n", "", "n/a");
-    printf("crc32c table (slicing-by-8) %14s %9.2f GB/s\n", "", bench_crc(0, secs));
+    static const size_t crc_sizes[] = {16384, (size_t)1 << 20}; /* in the cache; from memory */
+    for (int i = 0; i < 2; i++) {
+        size_t n = crc_sizes[i];
+        if (kfk__crc32c_fold_available())
+            printf("crc32c vpclmulqdq, %7zu B %14s %9.2f GB/s\n", n, "", bench_crc(2, n, secs));
+        if (kfk__crc32c_hw_available())
+            printf("crc32c sse4.2 x3,  %7zu B %14s %9.2f GB/s\n", n, "", bench_crc(1, n, secs));
+        printf("crc32c table,      %7zu B %14s %9.2f GB/s\n", n, "", bench_crc(0, n, secs));
+    }
     return 0;
 }

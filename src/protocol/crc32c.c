@@ -4,8 +4,10 @@
  *
  * CRC-32C uses the SSE4.2 crc32 instruction when the CPU has it (checked at run time with
  * __builtin_cpu_supports, so the library still runs on older x86-64 CPUs), and portable
- * slicing-by-8 tables otherwise. CRC-32 uses slicing-by-4 tables of its own, so kfk does not
- * need zlib for legacy messages.
+ * slicing-by-8 tables otherwise. Where the CPU also has 256-bit carry-less multiplication
+ * (VPCLMULQDQ with AVX2: AMD Zen 3+, Intel Ice Lake+), runs of 256 bytes or more are folded
+ * 128 bytes at a time instead (see fold_raw), which reads memory at up to twice the speed. CRC-32
+ * uses slicing-by-4 tables of its own, so kfk does not need zlib for legacy messages.
  *
  * The tables below are constants computed by the textbook recurrence (reflected polynomial P:
  * 0x82F63B78 for CRC-32C, 0xEDB88320 for CRC-32):
@@ -14,6 +16,10 @@
  */
 #include <stdint.h>
 #include <string.h>
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+#endif
 
 #include "kfk/protocol.h"
 #include "protocol/crc32c.h"
@@ -723,8 +729,93 @@ __attribute__((target("sse4.2"))) static inline void three_chains(const uint8_t 
     r[2] = c2;
 }
 
-__attribute__((target("sse4.2"))) uint32_t kfk__crc32c_hw(uint32_t crc, const void *data,
-                                                          size_t len) {
+/*
+ * Folding with carry-less multiplication. Take the message as a polynomial over GF(2), 128 bits
+ * at a time (a lane; reflected: bit j of a little-endian 128-bit load is the coefficient of
+ * x^(127-j) within the lane). A lane A followed by D bits of message stands for A * x^D, and
+ * A * x^D = A_lo * x^(D+64) + A_hi * x^D, where A_lo and A_hi are its halves as 64-bit
+ * polynomials: modulo P, each product is a 64-bit half times a 32-bit constant, which fits one
+ * lane again. A carry-less multiply of reflected 64-bit operands gives its product one bit to
+ * the right of the lane's own alignment, hence x^(D+63) and x^(D-1) below. Eight lanes (four
+ * 256-bit registers, 128 bytes) are folded D = 1024 bits forward onto the next 128 bytes; at the
+ * end they are folded into one (D = 128) and that lane's 16 bytes go through the crc32
+ * instruction, which gives the register of the whole run (folding keeps the residue modulo P).
+ * The initial register is XORed into the first 32 bits, as the crc32 instruction would feed it.
+ *
+ * Each constant is x^n mod P (P = x^32 + 0x1EDC6F41), bit-reflected into the upper half of a
+ * 64-bit word: the coefficient of x^m at bit 63-m. test_crc32c.c checks the fold against the
+ * tables at every length from 0 to 2 KiB, every alignment of 8, and up to 1 MiB.
+ */
+#define FOLD_K1024_LO 0x6577b24500000000ull /* x^(1024+63) mod P */
+#define FOLD_K1024_HI 0x7417153f00000000ull /* x^(1024-1) mod P */
+#define FOLD_K128_LO 0x3743f7bd00000000ull  /* x^(128+63) mod P */
+#define FOLD_K128_HI 0x3171d43000000000ull  /* x^(128-1) mod P */
+/* Runs shorter than this take the crc32 instruction alone (the fold's setup and final
+ * reduction cost about as much as 128 bytes). */
+#define FOLD_MIN 256
+
+#define FOLD_TARGET __attribute__((target("avx2,vpclmulqdq,pclmul,sse4.2")))
+
+static int fold_available(void) {
+    return __builtin_cpu_supports("vpclmulqdq") && __builtin_cpu_supports("avx2") &&
+           __builtin_cpu_supports("pclmul");
+}
+
+int kfk__crc32c_fold_available(void) {
+    return fold_available();
+}
+
+FOLD_TARGET static inline __m256i fold256(__m256i a, __m256i k, const uint8_t *next) {
+    __m256i lo = _mm256_clmulepi64_epi128(a, k, 0x00);
+    __m256i hi = _mm256_clmulepi64_epi128(a, k, 0x11);
+    return _mm256_xor_si256(_mm256_xor_si256(lo, hi), _mm256_loadu_si256((const void *)next));
+}
+
+FOLD_TARGET static inline __m128i fold128(__m128i a, __m128i k, __m128i next) {
+    __m128i lo = _mm_clmulepi64_si128(a, k, 0x00);
+    __m128i hi = _mm_clmulepi64_si128(a, k, 0x11);
+    return _mm_xor_si128(_mm_xor_si128(lo, hi), next);
+}
+
+/* The raw register after @p n128 (>= 1) runs of 128 bytes at @p p, from the raw register @p reg. */
+FOLD_TARGET static uint32_t fold_raw(uint32_t reg, const uint8_t *p, size_t n128) {
+    const __m256i k = _mm256_set_epi64x((long long)FOLD_K1024_HI, (long long)FOLD_K1024_LO,
+                                        (long long)FOLD_K1024_HI, (long long)FOLD_K1024_LO);
+    __m256i a0 = _mm256_xor_si256(_mm256_loadu_si256((const void *)p),
+                                  _mm256_set_epi64x(0, 0, 0, (long long)reg));
+    __m256i a1 = _mm256_loadu_si256((const void *)(p + 32));
+    __m256i a2 = _mm256_loadu_si256((const void *)(p + 64));
+    __m256i a3 = _mm256_loadu_si256((const void *)(p + 96));
+    for (size_t i = 1; i < n128; i++) {
+        p += 128;
+        a0 = fold256(a0, k, p);
+        a1 = fold256(a1, k, p + 32);
+        a2 = fold256(a2, k, p + 64);
+        a3 = fold256(a3, k, p + 96);
+    }
+    const __m128i k1 = _mm_set_epi64x((long long)FOLD_K128_HI, (long long)FOLD_K128_LO);
+    __m128i x = _mm256_castsi256_si128(a0);
+    x = fold128(x, k1, _mm256_extracti128_si256(a0, 1));
+    x = fold128(x, k1, _mm256_castsi256_si128(a1));
+    x = fold128(x, k1, _mm256_extracti128_si256(a1, 1));
+    x = fold128(x, k1, _mm256_castsi256_si128(a2));
+    x = fold128(x, k1, _mm256_extracti128_si256(a2, 1));
+    x = fold128(x, k1, _mm256_castsi256_si128(a3));
+    x = fold128(x, k1, _mm256_extracti128_si256(a3, 1));
+    uint64_t c = __builtin_ia32_crc32di(0, (uint64_t)_mm_cvtsi128_si64(x));
+    return (uint32_t)__builtin_ia32_crc32di(c, (uint64_t)_mm_extract_epi64(x, 1));
+}
+
+uint32_t kfk__crc32c_hw(uint32_t crc, const void *data, size_t len) {
+    if (len < FOLD_MIN || !fold_available())
+        return kfk__crc32c_chains(crc, data, len);
+    size_t n128 = len / 128;
+    uint32_t r = fold_raw(~crc, data, n128);
+    return kfk__crc32c_chains(~r, (const uint8_t *)data + n128 * 128, len - n128 * 128);
+}
+
+__attribute__((target("sse4.2"))) uint32_t kfk__crc32c_chains(uint32_t crc, const void *data,
+                                                              size_t len) {
     const uint8_t *p = data;
     uint64_t c = (uint32_t)~crc;
     while (len && ((uintptr_t)p & 7)) {
@@ -827,6 +918,14 @@ uint32_t kfk__crc32c_span(const uint8_t *base, const uint32_t *blocks, size_t nb
 
 uint32_t kfk__crc32c_hw(uint32_t crc, const void *data, size_t len) {
     return kfk__crc32c_sw(crc, data, len);
+}
+
+uint32_t kfk__crc32c_chains(uint32_t crc, const void *data, size_t len) {
+    return kfk__crc32c_sw(crc, data, len);
+}
+
+int kfk__crc32c_fold_available(void) {
+    return 0;
 }
 #endif
 

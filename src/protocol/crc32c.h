@@ -15,8 +15,16 @@ uint32_t kfk__crc32c_sw(uint32_t crc, const void *data, size_t len);
 /* True when this CPU has the SSE4.2 crc32 instruction and kfk was built to use it. */
 int kfk__crc32c_hw_available(void);
 
-/* CRC-32C with the SSE4.2 instruction; call only when kfk__crc32c_hw_available(). */
+/* CRC-32C with the SSE4.2 instruction, runs of 256 bytes or more folded with VPCLMULQDQ when
+ * kfk__crc32c_fold_available(); call only when kfk__crc32c_hw_available(). */
 uint32_t kfk__crc32c_hw(uint32_t crc, const void *data, size_t len);
+
+/* True when this CPU has VPCLMULQDQ and AVX2 (kfk__crc32c_hw folds long runs with them). */
+int kfk__crc32c_fold_available(void);
+
+/* kfk__crc32c_hw without the fold: three chains of the crc32 instruction (for tests and
+ * bench_records, which compare the two). */
+uint32_t kfk__crc32c_chains(uint32_t crc, const void *data, size_t len);
 
 /* The CRC-32C of A followed by B from @p crc_a = kfk_crc32c(0, A), @p crc_b = kfk_crc32c(0, B)
  * and B's length, without reading either (the record batch builder checksums records as they

@@ -80,6 +80,45 @@ Test(crc32c, hardware_and_table_agree_on_random_lengths_and_alignments) {
     free(buf);
 }
 
+/* The fold (VPCLMULQDQ, runs of 256 bytes and more) and the three crc32 chains each against the
+ * tables: every length up to 2 KiB (the fold's 128-byte runs and its remainders), every
+ * alignment of 8, chained initial values, and long runs. Where the CPU cannot fold, the fold
+ * half of this test checks the chains again (kfk__crc32c_hw uses them). */
+Test(crc32c, the_fold_and_the_chains_agree_with_the_tables_at_every_length) {
+    size_t cap = ((size_t)1 << 20) + 64;
+    uint8_t *buf = malloc(cap);
+    cr_assert_not_null(buf);
+    uint64_t seed = 0xD1B54A32D192ED03ull;
+    for (size_t i = 0; i < cap; i++)
+        buf[i] = (uint8_t)rng_next(&seed);
+    if (!kfk__crc32c_hw_available()) {
+        free(buf);
+        cr_skip_test("no SSE4.2 on this CPU: the table implementation is the only one");
+    }
+    for (size_t len = 0; len <= 2048; len++)
+        for (size_t align = 0; align < 8; align++) {
+            uint32_t init = (uint32_t)rng_next(&seed);
+            uint32_t sw = kfk__crc32c_sw(init, buf + align, len);
+            cr_assert_eq(kfk__crc32c_hw(init, buf + align, len), sw, "fold: len %zu align %zu", len,
+                         align);
+            cr_assert_eq(kfk__crc32c_chains(init, buf + align, len), sw,
+                         "chains: len %zu align %zu", len, align);
+        }
+    static const size_t longs[] = {4096, 65536 + 127, 300000, (size_t)1 << 20};
+    for (size_t i = 0; i < sizeof longs / sizeof longs[0]; i++) {
+        uint32_t sw = kfk__crc32c_sw(7, buf + 3, longs[i]);
+        cr_assert_eq(kfk__crc32c_hw(7, buf + 3, longs[i]), sw, "fold: len %zu", longs[i]);
+        cr_assert_eq(kfk__crc32c_chains(7, buf + 3, longs[i]), sw, "chains: len %zu", longs[i]);
+    }
+    /* All-ones and all-zeros runs: the fold's products at their extremes. */
+    memset(buf, 0xff, 4096);
+    cr_assert_eq(kfk__crc32c_hw(0, buf, 4096), kfk__crc32c_sw(0, buf, 4096));
+    memset(buf, 0, 4096);
+    cr_assert_eq(kfk__crc32c_hw(0, buf, 4096), kfk__crc32c_sw(0, buf, 4096));
+    cr_log_info("fold %s on this CPU", kfk__crc32c_fold_available() ? "used" : "not available");
+    free(buf);
+}
+
 Test(crc32c, combine_joins_two_crcs_at_every_cut) {
     size_t cap = 20000;
     uint8_t *buf = malloc(cap);
