@@ -181,6 +181,20 @@ pbatch_t *kfk__producer_batch_new(kfk_producer_t *p, toppar_t *tp) {
     b->created_ms = kfk__producer_now_ms(p);
     b->deadline_ms = b->created_ms + (uint64_t)p->c->delivery_timeout_ms;
     kfk__bufpool_get(&p->pool, &b->buf);
+    if (tp->buf_hint > b->buf.cap) {
+        /* No spare buffer that large: a new one of the size this partition's batches reach
+         * (doubling up to it would copy the records at each step). On failure, growth as usual. */
+        kfk_wbuf_t w;
+        kfk_wbuf_init(&w);
+        if (kfk_wbuf_grow(&w, tp->buf_hint) == KFK_ERR_NONE) {
+            kfk__bufpool_put(&p->pool, &b->buf);
+            b->buf = w;
+        } else {
+            kfk_wbuf_free(&w);
+        }
+    }
+    if (tp->meta_hint > 0 && (b->meta = kfk__malloc((size_t)tp->meta_hint * sizeof *b->meta)))
+        b->cap = tp->meta_hint;
     if (kfk_record_batch_builder_begin(&b->b, &b->buf) != 0) {
         kfk__producer_batch_free(b);
         return NULL;
@@ -218,6 +232,14 @@ void kfk__producer_close_open(kfk_producer_t *p, toppar_t *tp) {
         kfk__producer_batch_free(b);
         return;
     }
+    /* The sizes doubling from the smallest would have reached for this batch (see buf_hint). */
+    size_t need = b->buf.len;
+    tp->buf_hint = 256;
+    while (tp->buf_hint < need && tp->buf_hint <= SIZE_MAX / 4)
+        tp->buf_hint *= 2;
+    tp->meta_hint = 16;
+    while (tp->meta_hint < b->n && tp->meta_hint <= INT32_MAX / 4)
+        tp->meta_hint *= 2;
     if (p->idempotent) {
         b->base_seq = tp->next_seq;
         tp->next_seq = (int32_t)(((uint32_t)tp->next_seq + (uint32_t)b->n) & 0x7fffffff);

@@ -82,6 +82,10 @@ typedef struct toppar {
     uint64_t txmsgs, txbytes; /* records (and their bytes) acknowledged */
     kfk_err_t last_err;       /* the last Produce error here, while retried; 0 after a success */
     int txn_added;            /* transactional: KFK__TXN_TP_* (in the open transaction yet?) */
+    /* What the last batch closed here grew to (its buffer and its report slots): the next one
+     * starts at that size instead of doubling up to it and copying at each step. */
+    size_t buf_hint;
+    int32_t meta_hint;
 } toppar_t;
 
 /* Where a partition stands in the open transaction (txn.c): not in it, wanted in it (it has
