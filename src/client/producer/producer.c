@@ -233,9 +233,7 @@ void kfk__producer_close_open(kfk_producer_t *p, toppar_t *tp) {
         return;
     }
     /* The sizes doubling from the smallest would have reached for this batch (see buf_hint). */
-    size_t need = b->buf.len;
-    tp->buf_hint = 256;
-    while (tp->buf_hint < need && tp->buf_hint <= SIZE_MAX / 4)
+    for (tp->buf_hint = 256; tp->buf_hint < b->buf.len && tp->buf_hint <= SIZE_MAX / 4;)
         tp->buf_hint *= 2;
     tp->meta_hint = 16;
     while (tp->meta_hint < b->n && tp->meta_hint <= INT32_MAX / 4)
