@@ -182,15 +182,13 @@ pbatch_t *kfk__producer_batch_new(kfk_producer_t *p, toppar_t *tp) {
     b->deadline_ms = b->created_ms + (uint64_t)p->c->delivery_timeout_ms;
     kfk__bufpool_get(&p->pool, &b->buf);
     if (tp->buf_hint > b->buf.cap) {
-        /* No spare buffer that large: a new one of the size this partition's batches reach
-         * (doubling up to it would copy the records at each step). On failure, growth as usual. */
-        kfk_wbuf_t w;
-        kfk_wbuf_init(&w);
-        if (kfk_wbuf_grow(&w, tp->buf_hint) == KFK_ERR_NONE) {
-            kfk__bufpool_put(&p->pool, &b->buf);
-            b->buf = w;
-        } else {
-            kfk_wbuf_free(&w);
+        /* No spare buffer that large: the size this partition's batches reach at once (doubling
+         * up to it would copy the records at each step; this buffer holds none yet). On
+         * failure, growth as usual. */
+        uint8_t *d = kfk__realloc(b->buf.data, tp->buf_hint);
+        if (d) {
+            b->buf.data = d;
+            b->buf.cap = tp->buf_hint;
         }
     }
     if (tp->meta_hint > 0 && (b->meta = kfk__malloc((size_t)tp->meta_hint * sizeof *b->meta)))
