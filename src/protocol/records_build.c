@@ -183,20 +183,40 @@ static kfk_err_t compress_records(kfk_record_batch_builder_t *b,
     kfk_wbuf_t own;
     kfk_wbuf_init(&own);
     kfk_wbuf_t *tmp = attrs->codec_ctx ? &attrs->codec_ctx->batch_out : &own;
+    /* A batch that is all of its buffer (a producer's) trades buffers with the context: the
+     * compressed records land after room for the header, which is copied over (61 bytes), and
+     * the records are not copied back. */
+    int trade = tmp != &own && b->start == 0 && !w->nsegs && !tmp->nsegs;
     tmp->len = 0;
+    tmp->err = KFK_ERR_NONE;
+    if (trade && kfk_wbuf_grow(tmp, rec_off) == KFK_ERR_NONE)
+        tmp->len = rec_off; /* the header's room, filled below */
+    else
+        trade = 0;
     tmp->err = KFK_ERR_NONE;
     kfk_err_t err = kfk_codec_ctx_compress(attrs->codec_ctx, attrs->codec, attrs->compression_level,
                                            w->data + rec_off, rec_len, tmp);
     if (!err && tmp->err)
         err = tmp->err;
-    if (!err && tmp->len > (size_t)INT32_MAX - (RB_RECORDS - RB_LOG_OVERHEAD))
+    size_t out_len = tmp->len - (trade ? rec_off : 0);
+    if (!err && out_len > (size_t)INT32_MAX - (RB_RECORDS - RB_LOG_OVERHEAD))
         err = KFK_ERR__MSG_SIZE_TOO_LARGE;
-    if (!err && tmp->len > rec_len && kfk_wbuf_grow(w, tmp->len - rec_len))
-        err = w->err ? w->err : KFK_ERR__NOMEM;
-    if (!err) {
-        if (tmp->len)
-            memcpy(w->data + rec_off, tmp->data, tmp->len);
-        w->len = rec_off + tmp->len;
+    if (!err && trade) {
+        memcpy(tmp->data, w->data, rec_off);
+        uint8_t *data = w->data;
+        size_t cap = w->cap;
+        w->data = tmp->data;
+        w->cap = tmp->cap;
+        w->len = tmp->len;
+        tmp->data = data;
+        tmp->cap = cap;
+    } else if (!err) {
+        if (out_len > rec_len && kfk_wbuf_grow(w, out_len - rec_len))
+            err = w->err ? w->err : KFK_ERR__NOMEM;
+        if (!err && out_len)
+            memcpy(w->data + rec_off, tmp->data, out_len);
+        if (!err)
+            w->len = rec_off + out_len;
     }
     tmp->len = 0;
     kfk_wbuf_free(&own); /* empty when the context's buffer was used */

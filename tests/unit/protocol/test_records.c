@@ -666,6 +666,58 @@ static void build_compressed(kfk_wbuf_t *w, kfk_codec_t codec, kfk_codec_ctx_t *
     cr_assert_eq(kfk_record_batch_builder_finish(&b, &a), 0);
 }
 
+/* A batch that is all of its buffer (a producer's) and a codec context trade buffers at finish:
+ * the compressed records are written once, after a copy of the header, not copied back over the
+ * records (kfk produce at 16 KiB lz4: 1.1 % of its CPU). A batch after others in one buffer keeps
+ * its buffer. Both decode to the same records. */
+Test(records, a_compressed_batch_that_is_all_of_its_buffer_trades_it_with_the_context) {
+    kfk_codec_t codecs[] = {KFK_CODEC_GZIP, KFK_CODEC_SNAPPY, KFK_CODEC_LZ4, KFK_CODEC_ZSTD};
+    for (size_t c = 0; c < sizeof codecs / sizeof codecs[0]; c++) {
+        if (!kfk_codec_available(codecs[c]))
+            continue;
+        kfk_codec_ctx_t *ctx;
+        cr_assert_eq(kfk_codec_ctx_new(&ctx), 0);
+        for (int round = 0; round < 3; round++) {
+            kfk_wbuf_t w;
+            build_compressed(&w, codecs[c], ctx, 100, 1000);
+            /* The context now holds the buffer the records were built in; the next batch's
+             * compressed records go into it. */
+            uint8_t *kept = ctx->batch_out.data;
+            cr_assert_not_null(kept);
+            kfk_wbuf_t next;
+            build_compressed(&next, codecs[c], ctx, 100, 1000);
+            cr_assert_eq(next.data, kept, "codec %d: the compressed batch was copied back",
+                         (int)codecs[c]);
+            cr_assert_eq(next.len, w.len);
+            cr_assert_eq(memcmp(next.data, w.data, w.len), 0);
+            kfk_record_batch_t rb;
+            cr_assert_eq(one_batch(next.data, next.len, &rb), 1);
+            cr_assert_eq(rb.records_count, 100);
+            kfk_wbuf_free(&w);
+            kfk_wbuf_free(&next);
+        }
+        /* A second batch in the same buffer (start > 0) keeps its buffer. */
+        kfk_wbuf_t two;
+        build_compressed(&two, codecs[c], ctx, 10, 100);
+        uint8_t *before = two.data;
+        size_t first_len = two.len;
+        kfk_record_batch_builder_t b;
+        cr_assert_eq(kfk_record_batch_builder_begin(&b, &two), 0);
+        cr_assert_eq(kfk_record_batch_builder_will_compress(&b), 0);
+        cr_assert_eq(kfk_record_batch_builder_append(&b, B("k"), B("v"), NULL, 0, 1), 0);
+        kfk_record_batch_attrs_t a = KFK_RECORD_BATCH_ATTRS_INIT;
+        a.codec = codecs[c];
+        a.codec_ctx = ctx;
+        cr_assert_eq(kfk_record_batch_builder_finish(&b, &a), 0);
+        cr_assert_eq(two.data, before);
+        kfk_record_batch_t rb;
+        cr_assert_eq(one_batch(two.data + first_len, two.len - first_len, &rb), 1);
+        cr_assert_eq(rb.records_count, 1);
+        kfk_wbuf_free(&two);
+        kfk_codec_ctx_free(ctx);
+    }
+}
+
 Test(records, batches_finished_with_one_codec_context_match_batches_finished_without) {
     kfk_codec_t codecs[] = {KFK_CODEC_GZIP, KFK_CODEC_SNAPPY, KFK_CODEC_LZ4, KFK_CODEC_ZSTD};
     /* A large batch, then smaller ones in the buffer it left, then after a trim. */
