@@ -94,7 +94,8 @@
       "Replicas that must have a record before it is acknowledged (all = -1)")                     \
     X("linger.ms", linger_ms, INT, "5", 0, 900000, 0, "", "queue.buffering.max.ms",                \
       KFK_CONF_O_PRODUCER,                                                                         \
-      "Wait this long for a batch to fill (it fills on while it cannot be sent)")                  \
+      "Wait this long for a batch to fill (it fills on while it cannot be sent, and while a "      \
+      "batch of its partition awaits an answer)")                                                  \
     X("batch.size", batch_size, INT, "1000000", 1, 2147483647, 0, "", "", KFK_CONF_O_PRODUCER,     \
       "Bytes of a partition's batch (librdkafka's default; Java's is 16384); at least 68 (a "      \
       "61-byte batch header and the smallest record: kfk_producer_new refuses less; set below "    \

@@ -1,8 +1,9 @@
 /*
  * producer.c: kfk_producer_t. Records are appended straight into per-partition RecordBatch v2
  * buffers (the only copy of their bytes); a batch closes at batch.size bytes (a larger record
- * travels alone, as in Java), or once it has lingered linger.ms and a request can carry it (until
- * then it goes on taking records, for at most an eighth of delivery.timeout.ms), and goes out in
+ * travels alone, as in Java), or once it has lingered linger.ms, no batch of its partition awaits
+ * an answer and a request can carry it (until then it goes on taking records, for at most an
+ * eighth of delivery.timeout.ms; see open_ready in producer_send.c), and goes out in
  * one Produce request per leader carrying the next batch of each of its partitions, written to
  * the socket by reference (no coalescing copy).
  *

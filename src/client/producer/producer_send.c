@@ -346,11 +346,18 @@ static void on_broker_up(kfk__broker_t *b, kfk_err_t err, const char *msg, void 
         kfk__producer_kick(pb->p);
 }
 
-/* The open batch of @p tp has records and has lingered (or a flush or close wants it now). */
+/* The open batch of @p tp has records and has lingered, and no earlier batch of its partition
+ * is still unanswered (or a flush or close wants it now). The last rule is Nagle's: under load,
+ * when the producer's own work (reading, compressing) appends slower than batch.size per
+ * linger.ms, a lingered batch used to go out partly filled behind full ones still in flight: 2x
+ * the batches of librdkafka at 16 KiB lz4 (26-33 records against 59), and 60 % more broker CPU.
+ * Now it fills until that answer, which costs its records at most one round trip; at rates where
+ * the answer comes within linger.ms nothing changes. Full batches go out as before. */
 static int open_ready(const kfk_producer_t *p, const toppar_t *tp, uint64_t now) {
     const pbatch_t *o = tp->open;
     return o && o->n > 0 &&
-           (p->flushing || p->closing || now >= o->created_ms + (uint64_t)p->c->linger_ms);
+           (p->flushing || p->closing ||
+            (now >= o->created_ms + (uint64_t)p->c->linger_ms && tp->in_flight == 0));
 }
 
 /* The first batch of @p tp that may go out now, or NULL. A batch still open is closed here, at

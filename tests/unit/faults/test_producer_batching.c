@@ -488,3 +488,78 @@ Test(producer_batching, a_partitions_next_batch_starts_at_the_size_its_last_one_
     cr_expect_leq(r.rest, 3 * HINT_ROUNDS, "%ld allocations for %d rounds", r.rest,
                   HINT_ROUNDS - 1);
 }
+
+/* ---- a lingered batch waits for its partition's answer (Nagle) ------------------------------ */
+
+#define NAGLE_VALUE 1000
+/* batch.size 16384: 16 records of 1,000 B (1,010 with their framing) fit, the 17th closes it. */
+#define NAGLE_FIRST 20
+#define NAGLE_LATER 4
+
+typedef struct {
+    bt_t *t;
+    uv_timer_t later;
+    int64_t last_offset;
+    int in_order;
+    char value[NAGLE_VALUE];
+} nagle_run_t;
+
+static void on_nagle_delivery(kfk_producer_t *p, const kfk_delivery_t *d, void *opaque);
+
+static void nagle_send(nagle_run_t *r, int n) {
+    kfk_record_t rec = {.topic = "t", .partition = 0, .value = r->value, .value_len = NAGLE_VALUE};
+    for (int i = 0; i < n; i++) {
+        cr_assert_eq(kfk_producer_send(r->t->p, &rec, on_nagle_delivery, r), KFK_ERR_NONE);
+        r->t->sent++;
+    }
+}
+
+static void on_nagle_later(uv_timer_t *h) {
+    nagle_run_t *r = h->data;
+    nagle_send(r, NAGLE_LATER);
+    uv_close((uv_handle_t *)h, NULL);
+}
+
+static void on_nagle_delivery(kfk_producer_t *p, const kfk_delivery_t *d, void *opaque) {
+    (void)p;
+    nagle_run_t *r = opaque;
+    bt_t *t = r->t;
+    cr_assert_eq(d->err, KFK_ERR_NONE, "%s", kfk_err_name(d->err));
+    if (d->offset != r->last_offset + 1)
+        r->in_order = 0;
+    r->last_offset = d->offset;
+    if (++t->reported == 1) {
+        /* The warm-up record is answered (the partition count is known, nothing in flight):
+         * one full batch and 4 records, then 4 more 50 ms later. */
+        nagle_send(r, NAGLE_FIRST);
+        uv_timer_init(&t->loop, &r->later);
+        r->later.data = r;
+        uv_timer_start(&r->later, on_nagle_later, 50, 0);
+    }
+    if (t->reported == 1 + NAGLE_FIRST + NAGLE_LATER)
+        finish(t);
+}
+
+/* Every Produce is answered 300 ms late. The full batch goes at once; the 4 records after it
+ * linger 5 ms and then wait for its answer (their partition has a batch in flight), so the 4
+ * sent 50 ms later join them: 3 Produce requests in all (warm-up, full batch, the 8). Before,
+ * the 4 went out alone at 5 ms and the later 4 in a batch of their own: 4 requests. libuv runs
+ * due timers in order, so the linger end always comes before the 50 ms one. */
+Test(producer_batching, a_lingered_batch_waits_for_its_partitions_batch_in_flight, .timeout = 30) {
+    bt_t t;
+    new_mock(&t, "api=Produce,delay=300,count=all");
+    new_producer(&t, (const char *const[]){"batch.size", "16384", "linger.ms", "5", NULL});
+    nagle_run_t r;
+    memset(&r, 0, sizeof r);
+    r.t = &t;
+    r.last_offset = -1;
+    r.in_order = 1;
+    memset(r.value, 'n', sizeof r.value);
+    kfk_record_t rec = {.topic = "t", .partition = 0, .value = "w", .value_len = 1};
+    cr_assert_eq(kfk_producer_send(t.p, &rec, on_nagle_delivery, &r), KFK_ERR_NONE);
+    t.sent++;
+    run(&t);
+    cr_assert_eq(t.reported, 1 + NAGLE_FIRST + NAGLE_LATER);
+    cr_expect(r.in_order, "offsets out of order");
+    cr_expect_eq(t.produces, 3, "%llu Produce requests", (unsigned long long)t.produces);
+}
