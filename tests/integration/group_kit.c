@@ -307,9 +307,33 @@ void gk_wait_settled(const world_t *w, unsigned which, int max_ms, int quiet_ms)
             since = 0;
         if (ok && now - since >= quiet_ms)
             return;
-        cr_assert_lt(now - t0, max_ms, "the group did not settle within %d ms", max_ms);
+        if (now - t0 >= max_ms) {
+            char warn[2048];
+            cr_assert_fail("the group did not settle within %d ms; the members' warnings:\n%s",
+                           max_ms, gk_warnings(w, warn, sizeof warn));
+        }
         usleep(100000);
     }
+}
+
+const char *gk_warnings(const world_t *w, char *buf, size_t cap) {
+    size_t n = 0;
+    buf[0] = 0;
+    for (int i = 0; i < w->nm; i++) {
+        char *txt = ck_slurp(w->m[i].log, NULL);
+        char *save = NULL;
+        for (char *line = txt ? strtok_r(txt, "\n", &save) : NULL; line && n + 1 < cap;
+             line = strtok_r(NULL, "\n", &save)) {
+            if (line[0] != 'W')
+                continue;
+            int k = snprintf(buf + n, cap - n, "  %s\n", line);
+            n = k > 0 && (size_t)k < cap - n ? n + (size_t)k : cap - 1;
+        }
+        free(txt);
+    }
+    if (!n)
+        snprintf(buf, cap, "  (none)\n");
+    return buf;
 }
 
 /* Waits until member @p m's log has at least @p n lines of @p type. */

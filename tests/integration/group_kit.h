@@ -135,6 +135,9 @@ int gk_settled(const world_t *w, const evs_t *es, unsigned which);
  * so for @p quiet_ms. */
 void gk_wait_settled(const world_t *w, unsigned which, int max_ms, int quiet_ms);
 
+/* The warnings (W lines: kfk's log at level <= 4, such as why a member lost its partitions) of
+ * every member, one per line, written to @p buf (cut at @p cap); returns @p buf. */
+const char *gk_warnings(const world_t *w, char *buf, size_t cap);
 /* Waits until member @p m's log has at least @p n lines of @p type. */
 void gk_wait_count(const world_t *w, int m, char type, int n, int max_ms);
 
@@ -150,7 +153,15 @@ void gk_wait_committed(const world_t *w, int64_t end[MAXT][MAXP], int max_ms);
 /* Writes @p per records to every partition of topic @p t and adds them to @p end. */
 void gk_produce_to(const world_t *w, int t, int per, int64_t end[MAXT][MAXP], const char *tag);
 
-/* fast_group plus the NULL-terminated @p more. */
+/* For a test in which no member dies or freezes (nothing waits for a session to end): a session
+ * long enough for a loaded machine. With 6 s, a clean-clone CI run at load 14-18 on 2 cores
+ * failed the three group suites at once: a heartbeat unanswered for session.timeout.ms makes a
+ * kfk member drop its partitions and join again (as librdkafka's does), which these tests count
+ * as a fault. Put it after gk_args' own (the last setting wins). */
+#define GK_STEADY_SESSION "session.timeout.ms=30000"
+
+/* fast_group (heartbeat.interval.ms 300, session.timeout.ms 6000, max.poll.interval.ms 30000)
+ * plus the NULL-terminated @p more. */
 const char **gk_args(const char **buf, const char *const *more);
 
 #endif

@@ -21,14 +21,14 @@
 
 /* ==== 1 -> 3 -> 2 members =================================================================== */
 
-Test(group, one_then_three_then_two_members_process_every_record_once, .timeout = 150) {
+Test(group, one_then_three_then_two_members_process_every_record_once, .timeout = 240) {
     world_t w;
     gk_world_init(&w, "132");
     gk_add_topic(&w, "g132", 12);
     int64_t end[MAXT][MAXP] = {{0}};
     gk_produce_to(&w, 0, 2000, end, "r");
     const char *a[16];
-    const char *const more[] = {"max.poll.records=20", "hold.ms=100", NULL};
+    const char *const more[] = {"max.poll.records=20", "hold.ms=100", GK_STEADY_SESSION, NULL};
     gk_args(a, more);
     double t0 = ck_now_ms();
     int m1 = gk_start_member(&w, "m1", a);
@@ -36,11 +36,11 @@ Test(group, one_then_three_then_two_members_process_every_record_once, .timeout 
     usleep(1500000);
     int m2 = gk_start_member(&w, "m2", a);
     int m3 = gk_start_member(&w, "m3", a);
-    gk_wait_settled(&w, 1u << m1 | 1u << m2 | 1u << m3, 30000, 0);
+    gk_wait_settled(&w, 1u << m1 | 1u << m2 | 1u << m3, 60000, 0);
     double three_at = ck_now_ms();
     usleep(2500000);
     gk_stop_member(&w, m2);
-    gk_wait_settled(&w, 1u << m1 | 1u << m3, 30000, 0);
+    gk_wait_settled(&w, 1u << m1 | 1u << m3, 60000, 0);
     double two_at = ck_now_ms();
     gk_wait_committed(&w, end, 90000);
     double done_at = ck_now_ms();
@@ -73,7 +73,9 @@ Test(group, one_then_three_then_two_members_process_every_record_once, .timeout 
         const ev_t *j = gk_last_of(&es, m, 'J');
         cr_assert_not_null(j);
         cr_assert_str_eq(j->proto, "range", "the group chose %s", j->proto);
-        cr_assert_eq(gk_count_type(&es, m, 'L'), 0, "member %s lost partitions", w.m[m].name);
+        char warn[2048];
+        cr_assert_eq(gk_count_type(&es, m, 'L'), 0, "member %s lost partitions; warnings:\n%s",
+                     w.m[m].name, gk_warnings(&w, warn, sizeof warn));
     }
     /* Kafka's own tool: the group's committed offsets are the ends. */
     int64_t cgc[12];
@@ -97,14 +99,14 @@ Test(group, a_static_member_that_comes_back_gets_its_partitions_without_a_rebala
     int64_t end[MAXT][MAXP] = {{0}};
     gk_produce_to(&w, 0, 50, end, "s1");
     const char *a1[16], *a2[16];
-    const char *const more1[] = {"group.instance.id=i1", "session.timeout.ms=15000", NULL};
-    const char *const more2[] = {"group.instance.id=i2", "session.timeout.ms=15000", NULL};
+    const char *const more1[] = {"group.instance.id=i1", GK_STEADY_SESSION, NULL};
+    const char *const more2[] = {"group.instance.id=i2", GK_STEADY_SESSION, NULL};
     gk_args(a1, more1);
     gk_args(a2, more2);
     int m1 = gk_start_member(&w, "m1", a1);
     gk_wait_count(&w, m1, 'A', 1, 20000);
     int m2 = gk_start_member(&w, "m2", a2);
-    gk_wait_settled(&w, 1u << m1 | 1u << m2, 30000, 1000);
+    gk_wait_settled(&w, 1u << m1 | 1u << m2, 60000, 1000);
     evs_t es = gk_read_logs(&w);
     const ev_t *j1 = gk_last_of(&es, m1, 'J'), *j2 = gk_last_of(&es, m2, 'J');
     cr_assert(j1 && j2);
@@ -175,7 +177,7 @@ static void assignor_case(const char *strategy, const uint64_t want[3][MAXT]) {
     char strat[64];
     snprintf(strat, sizeof strat, "partition.assignment.strategy=%s", strategy);
     const char *a[16];
-    const char *const more[] = {strat, NULL};
+    const char *const more[] = {strat, GK_STEADY_SESSION, NULL};
     gk_args(a, more);
     int m[3];
     for (int i = 0; i < 3; i++) {
@@ -183,7 +185,7 @@ static void assignor_case(const char *strategy, const uint64_t want[3][MAXT]) {
         snprintf(name, sizeof name, "m%d", i + 1);
         m[i] = gk_start_member(&w, name, a);
     }
-    gk_wait_settled(&w, 7, 30000, 1000);
+    gk_wait_settled(&w, 7, 60000, 1000);
     evs_t es = gk_read_logs(&w); /* before the members leave (which moves partitions again) */
     gk_stop_all(&w);
     for (int i = 0; i < 3; i++) {
@@ -203,13 +205,13 @@ static void assignor_case(const char *strategy, const uint64_t want[3][MAXT]) {
     gk_cleanup(&w);
 }
 
-Test(group, range_gives_each_member_a_contiguous_block_per_topic, .timeout = 60) {
+Test(group, range_gives_each_member_a_contiguous_block_per_topic, .timeout = 120) {
     /* Members sort m1 < m2 < m3 (member ids start with client.id). a: 12 / 3; b: 5 = 2 + 2 + 1. */
     const uint64_t want[3][MAXT] = {{0x00f, 0x03}, {0x0f0, 0x0c}, {0xf00, 0x10}};
     assignor_case("range", want);
 }
 
-Test(group, roundrobin_deals_every_partition_in_turn, .timeout = 60) {
+Test(group, roundrobin_deals_every_partition_in_turn, .timeout = 120) {
     /* a0..a11, b0..b4 dealt to m1, m2, m3 in turn. */
     const uint64_t want[3][MAXT] = {{0x249, 0x09}, {0x492, 0x12}, {0x924, 0x04}};
     assignor_case("roundrobin", want);
@@ -224,11 +226,11 @@ Test(group, cooperative_sticky_revokes_only_the_partitions_that_move, .timeout =
     gk_produce_to(&w, 0, 200, end, "c");
     const char *a[16];
     const char *const more[] = {"partition.assignment.strategy=cooperative-sticky",
-                                "max.poll.records=10", "hold.ms=50", NULL};
+                                "max.poll.records=10", "hold.ms=50", GK_STEADY_SESSION, NULL};
     gk_args(a, more);
     int m1 = gk_start_member(&w, "m1", a);
     int m2 = gk_start_member(&w, "m2", a);
-    gk_wait_settled(&w, 1u << m1 | 1u << m2, 30000, 1000);
+    gk_wait_settled(&w, 1u << m1 | 1u << m2, 60000, 1000);
     evs_t es = gk_read_logs(&w);
     uint64_t own1[MAXT], own2[MAXT];
     gk_owned(&es, m1, own1);
@@ -237,7 +239,7 @@ Test(group, cooperative_sticky_revokes_only_the_partitions_that_move, .timeout =
     double t_join = ck_now_ms();
     free(es.v);
     int m3 = gk_start_member(&w, "m3", a);
-    gk_wait_settled(&w, 1u << m1 | 1u << m2 | 1u << m3, 30000, 1000);
+    gk_wait_settled(&w, 1u << m1 | 1u << m2 | 1u << m3, 60000, 1000);
     gk_wait_committed(&w, end, 60000);
     es = gk_read_logs(&w); /* before the members leave (which moves partitions again) */
     gk_stop_all(&w);
