@@ -144,9 +144,13 @@ Test(group_consumer, kfk_and_java_members_share_a_group_through_joins_leaves_and
     /* batch.commit.wait: m1 is SIGKILLed below, and the re-read bound asserted at the end (one
      * batch per partition) holds only when a partition's next batch waits for the last one's
      * commit to be acknowledged; without it the bound is two (a clean-clone CI run at load 13
-     * re-read 140 records, 7 batches of 20, from the killed member's partitions). */
+     * re-read 140 records, 7 batches of 20, from the killed member's partitions).
+     * GK_STEADY_SESSION: the broker's session (6 s, scripts/kafka) still moves the killed
+     * member's partitions; 30 s is only the kfk members' own bound on an unanswered heartbeat,
+     * which a loaded broker can reach in 6 s while Java's member, which has no such bound,
+     * stays (the last failed CI run: Java held all 12 partitions, neither kfk member listed). */
     const char *const more[] = {"group.protocol=consumer", "max.poll.records=20", "hold.ms=40",
-                                "batch.commit.wait=true", NULL};
+                                "batch.commit.wait=true",  GK_STEADY_SESSION,     NULL};
     gk_args(a, more);
 
     char jout[128], jerr[128], libs[1024];
@@ -373,7 +377,8 @@ static void join_runs(const char *protocol, join_cost_t out[3]) {
         char proto[64];
         snprintf(proto, sizeof proto, "group.protocol=%s", protocol);
         const char *a[16];
-        const char *const more[] = {proto, "max.poll.records=20", "hold.ms=20", NULL};
+        const char *const more[] = {proto, "max.poll.records=20", "hold.ms=20", GK_STEADY_SESSION,
+                                    NULL};
         gk_args(a, more);
         int m1 = gk_start_member(&w, "m1", a);
         int m2 = gk_start_member(&w, "m2", a);
@@ -434,8 +439,10 @@ Test(group_consumer, a_static_member_that_comes_back_gets_its_partitions_and_the
     int64_t end[MAXT][MAXP] = {{0}};
     gk_produce_to(&w, 0, 50, end, "s1");
     const char *a1[16], *a2[16];
-    const char *const more1[] = {"group.protocol=consumer", "group.instance.id=i1", NULL};
-    const char *const more2[] = {"group.protocol=consumer", "group.instance.id=i2", NULL};
+    const char *const more1[] = {"group.protocol=consumer", "group.instance.id=i1",
+                                 GK_STEADY_SESSION, NULL};
+    const char *const more2[] = {"group.protocol=consumer", "group.instance.id=i2",
+                                 GK_STEADY_SESSION, NULL};
     gk_args(a1, more1);
     gk_args(a2, more2);
     int m1 = gk_start_member(&w, "m1", a1);
