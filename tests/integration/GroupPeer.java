@@ -10,7 +10,9 @@
  * ends with the CLOCK_MONOTONIC time in ms, as kfk's test members log theirs; RECORDS -1: no
  * count), subscribes to TOPIC and polls for SECONDS seconds (or, with RECORDS, until it has
  * received that many records, SECONDS at most), committing (commitSync) after each poll that
- * returned records; then it closes, leaving the group. Stdout, one line each, in
+ * returned records; then it closes, leaving the group. It also stops when the file named by the
+ * environment variable GROUP_PEER_STOP exists (a test's "done": SECONDS is then only a bound, long
+ * enough for a loaded machine). Stdout, one line each, in
  * the order they happened:
  *
  *   assigned P        partition P was assigned (rebalance listener)
@@ -77,7 +79,11 @@ public class GroupPeer {
                 }
             });
             long end = System.nanoTime() + seconds * 1_000_000_000L;
-            while (System.nanoTime() < end && (want < 0 || got < want)) {
+            String stopPath = System.getenv("GROUP_PEER_STOP");
+            java.io.File stop =
+                stopPath != null && !stopPath.isEmpty() ? new java.io.File(stopPath) : null;
+            while (System.nanoTime() < end && (want < 0 || got < want)
+                   && (stop == null || !stop.exists())) {
                 ConsumerRecords<byte[], byte[]> recs = c.poll(Duration.ofMillis(200));
                 if (recs.isEmpty())
                     continue;
