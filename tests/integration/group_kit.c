@@ -308,18 +308,36 @@ void gk_wait_settled(const world_t *w, unsigned which, int max_ms, int quiet_ms)
         if (ok && now - since >= quiet_ms)
             return;
         if (now - t0 >= max_ms) {
-            char warn[2048];
-            cr_assert_fail("the group did not settle within %d ms; the members' warnings:\n%s",
-                           max_ms, gk_warnings(w, warn, sizeof warn));
+            char own[1024], warn[2048];
+            cr_assert_fail("the group did not settle within %d ms; owned (the logs):%s the "
+                           "members' warnings:\n%s",
+                           max_ms, gk_owned_all_str(w, own, sizeof own),
+                           gk_warnings(w, warn, sizeof warn));
         }
         usleep(100000);
     }
 }
 
+const char *gk_owned_all_str(const world_t *w, char *buf, size_t cap) {
+    evs_t es = gk_read_logs(w);
+    size_t n = 0;
+    buf[0] = 0;
+    for (int m = 0; m < w->nm && n + 1 < cap; m++) {
+        uint64_t own[MAXT];
+        char one[256];
+        gk_owned(&es, m, own);
+        gk_own_str(w, own, one, sizeof one);
+        int k = snprintf(buf + n, cap - n, " %s: %s;", w->m[m].name, one[0] ? one : "nothing");
+        n = k > 0 && (size_t)k < cap - n ? n + (size_t)k : cap - 1;
+    }
+    free(es.v);
+    return buf;
+}
+
 const char *gk_warnings(const world_t *w, char *buf, size_t cap) {
     size_t n = 0;
     buf[0] = 0;
-    for (int i = 0; i < w->nm; i++) {
+    for (int i = 0; i < w->nm && n + 1 < cap; i++) {
         char *txt = ck_slurp(w->m[i].log, NULL);
         char *save = NULL;
         for (char *line = txt ? strtok_r(txt, "\n", &save) : NULL; line && n + 1 < cap;

@@ -138,6 +138,11 @@ void gk_wait_settled(const world_t *w, unsigned which, int max_ms, int quiet_ms)
 /* The warnings (W lines: kfk's log at level <= 4, such as why a member lost its partitions) of
  * every member, one per line, written to @p buf (cut at @p cap); returns @p buf. */
 const char *gk_warnings(const world_t *w, char *buf, size_t cap);
+
+/* What every member owns after its log, as " m1: a0,a3; m2: nothing;", written to @p buf (cut
+ * at @p cap); returns @p buf. */
+const char *gk_owned_all_str(const world_t *w, char *buf, size_t cap);
+
 /* Waits until member @p m's log has at least @p n lines of @p type. */
 void gk_wait_count(const world_t *w, int m, char type, int n, int max_ms);
 

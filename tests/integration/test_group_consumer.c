@@ -118,25 +118,13 @@ static double wait_settled(const world_t *w, unsigned which, const char *jout, i
     double t0 = ck_now_ms();
     while (!settled(w, which, jout)) {
         if (ck_now_ms() - t0 >= max_ms) {
-            char warn[2048], own[1024] = "", one[256];
-            size_t n = 0;
-            evs_t es = gk_read_logs(w);
-            for (int m = 0; m < w->nm; m++) {
-                uint64_t o[MAXT];
-                gk_owned(&es, m, o);
-                gk_own_str(w, o, one, sizeof one);
-                n += (size_t)snprintf(own + n, n < sizeof own ? sizeof own - n : 0, " %s: %s;",
-                                      w->m[m].name, one[0] ? one : "nothing");
-                if (n >= sizeof own)
-                    break;
-            }
-            free(es.v);
+            char own[1024], warn[2048];
             jv_t v = jout ? jv_read(jout) : (jv_t){0};
             free(v.rec);
             cr_assert_fail("%s: the group did not settle in %d ms; owned (the logs):%s Java: "
                            "%#llx; the kfk members' warnings:\n%s",
-                           what, max_ms, own, (unsigned long long)v.own,
-                           gk_warnings(w, warn, sizeof warn));
+                           what, max_ms, gk_owned_all_str(w, own, sizeof own),
+                           (unsigned long long)v.own, gk_warnings(w, warn, sizeof warn));
         }
         usleep(20000);
     }
