@@ -366,13 +366,22 @@ static void out_failed(cons_t *cs, int werr) {
 }
 
 static void on_batch(kfk_consumer_t *c, kfk_batch_t *b, void *opaque) {
-    (void)c;
     cons_t *cs = opaque;
     size_t n = kfk_batch_count(b);
     cs->progress_ms = uv_now(&cs->loop);
     kfk_cli_trim(cs->progress_ms);
     int32_t cut[256]; /* partitions that ended inside this batch */
     size_t ncut = 0;
+    /* -e: a batch that ends with its partition's last record may end the command here rather
+     * than at the next check (on_check, every 100 ms, which stays for partitions that have no
+     * records). Its last record is looked at before the batch is done, while it is valid. */
+    int tail_at_end = 0;
+    if (cs->eof_exit && n) {
+        const kfk_message_t *m = kfk_batch_message(b, n - 1);
+        int64_t pos, hwm;
+        tail_at_end = kfk_consumer_position(c, m->topic, m->partition, &pos, &hwm) == 0 &&
+                      hwm >= 0 && m->offset + 1 >= hwm;
+    }
     for (size_t i = 0; i < n && !cs->stopping; i++) {
         const kfk_message_t *m = kfk_batch_message(b, i);
         if (cs->end_ts >= 0 && is_ended(cs, m->partition))
@@ -437,7 +446,8 @@ static void on_batch(kfk_consumer_t *c, kfk_batch_t *b, void *opaque) {
     if (b)
         kfk_batch_done(b, KFK_ERR_NONE);
     kfk_cli_progress(&cs->progress, cs->printed, 0);
-    if ((cs->count && cs->printed >= (uint64_t)cs->count) || all_ended(cs))
+    if ((cs->count && cs->printed >= (uint64_t)cs->count) || all_ended(cs) ||
+        (tail_at_end && cs->assigned && at_end(cs)))
         stop(cs);
 }
 
