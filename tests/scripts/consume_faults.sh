@@ -4,8 +4,8 @@
 # data (a batch whose CRC was broken in every Fetch answer), after the -m deadline when the
 # partitions stay unusable (a Fetch answer that never decodes: aborted-transactions count
 # 2^31; an unknown topic). Without -e it keeps reading and prints each cause once per
-# partition, not once per attempt. A healthy topic still ends with exit 0. Every run has a
-# deadline; the time each took is printed.
+# partition, not once per attempt. A healthy topic still ends with exit 0, as soon as its last
+# record is printed. Every run has a deadline; the time each took is printed.
 set -uo pipefail
 build=$1
 kfk=$build/kfk
@@ -127,6 +127,19 @@ if [ "$rc" = 0 ] && [ "$(cat "$tmp/c.out")" = hello ] && [ "$lines" = 0 ]; then
     pass "healthy topic, -e: exit 0 in $ms ms with the record"
 else
     fail "healthy topic, -e: exit $rc, stdout '$(cat "$tmp/c.out")': $(cat "$tmp/c.err")"
+fi
+unmock
+
+# -e ends when the last record delivered was at the end of every partition, not at the next
+# 100 ms check: every Fetch answer after the first (fetch.max.wait.ms 0: at once) claims a high
+# watermark of 2 with no record 1 behind it. Ending at the check, the command would have taken
+# that claim and waited for record 1 until the -m deadline (exit 1).
+mock --topic t:1 --fault 'api=Fetch,skip=1,count=all,patch=29:0000000000000002' || exit 1
+consume 15 -t t -o beginning -e -m 5 -X fetch.max.wait.ms=0
+if [ "$rc" = 0 ] && [ "$(cat "$tmp/c.out")" = hello ] && [ "$lines" = 0 ]; then
+    pass "-e ends with the batch that reached the end: exit 0 in $ms ms, before a later answer"
+else
+    fail "-e with a later answer's high watermark past the end: exit $rc in $ms ms, stdout '$(cat "$tmp/c.out")': $(cat "$tmp/c.err")"
 fi
 unmock
 

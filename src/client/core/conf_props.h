@@ -181,7 +181,10 @@
       "Verify each v2 record batch's CRC-32C before delivering its records; false (librdkafka's "  \
       "default) skips that read of every fetched byte")                                            \
     X("fetch.max.wait.ms", fetch_max_wait_ms, INT, "500", 0, 300000, 0, "", "",                    \
-      KFK_CONF_O_CONSUMER, "Longest a fetch waits for fetch.min.bytes")                            \
+      KFK_CONF_O_CONSUMER,                                                                         \
+      "Longest a fetch waits for fetch.min.bytes; after an answer with nothing in it that came "   \
+      "back sooner (0, or a broker that does not wait), the next Fetch to that broker waits "      \
+      "until this long, and at least 10 ms, after the last one was sent")                          \
     X("queued.max.messages.kbytes", queued_max_messages_kbytes, INT, "65536", 1, 2097151, 0, "",   \
       "", KFK_CONF_O_CONSUMER, "Prefetched KiB kept per consumer")                                 \
     X("isolation.level", isolation_level, ENUM, "read_uncommitted", 0, 0, 0,                       \

@@ -46,6 +46,7 @@ typedef struct ct {
     uint64_t start, met_at;
     int met, closing;
     uint64_t fetches_end, conns_end, metadata_end;
+    uint64_t fetches_met, end_at; /* Fetch requests when until() first held; when it ended */
     /* Fetch requests the consumer had sent when it reported the first stop, and at the end. */
     uint64_t sent_at_stop, sent_end;
     int stop_seen;
@@ -102,8 +103,10 @@ static void on_tick(uv_timer_t *h) {
     if (!t->met && t->until(t)) {
         t->met = 1;
         t->met_at = now;
+        t->fetches_met = kfk_mock_requests(t->mock, KFK_API_FETCH);
     }
     if ((t->met && now - t->met_at >= t->settle_ms) || now - t->start >= t->deadline_ms) {
+        t->end_at = now;
         t->fetches_end = kfk_mock_requests(t->mock, KFK_API_FETCH);
         t->sent_end = t->c->stat_fetches;
         t->conns_end = kfk_mock_requests(t->mock, KFK_API_API_VERSIONS);
@@ -515,4 +518,29 @@ Test(consumer_errors, a_partition_without_a_leader_is_reported_once_and_backed_o
                      !t.ev[i].stopped && strstr(t.ev[i].msg, "no leader") != NULL;
     cr_expect_eq(no_leader, 1, "%d 'no leader' events: once per cause, not per refresh", no_leader);
     cr_expect_eq(t.nev, 1, "%d events", t.nev);
+}
+
+/* fetch.max.wait.ms 0 at the end of a partition: the broker answers every Fetch at once with
+ * nothing. Each such answer holds the next Fetch to that broker back KFK__FETCH_EMPTY_MIN_MS
+ * (10 ms) from when it was sent, so a caught-up consumer polls; before, it fetched again as
+ * fast as the loop turned (thousands of Fetch requests a second: 0.66 s of client and 3.3 s of
+ * broker CPU in 3 s against Kafka 4.3.1). */
+Test(consumer_errors, answers_with_nothing_at_once_are_polled_not_fetched_in_a_busy_loop) {
+    ct_t t;
+    setup(&t, 1);
+    store_good(&t, 0, 5);
+    t.until = until_read_5;
+    t.settle_ms = 1000;
+    run(&t, (const char *const[]){"fetch.max.wait.ms", "0", NULL});
+    cr_assert(t.met, "the 5 records were not read");
+    cr_expect_eq(t.records[0], 5);
+    uint64_t span = t.end_at - t.met_at, fetches = t.fetches_end - t.fetches_met;
+    cr_log_info("%llu Fetch requests in %llu ms after the last record", (unsigned long long)fetches,
+                (unsigned long long)span);
+    /* One Fetch may be in flight when the window opens, and one more than span / 10 fits. */
+    cr_expect_leq(fetches, 2 + span / 10, "%llu Fetch requests in %llu ms",
+                  (unsigned long long)fetches, (unsigned long long)span);
+    cr_expect_geq(fetches, 3, "%llu Fetch requests in %llu ms: the consumer stopped polling",
+                  (unsigned long long)fetches, (unsigned long long)span);
+    cr_expect_eq(t.nev, 0, "%d error events, the first: %s", t.nev, t.nev ? t.msgs[0] : "");
 }
