@@ -7,9 +7,10 @@
  * that is the backpressure from undone batches. The response frame is kept whole (a chunk) and
  * each partition's records point into it. An answer with nothing in it (no records, no error)
  * that comes back before fetch.max.wait.ms is up, from a broker that does not wait (asked not
- * to, fetch.max.wait.ms 0, or misbehaving: a high watermark past records it never sends), is
- * not followed by the next Fetch to that broker until fetch.max.wait.ms, at least
- * KFK__FETCH_EMPTY_MIN_MS, after it was sent: polling, never a busy loop.
+ * to, fetch.max.wait.ms or fetch.min.bytes 0, or misbehaving: a high watermark past records it
+ * never sends), is not followed by the next Fetch to that broker until fetch.max.wait.ms (0
+ * with fetch.min.bytes 0), at least KFK__FETCH_EMPTY_MIN_MS, after it was sent: polling, never
+ * a busy loop.
  *
  * ListOffsets resolves KFK_OFFSET_BEGINNING / KFK_OFFSET_END and auto.offset.reset, at the
  * partition's leader.
@@ -333,7 +334,9 @@ static void on_fetch(kfk__resp_t *resp, void *opaque) {
      * (the top of this file). An empty answer that took the wait is followed at once. */
     f->quiet_until = 0;
     if (empty) {
-        uint64_t now = uv_now(c->loop), wait = (uint64_t)c->conf->fetch_max_wait_ms;
+        /* With fetch.min.bytes 0 the broker is not asked to wait at all. */
+        uint64_t now = uv_now(c->loop),
+                 wait = c->conf->fetch_min_bytes > 0 ? (uint64_t)c->conf->fetch_max_wait_ms : 0;
         if (wait < KFK__FETCH_EMPTY_MIN_MS)
             wait = KFK__FETCH_EMPTY_MIN_MS;
         if (now < f->sent_ms + wait) {

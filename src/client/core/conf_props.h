@@ -182,9 +182,10 @@
       "default) skips that read of every fetched byte")                                            \
     X("fetch.max.wait.ms", fetch_max_wait_ms, INT, "500", 0, 300000, 0, "", "",                    \
       KFK_CONF_O_CONSUMER,                                                                         \
-      "Longest a fetch waits for fetch.min.bytes; after an answer with nothing in it that came "   \
-      "back sooner (0, or a broker that does not wait), the next Fetch to that broker waits "      \
-      "until this long, and at least 10 ms, after the last one was sent")                          \
+      "Longest a fetch waits for fetch.min.bytes. An answer with nothing in it that comes back "   \
+      "sooner (this 0, fetch.min.bytes 0, a broker that does not wait) holds the next Fetch to "   \
+      "that broker until this long after the last one was sent (0 with fetch.min.bytes 0), "       \
+      "and at least 10 ms: polling, never a busy loop")                                            \
     X("queued.max.messages.kbytes", queued_max_messages_kbytes, INT, "65536", 1, 2097151, 0, "",   \
       "", KFK_CONF_O_CONSUMER, "Prefetched KiB kept per consumer")                                 \
     X("isolation.level", isolation_level, ENUM, "read_uncommitted", 0, 0, 0,                       \
